@@ -1,0 +1,14 @@
+//! Ordo's pure core: the types and rules of an order management system.
+//!
+//! Nothing in this crate performs IO, reads a clock or is `async`: callers pass time and
+//! randomness in, so every rule here is a plain function that tables of tests can check.
+
+pub mod allocation;
+pub mod catalog;
+pub mod id;
+pub mod inventory;
+pub mod money;
+pub mod order;
+pub mod validate;
+
+pub use money::{Currency, Money, MoneyError};

@@ -1,0 +1,118 @@
+//! Field-level validation that reports every bad field at once.
+//!
+//! Field paths are slash-separated JSON-pointer-like paths without the leading slash
+//! (`lines/2/quantity`), as the API promises.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Collects field errors; an empty collection means the input is valid.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn new() -> Self {
+        Errors(Vec::new())
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was reported, otherwise every error.
+    pub fn finish<T>(self, value: T) -> Result<T, Errors> {
+        if self.0.is_empty() { Ok(value) } else { Err(self) }
+    }
+
+    /// Checks a required, trimmed, non-empty text of at most `max` characters.
+    pub fn text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        match value.map(str::trim) {
+            None => {
+                self.add(field, "is required");
+                None
+            }
+            Some("") => {
+                self.add(field, "must not be empty");
+                None
+            }
+            Some(v) if v.chars().count() > max => {
+                self.add(field, format!("must be at most {max} characters"));
+                None
+            }
+            Some(v) => Some(v.to_owned()),
+        }
+    }
+
+    /// Checks an optional text; empty strings count as absent.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        match value.map(str::trim) {
+            None | Some("") => None,
+            Some(v) => self.text(field, Some(v), max),
+        }
+    }
+
+    /// Checks an identifier-like code: letters, digits, `-`, `_`, `.`, at most `max` long.
+    pub fn code(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        let v = self.text(field, value, max)?;
+        if v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+            Some(v)
+        } else {
+            self.add(field, "may contain only letters, digits, '-', '_' and '.'");
+            None
+        }
+    }
+}
+
+/// A minimal, deliberately permissive email check: one `@`, something on both sides, a dot
+/// in the domain, no spaces. Deliverability is not this function's business.
+pub fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(char::is_whitespace)
+        && s.len() <= 254
+}
+
+/// A two-letter ISO 3166-1 alpha-2 shape check (upper case letters).
+pub fn is_country_code(s: &str) -> bool {
+    s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_is_reported() {
+        let mut e = Errors::new();
+        assert_eq!(e.text("name", None, 10), None);
+        assert_eq!(e.text("sku", Some("  "), 10), None);
+        assert_eq!(e.text("note", Some("abcdefghijk"), 10), None);
+        assert_eq!(e.code("code", Some("a b"), 10), None);
+        assert_eq!(e.text("ok", Some(" fine "), 10), Some("fine".into()));
+        let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["name", "sku", "note", "code"]);
+    }
+
+    #[test]
+    fn email_plausibility() {
+        for ok in ["a@b.co", "first.last+tag@example.com"] {
+            assert!(is_plausible_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.co", "a@.co", "a@b.", "a b@c.de", "a@b@c.de"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+}

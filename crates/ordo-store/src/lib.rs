@@ -1,0 +1,263 @@
+//! Ordo's storage: a narrow, engine-neutral transaction trait and the engines behind it.
+//!
+//! Use cases run as closures over `&mut dyn Tx`. Writes go through [`Store::write`], reads
+//! through [`Store::read`]; how an engine batches, commits and pools is its own business.
+//! Invariant: nothing engine-specific (SQL text, driver errors, connection types) appears in
+//! this module's public API.
+
+pub mod records;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use ordo_domain::catalog::{Customer, Location, Product};
+use ordo_domain::inventory::{Level, Movement};
+use ordo_domain::order::{Order, OrderStatus};
+use tokio::sync::oneshot;
+
+pub use records::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the payload names the rule (`products.sku`).
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    /// The database cannot be reached or is shutting down; retrying later may succeed.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a corrupt database. The text is for logs, never for clients.
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The operations use cases may perform inside one transaction.
+///
+/// Every method sees the transaction's own earlier writes. Implementations must make
+/// [`Tx::change_level`] atomic and guarded: the level is changed only if the result keeps
+/// `0 <= reserved <= on_hand`, never by a read-then-write that another writer could interleave.
+pub trait Tx {
+    // API keys.
+    fn insert_api_key(&mut self, key: &ApiKeyRecord) -> StoreResult<()>;
+    fn api_key_by_hash(&mut self, hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    fn list_api_keys(&mut self) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Returns false when no unrevoked key has this id.
+    fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool>;
+
+    // Products.
+    fn insert_product(&mut self, p: &Product) -> StoreResult<()>;
+    /// Replaces the product whose id matches; the caller has already bumped `version`.
+    fn update_product(&mut self, p: &Product) -> StoreResult<()>;
+    fn product_by_sku(&mut self, sku: &str) -> StoreResult<Option<Product>>;
+    fn products_by_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<Product>>;
+    fn list_products(&mut self, page: &Page<String>, active: Option<bool>) -> StoreResult<Vec<Product>>;
+
+    // Locations.
+    fn insert_location(&mut self, l: &Location) -> StoreResult<()>;
+    fn update_location(&mut self, l: &Location) -> StoreResult<()>;
+    fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>>;
+    fn all_locations(&mut self) -> StoreResult<Vec<Location>>;
+
+    // Inventory.
+    fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>>;
+    fn list_levels(
+        &mut self,
+        page: &Page<(String, String)>,
+        location_id: Option<&str>,
+    ) -> StoreResult<Vec<LevelRecord>>;
+    /// Atomically applies the deltas if the result is a valid level, appends the ledger entry
+    /// and returns the new level; returns `Ok(Err(current))` and changes nothing otherwise.
+    fn change_level(&mut self, change: &LevelChange) -> StoreResult<Result<Level, Level>>;
+    fn list_movements(&mut self, page: &Page<i64>, filter: &MovementFilter) -> StoreResult<Vec<Movement>>;
+
+    // Customers.
+    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()>;
+    fn update_customer(&mut self, c: &Customer) -> StoreResult<()>;
+    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>>;
+    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>>;
+    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>>;
+
+    // Orders.
+    fn next_order_number(&mut self) -> StoreResult<i64>;
+    fn insert_order(&mut self, o: &Order) -> StoreResult<()>;
+    /// Replaces the stored order (status, lines, version ...) by id.
+    fn update_order(&mut self, o: &Order) -> StoreResult<()>;
+    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>>;
+    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>>;
+    fn list_orders(&mut self, page: &Page<i64>, filter: &OrderFilter) -> StoreResult<Vec<Order>>;
+
+    // The outbox.
+    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
+    fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;
+
+    // Idempotency records.
+    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
+
+    /// Counts used by consistency checks and migrations: (table name, rows).
+    fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>>;
+}
+
+/// A cursor page request: rows strictly after `after` in the list's order, at most `limit`.
+#[derive(Debug, Clone)]
+pub struct Page<C> {
+    pub after: Option<C>,
+    pub limit: usize,
+}
+
+/// Orders filters; every `Some` must match.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub channel: Option<String>,
+    pub customer_id: Option<String>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MovementFilter {
+    pub sku: Option<String>,
+    pub location_id: Option<String>,
+    pub order_id: Option<String>,
+    pub after_time: Option<i64>,
+    pub before_time: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub subject: Option<String>,
+    pub event_type: Option<String>,
+}
+
+/// A unit of work for the writer: runs inside the batch transaction, then learns its fate.
+pub trait WriteJob: Send {
+    /// Does the work; returns whether its changes should be kept.
+    fn run(&mut self, tx: &mut dyn Tx) -> bool;
+    /// Called exactly once, after the transaction holding the work committed or failed.
+    fn finish(self: Box<Self>, outcome: StoreResult<()>);
+}
+
+/// A read-only unit of work.
+pub type ReadJob = Box<dyn FnOnce(&mut dyn Tx) + Send>;
+
+/// What an engine provides. [`Store`] wraps it with typed helpers.
+pub trait Engine: Send + Sync {
+    fn submit(&self, job: Box<dyn WriteJob>) -> StoreResult<()>;
+    fn read(&self, job: ReadJob) -> StoreResult<()>;
+    /// Engine name for `/readyz` and logs.
+    fn name(&self) -> &'static str;
+    /// Counters for `/metrics`.
+    fn stats(&self) -> EngineStats;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineStats {
+    pub write_batches: u64,
+    pub write_jobs: u64,
+    pub write_queue_depth: u64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    engine: Arc<dyn Engine>,
+}
+
+struct TypedJob<F, T, E> {
+    work: F,
+    result: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> WriteJob for TypedJob<F, T, E>
+where
+    F: FnMut(&mut dyn Tx) -> Result<T, E> + Send,
+    T: Send,
+    E: From<StoreError> + Send,
+{
+    fn run(&mut self, tx: &mut dyn Tx) -> bool {
+        let r = (self.work)(tx);
+        let ok = r.is_ok();
+        self.result = Some(r);
+        ok
+    }
+
+    fn finish(self: Box<Self>, outcome: StoreResult<()>) {
+        let reply = match (self.result, outcome) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (_, Err(e)) => Err(E::from(e)),
+            (None, Ok(())) => Err(E::from(StoreError::Internal("write job finished without running".into()))),
+        };
+        let _ = self.reply.send(reply);
+    }
+}
+
+impl Store {
+    pub fn new(engine: Arc<dyn Engine>) -> Store {
+        Store { engine }
+    }
+
+    /// Runs `work` in a write transaction and answers once that transaction is durable.
+    /// If `work` returns an error, its changes are rolled back and nothing else is affected.
+    /// `work` may be run more than once by engines that retry transactions, so it must have no
+    /// effect outside `tx`.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnMut(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        self.engine.submit(Box::new(TypedJob { work, result: None, reply }))?;
+        rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Unavailable("the writer stopped".into()))))
+    }
+
+    /// Runs `work` against a consistent, read-only view.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        self.engine.read(Box::new(move |tx| {
+            let _ = reply.send(work(tx));
+        }))?;
+        rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Unavailable("the reader stopped".into()))))
+    }
+
+    pub fn engine_name(&self) -> &'static str {
+        self.engine.name()
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        self.engine.stats()
+    }
+}
+
+/// Opens the engine a database URL names: `sqlite://PATH`, `sqlite:PATH` or a plain path.
+pub fn open(url: &str, options: &OpenOptions) -> StoreResult<Store> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::Unavailable("PostgreSQL support is not built yet; use a SQLite path".into()));
+    }
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let engine = sqlite::SqliteEngine::open(std::path::Path::new(path), options)?;
+    Ok(Store::new(Arc::new(engine)))
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Most jobs the writer puts in one transaction.
+    pub max_batch: usize,
+    /// Most queued write jobs before submitters are told the store is overloaded.
+    pub queue_capacity: usize,
+    pub readers: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { max_batch: 512, queue_capacity: 16_384, readers: 8 }
+    }
+}

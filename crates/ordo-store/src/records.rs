@@ -1,0 +1,75 @@
+//! Storage records that are not domain types: keys, levels with their location, events and
+//! idempotency records.
+
+use ordo_domain::id::LocationId;
+use ordo_domain::inventory::Reason;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    /// SHA-256 of the secret, hex. The secret itself is never stored.
+    pub hash: String,
+    /// The first characters of the secret, to recognise a key in a list.
+    pub prefix: String,
+    pub role: String,
+    pub channel: Option<String>,
+    pub name: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelRecord {
+    pub location_id: LocationId,
+    pub location: String,
+    pub sku: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+/// A guarded change of one level, with the ledger entry that explains it.
+#[derive(Debug, Clone)]
+pub struct LevelChange {
+    pub at: i64,
+    pub location_id: LocationId,
+    pub location: String,
+    pub sku: String,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub reason: Reason,
+    pub actor: Option<String>,
+    pub order_id: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    /// The id of the object the event is about (an order id, a SKU ...).
+    pub subject: &'a str,
+    pub at: i64,
+    /// JSON text.
+    pub data: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub subject: String,
+    pub at: i64,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub key_id: String,
+    pub key: String,
+    pub request_hash: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub created_at: i64,
+}

@@ -1,0 +1,606 @@
+//! `Tx` over one SQLite connection inside an open transaction (or savepoint).
+
+use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
+use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
+use ordo_domain::inventory::{Level, Movement, Reason};
+use ordo_domain::order::Order;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::{
+    ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
+    OrderFilter, Page, StoreError, StoreResult, Tx,
+};
+
+pub(crate) struct SqliteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> SqliteTx<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        SqliteTx { conn }
+    }
+}
+
+/// Maps driver errors; unique-constraint violations become `Conflict` naming the rule.
+fn map_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation {
+            for rule in [
+                "products.sku",
+                "locations.code",
+                "customers.email",
+                "orders.channel",
+                "api_keys.hash",
+                "idempotency_keys.key_id",
+            ] {
+                if msg.contains(rule) {
+                    return StoreError::Conflict(rule);
+                }
+            }
+        }
+        if matches!(
+            f.code,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked | rusqlite::ErrorCode::DiskFull
+        ) {
+            return StoreError::Unavailable(e.to_string());
+        }
+    }
+    StoreError::Internal(e.to_string())
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(format!("stored JSON is unreadable: {e}"))
+}
+
+fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
+    Ok(Product {
+        id: ProductId::from_trusted(r.get(0)?),
+        sku: r.get(1)?,
+        name: r.get(2)?,
+        price: r.get(3)?,
+        currency: r.get(4)?,
+        weight_grams: r.get(5)?,
+        barcode: r.get(6)?,
+        active: r.get(7)?,
+        version: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+    })
+}
+const PRODUCT_COLS: &str =
+    "id, sku, name, price, currency, weight_grams, barcode, active, version, created_at, updated_at";
+
+const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at";
+fn location_row(r: &Row<'_>) -> rusqlite::Result<(Location, String)> {
+    let kind: String = r.get(3)?;
+    Ok((
+        Location {
+            id: LocationId::from_trusted(r.get(0)?),
+            code: r.get(1)?,
+            name: r.get(2)?,
+            kind: LocationKind::parse(&kind).unwrap_or(LocationKind::Warehouse),
+            address: Default::default(),
+            latitude: r.get(5)?,
+            longitude: r.get(6)?,
+            ships_orders: r.get(7)?,
+            pickup: r.get(8)?,
+            priority: r.get(9)?,
+            active: r.get(10)?,
+            version: r.get(11)?,
+            created_at: r.get(12)?,
+            updated_at: r.get(13)?,
+        },
+        r.get(4)?,
+    ))
+}
+fn finish_location((mut l, address): (Location, String)) -> StoreResult<Location> {
+    l.address = serde_json::from_str(&address).map_err(json_err)?;
+    Ok(l)
+}
+
+const CUSTOMER_COLS: &str = "id, email, name, phone, version, created_at, updated_at";
+fn customer_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: CustomerId::from_trusted(r.get(0)?),
+        email: r.get(1)?,
+        name: r.get(2)?,
+        phone: r.get(3)?,
+        version: r.get(4)?,
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+    })
+}
+
+const KEY_COLS: &str = "id, hash, prefix, role, channel, name, created_at, revoked_at";
+fn key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: r.get(0)?,
+        hash: r.get(1)?,
+        prefix: r.get(2)?,
+        role: r.get(3)?,
+        channel: r.get(4)?,
+        name: r.get(5)?,
+        created_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+    })
+}
+
+const MOVEMENT_COLS: &str = "seq, at, location_id, location, sku, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, actor, order_id, note";
+fn movement_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
+    let reason: String = r.get(9)?;
+    let order_id: Option<String> = r.get(11)?;
+    Ok(Movement {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        location_id: LocationId::from_trusted(r.get(2)?),
+        location: r.get(3)?,
+        sku: r.get(4)?,
+        on_hand_delta: r.get(5)?,
+        reserved_delta: r.get(6)?,
+        on_hand_after: r.get(7)?,
+        reserved_after: r.get(8)?,
+        reason: Reason::parse(&reason).unwrap_or(Reason::Correction),
+        actor: r.get(10)?,
+        order_id: order_id.map(OrderId::from_trusted),
+        note: r.get(12)?,
+    })
+}
+
+fn level_row(r: &Row<'_>) -> rusqlite::Result<LevelRecord> {
+    Ok(LevelRecord {
+        sku: r.get(0)?,
+        location_id: LocationId::from_trusted(r.get(1)?),
+        on_hand: r.get(2)?,
+        reserved: r.get(3)?,
+        location: r.get(4)?,
+    })
+}
+
+/// Builds `(?, ?, ...)` with `n` placeholders.
+fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 2 + 2);
+    s.push('(');
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('?');
+    }
+    s.push(')');
+    s
+}
+
+/// Collects `WHERE` clauses and their parameters for the list queries.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<&'static str>,
+    params: Vec<Value>,
+}
+
+impl Where {
+    fn add(&mut self, clause: &'static str, value: impl Into<Value>) {
+        self.clauses.push(clause);
+        self.params.push(value.into());
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+    }
+}
+
+impl SqliteTx<'_> {
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_err)?;
+        let rows = stmt.query_map(params, f).map_err(map_err)?;
+        rows.collect::<rusqlite::Result<Vec<T>>>().map_err(map_err)
+    }
+
+    fn query_one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_err)?;
+        stmt.query_row(params, f).optional().map_err(map_err)
+    }
+
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> StoreResult<usize> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_err)?;
+        stmt.execute(params).map_err(map_err)
+    }
+}
+
+fn order_from_body(body: String, number: i64) -> StoreResult<Order> {
+    let mut o: Order = serde_json::from_str(&body).map_err(json_err)?;
+    o.number = number;
+    Ok(o)
+}
+
+impl Tx for SqliteTx<'_> {
+    fn insert_api_key(&mut self, k: &ApiKeyRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO api_keys (id, hash, prefix, role, channel, name, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![k.id, k.hash, k.prefix, k.role, k.channel, k.name, k.created_at, k.revoked_at],
+        )?;
+        Ok(())
+    }
+
+    fn api_key_by_hash(&mut self, hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        self.query_one(&format!("SELECT {KEY_COLS} FROM api_keys WHERE hash = ?1"), [hash], key_row)
+    }
+
+    fn list_api_keys(&mut self) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.query_all(&format!("SELECT {KEY_COLS} FROM api_keys ORDER BY id"), [], key_row)
+    }
+
+    fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+        Ok(self.exec("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, at])? == 1)
+    }
+
+    fn insert_product(&mut self, p: &Product) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO products ({PRODUCT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+            params![
+                p.id.as_str(),
+                p.sku,
+                p.name,
+                p.price,
+                p.currency,
+                p.weight_grams,
+                p.barcode,
+                p.active,
+                p.version,
+                p.created_at,
+                p.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_product(&mut self, p: &Product) -> StoreResult<()> {
+        self.exec(
+            "UPDATE products SET name = ?2, price = ?3, currency = ?4, weight_grams = ?5, barcode = ?6, active = ?7, version = ?8, updated_at = ?9 WHERE id = ?1",
+            params![p.id.as_str(), p.name, p.price, p.currency, p.weight_grams, p.barcode, p.active, p.version, p.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn product_by_sku(&mut self, sku: &str) -> StoreResult<Option<Product>> {
+        self.query_one(&format!("SELECT {PRODUCT_COLS} FROM products WHERE sku = ?1"), [sku], product_row)
+    }
+
+    fn products_by_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<Product>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE sku IN {}", placeholders(skus.len()));
+        self.query_all(&sql, rusqlite::params_from_iter(skus), product_row)
+    }
+
+    fn list_products(&mut self, page: &Page<String>, active: Option<bool>) -> StoreResult<Vec<Product>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("sku > ?", after.clone());
+        }
+        if let Some(a) = active {
+            w.add("active = ?", a as i64);
+        }
+        let sql = format!("SELECT {PRODUCT_COLS} FROM products {} ORDER BY sku LIMIT {}", w.sql(), page.limit);
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), product_row)
+    }
+
+    fn insert_location(&mut self, l: &Location) -> StoreResult<()> {
+        let address = serde_json::to_string(&l.address).map_err(json_err)?;
+        self.exec(
+            &format!("INSERT INTO locations ({LOCATION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+            params![
+                l.id.as_str(), l.code, l.name, l.kind.as_str(), address, l.latitude, l.longitude, l.ships_orders, l.pickup,
+                l.priority, l.active, l.version, l.created_at, l.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_location(&mut self, l: &Location) -> StoreResult<()> {
+        let address = serde_json::to_string(&l.address).map_err(json_err)?;
+        self.exec(
+            "UPDATE locations SET name = ?2, kind = ?3, address = ?4, latitude = ?5, longitude = ?6, ships_orders = ?7, pickup = ?8,
+             priority = ?9, active = ?10, version = ?11, updated_at = ?12 WHERE id = ?1",
+            params![
+                l.id.as_str(), l.name, l.kind.as_str(), address, l.latitude, l.longitude, l.ships_orders, l.pickup, l.priority,
+                l.active, l.version, l.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>> {
+        self.query_one(&format!("SELECT {LOCATION_COLS} FROM locations WHERE code = ?1"), [code], location_row)?
+            .map(finish_location)
+            .transpose()
+    }
+
+    fn all_locations(&mut self) -> StoreResult<Vec<Location>> {
+        self.query_all(&format!("SELECT {LOCATION_COLS} FROM locations ORDER BY code"), [], location_row)?
+            .into_iter()
+            .map(finish_location)
+            .collect()
+    }
+
+    fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT l.sku, l.location_id, l.on_hand, l.reserved, loc.code FROM inventory_levels l
+             JOIN locations loc ON loc.id = l.location_id WHERE l.sku IN {} ORDER BY l.sku, loc.code",
+            placeholders(skus.len())
+        );
+        self.query_all(&sql, rusqlite::params_from_iter(skus), level_row)
+    }
+
+    fn list_levels(
+        &mut self,
+        page: &Page<(String, String)>,
+        location_id: Option<&str>,
+    ) -> StoreResult<Vec<LevelRecord>> {
+        let mut w = Where::default();
+        if let Some((sku, loc)) = &page.after {
+            w.clauses.push("(l.sku, l.location_id) > (?, ?)");
+            w.params.push(Value::from(sku.clone()));
+            w.params.push(Value::from(loc.clone()));
+        }
+        if let Some(loc) = location_id {
+            w.add("l.location_id = ?", loc.to_owned());
+        }
+        let sql = format!(
+            "SELECT l.sku, l.location_id, l.on_hand, l.reserved, loc.code FROM inventory_levels l
+             JOIN locations loc ON loc.id = l.location_id {} ORDER BY l.sku, l.location_id LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), level_row)
+    }
+
+    fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Level, Level>> {
+        let current = self
+            .query_one(
+                "SELECT on_hand, reserved FROM inventory_levels WHERE sku = ?1 AND location_id = ?2",
+                params![c.sku, c.location_id.as_str()],
+                |r| Ok(Level { on_hand: r.get(0)?, reserved: r.get(1)? }),
+            )?
+            .unwrap_or_default();
+        // Only this connection writes, and it is inside the batch transaction, so the level
+        // cannot move between this read and the write below.
+        let next = match current.apply(c.on_hand_delta, c.reserved_delta) {
+            Ok(n) => n,
+            Err(_) => return Ok(Err(current)),
+        };
+        self.exec(
+            "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, updated_at = excluded.updated_at",
+            params![c.sku, c.location_id.as_str(), next.on_hand, next.reserved, c.at],
+        )?;
+        self.exec(
+            &format!("INSERT INTO inventory_movements ({MOVEMENT_COLS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            params![
+                c.at, c.location_id.as_str(), c.location, c.sku, c.on_hand_delta, c.reserved_delta, next.on_hand, next.reserved,
+                c.reason.as_str(), c.actor, c.order_id, c.note
+            ],
+        )?;
+        Ok(Ok(next))
+    }
+
+    fn list_movements(&mut self, page: &Page<i64>, f: &MovementFilter) -> StoreResult<Vec<Movement>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("seq < ?", after);
+        }
+        if let Some(sku) = &f.sku {
+            w.add("sku = ?", sku.clone());
+        }
+        if let Some(loc) = &f.location_id {
+            w.add("location_id = ?", loc.clone());
+        }
+        if let Some(o) = &f.order_id {
+            w.add("order_id = ?", o.clone());
+        }
+        if let Some(t) = f.after_time {
+            w.add("at >= ?", t);
+        }
+        if let Some(t) = f.before_time {
+            w.add("at < ?", t);
+        }
+        let sql = format!(
+            "SELECT {MOVEMENT_COLS} FROM inventory_movements {} ORDER BY seq DESC LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), movement_row)
+    }
+
+    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            params![c.id.as_str(), c.email, c.name, c.phone, c.version, c.created_at, c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn update_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            "UPDATE customers SET email = ?2, name = ?3, phone = ?4, version = ?5, updated_at = ?6 WHERE id = ?1",
+            params![c.id.as_str(), c.email, c.name, c.phone, c.version, c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>> {
+        self.query_one(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1"), [id], customer_row)
+    }
+
+    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>> {
+        self.query_one(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE email = ?1"), [email], customer_row)
+    }
+
+    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id < ?", after.clone());
+        }
+        if let Some(p) = email_prefix {
+            // A range scan on the unique email index: every email starting with the prefix.
+            w.add("email >= ?", p.to_owned());
+            w.add("email < ?", format!("{p}\u{10FFFF}"));
+        }
+        let sql = format!("SELECT {CUSTOMER_COLS} FROM customers {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), customer_row)
+    }
+
+    fn next_order_number(&mut self) -> StoreResult<i64> {
+        Ok(self.query_one("SELECT COALESCE(MAX(number), 1000) + 1 FROM orders", [], |r| r.get(0))?.unwrap_or(1001))
+    }
+
+    fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
+        let body = serde_json::to_string(o).map_err(json_err)?;
+        self.exec(
+            "INSERT INTO orders (number, id, channel, external_id, customer_id, status, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![o.number, o.id.as_str(), o.channel, o.external_id, o.customer_id.as_str(), o.status.as_str(), o.created_at, body],
+        )?;
+        Ok(())
+    }
+
+    fn update_order(&mut self, o: &Order) -> StoreResult<()> {
+        let body = serde_json::to_string(o).map_err(json_err)?;
+        self.exec(
+            "UPDATE orders SET status = ?2, body = ?3 WHERE id = ?1",
+            params![o.id.as_str(), o.status.as_str(), body],
+        )?;
+        Ok(())
+    }
+
+    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>> {
+        self.query_one("SELECT body, number FROM orders WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .map(|(b, n)| order_from_body(b, n))
+            .transpose()
+    }
+
+    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>> {
+        self.query_one("SELECT id FROM orders WHERE channel = ?1 AND external_id = ?2", [channel, external_id], |r| {
+            r.get(0)
+        })
+    }
+
+    fn list_orders(&mut self, page: &Page<i64>, f: &OrderFilter) -> StoreResult<Vec<Order>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("number < ?", after);
+        }
+        if let Some(s) = f.status {
+            w.add("status = ?", s.as_str().to_owned());
+        }
+        if let Some(c) = &f.channel {
+            w.add("channel = ?", c.clone());
+        }
+        if let Some(c) = &f.customer_id {
+            w.add("customer_id = ?", c.clone());
+        }
+        if let Some(t) = f.created_after {
+            w.add("created_at >= ?", t);
+        }
+        if let Some(t) = f.created_before {
+            w.add("created_at < ?", t);
+        }
+        let sql = format!("SELECT body, number FROM orders {} ORDER BY number DESC LIMIT {}", w.sql(), page.limit);
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .into_iter()
+            .map(|(b, n)| order_from_body(b, n))
+            .collect()
+    }
+
+    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![e.id, e.event_type, e.subject, e.at, e.data],
+        )?;
+        Ok(())
+    }
+
+    fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("seq > ?", after);
+        }
+        if let Some(s) = &f.subject {
+            w.add("subject = ?", s.clone());
+        }
+        if let Some(t) = &f.event_type {
+            w.add("type = ?", t.clone());
+        }
+        let sql = format!(
+            "SELECT seq, id, type, subject, at, data FROM events {} ORDER BY seq LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), |r| {
+            Ok(EventRecord {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                event_type: r.get(2)?,
+                subject: r.get(3)?,
+                at: r.get(4)?,
+                data: r.get(5)?,
+            })
+        })
+    }
+
+    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        self.query_one(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key_id = ?1 AND idem_key = ?2",
+            [key_id, key],
+            |r| {
+                Ok(IdempotencyRecord {
+                    key_id: key_id.to_owned(),
+                    key: key.to_owned(),
+                    request_hash: r.get(0)?,
+                    status: r.get(1)?,
+                    body: r.get(2)?,
+                    created_at: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![r.key_id, r.key, r.request_hash, r.status, r.body, r.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for table in [
+            "api_keys",
+            "products",
+            "locations",
+            "inventory_levels",
+            "inventory_movements",
+            "customers",
+            "orders",
+            "events",
+        ] {
+            let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
+            out.push((table.to_owned(), n));
+        }
+        Ok(out)
+    }
+}
