@@ -1,1 +1,72 @@
-//! placeholder
+//! Ordo's use cases: the one way in for every action, shared by the HTTP API, the CLI and
+//! background work.
+//!
+//! A use case validates its input, then runs one closure in a store transaction that checks
+//! the rules against current state, changes it and writes the outbox event, all or nothing.
+//! Invariant: no HTTP types here, and no business rule anywhere else.
+
+pub mod access;
+pub mod catalog;
+pub mod customers;
+pub mod error;
+pub mod events;
+pub mod idempotency;
+pub mod input;
+pub mod inventory;
+pub mod keys;
+pub mod orders;
+pub mod time_fmt;
+
+use std::sync::Arc;
+
+pub use access::{Action, Actor, Role};
+pub use error::AppError;
+pub use ordo_store::Store;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// The source of "now"; tests pass a fixed or stepping clock.
+pub trait Clock: Send + Sync {
+    /// Unix time in milliseconds.
+    fn now_ms(&self) -> i64;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
+/// 128 bits from the operating system's generator.
+pub fn random_u128() -> u128 {
+    let mut buf = [0u8; 16];
+    getrandom::fill(&mut buf).expect("the operating system's random generator is available");
+    u128::from_le_bytes(buf)
+}
+
+/// Everything a use case needs: storage and the clock.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
+        App { store, clock }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Limits on list pages, as the API promises.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 200;
+
+pub fn page_limit(limit: Option<usize>) -> usize {
+    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+}

@@ -64,11 +64,12 @@ pub trait Tx {
     fn list_levels(
         &mut self,
         page: &Page<(String, String)>,
+        sku: Option<&str>,
         location_id: Option<&str>,
     ) -> StoreResult<Vec<LevelRecord>>;
     /// Atomically applies the deltas if the result is a valid level, appends the ledger entry
-    /// and returns the new level; returns `Ok(Err(current))` and changes nothing otherwise.
-    fn change_level(&mut self, change: &LevelChange) -> StoreResult<Result<Level, Level>>;
+    /// and returns it; returns `Ok(Err(current level))` and changes nothing otherwise.
+    fn change_level(&mut self, change: &LevelChange) -> StoreResult<Result<Movement, Level>>;
     fn list_movements(&mut self, page: &Page<i64>, filter: &MovementFilter) -> StoreResult<Vec<Movement>>;
 
     // Customers.

@@ -1,1 +1,231 @@
-fn main() {}
+//! The `ordo` binary: the server, the operator CLI and the load generator.
+//!
+//! Configuration comes from flags, then `ORDO_*` environment variables, then an optional TOML
+//! file (`--config` or `ORDO_CONFIG`), then defaults; `config.rs` documents every setting.
+
+mod bench;
+mod config;
+mod demo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use ordo_app::input::NewKey;
+use ordo_app::{Actor, App, SystemClock};
+
+use crate::config::{FileConfig, Settings};
+
+#[derive(Parser)]
+#[command(name = "ordo", version, about = "Ordo order management system")]
+struct Cli {
+    /// TOML configuration file; flags and environment variables override it.
+    #[arg(long, env = "ORDO_CONFIG", global = true)]
+    config: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Load the demo catalogue, locations, stock, customers and orders into the database.
+    Demo(DbArgs),
+    /// Place orders against a running server and report throughput and latency.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database URL: `sqlite://PATH` or a plain path [default: sqlite://data/ordo.db].
+    #[arg(long, env = "ORDO_DATABASE_URL")]
+    database: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Load demo data when the database is empty, and print an admin key.
+    #[arg(long)]
+    demo: bool,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ORDO_LISTEN")]
+    listen: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Requests per second allowed per API key; 0 disables the limit [default: 10000].
+    #[arg(long, env = "ORDO_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// Largest request body in bytes [default: 1048576].
+    #[arg(long, env = "ORDO_BODY_LIMIT")]
+    body_limit: Option<usize>,
+    /// Seconds before a request is stopped with 503 [default: 30].
+    #[arg(long, env = "ORDO_REQUEST_TIMEOUT")]
+    request_timeout: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key; its secret is printed alone on the last line.
+    Create {
+        /// admin, operator, viewer or channel.
+        #[arg(long)]
+        role: String,
+        /// The sales channel of a channel key.
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORDO_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn open_app(settings: &Settings) -> anyhow::Result<App> {
+    let store = ordo_store::open(&settings.database_url, &ordo_store::OpenOptions::default())
+        .with_context(|| format!("opening the database {}", settings.redacted_database_url()))?;
+    Ok(App::new(store, Arc::new(SystemClock)))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args, &file).await,
+            Command::Migrate(db) => {
+                let settings = Settings::resolve(&file, db.database, None, None, None, None)?;
+                open_app(&settings)?;
+                println!("migrations applied to {}", settings.redacted_database_url());
+                Ok(())
+            }
+            Command::Keys(cmd) => keys(cmd, &file).await,
+            Command::Demo(db) => {
+                let settings = Settings::resolve(&file, db.database, None, None, None, None)?;
+                let app = open_app(&settings)?;
+                let summary = demo::load(&app).await?;
+                println!("{summary}");
+                Ok(())
+            }
+            Command::Bench(args) => bench::run(args).await,
+        }
+    })
+}
+
+async fn keys(cmd: KeysCommand, file: &FileConfig) -> anyhow::Result<()> {
+    let db = match &cmd {
+        KeysCommand::Create { db, .. } | KeysCommand::List { db } | KeysCommand::Revoke { db, .. } => db.clone(),
+    };
+    let settings = Settings::resolve(file, db.database, None, None, None, None)?;
+    let app = open_app(&settings)?;
+    let system = Actor::system();
+    match cmd {
+        KeysCommand::Create { role, channel, name, .. } => {
+            let created = app
+                .create_key(&system, NewKey { role: Some(role), channel, name })
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(e)))?;
+            println!("created {} key {}", created.record.role, created.record.id);
+            println!("{}", created.secret);
+        }
+        KeysCommand::List { .. } => {
+            for k in app.list_keys(&system).await.map_err(|e| anyhow::anyhow!(describe(e)))? {
+                let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{}…\t{}", k.id, k.role, k.channel.unwrap_or_default(), k.prefix, state);
+            }
+        }
+        KeysCommand::Revoke { id, .. } => {
+            app.revoke_key(&system, &id).await.map_err(|e| anyhow::anyhow!(describe(e)))?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+/// A CLI-friendly sentence for an application error, with every bad field.
+fn describe(e: ordo_app::AppError) -> String {
+    match &e {
+        ordo_app::AppError::Validation(fields) => {
+            fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        }
+        _ => e.to_string(),
+    }
+}
+
+async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
+    let settings =
+        Settings::resolve(file, args.db.database, args.listen, args.rate_limit, args.body_limit, args.request_timeout)?;
+    let app = open_app(&settings)?;
+    let addr: SocketAddr =
+        settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+
+    if args.demo {
+        let summary = demo::load_if_empty(&app).await?;
+        let key = app
+            .create_key(
+                &Actor::system(),
+                NewKey { role: Some("admin".into()), channel: None, name: Some("demo".into()) },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(describe(e)))?;
+        println!("Ordo is running on http://{local} with {}", summary);
+        println!("API docs:   http://{local}/docs");
+        println!("Admin key:  {}", key.secret);
+        println!("Try:        curl -H 'Authorization: Bearer {}' http://{local}/v1/orders?limit=5", key.secret);
+    } else {
+        println!("Ordo is running on http://{local} (docs: http://{local}/docs)");
+        println!("Create a key with: ordo keys create --role admin");
+    }
+
+    let state = ordo_web::AppState::new(app, settings.web.clone());
+    let router = ordo_web::router(state);
+    tracing::info!(%local, database = %settings.redacted_database_url(), "serving");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -349,9 +349,13 @@ impl Tx for SqliteTx<'_> {
     fn list_levels(
         &mut self,
         page: &Page<(String, String)>,
+        sku: Option<&str>,
         location_id: Option<&str>,
     ) -> StoreResult<Vec<LevelRecord>> {
         let mut w = Where::default();
+        if let Some(s) = sku {
+            w.add("l.sku = ?", s.to_owned());
+        }
         if let Some((sku, loc)) = &page.after {
             w.clauses.push("(l.sku, l.location_id) > (?, ?)");
             w.params.push(Value::from(sku.clone()));
@@ -369,7 +373,7 @@ impl Tx for SqliteTx<'_> {
         self.query_all(&sql, rusqlite::params_from_iter(w.params), level_row)
     }
 
-    fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Level, Level>> {
+    fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Movement, Level>> {
         let current = self
             .query_one(
                 "SELECT on_hand, reserved FROM inventory_levels WHERE sku = ?1 AND location_id = ?2",
@@ -395,7 +399,21 @@ impl Tx for SqliteTx<'_> {
                 c.reason.as_str(), c.actor, c.order_id, c.note
             ],
         )?;
-        Ok(Ok(next))
+        Ok(Ok(Movement {
+            seq: self.conn.last_insert_rowid(),
+            at: c.at,
+            location_id: c.location_id.clone(),
+            location: c.location.clone(),
+            sku: c.sku.clone(),
+            on_hand_delta: c.on_hand_delta,
+            reserved_delta: c.reserved_delta,
+            on_hand_after: next.on_hand,
+            reserved_after: next.reserved,
+            reason: c.reason,
+            actor: c.actor.clone(),
+            order_id: c.order_id.clone().map(OrderId::from_trusted),
+            note: c.note.clone(),
+        }))
     }
 
     fn list_movements(&mut self, page: &Page<i64>, f: &MovementFilter) -> StoreResult<Vec<Movement>> {

@@ -1,0 +1,295 @@
+//! Products and locations: create, read, list and versioned updates.
+
+use ordo_domain::catalog::{Location, LocationKind, Product};
+use ordo_domain::id::{LocationId, ProductId};
+use ordo_domain::validate::Errors;
+use ordo_store::Page;
+use serde_json::json;
+
+use crate::events::emit;
+use crate::idempotency::{IdemCtx, Outcome};
+use crate::input::{
+    LocationPatch, NewLocation, NewProduct, ProductPatch, check_address, check_coordinates, check_money,
+};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+pub(crate) fn require(actor: &Actor, action: Action) -> AppResult<()> {
+    if actor.can(action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("a {} key may not do this", actor.role.as_str())))
+    }
+}
+
+/// Refuses an update based on a stale version (`If-Match` or the body's `version`).
+pub(crate) fn check_version(expected: Option<i64>, actual: i64) -> AppResult<()> {
+    match expected {
+        Some(v) if v != actual => Err(AppError::PreconditionFailed { expected: v, actual }),
+        _ => Ok(()),
+    }
+}
+
+fn check_weight(e: &mut Errors, w: Option<i64>) {
+    if let Some(w) = w
+        && !(0..=10_000_000).contains(&w)
+    {
+        e.add("weight_grams", "must be between 0 and 10000000");
+    }
+}
+
+impl App {
+    pub async fn create_product(
+        &self,
+        actor: &Actor,
+        input: NewProduct,
+        idem: Option<IdemCtx<Product>>,
+    ) -> AppResult<Outcome<Product>> {
+        require(actor, Action::WriteCatalog)?;
+        let mut e = Errors::new();
+        let sku = e.code("sku", input.sku.as_deref(), 64);
+        let name = e.text("name", input.name.as_deref(), 200);
+        let price = match &input.price {
+            Some(p) => check_money(&mut e, "price", p, None),
+            None => {
+                e.add("price", "is required");
+                None
+            }
+        };
+        check_weight(&mut e, input.weight_grams);
+        let barcode = e.optional_text("barcode", input.barcode.as_deref(), 64);
+        let (sku, name, price) = e.finish((sku, name, price))?;
+        let (sku, name, price) = (sku.unwrap(), name.unwrap(), price.unwrap());
+        let now = self.now();
+        let product = Product {
+            id: ProductId::generate(now as u64, random_u128()),
+            sku,
+            name,
+            price: price.minor(),
+            currency: price.currency().code().to_owned(),
+            weight_grams: input.weight_grams,
+            barcode,
+            active: input.active.unwrap_or(true),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        self.write_idem(idem, move |tx, now| {
+            if tx.product_by_sku(&product.sku)?.is_some() {
+                return Err(AppError::Conflict(format!("a product with SKU {:?} already exists", product.sku)));
+            }
+            tx.insert_product(&product)?;
+            emit(tx, now, "product.created", product.id.as_str(), &json!({"sku": product.sku}))?;
+            Ok(product.clone())
+        })
+        .await
+    }
+
+    pub async fn get_product(&self, actor: &Actor, sku: &str) -> AppResult<Product> {
+        require(actor, Action::ReadCatalog)?;
+        let sku = sku.to_owned();
+        self.store.read(move |tx| tx.product_by_sku(&sku)?.ok_or(AppError::NotFound("product"))).await
+    }
+
+    pub async fn list_products(
+        &self,
+        actor: &Actor,
+        page: Page<String>,
+        active: Option<bool>,
+    ) -> AppResult<Vec<Product>> {
+        require(actor, Action::ReadCatalog)?;
+        self.store.read(move |tx| Ok(tx.list_products(&page, active)?)).await
+    }
+
+    pub async fn update_product(
+        &self,
+        actor: &Actor,
+        sku: &str,
+        patch: ProductPatch,
+        if_match: Option<i64>,
+    ) -> AppResult<Product> {
+        require(actor, Action::WriteCatalog)?;
+        let mut e = Errors::new();
+        let name = patch.name.as_deref().map(|n| e.text("name", Some(n), 200));
+        let price = patch.price.as_ref().map(|p| check_money(&mut e, "price", p, None));
+        check_weight(&mut e, patch.weight_grams.flatten());
+        let barcode = patch.barcode.clone().map(|b| e.optional_text("barcode", b.as_deref(), 64));
+        e.finish(())?;
+        let expected = if_match.or(patch.version);
+        let sku = sku.to_owned();
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let mut p = tx.product_by_sku(&sku)?.ok_or(AppError::NotFound("product"))?;
+                check_version(expected, p.version)?;
+                let now = clock.now_ms();
+                if let Some(Some(n)) = &name {
+                    p.name = n.clone();
+                }
+                if let Some(Some(m)) = price {
+                    p.price = m.minor();
+                    p.currency = m.currency().code().to_owned();
+                }
+                if let Some(w) = patch.weight_grams {
+                    p.weight_grams = w;
+                }
+                if let Some(b) = &barcode {
+                    p.barcode = b.clone();
+                }
+                if let Some(a) = patch.active {
+                    p.active = a;
+                }
+                p.version += 1;
+                p.updated_at = now;
+                tx.update_product(&p)?;
+                emit(tx, now, "product.updated", p.id.as_str(), &json!({"sku": p.sku, "version": p.version}))?;
+                Ok(p)
+            })
+            .await
+    }
+
+    pub async fn create_location(
+        &self,
+        actor: &Actor,
+        input: NewLocation,
+        idem: Option<IdemCtx<Location>>,
+    ) -> AppResult<Outcome<Location>> {
+        require(actor, Action::WriteCatalog)?;
+        let mut e = Errors::new();
+        let code = e.code("code", input.code.as_deref(), 32);
+        let name = e.text("name", input.name.as_deref(), 200);
+        let kind = parse_kind(&mut e, input.kind.as_deref(), true);
+        let address = match &input.address {
+            Some(a) => Some(check_address(&mut e, "address", a)),
+            None => {
+                e.add("address", "is required");
+                None
+            }
+        };
+        let (latitude, longitude) = (
+            input.latitude.or(input.address.as_ref().and_then(|a| a.latitude)),
+            input.longitude.or(input.address.as_ref().and_then(|a| a.longitude)),
+        );
+        check_coordinates(&mut e, "", input.latitude, input.longitude);
+        check_priority(&mut e, input.priority);
+        let (code, name, kind, address) = e.finish((code, name, kind, address))?;
+        let kind = kind.unwrap();
+        let now = self.now();
+        let location = Location {
+            id: LocationId::generate(now as u64, random_u128()),
+            code: code.unwrap(),
+            name: name.unwrap(),
+            kind,
+            address: address.unwrap(),
+            latitude,
+            longitude,
+            ships_orders: input.ships_orders.unwrap_or(kind == LocationKind::Warehouse),
+            pickup: input.pickup.unwrap_or(kind == LocationKind::Store),
+            priority: input.priority.unwrap_or(100),
+            active: input.active.unwrap_or(true),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        self.write_idem(idem, move |tx, now| {
+            if tx.location_by_code(&location.code)?.is_some() {
+                return Err(AppError::Conflict(format!("a location with code {:?} already exists", location.code)));
+            }
+            tx.insert_location(&location)?;
+            emit(tx, now, "location.created", location.id.as_str(), &json!({"code": location.code}))?;
+            Ok(location.clone())
+        })
+        .await
+    }
+
+    pub async fn get_location(&self, actor: &Actor, code: &str) -> AppResult<Location> {
+        require(actor, Action::ReadCatalog)?;
+        let code = code.to_owned();
+        self.store.read(move |tx| tx.location_by_code(&code)?.ok_or(AppError::NotFound("location"))).await
+    }
+
+    pub async fn list_locations(&self, actor: &Actor) -> AppResult<Vec<Location>> {
+        require(actor, Action::ReadCatalog)?;
+        self.store.read(|tx| Ok(tx.all_locations()?)).await
+    }
+
+    pub async fn update_location(
+        &self,
+        actor: &Actor,
+        code: &str,
+        patch: LocationPatch,
+        if_match: Option<i64>,
+    ) -> AppResult<Location> {
+        require(actor, Action::WriteCatalog)?;
+        let mut e = Errors::new();
+        let name = patch.name.as_deref().map(|n| e.text("name", Some(n), 200));
+        let kind = patch.kind.as_deref().map(|k| parse_kind(&mut e, Some(k), true));
+        let address = patch.address.as_ref().map(|a| check_address(&mut e, "address", a));
+        check_coordinates(&mut e, "", patch.latitude.flatten(), patch.longitude.flatten());
+        check_priority(&mut e, patch.priority);
+        e.finish(())?;
+        let expected = if_match.or(patch.version);
+        let code = code.to_owned();
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let mut l = tx.location_by_code(&code)?.ok_or(AppError::NotFound("location"))?;
+                check_version(expected, l.version)?;
+                let now = clock.now_ms();
+                if let Some(Some(n)) = &name {
+                    l.name = n.clone();
+                }
+                if let Some(Some(k)) = kind {
+                    l.kind = k;
+                }
+                if let Some(a) = &address {
+                    l.address = a.clone();
+                }
+                if let Some(v) = patch.latitude {
+                    l.latitude = v;
+                }
+                if let Some(v) = patch.longitude {
+                    l.longitude = v;
+                }
+                if let Some(v) = patch.ships_orders {
+                    l.ships_orders = v;
+                }
+                if let Some(v) = patch.pickup {
+                    l.pickup = v;
+                }
+                if let Some(v) = patch.priority {
+                    l.priority = v;
+                }
+                if let Some(v) = patch.active {
+                    l.active = v;
+                }
+                l.version += 1;
+                l.updated_at = now;
+                tx.update_location(&l)?;
+                emit(tx, now, "location.updated", l.id.as_str(), &json!({"code": l.code, "version": l.version}))?;
+                Ok(l)
+            })
+            .await
+    }
+}
+
+fn parse_kind(e: &mut Errors, kind: Option<&str>, required: bool) -> Option<LocationKind> {
+    match kind {
+        None if required => {
+            e.add("kind", "is required");
+            None
+        }
+        None => None,
+        Some(k) => LocationKind::parse(k).or_else(|| {
+            e.add("kind", "must be warehouse or store");
+            None
+        }),
+    }
+}
+
+fn check_priority(e: &mut Errors, p: Option<i64>) {
+    if let Some(p) = p
+        && !(0..=1_000_000).contains(&p)
+    {
+        e.add("priority", "must be between 0 and 1000000");
+    }
+}

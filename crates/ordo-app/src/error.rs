@@ -1,0 +1,55 @@
+//! The application's errors: each is something a client can act on, or an outage.
+
+use ordo_domain::allocation::Short;
+use ordo_domain::validate::{Errors, FieldError};
+use ordo_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("the amounts use a currency other than the order's")]
+    CurrencyMismatch(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not enough stock")]
+    InsufficientStock(Vec<Short>),
+    #[error("{0}")]
+    InvalidTransition(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the resource has changed since version {expected}; it is now version {actual}")]
+    PreconditionFailed { expected: i64, actual: i64 },
+    #[error("this idempotency key was used with a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this idempotency key is still being processed")]
+    IdempotencyInFlight,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(rule) => AppError::Conflict(format!("a record with the same {rule} already exists")),
+            StoreError::Unavailable(why) => AppError::Unavailable(why),
+            StoreError::Internal(why) => AppError::Internal(why),
+        }
+    }
+}
+
+impl From<Errors> for AppError {
+    fn from(e: Errors) -> Self {
+        AppError::Validation(e.0)
+    }
+}
+
+impl AppError {
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
+    }
+}

@@ -1,0 +1,230 @@
+//! Stock: adjustments and counts of on-hand units, levels per location, and the ledger.
+
+use ordo_domain::catalog::Location;
+use ordo_domain::inventory::{Level, Movement, Reason};
+use ordo_domain::validate::Errors;
+use ordo_store::{LevelChange, LevelRecord, MovementFilter, Page, Tx};
+use serde_json::json;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::idempotency::{IdemCtx, Outcome};
+use crate::input::{AdjustmentInput, CountInput};
+use crate::{Action, Actor, App, AppError, AppResult};
+
+/// The result of an adjustment or count: the ledger entry and the level after it.
+#[derive(Debug, Clone)]
+pub struct Adjusted {
+    pub movement: Movement,
+    pub level: Level,
+}
+
+/// Levels of one SKU at each location that holds a record of it, with totals.
+#[derive(Debug, Clone)]
+pub struct SkuStock {
+    pub sku: String,
+    pub levels: Vec<LevelRecord>,
+    pub totals: Level,
+}
+
+struct CheckedChange {
+    location: String,
+    sku: String,
+    /// For adjustments the delta; for counts the counted on-hand.
+    value: i64,
+    reason: Reason,
+    note: Option<String>,
+}
+
+fn lookup(tx: &mut dyn Tx, location: &str, sku: &str) -> AppResult<Location> {
+    let loc = tx.location_by_code(location)?;
+    let product = tx.product_by_sku(sku)?;
+    let mut e = Errors::new();
+    if loc.is_none() {
+        e.add("location", format!("no location has code {location:?}"));
+    }
+    if product.is_none() {
+        e.add("sku", format!("no product has SKU {sku:?}"));
+    }
+    e.finish(())?;
+    Ok(loc.expect("checked"))
+}
+
+impl App {
+    pub async fn adjust_inventory(
+        &self,
+        actor: &Actor,
+        input: AdjustmentInput,
+        idem: Option<IdemCtx<Adjusted>>,
+    ) -> AppResult<Outcome<Adjusted>> {
+        require(actor, Action::WriteInventory)?;
+        let mut e = Errors::new();
+        let location = e.text("location", input.location.as_deref(), 32);
+        let sku = e.text("sku", input.sku.as_deref(), 64);
+        match input.delta {
+            None => e.add("delta", "is required"),
+            Some(0) => e.add("delta", "must not be zero"),
+            Some(d) if d.abs() > 1_000_000_000 => e.add("delta", "is out of range"),
+            _ => {}
+        }
+        let reason = match input.reason.as_deref() {
+            None => {
+                e.add("reason", "is required");
+                None
+            }
+            Some(r) => match Reason::parse(r).filter(Reason::is_manual) {
+                Some(r) => Some(r),
+                None => {
+                    e.add("reason", "must be one of received, counted, damaged, correction, lost, found, returned");
+                    None
+                }
+            },
+        };
+        let note = e.optional_text("note", input.note.as_deref(), 500);
+        let (location, sku, reason) = e.finish((location, sku, reason))?;
+        let change = CheckedChange {
+            location: location.unwrap(),
+            sku: sku.unwrap(),
+            value: input.delta.unwrap(),
+            reason: reason.unwrap(),
+            note,
+        };
+        self.apply_change(actor, change, false, idem).await
+    }
+
+    pub async fn count_inventory(
+        &self,
+        actor: &Actor,
+        input: CountInput,
+        idem: Option<IdemCtx<Adjusted>>,
+    ) -> AppResult<Outcome<Adjusted>> {
+        require(actor, Action::WriteInventory)?;
+        let mut e = Errors::new();
+        let location = e.text("location", input.location.as_deref(), 32);
+        let sku = e.text("sku", input.sku.as_deref(), 64);
+        match input.on_hand {
+            None => e.add("on_hand", "is required"),
+            Some(n) if !(0..=1_000_000_000).contains(&n) => e.add("on_hand", "must be between 0 and 1000000000"),
+            _ => {}
+        }
+        let note = e.optional_text("note", input.note.as_deref(), 500);
+        let (location, sku) = e.finish((location, sku))?;
+        let change = CheckedChange {
+            location: location.unwrap(),
+            sku: sku.unwrap(),
+            value: input.on_hand.unwrap(),
+            reason: Reason::Counted,
+            note,
+        };
+        self.apply_change(actor, change, true, idem).await
+    }
+
+    async fn apply_change(
+        &self,
+        actor: &Actor,
+        c: CheckedChange,
+        absolute: bool,
+        idem: Option<IdemCtx<Adjusted>>,
+    ) -> AppResult<Outcome<Adjusted>> {
+        let actor_id = actor.key_id.clone();
+        self.write_idem(idem, move |tx, now| {
+            let loc = lookup(tx, &c.location, &c.sku)?;
+            let delta = if absolute {
+                let current = tx.levels_for_skus(&[c.sku.as_str()])?;
+                let on_hand = current.iter().find(|l| l.location_id == loc.id).map_or(0, |l| l.on_hand);
+                c.value - on_hand
+            } else {
+                c.value
+            };
+            let change = LevelChange {
+                at: now,
+                location_id: loc.id.clone(),
+                location: loc.code.clone(),
+                sku: c.sku.clone(),
+                on_hand_delta: delta,
+                reserved_delta: 0,
+                reason: c.reason,
+                actor: Some(actor_id.clone()),
+                order_id: None,
+                note: c.note.clone(),
+            };
+            let movement = match tx.change_level(&change)? {
+                Ok(m) => m,
+                Err(current) => {
+                    return Err(AppError::InsufficientStock(vec![ordo_domain::allocation::Short {
+                        sku: c.sku.clone(),
+                        requested: -delta,
+                        available: current.available(),
+                    }]));
+                }
+            };
+            let level = Level { on_hand: movement.on_hand_after, reserved: movement.reserved_after };
+            emit(
+                tx,
+                now,
+                "inventory.adjusted",
+                &c.sku,
+                &json!({"sku": c.sku, "location": loc.code, "delta": delta, "reason": c.reason.as_str(),
+                        "on_hand": level.on_hand, "reserved": level.reserved, "available": level.available()}),
+            )?;
+            Ok(Adjusted { movement, level })
+        })
+        .await
+    }
+
+    pub async fn sku_stock(&self, actor: &Actor, sku: &str) -> AppResult<SkuStock> {
+        require(actor, Action::ReadInventory)?;
+        let sku = sku.to_owned();
+        self.store
+            .read(move |tx| {
+                if tx.product_by_sku(&sku)?.is_none() {
+                    return Err(AppError::NotFound("product"));
+                }
+                let levels = tx.levels_for_skus(&[sku.as_str()])?;
+                let totals = levels.iter().fold(Level::default(), |t, l| Level {
+                    on_hand: t.on_hand + l.on_hand,
+                    reserved: t.reserved + l.reserved,
+                });
+                Ok(SkuStock { sku, levels, totals })
+            })
+            .await
+    }
+
+    pub async fn list_levels(
+        &self,
+        actor: &Actor,
+        page: Page<(String, String)>,
+        sku: Option<String>,
+        location: Option<String>,
+    ) -> AppResult<Vec<LevelRecord>> {
+        require(actor, Action::ReadInventory)?;
+        self.store
+            .read(move |tx| {
+                let location_id = match &location {
+                    Some(code) => Some(tx.location_by_code(code)?.ok_or(AppError::NotFound("location"))?.id),
+                    None => None,
+                };
+                Ok(tx.list_levels(&page, sku.as_deref(), location_id.as_ref().map(|l| l.as_str()))?)
+            })
+            .await
+    }
+
+    pub async fn list_movements(
+        &self,
+        actor: &Actor,
+        page: Page<i64>,
+        mut filter: MovementFilter,
+        location: Option<String>,
+    ) -> AppResult<Vec<Movement>> {
+        require(actor, Action::ReadInventory)?;
+        self.store
+            .read(move |tx| {
+                if let Some(code) = &location {
+                    filter.location_id =
+                        Some(tx.location_by_code(code)?.ok_or(AppError::NotFound("location"))?.id.to_string());
+                }
+                Ok(tx.list_movements(&page, &filter)?)
+            })
+            .await
+    }
+}

@@ -1,0 +1,97 @@
+//! API keys: created with a role (and a channel for channel keys), shown once, stored hashed.
+
+use ordo_domain::id::KeyId;
+use ordo_domain::validate::Errors;
+use ordo_store::ApiKeyRecord;
+use sha2::{Digest, Sha256};
+
+use crate::input::NewKey;
+use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
+
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new key's record and its secret, which exists only in this value.
+pub struct CreatedKey {
+    pub record: ApiKeyRecord,
+    pub secret: String,
+}
+
+impl App {
+    pub async fn create_key(&self, actor: &Actor, input: NewKey) -> AppResult<CreatedKey> {
+        if !actor.can(Action::ManageKeys) {
+            return Err(AppError::Forbidden("only admin keys may manage keys".into()));
+        }
+        let mut e = Errors::new();
+        let role = match input.role.as_deref() {
+            None => {
+                e.add("role", "is required");
+                None
+            }
+            Some(r) => Role::parse(r).or_else(|| {
+                e.add("role", "must be one of admin, operator, viewer, channel");
+                None
+            }),
+        };
+        let channel = e.optional_text("channel", input.channel.as_deref(), 64);
+        let channel = channel.and_then(|c| {
+            if c.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+                Some(c)
+            } else {
+                e.add("channel", "may contain only letters, digits, '-', '_' and '.'");
+                None
+            }
+        });
+        match (role, &channel) {
+            (Some(Role::Channel), None) if e.is_empty() => e.add("channel", "is required for channel keys"),
+            (Some(r), Some(_)) if r != Role::Channel => e.add("channel", "only channel keys have a channel"),
+            _ => {}
+        }
+        let name = e.optional_text("name", input.name.as_deref(), 100);
+        let role = e.finish(role)?.expect("role was checked");
+
+        let now = self.now();
+        let secret = format!("ordo_{:032x}{:016x}", random_u128(), random_u128() as u64);
+        let record = ApiKeyRecord {
+            id: KeyId::generate(now as u64, random_u128()).to_string(),
+            hash: hash_secret(&secret),
+            prefix: secret[..13].to_owned(),
+            role: role.as_str().to_owned(),
+            channel,
+            name,
+            created_at: now,
+            revoked_at: None,
+        };
+        let stored = record.clone();
+        self.store.write(move |tx| -> AppResult<()> { Ok(tx.insert_api_key(&stored)?) }).await?;
+        tracing::info!(key_id = %record.id, role = %record.role, "API key created");
+        Ok(CreatedKey { record, secret })
+    }
+
+    pub async fn list_keys(&self, actor: &Actor) -> AppResult<Vec<ApiKeyRecord>> {
+        if !actor.can(Action::ManageKeys) {
+            return Err(AppError::Forbidden("only admin keys may manage keys".into()));
+        }
+        self.store.read(|tx| Ok(tx.list_api_keys()?)).await
+    }
+
+    pub async fn revoke_key(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        if !actor.can(Action::ManageKeys) {
+            return Err(AppError::Forbidden("only admin keys may manage keys".into()));
+        }
+        let (id, now) = (id.to_owned(), self.now());
+        let found = self.store.write(move |tx| -> AppResult<bool> { Ok(tx.revoke_api_key(&id, now)?) }).await?;
+        if found { Ok(()) } else { Err(AppError::NotFound("key")) }
+    }
+
+    /// The actor a secret belongs to, if it is a live key.
+    pub async fn authenticate(&self, secret: &str) -> AppResult<Option<Actor>> {
+        let hash = hash_secret(secret);
+        let record = self.store.read(move |tx| Ok::<_, AppError>(tx.api_key_by_hash(&hash)?)).await?;
+        Ok(record
+            .filter(|r| r.revoked_at.is_none())
+            .and_then(|r| Some(Actor { key_id: r.id, role: Role::parse(&r.role)?, channel: r.channel })))
+    }
+}

@@ -1,0 +1,397 @@
+//! Order capture and cancellation: an order exists only together with its reservations,
+//! ledger entries and events.
+
+use std::collections::HashMap;
+
+use ordo_domain::Money;
+use ordo_domain::allocation::{Candidate, Demand, StockSnapshot, allocate};
+use ordo_domain::catalog::Product;
+use ordo_domain::id::{LineId, OrderId};
+use ordo_domain::inventory::Reason;
+use ordo_domain::money::Currency;
+use ordo_domain::order::{Address, Allocation, Line, Order, OrderStatus, Totals};
+use ordo_domain::validate::Errors;
+use ordo_store::{EventFilter, EventRecord, LevelChange, OrderFilter, Page, Tx};
+use serde_json::json;
+
+use crate::catalog::require;
+use crate::customers::upsert_by_email;
+use crate::events::emit;
+use crate::idempotency::{IdemCtx, Outcome};
+use crate::input::{CancelInput, NewOrder, check_address, check_email, check_money};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+pub const MAX_LINES: usize = 500;
+pub const MAX_QUANTITY: i64 = 1_000_000;
+
+#[derive(Debug, Clone)]
+enum CustomerRef {
+    Id(String),
+    Inline { email: String, name: Option<String>, phone: Option<String> },
+}
+
+/// An order request that passed validation, before it meets current state.
+#[derive(Debug, Clone)]
+struct CheckedOrder {
+    channel: String,
+    external_id: Option<String>,
+    customer: CustomerRef,
+    currency: Currency,
+    lines: Vec<(String, i64, Money)>,
+    shipping_address: Option<Address>,
+    shipping: i64,
+    tax: i64,
+    discount: i64,
+    note: Option<String>,
+}
+
+fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
+    let mut e = Errors::new();
+    let channel = match (&actor.channel, input.channel.as_deref()) {
+        (Some(own), Some(asked)) if own != asked => {
+            return Err(AppError::Forbidden(format!("this key may only create orders for channel {own:?}")));
+        }
+        (Some(own), _) => Some(own.clone()),
+        (None, asked) => e.code("channel", asked, 64),
+    };
+    let external_id = e.optional_text("external_id", input.external_id.as_deref(), 255);
+    let customer = match (&input.customer_id, &input.customer) {
+        (Some(_), Some(_)) => {
+            e.add("customer", "give either customer_id or customer, not both");
+            None
+        }
+        (Some(id), None) => Some(CustomerRef::Id(id.clone())),
+        (None, Some(c)) => {
+            let email = check_email(&mut e, "customer/email", c.email.as_deref());
+            let name = e.optional_text("customer/name", c.name.as_deref(), 200);
+            let phone = e.optional_text("customer/phone", c.phone.as_deref(), 40);
+            email.map(|email| CustomerRef::Inline { email, name, phone })
+        }
+        (None, None) => {
+            e.add("customer", "is required (or give customer_id)");
+            None
+        }
+    };
+    let currency = match input.currency.as_deref() {
+        None => {
+            e.add("currency", "is required");
+            None
+        }
+        Some(c) => Currency::from_code(c).or_else(|| {
+            e.add("currency", format!("{c:?} is not an ISO 4217 currency code"));
+            None
+        }),
+    };
+    let mut lines = Vec::new();
+    match &input.lines {
+        None => e.add("lines", "is required"),
+        Some(l) if l.is_empty() => e.add("lines", "must contain at least one line"),
+        Some(l) if l.len() > MAX_LINES => e.add("lines", format!("must contain at most {MAX_LINES} lines")),
+        Some(l) => {
+            for (i, line) in l.iter().enumerate() {
+                let sku = e.text(&format!("lines/{i}/sku"), line.sku.as_deref(), 64);
+                match line.quantity {
+                    None => e.add(format!("lines/{i}/quantity"), "is required"),
+                    Some(q) if !(1..=MAX_QUANTITY).contains(&q) => {
+                        e.add(format!("lines/{i}/quantity"), format!("must be between 1 and {MAX_QUANTITY}"))
+                    }
+                    _ => {}
+                }
+                let price = match &line.unit_price {
+                    None => {
+                        e.add(format!("lines/{i}/unit_price"), "is required");
+                        None
+                    }
+                    Some(p) => check_money(&mut e, &format!("lines/{i}/unit_price"), p, currency),
+                };
+                if let (Some(sku), Some(q), Some(p)) = (sku, line.quantity, price) {
+                    lines.push((sku, q, p));
+                }
+            }
+        }
+    }
+    let shipping_address = input.shipping_address.as_ref().map(|a| check_address(&mut e, "shipping_address", a));
+    let mut amount = |field: &str, m: &Option<crate::input::MoneyInput>| -> i64 {
+        m.as_ref().and_then(|m| check_money(&mut e, field, m, currency)).map_or(0, |m| m.minor())
+    };
+    let shipping = amount("shipping", &input.shipping);
+    let tax = amount("tax", &input.tax);
+    let discount = amount("discount", &input.discount);
+    let note = e.optional_text("note", input.note.as_deref(), 2000);
+    if !e.is_empty() {
+        // A request whose only problem is amounts in another currency says so specifically.
+        let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
+        return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::Validation(e.0) });
+    }
+    Ok(CheckedOrder {
+        channel: channel.expect("checked"),
+        external_id,
+        customer: customer.expect("checked"),
+        currency: currency.expect("checked"),
+        lines,
+        shipping_address,
+        shipping,
+        tax,
+        discount,
+        note,
+    })
+}
+
+/// Every line's SKU must name an active product.
+fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashMap<String, String>> {
+    let by_sku: HashMap<&str, &Product> = products.iter().map(|p| (p.sku.as_str(), p)).collect();
+    let mut e = Errors::new();
+    for (i, (sku, _, _)) in order.lines.iter().enumerate() {
+        match by_sku.get(sku.as_str()) {
+            None => e.add(format!("lines/{i}/sku"), format!("no product has SKU {sku:?}")),
+            Some(p) if !p.active => e.add(format!("lines/{i}/sku"), format!("product {sku:?} is not active")),
+            Some(_) => {}
+        }
+    }
+    Ok(e.finish(by_sku.into_iter().map(|(s, p)| (s.to_owned(), p.name.clone())).collect())?)
+}
+
+/// Reserves, records and announces a checked order inside the write transaction.
+fn place_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor_id: &str,
+    o: &CheckedOrder,
+    names: &HashMap<String, String>,
+) -> AppResult<Order> {
+    if let Some(ext) = &o.external_id
+        && let Some(existing) = tx.order_id_by_external_id(&o.channel, ext)?
+    {
+        return Err(AppError::Conflict(format!(
+            "channel {:?} already has an order with external_id {ext:?}: {existing}",
+            o.channel
+        )));
+    }
+    let customer = match &o.customer {
+        CustomerRef::Id(id) => {
+            tx.customer_by_id(id)?.ok_or_else(|| AppError::field("customer_id", "no such customer"))?
+        }
+        CustomerRef::Inline { email, name, phone } => {
+            upsert_by_email(tx, now, email, name.as_deref(), phone.as_deref())?
+        }
+    };
+
+    let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
+    let mut snapshot = StockSnapshot::new();
+    for level in tx.levels_for_skus(&skus)? {
+        snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
+    }
+    let candidates: Vec<Candidate> = tx
+        .all_locations()?
+        .into_iter()
+        .map(|l| Candidate {
+            id: l.id,
+            code: l.code,
+            priority: l.priority,
+            ships_orders: l.ships_orders,
+            active: l.active,
+        })
+        .collect();
+    let demand: Vec<Demand> = o.lines.iter().map(|(s, q, _)| Demand { sku: s.clone(), quantity: *q }).collect();
+    let plan = allocate(&demand, &snapshot, &candidates).map_err(AppError::InsufficientStock)?;
+
+    let id = OrderId::generate(now as u64, random_u128());
+    let lines: Vec<Line> = o
+        .lines
+        .iter()
+        .zip(plan.lines)
+        .map(|((sku, quantity, price), parts)| Line {
+            id: LineId::generate(now as u64, random_u128()),
+            sku: sku.clone(),
+            name: names.get(sku).cloned().unwrap_or_default(),
+            quantity: *quantity,
+            unit_price: price.minor(),
+            allocations: parts
+                .into_iter()
+                .map(|(location_id, location, quantity)| Allocation { location_id, location, quantity })
+                .collect(),
+        })
+        .collect();
+    let totals = Totals::compute(lines.iter().map(Line::subtotal), o.shipping, o.tax, o.discount)
+        .ok_or_else(|| AppError::field("lines", "the order total is out of range or negative"))?;
+    let order = Order {
+        id,
+        number: tx.next_order_number()?,
+        channel: o.channel.clone(),
+        external_id: o.external_id.clone(),
+        customer_id: customer.id,
+        email: customer.email,
+        currency: o.currency.code().to_owned(),
+        status: OrderStatus::Allocated,
+        lines,
+        shipping_address: o.shipping_address.clone(),
+        totals,
+        note: o.note.clone(),
+        cancel_reason: None,
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+        version: 1,
+    };
+    tx.insert_order(&order)?;
+    move_reservations(tx, now, actor_id, &order, 1)?;
+    emit(
+        tx,
+        now,
+        "order.created",
+        order.id.as_str(),
+        &json!({"id": order.id, "number": order.number, "channel": order.channel, "external_id": order.external_id,
+                "customer_id": order.customer_id, "currency": order.currency,
+                "total": Money::from_minor(order.totals.total, o.currency).amount_string()}),
+    )?;
+    emit(tx, now, "order.allocated", order.id.as_str(), &allocation_payload(&order))?;
+    Ok(order)
+}
+
+fn allocation_payload(order: &Order) -> serde_json::Value {
+    let allocations: Vec<_> = order
+        .lines
+        .iter()
+        .flat_map(|l| {
+            l.allocations
+                .iter()
+                .map(|a| json!({"line_id": l.id, "sku": l.sku, "location": a.location, "quantity": a.quantity}))
+        })
+        .collect();
+    json!({"id": order.id, "allocations": allocations})
+}
+
+/// Reserves (`sign = 1`) or releases (`sign = -1`) every allocation of the order.
+fn move_reservations(tx: &mut dyn Tx, now: i64, actor_id: &str, order: &Order, sign: i64) -> AppResult<()> {
+    for line in &order.lines {
+        for a in &line.allocations {
+            let change = LevelChange {
+                at: now,
+                location_id: a.location_id.clone(),
+                location: a.location.clone(),
+                sku: line.sku.clone(),
+                on_hand_delta: 0,
+                reserved_delta: sign * a.quantity,
+                reason: if sign > 0 { Reason::Reserved } else { Reason::Released },
+                actor: Some(actor_id.to_owned()),
+                order_id: Some(order.id.to_string()),
+                note: None,
+            };
+            if let Err(level) = tx.change_level(&change)? {
+                // The plan came from this transaction's own snapshot, so this is a bug, and the
+                // whole order rolls back rather than reserve part of it.
+                return Err(AppError::Internal(format!(
+                    "reservation of {} x {} at {} does not fit level {level:?}",
+                    a.quantity, line.sku, a.location
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl App {
+    #[tracing::instrument(skip_all, fields(key = %actor.key_id))]
+    pub async fn place_order(
+        &self,
+        actor: &Actor,
+        input: NewOrder,
+        idem: Option<IdemCtx<Order>>,
+    ) -> AppResult<Outcome<Order>> {
+        require(actor, Action::WriteOrders)?;
+        let order = check_order(actor, &input)?;
+        let skus: Vec<String> = order.lines.iter().map(|(s, _, _)| s.clone()).collect();
+        let products = self
+            .store
+            .read(move |tx| {
+                let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
+                Ok::<_, AppError>(tx.products_by_skus(&refs)?)
+            })
+            .await?;
+        let names = check_products(&order, &products)?;
+        let actor_id = actor.key_id.clone();
+        self.write_idem(idem, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &names)).await
+    }
+
+    /// Cancels an order and releases every reservation it holds.
+    #[tracing::instrument(skip_all, fields(key = %actor.key_id, order = id))]
+    pub async fn cancel_order(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: CancelInput,
+        idem: Option<IdemCtx<Order>>,
+    ) -> AppResult<Outcome<Order>> {
+        require(actor, Action::WriteOrders)?;
+        let mut e = Errors::new();
+        let reason = e.optional_text("reason", input.reason.as_deref(), 500);
+        e.finish(())?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let mut order = visible_order(tx, &who, &id)?;
+            order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+            move_reservations(tx, now, &who.key_id, &order, -1)?;
+            order.cancel_reason = reason.clone();
+            order.cancelled_at = Some(now);
+            order.updated_at = now;
+            order.version += 1;
+            tx.update_order(&order)?;
+            emit(
+                tx,
+                now,
+                "order.cancelled",
+                order.id.as_str(),
+                &json!({"id": order.id, "number": order.number, "reason": order.cancel_reason}),
+            )?;
+            Ok(order)
+        })
+        .await
+    }
+
+    pub async fn get_order(&self, actor: &Actor, id: &str) -> AppResult<Order> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.store.read(move |tx| visible_order(tx, &who, &id)).await
+    }
+
+    pub async fn list_orders(&self, actor: &Actor, page: Page<i64>, mut filter: OrderFilter) -> AppResult<Vec<Order>> {
+        require(actor, Action::ReadOrders)?;
+        if let Some(own) = &actor.channel {
+            if filter.channel.as_ref().is_some_and(|c| c != own) {
+                return Ok(Vec::new());
+            }
+            filter.channel = Some(own.clone());
+        }
+        self.store.read(move |tx| Ok(tx.list_orders(&page, &filter)?)).await
+    }
+
+    /// A customer's orders, newest first.
+    pub async fn customer_orders(&self, actor: &Actor, customer_id: &str, page: Page<i64>) -> AppResult<Vec<Order>> {
+        require(actor, Action::ReadCustomers)?;
+        let id = customer_id.to_owned();
+        self.store
+            .read(move |tx| {
+                tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))?;
+                Ok(tx.list_orders(&page, &OrderFilter { customer_id: Some(id.clone()), ..Default::default() })?)
+            })
+            .await
+    }
+
+    /// The order's events in commit order: its timeline.
+    pub async fn order_events(&self, actor: &Actor, id: &str, page: Page<i64>) -> AppResult<Vec<EventRecord>> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                visible_order(tx, &who, &id)?;
+                Ok(tx.list_events(&page, &EventFilter { subject: Some(id.clone()), event_type: None })?)
+            })
+            .await
+    }
+}
+
+/// The order, if it exists and the actor may see its channel; otherwise "not found", so a
+/// channel key learns nothing about other channels' orders.
+fn visible_order(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
+    tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
+}

@@ -1,0 +1,635 @@
+//! The `/v1` handlers: parse, call one use case, map the result. No rules live here.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ordo_app::idempotency::{IdemCtx, Outcome};
+use ordo_app::input::{
+    AdjustmentInput, CancelInput, CountInput, CustomerPatch, LocationPatch, NewCustomer, NewKey, NewLocation, NewOrder,
+    NewProduct, ProductPatch,
+};
+use ordo_app::inventory::Adjusted;
+use ordo_app::time_fmt::parse_rfc3339;
+use ordo_app::{AppError, page_limit};
+use ordo_domain::catalog::{Customer, Location, Product};
+use ordo_domain::order::{Order, OrderStatus};
+use ordo_store::{EventFilter, MovementFilter, OrderFilter, Page};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use crate::extract::{Caller, IfMatch, JsonBody, OptionalJsonBody, Query};
+use crate::middleware::{IdemRequest, replayed};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use crate::views::*;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The idempotency key of this request, if it carried one.
+pub struct Idem(Option<IdemRequest>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idem {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Idem(parts.extensions.get::<IdemRequest>().cloned()))
+    }
+}
+
+/// Renders `T` through its view `V` with status `S`: the bytes a replay returns too.
+fn render<T, V, const S: u16>(value: &T) -> (u16, Vec<u8>)
+where
+    V: for<'a> From<&'a T> + Serialize,
+{
+    (S, serde_json::to_vec(&V::from(value)).unwrap_or_default())
+}
+
+impl Idem {
+    fn ctx<T>(self, render: fn(&T) -> (u16, Vec<u8>)) -> Option<IdemCtx<T>> {
+        self.0.map(|r| IdemCtx { key_id: r.key_id, key: r.key, request_hash: r.request_hash, render })
+    }
+}
+
+fn respond<T>(outcome: Outcome<T>, render: fn(&T) -> (u16, Vec<u8>)) -> Response {
+    match outcome {
+        Outcome::Fresh(v) => {
+            let (status, body) = render(&v);
+            let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
+        Outcome::Replayed { status, body } => replayed(status, body),
+    }
+}
+
+/// A JSON response with the resource's version as its ETag.
+fn versioned<V: Serialize>(version: i64, view: V) -> Response {
+    let mut r = Json(view).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+fn encode_cursor(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_cursor(c: &Option<String>) -> ApiResult<Option<String>> {
+    let bad = || {
+        ApiError(Problem::field(StatusCode::BAD_REQUEST, "invalid_cursor", "cursor", "is not a cursor this API issued"))
+    };
+    let Some(c) = c else { return Ok(None) };
+    if c.len() % 2 != 0 || c.len() > 512 {
+        return Err(bad());
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..c.len()).step_by(2).map(|i| u8::from_str_radix(c.get(i..i + 2)?, 16).ok()).collect();
+    bytes.and_then(|b| String::from_utf8(b).ok()).map(Some).ok_or_else(bad)
+}
+
+fn decode_int_cursor(c: &Option<String>) -> ApiResult<Option<i64>> {
+    decode_cursor(c)?
+        .map(|s| {
+            s.parse::<i64>().map_err(|_| {
+                ApiError(Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_cursor",
+                    "cursor",
+                    "is not a cursor this API issued",
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn list<T, V: for<'a> From<&'a T>>(items: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> String) -> ListView<V> {
+    let next_cursor = (items.len() == limit).then(|| items.last().map(|i| encode_cursor(&cursor_of(i)))).flatten();
+    ListView { data: items.iter().map(V::from).collect(), next_cursor }
+}
+
+fn time_param(field: &str, value: &Option<String>) -> ApiResult<Option<i64>> {
+    value
+        .as_deref()
+        .map(|v| {
+            parse_rfc3339(v).ok_or_else(|| {
+                ApiError(Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    field,
+                    "must be an RFC 3339 timestamp",
+                ))
+            })
+        })
+        .transpose()
+}
+
+// ---------------------------------------------------------------- products
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductQuery {
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Create a product.
+#[utoipa::path(post, path = "/v1/products", tag = "products", request_body = NewProduct,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = ProductView), (status = 409, description = "The SKU exists", body = Problem)))]
+pub async fn create_product(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<NewProduct>,
+) -> ApiResult<Response> {
+    let r = render::<Product, ProductView, 201>;
+    Ok(respond(s.app.create_product(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// Get a product by SKU.
+#[utoipa::path(get, path = "/v1/products/{sku}", tag = "products", params(("sku" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 404, body = Problem)))]
+pub async fn get_product(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<Response> {
+    let p = s.app.get_product(&actor, &sku).await?;
+    Ok(versioned(p.version, ProductView::from(&p)))
+}
+
+/// List products by SKU.
+#[utoipa::path(get, path = "/v1/products", tag = "products", params(ProductQuery),
+    responses((status = 200, body = ListView<ProductView>)))]
+pub async fn list_products(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<ProductQuery>,
+) -> ApiResult<Json<ListView<ProductView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let items = s.app.list_products(&actor, page, q.active).await?;
+    Ok(Json(list(items, limit, |p: &Product| p.sku.clone())))
+}
+
+/// Update a product's name, price, weight, barcode or active flag.
+#[utoipa::path(patch, path = "/v1/products/{sku}", tag = "products", request_body = ProductPatch,
+    params(("sku" = String, Path), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
+    responses((status = 200, body = ProductView), (status = 404, body = Problem), (status = 412, body = Problem)))]
+pub async fn update_product(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+    IfMatch(version): IfMatch,
+    JsonBody(patch): JsonBody<ProductPatch>,
+) -> ApiResult<Response> {
+    let p = s.app.update_product(&actor, &sku, patch, version).await?;
+    Ok(versioned(p.version, ProductView::from(&p)))
+}
+
+// ---------------------------------------------------------------- locations
+
+/// Create a location.
+#[utoipa::path(post, path = "/v1/locations", tag = "locations", request_body = NewLocation,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = LocationView), (status = 409, description = "The code exists", body = Problem)))]
+pub async fn create_location(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<NewLocation>,
+) -> ApiResult<Response> {
+    let r = render::<Location, LocationView, 201>;
+    Ok(respond(s.app.create_location(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// Get a location by code.
+#[utoipa::path(get, path = "/v1/locations/{code}", tag = "locations", params(("code" = String, Path)),
+    responses((status = 200, body = LocationView), (status = 404, body = Problem)))]
+pub async fn get_location(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    let l = s.app.get_location(&actor, &code).await?;
+    Ok(versioned(l.version, LocationView::from(&l)))
+}
+
+/// List every location, by code.
+#[utoipa::path(get, path = "/v1/locations", tag = "locations", responses((status = 200, body = ListView<LocationView>)))]
+pub async fn list_locations(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<ListView<LocationView>>> {
+    let items = s.app.list_locations(&actor).await?;
+    Ok(Json(ListView { data: items.iter().map(LocationView::from).collect(), next_cursor: None }))
+}
+
+/// Update a location (its code cannot change).
+#[utoipa::path(patch, path = "/v1/locations/{code}", tag = "locations", request_body = LocationPatch,
+    params(("code" = String, Path), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
+    responses((status = 200, body = LocationView), (status = 404, body = Problem), (status = 412, body = Problem)))]
+pub async fn update_location(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+    IfMatch(version): IfMatch,
+    JsonBody(patch): JsonBody<LocationPatch>,
+) -> ApiResult<Response> {
+    let l = s.app.update_location(&actor, &code, patch, version).await?;
+    Ok(versioned(l.version, LocationView::from(&l)))
+}
+
+// ---------------------------------------------------------------- inventory
+
+/// Add or remove on-hand units at a location, with a reason.
+#[utoipa::path(post, path = "/v1/inventory/adjustments", tag = "inventory", request_body = AdjustmentInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = AdjustmentView),
+        (status = 409, description = "The change would take on-hand below what is reserved (`insufficient_stock`)", body = Problem)))]
+pub async fn adjust_inventory(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<AdjustmentInput>,
+) -> ApiResult<Response> {
+    let r = render::<Adjusted, AdjustmentView, 201>;
+    Ok(respond(s.app.adjust_inventory(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// Record an absolute count of on-hand units; the ledger records the difference.
+#[utoipa::path(post, path = "/v1/inventory/counts", tag = "inventory", request_body = CountInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = AdjustmentView),
+        (status = 409, description = "The count is below what is reserved (`insufficient_stock`)", body = Problem)))]
+pub async fn count_inventory(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<CountInput>,
+) -> ApiResult<Response> {
+    let r = render::<Adjusted, AdjustmentView, 201>;
+    Ok(respond(s.app.count_inventory(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// One SKU's stock at every location, with totals.
+#[utoipa::path(get, path = "/v1/inventory/{sku}", tag = "inventory", params(("sku" = String, Path)),
+    responses((status = 200, body = SkuStockView), (status = 404, body = Problem)))]
+pub async fn sku_stock(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<SkuStockView>> {
+    let stock = s.app.sku_stock(&actor, &sku).await?;
+    Ok(Json(SkuStockView::from(&stock)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LevelQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub sku: Option<String>,
+    /// Location code.
+    pub location: Option<String>,
+}
+
+/// Stock levels per SKU and location.
+#[utoipa::path(get, path = "/v1/inventory", tag = "inventory", params(LevelQuery),
+    responses((status = 200, body = ListView<LevelView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn list_levels(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<LevelQuery>,
+) -> ApiResult<Json<ListView<LevelView>>> {
+    let limit = page_limit(q.limit);
+    let after = decode_cursor(&q.cursor)?
+        .map(|c| c.split_once('|').map(|(a, b)| (a.to_owned(), b.to_owned())))
+        .map(|c| {
+            c.ok_or_else(|| {
+                ApiError(Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_cursor",
+                    "cursor",
+                    "is not a cursor this API issued",
+                ))
+            })
+        })
+        .transpose()?;
+    let items = s.app.list_levels(&actor, Page { after, limit }, q.sku, q.location).await?;
+    Ok(Json(list(items, limit, |l: &ordo_store::LevelRecord| format!("{}|{}", l.sku, l.location_id))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovementQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub sku: Option<String>,
+    /// Location code.
+    pub location: Option<String>,
+    pub order_id: Option<String>,
+    /// RFC 3339; entries at or after.
+    pub created_after: Option<String>,
+    /// RFC 3339; entries before.
+    pub created_before: Option<String>,
+}
+
+/// The inventory ledger, newest first.
+#[utoipa::path(get, path = "/v1/inventory/movements", tag = "inventory", params(MovementQuery),
+    responses((status = 200, body = ListView<MovementView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn list_movements(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<MovementQuery>,
+) -> ApiResult<Json<ListView<MovementView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let filter = MovementFilter {
+        sku: q.sku,
+        location_id: None,
+        order_id: q.order_id,
+        after_time: time_param("created_after", &q.created_after)?,
+        before_time: time_param("created_before", &q.created_before)?,
+    };
+    let items = s.app.list_movements(&actor, page, filter, q.location).await?;
+    Ok(Json(list(items, limit, |m: &ordo_domain::inventory::Movement| m.seq.to_string())))
+}
+
+// ---------------------------------------------------------------- customers
+
+/// Create a customer.
+#[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = CustomerView), (status = 409, description = "The email exists", body = Problem)))]
+pub async fn create_customer(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<NewCustomer>,
+) -> ApiResult<Response> {
+    let r = render::<Customer, CustomerView, 201>;
+    Ok(respond(s.app.create_customer(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// Get a customer.
+#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers", params(("id" = String, Path)),
+    responses((status = 200, body = CustomerView), (status = 404, body = Problem)))]
+pub async fn get_customer(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let c = s.app.get_customer(&actor, &id).await?;
+    Ok(versioned(c.version, CustomerView::from(&c)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    /// Customers whose email starts with this (case-insensitive); a full address finds one.
+    pub email: Option<String>,
+}
+
+/// List or search customers, newest first.
+#[utoipa::path(get, path = "/v1/customers", tag = "customers", params(CustomerQuery),
+    responses((status = 200, body = ListView<CustomerView>)))]
+pub async fn list_customers(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<CustomerQuery>,
+) -> ApiResult<Json<ListView<CustomerView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let items = s.app.list_customers(&actor, page, q.email).await?;
+    Ok(Json(list(items, limit, |c: &Customer| c.id.to_string())))
+}
+
+/// Update a customer.
+#[utoipa::path(patch, path = "/v1/customers/{id}", tag = "customers", request_body = CustomerPatch,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
+    responses((status = 200, body = CustomerView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+pub async fn update_customer(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    JsonBody(patch): JsonBody<CustomerPatch>,
+) -> ApiResult<Response> {
+    let c = s.app.update_customer(&actor, &id, patch, version).await?;
+    Ok(versioned(c.version, CustomerView::from(&c)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// A customer's orders, newest first.
+#[utoipa::path(get, path = "/v1/customers/{id}/orders", tag = "customers", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ListView<OrderView>), (status = 404, body = Problem)))]
+pub async fn customer_orders(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<ListView<OrderView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let items = s.app.customer_orders(&actor, &id, page).await?;
+    Ok(Json(list(items, limit, |o: &Order| o.number.to_string())))
+}
+
+// ---------------------------------------------------------------- orders
+
+/// Place an order: every line is reserved, or nothing is.
+#[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = NewOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = OrderView),
+        (status = 409, description = "`insufficient_stock` (with `shortages`), or `conflict` for a repeated external_id", body = Problem)))]
+pub async fn place_order(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<NewOrder>,
+) -> ApiResult<Response> {
+    let r = render::<Order, OrderView, 201>;
+    match s.app.place_order(&actor, input, idem.ctx(r)).await {
+        Ok(outcome) => {
+            s.metrics.orders_created.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(respond(outcome, r))
+        }
+        Err(e) => {
+            if matches!(e, AppError::InsufficientStock(_)) {
+                s.metrics.orders_rejected_stock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Get an order.
+#[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", params(("id" = String, Path)),
+    responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
+pub async fn get_order(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let o = s.app.get_order(&actor, &id).await?;
+    Ok(versioned(o.version, OrderView::from(&o)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    /// `allocated` or `cancelled`.
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    pub customer_id: Option<String>,
+    /// RFC 3339; orders created at or after.
+    pub created_after: Option<String>,
+    /// RFC 3339; orders created before.
+    pub created_before: Option<String>,
+}
+
+/// List orders, newest first.
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", params(OrderQuery),
+    responses((status = 200, body = ListView<OrderView>)))]
+pub async fn list_orders(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<OrderQuery>,
+) -> ApiResult<Json<ListView<OrderView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let status = q
+        .status
+        .as_deref()
+        .map(|st| {
+            OrderStatus::parse(st).ok_or_else(|| {
+                ApiError(Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "status",
+                    "must be allocated or cancelled",
+                ))
+            })
+        })
+        .transpose()?;
+    let filter = OrderFilter {
+        status,
+        channel: q.channel,
+        customer_id: q.customer_id,
+        created_after: time_param("created_after", &q.created_after)?,
+        created_before: time_param("created_before", &q.created_before)?,
+    };
+    let items = s.app.list_orders(&actor, page, filter).await?;
+    Ok(Json(list(items, limit, |o: &Order| o.number.to_string())))
+}
+
+/// Cancel an order and release every reservation it holds.
+#[utoipa::path(post, path = "/v1/orders/{id}/cancel", tag = "orders", request_body(content = Option<CancelInput>),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 200, body = OrderView), (status = 404, body = Problem),
+        (status = 409, description = "The order cannot be cancelled (`invalid_transition`)", body = Problem)))]
+pub async fn cancel_order(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    idem: Idem,
+    OptionalJsonBody(input): OptionalJsonBody<CancelInput>,
+) -> ApiResult<Response> {
+    let r = render::<Order, OrderView, 200>;
+    Ok(respond(s.app.cancel_order(&actor, &id, input, idem.ctx(r)).await?, r))
+}
+
+/// The order's timeline: its events in commit order.
+#[utoipa::path(get, path = "/v1/orders/{id}/events", tag = "orders", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ListView<EventView>), (status = 404, body = Problem)))]
+pub async fn order_events(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<ListView<EventView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let items = s.app.order_events(&actor, &id, page).await?;
+    Ok(Json(list(items, limit, |e: &ordo_store::EventRecord| e.seq.to_string())))
+}
+
+// ---------------------------------------------------------------- events
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    /// Only events of this type, e.g. `order.created`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<String>,
+    /// Only events about this object id.
+    pub subject: Option<String>,
+}
+
+/// The outbox: every event in commit order, oldest first.
+#[utoipa::path(get, path = "/v1/events", tag = "events", params(EventQuery),
+    responses((status = 200, body = ListView<EventView>)))]
+pub async fn list_events(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<EventQuery>,
+) -> ApiResult<Json<ListView<EventView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let items = s.app.list_events(&actor, page, EventFilter { subject: q.subject, event_type: q.event_type }).await?;
+    Ok(Json(list(items, limit, |e: &ordo_store::EventRecord| e.seq.to_string())))
+}
+
+// ---------------------------------------------------------------- keys
+
+/// Create an API key; the response is the only time its secret is shown.
+#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = NewKey, responses((status = 201, body = KeyView)))]
+pub async fn create_key(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(input): JsonBody<NewKey>,
+) -> ApiResult<Response> {
+    let created = s.app.create_key(&actor, input).await?;
+    let mut view = KeyView::from(&created.record);
+    view.secret = Some(created.secret);
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// List API keys (never their secrets).
+#[utoipa::path(get, path = "/v1/keys", tag = "keys", responses((status = 200, body = ListView<KeyView>)))]
+pub async fn list_keys(State(s): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<ListView<KeyView>>> {
+    let keys = s.app.list_keys(&actor).await?;
+    Ok(Json(ListView { data: keys.iter().map(KeyView::from).collect(), next_cursor: None }))
+}
+
+/// Revoke an API key; it stops working at once on this node.
+#[utoipa::path(post, path = "/v1/keys/{id}/revoke", tag = "keys", params(("id" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 404, body = Problem)))]
+pub async fn revoke_key(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.app.revoke_key(&actor, &id).await?;
+    s.keys.clear();
+    Ok(StatusCode::NO_CONTENT)
+}

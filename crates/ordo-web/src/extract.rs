@@ -1,0 +1,184 @@
+//! Request extractors whose every failure is a problem document: JSON bodies, query
+//! strings, `If-Match`, the caller and its idempotency key.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use ordo_app::Actor;
+use serde::de::DeserializeOwned;
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Converts serde_path_to_error's path (`lines[2].quantity`) into ours (`lines/2/quantity`).
+fn slash_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut parts = Vec::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => parts.push(index.to_string()),
+            Segment::Map { key } => parts.push(key.clone()),
+            Segment::Enum { variant } => parts.push(variant.clone()),
+            Segment::Unknown => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// Parses JSON text into `T`, naming the failing field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = slash_path(err.path());
+            let inner = err.into_inner();
+            let message = inner.to_string();
+            match inner.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body is not valid JSON: {message}"),
+                )),
+                serde_json::error::Category::Io => {
+                    Err(Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "the body could not be read"))
+                }
+                serde_json::error::Category::Data => {
+                    if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                        let field = if path.is_empty() {
+                            name.to_owned()
+                        } else if path.ends_with(name) {
+                            path.clone()
+                        } else {
+                            format!("{path}/{name}")
+                        };
+                        return Err(Problem::field(
+                            StatusCode::BAD_REQUEST,
+                            "unknown_field",
+                            &field,
+                            format!("unknown field {name:?}"),
+                        ));
+                    }
+                    let field = if path.is_empty() { "body".to_owned() } else { path };
+                    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                    Err(Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &field, message))
+                }
+            }
+        }
+    }
+}
+
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type.and_then(|c| c.split(';').next()).map(str::trim).is_some_and(|mime| {
+        let mime = mime.to_ascii_lowercase();
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    })
+}
+
+async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, Problem> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = axum::body::to_bytes(req.into_body(), state.config.body_limit).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than the limit of {} bytes", state.config.body_limit),
+        )
+    })?;
+    if optional && bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !is_json(content_type.as_deref()) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+/// A required JSON body.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(req, state, false).await?.unwrap_or_default();
+        Ok(JsonBody(parse_json(&bytes)?))
+    }
+}
+
+/// A JSON body that may be left out; an empty body means `T::default()`.
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match read_body(req, state, true).await? {
+            None => Ok(OptionalJsonBody(T::default())),
+            Some(bytes) => Ok(OptionalJsonBody(parse_json(&bytes)?)),
+        }
+    }
+}
+
+/// A query string, refused with 400 when it does not fit `T`.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded_de(query);
+        de.map(Query).map_err(|message| ApiError(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", message)))
+    }
+}
+
+fn serde_urlencoded_de<T: DeserializeOwned>(query: &str) -> Result<T, String> {
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{query}").parse().map_err(|_| "the query string is malformed".to_owned())?,
+    )
+    .map(|q| q.0)
+    .map_err(|e| {
+        let text = e.body_text();
+        text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text).to_owned()
+    })
+}
+
+/// The `If-Match` version, if sent: `"3"`, `W/"3"` or `3`; `*` matches any.
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
+        let text = value.to_str().unwrap_or("").trim();
+        if text == "*" {
+            return Ok(IfMatch(None));
+        }
+        let bare = text.trim_start_matches("W/").trim_matches('"');
+        bare.parse::<i64>().map(|v| IfMatch(Some(v))).map_err(|_| {
+            ApiError(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                "If-Match must carry the resource's version, e.g. \"3\"",
+            ))
+        })
+    }
+}
+
+/// The authenticated caller, put in place by the authentication layer.
+pub struct Caller(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Actor>().cloned().map(Caller).ok_or_else(|| {
+            ApiError(Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "send an API key as a Bearer token"))
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! Layers around the handlers: metrics and timeouts, authentication and rate limits, and
+//! idempotency keys.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ordo_app::idempotency::replay;
+use sha2::{Digest, Sha256};
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Counts every response and ends requests that run past the timeout.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let mut p =
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long and was stopped");
+            p.retry_after = Some(1);
+            p.into_response()
+        }
+    };
+    state.metrics.record(response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Resolves the Bearer key into an `Actor` and applies the per-key rate limit.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let unauthorized = |detail: &str| {
+        let mut r = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        r
+    };
+    let secret = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|s| s.trim().to_owned());
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return unauthorized("send an API key as `Authorization: Bearer <key>`");
+    };
+    let hash = ordo_app::keys::hash_secret(&secret);
+    let actor = match state.keys.get(&hash) {
+        Some(a) => a,
+        None => match state.app.authenticate(&secret).await {
+            Ok(Some(a)) => {
+                state.keys.put(hash, a.clone());
+                a
+            }
+            Ok(None) => return unauthorized("the API key is not valid"),
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+    };
+    if let Err(wait) = state.limiter.check(&actor.key_id) {
+        let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests for this API key");
+        p.retry_after = Some(wait);
+        return p.into_response();
+    }
+    req.extensions_mut().insert(actor);
+    next.run(req).await
+}
+
+/// A keyed POST, as the handler needs it to store its response.
+#[derive(Debug, Clone)]
+pub struct IdemRequest {
+    pub key_id: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Removes an idempotency key from the in-flight set however the request ends.
+struct InFlight<'a> {
+    state: &'a AppState,
+    entry: (String, String),
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.state.in_flight.lock() {
+            set.remove(&self.entry);
+        }
+    }
+}
+
+/// Replays finished keyed requests, refuses a key reused with another body (422) or still
+/// running (409), and hands the key to the handler so it stores its response atomically.
+pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::to_owned)) else {
+        return next.run(req).await;
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
+        _ => {
+            return Problem::field(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+            .into_response();
+        }
+    };
+    let Some(key_id) = req.extensions().get::<ordo_app::Actor>().map(|a| a.key_id.clone()) else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is larger than the limit of {} bytes", state.config.body_limit),
+            )
+            .into_response();
+        }
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(parts.uri.path().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&bytes);
+    let request_hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+
+    match state.app.idempotency_lookup(&key_id, &key).await {
+        Ok(Some(record)) => {
+            return match replay(record, &request_hash) {
+                Ok((status, body)) => replayed(status, body),
+                Err(e) => ApiError::from(e).into_response(),
+            };
+        }
+        Ok(None) => {}
+        Err(e) => return ApiError::from(e).into_response(),
+    }
+    let entry = (key_id.clone(), key.clone());
+    let inserted = state.in_flight.lock().map(|mut s| s.insert(entry.clone())).unwrap_or(false);
+    if !inserted {
+        return ApiError::from(ordo_app::AppError::IdempotencyInFlight).into_response();
+    }
+    let _guard = InFlight { state: &state, entry };
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    req.extensions_mut().insert(IdemRequest { key_id, key, request_hash });
+    next.run(req).await
+}
+
+/// A stored response, marked as a replay.
+pub fn replayed(status: u16, body: Vec<u8>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}

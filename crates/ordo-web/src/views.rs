@@ -1,0 +1,441 @@
+//! Response bodies: how domain values look on the wire (money as decimal strings, times as
+//! RFC 3339). Conversions only; no rules.
+
+use ordo_app::inventory::{Adjusted, SkuStock};
+use ordo_app::time_fmt::format_ms;
+use ordo_domain::Money;
+use ordo_domain::catalog::{Customer, Location, Product};
+use ordo_domain::inventory::Movement;
+use ordo_domain::money::{Currency, format_minor};
+use ordo_domain::order::{Address, Order};
+use ordo_store::{ApiKeyRecord, EventRecord, LevelRecord};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An amount of money.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoneyView {
+    /// Decimal string with the currency's number of decimals.
+    #[schema(example = "19.99")]
+    pub amount: String,
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+impl MoneyView {
+    pub fn new(minor: i64, code: &str) -> MoneyView {
+        let amount = match Currency::from_code(code) {
+            Some(c) => Money::from_minor(minor, c).amount_string(),
+            None => format_minor(minor, 2),
+        };
+        MoneyView { amount, currency: code.to_owned() }
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListView<T> {
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductView {
+    #[schema(example = "prd_01JD7Z0000000000000000000")]
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    pub price: MoneyView,
+    pub weight_grams: Option<i64>,
+    pub barcode: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Product> for ProductView {
+    fn from(p: &Product) -> Self {
+        ProductView {
+            id: p.id.to_string(),
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            price: MoneyView::new(p.price, &p.currency),
+            weight_grams: p.weight_grams,
+            barcode: p.barcode.clone(),
+            active: p.active,
+            version: p.version,
+            created_at: format_ms(p.created_at),
+            updated_at: format_ms(p.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub line1: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+impl From<&Address> for AddressView {
+    fn from(a: &Address) -> Self {
+        AddressView {
+            name: a.name.clone(),
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            city: a.city.clone(),
+            region: a.region.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+            latitude: a.latitude,
+            longitude: a.longitude,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    /// `warehouse` or `store`.
+    pub kind: String,
+    pub address: AddressView,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub ships_orders: bool,
+    pub pickup: bool,
+    pub priority: i64,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Location> for LocationView {
+    fn from(l: &Location) -> Self {
+        LocationView {
+            id: l.id.to_string(),
+            code: l.code.clone(),
+            name: l.name.clone(),
+            kind: l.kind.as_str().to_owned(),
+            address: AddressView::from(&l.address),
+            latitude: l.latitude,
+            longitude: l.longitude,
+            ships_orders: l.ships_orders,
+            pickup: l.pickup,
+            priority: l.priority,
+            active: l.active,
+            version: l.version,
+            created_at: format_ms(l.created_at),
+            updated_at: format_ms(l.updated_at),
+        }
+    }
+}
+
+/// Units at one location, or totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelView {
+    /// Location code (absent in totals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+}
+
+impl From<&LevelRecord> for LevelView {
+    fn from(l: &LevelRecord) -> Self {
+        LevelView {
+            location: Some(l.location.clone()),
+            sku: Some(l.sku.clone()),
+            on_hand: l.on_hand,
+            reserved: l.reserved,
+            available: l.on_hand - l.reserved,
+        }
+    }
+}
+
+/// One SKU's stock across locations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkuStockView {
+    pub sku: String,
+    pub locations: Vec<LevelView>,
+    pub totals: LevelView,
+}
+
+impl From<&SkuStock> for SkuStockView {
+    fn from(s: &SkuStock) -> Self {
+        SkuStockView {
+            sku: s.sku.clone(),
+            locations: s.levels.iter().map(|l| LevelView { sku: None, ..LevelView::from(l) }).collect(),
+            totals: LevelView {
+                location: None,
+                sku: None,
+                on_hand: s.totals.on_hand,
+                reserved: s.totals.reserved,
+                available: s.totals.available(),
+            },
+        }
+    }
+}
+
+/// An inventory ledger entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementView {
+    #[schema(example = "mov_42")]
+    pub id: String,
+    pub at: String,
+    pub location: String,
+    pub sku: String,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub on_hand_after: i64,
+    pub reserved_after: i64,
+    pub available_after: i64,
+    /// `received`, `counted`, `damaged`, `correction`, `lost`, `found`, `returned`, `reserved`, `released`.
+    pub reason: String,
+    /// The API key that caused the movement.
+    pub actor: Option<String>,
+    pub order_id: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<&Movement> for MovementView {
+    fn from(m: &Movement) -> Self {
+        MovementView {
+            id: format!("mov_{}", m.seq),
+            at: format_ms(m.at),
+            location: m.location.clone(),
+            sku: m.sku.clone(),
+            on_hand_delta: m.on_hand_delta,
+            reserved_delta: m.reserved_delta,
+            on_hand_after: m.on_hand_after,
+            reserved_after: m.reserved_after,
+            available_after: m.on_hand_after - m.reserved_after,
+            reason: m.reason.as_str().to_owned(),
+            actor: m.actor.clone(),
+            order_id: m.order_id.as_ref().map(|o| o.to_string()),
+            note: m.note.clone(),
+        }
+    }
+}
+
+/// The result of an adjustment or a count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentView {
+    pub movement: MovementView,
+    pub level: LevelView,
+}
+
+impl From<&Adjusted> for AdjustmentView {
+    fn from(a: &Adjusted) -> Self {
+        AdjustmentView {
+            movement: MovementView::from(&a.movement),
+            level: LevelView {
+                location: Some(a.movement.location.clone()),
+                sku: Some(a.movement.sku.clone()),
+                on_hand: a.level.on_hand,
+                reserved: a.level.reserved,
+                available: a.level.available(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerView {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Customer> for CustomerView {
+    fn from(c: &Customer) -> Self {
+        CustomerView {
+            id: c.id.to_string(),
+            email: c.email.clone(),
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            version: c.version,
+            created_at: format_ms(c.created_at),
+            updated_at: format_ms(c.updated_at),
+        }
+    }
+}
+
+/// Units of a line reserved at one location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllocationView {
+    /// Location code.
+    pub location: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLineView {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: MoneyView,
+    pub subtotal: MoneyView,
+    pub allocations: Vec<AllocationView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotalsView {
+    pub subtotal: MoneyView,
+    pub shipping: MoneyView,
+    pub tax: MoneyView,
+    pub discount: MoneyView,
+    pub total: MoneyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    #[schema(example = "ord_01JD7Z0000000000000000000")]
+    pub id: String,
+    /// Sequential human number.
+    pub number: i64,
+    pub channel: String,
+    pub external_id: Option<String>,
+    /// `allocated` or `cancelled`.
+    pub status: String,
+    pub customer_id: String,
+    pub email: String,
+    pub currency: String,
+    pub lines: Vec<OrderLineView>,
+    pub shipping_address: Option<AddressView>,
+    pub totals: TotalsView,
+    pub note: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub cancelled_at: Option<String>,
+    pub version: i64,
+}
+
+impl From<&Order> for OrderView {
+    fn from(o: &Order) -> Self {
+        let m = |minor: i64| MoneyView::new(minor, &o.currency);
+        OrderView {
+            id: o.id.to_string(),
+            number: o.number,
+            channel: o.channel.clone(),
+            external_id: o.external_id.clone(),
+            status: o.status.as_str().to_owned(),
+            customer_id: o.customer_id.to_string(),
+            email: o.email.clone(),
+            currency: o.currency.clone(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| OrderLineView {
+                    id: l.id.to_string(),
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    unit_price: m(l.unit_price),
+                    subtotal: m(l.subtotal().unwrap_or(0)),
+                    allocations: l
+                        .allocations
+                        .iter()
+                        .map(|a| AllocationView { location: a.location.clone(), quantity: a.quantity })
+                        .collect(),
+                })
+                .collect(),
+            shipping_address: o.shipping_address.as_ref().map(AddressView::from),
+            totals: TotalsView {
+                subtotal: m(o.totals.subtotal),
+                shipping: m(o.totals.shipping),
+                tax: m(o.totals.tax),
+                discount: m(o.totals.discount),
+                total: m(o.totals.total),
+            },
+            note: o.note.clone(),
+            cancel_reason: o.cancel_reason.clone(),
+            created_at: format_ms(o.created_at),
+            updated_at: format_ms(o.updated_at),
+            cancelled_at: o.cancelled_at.map(format_ms),
+            version: o.version,
+        }
+    }
+}
+
+/// An outbox event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: String,
+    /// Position in commit order; events are listed by it.
+    pub sequence: i64,
+    #[schema(example = "order.created")]
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The id of the object the event is about.
+    pub subject: String,
+    pub created_at: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<&EventRecord> for EventView {
+    fn from(e: &EventRecord) -> Self {
+        EventView {
+            id: e.id.clone(),
+            sequence: e.seq,
+            event_type: e.event_type.clone(),
+            subject: e.subject.clone(),
+            created_at: format_ms(e.at),
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyView {
+    pub id: String,
+    pub role: String,
+    pub channel: Option<String>,
+    pub name: Option<String>,
+    /// The first characters of the secret.
+    pub prefix: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    /// Present only in the response that creates the key; it cannot be shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl From<&ApiKeyRecord> for KeyView {
+    fn from(k: &ApiKeyRecord) -> Self {
+        KeyView {
+            id: k.id.clone(),
+            role: k.role.clone(),
+            channel: k.channel.clone(),
+            name: k.name.clone(),
+            prefix: k.prefix.clone(),
+            created_at: format_ms(k.created_at),
+            revoked_at: k.revoked_at.map(format_ms),
+            secret: None,
+        }
+    }
+}

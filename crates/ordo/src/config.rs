@@ -1,0 +1,119 @@
+//! Settings, in one place. Each is taken from the first of: a command-line flag, an `ORDO_*`
+//! environment variable, the TOML file, the default.
+//!
+//! | setting | flag | environment | TOML key | default |
+//! |---|---|---|---|---|
+//! | database URL | `--database` | `ORDO_DATABASE_URL` | `database_url` | `sqlite://data/ordo.db` |
+//! | listen address | `--listen` | `ORDO_LISTEN` | `listen` | `127.0.0.1:8080` |
+//! | rate limit per key (req/s, 0 = off) | `--rate-limit` | `ORDO_RATE_LIMIT` | `rate_limit` | `10000` |
+//! | body limit (bytes) | `--body-limit` | `ORDO_BODY_LIMIT` | `body_limit` | `1048576` |
+//! | request timeout (s) | `--request-timeout` | `ORDO_REQUEST_TIMEOUT` | `request_timeout` | `30` |
+//! | log filter | | `ORDO_LOG` | | `info` |
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use ordo_web::WebConfig;
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ordo.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub rate_limit: Option<u32>,
+    pub body_limit: Option<usize>,
+    pub request_timeout: Option<u64>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else { return Ok(FileConfig::default()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+pub struct Settings {
+    pub database_url: String,
+    pub listen: String,
+    pub web: WebConfig,
+}
+
+impl Settings {
+    pub fn resolve(
+        file: &FileConfig,
+        database_url: Option<String>,
+        listen: Option<String>,
+        rate_limit: Option<u32>,
+        body_limit: Option<usize>,
+        request_timeout: Option<u64>,
+    ) -> anyhow::Result<Settings> {
+        let defaults = WebConfig::default();
+        let rate = rate_limit.or(file.rate_limit).unwrap_or(defaults.rate_limit_per_s);
+        let web = WebConfig {
+            body_limit: body_limit.or(file.body_limit).unwrap_or(defaults.body_limit),
+            request_timeout: request_timeout
+                .or(file.request_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.request_timeout),
+            rate_limit_per_s: rate,
+            rate_limit_burst: rate.saturating_mul(2),
+            key_cache_ttl: defaults.key_cache_ttl,
+        };
+        anyhow::ensure!(web.body_limit >= 1024, "the body limit must be at least 1024 bytes");
+        anyhow::ensure!(!web.request_timeout.is_zero(), "the request timeout must be at least one second");
+        Ok(Settings {
+            database_url: database_url
+                .or_else(|| file.database_url.clone())
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            listen: listen.or_else(|| file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            web,
+        })
+    }
+
+    /// The database URL with any password replaced, for logs and messages.
+    pub fn redacted_database_url(&self) -> String {
+        redact(&self.database_url)
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://ordo:s3cret@db:5432/ordo"), "postgres://ordo:***@db:5432/ordo");
+        assert_eq!(redact("sqlite://data/ordo.db"), "sqlite://data/ordo.db");
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nrate_limit = 5").unwrap();
+        let s = Settings::resolve(&file, None, None, None, None, None).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.web.rate_limit_per_s, 5);
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        let s = Settings::resolve(&file, None, Some("127.0.0.1:1".into()), None, None, None).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:1");
+        assert!(toml::from_str::<FileConfig>("listen_typo = 1").is_err());
+    }
+}

@@ -1,0 +1,283 @@
+//! Demo data: a small outdoor-gear shop with warehouses and stores, stock, customers and a
+//! few hundred orders, loaded through the same use cases as the API.
+
+use ordo_app::input::{
+    AddressInput, AdjustmentInput, CancelInput, MoneyInput, NewLocation, NewOrder, NewProduct, OrderCustomerInput,
+    OrderLineInput,
+};
+use ordo_app::{Actor, App, AppError};
+use ordo_store::Page;
+
+const PRODUCTS: &[(&str, &str, &str, i64)] = &[
+    ("TENT-2P", "Ridgeline 2-person tent", "249.00", 2300),
+    ("TENT-4P", "Ridgeline 4-person tent", "389.00", 4100),
+    ("BAG-0C", "Alpine down sleeping bag, 0°C", "179.00", 1100),
+    ("BAG-10C", "Summer sleeping bag, 10°C", "89.00", 800),
+    ("PAD-AIR", "Insulated air pad", "119.00", 480),
+    ("PACK-35", "Daypack 35 L", "129.00", 950),
+    ("PACK-60", "Trekking pack 60 L", "229.00", 1650),
+    ("STOVE-GAS", "Compact gas stove", "49.00", 180),
+    ("POT-SET", "Titanium cook set", "69.00", 320),
+    ("LAMP-HEAD", "Headlamp 400 lm", "39.95", 90),
+    ("FILTER-H2O", "Squeeze water filter", "34.50", 85),
+    ("BOTTLE-1L", "Insulated bottle 1 L", "29.00", 410),
+    ("JKT-RAIN-M", "Rain shell jacket, M", "159.00", 390),
+    ("JKT-RAIN-L", "Rain shell jacket, L", "159.00", 410),
+    ("JKT-DOWN-M", "Down jacket, M", "219.00", 360),
+    ("JKT-DOWN-L", "Down jacket, L", "219.00", 380),
+    ("BOOT-42", "Hiking boots, EU 42", "189.00", 1200),
+    ("BOOT-44", "Hiking boots, EU 44", "189.00", 1260),
+    ("SOCK-WOOL", "Merino hiking socks", "22.00", 80),
+    ("POLE-PAIR", "Carbon trekking poles (pair)", "139.00", 460),
+    ("MAP-CASE", "Waterproof map case", "18.00", 60),
+    ("KNIFE-MULTI", "Multi-tool knife", "59.00", 170),
+    ("FIRST-AID", "Trail first-aid kit", "27.50", 300),
+    ("CHAIR-CAMP", "Folding camp chair", "79.00", 950),
+];
+
+/// (code, name, kind, line1, city, region, postal, lat, lon, ships, pickup, priority)
+type LocationRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    bool,
+    bool,
+    i64,
+);
+
+const LOCATIONS: &[LocationRow] = &[
+    (
+        "NJ-WH",
+        "Newark warehouse",
+        "warehouse",
+        "400 Doremus Ave",
+        "Newark",
+        "NJ",
+        "07105",
+        40.7282,
+        -74.1377,
+        true,
+        false,
+        10,
+    ),
+    (
+        "NV-WH",
+        "Reno warehouse",
+        "warehouse",
+        "1200 Kleppe Ln",
+        "Sparks",
+        "NV",
+        "89431",
+        39.5349,
+        -119.7527,
+        true,
+        false,
+        20,
+    ),
+    (
+        "CHI-ST",
+        "Chicago flagship store",
+        "store",
+        "600 N Michigan Ave",
+        "Chicago",
+        "IL",
+        "60611",
+        41.8935,
+        -87.6240,
+        true,
+        true,
+        50,
+    ),
+    ("AUS-ST", "Austin store", "store", "300 W 2nd St", "Austin", "TX", "78701", 30.2650, -97.7467, false, true, 60),
+];
+
+const FIRST: &[&str] = &[
+    "Ada",
+    "Grace",
+    "Alan",
+    "Katherine",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "John",
+];
+const LAST: &[&str] = &[
+    "Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen",
+    "Dijkstra", "Perlman",
+];
+const CITIES: &[(&str, &str, &str, f64, f64)] = &[
+    ("New York", "NY", "10001", 40.7506, -73.9972),
+    ("Boston", "MA", "02108", 42.3576, -71.0684),
+    ("Philadelphia", "PA", "19103", 39.9525, -75.1740),
+    ("Denver", "CO", "80202", 39.7527, -104.9999),
+    ("Seattle", "WA", "98101", 47.6114, -122.3305),
+    ("San Francisco", "CA", "94103", 37.7726, -122.4099),
+    ("Chicago", "IL", "60614", 41.9227, -87.6533),
+    ("Austin", "TX", "78704", 30.2431, -97.7652),
+    ("Atlanta", "GA", "30303", 33.7525, -84.3888),
+    ("Portland", "OR", "97205", 45.5210, -122.6890),
+];
+
+/// A small deterministic generator, so every demo database looks the same.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn money(amount: &str) -> Option<MoneyInput> {
+    Some(MoneyInput { amount: Some(amount.to_owned()), currency: Some("USD".into()) })
+}
+
+fn fail(what: &str, e: AppError) -> anyhow::Error {
+    anyhow::anyhow!("loading demo {what}: {e:?}")
+}
+
+/// Loads the demo unless the database already has products.
+pub async fn load_if_empty(app: &App) -> anyhow::Result<String> {
+    let existing = app
+        .list_products(&Actor::system(), Page { after: None, limit: 1 }, None)
+        .await
+        .map_err(|e| fail("check", e))?;
+    if existing.is_empty() { load(app).await } else { Ok("the existing data (demo not reloaded)".to_owned()) }
+}
+
+pub async fn load(app: &App) -> anyhow::Result<String> {
+    let system = Actor::system();
+    for (code, name, kind, line1, city, region, postal, lat, lon, ships, pickup, priority) in LOCATIONS {
+        let input = NewLocation {
+            code: Some(code.to_string()),
+            name: Some(name.to_string()),
+            kind: Some(kind.to_string()),
+            address: Some(AddressInput {
+                line1: Some(line1.to_string()),
+                city: Some(city.to_string()),
+                region: Some(region.to_string()),
+                postal_code: Some(postal.to_string()),
+                country: Some("US".into()),
+                ..Default::default()
+            }),
+            latitude: Some(*lat),
+            longitude: Some(*lon),
+            ships_orders: Some(*ships),
+            pickup: Some(*pickup),
+            priority: Some(*priority),
+            active: None,
+        };
+        app.create_location(&system, input, None).await.map_err(|e| fail("location", e))?;
+    }
+    let mut rng = SplitMix(2026);
+    for (i, (sku, name, price, grams)) in PRODUCTS.iter().enumerate() {
+        let input = NewProduct {
+            sku: Some(sku.to_string()),
+            name: Some(name.to_string()),
+            price: money(price),
+            weight_grams: Some(*grams),
+            barcode: Some(format!("0{:011}", 840_000_000_000u64 + i as u64)),
+            active: None,
+        };
+        app.create_product(&system, input, None).await.map_err(|e| fail("product", e))?;
+        for (code, ..) in LOCATIONS {
+            let delta = 40 + rng.below(160) as i64;
+            let input = AdjustmentInput {
+                location: Some(code.to_string()),
+                sku: Some(sku.to_string()),
+                delta: Some(delta),
+                reason: Some("received".into()),
+                note: Some("opening stock".into()),
+            };
+            app.adjust_inventory(&system, input, None).await.map_err(|e| fail("stock", e))?;
+        }
+    }
+
+    let channels = ["web", "web", "web", "marketplace", "pos"];
+    let (mut placed, mut cancelled) = (0, 0);
+    for n in 0..300 {
+        let first = FIRST[rng.below(FIRST.len())];
+        let last = LAST[rng.below(LAST.len())];
+        let customer_no = rng.below(60);
+        let (city, region, postal, lat, lon) = CITIES[customer_no % CITIES.len()];
+        let mut lines = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            let (sku, _, price, _) = PRODUCTS[rng.below(PRODUCTS.len())];
+            if lines.iter().any(|l: &OrderLineInput| l.sku.as_deref() == Some(sku)) {
+                continue;
+            }
+            lines.push(OrderLineInput {
+                sku: Some(sku.into()),
+                quantity: Some(1 + rng.below(2) as i64),
+                unit_price: money(price),
+            });
+        }
+        let channel = channels[rng.below(channels.len())];
+        let input = NewOrder {
+            channel: Some(channel.into()),
+            external_id: Some(format!("{}-{}", channel.to_uppercase(), 10_000 + n)),
+            customer_id: None,
+            customer: Some(OrderCustomerInput {
+                email: Some(format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), customer_no)),
+                name: Some(format!("{first} {last}")),
+                phone: None,
+            }),
+            currency: Some("USD".into()),
+            lines: Some(lines),
+            shipping_address: Some(AddressInput {
+                name: Some(format!("{first} {last}")),
+                line1: Some(format!("{} Main St", 1 + rng.below(900))),
+                city: Some(city.into()),
+                region: Some(region.into()),
+                postal_code: Some(postal.into()),
+                country: Some("US".into()),
+                latitude: Some(lat),
+                longitude: Some(lon),
+                ..Default::default()
+            }),
+            shipping: money(if rng.below(3) == 0 { "0.00" } else { "7.95" }),
+            tax: None,
+            discount: None,
+            note: None,
+        };
+        match app.place_order(&system, input, None).await {
+            Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {
+                placed += 1;
+                if rng.below(10) == 0 {
+                    let reason = CancelInput { reason: Some("customer_request".into()) };
+                    app.cancel_order(&system, order.id.as_str(), reason, None).await.map_err(|e| fail("cancel", e))?;
+                    cancelled += 1;
+                }
+            }
+            Ok(_) => {}
+            // The demo's random orders may run a SKU dry; that is part of a realistic shop.
+            Err(AppError::InsufficientStock(_)) => {}
+            Err(e) => return Err(fail("order", e)),
+        }
+    }
+    Ok(format!(
+        "demo data: {} locations, {} products, {placed} orders ({cancelled} cancelled)",
+        LOCATIONS.len(),
+        PRODUCTS.len()
+    ))
+}
