@@ -1,0 +1,232 @@
+//! Test helpers: a real server on 127.0.0.1:0 over a fresh SQLite database, and a client.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ordo_app::input::NewKey;
+use ordo_app::{Actor, App, SystemClock};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, empty directory under the system's temporary directory.
+pub fn temp_dir(label: &str) -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("ordo-test-{label}-{}-{nanos}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub admin: String,
+    pub app: App,
+    pub client: reqwest::Client,
+    pub dir: PathBuf,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(ordo_web::WebConfig::default()).await
+    }
+
+    pub async fn start_with(config: ordo_web::WebConfig) -> TestServer {
+        let dir = temp_dir("server");
+        let store = ordo_store::open(dir.join("ordo.db").to_str().unwrap(), &Default::default()).unwrap();
+        let app = App::new(store, Arc::new(SystemClock));
+        let admin = app
+            .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None })
+            .await
+            .unwrap()
+            .secret;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = ordo_web::router(ordo_web::AppState::new(app.clone(), config));
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+        TestServer { base: format!("http://{addr}"), admin, app, client, dir }
+    }
+
+    pub async fn key(&self, role: &str, channel: Option<&str>) -> String {
+        let body = json!({"role": role, "channel": channel});
+        let r = self.call(&self.admin, Method::POST, "/v1/keys", Some(body)).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r.body["secret"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn call(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.call_with(key, method, path, body, &[]).await
+    }
+
+    pub async fn call_with(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(&self.admin, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(&self.admin, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn location(&self, code: &str, priority: i64) {
+        let r = self
+            .post(
+                "/v1/locations",
+                json!({"code": code, "name": format!("{code} warehouse"), "kind": "warehouse",
+                       "address": {"line1": "1 Dock Rd", "city": "Newark", "region": "NJ", "postal_code": "07105", "country": "US"},
+                       "latitude": 40.7, "longitude": -74.1, "ships_orders": true, "pickup": false, "priority": priority}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+
+    pub async fn product(&self, sku: &str, price: &str) {
+        let r = self
+            .post("/v1/products", json!({"sku": sku, "name": format!("Product {sku}"), "price": {"amount": price, "currency": "USD"}, "weight_grams": 500}))
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+
+    pub async fn stock(&self, location: &str, sku: &str, delta: i64) {
+        let r = self
+            .post(
+                "/v1/inventory/adjustments",
+                json!({"location": location, "sku": sku, "delta": delta, "reason": "received"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+
+    /// (on_hand, reserved) per location code, and totals, from the API.
+    pub async fn levels(&self, sku: &str) -> (Vec<(String, i64, i64)>, (i64, i64)) {
+        let r = self.get(&format!("/v1/inventory/{sku}")).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let locs = r.body["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["location"].as_str().unwrap().to_owned(),
+                    l["on_hand"].as_i64().unwrap(),
+                    l["reserved"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let t = &r.body["totals"];
+        (locs, (t["on_hand"].as_i64().unwrap(), t["reserved"].as_i64().unwrap()))
+    }
+
+    /// Every ledger entry for a SKU, following cursors.
+    pub async fn ledger(&self, sku: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/inventory/movements?sku={sku}&limit=200&cursor={c}"),
+                None => format!("/v1/inventory/movements?sku={sku}&limit=200"),
+            };
+            let r = self.get(&path).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Every order (all statuses), following cursors.
+    pub async fn all_orders(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/orders?limit=200&cursor={c}"),
+                None => "/v1/orders?limit=200".to_owned(),
+            };
+            let r = self.get(&path).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Checks, for each SKU, that the levels, the ledger and the live orders agree:
+    /// ledger deltas sum to each level, and reserved equals the allocations of live orders.
+    pub async fn assert_stock_consistent(&self, skus: &[&str]) {
+        let orders = self.all_orders().await;
+        for sku in skus {
+            let (locs, totals) = self.levels(sku).await;
+            let ledger = self.ledger(sku).await;
+            for (loc, on_hand, reserved) in &locs {
+                assert!(*reserved <= *on_hand && *reserved >= 0, "{sku}@{loc}: reserved {reserved} on hand {on_hand}");
+                let entries = ledger.iter().filter(|m| m["location"] == loc.as_str());
+                let (dh, dr) = entries.fold((0, 0), |(h, r), m| {
+                    (h + m["on_hand_delta"].as_i64().unwrap(), r + m["reserved_delta"].as_i64().unwrap())
+                });
+                assert_eq!((dh, dr), (*on_hand, *reserved), "{sku}@{loc}: ledger does not explain the level");
+                let allocated: i64 = orders
+                    .iter()
+                    .filter(|o| o["status"] == "allocated")
+                    .flat_map(|o| o["lines"].as_array().unwrap().iter())
+                    .filter(|l| l["sku"] == *sku)
+                    .flat_map(|l| l["allocations"].as_array().unwrap().iter())
+                    .filter(|a| a["location"] == loc.as_str())
+                    .map(|a| a["quantity"].as_i64().unwrap())
+                    .sum();
+                assert_eq!(allocated, *reserved, "{sku}@{loc}: reservations do not match live orders");
+            }
+            assert_eq!(totals.0, locs.iter().map(|l| l.1).sum::<i64>());
+            assert_eq!(totals.1, locs.iter().map(|l| l.2).sum::<i64>());
+        }
+    }
+}
+
+pub fn order_body(lines: &[(&str, i64)]) -> Value {
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|(sku, q)| json!({"sku": sku, "quantity": q, "unit_price": {"amount": "10.00", "currency": "USD"}}))
+        .collect();
+    json!({
+        "channel": "web",
+        "customer": {"email": "buyer@example.com", "name": "Buyer"},
+        "currency": "USD",
+        "lines": lines,
+        "shipping_address": {"name": "Buyer", "line1": "1 Main St", "city": "Boston", "region": "MA", "postal_code": "02108", "country": "US"}
+    })
+}
