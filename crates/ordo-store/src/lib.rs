@@ -5,6 +5,7 @@
 //! Invariant: nothing engine-specific (SQL text, driver errors, connection types) appears in
 //! this module's public API.
 
+pub mod faults;
 pub mod records;
 pub mod sqlite;
 

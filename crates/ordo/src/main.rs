@@ -198,13 +198,15 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!(describe(e)))?;
-        println!("Ordo is running on http://{local} with {}", summary);
-        println!("API docs:   http://{local}/docs");
-        println!("Admin key:  {}", key.secret);
-        println!("Try:        curl -H 'Authorization: Bearer {}' http://{local}/v1/orders?limit=5", key.secret);
+        banner(&format!(
+            "Ordo is running on http://{local} with {summary}\nAPI docs:   http://{local}/docs\nAdmin key:  {}\n\
+             Try:        curl -H 'Authorization: Bearer {}' http://{local}/v1/orders?limit=5",
+            key.secret, key.secret
+        ));
     } else {
-        println!("Ordo is running on http://{local} (docs: http://{local}/docs)");
-        println!("Create a key with: ordo keys create --role admin");
+        banner(&format!(
+            "Ordo is running on http://{local} (docs: http://{local}/docs)\nCreate a key with: ordo keys create --role admin"
+        ));
     }
 
     let state = ordo_web::AppState::new(app, settings.web.clone());
@@ -213,6 +215,14 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Prints the start-up banner; a closed standard output must not stop the server.
+fn banner(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
 }
 
 async fn shutdown_signal() {

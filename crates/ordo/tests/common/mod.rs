@@ -24,7 +24,6 @@ pub fn temp_dir(label: &str) -> PathBuf {
 pub struct TestServer {
     pub base: String,
     pub admin: String,
-    pub app: App,
     pub client: reqwest::Client,
     pub dir: PathBuf,
 }
@@ -51,10 +50,15 @@ impl TestServer {
             .secret;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = ordo_web::router(ordo_web::AppState::new(app.clone(), config));
+        let router = ordo_web::router(ordo_web::AppState::new(app, config));
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        TestServer::attach(format!("http://{addr}"), admin, dir)
+    }
+
+    /// A client for a server started some other way (a child process).
+    pub fn attach(base: String, admin: String, dir: PathBuf) -> TestServer {
         let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
-        TestServer { base: format!("http://{addr}"), admin, app, client, dir }
+        TestServer { base, admin, client, dir }
     }
 
     pub async fn key(&self, role: &str, channel: Option<&str>) -> String {

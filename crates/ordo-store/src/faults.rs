@@ -1,0 +1,183 @@
+//! Fault injection for tests: an engine wrapper whose transactions fail or panic at a chosen
+//! outbox event, to prove that a use case failing half-way leaves nothing behind.
+//! Never used outside tests.
+
+use std::sync::{Arc, Mutex};
+
+use ordo_domain::catalog::{Customer, Location, Product};
+use ordo_domain::inventory::{Level, Movement};
+use ordo_domain::order::Order;
+
+use crate::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// `append_event` of this event type returns an error.
+    FailOnEvent(String),
+    /// `append_event` of this event type panics.
+    PanicOnEvent(String),
+}
+
+/// Wraps an engine; while a fault is armed, write transactions meet it.
+pub struct FaultyEngine {
+    inner: Arc<dyn Engine>,
+    fault: Arc<Mutex<Option<Fault>>>,
+}
+
+impl FaultyEngine {
+    pub fn new(inner: Arc<dyn Engine>) -> (FaultyEngine, Arc<Mutex<Option<Fault>>>) {
+        let fault = Arc::new(Mutex::new(None));
+        (FaultyEngine { inner, fault: fault.clone() }, fault)
+    }
+}
+
+struct FaultyJob {
+    job: Box<dyn WriteJob>,
+    fault: Option<Fault>,
+}
+
+impl WriteJob for FaultyJob {
+    fn run(&mut self, tx: &mut dyn Tx) -> bool {
+        self.job.run(&mut FaultyTx { inner: tx, fault: self.fault.clone() })
+    }
+
+    fn finish(self: Box<Self>, outcome: StoreResult<()>) {
+        self.job.finish(outcome)
+    }
+}
+
+impl Engine for FaultyEngine {
+    fn submit(&self, job: Box<dyn WriteJob>) -> StoreResult<()> {
+        let fault = self.fault.lock().map(|f| f.clone()).unwrap_or(None);
+        self.inner.submit(Box::new(FaultyJob { job, fault }))
+    }
+
+    fn read(&self, job: ReadJob) -> StoreResult<()> {
+        self.inner.read(job)
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn stats(&self) -> EngineStats {
+        self.inner.stats()
+    }
+}
+
+struct FaultyTx<'a> {
+    inner: &'a mut dyn Tx,
+    fault: Option<Fault>,
+}
+
+impl Tx for FaultyTx<'_> {
+    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        match &self.fault {
+            Some(Fault::FailOnEvent(t)) if t == e.event_type => Err(StoreError::Internal("injected fault".into())),
+            Some(Fault::PanicOnEvent(t)) if t == e.event_type => panic!("injected panic"),
+            _ => self.inner.append_event(e),
+        }
+    }
+
+    fn insert_api_key(&mut self, key: &ApiKeyRecord) -> StoreResult<()> {
+        self.inner.insert_api_key(key)
+    }
+    fn api_key_by_hash(&mut self, hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        self.inner.api_key_by_hash(hash)
+    }
+    fn list_api_keys(&mut self) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.inner.list_api_keys()
+    }
+    fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+        self.inner.revoke_api_key(id, at)
+    }
+    fn insert_product(&mut self, p: &Product) -> StoreResult<()> {
+        self.inner.insert_product(p)
+    }
+    fn update_product(&mut self, p: &Product) -> StoreResult<()> {
+        self.inner.update_product(p)
+    }
+    fn product_by_sku(&mut self, sku: &str) -> StoreResult<Option<Product>> {
+        self.inner.product_by_sku(sku)
+    }
+    fn products_by_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<Product>> {
+        self.inner.products_by_skus(skus)
+    }
+    fn list_products(&mut self, page: &Page<String>, active: Option<bool>) -> StoreResult<Vec<Product>> {
+        self.inner.list_products(page, active)
+    }
+    fn insert_location(&mut self, l: &Location) -> StoreResult<()> {
+        self.inner.insert_location(l)
+    }
+    fn update_location(&mut self, l: &Location) -> StoreResult<()> {
+        self.inner.update_location(l)
+    }
+    fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>> {
+        self.inner.location_by_code(code)
+    }
+    fn all_locations(&mut self) -> StoreResult<Vec<Location>> {
+        self.inner.all_locations()
+    }
+    fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
+        self.inner.levels_for_skus(skus)
+    }
+    fn list_levels(
+        &mut self,
+        page: &Page<(String, String)>,
+        sku: Option<&str>,
+        location_id: Option<&str>,
+    ) -> StoreResult<Vec<LevelRecord>> {
+        self.inner.list_levels(page, sku, location_id)
+    }
+    fn change_level(&mut self, change: &LevelChange) -> StoreResult<Result<Movement, Level>> {
+        self.inner.change_level(change)
+    }
+    fn list_movements(&mut self, page: &Page<i64>, filter: &MovementFilter) -> StoreResult<Vec<Movement>> {
+        self.inner.list_movements(page, filter)
+    }
+    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.inner.insert_customer(c)
+    }
+    fn update_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.inner.update_customer(c)
+    }
+    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>> {
+        self.inner.customer_by_id(id)
+    }
+    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>> {
+        self.inner.customer_by_email(email)
+    }
+    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>> {
+        self.inner.list_customers(page, email_prefix)
+    }
+    fn next_order_number(&mut self) -> StoreResult<i64> {
+        self.inner.next_order_number()
+    }
+    fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
+        self.inner.insert_order(o)
+    }
+    fn update_order(&mut self, o: &Order) -> StoreResult<()> {
+        self.inner.update_order(o)
+    }
+    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>> {
+        self.inner.order_by_id(id)
+    }
+    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>> {
+        self.inner.order_id_by_external_id(channel, external_id)
+    }
+    fn list_orders(&mut self, page: &Page<i64>, filter: &OrderFilter) -> StoreResult<Vec<Order>> {
+        self.inner.list_orders(page, filter)
+    }
+    fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>> {
+        self.inner.list_events(page, filter)
+    }
+    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        self.inner.idempotency_get(key_id, key)
+    }
+    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        self.inner.idempotency_put(r)
+    }
+    fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>> {
+        self.inner.table_counts()
+    }
+}

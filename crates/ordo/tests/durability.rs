@@ -1,0 +1,138 @@
+//! Durability: a server killed with SIGKILL in the middle of a stream of orders loses none
+//! that it acknowledged, and its stock still adds up after a restart.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{TestServer, order_body, temp_dir};
+
+const ORDO: &str = env!("CARGO_BIN_EXE_ordo");
+
+fn create_admin_key(db: &Path) -> String {
+    let out = Command::new(ORDO)
+        .args(["keys", "create", "--role", "admin", "--database"])
+        .arg(db)
+        .env("ORDO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_owned()
+}
+
+/// Starts `ordo serve` on a free port and returns it with its base URL.
+fn start_server(db: &Path) -> (Child, String) {
+    let mut child = Command::new(ORDO)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+        .arg(db)
+        .env("ORDO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    // Keep draining, so the server's later output never meets a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let base =
+        line.split_whitespace().find(|w| w.starts_with("http://")).expect("the server prints its address").to_owned();
+    (child, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_order_survives_a_sigkill() {
+    let dir = temp_dir("durability");
+    let db = dir.join("ordo.db");
+    let admin = create_admin_key(&db);
+    let (mut child, base) = start_server(&db);
+    let s = Arc::new(TestServer::attach(base, admin.clone(), dir.clone()));
+    s.location("A", 1).await;
+    s.location("B", 2).await;
+    s.product("X", "1.00").await;
+    s.product("Y", "1.00").await;
+    for loc in ["A", "B"] {
+        s.stock(loc, "X", 100_000).await;
+        s.stock(loc, "Y", 100_000).await;
+    }
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut workers = Vec::new();
+    for w in 0..16 {
+        let (s, acked) = (s.clone(), acknowledged.clone());
+        workers.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let lines: &[(&str, i64)] = if (w + n) % 2 == 0 { &[("X", 1), ("Y", 2)] } else { &[("X", 3)] };
+                n += 1;
+                let sent = s
+                    .client
+                    .post(format!("{}/v1/orders", s.base))
+                    .bearer_auth(&s.admin)
+                    .json(&order_body(lines))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 201 => {
+                        let body: serde_json::Value = match r.json().await {
+                            Ok(b) => b,
+                            Err(_) => break,
+                        };
+                        acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                    }
+                    Ok(r) => panic!("unexpected status {}", r.status()),
+                    Err(_) => break,
+                }
+            }
+        }));
+    }
+    // Let a stream build up, then kill the server in the middle of it.
+    while acknowledged.lock().unwrap().len() < 300 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acked = acknowledged.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "only {} orders before the deadline", acked.len());
+
+    let (mut child, base) = start_server(&db);
+    let s = TestServer::attach(base, admin, dir);
+    for id in &acked {
+        let r = s.get(&format!("/v1/orders/{id}")).await;
+        assert_eq!(r.status, 200, "acknowledged order {id} was lost");
+    }
+    let all = s.all_orders().await;
+    assert!(all.len() >= acked.len());
+    s.assert_stock_consistent(&["X", "Y"]).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn the_cli_prints_the_new_key_alone_on_its_last_line() {
+    let dir = temp_dir("cli");
+    let db = dir.join("ordo.db");
+    let key = create_admin_key(&db);
+    assert!(key.starts_with("ordo_") && !key.contains(' '));
+    let out =
+        Command::new(ORDO).args(["keys", "list", "--database"]).arg(&db).env("ORDO_LOG", "warn").output().unwrap();
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(listing.contains("admin") && !listing.contains(&key), "keys list never shows secrets");
+    let bad = Command::new(ORDO)
+        .args(["keys", "create", "--role", "channel", "--database"])
+        .arg(&db)
+        .env("ORDO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("channel"));
+}
