@@ -64,7 +64,9 @@ impl App {
         match input.delta {
             None => e.add("delta", "is required"),
             Some(0) => e.add("delta", "must not be zero"),
-            Some(d) if d.abs() > 1_000_000_000 => e.add("delta", "is out of range"),
+            Some(d) if !(-1_000_000_000..=1_000_000_000).contains(&d) => {
+                e.add("delta", "must be between -1000000000 and 1000000000")
+            }
             _ => {}
         }
         let reason = match input.reason.as_deref() {

@@ -79,7 +79,12 @@ fn encode_cursor(s: &str) -> String {
 
 fn decode_cursor(c: &Option<String>) -> ApiResult<Option<String>> {
     let bad = || {
-        ApiError(Problem::field(StatusCode::BAD_REQUEST, "invalid_cursor", "cursor", "is not a cursor this API issued"))
+        ApiError::from(Problem::field(
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+            "cursor",
+            "is not a cursor this API issued",
+        ))
     };
     let Some(c) = c else { return Ok(None) };
     if c.len() % 2 != 0 || c.len() > 512 {
@@ -94,7 +99,7 @@ fn decode_int_cursor(c: &Option<String>) -> ApiResult<Option<i64>> {
     decode_cursor(c)?
         .map(|s| {
             s.parse::<i64>().map_err(|_| {
-                ApiError(Problem::field(
+                ApiError::from(Problem::field(
                     StatusCode::BAD_REQUEST,
                     "invalid_cursor",
                     "cursor",
@@ -115,7 +120,7 @@ fn time_param(field: &str, value: &Option<String>) -> ApiResult<Option<i64>> {
         .as_deref()
         .map(|v| {
             parse_rfc3339(v).ok_or_else(|| {
-                ApiError(Problem::field(
+                ApiError::from(Problem::field(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
                     field,
@@ -312,7 +317,7 @@ pub async fn list_levels(
         .map(|c| c.split_once('|').map(|(a, b)| (a.to_owned(), b.to_owned())))
         .map(|c| {
             c.ok_or_else(|| {
-                ApiError(Problem::field(
+                ApiError::from(Problem::field(
                     StatusCode::BAD_REQUEST,
                     "invalid_cursor",
                     "cursor",
@@ -519,7 +524,7 @@ pub async fn list_orders(
         .as_deref()
         .map(|st| {
             OrderStatus::parse(st).ok_or_else(|| {
-                ApiError(Problem::field(
+                ApiError::from(Problem::field(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
                     "status",

@@ -26,7 +26,7 @@ fn slash_path(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Parses JSON text into `T`, naming the failing field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -35,14 +35,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             let inner = err.into_inner();
             let message = inner.to_string();
             match inner.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => Err(Problem::new(
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                    Err(ApiError::from(Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "malformed_json",
+                        format!("the body is not valid JSON: {message}"),
+                    )))
+                }
+                serde_json::error::Category::Io => Err(ApiError::from(Problem::new(
                     StatusCode::BAD_REQUEST,
                     "malformed_json",
-                    format!("the body is not valid JSON: {message}"),
-                )),
-                serde_json::error::Category::Io => {
-                    Err(Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "the body could not be read"))
-                }
+                    "the body could not be read",
+                ))),
                 serde_json::error::Category::Data => {
                     if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
                         let field = if path.is_empty() {
@@ -52,16 +56,21 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
                         } else {
                             format!("{path}/{name}")
                         };
-                        return Err(Problem::field(
+                        return Err(ApiError::from(Problem::field(
                             StatusCode::BAD_REQUEST,
                             "unknown_field",
                             &field,
                             format!("unknown field {name:?}"),
-                        ));
+                        )));
                     }
                     let field = if path.is_empty() { "body".to_owned() } else { path };
                     let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-                    Err(Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &field, message))
+                    Err(ApiError::from(Problem::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "validation_failed",
+                        &field,
+                        message,
+                    )))
                 }
             }
         }
@@ -75,7 +84,7 @@ fn is_json(content_type: Option<&str>) -> bool {
     })
 }
 
-async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, Problem> {
+async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, ApiError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let bytes = axum::body::to_bytes(req.into_body(), state.config.body_limit).await.map_err(|_| {
         Problem::new(
@@ -88,11 +97,11 @@ async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Opt
         return Ok(None);
     }
     if !is_json(content_type.as_deref()) {
-        return Err(Problem::new(
+        return Err(ApiError::from(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send the body as application/json",
-        ));
+        )));
     }
     Ok(Some(bytes))
 }
@@ -132,7 +141,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded_de(query);
-        de.map(Query).map_err(|message| ApiError(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", message)))
+        de.map(Query).map_err(|message| ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", message)))
     }
 }
 
@@ -161,7 +170,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         }
         let bare = text.trim_start_matches("W/").trim_matches('"');
         bare.parse::<i64>().map(|v| IfMatch(Some(v))).map_err(|_| {
-            ApiError(Problem::new(
+            ApiError::from(Problem::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_header",
                 "If-Match must carry the resource's version, e.g. \"3\"",
@@ -178,7 +187,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Actor>().cloned().map(Caller).ok_or_else(|| {
-            ApiError(Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "send an API key as a Bearer token"))
+            ApiError::from(Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "send an API key as a Bearer token"))
         })
     }
 }

@@ -14,11 +14,19 @@ use sha2::{Digest, Sha256};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
-/// Counts every response and ends requests that run past the timeout.
+/// Counts every response, ends requests that run past the timeout, and turns a panic in a
+/// handler into a 500 problem document instead of a dropped connection.
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let response = match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
-        Ok(r) => r,
+    // The handler runs as its own task so that a panic is contained and reported.
+    let handler = tokio::spawn(next.run(req));
+    let response = match tokio::time::timeout(state.config.request_timeout, handler).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(join)) => {
+            tracing::error!(error = %join, "a request handler panicked");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred")
+                .into_response()
+        }
         Err(_) => {
             let mut p =
                 Problem::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long and was stopped");

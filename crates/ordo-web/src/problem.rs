@@ -84,11 +84,11 @@ impl IntoResponse for Problem {
 }
 
 /// The handlers' error type: every `AppError` becomes exactly one problem document.
-pub struct ApiError(pub Problem);
+pub struct ApiError(pub Box<Problem>);
 
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
-        ApiError(p)
+        ApiError(Box::new(p))
     }
 }
 
@@ -154,7 +154,7 @@ impl From<AppError> for ApiError {
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred")
             }
         };
-        ApiError(p)
+        ApiError(Box::new(p))
     }
 }
 
@@ -167,6 +167,6 @@ fn summarize(errors: &[FieldError]) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.0.into_response()
+        (*self.0).into_response()
     }
 }

@@ -69,7 +69,7 @@ async fn every_acknowledged_order_survives_a_sigkill() {
         workers.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                let lines: &[(&str, i64)] = if (w + n) % 2 == 0 { &[("X", 1), ("Y", 2)] } else { &[("X", 3)] };
+                let lines: &[(&str, i64)] = if (w + n).is_multiple_of(2) { &[("X", 1), ("Y", 2)] } else { &[("X", 3)] };
                 n += 1;
                 let sent = s
                     .client
