@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use ordo_domain::Money;
 use ordo_domain::allocation::{Candidate, Demand, StockSnapshot, allocate};
-use ordo_domain::catalog::Product;
+use ordo_domain::catalog::{Customer, Product};
 use ordo_domain::id::{LineId, OrderId};
 use ordo_domain::inventory::Reason;
 use ordo_domain::money::Currency;
@@ -152,13 +152,38 @@ fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashM
 }
 
 /// Reserves, records and announces a checked order inside the write transaction.
-fn place_in_tx(
-    tx: &mut dyn Tx,
-    now: i64,
-    actor_id: &str,
-    o: &CheckedOrder,
-    names: &HashMap<String, String>,
-) -> AppResult<Order> {
+/// What order capture reads before it reaches the writer: the catalogue entries, the
+/// locations and the customer. None of it can oversell if it is a moment old: stock itself is
+/// read and changed inside the write transaction.
+struct Prepared {
+    names: HashMap<String, String>,
+    candidates: Vec<Candidate>,
+    /// The customer, when it exists and the order changes nothing about it.
+    customer: Option<Customer>,
+}
+
+async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
+    let skus: Vec<String> = o.lines.iter().map(|(s, _, _)| s.clone()).collect();
+    let customer = o.customer.clone();
+    let (products, candidates, customer) = app
+        .store
+        .read(move |tx| {
+            let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
+            let customer = match &customer {
+                CustomerRef::Id(id) => Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::field("customer_id", "no such customer"))?),
+                CustomerRef::Inline { email, name, phone } => tx.customer_by_email(email)?.filter(|c| {
+                    name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n)) && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
+                }),
+            };
+            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.location_candidates()?, customer))
+        })
+        .await?;
+    Ok(Prepared { names: check_products(o, &products)?, candidates, customer })
+}
+
+fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre: &Prepared) -> AppResult<Order> {
+    let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
+    let names = &pre.names;
     if let Some(ext) = &o.external_id
         && let Some(existing) = tx.order_id_by_external_id(&o.channel, ext)?
     {
@@ -167,33 +192,21 @@ fn place_in_tx(
             o.channel
         )));
     }
-    let customer = match &o.customer {
-        CustomerRef::Id(id) => {
-            tx.customer_by_id(id)?.ok_or_else(|| AppError::field("customer_id", "no such customer"))?
-        }
-        CustomerRef::Inline { email, name, phone } => {
+    let customer = match (&pre.customer, &o.customer) {
+        (Some(known), _) => known.clone(),
+        (None, CustomerRef::Inline { email, name, phone }) => {
             upsert_by_email(tx, now, email, name.as_deref(), phone.as_deref())?
         }
+        (None, CustomerRef::Id(_)) => return Err(AppError::field("customer_id", "no such customer")),
     };
 
-    let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
     let mut snapshot = StockSnapshot::new();
     for level in tx.levels_for_skus(&skus)? {
         snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
     }
-    let candidates: Vec<Candidate> = tx
-        .all_locations()?
-        .into_iter()
-        .map(|l| Candidate {
-            id: l.id,
-            code: l.code,
-            priority: l.priority,
-            ships_orders: l.ships_orders,
-            active: l.active,
-        })
-        .collect();
+    let candidates = &pre.candidates;
     let demand: Vec<Demand> = o.lines.iter().map(|(s, q, _)| Demand { sku: s.clone(), quantity: *q }).collect();
-    let plan = allocate(&demand, &snapshot, &candidates).map_err(AppError::InsufficientStock)?;
+    let plan = allocate(&demand, &snapshot, candidates).map_err(AppError::InsufficientStock)?;
 
     let id = OrderId::generate(now as u64, random_u128());
     let lines: Vec<Line> = o
@@ -300,17 +313,9 @@ impl App {
     ) -> AppResult<Outcome<Order>> {
         require(actor, Action::WriteOrders)?;
         let order = check_order(actor, &input)?;
-        let skus: Vec<String> = order.lines.iter().map(|(s, _, _)| s.clone()).collect();
-        let products = self
-            .store
-            .read(move |tx| {
-                let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
-                Ok::<_, AppError>(tx.products_by_skus(&refs)?)
-            })
-            .await?;
-        let names = check_products(&order, &products)?;
+        let prepared = prepare(self, &order).await?;
         let actor_id = actor.key_id.clone();
-        self.write_idem(idem, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &names)).await
+        self.write_idem(idem, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &prepared)).await
     }
 
     /// Cancels an order and releases every reservation it holds.

@@ -118,6 +118,9 @@ impl Tx for FaultyTx<'_> {
     fn all_locations(&mut self) -> StoreResult<Vec<Location>> {
         self.inner.all_locations()
     }
+    fn location_candidates(&mut self) -> StoreResult<Vec<ordo_domain::allocation::Candidate>> {
+        self.inner.location_candidates()
+    }
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
         self.inner.levels_for_skus(skus)
     }

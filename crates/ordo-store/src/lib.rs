@@ -11,6 +11,7 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
+use ordo_domain::allocation::Candidate;
 use ordo_domain::catalog::{Customer, Location, Product};
 use ordo_domain::inventory::{Level, Movement};
 use ordo_domain::order::{Order, OrderStatus};
@@ -59,6 +60,8 @@ pub trait Tx {
     fn update_location(&mut self, l: &Location) -> StoreResult<()>;
     fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>>;
     fn all_locations(&mut self) -> StoreResult<Vec<Location>>;
+    /// What allocation needs of every location, cheaply.
+    fn location_candidates(&mut self) -> StoreResult<Vec<Candidate>>;
 
     // Inventory.
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>>;
@@ -159,6 +162,9 @@ pub struct EngineStats {
     pub write_batches: u64,
     pub write_jobs: u64,
     pub write_queue_depth: u64,
+    /// Time the writer spent running jobs, and committing them durably.
+    pub write_work_seconds: f64,
+    pub write_commit_seconds: f64,
 }
 
 #[derive(Clone)]
@@ -260,6 +266,6 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_batch: 512, queue_capacity: 16_384, readers: 8 }
+        OpenOptions { max_batch: 512, queue_capacity: 16_384, readers: 4 }
     }
 }

@@ -132,6 +132,13 @@ async fn metrics(State(s): State<AppState>) -> Response {
         "# TYPE ordo_store_write_queue_depth gauge\nordo_store_write_queue_depth {}",
         st.write_queue_depth
     );
+    let _ = writeln!(
+        out,
+        "# HELP ordo_store_write_seconds_total Writer time running jobs (work) and committing them durably (commit).\n\
+         # TYPE ordo_store_write_seconds_total counter\n\
+         ordo_store_write_seconds_total{{phase=\"work\"}} {}\nordo_store_write_seconds_total{{phase=\"commit\"}} {}",
+        st.write_work_seconds, st.write_commit_seconds
+    );
     if let Some(rss) = resident_bytes() {
         let _ = writeln!(out, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {rss}");
     }

@@ -18,12 +18,11 @@ use crate::state::AppState;
 /// handler into a 500 problem document instead of a dropped connection.
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    // The handler runs as its own task so that a panic is contained and reported.
-    let handler = tokio::spawn(next.run(req));
+    let handler = CatchPanic(Box::pin(next.run(req)));
     let response = match tokio::time::timeout(state.config.request_timeout, handler).await {
         Ok(Ok(r)) => r,
-        Ok(Err(join)) => {
-            tracing::error!(error = %join, "a request handler panicked");
+        Ok(Err(())) => {
+            tracing::error!("a request handler panicked");
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred")
                 .into_response()
         }
@@ -36,6 +35,22 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     };
     state.metrics.record(response.status().as_u16(), started.elapsed());
     response
+}
+
+/// Polls a future, turning a panic inside it into `Err(())`.
+struct CatchPanic<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchPanic<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(Err(())),
+        }
+    }
 }
 
 /// Resolves the Bearer key into an `Actor` and applies the per-key rate limit.

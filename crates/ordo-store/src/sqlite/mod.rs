@@ -7,7 +7,7 @@
 mod tx;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -19,9 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0
 
 pub struct SqliteEngine {
     sender: mpsc::SyncSender<Box<dyn WriteJob>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
-    path: PathBuf,
-    max_readers: usize,
+    reads: mpsc::SyncSender<ReadJob>,
     counters: Arc<Counters>,
 }
 
@@ -30,6 +28,9 @@ struct Counters {
     batches: AtomicU64,
     jobs: AtomicU64,
     queued: AtomicU64,
+    /// Nanoseconds the writer spent running jobs, and committing (with the fsync).
+    work_ns: AtomicU64,
+    commit_ns: AtomicU64,
 }
 
 fn internal(e: rusqlite::Error) -> StoreError {
@@ -48,7 +49,7 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = OFF;
-         PRAGMA cache_size = -32000;
+         PRAGMA cache_size = -8000;
          PRAGMA temp_store = MEMORY;",
     )
     .map_err(internal)?;
@@ -93,17 +94,66 @@ impl SqliteEngine {
         let counters = Arc::new(Counters::default());
         let thread_counters = counters.clone();
         let max_batch = options.max_batch.max(1);
-        std::thread::Builder::new()
-            .name("ordo-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, receiver, max_batch, &thread_counters))
-            .map_err(|e| StoreError::Internal(format!("cannot start the writer: {e}")))?;
-        Ok(SqliteEngine {
-            sender,
-            readers: Arc::new(Mutex::new(Vec::new())),
-            path: path.to_owned(),
-            max_readers: options.readers.max(1),
-            counters,
-        })
+        // A background thread copies the WAL into the database continuously (passive
+        // checkpoints), so the writer's own automatic checkpoint, which is what lets the WAL
+        // start over, finds little left to do.
+        let checkpointer = open_connection(path, false)?;
+        let alive = Arc::downgrade(&counters);
+        spawn("ordo-sqlite-checkpoint", move || checkpoint_loop(checkpointer, alive))?;
+        spawn("ordo-sqlite-writer", move || writer_loop(writer, receiver, max_batch, &thread_counters))?;
+
+        let (reads, read_queue) = mpsc::sync_channel::<ReadJob>(options.queue_capacity);
+        let read_queue = Arc::new(Mutex::new(read_queue));
+        for i in 0..options.readers.max(1) {
+            let conn = open_connection(path, true)?;
+            let queue = read_queue.clone();
+            spawn(&format!("ordo-sqlite-reader-{i}"), move || reader_loop(conn, &queue))?;
+        }
+        Ok(SqliteEngine { sender, reads, counters })
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> StoreResult<()> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .map(|_| ())
+        .map_err(|e| StoreError::Internal(format!("cannot start {name}: {e}")))
+}
+
+/// Copies committed WAL frames into the database file in the background. A passive
+/// checkpoint never blocks the writer or readers; it skips frames a reader still needs.
+/// It stops once the engine is gone (`alive` can no longer be upgraded).
+fn checkpoint_loop(conn: Connection, alive: std::sync::Weak<Counters>) {
+    while alive.upgrade().is_some() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
+    }
+}
+
+/// Each reader owns one connection and takes jobs from the shared queue until it closes.
+fn reader_loop(conn: Connection, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
+    loop {
+        let job = match queue.lock() {
+            Ok(q) => match q.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            Err(_) => return,
+        };
+        // One snapshot for the whole job, so related reads agree with each other.
+        if let Err(e) = conn.prepare_cached("BEGIN").and_then(|mut st| st.execute([])) {
+            tracing::error!(error = %e, "cannot begin a read transaction");
+            continue;
+        }
+        let mut tx = tx::SqliteTx::new(&conn);
+        // A read that panics loses its reply (the caller sees Unavailable), never the thread.
+        if catch_unwind(AssertUnwindSafe(|| job(&mut tx))).is_err() {
+            tracing::error!("a read job panicked");
+        }
+        let _ = conn.prepare_cached("COMMIT").and_then(|mut st| st.execute([]));
     }
 }
 
@@ -118,7 +168,7 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
             }
         }
         counters.queued.fetch_sub(batch.len() as u64, Ordering::Relaxed);
-        let outcome = run_batch(&conn, &mut batch);
+        let outcome = run_batch(&conn, &mut batch, counters);
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for job in batch.drain(..) {
@@ -128,7 +178,8 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
     tracing::info!("SQLite writer stopped");
 }
 
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> StoreResult<()> {
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>], counters: &Counters) -> StoreResult<()> {
+    let started = std::time::Instant::now();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         return Err(StoreError::Unavailable(e.to_string()));
     }
@@ -148,7 +199,11 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> StoreResult<
             return Err(StoreError::Internal(e.to_string()));
         }
     }
-    match conn.execute_batch("COMMIT") {
+    let worked = std::time::Instant::now();
+    counters.work_ns.fetch_add((worked - started).as_nanos() as u64, Ordering::Relaxed);
+    let committed = conn.execute_batch("COMMIT");
+    counters.commit_ns.fetch_add(worked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    match committed {
         Ok(()) => Ok(()),
         Err(e) => {
             tracing::error!(error = %e, "commit failed");
@@ -171,43 +226,10 @@ impl Engine for SqliteEngine {
     }
 
     fn read(&self, job: ReadJob) -> StoreResult<()> {
-        let readers = self.readers.clone();
-        let path = self.path.clone();
-        let max = self.max_readers;
-        tokio::task::spawn_blocking(move || {
-            let pooled = readers.lock().map(|mut r| r.pop()).unwrap_or(None);
-            let conn = match pooled {
-                Some(c) => c,
-                None => match open_connection(&path, true) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot open a read connection");
-                        // Dropping the job drops its reply sender; the caller sees Unavailable.
-                        return;
-                    }
-                },
-            };
-            // One snapshot for the whole job, so related reads agree with each other.
-            if let Err(e) = conn.execute_batch("BEGIN") {
-                tracing::error!(error = %e, "cannot begin a read transaction");
-                return;
-            }
-            let mut tx = tx::SqliteTx::new(&conn);
-            // A read that panics loses its connection and its reply, never the process.
-            if catch_unwind(AssertUnwindSafe(|| job(&mut tx))).is_err() {
-                tracing::error!("a read job panicked");
-                return;
-            }
-            if conn.execute_batch("COMMIT").is_err() {
-                return;
-            }
-            if let Ok(mut r) = readers.lock()
-                && r.len() < max
-            {
-                r.push(conn);
-            }
-        });
-        Ok(())
+        self.reads.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => StoreError::Unavailable("the read queue is full".into()),
+            mpsc::TrySendError::Disconnected(_) => StoreError::Unavailable("the readers stopped".into()),
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -219,6 +241,8 @@ impl Engine for SqliteEngine {
             write_batches: self.counters.batches.load(Ordering::Relaxed),
             write_jobs: self.counters.jobs.load(Ordering::Relaxed),
             write_queue_depth: self.counters.queued.load(Ordering::Relaxed),
+            write_work_seconds: self.counters.work_ns.load(Ordering::Relaxed) as f64 / 1e9,
+            write_commit_seconds: self.counters.commit_ns.load(Ordering::Relaxed) as f64 / 1e9,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `Tx` over one SQLite connection inside an open transaction (or savepoint).
 
+use ordo_domain::allocation::Candidate;
 use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
 use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
 use ordo_domain::inventory::{Level, Movement, Reason};
@@ -334,6 +335,18 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
+    fn location_candidates(&mut self) -> StoreResult<Vec<Candidate>> {
+        self.query_all("SELECT id, code, priority, ships_orders, active FROM locations", [], |r| {
+            Ok(Candidate {
+                id: LocationId::from_trusted(r.get(0)?),
+                code: r.get(1)?,
+                priority: r.get(2)?,
+                ships_orders: r.get(3)?,
+                active: r.get(4)?,
+            })
+        })
+    }
+
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
         if skus.is_empty() {
             return Ok(Vec::new());
@@ -374,24 +387,39 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Movement, Level>> {
-        let current = self
-            .query_one(
-                "SELECT on_hand, reserved FROM inventory_levels WHERE sku = ?1 AND location_id = ?2",
-                params![c.sku, c.location_id.as_str()],
-                |r| Ok(Level { on_hand: r.get(0)?, reserved: r.get(1)? }),
-            )?
-            .unwrap_or_default();
-        // Only this connection writes, and it is inside the batch transaction, so the level
-        // cannot move between this read and the write below.
-        let next = match current.apply(c.on_hand_delta, c.reserved_delta) {
-            Ok(n) => n,
-            Err(_) => return Ok(Err(current)),
-        };
-        self.exec(
-            "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, updated_at = excluded.updated_at",
-            params![c.sku, c.location_id.as_str(), next.on_hand, next.reserved, c.at],
+        // One guarded statement: the level changes only if the result stays valid.
+        let updated = self.query_one(
+            "UPDATE inventory_levels SET on_hand = on_hand + ?3, reserved = reserved + ?4, updated_at = ?5
+             WHERE sku = ?1 AND location_id = ?2
+               AND on_hand + ?3 >= 0 AND reserved + ?4 >= 0 AND reserved + ?4 <= on_hand + ?3
+             RETURNING on_hand, reserved",
+            params![c.sku, c.location_id.as_str(), c.on_hand_delta, c.reserved_delta, c.at],
+            |r| Ok(Level { on_hand: r.get(0)?, reserved: r.get(1)? }),
         )?;
+        let next = match updated {
+            Some(level) => level,
+            None => {
+                let current = self.query_one(
+                    "SELECT on_hand, reserved FROM inventory_levels WHERE sku = ?1 AND location_id = ?2",
+                    params![c.sku, c.location_id.as_str()],
+                    |r| Ok(Level { on_hand: r.get(0)?, reserved: r.get(1)? }),
+                )?;
+                match current {
+                    // The row exists, so the guard refused the change.
+                    Some(level) => return Ok(Err(level)),
+                    None => match Level::default().apply(c.on_hand_delta, c.reserved_delta) {
+                        Ok(level) => {
+                            self.exec(
+                                "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                params![c.sku, c.location_id.as_str(), level.on_hand, level.reserved, c.at],
+                            )?;
+                            level
+                        }
+                        Err(_) => return Ok(Err(Level::default())),
+                    },
+                }
+            }
+        };
         self.exec(
             &format!("INSERT INTO inventory_movements ({MOVEMENT_COLS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
             params![
