@@ -170,9 +170,12 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
         .read(move |tx| {
             let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
             let customer = match &customer {
-                CustomerRef::Id(id) => Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::field("customer_id", "no such customer"))?),
+                CustomerRef::Id(id) => {
+                    Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::field("customer_id", "no such customer"))?)
+                }
                 CustomerRef::Inline { email, name, phone } => tx.customer_by_email(email)?.filter(|c| {
-                    name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n)) && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
+                    name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n))
+                        && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
                 }),
             };
             Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.location_candidates()?, customer))
