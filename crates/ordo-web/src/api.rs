@@ -1,7 +1,7 @@
 //! The `/v1` handlers: parse, call one use case, map the result. No rules live here.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,7 @@ use ordo_store::{EventFilter, MovementFilter, OrderFilter, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::extract::{Caller, IfMatch, JsonBody, OptionalJsonBody, Query};
+use crate::extract::{Caller, IfMatch, JsonBody, OptionalJsonBody, Path, Query};
 use crate::middleware::{IdemRequest, replayed};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
