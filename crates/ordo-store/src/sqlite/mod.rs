@@ -126,7 +126,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> StoreResult<()> {
 /// It stops once the engine is gone (`alive` can no longer be upgraded).
 fn checkpoint_loop(conn: Connection, alive: std::sync::Weak<Counters>) {
     while alive.upgrade().is_some() {
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::thread::sleep(std::time::Duration::from_millis(50));
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "checkpoint failed");
         }
