@@ -277,30 +277,33 @@ fn allocation_payload(order: &Order) -> serde_json::Value {
     json!({"id": order.id, "allocations": allocations})
 }
 
-/// Reserves (`sign = 1`) or releases (`sign = -1`) every allocation of the order.
+/// Reserves (`sign = 1`) or releases (`sign = -1`) every allocation of the order, in
+/// (SKU, location) order: the order in which every use case touches stock rows, so that
+/// concurrent transactions on engines with row locks queue rather than deadlock.
 fn move_reservations(tx: &mut dyn Tx, now: i64, actor_id: &str, order: &Order, sign: i64) -> AppResult<()> {
-    for line in &order.lines {
-        for a in &line.allocations {
-            let change = LevelChange {
-                at: now,
-                location_id: a.location_id.clone(),
-                location: a.location.clone(),
-                sku: line.sku.clone(),
-                on_hand_delta: 0,
-                reserved_delta: sign * a.quantity,
-                reason: if sign > 0 { Reason::Reserved } else { Reason::Released },
-                actor: Some(actor_id.to_owned()),
-                order_id: Some(order.id.to_string()),
-                note: None,
-            };
-            if let Err(level) = tx.change_level(&change)? {
-                // The plan came from this transaction's own snapshot, so this is a bug, and the
-                // whole order rolls back rather than reserve part of it.
-                return Err(AppError::Internal(format!(
-                    "reservation of {} x {} at {} does not fit level {level:?}",
-                    a.quantity, line.sku, a.location
-                )));
-            }
+    let mut moves: Vec<(&Line, &Allocation)> =
+        order.lines.iter().flat_map(|l| l.allocations.iter().map(move |a| (l, a))).collect();
+    moves.sort_by(|(la, a), (lb, b)| la.sku.cmp(&lb.sku).then_with(|| a.location_id.cmp(&b.location_id)));
+    for (line, a) in moves {
+        let change = LevelChange {
+            at: now,
+            location_id: a.location_id.clone(),
+            location: a.location.clone(),
+            sku: line.sku.clone(),
+            on_hand_delta: 0,
+            reserved_delta: sign * a.quantity,
+            reason: if sign > 0 { Reason::Reserved } else { Reason::Released },
+            actor: Some(actor_id.to_owned()),
+            order_id: Some(order.id.to_string()),
+            note: None,
+        };
+        if let Err(level) = tx.change_level(&change)? {
+            // The plan was made from rows this transaction read (and, where the engine locks,
+            // holds), so this is a bug; the whole order rolls back rather than reserve part of it.
+            return Err(AppError::Internal(format!(
+                "reservation of {} x {} at {} does not fit level {level:?}",
+                a.quantity, line.sku, a.location
+            )));
         }
     }
     Ok(())

@@ -9,19 +9,19 @@ use ordo_app::input::*;
 use ordo_app::{Actor, App, AppError, SystemClock};
 use ordo_domain::order::OrderStatus;
 use ordo_store::faults::{Fault, FaultyEngine};
+use ordo_store::testing::{TestEngine, temp_dir};
 use ordo_store::{MovementFilter, OrderFilter, Page, Store};
 use proptest::prelude::*;
 
-fn temp_db() -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("ordo-app-test-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("ordo.db")
+/// The engines these tests run on: SQLite, and PostgreSQL when its URL is given.
+fn engines() -> Vec<TestEngine> {
+    std::iter::once(TestEngine::Sqlite).chain(TestEngine::postgres()).collect()
 }
 
-fn faulty_app() -> (App, Arc<Mutex<Option<Fault>>>) {
-    let engine = ordo_store::sqlite::SqliteEngine::open(&temp_db(), &Default::default()).unwrap();
-    let (faulty, switch) = FaultyEngine::new(Arc::new(engine));
+fn faulty_app(engine: &TestEngine) -> (App, Arc<Mutex<Option<Fault>>>) {
+    let url = engine.fresh_url(&temp_dir("app"));
+    let inner = ordo_store::open_engine(&url, &Default::default()).unwrap();
+    let (faulty, switch) = FaultyEngine::new(inner);
     (App::new(Store::new(Arc::new(faulty)), Arc::new(SystemClock)), switch)
 }
 
@@ -153,9 +153,15 @@ fn assert_consistent(b: &Books) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_that_fails_half_way_leaves_nothing_behind() {
-    let (app, fault) = faulty_app();
+    for engine in engines() {
+        order_failing_half_way_leaves_nothing_behind(&engine).await;
+    }
+}
+
+async fn order_failing_half_way_leaves_nothing_behind(engine: &TestEngine) {
+    let (app, fault) = faulty_app(engine);
     setup(&app, &["A", "B"], &["X", "Y"], 5).await;
     let before = books(&app).await;
     // The failure comes after the order row, the reservations, the ledger entries and the
@@ -207,8 +213,10 @@ proptest! {
     #[test]
     fn any_sequence_of_orders_cancellations_and_adjustments_keeps_the_books_exact(ops in proptest::collection::vec(op(), 1..40)) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(async {
-            let (app, _) = faulty_app();
+        for engine in engines() {
+          let ops = ops.clone();
+          rt.block_on(async {
+            let (app, _) = faulty_app(&engine);
             let skus = ["S0", "S1", "S2"];
             let locs = ["L0", "L1", "L2"];
             setup(&app, &locs, &skus, 4).await;
@@ -239,6 +247,7 @@ proptest! {
                 }
                 assert_consistent(&books(&app).await);
             }
-        });
+          });
+        }
     }
 }

@@ -6,8 +6,10 @@
 //! this module's public API.
 
 pub mod faults;
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
+pub mod testing;
 
 use std::sync::Arc;
 
@@ -165,6 +167,8 @@ pub struct EngineStats {
     /// Time the writer spent running jobs, and committing them durably.
     pub write_work_seconds: f64,
     pub write_commit_seconds: f64,
+    /// Write transactions run again after contention (PostgreSQL).
+    pub write_retries: u64,
 }
 
 #[derive(Clone)]
@@ -245,14 +249,18 @@ impl Store {
     }
 }
 
-/// Opens the engine a database URL names: `sqlite://PATH`, `sqlite:PATH` or a plain path.
+/// Opens the engine a database URL names: `postgres://...` (or `postgresql://...`) for
+/// PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a plain path for SQLite.
 pub fn open(url: &str, options: &OpenOptions) -> StoreResult<Store> {
+    Ok(Store::new(open_engine(url, options)?))
+}
+
+pub fn open_engine(url: &str, options: &OpenOptions) -> StoreResult<Arc<dyn Engine>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unavailable("PostgreSQL support is not built yet; use a SQLite path".into()));
+        return Ok(Arc::new(postgres::PgEngine::open(url, options)?));
     }
     let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-    let engine = sqlite::SqliteEngine::open(std::path::Path::new(path), options)?;
-    Ok(Store::new(Arc::new(engine)))
+    Ok(Arc::new(sqlite::SqliteEngine::open(std::path::Path::new(path), options)?))
 }
 
 #[derive(Debug, Clone)]
@@ -262,10 +270,14 @@ pub struct OpenOptions {
     /// Most queued write jobs before submitters are told the store is overloaded.
     pub queue_capacity: usize,
     pub readers: usize,
+    /// PostgreSQL: connections (and threads) for writes.
+    pub pool_size: usize,
+    /// PostgreSQL: statements running longer are cancelled; 0 means no limit.
+    pub statement_timeout_ms: u64,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_batch: 512, queue_capacity: 16_384, readers: 4 }
+        OpenOptions { max_batch: 512, queue_capacity: 16_384, readers: 4, pool_size: 8, statement_timeout_ms: 10_000 }
     }
 }

@@ -27,6 +27,15 @@ fn slash_path(path: &serde_path_to_error::Path) -> String {
 
 /// Parses JSON text into `T`, naming the failing field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // No text Ordo stores may hold a NUL character (PostgreSQL cannot), so none is accepted.
+    if contains_nul_escape(bytes) {
+        return Err(ApiError::from(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "body",
+            "text must not contain NUL characters (\\u0000)",
+        )));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -75,6 +84,34 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// Whether JSON text holds the escape `\u0000` (a backslash that is itself escaped does not count).
+fn contains_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Refuses a path or query that would decode to a NUL character.
+fn refuse_nul(text: &str, what: &str) -> Result<(), ApiError> {
+    if text.contains("%00") {
+        return Err(ApiError::from(Problem::new(
+            StatusCode::BAD_REQUEST,
+            if what == "path" { "invalid_path" } else { "invalid_query" },
+            format!("the {what} must not contain NUL characters"),
+        )));
+    }
+    Ok(())
 }
 
 fn is_json(content_type: Option<&str>) -> bool {
@@ -140,6 +177,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        refuse_nul(query, "query")?;
         let de = serde_urlencoded_de(query);
         de.map(Query).map_err(|message| ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", message)))
     }
@@ -199,9 +237,24 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        refuse_nul(parts.uri.path(), "path")?;
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
             Err(e) => Err(ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_nul_escape;
+
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(contains_nul_escape(br#"{"a": "x\u0000y"}"#));
+        assert!(!contains_nul_escape(br#"{"a": "x\\u0000y"}"#));
+        assert!(contains_nul_escape(br#"{"a": "\\\u0000"}"#));
+        assert!(!contains_nul_escape(br#"{"a": "\u0001"}"#));
+        assert!(!contains_nul_escape(br#"\"#));
     }
 }

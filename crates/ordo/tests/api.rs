@@ -2,13 +2,12 @@
 
 mod common;
 
-use common::{TestServer, order_body};
+use common::{Engine, TestServer, order_body};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_back() {
-    let s = TestServer::start().await;
+async fn the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_back(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("EAST", 1).await;
     s.location("WEST", 2).await;
     s.product("MUG-1", "12.50").await;
@@ -43,9 +42,8 @@ async fn the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_
     s.assert_stock_consistent(&["MUG-1"]).await;
 }
 
-#[tokio::test]
-async fn an_order_splits_only_when_no_single_location_can_ship_it() {
-    let s = TestServer::start().await;
+async fn an_order_splits_only_when_no_single_location_can_ship_it(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.location("B", 2).await;
     s.product("X", "1.00").await;
@@ -66,9 +64,8 @@ async fn an_order_splits_only_when_no_single_location_can_ship_it() {
     s.assert_stock_consistent(&["X", "Y"]).await;
 }
 
-#[tokio::test]
-async fn a_short_order_is_refused_naming_each_short_sku_and_reserves_nothing() {
-    let s = TestServer::start().await;
+async fn a_short_order_is_refused_naming_each_short_sku_and_reserves_nothing(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.product("Y", "1.00").await;
@@ -88,9 +85,8 @@ async fn a_short_order_is_refused_naming_each_short_sku_and_reserves_nothing() {
     assert_eq!(events.body["data"], json!([]));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_hundred_concurrent_orders_for_fifty_units_reserve_exactly_fifty() {
-    let s = std::sync::Arc::new(TestServer::start().await);
+async fn two_hundred_concurrent_orders_for_fifty_units_reserve_exactly_fifty(engine: Engine) {
+    let s = std::sync::Arc::new(TestServer::start(engine).await);
     s.location("A", 1).await;
     s.location("B", 2).await;
     s.product("HOT", "5.00").await;
@@ -118,9 +114,8 @@ async fn two_hundred_concurrent_orders_for_fifty_units_reserve_exactly_fifty() {
     s.assert_stock_consistent(&["HOT"]).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_multi_line_orders_over_several_skus_and_locations_never_oversell() {
-    let s = std::sync::Arc::new(TestServer::start().await);
+async fn concurrent_multi_line_orders_over_several_skus_and_locations_never_oversell(engine: Engine) {
+    let s = std::sync::Arc::new(TestServer::start(engine).await);
     let skus = ["S1", "S2", "S3", "S4"];
     for (i, loc) in ["L1", "L2", "L3"].iter().enumerate() {
         s.location(loc, i as i64).await;
@@ -151,9 +146,8 @@ async fn concurrent_multi_line_orders_over_several_skus_and_locations_never_over
     s.assert_stock_consistent(&skus).await;
 }
 
-#[tokio::test]
-async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body() {
-    let s = TestServer::start().await;
+async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "2.00").await;
     s.stock("A", "X", 10).await;
@@ -171,9 +165,8 @@ async fn an_idempotency_key_replays_the_first_response_and_refuses_another_body(
     assert_eq!(s.levels("X").await.1, (10, 1));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_requests_with_one_key_make_exactly_one_order() {
-    let s = std::sync::Arc::new(TestServer::start().await);
+async fn fifty_concurrent_requests_with_one_key_make_exactly_one_order(engine: Engine) {
+    let s = std::sync::Arc::new(TestServer::start(engine).await);
     s.location("A", 1).await;
     s.product("X", "2.00").await;
     s.stock("A", "X", 100).await;
@@ -207,9 +200,8 @@ async fn fifty_concurrent_requests_with_one_key_make_exactly_one_order() {
     assert_eq!(s.levels("X").await.1, (100, 1));
 }
 
-#[tokio::test]
-async fn an_idempotency_key_belongs_to_the_api_key_that_used_it() {
-    let s = TestServer::start().await;
+async fn an_idempotency_key_belongs_to_the_api_key_that_used_it(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "2.00").await;
     s.stock("A", "X", 10).await;
@@ -233,9 +225,8 @@ fn fields(r: &common::Reply) -> Vec<String> {
     r.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
-#[tokio::test]
-async fn malformed_requests_get_their_problem_documents() {
-    let s = TestServer::start().await;
+async fn malformed_requests_get_their_problem_documents(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let raw = |body: &'static str, content_type: &'static str| {
         s.client
             .post(format!("{}/v1/products", s.base))
@@ -276,9 +267,8 @@ async fn malformed_requests_get_their_problem_documents() {
     assert_eq!(fields(&r), ["price/amount"]);
 }
 
-#[tokio::test]
-async fn bad_money_is_refused_with_the_field_named() {
-    let s = TestServer::start().await;
+async fn bad_money_is_refused_with_the_field_named(engine: Engine) {
+    let s = TestServer::start(engine).await;
     for (amount, currency, field) in [
         ("1.999", "USD", "price/amount"),
         ("5.5", "JPY", "price/amount"),
@@ -306,9 +296,8 @@ async fn bad_money_is_refused_with_the_field_named() {
     assert_eq!(kwd.body["price"], json!({"amount": "1.500", "currency": "KWD"}));
 }
 
-#[tokio::test]
-async fn every_bad_field_of_an_order_is_reported_at_once() {
-    let s = TestServer::start().await;
+async fn every_bad_field_of_an_order_is_reported_at_once(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     let body = json!({
@@ -351,9 +340,8 @@ async fn every_bad_field_of_an_order_is_reported_at_once() {
     assert!(s.all_orders().await.is_empty());
 }
 
-#[tokio::test]
-async fn keys_and_roles_are_enforced() {
-    let s = TestServer::start().await;
+async fn keys_and_roles_are_enforced(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.stock("A", "X", 10).await;
@@ -410,9 +398,8 @@ async fn keys_and_roles_are_enforced() {
     assert_eq!(s.call(&viewer, Method::GET, "/v1/orders", None).await.status, 401);
 }
 
-#[tokio::test]
-async fn a_stale_version_is_refused_with_412_and_changes_nothing() {
-    let s = TestServer::start().await;
+async fn a_stale_version_is_refused_with_412_and_changes_nothing(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.product("X", "1.00").await;
     let r = s
         .call_with(&s.admin, Method::PATCH, "/v1/products/X", Some(json!({"name": "New"})), &[("If-Match", "\"1\"")])
@@ -441,9 +428,8 @@ async fn a_stale_version_is_refused_with_412_and_changes_nothing() {
     assert_eq!(r.body["barcode"], Value::Null);
 }
 
-#[tokio::test]
-async fn inventory_counts_and_adjustments_keep_the_ledger_exact() {
-    let s = TestServer::start().await;
+async fn inventory_counts_and_adjustments_keep_the_ledger_exact(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.stock("A", "X", 10).await;
@@ -484,9 +470,8 @@ async fn inventory_counts_and_adjustments_keep_the_ledger_exact() {
     s.assert_stock_consistent(&["X"]).await;
 }
 
-#[tokio::test]
-async fn customers_are_upserted_by_email_and_keep_their_order_history() {
-    let s = TestServer::start().await;
+async fn customers_are_upserted_by_email_and_keep_their_order_history(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.stock("A", "X", 10).await;
@@ -518,9 +503,8 @@ async fn customers_are_upserted_by_email_and_keep_their_order_history() {
     assert_eq!(by_id.body["email"], "ada@example.com");
 }
 
-#[tokio::test]
-async fn external_ids_are_unique_per_channel() {
-    let s = TestServer::start().await;
+async fn external_ids_are_unique_per_channel(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.stock("A", "X", 10).await;
@@ -534,9 +518,8 @@ async fn external_ids_are_unique_per_channel() {
     assert_eq!(s.levels("X").await.1, (10, 2));
 }
 
-#[tokio::test]
-async fn lists_page_with_cursors_and_filters() {
-    let s = TestServer::start().await;
+async fn lists_page_with_cursors_and_filters(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.stock("A", "X", 100).await;
@@ -567,9 +550,8 @@ async fn lists_page_with_cursors_and_filters() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events come in commit order");
 }
 
-#[tokio::test]
-async fn the_system_endpoints_answer() {
-    let s = TestServer::start().await;
+async fn the_system_endpoints_answer(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let get = |p: &'static str| s.client.get(format!("{}{p}", s.base)).send();
     assert_eq!(get("/healthz").await.unwrap().status(), 200);
     let ready: Value = get("/readyz").await.unwrap().json().await.unwrap();
@@ -585,10 +567,9 @@ async fn the_system_endpoints_answer() {
     assert_eq!(r.status(), 405);
 }
 
-#[tokio::test]
-async fn a_key_over_its_rate_limit_is_told_when_to_retry() {
+async fn a_key_over_its_rate_limit_is_told_when_to_retry(engine: Engine) {
     let config = ordo_web::WebConfig { rate_limit_per_s: 1, rate_limit_burst: 1, ..Default::default() };
-    let s = TestServer::start_with(config).await;
+    let s = TestServer::start_with(engine, config).await;
     let mut statuses = Vec::new();
     for _ in 0..3 {
         let r = s.get("/v1/products").await;
@@ -601,3 +582,25 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry() {
     assert_eq!(statuses[0], 200);
     assert!(statuses.contains(&429));
 }
+
+on_both_engines!(
+    the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_back,
+    an_order_splits_only_when_no_single_location_can_ship_it,
+    a_short_order_is_refused_naming_each_short_sku_and_reserves_nothing,
+    two_hundred_concurrent_orders_for_fifty_units_reserve_exactly_fifty,
+    concurrent_multi_line_orders_over_several_skus_and_locations_never_oversell,
+    an_idempotency_key_replays_the_first_response_and_refuses_another_body,
+    fifty_concurrent_requests_with_one_key_make_exactly_one_order,
+    an_idempotency_key_belongs_to_the_api_key_that_used_it,
+    malformed_requests_get_their_problem_documents,
+    bad_money_is_refused_with_the_field_named,
+    every_bad_field_of_an_order_is_reported_at_once,
+    keys_and_roles_are_enforced,
+    a_stale_version_is_refused_with_412_and_changes_nothing,
+    inventory_counts_and_adjustments_keep_the_ledger_exact,
+    customers_are_upserted_by_email_and_keep_their_order_history,
+    external_ids_are_unique_per_channel,
+    lists_page_with_cursors_and_filters,
+    the_system_endpoints_answer,
+    a_key_over_its_rate_limit_is_told_when_to_retry,
+);

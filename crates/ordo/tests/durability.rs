@@ -4,16 +4,15 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TestServer, order_body, temp_dir};
+use common::{Engine, TestServer, order_body, temp_dir};
 
 const ORDO: &str = env!("CARGO_BIN_EXE_ordo");
 
-fn create_admin_key(db: &Path) -> String {
+fn create_admin_key(db: &str) -> String {
     let out = Command::new(ORDO)
         .args(["keys", "create", "--role", "admin", "--database"])
         .arg(db)
@@ -26,7 +25,7 @@ fn create_admin_key(db: &Path) -> String {
 }
 
 /// Starts `ordo serve` on a free port and returns it with its base URL.
-fn start_server(db: &Path) -> (Child, String) {
+fn start_server(db: &str) -> (Child, String) {
     let mut child = Command::new(ORDO)
         .args(["serve", "--listen", "127.0.0.1:0", "--database"])
         .arg(db)
@@ -45,10 +44,9 @@ fn start_server(db: &Path) -> (Child, String) {
     (child, base)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_acknowledged_order_survives_a_sigkill() {
+async fn every_acknowledged_order_survives_a_sigkill(engine: Engine) {
     let dir = temp_dir("durability");
-    let db = dir.join("ordo.db");
+    let db = engine.fresh_url(&dir);
     let admin = create_admin_key(&db);
     let (mut child, base) = start_server(&db);
     let s = Arc::new(TestServer::attach(base, admin.clone(), dir.clone()));
@@ -120,7 +118,7 @@ async fn every_acknowledged_order_survives_a_sigkill() {
 #[test]
 fn the_cli_prints_the_new_key_alone_on_its_last_line() {
     let dir = temp_dir("cli");
-    let db = dir.join("ordo.db");
+    let db = dir.join("ordo.db").to_string_lossy().into_owned();
     let key = create_admin_key(&db);
     assert!(key.starts_with("ordo_") && !key.contains(' '));
     let out =
@@ -136,3 +134,5 @@ fn the_cli_prints_the_new_key_alone_on_its_last_line() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("channel"));
 }
+
+on_both_engines!(every_acknowledged_order_survives_a_sigkill);

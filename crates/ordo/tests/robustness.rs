@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestServer, order_body};
+use common::{Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -80,9 +80,8 @@ async fn assert_never_500(s: &TestServer, method: Method, path: &str, valid: Val
     }
 }
 
-#[tokio::test]
-async fn hostile_bodies_never_cause_a_server_error() {
-    let s = TestServer::start().await;
+async fn hostile_bodies_never_cause_a_server_error(engine: Engine) {
+    let s = TestServer::start(engine).await;
     s.location("A", 1).await;
     s.product("X", "1.00").await;
     s.stock("A", "X", 1_000_000).await;
@@ -144,9 +143,8 @@ async fn hostile_bodies_never_cause_a_server_error() {
     s.assert_stock_consistent(&["X"]).await;
 }
 
-#[tokio::test]
-async fn odd_paths_and_query_strings_never_cause_a_server_error() {
-    let s = TestServer::start().await;
+async fn odd_paths_and_query_strings_never_cause_a_server_error(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let long = "a".repeat(4000);
     let paths = [
         "/v1/orders/ord_%00".to_owned(),
@@ -178,3 +176,5 @@ async fn odd_paths_and_query_strings_never_cause_a_server_error() {
         );
     }
 }
+
+on_both_engines!(hostile_bodies_never_cause_a_server_error, odd_paths_and_query_strings_never_cause_a_server_error,);

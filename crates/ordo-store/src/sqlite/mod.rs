@@ -243,6 +243,7 @@ impl Engine for SqliteEngine {
             write_queue_depth: self.counters.queued.load(Ordering::Relaxed),
             write_work_seconds: self.counters.work_ns.load(Ordering::Relaxed) as f64 / 1e9,
             write_commit_seconds: self.counters.commit_ns.load(Ordering::Relaxed) as f64 / 1e9,
+            write_retries: 0,
         }
     }
 }

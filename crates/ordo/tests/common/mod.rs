@@ -3,22 +3,39 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ordo_app::input::NewKey;
 use ordo_app::{Actor, App, SystemClock};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+pub use ordo_store::testing::TestEngine as Engine;
+pub use ordo_store::testing::temp_dir;
 
-/// A fresh, empty directory under the system's temporary directory.
-pub fn temp_dir(label: &str) -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("ordo-test-{label}-{}-{nanos}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// Declares each listed `async fn name(engine: Engine)` as two tests, `sqlite::name` and
+/// `postgres::name`; the second runs when a PostgreSQL URL is given.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::common::Engine::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(engine) = super::common::Engine::postgres() {
+                        super::$name(engine).await
+                    }
+                }
+            )*
+        }
+    };
 }
 
 pub struct TestServer {
@@ -35,13 +52,13 @@ pub struct Reply {
 }
 
 impl TestServer {
-    pub async fn start() -> TestServer {
-        Self::start_with(ordo_web::WebConfig::default()).await
+    pub async fn start(engine: Engine) -> TestServer {
+        Self::start_with(engine, ordo_web::WebConfig::default()).await
     }
 
-    pub async fn start_with(config: ordo_web::WebConfig) -> TestServer {
+    pub async fn start_with(engine: Engine, config: ordo_web::WebConfig) -> TestServer {
         let dir = temp_dir("server");
-        let store = ordo_store::open(dir.join("ordo.db").to_str().unwrap(), &Default::default()).unwrap();
+        let store = ordo_store::open(&engine.fresh_url(&dir), &Default::default()).unwrap();
         let app = App::new(store, Arc::new(SystemClock));
         let admin = app
             .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None })

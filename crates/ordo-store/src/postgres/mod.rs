@@ -1,0 +1,301 @@
+//! The PostgreSQL engine: pools of worker threads, each owning one connection, for writes
+//! and for reads. Any number of `ordo serve` processes may share one database.
+//!
+//! Each write job runs in its own READ COMMITTED transaction. Stock rows are locked in one
+//! order (SKU, then location) before they change, so multi-line orders cannot deadlock one
+//! another; a deadlock, serialization failure or uniqueness race that still happens is
+//! retried here, a few times, and never reaches the client as a 500. A lost connection is
+//! reopened on the next job; until the database is back, jobs fail as `Unavailable`.
+
+mod tx;
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use postgres::{Client, IsolationLevel, NoTls, Statement};
+
+use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, WriteJob};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+
+/// Most attempts at one write job before its contention error is returned.
+const MAX_ATTEMPTS: u32 = 12;
+
+pub struct PgEngine {
+    writes: mpsc::SyncSender<Box<dyn WriteJob>>,
+    reads: mpsc::SyncSender<ReadJob>,
+    counters: Arc<Counters>,
+}
+
+#[derive(Default)]
+struct Counters {
+    jobs: AtomicU64,
+    retries: AtomicU64,
+    queued: AtomicU64,
+    work_ns: AtomicU64,
+    commit_ns: AtomicU64,
+}
+
+/// A connection and the statements prepared on it.
+struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn connect(config: &postgres::Config) -> StoreResult<Conn> {
+    let client = config.connect(NoTls).map_err(unavailable)?;
+    Ok(Conn { client, statements: HashMap::new() })
+}
+
+fn migrate(client: &mut Client) -> StoreResult<()> {
+    let mut tx = client.transaction().map_err(unavailable)?;
+    // Nodes starting together take turns; the lock ends with the transaction.
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(7405209130451);
+         CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL);",
+    )
+    .map_err(unavailable)?;
+    for (version, sql) in MIGRATIONS {
+        let done = tx
+            .query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[version])
+            .map_err(unavailable)?
+            .is_some();
+        if !done {
+            tx.batch_execute(sql).map_err(|e| StoreError::Internal(format!("migration {version}: {e}")))?;
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &now])
+                .map_err(unavailable)?;
+            tracing::info!(version, "applied PostgreSQL migration");
+        }
+    }
+    tx.commit().map_err(unavailable)
+}
+
+fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> StoreResult<()> {
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(f)
+        .map(|_| ())
+        .map_err(|e| StoreError::Internal(format!("cannot start {name}: {e}")))
+}
+
+impl PgEngine {
+    pub fn open(url: &str, options: &OpenOptions) -> StoreResult<PgEngine> {
+        let mut config: postgres::Config =
+            url.parse().map_err(|e| StoreError::Unavailable(format!("the PostgreSQL URL is not valid: {e}")))?;
+        if options.statement_timeout_ms > 0 {
+            let existing = config.get_options().unwrap_or("").to_owned();
+            config.options(&format!("{existing} -c statement_timeout={}", options.statement_timeout_ms));
+        }
+        config.connect_timeout(Duration::from_secs(5));
+        config.application_name("ordo");
+        // The driver blocks on its own runtime, which must not happen on a thread that is
+        // driving async tasks; the first connection and the migrations get a thread of their own.
+        let first = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut first = connect(&config)?;
+                    migrate(&mut first.client)?;
+                    Ok::<_, StoreError>(first)
+                })
+                .join()
+                .unwrap_or_else(|_| Err(StoreError::Internal("migrations panicked".into())))
+        })?;
+
+        let counters = Arc::new(Counters::default());
+        let (writes, write_queue) = mpsc::sync_channel::<Box<dyn WriteJob>>(options.queue_capacity);
+        let write_queue = Arc::new(Mutex::new(write_queue));
+        let mut spare = Some(first);
+        for i in 0..options.pool_size.max(1) {
+            let (queue, config, counters, conn) = (write_queue.clone(), config.clone(), counters.clone(), spare.take());
+            spawn(format!("ordo-pg-writer-{i}"), move || writer_loop(&config, conn, &queue, &counters))?;
+        }
+        let (reads, read_queue) = mpsc::sync_channel::<ReadJob>(options.queue_capacity);
+        let read_queue = Arc::new(Mutex::new(read_queue));
+        for i in 0..options.readers.max(1) {
+            let (queue, config) = (read_queue.clone(), config.clone());
+            spawn(format!("ordo-pg-reader-{i}"), move || reader_loop(&config, &queue))?;
+        }
+        Ok(PgEngine { writes, reads, counters })
+    }
+}
+
+/// Takes the next job from a queue shared by the pool's threads; `None` once the engine is gone.
+fn next<T>(queue: &Mutex<mpsc::Receiver<T>>) -> Option<T> {
+    queue.lock().ok()?.recv().ok()
+}
+
+/// The connection, reopened if it was lost.
+fn ensure<'a>(config: &postgres::Config, conn: &'a mut Option<Conn>) -> StoreResult<&'a mut Conn> {
+    if conn.as_ref().is_some_and(|c| c.client.is_closed()) {
+        *conn = None;
+    }
+    if conn.is_none() {
+        *conn = Some(connect(config)?);
+    }
+    Ok(conn.as_mut().expect("just connected"))
+}
+
+fn writer_loop(
+    config: &postgres::Config,
+    mut conn: Option<Conn>,
+    queue: &Mutex<mpsc::Receiver<Box<dyn WriteJob>>>,
+    counters: &Counters,
+) {
+    while let Some(mut job) = next(queue) {
+        counters.queued.fetch_sub(1, Ordering::Relaxed);
+        counters.jobs.fetch_add(1, Ordering::Relaxed);
+        let outcome = run_write(config, &mut conn, job.as_mut(), counters);
+        job.finish(outcome);
+    }
+}
+
+/// How one attempt at a write job ended.
+enum Attempt {
+    Done(StoreResult<()>),
+    Retry,
+}
+
+/// Runs a write job to completion: committed, refused by the job itself, or failed.
+fn run_write(
+    config: &postgres::Config,
+    conn: &mut Option<Conn>,
+    job: &mut dyn WriteJob,
+    counters: &Counters,
+) -> StoreResult<()> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // The job never ran if there is no connection; it reports the outage.
+        let c = ensure(config, conn)?;
+        let (outcome, lost) = attempt_write(c, job, counters, attempt < MAX_ATTEMPTS);
+        if lost {
+            *conn = None;
+        }
+        match outcome {
+            Attempt::Done(r) => return r,
+            Attempt::Retry => {
+                counters.retries.fetch_add(1, Ordering::Relaxed);
+                backoff(attempt);
+            }
+        }
+    }
+}
+
+/// One transaction of a write job; also says whether the connection was lost.
+fn attempt_write(c: &mut Conn, job: &mut dyn WriteJob, counters: &Counters, may_retry: bool) -> (Attempt, bool) {
+    let started = Instant::now();
+    let mut transaction = match c.client.transaction() {
+        Ok(t) => t,
+        Err(e) => return (Attempt::Done(Err(unavailable(e))), true),
+    };
+    let mut tx = tx::PgTx::new(&mut transaction, &mut c.statements, true);
+    let keep = catch_unwind(AssertUnwindSafe(|| job.run(&mut tx))).unwrap_or_else(|_| {
+        tracing::error!("a write job panicked; its transaction is rolled back");
+        false
+    });
+    let (retry, lost) = (tx.retry_hint, tx.connection_lost);
+    let worked = Instant::now();
+    counters.work_ns.fetch_add((worked - started).as_nanos() as u64, Ordering::Relaxed);
+    if !keep {
+        let _ = transaction.rollback();
+        if retry && !lost && may_retry {
+            return (Attempt::Retry, false);
+        }
+        // The job keeps its own error; the outcome only matters for jobs that succeeded.
+        return (Attempt::Done(Ok(())), lost);
+    }
+    let committed = transaction.commit();
+    counters.commit_ns.fetch_add(worked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    match committed {
+        Ok(()) => (Attempt::Done(Ok(())), false),
+        Err(e) if tx::is_retryable(&e) && may_retry => (Attempt::Retry, false),
+        Err(e) => {
+            tracing::warn!(error = %e, "commit failed");
+            let lost = c.client.is_closed();
+            (Attempt::Done(Err(unavailable(e))), lost)
+        }
+    }
+}
+
+/// A short, growing, jittered pause between attempts, so that contenders spread out.
+fn backoff(attempt: u32) {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let jitter = u64::from(nanos) % 500;
+    std::thread::sleep(Duration::from_micros(u64::from(attempt.min(8)) * 250 + jitter));
+}
+
+fn reader_loop(config: &postgres::Config, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
+    let mut conn: Option<Conn> = None;
+    while let Some(job) = next(queue) {
+        // A job that cannot run is dropped; its caller sees the store as unavailable.
+        let Ok(c) = ensure(config, &mut conn) else { continue };
+        if run_read(c, job) {
+            conn = None;
+        }
+    }
+}
+
+/// Runs a read job in a read-only snapshot; returns whether the connection was lost.
+fn run_read(c: &mut Conn, job: ReadJob) -> bool {
+    let started = c.client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start();
+    let mut transaction = match started {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot begin a read transaction");
+            return true;
+        }
+    };
+    let mut tx = tx::PgTx::new(&mut transaction, &mut c.statements, false);
+    if catch_unwind(AssertUnwindSafe(|| job(&mut tx))).is_err() {
+        tracing::error!("a read job panicked");
+    }
+    let lost = tx.connection_lost;
+    let _ = transaction.commit();
+    lost
+}
+
+impl Engine for PgEngine {
+    fn submit(&self, job: Box<dyn WriteJob>) -> StoreResult<()> {
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        self.writes.try_send(job).map_err(|e| {
+            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            match e {
+                mpsc::TrySendError::Full(_) => StoreError::Unavailable("the write queue is full".into()),
+                mpsc::TrySendError::Disconnected(_) => StoreError::Unavailable("the writers stopped".into()),
+            }
+        })
+    }
+
+    fn read(&self, job: ReadJob) -> StoreResult<()> {
+        self.reads.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => StoreError::Unavailable("the read queue is full".into()),
+            mpsc::TrySendError::Disconnected(_) => StoreError::Unavailable("the readers stopped".into()),
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn stats(&self) -> EngineStats {
+        let jobs = self.counters.jobs.load(Ordering::Relaxed);
+        EngineStats {
+            // Every job is its own transaction here.
+            write_batches: jobs,
+            write_jobs: jobs,
+            write_queue_depth: self.counters.queued.load(Ordering::Relaxed),
+            write_work_seconds: self.counters.work_ns.load(Ordering::Relaxed) as f64 / 1e9,
+            write_commit_seconds: self.counters.commit_ns.load(Ordering::Relaxed) as f64 / 1e9,
+            write_retries: self.counters.retries.load(Ordering::Relaxed),
+        }
+    }
+}

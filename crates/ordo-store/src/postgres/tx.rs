@@ -1,0 +1,779 @@
+//! `Tx` over one PostgreSQL transaction, with statements prepared once per connection.
+
+use std::collections::HashMap;
+
+use ordo_domain::allocation::Candidate;
+use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
+use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
+use ordo_domain::inventory::{Level, Movement, Reason};
+use ordo_domain::order::Order;
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Row, Statement, Transaction};
+
+use crate::{
+    ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
+    OrderFilter, Page, StoreError, StoreResult, Tx,
+};
+
+type Param<'a> = &'a (dyn ToSql + Sync);
+
+pub(crate) struct PgTx<'a, 'c> {
+    t: &'a mut Transaction<'c>,
+    statements: &'a mut HashMap<String, Statement>,
+    /// Write transactions lock the stock rows they read; read-only ones cannot.
+    write: bool,
+    /// Set when the transaction failed in a way that running it again may fix.
+    pub(crate) retry_hint: bool,
+    pub(crate) connection_lost: bool,
+}
+
+/// Errors worth another attempt: contention between transactions, or a uniqueness race
+/// whose second attempt finds the row the other transaction wrote.
+pub(crate) fn is_retryable(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::UNIQUE_VIOLATION
+    )
+}
+
+/// The rule a unique constraint stands for, named as the SQLite engine names it.
+fn rule(constraint: Option<&str>) -> &'static str {
+    match constraint.unwrap_or("") {
+        "products_sku_key" => "products.sku",
+        "locations_code_key" => "locations.code",
+        "customers_email_key" => "customers.email",
+        "orders_external_id" => "orders.channel",
+        "api_keys_hash_key" => "api_keys.hash",
+        "idempotency_keys_pkey" => "idempotency_keys.key_id",
+        _ => "a unique rule",
+    }
+}
+
+impl<'a, 'c> PgTx<'a, 'c> {
+    pub(crate) fn new(t: &'a mut Transaction<'c>, statements: &'a mut HashMap<String, Statement>, write: bool) -> Self {
+        PgTx { t, statements, write, retry_hint: false, connection_lost: false }
+    }
+
+    fn map(&mut self, e: postgres::Error) -> StoreError {
+        if is_retryable(&e) {
+            self.retry_hint = true;
+        }
+        if let Some(db) = e.as_db_error() {
+            let code = db.code().clone();
+            if code == SqlState::UNIQUE_VIOLATION {
+                return StoreError::Conflict(rule(db.constraint()));
+            }
+            if code == SqlState::T_R_SERIALIZATION_FAILURE || code == SqlState::T_R_DEADLOCK_DETECTED {
+                return StoreError::Unavailable(format!("contention: {}", db.message()));
+            }
+            if code == SqlState::QUERY_CANCELED {
+                return StoreError::Unavailable("a statement ran past the statement timeout".into());
+            }
+            if code.code().starts_with("08")
+                || code.code().starts_with("57P")
+                || code == SqlState::READ_ONLY_SQL_TRANSACTION
+            {
+                self.connection_lost = true;
+                return StoreError::Unavailable(db.message().to_owned());
+            }
+            return StoreError::Internal(e.to_string());
+        }
+        // No database error: the connection itself failed.
+        self.connection_lost = true;
+        StoreError::Unavailable(e.to_string())
+    }
+
+    fn prepare(&mut self, sql: &str) -> StoreResult<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        match self.t.prepare(sql) {
+            Ok(s) => {
+                self.statements.insert(sql.to_owned(), s.clone());
+                Ok(s)
+            }
+            Err(e) => Err(self.map(e)),
+        }
+    }
+
+    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> StoreResult<Vec<Row>> {
+        let st = self.prepare(sql)?;
+        self.t.query(&st, params).map_err(|e| self.map(e))
+    }
+
+    fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> StoreResult<Option<Row>> {
+        let st = self.prepare(sql)?;
+        self.t.query_opt(&st, params).map_err(|e| self.map(e))
+    }
+
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> StoreResult<u64> {
+        let st = self.prepare(sql)?;
+        self.t.execute(&st, params).map_err(|e| self.map(e))
+    }
+}
+
+fn decode<T>(r: Result<T, postgres::Error>) -> StoreResult<T> {
+    r.map_err(|e| StoreError::Internal(format!("unexpected column type: {e}")))
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Internal(format!("stored JSON is unreadable: {e}"))
+}
+
+const PRODUCT_COLS: &str =
+    "id, sku, name, price, currency, weight_grams, barcode, active, version, created_at, updated_at";
+fn product(r: &Row) -> StoreResult<Product> {
+    Ok(Product {
+        id: ProductId::from_trusted(decode(r.try_get(0))?),
+        sku: decode(r.try_get(1))?,
+        name: decode(r.try_get(2))?,
+        price: decode(r.try_get(3))?,
+        currency: decode(r.try_get(4))?,
+        weight_grams: decode(r.try_get(5))?,
+        barcode: decode(r.try_get(6))?,
+        active: decode(r.try_get(7))?,
+        version: decode(r.try_get(8))?,
+        created_at: decode(r.try_get(9))?,
+        updated_at: decode(r.try_get(10))?,
+    })
+}
+
+const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at";
+fn location(r: &Row) -> StoreResult<Location> {
+    let kind: String = decode(r.try_get(3))?;
+    let address: String = decode(r.try_get(4))?;
+    Ok(Location {
+        id: LocationId::from_trusted(decode(r.try_get(0))?),
+        code: decode(r.try_get(1))?,
+        name: decode(r.try_get(2))?,
+        kind: LocationKind::parse(&kind).unwrap_or(LocationKind::Warehouse),
+        address: serde_json::from_str(&address).map_err(json_err)?,
+        latitude: decode(r.try_get(5))?,
+        longitude: decode(r.try_get(6))?,
+        ships_orders: decode(r.try_get(7))?,
+        pickup: decode(r.try_get(8))?,
+        priority: decode(r.try_get(9))?,
+        active: decode(r.try_get(10))?,
+        version: decode(r.try_get(11))?,
+        created_at: decode(r.try_get(12))?,
+        updated_at: decode(r.try_get(13))?,
+    })
+}
+
+const CUSTOMER_COLS: &str = "id, email, name, phone, version, created_at, updated_at";
+fn customer(r: &Row) -> StoreResult<Customer> {
+    Ok(Customer {
+        id: CustomerId::from_trusted(decode(r.try_get(0))?),
+        email: decode(r.try_get(1))?,
+        name: decode(r.try_get(2))?,
+        phone: decode(r.try_get(3))?,
+        version: decode(r.try_get(4))?,
+        created_at: decode(r.try_get(5))?,
+        updated_at: decode(r.try_get(6))?,
+    })
+}
+
+const KEY_COLS: &str = "id, hash, prefix, role, channel, name, created_at, revoked_at";
+fn key(r: &Row) -> StoreResult<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: decode(r.try_get(0))?,
+        hash: decode(r.try_get(1))?,
+        prefix: decode(r.try_get(2))?,
+        role: decode(r.try_get(3))?,
+        channel: decode(r.try_get(4))?,
+        name: decode(r.try_get(5))?,
+        created_at: decode(r.try_get(6))?,
+        revoked_at: decode(r.try_get(7))?,
+    })
+}
+
+const MOVEMENT_COLS: &str = "seq, at, location_id, location, sku, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, actor, order_id, note";
+fn movement(r: &Row) -> StoreResult<Movement> {
+    let reason: String = decode(r.try_get(9))?;
+    let order_id: Option<String> = decode(r.try_get(11))?;
+    Ok(Movement {
+        seq: decode(r.try_get(0))?,
+        at: decode(r.try_get(1))?,
+        location_id: LocationId::from_trusted(decode(r.try_get(2))?),
+        location: decode(r.try_get(3))?,
+        sku: decode(r.try_get(4))?,
+        on_hand_delta: decode(r.try_get(5))?,
+        reserved_delta: decode(r.try_get(6))?,
+        on_hand_after: decode(r.try_get(7))?,
+        reserved_after: decode(r.try_get(8))?,
+        reason: Reason::parse(&reason).unwrap_or(Reason::Correction),
+        actor: decode(r.try_get(10))?,
+        order_id: order_id.map(OrderId::from_trusted),
+        note: decode(r.try_get(12))?,
+    })
+}
+
+fn level_record(r: &Row) -> StoreResult<LevelRecord> {
+    Ok(LevelRecord {
+        sku: decode(r.try_get(0))?,
+        location_id: LocationId::from_trusted(decode(r.try_get(1))?),
+        on_hand: decode(r.try_get(2))?,
+        reserved: decode(r.try_get(3))?,
+        location: decode(r.try_get(4))?,
+    })
+}
+
+fn order(r: &Row) -> StoreResult<Order> {
+    let body: String = decode(r.try_get(0))?;
+    let mut o: Order = serde_json::from_str(&body).map_err(json_err)?;
+    o.number = decode(r.try_get(1))?;
+    Ok(o)
+}
+
+/// Builds `WHERE` clauses with numbered placeholders and their parameters.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    params: Vec<Box<dyn ToSql + Sync>>,
+}
+
+impl Where {
+    fn add(&mut self, clause: &str, value: impl ToSql + Sync + 'static) {
+        self.params.push(Box::new(value));
+        self.clauses.push(clause.replace('?', &format!("${}", self.params.len())));
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    fn params(&self) -> Vec<Param<'_>> {
+        self.params.iter().map(|p| p.as_ref() as Param<'_>).collect()
+    }
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn insert_api_key(&mut self, k: &ApiKeyRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO api_keys (id, hash, prefix, role, channel, name, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&k.id, &k.hash, &k.prefix, &k.role, &k.channel, &k.name, &k.created_at, &k.revoked_at],
+        )?;
+        Ok(())
+    }
+
+    fn api_key_by_hash(&mut self, hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        self.query_opt(&format!("SELECT {KEY_COLS} FROM api_keys WHERE hash = $1"), &[&hash])?
+            .as_ref()
+            .map(key)
+            .transpose()
+    }
+
+    fn list_api_keys(&mut self) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.query(&format!("SELECT {KEY_COLS} FROM api_keys ORDER BY id"), &[])?.iter().map(key).collect()
+    }
+
+    fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+        Ok(self.exec("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&id, &at])? == 1)
+    }
+
+    fn insert_product(&mut self, p: &Product) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO products ({PRODUCT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+            &[
+                &p.id.as_str(),
+                &p.sku,
+                &p.name,
+                &p.price,
+                &p.currency,
+                &p.weight_grams,
+                &p.barcode,
+                &p.active,
+                &p.version,
+                &p.created_at,
+                &p.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_product(&mut self, p: &Product) -> StoreResult<()> {
+        self.exec(
+            "UPDATE products SET name = $2, price = $3, currency = $4, weight_grams = $5, barcode = $6, active = $7, version = $8, updated_at = $9 WHERE id = $1",
+            &[&p.id.as_str(), &p.name, &p.price, &p.currency, &p.weight_grams, &p.barcode, &p.active, &p.version, &p.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn product_by_sku(&mut self, sku: &str) -> StoreResult<Option<Product>> {
+        self.query_opt(&format!("SELECT {PRODUCT_COLS} FROM products WHERE sku = $1"), &[&sku])?
+            .as_ref()
+            .map(product)
+            .transpose()
+    }
+
+    fn products_by_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<Product>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let skus: Vec<&str> = skus.to_vec();
+        self.query(&format!("SELECT {PRODUCT_COLS} FROM products WHERE sku = ANY($1)"), &[&skus])?
+            .iter()
+            .map(product)
+            .collect()
+    }
+
+    fn list_products(&mut self, page: &Page<String>, active: Option<bool>) -> StoreResult<Vec<Product>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("sku > ?", after.clone());
+        }
+        if let Some(a) = active {
+            w.add("active = ?", a);
+        }
+        let sql = format!("SELECT {PRODUCT_COLS} FROM products {} ORDER BY sku LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(product).collect()
+    }
+
+    fn insert_location(&mut self, l: &Location) -> StoreResult<()> {
+        let address = serde_json::to_string(&l.address).map_err(json_err)?;
+        self.exec(
+            &format!(
+                "INSERT INTO locations ({LOCATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            ),
+            &[
+                &l.id.as_str(),
+                &l.code,
+                &l.name,
+                &l.kind.as_str(),
+                &address,
+                &l.latitude,
+                &l.longitude,
+                &l.ships_orders,
+                &l.pickup,
+                &l.priority,
+                &l.active,
+                &l.version,
+                &l.created_at,
+                &l.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_location(&mut self, l: &Location) -> StoreResult<()> {
+        let address = serde_json::to_string(&l.address).map_err(json_err)?;
+        self.exec(
+            "UPDATE locations SET name = $2, kind = $3, address = $4, latitude = $5, longitude = $6, ships_orders = $7, pickup = $8,
+             priority = $9, active = $10, version = $11, updated_at = $12 WHERE id = $1",
+            &[
+                &l.id.as_str(),
+                &l.name,
+                &l.kind.as_str(),
+                &address,
+                &l.latitude,
+                &l.longitude,
+                &l.ships_orders,
+                &l.pickup,
+                &l.priority,
+                &l.active,
+                &l.version,
+                &l.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>> {
+        self.query_opt(&format!("SELECT {LOCATION_COLS} FROM locations WHERE code = $1"), &[&code])?
+            .as_ref()
+            .map(location)
+            .transpose()
+    }
+
+    fn all_locations(&mut self) -> StoreResult<Vec<Location>> {
+        self.query(&format!("SELECT {LOCATION_COLS} FROM locations ORDER BY code COLLATE \"C\""), &[])?
+            .iter()
+            .map(location)
+            .collect()
+    }
+
+    fn location_candidates(&mut self) -> StoreResult<Vec<Candidate>> {
+        self.query("SELECT id, code, priority, ships_orders, active FROM locations", &[])?
+            .iter()
+            .map(|r| {
+                Ok(Candidate {
+                    id: LocationId::from_trusted(decode(r.try_get(0))?),
+                    code: decode(r.try_get(1))?,
+                    priority: decode(r.try_get(2))?,
+                    ships_orders: decode(r.try_get(3))?,
+                    active: decode(r.try_get(4))?,
+                })
+            })
+            .collect()
+    }
+
+    fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let skus: Vec<&str> = skus.to_vec();
+        // In a write transaction the rows are locked, always in (SKU, location) order, so that
+        // two orders over the same SKUs queue instead of deadlocking; the plan made from them
+        // then cannot be overtaken before commit.
+        let sql = if self.write {
+            "SELECT l.sku, l.location_id, l.on_hand, l.reserved, loc.code FROM inventory_levels l
+             JOIN locations loc ON loc.id = l.location_id WHERE l.sku = ANY($1)
+             ORDER BY l.sku, l.location_id FOR UPDATE OF l"
+        } else {
+            "SELECT l.sku, l.location_id, l.on_hand, l.reserved, loc.code FROM inventory_levels l
+             JOIN locations loc ON loc.id = l.location_id WHERE l.sku = ANY($1)
+             ORDER BY l.sku, loc.code COLLATE \"C\""
+        };
+        let mut rows: Vec<LevelRecord> =
+            self.query(sql, &[&skus])?.iter().map(level_record).collect::<StoreResult<_>>()?;
+        rows.sort_by(|a, b| a.sku.cmp(&b.sku).then_with(|| a.location.cmp(&b.location)));
+        Ok(rows)
+    }
+
+    fn list_levels(
+        &mut self,
+        page: &Page<(String, String)>,
+        sku: Option<&str>,
+        location_id: Option<&str>,
+    ) -> StoreResult<Vec<LevelRecord>> {
+        let mut w = Where::default();
+        if let Some(s) = sku {
+            w.add("l.sku = ?", s.to_owned());
+        }
+        if let Some((s, loc)) = &page.after {
+            w.params.push(Box::new(s.clone()));
+            w.params.push(Box::new(loc.clone()));
+            let n = w.params.len();
+            w.clauses.push(format!("(l.sku, l.location_id) > (${}, ${})", n - 1, n));
+        }
+        if let Some(loc) = location_id {
+            w.add("l.location_id = ?", loc.to_owned());
+        }
+        let sql = format!(
+            "SELECT l.sku, l.location_id, l.on_hand, l.reserved, loc.code FROM inventory_levels l
+             JOIN locations loc ON loc.id = l.location_id {} ORDER BY l.sku, l.location_id LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(level_record).collect()
+    }
+
+    fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Movement, Level>> {
+        let loc = c.location_id.as_str();
+        let next = loop {
+            // One guarded statement: the row changes only if the result stays valid.
+            let updated = self.query_opt(
+                "UPDATE inventory_levels SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = $5
+                 WHERE sku = $1 AND location_id = $2
+                   AND on_hand + $3 >= 0 AND reserved + $4 >= 0 AND reserved + $4 <= on_hand + $3
+                 RETURNING on_hand, reserved",
+                &[&c.sku, &loc, &c.on_hand_delta, &c.reserved_delta, &c.at],
+            )?;
+            if let Some(r) = updated {
+                break Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? };
+            }
+            let current = self.query_opt(
+                "SELECT on_hand, reserved FROM inventory_levels WHERE sku = $1 AND location_id = $2",
+                &[&c.sku, &loc],
+            )?;
+            if let Some(r) = current {
+                return Ok(Err(Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? }));
+            }
+            let Ok(level) = Level::default().apply(c.on_hand_delta, c.reserved_delta) else {
+                return Ok(Err(Level::default()));
+            };
+            let inserted = self.exec(
+                "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (sku, location_id) DO NOTHING",
+                &[&c.sku, &loc, &level.on_hand, &level.reserved, &c.at],
+            )?;
+            if inserted == 1 {
+                break level;
+            }
+            // Another transaction created the row first: apply the change to it instead.
+        };
+        let order_id = c.order_id.as_deref();
+        let row = self.query_opt(
+            &format!(
+                "INSERT INTO inventory_movements ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
+                &MOVEMENT_COLS["seq, ".len()..]
+            ),
+            &[
+                &c.at,
+                &loc,
+                &c.location,
+                &c.sku,
+                &c.on_hand_delta,
+                &c.reserved_delta,
+                &next.on_hand,
+                &next.reserved,
+                &c.reason.as_str(),
+                &c.actor,
+                &order_id,
+                &c.note,
+            ],
+        )?;
+        let seq: i64 = match row {
+            Some(r) => decode(r.try_get(0))?,
+            None => return Err(StoreError::Internal("the ledger insert returned no sequence".into())),
+        };
+        Ok(Ok(Movement {
+            seq,
+            at: c.at,
+            location_id: c.location_id.clone(),
+            location: c.location.clone(),
+            sku: c.sku.clone(),
+            on_hand_delta: c.on_hand_delta,
+            reserved_delta: c.reserved_delta,
+            on_hand_after: next.on_hand,
+            reserved_after: next.reserved,
+            reason: c.reason,
+            actor: c.actor.clone(),
+            order_id: c.order_id.clone().map(OrderId::from_trusted),
+            note: c.note.clone(),
+        }))
+    }
+
+    fn list_movements(&mut self, page: &Page<i64>, f: &MovementFilter) -> StoreResult<Vec<Movement>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("seq < ?", after);
+        }
+        if let Some(sku) = &f.sku {
+            w.add("sku = ?", sku.clone());
+        }
+        if let Some(loc) = &f.location_id {
+            w.add("location_id = ?", loc.clone());
+        }
+        if let Some(o) = &f.order_id {
+            w.add("order_id = ?", o.clone());
+        }
+        if let Some(t) = f.after_time {
+            w.add("at >= ?", t);
+        }
+        if let Some(t) = f.before_time {
+            w.add("at < ?", t);
+        }
+        let sql = format!(
+            "SELECT {MOVEMENT_COLS} FROM inventory_movements {} ORDER BY seq DESC LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(movement).collect()
+    }
+
+    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.created_at, &c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn update_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            "UPDATE customers SET email = $2, name = $3, phone = $4, version = $5, updated_at = $6 WHERE id = $1",
+            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>> {
+        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(customer)
+            .transpose()
+    }
+
+    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>> {
+        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE email = $1"), &[&email])?
+            .as_ref()
+            .map(customer)
+            .transpose()
+    }
+
+    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id < ?", after.clone());
+        }
+        if let Some(p) = email_prefix {
+            w.add("email >= ?", p.to_owned());
+            w.add("email < ?", format!("{p}\u{10FFFF}"));
+        }
+        let sql = format!("SELECT {CUSTOMER_COLS} FROM customers {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(customer).collect()
+    }
+
+    fn next_order_number(&mut self) -> StoreResult<i64> {
+        let row = self.query_opt("SELECT nextval('order_numbers')", &[])?;
+        match row {
+            Some(r) => decode(r.try_get(0)),
+            None => Err(StoreError::Internal("the order number sequence returned nothing".into())),
+        }
+    }
+
+    fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
+        let body = serde_json::to_string(o).map_err(json_err)?;
+        self.exec(
+            "INSERT INTO orders (number, id, channel, external_id, customer_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&o.number, &o.id.as_str(), &o.channel, &o.external_id, &o.customer_id.as_str(), &o.status.as_str(), &o.created_at, &body],
+        )?;
+        Ok(())
+    }
+
+    fn update_order(&mut self, o: &Order) -> StoreResult<()> {
+        let body = serde_json::to_string(o).map_err(json_err)?;
+        self.exec(
+            "UPDATE orders SET status = $2, body = $3 WHERE id = $1",
+            &[&o.id.as_str(), &o.status.as_str(), &body],
+        )?;
+        Ok(())
+    }
+
+    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>> {
+        // A write transaction locks the order, so changes to one order happen one at a time.
+        let sql = if self.write {
+            "SELECT body, number FROM orders WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT body, number FROM orders WHERE id = $1"
+        };
+        self.query_opt(sql, &[&id])?.as_ref().map(order).transpose()
+    }
+
+    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>> {
+        match self
+            .query_opt("SELECT id FROM orders WHERE channel = $1 AND external_id = $2", &[&channel, &external_id])?
+        {
+            Some(r) => Ok(Some(decode(r.try_get(0))?)),
+            None => Ok(None),
+        }
+    }
+
+    fn list_orders(&mut self, page: &Page<i64>, f: &OrderFilter) -> StoreResult<Vec<Order>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("number < ?", after);
+        }
+        if let Some(s) = f.status {
+            w.add("status = ?", s.as_str().to_owned());
+        }
+        if let Some(c) = &f.channel {
+            w.add("channel = ?", c.clone());
+        }
+        if let Some(c) = &f.customer_id {
+            w.add("customer_id = ?", c.clone());
+        }
+        if let Some(t) = f.created_after {
+            w.add("created_at >= ?", t);
+        }
+        if let Some(t) = f.created_before {
+            w.add("created_at < ?", t);
+        }
+        let sql = format!("SELECT body, number FROM orders {} ORDER BY number DESC LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(order).collect()
+    }
+
+    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
+            &[&e.id, &e.event_type, &e.subject, &e.at, &e.data],
+        )?;
+        Ok(())
+    }
+
+    fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("seq > ?", after);
+        }
+        match &f.subject {
+            // One object's events are written one transaction at a time (the object's row is
+            // locked), so their sequence is their commit order.
+            Some(s) => w.add("subject = ?", s.clone()),
+            // The whole feed holds back events of transactions still in flight: a sequence
+            // number is taken before commit, so a later one may become visible first.
+            None => w.clauses.push("txid < pg_snapshot_xmin(pg_current_snapshot())".to_owned()),
+        }
+        if let Some(t) = &f.event_type {
+            w.add("type = ?", t.clone());
+        }
+        let sql = format!(
+            "SELECT seq, id, type, subject, at, data FROM events {} ORDER BY seq LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        let params = w.params();
+        self.query(&sql, &params)?
+            .iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    seq: decode(r.try_get(0))?,
+                    id: decode(r.try_get(1))?,
+                    event_type: decode(r.try_get(2))?,
+                    subject: decode(r.try_get(3))?,
+                    at: decode(r.try_get(4))?,
+                    data: decode(r.try_get(5))?,
+                })
+            })
+            .collect()
+    }
+
+    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        let row = self.query_opt(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2",
+            &[&key_id, &key],
+        )?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let status: i64 = decode(r.try_get(1))?;
+                Ok(Some(IdempotencyRecord {
+                    key_id: key_id.to_owned(),
+                    key: key.to_owned(),
+                    request_hash: decode(r.try_get(0))?,
+                    status: u16::try_from(status).unwrap_or(200),
+                    body: decode(r.try_get(2))?,
+                    created_at: decode(r.try_get(3))?,
+                }))
+            }
+        }
+    }
+
+    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        let status = i64::from(r.status);
+        self.exec(
+            "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&r.key_id, &r.key, &r.request_hash, &status, &r.body, &r.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for table in [
+            "api_keys",
+            "products",
+            "locations",
+            "inventory_levels",
+            "inventory_movements",
+            "customers",
+            "orders",
+            "events",
+        ] {
+            let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
+            let n: i64 = match row {
+                Some(r) => decode(r.try_get(0))?,
+                None => 0,
+            };
+            out.push((table.to_owned(), n));
+        }
+        Ok(out)
+    }
+}
