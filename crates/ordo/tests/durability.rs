@@ -3,46 +3,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Engine, TestServer, order_body, temp_dir};
-
-const ORDO: &str = env!("CARGO_BIN_EXE_ordo");
-
-fn create_admin_key(db: &str) -> String {
-    let out = Command::new(ORDO)
-        .args(["keys", "create", "--role", "admin", "--database"])
-        .arg(db)
-        .env("ORDO_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    stdout.lines().last().unwrap().trim().to_owned()
-}
-
-/// Starts `ordo serve` on a free port and returns it with its base URL.
-fn start_server(db: &str) -> (Child, String) {
-    let mut child = Command::new(ORDO)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-        .arg(db)
-        .env("ORDO_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    // Keep draining, so the server's later output never meets a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let base =
-        line.split_whitespace().find(|w| w.starts_with("http://")).expect("the server prints its address").to_owned();
-    (child, base)
-}
+use common::{Engine, ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
 
 async fn every_acknowledged_order_survives_a_sigkill(engine: Engine) {
     let dir = temp_dir("durability");

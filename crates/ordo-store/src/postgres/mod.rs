@@ -91,10 +91,14 @@ impl PgEngine {
     pub fn open(url: &str, options: &OpenOptions) -> StoreResult<PgEngine> {
         let mut config: postgres::Config =
             url.parse().map_err(|e| StoreError::Unavailable(format!("the PostgreSQL URL is not valid: {e}")))?;
+        // No transaction of Ordo's stays open while idle; one that does (a hung client) must
+        // not hold back the outbox feed for long.
+        let mut session =
+            format!("{} -c idle_in_transaction_session_timeout=60000", config.get_options().unwrap_or(""));
         if options.statement_timeout_ms > 0 {
-            let existing = config.get_options().unwrap_or("").to_owned();
-            config.options(&format!("{existing} -c statement_timeout={}", options.statement_timeout_ms));
+            session.push_str(&format!(" -c statement_timeout={}", options.statement_timeout_ms));
         }
+        config.options(&session);
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("ordo");
         // The driver blocks on its own runtime, which must not happen on a thread that is
@@ -162,6 +166,8 @@ fn writer_loop(
 enum Attempt {
     Done(StoreResult<()>),
     Retry,
+    /// The transaction could not even begin: the connection is gone. The job has not run.
+    Reconnect(StoreError),
 }
 
 /// Runs a write job to completion: committed, refused by the job itself, or failed.
@@ -171,7 +177,7 @@ fn run_write(
     job: &mut dyn WriteJob,
     counters: &Counters,
 ) -> StoreResult<()> {
-    let mut attempt = 0;
+    let (mut attempt, mut reconnected) = (0, false);
     loop {
         attempt += 1;
         // The job never ran if there is no connection; it reports the outage.
@@ -186,6 +192,9 @@ fn run_write(
                 counters.retries.fetch_add(1, Ordering::Relaxed);
                 backoff(attempt);
             }
+            // A connection that died while idle (the database restarted) is replaced once.
+            Attempt::Reconnect(_) if !reconnected => reconnected = true,
+            Attempt::Reconnect(e) => return Err(e),
         }
     }
 }
@@ -195,7 +204,7 @@ fn attempt_write(c: &mut Conn, job: &mut dyn WriteJob, counters: &Counters, may_
     let started = Instant::now();
     let mut transaction = match c.client.transaction() {
         Ok(t) => t,
-        Err(e) => return (Attempt::Done(Err(unavailable(e))), true),
+        Err(e) => return (Attempt::Reconnect(unavailable(e)), true),
     };
     let mut tx = tx::PgTx::new(&mut transaction, &mut c.statements, true);
     let keep = catch_unwind(AssertUnwindSafe(|| job.run(&mut tx))).unwrap_or_else(|_| {
@@ -236,31 +245,41 @@ fn backoff(attempt: u32) {
 fn reader_loop(config: &postgres::Config, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
     let mut conn: Option<Conn> = None;
     while let Some(job) = next(queue) {
-        // A job that cannot run is dropped; its caller sees the store as unavailable.
-        let Ok(c) = ensure(config, &mut conn) else { continue };
-        if run_read(c, job) {
-            conn = None;
+        // A connection that died while idle (the database restarted) is replaced once; a job
+        // that still cannot run is dropped, and its caller sees the store as unavailable.
+        let mut job = Some(job);
+        for _ in 0..2 {
+            let Ok(c) = ensure(config, &mut conn) else { break };
+            let (ran, lost) = run_read(c, &mut job);
+            if lost {
+                conn = None;
+            }
+            if ran {
+                break;
+            }
         }
     }
 }
 
-/// Runs a read job in a read-only snapshot; returns whether the connection was lost.
-fn run_read(c: &mut Conn, job: ReadJob) -> bool {
+/// Runs a read job in a read-only snapshot. Returns whether it ran (it does not when the
+/// transaction cannot begin) and whether the connection was lost.
+fn run_read(c: &mut Conn, job: &mut Option<ReadJob>) -> (bool, bool) {
     let started = c.client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start();
     let mut transaction = match started {
         Ok(t) => t,
         Err(e) => {
             tracing::warn!(error = %e, "cannot begin a read transaction");
-            return true;
+            return (false, true);
         }
     };
+    let Some(job) = job.take() else { return (true, false) };
     let mut tx = tx::PgTx::new(&mut transaction, &mut c.statements, false);
     if catch_unwind(AssertUnwindSafe(|| job(&mut tx))).is_err() {
         tracing::error!("a read job panicked");
     }
     let lost = tx.connection_lost;
     let _ = transaction.commit();
-    lost
+    (true, lost)
 }
 
 impl Engine for PgEngine {

@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 pub use ordo_store::testing::TestEngine as Engine;
 pub use ordo_store::testing::temp_dir;
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
 /// Declares each listed `async fn name(engine: Engine)` as two tests, `sqlite::name` and
 /// `postgres::name`; the second runs when a PostgreSQL URL is given.
 #[macro_export]
@@ -250,4 +253,38 @@ pub fn order_body(lines: &[(&str, i64)]) -> Value {
         "lines": lines,
         "shipping_address": {"name": "Buyer", "line1": "1 Main St", "city": "Boston", "region": "MA", "postal_code": "02108", "country": "US"}
     })
+}
+
+pub const ORDO: &str = env!("CARGO_BIN_EXE_ordo");
+
+pub fn create_admin_key(db: &str) -> String {
+    let out = Command::new(ORDO)
+        .args(["keys", "create", "--role", "admin", "--database"])
+        .arg(db)
+        .env("ORDO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_owned()
+}
+
+/// Starts `ordo serve` on a free port and returns it with its base URL.
+pub fn start_server(db: &str) -> (Child, String) {
+    let mut child = Command::new(ORDO)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+        .arg(db)
+        .env("ORDO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    // Keep draining, so the server's later output never meets a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let base =
+        line.split_whitespace().find(|w| w.starts_with("http://")).expect("the server prints its address").to_owned();
+    (child, base)
 }

@@ -1,0 +1,185 @@
+//! Several `ordo serve` processes on one PostgreSQL database: stock, idempotency and
+//! acknowledged orders hold across nodes, and one node's death does not stop the other.
+//! These run when `ORDO_TEST_POSTGRES_URL` is set (`scripts/test.sh` sets it).
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Engine, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use reqwest::Method;
+
+struct Nodes {
+    a: Arc<TestServer>,
+    b: Arc<TestServer>,
+    children: Vec<std::process::Child>,
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn two_nodes(label: &str) -> Option<Nodes> {
+    let engine = Engine::postgres()?;
+    let dir = temp_dir(label);
+    let url = engine.fresh_url(&dir);
+    let admin = create_admin_key(&url);
+    let (child_a, base_a) = start_server(&url);
+    let (child_b, base_b) = start_server(&url);
+    Some(Nodes {
+        a: Arc::new(TestServer::attach(base_a, admin.clone(), dir.clone())),
+        b: Arc::new(TestServer::attach(base_b, admin, dir)),
+        children: vec![child_a, child_b],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_sell_exactly_the_fifty_units_in_stock() {
+    let Some(n) = two_nodes("two-nodes-stock") else { return };
+    n.a.location("A", 1).await;
+    n.b.location("B", 2).await;
+    n.a.product("HOT", "5.00").await;
+    n.a.product("SIDE", "1.00").await;
+    n.a.stock("A", "HOT", 30).await;
+    n.b.stock("B", "HOT", 20).await;
+    n.a.stock("A", "SIDE", 1000).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let node = if i % 2 == 0 { n.a.clone() } else { n.b.clone() };
+        // Some orders lock two SKUs, in either line order, to exercise ordered locking.
+        let lines: Vec<(&str, i64)> = match i % 3 {
+            0 => vec![("HOT", 1)],
+            1 => vec![("SIDE", 1), ("HOT", 1)],
+            _ => vec![("HOT", 1), ("SIDE", 2)],
+        };
+        tasks.push(tokio::spawn(async move { node.post("/v1/orders", order_body(&lines)).await }));
+    }
+    let (mut created, mut refused) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status.as_u16() {
+            201 => created += 1,
+            409 => {
+                assert_eq!(r.body["code"], "insufficient_stock", "{:?}", r.body);
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert_eq!((created, refused), (50, 150));
+    assert_eq!(n.b.levels("HOT").await.1, (50, 50));
+    n.b.assert_stock_consistent(&["HOT", "SIDE"]).await;
+    n.a.assert_stock_consistent(&["HOT", "SIDE"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idempotency_key_used_on_one_node_and_then_the_other_gives_one_order() {
+    let Some(n) = two_nodes("two-nodes-idem") else { return };
+    n.a.location("A", 1).await;
+    n.a.product("X", "5.00").await;
+    n.a.stock("A", "X", 100).await;
+    let h = [("Idempotency-Key", "across-nodes")];
+    let first = n.a.call_with(&n.a.admin, Method::POST, "/v1/orders", Some(order_body(&[("X", 1)])), &h).await;
+    let second = n.b.call_with(&n.b.admin, Method::POST, "/v1/orders", Some(order_body(&[("X", 1)])), &h).await;
+    assert_eq!(first.status, 201);
+    assert_eq!(second.status, 201);
+    assert_eq!(first.body, second.body);
+
+    // The same key sent through both nodes at once still makes one order.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let node = if i % 2 == 0 { n.a.clone() } else { n.b.clone() };
+        tasks.push(tokio::spawn(async move {
+            node.call_with(
+                &node.admin,
+                Method::POST,
+                "/v1/orders",
+                Some(order_body(&[("X", 2)])),
+                &[("Idempotency-Key", "racing")],
+            )
+            .await
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status.as_u16() {
+            201 => {
+                ids.insert(r.body["id"].as_str().unwrap().to_owned());
+            }
+            409 => assert_eq!(r.body["code"], "idempotency_key_in_use"),
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(n.b.all_orders().await.len(), 2);
+    assert_eq!(n.a.levels("X").await.1, (100, 3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_one_node_mid_load_loses_no_acknowledged_order() {
+    let Some(mut n) = two_nodes("two-nodes-kill") else { return };
+    n.a.location("A", 1).await;
+    n.a.product("X", "1.00").await;
+    n.a.stock("A", "X", 1_000_000).await;
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut workers = Vec::new();
+    for w in 0..8 {
+        let node = if w % 2 == 0 { n.a.clone() } else { n.b.clone() };
+        let (acked, done) = (acked.clone(), done.clone());
+        workers.push(tokio::spawn(async move {
+            let mut b_failures = 0;
+            while Instant::now() < deadline && !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let sent = node
+                    .client
+                    .post(format!("{}/v1/orders", node.base))
+                    .bearer_auth(&node.admin)
+                    .json(&order_body(&[("X", 1)]))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 201 => {
+                        let Ok(body) = r.json::<serde_json::Value>().await else { break };
+                        acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                    }
+                    Ok(r) => panic!("unexpected status {}", r.status()),
+                    // The node was killed: this worker stops.
+                    Err(_) if w % 2 == 0 => break,
+                    Err(e) => {
+                        b_failures += 1;
+                        assert!(b_failures < 3, "the surviving node failed: {e}");
+                    }
+                }
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 200 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut a = n.children.remove(0);
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed_at = acked.lock().unwrap().len();
+    // The other node keeps taking orders.
+    while acked.lock().unwrap().len() < killed_at + 100 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= killed_at + 100, "the surviving node stopped serving");
+    for id in &acked {
+        assert_eq!(n.b.get(&format!("/v1/orders/{id}")).await.status, 200, "acknowledged order {id} was lost");
+    }
+    n.b.assert_stock_consistent(&["X"]).await;
+}
