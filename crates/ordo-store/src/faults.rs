@@ -183,4 +183,21 @@ impl Tx for FaultyTx<'_> {
     fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>> {
         self.inner.table_counts()
     }
+    fn stock_totals(&mut self) -> StoreResult<(i64, i64)> {
+        self.inner.stock_totals()
+    }
+    fn export_rows(
+        &mut self,
+        table: &crate::copy::TableSpec,
+        after: &[crate::copy::Cell],
+        limit: usize,
+    ) -> StoreResult<Vec<Vec<crate::copy::Cell>>> {
+        self.inner.export_rows(table, after, limit)
+    }
+    fn import_rows(&mut self, table: &crate::copy::TableSpec, rows: &[Vec<crate::copy::Cell>]) -> StoreResult<()> {
+        self.inner.import_rows(table, rows)
+    }
+    fn after_import(&mut self) -> StoreResult<()> {
+        self.inner.after_import()
+    }
 }

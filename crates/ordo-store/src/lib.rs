@@ -5,6 +5,7 @@
 //! Invariant: nothing engine-specific (SQL text, driver errors, connection types) appears in
 //! this module's public API.
 
+pub mod copy;
 pub mod faults;
 pub mod postgres;
 pub mod records;
@@ -104,6 +105,21 @@ pub trait Tx {
 
     /// Counts used by consistency checks and migrations: (table name, rows).
     fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>>;
+    /// Units on hand and reserved, summed over every level.
+    fn stock_totals(&mut self) -> StoreResult<(i64, i64)>;
+
+    // Whole-database copies between engines (see `copy.rs`).
+    /// Rows of `table` whose key is after `after` (all rows when empty), in key order.
+    fn export_rows(
+        &mut self,
+        table: &copy::TableSpec,
+        after: &[copy::Cell],
+        limit: usize,
+    ) -> StoreResult<Vec<Vec<copy::Cell>>>;
+    /// Inserts rows exactly as given, keys and sequence numbers included.
+    fn import_rows(&mut self, table: &copy::TableSpec, rows: &[Vec<copy::Cell>]) -> StoreResult<()>;
+    /// Brings sequences past the imported rows, so new rows continue after them.
+    fn after_import(&mut self) -> StoreResult<()>;
 }
 
 /// A cursor page request: rows strictly after `after` in the list's order, at most `limit`.

@@ -4,6 +4,8 @@
 //! | setting | flag | environment | TOML key | default |
 //! |---|---|---|---|---|
 //! | database URL | `--database` | `ORDO_DATABASE_URL` | `database_url` | `sqlite://data/ordo.db` |
+//! | PostgreSQL write connections | `--db-pool` | `ORDO_DB_POOL` | `db_pool` | `8` |
+//! | PostgreSQL statement timeout (ms, 0 = none) | `--db-statement-timeout` | `ORDO_DB_STATEMENT_TIMEOUT` | `db_statement_timeout` | `10000` |
 //! | listen address | `--listen` | `ORDO_LISTEN` | `listen` | `127.0.0.1:8080` |
 //! | rate limit per key (req/s, 0 = off) | `--rate-limit` | `ORDO_RATE_LIMIT` | `rate_limit` | `10000` |
 //! | body limit (bytes) | `--body-limit` | `ORDO_BODY_LIMIT` | `body_limit` | `1048576` |
@@ -24,6 +26,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
+    pub db_pool: Option<usize>,
+    pub db_statement_timeout: Option<u64>,
     pub listen: Option<String>,
     pub rate_limit: Option<u32>,
     pub body_limit: Option<usize>,
@@ -40,6 +44,7 @@ impl FileConfig {
 
 pub struct Settings {
     pub database_url: String,
+    pub store: ordo_store::OpenOptions,
     pub listen: String,
     pub web: WebConfig,
 }
@@ -47,7 +52,7 @@ pub struct Settings {
 impl Settings {
     pub fn resolve(
         file: &FileConfig,
-        database_url: Option<String>,
+        db: &crate::DbArgs,
         listen: Option<String>,
         rate_limit: Option<u32>,
         body_limit: Option<usize>,
@@ -67,10 +72,19 @@ impl Settings {
         };
         anyhow::ensure!(web.body_limit >= 1024, "the body limit must be at least 1024 bytes");
         anyhow::ensure!(!web.request_timeout.is_zero(), "the request timeout must be at least one second");
+        let mut store = ordo_store::OpenOptions::default();
+        store.pool_size = db.db_pool.or(file.db_pool).unwrap_or(store.pool_size);
+        store.readers = (store.pool_size / 2).max(2);
+        store.statement_timeout_ms =
+            db.db_statement_timeout.or(file.db_statement_timeout).unwrap_or(store.statement_timeout_ms);
+        anyhow::ensure!((1..=256).contains(&store.pool_size), "the database pool size must be between 1 and 256");
         Ok(Settings {
-            database_url: database_url
+            database_url: db
+                .database
+                .clone()
                 .or_else(|| file.database_url.clone())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            store,
             listen: listen.or_else(|| file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
             web,
         })
@@ -82,7 +96,7 @@ impl Settings {
     }
 }
 
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
@@ -108,11 +122,12 @@ mod tests {
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
         let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nrate_limit = 5").unwrap();
-        let s = Settings::resolve(&file, None, None, None, None, None).unwrap();
+        let none = crate::DbArgs { database: None, db_pool: None, db_statement_timeout: None };
+        let s = Settings::resolve(&file, &none, None, None, None, None).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.web.rate_limit_per_s, 5);
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
-        let s = Settings::resolve(&file, None, Some("127.0.0.1:1".into()), None, None, None).unwrap();
+        let s = Settings::resolve(&file, &none, Some("127.0.0.1:1".into()), None, None, None).unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
         assert!(toml::from_str::<FileConfig>("listen_typo = 1").is_err());
     }

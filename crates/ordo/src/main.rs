@@ -31,8 +31,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server.
     Serve(ServeArgs),
-    /// Apply database migrations and exit.
-    Migrate(DbArgs),
+    /// Apply database migrations and exit; with --from, copy a whole database into this one.
+    Migrate(MigrateArgs),
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -44,9 +44,25 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct DbArgs {
-    /// Database URL: `sqlite://PATH` or a plain path [default: sqlite://data/ordo.db].
+    /// Database URL: `postgres://...`, `sqlite://PATH` or a plain path [default: sqlite://data/ordo.db].
     #[arg(long, env = "ORDO_DATABASE_URL")]
     database: Option<String>,
+    /// PostgreSQL connections for writes (reads use half as many, at least 2) [default: 8].
+    #[arg(long, env = "ORDO_DB_POOL")]
+    db_pool: Option<usize>,
+    /// PostgreSQL statement timeout in milliseconds; 0 for none [default: 10000].
+    #[arg(long, env = "ORDO_DB_STATEMENT_TIMEOUT")]
+    db_statement_timeout: Option<u64>,
+}
+
+#[derive(Args)]
+struct MigrateArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Copy every row of this database (for example a SQLite file) into the --database one,
+    /// which must be empty, and verify row counts and stock totals.
+    #[arg(long)]
+    from: Option<String>,
 }
 
 #[derive(Args)]
@@ -107,10 +123,12 @@ fn init_tracing() {
         .init();
 }
 
+fn open_store(settings: &Settings, url: &str) -> anyhow::Result<ordo_store::Store> {
+    ordo_store::open(url, &settings.store).with_context(|| format!("opening the database {}", config::redact(url)))
+}
+
 fn open_app(settings: &Settings) -> anyhow::Result<App> {
-    let store = ordo_store::open(&settings.database_url, &ordo_store::OpenOptions::default())
-        .with_context(|| format!("opening the database {}", settings.redacted_database_url()))?;
-    Ok(App::new(store, Arc::new(SystemClock)))
+    Ok(App::new(open_store(settings, &settings.database_url)?, Arc::new(SystemClock)))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -121,15 +139,28 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve(args, &file).await,
-            Command::Migrate(db) => {
-                let settings = Settings::resolve(&file, db.database, None, None, None, None)?;
-                open_app(&settings)?;
+            Command::Migrate(args) => {
+                let settings = Settings::resolve(&file, &args.db, None, None, None, None)?;
+                let target = open_store(&settings, &settings.database_url)?;
                 println!("migrations applied to {}", settings.redacted_database_url());
+                if let Some(from) = &args.from {
+                    let source = open_store(&settings, from)?;
+                    let report = ordo_store::copy::copy_database(&source, &target).await.with_context(|| {
+                        format!("copying {} into {}", config::redact(from), settings.redacted_database_url())
+                    })?;
+                    for (table, rows) in &report.tables {
+                        println!("copied {table}: {rows} rows");
+                    }
+                    println!(
+                        "verified: row counts match, {} units on hand and {} reserved in both",
+                        report.on_hand, report.reserved
+                    );
+                }
                 Ok(())
             }
             Command::Keys(cmd) => keys(cmd, &file).await,
             Command::Demo(db) => {
-                let settings = Settings::resolve(&file, db.database, None, None, None, None)?;
+                let settings = Settings::resolve(&file, &db, None, None, None, None)?;
                 let app = open_app(&settings)?;
                 let summary = demo::load(&app).await?;
                 println!("{summary}");
@@ -144,7 +175,7 @@ async fn keys(cmd: KeysCommand, file: &FileConfig) -> anyhow::Result<()> {
     let db = match &cmd {
         KeysCommand::Create { db, .. } | KeysCommand::List { db } | KeysCommand::Revoke { db, .. } => db.clone(),
     };
-    let settings = Settings::resolve(file, db.database, None, None, None, None)?;
+    let settings = Settings::resolve(file, &db, None, None, None, None)?;
     let app = open_app(&settings)?;
     let system = Actor::system();
     match cmd {
@@ -182,7 +213,7 @@ fn describe(e: ordo_app::AppError) -> String {
 
 async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let settings =
-        Settings::resolve(file, args.db.database, args.listen, args.rate_limit, args.body_limit, args.request_timeout)?;
+        Settings::resolve(file, &args.db, args.listen, args.rate_limit, args.body_limit, args.request_timeout)?;
     let app = open_app(&settings)?;
     let addr: SocketAddr =
         settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;

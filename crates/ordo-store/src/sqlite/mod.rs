@@ -175,7 +175,7 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
             job.finish(outcome.clone());
         }
     }
-    tracing::info!("SQLite writer stopped");
+    tracing::debug!("SQLite writer stopped");
 }
 
 fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>], counters: &Counters) -> StoreResult<()> {

@@ -8,6 +8,7 @@ use ordo_domain::order::Order;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
     OrderFilter, Page, StoreError, StoreResult, Tx,
@@ -156,6 +157,17 @@ fn level_row(r: &Row<'_>) -> rusqlite::Result<LevelRecord> {
         reserved: r.get(3)?,
         location: r.get(4)?,
     })
+}
+
+fn to_value(c: &Cell) -> Value {
+    match c {
+        Cell::Null => Value::Null,
+        Cell::Int(v) => Value::Integer(*v),
+        Cell::Real(v) => Value::Real(*v),
+        Cell::Text(v) => Value::Text(v.clone()),
+        Cell::Bool(v) => Value::Integer(*v as i64),
+        Cell::Bytes(v) => Value::Blob(v.clone()),
+    }
 }
 
 /// Builds `(?, ?, ...)` with `n` placeholders.
@@ -629,6 +641,57 @@ impl Tx for SqliteTx<'_> {
             "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![r.key_id, r.key, r.request_hash, r.status, r.body, r.created_at],
         )?;
+        Ok(())
+    }
+
+    fn stock_totals(&mut self) -> StoreResult<(i64, i64)> {
+        Ok(self
+            .query_one("SELECT COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM inventory_levels", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .unwrap_or((0, 0)))
+    }
+
+    fn export_rows(&mut self, table: &TableSpec, after: &[Cell], limit: usize) -> StoreResult<Vec<Vec<Cell>>> {
+        let cols: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+        let keys = cols[..table.key_len].join(", ");
+        let filter = if after.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE ({keys}) > ({})", vec!["?"; table.key_len].join(", "))
+        };
+        let sql = format!("SELECT {} FROM {} {filter} ORDER BY {keys} LIMIT {limit}", cols.join(", "), table.name);
+        let params: Vec<Value> = after.iter().map(to_value).collect();
+        self.query_all(&sql, rusqlite::params_from_iter(params), |r| {
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, kind))| {
+                    Ok(match kind {
+                        Kind::Int => r.get::<_, Option<i64>>(i)?.map_or(Cell::Null, Cell::Int),
+                        Kind::Real => r.get::<_, Option<f64>>(i)?.map_or(Cell::Null, Cell::Real),
+                        Kind::Text => r.get::<_, Option<String>>(i)?.map_or(Cell::Null, Cell::Text),
+                        Kind::Bool => r.get::<_, Option<bool>>(i)?.map_or(Cell::Null, Cell::Bool),
+                        Kind::Bytes => r.get::<_, Option<Vec<u8>>>(i)?.map_or(Cell::Null, Cell::Bytes),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn import_rows(&mut self, table: &TableSpec, rows: &[Vec<Cell>]) -> StoreResult<()> {
+        let cols: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+        let sql = format!("INSERT INTO {} ({}) VALUES {}", table.name, cols.join(", "), placeholders(cols.len()));
+        for row in rows {
+            let params: Vec<Value> = row.iter().map(to_value).collect();
+            self.exec(&sql, rusqlite::params_from_iter(params))?;
+        }
+        Ok(())
+    }
+
+    fn after_import(&mut self) -> StoreResult<()> {
+        // Row ids and the order number continue from the largest value present.
         Ok(())
     }
 
