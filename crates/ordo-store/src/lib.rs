@@ -290,10 +290,19 @@ pub struct OpenOptions {
     pub pool_size: usize,
     /// PostgreSQL: statements running longer are cancelled; 0 means no limit.
     pub statement_timeout_ms: u64,
+    /// PostgreSQL: certificate authorities (PEM) trusted for TLS besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_batch: 512, queue_capacity: 16_384, readers: 4, pool_size: 8, statement_timeout_ms: 10_000 }
+        OpenOptions {
+            max_batch: 512,
+            queue_capacity: 16_384,
+            readers: 4,
+            pool_size: 8,
+            statement_timeout_ms: 10_000,
+            ca_file: None,
+        }
     }
 }

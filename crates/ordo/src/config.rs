@@ -6,6 +6,7 @@
 //! | database URL | `--database` | `ORDO_DATABASE_URL` | `database_url` | `sqlite://data/ordo.db` |
 //! | PostgreSQL write connections | `--db-pool` | `ORDO_DB_POOL` | `db_pool` | `8` |
 //! | PostgreSQL statement timeout (ms, 0 = none) | `--db-statement-timeout` | `ORDO_DB_STATEMENT_TIMEOUT` | `db_statement_timeout` | `10000` |
+//! | PostgreSQL TLS: extra trusted CAs (PEM) | `--db-ca-file` | `ORDO_DB_CA_FILE` | `db_ca_file` | system roots only |
 //! | listen address | `--listen` | `ORDO_LISTEN` | `listen` | `127.0.0.1:8080` |
 //! | rate limit per key (req/s, 0 = off) | `--rate-limit` | `ORDO_RATE_LIMIT` | `rate_limit` | `10000` |
 //! | body limit (bytes) | `--body-limit` | `ORDO_BODY_LIMIT` | `body_limit` | `1048576` |
@@ -28,6 +29,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub db_pool: Option<usize>,
     pub db_statement_timeout: Option<u64>,
+    pub db_ca_file: Option<std::path::PathBuf>,
     pub listen: Option<String>,
     pub rate_limit: Option<u32>,
     pub body_limit: Option<usize>,
@@ -77,6 +79,7 @@ impl Settings {
         store.readers = (store.pool_size / 2).max(2);
         store.statement_timeout_ms =
             db.db_statement_timeout.or(file.db_statement_timeout).unwrap_or(store.statement_timeout_ms);
+        store.ca_file = db.db_ca_file.clone().or_else(|| file.db_ca_file.clone());
         anyhow::ensure!((1..=256).contains(&store.pool_size), "the database pool size must be between 1 and 256");
         Ok(Settings {
             database_url: db
@@ -122,7 +125,7 @@ mod tests {
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
         let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nrate_limit = 5").unwrap();
-        let none = crate::DbArgs { database: None, db_pool: None, db_statement_timeout: None };
+        let none = crate::DbArgs { database: None, db_pool: None, db_statement_timeout: None, db_ca_file: None };
         let s = Settings::resolve(&file, &none, None, None, None, None).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.web.rate_limit_per_s, 5);

@@ -53,6 +53,10 @@ struct DbArgs {
     /// PostgreSQL statement timeout in milliseconds; 0 for none [default: 10000].
     #[arg(long, env = "ORDO_DB_STATEMENT_TIMEOUT")]
     db_statement_timeout: Option<u64>,
+    /// PEM file of certificate authorities to trust for PostgreSQL TLS, besides the system's
+    /// (TLS itself is chosen with `sslmode=require` in the URL).
+    #[arg(long, env = "ORDO_DB_CA_FILE")]
+    db_ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]

@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use postgres::{Client, IsolationLevel, NoTls, Statement};
+use postgres::{Client, IsolationLevel, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, WriteJob};
 
@@ -45,13 +46,110 @@ struct Conn {
     statements: HashMap<String, Statement>,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+/// An outage, described with every cause in the error's chain.
+fn unavailable(e: impl std::error::Error) -> StoreError {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    StoreError::Unavailable(text)
 }
 
-fn connect(config: &postgres::Config) -> StoreResult<Conn> {
-    let client = config.connect(NoTls).map_err(unavailable)?;
+/// How to reach the database: its settings and the TLS setup used whenever the URL's
+/// `sslmode` asks for (`require`) or allows (`prefer`, the default) encryption.
+#[derive(Clone)]
+struct Target {
+    config: postgres::Config,
+    tls: MakeRustlsConnect,
+}
+
+fn connect(target: &Target) -> StoreResult<Conn> {
+    let client = target.config.connect(target.tls.clone()).map_err(unavailable)?;
     Ok(Conn { client, statements: HashMap::new() })
+}
+
+/// TLS as libpq does it: `sslmode=prefer` (the default) and `require` encrypt without
+/// checking who answers; `verify-ca` and `verify-full` also check the server's certificate
+/// against the system's trusted roots and, when given, the authorities in `ca_file` (PEM).
+fn tls(verify: bool, ca_file: Option<&std::path::Path>) -> StoreResult<MakeRustlsConnect> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Internal(format!("TLS setup: {e}")))?;
+    let config = if verify {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_native_certs::load_native_certs().certs {
+            let _ = roots.add(cert);
+        }
+        if let Some(path) = ca_file {
+            let bad = |e: &dyn std::fmt::Display| {
+                StoreError::Unavailable(format!("cannot read the CA file {}: {e}", path.display()))
+            };
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))? {
+                roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    } else {
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(EncryptOnly(provider))).with_no_client_auth()
+    };
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// Accepts any server certificate (still checking the handshake's signatures): the
+/// `prefer` and `require` modes, which promise encryption, not identity.
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Splits libpq's `sslmode=verify-ca|verify-full` off the URL (the driver knows only
+/// `disable`, `prefer` and `require`): the URL to hand on, and whether to verify.
+fn split_verify(url: &str) -> (String, bool) {
+    for mode in ["sslmode=verify-full", "sslmode=verify-ca"] {
+        if url.contains(mode) {
+            return (url.replace(mode, "sslmode=require"), true);
+        }
+    }
+    (url.to_owned(), false)
 }
 
 fn migrate(client: &mut Client) -> StoreResult<()> {
@@ -89,6 +187,7 @@ fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> StoreResult<()> {
 
 impl PgEngine {
     pub fn open(url: &str, options: &OpenOptions) -> StoreResult<PgEngine> {
+        let (url, verify) = split_verify(url);
         let mut config: postgres::Config =
             url.parse().map_err(|e| StoreError::Unavailable(format!("the PostgreSQL URL is not valid: {e}")))?;
         // No transaction of Ordo's stays open while idle; one that does (a hung client) must
@@ -100,13 +199,16 @@ impl PgEngine {
         }
         config.options(&session);
         config.connect_timeout(Duration::from_secs(5));
-        config.application_name("ordo");
+        if config.get_application_name().is_none() {
+            config.application_name("ordo");
+        }
+        let target = Target { config, tls: tls(verify, options.ca_file.as_deref())? };
         // The driver blocks on its own runtime, which must not happen on a thread that is
         // driving async tasks; the first connection and the migrations get a thread of their own.
         let first = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
-                    let mut first = connect(&config)?;
+                    let mut first = connect(&target)?;
                     migrate(&mut first.client)?;
                     Ok::<_, StoreError>(first)
                 })
@@ -119,14 +221,14 @@ impl PgEngine {
         let write_queue = Arc::new(Mutex::new(write_queue));
         let mut spare = Some(first);
         for i in 0..options.pool_size.max(1) {
-            let (queue, config, counters, conn) = (write_queue.clone(), config.clone(), counters.clone(), spare.take());
-            spawn(format!("ordo-pg-writer-{i}"), move || writer_loop(&config, conn, &queue, &counters))?;
+            let (queue, target, counters, conn) = (write_queue.clone(), target.clone(), counters.clone(), spare.take());
+            spawn(format!("ordo-pg-writer-{i}"), move || writer_loop(&target, conn, &queue, &counters))?;
         }
         let (reads, read_queue) = mpsc::sync_channel::<ReadJob>(options.queue_capacity);
         let read_queue = Arc::new(Mutex::new(read_queue));
         for i in 0..options.readers.max(1) {
-            let (queue, config) = (read_queue.clone(), config.clone());
-            spawn(format!("ordo-pg-reader-{i}"), move || reader_loop(&config, &queue))?;
+            let (queue, target) = (read_queue.clone(), target.clone());
+            spawn(format!("ordo-pg-reader-{i}"), move || reader_loop(&target, &queue))?;
         }
         Ok(PgEngine { writes, reads, counters })
     }
@@ -138,7 +240,7 @@ fn next<T>(queue: &Mutex<mpsc::Receiver<T>>) -> Option<T> {
 }
 
 /// The connection, reopened if it was lost.
-fn ensure<'a>(config: &postgres::Config, conn: &'a mut Option<Conn>) -> StoreResult<&'a mut Conn> {
+fn ensure<'a>(config: &Target, conn: &'a mut Option<Conn>) -> StoreResult<&'a mut Conn> {
     if conn.as_ref().is_some_and(|c| c.client.is_closed()) {
         *conn = None;
     }
@@ -149,7 +251,7 @@ fn ensure<'a>(config: &postgres::Config, conn: &'a mut Option<Conn>) -> StoreRes
 }
 
 fn writer_loop(
-    config: &postgres::Config,
+    config: &Target,
     mut conn: Option<Conn>,
     queue: &Mutex<mpsc::Receiver<Box<dyn WriteJob>>>,
     counters: &Counters,
@@ -171,12 +273,7 @@ enum Attempt {
 }
 
 /// Runs a write job to completion: committed, refused by the job itself, or failed.
-fn run_write(
-    config: &postgres::Config,
-    conn: &mut Option<Conn>,
-    job: &mut dyn WriteJob,
-    counters: &Counters,
-) -> StoreResult<()> {
+fn run_write(config: &Target, conn: &mut Option<Conn>, job: &mut dyn WriteJob, counters: &Counters) -> StoreResult<()> {
     let (mut attempt, mut reconnected) = (0, false);
     loop {
         attempt += 1;
@@ -242,7 +339,7 @@ fn backoff(attempt: u32) {
     std::thread::sleep(Duration::from_micros(u64::from(attempt.min(8)) * 250 + jitter));
 }
 
-fn reader_loop(config: &postgres::Config, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
+fn reader_loop(config: &Target, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
     let mut conn: Option<Conn> = None;
     while let Some(job) = next(queue) {
         // A connection that died while idle (the database restarted) is replaced once; a job
