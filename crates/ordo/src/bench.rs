@@ -19,7 +19,8 @@ use tokio::sync::Semaphore;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Base URL of a running Ordo server.
+    /// Base URL of a running Ordo server; several, separated by commas, share the orders
+    /// round-robin (nodes of one deployment). Setup and checks use the first.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
     /// An admin API key.
@@ -69,7 +70,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     validate(&args)?;
     let flash = args.scenario == "flash";
-    let api = Arc::new(Api::new(&args.url, &args.key, args.concurrency)?);
+    let urls: Vec<String> =
+        args.url.split(',').map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()).collect();
+    let first = urls.first().cloned().unwrap_or_default();
+    let api = Arc::new(Api::new(&first, &args.key, args.concurrency)?);
     let clock = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let prefix = format!("B{}", clock.as_millis());
     let seed = clock.as_nanos() as u64;
@@ -90,7 +94,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         setup_started.elapsed().as_secs_f64()
     );
 
-    let ctx = Arc::new(Ctx { client: api.client.clone(), orders_url: format!("{}/v1/orders", api.base), work });
+    let orders_urls = urls.iter().map(|u| format!("{u}/v1/orders")).collect();
+    let ctx = Arc::new(Ctx { client: api.client.clone(), orders_urls, next_url: AtomicUsize::new(0), work });
     let duration = Duration::from_secs(args.duration);
     let started = Instant::now();
     let stats = match args.rate {
@@ -336,7 +341,8 @@ async fn setup(api: &Arc<Api>, args: &BenchArgs, prefix: &str, flash: bool) -> a
 
 struct Ctx {
     client: reqwest::Client,
-    orders_url: String,
+    orders_urls: Vec<String>,
+    next_url: AtomicUsize,
     work: Workload,
 }
 
@@ -373,7 +379,8 @@ enum Outcome {
 
 /// Places one order; `started` is when it was due, which is earlier than now when the load is open-loop.
 async fn place(ctx: &Ctx, body: String, idempotency_key: Option<String>, started: Instant) -> Outcome {
-    let mut req = ctx.client.post(&ctx.orders_url).header(CONTENT_TYPE, "application/json").body(body);
+    let n = ctx.next_url.fetch_add(1, Ordering::Relaxed) % ctx.orders_urls.len();
+    let mut req = ctx.client.post(&ctx.orders_urls[n]).header(CONTENT_TYPE, "application/json").body(body);
     if let Some(k) = idempotency_key {
         req = req.header("Idempotency-Key", k);
     }
