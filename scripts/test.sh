@@ -9,4 +9,11 @@ cleanup() {
   sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-cargo test --workspace "$@"
+log=$(mktemp)
+status=0
+cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
