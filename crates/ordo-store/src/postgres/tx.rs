@@ -480,39 +480,72 @@ impl Tx for PgTx<'_, '_> {
 
     fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Movement, Level>> {
         let loc = c.location_id.as_str();
-        let next = loop {
-            // One guarded statement: the row changes only if the result stays valid.
-            let updated = self.query_opt(
-                "UPDATE inventory_levels SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = $5
-                 WHERE sku = $1 AND location_id = $2
-                   AND on_hand + $3 >= 0 AND reserved + $4 >= 0 AND reserved + $4 <= on_hand + $3
-                 RETURNING on_hand, reserved",
-                &[&c.sku, &loc, &c.on_hand_delta, &c.reserved_delta, &c.at],
-            )?;
-            if let Some(r) = updated {
-                break Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? };
-            }
-            let current = self.query_opt(
-                "SELECT on_hand, reserved FROM inventory_levels WHERE sku = $1 AND location_id = $2",
-                &[&c.sku, &loc],
-            )?;
-            if let Some(r) = current {
-                return Ok(Err(Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? }));
-            }
-            let Ok(level) = Level::default().apply(c.on_hand_delta, c.reserved_delta) else {
-                return Ok(Err(Level::default()));
-            };
-            let inserted = self.exec(
-                "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (sku, location_id) DO NOTHING",
-                &[&c.sku, &loc, &level.on_hand, &level.reserved, &c.at],
-            )?;
-            if inserted == 1 {
-                break level;
-            }
-            // Another transaction created the row first: apply the change to it instead.
-        };
         let order_id = c.order_id.as_deref();
+        let movement = |seq: i64, next: Level| Movement {
+            seq,
+            at: c.at,
+            location_id: c.location_id.clone(),
+            location: c.location.clone(),
+            sku: c.sku.clone(),
+            on_hand_delta: c.on_hand_delta,
+            reserved_delta: c.reserved_delta,
+            on_hand_after: next.on_hand,
+            reserved_after: next.reserved,
+            reason: c.reason,
+            actor: c.actor.clone(),
+            order_id: c.order_id.clone().map(OrderId::from_trusted),
+            note: c.note.clone(),
+        };
+        // The common case in one round trip: a guarded update of the existing row (it changes
+        // only if the result stays valid) and its ledger entry, or nothing at all.
+        let done = self.query_opt(
+            "WITH changed AS (
+                UPDATE inventory_levels SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = $5
+                WHERE sku = $1 AND location_id = $2
+                  AND on_hand + $3 >= 0 AND reserved + $4 >= 0 AND reserved + $4 <= on_hand + $3
+                RETURNING on_hand, reserved)
+             INSERT INTO inventory_movements (at, location_id, location, sku, on_hand_delta, reserved_delta,
+                 on_hand_after, reserved_after, reason, actor, order_id, note)
+             SELECT $5, $2, $6, $1, $3, $4, changed.on_hand, changed.reserved, $7, $8, $9, $10 FROM changed
+             RETURNING seq, on_hand_after, reserved_after",
+            &[
+                &c.sku,
+                &loc,
+                &c.on_hand_delta,
+                &c.reserved_delta,
+                &c.at,
+                &c.location,
+                &c.reason.as_str(),
+                &c.actor,
+                &order_id,
+                &c.note,
+            ],
+        )?;
+        if let Some(r) = done {
+            let next = Level { on_hand: decode(r.try_get(1))?, reserved: decode(r.try_get(2))? };
+            return Ok(Ok(movement(decode(r.try_get(0))?, next)));
+        }
+        let current = self.query_opt(
+            "SELECT on_hand, reserved FROM inventory_levels WHERE sku = $1 AND location_id = $2",
+            &[&c.sku, &loc],
+        )?;
+        if let Some(r) = current {
+            // The row exists, so the guard refused the change.
+            return Ok(Err(Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? }));
+        }
+        let Ok(next) = Level::default().apply(c.on_hand_delta, c.reserved_delta) else {
+            return Ok(Err(Level::default()));
+        };
+        let inserted = self.exec(
+            "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (sku, location_id) DO NOTHING",
+            &[&c.sku, &loc, &next.on_hand, &next.reserved, &c.at],
+        )?;
+        if inserted == 0 {
+            // Another transaction created the row in the meantime: run again and meet it.
+            self.retry_hint = true;
+            return Err(StoreError::Unavailable("contention: the stock row was created concurrently".into()));
+        }
         let row = self.query_opt(
             &format!(
                 "INSERT INTO inventory_movements ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
@@ -533,25 +566,10 @@ impl Tx for PgTx<'_, '_> {
                 &c.note,
             ],
         )?;
-        let seq: i64 = match row {
-            Some(r) => decode(r.try_get(0))?,
-            None => return Err(StoreError::Internal("the ledger insert returned no sequence".into())),
-        };
-        Ok(Ok(Movement {
-            seq,
-            at: c.at,
-            location_id: c.location_id.clone(),
-            location: c.location.clone(),
-            sku: c.sku.clone(),
-            on_hand_delta: c.on_hand_delta,
-            reserved_delta: c.reserved_delta,
-            on_hand_after: next.on_hand,
-            reserved_after: next.reserved,
-            reason: c.reason,
-            actor: c.actor.clone(),
-            order_id: c.order_id.clone().map(OrderId::from_trusted),
-            note: c.note.clone(),
-        }))
+        match row {
+            Some(r) => Ok(Ok(movement(decode(r.try_get(0))?, next))),
+            None => Err(StoreError::Internal("the ledger insert returned no sequence".into())),
+        }
     }
 
     fn list_movements(&mut self, page: &Page<i64>, f: &MovementFilter) -> StoreResult<Vec<Movement>> {
