@@ -10,11 +10,13 @@ pub mod catalog;
 pub mod customers;
 pub mod error;
 pub mod events;
+pub mod geo;
 pub mod idempotency;
 pub mod input;
 pub mod inventory;
 pub mod keys;
 pub mod orders;
+pub mod routing;
 pub mod time_fmt;
 
 use std::sync::Arc;

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use ordo_domain::Money;
-use ordo_domain::allocation::{Candidate, Demand, StockSnapshot, allocate};
+use ordo_domain::allocation::StockSnapshot;
 use ordo_domain::catalog::{Customer, Product};
 use ordo_domain::id::{LineId, OrderId};
 use ordo_domain::inventory::Reason;
 use ordo_domain::money::Currency;
 use ordo_domain::order::{Address, Allocation, Line, Order, OrderStatus, Totals};
+use ordo_domain::routing::{RouteLine, RuleSet, Site, route};
 use ordo_domain::validate::Errors;
 use ordo_store::{EventFilter, EventRecord, LevelChange, OrderFilter, Page, Tx};
 use serde_json::json;
@@ -157,15 +158,16 @@ fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashM
 /// read and changed inside the write transaction.
 struct Prepared {
     names: HashMap<String, String>,
-    candidates: Vec<Candidate>,
+    sites: Vec<Site>,
+    rules: RuleSet,
     /// The customer, when it exists and the order changes nothing about it.
     customer: Option<Customer>,
 }
 
 async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
     let skus: Vec<String> = o.lines.iter().map(|(s, _, _)| s.clone()).collect();
-    let customer = o.customer.clone();
-    let (products, candidates, customer) = app
+    let (customer, channel, currency) = (o.customer.clone(), o.channel.clone(), o.currency.code());
+    let (products, sites, customer, rules) = app
         .store
         .read(move |tx| {
             let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
@@ -178,10 +180,12 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
                         && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
                 }),
             };
-            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.location_candidates()?, customer))
+            let rules =
+                crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &channel).rules_for(currency);
+            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites()?, customer, rules))
         })
         .await?;
-    Ok(Prepared { names: check_products(o, &products)?, candidates, customer })
+    Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules })
 }
 
 fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre: &Prepared) -> AppResult<Order> {
@@ -207,15 +211,23 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     for level in tx.levels_for_skus(&skus)? {
         snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
     }
-    let candidates = &pre.candidates;
-    let demand: Vec<Demand> = o.lines.iter().map(|(s, q, _)| Demand { sku: s.clone(), quantity: *q }).collect();
-    let plan = allocate(&demand, &snapshot, candidates).map_err(AppError::InsufficientStock)?;
+    let demand: Vec<RouteLine> =
+        o.lines.iter().map(|(s, q, p)| RouteLine { sku: s.clone(), quantity: *q, unit_price: p.minor() }).collect();
+    let destination = ordo_domain::routing::Destination {
+        coordinates: o.shipping_address.as_ref().and_then(crate::geo::locate),
+        country: o.shipping_address.as_ref().map(|a| a.country.clone()),
+        pickup: false,
+    };
+    let decision =
+        route(&demand, &snapshot, &pre.sites, &destination, &pre.rules).map_err(AppError::InsufficientStock)?;
+    let mut explanation = decision.explanation;
+    explanation.candidates.truncate(5);
 
     let id = OrderId::generate(now as u64, random_u128());
     let lines: Vec<Line> = o
         .lines
         .iter()
-        .zip(plan.lines)
+        .zip(decision.lines)
         .map(|((sku, quantity, price), parts)| Line {
             id: LineId::generate(now as u64, random_u128()),
             sku: sku.clone(),
@@ -248,6 +260,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         updated_at: now,
         cancelled_at: None,
         version: 1,
+        routing: Some(explanation),
     };
     tx.insert_order(&order)?;
     move_reservations(tx, now, actor_id, &order, 1)?;

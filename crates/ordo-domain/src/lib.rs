@@ -9,6 +9,7 @@ pub mod id;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod routing;
 pub mod validate;
 
 pub use money::{Currency, Money, MoneyError};

@@ -142,6 +142,9 @@ pub struct Order {
     pub updated_at: i64,
     pub cancelled_at: Option<i64>,
     pub version: i64,
+    /// Why the order's stock was reserved where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<crate::routing::Explanation>,
 }
 
 #[cfg(test)]

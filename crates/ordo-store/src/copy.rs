@@ -144,6 +144,11 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 1,
     },
     TableSpec {
+        name: "routing_rule_sets",
+        columns: &[("name", Text), ("body", Text), ("version", Int), ("created_at", Int), ("updated_at", Int)],
+        key_len: 1,
+    },
+    TableSpec {
         name: "idempotency_keys",
         columns: &[
             ("key_id", Text),

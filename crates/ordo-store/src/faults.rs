@@ -118,8 +118,14 @@ impl Tx for FaultyTx<'_> {
     fn all_locations(&mut self) -> StoreResult<Vec<Location>> {
         self.inner.all_locations()
     }
-    fn location_candidates(&mut self) -> StoreResult<Vec<ordo_domain::allocation::Candidate>> {
-        self.inner.location_candidates()
+    fn routing_sites(&mut self) -> StoreResult<Vec<ordo_domain::routing::Site>> {
+        self.inner.routing_sites()
+    }
+    fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.inner.rule_sets()
+    }
+    fn put_rule_set(&mut self, r: &RuleSetRecord) -> StoreResult<()> {
+        self.inner.put_rule_set(r)
     }
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
         self.inner.levels_for_skus(skus)

@@ -14,10 +14,10 @@ pub mod testing;
 
 use std::sync::Arc;
 
-use ordo_domain::allocation::Candidate;
 use ordo_domain::catalog::{Customer, Location, Product};
 use ordo_domain::inventory::{Level, Movement};
 use ordo_domain::order::{Order, OrderStatus};
+use ordo_domain::routing::Site;
 use tokio::sync::oneshot;
 
 pub use records::*;
@@ -63,8 +63,13 @@ pub trait Tx {
     fn update_location(&mut self, l: &Location) -> StoreResult<()>;
     fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>>;
     fn all_locations(&mut self) -> StoreResult<Vec<Location>>;
-    /// What allocation needs of every location, cheaply.
-    fn location_candidates(&mut self) -> StoreResult<Vec<Candidate>>;
+    /// What routing needs of every location, cheaply.
+    fn routing_sites(&mut self) -> StoreResult<Vec<Site>>;
+
+    // Routing rule sets.
+    fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>>;
+    /// Inserts or replaces the rule set with this name.
+    fn put_rule_set(&mut self, r: &RuleSetRecord) -> StoreResult<()>;
 
     // Inventory.
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>>;

@@ -73,3 +73,14 @@ pub struct IdempotencyRecord {
     pub body: Vec<u8>,
     pub created_at: i64,
 }
+
+/// A stored routing rule set: the rules as JSON, with the channels that use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetRecord {
+    pub name: String,
+    /// JSON text of the rule set.
+    pub body: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

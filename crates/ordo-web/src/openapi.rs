@@ -19,6 +19,8 @@ use crate::api;
         api::adjust_inventory, api::count_inventory, api::list_levels, api::list_movements, api::sku_stock,
         api::create_customer, api::list_customers, api::get_customer, api::update_customer, api::customer_orders,
         api::place_order, api::list_orders, api::get_order, api::cancel_order, api::order_events,
+        api::order_routing, api::create_rule_set, api::list_rule_sets, api::get_rule_set, api::replace_rule_set,
+        api::simulate_routing,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,
     ),
     components(schemas(crate::problem::Problem)),
@@ -30,6 +32,7 @@ use crate::api;
         (name = "inventory", description = "Stock levels and the movement ledger"),
         (name = "customers"),
         (name = "orders", description = "Order capture, allocation and cancellation"),
+        (name = "routing", description = "Rule sets that choose where orders are fulfilled, and simulations"),
         (name = "events", description = "The outbox, in commit order"),
         (name = "keys", description = "API keys (admin only)"),
     )
@@ -77,7 +80,7 @@ impl Modify for Conventions {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
         for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            for op in [&mut item.get, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
                 let write = op.request_body.is_some();
                 add_errors(op, write);
             }

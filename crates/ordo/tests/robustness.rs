@@ -136,6 +136,22 @@ async fn hostile_bodies_never_cause_a_server_error(engine: Engine) {
             json!({"email": "q@example.com", "name": "Q", "phone": null}),
         ),
         (Method::POST, format!("/v1/orders/{order_id}/cancel"), json!({"reason": "r"})),
+        (
+            Method::POST,
+            "/v1/routing/rule-sets".into(),
+            json!({"name": "r1", "criteria": ["distance", "priority"], "max_shipments": 2, "min_shipment_value": {"amount": "5.00", "currency": "USD"}, "same_country_only": true, "channels": ["web"]}),
+        ),
+        (
+            Method::PUT,
+            "/v1/routing/rule-sets/r1".into(),
+            json!({"criteria": ["capacity"], "max_shipments": 3, "channels": ["pos"]}),
+        ),
+        (Method::POST, "/v1/routing/simulate".into(), json!({"rule_set": "r1", "last": 5})),
+        (
+            Method::POST,
+            "/v1/routing/simulate".into(),
+            json!({"rules": {"name": "t", "criteria": ["priority"]}, "order_id": order_id}),
+        ),
     ];
     for (method, path, valid) in cases {
         assert_never_500(&s, method, &path, valid).await;

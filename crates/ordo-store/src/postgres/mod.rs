@@ -20,7 +20,10 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, WriteJob};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../../migrations/postgres/0002_routing.sql")),
+];
 
 /// Most attempts at one write job before its contention error is returned.
 const MAX_ATTEMPTS: u32 = 12;

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use ordo_domain::allocation::Candidate;
 use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
 use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
 use ordo_domain::inventory::{Level, Movement, Reason};
 use ordo_domain::order::Order;
+use ordo_domain::routing::Site;
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Row, Statement, Transaction};
@@ -14,7 +14,7 @@ use postgres::{Row, Statement, Transaction};
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
-    OrderFilter, Page, StoreError, StoreResult, Tx,
+    OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -411,19 +411,51 @@ impl Tx for PgTx<'_, '_> {
             .collect()
     }
 
-    fn location_candidates(&mut self) -> StoreResult<Vec<Candidate>> {
-        self.query("SELECT id, code, priority, ships_orders, active FROM locations", &[])?
+    fn routing_sites(&mut self) -> StoreResult<Vec<Site>> {
+        self.query(
+            "SELECT id, code, priority, ships_orders, pickup, active, address::json->>'country', latitude, longitude FROM locations",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            let (lat, lon): (Option<f64>, Option<f64>) = (decode(r.try_get(7))?, decode(r.try_get(8))?);
+            Ok(Site {
+                id: LocationId::from_trusted(decode(r.try_get(0))?),
+                code: decode(r.try_get(1))?,
+                priority: decode(r.try_get(2))?,
+                ships_orders: decode(r.try_get(3))?,
+                pickup: decode(r.try_get(4))?,
+                active: decode(r.try_get(5))?,
+                country: decode::<Option<String>>(r.try_get(6))?.unwrap_or_default(),
+                coordinates: lat.zip(lon),
+                remaining_capacity: None,
+            })
+        })
+        .collect()
+    }
+
+    fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.query("SELECT name, body, version, created_at, updated_at FROM routing_rule_sets ORDER BY name", &[])?
             .iter()
             .map(|r| {
-                Ok(Candidate {
-                    id: LocationId::from_trusted(decode(r.try_get(0))?),
-                    code: decode(r.try_get(1))?,
-                    priority: decode(r.try_get(2))?,
-                    ships_orders: decode(r.try_get(3))?,
-                    active: decode(r.try_get(4))?,
+                Ok(RuleSetRecord {
+                    name: decode(r.try_get(0))?,
+                    body: decode(r.try_get(1))?,
+                    version: decode(r.try_get(2))?,
+                    created_at: decode(r.try_get(3))?,
+                    updated_at: decode(r.try_get(4))?,
                 })
             })
             .collect()
+    }
+
+    fn put_rule_set(&mut self, r: &RuleSetRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO routing_rule_sets (name, body, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (name) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
+            &[&r.name, &r.body, &r.version, &r.created_at, &r.updated_at],
+        )?;
+        Ok(())
     }
 
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
@@ -870,6 +902,7 @@ impl Tx for PgTx<'_, '_> {
             "customers",
             "orders",
             "events",
+            "routing_rule_sets",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

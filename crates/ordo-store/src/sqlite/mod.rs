@@ -15,7 +15,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, WriteJob};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_routing.sql")),
+];
 
 pub struct SqliteEngine {
     sender: mpsc::SyncSender<Box<dyn WriteJob>>,

@@ -1,17 +1,17 @@
 //! `Tx` over one SQLite connection inside an open transaction (or savepoint).
 
-use ordo_domain::allocation::Candidate;
 use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
 use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
 use ordo_domain::inventory::{Level, Movement, Reason};
 use ordo_domain::order::Order;
+use ordo_domain::routing::Site;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
-    OrderFilter, Page, StoreError, StoreResult, Tx,
+    OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -347,16 +347,51 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
-    fn location_candidates(&mut self) -> StoreResult<Vec<Candidate>> {
-        self.query_all("SELECT id, code, priority, ships_orders, active FROM locations", [], |r| {
-            Ok(Candidate {
-                id: LocationId::from_trusted(r.get(0)?),
-                code: r.get(1)?,
-                priority: r.get(2)?,
-                ships_orders: r.get(3)?,
-                active: r.get(4)?,
-            })
-        })
+    fn routing_sites(&mut self) -> StoreResult<Vec<Site>> {
+        self.query_all(
+            "SELECT id, code, priority, ships_orders, pickup, active, json_extract(address, '$.country'), latitude, longitude
+             FROM locations",
+            [],
+            |r| {
+                let (lat, lon): (Option<f64>, Option<f64>) = (r.get(7)?, r.get(8)?);
+                Ok(Site {
+                    id: LocationId::from_trusted(r.get(0)?),
+                    code: r.get(1)?,
+                    priority: r.get(2)?,
+                    ships_orders: r.get(3)?,
+                    pickup: r.get(4)?,
+                    active: r.get(5)?,
+                    country: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                    coordinates: lat.zip(lon),
+                    remaining_capacity: None,
+                })
+            },
+        )
+    }
+
+    fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.query_all(
+            "SELECT name, body, version, created_at, updated_at FROM routing_rule_sets ORDER BY name",
+            [],
+            |r| {
+                Ok(RuleSetRecord {
+                    name: r.get(0)?,
+                    body: r.get(1)?,
+                    version: r.get(2)?,
+                    created_at: r.get(3)?,
+                    updated_at: r.get(4)?,
+                })
+            },
+        )
+    }
+
+    fn put_rule_set(&mut self, r: &RuleSetRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO routing_rule_sets (name, body, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (name) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
+            params![r.name, r.body, r.version, r.created_at, r.updated_at],
+        )?;
+        Ok(())
     }
 
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
@@ -706,6 +741,7 @@ impl Tx for SqliteTx<'_> {
             "customers",
             "orders",
             "events",
+            "routing_rule_sets",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));
