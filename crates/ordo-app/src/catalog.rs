@@ -171,6 +171,7 @@ impl App {
         );
         check_coordinates(&mut e, "", input.latitude, input.longitude);
         check_priority(&mut e, input.priority);
+        check_capacity(&mut e, input.daily_capacity);
         let (code, name, kind, address) = e.finish((code, name, kind, address))?;
         let kind = kind.unwrap();
         let now = self.now();
@@ -185,6 +186,7 @@ impl App {
             ships_orders: input.ships_orders.unwrap_or(kind == LocationKind::Warehouse),
             pickup: input.pickup.unwrap_or(kind == LocationKind::Store),
             priority: input.priority.unwrap_or(100),
+            daily_capacity: input.daily_capacity,
             active: input.active.unwrap_or(true),
             version: 1,
             created_at: now,
@@ -226,6 +228,7 @@ impl App {
         let address = patch.address.as_ref().map(|a| check_address(&mut e, "address", a));
         check_coordinates(&mut e, "", patch.latitude.flatten(), patch.longitude.flatten());
         check_priority(&mut e, patch.priority);
+        check_capacity(&mut e, patch.daily_capacity.flatten());
         e.finish(())?;
         let expected = if_match.or(patch.version);
         let code = code.to_owned();
@@ -262,6 +265,9 @@ impl App {
                 if let Some(v) = patch.active {
                     l.active = v;
                 }
+                if let Some(v) = patch.daily_capacity {
+                    l.daily_capacity = v;
+                }
                 l.version += 1;
                 l.updated_at = now;
                 tx.update_location(&l)?;
@@ -291,5 +297,13 @@ fn check_priority(e: &mut Errors, p: Option<i64>) {
         && !(0..=1_000_000).contains(&p)
     {
         e.add("priority", "must be between 0 and 1000000");
+    }
+}
+
+fn check_capacity(e: &mut Errors, c: Option<i64>) {
+    if let Some(c) = c
+        && !(0..=10_000_000).contains(&c)
+    {
+        e.add("daily_capacity", "must be between 0 and 10000000");
     }
 }

@@ -207,6 +207,8 @@ pub struct NewLocation {
     pub pickup: Option<bool>,
     /// Lower is preferred when several locations could serve an order. Defaults to 100.
     pub priority: Option<i64>,
+    /// Orders routing may assign to it per day (UTC); absent for no limit.
+    pub daily_capacity: Option<i64>,
     pub active: Option<bool>,
 }
 
@@ -226,6 +228,10 @@ pub struct LocationPatch {
     pub ships_orders: Option<bool>,
     pub pickup: Option<bool>,
     pub priority: Option<i64>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub daily_capacity: Option<Option<i64>>,
     pub active: Option<bool>,
     pub version: Option<i64>,
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ordo_domain::Money;
 use ordo_domain::allocation::StockSnapshot;
 use ordo_domain::catalog::{Customer, Product};
-use ordo_domain::id::{LineId, OrderId};
+use ordo_domain::id::{LineId, LocationId, OrderId};
 use ordo_domain::inventory::Reason;
 use ordo_domain::money::Currency;
 use ordo_domain::order::{Address, Allocation, Line, Order, OrderStatus, Totals};
@@ -167,6 +167,7 @@ struct Prepared {
 async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
     let skus: Vec<String> = o.lines.iter().map(|(s, _, _)| s.clone()).collect();
     let (customer, channel, currency) = (o.customer.clone(), o.channel.clone(), o.currency.code());
+    let today = crate::time_fmt::day(app.now());
     let (products, sites, customer, rules) = app
         .store
         .read(move |tx| {
@@ -182,7 +183,7 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
             };
             let rules =
                 crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &channel).rules_for(currency);
-            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites()?, customer, rules))
+            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites(&today)?, customer, rules))
         })
         .await?;
     Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules })
@@ -264,6 +265,16 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     };
     tx.insert_order(&order)?;
     move_reservations(tx, now, actor_id, &order, 1)?;
+    // Locations with a daily capacity count the order against today's.
+    let today = crate::time_fmt::day(now);
+    let mut counted: Vec<&LocationId> = Vec::new();
+    for a in order.lines.iter().flat_map(|l| l.allocations.iter()) {
+        let limited = pre.sites.iter().any(|s| s.id == a.location_id && s.remaining_capacity.is_some());
+        if limited && !counted.contains(&&a.location_id) {
+            tx.add_location_load(a.location_id.as_str(), &today)?;
+            counted.push(&a.location_id);
+        }
+    }
     emit(
         tx,
         now,

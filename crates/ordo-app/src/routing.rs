@@ -243,7 +243,7 @@ impl App {
             _ => {}
         }
         e.finish(())?;
-        let who = actor.clone();
+        let (who, now) = (actor.clone(), self.now());
         self.store
             .read(move |tx| {
                 let sets = load_rule_sets(tx)?;
@@ -272,7 +272,7 @@ impl App {
                         },
                     )?,
                 };
-                let sites = tx.routing_sites()?;
+                let sites = tx.routing_sites(&crate::time_fmt::day(now))?;
                 let mut results = Vec::new();
                 for order in orders.iter().filter(|o| o.status == OrderStatus::Allocated) {
                     let set = chosen.clone().unwrap_or_else(|| rules_for_channel(&sets, &order.channel));

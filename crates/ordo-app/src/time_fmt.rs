@@ -11,6 +11,11 @@ pub fn format_ms(ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
 
+/// The UTC calendar day of Unix milliseconds, as `YYYY-MM-DD`.
+pub fn day(ms: i64) -> String {
+    format_ms(ms)[..10].to_owned()
+}
+
 /// Parses an RFC 3339 timestamp into Unix milliseconds.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let dt = OffsetDateTime::parse(s, &Rfc3339).ok()?;

@@ -47,6 +47,7 @@ async fn setup(app: &App, locations: &[&str], skus: &[&str], units: i64) {
             ships_orders: Some(true),
             pickup: None,
             priority: Some(i as i64),
+            daily_capacity: None,
             active: None,
         };
         app.create_location(&sys, l, None).await.unwrap();

@@ -58,6 +58,9 @@ pub struct Location {
     pub pickup: bool,
     /// Lower numbers are preferred when several locations could serve an order.
     pub priority: i64,
+    /// Orders it may be assigned per day (UTC); `None` for no limit.
+    #[serde(default)]
+    pub daily_capacity: Option<i64>,
     pub active: bool,
     pub version: i64,
     pub created_at: i64,

@@ -84,9 +84,11 @@ pub const TABLES: &[TableSpec] = &[
             ("version", Int),
             ("created_at", Int),
             ("updated_at", Int),
+            ("daily_capacity", Int),
         ],
         key_len: 1,
     },
+    TableSpec { name: "location_load", columns: &[("location_id", Text), ("day", Text), ("orders", Int)], key_len: 2 },
     TableSpec {
         name: "inventory_levels",
         columns: &[("sku", Text), ("location_id", Text), ("on_hand", Int), ("reserved", Int), ("updated_at", Int)],

@@ -118,8 +118,11 @@ impl Tx for FaultyTx<'_> {
     fn all_locations(&mut self) -> StoreResult<Vec<Location>> {
         self.inner.all_locations()
     }
-    fn routing_sites(&mut self) -> StoreResult<Vec<ordo_domain::routing::Site>> {
-        self.inner.routing_sites()
+    fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<ordo_domain::routing::Site>> {
+        self.inner.routing_sites(day)
+    }
+    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
+        self.inner.add_location_load(location_id, day)
     }
     fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
         self.inner.rule_sets()

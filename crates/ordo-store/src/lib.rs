@@ -63,8 +63,11 @@ pub trait Tx {
     fn update_location(&mut self, l: &Location) -> StoreResult<()>;
     fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>>;
     fn all_locations(&mut self) -> StoreResult<Vec<Location>>;
-    /// What routing needs of every location, cheaply.
-    fn routing_sites(&mut self) -> StoreResult<Vec<Site>>;
+    /// What routing needs of every location, cheaply, with the capacity left on `day`
+    /// (`YYYY-MM-DD`, UTC) for locations that have a daily capacity.
+    fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>>;
+    /// Counts one more order assigned to the location on `day`.
+    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()>;
 
     // Routing rule sets.
     fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>>;

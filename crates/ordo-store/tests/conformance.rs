@@ -43,6 +43,7 @@ fn location(code: &str, n: u128) -> Location {
         ships_orders: true,
         pickup: false,
         priority: 3,
+        daily_capacity: None,
         active: true,
         version: 1,
         created_at: 1,

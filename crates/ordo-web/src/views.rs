@@ -118,6 +118,8 @@ pub struct LocationView {
     pub ships_orders: bool,
     pub pickup: bool,
     pub priority: i64,
+    /// Orders routing may assign to it per day (UTC); null for no limit.
+    pub daily_capacity: Option<i64>,
     pub active: bool,
     pub version: i64,
     pub created_at: String,
@@ -137,6 +139,7 @@ impl From<&Location> for LocationView {
             ships_orders: l.ships_orders,
             pickup: l.pickup,
             priority: l.priority,
+            daily_capacity: l.daily_capacity,
             active: l.active,
             version: l.version,
             created_at: format_ms(l.created_at),

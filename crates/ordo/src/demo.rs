@@ -185,6 +185,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             ships_orders: Some(*ships),
             pickup: Some(*pickup),
             priority: Some(*priority),
+            daily_capacity: None,
             active: None,
         };
         app.create_location(&system, input, None).await.map_err(|e| fail("location", e))?;

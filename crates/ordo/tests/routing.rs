@@ -169,7 +169,33 @@ async fn rule_sets_are_chosen_per_channel_and_can_be_simulated_first(engine: Eng
     s.assert_stock_consistent(&["X"]).await;
 }
 
+async fn a_location_at_its_daily_capacity_takes_no_more_orders_today(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    three_warehouses(&s).await;
+    s.product("X", "10.00").await;
+    for loc in ["NJ", "NV", "IL"] {
+        s.stock(loc, "X", 50).await;
+    }
+    let r = s.call(&s.admin, reqwest::Method::PATCH, "/v1/locations/NJ", Some(json!({"daily_capacity": 2}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["daily_capacity"], 2);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let r = s.post("/v1/orders", to(order_body(&[("X", 1)]), "02108", None)).await;
+        got.push(locations(&r.body)[0].clone());
+    }
+    assert_eq!(got, ["NJ", "NJ", "IL"]);
+    // Lifting the limit puts Newark back in play.
+    let r = s.call(&s.admin, reqwest::Method::PATCH, "/v1/locations/NJ", Some(json!({"daily_capacity": null}))).await;
+    assert_eq!(r.body["daily_capacity"], serde_json::Value::Null);
+    let r = s.post("/v1/orders", to(order_body(&[("X", 1)]), "02108", None)).await;
+    assert_eq!(locations(&r.body), ["NJ"]);
+    let bad = s.call(&s.admin, reqwest::Method::PATCH, "/v1/locations/NJ", Some(json!({"daily_capacity": -1}))).await;
+    assert_eq!(bad.status, 422);
+}
+
 on_both_engines!(
+    a_location_at_its_daily_capacity_takes_no_more_orders_today,
     nearest_warehouse_with_stock_wins_and_the_decision_explains_itself,
     rule_sets_are_chosen_per_channel_and_can_be_simulated_first,
 );

@@ -23,6 +23,7 @@ use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_routing.sql")),
+    (3, include_str!("../../migrations/postgres/0003_capacity.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

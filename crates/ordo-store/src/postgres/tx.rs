@@ -140,7 +140,7 @@ fn product(r: &Row) -> StoreResult<Product> {
     })
 }
 
-const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at";
+const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at, daily_capacity";
 fn location(r: &Row) -> StoreResult<Location> {
     let kind: String = decode(r.try_get(3))?;
     let address: String = decode(r.try_get(4))?;
@@ -159,6 +159,7 @@ fn location(r: &Row) -> StoreResult<Location> {
         version: decode(r.try_get(11))?,
         created_at: decode(r.try_get(12))?,
         updated_at: decode(r.try_get(13))?,
+        daily_capacity: decode(r.try_get(14))?,
     })
 }
 
@@ -352,7 +353,7 @@ impl Tx for PgTx<'_, '_> {
         let address = serde_json::to_string(&l.address).map_err(json_err)?;
         self.exec(
             &format!(
-                "INSERT INTO locations ({LOCATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                "INSERT INTO locations ({LOCATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ),
             &[
                 &l.id.as_str(),
@@ -369,6 +370,7 @@ impl Tx for PgTx<'_, '_> {
                 &l.version,
                 &l.created_at,
                 &l.updated_at,
+                &l.daily_capacity,
             ],
         )?;
         Ok(())
@@ -378,7 +380,7 @@ impl Tx for PgTx<'_, '_> {
         let address = serde_json::to_string(&l.address).map_err(json_err)?;
         self.exec(
             "UPDATE locations SET name = $2, kind = $3, address = $4, latitude = $5, longitude = $6, ships_orders = $7, pickup = $8,
-             priority = $9, active = $10, version = $11, updated_at = $12 WHERE id = $1",
+             priority = $9, active = $10, version = $11, updated_at = $12, daily_capacity = $13 WHERE id = $1",
             &[
                 &l.id.as_str(),
                 &l.name,
@@ -392,6 +394,7 @@ impl Tx for PgTx<'_, '_> {
                 &l.active,
                 &l.version,
                 &l.updated_at,
+                &l.daily_capacity,
             ],
         )?;
         Ok(())
@@ -411,10 +414,12 @@ impl Tx for PgTx<'_, '_> {
             .collect()
     }
 
-    fn routing_sites(&mut self) -> StoreResult<Vec<Site>> {
+    fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>> {
         self.query(
-            "SELECT id, code, priority, ships_orders, pickup, active, address::json->>'country', latitude, longitude FROM locations",
-            &[],
+            "SELECT l.id, l.code, l.priority, l.ships_orders, l.pickup, l.active, l.address::json->>'country', l.latitude,
+                    l.longitude, l.daily_capacity - COALESCE(d.orders, 0)
+             FROM locations l LEFT JOIN location_load d ON d.location_id = l.id AND d.day = $1",
+            &[&day],
         )?
         .iter()
         .map(|r| {
@@ -428,10 +433,19 @@ impl Tx for PgTx<'_, '_> {
                 active: decode(r.try_get(5))?,
                 country: decode::<Option<String>>(r.try_get(6))?.unwrap_or_default(),
                 coordinates: lat.zip(lon),
-                remaining_capacity: None,
+                remaining_capacity: decode(r.try_get(9))?,
             })
         })
         .collect()
+    }
+
+    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO location_load (location_id, day, orders) VALUES ($1, $2, 1)
+             ON CONFLICT (location_id, day) DO UPDATE SET orders = location_load.orders + 1",
+            &[&location_id, &day],
+        )?;
+        Ok(())
     }
 
     fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {

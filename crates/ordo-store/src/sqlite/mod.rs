@@ -18,6 +18,7 @@ use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_routing.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_capacity.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -73,7 +73,7 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
 const PRODUCT_COLS: &str =
     "id, sku, name, price, currency, weight_grams, barcode, active, version, created_at, updated_at";
 
-const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at";
+const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at, daily_capacity";
 fn location_row(r: &Row<'_>) -> rusqlite::Result<(Location, String)> {
     let kind: String = r.get(3)?;
     Ok((
@@ -92,6 +92,7 @@ fn location_row(r: &Row<'_>) -> rusqlite::Result<(Location, String)> {
             version: r.get(11)?,
             created_at: r.get(12)?,
             updated_at: r.get(13)?,
+            daily_capacity: r.get(14)?,
         },
         r.get(4)?,
     ))
@@ -312,10 +313,12 @@ impl Tx for SqliteTx<'_> {
     fn insert_location(&mut self, l: &Location) -> StoreResult<()> {
         let address = serde_json::to_string(&l.address).map_err(json_err)?;
         self.exec(
-            &format!("INSERT INTO locations ({LOCATION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+            &format!(
+                "INSERT INTO locations ({LOCATION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            ),
             params![
                 l.id.as_str(), l.code, l.name, l.kind.as_str(), address, l.latitude, l.longitude, l.ships_orders, l.pickup,
-                l.priority, l.active, l.version, l.created_at, l.updated_at
+                l.priority, l.active, l.version, l.created_at, l.updated_at, l.daily_capacity
             ],
         )?;
         Ok(())
@@ -325,10 +328,10 @@ impl Tx for SqliteTx<'_> {
         let address = serde_json::to_string(&l.address).map_err(json_err)?;
         self.exec(
             "UPDATE locations SET name = ?2, kind = ?3, address = ?4, latitude = ?5, longitude = ?6, ships_orders = ?7, pickup = ?8,
-             priority = ?9, active = ?10, version = ?11, updated_at = ?12 WHERE id = ?1",
+             priority = ?9, active = ?10, version = ?11, updated_at = ?12, daily_capacity = ?13 WHERE id = ?1",
             params![
                 l.id.as_str(), l.name, l.kind.as_str(), address, l.latitude, l.longitude, l.ships_orders, l.pickup, l.priority,
-                l.active, l.version, l.updated_at
+                l.active, l.version, l.updated_at, l.daily_capacity
             ],
         )?;
         Ok(())
@@ -347,11 +350,12 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
-    fn routing_sites(&mut self) -> StoreResult<Vec<Site>> {
+    fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>> {
         self.query_all(
-            "SELECT id, code, priority, ships_orders, pickup, active, json_extract(address, '$.country'), latitude, longitude
-             FROM locations",
-            [],
+            "SELECT l.id, l.code, l.priority, l.ships_orders, l.pickup, l.active, json_extract(l.address, '$.country'),
+                    l.latitude, l.longitude, l.daily_capacity - COALESCE(d.orders, 0)
+             FROM locations l LEFT JOIN location_load d ON d.location_id = l.id AND d.day = ?1",
+            [day],
             |r| {
                 let (lat, lon): (Option<f64>, Option<f64>) = (r.get(7)?, r.get(8)?);
                 Ok(Site {
@@ -363,10 +367,19 @@ impl Tx for SqliteTx<'_> {
                     active: r.get(5)?,
                     country: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
                     coordinates: lat.zip(lon),
-                    remaining_capacity: None,
+                    remaining_capacity: r.get(9)?,
                 })
             },
         )
+    }
+
+    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO location_load (location_id, day, orders) VALUES (?1, ?2, 1)
+             ON CONFLICT (location_id, day) DO UPDATE SET orders = orders + 1",
+            [location_id, day],
+        )?;
+        Ok(())
     }
 
     fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
