@@ -51,6 +51,8 @@ pub enum Action {
     WriteCustomers,
     ReadEvents,
     ManageKeys,
+    /// Pick, pack, ship and deliver.
+    Fulfil,
 }
 
 /// The authenticated caller.
@@ -96,10 +98,11 @@ mod tests {
             WriteCustomers,
             ReadEvents,
             ManageKeys,
+            Fulfil,
         ];
         let allowed = |r: Role| all.iter().filter(|a| r.allows(**a)).count();
-        assert_eq!(allowed(Role::Admin), 10);
-        assert_eq!(allowed(Role::Operator), 8);
+        assert_eq!(allowed(Role::Admin), 11);
+        assert_eq!(allowed(Role::Operator), 9);
         assert_eq!(allowed(Role::Viewer), 5);
         assert!(Role::Channel.allows(WriteOrders) && !Role::Channel.allows(ReadInventory));
         assert!(!Role::Viewer.allows(WriteOrders));

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod customers;
 pub mod error;
 pub mod events;
+pub mod fulfillments;
 pub mod geo;
 pub mod idempotency;
 pub mod input;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use ordo_domain::Money;
 use ordo_domain::allocation::StockSnapshot;
 use ordo_domain::catalog::{Customer, Product};
+use ordo_domain::fulfillment::FulfillmentStatus;
 use ordo_domain::id::{LineId, LocationId, OrderId};
 use ordo_domain::inventory::Reason;
 use ordo_domain::money::Currency;
@@ -265,6 +266,10 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     };
     tx.insert_order(&order)?;
     move_reservations(tx, now, actor_id, &order, 1)?;
+    let fulfillments = crate::fulfillments::plan_fulfillments(&order, now);
+    for f in &fulfillments {
+        tx.insert_fulfillment(f)?;
+    }
     // Locations with a daily capacity count the order against today's.
     let today = crate::time_fmt::day(now);
     let mut counted: Vec<&LocationId> = Vec::new();
@@ -284,7 +289,10 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
                 "customer_id": order.customer_id, "currency": order.currency,
                 "total": Money::from_minor(order.totals.total, o.currency).amount_string()}),
     )?;
-    emit(tx, now, "order.allocated", order.id.as_str(), &allocation_payload(&order))?;
+    let mut allocated = allocation_payload(&order);
+    allocated["fulfillments"] =
+        json!(fulfillments.iter().map(|f| json!({"id": f.id, "location": f.location})).collect::<Vec<_>>());
+    emit(tx, now, "order.allocated", order.id.as_str(), &allocated)?;
     Ok(order)
 }
 
@@ -365,7 +373,26 @@ impl App {
         self.write_idem(idem, move |tx, now| {
             let mut order = visible_order(tx, &who, &id)?;
             order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
-            move_reservations(tx, now, &who.key_id, &order, -1)?;
+            let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+            if fulfillments
+                .iter()
+                .any(|f| matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered))
+            {
+                return Err(AppError::InvalidTransition(
+                    "part of this order has shipped; cancel the fulfilments that have not".into(),
+                ));
+            }
+            if fulfillments.is_empty() {
+                // Orders captured before fulfilments existed hold their allocations directly.
+                move_reservations(tx, now, &who.key_id, &order, -1)?;
+            }
+            for mut f in fulfillments.into_iter().filter(|f| f.status.holds_reservation()) {
+                crate::fulfillments::move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
+                f.status = FulfillmentStatus::Cancelled;
+                f.updated_at = now;
+                f.version += 1;
+                tx.update_fulfillment(&f)?;
+            }
             order.cancel_reason = reason.clone();
             order.cancelled_at = Some(now);
             order.updated_at = now;

@@ -4,8 +4,6 @@
 //! base32, so ids sort by creation time and index well. The caller supplies the time and the
 //! randomness; this module reads neither a clock nor an entropy source.
 
-use std::fmt;
-
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// Encodes `unix_ms` and `random` as a 26-character sortable string.
@@ -19,11 +17,14 @@ pub fn encode(unix_ms: u64, random: u128) -> String {
     String::from_utf8(out.to_vec()).expect("alphabet is ASCII")
 }
 
-fn is_body(s: &str) -> bool {
+#[doc(hidden)]
+pub fn is_body(s: &str) -> bool {
     s.len() == 26 && s.bytes().all(|b| ALPHABET.contains(&b))
 }
 
-macro_rules! typed_id {
+/// Declares a typed id; used here and by modules that own their own id types.
+#[macro_export]
+macro_rules! typed_id_pub {
     ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -34,13 +35,13 @@ macro_rules! typed_id {
             pub const PREFIX: &'static str = $prefix;
 
             pub fn generate(unix_ms: u64, random: u128) -> Self {
-                $name(format!("{}_{}", $prefix, encode(unix_ms, random)))
+                $name(format!("{}_{}", $prefix, $crate::id::encode(unix_ms, random)))
             }
 
             /// Accepts only a well-formed id with this type's prefix.
             pub fn parse(s: &str) -> Option<Self> {
                 let body = s.strip_prefix($prefix)?.strip_prefix('_')?;
-                is_body(body).then(|| $name(s.to_owned()))
+                $crate::id::is_body(body).then(|| $name(s.to_owned()))
             }
 
             /// Wraps a value read back from storage, trusted to be well formed.
@@ -53,28 +54,30 @@ macro_rules! typed_id {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
     };
 }
 
-typed_id!(/// An order.
+typed_id_pub!(/// An order.
     OrderId, "ord");
-typed_id!(/// An order line.
+typed_id_pub!(/// An order line.
     LineId, "lin");
-typed_id!(/// A customer.
+typed_id_pub!(/// A customer.
     CustomerId, "cus");
-typed_id!(/// A stock location (warehouse or store).
+typed_id_pub!(/// A stock location (warehouse or store).
     LocationId, "loc");
-typed_id!(/// A catalogue product (one SKU).
+typed_id_pub!(/// A catalogue product (one SKU).
     ProductId, "prd");
-typed_id!(/// An outbox event.
+typed_id_pub!(/// An outbox event.
     EventId, "evt");
-typed_id!(/// An API key.
+typed_id_pub!(/// An API key.
     KeyId, "key");
+typed_id_pub!(/// A fulfilment: one location's part of an order.
+    FulfillmentId, "ful");
 
 #[cfg(test)]
 mod tests {

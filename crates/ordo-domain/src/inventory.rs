@@ -60,10 +60,12 @@ pub enum Reason {
     Returned,
     Reserved,
     Released,
+    /// Reserved units leaving with a shipment: on hand and reserved both fall.
+    Shipped,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 10] = [
         Reason::Received,
         Reason::Counted,
         Reason::Damaged,
@@ -73,6 +75,7 @@ impl Reason {
         Reason::Returned,
         Reason::Reserved,
         Reason::Released,
+        Reason::Shipped,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -86,6 +89,7 @@ impl Reason {
             Reason::Returned => "returned",
             Reason::Reserved => "reserved",
             Reason::Released => "released",
+            Reason::Shipped => "shipped",
         }
     }
 
@@ -95,7 +99,7 @@ impl Reason {
 
     /// Reasons an operator may give for an adjustment of `on_hand`.
     pub fn is_manual(&self) -> bool {
-        !matches!(self, Reason::Reserved | Reason::Released)
+        !matches!(self, Reason::Reserved | Reason::Released | Reason::Shipped)
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod allocation;
 pub mod catalog;
+pub mod fulfillment;
 pub mod id;
 pub mod inventory;
 pub mod money;

@@ -141,6 +141,18 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 1,
     },
     TableSpec {
+        name: "fulfillments",
+        columns: &[
+            ("id", Text),
+            ("order_id", Text),
+            ("location_id", Text),
+            ("status", Text),
+            ("created_at", Int),
+            ("body", Text),
+        ],
+        key_len: 1,
+    },
+    TableSpec {
         name: "events",
         columns: &[("seq", Int), ("id", Text), ("type", Text), ("subject", Text), ("at", Int), ("data", Text)],
         key_len: 1,

@@ -180,6 +180,25 @@ impl Tx for FaultyTx<'_> {
     fn list_orders(&mut self, page: &Page<i64>, filter: &OrderFilter) -> StoreResult<Vec<Order>> {
         self.inner.list_orders(page, filter)
     }
+    fn insert_fulfillment(&mut self, f: &ordo_domain::fulfillment::Fulfillment) -> StoreResult<()> {
+        self.inner.insert_fulfillment(f)
+    }
+    fn update_fulfillment(&mut self, f: &ordo_domain::fulfillment::Fulfillment) -> StoreResult<()> {
+        self.inner.update_fulfillment(f)
+    }
+    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<ordo_domain::fulfillment::Fulfillment>> {
+        self.inner.fulfillment_by_id(id)
+    }
+    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<ordo_domain::fulfillment::Fulfillment>> {
+        self.inner.fulfillments_for_order(order_id)
+    }
+    fn list_fulfillments(
+        &mut self,
+        page: &Page<String>,
+        filter: &FulfillmentFilter,
+    ) -> StoreResult<Vec<ordo_domain::fulfillment::Fulfillment>> {
+        self.inner.list_fulfillments(page, filter)
+    }
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>> {
         self.inner.list_events(page, filter)
     }

@@ -15,6 +15,7 @@ pub mod testing;
 use std::sync::Arc;
 
 use ordo_domain::catalog::{Customer, Location, Product};
+use ordo_domain::fulfillment::{Fulfillment, FulfillmentStatus};
 use ordo_domain::inventory::{Level, Movement};
 use ordo_domain::order::{Order, OrderStatus};
 use ordo_domain::routing::Site;
@@ -103,6 +104,16 @@ pub trait Tx {
     fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>>;
     fn list_orders(&mut self, page: &Page<i64>, filter: &OrderFilter) -> StoreResult<Vec<Order>>;
 
+    // Fulfilments.
+    fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()>;
+    /// Replaces the stored fulfilment by id.
+    fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()>;
+    /// In a write transaction, the fulfilment is locked until commit.
+    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<Fulfillment>>;
+    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>>;
+    /// Fulfilments in id order (oldest first), after the cursor.
+    fn list_fulfillments(&mut self, page: &Page<String>, filter: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>>;
+
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;
@@ -154,6 +165,13 @@ pub struct MovementFilter {
     pub order_id: Option<String>,
     pub after_time: Option<i64>,
     pub before_time: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FulfillmentFilter {
+    pub location_id: Option<String>,
+    pub status: Option<FulfillmentStatus>,
+    pub order_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -5,6 +5,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ordo_app::fulfillments::FulfillmentInput;
 use ordo_app::idempotency::{IdemCtx, Outcome};
 use ordo_app::input::{
     AdjustmentInput, CancelInput, CountInput, CustomerPatch, LocationPatch, NewCustomer, NewKey, NewLocation, NewOrder,
@@ -492,7 +493,10 @@ pub async fn get_order(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let o = s.app.get_order(&actor, &id).await?;
-    Ok(versioned(o.version, OrderView::from(&o)))
+    let fulfillments = s.app.order_fulfillments(&actor, &id).await?;
+    let mut view = OrderView::from(&o);
+    view.fulfillment_status = Some(ordo_app::fulfillments::order_status(&fulfillments).as_str().to_owned());
+    Ok(versioned(o.version, view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -715,3 +719,125 @@ pub async fn simulate_routing(
 ) -> ApiResult<Json<Simulation>> {
     Ok(Json(s.app.simulate_routing(&actor, input).await?))
 }
+
+// ---------------------------------------------------------------- fulfilment
+
+/// The order's fulfilments, one per location of its plan.
+#[utoipa::path(get, path = "/v1/orders/{id}/fulfillments", tag = "fulfillment", params(("id" = String, Path)),
+    responses((status = 200, body = ListView<FulfillmentView>), (status = 404, body = Problem)))]
+pub async fn order_fulfillments(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListView<FulfillmentView>>> {
+    let items = s.app.order_fulfillments(&actor, &id).await?;
+    Ok(Json(ListView { data: items.iter().map(FulfillmentView::from).collect(), next_cursor: None }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FulfillmentQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    /// Location code: that location's work queue.
+    pub location: Option<String>,
+    /// `pending`, `picking`, `packed`, `shipped`, `delivered` or `cancelled`.
+    pub status: Option<String>,
+}
+
+/// Fulfilments, oldest first: a location's work queue.
+#[utoipa::path(get, path = "/v1/fulfillments", tag = "fulfillment", params(FulfillmentQuery),
+    responses((status = 200, body = ListView<FulfillmentView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn list_fulfillments(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<FulfillmentQuery>,
+) -> ApiResult<Json<ListView<FulfillmentView>>> {
+    let limit = page_limit(q.limit);
+    let status = q
+        .status
+        .as_deref()
+        .map(|st| {
+            ordo_domain::fulfillment::FulfillmentStatus::parse(st).ok_or_else(|| {
+                ApiError::from(Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "status",
+                    "is not a fulfilment status",
+                ))
+            })
+        })
+        .transpose()?;
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let items = s.app.list_fulfillments(&actor, page, q.location, status).await?;
+    Ok(Json(list(items, limit, |f: &ordo_domain::fulfillment::Fulfillment| f.id.to_string())))
+}
+
+/// Get a fulfilment.
+#[utoipa::path(get, path = "/v1/fulfillments/{id}", tag = "fulfillment", params(("id" = String, Path)),
+    responses((status = 200, body = FulfillmentView), (status = 404, body = Problem)))]
+pub async fn get_fulfillment(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let f = s.app.get_fulfillment(&actor, &id).await?;
+    Ok(versioned(f.version, FulfillmentView::from(&f)))
+}
+
+async fn act(
+    s: AppState,
+    actor: ordo_app::Actor,
+    id: String,
+    action: ordo_domain::fulfillment::FulfillmentAction,
+    idem: Idem,
+    input: FulfillmentInput,
+) -> ApiResult<Response> {
+    let r = render::<ordo_domain::fulfillment::Fulfillment, FulfillmentView, 200>;
+    Ok(respond(s.app.fulfillment_action(&actor, &id, action, input, idem.ctx(r)).await?, r))
+}
+
+macro_rules! fulfillment_action {
+    ($fn:ident, $path:literal, $action:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "fulfillment", request_body(content = Option<FulfillmentInput>),
+            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+            responses((status = 200, body = FulfillmentView), (status = 404, body = Problem),
+                (status = 409, description = "Not allowed in the fulfilment's status (`invalid_transition`)", body = Problem)))]
+        pub async fn $fn(
+            State(s): State<AppState>,
+            Caller(actor): Caller,
+            Path(id): Path<String>,
+            idem: Idem,
+            OptionalJsonBody(input): OptionalJsonBody<FulfillmentInput>,
+        ) -> ApiResult<Response> {
+            act(s, actor, id, ordo_domain::fulfillment::FulfillmentAction::$action, idem, input).await
+        }
+    };
+}
+
+fulfillment_action!(start_picking, "/v1/fulfillments/{id}/start-picking", StartPicking, "Start picking a fulfilment.");
+fulfillment_action!(
+    pack_fulfillment,
+    "/v1/fulfillments/{id}/pack",
+    Pack,
+    "Mark a fulfilment packed, with its parcels."
+);
+fulfillment_action!(
+    ship_fulfillment,
+    "/v1/fulfillments/{id}/ship",
+    Ship,
+    "Ship a fulfilment: its reserved units leave stock (on hand and reserved both fall)."
+);
+fulfillment_action!(
+    deliver_fulfillment,
+    "/v1/fulfillments/{id}/deliver",
+    Deliver,
+    "Mark a shipped fulfilment delivered."
+);
+fulfillment_action!(
+    cancel_fulfillment,
+    "/v1/fulfillments/{id}/cancel",
+    Cancel,
+    "Cancel a fulfilment that has not shipped, releasing its reservations."
+);

@@ -335,6 +335,11 @@ pub struct OrderView {
     pub updated_at: String,
     pub cancelled_at: Option<String>,
     pub version: i64,
+    /// Derived from the order's fulfilments: `unfulfilled`, `in_progress`, `partially_shipped`,
+    /// `shipped`, `partially_delivered`, `delivered` or `cancelled`. Present when the order is
+    /// read on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfillment_status: Option<String>,
 }
 
 impl From<&Order> for OrderView {
@@ -380,6 +385,7 @@ impl From<&Order> for OrderView {
             updated_at: format_ms(o.updated_at),
             cancelled_at: o.cancelled_at.map(format_ms),
             version: o.version,
+            fulfillment_status: None,
         }
     }
 }
@@ -523,6 +529,80 @@ impl RoutingView {
             deciding_criterion: e.deciding_criterion.map(|c| c.as_str().to_owned()),
             reason: e.reason.clone(),
             destination_placed: e.destination_placed,
+        }
+    }
+}
+
+/// A parcel as packed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParcelView {
+    pub weight_grams: i64,
+    pub length_mm: i64,
+    pub width_mm: i64,
+    pub height_mm: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FulfillmentLineView {
+    pub line_id: String,
+    pub sku: String,
+    pub quantity: i64,
+}
+
+/// One location's part of an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FulfillmentView {
+    #[schema(example = "ful_01JD7Z0000000000000000000")]
+    pub id: String,
+    pub order_id: String,
+    /// Location code.
+    pub location: String,
+    /// `pending`, `picking`, `packed`, `shipped`, `delivered` or `cancelled`.
+    pub status: String,
+    pub lines: Vec<FulfillmentLineView>,
+    pub parcels: Vec<ParcelView>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub shipped_at: Option<String>,
+    pub delivered_at: Option<String>,
+    pub version: i64,
+}
+
+impl From<&ordo_domain::fulfillment::Fulfillment> for FulfillmentView {
+    fn from(f: &ordo_domain::fulfillment::Fulfillment) -> Self {
+        FulfillmentView {
+            id: f.id.to_string(),
+            order_id: f.order_id.to_string(),
+            location: f.location.clone(),
+            status: f.status.as_str().to_owned(),
+            lines: f
+                .lines
+                .iter()
+                .map(|l| FulfillmentLineView {
+                    line_id: l.line_id.to_string(),
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            parcels: f
+                .parcels
+                .iter()
+                .map(|p| ParcelView {
+                    weight_grams: p.weight_grams,
+                    length_mm: p.length_mm,
+                    width_mm: p.width_mm,
+                    height_mm: p.height_mm,
+                })
+                .collect(),
+            carrier: f.carrier.clone(),
+            tracking_number: f.tracking_number.clone(),
+            created_at: format_ms(f.created_at),
+            updated_at: format_ms(f.updated_at),
+            shipped_at: f.shipped_at.map(format_ms),
+            delivered_at: f.delivered_at.map(format_ms),
+            version: f.version,
         }
     }
 }

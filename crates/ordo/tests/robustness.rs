@@ -87,6 +87,8 @@ async fn hostile_bodies_never_cause_a_server_error(engine: Engine) {
     s.stock("A", "X", 1_000_000).await;
     let order = s.post("/v1/orders", order_body(&[("X", 1)])).await;
     let order_id = order.body["id"].as_str().unwrap().to_owned();
+    let fulfillment =
+        s.get(&format!("/v1/orders/{order_id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
     let customer_id = order.body["customer_id"].as_str().unwrap().to_owned();
 
     let mut full_order = order_body(&[("X", 2)]);
@@ -134,6 +136,16 @@ async fn hostile_bodies_never_cause_a_server_error(engine: Engine) {
             Method::PATCH,
             format!("/v1/customers/{customer_id}"),
             json!({"email": "q@example.com", "name": "Q", "phone": null}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/fulfillments/{fulfillment}/pack"),
+            json!({"parcels": [{"weight_grams": 5, "length_mm": 1, "width_mm": 1, "height_mm": 1}]}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/fulfillments/{fulfillment}/ship"),
+            json!({"carrier": "UPS", "tracking_number": "1Z"}),
         ),
         (Method::POST, format!("/v1/orders/{order_id}/cancel"), json!({"reason": "r"})),
         (

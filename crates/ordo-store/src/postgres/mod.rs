@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_routing.sql")),
     (3, include_str!("../../migrations/postgres/0003_capacity.sql")),
+    (4, include_str!("../../migrations/postgres/0004_fulfillments.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

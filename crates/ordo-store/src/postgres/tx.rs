@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
+use ordo_domain::fulfillment::Fulfillment;
 use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
 use ordo_domain::inventory::{Level, Movement, Reason};
 use ordo_domain::order::Order;
@@ -13,8 +14,8 @@ use postgres::{Row, Statement, Transaction};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
-    OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
+    ApiKeyRecord, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord,
+    MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -761,6 +762,65 @@ impl Tx for PgTx<'_, '_> {
         self.query(&sql, &params)?.iter().map(order).collect()
     }
 
+    fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
+        let body = serde_json::to_string(f).map_err(json_err)?;
+        self.exec(
+            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&f.id.as_str(), &f.order_id.as_str(), &f.location_id.as_str(), &f.status.as_str(), &f.created_at, &body],
+        )?;
+        Ok(())
+    }
+
+    fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
+        let body = serde_json::to_string(f).map_err(json_err)?;
+        self.exec(
+            "UPDATE fulfillments SET status = $2, body = $3 WHERE id = $1",
+            &[&f.id.as_str(), &f.status.as_str(), &body],
+        )?;
+        Ok(())
+    }
+
+    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<Fulfillment>> {
+        let sql = if self.write {
+            "SELECT body FROM fulfillments WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT body FROM fulfillments WHERE id = $1"
+        };
+        match self.query_opt(sql, &[&id])? {
+            Some(r) => Ok(Some(serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>> {
+        self.query("SELECT body FROM fulfillments WHERE order_id = $1 ORDER BY id", &[&order_id])?
+            .iter()
+            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
+            .collect()
+    }
+
+    fn list_fulfillments(&mut self, page: &Page<String>, f: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id > ?", after.clone());
+        }
+        if let Some(l) = &f.location_id {
+            w.add("location_id = ?", l.clone());
+        }
+        if let Some(st) = f.status {
+            w.add("status = ?", st.as_str().to_owned());
+        }
+        if let Some(o) = &f.order_id {
+            w.add("order_id = ?", o.clone());
+        }
+        let sql = format!("SELECT body FROM fulfillments {} ORDER BY id LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?
+            .iter()
+            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
+            .collect()
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
@@ -917,6 +977,7 @@ impl Tx for PgTx<'_, '_> {
             "orders",
             "events",
             "routing_rule_sets",
+            "fulfillments",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

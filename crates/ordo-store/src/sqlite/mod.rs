@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_routing.sql")),
     (3, include_str!("../../migrations/sqlite/0003_capacity.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_fulfillments.sql")),
 ];
 
 pub struct SqliteEngine {

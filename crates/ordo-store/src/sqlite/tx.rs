@@ -1,6 +1,7 @@
 //! `Tx` over one SQLite connection inside an open transaction (or savepoint).
 
 use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
+use ordo_domain::fulfillment::Fulfillment;
 use ordo_domain::id::{CustomerId, LocationId, OrderId, ProductId};
 use ordo_domain::inventory::{Level, Movement, Reason};
 use ordo_domain::order::Order;
@@ -10,8 +11,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, EventFilter, EventRecord, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent,
-    OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
+    ApiKeyRecord, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord,
+    MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -631,6 +632,60 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
+    fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
+        let body = serde_json::to_string(f).map_err(json_err)?;
+        self.exec(
+            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![f.id.as_str(), f.order_id.as_str(), f.location_id.as_str(), f.status.as_str(), f.created_at, body],
+        )?;
+        Ok(())
+    }
+
+    fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
+        let body = serde_json::to_string(f).map_err(json_err)?;
+        self.exec(
+            "UPDATE fulfillments SET status = ?2, body = ?3 WHERE id = ?1",
+            params![f.id.as_str(), f.status.as_str(), body],
+        )?;
+        Ok(())
+    }
+
+    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<Fulfillment>> {
+        self.query_one("SELECT body FROM fulfillments WHERE id = ?1", [id], |r| r.get::<_, String>(0))?
+            .map(|b| serde_json::from_str(&b).map_err(json_err))
+            .transpose()
+    }
+
+    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>> {
+        self.query_all("SELECT body FROM fulfillments WHERE order_id = ?1 ORDER BY id", [order_id], |r| {
+            r.get::<_, String>(0)
+        })?
+        .into_iter()
+        .map(|b| serde_json::from_str(&b).map_err(json_err))
+        .collect()
+    }
+
+    fn list_fulfillments(&mut self, page: &Page<String>, f: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id > ?", after.clone());
+        }
+        if let Some(l) = &f.location_id {
+            w.add("location_id = ?", l.clone());
+        }
+        if let Some(st) = f.status {
+            w.add("status = ?", st.as_str().to_owned());
+        }
+        if let Some(o) = &f.order_id {
+            w.add("order_id = ?", o.clone());
+        }
+        let sql = format!("SELECT body FROM fulfillments {} ORDER BY id LIMIT {}", w.sql(), page.limit);
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), |r| r.get::<_, String>(0))?
+            .into_iter()
+            .map(|b| serde_json::from_str(&b).map_err(json_err))
+            .collect()
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -755,6 +810,7 @@ impl Tx for SqliteTx<'_> {
             "orders",
             "events",
             "routing_rule_sets",
+            "fulfillments",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));

@@ -210,9 +210,30 @@ impl TestServer {
         }
     }
 
-    /// Checks, for each SKU, that the levels, the ledger and the live orders agree:
-    /// ledger deltas sum to each level, and reserved equals the allocations of live orders.
+    /// Every fulfilment, following cursors.
+    pub async fn all_fulfillments(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/fulfillments?limit=200&cursor={c}"),
+                None => "/v1/fulfillments?limit=200".to_owned(),
+            };
+            let r = self.get(&path).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Checks, for each SKU, that the levels, the ledger, the orders and their fulfilments
+    /// agree: ledger deltas sum to each level; reserved equals what live orders' unshipped
+    /// fulfilments hold; every live order's allocations are covered by its fulfilments.
     pub async fn assert_stock_consistent(&self, skus: &[&str]) {
+        let fulfillments = self.all_fulfillments().await;
         let orders = self.all_orders().await;
         for sku in skus {
             let (locs, totals) = self.levels(sku).await;
@@ -224,6 +245,17 @@ impl TestServer {
                     (h + m["on_hand_delta"].as_i64().unwrap(), r + m["reserved_delta"].as_i64().unwrap())
                 });
                 assert_eq!((dh, dr), (*on_hand, *reserved), "{sku}@{loc}: ledger does not explain the level");
+                let held: i64 = fulfillments
+                    .iter()
+                    .filter(|f| {
+                        f["location"] == loc.as_str()
+                            && matches!(f["status"].as_str(), Some("pending" | "picking" | "packed"))
+                    })
+                    .flat_map(|f| f["lines"].as_array().unwrap().iter())
+                    .filter(|l| l["sku"] == *sku)
+                    .map(|l| l["quantity"].as_i64().unwrap())
+                    .sum();
+                assert_eq!(held, *reserved, "{sku}@{loc}: reservations do not match unshipped fulfilments");
                 let allocated: i64 = orders
                     .iter()
                     .filter(|o| o["status"] == "allocated")
@@ -233,7 +265,14 @@ impl TestServer {
                     .filter(|a| a["location"] == loc.as_str())
                     .map(|a| a["quantity"].as_i64().unwrap())
                     .sum();
-                assert_eq!(allocated, *reserved, "{sku}@{loc}: reservations do not match live orders");
+                let planned: i64 = fulfillments
+                    .iter()
+                    .filter(|f| f["location"] == loc.as_str() && f["status"] != "cancelled")
+                    .flat_map(|f| f["lines"].as_array().unwrap().iter())
+                    .filter(|l| l["sku"] == *sku)
+                    .map(|l| l["quantity"].as_i64().unwrap())
+                    .sum();
+                assert_eq!(allocated, planned, "{sku}@{loc}: live orders' allocations and their fulfilments differ");
             }
             assert_eq!(totals.0, locs.iter().map(|l| l.1).sum::<i64>());
             assert_eq!(totals.1, locs.iter().map(|l| l.2).sum::<i64>());

@@ -1,0 +1,279 @@
+//! Fulfilments: created with the order, one per location of its plan, then picked, packed,
+//! shipped and delivered, or cancelled. Stock moves with the work.
+
+use ordo_domain::fulfillment::{
+    Fulfillment, FulfillmentAction, FulfillmentLine, FulfillmentStatus, OrderFulfillmentStatus, Parcel,
+};
+use ordo_domain::id::FulfillmentId;
+use ordo_domain::inventory::Reason;
+use ordo_domain::order::Order;
+use ordo_domain::validate::Errors;
+use ordo_store::{FulfillmentFilter, LevelChange, Page, Tx};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::idempotency::{IdemCtx, Outcome};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+/// One fulfilment per location of the order's plan, in order of first use.
+pub(crate) fn plan_fulfillments(order: &Order, now: i64) -> Vec<Fulfillment> {
+    let mut out: Vec<Fulfillment> = Vec::new();
+    for line in &order.lines {
+        for a in &line.allocations {
+            let f = match out.iter_mut().find(|f| f.location_id == a.location_id) {
+                Some(f) => f,
+                None => {
+                    out.push(Fulfillment {
+                        id: FulfillmentId::generate(now as u64, random_u128()),
+                        order_id: order.id.clone(),
+                        location_id: a.location_id.clone(),
+                        location: a.location.clone(),
+                        status: FulfillmentStatus::Pending,
+                        lines: Vec::new(),
+                        parcels: Vec::new(),
+                        carrier: None,
+                        tracking_number: None,
+                        created_at: now,
+                        updated_at: now,
+                        shipped_at: None,
+                        delivered_at: None,
+                        version: 1,
+                    });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            f.lines.push(FulfillmentLine { line_id: line.id.clone(), sku: line.sku.clone(), quantity: a.quantity });
+        }
+    }
+    out
+}
+
+/// Moves the stock of a fulfilment's lines, in (SKU) order like every stock change.
+pub(crate) fn move_stock(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillment, reason: Reason) -> AppResult<()> {
+    let mut lines: Vec<&FulfillmentLine> = f.lines.iter().collect();
+    lines.sort_by(|a, b| a.sku.cmp(&b.sku));
+    for l in lines {
+        let (on_hand_delta, reserved_delta) = match reason {
+            Reason::Shipped => (-l.quantity, -l.quantity),
+            Reason::Released => (0, -l.quantity),
+            _ => return Err(AppError::Internal(format!("a fulfilment cannot move stock as {}", reason.as_str()))),
+        };
+        let change = LevelChange {
+            at: now,
+            location_id: f.location_id.clone(),
+            location: f.location.clone(),
+            sku: l.sku.clone(),
+            on_hand_delta,
+            reserved_delta,
+            reason,
+            actor: Some(actor_id.to_owned()),
+            order_id: Some(f.order_id.to_string()),
+            note: None,
+        };
+        if let Err(level) = tx.change_level(&change)? {
+            return Err(AppError::Internal(format!(
+                "{} of {} x {} at {} does not fit level {level:?}",
+                reason.as_str(),
+                l.quantity,
+                l.sku,
+                f.location
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Details an action may carry.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfillmentInput {
+    /// For `pack`: the parcels, with weight and outer dimensions.
+    pub parcels: Option<Vec<ParcelInput>>,
+    /// For `ship`: the carrier's name.
+    pub carrier: Option<String>,
+    /// For `ship`: the carrier's tracking number.
+    pub tracking_number: Option<String>,
+    /// For `cancel`: why.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParcelInput {
+    #[schema(required = true)]
+    pub weight_grams: Option<i64>,
+    #[schema(required = true)]
+    pub length_mm: Option<i64>,
+    #[schema(required = true)]
+    pub width_mm: Option<i64>,
+    #[schema(required = true)]
+    pub height_mm: Option<i64>,
+}
+
+fn check_input(
+    action: FulfillmentAction,
+    input: &FulfillmentInput,
+) -> AppResult<(Vec<Parcel>, Option<String>, Option<String>)> {
+    let mut e = Errors::new();
+    let mut parcels = Vec::new();
+    if let Some(list) = &input.parcels {
+        if action != FulfillmentAction::Pack {
+            e.add("parcels", "are given when packing");
+        }
+        for (i, p) in list.iter().enumerate() {
+            let mut dim = |field: &str, v: Option<i64>, max: i64| -> i64 {
+                match v {
+                    None => {
+                        e.add(format!("parcels/{i}/{field}"), "is required");
+                        0
+                    }
+                    Some(v) if !(1..=max).contains(&v) => {
+                        e.add(format!("parcels/{i}/{field}"), format!("must be between 1 and {max}"));
+                        0
+                    }
+                    Some(v) => v,
+                }
+            };
+            parcels.push(Parcel {
+                weight_grams: dim("weight_grams", p.weight_grams, 1_000_000),
+                length_mm: dim("length_mm", p.length_mm, 10_000),
+                width_mm: dim("width_mm", p.width_mm, 10_000),
+                height_mm: dim("height_mm", p.height_mm, 10_000),
+            });
+        }
+    }
+    let carrier = e.optional_text("carrier", input.carrier.as_deref(), 64);
+    let tracking = e.optional_text("tracking_number", input.tracking_number.as_deref(), 64);
+    if (carrier.is_some() || tracking.is_some()) && action != FulfillmentAction::Ship {
+        e.add("tracking_number", "carrier and tracking number are given when shipping");
+    }
+    e.optional_text("reason", input.reason.as_deref(), 500);
+    Ok(e.finish((parcels, carrier, tracking))?)
+}
+
+/// The fulfilment and its order, if the actor may see the order's channel.
+fn visible(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Fulfillment, Order)> {
+    let f = tx.fulfillment_by_id(id)?.ok_or(AppError::NotFound("fulfillment"))?;
+    let order = tx
+        .order_by_id(f.order_id.as_str())?
+        .filter(|o| actor.sees_channel(&o.channel))
+        .ok_or(AppError::NotFound("fulfillment"))?;
+    Ok((f, order))
+}
+
+/// The order's fulfilment status, from its fulfilments.
+pub fn order_status(fulfillments: &[Fulfillment]) -> OrderFulfillmentStatus {
+    OrderFulfillmentStatus::derive(&fulfillments.iter().map(|f| f.status).collect::<Vec<_>>())
+}
+
+impl App {
+    /// Applies an operator's or carrier's action to a fulfilment.
+    pub async fn fulfillment_action(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: FulfillmentAction,
+        input: FulfillmentInput,
+        idem: Option<IdemCtx<Fulfillment>>,
+    ) -> AppResult<Outcome<Fulfillment>> {
+        require(actor, Action::Fulfil)?;
+        let (parcels, carrier, tracking) = check_input(action, &input)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let (mut f, mut order) = visible(tx, &who, &id)?;
+            let next = f.status.apply(action).map_err(AppError::InvalidTransition)?;
+            match action {
+                FulfillmentAction::Ship => move_stock(tx, now, &who.key_id, &f, Reason::Shipped)?,
+                FulfillmentAction::Cancel => {
+                    move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
+                    // The order no longer counts on this location for these units.
+                    for fl in &f.lines {
+                        if let Some(line) = order.lines.iter_mut().find(|l| l.id == fl.line_id) {
+                            if let Some(a) = line.allocations.iter_mut().find(|a| a.location_id == f.location_id) {
+                                a.quantity -= fl.quantity;
+                            }
+                            line.allocations.retain(|a| a.quantity > 0);
+                        }
+                    }
+                    order.updated_at = now;
+                    order.version += 1;
+                    tx.update_order(&order)?;
+                }
+                _ => {}
+            }
+            f.status = next;
+            f.updated_at = now;
+            f.version += 1;
+            match action {
+                FulfillmentAction::Pack if !parcels.is_empty() => f.parcels = parcels.clone(),
+                FulfillmentAction::Ship => {
+                    f.shipped_at = Some(now);
+                    f.carrier = carrier.clone().or(f.carrier.take());
+                    f.tracking_number = tracking.clone().or(f.tracking_number.take());
+                }
+                FulfillmentAction::Deliver => f.delivered_at = Some(now),
+                _ => {}
+            }
+            tx.update_fulfillment(&f)?;
+            let event = format!("fulfillment.{}", next.as_str());
+            let data = json!({"id": f.id, "order_id": f.order_id, "location": f.location, "status": next.as_str(),
+                              "tracking_number": f.tracking_number, "reason": input.reason});
+            emit(tx, now, &event, f.order_id.as_str(), &data)?;
+            // The order's own events, when this fulfilment completes a step for the whole order.
+            let all = tx.fulfillments_for_order(order.id.as_str())?;
+            let derived = order_status(&all);
+            let milestone = match (action, derived) {
+                (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some("order.shipped"),
+                (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => Some("order.delivered"),
+                _ => None,
+            };
+            if let Some(m) = milestone {
+                emit(tx, now, m, order.id.as_str(), &json!({"id": order.id, "number": order.number}))?;
+            }
+            Ok(f)
+        })
+        .await
+    }
+
+    pub async fn get_fulfillment(&self, actor: &Actor, id: &str) -> AppResult<Fulfillment> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.store.read(move |tx| Ok(visible(tx, &who, &id)?.0)).await
+    }
+
+    pub async fn order_fulfillments(&self, actor: &Actor, order_id: &str) -> AppResult<Vec<Fulfillment>> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                tx.order_by_id(&id)?.filter(|o| who.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))?;
+                Ok(tx.fulfillments_for_order(&id)?)
+            })
+            .await
+    }
+
+    /// A location's work queue, oldest first.
+    pub async fn list_fulfillments(
+        &self,
+        actor: &Actor,
+        page: Page<String>,
+        location: Option<String>,
+        status: Option<FulfillmentStatus>,
+    ) -> AppResult<Vec<Fulfillment>> {
+        require(actor, Action::Fulfil)?;
+        self.store
+            .read(move |tx| {
+                let location_id = match &location {
+                    Some(code) => {
+                        Some(tx.location_by_code(code)?.ok_or(AppError::NotFound("location"))?.id.to_string())
+                    }
+                    None => None,
+                };
+                Ok(tx.list_fulfillments(&page, &FulfillmentFilter { location_id, status, order_id: None })?)
+            })
+            .await
+    }
+}

@@ -1,0 +1,238 @@
+//! Fulfilments: the part of an order one location picks, packs and ships, with its own life.
+//!
+//! ```text
+//!   pending --> picking --> packed --> shipped --> delivered
+//!      |           |          |
+//!      +-----------+----------+--> cancelled
+//! ```
+//!
+//! Stock moves with the work: shipping turns the reservation into a shipment (`on_hand` and
+//! `reserved` both fall), cancelling releases it. The order's fulfilment status is derived
+//! from its fulfilments and never stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::{FulfillmentId, LineId, LocationId, OrderId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FulfillmentStatus {
+    Pending,
+    Picking,
+    Packed,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+/// What an operator or carrier does to a fulfilment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FulfillmentAction {
+    StartPicking,
+    Pack,
+    Ship,
+    Deliver,
+    Cancel,
+}
+
+impl FulfillmentAction {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FulfillmentAction::StartPicking => "start picking",
+            FulfillmentAction::Pack => "pack",
+            FulfillmentAction::Ship => "ship",
+            FulfillmentAction::Deliver => "deliver",
+            FulfillmentAction::Cancel => "cancel",
+        }
+    }
+}
+
+impl FulfillmentStatus {
+    pub const ALL: [FulfillmentStatus; 6] = [
+        FulfillmentStatus::Pending,
+        FulfillmentStatus::Picking,
+        FulfillmentStatus::Packed,
+        FulfillmentStatus::Shipped,
+        FulfillmentStatus::Delivered,
+        FulfillmentStatus::Cancelled,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FulfillmentStatus::Pending => "pending",
+            FulfillmentStatus::Picking => "picking",
+            FulfillmentStatus::Packed => "packed",
+            FulfillmentStatus::Shipped => "shipped",
+            FulfillmentStatus::Delivered => "delivered",
+            FulfillmentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FulfillmentStatus> {
+        FulfillmentStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether the stock of a fulfilment in this status is still reserved (not yet shipped
+    /// nor released).
+    pub fn holds_reservation(&self) -> bool {
+        matches!(self, FulfillmentStatus::Pending | FulfillmentStatus::Picking | FulfillmentStatus::Packed)
+    }
+
+    /// The status after `action`, or why it is not allowed.
+    pub fn apply(self, action: FulfillmentAction) -> Result<FulfillmentStatus, String> {
+        use FulfillmentAction as A;
+        use FulfillmentStatus as S;
+        match (self, action) {
+            (S::Pending, A::StartPicking) => Ok(S::Picking),
+            (S::Pending | S::Picking, A::Pack) => Ok(S::Packed),
+            (S::Pending | S::Picking | S::Packed, A::Ship) => Ok(S::Shipped),
+            (S::Shipped, A::Deliver) => Ok(S::Delivered),
+            (S::Pending | S::Picking | S::Packed, A::Cancel) => Ok(S::Cancelled),
+            (from, action) => Err(format!("a fulfilment that is {} cannot {}", from.as_str(), action.as_str())),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FulfillmentLine {
+    pub line_id: LineId,
+    pub sku: String,
+    pub quantity: i64,
+}
+
+/// A parcel as packed: weight and outer dimensions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parcel {
+    pub weight_grams: i64,
+    pub length_mm: i64,
+    pub width_mm: i64,
+    pub height_mm: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fulfillment {
+    pub id: FulfillmentId,
+    pub order_id: OrderId,
+    pub location_id: LocationId,
+    pub location: String,
+    pub status: FulfillmentStatus,
+    pub lines: Vec<FulfillmentLine>,
+    #[serde(default)]
+    pub parcels: Vec<Parcel>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub shipped_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub version: i64,
+}
+
+/// An order's fulfilment status, derived from its fulfilments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderFulfillmentStatus {
+    /// Nothing picked or shipped yet.
+    Unfulfilled,
+    /// Work has started somewhere, nothing shipped.
+    InProgress,
+    PartiallyShipped,
+    Shipped,
+    PartiallyDelivered,
+    Delivered,
+    /// Every fulfilment was cancelled.
+    Cancelled,
+}
+
+impl OrderFulfillmentStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderFulfillmentStatus::Unfulfilled => "unfulfilled",
+            OrderFulfillmentStatus::InProgress => "in_progress",
+            OrderFulfillmentStatus::PartiallyShipped => "partially_shipped",
+            OrderFulfillmentStatus::Shipped => "shipped",
+            OrderFulfillmentStatus::PartiallyDelivered => "partially_delivered",
+            OrderFulfillmentStatus::Delivered => "delivered",
+            OrderFulfillmentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Derives the order's status from its fulfilments' statuses (cancelled ones aside).
+    pub fn derive(statuses: &[FulfillmentStatus]) -> OrderFulfillmentStatus {
+        use FulfillmentStatus as S;
+        let live: Vec<S> = statuses.iter().copied().filter(|s| *s != S::Cancelled).collect();
+        if live.is_empty() {
+            return if statuses.is_empty() {
+                OrderFulfillmentStatus::Unfulfilled
+            } else {
+                OrderFulfillmentStatus::Cancelled
+            };
+        }
+        let count = |f: &dyn Fn(S) -> bool| live.iter().filter(|s| f(**s)).count();
+        let delivered = count(&|s| s == S::Delivered);
+        let shipped = count(&|s| matches!(s, S::Shipped | S::Delivered));
+        if delivered == live.len() {
+            OrderFulfillmentStatus::Delivered
+        } else if delivered > 0 {
+            OrderFulfillmentStatus::PartiallyDelivered
+        } else if shipped == live.len() {
+            OrderFulfillmentStatus::Shipped
+        } else if shipped > 0 {
+            OrderFulfillmentStatus::PartiallyShipped
+        } else if count(&|s| s != S::Pending) > 0 {
+            OrderFulfillmentStatus::InProgress
+        } else {
+            OrderFulfillmentStatus::Unfulfilled
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FulfillmentAction as A;
+    use FulfillmentStatus as S;
+
+    #[test]
+    fn transition_table() {
+        let ok = [
+            (S::Pending, A::StartPicking, S::Picking),
+            (S::Picking, A::Pack, S::Packed),
+            (S::Pending, A::Pack, S::Packed),
+            (S::Packed, A::Ship, S::Shipped),
+            (S::Pending, A::Ship, S::Shipped),
+            (S::Shipped, A::Deliver, S::Delivered),
+            (S::Packed, A::Cancel, S::Cancelled),
+        ];
+        for (from, action, to) in ok {
+            assert_eq!(from.apply(action), Ok(to), "{from:?} {action:?}");
+        }
+        let refused = [
+            (S::Packed, A::Pack),
+            (S::Cancelled, A::Ship),
+            (S::Shipped, A::Cancel),
+            (S::Delivered, A::Deliver),
+            (S::Packed, A::StartPicking),
+            (S::Pending, A::Deliver),
+        ];
+        for (from, action) in refused {
+            assert!(from.apply(action).is_err(), "{from:?} {action:?}");
+        }
+        assert_eq!(S::Cancelled.apply(A::Ship).unwrap_err(), "a fulfilment that is cancelled cannot ship");
+    }
+
+    #[test]
+    fn the_order_status_is_derived_from_its_fulfilments() {
+        use OrderFulfillmentStatus as O;
+        let check = |s: &[S], expected: O| assert_eq!(O::derive(s), expected, "{s:?}");
+        check(&[], O::Unfulfilled);
+        check(&[S::Pending, S::Pending], O::Unfulfilled);
+        check(&[S::Pending, S::Picking], O::InProgress);
+        check(&[S::Shipped, S::Pending], O::PartiallyShipped);
+        check(&[S::Shipped, S::Shipped], O::Shipped);
+        check(&[S::Shipped, S::Cancelled], O::Shipped);
+        check(&[S::Delivered, S::Shipped], O::PartiallyDelivered);
+        check(&[S::Delivered, S::Cancelled], O::Delivered);
+        check(&[S::Cancelled, S::Cancelled], O::Cancelled);
+    }
+}
