@@ -156,6 +156,30 @@ fn fail(what: &str, e: AppError) -> anyhow::Error {
     anyhow::anyhow!("loading demo {what}: {e:?}")
 }
 
+/// Takes each fulfilment of an order `steps` steps along pick, pack, ship, deliver.
+async fn advance(app: &App, order_id: &str, steps: usize, n: usize) -> anyhow::Result<()> {
+    use ordo_app::fulfillments::FulfillmentInput;
+    use ordo_domain::fulfillment::FulfillmentAction as A;
+    let system = Actor::system();
+    let fulfillments = app.order_fulfillments(&system, order_id).await.map_err(|e| fail("fulfilments", e))?;
+    for f in fulfillments {
+        for action in [A::StartPicking, A::Pack, A::Ship, A::Deliver].into_iter().take(steps) {
+            let input = match action {
+                A::Ship => FulfillmentInput {
+                    carrier: Some("UPS".into()),
+                    tracking_number: Some(format!("1Z{:016}", 4_000_000 + n)),
+                    ..Default::default()
+                },
+                _ => FulfillmentInput::default(),
+            };
+            app.fulfillment_action(&system, f.id.as_str(), action, input, None)
+                .await
+                .map_err(|e| fail("fulfilment", e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Loads the demo unless the database already has products.
 pub async fn load_if_empty(app: &App) -> anyhow::Result<String> {
     let existing = app
@@ -268,6 +292,16 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                     let reason = CancelInput { reason: Some("customer_request".into()) };
                     app.cancel_order(&system, order.id.as_str(), reason, None).await.map_err(|e| fail("cancel", e))?;
                     cancelled += 1;
+                } else {
+                    // Older orders are further along: some picking, packed, shipped, delivered.
+                    let steps = match rng.below(10) {
+                        0..=3 => 0,
+                        4 => 1,
+                        5 => 2,
+                        6 | 7 => 3,
+                        _ => 4,
+                    };
+                    advance(app, order.id.as_str(), steps, n).await?;
                 }
             }
             Ok(_) => {}
