@@ -154,6 +154,173 @@ fn check_input(
     Ok(e.finish((parcels, carrier, tracking))?)
 }
 
+/// A location cannot fulfil its part: release its reservations, ask for its stock to be
+/// counted, and route those lines again without it. Lines no other location can take are
+/// left unallocated, and the order says so in its events.
+fn reject_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor_id: &str,
+    mut f: Fulfillment,
+    mut order: Order,
+    reason: Option<String>,
+) -> AppResult<Fulfillment> {
+    use ordo_domain::allocation::StockSnapshot;
+    use ordo_domain::order::Allocation;
+    use ordo_domain::routing::{RouteLine, route};
+
+    move_stock(tx, now, actor_id, &f, Reason::Released)?;
+    for l in &f.lines {
+        tx.request_count(&ordo_store::CountRequest {
+            sku: l.sku.clone(),
+            location_id: f.location_id.to_string(),
+            location: f.location.clone(),
+            requested_at: now,
+            reason: reason.clone(),
+        })?;
+        emit(
+            tx,
+            now,
+            "inventory.count_requested",
+            &l.sku,
+            &json!({"sku": l.sku, "location": f.location, "order_id": order.id}),
+        )?;
+    }
+    f.status = FulfillmentStatus::Rejected;
+    f.updated_at = now;
+    f.version += 1;
+    tx.update_fulfillment(&f)?;
+    // The order no longer counts on the rejecting location for these units.
+    for fl in &f.lines {
+        if let Some(line) = order.lines.iter_mut().find(|l| l.id == fl.line_id) {
+            if let Some(a) = line.allocations.iter_mut().find(|a| a.location_id == f.location_id) {
+                a.quantity -= fl.quantity;
+            }
+            line.allocations.retain(|a| a.quantity > 0);
+        }
+    }
+    emit(
+        tx,
+        now,
+        "fulfillment.rejected",
+        order.id.as_str(),
+        &json!({"id": f.id, "order_id": order.id, "location": f.location, "reason": reason}),
+    )?;
+
+    // Route the rejected lines again, without the rejecting location.
+    let sites: Vec<_> =
+        tx.routing_sites(&crate::time_fmt::day(now))?.into_iter().filter(|s| s.id != f.location_id).collect();
+    let rules = crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &order.channel)
+        .rules_for(&order.currency);
+    let skus: Vec<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
+    let mut stock = StockSnapshot::new();
+    for level in tx.levels_for_skus(&skus)? {
+        stock.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
+    }
+    let demand: Vec<RouteLine> = f
+        .lines
+        .iter()
+        .map(|l| RouteLine {
+            sku: l.sku.clone(),
+            quantity: l.quantity,
+            unit_price: order.lines.iter().find(|o| o.id == l.line_id).map_or(0, |o| o.unit_price),
+        })
+        .collect();
+    match route(&demand, &stock, &sites, &crate::routing::destination_of(&order), &rules) {
+        Ok(decision) => {
+            let mut created: Vec<Fulfillment> = Vec::new();
+            for (fl, parts) in f.lines.iter().zip(decision.lines) {
+                for (location_id, location, quantity) in parts {
+                    let target = match created.iter_mut().position(|c| c.location_id == location_id) {
+                        Some(i) => i,
+                        None => {
+                            created.push(Fulfillment {
+                                id: FulfillmentId::generate(now as u64, random_u128()),
+                                order_id: order.id.clone(),
+                                location_id: location_id.clone(),
+                                location: location.clone(),
+                                status: FulfillmentStatus::Pending,
+                                lines: Vec::new(),
+                                parcels: Vec::new(),
+                                carrier: None,
+                                tracking_number: None,
+                                created_at: now,
+                                updated_at: now,
+                                shipped_at: None,
+                                delivered_at: None,
+                                version: 1,
+                            });
+                            created.len() - 1
+                        }
+                    };
+                    created[target].lines.push(FulfillmentLine {
+                        line_id: fl.line_id.clone(),
+                        sku: fl.sku.clone(),
+                        quantity,
+                    });
+                    if let Some(line) = order.lines.iter_mut().find(|l| l.id == fl.line_id) {
+                        match line.allocations.iter_mut().find(|a| a.location_id == location_id) {
+                            Some(a) => a.quantity += quantity,
+                            None => line.allocations.push(Allocation {
+                                location_id: location_id.clone(),
+                                location: location.clone(),
+                                quantity,
+                            }),
+                        }
+                    }
+                }
+            }
+            for c in &created {
+                reserve(tx, now, actor_id, c)?;
+                tx.insert_fulfillment(c)?;
+            }
+            emit(
+                tx,
+                now,
+                "order.allocated",
+                order.id.as_str(),
+                &json!({"id": order.id, "rerouted_from": f.location, "reason": decision.explanation.reason,
+                        "fulfillments": created.iter().map(|c| json!({"id": c.id, "location": c.location})).collect::<Vec<_>>()}),
+            )?;
+        }
+        Err(short) => {
+            let short: Vec<_> = short
+                .iter()
+                .map(|s| json!({"sku": s.sku, "requested": s.requested, "available": s.available}))
+                .collect();
+            emit(tx, now, "order.reroute_failed", order.id.as_str(), &json!({"id": order.id, "shortages": short}))?;
+        }
+    }
+    order.updated_at = now;
+    order.version += 1;
+    tx.update_order(&order)?;
+    Ok(f)
+}
+
+/// Reserves a new fulfilment's lines at its location.
+fn reserve(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillment) -> AppResult<()> {
+    let mut lines: Vec<&FulfillmentLine> = f.lines.iter().collect();
+    lines.sort_by(|a, b| a.sku.cmp(&b.sku));
+    for l in lines {
+        let change = LevelChange {
+            at: now,
+            location_id: f.location_id.clone(),
+            location: f.location.clone(),
+            sku: l.sku.clone(),
+            on_hand_delta: 0,
+            reserved_delta: l.quantity,
+            reason: Reason::Reserved,
+            actor: Some(actor_id.to_owned()),
+            order_id: Some(f.order_id.to_string()),
+            note: None,
+        };
+        if let Err(level) = tx.change_level(&change)? {
+            return Err(AppError::Internal(format!("re-routed reservation of {} does not fit level {level:?}", l.sku)));
+        }
+    }
+    Ok(())
+}
+
 /// The fulfilment and its order, if the actor may see the order's channel.
 fn visible(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Fulfillment, Order)> {
     let f = tx.fulfillment_by_id(id)?.ok_or(AppError::NotFound("fulfillment"))?;
@@ -185,6 +352,9 @@ impl App {
         self.write_idem(idem, move |tx, now| {
             let (mut f, mut order) = visible(tx, &who, &id)?;
             let next = f.status.apply(action).map_err(AppError::InvalidTransition)?;
+            if action == FulfillmentAction::Reject {
+                return reject_in_tx(tx, now, &who.key_id, f, order, input.reason.clone());
+            }
             match action {
                 FulfillmentAction::Ship => move_stock(tx, now, &who.key_id, &f, Reason::Shipped)?,
                 FulfillmentAction::Cancel => {

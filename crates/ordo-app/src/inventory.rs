@@ -160,6 +160,10 @@ impl App {
                     }]));
                 }
             };
+            if absolute {
+                // A count answers any request to count this stock.
+                tx.clear_count_request(&c.sku, loc.id.as_str())?;
+            }
             let level = Level { on_hand: movement.on_hand_after, reserved: movement.reserved_after };
             emit(
                 tx,
@@ -226,6 +230,28 @@ impl App {
                         Some(tx.location_by_code(code)?.ok_or(AppError::NotFound("location"))?.id.to_string());
                 }
                 Ok(tx.list_movements(&page, &filter)?)
+            })
+            .await
+    }
+}
+
+impl App {
+    /// Stock that locations could not find or found damaged, waiting to be counted.
+    pub async fn count_requests(
+        &self,
+        actor: &Actor,
+        location: Option<String>,
+    ) -> AppResult<Vec<ordo_store::CountRequest>> {
+        require(actor, Action::ReadInventory)?;
+        self.store
+            .read(move |tx| {
+                let location_id = match &location {
+                    Some(code) => {
+                        Some(tx.location_by_code(code)?.ok_or(AppError::NotFound("location"))?.id.to_string())
+                    }
+                    None => None,
+                };
+                Ok(tx.count_requests(location_id.as_deref())?)
             })
             .await
     }

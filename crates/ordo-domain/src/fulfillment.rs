@@ -4,6 +4,8 @@
 //!   pending --> picking --> packed --> shipped --> delivered
 //!      |           |          |
 //!      +-----------+----------+--> cancelled
+//!      +-----------+----------+--> rejected (the location cannot fulfil it; the order is
+//!                                  routed again without it)
 //! ```
 //!
 //! Stock moves with the work: shipping turns the reservation into a shipment (`on_hand` and
@@ -23,6 +25,7 @@ pub enum FulfillmentStatus {
     Shipped,
     Delivered,
     Cancelled,
+    Rejected,
 }
 
 /// What an operator or carrier does to a fulfilment.
@@ -33,6 +36,7 @@ pub enum FulfillmentAction {
     Ship,
     Deliver,
     Cancel,
+    Reject,
 }
 
 impl FulfillmentAction {
@@ -43,18 +47,20 @@ impl FulfillmentAction {
             FulfillmentAction::Ship => "ship",
             FulfillmentAction::Deliver => "deliver",
             FulfillmentAction::Cancel => "cancel",
+            FulfillmentAction::Reject => "reject",
         }
     }
 }
 
 impl FulfillmentStatus {
-    pub const ALL: [FulfillmentStatus; 6] = [
+    pub const ALL: [FulfillmentStatus; 7] = [
         FulfillmentStatus::Pending,
         FulfillmentStatus::Picking,
         FulfillmentStatus::Packed,
         FulfillmentStatus::Shipped,
         FulfillmentStatus::Delivered,
         FulfillmentStatus::Cancelled,
+        FulfillmentStatus::Rejected,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -65,6 +71,7 @@ impl FulfillmentStatus {
             FulfillmentStatus::Shipped => "shipped",
             FulfillmentStatus::Delivered => "delivered",
             FulfillmentStatus::Cancelled => "cancelled",
+            FulfillmentStatus::Rejected => "rejected",
         }
     }
 
@@ -88,6 +95,7 @@ impl FulfillmentStatus {
             (S::Pending | S::Picking | S::Packed, A::Ship) => Ok(S::Shipped),
             (S::Shipped, A::Deliver) => Ok(S::Delivered),
             (S::Pending | S::Picking | S::Packed, A::Cancel) => Ok(S::Cancelled),
+            (S::Pending | S::Picking | S::Packed, A::Reject) => Ok(S::Rejected),
             (from, action) => Err(format!("a fulfilment that is {} cannot {}", from.as_str(), action.as_str())),
         }
     }
@@ -160,7 +168,7 @@ impl OrderFulfillmentStatus {
     /// Derives the order's status from its fulfilments' statuses (cancelled ones aside).
     pub fn derive(statuses: &[FulfillmentStatus]) -> OrderFulfillmentStatus {
         use FulfillmentStatus as S;
-        let live: Vec<S> = statuses.iter().copied().filter(|s| *s != S::Cancelled).collect();
+        let live: Vec<S> = statuses.iter().copied().filter(|s| !matches!(s, S::Cancelled | S::Rejected)).collect();
         if live.is_empty() {
             return if statuses.is_empty() {
                 OrderFulfillmentStatus::Unfulfilled
@@ -203,6 +211,7 @@ mod tests {
             (S::Pending, A::Ship, S::Shipped),
             (S::Shipped, A::Deliver, S::Delivered),
             (S::Packed, A::Cancel, S::Cancelled),
+            (S::Picking, A::Reject, S::Rejected),
         ];
         for (from, action, to) in ok {
             assert_eq!(from.apply(action), Ok(to), "{from:?} {action:?}");
@@ -214,6 +223,7 @@ mod tests {
             (S::Delivered, A::Deliver),
             (S::Packed, A::StartPicking),
             (S::Pending, A::Deliver),
+            (S::Shipped, A::Reject),
         ];
         for (from, action) in refused {
             assert!(from.apply(action).is_err(), "{from:?} {action:?}");
@@ -234,5 +244,6 @@ mod tests {
         check(&[S::Delivered, S::Shipped], O::PartiallyDelivered);
         check(&[S::Delivered, S::Cancelled], O::Delivered);
         check(&[S::Cancelled, S::Cancelled], O::Cancelled);
+        check(&[S::Rejected, S::Pending], O::Unfulfilled);
     }
 }

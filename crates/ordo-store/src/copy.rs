@@ -141,6 +141,11 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 1,
     },
     TableSpec {
+        name: "count_requests",
+        columns: &[("sku", Text), ("location_id", Text), ("location", Text), ("requested_at", Int), ("reason", Text)],
+        key_len: 2,
+    },
+    TableSpec {
         name: "fulfillments",
         columns: &[
             ("id", Text),

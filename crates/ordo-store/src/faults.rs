@@ -147,6 +147,15 @@ impl Tx for FaultyTx<'_> {
     fn list_movements(&mut self, page: &Page<i64>, filter: &MovementFilter) -> StoreResult<Vec<Movement>> {
         self.inner.list_movements(page, filter)
     }
+    fn request_count(&mut self, r: &CountRequest) -> StoreResult<()> {
+        self.inner.request_count(r)
+    }
+    fn clear_count_request(&mut self, sku: &str, location_id: &str) -> StoreResult<()> {
+        self.inner.clear_count_request(sku, location_id)
+    }
+    fn count_requests(&mut self, location_id: Option<&str>) -> StoreResult<Vec<CountRequest>> {
+        self.inner.count_requests(location_id)
+    }
     fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
         self.inner.insert_customer(c)
     }

@@ -87,6 +87,10 @@ pub trait Tx {
     /// and returns it; returns `Ok(Err(current level))` and changes nothing otherwise.
     fn change_level(&mut self, change: &LevelChange) -> StoreResult<Result<Movement, Level>>;
     fn list_movements(&mut self, page: &Page<i64>, filter: &MovementFilter) -> StoreResult<Vec<Movement>>;
+    /// Records (or refreshes) that stock needs counting.
+    fn request_count(&mut self, r: &CountRequest) -> StoreResult<()>;
+    fn clear_count_request(&mut self, sku: &str, location_id: &str) -> StoreResult<()>;
+    fn count_requests(&mut self, location_id: Option<&str>) -> StoreResult<Vec<CountRequest>>;
 
     // Customers.
     fn insert_customer(&mut self, c: &Customer) -> StoreResult<()>;

@@ -84,3 +84,13 @@ pub struct RuleSetRecord {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// Stock that needs counting at a location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRequest {
+    pub sku: String,
+    pub location_id: String,
+    pub location: String,
+    pub requested_at: i64,
+    pub reason: Option<String>,
+}

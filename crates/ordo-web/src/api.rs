@@ -19,7 +19,7 @@ use ordo_domain::catalog::{Customer, Location, Product};
 use ordo_domain::order::{Order, OrderStatus};
 use ordo_store::{EventFilter, MovementFilter, OrderFilter, Page};
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::{Caller, IfMatch, JsonBody, OptionalJsonBody, Path, Query};
 use crate::middleware::{IdemRequest, replayed};
@@ -836,8 +836,52 @@ fulfillment_action!(
     "Mark a shipped fulfilment delivered."
 );
 fulfillment_action!(
+    reject_fulfillment,
+    "/v1/fulfillments/{id}/reject",
+    Reject,
+    "The location cannot fulfil this (item damaged, cannot find it): its reservations are released, its stock is marked for counting, and the lines are routed again without it."
+);
+fulfillment_action!(
     cancel_fulfillment,
     "/v1/fulfillments/{id}/cancel",
     Cancel,
     "Cancel a fulfilment that has not shipped, releasing its reservations."
 );
+
+/// A request to count stock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountRequestView {
+    pub sku: String,
+    /// Location code.
+    pub location: String,
+    pub requested_at: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountRequestQuery {
+    /// Location code.
+    pub location: Option<String>,
+}
+
+/// Stock waiting to be counted, after a location rejected it; recording a count clears it.
+#[utoipa::path(get, path = "/v1/inventory/count-requests", tag = "inventory", params(CountRequestQuery),
+    responses((status = 200, body = ListView<CountRequestView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn count_requests(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<CountRequestQuery>,
+) -> ApiResult<Json<ListView<CountRequestView>>> {
+    let items = s.app.count_requests(&actor, q.location).await?;
+    let data = items
+        .into_iter()
+        .map(|r| CountRequestView {
+            sku: r.sku,
+            location: r.location,
+            requested_at: ordo_app::time_fmt::format_ms(r.requested_at),
+            reason: r.reason,
+        })
+        .collect();
+    Ok(Json(ListView { data, next_cursor: None }))
+}

@@ -48,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/fulfillments/{id}/ship", post(api::ship_fulfillment))
         .route("/fulfillments/{id}/deliver", post(api::deliver_fulfillment))
         .route("/fulfillments/{id}/cancel", post(api::cancel_fulfillment))
+        .route("/fulfillments/{id}/reject", post(api::reject_fulfillment))
+        .route("/inventory/count-requests", get(api::count_requests))
         .route("/routing/rule-sets", post(api::create_rule_set).get(api::list_rule_sets))
         .route("/routing/rule-sets/{name}", get(api::get_rule_set).put(api::replace_rule_set))
         .route("/routing/simulate", post(api::simulate_routing))

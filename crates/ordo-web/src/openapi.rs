@@ -22,7 +22,7 @@ use crate::api;
         api::order_routing, api::create_rule_set, api::list_rule_sets, api::get_rule_set, api::replace_rule_set,
         api::simulate_routing,
         api::order_fulfillments, api::list_fulfillments, api::get_fulfillment, api::start_picking, api::pack_fulfillment,
-        api::ship_fulfillment, api::deliver_fulfillment, api::cancel_fulfillment,
+        api::ship_fulfillment, api::deliver_fulfillment, api::cancel_fulfillment, api::reject_fulfillment, api::count_requests,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,
     ),
     components(schemas(crate::problem::Problem)),

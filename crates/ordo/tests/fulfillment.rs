@@ -131,7 +131,62 @@ async fn cancelling_releases_stock_and_a_cancelled_fulfilment_cannot_ship(engine
     s.assert_stock_consistent(&["X"]).await;
 }
 
+async fn a_rejected_fulfilment_is_routed_again_and_its_stock_marked_for_counting(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.location("B", 2).await;
+    s.product("X", "10.00").await;
+    s.stock("A", "X", 5).await;
+    s.stock("B", "X", 5).await;
+    let order = s.post("/v1/orders", order_body(&[("X", 2)])).await;
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let first = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0].clone();
+    assert_eq!(first["location"], "A");
+    let f = first["id"].as_str().unwrap().to_owned();
+    assert_eq!(act(&s, &f, "start-picking", None).await.status, 200);
+    let rejected = act(&s, &f, "reject", Some(json!({"reason": "cannot find it"}))).await;
+    assert_eq!(rejected.status, 200, "{:?}", rejected.body);
+    assert_eq!(rejected.body["status"], "rejected");
+
+    // The next best plan takes over: B now holds the reservation, A holds none.
+    let fs = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"].as_array().unwrap().clone();
+    assert_eq!(fs.len(), 2);
+    let b = fs.iter().find(|x| x["location"] == "B").unwrap();
+    assert_eq!((b["status"].as_str(), b["lines"][0]["quantity"].as_i64()), (Some("pending"), Some(2)));
+    let (levels, totals) = s.levels("X").await;
+    assert_eq!(levels, [("A".to_owned(), 5, 0), ("B".to_owned(), 5, 2)]);
+    assert_eq!(totals, (10, 2));
+    let order_now = s.get(&format!("/v1/orders/{id}")).await;
+    assert_eq!(order_now.body["lines"][0]["allocations"], json!([{"location": "B", "quantity": 2}]));
+    assert_eq!(order_now.body["fulfillment_status"], "unfulfilled");
+
+    // A's stock needs counting; a count clears the request.
+    let requests = s.get("/v1/inventory/count-requests?location=A").await;
+    assert_eq!(requests.body["data"][0]["sku"], "X");
+    assert_eq!(requests.body["data"][0]["reason"], "cannot find it");
+    assert_eq!(s.post("/v1/inventory/counts", json!({"location": "A", "sku": "X", "on_hand": 4})).await.status, 201);
+    assert_eq!(s.get("/v1/inventory/count-requests").await.body["data"], json!([]));
+
+    // When no other location can take it, the lines are left unallocated and the order says so.
+    let g = b["id"].as_str().unwrap();
+    let _ = s
+        .post("/v1/inventory/adjustments", json!({"location": "A", "sku": "X", "delta": -4, "reason": "damaged"}))
+        .await;
+    assert_eq!(act(&s, g, "reject", None).await.status, 200);
+    let events: Vec<String> = s.get(&format!("/v1/orders/{id}/events")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(events.contains(&"order.reroute_failed".to_owned()), "{events:?}");
+    assert_eq!(s.get(&format!("/v1/orders/{id}")).await.body["lines"][0]["allocations"], json!([]));
+    assert_eq!(s.levels("X").await.1, (5, 0));
+    s.assert_stock_consistent(&["X"]).await;
+}
+
 on_both_engines!(
+    a_rejected_fulfilment_is_routed_again_and_its_stock_marked_for_counting,
     an_order_from_two_locations_ships_in_two_parts_and_is_delivered,
     cancelling_releases_stock_and_a_cancelled_fulfilment_cannot_ship,
 );

@@ -14,8 +14,8 @@ use postgres::{Row, Statement, Transaction};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord,
-    MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
+    ApiKeyRecord, CountRequest, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange,
+    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -648,6 +648,39 @@ impl Tx for PgTx<'_, '_> {
         self.query(&sql, &params)?.iter().map(movement).collect()
     }
 
+    fn request_count(&mut self, r: &CountRequest) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO count_requests (sku, location_id, location, requested_at, reason) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (sku, location_id) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason",
+            &[&r.sku, &r.location_id, &r.location, &r.requested_at, &r.reason],
+        )?;
+        Ok(())
+    }
+
+    fn clear_count_request(&mut self, sku: &str, location_id: &str) -> StoreResult<()> {
+        self.exec("DELETE FROM count_requests WHERE sku = $1 AND location_id = $2", &[&sku, &location_id])?;
+        Ok(())
+    }
+
+    fn count_requests(&mut self, location_id: Option<&str>) -> StoreResult<Vec<CountRequest>> {
+        self.query(
+            "SELECT sku, location_id, location, requested_at, reason FROM count_requests
+             WHERE $1::TEXT IS NULL OR location_id = $1 ORDER BY requested_at, sku",
+            &[&location_id],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(CountRequest {
+                sku: decode(r.try_get(0))?,
+                location_id: decode(r.try_get(1))?,
+                location: decode(r.try_get(2))?,
+                requested_at: decode(r.try_get(3))?,
+                reason: decode(r.try_get(4))?,
+            })
+        })
+        .collect()
+    }
+
     fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
         self.exec(
             &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
@@ -978,6 +1011,7 @@ impl Tx for PgTx<'_, '_> {
             "events",
             "routing_rule_sets",
             "fulfillments",
+            "count_requests",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/sqlite/0002_routing.sql")),
     (3, include_str!("../../migrations/sqlite/0003_capacity.sql")),
     (4, include_str!("../../migrations/sqlite/0004_fulfillments.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_count_requests.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -11,8 +11,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord,
-    MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
+    ApiKeyRecord, CountRequest, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange,
+    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -533,6 +533,37 @@ impl Tx for SqliteTx<'_> {
         self.query_all(&sql, rusqlite::params_from_iter(w.params), movement_row)
     }
 
+    fn request_count(&mut self, r: &CountRequest) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO count_requests (sku, location_id, location, requested_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (sku, location_id) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason",
+            params![r.sku, r.location_id, r.location, r.requested_at, r.reason],
+        )?;
+        Ok(())
+    }
+
+    fn clear_count_request(&mut self, sku: &str, location_id: &str) -> StoreResult<()> {
+        self.exec("DELETE FROM count_requests WHERE sku = ?1 AND location_id = ?2", [sku, location_id])?;
+        Ok(())
+    }
+
+    fn count_requests(&mut self, location_id: Option<&str>) -> StoreResult<Vec<CountRequest>> {
+        self.query_all(
+            "SELECT sku, location_id, location, requested_at, reason FROM count_requests
+             WHERE ?1 IS NULL OR location_id = ?1 ORDER BY requested_at, sku",
+            [location_id],
+            |r| {
+                Ok(CountRequest {
+                    sku: r.get(0)?,
+                    location_id: r.get(1)?,
+                    location: r.get(2)?,
+                    requested_at: r.get(3)?,
+                    reason: r.get(4)?,
+                })
+            },
+        )
+    }
+
     fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
         self.exec(
             &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
@@ -811,6 +842,7 @@ impl Tx for SqliteTx<'_> {
             "events",
             "routing_rule_sets",
             "fulfillments",
+            "count_requests",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));

@@ -267,7 +267,9 @@ impl TestServer {
                     .sum();
                 let planned: i64 = fulfillments
                     .iter()
-                    .filter(|f| f["location"] == loc.as_str() && f["status"] != "cancelled")
+                    .filter(|f| {
+                        f["location"] == loc.as_str() && !matches!(f["status"].as_str(), Some("cancelled" | "rejected"))
+                    })
                     .flat_map(|f| f["lines"].as_array().unwrap().iter())
                     .filter(|l| l["sku"] == *sku)
                     .map(|l| l["quantity"].as_i64().unwrap())
