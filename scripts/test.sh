@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on both storage engines: starts a throw-away PostgreSQL on
 # 127.0.0.1 (installing it from the distribution's packages if it is missing), runs
-# `cargo test --workspace` with its URL set, and stops it again.
+# `cargo test --workspace` with its URL set, and stops it again. The PDF and barcode checks
+# need poppler-utils and zbar-tools, installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Tools the document tests read PDFs and barcodes with.
+if ! command -v pdftoppm >/dev/null || ! command -v zbarimg >/dev/null; then
+  echo "installing poppler-utils and zbar-tools" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools) >&2
+fi
+export ORDO_TEST_REQUIRE_TOOLS=1
 eval "$(scripts/pg-start.sh "${ORDO_TEST_PG_PORT:-55432}")"
 cleanup() {
   sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1 || true

@@ -35,6 +35,7 @@ pub(crate) fn plan_fulfillments(order: &Order, now: i64) -> Vec<Fulfillment> {
                         lines: Vec::new(),
                         parcels: Vec::new(),
                         carrier: None,
+                        service: None,
                         tracking_number: None,
                         created_at: now,
                         updated_at: now,
@@ -94,6 +95,8 @@ pub struct FulfillmentInput {
     pub parcels: Option<Vec<ParcelInput>>,
     /// For `ship`: the carrier's name.
     pub carrier: Option<String>,
+    /// For `ship`: the carrier's service, e.g. `Ground`.
+    pub service: Option<String>,
     /// For `ship`: the carrier's tracking number.
     pub tracking_number: Option<String>,
     /// For `cancel`: why.
@@ -113,10 +116,9 @@ pub struct ParcelInput {
     pub height_mm: Option<i64>,
 }
 
-fn check_input(
-    action: FulfillmentAction,
-    input: &FulfillmentInput,
-) -> AppResult<(Vec<Parcel>, Option<String>, Option<String>)> {
+type Checked = (Vec<Parcel>, Option<String>, Option<String>, Option<String>);
+
+fn check_input(action: FulfillmentAction, input: &FulfillmentInput) -> AppResult<Checked> {
     let mut e = Errors::new();
     let mut parcels = Vec::new();
     if let Some(list) = &input.parcels {
@@ -146,12 +148,18 @@ fn check_input(
         }
     }
     let carrier = e.optional_text("carrier", input.carrier.as_deref(), 64);
+    let service = e.optional_text("service", input.service.as_deref(), 64);
     let tracking = e.optional_text("tracking_number", input.tracking_number.as_deref(), 64);
-    if (carrier.is_some() || tracking.is_some()) && action != FulfillmentAction::Ship {
-        e.add("tracking_number", "carrier and tracking number are given when shipping");
+    if let Some(t) = &tracking
+        && !t.bytes().all(|b| b.is_ascii_graphic())
+    {
+        e.add("tracking_number", "may contain only printable ASCII without spaces");
+    }
+    if (carrier.is_some() || tracking.is_some() || service.is_some()) && action != FulfillmentAction::Ship {
+        e.add("tracking_number", "carrier, service and tracking number are given when shipping");
     }
     e.optional_text("reason", input.reason.as_deref(), 500);
-    Ok(e.finish((parcels, carrier, tracking))?)
+    Ok(e.finish((parcels, carrier, service, tracking))?)
 }
 
 /// A location cannot fulfil its part: release its reservations, ask for its stock to be
@@ -243,6 +251,7 @@ fn reject_in_tx(
                                 lines: Vec::new(),
                                 parcels: Vec::new(),
                                 carrier: None,
+                                service: None,
                                 tracking_number: None,
                                 created_at: now,
                                 updated_at: now,
@@ -347,7 +356,7 @@ impl App {
         idem: Option<IdemCtx<Fulfillment>>,
     ) -> AppResult<Outcome<Fulfillment>> {
         require(actor, Action::Fulfil)?;
-        let (parcels, carrier, tracking) = check_input(action, &input)?;
+        let (parcels, carrier, service, tracking) = check_input(action, &input)?;
         let (id, who) = (id.to_owned(), actor.clone());
         self.write_idem(idem, move |tx, now| {
             let (mut f, mut order) = visible(tx, &who, &id)?;
@@ -382,6 +391,7 @@ impl App {
                 FulfillmentAction::Ship => {
                     f.shipped_at = Some(now);
                     f.carrier = carrier.clone().or(f.carrier.take());
+                    f.service = service.clone().or(f.service.take());
                     f.tracking_number = tracking.clone().or(f.tracking_number.take());
                 }
                 FulfillmentAction::Deliver => f.delivered_at = Some(now),
@@ -443,6 +453,162 @@ impl App {
                     None => None,
                 };
                 Ok(tx.list_fulfillments(&page, &FulfillmentFilter { location_id, status, order_id: None })?)
+            })
+            .await
+    }
+}
+
+/// A line of a location's pick list: one SKU, the total to pick, the orders it serves.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ToSchema)]
+pub struct PickItem {
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub orders: Vec<PickOrder>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ToSchema)]
+pub struct PickOrder {
+    pub order_id: String,
+    pub number: i64,
+    pub fulfillment_id: String,
+    pub quantity: i64,
+}
+
+impl App {
+    /// The fulfilment's shipping label; it needs a tracking number (given when shipping).
+    pub async fn fulfillment_label(&self, actor: &Actor, id: &str) -> AppResult<crate::documents::Label> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let (f, order) = visible(tx, &who, &id)?;
+                let tracking = f.tracking_number.clone().ok_or_else(|| {
+                    AppError::InvalidTransition(
+                        "the fulfilment has no tracking number yet: ship it with one first".into(),
+                    )
+                })?;
+                let to = order
+                    .shipping_address
+                    .clone()
+                    .ok_or_else(|| AppError::InvalidTransition("the order has no shipping address".into()))?;
+                let location = tx.location_by_code(&f.location)?.ok_or(AppError::NotFound("location"))?;
+                let weight = if f.parcels.is_empty() {
+                    let skus: Vec<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
+                    let products = tx.products_by_skus(&skus)?;
+                    f.lines
+                        .iter()
+                        .map(|l| {
+                            products.iter().find(|p| p.sku == l.sku).and_then(|p| p.weight_grams).unwrap_or(0)
+                                * l.quantity
+                        })
+                        .sum()
+                } else {
+                    f.parcels.iter().map(|p| p.weight_grams).sum()
+                };
+                Ok(crate::documents::Label {
+                    from_name: location.name,
+                    from: location.address,
+                    to,
+                    carrier: f.carrier.clone().unwrap_or_else(|| "Carrier".into()),
+                    service: f.service.clone().unwrap_or_default(),
+                    weight_grams: weight,
+                    tracking_number: tracking,
+                    order_number: order.number,
+                })
+            })
+            .await
+    }
+
+    /// The fulfilment's packing slip as a PDF.
+    pub async fn packing_slip(&self, actor: &Actor, id: &str) -> AppResult<Vec<u8>> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let (f, order) = visible(tx, &who, &id)?;
+                let items: Vec<crate::documents::ItemLine> = f
+                    .lines
+                    .iter()
+                    .map(|l| crate::documents::ItemLine {
+                        sku: l.sku.clone(),
+                        name: order
+                            .lines
+                            .iter()
+                            .find(|o| o.id == l.line_id)
+                            .map(|o| o.name.clone())
+                            .unwrap_or_default(),
+                        quantity: l.quantity,
+                        orders: Vec::new(),
+                    })
+                    .collect();
+                Ok(crate::documents::packing_slip_pdf(
+                    order.number,
+                    &f.location,
+                    order.shipping_address.as_ref(),
+                    &items,
+                ))
+            })
+            .await
+    }
+
+    /// Everything a location has to pick now (pending and picking fulfilments), one line per
+    /// SKU with the orders it serves, ordered by SKU.
+    pub async fn pick_list(&self, actor: &Actor, location: &str) -> AppResult<Vec<PickItem>> {
+        require(actor, Action::Fulfil)?;
+        let location = location.to_owned();
+        self.store
+            .read(move |tx| {
+                let loc = tx.location_by_code(&location)?.ok_or(AppError::NotFound("location"))?;
+                let mut items: Vec<PickItem> = Vec::new();
+                for status in [FulfillmentStatus::Pending, FulfillmentStatus::Picking] {
+                    let mut after = None;
+                    loop {
+                        let page = Page { after: after.clone(), limit: 500 };
+                        let filter = FulfillmentFilter {
+                            location_id: Some(loc.id.to_string()),
+                            status: Some(status),
+                            order_id: None,
+                        };
+                        let batch = tx.list_fulfillments(&page, &filter)?;
+                        for f in &batch {
+                            let order = tx.order_by_id(f.order_id.as_str())?.ok_or(AppError::NotFound("order"))?;
+                            for l in &f.lines {
+                                let name = order
+                                    .lines
+                                    .iter()
+                                    .find(|o| o.id == l.line_id)
+                                    .map(|o| o.name.clone())
+                                    .unwrap_or_default();
+                                let item = match items.iter_mut().position(|i| i.sku == l.sku) {
+                                    Some(i) => &mut items[i],
+                                    None => {
+                                        items.push(PickItem {
+                                            sku: l.sku.clone(),
+                                            name,
+                                            quantity: 0,
+                                            orders: Vec::new(),
+                                        });
+                                        items.last_mut().expect("just pushed")
+                                    }
+                                };
+                                item.quantity += l.quantity;
+                                item.orders.push(PickOrder {
+                                    order_id: order.id.to_string(),
+                                    number: order.number,
+                                    fulfillment_id: f.id.to_string(),
+                                    quantity: l.quantity,
+                                });
+                            }
+                        }
+                        if batch.len() < 500 {
+                            break;
+                        }
+                        after = batch.last().map(|f| f.id.to_string());
+                    }
+                }
+                items.sort_by(|a, b| a.sku.cmp(&b.sku));
+                Ok(items)
             })
             .await
     }

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod catalog;
 pub mod customers;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod fulfillments;

@@ -128,6 +128,8 @@ pub struct Fulfillment {
     #[serde(default)]
     pub parcels: Vec<Parcel>,
     pub carrier: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
     pub tracking_number: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,

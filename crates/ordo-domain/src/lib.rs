@@ -4,6 +4,7 @@
 //! randomness in, so every rule here is a plain function that tables of tests can check.
 
 pub mod allocation;
+pub mod barcode;
 pub mod catalog;
 pub mod fulfillment;
 pub mod id;

@@ -23,6 +23,7 @@ use crate::api;
         api::simulate_routing,
         api::order_fulfillments, api::list_fulfillments, api::get_fulfillment, api::start_picking, api::pack_fulfillment,
         api::ship_fulfillment, api::deliver_fulfillment, api::cancel_fulfillment, api::reject_fulfillment, api::count_requests,
+        api::fulfillment_label, api::packing_slip, api::pick_list,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,
     ),
     components(schemas(crate::problem::Problem)),
