@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod routing;
+pub mod shipping;
 pub mod validate;
 
 pub use money::{Currency, Money, MoneyError};
