@@ -26,6 +26,9 @@ pub enum AppError {
     IdempotencyInFlight,
     #[error("{0}")]
     Forbidden(String),
+    /// The caller could not be identified (a webhook's signature did not verify).
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
     #[error("internal error")]

@@ -42,6 +42,8 @@ pub(crate) fn plan_fulfillments(order: &Order, now: i64) -> Vec<Fulfillment> {
                         shipped_at: None,
                         delivered_at: None,
                         version: 1,
+                        shipping_quote: None,
+                        tracking_events: Vec::new(),
                     });
                     out.last_mut().expect("just pushed")
                 }
@@ -258,6 +260,8 @@ fn reject_in_tx(
                                 shipped_at: None,
                                 delivered_at: None,
                                 version: 1,
+                                shipping_quote: None,
+                                tracking_events: Vec::new(),
                             });
                             created.len() - 1
                         }
@@ -331,7 +335,7 @@ fn reserve(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillment) -> AppRes
 }
 
 /// The fulfilment and its order, if the actor may see the order's channel.
-fn visible(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Fulfillment, Order)> {
+pub(crate) fn visible(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Fulfillment, Order)> {
     let f = tx.fulfillment_by_id(id)?.ok_or(AppError::NotFound("fulfillment"))?;
     let order = tx
         .order_by_id(f.order_id.as_str())?

@@ -334,6 +334,11 @@ pub struct NewOrder {
     pub tax: Option<MoneyInput>,
     pub discount: Option<MoneyInput>,
     pub note: Option<String>,
+    /// The latest delivery promised to the customer (RFC 3339); rate shopping meets it.
+    pub promised_by: Option<String>,
+    /// A shipping service the customer chose, as `CARRIER/service`.
+    #[schema(example = "ACME/ground")]
+    pub shipping_service: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -45,6 +45,8 @@ struct CheckedOrder {
     tax: i64,
     discount: i64,
     note: Option<String>,
+    promised_by: Option<i64>,
+    shipping_service: Option<String>,
 }
 
 fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
@@ -120,6 +122,17 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
     let tax = amount("tax", &input.tax);
     let discount = amount("discount", &input.discount);
     let note = e.optional_text("note", input.note.as_deref(), 2000);
+    let promised_by = input.promised_by.as_deref().and_then(|p| {
+        let parsed = crate::time_fmt::parse_rfc3339(p);
+        if parsed.is_none() {
+            e.add("promised_by", "must be an RFC 3339 timestamp");
+        }
+        parsed
+    });
+    let shipping_service = e.optional_text("shipping_service", input.shipping_service.as_deref(), 130);
+    if shipping_service.as_ref().is_some_and(|s| s.split_once('/').is_none_or(|(c, v)| c.is_empty() || v.is_empty())) {
+        e.add("shipping_service", "must be CARRIER/service, e.g. \"ACME/ground\"");
+    }
     if !e.is_empty() {
         // A request whose only problem is amounts in another currency says so specifically.
         let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
@@ -136,6 +149,8 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         tax,
         discount,
         note,
+        promised_by,
+        shipping_service,
     })
 }
 
@@ -262,6 +277,8 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         updated_at: now,
         cancelled_at: None,
         version: 1,
+        promised_by: o.promised_by,
+        shipping_service: o.shipping_service.clone(),
         routing: Some(explanation),
     };
     tx.insert_order(&order)?;

@@ -101,6 +101,8 @@ fn order(lines: &[(&str, i64)]) -> NewOrder {
         tax: None,
         discount: None,
         note: None,
+        promised_by: None,
+        shipping_service: None,
     }
 }
 

@@ -136,6 +136,21 @@ pub struct Fulfillment {
     pub shipped_at: Option<i64>,
     pub delivered_at: Option<i64>,
     pub version: i64,
+    /// The service bought for it, when its label was bought through Ordo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_quote: Option<crate::shipping::Quote>,
+    /// What the carrier reported, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracking_events: Vec<TrackingEvent>,
+}
+
+/// A carrier's report about a parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingEvent {
+    /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
+    pub status: String,
+    pub occurred_at: i64,
+    pub description: Option<String>,
 }
 
 /// An order's fulfilment status, derived from its fulfilments.

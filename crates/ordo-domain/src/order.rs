@@ -142,6 +142,12 @@ pub struct Order {
     pub updated_at: i64,
     pub cancelled_at: Option<i64>,
     pub version: i64,
+    /// The latest delivery the customer was promised (Unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promised_by: Option<i64>,
+    /// A shipping service the customer chose, as `CARRIER/service`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_service: Option<String>,
     /// Why the order's stock was reserved where it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<crate::routing::Explanation>,

@@ -80,7 +80,7 @@ pub fn quote(carrier: &str, service: &Service, parcel: &Parcel) -> Option<Quote>
     }
     let distance = parcel.origin.zip(parcel.destination).map(|(a, b)| distance_km(a, b));
     let zone = service.zones.iter().find(|z| {
-        let country_ok = z.countries.is_empty() || z.countries.iter().any(|c| *c == parcel.destination_country);
+        let country_ok = z.countries.is_empty() || z.countries.contains(&parcel.destination_country);
         let distance_ok = match (z.max_distance_km, distance) {
             (None, _) => true,
             (Some(max), Some(d)) => d <= max,
@@ -93,7 +93,9 @@ pub fn quote(carrier: &str, service: &Service, parcel: &Parcel) -> Option<Quote>
     let weight_price = match zone.brackets.iter().find(|b| parcel.weight_grams <= b.max_grams) {
         Some(b) => b.price,
         None => match zone.brackets.last() {
-            Some(last) => last.price.checked_add(zone.per_kg.checked_mul(kg_above(parcel.weight_grams - last.max_grams))?)?,
+            Some(last) => {
+                last.price.checked_add(zone.per_kg.checked_mul(kg_above(parcel.weight_grams - last.max_grams))?)?
+            }
             None => zone.per_kg.checked_mul(kg_above(parcel.weight_grams))?,
         },
     };
@@ -114,7 +116,11 @@ pub fn quote(carrier: &str, service: &Service, parcel: &Parcel) -> Option<Quote>
 
 /// Picks the service for a parcel: the one asked for, else the cheapest that arrives by
 /// `promised_by` (the fastest breaks ties), else, with no promise, the cheapest.
-pub fn shop(quotes: &[Quote], promised_by: Option<i64>, requested: Option<(&str, &str)>) -> Result<Quote, &'static str> {
+pub fn shop(
+    quotes: &[Quote],
+    promised_by: Option<i64>,
+    requested: Option<(&str, &str)>,
+) -> Result<Quote, &'static str> {
     if let Some((carrier, service)) = requested {
         return quotes
             .iter()
@@ -126,7 +132,10 @@ pub fn shop(quotes: &[Quote], promised_by: Option<i64>, requested: Option<(&str,
         .iter()
         .filter(|q| promised_by.is_none_or(|p| q.delivers_by <= p))
         .min_by(|a, b| {
-            a.price.cmp(&b.price).then(a.delivers_by.cmp(&b.delivers_by)).then_with(|| (&a.carrier, &a.service).cmp(&(&b.carrier, &b.service)))
+            a.price
+                .cmp(&b.price)
+                .then(a.delivers_by.cmp(&b.delivers_by))
+                .then_with(|| (&a.carrier, &a.service).cmp(&(&b.carrier, &b.service)))
         })
         .cloned()
         .ok_or("no service arrives by the promised date")
@@ -137,7 +146,14 @@ mod tests {
     use super::*;
 
     fn service(code: &str, cutoff: i64, zones: Vec<Zone>) -> Service {
-        Service { code: code.into(), name: code.into(), currency: "USD".into(), cutoff_hour: cutoff, max_weight_grams: 30_000, zones }
+        Service {
+            code: code.into(),
+            name: code.into(),
+            currency: "USD".into(),
+            cutoff_hour: cutoff,
+            max_weight_grams: 30_000,
+            zones,
+        }
     }
 
     fn zone(name: &str, max_km: Option<f64>, days: i64, base: i64, per_kg: i64) -> Zone {
@@ -159,12 +175,19 @@ mod tests {
     const MORNING: i64 = 1_795_773_600_000;
 
     fn parcel(to: (f64, f64), grams: i64, now: i64) -> Parcel {
-        Parcel { origin: Some(NEWARK), destination: Some(to), destination_country: "US".into(), weight_grams: grams, now }
+        Parcel {
+            origin: Some(NEWARK),
+            destination: Some(to),
+            destination_country: "US".into(),
+            weight_grams: grams,
+            now,
+        }
     }
 
     #[test]
     fn zones_brackets_and_per_kg_price_a_parcel() {
-        let ground = service("ground", 16, vec![zone("local", Some(500.0), 2, 700, 120), zone("national", None, 5, 1100, 180)]);
+        let ground =
+            service("ground", 16, vec![zone("local", Some(500.0), 2, 700, 120), zone("national", None, 5, 1100, 180)]);
         let q = quote("ACME", &ground, &parcel(BOSTON, 400, MORNING)).unwrap();
         assert_eq!((q.zone.as_str(), q.price, q.transit_days), ("local", 700, 2));
         assert_eq!(quote("ACME", &ground, &parcel(BOSTON, 1500, MORNING)).unwrap().price, 850);

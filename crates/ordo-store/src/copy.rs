@@ -141,6 +141,11 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 1,
     },
     TableSpec {
+        name: "carriers",
+        columns: &[("code", Text), ("body", Text), ("version", Int), ("created_at", Int), ("updated_at", Int)],
+        key_len: 1,
+    },
+    TableSpec {
         name: "count_requests",
         columns: &[("sku", Text), ("location_id", Text), ("location", Text), ("requested_at", Int), ("reason", Text)],
         key_len: 2,

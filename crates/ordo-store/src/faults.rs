@@ -208,6 +208,15 @@ impl Tx for FaultyTx<'_> {
     ) -> StoreResult<Vec<ordo_domain::fulfillment::Fulfillment>> {
         self.inner.list_fulfillments(page, filter)
     }
+    fn fulfillments_by_tracking(&mut self, t: &str) -> StoreResult<Vec<ordo_domain::fulfillment::Fulfillment>> {
+        self.inner.fulfillments_by_tracking(t)
+    }
+    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.inner.carriers()
+    }
+    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
+        self.inner.put_carrier(c)
+    }
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>> {
         self.inner.list_events(page, filter)
     }

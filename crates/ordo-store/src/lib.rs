@@ -117,6 +117,12 @@ pub trait Tx {
     fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>>;
     /// Fulfilments in id order (oldest first), after the cursor.
     fn list_fulfillments(&mut self, page: &Page<String>, filter: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>>;
+    /// Fulfilments carrying this tracking number (locked in a write transaction).
+    fn fulfillments_by_tracking(&mut self, tracking_number: &str) -> StoreResult<Vec<Fulfillment>>;
+
+    // Carriers (stored as JSON documents, like rule sets).
+    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>>;
+    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()>;
 
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;

@@ -49,9 +49,11 @@ pub fn router(state: AppState) -> Router {
         .route("/fulfillments/{id}/deliver", post(api::deliver_fulfillment))
         .route("/fulfillments/{id}/cancel", post(api::cancel_fulfillment))
         .route("/fulfillments/{id}/reject", post(api::reject_fulfillment))
-        .route("/fulfillments/{id}/label", get(api::fulfillment_label))
         .route("/fulfillments/{id}/packing-slip", get(api::packing_slip))
         .route("/locations/{code}/pick-list", get(api::pick_list))
+        .route("/fulfillments/{id}/rates", get(api::fulfillment_rates))
+        .route("/fulfillments/{id}/label", get(api::fulfillment_label).post(api::buy_label))
+        .route("/carriers", post(api::create_carrier).get(api::list_carriers))
         .route("/inventory/count-requests", get(api::count_requests))
         .route("/routing/rule-sets", post(api::create_rule_set).get(api::list_rule_sets))
         .route("/routing/rule-sets/{name}", get(api::get_rule_set).put(api::replace_rule_set))
@@ -63,8 +65,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
 
+    // Carriers authenticate their webhooks by signature, not by API key.
+    let webhooks = Router::new().route("/v1/carriers/{code}/tracking", post(api::carrier_tracking));
+
     Router::new()
         .nest("/v1", v1)
+        .merge(webhooks)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

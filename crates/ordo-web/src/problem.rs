@@ -143,6 +143,7 @@ impl From<AppError> for ApiError {
                 "a request with this Idempotency-Key is still being processed; retry later",
             ),
             AppError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Unauthenticated(why) => Problem::new(StatusCode::UNAUTHORIZED, "invalid_signature", why),
             AppError::Unavailable(why) => {
                 tracing::warn!(cause = %why, "service unavailable");
                 let mut p = Problem::new(

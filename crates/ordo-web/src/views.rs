@@ -568,6 +568,17 @@ pub struct FulfillmentView {
     pub shipped_at: Option<String>,
     pub delivered_at: Option<String>,
     pub version: i64,
+    /// The shipping bought through Ordo, if any.
+    pub shipping: Option<QuoteView>,
+    /// The carrier's reports, oldest first.
+    pub tracking_events: Vec<TrackingEventView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackingEventView {
+    pub status: String,
+    pub occurred_at: String,
+    pub description: Option<String>,
 }
 
 impl From<&ordo_domain::fulfillment::Fulfillment> for FulfillmentView {
@@ -603,6 +614,120 @@ impl From<&ordo_domain::fulfillment::Fulfillment> for FulfillmentView {
             shipped_at: f.shipped_at.map(format_ms),
             delivered_at: f.delivered_at.map(format_ms),
             version: f.version,
+            shipping: f.shipping_quote.as_ref().map(QuoteView::from),
+            tracking_events: f
+                .tracking_events
+                .iter()
+                .map(|t| TrackingEventView {
+                    status: t.status.clone(),
+                    occurred_at: format_ms(t.occurred_at),
+                    description: t.description.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BracketView {
+    pub max_grams: i64,
+    pub price: MoneyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ZoneView {
+    pub name: String,
+    pub max_distance_km: Option<f64>,
+    pub countries: Vec<String>,
+    pub transit_days: i64,
+    pub base: MoneyView,
+    pub brackets: Vec<BracketView>,
+    pub per_kg: MoneyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub code: String,
+    pub name: String,
+    pub currency: String,
+    pub cutoff_hour: i64,
+    pub max_weight_grams: i64,
+    pub zones: Vec<ZoneView>,
+}
+
+/// A carrier and its services' rate cards (its webhook secret is never shown).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CarrierView {
+    pub code: String,
+    pub name: String,
+    pub has_webhook_secret: bool,
+    pub services: Vec<ServiceView>,
+}
+
+impl From<&ordo_app::carriers::Carrier> for CarrierView {
+    fn from(c: &ordo_app::carriers::Carrier) -> Self {
+        CarrierView {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            has_webhook_secret: c.webhook_secret.is_some(),
+            services: c
+                .services
+                .iter()
+                .map(|s| {
+                    let m = |minor: i64| MoneyView::new(minor, &s.currency);
+                    ServiceView {
+                        code: s.code.clone(),
+                        name: s.name.clone(),
+                        currency: s.currency.clone(),
+                        cutoff_hour: s.cutoff_hour,
+                        max_weight_grams: s.max_weight_grams,
+                        zones: s
+                            .zones
+                            .iter()
+                            .map(|z| ZoneView {
+                                name: z.name.clone(),
+                                max_distance_km: z.max_distance_km,
+                                countries: z.countries.clone(),
+                                transit_days: z.transit_days,
+                                base: m(z.base),
+                                brackets: z
+                                    .brackets
+                                    .iter()
+                                    .map(|b| BracketView { max_grams: b.max_grams, price: m(b.price) })
+                                    .collect(),
+                                per_kg: m(z.per_kg),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a service would charge for a parcel, and when it would arrive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteView {
+    pub carrier: String,
+    pub service: String,
+    pub service_name: String,
+    pub price: MoneyView,
+    pub zone: String,
+    pub transit_days: i64,
+    /// The end of the expected delivery day (UTC).
+    pub delivers_by: String,
+}
+
+impl From<&ordo_domain::shipping::Quote> for QuoteView {
+    fn from(q: &ordo_domain::shipping::Quote) -> Self {
+        QuoteView {
+            carrier: q.carrier.clone(),
+            service: q.service.clone(),
+            service_name: q.service_name.clone(),
+            price: MoneyView::new(q.price, &q.currency),
+            zone: q.zone.clone(),
+            transit_days: q.transit_days,
+            delivers_by: format_ms(q.delivers_by),
         }
     }
 }

@@ -284,6 +284,8 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             tax: None,
             discount: None,
             note: None,
+            promised_by: None,
+            shipping_service: None,
         };
         match app.place_order(&system, input, None).await {
             Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {

@@ -798,8 +798,17 @@ impl Tx for PgTx<'_, '_> {
     fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&f.id.as_str(), &f.order_id.as_str(), &f.location_id.as_str(), &f.status.as_str(), &f.created_at, &body],
+            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body, tracking_number)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &f.id.as_str(),
+                &f.order_id.as_str(),
+                &f.location_id.as_str(),
+                &f.status.as_str(),
+                &f.created_at,
+                &body,
+                &f.tracking_number,
+            ],
         )?;
         Ok(())
     }
@@ -807,8 +816,8 @@ impl Tx for PgTx<'_, '_> {
     fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "UPDATE fulfillments SET status = $2, body = $3 WHERE id = $1",
-            &[&f.id.as_str(), &f.status.as_str(), &body],
+            "UPDATE fulfillments SET status = $2, body = $3, tracking_number = $4 WHERE id = $1",
+            &[&f.id.as_str(), &f.status.as_str(), &body, &f.tracking_number],
         )?;
         Ok(())
     }
@@ -852,6 +861,42 @@ impl Tx for PgTx<'_, '_> {
             .iter()
             .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
             .collect()
+    }
+
+    fn fulfillments_by_tracking(&mut self, tracking_number: &str) -> StoreResult<Vec<Fulfillment>> {
+        let sql = if self.write {
+            "SELECT body FROM fulfillments WHERE tracking_number = $1 ORDER BY id FOR UPDATE"
+        } else {
+            "SELECT body FROM fulfillments WHERE tracking_number = $1 ORDER BY id"
+        };
+        self.query(sql, &[&tracking_number])?
+            .iter()
+            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
+            .collect()
+    }
+
+    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.query("SELECT code, body, version, created_at, updated_at FROM carriers ORDER BY code", &[])?
+            .iter()
+            .map(|r| {
+                Ok(RuleSetRecord {
+                    name: decode(r.try_get(0))?,
+                    body: decode(r.try_get(1))?,
+                    version: decode(r.try_get(2))?,
+                    created_at: decode(r.try_get(3))?,
+                    updated_at: decode(r.try_get(4))?,
+                })
+            })
+            .collect()
+    }
+
+    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO carriers (code, body, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
+            &[&c.name, &c.body, &c.version, &c.created_at, &c.updated_at],
+        )?;
+        Ok(())
     }
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
@@ -1012,6 +1057,7 @@ impl Tx for PgTx<'_, '_> {
             "routing_rule_sets",
             "fulfillments",
             "count_requests",
+            "carriers",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/sqlite/0003_capacity.sql")),
     (4, include_str!("../../migrations/sqlite/0004_fulfillments.sql")),
     (5, include_str!("../../migrations/sqlite/0005_count_requests.sql")),
+    (6, include_str!("../../migrations/sqlite/0006_carriers.sql")),
 ];
 
 pub struct SqliteEngine {

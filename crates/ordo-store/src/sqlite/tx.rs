@@ -666,8 +666,17 @@ impl Tx for SqliteTx<'_> {
     fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![f.id.as_str(), f.order_id.as_str(), f.location_id.as_str(), f.status.as_str(), f.created_at, body],
+            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body, tracking_number)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                f.id.as_str(),
+                f.order_id.as_str(),
+                f.location_id.as_str(),
+                f.status.as_str(),
+                f.created_at,
+                body,
+                f.tracking_number
+            ],
         )?;
         Ok(())
     }
@@ -675,8 +684,8 @@ impl Tx for SqliteTx<'_> {
     fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "UPDATE fulfillments SET status = ?2, body = ?3 WHERE id = ?1",
-            params![f.id.as_str(), f.status.as_str(), body],
+            "UPDATE fulfillments SET status = ?2, body = ?3, tracking_number = ?4 WHERE id = ?1",
+            params![f.id.as_str(), f.status.as_str(), body, f.tracking_number],
         )?;
         Ok(())
     }
@@ -715,6 +724,38 @@ impl Tx for SqliteTx<'_> {
             .into_iter()
             .map(|b| serde_json::from_str(&b).map_err(json_err))
             .collect()
+    }
+
+    fn fulfillments_by_tracking(&mut self, tracking_number: &str) -> StoreResult<Vec<Fulfillment>> {
+        self.query_all(
+            "SELECT body FROM fulfillments WHERE tracking_number = ?1 ORDER BY id",
+            [tracking_number],
+            |r| r.get::<_, String>(0),
+        )?
+        .into_iter()
+        .map(|b| serde_json::from_str(&b).map_err(json_err))
+        .collect()
+    }
+
+    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.query_all("SELECT code, body, version, created_at, updated_at FROM carriers ORDER BY code", [], |r| {
+            Ok(RuleSetRecord {
+                name: r.get(0)?,
+                body: r.get(1)?,
+                version: r.get(2)?,
+                created_at: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        })
+    }
+
+    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO carriers (code, body, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (code) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
+            params![c.name, c.body, c.version, c.created_at, c.updated_at],
+        )?;
+        Ok(())
     }
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
@@ -843,6 +884,7 @@ impl Tx for SqliteTx<'_> {
             "routing_rule_sets",
             "fulfillments",
             "count_requests",
+            "carriers",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));

@@ -1,0 +1,503 @@
+//! Carriers and their services' rate cards, rates for a fulfilment, buying its label with
+//! rate shopping, and carriers' tracking reports (signed webhooks).
+
+use ordo_domain::fulfillment::{
+    Fulfillment, FulfillmentAction, FulfillmentStatus, OrderFulfillmentStatus, TrackingEvent,
+};
+use ordo_domain::shipping::{Bracket, Parcel, Quote, Service, Zone, quote, shop};
+use ordo_domain::validate::Errors;
+use ordo_store::{RuleSetRecord, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::fulfillments::visible;
+use crate::input::{MoneyInput, check_money};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+/// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Carrier {
+    pub code: String,
+    pub name: String,
+    pub webhook_secret: Option<String>,
+    pub services: Vec<Service>,
+    #[serde(default)]
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierInput {
+    /// Short code, e.g. `ACME`; tracking numbers it issues start with it.
+    #[schema(required = true)]
+    pub code: Option<String>,
+    #[schema(required = true)]
+    pub name: Option<String>,
+    /// Shared secret the carrier signs tracking webhooks with (HMAC-SHA256).
+    pub webhook_secret: Option<String>,
+    #[schema(required = true)]
+    pub services: Option<Vec<ServiceInput>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceInput {
+    #[schema(required = true, example = "ground")]
+    pub code: Option<String>,
+    #[schema(required = true)]
+    pub name: Option<String>,
+    /// Parcels handed over before this UTC hour leave the same day (0 to 24).
+    #[schema(required = true)]
+    pub cutoff_hour: Option<i64>,
+    #[schema(required = true)]
+    pub max_weight_grams: Option<i64>,
+    /// In order; the first that covers a destination prices it.
+    #[schema(required = true)]
+    pub zones: Option<Vec<ZoneInput>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneInput {
+    #[schema(required = true)]
+    pub name: Option<String>,
+    /// Destinations up to this far from the shipping location.
+    pub max_distance_km: Option<f64>,
+    /// Destination countries (ISO 3166-1 alpha-2); absent or empty for any.
+    pub countries: Option<Vec<String>>,
+    #[schema(required = true)]
+    pub transit_days: Option<i64>,
+    #[schema(required = true)]
+    pub base: Option<MoneyInput>,
+    /// Weight brackets, ascending: the price on top of the base for parcels up to `max_grams`.
+    pub brackets: Option<Vec<BracketInput>>,
+    /// Per started kilogram beyond the last bracket.
+    #[schema(required = true)]
+    pub per_kg: Option<MoneyInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BracketInput {
+    #[schema(required = true)]
+    pub max_grams: Option<i64>,
+    #[schema(required = true)]
+    pub price: Option<MoneyInput>,
+}
+
+fn check_carrier(input: &CarrierInput) -> AppResult<Carrier> {
+    let mut e = Errors::new();
+    let code = e.code("code", input.code.as_deref(), 16);
+    let name = e.text("name", input.name.as_deref(), 100);
+    let secret = e.optional_text("webhook_secret", input.webhook_secret.as_deref(), 256);
+    let mut services = Vec::new();
+    match &input.services {
+        None => e.add("services", "is required"),
+        Some(list) if list.is_empty() => e.add("services", "must list at least one service"),
+        Some(list) => {
+            for (i, s) in list.iter().enumerate() {
+                let at = |f: &str| format!("services/{i}/{f}");
+                let scode = e.code(&at("code"), s.code.as_deref(), 32);
+                let sname = e.text(&at("name"), s.name.as_deref(), 100);
+                let cutoff = s.cutoff_hour.unwrap_or(-1);
+                if !(0..=24).contains(&cutoff) {
+                    e.add(at("cutoff_hour"), "must be an hour from 0 to 24");
+                }
+                let max_weight = s.max_weight_grams.unwrap_or(0);
+                if !(1..=1_000_000).contains(&max_weight) {
+                    e.add(at("max_weight_grams"), "must be between 1 and 1000000");
+                }
+                let mut currency: Option<ordo_domain::Currency> = None;
+                let mut zones = Vec::new();
+                for (j, z) in s.zones.iter().flatten().enumerate() {
+                    let zat = |f: &str| format!("services/{i}/zones/{j}/{f}");
+                    let zname = e.text(&zat("name"), z.name.as_deref(), 64).unwrap_or_default();
+                    let mut money = |field: &str, m: &Option<MoneyInput>, e: &mut Errors| -> i64 {
+                        let Some(m) = m else {
+                            e.add(zat(field), "is required");
+                            return 0;
+                        };
+                        match check_money(e, &zat(field), m, currency) {
+                            Some(v) => {
+                                currency = Some(v.currency());
+                                v.minor()
+                            }
+                            None => 0,
+                        }
+                    };
+                    let base = money("base", &z.base, &mut e);
+                    let per_kg = money("per_kg", &z.per_kg, &mut e);
+                    let mut brackets = Vec::new();
+                    for (k, b) in z.brackets.iter().flatten().enumerate() {
+                        let price = money(&format!("brackets/{k}/price"), &b.price, &mut e);
+                        let max = b.max_grams.unwrap_or(0);
+                        if max <= brackets.last().map_or(0, |x: &Bracket| x.max_grams) {
+                            e.add(zat(&format!("brackets/{k}/max_grams")), "must be positive and ascending");
+                        }
+                        brackets.push(Bracket { max_grams: max, price });
+                    }
+                    let days = z.transit_days.unwrap_or(-1);
+                    if !(0..=60).contains(&days) {
+                        e.add(zat("transit_days"), "must be between 0 and 60");
+                    }
+                    if z.max_distance_km.is_some_and(|d| !(d > 0.0 && d.is_finite())) {
+                        e.add(zat("max_distance_km"), "must be a positive number");
+                    }
+                    zones.push(Zone {
+                        name: zname,
+                        max_distance_km: z.max_distance_km,
+                        countries: z.countries.clone().unwrap_or_default().iter().map(|c| c.to_uppercase()).collect(),
+                        transit_days: days,
+                        base,
+                        brackets,
+                        per_kg,
+                    });
+                }
+                if zones.is_empty() {
+                    e.add(at("zones"), "must list at least one zone");
+                }
+                if let (Some(code), Some(name)) = (scode, sname) {
+                    if services.iter().any(|x: &Service| x.code == code) {
+                        e.add(at("code"), "is listed twice");
+                    }
+                    services.push(Service {
+                        code,
+                        name,
+                        currency: currency.map(|c| c.code().to_owned()).unwrap_or_default(),
+                        cutoff_hour: cutoff,
+                        max_weight_grams: max_weight,
+                        zones,
+                    });
+                }
+            }
+        }
+    }
+    let (code, name) = e.finish((code, name))?;
+    Ok(Carrier {
+        code: code.expect("checked"),
+        name: name.expect("checked"),
+        webhook_secret: secret,
+        services,
+        version: 1,
+    })
+}
+
+fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
+    tx.carriers()?
+        .iter()
+        .map(|r| {
+            let mut c: Carrier = serde_json::from_str(&r.body)
+                .map_err(|e| AppError::Internal(format!("stored carrier {:?}: {e}", r.name)))?;
+            c.version = r.version;
+            Ok(c)
+        })
+        .collect()
+}
+
+/// HMAC-SHA256 (RFC 2104).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    let outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    let inner_hash = Sha256::new().chain_update(&inner).chain_update(message).finalize();
+    Sha256::new().chain_update(&outer).chain_update(inner_hash).finalize().into()
+}
+
+/// Checks `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, at most five minutes old.
+pub fn verify_signature(header: &str, secret: &str, body: &[u8], now_ms: i64) -> bool {
+    let mut t: Option<i64> = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => t = v.parse().ok(),
+            Some(("v1", v)) => signatures.push(v.to_owned()),
+            _ => {}
+        }
+    }
+    let Some(t) = t else { return false };
+    if (now_ms / 1000 - t).abs() > 300 {
+        return false;
+    }
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(body);
+    let expected: String = hmac_sha256(secret.as_bytes(), &signed).iter().map(|b| format!("{b:02x}")).collect();
+    // Compared in full, whatever matches first, so timing says nothing about the secret.
+    signatures.iter().fold(false, |ok, s| {
+        ok | (s.len() == expected.len() && s.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0)
+    })
+}
+
+/// A carrier's tracking report.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingInput {
+    #[schema(required = true)]
+    pub tracking_number: Option<String>,
+    /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
+    #[schema(required = true)]
+    pub status: Option<String>,
+    /// RFC 3339; defaults to when the report arrives.
+    pub occurred_at: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The label choice for a fulfilment.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelInput {
+    /// A service to use instead of rate shopping, as `CARRIER/service`.
+    pub service: Option<String>,
+}
+
+fn parcel_of(tx: &mut dyn Tx, f: &Fulfillment, order: &ordo_domain::order::Order, now: i64) -> AppResult<Parcel> {
+    let location = tx.location_by_code(&f.location)?.ok_or(AppError::NotFound("location"))?;
+    let to = order
+        .shipping_address
+        .clone()
+        .ok_or_else(|| AppError::InvalidTransition("the order has no shipping address".into()))?;
+    let weight: i64 = if f.parcels.is_empty() {
+        let skus: Vec<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
+        let products = tx.products_by_skus(&skus)?;
+        f.lines
+            .iter()
+            .map(|l| products.iter().find(|p| p.sku == l.sku).and_then(|p| p.weight_grams).unwrap_or(0) * l.quantity)
+            .sum()
+    } else {
+        f.parcels.iter().map(|p| p.weight_grams).sum()
+    };
+    Ok(Parcel {
+        origin: location.latitude.zip(location.longitude),
+        destination: crate::geo::locate(&to),
+        destination_country: to.country,
+        weight_grams: weight.max(1),
+        now,
+    })
+}
+
+fn all_quotes(carriers: &[Carrier], parcel: &Parcel) -> Vec<Quote> {
+    carriers.iter().flat_map(|c| c.services.iter().filter_map(|s| quote(&c.code, s, parcel))).collect()
+}
+
+impl App {
+    pub async fn create_carrier(&self, actor: &Actor, input: CarrierInput) -> AppResult<Carrier> {
+        require(actor, Action::WriteCatalog)?;
+        let carrier = check_carrier(&input)?;
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                if load_carriers(tx)?.iter().any(|c| c.code == carrier.code) {
+                    return Err(AppError::Conflict(format!("a carrier with code {:?} already exists", carrier.code)));
+                }
+                let body = serde_json::to_string(&carrier).map_err(|e| AppError::Internal(e.to_string()))?;
+                tx.put_carrier(&RuleSetRecord {
+                    name: carrier.code.clone(),
+                    body,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                })?;
+                emit(tx, now, "carrier.created", &carrier.code, &json!({"code": carrier.code}))?;
+                Ok(carrier.clone())
+            })
+            .await
+    }
+
+    pub async fn list_carriers(&self, actor: &Actor) -> AppResult<Vec<Carrier>> {
+        require(actor, Action::ReadCatalog)?;
+        self.store.read(load_carriers).await
+    }
+
+    /// Every service's quote for the fulfilment's parcel, cheapest first.
+    pub async fn fulfillment_rates(&self, actor: &Actor, id: &str) -> AppResult<Vec<Quote>> {
+        require(actor, Action::Fulfil)?;
+        let (id, who, now) = (id.to_owned(), actor.clone(), self.now());
+        self.store
+            .read(move |tx| {
+                let (f, order) = visible(tx, &who, &id)?;
+                let parcel = parcel_of(tx, &f, &order, now)?;
+                let mut quotes = all_quotes(&load_carriers(tx)?, &parcel);
+                quotes.sort_by(|a, b| a.price.cmp(&b.price).then(a.delivers_by.cmp(&b.delivers_by)));
+                Ok(quotes)
+            })
+            .await
+    }
+
+    /// Buys the fulfilment's label: the service the order asked for, or the cheapest that
+    /// arrives by its promised date. The carrier's tracking number is issued here.
+    pub async fn buy_label(&self, actor: &Actor, id: &str, input: LabelInput) -> AppResult<Fulfillment> {
+        require(actor, Action::Fulfil)?;
+        let requested = match input.service.as_deref() {
+            Some(s) => Some(
+                s.split_once('/')
+                    .map(|(c, v)| (c.to_owned(), v.to_owned()))
+                    .ok_or_else(|| AppError::field("service", "must be CARRIER/service, e.g. \"ACME/ground\""))?,
+            ),
+            None => None,
+        };
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.write_idem(None, move |tx, now| {
+            let (mut f, order) = visible(tx, &who, &id)?;
+            if !f.status.holds_reservation() {
+                return Err(AppError::InvalidTransition(format!(
+                    "a fulfilment that is {} cannot get a label",
+                    f.status.as_str()
+                )));
+            }
+            let parcel = parcel_of(tx, &f, &order, now)?;
+            let quotes = all_quotes(&load_carriers(tx)?, &parcel);
+            let asked = requested.clone().or_else(|| {
+                order
+                    .shipping_service
+                    .as_deref()
+                    .and_then(|s| s.split_once('/'))
+                    .map(|(c, v)| (c.to_owned(), v.to_owned()))
+            });
+            let chosen = shop(&quotes, order.promised_by, asked.as_ref().map(|(c, v)| (c.as_str(), v.as_str())))
+                .map_err(|why| AppError::Conflict(format!("no shipping label can be bought: {why}")))?;
+            let tracking = format!("{}{:012}", chosen.carrier, random_u128() % 1_000_000_000_000);
+            f.carrier = Some(chosen.carrier.clone());
+            f.service = Some(chosen.service_name.clone());
+            f.tracking_number = Some(tracking.clone());
+            f.shipping_quote = Some(chosen.clone());
+            f.updated_at = now;
+            f.version += 1;
+            tx.update_fulfillment(&f)?;
+            emit(
+                tx,
+                now,
+                "fulfillment.label_purchased",
+                f.order_id.as_str(),
+                &json!({"id": f.id, "carrier": chosen.carrier, "service": chosen.service, "tracking_number": tracking,
+                        "price": chosen.price, "currency": chosen.currency}),
+            )?;
+            Ok(f)
+        })
+        .await
+        .map(|o| match o {
+            crate::idempotency::Outcome::Fresh(f) => Ok(f),
+            crate::idempotency::Outcome::Replayed { .. } => Err(AppError::Internal("no key was sent".into())),
+        })?
+    }
+
+    /// A carrier's signed tracking report. An unknown tracking number or a bad signature is
+    /// refused and changes nothing; a report already recorded changes nothing again.
+    pub async fn carrier_tracking(
+        &self,
+        carrier: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> AppResult<Fulfillment> {
+        let now = self.now();
+        let code = carrier.to_owned();
+        let carriers = self.store.read(load_carriers).await?;
+        let c = carriers.into_iter().find(|c| c.code == code).ok_or(AppError::NotFound("carrier"))?;
+        let secret =
+            c.webhook_secret.ok_or_else(|| AppError::Forbidden("this carrier has no webhook secret".into()))?;
+        if !signature.is_some_and(|s| verify_signature(s, &secret, body, now)) {
+            return Err(AppError::Unauthenticated("the signature is missing, wrong or too old".into()));
+        }
+        let input: TrackingInput = serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;
+        let mut e = Errors::new();
+        let tracking = e.text("tracking_number", input.tracking_number.as_deref(), 64);
+        let status = match input.status.as_deref() {
+            Some(s @ ("in_transit" | "out_for_delivery" | "delivered" | "exception")) => Some(s.to_owned()),
+            _ => {
+                e.add("status", "must be in_transit, out_for_delivery, delivered or exception");
+                None
+            }
+        };
+        let occurred_at = match input.occurred_at.as_deref() {
+            None => now,
+            Some(t) => crate::time_fmt::parse_rfc3339(t).unwrap_or_else(|| {
+                e.add("occurred_at", "must be an RFC 3339 timestamp");
+                now
+            }),
+        };
+        let description = e.optional_text("description", input.description.as_deref(), 500);
+        let (tracking, status) = e.finish((tracking, status))?;
+        let (tracking, status) = (tracking.expect("checked"), status.expect("checked"));
+        self.write_idem(None, move |tx, now| {
+            let mut f = tx
+                .fulfillments_by_tracking(&tracking)?
+                .into_iter()
+                .find(|f| f.carrier.as_deref() == Some(code.as_str()))
+                .ok_or(AppError::NotFound("shipment with this tracking number"))?;
+            if f.tracking_events.iter().any(|t| t.status == status && t.occurred_at == occurred_at) {
+                return Ok(f);
+            }
+            if !matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered) {
+                return Err(AppError::InvalidTransition(format!(
+                    "the fulfilment is {}; it has not shipped",
+                    f.status.as_str()
+                )));
+            }
+            f.tracking_events.push(TrackingEvent {
+                status: status.clone(),
+                occurred_at,
+                description: description.clone(),
+            });
+            if status == "delivered" && f.status == FulfillmentStatus::Shipped {
+                f.status = f.status.apply(FulfillmentAction::Deliver).map_err(AppError::InvalidTransition)?;
+                f.delivered_at = Some(occurred_at);
+            }
+            f.updated_at = now;
+            f.version += 1;
+            tx.update_fulfillment(&f)?;
+            emit(
+                tx,
+                now,
+                &format!("shipment.{status}"),
+                f.order_id.as_str(),
+                &json!({"fulfillment_id": f.id, "order_id": f.order_id, "tracking_number": tracking, "status": status,
+                        "occurred_at": crate::time_fmt::format_ms(occurred_at), "description": description}),
+            )?;
+            if status == "delivered" {
+                let all = tx.fulfillments_for_order(f.order_id.as_str())?;
+                if crate::fulfillments::order_status(&all) == OrderFulfillmentStatus::Delivered {
+                    emit(tx, now, "order.delivered", f.order_id.as_str(), &json!({"id": f.order_id}))?;
+                }
+            }
+            Ok(f)
+        })
+        .await
+        .map(|o| match o {
+            crate::idempotency::Outcome::Fresh(f) => Ok(f),
+            crate::idempotency::Outcome::Replayed { .. } => Err(AppError::Internal("no key was sent".into())),
+        })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_and_signatures_are_checked() {
+        let mac: String =
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?").iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(mac, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        let now = 1_795_773_600_000;
+        let t = now / 1000;
+        let sign = |secret: &str, t: i64, body: &[u8]| {
+            let mut m = format!("{t}.").into_bytes();
+            m.extend_from_slice(body);
+            let hex: String = hmac_sha256(secret.as_bytes(), &m).iter().map(|b| format!("{b:02x}")).collect();
+            format!("t={t},v1={hex}")
+        };
+        assert!(verify_signature(&sign("s3", t, b"{}"), "s3", b"{}", now));
+        assert!(!verify_signature(&sign("s3", t, b"{}"), "s3", b"{ }", now));
+        assert!(!verify_signature(&sign("other", t, b"{}"), "s3", b"{}", now));
+        assert!(!verify_signature(&sign("s3", t - 301, b"{}"), "s3", b"{}", now));
+        assert!(!verify_signature("v1=00", "s3", b"{}", now));
+    }
+}
