@@ -42,6 +42,7 @@ pub(crate) fn plan_fulfillments(order: &Order, now: i64) -> Vec<Fulfillment> {
                         shipped_at: None,
                         delivered_at: None,
                         version: 1,
+                        pickup: order.pickup_location.is_some(),
                         shipping_quote: None,
                         tracking_events: Vec::new(),
                     });
@@ -60,7 +61,7 @@ pub(crate) fn move_stock(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillm
     lines.sort_by(|a, b| a.sku.cmp(&b.sku));
     for l in lines {
         let (on_hand_delta, reserved_delta) = match reason {
-            Reason::Shipped => (-l.quantity, -l.quantity),
+            Reason::Shipped | Reason::PickedUp => (-l.quantity, -l.quantity),
             Reason::Released => (0, -l.quantity),
             _ => return Err(AppError::Internal(format!("a fulfilment cannot move stock as {}", reason.as_str()))),
         };
@@ -260,6 +261,7 @@ fn reject_in_tx(
                                 shipped_at: None,
                                 delivered_at: None,
                                 version: 1,
+                                pickup: false,
                                 shipping_quote: None,
                                 tracking_events: Vec::new(),
                             });
@@ -364,12 +366,13 @@ impl App {
         let (id, who) = (id.to_owned(), actor.clone());
         self.write_idem(idem, move |tx, now| {
             let (mut f, mut order) = visible(tx, &who, &id)?;
-            let next = f.status.apply(action).map_err(AppError::InvalidTransition)?;
+            let next = f.status.apply_for(action, f.pickup).map_err(AppError::InvalidTransition)?;
             if action == FulfillmentAction::Reject {
                 return reject_in_tx(tx, now, &who.key_id, f, order, input.reason.clone());
             }
             match action {
                 FulfillmentAction::Ship => move_stock(tx, now, &who.key_id, &f, Reason::Shipped)?,
+                FulfillmentAction::PickUp => move_stock(tx, now, &who.key_id, &f, Reason::PickedUp)?,
                 FulfillmentAction::Cancel => {
                     move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
                     // The order no longer counts on this location for these units.
@@ -398,7 +401,7 @@ impl App {
                     f.service = service.clone().or(f.service.take());
                     f.tracking_number = tracking.clone().or(f.tracking_number.take());
                 }
-                FulfillmentAction::Deliver => f.delivered_at = Some(now),
+                FulfillmentAction::Deliver | FulfillmentAction::PickUp => f.delivered_at = Some(now),
                 _ => {}
             }
             tx.update_fulfillment(&f)?;
@@ -412,6 +415,7 @@ impl App {
             let milestone = match (action, derived) {
                 (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some("order.shipped"),
                 (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => Some("order.delivered"),
+                (FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered) => Some("order.picked_up"),
                 _ => None,
             };
             if let Some(m) = milestone {

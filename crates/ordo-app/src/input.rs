@@ -339,6 +339,8 @@ pub struct NewOrder {
     /// A shipping service the customer chose, as `CARRIER/service`.
     #[schema(example = "ACME/ground")]
     pub shipping_service: Option<String>,
+    /// Click and collect: the code of the store where the customer collects the order.
+    pub pickup_location: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

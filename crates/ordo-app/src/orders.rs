@@ -47,6 +47,7 @@ struct CheckedOrder {
     note: Option<String>,
     promised_by: Option<i64>,
     shipping_service: Option<String>,
+    pickup_location: Option<String>,
 }
 
 fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
@@ -130,6 +131,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         parsed
     });
     let shipping_service = e.optional_text("shipping_service", input.shipping_service.as_deref(), 130);
+    let pickup_location = e.optional_text("pickup_location", input.pickup_location.as_deref(), 32);
     if shipping_service.as_ref().is_some_and(|s| s.split_once('/').is_none_or(|(c, v)| c.is_empty() || v.is_empty())) {
         e.add("shipping_service", "must be CARRIER/service, e.g. \"ACME/ground\"");
     }
@@ -151,6 +153,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         note,
         promised_by,
         shipping_service,
+        pickup_location,
     })
 }
 
@@ -233,10 +236,24 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     let destination = ordo_domain::routing::Destination {
         coordinates: o.shipping_address.as_ref().and_then(crate::geo::locate),
         country: o.shipping_address.as_ref().map(|a| a.country.clone()),
-        pickup: false,
+        pickup: o.pickup_location.is_some(),
     };
-    let decision =
-        route(&demand, &snapshot, &pre.sites, &destination, &pre.rules).map_err(AppError::InsufficientStock)?;
+    // Click and collect: only the chosen store, which must offer pickup, and no splits.
+    let (sites, rules) = match &o.pickup_location {
+        Some(code) => {
+            let store: Vec<Site> = pre.sites.iter().filter(|s| s.code == *code).cloned().collect();
+            match store.first() {
+                None => return Err(AppError::field("pickup_location", "no location has this code")),
+                Some(s) if !s.pickup => {
+                    return Err(AppError::field("pickup_location", "this location does not offer pickup"));
+                }
+                Some(_) => {}
+            }
+            (store, RuleSet { max_shipments: 1, ..pre.rules.clone() })
+        }
+        None => (pre.sites.clone(), pre.rules.clone()),
+    };
+    let decision = route(&demand, &snapshot, &sites, &destination, &rules).map_err(AppError::InsufficientStock)?;
     let mut explanation = decision.explanation;
     explanation.candidates.truncate(5);
 
@@ -279,6 +296,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         version: 1,
         promised_by: o.promised_by,
         shipping_service: o.shipping_service.clone(),
+        pickup_location: o.pickup_location.clone(),
         routing: Some(explanation),
     };
     tx.insert_order(&order)?;

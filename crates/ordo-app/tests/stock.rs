@@ -103,6 +103,7 @@ fn order(lines: &[(&str, i64)]) -> NewOrder {
         note: None,
         promised_by: None,
         shipping_service: None,
+        pickup_location: None,
     }
 }
 

@@ -6,6 +6,8 @@
 //!      +-----------+----------+--> cancelled
 //!      +-----------+----------+--> rejected (the location cannot fulfil it; the order is
 //!                                  routed again without it)
+//!
+//!   click and collect: pending --> picking --> packed --> ready_for_pickup --> picked_up
 //! ```
 //!
 //! Stock moves with the work: shipping turns the reservation into a shipment (`on_hand` and
@@ -26,6 +28,8 @@ pub enum FulfillmentStatus {
     Delivered,
     Cancelled,
     Rejected,
+    ReadyForPickup,
+    PickedUp,
 }
 
 /// What an operator or carrier does to a fulfilment.
@@ -37,6 +41,8 @@ pub enum FulfillmentAction {
     Deliver,
     Cancel,
     Reject,
+    ReadyForPickup,
+    PickUp,
 }
 
 impl FulfillmentAction {
@@ -48,12 +54,14 @@ impl FulfillmentAction {
             FulfillmentAction::Deliver => "deliver",
             FulfillmentAction::Cancel => "cancel",
             FulfillmentAction::Reject => "reject",
+            FulfillmentAction::ReadyForPickup => "be made ready for pickup",
+            FulfillmentAction::PickUp => "be picked up",
         }
     }
 }
 
 impl FulfillmentStatus {
-    pub const ALL: [FulfillmentStatus; 7] = [
+    pub const ALL: [FulfillmentStatus; 9] = [
         FulfillmentStatus::Pending,
         FulfillmentStatus::Picking,
         FulfillmentStatus::Packed,
@@ -61,6 +69,8 @@ impl FulfillmentStatus {
         FulfillmentStatus::Delivered,
         FulfillmentStatus::Cancelled,
         FulfillmentStatus::Rejected,
+        FulfillmentStatus::ReadyForPickup,
+        FulfillmentStatus::PickedUp,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -72,6 +82,8 @@ impl FulfillmentStatus {
             FulfillmentStatus::Delivered => "delivered",
             FulfillmentStatus::Cancelled => "cancelled",
             FulfillmentStatus::Rejected => "rejected",
+            FulfillmentStatus::ReadyForPickup => "ready_for_pickup",
+            FulfillmentStatus::PickedUp => "picked_up",
         }
     }
 
@@ -82,7 +94,32 @@ impl FulfillmentStatus {
     /// Whether the stock of a fulfilment in this status is still reserved (not yet shipped
     /// nor released).
     pub fn holds_reservation(&self) -> bool {
-        matches!(self, FulfillmentStatus::Pending | FulfillmentStatus::Picking | FulfillmentStatus::Packed)
+        matches!(
+            self,
+            FulfillmentStatus::Pending
+                | FulfillmentStatus::Picking
+                | FulfillmentStatus::Packed
+                | FulfillmentStatus::ReadyForPickup
+        )
+    }
+
+    /// The status after `action` for a fulfilment that ships (`pickup` false) or that the
+    /// customer collects (`pickup` true), or why it is not allowed.
+    pub fn apply_for(self, action: FulfillmentAction, pickup: bool) -> Result<FulfillmentStatus, String> {
+        use FulfillmentAction as A;
+        use FulfillmentStatus as S;
+        match (pickup, self, action) {
+            (true, S::Pending | S::Picking | S::Packed, A::ReadyForPickup) => Ok(S::ReadyForPickup),
+            (true, S::ReadyForPickup, A::PickUp) => Ok(S::PickedUp),
+            (true, S::ReadyForPickup, A::Cancel) => Ok(S::Cancelled),
+            (true, _, A::Ship | A::Deliver) => {
+                Err("a click-and-collect fulfilment is picked up, not shipped".to_owned())
+            }
+            (false, _, A::ReadyForPickup | A::PickUp) => {
+                Err("only click-and-collect fulfilments are picked up".to_owned())
+            }
+            _ => self.apply(action),
+        }
     }
 
     /// The status after `action`, or why it is not allowed.
@@ -136,6 +173,9 @@ pub struct Fulfillment {
     pub shipped_at: Option<i64>,
     pub delivered_at: Option<i64>,
     pub version: i64,
+    /// Collected by the customer at the location instead of shipped.
+    #[serde(default)]
+    pub pickup: bool,
     /// The service bought for it, when its label was bought through Ordo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_quote: Option<crate::shipping::Quote>,
@@ -194,8 +234,8 @@ impl OrderFulfillmentStatus {
             };
         }
         let count = |f: &dyn Fn(S) -> bool| live.iter().filter(|s| f(**s)).count();
-        let delivered = count(&|s| s == S::Delivered);
-        let shipped = count(&|s| matches!(s, S::Shipped | S::Delivered));
+        let delivered = count(&|s| matches!(s, S::Delivered | S::PickedUp));
+        let shipped = count(&|s| matches!(s, S::Shipped | S::Delivered | S::PickedUp));
         if delivered == live.len() {
             OrderFulfillmentStatus::Delivered
         } else if delivered > 0 {
@@ -246,6 +286,11 @@ mod tests {
             assert!(from.apply(action).is_err(), "{from:?} {action:?}");
         }
         assert_eq!(S::Cancelled.apply(A::Ship).unwrap_err(), "a fulfilment that is cancelled cannot ship");
+        assert_eq!(S::Packed.apply_for(A::ReadyForPickup, true), Ok(S::ReadyForPickup));
+        assert_eq!(S::ReadyForPickup.apply_for(A::PickUp, true), Ok(S::PickedUp));
+        assert!(S::Packed.apply_for(A::Ship, true).is_err());
+        assert!(S::Packed.apply_for(A::ReadyForPickup, false).is_err());
+        assert!(S::PickedUp.apply_for(A::Cancel, true).is_err());
     }
 
     #[test]
@@ -262,5 +307,7 @@ mod tests {
         check(&[S::Delivered, S::Cancelled], O::Delivered);
         check(&[S::Cancelled, S::Cancelled], O::Cancelled);
         check(&[S::Rejected, S::Pending], O::Unfulfilled);
+        check(&[S::ReadyForPickup], O::InProgress);
+        check(&[S::PickedUp], O::Delivered);
     }
 }

@@ -62,10 +62,12 @@ pub enum Reason {
     Released,
     /// Reserved units leaving with a shipment: on hand and reserved both fall.
     Shipped,
+    /// Reserved units collected by the customer at the location.
+    PickedUp,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Reason::Received,
         Reason::Counted,
         Reason::Damaged,
@@ -76,6 +78,7 @@ impl Reason {
         Reason::Reserved,
         Reason::Released,
         Reason::Shipped,
+        Reason::PickedUp,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -90,6 +93,7 @@ impl Reason {
             Reason::Reserved => "reserved",
             Reason::Released => "released",
             Reason::Shipped => "shipped",
+            Reason::PickedUp => "picked_up",
         }
     }
 
@@ -99,7 +103,7 @@ impl Reason {
 
     /// Reasons an operator may give for an adjustment of `on_hand`.
     pub fn is_manual(&self) -> bool {
-        !matches!(self, Reason::Reserved | Reason::Released | Reason::Shipped)
+        !matches!(self, Reason::Reserved | Reason::Released | Reason::Shipped | Reason::PickedUp)
     }
 }
 

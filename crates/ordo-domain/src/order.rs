@@ -148,6 +148,9 @@ pub struct Order {
     /// A shipping service the customer chose, as `CARRIER/service`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_service: Option<String>,
+    /// Click and collect: the location where the customer collects the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_location: Option<String>,
     /// Why the order's stock was reserved where it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<crate::routing::Explanation>,

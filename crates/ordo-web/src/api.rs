@@ -842,6 +842,18 @@ fulfillment_action!(
     "The location cannot fulfil this (item damaged, cannot find it): its reservations are released, its stock is marked for counting, and the lines are routed again without it."
 );
 fulfillment_action!(
+    ready_for_pickup,
+    "/v1/fulfillments/{id}/ready-for-pickup",
+    ReadyForPickup,
+    "Click and collect: the order waits at the store for the customer."
+);
+fulfillment_action!(
+    picked_up,
+    "/v1/fulfillments/{id}/pick-up",
+    PickUp,
+    "Click and collect: the customer collected it; its units leave stock."
+);
+fulfillment_action!(
     cancel_fulfillment,
     "/v1/fulfillments/{id}/cancel",
     Cancel,

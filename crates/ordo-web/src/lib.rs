@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/fulfillments/{id}/deliver", post(api::deliver_fulfillment))
         .route("/fulfillments/{id}/cancel", post(api::cancel_fulfillment))
         .route("/fulfillments/{id}/reject", post(api::reject_fulfillment))
+        .route("/fulfillments/{id}/ready-for-pickup", post(api::ready_for_pickup))
+        .route("/fulfillments/{id}/pick-up", post(api::picked_up))
         .route("/fulfillments/{id}/packing-slip", get(api::packing_slip))
         .route("/locations/{code}/pick-list", get(api::pick_list))
         .route("/fulfillments/{id}/rates", get(api::fulfillment_rates))

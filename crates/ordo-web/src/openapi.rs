@@ -23,6 +23,7 @@ use crate::api;
         api::simulate_routing,
         api::order_fulfillments, api::list_fulfillments, api::get_fulfillment, api::start_picking, api::pack_fulfillment,
         api::ship_fulfillment, api::deliver_fulfillment, api::cancel_fulfillment, api::reject_fulfillment, api::count_requests,
+        api::ready_for_pickup, api::picked_up,
         api::fulfillment_label, api::packing_slip, api::pick_list,
         api::create_carrier, api::list_carriers, api::fulfillment_rates, api::buy_label, api::carrier_tracking,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,

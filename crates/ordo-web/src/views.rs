@@ -331,6 +331,12 @@ pub struct OrderView {
     pub totals: TotalsView,
     pub note: Option<String>,
     pub cancel_reason: Option<String>,
+    /// Click and collect: where the customer collects the order.
+    pub pickup_location: Option<String>,
+    /// The latest delivery promised to the customer.
+    pub promised_by: Option<String>,
+    /// The shipping service the customer chose, as `CARRIER/service`.
+    pub shipping_service: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub cancelled_at: Option<String>,
@@ -381,6 +387,9 @@ impl From<&Order> for OrderView {
             },
             note: o.note.clone(),
             cancel_reason: o.cancel_reason.clone(),
+            pickup_location: o.pickup_location.clone(),
+            promised_by: o.promised_by.map(format_ms),
+            shipping_service: o.shipping_service.clone(),
             created_at: format_ms(o.created_at),
             updated_at: format_ms(o.updated_at),
             cancelled_at: o.cancelled_at.map(format_ms),
@@ -557,8 +566,11 @@ pub struct FulfillmentView {
     pub order_id: String,
     /// Location code.
     pub location: String,
-    /// `pending`, `picking`, `packed`, `shipped`, `delivered` or `cancelled`.
+    /// `pending`, `picking`, `packed`, `shipped`, `delivered`, `cancelled`, `rejected`, or for
+    /// click and collect `ready_for_pickup` and `picked_up`.
     pub status: String,
+    /// Collected by the customer at the location instead of shipped.
+    pub pickup: bool,
     pub lines: Vec<FulfillmentLineView>,
     pub parcels: Vec<ParcelView>,
     pub carrier: Option<String>,
@@ -588,6 +600,7 @@ impl From<&ordo_domain::fulfillment::Fulfillment> for FulfillmentView {
             order_id: f.order_id.to_string(),
             location: f.location.clone(),
             status: f.status.as_str().to_owned(),
+            pickup: f.pickup,
             lines: f
                 .lines
                 .iter()

@@ -286,6 +286,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             note: None,
             promised_by: None,
             shipping_service: None,
+            pickup_location: None,
         };
         match app.place_order(&system, input, None).await {
             Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {

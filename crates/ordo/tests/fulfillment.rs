@@ -185,7 +185,60 @@ async fn a_rejected_fulfilment_is_routed_again_and_its_stock_marked_for_counting
     s.assert_stock_consistent(&["X"]).await;
 }
 
+async fn click_and_collect_goes_ready_for_pickup_then_picked_up(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("WH", 1).await;
+    let r = s
+        .post(
+            "/v1/locations",
+            json!({"code": "STORE", "name": "City store", "kind": "store",
+                   "address": {"line1": "2 High St", "city": "Boston", "country": "US"}, "pickup": true}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    s.product("X", "10.00").await;
+    s.stock("WH", "X", 10).await;
+    s.stock("STORE", "X", 2).await;
+    let mut body = order_body(&[("X", 2)]);
+    body["pickup_location"] = json!("STORE");
+    let order = s.post("/v1/orders", body).await;
+    assert_eq!(order.status, 201, "{:?}", order.body);
+    assert_eq!(order.body["lines"][0]["allocations"], json!([{"location": "STORE", "quantity": 2}]));
+    assert_eq!(order.body["pickup_location"], "STORE");
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0].clone();
+    assert_eq!(f["pickup"], true);
+    let f = f["id"].as_str().unwrap().to_owned();
+    let ship = act(&s, &f, "ship", None).await;
+    assert_eq!((ship.status.as_u16(), ship.body["code"].as_str()), (409, Some("invalid_transition")));
+    assert_eq!(act(&s, &f, "ready-for-pickup", None).await.body["status"], "ready_for_pickup");
+    assert_eq!(s.levels("X").await.1, (12, 2), "still reserved while it waits");
+    assert_eq!(act(&s, &f, "pick-up", None).await.body["status"], "picked_up");
+    assert_eq!(s.levels("X").await.1, (10, 0));
+    assert_eq!(order_status(&s, &id).await, "delivered");
+    assert_eq!(s.ledger("X").await[0]["reason"], "picked_up");
+
+    // More than the store holds cannot be collected there, even with stock elsewhere.
+    let mut body = order_body(&[("X", 1)]);
+    body["pickup_location"] = json!("STORE");
+    let r = s.post("/v1/orders", body).await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (409, Some("insufficient_stock")));
+    let mut body = order_body(&[("X", 1)]);
+    body["pickup_location"] = json!("WH");
+    let r = s.post("/v1/orders", body).await;
+    assert_eq!(r.status, 422, "a warehouse without pickup is refused: {:?}", r.body);
+    let normal = s.post("/v1/orders", order_body(&[("X", 1)])).await;
+    let g =
+        s.get(&format!("/v1/orders/{}/fulfillments", normal.body["id"].as_str().unwrap())).await.body["data"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert_eq!(act(&s, &g, "ready-for-pickup", None).await.status, 409);
+    s.assert_stock_consistent(&["X"]).await;
+}
+
 on_both_engines!(
+    click_and_collect_goes_ready_for_pickup_then_picked_up,
     a_rejected_fulfilment_is_routed_again_and_its_stock_marked_for_counting,
     an_order_from_two_locations_ships_in_two_parts_and_is_delivered,
     cancelling_releases_stock_and_a_cancelled_fulfilment_cannot_ship,

@@ -249,7 +249,10 @@ impl TestServer {
                     .iter()
                     .filter(|f| {
                         f["location"] == loc.as_str()
-                            && matches!(f["status"].as_str(), Some("pending" | "picking" | "packed"))
+                            && matches!(
+                                f["status"].as_str(),
+                                Some("pending" | "picking" | "packed" | "ready_for_pickup")
+                            )
                     })
                     .flat_map(|f| f["lines"].as_array().unwrap().iter())
                     .filter(|l| l["sku"] == *sku)
