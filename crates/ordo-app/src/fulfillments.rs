@@ -44,6 +44,7 @@ pub(crate) fn plan_fulfillments(order: &Order, now: i64) -> Vec<Fulfillment> {
                         version: 1,
                         pickup: order.pickup_location.is_some(),
                         shipping_quote: None,
+                        label_url: None,
                         tracking_events: Vec::new(),
                     });
                     out.last_mut().expect("just pushed")
@@ -263,6 +264,7 @@ fn reject_in_tx(
                                 version: 1,
                                 pickup: false,
                                 shipping_quote: None,
+                                label_url: None,
                                 tracking_events: Vec::new(),
                             });
                             created.len() - 1

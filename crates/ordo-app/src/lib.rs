@@ -10,6 +10,7 @@ pub mod carriers;
 pub mod catalog;
 pub mod customers;
 pub mod documents;
+pub mod easypost;
 pub mod error;
 pub mod events;
 pub mod fulfillments;
@@ -51,16 +52,22 @@ pub fn random_u128() -> u128 {
     u128::from_le_bytes(buf)
 }
 
-/// Everything a use case needs: storage and the clock.
+/// Everything a use case needs: storage, the clock, and an HTTP client for integrations.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub http: reqwest::Client,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .build()
+            .unwrap_or_default();
+        App { store, clock, http }
     }
 
     pub fn now(&self) -> i64 {

@@ -176,6 +176,9 @@ pub struct Fulfillment {
     /// Collected by the customer at the location instead of shipped.
     #[serde(default)]
     pub pickup: bool,
+    /// The carrier's own label, when an external carrier API sold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_url: Option<String>,
     /// The service bought for it, when its label was bought through Ordo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_quote: Option<crate::shipping::Quote>,

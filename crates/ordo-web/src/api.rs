@@ -1042,10 +1042,12 @@ pub async fn buy_label(
 }
 
 /// A carrier's tracking report, signed with the carrier's webhook secret:
-/// `Ordo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+/// `Ordo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, or for
+/// EasyPost carriers EasyPost's own event JSON signed `X-Hmac-Signature: hmac-sha256-hex=<hex>`.
 /// No API key: the signature authenticates the carrier.
 #[utoipa::path(post, path = "/v1/carriers/{code}/tracking", tag = "shipping", request_body = ordo_app::carriers::TrackingInput,
-    params(("code" = String, Path), ("Ordo-Signature" = String, Header, description = "The carrier's signature")),
+    params(("code" = String, Path), ("Ordo-Signature" = Option<String>, Header, description = "The carrier's signature"),
+        ("X-Hmac-Signature" = Option<String>, Header, description = "EasyPost's signature")),
     security(()),
     responses((status = 200, body = FulfillmentView), (status = 401, description = "Bad or missing signature", body = Problem),
         (status = 404, description = "Unknown carrier or tracking number", body = Problem)))]
@@ -1055,7 +1057,9 @@ pub async fn carrier_tracking(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<FulfillmentView>> {
-    let signature = headers.get("ordo-signature").and_then(|v| v.to_str().ok());
-    let f = s.app.carrier_tracking(&code, signature, &body).await?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let signatures =
+        ordo_app::carriers::WebhookSignatures { ordo: header("ordo-signature"), easypost: header("x-hmac-signature") };
+    let f = s.app.carrier_tracking(&code, &signatures, &body).await?;
     Ok(Json(FulfillmentView::from(&f)))
 }

@@ -582,6 +582,8 @@ pub struct FulfillmentView {
     pub version: i64,
     /// The shipping bought through Ordo, if any.
     pub shipping: Option<QuoteView>,
+    /// The carrier's own label, when an external carrier API sold it.
+    pub label_url: Option<String>,
     /// The carrier's reports, oldest first.
     pub tracking_events: Vec<TrackingEventView>,
 }
@@ -628,6 +630,7 @@ impl From<&ordo_domain::fulfillment::Fulfillment> for FulfillmentView {
             delivered_at: f.delivered_at.map(format_ms),
             version: f.version,
             shipping: f.shipping_quote.as_ref().map(QuoteView::from),
+            label_url: f.label_url.clone(),
             tracking_events: f
                 .tracking_events
                 .iter()
@@ -674,6 +677,8 @@ pub struct CarrierView {
     pub code: String,
     pub name: String,
     pub has_webhook_secret: bool,
+    /// `easypost` for carriers reached through EasyPost's API; absent for rate cards.
+    pub api: Option<String>,
     pub services: Vec<ServiceView>,
 }
 
@@ -683,6 +688,7 @@ impl From<&ordo_app::carriers::Carrier> for CarrierView {
             code: c.code.clone(),
             name: c.name.clone(),
             has_webhook_secret: c.webhook_secret.is_some(),
+            api: c.api.as_ref().map(|a| a.kind.clone()),
             services: c
                 .services
                 .iter()
