@@ -163,19 +163,78 @@ async fn advance(app: &App, order_id: &str, steps: usize, n: usize) -> anyhow::R
     let system = Actor::system();
     let fulfillments = app.order_fulfillments(&system, order_id).await.map_err(|e| fail("fulfilments", e))?;
     for f in fulfillments {
-        for action in [A::StartPicking, A::Pack, A::Ship, A::Deliver].into_iter().take(steps) {
-            let input = match action {
-                A::Ship => FulfillmentInput {
-                    carrier: Some("UPS".into()),
-                    tracking_number: Some(format!("1Z{:016}", 4_000_000 + n)),
-                    ..Default::default()
-                },
-                _ => FulfillmentInput::default(),
-            };
-            app.fulfillment_action(&system, f.id.as_str(), action, input, None)
+        let pickup = f.pickup;
+        let actions = if pickup {
+            [A::StartPicking, A::Pack, A::ReadyForPickup, A::PickUp]
+        } else {
+            [A::StartPicking, A::Pack, A::Ship, A::Deliver]
+        };
+        for action in actions.into_iter().take(steps) {
+            if action == A::Ship {
+                // Most labels are bought through the demo carriers' rate cards; a few by hand.
+                if n % 5 == 0 {
+                    let input = FulfillmentInput {
+                        carrier: Some("UPS".into()),
+                        tracking_number: Some(format!("1Z{:016}", 4_000_000 + n)),
+                        ..Default::default()
+                    };
+                    app.fulfillment_action(&system, f.id.as_str(), action, input, None)
+                        .await
+                        .map_err(|e| fail("fulfilment", e))?;
+                    continue;
+                }
+                app.buy_label(&system, f.id.as_str(), Default::default()).await.map_err(|e| fail("label", e))?;
+            }
+            app.fulfillment_action(&system, f.id.as_str(), action, FulfillmentInput::default(), None)
                 .await
                 .map_err(|e| fail("fulfilment", e))?;
         }
+    }
+    Ok(())
+}
+
+/// Two carriers priced by rate cards: an economical ground service and an express one.
+async fn carriers(app: &App) -> anyhow::Result<()> {
+    use ordo_app::carriers::{BracketInput, CarrierInput, ServiceInput, ZoneInput};
+    let zone = |name: &str, max_km: Option<f64>, days: i64, base: &str, per_kg: &str| ZoneInput {
+        name: Some(name.into()),
+        max_distance_km: max_km,
+        countries: Some(vec!["US".into()]),
+        transit_days: Some(days),
+        base: money(base),
+        brackets: Some(vec![
+            BracketInput { max_grams: Some(1000), price: money("0.00") },
+            BracketInput { max_grams: Some(5000), price: money("2.50") },
+        ]),
+        per_kg: money(per_kg),
+    };
+    let service = |code: &str, name: &str, zones: Vec<ZoneInput>| ServiceInput {
+        code: Some(code.into()),
+        name: Some(name.into()),
+        cutoff_hour: Some(17),
+        max_weight_grams: Some(30_000),
+        zones: Some(zones),
+    };
+    let ground = CarrierInput {
+        code: Some("PARCELCO".into()),
+        name: Some("ParcelCo".into()),
+        webhook_secret: Some("demo-parcelco-secret".into()),
+        services: Some(vec![service(
+            "ground",
+            "Ground",
+            vec![zone("regional", Some(800.0), 2, "5.90", "0.90"), zone("national", None, 5, "8.90", "1.20")],
+        )]),
+        api: None,
+    };
+    let express = CarrierInput {
+        code: Some("SWIFT".into()),
+        name: Some("Swift Express".into()),
+        webhook_secret: Some("demo-swift-secret".into()),
+        services: Some(vec![service("overnight", "Overnight", vec![zone("any", None, 1, "24.00", "3.00")])]),
+        api: None,
+    };
+    for c in [ground, express] {
+        app.create_carrier(&Actor::system(), c).await.map_err(|e| fail("carrier", e))?;
     }
     Ok(())
 }
@@ -238,6 +297,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
         }
     }
 
+    carriers(app).await?;
     let channels = ["web", "web", "web", "marketplace", "pos"];
     let (mut placed, mut cancelled) = (0, 0);
     for n in 0..300 {
@@ -286,7 +346,8 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             note: None,
             promised_by: None,
             shipping_service: None,
-            pickup_location: None,
+            // Some customers collect at the Chicago store.
+            pickup_location: (n % 12 == 0).then(|| "CHI-ST".to_owned()),
         };
         match app.place_order(&system, input, None).await {
             Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {
@@ -305,6 +366,28 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                         _ => 4,
                     };
                     advance(app, order.id.as_str(), steps, n).await?;
+                    if steps == 0 && n % 17 == 0 {
+                        // A location that could not find the item: the order is routed again.
+                        let reject = ordo_app::fulfillments::FulfillmentInput {
+                            reason: Some("cannot find it".into()),
+                            ..Default::default()
+                        };
+                        let fs = app
+                            .order_fulfillments(&system, order.id.as_str())
+                            .await
+                            .map_err(|e| fail("fulfilments", e))?;
+                        if let Some(f) = fs.first() {
+                            app.fulfillment_action(
+                                &system,
+                                f.id.as_str(),
+                                ordo_domain::fulfillment::FulfillmentAction::Reject,
+                                reject,
+                                None,
+                            )
+                            .await
+                            .map_err(|e| fail("reject", e))?;
+                        }
+                    }
                 }
             }
             Ok(_) => {}
