@@ -172,7 +172,7 @@ async fn advance(app: &App, order_id: &str, steps: usize, n: usize) -> anyhow::R
         for action in actions.into_iter().take(steps) {
             if action == A::Ship {
                 // Most labels are bought through the demo carriers' rate cards; a few by hand.
-                if n % 5 == 0 {
+                if n.is_multiple_of(5) {
                     let input = FulfillmentInput {
                         carrier: Some("UPS".into()),
                         tracking_number: Some(format!("1Z{:016}", 4_000_000 + n)),
@@ -347,7 +347,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             promised_by: None,
             shipping_service: None,
             // Some customers collect at the Chicago store.
-            pickup_location: (n % 12 == 0).then(|| "CHI-ST".to_owned()),
+            pickup_location: n.is_multiple_of(12).then(|| "CHI-ST".to_owned()),
         };
         match app.place_order(&system, input, None).await {
             Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {
@@ -366,7 +366,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                         _ => 4,
                     };
                     advance(app, order.id.as_str(), steps, n).await?;
-                    if steps == 0 && n % 17 == 0 {
+                    if steps == 0 && n.is_multiple_of(17) {
                         // A location that could not find the item: the order is routed again.
                         let reject = ordo_app::fulfillments::FulfillmentInput {
                             reason: Some("cannot find it".into()),
