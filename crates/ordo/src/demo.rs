@@ -300,7 +300,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     carriers(app).await?;
     let channels = ["web", "web", "web", "marketplace", "pos"];
     let (mut placed, mut cancelled) = (0, 0);
-    for n in 0..300 {
+    for n in 0..300usize {
         let first = FIRST[rng.below(FIRST.len())];
         let last = LAST[rng.below(LAST.len())];
         let customer_no = rng.below(60);
