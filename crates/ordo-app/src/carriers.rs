@@ -108,7 +108,7 @@ pub struct ZoneInput {
     pub name: Option<String>,
     /// Destinations up to this far from the shipping location.
     pub max_distance_km: Option<f64>,
-    /// Destination countries (ISO 3166-1 alpha-2); absent or empty for any.
+    /// Destination countries (`US`) or regions (`US-CA`); absent or empty for any.
     pub countries: Option<Vec<String>>,
     #[schema(required = true)]
     pub transit_days: Option<i64>,
@@ -347,6 +347,7 @@ fn shipment_of(tx: &mut dyn Tx, f: &Fulfillment, order: &ordo_domain::order::Ord
             origin: location.latitude.zip(location.longitude),
             destination: crate::geo::locate(&to),
             destination_country: to.country.clone(),
+            destination_region: to.region.clone(),
             weight_grams: weight.max(1),
             now,
         },

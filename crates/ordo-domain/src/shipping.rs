@@ -22,7 +22,8 @@ pub struct Zone {
     pub name: String,
     /// The zone covers destinations up to this far (km) from the shipping location.
     pub max_distance_km: Option<f64>,
-    /// The zone covers these destination countries (ISO 3166-1 alpha-2); empty for any.
+    /// The zone covers these destinations: countries (ISO 3166-1 alpha-2, `US`) or regions
+    /// within them (ISO 3166-2 style, `US-CA`); empty for any.
     #[serde(default)]
     pub countries: Vec<String>,
     pub transit_days: i64,
@@ -52,6 +53,8 @@ pub struct Parcel {
     pub origin: Option<(f64, f64)>,
     pub destination: Option<(f64, f64)>,
     pub destination_country: String,
+    /// The destination's region code within its country (`CA` for California), if known.
+    pub destination_region: Option<String>,
     pub weight_grams: i64,
     /// Unix milliseconds.
     pub now: i64,
@@ -80,7 +83,10 @@ pub fn quote(carrier: &str, service: &Service, parcel: &Parcel) -> Option<Quote>
     }
     let distance = parcel.origin.zip(parcel.destination).map(|(a, b)| distance_km(a, b));
     let zone = service.zones.iter().find(|z| {
-        let country_ok = z.countries.is_empty() || z.countries.contains(&parcel.destination_country);
+        let region =
+            parcel.destination_region.as_ref().map(|r| format!("{}-{}", parcel.destination_country, r.to_uppercase()));
+        let country_ok = z.countries.is_empty()
+            || z.countries.iter().any(|c| *c == parcel.destination_country || Some(c) == region.as_ref());
         let distance_ok = match (z.max_distance_km, distance) {
             (None, _) => true,
             (Some(max), Some(d)) => d <= max,
@@ -179,6 +185,7 @@ mod tests {
             origin: Some(NEWARK),
             destination: Some(to),
             destination_country: "US".into(),
+            destination_region: Some("MA".into()),
             weight_grams: grams,
             now,
         }
@@ -199,6 +206,13 @@ mod tests {
         let mut abroad = parcel(BOSTON, 400, MORNING);
         abroad.destination_country = "CA".into();
         assert_eq!(quote("ACME", &ground, &abroad), None);
+        // A zone for one region: Massachusetts, but not New York.
+        let regional =
+            service("ground", 16, vec![Zone { countries: vec!["US-MA".into()], ..zone("ma", None, 1, 500, 100) }]);
+        assert_eq!(quote("ACME", &regional, &parcel(BOSTON, 400, MORNING)).unwrap().zone, "ma");
+        let mut new_york = parcel(BOSTON, 400, MORNING);
+        new_york.destination_region = Some("NY".into());
+        assert_eq!(quote("ACME", &regional, &new_york), None);
     }
 
     #[test]

@@ -172,61 +172,39 @@ impl TestServer {
         (locs, (t["on_hand"].as_i64().unwrap(), t["reserved"].as_i64().unwrap()))
     }
 
-    /// Every ledger entry for a SKU, following cursors.
+    /// Every item of a list endpoint, following its cursors (`path` may carry a query).
+    pub async fn all(&self, path: &str) -> Vec<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = match &cursor {
+                Some(c) => format!("{path}{sep}limit=200&cursor={c}"),
+                None => format!("{path}{sep}limit=200"),
+            };
+            let r = self.get(&page).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// Every ledger entry for a SKU, newest first.
     pub async fn ledger(&self, sku: &str) -> Vec<Value> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/v1/inventory/movements?sku={sku}&limit=200&cursor={c}"),
-                None => format!("/v1/inventory/movements?sku={sku}&limit=200"),
-            };
-            let r = self.get(&path).await;
-            assert_eq!(r.status, 200, "{:?}", r.body);
-            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => return out,
-            }
-        }
+        self.all(&format!("/v1/inventory/movements?sku={sku}")).await
     }
 
-    /// Every order (all statuses), following cursors.
+    /// Every order (all statuses), newest first.
     pub async fn all_orders(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/v1/orders?limit=200&cursor={c}"),
-                None => "/v1/orders?limit=200".to_owned(),
-            };
-            let r = self.get(&path).await;
-            assert_eq!(r.status, 200, "{:?}", r.body);
-            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => return out,
-            }
-        }
+        self.all("/v1/orders").await
     }
 
-    /// Every fulfilment, following cursors.
+    /// Every fulfilment, oldest first.
     pub async fn all_fulfillments(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/v1/fulfillments?limit=200&cursor={c}"),
-                None => "/v1/fulfillments?limit=200".to_owned(),
-            };
-            let r = self.get(&path).await;
-            assert_eq!(r.status, 200, "{:?}", r.body);
-            out.extend(r.body["data"].as_array().unwrap().iter().cloned());
-            match r.body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => return out,
-            }
-        }
+        self.all("/v1/fulfillments").await
     }
 
     /// Checks, for each SKU, that the levels, the ledger, the orders and their fulfilments
