@@ -11,6 +11,7 @@ pub mod id;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod routing;
 pub mod shipping;
 pub mod validate;

@@ -1,0 +1,301 @@
+//! Payments: an append-only ledger of money movements per payment, and everything about an
+//! order's payment state derived from it — never stored beside it.
+//!
+//! Per payment, in minor units: `captured + voided <= authorized` and `refunded <= captured`.
+//! The order's status and balance follow from the sums over its payments:
+//!
+//! | captured | refunded | status |
+//! |---|---|---|
+//! | 0 | 0 | `pending`, or `authorized` once open authorizations cover the total, or `voided` once every authorization was voided |
+//! | < total | 0 | `partially_paid` |
+//! | >= total | 0 | `paid` |
+//! | > 0 | < captured | `partially_refunded` |
+//! | > 0 | = captured | `refunded` |
+//!
+//! `balance_due = total - captured` (never below zero): what the customer still owes.
+//! Refunds give money back on purpose and do not make it owed again.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::allocate_proportionally;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Authorized,
+    Captured,
+    Voided,
+    Refunded,
+    /// A gateway refused or failed; moves no money, recorded for the record.
+    Failed,
+}
+
+impl EntryKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EntryKind::Authorized => "authorized",
+            EntryKind::Captured => "captured",
+            EntryKind::Voided => "voided",
+            EntryKind::Refunded => "refunded",
+            EntryKind::Failed => "failed",
+        }
+    }
+}
+
+/// Sums of one payment's ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PaymentTotals {
+    pub authorized: i64,
+    pub captured: i64,
+    pub voided: i64,
+    pub refunded: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    #[error("the amount must be positive")]
+    NotPositive,
+    #[error("only {available} can still be captured")]
+    OverCapture { available: i64 },
+    #[error("only {available} can still be refunded")]
+    OverRefund { available: i64 },
+    #[error("nothing is left to void")]
+    NothingToVoid,
+    #[error("the payment was voided")]
+    Voided,
+    #[error("amount out of range")]
+    Overflow,
+}
+
+impl PaymentTotals {
+    /// Sums a payment's ledger entries.
+    pub fn of<'a>(entries: impl IntoIterator<Item = &'a (EntryKind, i64)>) -> PaymentTotals {
+        let mut t = PaymentTotals::default();
+        for (kind, amount) in entries {
+            match kind {
+                EntryKind::Authorized => t.authorized += amount,
+                EntryKind::Captured => t.captured += amount,
+                EntryKind::Voided => t.voided += amount,
+                EntryKind::Refunded => t.refunded += amount,
+                EntryKind::Failed => {}
+            }
+        }
+        t
+    }
+
+    /// Authorized and neither captured nor voided yet.
+    pub fn capturable(&self) -> i64 {
+        self.authorized - self.captured - self.voided
+    }
+
+    pub fn refundable(&self) -> i64 {
+        self.captured - self.refunded
+    }
+
+    pub fn check_capture(&self, amount: i64) -> Result<(), PaymentError> {
+        if amount <= 0 {
+            return Err(PaymentError::NotPositive);
+        }
+        if self.voided > 0 && self.capturable() == 0 {
+            return Err(PaymentError::Voided);
+        }
+        if amount > self.capturable() {
+            return Err(PaymentError::OverCapture { available: self.capturable() });
+        }
+        Ok(())
+    }
+
+    /// The amount a void releases: everything authorized and not captured.
+    pub fn check_void(&self) -> Result<i64, PaymentError> {
+        match self.capturable() {
+            0 => Err(PaymentError::NothingToVoid),
+            n => Ok(n),
+        }
+    }
+
+    pub fn check_refund(&self, amount: i64) -> Result<(), PaymentError> {
+        if amount <= 0 {
+            return Err(PaymentError::NotPositive);
+        }
+        if amount > self.refundable() {
+            return Err(PaymentError::OverRefund { available: self.refundable() });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Authorized,
+    PartiallyPaid,
+    Paid,
+    PartiallyRefunded,
+    Refunded,
+    Voided,
+}
+
+impl PaymentStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Authorized => "authorized",
+            PaymentStatus::PartiallyPaid => "partially_paid",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::PartiallyRefunded => "partially_refunded",
+            PaymentStatus::Refunded => "refunded",
+            PaymentStatus::Voided => "voided",
+        }
+    }
+}
+
+/// An order's payment position, derived from its payments' totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: i64,
+    pub authorized: i64,
+    pub captured: i64,
+    pub voided: i64,
+    pub refunded: i64,
+    /// Captured minus refunded.
+    pub net_paid: i64,
+    /// Total minus captured, never below zero.
+    pub balance_due: i64,
+    pub status: PaymentStatus,
+}
+
+pub fn summarize(total: i64, payments: &[PaymentTotals]) -> Summary {
+    let sum = |f: fn(&PaymentTotals) -> i64| payments.iter().map(f).sum::<i64>();
+    let (authorized, captured, voided, refunded) =
+        (sum(|p| p.authorized), sum(|p| p.captured), sum(|p| p.voided), sum(|p| p.refunded));
+    let open = authorized - captured - voided;
+    let status = if captured == 0 {
+        if open > 0 && open >= total {
+            PaymentStatus::Authorized
+        } else if open == 0 && voided > 0 {
+            PaymentStatus::Voided
+        } else {
+            PaymentStatus::Pending
+        }
+    } else if refunded == 0 {
+        if captured >= total { PaymentStatus::Paid } else { PaymentStatus::PartiallyPaid }
+    } else if refunded >= captured {
+        PaymentStatus::Refunded
+    } else {
+        PaymentStatus::PartiallyRefunded
+    };
+    Summary {
+        total,
+        authorized,
+        captured,
+        voided,
+        refunded,
+        net_paid: captured - refunded,
+        balance_due: (total - captured).max(0),
+        status,
+    }
+}
+
+/// Each shipment's share of the order total, in proportion to the value of what it carries;
+/// the shares always add up to the total exactly.
+pub fn shipment_shares(order_total: i64, shipment_values: &[i64]) -> Vec<i64> {
+    allocate_proportionally(order_total, shipment_values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn checks_refuse_what_the_ledger_cannot_give() {
+        let t = PaymentTotals::of(&[(EntryKind::Authorized, 1000), (EntryKind::Captured, 600)]);
+        assert_eq!(t.check_capture(401), Err(PaymentError::OverCapture { available: 400 }));
+        assert_eq!(t.check_capture(400), Ok(()));
+        assert_eq!(t.check_refund(601), Err(PaymentError::OverRefund { available: 600 }));
+        assert_eq!(t.check_capture(0), Err(PaymentError::NotPositive));
+        assert_eq!(t.check_void(), Ok(400));
+        let voided = PaymentTotals::of(&[(EntryKind::Authorized, 1000), (EntryKind::Voided, 1000)]);
+        assert_eq!(voided.check_capture(1), Err(PaymentError::Voided));
+        assert_eq!(voided.check_void(), Err(PaymentError::NothingToVoid));
+    }
+
+    #[test]
+    fn status_table() {
+        let p = |a, c, v, r| PaymentTotals { authorized: a, captured: c, voided: v, refunded: r };
+        let check =
+            |ps: &[PaymentTotals], expected: PaymentStatus| assert_eq!(summarize(1000, ps).status, expected, "{ps:?}");
+        check(&[], PaymentStatus::Pending);
+        check(&[p(500, 0, 0, 0)], PaymentStatus::Pending);
+        check(&[p(500, 0, 0, 0), p(500, 0, 0, 0)], PaymentStatus::Authorized);
+        check(&[p(1000, 0, 1000, 0)], PaymentStatus::Voided);
+        check(&[p(1000, 400, 0, 0)], PaymentStatus::PartiallyPaid);
+        check(&[p(1000, 1000, 0, 0)], PaymentStatus::Paid);
+        check(&[p(1000, 1000, 0, 100)], PaymentStatus::PartiallyRefunded);
+        check(&[p(1000, 1000, 0, 1000)], PaymentStatus::Refunded);
+        // A goodwill refund on a fully paid order.
+        let s = summarize(1000, &[p(1000, 1000, 0, 150)]);
+        assert_eq!((s.net_paid, s.balance_due), (850, 0));
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Authorize(usize, i64),
+        Capture(usize, i64),
+        Void(usize),
+        Refund(usize, i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0usize..3, 1i64..2000).prop_map(|(p, a)| Op::Authorize(p, a)),
+            (0usize..3, -5i64..2000).prop_map(|(p, a)| Op::Capture(p, a)),
+            (0usize..3).prop_map(Op::Void),
+            (0usize..3, -5i64..2000).prop_map(|(p, a)| Op::Refund(p, a)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_sequence_keeps_the_ledger_within_its_bounds(ops in proptest::collection::vec(op(), 0..60), total in 1i64..5000) {
+            let mut ledgers: Vec<Vec<(EntryKind, i64)>> = vec![Vec::new(); 3];
+            for op in ops {
+                let t = |l: &Vec<(EntryKind, i64)>| PaymentTotals::of(l);
+                match op {
+                    // A payment is authorized once, like a gateway's intent.
+                    Op::Authorize(p, a) if ledgers[p].is_empty() => ledgers[p].push((EntryKind::Authorized, a)),
+                    Op::Authorize(..) => {}
+                    Op::Capture(p, a) => if t(&ledgers[p]).check_capture(a).is_ok() { ledgers[p].push((EntryKind::Captured, a)) },
+                    Op::Void(p) => if let Ok(n) = t(&ledgers[p]).check_void() { ledgers[p].push((EntryKind::Voided, n)) },
+                    Op::Refund(p, a) => if t(&ledgers[p]).check_refund(a).is_ok() { ledgers[p].push((EntryKind::Refunded, a)) },
+                }
+                let totals: Vec<PaymentTotals> = ledgers.iter().map(|l| t(l)).collect();
+                for p in &totals {
+                    prop_assert!(p.captured + p.voided <= p.authorized);
+                    prop_assert!(p.refunded <= p.captured);
+                    prop_assert!(p.captured >= 0 && p.refunded >= 0 && p.voided >= 0);
+                }
+                let s = summarize(total, &totals);
+                prop_assert_eq!(s.net_paid, s.captured - s.refunded);
+                prop_assert_eq!(s.balance_due, (total - s.captured).max(0));
+                match s.status {
+                    PaymentStatus::Paid => prop_assert!(s.captured >= total && s.refunded == 0),
+                    PaymentStatus::PartiallyPaid => prop_assert!(s.captured > 0 && s.captured < total && s.refunded == 0),
+                    PaymentStatus::Refunded => prop_assert!(s.captured > 0 && s.refunded == s.captured),
+                    PaymentStatus::PartiallyRefunded => prop_assert!(s.refunded > 0 && s.refunded < s.captured),
+                    PaymentStatus::Authorized => prop_assert!(s.captured == 0 && s.authorized - s.voided >= total),
+                    PaymentStatus::Voided => prop_assert!(s.captured == 0 && s.voided > 0 && s.voided == s.authorized),
+                    PaymentStatus::Pending => prop_assert!(s.captured == 0),
+                }
+            }
+        }
+
+        #[test]
+        fn shipment_shares_always_add_up_to_the_total(total in 0i64..10_000_000, values in proptest::collection::vec(0i64..100_000, 1..6)) {
+            let shares = shipment_shares(total, &values);
+            prop_assert_eq!(shares.iter().sum::<i64>(), total);
+            prop_assert!(shares.iter().all(|s| *s >= 0));
+        }
+    }
+}
