@@ -270,7 +270,7 @@ mod tests {
                     Op::Void(p) => if let Ok(n) = t(&ledgers[p]).check_void() { ledgers[p].push((EntryKind::Voided, n)) },
                     Op::Refund(p, a) => if t(&ledgers[p]).check_refund(a).is_ok() { ledgers[p].push((EntryKind::Refunded, a)) },
                 }
-                let totals: Vec<PaymentTotals> = ledgers.iter().map(|l| t(l)).collect();
+                let totals: Vec<PaymentTotals> = ledgers.iter().map(t).collect();
                 for p in &totals {
                     prop_assert!(p.captured + p.voided <= p.authorized);
                     prop_assert!(p.refunded <= p.captured);
