@@ -26,6 +26,12 @@ pub enum AppError {
     IdempotencyInFlight,
     #[error("{0}")]
     Forbidden(String),
+    /// A rule refused the request; `code` names which (`amount_exceeds_refundable`, ...).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// The feature exists in the API but is not built yet.
+    #[error("{0}")]
+    NotImplemented(String),
     /// The caller could not be identified (a webhook's signature did not verify).
     #[error("{0}")]
     Unauthenticated(String),

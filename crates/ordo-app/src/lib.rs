@@ -20,6 +20,7 @@ pub mod input;
 pub mod inventory;
 pub mod keys;
 pub mod orders;
+pub mod payments;
 pub mod routing;
 pub mod time_fmt;
 

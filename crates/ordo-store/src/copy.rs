@@ -163,6 +163,33 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 1,
     },
     TableSpec {
+        name: "payments",
+        columns: &[
+            ("id", Text),
+            ("order_id", Text),
+            ("provider", Text),
+            ("currency", Text),
+            ("created_at", Int),
+            ("body", Text),
+        ],
+        key_len: 1,
+    },
+    TableSpec {
+        name: "payment_entries",
+        columns: &[
+            ("seq", Int),
+            ("payment_id", Text),
+            ("order_id", Text),
+            ("kind", Text),
+            ("amount", Int),
+            ("at", Int),
+            ("actor", Text),
+            ("reason", Text),
+            ("reference", Text),
+        ],
+        key_len: 1,
+    },
+    TableSpec {
         name: "events",
         columns: &[("seq", Int), ("id", Text), ("type", Text), ("subject", Text), ("at", Int), ("data", Text)],
         key_len: 1,

@@ -217,6 +217,21 @@ impl Tx for FaultyTx<'_> {
     fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
         self.inner.put_carrier(c)
     }
+    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
+        self.inner.insert_payment(p)
+    }
+    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
+        self.inner.payments_for_order(order_id)
+    }
+    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.inner.payment_by_id(id)
+    }
+    fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
+        self.inner.append_payment_entry(e)
+    }
+    fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>> {
+        self.inner.payment_entries_for_order(order_id)
+    }
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>> {
         self.inner.list_events(page, filter)
     }

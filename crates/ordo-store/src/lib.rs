@@ -124,6 +124,15 @@ pub trait Tx {
     fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>>;
     fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()>;
 
+    // Payments.
+    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()>;
+    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>>;
+    /// In a write transaction the payment's order is what serializes changes to it.
+    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>>;
+    /// Appends a ledger entry (its `seq` is assigned) and returns the sequence.
+    fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64>;
+    fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>>;
+
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;

@@ -94,3 +94,32 @@ pub struct CountRequest {
     pub requested_at: i64,
     pub reason: Option<String>,
 }
+
+/// A payment as stored: its document (provider, method, ...) beside lookup columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub id: String,
+    pub order_id: String,
+    pub provider: String,
+    pub currency: String,
+    pub created_at: i64,
+    /// JSON text.
+    pub body: String,
+}
+
+/// One money movement of a payment's ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentEntry {
+    pub seq: i64,
+    pub payment_id: String,
+    pub order_id: String,
+    /// `authorized`, `captured`, `voided`, `refunded` or `failed`.
+    pub kind: String,
+    /// Minor units of the payment's currency.
+    pub amount: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub reason: Option<String>,
+    /// The gateway's reference, if any.
+    pub reference: Option<String>,
+}

@@ -1063,3 +1063,64 @@ pub async fn carrier_tracking(
     let f = s.app.carrier_tracking(&code, &signatures, &body).await?;
     Ok(Json(FulfillmentView::from(&f)))
 }
+
+// ---------------------------------------------------------------- payments
+
+/// Record a payment for the order (the `manual` provider: cash on delivery, bank transfer,
+/// invoice). Other providers answer 501 until they are built.
+#[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = ordo_app::payments::NewPayment,
+    params(("id" = String, Path)),
+    responses((status = 201, body = OrderPaymentsView), (status = 404, body = Problem), (status = 501, body = Problem)))]
+pub async fn add_payment(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::payments::NewPayment>,
+) -> ApiResult<Response> {
+    let p = s.app.add_payment(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(OrderPaymentsView::from(&p))).into_response())
+}
+
+/// The order's payments, their ledger, and the status and balance derived from it.
+#[utoipa::path(get, path = "/v1/orders/{id}/payments", tag = "payments", params(("id" = String, Path)),
+    responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem)))]
+pub async fn order_payments(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderPaymentsView>> {
+    Ok(Json(OrderPaymentsView::from(&s.app.order_payments(&actor, &id).await?)))
+}
+
+macro_rules! payment_action {
+    ($fn:ident, $path:literal, $kind:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "payments", request_body(content = Option<ordo_app::payments::AmountInput>),
+            params(("id" = String, Path)),
+            responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem),
+                (status = 409, description = "`amount_exceeds_capturable`, `amount_exceeds_refundable`, `payment_voided` or `nothing_to_void`", body = Problem)))]
+        pub async fn $fn(
+            State(s): State<AppState>,
+            Caller(actor): Caller,
+            Path(id): Path<String>,
+            OptionalJsonBody(input): OptionalJsonBody<ordo_app::payments::AmountInput>,
+        ) -> ApiResult<Json<OrderPaymentsView>> {
+            let p = s.app.payment_action(&actor, &id, ordo_domain::payment::EntryKind::$kind, input).await?;
+            Ok(Json(OrderPaymentsView::from(&p)))
+        }
+    };
+}
+
+payment_action!(
+    capture_payment,
+    "/v1/payments/{id}/capture",
+    Captured,
+    "Capture an amount (default: all that is still authorized)."
+);
+payment_action!(void_payment, "/v1/payments/{id}/void", Voided, "Void what is authorized and not captured.");
+payment_action!(
+    refund_payment,
+    "/v1/payments/{id}/refund",
+    Refunded,
+    "Refund an amount of what was captured (a goodwill refund needs no line)."
+);

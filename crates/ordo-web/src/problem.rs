@@ -143,6 +143,8 @@ impl From<AppError> for ApiError {
                 "a request with this Idempotency-Key is still being processed; retry later",
             ),
             AppError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Refused { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            AppError::NotImplemented(why) => Problem::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", why),
             AppError::Unauthenticated(why) => Problem::new(StatusCode::UNAUTHORIZED, "invalid_signature", why),
             AppError::Unavailable(why) => {
                 tracing::warn!(cause = %why, "service unavailable");

@@ -147,6 +147,11 @@ async fn hostile_bodies_never_cause_a_server_error(engine: Engine) {
             format!("/v1/fulfillments/{fulfillment}/ship"),
             json!({"carrier": "UPS", "tracking_number": "1Z"}),
         ),
+        (
+            Method::POST,
+            format!("/v1/orders/{order_id}/payments"),
+            json!({"provider": "manual", "method": "invoice", "amount": {"amount": "5.00", "currency": "USD"}, "captured": false}),
+        ),
         (Method::POST, format!("/v1/orders/{order_id}/cancel"), json!({"reason": "r"})),
         (
             Method::POST,

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/postgres/0004_fulfillments.sql")),
     (5, include_str!("../../migrations/postgres/0005_count_requests.sql")),
     (6, include_str!("../../migrations/postgres/0006_carriers.sql")),
+    (7, include_str!("../../migrations/postgres/0007_payments.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

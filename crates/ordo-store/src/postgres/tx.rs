@@ -15,7 +15,8 @@ use postgres::{Row, Statement, Transaction};
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, CountRequest, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange,
-    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
+    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError,
+    StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -227,6 +228,17 @@ fn order(r: &Row) -> StoreResult<Order> {
     let mut o: Order = serde_json::from_str(&body).map_err(json_err)?;
     o.number = decode(r.try_get(1))?;
     Ok(o)
+}
+
+fn payment_record(r: &Row) -> StoreResult<PaymentRecord> {
+    Ok(PaymentRecord {
+        id: decode(r.try_get(0))?,
+        order_id: decode(r.try_get(1))?,
+        provider: decode(r.try_get(2))?,
+        currency: decode(r.try_get(3))?,
+        created_at: decode(r.try_get(4))?,
+        body: decode(r.try_get(5))?,
+    })
 }
 
 /// A cell as a parameter of the column's type (a NULL still needs one).
@@ -899,6 +911,66 @@ impl Tx for PgTx<'_, '_> {
         Ok(())
     }
 
+    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO payments (id, order_id, provider, currency, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&p.id, &p.order_id, &p.provider, &p.currency, &p.created_at, &p.body],
+        )?;
+        Ok(())
+    }
+
+    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
+        self.query(
+            "SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE order_id = $1 ORDER BY id",
+            &[&order_id],
+        )?
+        .iter()
+        .map(payment_record)
+        .collect()
+    }
+
+    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.query_opt("SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE id = $1", &[&id])?
+            .as_ref()
+            .map(payment_record)
+            .transpose()
+    }
+
+    fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
+        let row = self.query_opt(
+            "INSERT INTO payment_entries (payment_id, order_id, kind, amount, at, actor, reason, reference)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+            &[&e.payment_id, &e.order_id, &e.kind, &e.amount, &e.at, &e.actor, &e.reason, &e.reference],
+        )?;
+        match row {
+            Some(r) => decode(r.try_get(0)),
+            None => Err(StoreError::Internal("the payment entry insert returned no sequence".into())),
+        }
+    }
+
+    fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>> {
+        self.query(
+            "SELECT seq, payment_id, order_id, kind, amount, at, actor, reason, reference FROM payment_entries
+             WHERE order_id = $1 ORDER BY seq",
+            &[&order_id],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(PaymentEntry {
+                seq: decode(r.try_get(0))?,
+                payment_id: decode(r.try_get(1))?,
+                order_id: decode(r.try_get(2))?,
+                kind: decode(r.try_get(3))?,
+                amount: decode(r.try_get(4))?,
+                at: decode(r.try_get(5))?,
+                actor: decode(r.try_get(6))?,
+                reason: decode(r.try_get(7))?,
+                reference: decode(r.try_get(8))?,
+            })
+        })
+        .collect()
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
@@ -1058,6 +1130,8 @@ impl Tx for PgTx<'_, '_> {
             "fulfillments",
             "count_requests",
             "carriers",
+            "payments",
+            "payment_entries",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

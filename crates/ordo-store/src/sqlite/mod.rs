@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/sqlite/0004_fulfillments.sql")),
     (5, include_str!("../../migrations/sqlite/0005_count_requests.sql")),
     (6, include_str!("../../migrations/sqlite/0006_carriers.sql")),
+    (7, include_str!("../../migrations/sqlite/0007_payments.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -12,7 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, CountRequest, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange,
-    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, RuleSetRecord, StoreError, StoreResult, Tx,
+    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError,
+    StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -170,6 +171,17 @@ fn to_value(c: &Cell) -> Value {
         Cell::Bool(v) => Value::Integer(*v as i64),
         Cell::Bytes(v) => Value::Blob(v.clone()),
     }
+}
+
+fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
+    Ok(PaymentRecord {
+        id: r.get(0)?,
+        order_id: r.get(1)?,
+        provider: r.get(2)?,
+        currency: r.get(3)?,
+        created_at: r.get(4)?,
+        body: r.get(5)?,
+    })
 }
 
 /// Builds `(?, ?, ...)` with `n` placeholders.
@@ -758,6 +770,60 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO payments (id, order_id, provider, currency, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![p.id, p.order_id, p.provider, p.currency, p.created_at, p.body],
+        )?;
+        Ok(())
+    }
+
+    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
+        self.query_all(
+            "SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE order_id = ?1 ORDER BY id",
+            [order_id],
+            payment_row,
+        )
+    }
+
+    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.query_one(
+            "SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE id = ?1",
+            [id],
+            payment_row,
+        )
+    }
+
+    fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
+        self.exec(
+            "INSERT INTO payment_entries (payment_id, order_id, kind, amount, at, actor, reason, reference)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![e.payment_id, e.order_id, e.kind, e.amount, e.at, e.actor, e.reason, e.reference],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>> {
+        self.query_all(
+            "SELECT seq, payment_id, order_id, kind, amount, at, actor, reason, reference FROM payment_entries
+             WHERE order_id = ?1 ORDER BY seq",
+            [order_id],
+            |r| {
+                Ok(PaymentEntry {
+                    seq: r.get(0)?,
+                    payment_id: r.get(1)?,
+                    order_id: r.get(2)?,
+                    kind: r.get(3)?,
+                    amount: r.get(4)?,
+                    at: r.get(5)?,
+                    actor: r.get(6)?,
+                    reason: r.get(7)?,
+                    reference: r.get(8)?,
+                })
+            },
+        )
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -885,6 +951,8 @@ impl Tx for SqliteTx<'_> {
             "fulfillments",
             "count_requests",
             "carriers",
+            "payments",
+            "payment_entries",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));

@@ -1,0 +1,296 @@
+//! Payments: recorded against an order, moved through an append-only ledger (authorized,
+//! captured, voided, refunded), with the order's payment status and balance derived from it.
+//!
+//! This part covers the `manual` provider (cash on delivery, bank transfer, invoice: an
+//! operator records the money). Card gateways, store credit and gift cards answer 501 until
+//! they are built.
+
+use ordo_domain::Money;
+use ordo_domain::order::Order;
+use ordo_domain::payment::{EntryKind, PaymentError, PaymentTotals, Summary, summarize};
+use ordo_domain::validate::Errors;
+use ordo_store::{PaymentEntry, PaymentRecord, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::input::{MoneyInput, check_money};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+/// A payment's own facts; its amounts live in the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: String,
+    pub order_id: String,
+    pub provider: String,
+    pub method: Option<String>,
+    pub currency: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayment {
+    /// `manual`; `stripe`, `gift_card` and `store_credit` are not available yet (501).
+    #[schema(required = true, example = "manual")]
+    pub provider: Option<String>,
+    /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
+    pub method: Option<String>,
+    /// In the order's currency.
+    #[schema(required = true)]
+    pub amount: Option<MoneyInput>,
+    /// Whether the money was received (captured) now; default true. False records a
+    /// promise to pay (authorized) that is captured later.
+    pub captured: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmountInput {
+    /// For captures: default everything still capturable. For refunds: required.
+    pub amount: Option<MoneyInput>,
+    pub reason: Option<String>,
+}
+
+/// An order's payments, their ledger and what follows from it.
+#[derive(Debug, Clone)]
+pub struct OrderPayments {
+    pub order: Order,
+    pub payments: Vec<(Payment, PaymentTotals)>,
+    pub ledger: Vec<PaymentEntry>,
+    pub summary: Summary,
+}
+
+fn refused(e: PaymentError) -> AppError {
+    let code = match e {
+        PaymentError::OverCapture { .. } => "amount_exceeds_capturable",
+        PaymentError::OverRefund { .. } => "amount_exceeds_refundable",
+        PaymentError::Voided => "payment_voided",
+        PaymentError::NothingToVoid => "nothing_to_void",
+        PaymentError::NotPositive | PaymentError::Overflow => "validation_failed",
+    };
+    AppError::Refused { code, message: e.to_string() }
+}
+
+fn totals_of(ledger: &[PaymentEntry], payment_id: &str) -> PaymentTotals {
+    let entries: Vec<(EntryKind, i64)> = ledger
+        .iter()
+        .filter(|e| e.payment_id == payment_id)
+        .filter_map(|e| {
+            let kind = match e.kind.as_str() {
+                "authorized" => EntryKind::Authorized,
+                "captured" => EntryKind::Captured,
+                "voided" => EntryKind::Voided,
+                "refunded" => EntryKind::Refunded,
+                _ => return None,
+            };
+            Some((kind, e.amount))
+        })
+        .collect();
+    PaymentTotals::of(&entries)
+}
+
+fn load(tx: &mut dyn Tx, order: Order) -> AppResult<OrderPayments> {
+    let ledger = tx.payment_entries_for_order(order.id.as_str())?;
+    let payments: Vec<(Payment, PaymentTotals)> = tx
+        .payments_for_order(order.id.as_str())?
+        .iter()
+        .map(|r| {
+            let p: Payment =
+                serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored payment: {e}")))?;
+            let t = totals_of(&ledger, &p.id);
+            Ok((p, t))
+        })
+        .collect::<AppResult<_>>()?;
+    let summary = summarize(order.totals.total, &payments.iter().map(|(_, t)| *t).collect::<Vec<_>>());
+    Ok(OrderPayments { order, payments, ledger, summary })
+}
+
+/// The order (locked in a write), if the actor may see it.
+fn order_for(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
+    tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
+}
+
+fn entry(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    p: &Payment,
+    kind: EntryKind,
+    amount: i64,
+    reason: Option<String>,
+) -> AppResult<()> {
+    tx.append_payment_entry(&PaymentEntry {
+        seq: 0,
+        payment_id: p.id.clone(),
+        order_id: p.order_id.clone(),
+        kind: kind.as_str().to_owned(),
+        amount,
+        at: now,
+        actor: Some(actor.key_id.clone()),
+        reason: reason.clone(),
+        reference: None,
+    })?;
+    let event = match kind {
+        EntryKind::Refunded => "refund.succeeded".to_owned(),
+        other => format!("payment.{}", other.as_str()),
+    };
+    let currency =
+        ordo_domain::Currency::from_code(&p.currency).ok_or_else(|| AppError::Internal("payment currency".into()))?;
+    emit(
+        tx,
+        now,
+        &event,
+        &p.order_id,
+        &json!({"payment_id": p.id, "order_id": p.order_id, "amount": Money::from_minor(amount, currency).amount_string(),
+                "currency": p.currency, "reason": reason}),
+    )
+}
+
+impl App {
+    pub async fn add_payment(&self, actor: &Actor, order_id: &str, input: NewPayment) -> AppResult<OrderPayments> {
+        require(actor, Action::WriteOrders)?;
+        match input.provider.as_deref() {
+            Some("manual") => {}
+            Some("stripe" | "gift_card" | "store_credit") => {
+                return Err(AppError::NotImplemented("this payment provider is not available yet; use manual".into()));
+            }
+            Some(_) => return Err(AppError::field("provider", "must be manual, stripe, gift_card or store_credit")),
+            None => return Err(AppError::field("provider", "is required")),
+        }
+        let mut e = Errors::new();
+        let method = match input.method.as_deref() {
+            None => None,
+            Some(m @ ("cash_on_delivery" | "bank_transfer" | "invoice" | "other")) => Some(m.to_owned()),
+            Some(_) => {
+                e.add("method", "must be cash_on_delivery, bank_transfer, invoice or other");
+                None
+            }
+        };
+        let amount = match &input.amount {
+            None => {
+                e.add("amount", "is required");
+                None
+            }
+            Some(m) => check_money(&mut e, "amount", m, None),
+        };
+        e.finish(())?;
+        let amount = amount.expect("checked");
+        if amount.minor() <= 0 {
+            return Err(AppError::field("amount/amount", "must be positive"));
+        }
+        let (id, who, captured) = (order_id.to_owned(), actor.clone(), input.captured.unwrap_or(true));
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let order = order_for(tx, &who, &id)?;
+                if amount.currency().code() != order.currency {
+                    return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
+                        field: "amount/currency".into(),
+                        message: format!("must be {}, the order's currency", order.currency),
+                    }]));
+                }
+                let payment = Payment {
+                    id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
+                    order_id: order.id.to_string(),
+                    provider: "manual".into(),
+                    method: method.clone(),
+                    currency: order.currency.clone(),
+                    created_at: now,
+                };
+                let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
+                tx.insert_payment(&PaymentRecord {
+                    id: payment.id.clone(),
+                    order_id: payment.order_id.clone(),
+                    provider: payment.provider.clone(),
+                    currency: payment.currency.clone(),
+                    created_at: now,
+                    body,
+                })?;
+                entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
+                if captured {
+                    entry(tx, now, &who, &payment, EntryKind::Captured, amount.minor(), None)?;
+                }
+                load(tx, order)
+            })
+            .await
+    }
+
+    /// Captures, voids or refunds a payment.
+    pub async fn payment_action(
+        &self,
+        actor: &Actor,
+        payment_id: &str,
+        kind: EntryKind,
+        input: AmountInput,
+    ) -> AppResult<OrderPayments> {
+        require(actor, Action::WriteOrders)?;
+        let mut e = Errors::new();
+        let reason = e.optional_text("reason", input.reason.as_deref(), 500);
+        e.finish(())?;
+        let (id, who) = (payment_id.to_owned(), actor.clone());
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let record = tx.payment_by_id(&id)?.ok_or(AppError::NotFound("payment"))?;
+                // Another channel's payment is as unknown as a missing one.
+                let order = order_for(tx, &who, &record.order_id).map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::NotFound("payment"),
+                    other => other,
+                })?;
+                let payment: Payment = serde_json::from_str(&record.body)
+                    .map_err(|e| AppError::Internal(format!("stored payment: {e}")))?;
+                let totals = totals_of(&tx.payment_entries_for_order(&record.order_id)?, &id);
+                let currency = ordo_domain::Currency::from_code(&payment.currency)
+                    .ok_or_else(|| AppError::Internal("currency".into()))?;
+                let amount = match &input.amount {
+                    Some(m) => {
+                        let mut e = Errors::new();
+                        let v = check_money(&mut e, "amount", m, Some(currency));
+                        if !e.is_empty() {
+                            let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
+                            return Err(if mismatch {
+                                AppError::CurrencyMismatch(e.0)
+                            } else {
+                                AppError::Validation(e.0)
+                            });
+                        }
+                        v.map(|m| m.minor())
+                    }
+                    None => None,
+                };
+                let amount = match kind {
+                    EntryKind::Captured => {
+                        let a = amount.unwrap_or(totals.capturable());
+                        totals.check_capture(a).map_err(refused)?;
+                        a
+                    }
+                    EntryKind::Voided => totals.check_void().map_err(refused)?,
+                    EntryKind::Refunded => {
+                        let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
+                        totals.check_refund(a).map_err(refused)?;
+                        a
+                    }
+                    _ => return Err(AppError::Internal("not an action".into())),
+                };
+                entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
+                load(tx, order)
+            })
+            .await
+    }
+
+    pub async fn order_payments(&self, actor: &Actor, order_id: &str) -> AppResult<OrderPayments> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let order = order_for(tx, &who, &id)?;
+                load(tx, order)
+            })
+            .await
+    }
+}

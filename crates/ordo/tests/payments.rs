@@ -1,0 +1,129 @@
+//! Payments over HTTP (the manual provider): the ledger is append-only, status and balance
+//! are derived from it, and what the ledger cannot give is refused without changing anything.
+
+mod common;
+
+use common::{Engine, TestServer, order_body};
+use serde_json::{Value, json};
+
+fn money(a: &str) -> Value {
+    json!({"amount": a, "currency": "USD"})
+}
+
+async fn order(s: &TestServer) -> String {
+    s.location("A", 1).await;
+    s.product("X", "10.00").await;
+    s.stock("A", "X", 10).await;
+    let mut body = order_body(&[("X", 3)]);
+    body["shipping"] = money("5.00");
+    let r = s.post("/v1/orders", body).await;
+    assert_eq!(r.body["totals"]["total"]["amount"], "35.00");
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn manual_payments_move_through_the_ledger_and_the_status_follows(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let id = order(&s).await;
+    let empty = s.get(&format!("/v1/orders/{id}/payments")).await;
+    assert_eq!(empty.body["summary"]["status"], "pending");
+    assert_eq!(empty.body["summary"]["balance_due"]["amount"], "35.00");
+
+    // An invoice: authorized now, captured when the money arrives, in two parts.
+    let r = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "manual", "method": "invoice", "amount": money("35.00"), "captured": false}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["summary"]["status"], "authorized");
+    let pay = r.body["payments"][0]["id"].as_str().unwrap().to_owned();
+    assert!(pay.starts_with("pay_"));
+    let r = s.post(&format!("/v1/payments/{pay}/capture"), json!({"amount": money("20.00")})).await;
+    assert_eq!(r.body["summary"]["status"], "partially_paid");
+    assert_eq!(r.body["summary"]["balance_due"]["amount"], "15.00");
+    let r = s.post(&format!("/v1/payments/{pay}/capture"), json!({})).await;
+    assert_eq!(
+        (r.body["summary"]["status"].as_str(), r.body["summary"]["balance_due"]["amount"].as_str()),
+        (Some("paid"), Some("0.00"))
+    );
+
+    // A goodwill refund on a fully paid order, then more than is left is refused.
+    let r = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": money("4.50"), "reason": "goodwill"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["summary"]["status"], "partially_refunded");
+    assert_eq!(r.body["summary"]["net_paid"]["amount"], "30.50");
+    let before = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    let over = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": money("30.51")})).await;
+    assert_eq!((over.status.as_u16(), over.body["code"].as_str()), (409, Some("amount_exceeds_refundable")));
+    let decimals = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": money("1.001")})).await;
+    assert_eq!((decimals.status.as_u16(), decimals.body["errors"][0]["field"].as_str()), (422, Some("amount/amount")));
+    let euros =
+        s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": {"amount": "1.00", "currency": "EUR"}})).await;
+    assert_eq!(euros.body["code"], "currency_mismatch");
+    assert_eq!(s.get(&format!("/v1/orders/{id}/payments")).await.body, before, "refused requests change nothing");
+    let r = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": money("30.50")})).await;
+    assert_eq!(r.body["summary"]["status"], "refunded");
+    let kinds: Vec<&str> = r.body["ledger"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["authorized", "captured", "captured", "refunded", "refunded"]);
+    let events: Vec<String> = s.get(&format!("/v1/orders/{id}/events")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        events.contains(&"refund.succeeded".to_owned()) && events.contains(&"payment.captured".to_owned()),
+        "{events:?}"
+    );
+}
+
+async fn a_voided_payment_cannot_be_captured_and_unbuilt_providers_say_so(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let id = order(&s).await;
+    let r = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "manual", "amount": money("35.00"), "captured": false}),
+        )
+        .await;
+    let pay = r.body["payments"][0]["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/payments/{pay}/void"), json!({})).await;
+    assert_eq!(r.body["summary"]["status"], "voided");
+    let capture = s.post(&format!("/v1/payments/{pay}/capture"), json!({"amount": money("1.00")})).await;
+    assert_eq!((capture.status.as_u16(), capture.body["code"].as_str()), (409, Some("payment_voided")));
+    let again = s.post(&format!("/v1/payments/{pay}/void"), json!({})).await;
+    assert_eq!(again.body["code"], "nothing_to_void");
+
+    // Split tender: two payments cover the order together.
+    let a = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "manual", "method": "cash_on_delivery", "amount": money("20.00")}),
+        )
+        .await;
+    assert_eq!(a.body["summary"]["status"], "partially_paid");
+    let b = s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "manual", "amount": money("15.00")})).await;
+    assert_eq!(b.body["summary"]["status"], "paid");
+    assert_eq!(b.body["payments"].as_array().unwrap().len(), 3);
+
+    let stripe =
+        s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "stripe", "amount": money("1.00")})).await;
+    assert_eq!((stripe.status.as_u16(), stripe.body["code"].as_str()), (501, Some("not_implemented")));
+    let jpy = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "manual", "amount": {"amount": "5", "currency": "JPY"}}),
+        )
+        .await;
+    assert_eq!(jpy.body["code"], "currency_mismatch");
+    assert_eq!(s.post("/v1/payments/pay_nope/capture", json!({})).await.status, 404);
+    let web = s.key("channel", Some("pos")).await;
+    let hidden = s.call(&web, reqwest::Method::GET, &format!("/v1/orders/{id}/payments"), None).await;
+    assert_eq!(hidden.status, 404);
+}
+
+on_both_engines!(
+    manual_payments_move_through_the_ledger_and_the_status_follows,
+    a_voided_payment_cannot_be_captured_and_unbuilt_providers_say_so,
+);
