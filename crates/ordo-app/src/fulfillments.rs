@@ -373,8 +373,14 @@ impl App {
                 return reject_in_tx(tx, now, &who.key_id, f, order, input.reason.clone());
             }
             match action {
-                FulfillmentAction::Ship => move_stock(tx, now, &who.key_id, &f, Reason::Shipped)?,
-                FulfillmentAction::PickUp => move_stock(tx, now, &who.key_id, &f, Reason::PickedUp)?,
+                FulfillmentAction::Ship => {
+                    move_stock(tx, now, &who.key_id, &f, Reason::Shipped)?;
+                    crate::payments::capture_on_shipment(tx, now, &who, &order, &f)?;
+                }
+                FulfillmentAction::PickUp => {
+                    move_stock(tx, now, &who.key_id, &f, Reason::PickedUp)?;
+                    crate::payments::capture_on_shipment(tx, now, &who, &order, &f)?;
+                }
                 FulfillmentAction::Cancel => {
                     move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
                     // The order no longer counts on this location for these units.

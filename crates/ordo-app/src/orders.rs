@@ -428,6 +428,7 @@ impl App {
                 f.version += 1;
                 tx.update_fulfillment(&f)?;
             }
+            crate::payments::settle_cancellation(tx, now, &who, &order)?;
             order.cancel_reason = reason.clone();
             order.cancelled_at = Some(now);
             order.updated_at = now;

@@ -294,3 +294,80 @@ impl App {
             .await
     }
 }
+
+/// Payments as they stand, oldest first, with their totals.
+fn payments_with_totals(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<(Payment, PaymentTotals)>> {
+    let ledger = tx.payment_entries_for_order(order_id)?;
+    tx.payments_for_order(order_id)?
+        .iter()
+        .map(|r| {
+            let p: Payment =
+                serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored payment: {e}")))?;
+            let t = totals_of(&ledger, &p.id);
+            Ok((p, t))
+        })
+        .collect()
+}
+
+/// When a fulfilment ships, captures its share of the order total from the payments still
+/// authorized, oldest first. The shares of all shipments add up to the order total exactly.
+pub(crate) fn capture_on_shipment(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    order: &Order,
+    shipped: &ordo_domain::fulfillment::Fulfillment,
+) -> AppResult<()> {
+    use ordo_domain::fulfillment::FulfillmentStatus as S;
+    let payments = payments_with_totals(tx, order.id.as_str())?;
+    if payments.iter().all(|(_, t)| t.capturable() == 0) {
+        return Ok(());
+    }
+    let fulfillments: Vec<_> = tx
+        .fulfillments_for_order(order.id.as_str())?
+        .into_iter()
+        .filter(|f| !matches!(f.status, S::Cancelled | S::Rejected))
+        .collect();
+    let values: Vec<i64> = fulfillments
+        .iter()
+        .map(|f| {
+            f.lines
+                .iter()
+                .map(|l| {
+                    order
+                        .lines
+                        .iter()
+                        .find(|o| o.id == l.line_id)
+                        .map_or(0, |o| o.unit_price.saturating_mul(l.quantity))
+                })
+                .sum()
+        })
+        .collect();
+    let shares = ordo_domain::payment::shipment_shares(order.totals.total, &values);
+    let Some(i) = fulfillments.iter().position(|f| f.id == shipped.id) else { return Ok(()) };
+    let mut due = shares[i];
+    for (p, t) in payments {
+        if due == 0 {
+            break;
+        }
+        let take = t.capturable().min(due);
+        if take > 0 {
+            entry(tx, now, actor, &p, EntryKind::Captured, take, Some(format!("shipment {}", shipped.id)))?;
+            due -= take;
+        }
+    }
+    Ok(())
+}
+
+/// When an order is cancelled: what is authorized is voided, what was captured is refunded.
+pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, order: &Order) -> AppResult<()> {
+    for (p, t) in payments_with_totals(tx, order.id.as_str())? {
+        if t.capturable() > 0 {
+            entry(tx, now, actor, &p, EntryKind::Voided, t.capturable(), Some("order cancelled".into()))?;
+        }
+        if t.refundable() > 0 {
+            entry(tx, now, actor, &p, EntryKind::Refunded, t.refundable(), Some("order cancelled".into()))?;
+        }
+    }
+    Ok(())
+}

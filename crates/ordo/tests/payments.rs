@@ -123,7 +123,75 @@ async fn a_voided_payment_cannot_be_captured_and_unbuilt_providers_say_so(engine
     assert_eq!(hidden.status, 404);
 }
 
+async fn an_order_shipped_from_two_locations_is_captured_in_two_parts_that_add_up(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.location("B", 2).await;
+    s.product("X", "10.00").await;
+    s.product("Y", "3.33").await;
+    s.stock("A", "X", 5).await;
+    s.stock("B", "Y", 5).await;
+    let mut body = order_body(&[("X", 1), ("Y", 1)]);
+    body["lines"][1]["unit_price"] = money("3.33");
+    body["shipping"] = money("4.99");
+    body["tax"] = money("1.01");
+    let order = s.post("/v1/orders", body).await;
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(order.body["totals"]["total"]["amount"], "19.33");
+    let r = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "manual", "amount": money("19.33"), "captured": false}),
+        )
+        .await;
+    assert_eq!(r.body["summary"]["status"], "authorized");
+    let fs = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"].as_array().unwrap().clone();
+    let mut captured = Vec::new();
+    for f in &fs {
+        let shipped = s
+            .call(
+                &s.admin,
+                reqwest::Method::POST,
+                &format!("/v1/fulfillments/{}/ship", f["id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(shipped.status, 200);
+        let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+        captured.push(p["ledger"].as_array().unwrap().last().unwrap()["amount"]["amount"].as_str().unwrap().to_owned());
+    }
+    // 19.33 split in proportion 10.00 : 3.33, to the cent: 14.50 and 4.83.
+    let cents: Vec<i64> = captured.iter().map(|a| (a.parse::<f64>().unwrap() * 100.0).round() as i64).collect();
+    assert_eq!(cents.iter().sum::<i64>(), 1933, "{captured:?}");
+    assert_eq!(cents.len(), 2);
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(
+        (p["summary"]["status"].as_str(), p["summary"]["balance_due"]["amount"].as_str()),
+        (Some("paid"), Some("0.00"))
+    );
+}
+
+async fn cancelling_an_order_voids_what_is_authorized_and_refunds_what_was_captured(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let id = order(&s).await;
+    s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "manual", "amount": money("10.00")})).await;
+    s.post(
+        &format!("/v1/orders/{id}/payments"),
+        json!({"provider": "manual", "amount": money("25.00"), "captured": false}),
+    )
+    .await;
+    assert_eq!(s.post(&format!("/v1/orders/{id}/cancel"), json!({})).await.status, 200);
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(p["summary"]["captured"]["amount"], "10.00");
+    assert_eq!(p["summary"]["refunded"]["amount"], "10.00");
+    assert_eq!(p["summary"]["voided"]["amount"], "25.00");
+    assert_eq!(p["summary"]["net_paid"]["amount"], "0.00");
+    assert_eq!(p["summary"]["status"], "refunded");
+}
+
 on_both_engines!(
+    an_order_shipped_from_two_locations_is_captured_in_two_parts_that_add_up,
+    cancelling_an_order_voids_what_is_authorized_and_refunds_what_was_captured,
     manual_payments_move_through_the_ledger_and_the_status_follows,
     a_voided_payment_cannot_be_captured_and_unbuilt_providers_say_so,
 );
