@@ -14,6 +14,7 @@ pub mod easypost;
 pub mod error;
 pub mod events;
 pub mod fulfillments;
+pub mod fx;
 pub mod geo;
 pub mod idempotency;
 pub mod input;

@@ -7,6 +7,7 @@ pub mod allocation;
 pub mod barcode;
 pub mod catalog;
 pub mod fulfillment;
+pub mod fx;
 pub mod id;
 pub mod inventory;
 pub mod money;

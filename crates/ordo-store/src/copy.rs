@@ -190,6 +190,11 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 1,
     },
     TableSpec {
+        name: "exchange_rates",
+        columns: &[("currency", Text), ("date", Text), ("base", Text), ("rate", Text)],
+        key_len: 2,
+    },
+    TableSpec {
         name: "events",
         columns: &[("seq", Int), ("id", Text), ("type", Text), ("subject", Text), ("at", Int), ("data", Text)],
         key_len: 1,

@@ -232,6 +232,12 @@ impl Tx for FaultyTx<'_> {
     fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>> {
         self.inner.payment_entries_for_order(order_id)
     }
+    fn put_exchange_rate(&mut self, date: &str, currency: &str, base: &str, rate: &str) -> StoreResult<()> {
+        self.inner.put_exchange_rate(date, currency, base, rate)
+    }
+    fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>> {
+        self.inner.exchange_rates_on(date)
+    }
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>> {
         self.inner.list_events(page, filter)
     }

@@ -133,6 +133,11 @@ pub trait Tx {
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64>;
     fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>>;
 
+    // Exchange rates: (date, currency, base, rate) with rates as decimal text.
+    fn put_exchange_rate(&mut self, date: &str, currency: &str, base: &str, rate: &str) -> StoreResult<()>;
+    /// For each currency, its latest rate on or before `date`: (currency, date, base, rate).
+    fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>>;
+
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;

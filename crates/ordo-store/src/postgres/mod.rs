@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/postgres/0005_count_requests.sql")),
     (6, include_str!("../../migrations/postgres/0006_carriers.sql")),
     (7, include_str!("../../migrations/postgres/0007_payments.sql")),
+    (8, include_str!("../../migrations/postgres/0008_exchange_rates.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

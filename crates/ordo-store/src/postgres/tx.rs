@@ -971,6 +971,27 @@ impl Tx for PgTx<'_, '_> {
         .collect()
     }
 
+    fn put_exchange_rate(&mut self, date: &str, currency: &str, base: &str, rate: &str) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO exchange_rates (date, currency, base, rate) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (currency, date) DO UPDATE SET base = excluded.base, rate = excluded.rate",
+            &[&date, &currency, &base, &rate],
+        )?;
+        Ok(())
+    }
+
+    fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>> {
+        self.query(
+            "SELECT e.currency, e.date, e.base, e.rate FROM exchange_rates e
+             WHERE e.date = (SELECT MAX(x.date) FROM exchange_rates x WHERE x.currency = e.currency AND x.date <= $1)
+             ORDER BY e.currency",
+            &[&date],
+        )?
+        .iter()
+        .map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?, decode(r.try_get(2))?, decode(r.try_get(3))?)))
+        .collect()
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
@@ -1132,6 +1153,7 @@ impl Tx for PgTx<'_, '_> {
             "carriers",
             "payments",
             "payment_entries",
+            "exchange_rates",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/sqlite/0005_count_requests.sql")),
     (6, include_str!("../../migrations/sqlite/0006_carriers.sql")),
     (7, include_str!("../../migrations/sqlite/0007_payments.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_exchange_rates.sql")),
 ];
 
 pub struct SqliteEngine {

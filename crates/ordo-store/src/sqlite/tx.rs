@@ -824,6 +824,25 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn put_exchange_rate(&mut self, date: &str, currency: &str, base: &str, rate: &str) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO exchange_rates (date, currency, base, rate) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (currency, date) DO UPDATE SET base = excluded.base, rate = excluded.rate",
+            [date, currency, base, rate],
+        )?;
+        Ok(())
+    }
+
+    fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>> {
+        self.query_all(
+            "SELECT e.currency, e.date, e.base, e.rate FROM exchange_rates e
+             WHERE e.date = (SELECT MAX(x.date) FROM exchange_rates x WHERE x.currency = e.currency AND x.date <= ?1)
+             ORDER BY e.currency",
+            [date],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -953,6 +972,7 @@ impl Tx for SqliteTx<'_> {
             "carriers",
             "payments",
             "payment_entries",
+            "exchange_rates",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));

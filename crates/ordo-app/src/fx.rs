@@ -1,0 +1,133 @@
+//! Exchange rates as dated data (loaded through the API or from the European Central Bank's
+//! reference-rate CSV), and conversions at the rate of a given day.
+
+use std::collections::BTreeMap;
+
+use ordo_domain::Money;
+use ordo_domain::fx::{Rate, convert, parse_ecb_csv};
+use ordo_domain::money::Currency;
+use ordo_domain::validate::Errors;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::{Action, Actor, App, AppError, AppResult};
+
+/// The base every stored rate is quoted against, as the ECB quotes them.
+pub const BASE: &str = "EUR";
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatesInput {
+    /// `YYYY-MM-DD`.
+    #[schema(required = true, example = "2026-11-27")]
+    pub date: Option<String>,
+    /// The currency the rates are quoted against; `EUR`.
+    #[schema(required = true, example = "EUR")]
+    pub base: Option<String>,
+    /// Units of each currency per one unit of the base, as decimal strings.
+    #[schema(required = true, example = json!({"USD": "1.0512", "JPY": "160.23"}))]
+    pub rates: Option<BTreeMap<String, String>>,
+}
+
+/// One day's rates as stored: (currency, date, rate).
+pub type DayRates = Vec<(String, String, Rate)>;
+
+fn valid_date(s: &str) -> bool {
+    crate::time_fmt::parse_rfc3339(&format!("{s}T00:00:00Z")).is_some() && s.len() == 10
+}
+
+impl App {
+    pub async fn put_rates(&self, actor: &Actor, input: RatesInput) -> AppResult<usize> {
+        require(actor, Action::WriteCatalog)?;
+        let mut e = Errors::new();
+        let date = e.text("date", input.date.as_deref(), 10);
+        if date.as_deref().is_some_and(|d| !valid_date(d)) {
+            e.add("date", "must be a date, YYYY-MM-DD");
+        }
+        if input.base.as_deref() != Some(BASE) {
+            e.add("base", "must be EUR, the base rates are quoted against");
+        }
+        let mut rates = Vec::new();
+        match &input.rates {
+            None => e.add("rates", "is required"),
+            Some(map) => {
+                for (code, value) in map {
+                    if Currency::from_code(code).is_none() {
+                        e.add(format!("rates/{code}"), "is not an ISO 4217 currency code");
+                    } else if let Some(r) = Rate::parse(value) {
+                        rates.push((code.clone(), r));
+                    } else {
+                        e.add(format!("rates/{code}"), "must be a positive decimal such as \"1.0512\"");
+                    }
+                }
+            }
+        }
+        let date = e.finish(date)?.expect("checked");
+        self.store_days(vec![(date, rates)]).await
+    }
+
+    /// Imports the ECB's CSV (daily or history): every day or nothing.
+    pub async fn import_ecb(&self, actor: &Actor, csv: &str) -> AppResult<usize> {
+        require(actor, Action::WriteCatalog)?;
+        let days = parse_ecb_csv(csv).map_err(|errors| {
+            AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|e| ordo_domain::validate::FieldError {
+                        field: format!("line {}", e.line),
+                        message: e.message,
+                    })
+                    .collect(),
+            )
+        })?;
+        self.store_days(days.into_iter().map(|d| (d.date, d.rates)).collect()).await
+    }
+
+    async fn store_days(&self, days: Vec<(String, Vec<(String, Rate)>)>) -> AppResult<usize> {
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let mut n = 0;
+                for (date, rates) in &days {
+                    for (code, rate) in rates {
+                        tx.put_exchange_rate(date, code, BASE, &rate.to_decimal_string())?;
+                        n += 1;
+                    }
+                }
+                let dates: Vec<&String> = days.iter().map(|(d, _)| d).collect();
+                emit(tx, clock.now_ms(), "exchange_rates.updated", BASE, &json!({"dates": dates, "rates": n}))?;
+                Ok(n)
+            })
+            .await
+    }
+
+    /// The latest rate of each currency on or before `date`.
+    pub async fn rates_on(&self, actor: &Actor, date: &str) -> AppResult<DayRates> {
+        require(actor, Action::ReadCatalog)?;
+        if !valid_date(date) {
+            return Err(AppError::field("date", "must be a date, YYYY-MM-DD"));
+        }
+        let date = date.to_owned();
+        let rows = self.store.read(move |tx| Ok::<_, AppError>(tx.exchange_rates_on(&date)?)).await?;
+        Ok(rows.into_iter().filter_map(|(c, d, _, r)| Some((c, d, Rate::parse(&r)?))).collect())
+    }
+
+    /// Converts an amount at the rates of `date` (the latest on or before it).
+    pub async fn convert(&self, actor: &Actor, amount: Money, to: Currency, date: &str) -> AppResult<Money> {
+        let rates = self.rates_on(actor, date).await?;
+        let rate_of = |c: Currency| -> AppResult<Rate> {
+            if c.code() == BASE {
+                return Ok(Rate { mantissa: 1, scale: 0 });
+            }
+            rates.iter().find(|(code, _, _)| code == c.code()).map(|(_, _, r)| *r).ok_or_else(|| AppError::Refused {
+                code: "no_exchange_rate",
+                message: format!("no {} rate on or before {date}", c.code()),
+            })
+        };
+        convert(amount, rate_of(amount.currency())?, to, rate_of(to)?)
+            .map_err(|_| AppError::field("amount", "the converted amount is out of range"))
+    }
+}
