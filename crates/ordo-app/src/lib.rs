@@ -6,6 +6,7 @@
 //! Invariant: no HTTP types here, and no business rule anywhere else.
 
 pub mod access;
+pub mod balances;
 pub mod carriers;
 pub mod catalog;
 pub mod customers;

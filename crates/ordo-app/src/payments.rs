@@ -1,9 +1,9 @@
 //! Payments: recorded against an order, moved through an append-only ledger (authorized,
 //! captured, voided, refunded), with the order's payment status and balance derived from it.
 //!
-//! This part covers the `manual` provider (cash on delivery, bank transfer, invoice: an
-//! operator records the money). Card gateways, store credit and gift cards answer 501 until
-//! they are built.
+//! Providers: `manual` (cash on delivery, bank transfer, invoice: an operator records the
+//! money), `gift_card` and `store_credit` (balances Ordo keeps itself, spendable in part and
+//! refundable into). Card gateways answer 501 until they are built.
 
 use ordo_domain::Money;
 use ordo_domain::order::Order;
@@ -28,14 +28,19 @@ pub struct Payment {
     pub method: Option<String>,
     pub currency: String,
     pub created_at: i64,
+    /// For gift cards and store credit: the balance account it was paid from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
-    /// `manual`; `stripe`, `gift_card` and `store_credit` are not available yet (501).
+    /// `manual`, `gift_card` (give `gift_card_code`) or `store_credit` (the order's
+    /// customer's); `stripe` is not available yet (501).
     #[schema(required = true, example = "manual")]
     pub provider: Option<String>,
+    pub gift_card_code: Option<String>,
     /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
     pub method: Option<String>,
     /// In the order's currency.
@@ -52,6 +57,9 @@ pub struct AmountInput {
     /// For captures: default everything still capturable. For refunds: required.
     pub amount: Option<MoneyInput>,
     pub reason: Option<String>,
+    /// For refunds: `original` (default: back to the payment it came from) or
+    /// `store_credit` (onto the customer's store credit).
+    pub to: Option<String>,
 }
 
 /// An order's payments, their ledger and what follows from it.
@@ -152,13 +160,16 @@ fn entry(
 impl App {
     pub async fn add_payment(&self, actor: &Actor, order_id: &str, input: NewPayment) -> AppResult<OrderPayments> {
         require(actor, Action::WriteOrders)?;
-        match input.provider.as_deref() {
-            Some("manual") => {}
-            Some("stripe" | "gift_card" | "store_credit") => {
-                return Err(AppError::NotImplemented("this payment provider is not available yet; use manual".into()));
+        let provider = match input.provider.as_deref() {
+            Some(p @ ("manual" | "gift_card" | "store_credit")) => p.to_owned(),
+            Some("stripe") => {
+                return Err(AppError::NotImplemented("card payments through Stripe are not available yet".into()));
             }
             Some(_) => return Err(AppError::field("provider", "must be manual, stripe, gift_card or store_credit")),
             None => return Err(AppError::field("provider", "is required")),
+        };
+        if provider == "gift_card" && input.gift_card_code.is_none() {
+            return Err(AppError::field("gift_card_code", "is required for gift card payments"));
         }
         let mut e = Errors::new();
         let method = match input.method.as_deref() {
@@ -181,7 +192,9 @@ impl App {
         if amount.minor() <= 0 {
             return Err(AppError::field("amount/amount", "must be positive"));
         }
-        let (id, who, captured) = (order_id.to_owned(), actor.clone(), input.captured.unwrap_or(true));
+        // Balances Ordo keeps are taken at once: there is nothing to authorize first.
+        let captured = input.captured.unwrap_or(true) || provider != "manual";
+        let (id, who, code) = (order_id.to_owned(), actor.clone(), input.gift_card_code.clone());
         let clock = self.clock.clone();
         self.store
             .write(move |tx| {
@@ -193,14 +206,39 @@ impl App {
                         message: format!("must be {}, the order's currency", order.currency),
                     }]));
                 }
-                let payment = Payment {
+                let mut payment = Payment {
                     id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
                     order_id: order.id.to_string(),
-                    provider: "manual".into(),
+                    provider: provider.clone(),
                     method: method.clone(),
                     currency: order.currency.clone(),
                     created_at: now,
+                    account_id: None,
                 };
+                if provider != "manual" {
+                    let (kind, account_code) = match provider.as_str() {
+                        "gift_card" => ("gift_card", code.clone().unwrap_or_default()),
+                        _ => ("store_credit", order.customer_id.to_string()),
+                    };
+                    let account = tx
+                        .balance_account(kind, &account_code)?
+                        .filter(|a| a.currency == order.currency)
+                        .ok_or(AppError::Refused {
+                            code: "insufficient_balance",
+                            message: format!("no {kind} balance in {}", order.currency),
+                        })?;
+                    crate::balances::move_balance(
+                        tx,
+                        now,
+                        &who,
+                        &account.id,
+                        -amount.minor(),
+                        "payment",
+                        Some(&payment.order_id),
+                        Some(&payment.id),
+                    )?;
+                    payment.account_id = Some(account.id);
+                }
                 let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.insert_payment(&PaymentRecord {
                     id: payment.id.clone(),
@@ -263,6 +301,11 @@ impl App {
                     }
                     None => None,
                 };
+                let to_store_credit = match input.to.as_deref() {
+                    None | Some("original") => false,
+                    Some("store_credit") if kind == EntryKind::Refunded => true,
+                    Some(_) => return Err(AppError::field("to", "must be original or store_credit, for refunds")),
+                };
                 let amount = match kind {
                     EntryKind::Captured => {
                         let a = amount.unwrap_or(totals.capturable());
@@ -278,6 +321,31 @@ impl App {
                     _ => return Err(AppError::Internal("not an action".into())),
                 };
                 entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
+                if kind == EntryKind::Refunded {
+                    // The money goes back where it came from, or onto the customer's store credit.
+                    let account = if to_store_credit {
+                        Some(crate::balances::store_credit_account(
+                            tx,
+                            now,
+                            order.customer_id.as_str(),
+                            &order.currency,
+                        )?)
+                    } else {
+                        payment.account_id.clone()
+                    };
+                    if let Some(account) = account {
+                        crate::balances::move_balance(
+                            tx,
+                            now,
+                            &who,
+                            &account,
+                            amount,
+                            "refund",
+                            Some(&payment.order_id),
+                            Some(&payment.id),
+                        )?;
+                    }
+                }
                 load(tx, order)
             })
             .await

@@ -195,6 +195,33 @@ pub const TABLES: &[TableSpec] = &[
         key_len: 2,
     },
     TableSpec {
+        name: "balance_accounts",
+        columns: &[
+            ("id", Text),
+            ("kind", Text),
+            ("code", Text),
+            ("currency", Text),
+            ("balance", Int),
+            ("created_at", Int),
+        ],
+        key_len: 1,
+    },
+    TableSpec {
+        name: "balance_entries",
+        columns: &[
+            ("seq", Int),
+            ("account_id", Text),
+            ("amount", Int),
+            ("balance_after", Int),
+            ("at", Int),
+            ("reason", Text),
+            ("order_id", Text),
+            ("payment_id", Text),
+            ("actor", Text),
+        ],
+        key_len: 1,
+    },
+    TableSpec {
         name: "events",
         columns: &[("seq", Int), ("id", Text), ("type", Text), ("subject", Text), ("at", Int), ("data", Text)],
         key_len: 1,

@@ -238,6 +238,18 @@ impl Tx for FaultyTx<'_> {
     fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>> {
         self.inner.exchange_rates_on(date)
     }
+    fn insert_balance_account(&mut self, a: &BalanceAccount) -> StoreResult<()> {
+        self.inner.insert_balance_account(a)
+    }
+    fn balance_account(&mut self, kind: &str, code: &str) -> StoreResult<Option<BalanceAccount>> {
+        self.inner.balance_account(kind, code)
+    }
+    fn change_balance(&mut self, entry: &BalanceEntry) -> StoreResult<Result<i64, i64>> {
+        self.inner.change_balance(entry)
+    }
+    fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>> {
+        self.inner.balance_entries(account_id)
+    }
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>> {
         self.inner.list_events(page, filter)
     }

@@ -138,6 +138,14 @@ pub trait Tx {
     /// For each currency, its latest rate on or before `date`: (currency, date, base, rate).
     fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>>;
 
+    // Gift cards and store credit.
+    fn insert_balance_account(&mut self, a: &BalanceAccount) -> StoreResult<()>;
+    fn balance_account(&mut self, kind: &str, code: &str) -> StoreResult<Option<BalanceAccount>>;
+    /// Atomically adds `entry.amount` to the balance if it stays at or above zero, records the
+    /// entry and returns the new balance; `Ok(Err(current))` and no change otherwise.
+    fn change_balance(&mut self, entry: &BalanceEntry) -> StoreResult<Result<i64, i64>>;
+    fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>>;
+
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
     fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;

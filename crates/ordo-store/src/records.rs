@@ -123,3 +123,30 @@ pub struct PaymentEntry {
     /// The gateway's reference, if any.
     pub reference: Option<String>,
 }
+
+/// A balance Ordo keeps: a gift card (by code) or a customer's store credit (code = customer id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceAccount {
+    pub id: String,
+    /// `gift_card` or `store_credit`.
+    pub kind: String,
+    pub code: String,
+    pub currency: String,
+    pub balance: i64,
+    pub created_at: i64,
+}
+
+/// One movement of a balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceEntry {
+    pub seq: i64,
+    pub account_id: String,
+    /// Signed minor units: credits positive, spending negative.
+    pub amount: i64,
+    pub balance_after: i64,
+    pub at: i64,
+    pub reason: Option<String>,
+    pub order_id: Option<String>,
+    pub payment_id: Option<String>,
+    pub actor: Option<String>,
+}

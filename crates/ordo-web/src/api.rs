@@ -1251,3 +1251,51 @@ pub async fn convert_amount(
     let m = s.app.convert(&actor, amount.expect("checked"), to.expect("checked"), &date).await?;
     Ok(Json(MoneyView::new(m.minor(), m.currency().code())))
 }
+
+// ---------------------------------------------------------------- gift cards and store credit
+
+/// Issue a gift card with an opening balance.
+#[utoipa::path(post, path = "/v1/gift-cards", tag = "payments", request_body = ordo_app::balances::GiftCardInput,
+    responses((status = 201, body = BalanceView), (status = 409, body = Problem)))]
+pub async fn issue_gift_card(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(input): JsonBody<ordo_app::balances::GiftCardInput>,
+) -> ApiResult<Response> {
+    let b = s.app.issue_gift_card(&actor, input).await?;
+    Ok((StatusCode::CREATED, Json(BalanceView::from(&b))).into_response())
+}
+
+/// A gift card's balance and movements.
+#[utoipa::path(get, path = "/v1/gift-cards/{code}", tag = "payments", params(("code" = String, Path)),
+    responses((status = 200, body = BalanceView), (status = 404, body = Problem)))]
+pub async fn gift_card(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<BalanceView>> {
+    Ok(Json(BalanceView::from(&s.app.balance(&actor, "gift_card", &code).await?)))
+}
+
+/// A customer's store credit and its movements.
+#[utoipa::path(get, path = "/v1/customers/{id}/store-credit", tag = "payments", params(("id" = String, Path)),
+    responses((status = 200, body = BalanceView), (status = 404, body = Problem)))]
+pub async fn store_credit(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BalanceView>> {
+    Ok(Json(BalanceView::from(&s.app.balance(&actor, "store_credit", &id).await?)))
+}
+
+/// Add to a customer's store credit.
+#[utoipa::path(post, path = "/v1/customers/{id}/store-credit", tag = "payments", request_body = ordo_app::balances::CreditInput,
+    params(("id" = String, Path)), responses((status = 200, body = BalanceView), (status = 404, body = Problem)))]
+pub async fn credit_customer(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::balances::CreditInput>,
+) -> ApiResult<Json<BalanceView>> {
+    Ok(Json(BalanceView::from(&s.app.credit_customer(&actor, &id, input).await?)))
+}

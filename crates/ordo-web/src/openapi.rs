@@ -28,6 +28,7 @@ use crate::api;
         api::create_carrier, api::list_carriers, api::fulfillment_rates, api::buy_label, api::carrier_tracking,
         api::add_payment, api::order_payments, api::capture_payment, api::void_payment, api::refund_payment,
         api::put_rates, api::import_ecb, api::rates_on, api::convert_amount,
+        api::issue_gift_card, api::gift_card, api::store_credit, api::credit_customer,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,
     ),
     components(schemas(crate::problem::Problem)),

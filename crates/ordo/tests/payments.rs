@@ -189,7 +189,66 @@ async fn cancelling_an_order_voids_what_is_authorized_and_refunds_what_was_captu
     assert_eq!(p["summary"]["status"], "refunded");
 }
 
+async fn gift_cards_and_store_credit_pay_in_part_and_take_refunds_back(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let id = order(&s).await;
+    let card = s.post("/v1/gift-cards", json!({"code": "GIFT-123", "amount": money("20.00")})).await;
+    assert_eq!(card.status, 201, "{:?}", card.body);
+    assert_eq!(card.body["balance"]["amount"], "20.00");
+    // Split tender: the gift card pays 20.00 and cash the rest.
+    let too_much = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "gift_card", "gift_card_code": "GIFT-123", "amount": money("20.01")}),
+        )
+        .await;
+    assert_eq!((too_much.status.as_u16(), too_much.body["code"].as_str()), (409, Some("insufficient_balance")));
+    let r = s
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "gift_card", "gift_card_code": "GIFT-123", "amount": money("20.00")}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["summary"]["status"], "partially_paid");
+    let gift = r.body["payments"][0]["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "manual", "amount": money("15.00")})).await;
+    assert_eq!(r.body["summary"]["status"], "paid");
+    let cash = r.body["payments"][1]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.get("/v1/gift-cards/GIFT-123").await.body["balance"]["amount"], "0.00");
+
+    // A refund goes back onto the card; another goes to the customer's store credit.
+    let r = s.post(&format!("/v1/payments/{gift}/refund"), json!({"amount": money("5.00")})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(s.get("/v1/gift-cards/GIFT-123").await.body["balance"]["amount"], "5.00");
+    let customer = s.get(&format!("/v1/orders/{id}")).await.body["customer_id"].as_str().unwrap().to_owned();
+    let r =
+        s.post(&format!("/v1/payments/{cash}/refund"), json!({"amount": money("3.00"), "to": "store_credit"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let credit = s.get(&format!("/v1/customers/{customer}/store-credit")).await;
+    assert_eq!(credit.body["balance"]["amount"], "3.00");
+    // Store credit pays a later order in part.
+    let second = s.post("/v1/orders", order_body(&[("X", 1)])).await;
+    let second = second.body["id"].as_str().unwrap().to_owned();
+    let r = s
+        .post(&format!("/v1/orders/{second}/payments"), json!({"provider": "store_credit", "amount": money("3.00")}))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["summary"]["captured"]["amount"], "3.00");
+    let credit = s.get(&format!("/v1/customers/{customer}/store-credit")).await;
+    assert_eq!(credit.body["balance"]["amount"], "0.00");
+    let amounts: Vec<&str> =
+        credit.body["entries"].as_array().unwrap().iter().map(|e| e["amount"]["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, ["3.00", "-3.00"]);
+    let again = s
+        .post(&format!("/v1/orders/{second}/payments"), json!({"provider": "store_credit", "amount": money("0.01")}))
+        .await;
+    assert_eq!(again.body["code"], "insufficient_balance");
+    assert_eq!(s.get("/v1/gift-cards/NOPE").await.status, 404);
+}
+
 on_both_engines!(
+    gift_cards_and_store_credit_pay_in_part_and_take_refunds_back,
     an_order_shipped_from_two_locations_is_captured_in_two_parts_that_add_up,
     cancelling_an_order_voids_what_is_authorized_and_refunds_what_was_captured,
     manual_payments_move_through_the_ledger_and_the_status_follows,

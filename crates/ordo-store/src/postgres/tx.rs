@@ -14,9 +14,9 @@ use postgres::{Row, Statement, Transaction};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, CountRequest, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange,
-    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError,
-    StoreResult, Tx,
+    ApiKeyRecord, BalanceAccount, BalanceEntry, CountRequest, EventFilter, EventRecord, FulfillmentFilter,
+    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry,
+    PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -992,6 +992,78 @@ impl Tx for PgTx<'_, '_> {
         .collect()
     }
 
+    fn insert_balance_account(&mut self, a: &BalanceAccount) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO balance_accounts (id, kind, code, currency, balance, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&a.id, &a.kind, &a.code, &a.currency, &a.balance, &a.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn balance_account(&mut self, kind: &str, code: &str) -> StoreResult<Option<BalanceAccount>> {
+        let row = self.query_opt(
+            "SELECT id, kind, code, currency, balance, created_at FROM balance_accounts WHERE kind = $1 AND code = $2",
+            &[&kind, &code],
+        )?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(BalanceAccount {
+                id: decode(r.try_get(0))?,
+                kind: decode(r.try_get(1))?,
+                code: decode(r.try_get(2))?,
+                currency: decode(r.try_get(3))?,
+                balance: decode(r.try_get(4))?,
+                created_at: decode(r.try_get(5))?,
+            })),
+        }
+    }
+
+    fn change_balance(&mut self, e: &BalanceEntry) -> StoreResult<Result<i64, i64>> {
+        let updated = self.query_opt(
+            "UPDATE balance_accounts SET balance = balance + $2 WHERE id = $1 AND balance + $2 >= 0 RETURNING balance",
+            &[&e.account_id, &e.amount],
+        )?;
+        let balance: i64 = match updated {
+            Some(r) => decode(r.try_get(0))?,
+            None => {
+                let current = self.query_opt("SELECT balance FROM balance_accounts WHERE id = $1", &[&e.account_id])?;
+                return Ok(Err(match current {
+                    Some(r) => decode(r.try_get(0))?,
+                    None => 0,
+                }));
+            }
+        };
+        self.exec(
+            "INSERT INTO balance_entries (account_id, amount, balance_after, at, reason, order_id, payment_id, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&e.account_id, &e.amount, &balance, &e.at, &e.reason, &e.order_id, &e.payment_id, &e.actor],
+        )?;
+        Ok(Ok(balance))
+    }
+
+    fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>> {
+        self.query(
+            "SELECT seq, account_id, amount, balance_after, at, reason, order_id, payment_id, actor FROM balance_entries
+             WHERE account_id = $1 ORDER BY seq",
+            &[&account_id],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(BalanceEntry {
+                seq: decode(r.try_get(0))?,
+                account_id: decode(r.try_get(1))?,
+                amount: decode(r.try_get(2))?,
+                balance_after: decode(r.try_get(3))?,
+                at: decode(r.try_get(4))?,
+                reason: decode(r.try_get(5))?,
+                order_id: decode(r.try_get(6))?,
+                payment_id: decode(r.try_get(7))?,
+                actor: decode(r.try_get(8))?,
+            })
+        })
+        .collect()
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
@@ -1154,6 +1226,8 @@ impl Tx for PgTx<'_, '_> {
             "payments",
             "payment_entries",
             "exchange_rates",
+            "balance_accounts",
+            "balance_entries",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/sqlite/0006_carriers.sql")),
     (7, include_str!("../../migrations/sqlite/0007_payments.sql")),
     (8, include_str!("../../migrations/sqlite/0008_exchange_rates.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_balances.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -11,9 +11,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, CountRequest, EventFilter, EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange,
-    LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError,
-    StoreResult, Tx,
+    ApiKeyRecord, BalanceAccount, BalanceEntry, CountRequest, EventFilter, EventRecord, FulfillmentFilter,
+    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry,
+    PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -843,6 +843,71 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn insert_balance_account(&mut self, a: &BalanceAccount) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO balance_accounts (id, kind, code, currency, balance, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![a.id, a.kind, a.code, a.currency, a.balance, a.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn balance_account(&mut self, kind: &str, code: &str) -> StoreResult<Option<BalanceAccount>> {
+        self.query_one(
+            "SELECT id, kind, code, currency, balance, created_at FROM balance_accounts WHERE kind = ?1 AND code = ?2",
+            [kind, code],
+            |r| {
+                Ok(BalanceAccount {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    code: r.get(2)?,
+                    currency: r.get(3)?,
+                    balance: r.get(4)?,
+                    created_at: r.get(5)?,
+                })
+            },
+        )
+    }
+
+    fn change_balance(&mut self, e: &BalanceEntry) -> StoreResult<Result<i64, i64>> {
+        let updated: Option<i64> = self.query_one(
+            "UPDATE balance_accounts SET balance = balance + ?2 WHERE id = ?1 AND balance + ?2 >= 0 RETURNING balance",
+            params![e.account_id, e.amount],
+            |r| r.get(0),
+        )?;
+        let Some(balance) = updated else {
+            let current: Option<i64> =
+                self.query_one("SELECT balance FROM balance_accounts WHERE id = ?1", [&e.account_id], |r| r.get(0))?;
+            return Ok(Err(current.unwrap_or(0)));
+        };
+        self.exec(
+            "INSERT INTO balance_entries (account_id, amount, balance_after, at, reason, order_id, payment_id, actor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![e.account_id, e.amount, balance, e.at, e.reason, e.order_id, e.payment_id, e.actor],
+        )?;
+        Ok(Ok(balance))
+    }
+
+    fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>> {
+        self.query_all(
+            "SELECT seq, account_id, amount, balance_after, at, reason, order_id, payment_id, actor FROM balance_entries
+             WHERE account_id = ?1 ORDER BY seq",
+            [account_id],
+            |r| {
+                Ok(BalanceEntry {
+                    seq: r.get(0)?,
+                    account_id: r.get(1)?,
+                    amount: r.get(2)?,
+                    balance_after: r.get(3)?,
+                    at: r.get(4)?,
+                    reason: r.get(5)?,
+                    order_id: r.get(6)?,
+                    payment_id: r.get(7)?,
+                    actor: r.get(8)?,
+                })
+            },
+        )
+    }
+
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
             "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -973,6 +1038,8 @@ impl Tx for SqliteTx<'_> {
             "payments",
             "payment_entries",
             "exchange_rates",
+            "balance_accounts",
+            "balance_entries",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));

@@ -1,0 +1,192 @@
+//! Gift cards and store credit: balances Ordo keeps itself. Every movement is a ledger entry;
+//! a balance can never go below zero (a guarded update in the store).
+
+use ordo_domain::Money;
+use ordo_domain::validate::Errors;
+use ordo_store::{BalanceAccount, BalanceEntry, Tx};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::input::{MoneyInput, check_money};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+/// Adds `amount` (negative to spend) to an account; refuses to go below zero.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn move_balance(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    account_id: &str,
+    amount: i64,
+    reason: &str,
+    order_id: Option<&str>,
+    payment_id: Option<&str>,
+) -> AppResult<i64> {
+    let e = BalanceEntry {
+        seq: 0,
+        account_id: account_id.to_owned(),
+        amount,
+        balance_after: 0,
+        at: now,
+        reason: Some(reason.to_owned()),
+        order_id: order_id.map(str::to_owned),
+        payment_id: payment_id.map(str::to_owned),
+        actor: Some(actor.key_id.clone()),
+    };
+    match tx.change_balance(&e)? {
+        Ok(balance) => {
+            emit(
+                tx,
+                now,
+                "balance.changed",
+                account_id,
+                &json!({"account_id": account_id, "amount": amount, "balance": balance, "reason": reason}),
+            )?;
+            Ok(balance)
+        }
+        Err(available) => Err(AppError::Refused {
+            code: "insufficient_balance",
+            message: format!("the balance is {available} (minor units); {} is needed", -amount),
+        }),
+    }
+}
+
+/// The customer's store-credit account in `currency`, opened on first use.
+pub(crate) fn store_credit_account(tx: &mut dyn Tx, now: i64, customer_id: &str, currency: &str) -> AppResult<String> {
+    if let Some(a) = tx.balance_account("store_credit", customer_id)? {
+        if a.currency != currency {
+            return Err(AppError::Refused {
+                code: "currency_mismatch",
+                message: format!("the customer's store credit is in {}", a.currency),
+            });
+        }
+        return Ok(a.id);
+    }
+    let a = BalanceAccount {
+        id: format!("bal_{}", ordo_domain::id::encode(now as u64, random_u128())),
+        kind: "store_credit".into(),
+        code: customer_id.to_owned(),
+        currency: currency.to_owned(),
+        balance: 0,
+        created_at: now,
+    };
+    tx.insert_balance_account(&a)?;
+    Ok(a.id)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiftCardInput {
+    /// The code printed on the card; generated when absent.
+    pub code: Option<String>,
+    #[schema(required = true)]
+    pub amount: Option<MoneyInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditInput {
+    /// Added to the customer's store credit (positive).
+    #[schema(required = true)]
+    pub amount: Option<MoneyInput>,
+    pub reason: Option<String>,
+}
+
+/// An account with its movements.
+#[derive(Debug, Clone)]
+pub struct Balance {
+    pub account: BalanceAccount,
+    pub entries: Vec<BalanceEntry>,
+}
+
+fn positive(e: &mut Errors, m: &Option<MoneyInput>) -> Option<Money> {
+    match m {
+        None => {
+            e.add("amount", "is required");
+            None
+        }
+        Some(m) => match check_money(e, "amount", m, None) {
+            Some(v) if v.minor() > 0 => Some(v),
+            Some(_) => {
+                e.add("amount/amount", "must be positive");
+                None
+            }
+            None => None,
+        },
+    }
+}
+
+impl App {
+    pub async fn issue_gift_card(&self, actor: &Actor, input: GiftCardInput) -> AppResult<Balance> {
+        require(actor, Action::WriteCustomers)?;
+        let mut e = Errors::new();
+        let code = e.optional_text("code", input.code.as_deref(), 64);
+        let amount = positive(&mut e, &input.amount);
+        let amount = e.finish(amount)?.expect("checked");
+        let who = actor.clone();
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let code =
+                    code.clone().unwrap_or_else(|| ordo_domain::id::encode(now as u64, random_u128())[10..].to_owned());
+                if tx.balance_account("gift_card", &code)?.is_some() {
+                    return Err(AppError::Conflict(format!("a gift card with code {code:?} exists")));
+                }
+                let account = BalanceAccount {
+                    id: format!("bal_{}", ordo_domain::id::encode(now as u64, random_u128())),
+                    kind: "gift_card".into(),
+                    code: code.clone(),
+                    currency: amount.currency().code().to_owned(),
+                    balance: 0,
+                    created_at: now,
+                };
+                tx.insert_balance_account(&account)?;
+                move_balance(tx, now, &who, &account.id, amount.minor(), "issued", None, None)?;
+                let account = tx.balance_account("gift_card", &code)?.ok_or(AppError::NotFound("gift card"))?;
+                let entries = tx.balance_entries(&account.id)?;
+                Ok(Balance { account, entries })
+            })
+            .await
+    }
+
+    pub async fn balance(&self, actor: &Actor, kind: &'static str, code: &str) -> AppResult<Balance> {
+        require(actor, Action::ReadCustomers)?;
+        let code = code.to_owned();
+        self.store
+            .read(move |tx| {
+                let account = tx.balance_account(kind, &code)?.ok_or(AppError::NotFound(if kind == "gift_card" {
+                    "gift card"
+                } else {
+                    "store credit"
+                }))?;
+                let entries = tx.balance_entries(&account.id)?;
+                Ok(Balance { account, entries })
+            })
+            .await
+    }
+
+    pub async fn credit_customer(&self, actor: &Actor, customer_id: &str, input: CreditInput) -> AppResult<Balance> {
+        require(actor, Action::WriteCustomers)?;
+        let mut e = Errors::new();
+        let amount = positive(&mut e, &input.amount);
+        let reason = e.optional_text("reason", input.reason.as_deref(), 200).unwrap_or_else(|| "credit".into());
+        let amount = e.finish(amount)?.expect("checked");
+        let (id, who) = (customer_id.to_owned(), actor.clone());
+        let clock = self.clock.clone();
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))?;
+                let account = store_credit_account(tx, now, &id, amount.currency().code())?;
+                move_balance(tx, now, &who, &account, amount.minor(), &reason, None, None)?;
+                let account = tx.balance_account("store_credit", &id)?.ok_or(AppError::NotFound("store credit"))?;
+                let entries = tx.balance_entries(&account.id)?;
+                Ok(Balance { account, entries })
+            })
+            .await
+    }
+}
