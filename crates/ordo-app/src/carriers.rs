@@ -18,12 +18,6 @@ use crate::fulfillments::visible;
 use crate::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
-/// Now, for a write closure, which cannot borrow the application's clock.
-fn tx_now() -> i64 {
-    use crate::Clock;
-    crate::SystemClock.now_ms()
-}
-
 /// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Carrier {
@@ -560,9 +554,10 @@ impl App {
             Some(api) => EasyPostGateway { carrier, api, client: &self.http }.buy(offer).await?,
         };
         let (id, version, who) = (f.id.to_string(), f.version, actor.clone());
+        let clock = self.clock.clone();
         self.store
             .write(move |tx| {
-                let now = tx_now();
+                let now = clock.now_ms();
                 let (mut f, _) = visible(tx, &who, &id)?;
                 if f.version != version {
                     return Err(AppError::Conflict("the fulfilment changed while its label was bought; retry".into()));
