@@ -24,6 +24,7 @@ pub mod keys;
 pub mod orders;
 pub mod payments;
 pub mod routing;
+pub mod stripe;
 pub mod time_fmt;
 
 use std::sync::Arc;
@@ -61,6 +62,8 @@ pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub http: reqwest::Client,
+    /// Card payments, when Stripe is configured.
+    pub stripe: Option<Arc<stripe::StripeConfig>>,
 }
 
 impl App {
@@ -70,7 +73,12 @@ impl App {
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_default();
-        App { store, clock, http }
+        App { store, clock, http, stripe: None }
+    }
+
+    pub fn with_stripe(mut self, config: stripe::StripeConfig) -> App {
+        self.stripe = Some(Arc::new(config));
+        self
     }
 
     pub fn now(&self) -> i64 {

@@ -31,16 +31,22 @@ pub struct Payment {
     /// For gift cards and store credit: the balance account it was paid from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
+    /// For card payments: the gateway's id (a Stripe PaymentIntent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
-    /// `manual`, `gift_card` (give `gift_card_code`) or `store_credit` (the order's
-    /// customer's); `stripe` is not available yet (501).
+    /// `manual`, `gift_card` (give `gift_card_code`), `store_credit` (the order's
+    /// customer's) or `stripe` (give `payment_method`, the storefront's token; answers 501 when
+    /// Stripe is not configured).
     #[schema(required = true, example = "manual")]
     pub provider: Option<String>,
     pub gift_card_code: Option<String>,
+    /// For `stripe`: the payment method token (`pm_...`) the storefront collected.
+    pub payment_method: Option<String>,
     /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
     pub method: Option<String>,
     /// In the order's currency.
@@ -162,9 +168,7 @@ impl App {
         require(actor, Action::WriteOrders)?;
         let provider = match input.provider.as_deref() {
             Some(p @ ("manual" | "gift_card" | "store_credit")) => p.to_owned(),
-            Some("stripe") => {
-                return Err(AppError::NotImplemented("card payments through Stripe are not available yet".into()));
-            }
+            Some("stripe") => return self.add_card_payment(actor, order_id, input).await,
             Some(_) => return Err(AppError::field("provider", "must be manual, stripe, gift_card or store_credit")),
             None => return Err(AppError::field("provider", "is required")),
         };
@@ -214,6 +218,7 @@ impl App {
                     currency: order.currency.clone(),
                     created_at: now,
                     account_id: None,
+                    reference: None,
                 };
                 if provider != "manual" {
                     let (kind, account_code) = match provider.as_str() {
@@ -266,6 +271,21 @@ impl App {
         input: AmountInput,
     ) -> AppResult<OrderPayments> {
         require(actor, Action::WriteOrders)?;
+        if let Some(stripe) = self.stripe.clone() {
+            let id = payment_id.to_owned();
+            let provider = self
+                .store
+                .read(move |tx| {
+                    let record = tx.payment_by_id(&id)?;
+                    Ok::<_, AppError>(
+                        record.and_then(|r| serde_json::from_str::<Payment>(&r.body).ok()).map(|p| p.provider),
+                    )
+                })
+                .await?;
+            if provider.as_deref() == Some("stripe") {
+                return self.card_action(actor, payment_id, kind, input, &stripe).await;
+            }
+        }
         let mut e = Errors::new();
         let reason = e.optional_text("reason", input.reason.as_deref(), 500);
         e.finish(())?;
@@ -377,6 +397,11 @@ fn payments_with_totals(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<(Payme
         .collect()
 }
 
+/// A payment whose money moves at an external gateway (a card through Stripe).
+fn is_gateway(p: &Payment) -> bool {
+    p.provider == "stripe"
+}
+
 /// When a fulfilment ships, captures its share of the order total from the payments still
 /// authorized, oldest first. The shares of all shipments add up to the order total exactly.
 pub(crate) fn capture_on_shipment(
@@ -414,7 +439,9 @@ pub(crate) fn capture_on_shipment(
     let shares = ordo_domain::payment::shipment_shares(order.totals.total, &values);
     let Some(i) = fulfillments.iter().position(|f| f.id == shipped.id) else { return Ok(()) };
     let mut due = shares[i];
-    for (p, t) in payments {
+    // A gateway's authorization is captured at the gateway, through the API: it cannot be
+    // called from inside this transaction, and the ledger only records what happened there.
+    for (p, t) in payments.into_iter().filter(|(p, _)| !is_gateway(p)) {
         if due == 0 {
             break;
         }
@@ -428,8 +455,9 @@ pub(crate) fn capture_on_shipment(
 }
 
 /// When an order is cancelled: what is authorized is voided, what was captured is refunded.
+/// Gateway payments are settled through the API (void or refund), which asks the gateway first.
 pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, order: &Order) -> AppResult<()> {
-    for (p, t) in payments_with_totals(tx, order.id.as_str())? {
+    for (p, t) in payments_with_totals(tx, order.id.as_str())?.into_iter().filter(|(p, _)| !is_gateway(p)) {
         if t.capturable() > 0 {
             entry(tx, now, actor, &p, EntryKind::Voided, t.capturable(), Some("order cancelled".into()))?;
         }
@@ -438,4 +466,230 @@ pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, orde
         }
     }
     Ok(())
+}
+
+impl App {
+    /// A card payment through Stripe: authorized at the gateway first, recorded after. The
+    /// gateway call carries an idempotency key derived from the request, and the recording
+    /// skips an intent already recorded, so a retry after any failure charges once.
+    async fn add_card_payment(&self, actor: &Actor, order_id: &str, input: NewPayment) -> AppResult<OrderPayments> {
+        let stripe = self
+            .stripe
+            .clone()
+            .ok_or_else(|| AppError::NotImplemented("card payments need Stripe to be configured".into()))?;
+        let mut e = Errors::new();
+        let token = e.text("payment_method", input.payment_method.as_deref(), 255);
+        let amount = match &input.amount {
+            None => {
+                e.add("amount", "is required");
+                None
+            }
+            Some(m) => check_money(&mut e, "amount", m, None),
+        };
+        let (token, amount) = e.finish((token, amount))?;
+        let (token, amount) = (token.expect("checked"), amount.expect("checked"));
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        let order = self.store.read(move |tx| order_for(tx, &who, &id)).await?;
+        if amount.currency().code() != order.currency {
+            return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
+                field: "amount/currency".into(),
+                message: format!("must be {}, the order's currency", order.currency),
+            }]));
+        }
+        let now = self.now();
+        let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
+        let key = format!("ordo-{}-{}-{}", order.id, token, amount.minor());
+        let intent = crate::stripe::authorize(
+            &stripe,
+            &self.http,
+            amount.minor(),
+            &order.currency,
+            &token,
+            &payment_id,
+            order.id.as_str(),
+            &key,
+        )
+        .await?;
+        if !matches!(intent.status.as_str(), "requires_capture" | "succeeded") {
+            return Err(AppError::Refused {
+                code: "card_declined",
+                message: format!("the payment is {}", intent.status),
+            });
+        }
+        let (who, clock) = (actor.clone(), self.clock.clone());
+        let order_id = order.id.to_string();
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let order = order_for(tx, &who, &order_id)?;
+                let existing = payments_with_totals(tx, &order_id)?;
+                if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.id.as_str())) {
+                    let payment = Payment {
+                        id: payment_id.clone(),
+                        order_id: order_id.clone(),
+                        provider: "stripe".into(),
+                        method: Some("card".into()),
+                        currency: order.currency.clone(),
+                        created_at: now,
+                        account_id: None,
+                        reference: Some(intent.id.clone()),
+                    };
+                    let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
+                    tx.insert_payment(&PaymentRecord {
+                        id: payment.id.clone(),
+                        order_id: order_id.clone(),
+                        provider: payment.provider.clone(),
+                        currency: payment.currency.clone(),
+                        created_at: now,
+                        body,
+                    })?;
+                    entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
+                    if intent.amount_received > 0 {
+                        entry(tx, now, &who, &payment, EntryKind::Captured, intent.amount_received, None)?;
+                    }
+                }
+                load(tx, order)
+            })
+            .await
+    }
+
+    /// Capture, void or refund at Stripe, then record what it did.
+    async fn card_action(
+        &self,
+        actor: &Actor,
+        payment_id: &str,
+        kind: EntryKind,
+        input: AmountInput,
+        stripe: &crate::stripe::StripeConfig,
+    ) -> AppResult<OrderPayments> {
+        let (id, who) = (payment_id.to_owned(), actor.clone());
+        let (payment, totals, entries) = self
+            .store
+            .read(move |tx| {
+                let record = tx.payment_by_id(&id)?.ok_or(AppError::NotFound("payment"))?;
+                order_for(tx, &who, &record.order_id).map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::NotFound("payment"),
+                    other => other,
+                })?;
+                let payment: Payment =
+                    serde_json::from_str(&record.body).map_err(|e| AppError::Internal(e.to_string()))?;
+                let ledger = tx.payment_entries_for_order(&record.order_id)?;
+                let count = ledger.iter().filter(|e| e.payment_id == payment.id).count();
+                Ok::<_, AppError>((payment, totals_of(&ledger, &id), count))
+            })
+            .await?;
+        if input.to.as_deref() == Some("store_credit") {
+            return Err(AppError::field("to", "card refunds go back to the card"));
+        }
+        let currency =
+            ordo_domain::Currency::from_code(&payment.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
+        let mut e = Errors::new();
+        let amount =
+            input.amount.as_ref().and_then(|m| check_money(&mut e, "amount", m, Some(currency))).map(|m| m.minor());
+        if !e.is_empty() {
+            let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
+            return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::Validation(e.0) });
+        }
+        let intent_id =
+            payment.reference.clone().ok_or_else(|| AppError::Internal("a card payment without its intent".into()))?;
+        let key = |a: i64| format!("ordo-{}-{}-{entries}-{a}", payment.id, kind.as_str());
+        let amount = match kind {
+            EntryKind::Captured => {
+                let a = amount.unwrap_or(totals.capturable());
+                totals.check_capture(a).map_err(refused)?;
+                crate::stripe::capture(stripe, &self.http, &intent_id, a, a == totals.capturable(), &key(a)).await?;
+                a
+            }
+            EntryKind::Voided => {
+                let a = totals.check_void().map_err(refused)?;
+                crate::stripe::cancel(stripe, &self.http, &intent_id, &key(a)).await?;
+                a
+            }
+            EntryKind::Refunded => {
+                let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
+                totals.check_refund(a).map_err(refused)?;
+                crate::stripe::refund(stripe, &self.http, &intent_id, a, &key(a)).await?;
+                a
+            }
+            _ => return Err(AppError::Internal("not an action".into())),
+        };
+        let (who, clock, reason) = (actor.clone(), self.clock.clone(), input.reason.clone());
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let order = order_for(tx, &who, &payment.order_id)?;
+                let ledger = tx.payment_entries_for_order(&payment.order_id)?;
+                // Recorded once even if a webhook or a retry got here first.
+                if ledger.iter().filter(|e| e.payment_id == payment.id).count() == entries {
+                    entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
+                }
+                load(tx, order)
+            })
+            .await
+    }
+
+    /// A Stripe webhook event, verified by its `Stripe-Signature`. Events already recorded
+    /// change nothing.
+    pub async fn stripe_webhook(&self, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
+        let stripe = self.stripe.clone().ok_or_else(|| AppError::NotImplemented("Stripe is not configured".into()))?;
+        let secret = stripe
+            .webhook_secret
+            .clone()
+            .ok_or_else(|| AppError::NotImplemented("no Stripe webhook secret is configured".into()))?;
+        if !signature.is_some_and(|s| crate::carriers::verify_signature(s, &secret, body, self.now())) {
+            return Err(AppError::Unauthenticated("the Stripe signature is missing, wrong or too old".into()));
+        }
+        let event: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;
+        let (event_id, kind) = (
+            event["id"].as_str().unwrap_or_default().to_owned(),
+            event["type"].as_str().unwrap_or_default().to_owned(),
+        );
+        let object = event["data"]["object"].clone();
+        let Some(payment_id) = object["metadata"]["ordo_payment_id"].as_str().map(str::to_owned) else { return Ok(()) };
+        let clock = self.clock.clone();
+        let system = Actor { key_id: "stripe".into(), role: crate::Role::Admin, channel: None };
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let Some(record) = tx.payment_by_id(&payment_id)? else { return Ok(()) };
+                let payment: Payment =
+                    serde_json::from_str(&record.body).map_err(|e| AppError::Internal(e.to_string()))?;
+                let ledger = tx.payment_entries_for_order(&record.order_id)?;
+                if ledger.iter().any(|e| e.reference.as_deref() == Some(event_id.as_str())) {
+                    return Ok(());
+                }
+                let totals = totals_of(&ledger, &payment_id);
+                let (entry_kind, amount) = match kind.as_str() {
+                    "payment_intent.succeeded" => {
+                        (EntryKind::Captured, object["amount_received"].as_i64().unwrap_or(0) - totals.captured)
+                    }
+                    "payment_intent.canceled" => (EntryKind::Voided, totals.capturable()),
+                    "payment_intent.payment_failed" => (EntryKind::Failed, object["amount"].as_i64().unwrap_or(0)),
+                    _ => return Ok(()),
+                };
+                if amount <= 0 {
+                    return Ok(());
+                }
+                tx.append_payment_entry(&PaymentEntry {
+                    seq: 0,
+                    payment_id: payment.id.clone(),
+                    order_id: payment.order_id.clone(),
+                    kind: entry_kind.as_str().to_owned(),
+                    amount,
+                    at: now,
+                    actor: Some(system.key_id.clone()),
+                    reason: Some(kind.clone()),
+                    reference: Some(event_id.clone()),
+                })?;
+                emit(
+                    tx,
+                    now,
+                    &format!("payment.{}", entry_kind.as_str()),
+                    &payment.order_id,
+                    &json!({"payment_id": payment.id, "stripe_event": event_id}),
+                )
+            })
+            .await
+    }
 }

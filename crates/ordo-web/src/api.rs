@@ -1066,11 +1066,37 @@ pub async fn carrier_tracking(
 
 // ---------------------------------------------------------------- payments
 
-/// Record a payment for the order (the `manual` provider: cash on delivery, bank transfer,
-/// invoice). Other providers answer 501 until they are built.
+/// A Stripe webhook event (`payment_intent.succeeded`, `payment_intent.canceled`,
+/// `payment_intent.payment_failed`), signed by Stripe:
+/// `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(webhook secret, "<t>.<raw body>")>`.
+/// Events about payments Ordo does not know, and events already recorded, change nothing.
+/// 501 when Stripe is not configured.
+#[utoipa::path(post, path = "/v1/payments/stripe/webhook", tag = "payments", request_body = serde_json::Value,
+    params(("Stripe-Signature" = Option<String>, Header, description = "Stripe's signature")),
+    security(()),
+    responses((status = 204, description = "Recorded, or nothing to record"),
+        (status = 401, description = "Bad or missing signature", body = Problem),
+        (status = 501, description = "Stripe is not configured", body = Problem)))]
+pub async fn stripe_webhook(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::http::StatusCode> {
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    s.app.stripe_webhook(signature, &body).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Record a payment for the order: `manual` (cash on delivery, bank transfer, invoice),
+/// `gift_card`, `store_credit`, or `stripe` (a card, authorized at Stripe with the
+/// `payment_method` token; 409 `card_declined` records nothing; 501 when Stripe is not
+/// configured).
 #[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = ordo_app::payments::NewPayment,
     params(("id" = String, Path)),
-    responses((status = 201, body = OrderPaymentsView), (status = 404, body = Problem), (status = 501, body = Problem)))]
+    responses((status = 201, body = OrderPaymentsView), (status = 404, body = Problem),
+        (status = 409, description = "Declined, or not enough on the balance", body = Problem),
+        (status = 503, description = "The card gateway could not be reached; safe to retry", body = Problem),
+        (status = 501, body = Problem)))]
 pub async fn add_payment(
     State(s): State<AppState>,
     Caller(actor): Caller,

@@ -78,7 +78,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
 
     // Carriers authenticate their webhooks by signature, not by API key.
-    let webhooks = Router::new().route("/v1/carriers/{code}/tracking", post(api::carrier_tracking));
+    let webhooks = Router::new()
+        .route("/v1/carriers/{code}/tracking", post(api::carrier_tracking))
+        .route("/v1/payments/stripe/webhook", post(api::stripe_webhook));
 
     Router::new()
         .nest("/v1", v1)

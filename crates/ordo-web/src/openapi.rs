@@ -25,7 +25,7 @@ use crate::api;
         api::ship_fulfillment, api::deliver_fulfillment, api::cancel_fulfillment, api::reject_fulfillment, api::count_requests,
         api::ready_for_pickup, api::picked_up,
         api::fulfillment_label, api::packing_slip, api::pick_list,
-        api::create_carrier, api::list_carriers, api::fulfillment_rates, api::buy_label, api::carrier_tracking,
+        api::create_carrier, api::list_carriers, api::fulfillment_rates, api::buy_label, api::carrier_tracking, api::stripe_webhook,
         api::add_payment, api::order_payments, api::capture_payment, api::void_payment, api::refund_payment,
         api::put_rates, api::import_ecb, api::rates_on, api::convert_amount,
         api::issue_gift_card, api::gift_card, api::store_credit, api::credit_customer,

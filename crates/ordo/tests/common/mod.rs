@@ -60,9 +60,14 @@ impl TestServer {
     }
 
     pub async fn start_with(engine: Engine, config: ordo_web::WebConfig) -> TestServer {
+        Self::start_app(engine, config, |app| app).await
+    }
+
+    /// A server whose `App` is set up further first (a gateway's configuration).
+    pub async fn start_app(engine: Engine, config: ordo_web::WebConfig, setup: impl FnOnce(App) -> App) -> TestServer {
         let dir = temp_dir("server");
         let store = ordo_store::open(&engine.fresh_url(&dir), &Default::default()).unwrap();
-        let app = App::new(store, Arc::new(SystemClock));
+        let app = setup(App::new(store, Arc::new(SystemClock)));
         let admin = app
             .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None })
             .await
