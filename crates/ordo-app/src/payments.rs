@@ -127,6 +127,18 @@ fn order_for(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
     tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
 }
 
+/// A payment the caller may act on, with its order. Another channel's payment is as unknown
+/// as a missing one.
+fn visible_payment(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Payment, Order)> {
+    let record = tx.payment_by_id(id)?.ok_or(AppError::NotFound("payment"))?;
+    let order = order_for(tx, actor, &record.order_id).map_err(|e| match e {
+        AppError::NotFound(_) => AppError::NotFound("payment"),
+        other => other,
+    })?;
+    let payment = serde_json::from_str(&record.body).map_err(|e| AppError::Internal(format!("stored payment: {e}")))?;
+    Ok((payment, order))
+}
+
 fn entry(
     tx: &mut dyn Tx,
     now: i64,
@@ -272,18 +284,22 @@ impl App {
     ) -> AppResult<OrderPayments> {
         require(actor, Action::WriteOrders)?;
         if let Some(stripe) = self.stripe.clone() {
-            let id = payment_id.to_owned();
-            let provider = self
+            let (id, who) = (payment_id.to_owned(), actor.clone());
+            let gateway = self
                 .store
                 .read(move |tx| {
-                    let record = tx.payment_by_id(&id)?;
-                    Ok::<_, AppError>(
-                        record.and_then(|r| serde_json::from_str::<Payment>(&r.body).ok()).map(|p| p.provider),
-                    )
+                    let (payment, _) = visible_payment(tx, &who, &id)?;
+                    if !is_gateway(&payment) {
+                        return Ok(None);
+                    }
+                    let ledger = tx.payment_entries_for_order(&payment.order_id)?;
+                    let count = ledger.iter().filter(|e| e.payment_id == payment.id).count();
+                    let totals = totals_of(&ledger, &id);
+                    Ok::<_, AppError>(Some((payment, totals, count)))
                 })
                 .await?;
-            if provider.as_deref() == Some("stripe") {
-                return self.card_action(actor, payment_id, kind, input, &stripe).await;
+            if let Some(found) = gateway {
+                return self.card_action(actor, found, kind, input, &stripe).await;
             }
         }
         let mut e = Errors::new();
@@ -294,15 +310,8 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let record = tx.payment_by_id(&id)?.ok_or(AppError::NotFound("payment"))?;
-                // Another channel's payment is as unknown as a missing one.
-                let order = order_for(tx, &who, &record.order_id).map_err(|e| match e {
-                    AppError::NotFound(_) => AppError::NotFound("payment"),
-                    other => other,
-                })?;
-                let payment: Payment = serde_json::from_str(&record.body)
-                    .map_err(|e| AppError::Internal(format!("stored payment: {e}")))?;
-                let totals = totals_of(&tx.payment_entries_for_order(&record.order_id)?, &id);
+                let (payment, order) = visible_payment(tx, &who, &id)?;
+                let totals = totals_of(&tx.payment_entries_for_order(&payment.order_id)?, &id);
                 let currency = ordo_domain::Currency::from_code(&payment.currency)
                     .ok_or_else(|| AppError::Internal("currency".into()))?;
                 let amount = match &input.amount {
@@ -557,27 +566,11 @@ impl App {
     async fn card_action(
         &self,
         actor: &Actor,
-        payment_id: &str,
+        (payment, totals, entries): (Payment, PaymentTotals, usize),
         kind: EntryKind,
         input: AmountInput,
         stripe: &crate::stripe::StripeConfig,
     ) -> AppResult<OrderPayments> {
-        let (id, who) = (payment_id.to_owned(), actor.clone());
-        let (payment, totals, entries) = self
-            .store
-            .read(move |tx| {
-                let record = tx.payment_by_id(&id)?.ok_or(AppError::NotFound("payment"))?;
-                order_for(tx, &who, &record.order_id).map_err(|e| match e {
-                    AppError::NotFound(_) => AppError::NotFound("payment"),
-                    other => other,
-                })?;
-                let payment: Payment =
-                    serde_json::from_str(&record.body).map_err(|e| AppError::Internal(e.to_string()))?;
-                let ledger = tx.payment_entries_for_order(&record.order_id)?;
-                let count = ledger.iter().filter(|e| e.payment_id == payment.id).count();
-                Ok::<_, AppError>((payment, totals_of(&ledger, &id), count))
-            })
-            .await?;
         if input.to.as_deref() == Some("store_credit") {
             return Err(AppError::field("to", "card refunds go back to the card"));
         }
