@@ -312,6 +312,21 @@ async fn card_authorizations_are_settled_at_stripe_not_by_shipping_or_cancelling
     assert_eq!(gw.lock().unwrap().intents["pi_2"]["amount_received"], 0);
 }
 
+async fn an_unreachable_stripe_is_a_503_that_records_nothing(engine: Engine) {
+    // Nothing listens on this port.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let s = server(engine, &format!("http://{dead}")).await;
+    let id = s.post("/v1/orders", order_body(&[("X", 1)])).await.body["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await;
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    let after = s.get(&format!("/v1/orders/{id}/payments")).await;
+    assert_eq!(after.body["payments"].as_array().unwrap().len(), 0);
+    assert_eq!(after.body["summary"]["status"], "pending");
+}
+
 async fn without_stripe_card_payments_are_not_implemented(engine: Engine) {
     let s = TestServer::start(engine).await;
     s.location("A", 1).await;
@@ -328,5 +343,6 @@ on_both_engines!(
     cards_are_authorized_captured_and_refunded_at_stripe,
     declines_record_nothing_and_signed_webhooks_settle_what_happened_at_stripe,
     card_authorizations_are_settled_at_stripe_not_by_shipping_or_cancelling,
+    an_unreachable_stripe_is_a_503_that_records_nothing,
     without_stripe_card_payments_are_not_implemented,
 );
