@@ -264,6 +264,7 @@ impl App {
                     currency: payment.currency.clone(),
                     created_at: now,
                     body,
+                    reference: None,
                 })?;
                 entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
                 if captured {
@@ -551,6 +552,7 @@ impl App {
                         currency: payment.currency.clone(),
                         created_at: now,
                         body,
+                        reference: Some(intent.id.clone()),
                     })?;
                     entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
                     if intent.amount_received > 0 {

@@ -171,9 +171,29 @@ pub const TABLES: &[TableSpec] = &[
             ("currency", Text),
             ("created_at", Int),
             ("body", Text),
+            ("reference", Text),
         ],
         key_len: 1,
     },
+    TableSpec {
+        name: "order_records",
+        columns: &[
+            ("id", Text),
+            ("order_id", Text),
+            ("kind", Text),
+            ("status", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("body", Text),
+        ],
+        key_len: 1,
+    },
+    TableSpec {
+        name: "channel_settings",
+        columns: &[("channel", Text), ("body", Text), ("updated_at", Int)],
+        key_len: 1,
+    },
+    TableSpec { name: "worker_cursors", columns: &[("name", Text), ("position", Int)], key_len: 1 },
     TableSpec {
         name: "payment_entries",
         columns: &[

@@ -226,6 +226,36 @@ impl Tx for FaultyTx<'_> {
     fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
         self.inner.payment_by_id(id)
     }
+    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.inner.payment_by_reference(reference)
+    }
+    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.inner.insert_order_record(r)
+    }
+    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.inner.update_order_record(r)
+    }
+    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
+        self.inner.order_record(id)
+    }
+    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
+        self.inner.order_records(order_id, kind)
+    }
+    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
+        self.inner.order_records_in_status(kind, status, limit)
+    }
+    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>> {
+        self.inner.channel_settings(channel)
+    }
+    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()> {
+        self.inner.put_channel_settings(channel, body, at)
+    }
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        self.inner.worker_cursor(name)
+    }
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.inner.set_worker_cursor(name, position)
+    }
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
         self.inner.append_payment_entry(e)
     }

@@ -129,6 +129,8 @@ pub trait Tx {
     fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>>;
     /// In a write transaction the payment's order is what serializes changes to it.
     fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>>;
+    /// The payment a gateway knows by `reference` (a Stripe PaymentIntent id).
+    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>>;
     /// Appends a ledger entry (its `seq` is assigned) and returns the sequence.
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64>;
     fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>>;
@@ -145,6 +147,23 @@ pub trait Tx {
     /// entry and returns the new balance; `Ok(Err(current))` and no change otherwise.
     fn change_balance(&mut self, entry: &BalanceEntry) -> StoreResult<Result<i64, i64>>;
     fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>>;
+
+    // Documents of an order's life after capture.
+    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()>;
+    /// Replaces status, updated_at and body of the record with `r.id`.
+    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()>;
+    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>>;
+    /// An order's records of one kind, oldest first.
+    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>>;
+    /// Up to `limit` records of a kind in a status, oldest first (work for background jobs).
+    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>>;
+
+    // Per-channel policies and background workers' positions.
+    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>>;
+    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()>;
+    /// The last event sequence a worker has handled; 0 before its first.
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64>;
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()>;
 
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;

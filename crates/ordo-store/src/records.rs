@@ -105,6 +105,23 @@ pub struct PaymentRecord {
     pub created_at: i64,
     /// JSON text.
     pub body: String,
+    /// The gateway's id for it (a Stripe PaymentIntent), if any.
+    pub reference: Option<String>,
+}
+
+/// A document of an order's life after capture (a refund; later returns, holds, edits): lookup
+/// columns beside its JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    pub id: String,
+    pub order_id: String,
+    /// `refund`, ...
+    pub kind: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// JSON text.
+    pub body: String,
 }
 
 /// One money movement of a payment's ledger.

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/postgres/0007_payments.sql")),
     (8, include_str!("../../migrations/postgres/0008_exchange_rates.sql")),
     (9, include_str!("../../migrations/postgres/0009_balances.sql")),
+    (10, include_str!("../../migrations/postgres/0010_order_records.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

@@ -15,8 +15,8 @@ use postgres::{Row, Statement, Transaction};
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, BalanceAccount, BalanceEntry, CountRequest, EventFilter, EventRecord, FulfillmentFilter,
-    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry,
-    PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
+    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, OrderRecord, Page,
+    PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -238,8 +238,23 @@ fn payment_record(r: &Row) -> StoreResult<PaymentRecord> {
         currency: decode(r.try_get(3))?,
         created_at: decode(r.try_get(4))?,
         body: decode(r.try_get(5))?,
+        reference: decode(r.try_get(6))?,
     })
 }
+
+fn order_record(r: &Row) -> StoreResult<OrderRecord> {
+    Ok(OrderRecord {
+        id: decode(r.try_get(0))?,
+        order_id: decode(r.try_get(1))?,
+        kind: decode(r.try_get(2))?,
+        status: decode(r.try_get(3))?,
+        created_at: decode(r.try_get(4))?,
+        updated_at: decode(r.try_get(5))?,
+        body: decode(r.try_get(6))?,
+    })
+}
+
+const ORDER_RECORD: &str = "SELECT id, order_id, kind, status, created_at, updated_at, body FROM order_records";
 
 /// A cell as a parameter of the column's type (a NULL still needs one).
 fn to_sql(c: &Cell, kind: Kind) -> Box<dyn ToSql + Sync> {
@@ -913,15 +928,16 @@ impl Tx for PgTx<'_, '_> {
 
     fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO payments (id, order_id, provider, currency, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&p.id, &p.order_id, &p.provider, &p.currency, &p.created_at, &p.body],
+            "INSERT INTO payments (id, order_id, provider, currency, created_at, body, reference)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&p.id, &p.order_id, &p.provider, &p.currency, &p.created_at, &p.body, &p.reference],
         )?;
         Ok(())
     }
 
     fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
         self.query(
-            "SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE order_id = $1 ORDER BY id",
+            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE order_id = $1 ORDER BY id",
             &[&order_id],
         )?
         .iter()
@@ -930,10 +946,93 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_opt("SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE id = $1", &[&id])?
-            .as_ref()
-            .map(payment_record)
+        self.query_opt(
+            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE id = $1",
+            &[&id],
+        )?
+        .as_ref()
+        .map(payment_record)
+        .transpose()
+    }
+
+    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.query_opt(
+            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE reference = $1",
+            &[&reference],
+        )?
+        .as_ref()
+        .map(payment_record)
+        .transpose()
+    }
+
+    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO order_records (id, order_id, kind, status, created_at, updated_at, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&r.id, &r.order_id, &r.kind, &r.status, &r.created_at, &r.updated_at, &r.body],
+        )?;
+        Ok(())
+    }
+
+    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.exec(
+            "UPDATE order_records SET status = $2, updated_at = $3, body = $4 WHERE id = $1",
+            &[&r.id, &r.status, &r.updated_at, &r.body],
+        )?;
+        Ok(())
+    }
+
+    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
+        self.query_opt(&format!("{ORDER_RECORD} WHERE id = $1"), &[&id])?.as_ref().map(order_record).transpose()
+    }
+
+    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
+        self.query(&format!("{ORDER_RECORD} WHERE order_id = $1 AND kind = $2 ORDER BY id"), &[&order_id, &kind])?
+            .iter()
+            .map(order_record)
+            .collect()
+    }
+
+    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
+        self.query(
+            &format!("{ORDER_RECORD} WHERE kind = $1 AND status = $2 ORDER BY id LIMIT $3"),
+            &[&kind, &status, &(limit as i64)],
+        )?
+        .iter()
+        .map(order_record)
+        .collect()
+    }
+
+    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>> {
+        self.query_opt("SELECT body FROM channel_settings WHERE channel = $1", &[&channel])?
+            .map(|r| decode(r.try_get(0)))
             .transpose()
+    }
+
+    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO channel_settings (channel, body, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (channel) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            &[&channel, &body, &at],
+        )?;
+        Ok(())
+    }
+
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        Ok(self
+            .query_opt("SELECT position FROM worker_cursors WHERE name = $1", &[&name])?
+            .map(|r| decode(r.try_get(0)))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            &[&name, &position],
+        )?;
+        Ok(())
     }
 
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
@@ -1228,6 +1327,9 @@ impl Tx for PgTx<'_, '_> {
             "exchange_rates",
             "balance_accounts",
             "balance_entries",
+            "order_records",
+            "channel_settings",
+            "worker_cursors",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

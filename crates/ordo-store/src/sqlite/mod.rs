@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/sqlite/0007_payments.sql")),
     (8, include_str!("../../migrations/sqlite/0008_exchange_rates.sql")),
     (9, include_str!("../../migrations/sqlite/0009_balances.sql")),
+    (10, include_str!("../../migrations/sqlite/0010_order_records.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, BalanceAccount, BalanceEntry, CountRequest, EventFilter, EventRecord, FulfillmentFilter,
-    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, Page, PaymentEntry,
-    PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
+    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, OrderRecord, Page,
+    PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -181,8 +181,23 @@ fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
         currency: r.get(3)?,
         created_at: r.get(4)?,
         body: r.get(5)?,
+        reference: r.get(6)?,
     })
 }
+
+fn order_record_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
+    Ok(OrderRecord {
+        id: r.get(0)?,
+        order_id: r.get(1)?,
+        kind: r.get(2)?,
+        status: r.get(3)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+        body: r.get(6)?,
+    })
+}
+
+const ORDER_RECORD: &str = "SELECT id, order_id, kind, status, created_at, updated_at, body FROM order_records";
 
 /// Builds `(?, ?, ...)` with `n` placeholders.
 fn placeholders(n: usize) -> String {
@@ -772,15 +787,16 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO payments (id, order_id, provider, currency, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![p.id, p.order_id, p.provider, p.currency, p.created_at, p.body],
+            "INSERT INTO payments (id, order_id, provider, currency, created_at, body, reference)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![p.id, p.order_id, p.provider, p.currency, p.created_at, p.body, p.reference],
         )?;
         Ok(())
     }
 
     fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
         self.query_all(
-            "SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE order_id = ?1 ORDER BY id",
+            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE order_id = ?1 ORDER BY id",
             [order_id],
             payment_row,
         )
@@ -788,10 +804,81 @@ impl Tx for SqliteTx<'_> {
 
     fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
         self.query_one(
-            "SELECT id, order_id, provider, currency, created_at, body FROM payments WHERE id = ?1",
+            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE id = ?1",
             [id],
             payment_row,
         )
+    }
+
+    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.query_one(
+            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE reference = ?1",
+            [reference],
+            payment_row,
+        )
+    }
+
+    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO order_records (id, order_id, kind, status, created_at, updated_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![r.id, r.order_id, r.kind, r.status, r.created_at, r.updated_at, r.body],
+        )?;
+        Ok(())
+    }
+
+    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.exec(
+            "UPDATE order_records SET status = ?2, updated_at = ?3, body = ?4 WHERE id = ?1",
+            params![r.id, r.status, r.updated_at, r.body],
+        )?;
+        Ok(())
+    }
+
+    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
+        self.query_one(&format!("{ORDER_RECORD} WHERE id = ?1"), [id], order_record_row)
+    }
+
+    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
+        self.query_all(
+            &format!("{ORDER_RECORD} WHERE order_id = ?1 AND kind = ?2 ORDER BY id"),
+            [order_id, kind],
+            order_record_row,
+        )
+    }
+
+    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
+        self.query_all(
+            &format!("{ORDER_RECORD} WHERE kind = ?1 AND status = ?2 ORDER BY id LIMIT ?3"),
+            params![kind, status, limit as i64],
+            order_record_row,
+        )
+    }
+
+    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>> {
+        self.query_one("SELECT body FROM channel_settings WHERE channel = ?1", [channel], |r| r.get(0))
+    }
+
+    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO channel_settings (channel, body, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (channel) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            params![channel, body, at],
+        )?;
+        Ok(())
+    }
+
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        Ok(self.query_one("SELECT position FROM worker_cursors WHERE name = ?1", [name], |r| r.get(0))?.unwrap_or(0))
+    }
+
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            params![name, position],
+        )?;
+        Ok(())
     }
 
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
@@ -1040,6 +1127,9 @@ impl Tx for SqliteTx<'_> {
             "exchange_rates",
             "balance_accounts",
             "balance_entries",
+            "order_records",
+            "channel_settings",
+            "worker_cursors",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));
