@@ -9,6 +9,7 @@ pub mod access;
 pub mod balances;
 pub mod carriers;
 pub mod catalog;
+pub mod channels;
 pub mod customers;
 pub mod documents;
 pub mod easypost;
@@ -23,7 +24,9 @@ pub mod inventory;
 pub mod keys;
 pub mod orders;
 pub mod payments;
+pub mod refunds;
 pub mod routing;
+pub mod settler;
 pub mod stripe;
 pub mod time_fmt;
 

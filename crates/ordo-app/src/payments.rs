@@ -77,7 +77,7 @@ pub struct OrderPayments {
     pub summary: Summary,
 }
 
-fn refused(e: PaymentError) -> AppError {
+pub(crate) fn refused(e: PaymentError) -> AppError {
     let code = match e {
         PaymentError::OverCapture { .. } => "amount_exceeds_capturable",
         PaymentError::OverRefund { .. } => "amount_exceeds_refundable",
@@ -88,7 +88,7 @@ fn refused(e: PaymentError) -> AppError {
     AppError::Refused { code, message: e.to_string() }
 }
 
-fn totals_of(ledger: &[PaymentEntry], payment_id: &str) -> PaymentTotals {
+pub(crate) fn totals_of(ledger: &[PaymentEntry], payment_id: &str) -> PaymentTotals {
     let entries: Vec<(EntryKind, i64)> = ledger
         .iter()
         .filter(|e| e.payment_id == payment_id)
@@ -106,7 +106,7 @@ fn totals_of(ledger: &[PaymentEntry], payment_id: &str) -> PaymentTotals {
     PaymentTotals::of(&entries)
 }
 
-fn load(tx: &mut dyn Tx, order: Order) -> AppResult<OrderPayments> {
+pub(crate) fn load(tx: &mut dyn Tx, order: Order) -> AppResult<OrderPayments> {
     let ledger = tx.payment_entries_for_order(order.id.as_str())?;
     let payments: Vec<(Payment, PaymentTotals)> = tx
         .payments_for_order(order.id.as_str())?
@@ -123,7 +123,7 @@ fn load(tx: &mut dyn Tx, order: Order) -> AppResult<OrderPayments> {
 }
 
 /// The order (locked in a write), if the actor may see it.
-fn order_for(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
+pub(crate) fn order_for(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
     tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
 }
 
@@ -148,6 +148,21 @@ fn entry(
     amount: i64,
     reason: Option<String>,
 ) -> AppResult<()> {
+    record(tx, now, actor, p, kind, amount, reason, None)
+}
+
+/// Appends a ledger entry (with the gateway's or Ordo's reference for it) and its event.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    p: &Payment,
+    kind: EntryKind,
+    amount: i64,
+    reason: Option<String>,
+    reference: Option<String>,
+) -> AppResult<()> {
     tx.append_payment_entry(&PaymentEntry {
         seq: 0,
         payment_id: p.id.clone(),
@@ -157,7 +172,7 @@ fn entry(
         at: now,
         actor: Some(actor.key_id.clone()),
         reason: reason.clone(),
-        reference: None,
+        reference,
     })?;
     let event = match kind {
         EntryKind::Refunded => "refund.succeeded".to_owned(),
@@ -208,8 +223,9 @@ impl App {
         if amount.minor() <= 0 {
             return Err(AppError::field("amount/amount", "must be positive"));
         }
-        // Balances Ordo keeps are taken at once: there is nothing to authorize first.
-        let captured = input.captured.unwrap_or(true) || provider != "manual";
+        // Balances Ordo keeps are taken at once: there is nothing to authorize first. A manual
+        // payment follows the channel's capture policy unless it says.
+        let captured_flag = input.captured;
         let (id, who, code) = (order_id.to_owned(), actor.clone(), input.gift_card_code.clone());
         let clock = self.clock.clone();
         self.store
@@ -222,6 +238,8 @@ impl App {
                         message: format!("must be {}, the order's currency", order.currency),
                     }]));
                 }
+                let on_shipment = crate::channels::settings_of(tx, &order.channel)?.captures_on_shipment();
+                let captured = provider != "manual" || captured_flag.unwrap_or(!on_shipment);
                 let mut payment = Payment {
                     id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
                     order_id: order.id.to_string(),
@@ -394,7 +412,7 @@ impl App {
 }
 
 /// Payments as they stand, oldest first, with their totals.
-fn payments_with_totals(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<(Payment, PaymentTotals)>> {
+pub(crate) fn payments_with_totals(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<(Payment, PaymentTotals)>> {
     let ledger = tx.payment_entries_for_order(order_id)?;
     tx.payments_for_order(order_id)?
         .iter()
@@ -408,24 +426,15 @@ fn payments_with_totals(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<(Payme
 }
 
 /// A payment whose money moves at an external gateway (a card through Stripe).
-fn is_gateway(p: &Payment) -> bool {
+pub(crate) fn is_gateway(p: &Payment) -> bool {
     p.provider == "stripe"
 }
 
-/// When a fulfilment ships, captures its share of the order total from the payments still
-/// authorized, oldest first. The shares of all shipments add up to the order total exactly.
-pub(crate) fn capture_on_shipment(
-    tx: &mut dyn Tx,
-    now: i64,
-    actor: &Actor,
-    order: &Order,
-    shipped: &ordo_domain::fulfillment::Fulfillment,
-) -> AppResult<()> {
+/// A fulfilment's share of the order total, in proportion to the value of what it carries;
+/// the shares of all live fulfilments add up to the order total exactly. `None` when the
+/// fulfilment is not a live part of the order.
+pub(crate) fn shipment_share(tx: &mut dyn Tx, order: &Order, fulfillment_id: &str) -> AppResult<Option<i64>> {
     use ordo_domain::fulfillment::FulfillmentStatus as S;
-    let payments = payments_with_totals(tx, order.id.as_str())?;
-    if payments.iter().all(|(_, t)| t.capturable() == 0) {
-        return Ok(());
-    }
     let fulfillments: Vec<_> = tx
         .fulfillments_for_order(order.id.as_str())?
         .into_iter()
@@ -447,17 +456,38 @@ pub(crate) fn capture_on_shipment(
         })
         .collect();
     let shares = ordo_domain::payment::shipment_shares(order.totals.total, &values);
-    let Some(i) = fulfillments.iter().position(|f| f.id == shipped.id) else { return Ok(()) };
-    let mut due = shares[i];
-    // A gateway's authorization is captured at the gateway, through the API: it cannot be
-    // called from inside this transaction, and the ledger only records what happened there.
+    Ok(fulfillments.iter().position(|f| f.id.as_str() == fulfillment_id).map(|i| shares[i]))
+}
+
+/// The ledger reference of a capture made for a shipment.
+pub(crate) fn shipment_reference(fulfillment_id: &str) -> String {
+    format!("ship:{fulfillment_id}")
+}
+
+/// When a fulfilment ships, captures its share of the order total from the payments still
+/// authorized, oldest first. Payments Ordo records itself are captured here; a gateway's
+/// authorization is captured at the gateway by the settler (it cannot be called from inside
+/// this transaction), which takes what is left of the share.
+pub(crate) fn capture_on_shipment(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    order: &Order,
+    shipped: &ordo_domain::fulfillment::Fulfillment,
+) -> AppResult<()> {
+    let payments = payments_with_totals(tx, order.id.as_str())?;
+    if payments.iter().all(|(p, t)| t.capturable() == 0 || is_gateway(p)) {
+        return Ok(());
+    }
+    let Some(mut due) = shipment_share(tx, order, shipped.id.as_str())? else { return Ok(()) };
     for (p, t) in payments.into_iter().filter(|(p, _)| !is_gateway(p)) {
         if due == 0 {
             break;
         }
         let take = t.capturable().min(due);
         if take > 0 {
-            entry(tx, now, actor, &p, EntryKind::Captured, take, Some(format!("shipment {}", shipped.id)))?;
+            let (reason, reference) = (format!("shipment {}", shipped.id), shipment_reference(shipped.id.as_str()));
+            record(tx, now, actor, &p, EntryKind::Captured, take, Some(reason), Some(reference))?;
             due -= take;
         }
     }
@@ -499,7 +529,14 @@ impl App {
         let (token, amount) = e.finish((token, amount))?;
         let (token, amount) = (token.expect("checked"), amount.expect("checked"));
         let (id, who) = (order_id.to_owned(), actor.clone());
-        let order = self.store.read(move |tx| order_for(tx, &who, &id)).await?;
+        let (order, settings) = self
+            .store
+            .read(move |tx| {
+                let order = order_for(tx, &who, &id)?;
+                let settings = crate::channels::settings_of(tx, &order.channel)?;
+                Ok::<_, AppError>((order, settings))
+            })
+            .await?;
         if amount.currency().code() != order.currency {
             return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
                 field: "amount/currency".into(),
@@ -517,6 +554,7 @@ impl App {
             &token,
             &payment_id,
             order.id.as_str(),
+            !settings.captures_on_shipment(),
             &key,
         )
         .await?;
@@ -641,13 +679,23 @@ impl App {
             event["type"].as_str().unwrap_or_default().to_owned(),
         );
         let object = event["data"]["object"].clone();
-        let Some(payment_id) = object["metadata"]["ordo_payment_id"].as_str().map(str::to_owned) else { return Ok(()) };
+        // Intents carry Ordo's payment id in their metadata; a charge names its intent.
+        let by_id = object["metadata"]["ordo_payment_id"].as_str().map(str::to_owned);
+        let by_intent = object["payment_intent"].as_str().or(object["id"].as_str()).map(str::to_owned);
         let clock = self.clock.clone();
         let system = Actor { key_id: "stripe".into(), role: crate::Role::Admin, channel: None };
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let Some(record) = tx.payment_by_id(&payment_id)? else { return Ok(()) };
+                let record = match (&by_id, &by_intent) {
+                    (Some(id), _) => tx.payment_by_id(id)?,
+                    (None, Some(intent)) => tx.payment_by_reference(intent)?,
+                    (None, None) => None,
+                };
+                let Some(record) = record.filter(|r| r.provider == "stripe") else { return Ok(()) };
+                let payment_id = record.id.clone();
+                // Locks the order: one recording at a time.
+                tx.order_by_id(&record.order_id)?;
                 let payment: Payment =
                     serde_json::from_str(&record.body).map_err(|e| AppError::Internal(e.to_string()))?;
                 let ledger = tx.payment_entries_for_order(&record.order_id)?;
@@ -661,7 +709,25 @@ impl App {
                     }
                     "payment_intent.canceled" => (EntryKind::Voided, totals.capturable()),
                     "payment_intent.payment_failed" => (EntryKind::Failed, object["amount"].as_i64().unwrap_or(0)),
+                    // Refunds made at Stripe (its dashboard): `amount_refunded` is the charge's
+                    // running total. While one of Ordo's own refunds waits on this payment, it
+                    // records its part itself; a later event carries the total again.
+                    "charge.refunded" => {
+                        let waiting = crate::refunds::refunds_of(tx, &record.order_id)?
+                            .iter()
+                            .any(|r| r.allocations.iter().any(|a| a.payment_id == payment_id && a.status == "pending"));
+                        if waiting {
+                            return Ok(());
+                        }
+                        (EntryKind::Refunded, object["amount_refunded"].as_i64().unwrap_or(0) - totals.refunded)
+                    }
                     _ => return Ok(()),
+                };
+                // The ledger's bounds hold whatever an event claims.
+                let amount = match entry_kind {
+                    EntryKind::Captured => amount.min(totals.capturable()),
+                    EntryKind::Refunded => amount.min(totals.refundable()),
+                    _ => amount,
                 };
                 if amount <= 0 {
                     return Ok(());

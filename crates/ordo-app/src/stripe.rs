@@ -16,6 +16,8 @@ pub struct StripeConfig {
     pub secret_key: String,
     pub api_base: String,
     pub webhook_secret: Option<String>,
+    /// How long one call may take before it counts as unanswered (and is retried later).
+    pub timeout: std::time::Duration,
 }
 
 impl fmt::Debug for StripeConfig {
@@ -60,6 +62,7 @@ async fn post(
         .post(format!("{}{path}", cfg.api_base.trim_end_matches('/')))
         .bearer_auth(&cfg.secret_key)
         .header("Idempotency-Key", key)
+        .timeout(cfg.timeout)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(form(pairs))
         .send()
@@ -90,7 +93,8 @@ fn intent(v: Value) -> AppResult<Intent> {
         .map_err(|e| AppError::Unavailable(format!("the card gateway's answer was not understood: {e}")))
 }
 
-/// Creates and confirms a PaymentIntent with manual capture (an authorization).
+/// Creates and confirms a PaymentIntent: charged at once (`capture_now`), or authorized with
+/// manual capture.
 #[allow(clippy::too_many_arguments)]
 pub async fn authorize(
     cfg: &StripeConfig,
@@ -100,6 +104,7 @@ pub async fn authorize(
     payment_method: &str,
     payment_id: &str,
     order_id: &str,
+    capture_now: bool,
     key: &str,
 ) -> AppResult<Intent> {
     let pairs = [
@@ -107,7 +112,7 @@ pub async fn authorize(
         ("currency", currency.to_lowercase()),
         ("payment_method", payment_method.to_owned()),
         ("confirm", "true".to_owned()),
-        ("capture_method", "manual".to_owned()),
+        ("capture_method", if capture_now { "automatic" } else { "manual" }.to_owned()),
         ("metadata[ordo_payment_id]", payment_id.to_owned()),
         ("metadata[ordo_order_id]", order_id.to_owned()),
     ];
@@ -151,8 +156,12 @@ mod tests {
     #[test]
     fn forms_are_percent_encoded() {
         assert_eq!(form(&[("metadata[a]", "x y&z".into()), ("n", "5".into())]), "metadata%5Ba%5D=x%20y%26z&n=5");
-        let cfg =
-            StripeConfig { secret_key: "sk_test_secret".into(), api_base: "http://x".into(), webhook_secret: None };
+        let cfg = StripeConfig {
+            secret_key: "sk_test_secret".into(),
+            api_base: "http://x".into(),
+            webhook_secret: None,
+            timeout: std::time::Duration::from_secs(1),
+        };
         assert!(!format!("{cfg:?}").contains("sk_test_secret"));
     }
 }

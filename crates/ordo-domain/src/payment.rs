@@ -203,6 +203,62 @@ pub fn shipment_shares(order_total: i64, shipment_values: &[i64]) -> Vec<i64> {
     allocate_proportionally(order_total, shipment_values)
 }
 
+/// Each line's value to refund: its subtotal plus its share of the order's tax, minus its
+/// share of the order's discount (both shared in proportion to the lines' subtotals). The
+/// values of all lines plus the shipping charge add up to the order total exactly.
+pub fn line_values(subtotals: &[i64], tax: i64, discount: i64) -> Vec<i64> {
+    let taxes = allocate_proportionally(tax, subtotals);
+    let discounts = allocate_proportionally(discount, subtotals);
+    subtotals.iter().zip(taxes).zip(discounts).map(|((s, t), d)| s + t - d).collect()
+}
+
+/// The value of units `from .. from + n` of a line worth `value` over `quantity` units: the
+/// value is split evenly and the remainder goes to the first units, so refunding a line unit
+/// by unit, in any chunks, gives back exactly its value.
+pub fn units_value(value: i64, quantity: i64, from: i64, n: i64) -> i64 {
+    if quantity <= 0 || n <= 0 {
+        return 0;
+    }
+    let (base, rest) = (value.div_euclid(quantity), value.rem_euclid(quantity));
+    let extra = (from + n).min(rest) - from.min(rest);
+    base * n + extra
+}
+
+/// Where a refund may go back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundSource {
+    /// Lower goes first: 0 cards, 1 manual payments, 2 store credit, 3 gift cards.
+    pub rank: u8,
+    pub created_at: i64,
+    /// What can still be refunded to it.
+    pub available: i64,
+}
+
+/// The order refunds take: money first (cards, then manual payments), Ordo's own balances
+/// last (store credit, then gift cards); within each, the newest payment first. Returns
+/// (index into `sources`, amount) pairs adding up to `amount`.
+pub fn plan_refund(amount: i64, sources: &[RefundSource]) -> Result<Vec<(usize, i64)>, PaymentError> {
+    if amount <= 0 {
+        return Err(PaymentError::NotPositive);
+    }
+    let available: i64 = sources.iter().map(|s| s.available.max(0)).sum();
+    if amount > available {
+        return Err(PaymentError::OverRefund { available });
+    }
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| (sources[i].rank, std::cmp::Reverse(sources[i].created_at), std::cmp::Reverse(i)));
+    let mut left = amount;
+    let mut plan = Vec::new();
+    for i in order {
+        let take = sources[i].available.max(0).min(left);
+        if take > 0 {
+            plan.push((i, take));
+            left -= take;
+        }
+    }
+    Ok(plan)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +275,17 @@ mod tests {
         let voided = PaymentTotals::of(&[(EntryKind::Authorized, 1000), (EntryKind::Voided, 1000)]);
         assert_eq!(voided.check_capture(1), Err(PaymentError::Voided));
         assert_eq!(voided.check_void(), Err(PaymentError::NothingToVoid));
+    }
+
+    #[test]
+    fn refunds_go_to_cards_first_and_gift_cards_last() {
+        let s = |rank, created_at, available| RefundSource { rank, created_at, available };
+        let sources = [s(3, 1, 500), s(0, 2, 300), s(1, 3, 100), s(0, 4, 200)];
+        assert_eq!(plan_refund(600, &sources), Ok(vec![(3, 200), (1, 300), (2, 100)]));
+        assert_eq!(plan_refund(1200, &sources), Err(PaymentError::OverRefund { available: 1100 }));
+        assert_eq!(units_value(1000, 3, 0, 1), 334);
+        assert_eq!(units_value(1000, 3, 1, 2), 666);
+        assert_eq!(line_values(&[600, 400], 100, 50), vec![630, 420]);
     }
 
     #[test]
@@ -288,6 +355,56 @@ mod tests {
                     PaymentStatus::Voided => prop_assert!(s.captured == 0 && s.voided > 0 && s.voided == s.authorized),
                     PaymentStatus::Pending => prop_assert!(s.captured == 0),
                 }
+            }
+        }
+
+        #[test]
+        fn refunding_every_unit_in_any_chunks_gives_back_the_order_total(
+            lines in proptest::collection::vec((1i64..20, 0i64..50_000), 1..5),
+            shipping in 0i64..5_000, tax in 0i64..20_000, discount_pct in 0i64..100,
+            chunks in proptest::collection::vec(1i64..7, 1..40),
+        ) {
+            let subtotals: Vec<i64> = lines.iter().map(|(q, p)| q * p).collect();
+            let discount = subtotals.iter().sum::<i64>() * discount_pct / 100;
+            let total = subtotals.iter().sum::<i64>() + shipping + tax - discount;
+            let values = line_values(&subtotals, tax, discount);
+            let mut refunded = shipping;
+            for (i, (quantity, _)) in lines.iter().enumerate() {
+                let (mut done, mut c) = (0, 0);
+                while done < *quantity {
+                    let n = chunks[c % chunks.len()].min(quantity - done);
+                    let part = units_value(values[i], *quantity, done, n);
+                    prop_assert!(part >= 0);
+                    refunded += part;
+                    done += n;
+                    c += 1;
+                }
+            }
+            prop_assert_eq!(refunded, total);
+        }
+
+        #[test]
+        fn a_refund_plan_takes_exactly_the_amount_within_each_source(
+            sources in proptest::collection::vec((0u8..4, 0i64..10, 0i64..5_000), 0..6), amount in -5i64..20_000,
+        ) {
+            let sources: Vec<RefundSource> =
+                sources.into_iter().map(|(rank, created_at, available)| RefundSource { rank, created_at, available }).collect();
+            let available: i64 = sources.iter().map(|s| s.available).sum();
+            match plan_refund(amount, &sources) {
+                Ok(plan) => {
+                    prop_assert_eq!(plan.iter().map(|(_, a)| a).sum::<i64>(), amount);
+                    for (i, a) in &plan {
+                        prop_assert!(*a > 0 && *a <= sources[*i].available);
+                    }
+                    // A later source is only used once every earlier one is exhausted.
+                    for w in plan.windows(2) {
+                        let (a, b) = (&sources[w[0].0], &sources[w[1].0]);
+                        prop_assert!((a.rank, -a.created_at) <= (b.rank, -b.created_at));
+                        prop_assert_eq!(w[0].1, a.available);
+                    }
+                }
+                Err(PaymentError::NotPositive) => prop_assert!(amount <= 0),
+                Err(e) => prop_assert_eq!(e, PaymentError::OverRefund { available }),
             }
         }
 

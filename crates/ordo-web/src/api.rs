@@ -1067,7 +1067,8 @@ pub async fn carrier_tracking(
 // ---------------------------------------------------------------- payments
 
 /// A Stripe webhook event (`payment_intent.succeeded`, `payment_intent.canceled`,
-/// `payment_intent.payment_failed`), signed by Stripe:
+/// `payment_intent.payment_failed`, and `charge.refunded` for refunds made at Stripe), signed
+/// by Stripe:
 /// `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(webhook secret, "<t>.<raw body>")>`.
 /// Events about payments Ordo does not know, and events already recorded, change nothing.
 /// 501 when Stripe is not configured.
@@ -1276,6 +1277,78 @@ pub async fn convert_amount(
     let date = q.date.unwrap_or_else(|| ordo_app::time_fmt::day(s.app.now()));
     let m = s.app.convert(&actor, amount.expect("checked"), to.expect("checked"), &date).await?;
     Ok(Json(MoneyView::new(m.minor(), m.currency().code())))
+}
+
+// ---------------------------------------------------------------- refunds
+
+/// Refund an order: lines (with quantities), part or all of the shipping charge, and/or a
+/// goodwill amount tied to no line. The money goes back to the order's payments in this
+/// order: cards first, then manual payments, then store credit, then gift cards, the newest
+/// payment first within each; or, with `to: store_credit`, onto the customer's store credit.
+/// A card gateway that cannot be reached leaves the refund `pending`; Ordo completes it later
+/// with the same idempotency key, so it is refunded exactly once.
+#[utoipa::path(post, path = "/v1/orders/{id}/refunds", tag = "payments", request_body = ordo_app::refunds::RefundInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = RefundView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "`amount_exceeds_refundable`: more than was captured and not yet refunded", body = Problem),
+        (status = 501, description = "the refund goes to a card and Stripe is not configured", body = Problem)))]
+pub async fn refund_order(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::refunds::RefundInput>,
+) -> ApiResult<Response> {
+    let r = s.app.refund_order(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(RefundView::from(&r))).into_response())
+}
+
+/// The order's refunds, oldest first.
+#[utoipa::path(get, path = "/v1/orders/{id}/refunds", tag = "payments", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<RefundView>), (status = 404, body = Problem)))]
+pub async fn order_refunds(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<RefundView>>> {
+    Ok(Json(s.app.order_refunds(&actor, &id).await?.iter().map(RefundView::from).collect()))
+}
+
+/// One refund.
+#[utoipa::path(get, path = "/v1/refunds/{id}", tag = "payments", params(("id" = String, Path)),
+    responses((status = 200, body = RefundView), (status = 404, body = Problem)))]
+pub async fn get_refund(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RefundView>> {
+    Ok(Json(RefundView::from(&s.app.refund(&actor, &id).await?)))
+}
+
+// ---------------------------------------------------------------- channels
+
+/// A sales channel's policies (the defaults until some are saved).
+#[utoipa::path(get, path = "/v1/channels/{channel}", tag = "channels", params(("channel" = String, Path)),
+    responses((status = 200, body = ChannelView), (status = 404, body = Problem)))]
+pub async fn get_channel(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+) -> ApiResult<Json<ChannelView>> {
+    Ok(Json(ChannelView::from(&s.app.channel_settings(&actor, &channel).await?)))
+}
+
+/// Set a sales channel's policies. `capture`: `at_placement` charges cards and records manual
+/// payments as received when they are added; `on_shipment` authorizes and captures each
+/// fulfilment's share when it ships.
+#[utoipa::path(put, path = "/v1/channels/{channel}", tag = "channels", request_body = ordo_app::channels::ChannelSettingsInput,
+    params(("channel" = String, Path)), responses((status = 200, body = ChannelView), (status = 422, body = Problem)))]
+pub async fn put_channel(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::channels::ChannelSettingsInput>,
+) -> ApiResult<Json<ChannelView>> {
+    Ok(Json(ChannelView::from(&s.app.put_channel_settings(&actor, &channel, input).await?)))
 }
 
 // ---------------------------------------------------------------- gift cards and store credit

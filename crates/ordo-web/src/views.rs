@@ -793,6 +793,9 @@ pub struct PaymentEntryView {
     pub at: String,
     pub actor: Option<String>,
     pub reason: Option<String>,
+    /// The gateway's id for the movement (a Stripe refund), or what Ordo settled with it
+    /// (`ship:<fulfillment>` for a shipment's capture, a refund's id).
+    pub reference: Option<String>,
 }
 
 /// An order's payments, the ledger, and the derivation.
@@ -848,9 +851,112 @@ impl From<&ordo_app::payments::OrderPayments> for OrderPaymentsView {
                     at: format_ms(e.at),
                     actor: e.actor.clone(),
                     reason: e.reason.clone(),
+                    reference: e.reference.clone(),
                 })
                 .collect(),
         }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundLineView {
+    pub line_id: String,
+    pub sku: String,
+    pub quantity: i64,
+    /// The units' price with their share of tax, less their share of discount.
+    pub amount: MoneyView,
+}
+
+/// What one payment gives back for a refund.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundAllocationView {
+    pub payment_id: String,
+    pub provider: String,
+    pub amount: MoneyView,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: String,
+    /// The gateway's refund id.
+    pub reference: Option<String>,
+    /// Why the gateway has not refunded it (yet).
+    pub failure: Option<String>,
+}
+
+/// A refund of an order: what it is for, and where the money went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    #[schema(example = "ref_01JD7Z0000000000000000000")]
+    pub id: String,
+    pub order_id: String,
+    /// `pending` (a card gateway has yet to confirm; Ordo keeps trying), `succeeded`, or
+    /// `failed` (a gateway refused part of it; what succeeded stays refunded).
+    pub status: String,
+    pub lines: Vec<RefundLineView>,
+    pub shipping: MoneyView,
+    pub goodwill: MoneyView,
+    pub amount: MoneyView,
+    /// `original` or `store_credit`.
+    pub to: String,
+    pub reason: Option<String>,
+    pub allocations: Vec<RefundAllocationView>,
+    pub actor: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&ordo_app::refunds::Refund> for RefundView {
+    fn from(r: &ordo_app::refunds::Refund) -> Self {
+        let m = |minor: i64| MoneyView::new(minor, &r.currency);
+        RefundView {
+            id: r.id.clone(),
+            order_id: r.order_id.clone(),
+            status: r.status.clone(),
+            lines: r
+                .lines
+                .iter()
+                .map(|l| RefundLineView {
+                    line_id: l.line_id.clone(),
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    amount: m(l.amount),
+                })
+                .collect(),
+            shipping: m(r.shipping),
+            goodwill: m(r.goodwill),
+            amount: m(r.amount),
+            to: r.to.clone(),
+            reason: r.reason.clone(),
+            allocations: r
+                .allocations
+                .iter()
+                .map(|a| RefundAllocationView {
+                    payment_id: a.payment_id.clone(),
+                    provider: a.provider.clone(),
+                    amount: m(a.amount),
+                    status: a.status.clone(),
+                    reference: a.reference.clone(),
+                    failure: a.failure.clone(),
+                })
+                .collect(),
+            actor: r.actor.clone(),
+            created_at: format_ms(r.created_at),
+            updated_at: format_ms(r.updated_at),
+        }
+    }
+}
+
+/// A sales channel's policies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelView {
+    pub channel: String,
+    /// `at_placement` (the default) or `on_shipment`.
+    pub capture: String,
+    /// Absent while the channel runs on the defaults.
+    pub updated_at: Option<String>,
+}
+
+impl From<&ordo_app::channels::ChannelSettings> for ChannelView {
+    fn from(c: &ordo_app::channels::ChannelSettings) -> Self {
+        ChannelView { channel: c.channel.clone(), capture: c.capture.clone(), updated_at: c.updated_at.map(format_ms) }
     }
 }
 

@@ -149,6 +149,7 @@ fn stripe_from_env() -> Option<ordo_app::stripe::StripeConfig> {
         secret_key: var("ORDO_STRIPE_SECRET_KEY")?,
         api_base: var("ORDO_STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_owned()),
         webhook_secret: var("ORDO_STRIPE_WEBHOOK_SECRET"),
+        timeout: std::time::Duration::from_secs(20),
     })
 }
 
@@ -261,6 +262,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         ));
     }
 
+    // Captures, voids and refunds at the card gateway what shipping and cancelling asked for.
+    let _settler = app.spawn_settler(std::time::Duration::from_secs(1));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

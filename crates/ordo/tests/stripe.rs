@@ -157,6 +157,7 @@ async fn server(engine: Engine, base: &str) -> TestServer {
         secret_key: "sk_test_ordo".into(),
         api_base: base.into(),
         webhook_secret: Some("whsec_test".into()),
+        timeout: std::time::Duration::from_secs(1),
     };
     let s = TestServer::start_app(engine, ordo_web::WebConfig::default(), move |app| app.with_stripe(config)).await;
     s.location("A", 1).await;

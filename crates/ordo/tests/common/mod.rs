@@ -75,6 +75,7 @@ impl TestServer {
             .secret;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        app.spawn_settler(std::time::Duration::from_millis(50));
         let router = ordo_web::router(ordo_web::AppState::new(app, config));
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         TestServer::attach(format!("http://{addr}"), admin, dir)

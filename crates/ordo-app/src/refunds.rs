@@ -1,0 +1,516 @@
+//! Refunds of an order: for lines (with quantities), for the shipping charge, or a goodwill
+//! amount tied to nothing, given back to the order's payments in a documented order
+//! ([`ordo_domain::payment::plan_refund`]: cards, then manual payments, then store credit,
+//! then gift cards; newest first) or onto the customer's store credit.
+//!
+//! A refund is a record with one allocation per payment it draws on. Allocations to a card
+//! are refunded at the gateway first, each with an idempotency key derived from the refund and
+//! the payment, and recorded in the ledger as soon as the gateway confirms; the others are
+//! recorded once every card allocation is done. A gateway that cannot be reached leaves the
+//! refund `pending`, and the settler completes it later, exactly once.
+
+use ordo_domain::Money;
+use ordo_domain::order::Order;
+use ordo_domain::payment::{EntryKind, RefundSource, line_values, plan_refund, units_value};
+use ordo_domain::validate::Errors;
+use ordo_store::{OrderRecord, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::input::{MoneyInput, check_money};
+use crate::payments::{Payment, is_gateway, order_for, payments_with_totals, record, refused};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundInput {
+    /// Lines to refund, each with how many units. A line's unit is worth its price plus its
+    /// share of the order's tax, minus its share of the order's discount.
+    pub lines: Option<Vec<RefundLineInput>>,
+    /// Part or all of the shipping charge, in the order's currency.
+    pub shipping: Option<MoneyInput>,
+    /// A goodwill amount tied to no line, in the order's currency.
+    pub amount: Option<MoneyInput>,
+    /// `original` (default: back to the order's payments, cards first, gift cards last) or
+    /// `store_credit` (onto the customer's store credit).
+    pub to: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundLineInput {
+    #[schema(required = true)]
+    pub line_id: Option<String>,
+    #[schema(required = true, minimum = 1)]
+    pub quantity: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundedLine {
+    pub line_id: String,
+    pub sku: String,
+    pub quantity: i64,
+    /// Minor units.
+    pub amount: i64,
+}
+
+/// What one payment gives back for a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundAllocation {
+    pub payment_id: String,
+    pub provider: String,
+    /// Minor units.
+    pub amount: i64,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: String,
+    /// The gateway's refund id, once it made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Why the gateway has not refunded it (yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub order_id: String,
+    pub currency: String,
+    /// `pending` (a gateway has yet to confirm), `succeeded`, or `failed` (a gateway refused
+    /// part of it; what succeeded stays refunded).
+    pub status: String,
+    pub lines: Vec<RefundedLine>,
+    /// Minor units of the shipping charge refunded.
+    pub shipping: i64,
+    /// Minor units given as goodwill.
+    pub goodwill: i64,
+    /// The whole refund, minor units.
+    pub amount: i64,
+    /// `original` or `store_credit`.
+    pub to: String,
+    pub reason: Option<String>,
+    pub allocations: Vec<RefundAllocation>,
+    pub actor: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Refund {
+    fn to_record(&self) -> AppResult<OrderRecord> {
+        Ok(OrderRecord {
+            id: self.id.clone(),
+            order_id: self.order_id.clone(),
+            kind: "refund".into(),
+            status: self.status.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            body: serde_json::to_string(self).map_err(|e| AppError::Internal(e.to_string()))?,
+        })
+    }
+
+    fn from_record(r: &OrderRecord) -> AppResult<Refund> {
+        serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored refund: {e}")))
+    }
+}
+
+/// The order's refunds, oldest first.
+pub(crate) fn refunds_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Refund>> {
+    tx.order_records(order_id, "refund")?.iter().map(Refund::from_record).collect()
+}
+
+/// The checked request, before it meets the order.
+struct Request {
+    lines: Vec<(String, i64)>,
+    shipping: Option<Money>,
+    goodwill: Option<Money>,
+    to_store_credit: bool,
+    reason: Option<String>,
+}
+
+fn check(input: &RefundInput) -> AppResult<Request> {
+    let mut e = Errors::new();
+    let mut lines: Vec<(String, i64)> = Vec::new();
+    for (i, l) in input.lines.iter().flatten().enumerate() {
+        let id = e.text(&format!("lines/{i}/line_id"), l.line_id.as_deref(), 64);
+        match l.quantity {
+            Some(q) if q >= 1 => {
+                if let Some(id) = id {
+                    if lines.iter().any(|(x, _)| *x == id) {
+                        e.add(format!("lines/{i}/line_id"), "is listed twice");
+                    }
+                    lines.push((id, q));
+                }
+            }
+            Some(_) => e.add(format!("lines/{i}/quantity"), "must be at least 1"),
+            None => e.add(format!("lines/{i}/quantity"), "is required"),
+        }
+    }
+    let shipping = input.shipping.as_ref().and_then(|m| check_money(&mut e, "shipping", m, None));
+    let goodwill = input.amount.as_ref().and_then(|m| check_money(&mut e, "amount", m, None));
+    let to_store_credit = match input.to.as_deref() {
+        None | Some("original") => false,
+        Some("store_credit") => true,
+        Some(_) => {
+            e.add("to", "must be original or store_credit");
+            false
+        }
+    };
+    let reason = e.optional_text("reason", input.reason.as_deref(), 500);
+    e.finish(())?;
+    if lines.is_empty() && input.shipping.is_none() && input.amount.is_none() {
+        return Err(AppError::field("lines", "give lines, shipping or amount to refund"));
+    }
+    Ok(Request { lines, shipping, goodwill, to_store_credit, reason })
+}
+
+/// Prices the request against the order and what was refunded before.
+fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<RefundedLine>, i64, i64)> {
+    let currency =
+        ordo_domain::Currency::from_code(&order.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
+    let mut e = Errors::new();
+    for (field, m) in [("shipping", &req.shipping), ("amount", &req.goodwill)] {
+        if m.is_some_and(|m| m.currency() != currency) {
+            e.add(format!("{field}/currency"), format!("must be {}, the order's currency", order.currency));
+        }
+    }
+    if !e.is_empty() {
+        return Err(AppError::CurrencyMismatch(e.0));
+    }
+    let subtotals: Vec<i64> = order.lines.iter().map(|l| l.subtotal().unwrap_or(0)).collect();
+    let values = line_values(&subtotals, order.totals.tax, order.totals.discount);
+    let mut lines = Vec::new();
+    for (i, (line_id, quantity)) in req.lines.iter().enumerate() {
+        let Some(at) = order.lines.iter().position(|l| l.id.as_str() == line_id) else {
+            e.add(format!("lines/{i}/line_id"), "is not a line of this order");
+            continue;
+        };
+        let line = &order.lines[at];
+        let done: i64 =
+            before.iter().flat_map(|r| &r.lines).filter(|l| l.line_id == *line_id).map(|l| l.quantity).sum();
+        if done + quantity > line.quantity {
+            e.add(
+                format!("lines/{i}/quantity"),
+                format!("only {} of {} units are left to refund", line.quantity - done, line.quantity),
+            );
+            continue;
+        }
+        lines.push(RefundedLine {
+            line_id: line_id.clone(),
+            sku: line.sku.clone(),
+            quantity: *quantity,
+            amount: units_value(values[at], line.quantity, done, *quantity),
+        });
+    }
+    let shipping = req.shipping.map_or(0, |m| m.minor());
+    let shipped_back: i64 = before.iter().map(|r| r.shipping).sum();
+    if shipping > order.totals.shipping - shipped_back {
+        e.add(
+            "shipping/amount",
+            format!(
+                "only {} of the shipping charge is left to refund",
+                Money::from_minor(order.totals.shipping - shipped_back, currency).amount_string()
+            ),
+        );
+    }
+    if !e.is_empty() {
+        return Err(AppError::Validation(e.0));
+    }
+    Ok((lines, shipping, req.goodwill.map_or(0, |m| m.minor())))
+}
+
+fn rank(p: &Payment) -> u8 {
+    match p.provider.as_str() {
+        "stripe" => 0,
+        "manual" => 1,
+        "store_credit" => 2,
+        _ => 3,
+    }
+}
+
+/// Records a non-gateway allocation: the ledger entry, and the balance it goes back onto.
+fn settle_locally(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    refund: &Refund,
+    payment: &Payment,
+    amount: i64,
+) -> AppResult<()> {
+    let reason = Some(format!("refund {}", refund.id));
+    record(tx, now, actor, payment, EntryKind::Refunded, amount, reason, Some(refund.id.clone()))?;
+    let account = if refund.to == "store_credit" {
+        let order = tx.order_by_id(&refund.order_id)?.ok_or(AppError::NotFound("order"))?;
+        Some(crate::balances::store_credit_account(tx, now, order.customer_id.as_str(), &order.currency)?)
+    } else {
+        payment.account_id.clone()
+    };
+    if let Some(account) = account {
+        crate::balances::move_balance(
+            tx,
+            now,
+            actor,
+            &account,
+            amount,
+            "refund",
+            Some(&refund.order_id),
+            Some(&payment.id),
+        )?;
+    }
+    Ok(())
+}
+
+/// Records every allocation that waits on nothing else, and the refund's outcome.
+fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppResult<()> {
+    let payments = payments_with_totals(tx, &refund.order_id)?;
+    let card_pending =
+        refund.allocations.iter().any(|a| a.status == "pending" && a.provider == "stripe" && refund.to == "original");
+    if card_pending {
+        return Ok(());
+    }
+    for i in 0..refund.allocations.len() {
+        if refund.allocations[i].status != "pending" {
+            continue;
+        }
+        let a = refund.allocations[i].clone();
+        let (payment, totals) = payments
+            .iter()
+            .find(|(p, _)| p.id == a.payment_id)
+            .ok_or_else(|| AppError::Internal("refund payment".into()))?;
+        totals.check_refund(a.amount).map_err(refused)?;
+        settle_locally(tx, now, actor, refund, payment, a.amount)?;
+        refund.allocations[i].status = "succeeded".into();
+    }
+    refund.status = if refund.allocations.iter().any(|a| a.status == "failed") { "failed" } else { "succeeded" }.into();
+    refund.updated_at = now;
+    tx.update_order_record(&refund.to_record()?)?;
+    emit(
+        tx,
+        now,
+        &format!("refund.{}", refund.status),
+        &refund.order_id,
+        &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": refund.amount}),
+    )
+}
+
+impl App {
+    /// Creates a refund and carries it as far as the gateways allow.
+    pub async fn refund_order(&self, actor: &Actor, order_id: &str, input: RefundInput) -> AppResult<Refund> {
+        require(actor, Action::WriteOrders)?;
+        let req = check(&input)?;
+        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
+        let stripe_ready = self.stripe.is_some();
+        let refund = self
+            .store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let order = order_for(tx, &who, &id)?;
+                let before = refunds_of(tx, order.id.as_str())?;
+                let (lines, shipping, goodwill) = price(&order, &before, &req)?;
+                let amount = lines.iter().map(|l| l.amount).sum::<i64>() + shipping + goodwill;
+                if amount <= 0 {
+                    return Err(AppError::field("amount", "the refund must be worth more than zero"));
+                }
+                let payments = payments_with_totals(tx, order.id.as_str())?;
+                // What pending refunds have promised is not available again.
+                let promised = |pid: &str| -> i64 {
+                    before
+                        .iter()
+                        .flat_map(|r| &r.allocations)
+                        .filter(|a| a.payment_id == pid && a.status == "pending")
+                        .map(|a| a.amount)
+                        .sum()
+                };
+                let sources: Vec<RefundSource> = payments
+                    .iter()
+                    .map(|(p, t)| RefundSource {
+                        rank: rank(p),
+                        created_at: p.created_at,
+                        available: t.refundable() - promised(&p.id),
+                    })
+                    .collect();
+                let plan = plan_refund(amount, &sources).map_err(refused)?;
+                if !req.to_store_credit && !stripe_ready && plan.iter().any(|(i, _)| is_gateway(&payments[*i].0)) {
+                    return Err(AppError::NotImplemented("refunds to cards need Stripe to be configured".into()));
+                }
+                let mut refund = Refund {
+                    id: format!("ref_{}", ordo_domain::id::encode(now as u64, random_u128())),
+                    order_id: order.id.to_string(),
+                    currency: order.currency.clone(),
+                    status: "pending".into(),
+                    lines,
+                    shipping,
+                    goodwill,
+                    amount,
+                    to: if req.to_store_credit { "store_credit" } else { "original" }.into(),
+                    reason: req.reason.clone(),
+                    allocations: plan
+                        .iter()
+                        .map(|(i, a)| RefundAllocation {
+                            payment_id: payments[*i].0.id.clone(),
+                            provider: payments[*i].0.provider.clone(),
+                            amount: *a,
+                            status: "pending".into(),
+                            reference: None,
+                            failure: None,
+                        })
+                        .collect(),
+                    actor: who.key_id.clone(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                tx.insert_order_record(&refund.to_record()?)?;
+                emit(
+                    tx,
+                    now,
+                    "refund.created",
+                    order.id.as_str(),
+                    &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": amount}),
+                )?;
+                finish(tx, now, &who, &mut refund)?;
+                Ok(refund)
+            })
+            .await?;
+        if refund.status != "pending" {
+            return Ok(refund);
+        }
+        self.continue_refund(&refund.id).await
+    }
+
+    /// Refunds a pending refund's card allocations at the gateway, records each as it is
+    /// confirmed, then records the rest. Stops at the first gateway that cannot be reached
+    /// (the refund stays `pending`, to be continued later with the same idempotency keys).
+    pub(crate) async fn continue_refund(&self, refund_id: &str) -> AppResult<Refund> {
+        let id = refund_id.to_owned();
+        let refund = self
+            .store
+            .read(move |tx| {
+                tx.order_record(&id)?.as_ref().map(Refund::from_record).transpose()?.ok_or(AppError::NotFound("refund"))
+            })
+            .await?;
+        let system = Actor { key_id: refund.actor.clone(), role: crate::Role::Admin, channel: None };
+        for a in refund
+            .allocations
+            .iter()
+            .filter(|a| a.status == "pending" && a.provider == "stripe" && refund.to == "original")
+        {
+            let stripe = self
+                .stripe
+                .clone()
+                .ok_or_else(|| AppError::NotImplemented("refunds to cards need Stripe to be configured".into()))?;
+            let pid = a.payment_id.clone();
+            let payment = self
+                .store
+                .read(move |tx| {
+                    let r = tx.payment_by_id(&pid)?.ok_or(AppError::NotFound("payment"))?;
+                    serde_json::from_str::<Payment>(&r.body).map_err(|e| AppError::Internal(e.to_string()))
+                })
+                .await?;
+            let intent = payment
+                .reference
+                .clone()
+                .ok_or_else(|| AppError::Internal("a card payment without its intent".into()))?;
+            let key = format!("ordo-{}-{}", refund.id, payment.id);
+            let outcome = crate::stripe::refund(&stripe, &self.http, &intent, a.amount, &key).await;
+            let (rid, pid, clock, who) = (refund.id.clone(), payment.id.clone(), self.clock.clone(), system.clone());
+            let stop = matches!(outcome, Err(AppError::Unavailable(_)) | Err(AppError::Internal(_)));
+            self.store
+                .write(move |tx| {
+                    let now = clock.now_ms();
+                    let Some(r) = tx.order_record(&rid)? else { return Err(AppError::NotFound("refund")) };
+                    // Locks the order, so one continuation records at a time, then reads again.
+                    tx.order_by_id(&r.order_id)?;
+                    let mut refund = Refund::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?)?;
+                    let Some(i) = refund.allocations.iter().position(|a| a.payment_id == pid && a.status == "pending")
+                    else {
+                        return Ok(());
+                    };
+                    match &outcome {
+                        Ok(gateway_id) => {
+                            let payment = payments_with_totals(tx, &refund.order_id)?
+                                .into_iter()
+                                .find(|(p, _)| p.id == pid)
+                                .ok_or_else(|| AppError::Internal("refund payment".into()))?
+                                .0;
+                            let amount = refund.allocations[i].amount;
+                            record(
+                                tx,
+                                now,
+                                &who,
+                                &payment,
+                                EntryKind::Refunded,
+                                amount,
+                                Some(format!("refund {rid}")),
+                                Some(gateway_id.clone()),
+                            )?;
+                            refund.allocations[i].status = "succeeded".into();
+                            refund.allocations[i].reference = Some(gateway_id.clone());
+                            refund.allocations[i].failure = None;
+                        }
+                        Err(AppError::Unavailable(why)) | Err(AppError::Internal(why)) => {
+                            refund.allocations[i].failure = Some(why.clone())
+                        }
+                        Err(other) => {
+                            refund.allocations[i].status = "failed".into();
+                            refund.allocations[i].failure = Some(other.to_string());
+                        }
+                    }
+                    refund.updated_at = now;
+                    Ok(tx.update_order_record(&refund.to_record()?)?)
+                })
+                .await?;
+            if stop {
+                break;
+            }
+        }
+        let (rid, clock) = (refund.id.clone(), self.clock.clone());
+        self.store
+            .write(move |tx| {
+                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?;
+                tx.order_by_id(&r.order_id)?;
+                let mut refund = Refund::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?)?;
+                if refund.status == "pending" {
+                    finish(tx, clock.now_ms(), &system, &mut refund)?;
+                }
+                Ok(refund)
+            })
+            .await
+    }
+
+    pub async fn order_refunds(&self, actor: &Actor, order_id: &str) -> AppResult<Vec<Refund>> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let order = order_for(tx, &who, &id)?;
+                refunds_of(tx, order.id.as_str())
+            })
+            .await
+    }
+
+    pub async fn refund(&self, actor: &Actor, refund_id: &str) -> AppResult<Refund> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (refund_id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let r = tx.order_record(&id)?.filter(|r| r.kind == "refund").ok_or(AppError::NotFound("refund"))?;
+                order_for(tx, &who, &r.order_id).map_err(|_| AppError::NotFound("refund"))?;
+                Refund::from_record(&r)
+            })
+            .await
+    }
+
+    /// Refunds still waiting on a gateway, oldest first (for the settler).
+    pub(crate) async fn pending_refunds(&self, limit: usize) -> AppResult<Vec<String>> {
+        self.store
+            .read(move |tx| {
+                Ok::<_, AppError>(
+                    tx.order_records_in_status("refund", "pending", limit)?.into_iter().map(|r| r.id).collect(),
+                )
+            })
+            .await
+    }
+}
