@@ -15,12 +15,32 @@ use common::{Engine, TestServer, order_body};
 use ordo_app::stripe::StripeConfig;
 use serde_json::{Value, json};
 
-/// The stand-in's intents, and every request it answered (path, form, idempotency key).
+/// What the stand-in does to the next call on a path.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// Answers 500 without doing anything.
+    Before,
+    /// Does the work, then answers 500 (the answer is lost).
+    After,
+    /// Does the work and answers after this many milliseconds.
+    Slow(u64),
+}
+
+/// The stand-in's intents, every request it answered (path, form, idempotency key), the work
+/// it really did (path, key), and faults waiting for their call.
 #[derive(Default)]
 struct Gateway {
     intents: HashMap<String, Value>,
     calls: Vec<(String, HashMap<String, String>, String)>,
     answered: HashMap<String, Value>,
+    done: Vec<(String, String)>,
+    faults: Vec<(String, Fault)>,
+}
+
+impl Gateway {
+    fn done(&self, path: &str) -> usize {
+        self.done.iter().filter(|(p, _)| p == path).count()
+    }
 }
 
 type Shared = Arc<Mutex<Gateway>>;
@@ -58,11 +78,13 @@ fn form(body: &str) -> HashMap<String, String> {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Answer {
-    (status, Json(json!({"error": {"type": "card_error", "code": code, "message": message}})))
+    let kind = if status.is_server_error() { "api_error" } else { "card_error" };
+    (status, Json(json!({"error": {"type": kind, "code": code, "message": message}})))
 }
 
-/// Checks the key, records the call, and replays the first answer to a repeated idempotency key.
-fn handle(
+/// Checks the key, records the call, replays the first answer to a repeated idempotency key
+/// (as Stripe does), and plays any fault waiting for this path.
+async fn handle(
     gw: &Shared,
     path: &str,
     headers: &HeaderMap,
@@ -76,16 +98,36 @@ fn handle(
     let key =
         headers.get("idempotency-key").expect("every call carries an Idempotency-Key").to_str().unwrap().to_owned();
     let params = form(body);
-    let mut g = gw.lock().unwrap();
-    g.calls.push((path.to_owned(), params.clone(), key.clone()));
-    if let Some(v) = g.answered.get(&key) {
-        return (StatusCode::OK, Json(v.clone()));
+    let (answer, delay) = {
+        let mut g = gw.lock().unwrap();
+        g.calls.push((path.to_owned(), params.clone(), key.clone()));
+        let fault = g.faults.iter().position(|(p, _)| p == path).map(|i| g.faults.remove(i).1);
+        if let Some(Fault::Before) = fault {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "An unknown error occurred");
+        }
+        let answer = match g.answered.get(&key) {
+            Some(v) => (StatusCode::OK, Json(v.clone())),
+            None => {
+                let (status, Json(v)) = f(&mut g, &params);
+                if status.is_success() {
+                    g.answered.insert(key.clone(), v.clone());
+                    g.done.push((path.to_owned(), key));
+                }
+                (status, Json(v))
+            }
+        };
+        match fault {
+            Some(Fault::After) => {
+                (error(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "An unknown error occurred"), 0)
+            }
+            Some(Fault::Slow(ms)) => (answer, ms),
+            _ => (answer, 0),
+        }
+    };
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
-    let (status, Json(v)) = f(&mut g, &params);
-    if status.is_success() {
-        g.answered.insert(key, v.clone());
-    }
-    (status, Json(v))
+    answer
 }
 
 async fn create(State(gw): State<Shared>, headers: HeaderMap, body: String) -> Answer {
@@ -95,27 +137,34 @@ async fn create(State(gw): State<Shared>, headers: HeaderMap, body: String) -> A
         }
         let id = format!("pi_{}", g.intents.len() + 1);
         let amount: i64 = p["amount"].parse().unwrap();
+        let now = p["capture_method"] == "automatic";
         let intent = json!({"id": id, "object": "payment_intent", "amount": amount, "currency": p["currency"],
-                            "status": "requires_capture", "amount_capturable": amount, "amount_received": 0,
-                            "capture_method": p["capture_method"],
+                            "status": if now { "succeeded" } else { "requires_capture" },
+                            "amount_capturable": if now { 0 } else { amount }, "amount_received": if now { amount } else { 0 },
+                            "amount_refunded": 0, "capture_method": p["capture_method"],
                             "metadata": {"ordo_payment_id": p["metadata[ordo_payment_id]"], "ordo_order_id": p["metadata[ordo_order_id]"]}});
         g.intents.insert(id, intent.clone());
         (StatusCode::OK, Json(intent))
     })
+    .await
 }
 
 async fn capture(State(gw): State<Shared>, Path(id): Path<String>, headers: HeaderMap, body: String) -> Answer {
     handle(&gw, "capture", &headers, &body, |g, p| {
         let intent = g.intents.get_mut(&id).unwrap();
         let amount: i64 = p["amount_to_capture"].parse().unwrap();
-        if amount > intent["amount_capturable"].as_i64().unwrap() {
+        let capturable = intent["amount_capturable"].as_i64().unwrap();
+        if amount > capturable {
             return error(StatusCode::BAD_REQUEST, "amount_too_large", "too large");
         }
         intent["amount_received"] = json!(intent["amount_received"].as_i64().unwrap() + amount);
-        intent["amount_capturable"] = json!(0);
-        intent["status"] = json!("succeeded");
+        // Multicapture: a capture that is not final leaves the rest capturable.
+        let last = p.get("final_capture").map(String::as_str) != Some("false");
+        intent["amount_capturable"] = json!(if last { 0 } else { capturable - amount });
+        intent["status"] = json!(if last || capturable == amount { "succeeded" } else { "requires_capture" });
         (StatusCode::OK, Json(intent.clone()))
     })
+    .await
 }
 
 async fn cancel(State(gw): State<Shared>, Path(id): Path<String>, headers: HeaderMap, body: String) -> Answer {
@@ -125,17 +174,26 @@ async fn cancel(State(gw): State<Shared>, Path(id): Path<String>, headers: Heade
         intent["amount_capturable"] = json!(0);
         (StatusCode::OK, Json(intent.clone()))
     })
+    .await
 }
 
 async fn refund(State(gw): State<Shared>, headers: HeaderMap, body: String) -> Answer {
     handle(&gw, "refund", &headers, &body, |g, p| {
-        let n = g.calls.len();
+        let n = g.done("refund") + 1;
+        let amount = p["amount"].parse::<i64>().unwrap();
+        let intent = g.intents.get_mut(&p["payment_intent"]).unwrap();
+        let left = intent["amount_received"].as_i64().unwrap() - intent["amount_refunded"].as_i64().unwrap();
+        if amount > left {
+            return error(StatusCode::BAD_REQUEST, "charge_already_refunded", "too much");
+        }
+        intent["amount_refunded"] = json!(intent["amount_refunded"].as_i64().unwrap() + amount);
         (
             StatusCode::OK,
-            Json(json!({"id": format!("re_{n}"), "object": "refund", "amount": p["amount"].parse::<i64>().unwrap(),
-                                     "payment_intent": p["payment_intent"], "status": "succeeded"})),
+            Json(json!({"id": format!("re_{n}"), "object": "refund", "amount": amount,
+                        "payment_intent": p["payment_intent"], "status": "succeeded"})),
         )
     })
+    .await
 }
 
 async fn stand_in() -> (String, Shared) {
@@ -166,6 +224,26 @@ async fn server(engine: Engine, base: &str) -> TestServer {
     s
 }
 
+/// A server whose `web` channel authorizes cards and captures each shipment's share.
+async fn server_capturing_on_shipment(engine: Engine, base: &str) -> TestServer {
+    let s = server(engine, base).await;
+    let r = s.call(&s.admin, reqwest::Method::PUT, "/v1/channels/web", Some(json!({"capture": "on_shipment"}))).await;
+    assert_eq!((r.status.as_u16(), r.body["capture"].as_str()), (200, Some("on_shipment")), "{:?}", r.body);
+    s
+}
+
+/// Polls `path` until `done` holds of its body (the settler works in the background).
+async fn eventually(s: &TestServer, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let body = s.get(path).await.body;
+        if done(&body) {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{path} never settled: {:?}", s.get(path).await.body);
+}
+
 fn usd(a: &str) -> Value {
     json!({"amount": a, "currency": "USD"})
 }
@@ -176,7 +254,7 @@ fn card(token: &str, amount: &str) -> Value {
 
 async fn cards_are_authorized_captured_and_refunded_at_stripe(engine: Engine) {
     let (base, gw) = stand_in().await;
-    let s = server(engine, &base).await;
+    let s = server_capturing_on_shipment(engine, &base).await;
     let id = s.post("/v1/orders", order_body(&[("X", 3)])).await.body["id"].as_str().unwrap().to_owned();
 
     let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00")).await;
@@ -242,7 +320,7 @@ async fn webhook(s: &TestServer, event: &Value, secret: &str) -> u16 {
 
 async fn declines_record_nothing_and_signed_webhooks_settle_what_happened_at_stripe(engine: Engine) {
     let (base, gw) = stand_in().await;
-    let s = server(engine, &base).await;
+    let s = server_capturing_on_shipment(engine, &base).await;
     let id = s.post("/v1/orders", order_body(&[("X", 2)])).await.body["id"].as_str().unwrap().to_owned();
 
     let declined = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_chargeDeclined", "20.00")).await;
@@ -287,30 +365,170 @@ async fn declines_record_nothing_and_signed_webhooks_settle_what_happened_at_str
     assert_eq!(webhook(&s, &stranger, "whsec_test").await, 204);
 }
 
-async fn card_authorizations_are_settled_at_stripe_not_by_shipping_or_cancelling(engine: Engine) {
+async fn by_default_a_card_is_charged_when_the_payment_is_added(engine: Engine) {
     let (base, gw) = stand_in().await;
     let s = server(engine, &base).await;
-    let id = s.post("/v1/orders", order_body(&[("X", 1)])).await.body["id"].as_str().unwrap().to_owned();
-    let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await;
-    let pay = r.body["payments"][0]["id"].as_str().unwrap().to_owned();
-    // Cancelling records nothing Stripe has not done: the authorization is voided explicitly.
-    let cancelled = s.post(&format!("/v1/orders/{id}/cancel"), json!({"reason": "customer asked"})).await;
-    assert_eq!(cancelled.status, 200, "{:?}", cancelled.body);
-    assert_eq!(s.get(&format!("/v1/orders/{id}/payments")).await.body["summary"]["status"], "authorized");
-    assert_eq!(gw.lock().unwrap().intents["pi_1"]["status"], "requires_capture");
-    let void = s.post(&format!("/v1/payments/{pay}/void"), json!({})).await;
-    assert_eq!(void.status, 200, "{:?}", void.body);
-    assert_eq!(void.body["summary"]["status"], "voided");
-    assert_eq!(gw.lock().unwrap().intents["pi_1"]["status"], "canceled");
+    assert_eq!(s.get("/v1/channels/web").await.body["capture"], "at_placement");
+    let id = s.post("/v1/orders", order_body(&[("X", 2)])).await.body["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "20.00")).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["summary"]["status"], "paid");
+    assert_eq!(gw.lock().unwrap().calls[0].1["capture_method"], "automatic");
+    assert_eq!(gw.lock().unwrap().done("capture"), 0);
+}
 
-    // Shipping does not capture a card either.
+/// `(kind, amount, reference)` of the order's ledger.
+async fn ledger(s: &TestServer, id: &str) -> Vec<(String, String, String)> {
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    p["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["amount"]["amount"].as_str().unwrap().to_owned(),
+                e["reference"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn the_settler_captures_each_shipment_at_stripe_and_settles_cancellations(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server_capturing_on_shipment(engine, &base).await;
+    s.location("B", 2).await;
+    s.product("Y", "10.00").await;
+    s.stock("B", "Y", 5).await;
+    // X only at A, Y only at B: two shipments worth 20.00 and 10.00.
+    let id = s.post("/v1/orders", order_body(&[("X", 2), ("Y", 1)])).await.body["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00")).await;
+    assert_eq!(r.body["summary"]["status"], "authorized", "{:?}", r.body);
+    let fs = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"].as_array().unwrap().clone();
+    assert_eq!(fs.len(), 2);
+    let path = format!("/v1/orders/{id}/payments");
+    let mut expected = 0;
+    for f in &fs {
+        let fid = f["id"].as_str().unwrap();
+        let share = if f["location"] == "A" { 2000 } else { 1000 };
+        assert_eq!(s.post(&format!("/v1/fulfillments/{fid}/ship"), json!({})).await.status, 200);
+        expected += share;
+        let want = format!("{}.00", expected / 100);
+        let p = eventually(&s, &path, |p| p["summary"]["captured"]["amount"] == want.as_str()).await;
+        let last = p["ledger"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["reference"], format!("ship:{fid}"));
+        assert_eq!(gw.lock().unwrap().intents["pi_1"]["amount_received"], expected);
+    }
+    assert_eq!(s.get(&path).await.body["summary"]["status"], "paid");
+    {
+        let g = gw.lock().unwrap();
+        assert_eq!(g.done("capture"), 2);
+        let finals: Vec<&str> =
+            g.calls.iter().filter(|(p, _, _)| p == "capture").map(|(_, f, _)| f["final_capture"].as_str()).collect();
+        assert_eq!(finals, vec!["false", "true"]);
+    }
+    // Settled once: later passes change nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(ledger(&s, &id).await.iter().filter(|(k, _, _)| k == "captured").count(), 2);
+
+    // Cancelling an authorized order voids the card at Stripe.
     let id = s.post("/v1/orders", order_body(&[("X", 1)])).await.body["id"].as_str().unwrap().to_owned();
     assert_eq!(s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await.status, 201);
-    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
-    let shipped = s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await;
-    assert_eq!(shipped.status, 200, "{:?}", shipped.body);
+    assert_eq!(s.post(&format!("/v1/orders/{id}/cancel"), json!({"reason": "customer asked"})).await.status, 200);
+    eventually(&s, &format!("/v1/orders/{id}/payments"), |p| p["summary"]["status"] == "voided").await;
+    assert_eq!(gw.lock().unwrap().intents["pi_2"]["status"], "canceled");
+
+    // Cancelling a charged order refunds the card at Stripe.
+    let r = s.call(&s.admin, reqwest::Method::PUT, "/v1/channels/web", Some(json!({"capture": "at_placement"}))).await;
+    assert_eq!(r.status, 200);
+    let id = s.post("/v1/orders", order_body(&[("X", 1)])).await.body["id"].as_str().unwrap().to_owned();
+    let paid = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await;
+    assert_eq!(paid.body["summary"]["status"], "paid");
+    assert_eq!(s.post(&format!("/v1/orders/{id}/cancel"), json!({})).await.status, 200);
+    let p = eventually(&s, &format!("/v1/orders/{id}/payments"), |p| p["summary"]["status"] == "refunded").await;
+    assert_eq!(p["summary"]["refunded"]["amount"], "10.00");
+    assert_eq!(gw.lock().unwrap().intents["pi_3"]["amount_refunded"], 1000);
+}
+
+async fn a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server_capturing_on_shipment(engine, &base).await;
+
+    // Stripe captures, but its answer is lost: 503, nothing recorded; the retry sends the same
+    // key, Stripe replays its answer, and the capture is recorded once.
+    let id = s.post("/v1/orders", order_body(&[("X", 3)])).await.body["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00")).await;
+    let pay = r.body["payments"][0]["id"].as_str().unwrap().to_owned();
+    gw.lock().unwrap().faults.push(("capture".into(), Fault::After));
+    let lost = s.post(&format!("/v1/payments/{pay}/capture"), json!({})).await;
+    assert_eq!(lost.status, 503, "{:?}", lost.body);
     assert_eq!(s.get(&format!("/v1/orders/{id}/payments")).await.body["summary"]["status"], "authorized");
-    assert_eq!(gw.lock().unwrap().intents["pi_2"]["amount_received"], 0);
+    let retried = s.post(&format!("/v1/payments/{pay}/capture"), json!({})).await;
+    assert_eq!(retried.status, 200, "{:?}", retried.body);
+    assert_eq!(retried.body["summary"]["captured"]["amount"], "30.00");
+    {
+        let g = gw.lock().unwrap();
+        assert_eq!((g.done("capture"), g.intents["pi_1"]["amount_received"].as_i64()), (1, Some(3000)));
+    }
+
+    // The settler's capture meets a 500 first; its next pass captures once.
+    let id = s.post("/v1/orders", order_body(&[("X", 1)])).await.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await.status, 201);
+    gw.lock().unwrap().faults.push(("capture".into(), Fault::Before));
+    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+    eventually(&s, &format!("/v1/orders/{id}/payments"), |p| p["summary"]["status"] == "paid").await;
+    {
+        let g = gw.lock().unwrap();
+        assert_eq!(g.calls.iter().filter(|(p, _, k)| p == "capture" && k.contains(&f)).count(), 2);
+        assert_eq!(g.done("capture"), 2);
+        assert_eq!(g.intents["pi_2"]["amount_received"], 1000);
+    }
+
+    // A refund whose answer comes too late (after Ordo's 1 s timeout) stays pending, and is
+    // completed by the settler with the same key: Stripe replays its answer, refunded once.
+    // (The settler may finish it even before the request gives up.)
+    gw.lock().unwrap().faults.push(("refund".into(), Fault::Slow(1500)));
+    let r = s.post(&format!("/v1/orders/{id}/refunds"), json!({"amount": usd("4.00"), "reason": "goodwill"})).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert!(matches!(r.body["status"].as_str(), Some("pending" | "succeeded")), "{:?}", r.body);
+    let refund = r.body["id"].as_str().unwrap().to_owned();
+    let done = eventually(&s, &format!("/v1/refunds/{refund}"), |r| r["status"] == "succeeded").await;
+    assert_eq!(done["allocations"][0]["reference"], "re_1");
+    {
+        let g = gw.lock().unwrap();
+        assert_eq!(g.calls.iter().filter(|(p, _, _)| p == "refund").count(), 2, "asked twice");
+        assert_eq!((g.done("refund"), g.intents["pi_2"]["amount_refunded"].as_i64()), (1, Some(400)), "refunded once");
+    }
+    let refunds: Vec<_> = ledger(&s, &id).await.into_iter().filter(|(k, _, _)| k == "refunded").collect();
+    assert_eq!(refunds, vec![("refunded".to_owned(), "4.00".to_owned(), "re_1".to_owned())]);
+}
+
+async fn refunds_made_at_stripe_arrive_by_webhook_once(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server(engine, &base).await;
+    let id = s.post("/v1/orders", order_body(&[("X", 3)])).await.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00")).await.status, 201);
+    let charge = |refunded: i64| {
+        json!({"id": "ch_1", "object": "charge", "amount": 3000, "amount_captured": 3000, "amount_refunded": refunded,
+               "currency": "usd", "payment_intent": "pi_1", "refunded": refunded == 3000, "metadata": {}})
+    };
+    // 5.00 refunded in Stripe's dashboard.
+    let event = json!({"id": "evt_r1", "object": "event", "type": "charge.refunded", "data": {"object": charge(500)}});
+    assert_eq!(webhook(&s, &event, "whsec_test").await, 204);
+    assert_eq!(webhook(&s, &event, "whsec_test").await, 204);
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(p["summary"]["refunded"]["amount"], "5.00", "{:?}", p["summary"]);
+    // Ordo refunds 10.00 itself; Stripe's event for it (running total 15.00) adds nothing.
+    let r = s.post(&format!("/v1/orders/{id}/refunds"), json!({"amount": usd("10.00")})).await;
+    assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (201, Some("succeeded")), "{:?}", r.body);
+    let again = json!({"id": "evt_r2", "object": "event", "type": "charge.refunded", "data": {"object": charge(1500)}});
+    assert_eq!(webhook(&s, &again, "whsec_test").await, 204);
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(p["summary"]["refunded"]["amount"], "15.00", "{:?}", p["summary"]);
+    assert_eq!(gw.lock().unwrap().done("refund"), 1);
+    // A forged event is refused.
+    assert_eq!(webhook(&s, &event, "whsec_forged").await, 401);
 }
 
 async fn an_unreachable_stripe_is_a_503_that_records_nothing(engine: Engine) {
@@ -343,7 +561,10 @@ async fn without_stripe_card_payments_are_not_implemented(engine: Engine) {
 on_both_engines!(
     cards_are_authorized_captured_and_refunded_at_stripe,
     declines_record_nothing_and_signed_webhooks_settle_what_happened_at_stripe,
-    card_authorizations_are_settled_at_stripe_not_by_shipping_or_cancelling,
+    by_default_a_card_is_charged_when_the_payment_is_added,
+    the_settler_captures_each_shipment_at_stripe_and_settles_cancellations,
+    a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement,
+    refunds_made_at_stripe_arrive_by_webhook_once,
     an_unreachable_stripe_is_a_503_that_records_nothing,
     without_stripe_card_payments_are_not_implemented,
 );
