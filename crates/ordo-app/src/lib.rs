@@ -25,6 +25,7 @@ pub mod keys;
 pub mod orders;
 pub mod payments;
 pub mod refunds;
+pub mod reports;
 pub mod routing;
 pub mod settler;
 pub mod stripe;

@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/refunds", post(api::refund_order).get(api::order_refunds))
         .route("/refunds/{id}", get(api::get_refund))
         .route("/channels/{channel}", get(api::get_channel).put(api::put_channel))
+        .route("/reports/sales", get(api::sales_report))
         .route("/exchange-rates", post(api::put_rates).get(api::rates_on))
         .route("/exchange-rates/ecb", post(api::import_ecb))
         .route("/exchange-rates/convert", get(api::convert_amount))
