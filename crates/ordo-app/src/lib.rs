@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod fulfillments;
 pub mod fx;
+pub mod gateway;
 pub mod geo;
 pub mod idempotency;
 pub mod input;
@@ -66,8 +67,8 @@ pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub http: reqwest::Client,
-    /// Card payments, when Stripe is configured.
-    pub stripe: Option<Arc<stripe::StripeConfig>>,
+    /// The card gateway, when one is configured (Stripe).
+    pub gateway: Option<Arc<dyn gateway::PaymentGateway>>,
 }
 
 impl App {
@@ -77,12 +78,24 @@ impl App {
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_default();
-        App { store, clock, http, stripe: None }
+        App { store, clock, http, gateway: None }
     }
 
-    pub fn with_stripe(mut self, config: stripe::StripeConfig) -> App {
-        self.stripe = Some(Arc::new(config));
+    pub fn with_stripe(self, config: stripe::StripeConfig) -> App {
+        let http = self.http.clone();
+        self.with_gateway(Arc::new(stripe::StripeGateway { config, http }))
+    }
+
+    pub fn with_gateway(mut self, gateway: Arc<dyn gateway::PaymentGateway>) -> App {
+        self.gateway = Some(gateway);
         self
+    }
+
+    /// The card gateway, or 501: cards are not set up.
+    pub(crate) fn card_gateway(&self) -> AppResult<Arc<dyn gateway::PaymentGateway>> {
+        self.gateway
+            .clone()
+            .ok_or_else(|| AppError::NotImplemented("card payments need Stripe to be configured".into()))
     }
 
     pub fn now(&self) -> i64 {

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::catalog::require;
 use crate::events::emit;
+use crate::gateway::GatewayChange;
 use crate::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -302,9 +303,9 @@ impl App {
         input: AmountInput,
     ) -> AppResult<OrderPayments> {
         require(actor, Action::WriteOrders)?;
-        if let Some(stripe) = self.stripe.clone() {
+        if let Some(gateway) = self.gateway.clone() {
             let (id, who) = (payment_id.to_owned(), actor.clone());
-            let gateway = self
+            let card = self
                 .store
                 .read(move |tx| {
                     let (payment, _) = visible_payment(tx, &who, &id)?;
@@ -317,8 +318,8 @@ impl App {
                     Ok::<_, AppError>(Some((payment, totals, count)))
                 })
                 .await?;
-            if let Some(found) = gateway {
-                return self.card_action(actor, found, kind, input, &stripe).await;
+            if let Some(found) = card {
+                return self.card_action(actor, found, kind, input, gateway.as_ref()).await;
             }
         }
         let mut e = Errors::new();
@@ -427,7 +428,13 @@ pub(crate) fn payments_with_totals(tx: &mut dyn Tx, order_id: &str) -> AppResult
 
 /// A payment whose money moves at an external gateway (a card through Stripe).
 pub(crate) fn is_gateway(p: &Payment) -> bool {
-    p.provider == "stripe"
+    is_gateway_provider(&p.provider)
+}
+
+/// Whether payments of this provider move money at a gateway (anything but the providers
+/// whose ledger entries are the money movement).
+pub(crate) fn is_gateway_provider(provider: &str) -> bool {
+    !matches!(provider, "manual" | "gift_card" | "store_credit")
 }
 
 /// A fulfilment's share of the order total, in proportion to the value of what it carries;
@@ -513,10 +520,7 @@ impl App {
     /// gateway call carries an idempotency key derived from the request, and the recording
     /// skips an intent already recorded, so a retry after any failure charges once.
     async fn add_card_payment(&self, actor: &Actor, order_id: &str, input: NewPayment) -> AppResult<OrderPayments> {
-        let stripe = self
-            .stripe
-            .clone()
-            .ok_or_else(|| AppError::NotImplemented("card payments need Stripe to be configured".into()))?;
+        let gateway = self.card_gateway()?;
         let mut e = Errors::new();
         let token = e.text("payment_method", input.payment_method.as_deref(), 255);
         let amount = match &input.amount {
@@ -546,24 +550,16 @@ impl App {
         let now = self.now();
         let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
         let key = format!("ordo-{}-{}-{}", order.id, token, amount.minor());
-        let intent = crate::stripe::authorize(
-            &stripe,
-            &self.http,
-            amount.minor(),
-            &order.currency,
-            &token,
-            &payment_id,
-            order.id.as_str(),
-            !settings.captures_on_shipment(),
-            &key,
-        )
-        .await?;
-        if !matches!(intent.status.as_str(), "requires_capture" | "succeeded") {
-            return Err(AppError::Refused {
-                code: "card_declined",
-                message: format!("the payment is {}", intent.status),
-            });
-        }
+        let what = crate::gateway::Authorization {
+            amount: amount.minor(),
+            currency: &order.currency,
+            token: &token,
+            payment_id: &payment_id,
+            order_id: order.id.as_str(),
+            capture_now: !settings.captures_on_shipment(),
+        };
+        let intent = gateway.authorize(what, &key).await?;
+        let provider = gateway.provider();
         let (who, clock) = (actor.clone(), self.clock.clone());
         let order_id = order.id.to_string();
         self.store
@@ -571,16 +567,16 @@ impl App {
                 let now = clock.now_ms();
                 let order = order_for(tx, &who, &order_id)?;
                 let existing = payments_with_totals(tx, &order_id)?;
-                if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.id.as_str())) {
+                if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.reference.as_str())) {
                     let payment = Payment {
                         id: payment_id.clone(),
                         order_id: order_id.clone(),
-                        provider: "stripe".into(),
+                        provider: provider.into(),
                         method: Some("card".into()),
                         currency: order.currency.clone(),
                         created_at: now,
                         account_id: None,
-                        reference: Some(intent.id.clone()),
+                        reference: Some(intent.reference.clone()),
                     };
                     let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
                     tx.insert_payment(&PaymentRecord {
@@ -590,11 +586,11 @@ impl App {
                         currency: payment.currency.clone(),
                         created_at: now,
                         body,
-                        reference: Some(intent.id.clone()),
+                        reference: Some(intent.reference.clone()),
                     })?;
                     entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
-                    if intent.amount_received > 0 {
-                        entry(tx, now, &who, &payment, EntryKind::Captured, intent.amount_received, None)?;
+                    if intent.received > 0 {
+                        entry(tx, now, &who, &payment, EntryKind::Captured, intent.received, None)?;
                     }
                 }
                 load(tx, order)
@@ -609,7 +605,7 @@ impl App {
         (payment, totals, entries): (Payment, PaymentTotals, usize),
         kind: EntryKind,
         input: AmountInput,
-        stripe: &crate::stripe::StripeConfig,
+        gateway: &dyn crate::gateway::PaymentGateway,
     ) -> AppResult<OrderPayments> {
         if input.to.as_deref() == Some("store_credit") {
             return Err(AppError::field("to", "card refunds go back to the card"));
@@ -630,18 +626,18 @@ impl App {
             EntryKind::Captured => {
                 let a = amount.unwrap_or(totals.capturable());
                 totals.check_capture(a).map_err(refused)?;
-                crate::stripe::capture(stripe, &self.http, &intent_id, a, a == totals.capturable(), &key(a)).await?;
+                gateway.capture(&intent_id, a, a == totals.capturable(), &key(a)).await?;
                 a
             }
             EntryKind::Voided => {
                 let a = totals.check_void().map_err(refused)?;
-                crate::stripe::cancel(stripe, &self.http, &intent_id, &key(a)).await?;
+                gateway.void(&intent_id, &key(a)).await?;
                 a
             }
             EntryKind::Refunded => {
                 let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
                 totals.check_refund(a).map_err(refused)?;
-                crate::stripe::refund(stripe, &self.http, &intent_id, a, &key(a)).await?;
+                gateway.refund(&intent_id, a, &key(a)).await?;
                 a
             }
             _ => return Err(AppError::Internal("not an action".into())),
@@ -663,65 +659,48 @@ impl App {
 
     /// A Stripe webhook event, verified by its `Stripe-Signature`. Events already recorded
     /// change nothing.
-    pub async fn stripe_webhook(&self, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
-        let stripe = self.stripe.clone().ok_or_else(|| AppError::NotImplemented("Stripe is not configured".into()))?;
-        let secret = stripe
-            .webhook_secret
-            .clone()
-            .ok_or_else(|| AppError::NotImplemented("no Stripe webhook secret is configured".into()))?;
-        if !signature.is_some_and(|s| crate::carriers::verify_signature(s, &secret, body, self.now())) {
-            return Err(AppError::Unauthenticated("the Stripe signature is missing, wrong or too old".into()));
-        }
-        let event: serde_json::Value =
-            serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;
-        let (event_id, kind) = (
-            event["id"].as_str().unwrap_or_default().to_owned(),
-            event["type"].as_str().unwrap_or_default().to_owned(),
-        );
-        let object = event["data"]["object"].clone();
-        // Intents carry Ordo's payment id in their metadata; a charge names its intent.
-        let by_id = object["metadata"]["ordo_payment_id"].as_str().map(str::to_owned);
-        let by_intent = object["payment_intent"].as_str().or(object["id"].as_str()).map(str::to_owned);
+    pub async fn gateway_webhook(&self, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
+        let gateway = self.card_gateway()?;
+        let Some(event) = gateway.webhook(signature, body, self.now())? else { return Ok(()) };
+        let provider = gateway.provider();
         let clock = self.clock.clone();
-        let system = Actor { key_id: "stripe".into(), role: crate::Role::Admin, channel: None };
+        let system = Actor { key_id: provider.into(), role: crate::Role::Admin, channel: None };
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let record = match (&by_id, &by_intent) {
-                    (Some(id), _) => tx.payment_by_id(id)?,
-                    (None, Some(intent)) => tx.payment_by_reference(intent)?,
-                    (None, None) => None,
+                // By the gateway's id first: a retried authorization may echo an older id.
+                let record = match (&event.reference, &event.payment_id) {
+                    (Some(r), _) if tx.payment_by_reference(r)?.is_some() => tx.payment_by_reference(r)?,
+                    (_, Some(id)) => tx.payment_by_id(id)?,
+                    _ => None,
                 };
-                let Some(record) = record.filter(|r| r.provider == "stripe") else { return Ok(()) };
+                let Some(record) = record.filter(|r| r.provider == provider) else { return Ok(()) };
                 let payment_id = record.id.clone();
                 // Locks the order: one recording at a time.
                 tx.order_by_id(&record.order_id)?;
                 let payment: Payment =
                     serde_json::from_str(&record.body).map_err(|e| AppError::Internal(e.to_string()))?;
                 let ledger = tx.payment_entries_for_order(&record.order_id)?;
-                if ledger.iter().any(|e| e.reference.as_deref() == Some(event_id.as_str())) {
+                if ledger.iter().any(|e| e.reference.as_deref() == Some(event.id.as_str())) {
                     return Ok(());
                 }
                 let totals = totals_of(&ledger, &payment_id);
-                let (entry_kind, amount) = match kind.as_str() {
-                    "payment_intent.succeeded" => {
-                        (EntryKind::Captured, object["amount_received"].as_i64().unwrap_or(0) - totals.captured)
-                    }
-                    "payment_intent.canceled" => (EntryKind::Voided, totals.capturable()),
-                    "payment_intent.payment_failed" => (EntryKind::Failed, object["amount"].as_i64().unwrap_or(0)),
-                    // Refunds made at Stripe (its dashboard): `amount_refunded` is the charge's
-                    // running total. While one of Ordo's own refunds waits on this payment, it
-                    // records its part itself; a later event carries the total again.
-                    "charge.refunded" => {
+                let (entry_kind, amount) = match event.change {
+                    GatewayChange::Captured { received } => (EntryKind::Captured, received - totals.captured),
+                    GatewayChange::Voided => (EntryKind::Voided, totals.capturable()),
+                    GatewayChange::Failed { amount } => (EntryKind::Failed, amount),
+                    // Refunds made at the gateway (Stripe's dashboard): `refunded` is the running
+                    // total. While one of Ordo's own refunds waits on this payment, it records its
+                    // part itself; a later event carries the total again.
+                    GatewayChange::Refunded { refunded } => {
                         let waiting = crate::refunds::refunds_of(tx, &record.order_id)?
                             .iter()
                             .any(|r| r.allocations.iter().any(|a| a.payment_id == payment_id && a.status == "pending"));
                         if waiting {
                             return Ok(());
                         }
-                        (EntryKind::Refunded, object["amount_refunded"].as_i64().unwrap_or(0) - totals.refunded)
+                        (EntryKind::Refunded, refunded - totals.refunded)
                     }
-                    _ => return Ok(()),
                 };
                 // The ledger's bounds hold whatever an event claims.
                 let amount = match entry_kind {
@@ -740,15 +719,15 @@ impl App {
                     amount,
                     at: now,
                     actor: Some(system.key_id.clone()),
-                    reason: Some(kind.clone()),
-                    reference: Some(event_id.clone()),
+                    reason: Some(event.name.clone()),
+                    reference: Some(event.id.clone()),
                 })?;
                 emit(
                     tx,
                     now,
                     &format!("payment.{}", entry_kind.as_str()),
                     &payment.order_id,
-                    &json!({"payment_id": payment.id, "stripe_event": event_id}),
+                    &json!({"payment_id": payment.id, "gateway_event": event.id}),
                 )
             })
             .await

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use crate::catalog::require;
 use crate::events::emit;
 use crate::input::{MoneyInput, check_money};
-use crate::payments::{Payment, is_gateway, order_for, payments_with_totals, record, refused};
+use crate::payments::{Payment, is_gateway, is_gateway_provider, order_for, payments_with_totals, record, refused};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -224,11 +224,16 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
 
 fn rank(p: &Payment) -> u8 {
     match p.provider.as_str() {
-        "stripe" => 0,
         "manual" => 1,
         "store_credit" => 2,
-        _ => 3,
+        "gift_card" => 3,
+        _ => 0,
     }
+}
+
+/// An allocation that waits on the card gateway.
+fn at_gateway(refund: &Refund, a: &RefundAllocation) -> bool {
+    a.status == "pending" && is_gateway_provider(&a.provider) && refund.to == "original"
 }
 
 /// Records a non-gateway allocation: the ledger entry, and the balance it goes back onto.
@@ -266,8 +271,7 @@ fn settle_locally(
 /// Records every allocation that waits on nothing else, and the refund's outcome.
 fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppResult<()> {
     let payments = payments_with_totals(tx, &refund.order_id)?;
-    let card_pending =
-        refund.allocations.iter().any(|a| a.status == "pending" && a.provider == "stripe" && refund.to == "original");
+    let card_pending = refund.allocations.iter().any(|a| at_gateway(refund, a));
     if card_pending {
         return Ok(());
     }
@@ -302,7 +306,7 @@ impl App {
         require(actor, Action::WriteOrders)?;
         let req = check(&input)?;
         let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
-        let stripe_ready = self.stripe.is_some();
+        let gateway_ready = self.gateway.is_some();
         let refund = self
             .store
             .write(move |tx| {
@@ -333,7 +337,7 @@ impl App {
                     })
                     .collect();
                 let plan = plan_refund(amount, &sources).map_err(refused)?;
-                if !req.to_store_credit && !stripe_ready && plan.iter().any(|(i, _)| is_gateway(&payments[*i].0)) {
+                if !req.to_store_credit && !gateway_ready && plan.iter().any(|(i, _)| is_gateway(&payments[*i].0)) {
                     return Err(AppError::NotImplemented("refunds to cards need Stripe to be configured".into()));
                 }
                 let mut refund = Refund {
@@ -392,15 +396,8 @@ impl App {
             })
             .await?;
         let system = Actor { key_id: refund.actor.clone(), role: crate::Role::Admin, channel: None };
-        for a in refund
-            .allocations
-            .iter()
-            .filter(|a| a.status == "pending" && a.provider == "stripe" && refund.to == "original")
-        {
-            let stripe = self
-                .stripe
-                .clone()
-                .ok_or_else(|| AppError::NotImplemented("refunds to cards need Stripe to be configured".into()))?;
+        for a in refund.allocations.iter().filter(|a| at_gateway(&refund, a)) {
+            let gateway = self.card_gateway()?;
             let pid = a.payment_id.clone();
             let payment = self
                 .store
@@ -414,7 +411,7 @@ impl App {
                 .clone()
                 .ok_or_else(|| AppError::Internal("a card payment without its intent".into()))?;
             let key = format!("ordo-{}-{}", refund.id, payment.id);
-            let outcome = crate::stripe::refund(&stripe, &self.http, &intent, a.amount, &key).await;
+            let outcome = gateway.refund(&intent, a.amount, &key).await;
             let (rid, pid, clock, who) = (refund.id.clone(), payment.id.clone(), self.clock.clone(), system.clone());
             let stop = matches!(outcome, Err(AppError::Unavailable(_)) | Err(AppError::Internal(_)));
             self.store

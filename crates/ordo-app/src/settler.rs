@@ -46,7 +46,7 @@ impl App {
 
     /// One pass: pending refunds, then up to 100 events. Returns how many events it handled.
     pub async fn settle_once(&self) -> AppResult<usize> {
-        if self.stripe.is_none() {
+        if self.gateway.is_none() {
             return Ok(0);
         }
         for id in self.pending_refunds(20).await? {
@@ -107,7 +107,7 @@ impl App {
             })
             .await?;
         let mut due = due.max(0);
-        let stripe = self.stripe.clone().ok_or_else(|| AppError::Internal("no gateway".into()))?;
+        let gateway = self.card_gateway()?;
         for (payment, totals) in cards {
             let take = totals.capturable().min(due);
             if take <= 0 {
@@ -115,8 +115,7 @@ impl App {
             }
             let intent = payment.reference.clone().unwrap_or_default();
             let key = format!("ordo-{}-ship-{fulfillment_id}", payment.id);
-            let outcome =
-                crate::stripe::capture(&stripe, &self.http, &intent, take, take == totals.capturable(), &key).await;
+            let outcome = gateway.capture(&intent, take, take == totals.capturable(), &key).await;
             let reference = shipment_reference(fulfillment_id);
             match outcome {
                 Ok(intent) => {
@@ -131,7 +130,7 @@ impl App {
                             }
                             // A webhook may have recorded the capture already.
                             let recorded = crate::payments::totals_of(&ledger, &p.id).captured;
-                            let amount = take.min(intent.amount_received - recorded);
+                            let amount = take.min(intent.received - recorded);
                             if amount > 0 {
                                 let reason = Some(format!("shipment {}", reference.trim_start_matches("ship:")));
                                 record(
@@ -161,12 +160,12 @@ impl App {
     }
 
     async fn settle_cancelled(&self, order_id: &str) -> AppResult<()> {
-        let stripe = self.stripe.clone().ok_or_else(|| AppError::Internal("no gateway".into()))?;
+        let gateway = self.card_gateway()?;
         for (payment, totals) in self.card_payments(order_id).await? {
             let intent = payment.reference.clone().unwrap_or_default();
             if totals.capturable() > 0 {
                 let key = format!("ordo-{}-cancel-void", payment.id);
-                match crate::stripe::cancel(&stripe, &self.http, &intent, &key).await {
+                match gateway.void(&intent, &key).await {
                     Ok(_) => {
                         let (clock, p) = (self.clock.clone(), payment.clone());
                         self.store
@@ -200,7 +199,7 @@ impl App {
             }
             if totals.refundable() > 0 {
                 let key = format!("ordo-{}-cancel-refund", payment.id);
-                match crate::stripe::refund(&stripe, &self.http, &intent, totals.refundable(), &key).await {
+                match gateway.refund(&intent, totals.refundable(), &key).await {
                     Ok(gateway_id) => {
                         let (clock, p, amount) = (self.clock.clone(), payment.clone(), totals.refundable());
                         self.store

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::gateway::{Authorization, GatewayChange, GatewayFuture, GatewayPayment, PaymentGateway, WebhookEvent};
 use crate::{AppError, AppResult};
 
 /// Where and how to reach Stripe. The keys are credentials: never shown or logged.
@@ -93,60 +94,110 @@ fn intent(v: Value) -> AppResult<Intent> {
         .map_err(|e| AppError::Unavailable(format!("the card gateway's answer was not understood: {e}")))
 }
 
-/// Creates and confirms a PaymentIntent: charged at once (`capture_now`), or authorized with
-/// manual capture.
-#[allow(clippy::too_many_arguments)]
-pub async fn authorize(
-    cfg: &StripeConfig,
-    client: &reqwest::Client,
-    amount: i64,
-    currency: &str,
-    payment_method: &str,
-    payment_id: &str,
-    order_id: &str,
-    capture_now: bool,
-    key: &str,
-) -> AppResult<Intent> {
-    let pairs = [
-        ("amount", amount.to_string()),
-        ("currency", currency.to_lowercase()),
-        ("payment_method", payment_method.to_owned()),
-        ("confirm", "true".to_owned()),
-        ("capture_method", if capture_now { "automatic" } else { "manual" }.to_owned()),
-        ("metadata[ordo_payment_id]", payment_id.to_owned()),
-        ("metadata[ordo_order_id]", order_id.to_owned()),
-    ];
-    intent(post(cfg, client, "/v1/payment_intents", &pairs, key).await?)
+impl From<Intent> for GatewayPayment {
+    fn from(i: Intent) -> GatewayPayment {
+        GatewayPayment { reference: i.id, received: i.amount_received }
+    }
 }
 
-/// Captures part or all of what is authorized; `last` says no more captures will follow.
-pub async fn capture(
-    cfg: &StripeConfig,
-    client: &reqwest::Client,
-    intent_id: &str,
-    amount: i64,
-    last: bool,
-    key: &str,
-) -> AppResult<Intent> {
-    let pairs = [("amount_to_capture", amount.to_string()), ("final_capture", last.to_string())];
-    intent(post(cfg, client, &format!("/v1/payment_intents/{intent_id}/capture"), &pairs, key).await?)
+/// Stripe behind [`PaymentGateway`].
+pub struct StripeGateway {
+    pub config: StripeConfig,
+    pub http: reqwest::Client,
 }
 
-pub async fn cancel(cfg: &StripeConfig, client: &reqwest::Client, intent_id: &str, key: &str) -> AppResult<Intent> {
-    intent(post(cfg, client, &format!("/v1/payment_intents/{intent_id}/cancel"), &[], key).await?)
-}
+impl PaymentGateway for StripeGateway {
+    fn provider(&self) -> &'static str {
+        "stripe"
+    }
 
-/// Refunds part of what was captured; returns the refund's id.
-pub async fn refund(
-    cfg: &StripeConfig,
-    client: &reqwest::Client,
-    intent_id: &str,
-    amount: i64,
-    key: &str,
-) -> AppResult<String> {
-    let pairs = [("payment_intent", intent_id.to_owned()), ("amount", amount.to_string())];
-    let v = post(cfg, client, "/v1/refunds", &pairs, key).await?;
-    v["id"].as_str().map(str::to_owned).ok_or_else(|| AppError::Unavailable("the refund has no id".into()))
+    /// Creates and confirms a PaymentIntent: charged at once, or authorized with manual capture.
+    fn authorize<'a>(&'a self, a: Authorization<'a>, key: &'a str) -> GatewayFuture<'a, GatewayPayment> {
+        Box::pin(async move {
+            let pairs = [
+                ("amount", a.amount.to_string()),
+                ("currency", a.currency.to_lowercase()),
+                ("payment_method", a.token.to_owned()),
+                ("confirm", "true".to_owned()),
+                ("capture_method", if a.capture_now { "automatic" } else { "manual" }.to_owned()),
+                ("metadata[ordo_payment_id]", a.payment_id.to_owned()),
+                ("metadata[ordo_order_id]", a.order_id.to_owned()),
+            ];
+            let i = intent(post(&self.config, &self.http, "/v1/payment_intents", &pairs, key).await?)?;
+            if !matches!(i.status.as_str(), "requires_capture" | "succeeded") {
+                return Err(AppError::Refused {
+                    code: "card_declined",
+                    message: format!("the payment is {}", i.status),
+                });
+            }
+            Ok(i.into())
+        })
+    }
+
+    fn capture<'a>(
+        &'a self,
+        reference: &'a str,
+        amount: i64,
+        last: bool,
+        key: &'a str,
+    ) -> GatewayFuture<'a, GatewayPayment> {
+        Box::pin(async move {
+            let pairs = [("amount_to_capture", amount.to_string()), ("final_capture", last.to_string())];
+            let path = format!("/v1/payment_intents/{reference}/capture");
+            Ok(intent(post(&self.config, &self.http, &path, &pairs, key).await?)?.into())
+        })
+    }
+
+    fn void<'a>(&'a self, reference: &'a str, key: &'a str) -> GatewayFuture<'a, GatewayPayment> {
+        Box::pin(async move {
+            let path = format!("/v1/payment_intents/{reference}/cancel");
+            Ok(intent(post(&self.config, &self.http, &path, &[], key).await?)?.into())
+        })
+    }
+
+    fn refund<'a>(&'a self, reference: &'a str, amount: i64, key: &'a str) -> GatewayFuture<'a, String> {
+        Box::pin(async move {
+            let pairs = [("payment_intent", reference.to_owned()), ("amount", amount.to_string())];
+            let v = post(&self.config, &self.http, "/v1/refunds", &pairs, key).await?;
+            v["id"].as_str().map(str::to_owned).ok_or_else(|| AppError::Unavailable("the refund has no id".into()))
+        })
+    }
+
+    /// `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+    fn webhook(&self, signature: Option<&str>, body: &[u8], now_ms: i64) -> AppResult<Option<WebhookEvent>> {
+        let secret = self
+            .config
+            .webhook_secret
+            .as_deref()
+            .ok_or_else(|| AppError::NotImplemented("no Stripe webhook secret is configured".into()))?;
+        if !signature.is_some_and(|s| crate::carriers::verify_signature(s, secret, body, now_ms)) {
+            return Err(AppError::Unauthenticated("the Stripe signature is missing, wrong or too old".into()));
+        }
+        let event: Value = serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;
+        let object = &event["data"]["object"];
+        let name = event["type"].as_str().unwrap_or_default().to_owned();
+        let change = match name.as_str() {
+            "payment_intent.succeeded" => {
+                GatewayChange::Captured { received: object["amount_received"].as_i64().unwrap_or(0) }
+            }
+            "payment_intent.canceled" => GatewayChange::Voided,
+            "payment_intent.payment_failed" => GatewayChange::Failed { amount: object["amount"].as_i64().unwrap_or(0) },
+            "charge.refunded" => GatewayChange::Refunded { refunded: object["amount_refunded"].as_i64().unwrap_or(0) },
+            _ => return Ok(None),
+        };
+        // An intent is the object itself; a charge names its intent.
+        let reference = match object["object"].as_str() {
+            Some("charge") => object["payment_intent"].as_str(),
+            _ => object["id"].as_str(),
+        };
+        Ok(Some(WebhookEvent {
+            id: event["id"].as_str().unwrap_or_default().to_owned(),
+            name,
+            reference: reference.map(str::to_owned),
+            payment_id: object["metadata"]["ordo_payment_id"].as_str().map(str::to_owned),
+            change,
+        }))
+    }
 }
 
 #[cfg(test)]

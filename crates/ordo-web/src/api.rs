@@ -1084,7 +1084,7 @@ pub async fn stripe_webhook(
     body: axum::body::Bytes,
 ) -> ApiResult<axum::http::StatusCode> {
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
-    s.app.stripe_webhook(signature, &body).await?;
+    s.app.gateway_webhook(signature, &body).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
