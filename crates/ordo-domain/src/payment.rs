@@ -312,6 +312,8 @@ mod tests {
         Capture(usize, i64),
         Void(usize),
         Refund(usize, i64),
+        /// The order is cancelled: every payment's authorization voided, its capture refunded.
+        Cancel,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -320,6 +322,7 @@ mod tests {
             (0usize..3, -5i64..2000).prop_map(|(p, a)| Op::Capture(p, a)),
             (0usize..3).prop_map(Op::Void),
             (0usize..3, -5i64..2000).prop_map(|(p, a)| Op::Refund(p, a)),
+            Just(Op::Cancel),
         ]
     }
 
@@ -336,6 +339,15 @@ mod tests {
                     Op::Capture(p, a) => if t(&ledgers[p]).check_capture(a).is_ok() { ledgers[p].push((EntryKind::Captured, a)) },
                     Op::Void(p) => if let Ok(n) = t(&ledgers[p]).check_void() { ledgers[p].push((EntryKind::Voided, n)) },
                     Op::Refund(p, a) => if t(&ledgers[p]).check_refund(a).is_ok() { ledgers[p].push((EntryKind::Refunded, a)) },
+                    Op::Cancel => {
+                        for l in ledgers.iter_mut() {
+                            if let Ok(n) = t(l).check_void() { l.push((EntryKind::Voided, n)) }
+                            let left = t(l).refundable();
+                            if left > 0 { l.push((EntryKind::Refunded, left)) }
+                            let after = t(l);
+                            prop_assert_eq!((after.capturable(), after.refundable()), (0, 0));
+                        }
+                    }
                 }
                 let totals: Vec<PaymentTotals> = ledgers.iter().map(t).collect();
                 for p in &totals {

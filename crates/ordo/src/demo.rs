@@ -152,6 +152,26 @@ fn money(amount: &str) -> Option<MoneyInput> {
     Some(MoneyInput { amount: Some(amount.to_owned()), currency: Some("USD".into()) })
 }
 
+/// Most orders are paid by bank transfer when placed; every fifth is cash on delivery, a
+/// promise captured as it ships.
+async fn pay(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::Result<()> {
+    let cod = n.is_multiple_of(5);
+    let currency = ordo_domain::Currency::from_code(&order.currency).ok_or_else(|| anyhow::anyhow!("currency"))?;
+    let payment = ordo_app::payments::NewPayment {
+        provider: Some("manual".into()),
+        gift_card_code: None,
+        payment_method: None,
+        method: Some(if cod { "cash_on_delivery" } else { "bank_transfer" }.into()),
+        amount: Some(MoneyInput {
+            amount: Some(ordo_domain::Money::from_minor(order.totals.total, currency).amount_string()),
+            currency: Some(order.currency.clone()),
+        }),
+        captured: Some(!cod),
+    };
+    app.add_payment(&Actor::system(), order.id.as_str(), payment).await.map_err(|e| fail("payment", e))?;
+    Ok(())
+}
+
 fn fail(what: &str, e: AppError) -> anyhow::Error {
     anyhow::anyhow!("loading demo {what}: {e:?}")
 }
@@ -298,6 +318,18 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     }
 
     carriers(app).await?;
+    // Reference rates for today, so the sales report can show any currency.
+    let rates = ordo_app::fx::RatesInput {
+        date: Some(ordo_app::time_fmt::day(app.now())),
+        base: Some("EUR".into()),
+        rates: Some(
+            [("USD", "1.0512"), ("GBP", "0.8312"), ("JPY", "160.23"), ("CAD", "1.4702")]
+                .into_iter()
+                .map(|(c, r)| (c.to_owned(), r.to_owned()))
+                .collect(),
+        ),
+    };
+    app.put_rates(&system, rates).await.map_err(|e| fail("exchange rates", e))?;
     let channels = ["web", "web", "web", "marketplace", "pos"];
     let (mut placed, mut cancelled) = (0, 0);
     for n in 0..300usize {
@@ -352,6 +384,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
         match app.place_order(&system, input, None).await {
             Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {
                 placed += 1;
+                pay(app, &order, n).await?;
                 if rng.below(10) == 0 {
                     let reason = CancelInput { reason: Some("customer_request".into()) };
                     app.cancel_order(&system, order.id.as_str(), reason, None).await.map_err(|e| fail("cancel", e))?;
@@ -366,6 +399,18 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                         _ => 4,
                     };
                     advance(app, order.id.as_str(), steps, n).await?;
+                    if steps == 4 && n.is_multiple_of(3) {
+                        // A delivered order with one unit sent back and refunded.
+                        let refund = ordo_app::refunds::RefundInput {
+                            lines: Some(vec![ordo_app::refunds::RefundLineInput {
+                                line_id: Some(order.lines[0].id.to_string()),
+                                quantity: Some(1),
+                            }]),
+                            reason: Some("returned".into()),
+                            ..Default::default()
+                        };
+                        app.refund_order(&system, order.id.as_str(), refund).await.map_err(|e| fail("refund", e))?;
+                    }
                     if steps == 0 && n.is_multiple_of(17) {
                         // A location that could not find the item: the order is routed again.
                         let reject = ordo_app::fulfillments::FulfillmentInput {

@@ -454,6 +454,18 @@ async fn a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement(
     let (base, gw) = stand_in().await;
     let s = server_capturing_on_shipment(engine, &base).await;
 
+    // Stripe authorizes, but its answer is lost: 503, nothing recorded; the retry authorizes
+    // once and records one payment.
+    let id = s.post("/v1/orders", order_body(&[("X", 1)])).await.body["id"].as_str().unwrap().to_owned();
+    gw.lock().unwrap().faults.push(("create".into(), Fault::After));
+    let lost = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await;
+    assert_eq!(lost.status, 503, "{:?}", lost.body);
+    assert_eq!(s.get(&format!("/v1/orders/{id}/payments")).await.body["payments"].as_array().unwrap().len(), 0);
+    let again = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await;
+    assert_eq!(again.status, 201, "{:?}", again.body);
+    assert_eq!(again.body["payments"].as_array().unwrap().len(), 1);
+    assert_eq!(gw.lock().unwrap().done("create"), 1);
+
     // Stripe captures, but its answer is lost: 503, nothing recorded; the retry sends the same
     // key, Stripe replays its answer, and the capture is recorded once.
     let id = s.post("/v1/orders", order_body(&[("X", 3)])).await.body["id"].as_str().unwrap().to_owned();
@@ -468,7 +480,7 @@ async fn a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement(
     assert_eq!(retried.body["summary"]["captured"]["amount"], "30.00");
     {
         let g = gw.lock().unwrap();
-        assert_eq!((g.done("capture"), g.intents["pi_1"]["amount_received"].as_i64()), (1, Some(3000)));
+        assert_eq!((g.done("capture"), g.intents["pi_2"]["amount_received"].as_i64()), (1, Some(3000)));
     }
 
     // The settler's capture meets a 500 first; its next pass captures once.
@@ -482,7 +494,7 @@ async fn a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement(
         let g = gw.lock().unwrap();
         assert_eq!(g.calls.iter().filter(|(p, _, k)| p == "capture" && k.contains(&f)).count(), 2);
         assert_eq!(g.done("capture"), 2);
-        assert_eq!(g.intents["pi_2"]["amount_received"], 1000);
+        assert_eq!(g.intents["pi_3"]["amount_received"], 1000);
     }
 
     // A refund whose answer comes too late (after Ordo's 1 s timeout) stays pending, and is
@@ -498,7 +510,7 @@ async fn a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement(
     {
         let g = gw.lock().unwrap();
         assert_eq!(g.calls.iter().filter(|(p, _, _)| p == "refund").count(), 2, "asked twice");
-        assert_eq!((g.done("refund"), g.intents["pi_2"]["amount_refunded"].as_i64()), (1, Some(400)), "refunded once");
+        assert_eq!((g.done("refund"), g.intents["pi_3"]["amount_refunded"].as_i64()), (1, Some(400)), "refunded once");
     }
     let refunds: Vec<_> = ledger(&s, &id).await.into_iter().filter(|(k, _, _)| k == "refunded").collect();
     assert_eq!(refunds, vec![("refunded".to_owned(), "4.00".to_owned(), "re_1".to_owned())]);
