@@ -537,6 +537,9 @@ impl App {
         if f.pickup {
             return Err(AppError::InvalidTransition("a click-and-collect fulfilment is not shipped".into()));
         }
+        // A held order gets no label: buying one would spend money on a parcel that may not go.
+        let order_id = order.id.to_string();
+        self.store.read(move |tx| crate::holds::ensure_not_held(tx, &order_id)).await?;
         let offers = all_offers(&carriers, &shipment, &self.http).await?;
         let quotes: Vec<Quote> = offers.iter().map(|o| o.quote.clone()).collect();
         let asked = requested.or_else(|| {

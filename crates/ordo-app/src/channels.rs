@@ -1,4 +1,5 @@
-//! Policies per sales channel. Today: when payments are captured.
+//! Policies per sales channel: when payments are captured, and which orders are held for
+//! review when they are captured (hold rules, evaluated in order; each hold type is placed once).
 //!
 //! - `at_placement` (the default, as Shopify and Stripe do by default): a card is charged when
 //!   the payment is added, and a manual payment is recorded as received unless it says
@@ -15,17 +16,41 @@ use crate::catalog::require;
 use crate::events::emit;
 use crate::{Action, Actor, App, AppError, AppResult};
 
+/// A rule that holds an order at capture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldRule {
+    /// `total_above` (`amount`), `countries_differ` (shipping and billing), `first_order_above`
+    /// (`amount`: a customer's first order) or `blocked_customer` (`emails`).
+    pub when: String,
+    /// The hold type to place.
+    pub hold: String,
+    /// Minor units; the rule applies to orders in `currency` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelSettings {
     pub channel: String,
     /// `at_placement` or `on_shipment`.
     pub capture: String,
+    #[serde(default)]
+    pub hold_rules: Vec<HoldRule>,
     pub updated_at: Option<i64>,
 }
 
 impl ChannelSettings {
     fn default_for(channel: &str) -> ChannelSettings {
-        ChannelSettings { channel: channel.to_owned(), capture: "at_placement".into(), updated_at: None }
+        ChannelSettings {
+            channel: channel.to_owned(),
+            capture: "at_placement".into(),
+            hold_rules: Vec::new(),
+            updated_at: None,
+        }
     }
 
     pub fn captures_on_shipment(&self) -> bool {
@@ -33,12 +58,79 @@ impl ChannelSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// A channel's whole settings; what is left out takes its default.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelSettingsInput {
-    /// `at_placement` or `on_shipment`.
-    #[schema(required = true, example = "on_shipment")]
+    /// `at_placement` (default) or `on_shipment`.
+    #[schema(example = "on_shipment")]
     pub capture: Option<String>,
+    /// Rules that hold an order for review when it is captured; default none.
+    pub hold_rules: Option<Vec<HoldRuleInput>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRuleInput {
+    /// `total_above`, `countries_differ`, `first_order_above` or `blocked_customer`.
+    #[schema(required = true, example = "total_above")]
+    pub when: Option<String>,
+    /// `fraud_review`, `address_check`, `payment_review` or `manual`.
+    #[schema(required = true, example = "fraud_review")]
+    pub hold: Option<String>,
+    /// For `total_above` and `first_order_above`: orders in this currency above it are held.
+    pub amount: Option<crate::input::MoneyInput>,
+    /// For `blocked_customer`: the customers' emails.
+    pub emails: Option<Vec<String>>,
+}
+
+fn check_rules(e: &mut ordo_domain::validate::Errors, rules: &[HoldRuleInput]) -> Vec<HoldRule> {
+    let mut out = Vec::new();
+    if rules.len() > 50 {
+        e.add("hold_rules", "at most 50 rules");
+        return out;
+    }
+    for (i, r) in rules.iter().enumerate() {
+        let f = |name: &str| format!("hold_rules/{i}/{name}");
+        let hold = match r.hold.as_deref() {
+            Some(h) if crate::holds::KINDS.contains(&h) => Some(h.to_owned()),
+            Some(_) => {
+                e.add(f("hold"), format!("must be one of {}", crate::holds::KINDS.join(", ")));
+                None
+            }
+            None => {
+                e.add(f("hold"), "is required");
+                None
+            }
+        };
+        let amount = r.amount.as_ref().and_then(|m| crate::input::check_money(e, &f("amount"), m, None));
+        let when = r.when.as_deref().unwrap_or_default();
+        match when {
+            "total_above" | "first_order_above" if r.amount.is_none() => {
+                e.add(f("amount"), "is required for this rule")
+            }
+            "blocked_customer" if r.emails.as_ref().is_none_or(|v| v.is_empty()) => {
+                e.add(f("emails"), "is required for this rule")
+            }
+            "total_above" | "first_order_above" | "countries_differ" | "blocked_customer" => {}
+            "" => e.add(f("when"), "is required"),
+            _ => e.add(f("when"), "must be total_above, countries_differ, first_order_above or blocked_customer"),
+        }
+        let emails: Vec<String> = r.emails.iter().flatten().map(|m| m.trim().to_lowercase()).collect();
+        if emails.len() > 1000 || emails.iter().any(|m| m.is_empty() || m.len() > 254) {
+            e.add(f("emails"), "at most 1000 emails, none empty");
+        }
+        if let Some(hold) = hold {
+            out.push(HoldRule {
+                when: when.to_owned(),
+                hold,
+                amount: amount.map(|m| m.minor()),
+                currency: amount.map(|m| m.currency().code().to_owned()),
+                emails,
+            });
+        }
+    }
+    out
 }
 
 /// A channel's settings, or the defaults when none were saved.
@@ -75,20 +167,36 @@ impl App {
         if !valid_channel(channel) {
             return Err(AppError::field("channel", "must be 1 to 64 letters, digits, '-', '_' or '.'"));
         }
+        let mut e = ordo_domain::validate::Errors::new();
         let capture = match input.capture.as_deref() {
+            None => "at_placement".to_owned(),
             Some(c @ ("at_placement" | "on_shipment")) => c.to_owned(),
-            Some(_) => return Err(AppError::field("capture", "must be at_placement or on_shipment")),
-            None => return Err(AppError::field("capture", "is required")),
+            Some(_) => {
+                e.add("capture", "must be at_placement or on_shipment");
+                String::new()
+            }
         };
+        let hold_rules = check_rules(&mut e, input.hold_rules.as_deref().unwrap_or_default());
+        e.finish(())?;
         let (channel, clock) = (channel.to_owned(), self.clock.clone());
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let settings =
-                    ChannelSettings { channel: channel.clone(), capture: capture.clone(), updated_at: Some(now) };
+                let settings = ChannelSettings {
+                    channel: channel.clone(),
+                    capture: capture.clone(),
+                    hold_rules: hold_rules.clone(),
+                    updated_at: Some(now),
+                };
                 let body = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.put_channel_settings(&channel, &body, now)?;
-                emit(tx, now, "channel.updated", &channel, &json!({"channel": channel, "capture": capture}))?;
+                emit(
+                    tx,
+                    now,
+                    "channel.updated",
+                    &channel,
+                    &json!({"channel": channel, "capture": capture, "hold_rules": hold_rules.len()}),
+                )?;
                 Ok(settings)
             })
             .await

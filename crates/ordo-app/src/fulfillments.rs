@@ -369,6 +369,17 @@ impl App {
         self.write_idem(idem, move |tx, now| {
             let (mut f, mut order) = visible(tx, &who, &id)?;
             let next = f.status.apply_for(action, f.pickup).map_err(AppError::InvalidTransition)?;
+            // A held order keeps its reservations but does not move towards its customer.
+            if matches!(
+                action,
+                FulfillmentAction::StartPicking
+                    | FulfillmentAction::Pack
+                    | FulfillmentAction::Ship
+                    | FulfillmentAction::ReadyForPickup
+                    | FulfillmentAction::PickUp
+            ) {
+                crate::holds::ensure_not_held(tx, order.id.as_str())?;
+            }
             if action == FulfillmentAction::Reject {
                 return reject_in_tx(tx, now, &who.key_id, f, order, input.reason.clone());
             }
@@ -589,6 +600,10 @@ impl App {
                         let batch = tx.list_fulfillments(&page, &filter)?;
                         for f in &batch {
                             let order = tx.order_by_id(f.order_id.as_str())?.ok_or(AppError::NotFound("order"))?;
+                            // Held orders are not picked.
+                            if crate::holds::ensure_not_held(tx, order.id.as_str()).is_err() {
+                                continue;
+                            }
                             for l in &f.lines {
                                 let name = order
                                     .lines

@@ -329,6 +329,8 @@ pub struct NewOrder {
     #[schema(required = true)]
     pub lines: Option<Vec<OrderLineInput>>,
     pub shipping_address: Option<AddressInput>,
+    /// Where the payer is billed (hold rules compare its country with the shipping address's).
+    pub billing_address: Option<AddressInput>,
     /// Shipping charged to the customer.
     pub shipping: Option<MoneyInput>,
     pub tax: Option<MoneyInput>,

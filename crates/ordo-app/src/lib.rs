@@ -19,6 +19,7 @@ pub mod fulfillments;
 pub mod fx;
 pub mod gateway;
 pub mod geo;
+pub mod holds;
 pub mod idempotency;
 pub mod input;
 pub mod inventory;

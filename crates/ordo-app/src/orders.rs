@@ -41,6 +41,7 @@ struct CheckedOrder {
     currency: Currency,
     lines: Vec<(String, i64, Money)>,
     shipping_address: Option<Address>,
+    billing_address: Option<Address>,
     shipping: i64,
     tax: i64,
     discount: i64,
@@ -116,6 +117,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         }
     }
     let shipping_address = input.shipping_address.as_ref().map(|a| check_address(&mut e, "shipping_address", a));
+    let billing_address = input.billing_address.as_ref().map(|a| check_address(&mut e, "billing_address", a));
     let mut amount = |field: &str, m: &Option<crate::input::MoneyInput>| -> i64 {
         m.as_ref().and_then(|m| check_money(&mut e, field, m, currency)).map_or(0, |m| m.minor())
     };
@@ -147,6 +149,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         currency: currency.expect("checked"),
         lines,
         shipping_address,
+        billing_address,
         shipping,
         tax,
         discount,
@@ -181,6 +184,8 @@ struct Prepared {
     rules: RuleSet,
     /// The customer, when it exists and the order changes nothing about it.
     customer: Option<Customer>,
+    /// The channel's hold rules.
+    hold_rules: Vec<crate::channels::HoldRule>,
 }
 
 async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
@@ -202,10 +207,12 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
             };
             let rules =
                 crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &channel).rules_for(currency);
-            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites(&today)?, customer, rules))
+            let holds = crate::channels::settings_of(tx, &channel)?.hold_rules;
+            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites(&today)?, customer, (rules, holds)))
         })
         .await?;
-    Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules })
+    let (rules, hold_rules) = rules;
+    Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules, hold_rules })
 }
 
 fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre: &Prepared) -> AppResult<Order> {
@@ -287,6 +294,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         status: OrderStatus::Allocated,
         lines,
         shipping_address: o.shipping_address.clone(),
+        billing_address: o.billing_address.clone(),
         totals,
         note: o.note.clone(),
         cancel_reason: None,
@@ -328,6 +336,57 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     allocated["fulfillments"] =
         json!(fulfillments.iter().map(|f| json!({"id": f.id, "location": f.location})).collect::<Vec<_>>());
     emit(tx, now, "order.allocated", order.id.as_str(), &allocated)?;
+    if !pre.hold_rules.is_empty() {
+        let customer_id = order.customer_id.to_string();
+        crate::holds::apply_rules(tx, now, &order, &pre.hold_rules, |tx| {
+            let filter = OrderFilter { customer_id: Some(customer_id), ..Default::default() };
+            Ok(tx.list_orders(&Page { after: None, limit: 2 }, &filter)?.len() <= 1)
+        })?;
+    }
+    Ok(order)
+}
+
+/// Cancels an order: its unshipped fulfilments and reservations are released and its
+/// payments settled (what is authorized voided, what was captured refunded).
+pub(crate) fn cancel_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    who: &Actor,
+    id: &str,
+    reason: Option<String>,
+) -> AppResult<Order> {
+    let mut order = visible_order(tx, who, id)?;
+    order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+    let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+    if fulfillments.iter().any(|f| matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered)) {
+        return Err(AppError::InvalidTransition(
+            "part of this order has shipped; cancel the fulfilments that have not".into(),
+        ));
+    }
+    if fulfillments.is_empty() {
+        // Orders captured before fulfilments existed hold their allocations directly.
+        move_reservations(tx, now, &who.key_id, &order, -1)?;
+    }
+    for mut f in fulfillments.into_iter().filter(|f| f.status.holds_reservation()) {
+        crate::fulfillments::move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
+        f.status = FulfillmentStatus::Cancelled;
+        f.updated_at = now;
+        f.version += 1;
+        tx.update_fulfillment(&f)?;
+    }
+    crate::payments::settle_cancellation(tx, now, who, &order)?;
+    order.cancel_reason = reason;
+    order.cancelled_at = Some(now);
+    order.updated_at = now;
+    order.version += 1;
+    tx.update_order(&order)?;
+    emit(
+        tx,
+        now,
+        "order.cancelled",
+        order.id.as_str(),
+        &json!({"id": order.id, "number": order.number, "reason": order.cancel_reason, "actor": who.key_id}),
+    )?;
     Ok(order)
 }
 
@@ -405,45 +464,7 @@ impl App {
         let reason = e.optional_text("reason", input.reason.as_deref(), 500);
         e.finish(())?;
         let (id, who) = (id.to_owned(), actor.clone());
-        self.write_idem(idem, move |tx, now| {
-            let mut order = visible_order(tx, &who, &id)?;
-            order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
-            let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
-            if fulfillments
-                .iter()
-                .any(|f| matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered))
-            {
-                return Err(AppError::InvalidTransition(
-                    "part of this order has shipped; cancel the fulfilments that have not".into(),
-                ));
-            }
-            if fulfillments.is_empty() {
-                // Orders captured before fulfilments existed hold their allocations directly.
-                move_reservations(tx, now, &who.key_id, &order, -1)?;
-            }
-            for mut f in fulfillments.into_iter().filter(|f| f.status.holds_reservation()) {
-                crate::fulfillments::move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
-                f.status = FulfillmentStatus::Cancelled;
-                f.updated_at = now;
-                f.version += 1;
-                tx.update_fulfillment(&f)?;
-            }
-            crate::payments::settle_cancellation(tx, now, &who, &order)?;
-            order.cancel_reason = reason.clone();
-            order.cancelled_at = Some(now);
-            order.updated_at = now;
-            order.version += 1;
-            tx.update_order(&order)?;
-            emit(
-                tx,
-                now,
-                "order.cancelled",
-                order.id.as_str(),
-                &json!({"id": order.id, "number": order.number, "reason": order.cancel_reason}),
-            )?;
-            Ok(order)
-        })
-        .await
+        self.write_idem(idem, move |tx, now| cancel_in_tx(tx, now, &who, &id, reason.clone())).await
     }
 
     pub async fn get_order(&self, actor: &Actor, id: &str) -> AppResult<Order> {

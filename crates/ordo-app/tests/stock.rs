@@ -97,6 +97,7 @@ fn order(lines: &[(&str, i64)]) -> NewOrder {
                 .collect(),
         ),
         shipping_address: None,
+        billing_address: None,
         shipping: None,
         tax: None,
         discount: None,

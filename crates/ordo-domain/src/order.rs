@@ -134,6 +134,9 @@ pub struct Order {
     pub status: OrderStatus,
     pub lines: Vec<Line>,
     pub shipping_address: Option<Address>,
+    /// Where the payer is billed, when the channel sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address>,
     pub totals: Totals,
     pub note: Option<String>,
     pub cancel_reason: Option<String>,

@@ -1324,6 +1324,65 @@ pub async fn get_refund(
     Ok(Json(RefundView::from(&s.app.refund(&actor, &id).await?)))
 }
 
+// ---------------------------------------------------------------- holds
+
+/// Put an order on hold: it keeps its reservations but is not picked, packed, labelled or
+/// shipped until every hold is released. One active hold per type.
+#[utoipa::path(post, path = "/v1/orders/{id}/holds", tag = "orders", request_body = ordo_app::holds::HoldInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = HoldView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "The order is cancelled or fully shipped, or already has this hold", body = Problem)))]
+pub async fn place_hold(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::holds::HoldInput>,
+) -> ApiResult<Response> {
+    let h = s.app.place_hold(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(HoldView::from(&h))).into_response())
+}
+
+/// The order's holds, active and resolved, oldest first.
+#[utoipa::path(get, path = "/v1/orders/{id}/holds", tag = "orders", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<HoldView>), (status = 404, body = Problem)))]
+pub async fn order_holds(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<HoldView>>> {
+    Ok(Json(s.app.order_holds(&actor, &id).await?.iter().map(HoldView::from).collect()))
+}
+
+/// Release a hold. `fraud_review` and `payment_review` holds need an admin key; the others an
+/// operator's or an admin's.
+#[utoipa::path(post, path = "/v1/holds/{id}/release", tag = "orders", request_body(content = Option<ordo_app::holds::ResolveInput>),
+    params(("id" = String, Path)),
+    responses((status = 200, body = HoldView), (status = 403, description = "This role may not release this hold", body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "The hold is not active", body = Problem)))]
+pub async fn release_hold(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::holds::ResolveInput>,
+) -> ApiResult<Json<HoldView>> {
+    Ok(Json(HoldView::from(&s.app.resolve_hold(&actor, &id, false, input).await?)))
+}
+
+/// Cancel the order through a hold (the review found it should not ship): its reservations are
+/// released and its payments settled. The same roles as releasing.
+#[utoipa::path(post, path = "/v1/holds/{id}/cancel-order", tag = "orders", request_body(content = Option<ordo_app::holds::ResolveInput>),
+    params(("id" = String, Path)),
+    responses((status = 200, body = HoldView), (status = 403, description = "This role may not resolve this hold", body = Problem),
+        (status = 404, body = Problem), (status = 409, description = "The hold is not active, or the order cannot be cancelled", body = Problem)))]
+pub async fn cancel_through_hold(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::holds::ResolveInput>,
+) -> ApiResult<Json<HoldView>> {
+    Ok(Json(HoldView::from(&s.app.resolve_hold(&actor, &id, true, input).await?)))
+}
+
 // ---------------------------------------------------------------- reports
 
 #[derive(Debug, Deserialize, IntoParams)]

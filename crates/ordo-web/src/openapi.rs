@@ -28,6 +28,7 @@ use crate::api;
         api::create_carrier, api::list_carriers, api::fulfillment_rates, api::buy_label, api::carrier_tracking, api::stripe_webhook,
         api::add_payment, api::order_payments, api::capture_payment, api::void_payment, api::refund_payment,
         api::refund_order, api::order_refunds, api::get_refund, api::get_channel, api::put_channel, api::sales_report,
+        api::place_hold, api::order_holds, api::release_hold, api::cancel_through_hold,
         api::put_rates, api::import_ecb, api::rates_on, api::convert_amount,
         api::issue_gift_card, api::gift_card, api::store_credit, api::credit_customer,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,

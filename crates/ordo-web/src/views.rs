@@ -328,6 +328,8 @@ pub struct OrderView {
     pub currency: String,
     pub lines: Vec<OrderLineView>,
     pub shipping_address: Option<AddressView>,
+    /// Where the payer is billed, when the channel sent it.
+    pub billing_address: Option<AddressView>,
     pub totals: TotalsView,
     pub note: Option<String>,
     pub cancel_reason: Option<String>,
@@ -378,6 +380,7 @@ impl From<&Order> for OrderView {
                 })
                 .collect(),
             shipping_address: o.shipping_address.as_ref().map(AddressView::from),
+            billing_address: o.billing_address.as_ref().map(AddressView::from),
             totals: TotalsView {
                 subtotal: m(o.totals.subtotal),
                 shipping: m(o.totals.shipping),
@@ -944,19 +947,89 @@ impl From<&ordo_app::refunds::Refund> for RefundView {
     }
 }
 
+/// A rule that holds an order for review when it is captured.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldRuleView {
+    /// `total_above`, `countries_differ`, `first_order_above` or `blocked_customer`.
+    pub when: String,
+    /// The hold type it places.
+    pub hold: String,
+    pub amount: Option<MoneyView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+}
+
 /// A sales channel's policies.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChannelView {
     pub channel: String,
     /// `at_placement` (the default) or `on_shipment`.
     pub capture: String,
+    pub hold_rules: Vec<HoldRuleView>,
     /// Absent while the channel runs on the defaults.
     pub updated_at: Option<String>,
 }
 
 impl From<&ordo_app::channels::ChannelSettings> for ChannelView {
     fn from(c: &ordo_app::channels::ChannelSettings) -> Self {
-        ChannelView { channel: c.channel.clone(), capture: c.capture.clone(), updated_at: c.updated_at.map(format_ms) }
+        ChannelView {
+            channel: c.channel.clone(),
+            capture: c.capture.clone(),
+            hold_rules: c
+                .hold_rules
+                .iter()
+                .map(|r| HoldRuleView {
+                    when: r.when.clone(),
+                    hold: r.hold.clone(),
+                    amount: match (r.amount, &r.currency) {
+                        (Some(a), Some(c)) => Some(MoneyView::new(a, c)),
+                        _ => None,
+                    },
+                    emails: r.emails.clone(),
+                })
+                .collect(),
+            updated_at: c.updated_at.map(format_ms),
+        }
+    }
+}
+
+/// A hold on an order: while one is active the order keeps its reservations but is not
+/// picked, packed, labelled or shipped.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldView {
+    #[schema(example = "hld_01JD7Z0000000000000000000")]
+    pub id: String,
+    pub order_id: String,
+    /// `fraud_review`, `address_check`, `payment_review` or `manual`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: Option<String>,
+    /// `operator`, or `rule` when a channel's hold rule placed it at capture.
+    pub source: String,
+    /// `active`, `released`, or `cancelled` (the order was cancelled through it).
+    pub status: String,
+    pub placed_by: String,
+    pub placed_at: String,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<&ordo_app::holds::Hold> for HoldView {
+    fn from(h: &ordo_app::holds::Hold) -> Self {
+        HoldView {
+            id: h.id.clone(),
+            order_id: h.order_id.clone(),
+            kind: h.kind.clone(),
+            reason: h.reason.clone(),
+            source: h.source.clone(),
+            status: h.status.clone(),
+            placed_by: h.placed_by.clone(),
+            placed_at: format_ms(h.placed_at),
+            resolved_by: h.resolved_by.clone(),
+            resolved_at: h.resolved_at.map(format_ms),
+            note: h.note.clone(),
+        }
     }
 }
 

@@ -372,6 +372,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                 longitude: Some(lon),
                 ..Default::default()
             }),
+            billing_address: None,
             shipping: money(if rng.below(3) == 0 { "0.00" } else { "7.95" }),
             tax: None,
             discount: None,
