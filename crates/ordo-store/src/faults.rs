@@ -229,6 +229,15 @@ impl Tx for FaultyTx<'_> {
     fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
         self.inner.payment_by_reference(reference)
     }
+    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
+        self.inner.change_bucket(c)
+    }
+    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>> {
+        self.inner.buckets_for_sku(sku)
+    }
+    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>> {
+        self.inner.bucket_movements(sku)
+    }
     fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
         self.inner.insert_order_record(r)
     }

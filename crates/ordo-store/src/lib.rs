@@ -148,6 +148,14 @@ pub trait Tx {
     fn change_balance(&mut self, entry: &BalanceEntry) -> StoreResult<Result<i64, i64>>;
     fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>>;
 
+    // Non-sellable stock.
+    /// Adds `c.delta` to the bucket if it stays at or above zero and records the movement;
+    /// `Ok(Err(current))` and no change otherwise.
+    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>>;
+    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>>;
+    /// A SKU's non-sellable ledger, oldest first.
+    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>>;
+
     // Documents of an order's life after capture.
     fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()>;
     /// Replaces status, updated_at and body of the record with `r.id`.

@@ -167,3 +167,38 @@ pub struct BalanceEntry {
     pub payment_id: Option<String>,
     pub actor: Option<String>,
 }
+
+/// A guarded change of a non-sellable bucket, with its ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketChange {
+    pub at: i64,
+    pub location_id: String,
+    pub location: String,
+    pub sku: String,
+    /// `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
+    pub bucket: String,
+    pub delta: i64,
+    pub reason: String,
+    pub actor: Option<String>,
+    pub order_id: Option<String>,
+    /// What moved it (a return's id).
+    pub reference: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One entry of the non-sellable ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketMovement {
+    pub seq: i64,
+    pub change: BucketChange,
+    pub quantity_after: i64,
+}
+
+/// How many units of a SKU sit in a bucket at a location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketLevel {
+    pub sku: String,
+    pub location_id: String,
+    pub bucket: String,
+    pub quantity: i64,
+}

@@ -312,3 +312,39 @@ async fn order_records_settings_cursors_and_payment_references_round_trip() {
         assert_eq!((got.6.as_deref(), got.7), (Some("pay_1"), None), "{engine:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_buckets_never_go_below_zero_and_keep_a_ledger() {
+    use ordo_store::BucketChange;
+    for engine in engines() {
+        let s = store(&engine);
+        let change = |bucket: &str, delta: i64| BucketChange {
+            at: 9,
+            location_id: "loc_1".into(),
+            location: "WH".into(),
+            sku: "A-1".into(),
+            bucket: bucket.into(),
+            delta,
+            reason: "returned".into(),
+            actor: Some("key_test".into()),
+            order_id: Some("ord_1".into()),
+            reference: Some("ret_1".into()),
+            note: None,
+        };
+        let (a, b, c, d) =
+            (change("quarantine", 3), change("quarantine", -4), change("quarantine", -1), change("disposed", -1));
+        let got = write(&s, move |tx| {
+            Ok((tx.change_bucket(&a)?, tx.change_bucket(&b)?, tx.change_bucket(&c)?, tx.change_bucket(&d)?))
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, (Ok(3), Err(3), Ok(2), Err(0)), "{engine:?}");
+        let (levels, ledger) =
+            s.read(|tx| Ok::<_, StoreError>((tx.buckets_for_sku("A-1")?, tx.bucket_movements("A-1")?))).await.unwrap();
+        assert_eq!(levels.len(), 1, "{engine:?}");
+        assert_eq!((levels[0].bucket.as_str(), levels[0].quantity), ("quarantine", 2), "{engine:?}");
+        let moves: Vec<(i64, i64)> = ledger.iter().map(|m| (m.change.delta, m.quantity_after)).collect();
+        assert_eq!(moves, vec![(3, 3), (-1, 2)], "{engine:?}");
+        assert_eq!(ledger[0].change.reference.as_deref(), Some("ret_1"), "{engine:?}");
+    }
+}

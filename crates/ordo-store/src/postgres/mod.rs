@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/postgres/0008_exchange_rates.sql")),
     (9, include_str!("../../migrations/postgres/0009_balances.sql")),
     (10, include_str!("../../migrations/postgres/0010_order_records.sql")),
+    (11, include_str!("../../migrations/postgres/0011_stock_buckets.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

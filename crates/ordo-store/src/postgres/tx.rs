@@ -14,9 +14,9 @@ use postgres::{Row, Statement, Transaction};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, BalanceAccount, BalanceEntry, CountRequest, EventFilter, EventRecord, FulfillmentFilter,
-    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, OrderRecord, Page,
-    PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
+    ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, BucketLevel, BucketMovement, CountRequest, EventFilter,
+    EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter,
+    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -965,6 +965,93 @@ impl Tx for PgTx<'_, '_> {
         .transpose()
     }
 
+    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
+        // Adding upserts; taking away is a guarded update, so the CHECK is never hit (an error
+        // would abort the whole transaction).
+        let row = if c.delta >= 0 {
+            self.query_opt(
+                "INSERT INTO stock_buckets (sku, location_id, bucket, quantity, updated_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (sku, location_id, bucket) DO UPDATE
+                   SET quantity = stock_buckets.quantity + excluded.quantity, updated_at = excluded.updated_at
+                 RETURNING quantity",
+                &[&c.sku, &c.location_id, &c.bucket, &c.delta, &c.at],
+            )?
+        } else {
+            self.query_opt(
+                "UPDATE stock_buckets SET quantity = quantity + $4, updated_at = $5
+                 WHERE sku = $1 AND location_id = $2 AND bucket = $3 AND quantity + $4 >= 0
+                 RETURNING quantity",
+                &[&c.sku, &c.location_id, &c.bucket, &c.delta, &c.at],
+            )?
+        };
+        let after: i64 = match row {
+            Some(r) => decode(r.try_get(0))?,
+            None => {
+                let current = self
+                    .query_opt(
+                        "SELECT quantity FROM stock_buckets WHERE sku = $1 AND location_id = $2 AND bucket = $3",
+                        &[&c.sku, &c.location_id, &c.bucket],
+                    )?
+                    .map(|r| decode(r.try_get(0)))
+                    .transpose()?
+                    .unwrap_or(0);
+                return Ok(Err(current));
+            }
+        };
+        self.exec(
+            "INSERT INTO bucket_movements (at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[&c.at, &c.location_id, &c.location, &c.sku, &c.bucket, &c.delta, &after, &c.reason, &c.actor, &c.order_id, &c.reference, &c.note],
+        )?;
+        Ok(Ok(after))
+    }
+
+    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>> {
+        self.query(
+            "SELECT sku, location_id, bucket, quantity FROM stock_buckets WHERE sku = $1 ORDER BY location_id, bucket",
+            &[&sku],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(BucketLevel {
+                sku: decode(r.try_get(0))?,
+                location_id: decode(r.try_get(1))?,
+                bucket: decode(r.try_get(2))?,
+                quantity: decode(r.try_get(3))?,
+            })
+        })
+        .collect()
+    }
+
+    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>> {
+        self.query(
+            "SELECT seq, at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note
+             FROM bucket_movements WHERE sku = $1 ORDER BY seq",
+            &[&sku],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(BucketMovement {
+                seq: decode(r.try_get(0))?,
+                change: BucketChange {
+                    at: decode(r.try_get(1))?,
+                    location_id: decode(r.try_get(2))?,
+                    location: decode(r.try_get(3))?,
+                    sku: decode(r.try_get(4))?,
+                    bucket: decode(r.try_get(5))?,
+                    delta: decode(r.try_get(6))?,
+                    reason: decode(r.try_get(8))?,
+                    actor: decode(r.try_get(9))?,
+                    order_id: decode(r.try_get(10))?,
+                    reference: decode(r.try_get(11))?,
+                    note: decode(r.try_get(12))?,
+                },
+                quantity_after: decode(r.try_get(7))?,
+            })
+        })
+        .collect()
+    }
+
     fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
         self.exec(
             "INSERT INTO order_records (id, order_id, kind, status, created_at, updated_at, body)
@@ -1301,6 +1388,9 @@ impl Tx for PgTx<'_, '_> {
             "SELECT setval('order_numbers', GREATEST(1001, (SELECT COALESCE(MAX(number), 0) + 1 FROM orders)), false)",
             "SELECT setval(pg_get_serial_sequence('inventory_movements', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM inventory_movements), false)",
             "SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), false)",
+            "SELECT setval(pg_get_serial_sequence('payment_entries', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM payment_entries), false)",
+            "SELECT setval(pg_get_serial_sequence('balance_entries', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM balance_entries), false)",
+            "SELECT setval(pg_get_serial_sequence('bucket_movements', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM bucket_movements), false)",
         ] {
             self.query_opt(sql, &[])?;
         }
@@ -1330,6 +1420,8 @@ impl Tx for PgTx<'_, '_> {
             "order_records",
             "channel_settings",
             "worker_cursors",
+            "stock_buckets",
+            "bucket_movements",
         ] {
             let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
             let n: i64 = match row {

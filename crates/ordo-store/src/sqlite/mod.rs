@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/sqlite/0008_exchange_rates.sql")),
     (9, include_str!("../../migrations/sqlite/0009_balances.sql")),
     (10, include_str!("../../migrations/sqlite/0010_order_records.sql")),
+    (11, include_str!("../../migrations/sqlite/0011_stock_buckets.sql")),
 ];
 
 pub struct SqliteEngine {

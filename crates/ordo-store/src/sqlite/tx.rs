@@ -11,9 +11,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::copy::{Cell, Kind, TableSpec};
 use crate::{
-    ApiKeyRecord, BalanceAccount, BalanceEntry, CountRequest, EventFilter, EventRecord, FulfillmentFilter,
-    IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter, OrderRecord, Page,
-    PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
+    ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, BucketLevel, BucketMovement, CountRequest, EventFilter,
+    EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter,
+    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -818,6 +818,66 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
+        let current: i64 = self
+            .query_one(
+                "SELECT quantity FROM stock_buckets WHERE sku = ?1 AND location_id = ?2 AND bucket = ?3",
+                params![c.sku, c.location_id, c.bucket],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0);
+        let after = match current.checked_add(c.delta) {
+            Some(a) if a >= 0 => a,
+            _ => return Ok(Err(current)),
+        };
+        self.exec(
+            "INSERT INTO stock_buckets (sku, location_id, bucket, quantity, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (sku, location_id, bucket) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at",
+            params![c.sku, c.location_id, c.bucket, after, c.at],
+        )?;
+        self.exec(
+            "INSERT INTO bucket_movements (at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![c.at, c.location_id, c.location, c.sku, c.bucket, c.delta, after, c.reason, c.actor, c.order_id, c.reference, c.note],
+        )?;
+        Ok(Ok(after))
+    }
+
+    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>> {
+        self.query_all(
+            "SELECT sku, location_id, bucket, quantity FROM stock_buckets WHERE sku = ?1 ORDER BY location_id, bucket",
+            [sku],
+            |r| Ok(BucketLevel { sku: r.get(0)?, location_id: r.get(1)?, bucket: r.get(2)?, quantity: r.get(3)? }),
+        )
+    }
+
+    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>> {
+        self.query_all(
+            "SELECT seq, at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note
+             FROM bucket_movements WHERE sku = ?1 ORDER BY seq",
+            [sku],
+            |r| {
+                Ok(BucketMovement {
+                    seq: r.get(0)?,
+                    change: BucketChange {
+                        at: r.get(1)?,
+                        location_id: r.get(2)?,
+                        location: r.get(3)?,
+                        sku: r.get(4)?,
+                        bucket: r.get(5)?,
+                        delta: r.get(6)?,
+                        reason: r.get(8)?,
+                        actor: r.get(9)?,
+                        order_id: r.get(10)?,
+                        reference: r.get(11)?,
+                        note: r.get(12)?,
+                    },
+                    quantity_after: r.get(7)?,
+                })
+            },
+        )
+    }
+
     fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
         self.exec(
             "INSERT INTO order_records (id, order_id, kind, status, created_at, updated_at, body)
@@ -1130,6 +1190,8 @@ impl Tx for SqliteTx<'_> {
             "order_records",
             "channel_settings",
             "worker_cursors",
+            "stock_buckets",
+            "bucket_movements",
         ] {
             let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
             out.push((table.to_owned(), n));
