@@ -40,7 +40,21 @@ pub struct ChannelSettings {
     pub capture: String,
     #[serde(default)]
     pub hold_rules: Vec<HoldRule>,
+    /// Days after delivery (or shipment) within which a return may be requested.
+    #[serde(default = "default_window")]
+    pub return_window_days: i64,
+    /// When a return is refunded: `received` (default) or `approved`.
+    #[serde(default = "default_refund_on")]
+    pub refund_returns_on: String,
     pub updated_at: Option<i64>,
+}
+
+fn default_window() -> i64 {
+    30
+}
+
+fn default_refund_on() -> String {
+    "received".into()
 }
 
 impl ChannelSettings {
@@ -49,6 +63,8 @@ impl ChannelSettings {
             channel: channel.to_owned(),
             capture: "at_placement".into(),
             hold_rules: Vec::new(),
+            return_window_days: default_window(),
+            refund_returns_on: default_refund_on(),
             updated_at: None,
         }
     }
@@ -67,6 +83,11 @@ pub struct ChannelSettingsInput {
     pub capture: Option<String>,
     /// Rules that hold an order for review when it is captured; default none.
     pub hold_rules: Option<Vec<HoldRuleInput>>,
+    /// Days after delivery (or shipment) within which returns are accepted; default 30.
+    #[schema(example = 30)]
+    pub return_window_days: Option<i64>,
+    /// When a return is refunded: `received` (default) or `approved`.
+    pub refund_returns_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -177,6 +198,14 @@ impl App {
             }
         };
         let hold_rules = check_rules(&mut e, input.hold_rules.as_deref().unwrap_or_default());
+        let return_window_days = input.return_window_days.unwrap_or_else(default_window);
+        if !(0..=3650).contains(&return_window_days) {
+            e.add("return_window_days", "must be between 0 and 3650");
+        }
+        let refund_returns_on = input.refund_returns_on.clone().unwrap_or_else(default_refund_on);
+        if !matches!(refund_returns_on.as_str(), "received" | "approved") {
+            e.add("refund_returns_on", "must be received or approved");
+        }
         e.finish(())?;
         let (channel, clock) = (channel.to_owned(), self.clock.clone());
         self.store
@@ -186,6 +215,8 @@ impl App {
                     channel: channel.clone(),
                     capture: capture.clone(),
                     hold_rules: hold_rules.clone(),
+                    return_window_days,
+                    refund_returns_on: refund_returns_on.clone(),
                     updated_at: Some(now),
                 };
                 let body = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;

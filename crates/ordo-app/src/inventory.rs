@@ -256,3 +256,36 @@ impl App {
             .await
     }
 }
+
+/// A SKU's non-sellable stock: per location and bucket, and the ledger that explains it.
+#[derive(Debug, Clone)]
+pub struct Buckets {
+    /// (location code, bucket, quantity).
+    pub levels: Vec<(String, String, i64)>,
+    pub movements: Vec<ordo_store::BucketMovement>,
+}
+
+impl App {
+    pub async fn sku_buckets(&self, actor: &Actor, sku: &str) -> AppResult<Buckets> {
+        require(actor, Action::ReadInventory)?;
+        let sku = sku.to_owned();
+        self.store
+            .read(move |tx| {
+                tx.product_by_sku(&sku)?.ok_or(AppError::NotFound("product"))?;
+                let locations = tx.all_locations()?;
+                let levels = tx
+                    .buckets_for_sku(&sku)?
+                    .into_iter()
+                    .map(|b| {
+                        let code = locations
+                            .iter()
+                            .find(|l| l.id.as_str() == b.location_id)
+                            .map_or(b.location_id.clone(), |l| l.code.clone());
+                        (code, b.bucket, b.quantity)
+                    })
+                    .collect();
+                Ok(Buckets { levels, movements: tx.bucket_movements(&sku)? })
+            })
+            .await
+    }
+}

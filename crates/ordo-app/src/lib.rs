@@ -28,6 +28,7 @@ pub mod orders;
 pub mod payments;
 pub mod refunds;
 pub mod reports;
+pub mod returns;
 pub mod routing;
 pub mod settler;
 pub mod stripe;

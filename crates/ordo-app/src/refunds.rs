@@ -38,6 +38,8 @@ pub struct RefundInput {
     /// `store_credit` (onto the customer's store credit).
     pub to: Option<String>,
     pub reason: Option<String>,
+    /// Kept back from the refund (a restocking fee), in the order's currency.
+    pub restocking_fee: Option<MoneyInput>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -88,6 +90,12 @@ pub struct Refund {
     pub shipping: i64,
     /// Minor units given as goodwill.
     pub goodwill: i64,
+    /// Minor units kept back (a restocking fee).
+    #[serde(default)]
+    pub restocking_fee: i64,
+    /// The return this refund is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_id: Option<String>,
     /// The whole refund, minor units.
     pub amount: i64,
     /// `original` or `store_credit`.
@@ -123,12 +131,15 @@ pub(crate) fn refunds_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Refun
 }
 
 /// The checked request, before it meets the order.
-struct Request {
-    lines: Vec<(String, i64)>,
-    shipping: Option<Money>,
-    goodwill: Option<Money>,
-    to_store_credit: bool,
-    reason: Option<String>,
+pub(crate) struct Request {
+    pub lines: Vec<(String, i64)>,
+    pub shipping: Option<Money>,
+    /// Whatever is left of the shipping charge (a return that refunds shipping).
+    pub rest_of_shipping: bool,
+    pub goodwill: Option<Money>,
+    pub restocking_fee: Option<Money>,
+    pub to_store_credit: bool,
+    pub reason: Option<String>,
 }
 
 fn check(input: &RefundInput) -> AppResult<Request> {
@@ -151,6 +162,7 @@ fn check(input: &RefundInput) -> AppResult<Request> {
     }
     let shipping = input.shipping.as_ref().and_then(|m| check_money(&mut e, "shipping", m, None));
     let goodwill = input.amount.as_ref().and_then(|m| check_money(&mut e, "amount", m, None));
+    let restocking_fee = input.restocking_fee.as_ref().and_then(|m| check_money(&mut e, "restocking_fee", m, None));
     let to_store_credit = match input.to.as_deref() {
         None | Some("original") => false,
         Some("store_credit") => true,
@@ -164,7 +176,7 @@ fn check(input: &RefundInput) -> AppResult<Request> {
     if lines.is_empty() && input.shipping.is_none() && input.amount.is_none() {
         return Err(AppError::field("lines", "give lines, shipping or amount to refund"));
     }
-    Ok(Request { lines, shipping, goodwill, to_store_credit, reason })
+    Ok(Request { lines, shipping, rest_of_shipping: false, goodwill, restocking_fee, to_store_credit, reason })
 }
 
 /// Prices the request against the order and what was refunded before.
@@ -172,7 +184,8 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
     let currency =
         ordo_domain::Currency::from_code(&order.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
     let mut e = Errors::new();
-    for (field, m) in [("shipping", &req.shipping), ("amount", &req.goodwill)] {
+    for (field, m) in [("shipping", &req.shipping), ("amount", &req.goodwill), ("restocking_fee", &req.restocking_fee)]
+    {
         if m.is_some_and(|m| m.currency() != currency) {
             e.add(format!("{field}/currency"), format!("must be {}, the order's currency", order.currency));
         }
@@ -205,8 +218,9 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
             amount: units_value(values[at], line.quantity, done, *quantity),
         });
     }
-    let shipping = req.shipping.map_or(0, |m| m.minor());
     let shipped_back: i64 = before.iter().map(|r| r.shipping).sum();
+    let shipping =
+        if req.rest_of_shipping { order.totals.shipping - shipped_back } else { req.shipping.map_or(0, |m| m.minor()) };
     if shipping > order.totals.shipping - shipped_back {
         e.add(
             "shipping/amount",
@@ -305,6 +319,17 @@ impl App {
     pub async fn refund_order(&self, actor: &Actor, order_id: &str, input: RefundInput) -> AppResult<Refund> {
         require(actor, Action::WriteOrders)?;
         let req = check(&input)?;
+        self.create_refund(actor, order_id, req, None).await
+    }
+
+    /// Creates a checked refund (for a return, when `return_id` is given).
+    pub(crate) async fn create_refund(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        req: Request,
+        return_id: Option<String>,
+    ) -> AppResult<Refund> {
         let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
         let gateway_ready = self.gateway.is_some();
         let refund = self
@@ -314,7 +339,8 @@ impl App {
                 let order = order_for(tx, &who, &id)?;
                 let before = refunds_of(tx, order.id.as_str())?;
                 let (lines, shipping, goodwill) = price(&order, &before, &req)?;
-                let amount = lines.iter().map(|l| l.amount).sum::<i64>() + shipping + goodwill;
+                let fee = req.restocking_fee.map_or(0, |m| m.minor());
+                let amount = lines.iter().map(|l| l.amount).sum::<i64>() + shipping + goodwill - fee;
                 if amount <= 0 {
                     return Err(AppError::field("amount", "the refund must be worth more than zero"));
                 }
@@ -348,6 +374,8 @@ impl App {
                     lines,
                     shipping,
                     goodwill,
+                    restocking_fee: fee,
+                    return_id: return_id.clone(),
                     amount,
                     to: if req.to_store_credit { "store_credit" } else { "original" }.into(),
                     reason: req.reason.clone(),

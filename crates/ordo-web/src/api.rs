@@ -1383,6 +1383,107 @@ pub async fn cancel_through_hold(
     Ok(Json(HoldView::from(&s.app.resolve_hold(&actor, &id, true, input).await?)))
 }
 
+// ---------------------------------------------------------------- returns
+
+/// Request a return of shipped units, per line with a reason code, within the channel's return
+/// window (`override_window` lets an operator accept a late one).
+#[utoipa::path(post, path = "/v1/orders/{id}/returns", tag = "returns", request_body = ordo_app::returns::ReturnInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = ReturnView), (status = 404, body = Problem),
+        (status = 422, description = "More units than shipped and not yet returned, or bad fields", body = Problem),
+        (status = 409, description = "`invalid_transition` (nothing shipped) or `return_window_closed`", body = Problem)))]
+pub async fn request_return(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::returns::ReturnInput>,
+) -> ApiResult<Response> {
+    let r = s.app.request_return(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())
+}
+
+/// The order's returns, oldest first, and its return status.
+#[utoipa::path(get, path = "/v1/orders/{id}/returns", tag = "returns", params(("id" = String, Path)),
+    responses((status = 200, body = OrderReturnsView), (status = 404, body = Problem)))]
+pub async fn order_returns(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderReturnsView>> {
+    let (status, returns) = s.app.order_returns(&actor, &id).await?;
+    Ok(Json(OrderReturnsView {
+        return_status: status.to_owned(),
+        data: returns.iter().map(ReturnView::from).collect(),
+    }))
+}
+
+/// One return.
+#[utoipa::path(get, path = "/v1/returns/{id}", tag = "returns", params(("id" = String, Path)),
+    responses((status = 200, body = ReturnView), (status = 404, body = Problem)))]
+pub async fn get_return(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReturnView>> {
+    Ok(Json(ReturnView::from(&s.app.get_return(&actor, &id).await?)))
+}
+
+macro_rules! return_step {
+    ($name:ident, $path:literal, $method:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "returns", request_body(content = Option<ordo_app::returns::ReturnStepInput>),
+            params(("id" = String, Path)),
+            responses((status = 200, body = ReturnView), (status = 404, body = Problem),
+                (status = 409, description = "The return is not in a status this step starts from", body = Problem)))]
+        pub async fn $name(
+            State(s): State<AppState>,
+            Caller(actor): Caller,
+            Path(id): Path<String>,
+            OptionalJsonBody(input): OptionalJsonBody<ordo_app::returns::ReturnStepInput>,
+        ) -> ApiResult<Json<ReturnView>> {
+            Ok(Json(ReturnView::from(&s.app.$method(&actor, &id, input).await?)))
+        }
+    };
+}
+
+return_step!(
+    approve_return,
+    "/v1/returns/{id}/approve",
+    approve_return,
+    "Approve a requested return (with an optional restocking fee); refunded now if the channel refunds returns on approval."
+);
+return_step!(reject_return, "/v1/returns/{id}/reject", reject_return, "Reject a requested return.");
+return_step!(close_return, "/v1/returns/{id}/close", close_return, "Close a received or rejected return.");
+
+/// Receive an approved return: every unit's condition and disposition. `restock` puts units
+/// back into available stock at the receiving location; `damaged` into quarantine, `refurbish`,
+/// `return_to_vendor` and `dispose` into their non-sellable buckets; each writes its ledger.
+/// The refund follows unless the channel refunded on approval.
+#[utoipa::path(post, path = "/v1/returns/{id}/receive", tag = "returns", request_body = ordo_app::returns::ReceiveInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "The return is not approved", body = Problem)))]
+pub async fn receive_return(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::returns::ReceiveInput>,
+) -> ApiResult<Json<ReturnView>> {
+    Ok(Json(ReturnView::from(&s.app.receive_return(&actor, &id, input).await?)))
+}
+
+/// A SKU's stock that is not sellable (quarantine, refurbish, return to vendor, disposed) per
+/// location, with the ledger that explains every unit.
+#[utoipa::path(get, path = "/v1/inventory/{sku}/buckets", tag = "inventory", params(("sku" = String, Path)),
+    responses((status = 200, body = BucketsView), (status = 404, body = Problem)))]
+pub async fn sku_buckets(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<BucketsView>> {
+    Ok(Json(BucketsView::new(&sku, &s.app.sku_buckets(&actor, &sku).await?)))
+}
+
 // ---------------------------------------------------------------- reports
 
 #[derive(Debug, Deserialize, IntoParams)]

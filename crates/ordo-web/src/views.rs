@@ -896,7 +896,11 @@ pub struct RefundView {
     pub lines: Vec<RefundLineView>,
     pub shipping: MoneyView,
     pub goodwill: MoneyView,
+    /// Kept back (a restocking fee).
+    pub restocking_fee: MoneyView,
     pub amount: MoneyView,
+    /// The return it refunds.
+    pub return_id: Option<String>,
     /// `original` or `store_credit`.
     pub to: String,
     pub reason: Option<String>,
@@ -925,7 +929,9 @@ impl From<&ordo_app::refunds::Refund> for RefundView {
                 .collect(),
             shipping: m(r.shipping),
             goodwill: m(r.goodwill),
+            restocking_fee: m(r.restocking_fee),
             amount: m(r.amount),
+            return_id: r.return_id.clone(),
             to: r.to.clone(),
             reason: r.reason.clone(),
             allocations: r
@@ -966,6 +972,10 @@ pub struct ChannelView {
     /// `at_placement` (the default) or `on_shipment`.
     pub capture: String,
     pub hold_rules: Vec<HoldRuleView>,
+    /// Days after delivery (or shipment) within which returns are accepted.
+    pub return_window_days: i64,
+    /// When a return is refunded: `received` or `approved`.
+    pub refund_returns_on: String,
     /// Absent while the channel runs on the defaults.
     pub updated_at: Option<String>,
 }
@@ -988,6 +998,8 @@ impl From<&ordo_app::channels::ChannelSettings> for ChannelView {
                     emails: r.emails.clone(),
                 })
                 .collect(),
+            return_window_days: c.return_window_days,
+            refund_returns_on: c.refund_returns_on.clone(),
             updated_at: c.updated_at.map(format_ms),
         }
     }
@@ -1187,6 +1199,183 @@ impl From<&ordo_app::reports::SalesReport> for SalesReportView {
                     currency: u.currency.clone(),
                     date: u.date.clone(),
                     figures: FiguresView::new(&u.figures, &u.currency),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceivedUnitsView {
+    pub quantity: i64,
+    pub condition: Option<String>,
+    /// `restock`, `refurbish`, `damaged`, `return_to_vendor` or `dispose`.
+    pub disposition: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnLineView {
+    pub line_id: String,
+    pub sku: String,
+    pub quantity: i64,
+    /// `damaged`, `wrong_item`, `no_longer_needed`, `not_as_described` or `other`.
+    pub reason: String,
+    pub note: Option<String>,
+    pub received: Vec<ReceivedUnitsView>,
+}
+
+/// One step of a return: its status, who set it, when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnStepView {
+    pub status: String,
+    pub actor: String,
+    pub at: String,
+}
+
+/// A return (RMA).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnView {
+    #[schema(example = "ret_01JD7Z0000000000000000000")]
+    pub id: String,
+    pub order_id: String,
+    /// `requested`, `approved`, `rejected`, `received` or `closed`.
+    pub status: String,
+    pub lines: Vec<ReturnLineView>,
+    pub refund_shipping: bool,
+    pub restocking_fee: MoneyView,
+    /// Accepted after the channel's return window by an operator.
+    pub window_overridden: bool,
+    /// Where it was received.
+    pub location: Option<String>,
+    /// The refund made for it.
+    pub refund_id: Option<String>,
+    /// Why no refund could be made (one can be made by hand).
+    pub refund_error: Option<String>,
+    pub note: Option<String>,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub updated_at: String,
+    pub history: Vec<ReturnStepView>,
+}
+
+impl From<&ordo_app::returns::Return> for ReturnView {
+    fn from(r: &ordo_app::returns::Return) -> ReturnView {
+        let currency = r.currency.as_str();
+        ReturnView {
+            id: r.id.clone(),
+            order_id: r.order_id.clone(),
+            status: r.status.clone(),
+            lines: r
+                .lines
+                .iter()
+                .map(|l| ReturnLineView {
+                    line_id: l.line_id.clone(),
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    reason: l.reason.clone(),
+                    note: l.note.clone(),
+                    received: l
+                        .received
+                        .iter()
+                        .map(|u| ReceivedUnitsView {
+                            quantity: u.quantity,
+                            condition: u.condition.clone(),
+                            disposition: u.disposition.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            refund_shipping: r.refund_shipping,
+            restocking_fee: MoneyView::new(r.restocking_fee, currency),
+            window_overridden: r.window_overridden,
+            location: r.location.clone(),
+            refund_id: r.refund_id.clone(),
+            refund_error: r.refund_error.clone(),
+            note: r.note.clone(),
+            requested_by: r.requested_by.clone(),
+            requested_at: format_ms(r.requested_at),
+            updated_at: format_ms(r.updated_at),
+            history: r
+                .history
+                .iter()
+                .map(|(status, actor, at)| ReturnStepView {
+                    status: status.clone(),
+                    actor: actor.clone(),
+                    at: format_ms(*at),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An order's returns and its return status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderReturnsView {
+    /// `none`, `requested`, `partially_returned` or `returned`.
+    pub return_status: String,
+    pub data: Vec<ReturnView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketLevelView {
+    pub location: String,
+    /// `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
+    pub bucket: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketMovementView {
+    pub sequence: i64,
+    pub at: String,
+    pub location: String,
+    pub bucket: String,
+    pub delta: i64,
+    pub quantity_after: i64,
+    pub reason: String,
+    pub actor: Option<String>,
+    pub order_id: Option<String>,
+    /// What moved it (a return).
+    pub reference: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A SKU's stock that is not sellable, and its ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketsView {
+    pub sku: String,
+    pub levels: Vec<BucketLevelView>,
+    pub movements: Vec<BucketMovementView>,
+}
+
+impl BucketsView {
+    pub fn new(sku: &str, b: &ordo_app::inventory::Buckets) -> BucketsView {
+        BucketsView {
+            sku: sku.to_owned(),
+            levels: b
+                .levels
+                .iter()
+                .map(|(location, bucket, quantity)| BucketLevelView {
+                    location: location.clone(),
+                    bucket: bucket.clone(),
+                    quantity: *quantity,
+                })
+                .collect(),
+            movements: b
+                .movements
+                .iter()
+                .map(|m| BucketMovementView {
+                    sequence: m.seq,
+                    at: format_ms(m.change.at),
+                    location: m.change.location.clone(),
+                    bucket: m.change.bucket.clone(),
+                    delta: m.change.delta,
+                    quantity_after: m.quantity_after,
+                    reason: m.change.reason.clone(),
+                    actor: m.change.actor.clone(),
+                    order_id: m.change.order_id.clone(),
+                    reference: m.change.reference.clone(),
+                    note: m.change.note.clone(),
                 })
                 .collect(),
         }

@@ -1,0 +1,225 @@
+//! Returns over HTTP: restocked units go back into available stock exactly, damaged ones into
+//! quarantine, each unit explained by a ledger; the refund follows the policy; what cannot be
+//! returned is refused and changes nothing.
+
+mod common;
+
+use common::{Engine, TestServer, order_body};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn usd(a: &str) -> Value {
+    json!({"amount": a, "currency": "USD"})
+}
+
+/// A paid order of 3 × X (10.00) with 5.00 shipping, shipped from A: (order id, X's line id).
+async fn shipped_order(s: &TestServer) -> (String, String) {
+    let mut body = order_body(&[("X", 3)]);
+    body["shipping"] = usd("5.00");
+    let r = s.post("/v1/orders", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    let paid =
+        s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "manual", "amount": usd("35.00")})).await;
+    assert_eq!(paid.status, 201);
+    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+    (id, line)
+}
+
+async fn shop(engine: Engine) -> TestServer {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.location("B", 2).await;
+    s.product("X", "10.00").await;
+    s.stock("A", "X", 10).await;
+    s
+}
+
+async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the_refund_follows(engine: Engine) {
+    let s = shop(engine).await;
+    let (id, line) = shipped_order(&s).await;
+    let (_, before) = s.levels("X").await;
+    assert_eq!(before, (7, 0));
+
+    let r = s
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 2, "reason": "damaged", "note": "box crushed"}], "refund_shipping": true}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["status"], "requested");
+    let ret = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.get(&format!("/v1/orders/{id}/returns")).await.body["return_status"], "requested");
+    // Not received before it is approved.
+    let early = s
+        .post(
+            &format!("/v1/returns/{ret}/receive"),
+            json!({"location": "B", "units": [{"line_id": line, "quantity": 2, "disposition": "restock"}]}),
+        )
+        .await;
+    assert_eq!(early.status, 409, "{:?}", early.body);
+    let approved = s.post(&format!("/v1/returns/{ret}/approve"), json!({"restocking_fee": usd("1.00")})).await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    assert_eq!((approved.body["status"].as_str(), approved.body["refund_id"].as_str()), (Some("approved"), None));
+
+    // Units that do not add up to what was returned are refused, and nothing moves.
+    for units in [
+        json!([{"line_id": line, "quantity": 1, "disposition": "restock"}]),
+        json!([{"line_id": line, "quantity": 2, "disposition": "sell_on_ebay"}]),
+        json!([{"line_id": "lin_other", "quantity": 2, "disposition": "restock"}]),
+    ] {
+        let r = s.post(&format!("/v1/returns/{ret}/receive"), json!({"location": "B", "units": units})).await;
+        assert_eq!(r.status, 422, "{units}: {:?}", r.body);
+    }
+    assert_eq!(s.levels("X").await.1, (7, 0));
+
+    // Received at B: one unit as new (restocked), one broken (quarantined).
+    let received = s
+        .post(
+            &format!("/v1/returns/{ret}/receive"),
+            json!({"location": "B", "units": [
+                {"line_id": line, "quantity": 1, "condition": "new", "disposition": "restock"},
+                {"line_id": line, "quantity": 1, "condition": "broken", "disposition": "damaged"}]}),
+        )
+        .await;
+    assert_eq!(received.status, 200, "{:?}", received.body);
+    assert_eq!(received.body["status"], "received");
+    // Available stock grew by exactly the restocked unit, at the receiving location.
+    let (levels, totals) = s.levels("X").await;
+    assert_eq!(totals, (8, 0));
+    assert!(levels.iter().any(|(loc, on_hand, reserved)| loc == "B" && *on_hand == 1 && *reserved == 0), "{levels:?}");
+    // The inventory ledger explains the restocked unit; the bucket ledger the quarantined one.
+    let moves = s.ledger("X").await;
+    let returned: Vec<&Value> = moves.iter().filter(|m| m["reason"] == "returned").collect();
+    assert_eq!(returned.len(), 1, "{moves:?}");
+    assert_eq!((returned[0]["on_hand_delta"].as_i64(), returned[0]["order_id"].as_str()), (Some(1), Some(id.as_str())));
+    let buckets = s.get("/v1/inventory/X/buckets").await.body;
+    assert_eq!(buckets["levels"], json!([{"location": "B", "bucket": "quarantine", "quantity": 1}]));
+    assert_eq!(buckets["movements"][0]["reference"], ret.as_str());
+    assert_eq!(buckets["movements"][0]["delta"], 1);
+
+    // Refunded on receipt: 2 × 10.00 + the 5.00 shipping − the 1.00 fee.
+    let refund = received.body["refund_id"].as_str().unwrap();
+    let got = s.get(&format!("/v1/refunds/{refund}")).await.body;
+    assert_eq!(got["amount"]["amount"], "24.00", "{got:?}");
+    assert_eq!(got["restocking_fee"]["amount"], "1.00");
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(
+        (p["summary"]["refunded"]["amount"].as_str(), p["summary"]["status"].as_str()),
+        (Some("24.00"), Some("partially_refunded"))
+    );
+    assert_eq!(s.get(&format!("/v1/orders/{id}/returns")).await.body["return_status"], "partially_returned");
+
+    let closed = s.post(&format!("/v1/returns/{ret}/close"), json!({})).await;
+    assert_eq!(closed.body["status"], "closed", "{:?}", closed.body);
+    let steps: Vec<&str> =
+        closed.body["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+    assert_eq!(steps, vec!["approved", "received", "closed"]);
+    // The last unit can come back too; then the order is returned.
+    let last = s
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 1, "reason": "no_longer_needed"}]}),
+        )
+        .await;
+    assert_eq!(last.status, 201, "{:?}", last.body);
+    let more = s
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 1, "reason": "other"}]}),
+        )
+        .await;
+    assert_eq!(more.status, 422, "{:?}", more.body);
+}
+
+async fn returns_that_cannot_be_are_refused_and_change_nothing(engine: Engine) {
+    let s = shop(engine).await;
+    // Never shipped.
+    let fresh = s.post("/v1/orders", order_body(&[("X", 1)])).await.body;
+    let (fid, fline) = (fresh["id"].as_str().unwrap(), fresh["lines"][0]["id"].as_str().unwrap());
+    let r = s
+        .post(
+            &format!("/v1/orders/{fid}/returns"),
+            json!({"lines": [{"line_id": fline, "quantity": 1, "reason": "other"}]}),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (409, Some("invalid_transition")), "{:?}", r.body);
+
+    let (id, line) = shipped_order(&s).await;
+    for (body, status) in [
+        (json!({"lines": [{"line_id": line, "quantity": 4, "reason": "other"}]}), 422),
+        (json!({"lines": [{"line_id": line, "quantity": 1, "reason": "changed_my_mind"}]}), 422),
+        (json!({"lines": [{"line_id": line, "quantity": 0, "reason": "other"}]}), 422),
+        (json!({"lines": [{"line_id": "lin_nope", "quantity": 1, "reason": "other"}]}), 422),
+        (json!({"lines": []}), 422),
+        (json!({}), 422),
+    ] {
+        let r = s.post(&format!("/v1/orders/{id}/returns"), body.clone()).await;
+        assert_eq!(r.status.as_u16(), status, "{body}: {:?}", r.body);
+    }
+    assert_eq!(s.get(&format!("/v1/orders/{id}/returns")).await.body["data"], json!([]));
+
+    // After the window (0 days: it closed as the parcel left).
+    let r = s.call(&s.admin, Method::PUT, "/v1/channels/web", Some(json!({"return_window_days": 0}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let late = json!({"lines": [{"line_id": line, "quantity": 1, "reason": "no_longer_needed"}]});
+    let r = s.post(&format!("/v1/orders/{id}/returns"), late.clone()).await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (409, Some("return_window_closed")), "{:?}", r.body);
+    let mut overridden = late.clone();
+    overridden["override_window"] = json!(true);
+    let web = s.key("channel", Some("web")).await;
+    let r = s.call(&web, Method::POST, &format!("/v1/orders/{id}/returns"), Some(overridden.clone())).await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    assert_eq!(s.get(&format!("/v1/orders/{id}/returns")).await.body["data"], json!([]));
+    let operator = s.key("operator", None).await;
+    let r = s.call(&operator, Method::POST, &format!("/v1/orders/{id}/returns"), Some(overridden)).await;
+    assert_eq!((r.status.as_u16(), r.body["window_overridden"].as_bool()), (201, Some(true)), "{:?}", r.body);
+
+    // A rejected return gives its units back to be returned again.
+    let ret = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/returns/{ret}/reject"), json!({"note": "worn"})).await.body["status"], "rejected");
+    assert_eq!(s.post(&format!("/v1/returns/{ret}/approve"), json!({})).await.status, 409);
+    let again = json!({"lines": [{"line_id": line, "quantity": 3, "reason": "other"}], "override_window": true});
+    assert_eq!(s.post(&format!("/v1/orders/{id}/returns"), again).await.status, 201);
+    assert_eq!(s.get("/v1/returns/ret_nope").await.status, 404);
+    let pos = s.key("channel", Some("pos")).await;
+    assert_eq!(s.call(&pos, Method::GET, &format!("/v1/returns/{ret}"), None).await.status, 404);
+}
+
+async fn a_channel_may_refund_returns_when_they_are_approved(engine: Engine) {
+    let s = shop(engine).await;
+    let r = s.call(&s.admin, Method::PUT, "/v1/channels/web", Some(json!({"refund_returns_on": "approved"}))).await;
+    assert_eq!((r.status.as_u16(), r.body["refund_returns_on"].as_str()), (200, Some("approved")));
+    let (id, line) = shipped_order(&s).await;
+    let ret = s
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 1, "reason": "wrong_item"}]}),
+        )
+        .await;
+    let ret = ret.body["id"].as_str().unwrap().to_owned();
+    let approved = s.post(&format!("/v1/returns/{ret}/approve"), json!({})).await;
+    assert_eq!(approved.status, 200, "{:?}", approved.body);
+    let refund = approved.body["refund_id"].as_str().expect("refunded on approval");
+    assert_eq!(s.get(&format!("/v1/refunds/{refund}")).await.body["amount"]["amount"], "10.00");
+    // Receiving later does not refund again.
+    let received = s
+        .post(
+            &format!("/v1/returns/{ret}/receive"),
+            json!({"location": "A", "units": [{"line_id": line, "quantity": 1, "disposition": "restock"}]}),
+        )
+        .await;
+    assert_eq!((received.status.as_u16(), received.body["refund_id"].as_str()), (200, Some(refund)));
+    assert_eq!(s.get(&format!("/v1/orders/{id}/refunds")).await.body.as_array().unwrap().len(), 1);
+    assert_eq!(s.levels("X").await.1, (8, 0));
+}
+
+on_both_engines!(
+    restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the_refund_follows,
+    returns_that_cannot_be_are_refused_and_change_nothing,
+    a_channel_may_refund_returns_when_they_are_approved,
+);
