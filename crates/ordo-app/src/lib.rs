@@ -13,6 +13,7 @@ pub mod channels;
 pub mod customers;
 pub mod documents;
 pub mod easypost;
+pub mod edits;
 pub mod error;
 pub mod events;
 pub mod fulfillments;

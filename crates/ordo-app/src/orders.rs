@@ -406,7 +406,7 @@ fn allocation_payload(order: &Order) -> serde_json::Value {
 /// Reserves (`sign = 1`) or releases (`sign = -1`) every allocation of the order, in
 /// (SKU, location) order: the order in which every use case touches stock rows, so that
 /// concurrent transactions on engines with row locks queue rather than deadlock.
-fn move_reservations(tx: &mut dyn Tx, now: i64, actor_id: &str, order: &Order, sign: i64) -> AppResult<()> {
+pub(crate) fn move_reservations(tx: &mut dyn Tx, now: i64, actor_id: &str, order: &Order, sign: i64) -> AppResult<()> {
     let mut moves: Vec<(&Line, &Allocation)> =
         order.lines.iter().flat_map(|l| l.allocations.iter().map(move |a| (l, a))).collect();
     moves.sort_by(|(la, a), (lb, b)| la.sku.cmp(&lb.sku).then_with(|| a.location_id.cmp(&b.location_id)));

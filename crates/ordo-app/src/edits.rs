@@ -1,0 +1,520 @@
+//! Order edits before shipment: change a line's quantity, add or remove a line, change the
+//! shipping address. Each edit is one transaction and one versioned record (who, why, what,
+//! the totals before and after). Fewer units release their reservations; more units, and new
+//! lines, are routed and reserved like a new order (new fulfilments). A line whose fulfilment
+//! has been packed or shipped cannot be edited (`invalid_transition`), nor can the address once
+//! anything was packed.
+//!
+//! Tax and discount follow the subtotal in proportion unless the edit gives new amounts. The
+//! payment difference is settled without voiding what stays authorized: a smaller total first
+//! releases uncaptured authorizations Ordo records itself (a card's authorization releases the
+//! rest at its final capture), then refunds what was captured beyond the new total; a larger
+//! total leaves a balance due and announces `order.payment_required`.
+
+use ordo_domain::Money;
+use ordo_domain::allocation::StockSnapshot;
+use ordo_domain::fulfillment::{Fulfillment, FulfillmentStatus};
+use ordo_domain::id::LineId;
+use ordo_domain::inventory::Reason;
+use ordo_domain::order::{Address, Allocation, Line, OrderStatus, Totals};
+use ordo_domain::payment::EntryKind;
+use ordo_domain::routing::{RouteLine, route};
+use ordo_domain::validate::Errors;
+use ordo_store::{LevelChange, OrderRecord, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::catalog::require;
+use crate::events::emit;
+use crate::input::{AddressInput, MoneyInput, check_address, check_money};
+use crate::payments::{is_gateway, order_for, payments_with_totals, record};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditInput {
+    /// Applied in order, all or nothing.
+    #[schema(required = true)]
+    pub changes: Option<Vec<ChangeInput>>,
+    pub reason: Option<String>,
+    /// The order's new tax; default: the old tax in proportion to the new subtotal.
+    pub tax: Option<MoneyInput>,
+    /// The order's new discount; default: in proportion to the new subtotal.
+    pub discount: Option<MoneyInput>,
+    /// The order `version` the edit was made against; refused with 412 if it moved on.
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeInput {
+    /// `set_quantity` (`line_id`, `quantity`), `add_line` (`sku`, `quantity`, `unit_price`),
+    /// `remove_line` (`line_id`) or `set_shipping_address` (`address`).
+    #[serde(rename = "type")]
+    #[schema(required = true, example = "set_quantity")]
+    pub kind: Option<String>,
+    pub line_id: Option<String>,
+    pub sku: Option<String>,
+    pub quantity: Option<i64>,
+    pub unit_price: Option<MoneyInput>,
+    pub address: Option<AddressInput>,
+}
+
+#[derive(Debug, Clone)]
+enum Change {
+    SetQuantity(String, i64),
+    AddLine(String, i64, Money),
+    Address(Address),
+}
+
+/// One edit as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    pub id: String,
+    pub order_id: String,
+    pub version_from: i64,
+    pub version_to: i64,
+    /// What changed, as applied.
+    pub changes: Vec<Value>,
+    pub reason: Option<String>,
+    pub actor: String,
+    pub at: i64,
+    pub currency: String,
+    pub total_before: i64,
+    pub total_after: i64,
+    /// Uncaptured authorizations released, minor units.
+    pub released: i64,
+    /// Captured money to give back, minor units (refunded by `refund_id`).
+    pub refund_due: i64,
+    pub refund_id: Option<String>,
+    pub refund_error: Option<String>,
+}
+
+impl Edit {
+    fn to_record(&self) -> AppResult<OrderRecord> {
+        Ok(OrderRecord {
+            id: self.id.clone(),
+            order_id: self.order_id.clone(),
+            kind: "edit".into(),
+            status: if self.refund_error.is_some() { "refund_failed" } else { "applied" }.into(),
+            created_at: self.at,
+            updated_at: self.at,
+            body: serde_json::to_string(self).map_err(|e| AppError::Internal(e.to_string()))?,
+        })
+    }
+}
+
+fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
+    let mut e = Errors::new();
+    let mut changes = Vec::new();
+    match &input.changes {
+        None => e.add("changes", "is required"),
+        Some(c) if c.is_empty() || c.len() > 100 => e.add("changes", "must hold 1 to 100 changes"),
+        Some(c) => {
+            for (i, ch) in c.iter().enumerate() {
+                let f = |n: &str| format!("changes/{i}/{n}");
+                match ch.kind.as_deref() {
+                    Some(k @ ("set_quantity" | "remove_line")) => {
+                        let line = e.text(&f("line_id"), ch.line_id.as_deref(), 64);
+                        let q = if k == "remove_line" { Some(0) } else { ch.quantity };
+                        match q {
+                            Some(q) if (0..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                                if let Some(line) = line {
+                                    changes.push(Change::SetQuantity(line, q));
+                                }
+                            }
+                            _ => e.add(f("quantity"), format!("must be between 0 and {}", crate::orders::MAX_QUANTITY)),
+                        }
+                    }
+                    Some("add_line") => {
+                        let sku = e.text(&f("sku"), ch.sku.as_deref(), 64);
+                        let price = match &ch.unit_price {
+                            Some(p) => check_money(&mut e, &f("unit_price"), p, None),
+                            None => {
+                                e.add(f("unit_price"), "is required");
+                                None
+                            }
+                        };
+                        match ch.quantity {
+                            Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                                if let (Some(sku), Some(price)) = (sku, price) {
+                                    changes.push(Change::AddLine(sku, q, price));
+                                }
+                            }
+                            _ => e.add(f("quantity"), format!("must be between 1 and {}", crate::orders::MAX_QUANTITY)),
+                        }
+                    }
+                    Some("set_shipping_address") => match &ch.address {
+                        Some(a) => changes.push(Change::Address(check_address(&mut e, &f("address"), a))),
+                        None => e.add(f("address"), "is required"),
+                    },
+                    Some(_) => e.add(f("type"), "must be set_quantity, add_line, remove_line or set_shipping_address"),
+                    None => e.add(f("type"), "is required"),
+                }
+            }
+        }
+    }
+    let reason = e.optional_text("reason", input.reason.as_deref(), 500);
+    e.finish(())?;
+    Ok((changes, reason))
+}
+
+/// Packed, shipped or collected: past the point an edit may touch.
+fn past_editing(status: FulfillmentStatus) -> bool {
+    !matches!(
+        status,
+        FulfillmentStatus::Pending
+            | FulfillmentStatus::Picking
+            | FulfillmentStatus::Cancelled
+            | FulfillmentStatus::Rejected
+    )
+}
+
+/// `amount × numerator / denominator`, rounded half away from zero.
+fn scale(amount: i64, numerator: i64, denominator: i64) -> i64 {
+    if denominator == 0 {
+        return amount;
+    }
+    let (a, n, d) = (amount as i128, numerator as i128, denominator as i128);
+    let twice = 2 * a * n / d;
+    ((twice + twice.signum()) / 2) as i64
+}
+
+impl App {
+    pub async fn edit_order(&self, actor: &Actor, order_id: &str, input: EditInput) -> AppResult<Edit> {
+        require(actor, Action::WriteOrders)?;
+        let (changes, reason) = check(&input)?;
+        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
+        let (tax_in, discount_in, expected) = (input.tax.clone(), input.discount.clone(), input.expected_version);
+        let edit = self
+            .store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                let mut order = order_for(tx, &who, &id)?;
+                if order.status != OrderStatus::Allocated {
+                    return Err(AppError::InvalidTransition(format!(
+                        "a {} order cannot be edited",
+                        order.status.as_str()
+                    )));
+                }
+                if let Some(v) = expected
+                    && v != order.version
+                {
+                    return Err(AppError::PreconditionFailed { expected: v, actual: order.version });
+                }
+                let currency = ordo_domain::Currency::from_code(&order.currency)
+                    .ok_or_else(|| AppError::Internal("currency".into()))?;
+                let mut e = Errors::new();
+                let tax =
+                    tax_in.as_ref().and_then(|m| check_money(&mut e, "tax", m, Some(currency))).map(|m| m.minor());
+                let discount = discount_in
+                    .as_ref()
+                    .and_then(|m| check_money(&mut e, "discount", m, Some(currency)))
+                    .map(|m| m.minor());
+                for (i, c) in changes.iter().enumerate() {
+                    if let Change::AddLine(_, _, p) = c
+                        && p.currency() != currency
+                    {
+                        e.add(
+                            format!("changes/{i}/unit_price/currency"),
+                            format!("must be {}, the order's currency", order.currency),
+                        );
+                    }
+                }
+                e.finish(())?;
+                let before = order.clone();
+                let mut fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+                let mut releases: Vec<LevelChange> = Vec::new();
+                // (line id, sku, units, unit price) still to route and reserve.
+                let mut demand: Vec<(LineId, String, i64, i64)> = Vec::new();
+                let mut applied = Vec::new();
+                for (i, change) in changes.iter().enumerate() {
+                    match change {
+                        Change::Address(a) => {
+                            if fulfillments.iter().any(|f| past_editing(f.status)) {
+                                return Err(AppError::InvalidTransition(
+                                    "part of the order was packed or shipped; its address cannot change".into(),
+                                ));
+                            }
+                            order.shipping_address = Some(a.clone());
+                            applied.push(json!({"type": "set_shipping_address", "country": a.country}));
+                        }
+                        Change::AddLine(sku, q, price) => {
+                            let product = tx.product_by_sku(sku)?.filter(|p| p.active).ok_or_else(|| {
+                                AppError::field(&format!("changes/{i}/sku"), "no active product has this SKU")
+                            })?;
+                            let line = Line {
+                                id: LineId::generate(now as u64, random_u128()),
+                                sku: sku.clone(),
+                                name: product.name,
+                                quantity: *q,
+                                unit_price: price.minor(),
+                                allocations: Vec::new(),
+                            };
+                            demand.push((line.id.clone(), sku.clone(), *q, price.minor()));
+                            applied.push(json!({"type": "add_line", "line_id": line.id, "sku": sku, "quantity": q}));
+                            order.lines.push(line);
+                        }
+                        Change::SetQuantity(line_id, q) => {
+                            let Some(at) = order.lines.iter().position(|l| l.id.as_str() == line_id) else {
+                                return Err(AppError::field(
+                                    &format!("changes/{i}/line_id"),
+                                    "is not a line of this order",
+                                ));
+                            };
+                            let line_id = order.lines[at].id.clone();
+                            if fulfillments
+                                .iter()
+                                .any(|f| past_editing(f.status) && f.lines.iter().any(|l| l.line_id == line_id))
+                            {
+                                return Err(AppError::InvalidTransition(format!(
+                                    "line {line_id} was packed or shipped; it cannot be edited"
+                                )));
+                            }
+                            let line = &mut order.lines[at];
+                            let was = line.quantity;
+                            if *q > was {
+                                demand.push((line.id.clone(), line.sku.clone(), q - was, line.unit_price));
+                            }
+                            // Fewer units: released from the line's open fulfilments.
+                            let mut left = (was - q).max(0);
+                            for f in fulfillments.iter_mut().filter(|f| f.status.holds_reservation()) {
+                                let Some(fl) = f.lines.iter_mut().find(|l| l.line_id == line_id) else { continue };
+                                let take = fl.quantity.min(left);
+                                if take == 0 {
+                                    continue;
+                                }
+                                fl.quantity -= take;
+                                left -= take;
+                                releases.push(LevelChange {
+                                    at: now,
+                                    location_id: f.location_id.clone(),
+                                    location: f.location.clone(),
+                                    sku: line.sku.clone(),
+                                    on_hand_delta: 0,
+                                    reserved_delta: -take,
+                                    reason: Reason::Released,
+                                    actor: Some(who.key_id.clone()),
+                                    order_id: Some(order.id.to_string()),
+                                    note: Some("order edited".into()),
+                                });
+                                if let Some(a) = line.allocations.iter_mut().find(|a| a.location_id == f.location_id) {
+                                    a.quantity -= take;
+                                }
+                            }
+                            if left > 0 {
+                                return Err(AppError::InvalidTransition(format!(
+                                    "line {line_id} has no open units to take away"
+                                )));
+                            }
+                            line.allocations.retain(|a| a.quantity > 0);
+                            line.quantity = *q;
+                            applied.push(json!({"type": "set_quantity", "line_id": line_id, "from": was, "to": q}));
+                        }
+                    }
+                }
+                // Release first, in (SKU, location) order like every stock change.
+                releases.sort_by(|a, b| a.sku.cmp(&b.sku).then_with(|| a.location_id.cmp(&b.location_id)));
+                for change in &releases {
+                    if let Err(level) = tx.change_level(change)? {
+                        return Err(AppError::Internal(format!(
+                            "releasing {} does not fit level {level:?}",
+                            change.sku
+                        )));
+                    }
+                }
+                for f in fulfillments.iter_mut() {
+                    f.lines.retain(|l| l.quantity > 0);
+                    if f.status.holds_reservation() && f.lines.is_empty() {
+                        f.status = FulfillmentStatus::Cancelled;
+                    }
+                }
+                // More units: routed and reserved like a new order.
+                let mut new_fulfillments: Vec<Fulfillment> = Vec::new();
+                if !demand.is_empty() {
+                    let skus: Vec<&str> = demand.iter().map(|(_, s, ..)| s.as_str()).collect();
+                    let mut snapshot = StockSnapshot::new();
+                    for level in tx.levels_for_skus(&skus)? {
+                        snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
+                    }
+                    let sites = tx.routing_sites(&crate::time_fmt::day(now))?;
+                    let rules = crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &order.channel)
+                        .rules_for(currency.code());
+                    let lines: Vec<RouteLine> = demand
+                        .iter()
+                        .map(|(_, sku, q, p)| RouteLine { sku: sku.clone(), quantity: *q, unit_price: *p })
+                        .collect();
+                    let destination = ordo_domain::routing::Destination {
+                        coordinates: order.shipping_address.as_ref().and_then(crate::geo::locate),
+                        country: order.shipping_address.as_ref().map(|a| a.country.clone()),
+                        pickup: order.pickup_location.is_some(),
+                    };
+                    let sites: Vec<_> = match &order.pickup_location {
+                        Some(code) => sites.into_iter().filter(|s| s.code == *code).collect(),
+                        None => sites,
+                    };
+                    let decision =
+                        route(&lines, &snapshot, &sites, &destination, &rules).map_err(AppError::InsufficientStock)?;
+                    // The added units as an order of their own: reserved and planned like one.
+                    let mut added = order.clone();
+                    added.lines = demand
+                        .iter()
+                        .zip(decision.lines)
+                        .map(|((id, sku, q, p), parts)| Line {
+                            id: id.clone(),
+                            sku: sku.clone(),
+                            name: String::new(),
+                            quantity: *q,
+                            unit_price: *p,
+                            allocations: parts
+                                .into_iter()
+                                .map(|(location_id, location, quantity)| Allocation { location_id, location, quantity })
+                                .collect(),
+                        })
+                        .collect();
+                    crate::orders::move_reservations(tx, now, &who.key_id, &added, 1)?;
+                    new_fulfillments = crate::fulfillments::plan_fulfillments(&added, now);
+                    for extra in &added.lines {
+                        let line = order.lines.iter_mut().find(|l| l.id == extra.id).expect("the line is in the order");
+                        for a in &extra.allocations {
+                            match line.allocations.iter_mut().find(|x| x.location_id == a.location_id) {
+                                Some(x) => x.quantity += a.quantity,
+                                None => line.allocations.push(a.clone()),
+                            }
+                        }
+                    }
+                }
+                // Totals: tax and discount follow the subtotal unless given.
+                let subtotals: Vec<Option<i64>> = order.lines.iter().map(Line::subtotal).collect();
+                let new_subtotal: i64 = subtotals.iter().map(|s| s.unwrap_or(0)).sum();
+                let old = before.totals;
+                let tax = tax.unwrap_or_else(|| scale(old.tax, new_subtotal, old.subtotal));
+                let discount = discount.unwrap_or_else(|| scale(old.discount, new_subtotal, old.subtotal));
+                order.totals = Totals::compute(subtotals, old.shipping, tax, discount)
+                    .ok_or_else(|| AppError::field("discount", "the order total would be negative or out of range"))?;
+                order.version += 1;
+                order.updated_at = now;
+                tx.update_order(&order)?;
+                for f in &fulfillments {
+                    if !before_fulfillment_changed(tx, f) {
+                        continue;
+                    }
+                    let mut f = f.clone();
+                    f.updated_at = now;
+                    f.version += 1;
+                    tx.update_fulfillment(&f)?;
+                }
+                for f in &new_fulfillments {
+                    tx.insert_fulfillment(f)?;
+                }
+                // Money: release uncaptured authorizations Ordo records, then refund the rest.
+                let payments = payments_with_totals(tx, order.id.as_str())?;
+                let captured: i64 = payments.iter().map(|(_, t)| t.captured - t.refunded).sum();
+                let open: i64 = payments.iter().map(|(_, t)| t.capturable()).sum();
+                let mut excess = (captured + open - order.totals.total).max(0).min(open);
+                let mut released = 0;
+                for (p, t) in payments.iter().rev().filter(|(p, _)| !is_gateway(p)) {
+                    let take = t.capturable().min(excess);
+                    if take > 0 {
+                        record(tx, now, &who, p, EntryKind::Voided, take, Some("order edited".into()), None)?;
+                        excess -= take;
+                        released += take;
+                    }
+                }
+                let refund_due = (captured - order.totals.total).max(0);
+                let edit = Edit {
+                    id: format!("edt_{}", ordo_domain::id::encode(now as u64, random_u128())),
+                    order_id: order.id.to_string(),
+                    version_from: before.version,
+                    version_to: order.version,
+                    changes: applied,
+                    reason: reason.clone(),
+                    actor: who.key_id.clone(),
+                    at: now,
+                    currency: order.currency.clone(),
+                    total_before: old.total,
+                    total_after: order.totals.total,
+                    released,
+                    refund_due,
+                    refund_id: None,
+                    refund_error: None,
+                };
+                tx.insert_order_record(&edit.to_record()?)?;
+                emit(
+                    tx,
+                    now,
+                    "order.edited",
+                    order.id.as_str(),
+                    &json!({"order_id": order.id, "edit_id": edit.id, "version": order.version, "actor": who.key_id,
+                            "reason": edit.reason, "changes": edit.changes,
+                            "total": Money::from_minor(order.totals.total, currency).amount_string()}),
+                )?;
+                let due = order.totals.total - captured - (open - released);
+                if due > 0 {
+                    emit(
+                        tx,
+                        now,
+                        "order.payment_required",
+                        order.id.as_str(),
+                        &json!({"order_id": order.id, "amount": Money::from_minor(due, currency).amount_string(),
+                                "currency": order.currency}),
+                    )?;
+                }
+                Ok(edit)
+            })
+            .await?;
+        if edit.refund_due == 0 {
+            return Ok(edit);
+        }
+        let currency =
+            ordo_domain::Currency::from_code(&edit.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
+        let req = crate::refunds::Request {
+            lines: Vec::new(),
+            shipping: None,
+            rest_of_shipping: false,
+            goodwill: Some(Money::from_minor(edit.refund_due, currency)),
+            restocking_fee: None,
+            to_store_credit: false,
+            reason: Some(format!("order edit {}", edit.id)),
+        };
+        let outcome = self.create_refund(actor, &edit.order_id, req, None).await;
+        let (mut edit, clock) = (edit, self.clock.clone());
+        match outcome {
+            Ok(r) => edit.refund_id = Some(r.id),
+            Err(e) => edit.refund_error = Some(e.to_string()),
+        }
+        let saved = edit.clone();
+        self.store
+            .write(move |tx| {
+                tx.order_by_id(&saved.order_id)?;
+                let mut r = saved.to_record()?;
+                r.updated_at = clock.now_ms();
+                Ok::<_, AppError>(tx.update_order_record(&r)?)
+            })
+            .await?;
+        Ok(edit)
+    }
+
+    pub async fn order_edits(&self, actor: &Actor, order_id: &str) -> AppResult<Vec<Edit>> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let order = order_for(tx, &who, &id)?;
+                tx.order_records(order.id.as_str(), "edit")?
+                    .iter()
+                    .map(|r| serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored edit: {e}"))))
+                    .collect()
+            })
+            .await
+    }
+}
+
+/// Whether a fulfilment differs from what is stored (so only changed ones are written).
+fn before_fulfillment_changed(tx: &mut dyn Tx, f: &Fulfillment) -> bool {
+    match tx.fulfillment_by_id(f.id.as_str()) {
+        Ok(Some(stored)) => stored.lines != f.lines || stored.status != f.status,
+        _ => false,
+    }
+}
