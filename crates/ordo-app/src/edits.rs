@@ -476,6 +476,7 @@ impl App {
             goodwill: Some(Money::from_minor(edit.refund_due, currency)),
             restocking_fee: None,
             to_store_credit: false,
+            store_credit_first: 0,
             reason: Some(format!("order edit {}", edit.id)),
         };
         let outcome = self.create_refund(actor, &edit.order_id, req, None).await;

@@ -49,6 +49,7 @@ struct CheckedOrder {
     promised_by: Option<i64>,
     shipping_service: Option<String>,
     pickup_location: Option<String>,
+    replaces: Option<String>,
 }
 
 fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
@@ -157,6 +158,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         promised_by,
         shipping_service,
         pickup_location,
+        replaces: None,
     })
 }
 
@@ -295,6 +297,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         lines,
         shipping_address: o.shipping_address.clone(),
         billing_address: o.billing_address.clone(),
+        replaces: o.replaces.clone(),
         totals,
         note: o.note.clone(),
         cancel_reason: None,
@@ -448,6 +451,41 @@ impl App {
         let prepared = prepare(self, &order).await?;
         let actor_id = actor.key_id.clone();
         self.write_idem(idem, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &prepared)).await
+    }
+
+    /// A replacement order for `original`'s customer and address (an exchange or a reshipped
+    /// claim), routed and reserved like any order; `replaces` names what it replaces.
+    pub(crate) async fn place_replacement(
+        &self,
+        actor: &Actor,
+        original: &Order,
+        lines: Vec<(String, i64, Money)>,
+        replaces: &str,
+    ) -> AppResult<Order> {
+        let currency = Currency::from_code(&original.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
+        let order = CheckedOrder {
+            channel: original.channel.clone(),
+            external_id: None,
+            customer: CustomerRef::Id(original.customer_id.to_string()),
+            currency,
+            lines,
+            shipping_address: original.shipping_address.clone(),
+            billing_address: original.billing_address.clone(),
+            shipping: 0,
+            tax: 0,
+            discount: 0,
+            note: Some(format!("replaces goods for {replaces} (order {})", original.id)),
+            promised_by: None,
+            shipping_service: original.shipping_service.clone(),
+            pickup_location: original.pickup_location.clone(),
+            replaces: Some(replaces.to_owned()),
+        };
+        let prepared = prepare(self, &order).await?;
+        let actor_id = actor.key_id.clone();
+        match self.write_idem(None, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &prepared)).await? {
+            Outcome::Fresh(o) => Ok(o),
+            Outcome::Replayed { .. } => Err(AppError::Internal("a replacement order has no idempotency key".into())),
+        }
     }
 
     /// Cancels an order and releases every reservation it holds.

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use crate::catalog::require;
 use crate::events::emit;
 use crate::input::{MoneyInput, check_money};
-use crate::payments::{Payment, is_gateway, is_gateway_provider, order_for, payments_with_totals, record, refused};
+use crate::payments::{Payment, is_gateway_provider, order_for, payments_with_totals, record, refused};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -75,6 +75,9 @@ pub struct RefundAllocation {
     /// Why the gateway has not refunded it (yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// Given as store credit instead of back to the payment.
+    #[serde(default)]
+    pub store_credit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +142,9 @@ pub(crate) struct Request {
     pub goodwill: Option<Money>,
     pub restocking_fee: Option<Money>,
     pub to_store_credit: bool,
+    /// Of a refund to the original payments, this much first goes onto store credit (an
+    /// exchange's credit for its replacement order).
+    pub store_credit_first: i64,
     pub reason: Option<String>,
 }
 
@@ -176,7 +182,16 @@ fn check(input: &RefundInput) -> AppResult<Request> {
     if lines.is_empty() && input.shipping.is_none() && input.amount.is_none() {
         return Err(AppError::field("lines", "give lines, shipping or amount to refund"));
     }
-    Ok(Request { lines, shipping, rest_of_shipping: false, goodwill, restocking_fee, to_store_credit, reason })
+    Ok(Request {
+        lines,
+        shipping,
+        rest_of_shipping: false,
+        goodwill,
+        restocking_fee,
+        to_store_credit,
+        store_credit_first: 0,
+        reason,
+    })
 }
 
 /// Prices the request against the order and what was refunded before.
@@ -246,8 +261,8 @@ fn rank(p: &Payment) -> u8 {
 }
 
 /// An allocation that waits on the card gateway.
-fn at_gateway(refund: &Refund, a: &RefundAllocation) -> bool {
-    a.status == "pending" && is_gateway_provider(&a.provider) && refund.to == "original"
+fn at_gateway(a: &RefundAllocation) -> bool {
+    a.status == "pending" && is_gateway_provider(&a.provider) && !a.store_credit
 }
 
 /// Records a non-gateway allocation: the ledger entry, and the balance it goes back onto.
@@ -257,11 +272,12 @@ fn settle_locally(
     actor: &Actor,
     refund: &Refund,
     payment: &Payment,
-    amount: i64,
+    allocation: &RefundAllocation,
 ) -> AppResult<()> {
+    let amount = allocation.amount;
     let reason = Some(format!("refund {}", refund.id));
     record(tx, now, actor, payment, EntryKind::Refunded, amount, reason, Some(refund.id.clone()))?;
-    let account = if refund.to == "store_credit" {
+    let account = if allocation.store_credit {
         let order = tx.order_by_id(&refund.order_id)?.ok_or(AppError::NotFound("order"))?;
         Some(crate::balances::store_credit_account(tx, now, order.customer_id.as_str(), &order.currency)?)
     } else {
@@ -285,7 +301,7 @@ fn settle_locally(
 /// Records every allocation that waits on nothing else, and the refund's outcome.
 fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppResult<()> {
     let payments = payments_with_totals(tx, &refund.order_id)?;
-    let card_pending = refund.allocations.iter().any(|a| at_gateway(refund, a));
+    let card_pending = refund.allocations.iter().any(at_gateway);
     if card_pending {
         return Ok(());
     }
@@ -299,7 +315,7 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
             .find(|(p, _)| p.id == a.payment_id)
             .ok_or_else(|| AppError::Internal("refund payment".into()))?;
         totals.check_refund(a.amount).map_err(refused)?;
-        settle_locally(tx, now, actor, refund, payment, a.amount)?;
+        settle_locally(tx, now, actor, refund, payment, &a)?;
         refund.allocations[i].status = "succeeded".into();
     }
     refund.status = if refund.allocations.iter().any(|a| a.status == "failed") { "failed" } else { "succeeded" }.into();
@@ -350,7 +366,7 @@ impl App {
                     before
                         .iter()
                         .flat_map(|r| &r.allocations)
-                        .filter(|a| a.payment_id == pid && a.status == "pending")
+                        .filter(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
                         .map(|a| a.amount)
                         .sum()
                 };
@@ -363,7 +379,28 @@ impl App {
                     })
                     .collect();
                 let plan = plan_refund(amount, &sources).map_err(refused)?;
-                if !req.to_store_credit && !gateway_ready && plan.iter().any(|(i, _)| is_gateway(&payments[*i].0)) {
+                // What goes onto store credit: all of it, or the first part of it.
+                let mut credit_left =
+                    if req.to_store_credit { amount } else { req.store_credit_first.clamp(0, amount) };
+                let mut allocations = Vec::new();
+                for (i, a) in &plan {
+                    let credit = credit_left.min(*a);
+                    credit_left -= credit;
+                    for (part, store_credit) in [(credit, true), (a - credit, false)] {
+                        if part > 0 {
+                            allocations.push(RefundAllocation {
+                                payment_id: payments[*i].0.id.clone(),
+                                provider: payments[*i].0.provider.clone(),
+                                amount: part,
+                                status: "pending".into(),
+                                reference: None,
+                                failure: None,
+                                store_credit,
+                            });
+                        }
+                    }
+                }
+                if !gateway_ready && allocations.iter().any(at_gateway) {
                     return Err(AppError::NotImplemented("refunds to cards need Stripe to be configured".into()));
                 }
                 let mut refund = Refund {
@@ -379,17 +416,7 @@ impl App {
                     amount,
                     to: if req.to_store_credit { "store_credit" } else { "original" }.into(),
                     reason: req.reason.clone(),
-                    allocations: plan
-                        .iter()
-                        .map(|(i, a)| RefundAllocation {
-                            payment_id: payments[*i].0.id.clone(),
-                            provider: payments[*i].0.provider.clone(),
-                            amount: *a,
-                            status: "pending".into(),
-                            reference: None,
-                            failure: None,
-                        })
-                        .collect(),
+                    allocations,
                     actor: who.key_id.clone(),
                     created_at: now,
                     updated_at: now,
@@ -424,7 +451,7 @@ impl App {
             })
             .await?;
         let system = Actor { key_id: refund.actor.clone(), role: crate::Role::Admin, channel: None };
-        for a in refund.allocations.iter().filter(|a| at_gateway(&refund, a)) {
+        for a in refund.allocations.iter().filter(|a| at_gateway(a)) {
             let gateway = self.card_gateway()?;
             let pid = a.payment_id.clone();
             let payment = self
@@ -449,7 +476,10 @@ impl App {
                     // Locks the order, so one continuation records at a time, then reads again.
                     tx.order_by_id(&r.order_id)?;
                     let mut refund = Refund::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?)?;
-                    let Some(i) = refund.allocations.iter().position(|a| a.payment_id == pid && a.status == "pending")
+                    let Some(i) = refund
+                        .allocations
+                        .iter()
+                        .position(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
                     else {
                         return Ok(());
                     };

@@ -7,6 +7,13 @@
 //! the returned lines' share of price, tax and discount, optionally the rest of the shipping,
 //! less an optional restocking fee — is made when the return is received, or when it is
 //! approved if the channel says so, through the payment ledger.
+//!
+//! An exchange is a return whose resolution is a replacement: a new order for the replacement
+//! items (routed and reserved like any order, `replaces` naming the return) is placed when the
+//! return is refunded — or at once for an advance exchange, which ships before the return
+//! arrives. The return's credit goes onto the customer's store credit up to what the new order
+//! still owes and pays it from there; any credit left goes back to the original payments. A
+//! dearer replacement therefore leaves exactly the difference to pay.
 
 use ordo_domain::Money;
 use ordo_domain::fulfillment::FulfillmentStatus;
@@ -85,6 +92,24 @@ pub struct Return {
     /// (status, actor, at) of each step after the request.
     #[serde(default)]
     pub history: Vec<(String, String, i64)>,
+    /// A replacement instead of (part of) the refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_order_id: Option<String>,
+    /// The return's credit that paid the replacement order, minor units.
+    #[serde(default)]
+    pub credit_applied: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// (SKU, units, unit price in minor units).
+    pub lines: Vec<(String, i64, i64)>,
+    /// Ship the replacement before the return arrives.
+    pub advance: bool,
 }
 
 impl Return {
@@ -115,6 +140,28 @@ pub struct ReturnInput {
     /// Accept the request after the channel's return window (operators and admins only).
     pub override_window: Option<bool>,
     pub note: Option<String>,
+    /// Replace the returned goods instead of refunding them.
+    pub exchange: Option<ExchangeInput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeInput {
+    #[schema(required = true)]
+    pub lines: Option<Vec<ExchangeLineInput>>,
+    /// Place and ship the replacement now, before the return arrives; default false.
+    pub advance: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeLineInput {
+    #[schema(required = true)]
+    pub sku: Option<String>,
+    #[schema(required = true, minimum = 1)]
+    pub quantity: Option<i64>,
+    /// Default: the product's price.
+    pub unit_price: Option<MoneyInput>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -281,6 +328,30 @@ impl App {
             }
         }
         let note = e.optional_text("note", input.note.as_deref(), 2000);
+        let mut wanted: Vec<(String, i64, Option<Money>)> = Vec::new();
+        let advance = input.exchange.as_ref().and_then(|x| x.advance).unwrap_or(false);
+        if let Some(x) = &input.exchange {
+            match &x.lines {
+                Some(l) if !l.is_empty() && l.len() <= 100 => {
+                    for (i, line) in l.iter().enumerate() {
+                        let sku = e.text(&format!("exchange/lines/{i}/sku"), line.sku.as_deref(), 64);
+                        let price = line
+                            .unit_price
+                            .as_ref()
+                            .and_then(|m| check_money(&mut e, &format!("exchange/lines/{i}/unit_price"), m, None));
+                        match (sku, line.quantity) {
+                            (Some(sku), Some(q)) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                                wanted.push((sku, q, price))
+                            }
+                            (_, Some(_)) | (_, None) => {
+                                e.add(format!("exchange/lines/{i}/quantity"), "must be at least 1")
+                            }
+                        }
+                    }
+                }
+                _ => e.add("exchange/lines", "must list 1 to 100 replacement lines"),
+            }
+        }
         e.finish(())?;
         let override_window = input.override_window.unwrap_or(false);
         if override_window && !matches!(actor.role, Role::Admin | Role::Operator) {
@@ -288,7 +359,8 @@ impl App {
         }
         let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
         let refund_shipping = input.refund_shipping.unwrap_or(false);
-        self.store
+        let ret = self
+            .store
             .write(move |tx| {
                 let now = clock.now_ms();
                 let order = order_for(tx, &who, &id)?;
@@ -343,6 +415,38 @@ impl App {
                         received: Vec::new(),
                     });
                 }
+                // The replacement's prices: given, or the product's in the order's currency.
+                let mut exchange = None;
+                if !wanted.is_empty() || advance {
+                    let mut priced = Vec::new();
+                    for (i, (sku, q, price)) in wanted.iter().enumerate() {
+                        let field = |n: &str| format!("exchange/lines/{i}/{n}");
+                        let Some(product) = tx.product_by_sku(sku)?.filter(|p| p.active) else {
+                            e.add(field("sku"), "no active product has this SKU");
+                            continue;
+                        };
+                        let unit = match price {
+                            Some(m) if m.currency().code() == order.currency => m.minor(),
+                            Some(_) => {
+                                e.add(
+                                    field("unit_price/currency"),
+                                    format!("must be {}, the order's currency", order.currency),
+                                );
+                                continue;
+                            }
+                            None if product.currency == order.currency => product.price,
+                            None => {
+                                e.add(
+                                    field("unit_price"),
+                                    format!("the product is priced in {}; give a price", product.currency),
+                                );
+                                continue;
+                            }
+                        };
+                        priced.push((sku.clone(), *q, unit));
+                    }
+                    exchange = Some(Exchange { lines: priced, advance });
+                }
                 e.finish(())?;
                 let ret = Return {
                     id: format!("ret_{}", ordo_domain::id::encode(now as u64, random_u128())),
@@ -361,6 +465,10 @@ impl App {
                     requested_at: now,
                     updated_at: now,
                     history: Vec::new(),
+                    exchange: exchange.clone(),
+                    exchange_order_id: None,
+                    credit_applied: 0,
+                    exchange_error: None,
                 };
                 tx.insert_order_record(&ret.to_record()?)?;
                 emit(
@@ -368,8 +476,49 @@ impl App {
                     now,
                     "return.requested",
                     order.id.as_str(),
-                    &json!({"order_id": order.id, "return_id": ret.id, "actor": who.key_id, "window_overridden": late}),
+                    &json!({"order_id": order.id, "return_id": ret.id, "actor": who.key_id, "window_overridden": late,
+                            "exchange": ret.exchange.is_some()}),
                 )?;
+                Ok(ret)
+            })
+            .await?;
+        if ret.exchange.as_ref().is_some_and(|x| x.advance) {
+            return self.ensure_exchange_order(actor, ret).await;
+        }
+        Ok(ret)
+    }
+
+    /// Places the exchange's replacement order once; a failure is kept on the return.
+    async fn ensure_exchange_order(&self, actor: &Actor, ret: Return) -> AppResult<Return> {
+        let Some(exchange) = ret.exchange.clone() else { return Ok(ret) };
+        if ret.exchange_order_id.is_some() {
+            return Ok(ret);
+        }
+        let oid = ret.order_id.clone();
+        let original = self
+            .store
+            .read(move |tx| Ok::<_, AppError>(tx.order_by_id(&oid)?.ok_or(AppError::NotFound("order"))?))
+            .await?;
+        let currency = ordo_domain::Currency::from_code(&original.currency)
+            .ok_or_else(|| AppError::Internal("currency".into()))?;
+        let lines =
+            exchange.lines.iter().map(|(sku, q, p)| (sku.clone(), *q, Money::from_minor(*p, currency))).collect();
+        let placed = self.place_replacement(actor, &original, lines, &ret.id).await;
+        let (rid, clock) = (ret.id.clone(), self.clock.clone());
+        self.store
+            .write(move |tx| {
+                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
+                tx.order_by_id(&r.order_id)?;
+                let mut ret = Return::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?)?;
+                match &placed {
+                    Ok(o) => {
+                        ret.exchange_order_id = Some(o.id.to_string());
+                        ret.exchange_error = None;
+                    }
+                    Err(e) => ret.exchange_error = Some(format!("the replacement order could not be placed: {e}")),
+                }
+                ret.updated_at = clock.now_ms();
+                tx.update_order_record(&ret.to_record()?)?;
                 Ok(ret)
             })
             .await
@@ -577,6 +726,16 @@ impl App {
     /// kept as `refund_error` on the return, which stays as it is.
     async fn refund_return(&self, actor: &Actor, ret: Return) -> AppResult<Return> {
         let currency = self.order_currency(&ret.order_id).await?;
+        let ret = self.ensure_exchange_order(actor, ret).await?;
+        // What the replacement still owes is paid from the return's credit first.
+        let owed = match &ret.exchange_order_id {
+            Some(id) => {
+                let p = self.order_payments(actor, id).await?;
+                (p.summary.total - p.summary.captured - (p.summary.authorized - p.summary.captured - p.summary.voided))
+                    .max(0)
+            }
+            None => 0,
+        };
         let req = crate::refunds::Request {
             lines: ret.lines.iter().map(|l| (l.line_id.clone(), l.quantity)).collect(),
             shipping: None,
@@ -584,9 +743,35 @@ impl App {
             goodwill: None,
             restocking_fee: (ret.restocking_fee > 0).then(|| Money::from_minor(ret.restocking_fee, currency)),
             to_store_credit: false,
+            store_credit_first: owed,
             reason: Some(format!("return {}", ret.id)),
         };
         let outcome = self.create_refund(actor, &ret.order_id, req, Some(ret.id.clone())).await;
+        // The credit pays the replacement, from the customer's store credit.
+        let mut applied = 0;
+        let mut exchange_error = None;
+        if let (Ok(refund), Some(new_order)) = (&outcome, &ret.exchange_order_id) {
+            let credit: i64 =
+                refund.allocations.iter().filter(|a| a.store_credit && a.status == "succeeded").map(|a| a.amount).sum();
+            let amount = credit.min(owed);
+            if amount > 0 {
+                let payment = crate::payments::NewPayment {
+                    provider: Some("store_credit".into()),
+                    gift_card_code: None,
+                    payment_method: None,
+                    method: None,
+                    amount: Some(MoneyInput {
+                        amount: Some(Money::from_minor(amount, currency).amount_string()),
+                        currency: Some(currency.code().to_owned()),
+                    }),
+                    captured: None,
+                };
+                match self.add_payment(actor, new_order, payment).await {
+                    Ok(_) => applied = amount,
+                    Err(e) => exchange_error = Some(format!("the credit could not pay the replacement: {e}")),
+                }
+            }
+        }
         let (rid, clock) = (ret.id.clone(), self.clock.clone());
         let system = actor.clone();
         self.store
@@ -601,6 +786,10 @@ impl App {
                         ret.refund_error = None;
                     }
                     Err(e) => ret.refund_error = Some(e.to_string()),
+                }
+                ret.credit_applied += applied;
+                if exchange_error.is_some() {
+                    ret.exchange_error = exchange_error.clone();
                 }
                 ret.updated_at = now;
                 tx.update_order_record(&ret.to_record()?)?;

@@ -137,6 +137,9 @@ pub struct Order {
     /// Where the payer is billed, when the channel sends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_address: Option<Address>,
+    /// For a replacement order: the return (exchange) or claim it replaces goods for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
     pub totals: Totals,
     pub note: Option<String>,
     pub cancel_reason: Option<String>,

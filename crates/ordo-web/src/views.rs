@@ -330,6 +330,8 @@ pub struct OrderView {
     pub shipping_address: Option<AddressView>,
     /// Where the payer is billed, when the channel sent it.
     pub billing_address: Option<AddressView>,
+    /// For a replacement order: the return (exchange) or claim it replaces goods for.
+    pub replaces: Option<String>,
     pub totals: TotalsView,
     pub note: Option<String>,
     pub cancel_reason: Option<String>,
@@ -381,6 +383,7 @@ impl From<&Order> for OrderView {
                 .collect(),
             shipping_address: o.shipping_address.as_ref().map(AddressView::from),
             billing_address: o.billing_address.as_ref().map(AddressView::from),
+            replaces: o.replaces.clone(),
             totals: TotalsView {
                 subtotal: m(o.totals.subtotal),
                 shipping: m(o.totals.shipping),
@@ -882,6 +885,8 @@ pub struct RefundAllocationView {
     pub reference: Option<String>,
     /// Why the gateway has not refunded it (yet).
     pub failure: Option<String>,
+    /// Given as store credit instead of back to the payment.
+    pub store_credit: bool,
 }
 
 /// A refund of an order: what it is for, and where the money went.
@@ -944,6 +949,7 @@ impl From<&ordo_app::refunds::Refund> for RefundView {
                     status: a.status.clone(),
                     reference: a.reference.clone(),
                     failure: a.failure.clone(),
+                    store_credit: a.store_credit,
                 })
                 .collect(),
             actor: r.actor.clone(),
@@ -1256,6 +1262,27 @@ pub struct ReturnView {
     pub requested_at: String,
     pub updated_at: String,
     pub history: Vec<ReturnStepView>,
+    /// The replacement asked for, when this is an exchange.
+    pub exchange: Option<ExchangeView>,
+    /// The replacement order.
+    pub exchange_order_id: Option<String>,
+    /// The return's credit that paid the replacement order.
+    pub credit_applied: MoneyView,
+    pub exchange_error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExchangeLineView {
+    pub sku: String,
+    pub quantity: i64,
+    pub unit_price: MoneyView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExchangeView {
+    pub lines: Vec<ExchangeLineView>,
+    /// Shipped before the return arrives.
+    pub advance: bool,
 }
 
 impl From<&ordo_app::returns::Return> for ReturnView {
@@ -1304,6 +1331,21 @@ impl From<&ordo_app::returns::Return> for ReturnView {
                     at: format_ms(*at),
                 })
                 .collect(),
+            exchange: r.exchange.as_ref().map(|x| ExchangeView {
+                lines: x
+                    .lines
+                    .iter()
+                    .map(|(sku, quantity, price)| ExchangeLineView {
+                        sku: sku.clone(),
+                        quantity: *quantity,
+                        unit_price: MoneyView::new(*price, currency),
+                    })
+                    .collect(),
+                advance: x.advance,
+            }),
+            exchange_order_id: r.exchange_order_id.clone(),
+            credit_applied: MoneyView::new(r.credit_applied, currency),
+            exchange_error: r.exchange_error.clone(),
         }
     }
 }

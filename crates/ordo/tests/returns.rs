@@ -218,7 +218,85 @@ async fn a_channel_may_refund_returns_when_they_are_approved(engine: Engine) {
     assert_eq!(s.levels("X").await.1, (8, 0));
 }
 
+/// Returns X (10.00) from a paid order, asking for `wanted` in exchange; receives it.
+async fn exchange(s: &TestServer, wanted: Value, advance: bool) -> (String, Value) {
+    let (id, line) = shipped_order(s).await;
+    let body = json!({"lines": [{"line_id": line, "quantity": 1, "reason": "wrong_item"}],
+                      "exchange": {"lines": wanted, "advance": advance}});
+    let r = s.post(&format!("/v1/orders/{id}/returns"), body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let ret = r.body["id"].as_str().unwrap().to_owned();
+    if advance {
+        // The replacement is placed and reserved before the return arrives.
+        let new = r.body["exchange_order_id"].as_str().expect("placed at once").to_owned();
+        let placed = s.get(&format!("/v1/orders/{new}")).await.body;
+        assert_eq!(placed["replaces"], ret.as_str());
+        assert_eq!(
+            s.get(&format!("/v1/orders/{new}/payments")).await.body["summary"]["balance_due"],
+            placed["totals"]["total"]
+        );
+    }
+    assert_eq!(s.post(&format!("/v1/returns/{ret}/approve"), json!({})).await.status, 200);
+    let received = s
+        .post(
+            &format!("/v1/returns/{ret}/receive"),
+            json!({"location": "A", "units": [{"line_id": line, "quantity": 1, "disposition": "restock"}]}),
+        )
+        .await;
+    assert_eq!(received.status, 200, "{:?}", received.body);
+    (id, received.body)
+}
+
+async fn an_exchange_for_a_dearer_item_collects_exactly_the_difference(engine: Engine) {
+    let s = shop(engine).await;
+    s.product("Z", "15.00").await;
+    s.stock("A", "Z", 5).await;
+    let (id, ret) = exchange(&s, json!([{"sku": "Z", "quantity": 1}]), false).await;
+    assert_eq!(ret["exchange_error"], Value::Null, "{ret:?}");
+    let new = ret["exchange_order_id"].as_str().expect("a replacement order").to_owned();
+    assert_eq!(ret["credit_applied"]["amount"], "10.00");
+    let placed = s.get(&format!("/v1/orders/{new}")).await.body;
+    assert_eq!(
+        (placed["replaces"].as_str(), placed["totals"]["total"]["amount"].as_str()),
+        (ret["id"].as_str(), Some("15.00"))
+    );
+    assert_eq!(s.levels("Z").await.1, (5, 1));
+    // The new order owes exactly the difference; the old one gave its 10.00 as credit.
+    let p = s.get(&format!("/v1/orders/{new}/payments")).await.body;
+    assert_eq!(
+        (p["summary"]["balance_due"]["amount"].as_str(), p["summary"]["status"].as_str()),
+        (Some("5.00"), Some("partially_paid"))
+    );
+    let old = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(old["summary"]["refunded"]["amount"], "10.00");
+    let customer = placed["customer_id"].as_str().unwrap();
+    assert_eq!(s.get(&format!("/v1/customers/{customer}/store-credit")).await.body["balance"]["amount"], "0.00");
+}
+
+async fn an_exchange_for_a_cheaper_item_gives_the_rest_back(engine: Engine) {
+    let s = shop(engine).await;
+    s.product("Y", "4.00").await;
+    s.stock("B", "Y", 5).await;
+    let (id, ret) = exchange(&s, json!([{"sku": "Y", "quantity": 1}]), true).await;
+    let new = ret["exchange_order_id"].as_str().unwrap();
+    assert_eq!(ret["credit_applied"]["amount"], "4.00", "{ret:?}");
+    assert_eq!(s.get(&format!("/v1/orders/{new}/payments")).await.body["summary"]["status"], "paid");
+    // 4.00 paid the replacement as store credit, 6.00 went back to the original payment.
+    let refund = s.get(&format!("/v1/refunds/{}", ret["refund_id"].as_str().unwrap())).await.body;
+    let parts: Vec<(bool, &str)> = refund["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["store_credit"].as_bool().unwrap(), a["amount"]["amount"].as_str().unwrap()))
+        .collect();
+    assert_eq!(parts, vec![(true, "4.00"), (false, "6.00")]);
+    let old = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(old["summary"]["net_paid"]["amount"], "25.00");
+}
+
 on_both_engines!(
+    an_exchange_for_a_dearer_item_collects_exactly_the_difference,
+    an_exchange_for_a_cheaper_item_gives_the_rest_back,
     restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the_refund_follows,
     returns_that_cannot_be_are_refused_and_change_nothing,
     a_channel_may_refund_returns_when_they_are_approved,
