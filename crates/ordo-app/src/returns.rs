@@ -495,10 +495,7 @@ impl App {
             return Ok(ret);
         }
         let oid = ret.order_id.clone();
-        let original = self
-            .store
-            .read(move |tx| Ok::<_, AppError>(tx.order_by_id(&oid)?.ok_or(AppError::NotFound("order"))?))
-            .await?;
+        let original = self.store.read(move |tx| tx.order_by_id(&oid)?.ok_or(AppError::NotFound("order"))).await?;
         let currency = ordo_domain::Currency::from_code(&original.currency)
             .ok_or_else(|| AppError::Internal("currency".into()))?;
         let lines =
