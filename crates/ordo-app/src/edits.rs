@@ -519,3 +519,49 @@ fn before_fulfillment_changed(tx: &mut dyn Tx, f: &Fulfillment) -> bool {
         _ => false,
     }
 }
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelLineInput {
+    /// Units to cancel; default every unit of the line.
+    #[schema(minimum = 1)]
+    pub quantity: Option<i64>,
+    pub reason: Option<String>,
+}
+
+impl App {
+    /// Cancels units of one line before they ship: an edit that lowers the line's quantity,
+    /// releasing their reservations and settling the payment difference.
+    pub async fn cancel_line(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        line_id: &str,
+        input: CancelLineInput,
+    ) -> AppResult<Edit> {
+        require(actor, Action::WriteOrders)?;
+        let (id, who, line) = (order_id.to_owned(), actor.clone(), line_id.to_owned());
+        let current = self
+            .store
+            .read(move |tx| {
+                let order = order_for(tx, &who, &id)?;
+                order.lines.iter().find(|l| l.id.as_str() == line).map(|l| l.quantity).ok_or(AppError::NotFound("line"))
+            })
+            .await?;
+        let quantity = input.quantity.unwrap_or(current);
+        if !(1..=current).contains(&quantity) {
+            return Err(AppError::field("quantity", format!("must be between 1 and {current}, the line's units")));
+        }
+        let edit = EditInput {
+            changes: Some(vec![ChangeInput {
+                kind: Some("set_quantity".into()),
+                line_id: Some(line_id.to_owned()),
+                quantity: Some(current - quantity),
+                ..Default::default()
+            }]),
+            reason: input.reason.or_else(|| Some("line cancelled".into())),
+            ..Default::default()
+        };
+        self.edit_order(actor, order_id, edit).await
+    }
+}

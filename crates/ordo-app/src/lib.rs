@@ -10,6 +10,7 @@ pub mod balances;
 pub mod carriers;
 pub mod catalog;
 pub mod channels;
+pub mod claims;
 pub mod customers;
 pub mod documents;
 pub mod easypost;

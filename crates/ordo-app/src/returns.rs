@@ -243,7 +243,7 @@ pub fn return_status(order_shipped: i64, returns: &[Return]) -> &'static str {
 type Sent = Vec<(String, i64)>;
 
 /// Units of each line that reached the customer, and when the last of them did.
-fn shipped(tx: &mut dyn Tx, order: &Order) -> AppResult<(Sent, Option<i64>)> {
+pub(crate) fn shipped_units(tx: &mut dyn Tx, order: &Order) -> AppResult<(Sent, Option<i64>)> {
     let mut out: Vec<(String, i64)> = Vec::new();
     let mut last = None;
     for f in tx.fulfillments_for_order(order.id.as_str())? {
@@ -364,7 +364,7 @@ impl App {
             .write(move |tx| {
                 let now = clock.now_ms();
                 let order = order_for(tx, &who, &id)?;
-                let (sent, last) = shipped(tx, &order)?;
+                let (sent, last) = shipped_units(tx, &order)?;
                 if sent.is_empty() {
                     return Err(AppError::InvalidTransition(
                         "nothing of this order has shipped; cancel it instead".into(),
@@ -821,7 +821,7 @@ impl App {
             .read(move |tx| {
                 let order = order_for(tx, &who, &id)?;
                 let returns = returns_of(tx, order.id.as_str())?;
-                let sent: i64 = shipped(tx, &order)?.0.iter().map(|(_, q)| q).sum();
+                let sent: i64 = shipped_units(tx, &order)?.0.iter().map(|(_, q)| q).sum();
                 Ok((return_status(sent, &returns), returns))
             })
             .await

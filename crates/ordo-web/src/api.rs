@@ -1357,6 +1357,51 @@ pub async fn order_edits(
     Ok(Json(s.app.order_edits(&actor, &id).await?.iter().map(EditView::from).collect()))
 }
 
+/// Cancel units of one line before they ship (default: all of them): their reservations are
+/// released and the payment difference settled, as an edit.
+#[utoipa::path(post, path = "/v1/orders/{id}/lines/{line_id}/cancel", tag = "orders", request_body(content = Option<ordo_app::edits::CancelLineInput>),
+    params(("id" = String, Path), ("line_id" = String, Path)),
+    responses((status = 201, body = EditView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "`invalid_transition`: the line was packed or shipped", body = Problem)))]
+pub async fn cancel_line(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, line)): Path<(String, String)>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::edits::CancelLineInput>,
+) -> ApiResult<Response> {
+    let e = s.app.cancel_line(&actor, &id, &line, input).await?;
+    Ok((StatusCode::CREATED, Json(EditView::from(&e))).into_response())
+}
+
+// ---------------------------------------------------------------- claims
+
+/// File a claim for missing or damaged units that shipped, resolved at once without a
+/// return: `refund` their value, or `reship` them free of charge in a replacement order.
+#[utoipa::path(post, path = "/v1/orders/{id}/claims", tag = "returns", request_body = ordo_app::claims::ClaimInput,
+    params(("id" = String, Path)),
+    responses((status = 201, body = ClaimView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "`invalid_transition`: nothing shipped", body = Problem)))]
+pub async fn file_claim(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::claims::ClaimInput>,
+) -> ApiResult<Response> {
+    let c = s.app.file_claim(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(ClaimView::from(&c))).into_response())
+}
+
+/// The order's claims, oldest first.
+#[utoipa::path(get, path = "/v1/orders/{id}/claims", tag = "returns", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<ClaimView>), (status = 404, body = Problem)))]
+pub async fn order_claims(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ClaimView>>> {
+    Ok(Json(s.app.order_claims(&actor, &id).await?.iter().map(ClaimView::from).collect()))
+}
+
 // ---------------------------------------------------------------- holds
 
 /// Put an order on hold: it keeps its reservations but is not picked, packed, labelled or
