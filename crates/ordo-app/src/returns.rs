@@ -102,6 +102,22 @@ pub struct Return {
     pub credit_applied: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_error: Option<String>,
+    /// The prepaid return label, once bought.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<ReturnLabel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLabel {
+    pub carrier: String,
+    pub service: String,
+    pub tracking_number: String,
+    /// Where the parcel goes: a location code.
+    pub location: String,
+    /// What the label cost, minor units of `currency`.
+    pub price: i64,
+    pub currency: String,
+    pub weight_grams: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +129,7 @@ pub struct Exchange {
 }
 
 impl Return {
-    fn to_record(&self) -> AppResult<OrderRecord> {
+    pub(crate) fn to_record(&self) -> AppResult<OrderRecord> {
         Ok(OrderRecord {
             id: self.id.clone(),
             order_id: self.order_id.clone(),
@@ -263,7 +279,7 @@ pub(crate) fn shipped_units(tx: &mut dyn Tx, order: &Order) -> AppResult<(Sent, 
     Ok((out, last))
 }
 
-fn load(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Return, Order)> {
+pub(crate) fn load(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Return, Order)> {
     let record = tx.order_record(id)?.filter(|r| r.kind == "return").ok_or(AppError::NotFound("return"))?;
     let order = order_for(tx, actor, &record.order_id).map_err(|_| AppError::NotFound("return"))?;
     // Read again now that the order is locked.
@@ -469,6 +485,7 @@ impl App {
                     exchange_order_id: None,
                     credit_applied: 0,
                     exchange_error: None,
+                    label: None,
                 };
                 tx.insert_order_record(&ret.to_record()?)?;
                 emit(

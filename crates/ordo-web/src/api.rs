@@ -925,9 +925,14 @@ pub async fn fulfillment_label(
     Query(q): Query<FormatQuery>,
 ) -> ApiResult<Response> {
     let label = s.app.fulfillment_label(&actor, &id).await?;
-    match q.format.as_deref().unwrap_or("pdf") {
+    label_document(&label, q.format.as_deref())
+}
+
+/// A label as PDF (default) or ZPL.
+fn label_document(label: &ordo_app::documents::Label, format: Option<&str>) -> ApiResult<Response> {
+    match format.unwrap_or("pdf") {
         "pdf" => {
-            let pdf = ordo_app::documents::label_pdf(&label).ok_or_else(|| {
+            let pdf = ordo_app::documents::label_pdf(label).ok_or_else(|| {
                 ApiError::from(Problem::new(
                     StatusCode::CONFLICT,
                     "invalid_transition",
@@ -936,7 +941,7 @@ pub async fn fulfillment_label(
             })?;
             Ok(document("application/pdf", pdf))
         }
-        "zpl" => Ok(document("text/plain; charset=utf-8", ordo_app::documents::label_zpl(&label).into_bytes())),
+        "zpl" => Ok(document("text/plain; charset=utf-8", ordo_app::documents::label_zpl(label).into_bytes())),
         _ => Err(ApiError::from(Problem::field(
             StatusCode::BAD_REQUEST,
             "invalid_query",
@@ -1548,6 +1553,36 @@ pub async fn receive_return(
     JsonBody(input): JsonBody<ordo_app::returns::ReceiveInput>,
 ) -> ApiResult<Json<ReturnView>> {
     Ok(Json(ReturnView::from(&s.app.receive_return(&actor, &id, input).await?)))
+}
+
+/// Buy a prepaid return label: the cheapest service from the customer's address to the
+/// receiving location (default: where the order shipped from), through the carrier
+/// integrations. Buying again returns the label already bought.
+#[utoipa::path(post, path = "/v1/returns/{id}/label", tag = "returns", request_body(content = Option<ordo_app::carriers::ReturnLabelInput>),
+    params(("id" = String, Path)),
+    responses((status = 201, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 409, description = "The return is received or closed, or no carrier serves it", body = Problem)))]
+pub async fn buy_return_label(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::carriers::ReturnLabelInput>,
+) -> ApiResult<Response> {
+    let r = s.app.buy_return_label(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())
+}
+
+/// The return label, 4×6 inches, as PDF (default) or ZPL (`?format=zpl`).
+#[utoipa::path(get, path = "/v1/returns/{id}/label", tag = "returns", params(("id" = String, Path), FormatQuery),
+    responses((status = 200, description = "The label", content_type = "application/pdf"), (status = 404, body = Problem)))]
+pub async fn return_label(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<FormatQuery>,
+) -> ApiResult<Response> {
+    let label = s.app.return_label(&actor, &id).await?;
+    label_document(&label, q.format.as_deref())
 }
 
 /// A SKU's stock that is not sellable (quarantine, refurbish, return to vendor, disposed) per

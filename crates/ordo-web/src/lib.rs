@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/returns/{id}/reject", post(api::reject_return))
         .route("/returns/{id}/receive", post(api::receive_return))
         .route("/returns/{id}/close", post(api::close_return))
+        .route("/returns/{id}/label", post(api::buy_return_label).get(api::return_label))
         .route("/inventory/{sku}/buckets", get(api::sku_buckets))
         .route("/exchange-rates", post(api::put_rates).get(api::rates_on))
         .route("/exchange-rates/ecb", post(api::import_ecb))

@@ -1269,6 +1269,18 @@ pub struct ReturnView {
     /// The return's credit that paid the replacement order.
     pub credit_applied: MoneyView,
     pub exchange_error: Option<String>,
+    /// The prepaid return label.
+    pub label: Option<ReturnLabelView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnLabelView {
+    pub carrier: String,
+    pub service: String,
+    pub tracking_number: String,
+    /// The receiving location's code.
+    pub location: String,
+    pub price: MoneyView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1346,6 +1358,13 @@ impl From<&ordo_app::returns::Return> for ReturnView {
             exchange_order_id: r.exchange_order_id.clone(),
             credit_applied: MoneyView::new(r.credit_applied, currency),
             exchange_error: r.exchange_error.clone(),
+            label: r.label.as_ref().map(|l| ReturnLabelView {
+                carrier: l.carrier.clone(),
+                service: l.service.clone(),
+                tracking_number: l.tracking_number.clone(),
+                location: l.location.clone(),
+                price: MoneyView::new(l.price, &l.currency),
+            }),
         }
     }
 }

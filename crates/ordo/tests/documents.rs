@@ -146,4 +146,55 @@ async fn labels_packing_slips_and_pick_lists_print_what_they_should(engine: Engi
     assert_eq!(s.get("/v1/locations/NOPE/pick-list").await.status, 404);
 }
 
-on_both_engines!(labels_packing_slips_and_pick_lists_print_what_they_should);
+async fn a_return_label_is_bought_from_a_carrier_and_prints_back_to_the_warehouse(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.product("MUG-1", "12.50").await;
+    s.stock("A", "MUG-1", 10).await;
+    let money = |a: &str| json!({"amount": a, "currency": "USD"});
+    let acme = json!({"code": "ACME", "name": "Acme Parcel", "services": [
+        {"code": "ground", "name": "Ground", "cutoff_hour": 24, "max_weight_grams": 30000, "zones": [
+            {"name": "national", "countries": ["US"], "transit_days": 4, "base": money("7.00"), "per_kg": money("1.00")}]}]});
+    assert_eq!(s.post("/v1/carriers", acme).await.status, 201);
+    let order = s.post("/v1/orders", order_body(&[("MUG-1", 2)])).await.body;
+    let (id, line) = (order["id"].as_str().unwrap(), order["lines"][0]["id"].as_str().unwrap());
+    let f = first_fulfillment(&s, &order).await;
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+    let ret = s
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 1, "reason": "damaged"}]}),
+        )
+        .await;
+    let ret = ret.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.get(&format!("/v1/returns/{ret}/label")).await.status, 404);
+
+    let bought = s.post(&format!("/v1/returns/{ret}/label"), json!({})).await;
+    assert_eq!(bought.status, 201, "{:?}", bought.body);
+    let label = bought.body["label"].clone();
+    assert_eq!((label["carrier"].as_str(), label["location"].as_str()), (Some("ACME"), Some("A")), "{label:?}");
+    let tracking = label["tracking_number"].as_str().unwrap().to_owned();
+    // Buying again gives the same label.
+    let again = s.post(&format!("/v1/returns/{ret}/label"), json!({})).await;
+    assert_eq!(again.body["label"]["tracking_number"], tracking.as_str());
+
+    let (status, ct, pdf) = bytes(&s, &format!("/v1/returns/{ret}/label")).await;
+    assert_eq!((status, ct.as_str()), (200, "application/pdf"));
+    if let Some(text) = pdf_text(&pdf) {
+        // From the customer, to the warehouse.
+        assert!(text.contains("Buyer") && text.contains("1 Dock Rd") && text.contains("Newark"), "{text}");
+    }
+    if let Some(code) = decode_barcode(&pdf) {
+        assert_eq!(code, tracking);
+    }
+    let (_, _, zpl) = bytes(&s, &format!("/v1/returns/{ret}/label?format=zpl")).await;
+    assert!(String::from_utf8(zpl).unwrap().contains(&tracking));
+    // An unknown location is refused.
+    let bad = s.post(&format!("/v1/returns/{ret}/label"), json!({"location": "NOPE"})).await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+}
+
+on_both_engines!(
+    labels_packing_slips_and_pick_lists_print_what_they_should,
+    a_return_label_is_bought_from_a_carrier_and_prints_back_to_the_warehouse,
+);
