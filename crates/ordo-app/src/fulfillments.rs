@@ -426,7 +426,7 @@ impl App {
             tx.update_fulfillment(&f)?;
             let event = format!("fulfillment.{}", next.as_str());
             let data = json!({"id": f.id, "order_id": f.order_id, "location": f.location, "status": next.as_str(),
-                              "tracking_number": f.tracking_number, "reason": input.reason});
+                              "tracking_number": f.tracking_number, "reason": input.reason, "actor": who.key_id});
             emit(tx, now, &event, f.order_id.as_str(), &data)?;
             // The order's own events, when this fulfilment completes a step for the whole order.
             let all = tx.fulfillments_for_order(order.id.as_str())?;

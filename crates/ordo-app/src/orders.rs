@@ -332,8 +332,8 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         "order.created",
         order.id.as_str(),
         &json!({"id": order.id, "number": order.number, "channel": order.channel, "external_id": order.external_id,
-                "customer_id": order.customer_id, "currency": order.currency,
-                "total": Money::from_minor(order.totals.total, o.currency).amount_string()}),
+                "customer_id": order.customer_id, "currency": order.currency, "replaces": order.replaces,
+                "total": Money::from_minor(order.totals.total, o.currency).amount_string(), "actor": actor_id}),
     )?;
     let mut allocated = allocation_payload(&order);
     allocated["fulfillments"] =
@@ -535,6 +535,30 @@ impl App {
     }
 
     /// The order's events in commit order: its timeline.
+    /// The order's whole story, oldest first: every event about it (capture, routing, holds,
+    /// edits, payments, fulfilment, returns, refunds, exchanges, claims), each with who did it.
+    pub async fn order_timeline(&self, actor: &Actor, id: &str) -> AppResult<Vec<EventRecord>> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                visible_order(tx, &who, &id)?;
+                let mut out = Vec::new();
+                let mut page = Page { after: None, limit: 500 };
+                let filter = EventFilter { subject: Some(id.clone()), event_type: None };
+                loop {
+                    let batch = tx.list_events(&page, &filter)?;
+                    let full = batch.len() == page.limit;
+                    page.after = batch.last().map(|e| e.seq);
+                    out.extend(batch);
+                    if !full || out.len() >= 10_000 {
+                        return Ok(out);
+                    }
+                }
+            })
+            .await
+    }
+
     pub async fn order_events(&self, actor: &Actor, id: &str, page: Page<i64>) -> AppResult<Vec<EventRecord>> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (id.to_owned(), actor.clone());

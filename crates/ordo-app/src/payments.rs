@@ -187,7 +187,7 @@ pub(crate) fn record(
         &event,
         &p.order_id,
         &json!({"payment_id": p.id, "order_id": p.order_id, "amount": Money::from_minor(amount, currency).amount_string(),
-                "currency": p.currency, "reason": reason}),
+                "currency": p.currency, "reason": reason, "actor": actor.key_id}),
     )
 }
 

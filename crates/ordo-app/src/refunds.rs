@@ -324,9 +324,10 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
     emit(
         tx,
         now,
-        &format!("refund.{}", refund.status),
+        // Each payment's part is its own `refund.succeeded` (from the ledger); this is the whole.
+        if refund.status == "failed" { "refund.failed" } else { "refund.completed" },
         &refund.order_id,
-        &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": refund.amount}),
+        &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": refund.amount, "actor": actor.key_id}),
     )
 }
 
@@ -427,7 +428,8 @@ impl App {
                     now,
                     "refund.created",
                     order.id.as_str(),
-                    &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": amount}),
+                    &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": amount, "reason": refund.reason,
+                            "return_id": refund.return_id, "actor": who.key_id}),
                 )?;
                 finish(tx, now, &who, &mut refund)?;
                 Ok(refund)

@@ -518,7 +518,7 @@ impl App {
         let lines =
             exchange.lines.iter().map(|(sku, q, p)| (sku.clone(), *q, Money::from_minor(*p, currency))).collect();
         let placed = self.place_replacement(actor, &original, lines, &ret.id).await;
-        let (rid, clock) = (ret.id.clone(), self.clock.clone());
+        let (rid, clock, who) = (ret.id.clone(), self.clock.clone(), actor.clone());
         self.store
             .write(move |tx| {
                 let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
@@ -528,6 +528,13 @@ impl App {
                     Ok(o) => {
                         ret.exchange_order_id = Some(o.id.to_string());
                         ret.exchange_error = None;
+                        emit(
+                            tx,
+                            clock.now_ms(),
+                            "return.exchange_placed",
+                            &ret.order_id,
+                            &json!({"return_id": ret.id, "exchange_order_id": o.id, "actor": who.key_id}),
+                        )?;
                     }
                     Err(e) => ret.exchange_error = Some(format!("the replacement order could not be placed: {e}")),
                 }

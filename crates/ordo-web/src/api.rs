@@ -1329,6 +1329,18 @@ pub async fn get_refund(
     Ok(Json(RefundView::from(&s.app.refund(&actor, &id).await?)))
 }
 
+/// The order's timeline, oldest first: capture, holds, edits, payments, fulfilment, returns,
+/// refunds, exchanges and claims, each with who did it.
+#[utoipa::path(get, path = "/v1/orders/{id}/timeline", tag = "orders", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<TimelineEntryView>), (status = 404, body = Problem)))]
+pub async fn order_timeline(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TimelineEntryView>>> {
+    Ok(Json(s.app.order_timeline(&actor, &id).await?.iter().map(TimelineEntryView::from).collect()))
+}
+
 // ---------------------------------------------------------------- edits
 
 /// Edit an order before it ships: `set_quantity`, `add_line`, `remove_line`,

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/holds/{id}/cancel-order", post(api::cancel_through_hold))
         .route("/orders/{id}/returns", post(api::request_return).get(api::order_returns))
         .route("/orders/{id}/edits", post(api::edit_order).get(api::order_edits))
+        .route("/orders/{id}/timeline", get(api::order_timeline))
         .route("/orders/{id}/lines/{line_id}/cancel", post(api::cancel_line))
         .route("/orders/{id}/claims", post(api::file_claim).get(api::order_claims))
         .route("/returns/{id}", get(api::get_return))

@@ -28,7 +28,7 @@ use crate::api;
         api::create_carrier, api::list_carriers, api::fulfillment_rates, api::buy_label, api::carrier_tracking, api::stripe_webhook,
         api::add_payment, api::order_payments, api::capture_payment, api::void_payment, api::refund_payment,
         api::refund_order, api::order_refunds, api::get_refund, api::get_channel, api::put_channel, api::sales_report,
-        api::edit_order, api::order_edits, api::cancel_line, api::file_claim, api::order_claims,
+        api::order_timeline, api::edit_order, api::order_edits, api::cancel_line, api::file_claim, api::order_claims,
         api::place_hold, api::order_holds, api::release_hold, api::cancel_through_hold,
         api::request_return, api::order_returns, api::get_return, api::approve_return, api::reject_return,
         api::receive_return, api::close_return, api::sku_buckets, api::buy_return_label, api::return_label,

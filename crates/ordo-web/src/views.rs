@@ -1545,3 +1545,27 @@ impl From<&ordo_app::claims::Claim> for ClaimView {
         }
     }
 }
+
+/// One step of an order's story.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntryView {
+    pub at: String,
+    /// The event type (`order.created`, `order.held`, `order.edited`, `return.received`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who did it: an API key's id, `rules`, `settler`, a carrier or a gateway.
+    pub actor: Option<String>,
+    pub data: serde_json::Value,
+}
+
+impl From<&ordo_store::EventRecord> for TimelineEntryView {
+    fn from(e: &ordo_store::EventRecord) -> Self {
+        let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null);
+        TimelineEntryView {
+            at: format_ms(e.at),
+            kind: e.event_type.clone(),
+            actor: data["actor"].as_str().or(data["placed_by"].as_str()).map(str::to_owned),
+            data,
+        }
+    }
+}
