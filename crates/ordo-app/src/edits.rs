@@ -391,10 +391,25 @@ impl App {
                 let old = before.totals;
                 let tax = tax.unwrap_or_else(|| scale(old.tax, new_subtotal, old.subtotal));
                 let discount = discount.unwrap_or_else(|| scale(old.discount, new_subtotal, old.subtotal));
-                order.totals = Totals::compute(subtotals, old.shipping, tax, discount)
+                // Nothing left: the order is cancelled, its shipping charge with it.
+                let emptied = order.lines.iter().all(|l| l.quantity == 0);
+                let shipping = if emptied { 0 } else { old.shipping };
+                order.totals = Totals::compute(subtotals, shipping, tax, discount)
                     .ok_or_else(|| AppError::field("discount", "the order total would be negative or out of range"))?;
                 order.version += 1;
                 order.updated_at = now;
+                if emptied {
+                    order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+                    order.cancelled_at = Some(now);
+                    order.cancel_reason = reason.clone().or_else(|| Some("every line was cancelled".into()));
+                    emit(
+                        tx,
+                        now,
+                        "order.cancelled",
+                        order.id.as_str(),
+                        &json!({"id": order.id, "number": order.number, "reason": order.cancel_reason, "actor": who.key_id}),
+                    )?;
+                }
                 tx.update_order(&order)?;
                 for f in &fulfillments {
                     if !before_fulfillment_changed(tx, f) {

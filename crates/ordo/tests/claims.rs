@@ -122,11 +122,17 @@ async fn unshipped_units_of_a_line_can_be_cancelled(engine: Engine) {
         assert_eq!(s.post(&format!("/v1/orders/{id}/lines/{line}/cancel"), body).await.status, status);
     }
     assert_eq!(s.post(&format!("/v1/orders/{id}/lines/lin_nope/cancel"), json!({})).await.status, 404);
-    // The last unit, by default.
+    // The last unit, by default: nothing is left, so the order is cancelled, shipping refunded.
     let r = s.post(&format!("/v1/orders/{id}/lines/{line}/cancel"), json!({})).await;
     assert_eq!((r.status.as_u16(), r.body["total_after"]["amount"].as_str()), (201, Some("0.00")), "{:?}", r.body);
     assert_eq!(s.levels("X").await.1, (10, 0));
     assert_eq!(s.get(&format!("/v1/orders/{id}/payments")).await.body["summary"]["status"], "refunded");
+    let order = s.get(&format!("/v1/orders/{id}")).await.body;
+    assert_eq!(
+        (order["status"].as_str(), order["cancel_reason"].as_str()),
+        (Some("cancelled"), Some("line cancelled"))
+    );
+    assert_eq!(s.post(&format!("/v1/orders/{id}/lines/{line}/cancel"), json!({})).await.status, 422);
 }
 
 on_both_engines!(
