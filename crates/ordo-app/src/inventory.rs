@@ -289,3 +289,131 @@ impl App {
             .await
     }
 }
+
+pub const BUCKETS: [&str; 4] = ["quarantine", "refurbish", "return_to_vendor", "disposed"];
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BucketMoveInput {
+    #[schema(required = true)]
+    pub sku: Option<String>,
+    /// The location code.
+    #[schema(required = true)]
+    pub location: Option<String>,
+    /// The bucket the units leave: `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
+    #[schema(required = true, example = "refurbish")]
+    pub from: Option<String>,
+    /// Another bucket, `stock` (sellable again, at the same location) or `out` (they leave:
+    /// sent to the vendor, destroyed).
+    #[schema(required = true, example = "stock")]
+    pub to: Option<String>,
+    #[schema(required = true, minimum = 1)]
+    pub quantity: Option<i64>,
+    pub note: Option<String>,
+}
+
+impl App {
+    /// Moves non-sellable units: between buckets, back into sellable stock, or out of the
+    /// business; both sides are written to their ledgers in one transaction.
+    pub async fn move_bucket(&self, actor: &Actor, input: BucketMoveInput) -> AppResult<Buckets> {
+        require(actor, Action::WriteInventory)?;
+        let mut e = Errors::new();
+        let sku = e.text("sku", input.sku.as_deref(), 64);
+        let location = e.text("location", input.location.as_deref(), 32);
+        let from = match input.from.as_deref() {
+            Some(b) if BUCKETS.contains(&b) => Some(b.to_owned()),
+            _ => {
+                e.add("from", format!("must be one of {}", BUCKETS.join(", ")));
+                None
+            }
+        };
+        let to = match input.to.as_deref() {
+            Some(b) if BUCKETS.contains(&b) || b == "stock" || b == "out" => Some(b.to_owned()),
+            _ => {
+                e.add("to", format!("must be stock, out or one of {}", BUCKETS.join(", ")));
+                None
+            }
+        };
+        if from.is_some() && from == to {
+            e.add("to", "must differ from from");
+        }
+        let quantity = match input.quantity {
+            Some(q) if (1..=1_000_000_000).contains(&q) => Some(q),
+            _ => {
+                e.add("quantity", "must be at least 1");
+                None
+            }
+        };
+        let note = e.optional_text("note", input.note.as_deref(), 500);
+        let (sku, location, from, to, quantity) = e.finish((sku, location, from, to, quantity))?;
+        let (sku, location, from, to, quantity) = (
+            sku.expect("checked"),
+            location.expect("checked"),
+            from.expect("checked"),
+            to.expect("checked"),
+            quantity.expect("checked"),
+        );
+        let (who, clock, s) = (actor.clone(), self.clock.clone(), sku.clone());
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                tx.product_by_sku(&sku)?.ok_or_else(|| AppError::field("sku", "no product has this SKU"))?;
+                let loc = tx.location_by_code(&location)?.ok_or_else(|| AppError::field("location", "no location has this code"))?;
+                let change = |bucket: &str, delta: i64, reason: &str| ordo_store::BucketChange {
+                    at: now,
+                    location_id: loc.id.to_string(),
+                    location: loc.code.clone(),
+                    sku: sku.clone(),
+                    bucket: bucket.to_owned(),
+                    delta,
+                    reason: reason.to_owned(),
+                    actor: Some(who.key_id.clone()),
+                    order_id: None,
+                    reference: None,
+                    note: note.clone(),
+                };
+                let reason = format!("moved to {to}");
+                if let Err(current) = tx.change_bucket(&change(&from, -quantity, &reason))? {
+                    return Err(AppError::Refused {
+                        code: "insufficient_stock",
+                        message: format!("the {from} bucket holds {current} of {sku} at {location}"),
+                    });
+                }
+                match to.as_str() {
+                    "out" => {}
+                    "stock" => {
+                        let level = LevelChange {
+                            at: now,
+                            location_id: loc.id.clone(),
+                            location: loc.code.clone(),
+                            sku: sku.clone(),
+                            on_hand_delta: quantity,
+                            reserved_delta: 0,
+                            reason: Reason::Returned,
+                            actor: Some(who.key_id.clone()),
+                            order_id: None,
+                            note: Some(note.clone().unwrap_or_else(|| format!("from the {from} bucket"))),
+                        };
+                        if let Err(level) = tx.change_level(&level)? {
+                            return Err(AppError::Internal(format!("restocking {sku} does not fit level {level:?}")));
+                        }
+                    }
+                    bucket => {
+                        if let Err(current) = tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))? {
+                            return Err(AppError::Internal(format!("the {bucket} bucket refused {quantity} (at {current})")));
+                        }
+                    }
+                }
+                emit(
+                    tx,
+                    now,
+                    "inventory.bucket_moved",
+                    &sku,
+                    &json!({"sku": sku, "location": loc.code, "from": from, "to": to, "quantity": quantity, "actor": who.key_id}),
+                )?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+        self.sku_buckets(actor, &s).await
+    }
+}

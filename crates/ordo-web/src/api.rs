@@ -1597,6 +1597,21 @@ pub async fn return_label(
     label_document(&label, q.format.as_deref())
 }
 
+/// Move non-sellable units: between buckets, back into sellable stock at the same location
+/// (`to: stock`), or out of the business (`to: out`: sent to the vendor, destroyed). Both
+/// sides are written to their ledgers.
+#[utoipa::path(post, path = "/v1/inventory/buckets/moves", tag = "inventory", request_body = ordo_app::inventory::BucketMoveInput,
+    responses((status = 200, body = BucketsView), (status = 422, body = Problem),
+        (status = 409, description = "`insufficient_stock`: the bucket holds fewer units", body = Problem)))]
+pub async fn move_bucket(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(input): JsonBody<ordo_app::inventory::BucketMoveInput>,
+) -> ApiResult<Json<BucketsView>> {
+    let sku = input.sku.clone().unwrap_or_default();
+    Ok(Json(BucketsView::new(&sku, &s.app.move_bucket(&actor, input).await?)))
+}
+
 /// A SKU's stock that is not sellable (quarantine, refurbish, return to vendor, disposed) per
 /// location, with the ledger that explains every unit.
 #[utoipa::path(get, path = "/v1/inventory/{sku}/buckets", tag = "inventory", params(("sku" = String, Path)),

@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/returns/{id}/close", post(api::close_return))
         .route("/returns/{id}/label", post(api::buy_return_label).get(api::return_label))
         .route("/inventory/{sku}/buckets", get(api::sku_buckets))
+        .route("/inventory/buckets/moves", post(api::move_bucket))
         .route("/exchange-rates", post(api::put_rates).get(api::rates_on))
         .route("/exchange-rates/ecb", post(api::import_ecb))
         .route("/exchange-rates/convert", get(api::convert_amount))

@@ -31,7 +31,7 @@ use crate::api;
         api::order_timeline, api::edit_order, api::order_edits, api::cancel_line, api::file_claim, api::order_claims,
         api::place_hold, api::order_holds, api::release_hold, api::cancel_through_hold,
         api::request_return, api::order_returns, api::get_return, api::approve_return, api::reject_return,
-        api::receive_return, api::close_return, api::sku_buckets, api::buy_return_label, api::return_label,
+        api::receive_return, api::close_return, api::sku_buckets, api::move_bucket, api::buy_return_label, api::return_label,
         api::put_rates, api::import_ecb, api::rates_on, api::convert_amount,
         api::issue_gift_card, api::gift_card, api::store_credit, api::credit_customer,
         api::list_events, api::create_key, api::list_keys, api::revoke_key,

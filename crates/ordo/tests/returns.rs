@@ -100,6 +100,52 @@ async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the
     assert_eq!(buckets["levels"], json!([{"location": "B", "bucket": "quarantine", "quantity": 1}]));
     assert_eq!(buckets["movements"][0]["reference"], ret.as_str());
     assert_eq!(buckets["movements"][0]["delta"], 1);
+    // Quarantined units move on only as far as there are any; refurbished, they sell again.
+    let too_many = s
+        .post(
+            "/v1/inventory/buckets/moves",
+            json!({"sku": "X", "location": "B", "from": "quarantine", "to": "refurbish", "quantity": 2}),
+        )
+        .await;
+    assert_eq!(
+        (too_many.status.as_u16(), too_many.body["code"].as_str()),
+        (409, Some("insufficient_stock")),
+        "{:?}",
+        too_many.body
+    );
+    for bad in [
+        json!({"sku": "X", "location": "B", "from": "quarantine", "to": "quarantine", "quantity": 1}),
+        json!({"sku": "X", "location": "B", "from": "stock", "to": "refurbish", "quantity": 1}),
+        json!({"sku": "X", "location": "B", "from": "quarantine", "to": "refurbish", "quantity": 0}),
+    ] {
+        assert_eq!(s.post("/v1/inventory/buckets/moves", bad.clone()).await.status, 422, "{bad}");
+    }
+    let moved = s
+        .post(
+            "/v1/inventory/buckets/moves",
+            json!({"sku": "X", "location": "B", "from": "quarantine", "to": "refurbish", "quantity": 1}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    assert_eq!(
+        moved.body["levels"],
+        json!([{"location": "B", "bucket": "quarantine", "quantity": 0}, {"location": "B", "bucket": "refurbish", "quantity": 1}])
+    );
+    let sold_again = s
+        .post(
+            "/v1/inventory/buckets/moves",
+            json!({"sku": "X", "location": "B", "from": "refurbish", "to": "stock", "quantity": 1, "note": "new seal"}),
+        )
+        .await;
+    assert_eq!(sold_again.status, 200, "{:?}", sold_again.body);
+    assert_eq!(s.levels("X").await.1, (9, 0));
+    let moved_back = s
+        .post(
+            "/v1/inventory/buckets/moves",
+            json!({"sku": "X", "location": "B", "from": "stock", "to": "quarantine", "quantity": 1}),
+        )
+        .await;
+    assert_eq!(moved_back.status, 422);
 
     // Refunded on receipt: 2 × 10.00 + the 5.00 shipping − the 1.00 fee.
     let refund = received.body["refund_id"].as_str().unwrap();
