@@ -91,10 +91,16 @@ impl App {
             return Ok(());
         }
         let (oid, fid) = (order_id.to_owned(), fulfillment_id.to_owned());
-        let due = self
+        let (due, last) = self
             .store
             .read(move |tx| {
-                let Some(order) = tx.order_by_id(&oid)? else { return Ok(0) };
+                let Some(order) = tx.order_by_id(&oid)? else { return Ok((0, false)) };
+                // The order's last shipment releases whatever its authorizations hold beyond the
+                // total (an edit made the order smaller).
+                let last = tx
+                    .fulfillments_for_order(&oid)?
+                    .iter()
+                    .all(|f| f.id.as_str() == fid || !f.status.holds_reservation());
                 let share = shipment_share(tx, &order, &fid)?.unwrap_or(0);
                 let reference = shipment_reference(&fid);
                 let done: i64 = tx
@@ -103,19 +109,22 @@ impl App {
                     .filter(|e| e.kind == "captured" && e.reference.as_deref() == Some(reference.as_str()))
                     .map(|e| e.amount)
                     .sum();
-                Ok::<_, AppError>(share - done)
+                Ok::<_, AppError>((share - done, last))
             })
             .await?;
         let mut due = due.max(0);
         let gateway = self.card_gateway()?;
         for (payment, totals) in cards {
             let take = totals.capturable().min(due);
+            let intent = payment.reference.clone().unwrap_or_default();
             if take <= 0 {
+                if last && totals.capturable() > 0 {
+                    self.release(&payment, &format!("ordo-{}-release-{fulfillment_id}", payment.id)).await?;
+                }
                 continue;
             }
-            let intent = payment.reference.clone().unwrap_or_default();
             let key = format!("ordo-{}-ship-{fulfillment_id}", payment.id);
-            let outcome = gateway.capture(&intent, take, take == totals.capturable(), &key).await;
+            let outcome = gateway.capture(&intent, take, last || take == totals.capturable(), &key).await;
             let reference = shipment_reference(fulfillment_id);
             match outcome {
                 Ok(intent) => {
@@ -143,6 +152,13 @@ impl App {
                                     reason,
                                     Some(reference.clone()),
                                 )?;
+                            }
+                            // A final capture released the rest at the gateway.
+                            let open = crate::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id)
+                                .capturable();
+                            if last && open > 0 {
+                                let reason = Some("released by the final capture".to_owned());
+                                record(tx, clock.now_ms(), &settler(), &p, EntryKind::Voided, open, reason, None)?;
                             }
                             Ok::<_, AppError>(())
                         })
@@ -197,6 +213,22 @@ impl App {
                     }
                 }
             }
+            // What a pending refund already promised from this payment is not refunded twice.
+            let (oid, pid) = (order_id.to_owned(), payment.id.clone());
+            let promised: i64 = self
+                .store
+                .read(move |tx| {
+                    Ok::<_, AppError>(
+                        crate::refunds::refunds_of(tx, &oid)?
+                            .iter()
+                            .flat_map(|r| r.allocations.clone())
+                            .filter(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
+                            .map(|a| a.amount)
+                            .sum(),
+                    )
+                })
+                .await?;
+            let totals = ordo_domain::payment::PaymentTotals { refunded: totals.refunded + promised, ..totals };
             if totals.refundable() > 0 {
                 let key = format!("ordo-{}-cancel-refund", payment.id);
                 match gateway.refund(&intent, totals.refundable(), &key).await {
@@ -239,6 +271,31 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// Voids what is left of an authorization at the gateway and records it.
+    async fn release(&self, payment: &Payment, key: &str) -> AppResult<()> {
+        let gateway = self.card_gateway()?;
+        let intent = payment.reference.clone().unwrap_or_default();
+        match gateway.void(&intent, key).await {
+            Ok(_) => {
+                let (clock, p) = (self.clock.clone(), payment.clone());
+                self.store
+                    .write(move |tx| {
+                        tx.order_by_id(&p.order_id)?;
+                        let open =
+                            crate::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id).capturable();
+                        if open > 0 {
+                            let reason = Some("released: the order needs no more".to_owned());
+                            record(tx, clock.now_ms(), &settler(), &p, EntryKind::Voided, open, reason, None)?;
+                        }
+                        Ok::<_, AppError>(())
+                    })
+                    .await
+            }
+            Err(e @ (AppError::Unavailable(_) | AppError::Internal(_))) => Err(e),
+            Err(refused) => self.record_failure(payment, 0, &format!("release: {refused}")).await,
+        }
     }
 
     /// A gateway refused what the settler asked: recorded as a `failed` entry (it moves no

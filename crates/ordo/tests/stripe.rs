@@ -516,6 +516,39 @@ async fn a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement(
     assert_eq!(refunds, vec![("refunded".to_owned(), "4.00".to_owned(), "re_1".to_owned())]);
 }
 
+async fn an_edit_keeps_the_card_authorization_and_the_final_capture_releases_the_rest(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server_capturing_on_shipment(engine, &base).await;
+    let o = s.post("/v1/orders", order_body(&[("X", 3)])).await.body;
+    let (id, line) = (o["id"].as_str().unwrap().to_owned(), o["lines"][0]["id"].as_str().unwrap().to_owned());
+    assert_eq!(s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00")).await.status, 201);
+    let edit = s
+        .post(
+            &format!("/v1/orders/{id}/edits"),
+            json!({"changes": [{"type": "set_quantity", "line_id": line, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(edit.status, 201, "{:?}", edit.body);
+    // Nothing voided at Stripe: the authorization stays whole until the order ships.
+    assert_eq!(gw.lock().unwrap().done("cancel"), 0);
+    let p = s.get(&format!("/v1/orders/{id}/payments")).await.body;
+    assert_eq!(
+        (p["summary"]["status"].as_str(), p["payments"][0]["capturable"]["amount"].as_str()),
+        (Some("authorized"), Some("30.00"))
+    );
+    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+    let p = eventually(&s, &format!("/v1/orders/{id}/payments"), |p| p["summary"]["voided"]["amount"] == "10.00").await;
+    assert_eq!(
+        (p["summary"]["status"].as_str(), p["summary"]["captured"]["amount"].as_str()),
+        (Some("paid"), Some("20.00"))
+    );
+    let g = gw.lock().unwrap();
+    let capture = g.calls.iter().find(|(path, ..)| path == "capture").unwrap();
+    assert_eq!((capture.1["amount_to_capture"].as_str(), capture.1["final_capture"].as_str()), ("2000", "true"));
+    assert_eq!(g.intents["pi_1"]["amount_capturable"], 0);
+}
+
 async fn refunds_made_at_stripe_arrive_by_webhook_once(engine: Engine) {
     let (base, gw) = stand_in().await;
     let s = server(engine, &base).await;
@@ -577,6 +610,7 @@ on_both_engines!(
     the_settler_captures_each_shipment_at_stripe_and_settles_cancellations,
     a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement,
     refunds_made_at_stripe_arrive_by_webhook_once,
+    an_edit_keeps_the_card_authorization_and_the_final_capture_releases_the_rest,
     an_unreachable_stripe_is_a_503_that_records_nothing,
     without_stripe_card_payments_are_not_implemented,
 );
