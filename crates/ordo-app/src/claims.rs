@@ -70,7 +70,7 @@ impl Claim {
     }
 }
 
-fn claims_of(tx: &mut dyn ordo_store::Tx, order_id: &str) -> AppResult<Vec<Claim>> {
+pub(crate) fn claims_of(tx: &mut dyn ordo_store::Tx, order_id: &str) -> AppResult<Vec<Claim>> {
     tx.order_records(order_id, "claim")?
         .iter()
         .map(|r| serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored claim: {e}"))))
@@ -101,13 +101,16 @@ impl App {
                 for (i, line) in l.iter().enumerate() {
                     let id = e.text(&format!("lines/{i}/line_id"), line.line_id.as_deref(), 64);
                     match (id, line.quantity) {
-                        (Some(id), Some(q)) if q >= 1 => {
+                        (Some(id), Some(q)) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
                             if lines.iter().any(|(x, _)| *x == id) {
                                 e.add(format!("lines/{i}/line_id"), "is listed twice");
                             }
                             lines.push((id, q));
                         }
-                        _ => e.add(format!("lines/{i}/quantity"), "must be at least 1"),
+                        _ => e.add(
+                            format!("lines/{i}/quantity"),
+                            format!("must be between 1 and {}", crate::orders::MAX_QUANTITY),
+                        ),
                     }
                 }
             }

@@ -425,7 +425,12 @@ impl App {
                 }
                 // Money: release uncaptured authorizations Ordo records, then refund the rest.
                 let payments = payments_with_totals(tx, order.id.as_str())?;
-                let captured: i64 = payments.iter().map(|(_, t)| t.captured - t.refunded).sum();
+                // Pending refunds will give back what they promised: it is not kept.
+                let pending = crate::refunds::refunds_of(tx, order.id.as_str())?;
+                let captured: i64 = payments
+                    .iter()
+                    .map(|(p, t)| t.captured - t.refunded - crate::refunds::promised(&pending, &p.id))
+                    .sum();
                 let open: i64 = payments.iter().map(|(_, t)| t.capturable()).sum();
                 let mut excess = (captured + open - order.totals.total).max(0).min(open);
                 let mut released = 0;

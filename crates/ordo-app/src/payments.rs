@@ -314,7 +314,10 @@ impl App {
                     }
                     let ledger = tx.payment_entries_for_order(&payment.order_id)?;
                     let count = ledger.iter().filter(|e| e.payment_id == payment.id).count();
-                    let totals = totals_of(&ledger, &id);
+                    // Pending refunds' promises count as refunded: not refundable again.
+                    let promised = crate::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
+                    let t = totals_of(&ledger, &id);
+                    let totals = PaymentTotals { refunded: t.refunded + promised, ..t };
                     Ok::<_, AppError>(Some((payment, totals, count)))
                 })
                 .await?;
@@ -364,7 +367,10 @@ impl App {
                     EntryKind::Voided => totals.check_void().map_err(refused)?,
                     EntryKind::Refunded => {
                         let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
-                        totals.check_refund(a).map_err(refused)?;
+                        let promised = crate::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
+                        PaymentTotals { refunded: totals.refunded + promised, ..totals }
+                            .check_refund(a)
+                            .map_err(refused)?;
                         a
                     }
                     _ => return Err(AppError::Internal("not an action".into())),
@@ -508,8 +514,10 @@ pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, orde
         if t.capturable() > 0 {
             entry(tx, now, actor, &p, EntryKind::Voided, t.capturable(), Some("order cancelled".into()))?;
         }
-        if t.refundable() > 0 {
-            entry(tx, now, actor, &p, EntryKind::Refunded, t.refundable(), Some("order cancelled".into()))?;
+        // What a pending refund promised from it is its to record.
+        let left = t.refundable() - crate::refunds::promised_in(tx, order.id.as_str(), &p.id)?;
+        if left > 0 {
+            entry(tx, now, actor, &p, EntryKind::Refunded, left, Some("order cancelled".into()))?;
         }
     }
     Ok(())
@@ -699,7 +707,14 @@ impl App {
                         if waiting {
                             return Ok(());
                         }
-                        (EntryKind::Refunded, refunded - totals.refunded)
+                        // Store credit given from this payment never reached the gateway.
+                        let at_gateway: i64 = ledger
+                            .iter()
+                            .filter(|e| e.payment_id == payment_id && e.kind == "refunded")
+                            .filter(|e| !e.reference.as_deref().is_some_and(|r| r.starts_with("ref_")))
+                            .map(|e| e.amount)
+                            .sum();
+                        (EntryKind::Refunded, refunded - at_gateway)
                     }
                 };
                 // The ledger's bounds hold whatever an event claims.

@@ -128,6 +128,22 @@ impl Refund {
     }
 }
 
+/// What pending refunds have promised from a payment and not recorded yet: not available to
+/// any other refund.
+pub(crate) fn promised(refunds: &[Refund], payment_id: &str) -> i64 {
+    refunds
+        .iter()
+        .flat_map(|r| &r.allocations)
+        .filter(|a| a.payment_id == payment_id && a.status == "pending")
+        .map(|a| a.amount)
+        .sum()
+}
+
+/// The same, read from the store.
+pub(crate) fn promised_in(tx: &mut dyn Tx, order_id: &str, payment_id: &str) -> AppResult<i64> {
+    Ok(promised(&refunds_of(tx, order_id)?, payment_id))
+}
+
 /// The order's refunds, oldest first.
 pub(crate) fn refunds_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Refund>> {
     tx.order_records(order_id, "refund")?.iter().map(Refund::from_record).collect()
@@ -154,7 +170,7 @@ fn check(input: &RefundInput) -> AppResult<Request> {
     for (i, l) in input.lines.iter().flatten().enumerate() {
         let id = e.text(&format!("lines/{i}/line_id"), l.line_id.as_deref(), 64);
         match l.quantity {
-            Some(q) if q >= 1 => {
+            Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
                 if let Some(id) = id {
                     if lines.iter().any(|(x, _)| *x == id) {
                         e.add(format!("lines/{i}/line_id"), "is listed twice");
@@ -162,7 +178,9 @@ fn check(input: &RefundInput) -> AppResult<Request> {
                     lines.push((id, q));
                 }
             }
-            Some(_) => e.add(format!("lines/{i}/quantity"), "must be at least 1"),
+            Some(_) => {
+                e.add(format!("lines/{i}/quantity"), format!("must be between 1 and {}", crate::orders::MAX_QUANTITY))
+            }
             None => e.add(format!("lines/{i}/quantity"), "is required"),
         }
     }
@@ -305,6 +323,8 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
     if card_pending {
         return Ok(());
     }
+    // What this refund records as it goes, per payment, on top of the ledger.
+    let mut taken: Vec<(String, i64)> = Vec::new();
     for i in 0..refund.allocations.len() {
         if refund.allocations[i].status != "pending" {
             continue;
@@ -314,9 +334,20 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
             .iter()
             .find(|(p, _)| p.id == a.payment_id)
             .ok_or_else(|| AppError::Internal("refund payment".into()))?;
-        totals.check_refund(a.amount).map_err(refused)?;
+        let already = taken.iter().find(|(p, _)| *p == a.payment_id).map_or(0, |(_, n)| *n);
+        let left = ordo_domain::payment::PaymentTotals { refunded: totals.refunded + already, ..*totals };
+        // Something else took this money meanwhile: this part fails, the rest goes on.
+        if let Err(e) = left.check_refund(a.amount) {
+            refund.allocations[i].status = "failed".into();
+            refund.allocations[i].failure = Some(e.to_string());
+            continue;
+        }
         settle_locally(tx, now, actor, refund, payment, &a)?;
         refund.allocations[i].status = "succeeded".into();
+        match taken.iter_mut().find(|(p, _)| *p == a.payment_id) {
+            Some((_, n)) => *n += a.amount,
+            None => taken.push((a.payment_id.clone(), a.amount)),
+        }
     }
     refund.status = if refund.allocations.iter().any(|a| a.status == "failed") { "failed" } else { "succeeded" }.into();
     refund.updated_at = now;
@@ -355,22 +386,27 @@ impl App {
                 let now = clock.now_ms();
                 let order = order_for(tx, &who, &id)?;
                 let before = refunds_of(tx, order.id.as_str())?;
+                // A return is refunded once, however many steps ask for it.
+                if let Some(existing) =
+                    before.iter().find(|r| r.return_id.is_some() && r.return_id == return_id && r.status != "failed")
+                {
+                    return Ok(existing.clone());
+                }
                 let (lines, shipping, goodwill) = price(&order, &before, &req)?;
                 let fee = req.restocking_fee.map_or(0, |m| m.minor());
-                let amount = lines.iter().map(|l| l.amount).sum::<i64>() + shipping + goodwill - fee;
+                let amount = lines
+                    .iter()
+                    .try_fold(0i64, |s, l| s.checked_add(l.amount))
+                    .and_then(|s| s.checked_add(shipping))
+                    .and_then(|s| s.checked_add(goodwill))
+                    .and_then(|s| s.checked_sub(fee))
+                    .ok_or_else(|| AppError::field("amount", "the refund is out of range"))?;
                 if amount <= 0 {
                     return Err(AppError::field("amount", "the refund must be worth more than zero"));
                 }
                 let payments = payments_with_totals(tx, order.id.as_str())?;
                 // What pending refunds have promised is not available again.
-                let promised = |pid: &str| -> i64 {
-                    before
-                        .iter()
-                        .flat_map(|r| &r.allocations)
-                        .filter(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
-                        .map(|a| a.amount)
-                        .sum()
-                };
+                let promised = |pid: &str| -> i64 { promised(&before, pid) };
                 let sources: Vec<RefundSource> = payments
                     .iter()
                     .map(|(p, t)| RefundSource {

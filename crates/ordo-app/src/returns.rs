@@ -102,6 +102,9 @@ pub struct Return {
     pub credit_applied: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_error: Option<String>,
+    /// A replacement order is being placed (so that it is placed once).
+    #[serde(default)]
+    pub exchange_placing: bool,
     /// The prepaid return label, once bought.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<ReturnLabel>,
@@ -330,8 +333,11 @@ impl App {
                         }
                     };
                     match line.quantity {
-                        Some(q) if q >= 1 => {}
-                        Some(_) => e.add(format!("lines/{i}/quantity"), "must be at least 1"),
+                        Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {}
+                        Some(_) => e.add(
+                            format!("lines/{i}/quantity"),
+                            format!("must be between 1 and {}", crate::orders::MAX_QUANTITY),
+                        ),
                         None => e.add(format!("lines/{i}/quantity"), "is required"),
                     }
                     if let (Some(id), Some(q), Some(reason)) = (id, line.quantity, reason) {
@@ -400,6 +406,7 @@ impl App {
                     });
                 }
                 let before = returns_of(tx, order.id.as_str())?;
+                let claims = crate::claims::claims_of(tx, order.id.as_str())?;
                 let mut e = Errors::new();
                 let mut out = Vec::new();
                 for (i, (line_id, quantity, reason, note)) in lines.iter().enumerate() {
@@ -414,11 +421,18 @@ impl App {
                         .flat_map(|r| &r.lines)
                         .filter(|l| l.line_id == *line_id)
                         .map(|l| l.quantity)
-                        .sum();
+                        .sum::<i64>()
+                        + claims
+                            .iter()
+                            .filter(|c| c.status == "resolved")
+                            .flat_map(|c| &c.lines)
+                            .filter(|(l, ..)| l == line_id)
+                            .map(|(.., n)| n)
+                            .sum::<i64>();
                     if asked + quantity > got {
                         e.add(
                             format!("lines/{i}/quantity"),
-                            format!("{got} shipped, {asked} already being returned: at most {} more", got - asked),
+                            format!("{got} shipped, {asked} already returned or claimed: at most {} more", got - asked),
                         );
                         continue;
                     }
@@ -485,6 +499,7 @@ impl App {
                     exchange_order_id: None,
                     credit_applied: 0,
                     exchange_error: None,
+                    exchange_placing: false,
                     label: None,
                 };
                 tx.insert_order_record(&ret.to_record()?)?;
@@ -508,7 +523,24 @@ impl App {
     /// Places the exchange's replacement order once; a failure is kept on the return.
     async fn ensure_exchange_order(&self, actor: &Actor, ret: Return) -> AppResult<Return> {
         let Some(exchange) = ret.exchange.clone() else { return Ok(ret) };
-        if ret.exchange_order_id.is_some() {
+        // Claimed under the order's lock: only one caller places the replacement.
+        let (rid, clock) = (ret.id.clone(), self.clock.clone());
+        let (ret, mine) = self
+            .store
+            .write(move |tx| {
+                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
+                tx.order_by_id(&r.order_id)?;
+                let mut ret = Return::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?)?;
+                if ret.exchange_order_id.is_some() || ret.exchange_placing {
+                    return Ok((ret, false));
+                }
+                ret.exchange_placing = true;
+                ret.updated_at = clock.now_ms();
+                tx.update_order_record(&ret.to_record()?)?;
+                Ok::<_, AppError>((ret, true))
+            })
+            .await?;
+        if !mine {
             return Ok(ret);
         }
         let oid = ret.order_id.clone();
@@ -524,6 +556,7 @@ impl App {
                 let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
                 tx.order_by_id(&r.order_id)?;
                 let mut ret = Return::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?)?;
+                ret.exchange_placing = false;
                 match &placed {
                     Ok(o) => {
                         ret.exchange_order_id = Some(o.id.to_string());
@@ -634,8 +667,11 @@ impl App {
                         }
                     };
                     match unit.quantity {
-                        Some(q) if q >= 1 => {}
-                        _ => e.add(format!("units/{i}/quantity"), "must be at least 1"),
+                        Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {}
+                        _ => e.add(
+                            format!("units/{i}/quantity"),
+                            format!("must be between 1 and {}", crate::orders::MAX_QUANTITY),
+                        ),
                     }
                     if let (Some(line), Some(q), Some(d)) = (line, unit.quantity, disposition) {
                         units.push((line, q, condition, d));

@@ -50,9 +50,14 @@ impl App {
             return Ok(0);
         }
         for id in self.pending_refunds(20).await? {
-            let refund = self.continue_refund(&id).await?;
-            if refund.status == "pending" {
-                return Err(AppError::Unavailable(format!("refund {id} still waits on the gateway")));
+            match self.continue_refund(&id).await {
+                Ok(refund) if refund.status == "pending" => {
+                    return Err(AppError::Unavailable(format!("refund {id} still waits on the gateway")));
+                }
+                Ok(_) => {}
+                Err(e @ AppError::Unavailable(_)) => return Err(e),
+                // One refund that cannot go on must not hold up every other order.
+                Err(e) => tracing::error!(refund = %id, error = %e, "a pending refund cannot be completed"),
             }
         }
         let cursor = self.store.read(|tx| Ok::<_, AppError>(tx.worker_cursor(CURSOR)?)).await?;
@@ -215,19 +220,7 @@ impl App {
             }
             // What a pending refund already promised from this payment is not refunded twice.
             let (oid, pid) = (order_id.to_owned(), payment.id.clone());
-            let promised: i64 = self
-                .store
-                .read(move |tx| {
-                    Ok::<_, AppError>(
-                        crate::refunds::refunds_of(tx, &oid)?
-                            .iter()
-                            .flat_map(|r| r.allocations.clone())
-                            .filter(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
-                            .map(|a| a.amount)
-                            .sum(),
-                    )
-                })
-                .await?;
+            let promised: i64 = self.store.read(move |tx| crate::refunds::promised_in(tx, &oid, &pid)).await?;
             let totals = ordo_domain::payment::PaymentTotals { refunded: totals.refunded + promised, ..totals };
             if totals.refundable() > 0 {
                 let key = format!("ordo-{}-cancel-refund", payment.id);

@@ -83,6 +83,21 @@ async fn a_missing_unit_is_refunded_and_a_damaged_one_reshipped_without_a_return
         )
         .await;
     assert_eq!(none_left.status, 422, "{:?}", none_left.body);
+    // And claimed units cannot be returned either.
+    let claimed = s
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 1, "reason": "other"}]}),
+        )
+        .await;
+    assert_eq!(claimed.status, 422, "{:?}", claimed.body);
+    let huge = s
+        .post(
+            &format!("/v1/orders/{id}/claims"),
+            json!({"type": "missing", "lines": [{"line_id": line, "quantity": i64::MAX}], "resolution": "refund"}),
+        )
+        .await;
+    assert_eq!(huge.status, 422, "{:?}", huge.body);
     for bad in [
         json!({"type": "stolen", "lines": [{"line_id": line, "quantity": 1}], "resolution": "refund"}),
         json!({"type": "missing", "lines": [{"line_id": line, "quantity": 1}], "resolution": "apologise"}),

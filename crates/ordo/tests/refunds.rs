@@ -150,6 +150,7 @@ async fn bad_refunds_are_refused_and_change_nothing(engine: Engine) {
         (json!({"amount": money("-1.00")}), 422),
         (json!({"lines": [{"line_id": x, "quantity": 4}]}), 422),
         (json!({"lines": [{"line_id": x, "quantity": 0}]}), 422),
+        (json!({"lines": [{"line_id": x, "quantity": i64::MAX}]}), 422),
         (json!({"lines": [{"line_id": "lin_nope", "quantity": 1}]}), 422),
         (json!({"lines": [{"line_id": x, "quantity": 1}, {"line_id": x, "quantity": 1}]}), 422),
         (json!({"shipping": money("5.00")}), 422),

@@ -68,6 +68,7 @@ async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the
     // Units that do not add up to what was returned are refused, and nothing moves.
     for units in [
         json!([{"line_id": line, "quantity": 1, "disposition": "restock"}]),
+        json!([{"line_id": line, "quantity": i64::MAX, "disposition": "refurbish"}, {"line_id": line, "quantity": i64::MAX, "disposition": "dispose"}, {"line_id": line, "quantity": 4, "disposition": "restock"}]),
         json!([{"line_id": line, "quantity": 2, "disposition": "sell_on_ebay"}]),
         json!([{"line_id": "lin_other", "quantity": 2, "disposition": "restock"}]),
     ] {
@@ -197,6 +198,7 @@ async fn returns_that_cannot_be_are_refused_and_change_nothing(engine: Engine) {
     let (id, line) = shipped_order(&s).await;
     for (body, status) in [
         (json!({"lines": [{"line_id": line, "quantity": 4, "reason": "other"}]}), 422),
+        (json!({"lines": [{"line_id": line, "quantity": i64::MAX, "reason": "other"}]}), 422),
         (json!({"lines": [{"line_id": line, "quantity": 1, "reason": "changed_my_mind"}]}), 422),
         (json!({"lines": [{"line_id": line, "quantity": 0, "reason": "other"}]}), 422),
         (json!({"lines": [{"line_id": "lin_nope", "quantity": 1, "reason": "other"}]}), 422),

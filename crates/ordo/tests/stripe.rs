@@ -549,6 +549,42 @@ async fn an_edit_keeps_the_card_authorization_and_the_final_capture_releases_the
     assert_eq!(g.intents["pi_1"]["amount_capturable"], 0);
 }
 
+async fn what_a_pending_card_refund_promised_is_never_given_twice(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server(engine, &base).await;
+    let o = s.post("/v1/orders", order_body(&[("X", 3)])).await.body;
+    let (id, line) = (o["id"].as_str().unwrap().to_owned(), o["lines"][0]["id"].as_str().unwrap().to_owned());
+    assert_eq!(
+        s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00")).await.body["summary"]["status"],
+        "paid"
+    );
+    // Stripe fails every refund for now: a goodwill refund of 5.00 stays pending.
+    gw.lock().unwrap().faults.extend((0..10_000).map(|_| ("refund".to_owned(), Fault::Before)));
+    let r = s.post(&format!("/v1/orders/{id}/refunds"), json!({"amount": usd("5.00")})).await;
+    assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (201, Some("pending")), "{:?}", r.body);
+    // Only 25.00 is left to refund, and an edit down to 20.00 gives back 5.00 more, not 10.00.
+    let over = s.post(&format!("/v1/orders/{id}/refunds"), json!({"amount": usd("25.01")})).await;
+    assert_eq!(over.status, 409, "{:?}", over.body);
+    let pay = s.get(&format!("/v1/orders/{id}/payments")).await.body["payments"][0]["id"].as_str().unwrap().to_owned();
+    let direct = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": usd("25.01")})).await;
+    assert_eq!(direct.status, 409, "{:?}", direct.body);
+    let edit = s
+        .post(
+            &format!("/v1/orders/{id}/edits"),
+            json!({"changes": [{"type": "set_quantity", "line_id": line, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(edit.status, 201, "{:?}", edit.body);
+    assert_eq!(edit.body["refund_due"]["amount"], "5.00", "{:?}", edit.body);
+    // Stripe is back: both complete, and the order has paid exactly its new total.
+    gw.lock().unwrap().faults.clear();
+    let p =
+        eventually(&s, &format!("/v1/orders/{id}/payments"), |p| p["summary"]["refunded"]["amount"] == "10.00").await;
+    assert_eq!(p["summary"]["net_paid"]["amount"], "20.00");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(gw.lock().unwrap().intents["pi_1"]["amount_refunded"], 1000);
+}
+
 async fn refunds_made_at_stripe_arrive_by_webhook_once(engine: Engine) {
     let (base, gw) = stand_in().await;
     let s = server(engine, &base).await;
@@ -611,6 +647,7 @@ on_both_engines!(
     a_gateway_that_fails_or_times_out_is_retried_to_exactly_one_settlement,
     refunds_made_at_stripe_arrive_by_webhook_once,
     an_edit_keeps_the_card_authorization_and_the_final_capture_releases_the_rest,
+    what_a_pending_card_refund_promised_is_never_given_twice,
     an_unreachable_stripe_is_a_503_that_records_nothing,
     without_stripe_card_payments_are_not_implemented,
 );
