@@ -214,6 +214,11 @@ fn check(input: &RefundInput) -> AppResult<Request> {
 
 /// Prices the request against the order and what was refunded before.
 fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<RefundedLine>, i64, i64)> {
+    // A refund that gave nothing back at all does not use up its lines or shipping.
+    let before: Vec<&Refund> = before
+        .iter()
+        .filter(|r| !(r.status == "failed" && r.allocations.iter().all(|a| a.status == "failed")))
+        .collect();
     let currency =
         ordo_domain::Currency::from_code(&order.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
     let mut e = Errors::new();

@@ -172,6 +172,37 @@ async fn pay(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::
     Ok(())
 }
 
+/// One unit of the first line comes back: requested, approved, received and restocked (or
+/// quarantined, every other time), which refunds it.
+async fn returned(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::Result<()> {
+    let system = Actor::system();
+    let line = order.lines[0].id.to_string();
+    let request = ordo_app::returns::ReturnInput {
+        lines: Some(vec![ordo_app::returns::ReturnLineInput {
+            line_id: Some(line.clone()),
+            quantity: Some(1),
+            reason: Some(if n.is_multiple_of(2) { "no_longer_needed" } else { "damaged" }.into()),
+            note: None,
+        }]),
+        ..Default::default()
+    };
+    let ret = app.request_return(&system, order.id.as_str(), request).await.map_err(|e| fail("return", e))?;
+    app.approve_return(&system, &ret.id, Default::default()).await.map_err(|e| fail("approve", e))?;
+    let location = order.lines[0].allocations.first().map(|a| a.location.clone()).unwrap_or_default();
+    let receive = ordo_app::returns::ReceiveInput {
+        location: Some(location),
+        units: Some(vec![ordo_app::returns::UnitInput {
+            line_id: Some(line),
+            quantity: Some(1),
+            condition: Some(if n.is_multiple_of(2) { "as new" } else { "broken" }.into()),
+            disposition: Some(if n.is_multiple_of(2) { "restock" } else { "damaged" }.into()),
+        }]),
+        ..Default::default()
+    };
+    app.receive_return(&system, &ret.id, receive).await.map_err(|e| fail("receive", e))?;
+    Ok(())
+}
+
 fn fail(what: &str, e: AppError) -> anyhow::Error {
     anyhow::anyhow!("loading demo {what}: {e:?}")
 }
@@ -400,8 +431,11 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                         _ => 4,
                     };
                     advance(app, order.id.as_str(), steps, n).await?;
-                    if steps == 4 && n.is_multiple_of(3) {
-                        // A delivered order with one unit sent back and refunded.
+                    if steps == 4 && n.is_multiple_of(5) {
+                        // A delivered order with one unit returned, received and refunded.
+                        returned(app, &order, n).await?;
+                    } else if steps == 4 && n.is_multiple_of(3) {
+                        // A delivered order with one unit refunded as goodwill.
                         let refund = ordo_app::refunds::RefundInput {
                             lines: Some(vec![ordo_app::refunds::RefundLineInput {
                                 line_id: Some(order.lines[0].id.to_string()),
@@ -411,6 +445,28 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                             ..Default::default()
                         };
                         app.refund_order(&system, order.id.as_str(), refund).await.map_err(|e| fail("refund", e))?;
+                    }
+                    if steps == 0 && n.is_multiple_of(11) {
+                        // Orders waiting for review.
+                        let hold = ordo_app::holds::HoldInput {
+                            kind: Some(if n.is_multiple_of(2) { "address_check" } else { "fraud_review" }.into()),
+                            reason: Some("flagged by the demo".into()),
+                        };
+                        app.place_hold(&system, order.id.as_str(), hold).await.map_err(|e| fail("hold", e))?;
+                    }
+                    if steps == 0 && n.is_multiple_of(13) && order.lines[0].quantity > 1 {
+                        // The customer asked for one unit fewer.
+                        let edit = ordo_app::edits::EditInput {
+                            changes: Some(vec![ordo_app::edits::ChangeInput {
+                                kind: Some("set_quantity".into()),
+                                line_id: Some(order.lines[0].id.to_string()),
+                                quantity: Some(order.lines[0].quantity - 1),
+                                ..Default::default()
+                            }]),
+                            reason: Some("customer asked by phone".into()),
+                            ..Default::default()
+                        };
+                        app.edit_order(&system, order.id.as_str(), edit).await.map_err(|e| fail("edit", e))?;
                     }
                     if steps == 0 && n.is_multiple_of(17) {
                         // A location that could not find the item: the order is routed again.
