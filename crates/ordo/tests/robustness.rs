@@ -176,6 +176,88 @@ async fn hostile_bodies_never_cause_a_server_error(engine: Engine) {
     s.assert_stock_consistent(&["X"]).await;
 }
 
+async fn hostile_bodies_after_the_order_never_cause_a_server_error(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.product("X", "1.00").await;
+    s.stock("A", "X", 1_000_000).await;
+    let usd = |a: &str| json!({"amount": a, "currency": "USD"});
+    // A paid, shipped order for refunds, returns and claims; an open one for edits and holds.
+    let shipped = s.post("/v1/orders", order_body(&[("X", 50)])).await.body;
+    let (sid, sline) =
+        (shipped["id"].as_str().unwrap().to_owned(), shipped["lines"][0]["id"].as_str().unwrap().to_owned());
+    assert_eq!(
+        s.post(&format!("/v1/orders/{sid}/payments"), json!({"provider": "manual", "amount": usd("50.00")}))
+            .await
+            .status,
+        201
+    );
+    let f = s.get(&format!("/v1/orders/{sid}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+    let open = s.post("/v1/orders", order_body(&[("X", 50)])).await.body;
+    let (oid, oline) = (open["id"].as_str().unwrap().to_owned(), open["lines"][0]["id"].as_str().unwrap().to_owned());
+    let ret = s
+        .post(
+            &format!("/v1/orders/{sid}/returns"),
+            json!({"lines": [{"line_id": sline, "quantity": 1, "reason": "other"}], "override_window": true}),
+        )
+        .await;
+    let ret = ret.body["id"].as_str().unwrap().to_owned();
+    let address = json!({"name": "N", "line1": "1 Main St", "city": "Boston", "region": "MA", "postal_code": "02108", "country": "US"});
+    let cases: Vec<(Method, String, Value)> = vec![
+        (
+            Method::PUT,
+            "/v1/channels/web".into(),
+            json!({"capture": "at_placement", "return_window_days": 3650, "refund_returns_on": "received", "hold_rules": [
+                {"when": "total_above", "amount": usd("1000000.00"), "hold": "fraud_review"},
+                {"when": "blocked_customer", "emails": ["nobody@example.com"], "hold": "manual"}]}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/orders/{sid}/refunds"),
+            json!({"lines": [{"line_id": sline, "quantity": 1}], "shipping": usd("0.00"), "amount": usd("0.01"),
+                   "to": "original", "reason": "r", "restocking_fee": usd("0.00")}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/orders/{oid}/edits"),
+            json!({"changes": [{"type": "set_quantity", "line_id": oline, "quantity": 49},
+                               {"type": "add_line", "sku": "X", "quantity": 1, "unit_price": usd("1.00")},
+                               {"type": "set_shipping_address", "address": address}],
+                   "reason": "r", "tax": usd("0.00"), "discount": usd("0.00")}),
+        ),
+        (Method::POST, format!("/v1/orders/{oid}/lines/{oline}/cancel"), json!({"quantity": 1, "reason": "r"})),
+        (Method::POST, format!("/v1/orders/{oid}/holds"), json!({"type": "manual", "reason": "r"})),
+        (
+            Method::POST,
+            format!("/v1/orders/{sid}/returns"),
+            json!({"lines": [{"line_id": sline, "quantity": 1, "reason": "damaged", "note": "n"}], "refund_shipping": false,
+                   "override_window": true, "note": "n", "exchange": {"lines": [{"sku": "X", "quantity": 1, "unit_price": usd("1.00")}], "advance": false}}),
+        ),
+        (Method::POST, format!("/v1/returns/{ret}/approve"), json!({"restocking_fee": usd("0.10"), "note": "n"})),
+        (
+            Method::POST,
+            format!("/v1/returns/{ret}/receive"),
+            json!({"location": "A", "units": [{"line_id": sline, "quantity": 1, "condition": "ok", "disposition": "damaged"}],
+                   "restocking_fee": usd("0.00"), "note": "n"}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/orders/{sid}/claims"),
+            json!({"type": "missing", "lines": [{"line_id": sline, "quantity": 1}], "resolution": "reship", "note": "n"}),
+        ),
+        (
+            Method::POST,
+            "/v1/inventory/buckets/moves".into(),
+            json!({"sku": "X", "location": "A", "from": "quarantine", "to": "stock", "quantity": 1, "note": "n"}),
+        ),
+    ];
+    for (method, path, valid) in cases {
+        assert_never_500(&s, method, &path, valid).await;
+    }
+    s.assert_stock_consistent(&["X"]).await;
+}
+
 async fn odd_paths_and_query_strings_never_cause_a_server_error(engine: Engine) {
     let s = TestServer::start(engine).await;
     let long = "a".repeat(4000);
@@ -198,6 +280,14 @@ async fn odd_paths_and_query_strings_never_cause_a_server_error(engine: Engine) 
         "/v1/events?cursor=ffff".to_owned(),
         "/v1/locations/NOPE".to_owned(),
         "/v1/customers/cus_0/orders".to_owned(),
+        "/v1/reports/sales?from=0000-00-00&to=9999-99-99".to_owned(),
+        "/v1/reports/sales?currency=%F0%9F%92%A5&channel=%00".to_owned(),
+        "/v1/reports/sales?from=2026-01-01&to=2026-12-31&currency=JPY".to_owned(),
+        "/v1/orders/ord_0/timeline".to_owned(),
+        "/v1/returns/%00/label?format=svg".to_owned(),
+        "/v1/inventory/%00/buckets".to_owned(),
+        "/v1/channels/%F0%9F%92%A5".to_owned(),
+        "/v1/refunds/ref_%FF".to_owned(),
     ];
     for p in paths {
         let r = s.get(&p).await;
@@ -210,4 +300,8 @@ async fn odd_paths_and_query_strings_never_cause_a_server_error(engine: Engine) 
     }
 }
 
-on_both_engines!(hostile_bodies_never_cause_a_server_error, odd_paths_and_query_strings_never_cause_a_server_error,);
+on_both_engines!(
+    hostile_bodies_never_cause_a_server_error,
+    hostile_bodies_after_the_order_never_cause_a_server_error,
+    odd_paths_and_query_strings_never_cause_a_server_error,
+);
