@@ -21,6 +21,10 @@ use crate::payments::{Payment, is_gateway, payments_with_totals, record, shipmen
 use crate::{Actor, App, AppError, AppResult, Role};
 
 const CURSOR: &str = "settler";
+/// One node settles at a time: it holds this lease, renewing it each pass; another node takes
+/// it over once it has not been renewed for `LEASE_MS`.
+const LEASE: &str = "settler.lease";
+const LEASE_MS: i64 = 10_000;
 
 fn settler() -> Actor {
     Actor { key_id: "settler".into(), role: Role::Admin, channel: None }
@@ -31,8 +35,9 @@ impl App {
     pub fn spawn_settler(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         tokio::spawn(async move {
+            let mut lease = 0;
             loop {
-                match app.settle_once().await {
+                match app.settle_once(&mut lease).await {
                     Ok(0) => tokio::time::sleep(interval).await,
                     Ok(_) => {}
                     Err(e) => {
@@ -44,10 +49,26 @@ impl App {
         })
     }
 
-    /// One pass: pending refunds, then up to 100 events. Returns how many events it handled.
-    pub async fn settle_once(&self) -> AppResult<usize> {
+    /// One pass, if this node holds the lease (`lease` is the expiry it last set): pending
+    /// refunds, then up to 100 events. Returns how many events it handled.
+    pub async fn settle_once(&self, lease: &mut i64) -> AppResult<usize> {
         if self.gateway.is_none() {
             return Ok(0);
+        }
+        let (now, mine) = (self.now(), *lease);
+        let renewed = self
+            .store
+            .write(move |tx| {
+                let current = tx.worker_cursor(LEASE)?;
+                if current > now && current != mine {
+                    return Ok::<_, AppError>(None);
+                }
+                Ok(tx.swap_worker_cursor(LEASE, current, now + LEASE_MS)?.then_some(now + LEASE_MS))
+            })
+            .await?;
+        match renewed {
+            Some(until) => *lease = until,
+            None => return Ok(0),
         }
         for id in self.pending_refunds(20).await? {
             match self.continue_refund(&id).await {

@@ -73,7 +73,9 @@ async fn post(
         })?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
-    if status.is_server_error() || status.as_u16() == 429 {
+    // 409: another request with the same idempotency key is still running at Stripe (a second
+    // node settling the same thing); like 429 and 5xx, it is answered by asking again later.
+    if status.is_server_error() || matches!(status.as_u16(), 409 | 429) {
         return Err(AppError::Unavailable(format!(
             "the card gateway answered {status}; retry with the same Idempotency-Key"
         )));

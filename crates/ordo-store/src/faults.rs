@@ -265,6 +265,9 @@ impl Tx for FaultyTx<'_> {
     fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
         self.inner.set_worker_cursor(name, position)
     }
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+        self.inner.swap_worker_cursor(name, expected, new)
+    }
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
         self.inner.append_payment_entry(e)
     }

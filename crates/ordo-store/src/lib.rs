@@ -172,6 +172,8 @@ pub trait Tx {
     /// The last event sequence a worker has handled; 0 before its first.
     fn worker_cursor(&mut self, name: &str) -> StoreResult<i64>;
     fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()>;
+    /// Sets the cursor to `new` only if it is `expected` (0 when it was never set); whether it did.
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool>;
 
     // The outbox.
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;

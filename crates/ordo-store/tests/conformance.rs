@@ -286,6 +286,18 @@ async fn order_records_settings_cursors_and_payment_references_round_trip() {
         })
         .await
         .unwrap();
+        // A lease changes hands only from the value the taker saw.
+        let swaps = write(&s, |tx| {
+            Ok((
+                tx.swap_worker_cursor("lease", 0, 100)?,
+                tx.swap_worker_cursor("lease", 0, 200)?,
+                tx.swap_worker_cursor("lease", 100, 300)?,
+                tx.worker_cursor("lease")?,
+            ))
+        })
+        .await
+        .unwrap();
+        assert_eq!(swaps, (true, false, true, 300), "{engine:?}");
         let done = OrderRecord { status: "succeeded".into(), updated_at: 5, body: "{}".into(), ..a.clone() };
         let d2 = done.clone();
         write(&s, move |tx| tx.update_order_record(&d2)).await.unwrap();

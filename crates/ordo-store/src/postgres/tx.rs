@@ -1113,6 +1113,18 @@ impl Tx for PgTx<'_, '_> {
             .unwrap_or(0))
     }
 
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )?;
+        let n = self.exec(
+            "UPDATE worker_cursors SET position = $3 WHERE name = $1 AND position = $2",
+            &[&name, &expected, &new],
+        )?;
+        Ok(n == 1)
+    }
+
     fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
         self.exec(
             "INSERT INTO worker_cursors (name, position) VALUES ($1, $2)
