@@ -81,6 +81,35 @@ pub struct ResolveInput {
     pub note: Option<String>,
 }
 
+/// A work queue: records of a kind in a status, oldest first, after `after`, that the actor
+/// may see (a channel key sees its own channel's only).
+pub(crate) fn queue(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    kind: &str,
+    status: &str,
+    mut after: Option<String>,
+    limit: usize,
+) -> AppResult<Vec<OrderRecord>> {
+    let mut out = Vec::new();
+    loop {
+        let batch = tx.order_records_in_status(kind, status, after.as_deref(), limit)?;
+        let full = batch.len() == limit;
+        for r in batch {
+            after = Some(r.id.clone());
+            if order_for(tx, actor, &r.order_id).is_ok() {
+                out.push(r);
+                if out.len() == limit {
+                    return Ok(out);
+                }
+            }
+        }
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
 pub(crate) fn holds_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Hold>> {
     tx.order_records(order_id, "hold")?.iter().map(Hold::from_record).collect()
 }
@@ -208,6 +237,26 @@ impl App {
                     return Err(AppError::Conflict(format!("the order already has an active {kind} hold")));
                 }
                 insert(tx, now, &order, &kind, reason.clone(), "operator", &who.key_id)
+            })
+            .await
+    }
+
+    /// Holds in a status across orders, oldest first: the review queue.
+    pub async fn list_holds(
+        &self,
+        actor: &Actor,
+        status: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> AppResult<Vec<Hold>> {
+        require(actor, Action::ReadOrders)?;
+        if !matches!(status, "active" | "released" | "cancelled") {
+            return Err(AppError::field("status", "must be active, released or cancelled"));
+        }
+        let (status, who) = (status.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                queue(tx, &who, "hold", &status, after.clone(), limit)?.iter().map(Hold::from_record).collect()
             })
             .await
     }

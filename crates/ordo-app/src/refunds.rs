@@ -606,7 +606,7 @@ impl App {
         self.store
             .read(move |tx| {
                 Ok::<_, AppError>(
-                    tx.order_records_in_status("refund", "pending", limit)?.into_iter().map(|r| r.id).collect(),
+                    tx.order_records_in_status("refund", "pending", None, limit)?.into_iter().map(|r| r.id).collect(),
                 )
             })
             .await

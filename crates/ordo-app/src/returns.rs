@@ -887,6 +887,29 @@ impl App {
             .await
     }
 
+    /// Returns in a status across orders, oldest first: the queues to approve and to receive.
+    pub async fn list_returns(
+        &self,
+        actor: &Actor,
+        status: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> AppResult<Vec<Return>> {
+        require(actor, Action::ReadOrders)?;
+        if !matches!(status, "requested" | "approved" | "rejected" | "received" | "closed") {
+            return Err(AppError::field("status", "must be requested, approved, rejected, received or closed"));
+        }
+        let (status, who) = (status.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                crate::holds::queue(tx, &who, "return", &status, after.clone(), limit)?
+                    .iter()
+                    .map(Return::from_record)
+                    .collect()
+            })
+            .await
+    }
+
     pub async fn get_return(&self, actor: &Actor, id: &str) -> AppResult<Return> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (id.to_owned(), actor.clone());

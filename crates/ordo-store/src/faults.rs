@@ -250,8 +250,14 @@ impl Tx for FaultyTx<'_> {
     fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
         self.inner.order_records(order_id, kind)
     }
-    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
-        self.inner.order_records_in_status(kind, status, limit)
+    fn order_records_in_status(
+        &mut self,
+        kind: &str,
+        status: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<OrderRecord>> {
+        self.inner.order_records_in_status(kind, status, after, limit)
     }
     fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>> {
         self.inner.channel_settings(channel)

@@ -163,8 +163,15 @@ pub trait Tx {
     fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>>;
     /// An order's records of one kind, oldest first.
     fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>>;
-    /// Up to `limit` records of a kind in a status, oldest first (work for background jobs).
-    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>>;
+    /// Up to `limit` records of a kind in a status, oldest first, after the record `after`
+    /// (work queues: pending refunds, active holds, returns to receive).
+    fn order_records_in_status(
+        &mut self,
+        kind: &str,
+        status: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<OrderRecord>>;
 
     // Per-channel policies and background workers' positions.
     fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>>;

@@ -305,7 +305,7 @@ async fn order_records_settings_cursors_and_payment_references_round_trip() {
             .read(|tx| {
                 Ok::<_, StoreError>((
                     tx.order_records("ord_1", "refund")?,
-                    tx.order_records_in_status("refund", "pending", 10)?,
+                    tx.order_records_in_status("refund", "pending", None, 10)?,
                     tx.order_record("ref_1")?,
                     tx.channel_settings("web")?,
                     tx.channel_settings("store")?,

@@ -1437,6 +1437,47 @@ pub async fn place_hold(
     Ok((StatusCode::CREATED, Json(HoldView::from(&h))).into_response())
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// For holds: `active` (default), `released` or `cancelled`. For returns: `requested`
+    /// (default), `approved`, `rejected`, `received` or `closed`.
+    pub status: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// Holds across orders, oldest first: the review queue (`status=active` by default).
+#[utoipa::path(get, path = "/v1/holds", tag = "orders", params(QueueQuery),
+    responses((status = 200, body = ListView<HoldView>), (status = 422, body = Problem)))]
+pub async fn list_holds(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<Json<ListView<HoldView>>> {
+    let limit = page_limit(q.limit);
+    let holds =
+        s.app.list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit).await?;
+    Ok(Json(list(holds, limit, |h: &ordo_app::holds::Hold| h.id.clone())))
+}
+
+/// Returns across orders, oldest first: the queues to approve (`requested`, the default) and
+/// to receive (`approved`).
+#[utoipa::path(get, path = "/v1/returns", tag = "returns", params(QueueQuery),
+    responses((status = 200, body = ListView<ReturnView>), (status = 422, body = Problem)))]
+pub async fn list_returns(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<Json<ListView<ReturnView>>> {
+    let limit = page_limit(q.limit);
+    let returns = s
+        .app
+        .list_returns(&actor, q.status.as_deref().unwrap_or("requested"), decode_cursor(&q.cursor)?, limit)
+        .await?;
+    Ok(Json(list(returns, limit, |r: &ordo_app::returns::Return| r.id.clone())))
+}
+
 /// The order's holds, active and resolved, oldest first.
 #[utoipa::path(get, path = "/v1/orders/{id}/holds", tag = "orders", params(("id" = String, Path)),
     responses((status = 200, body = Vec<HoldView>), (status = 404, body = Problem)))]

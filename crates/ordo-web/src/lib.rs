@@ -65,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/channels/{channel}", get(api::get_channel).put(api::put_channel))
         .route("/reports/sales", get(api::sales_report))
         .route("/orders/{id}/holds", post(api::place_hold).get(api::order_holds))
+        .route("/holds", get(api::list_holds))
+        .route("/returns", get(api::list_returns))
         .route("/holds/{id}/release", post(api::release_hold))
         .route("/holds/{id}/cancel-order", post(api::cancel_through_hold))
         .route("/orders/{id}/returns", post(api::request_return).get(api::order_returns))

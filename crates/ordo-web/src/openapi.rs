@@ -29,7 +29,7 @@ use crate::api;
         api::add_payment, api::order_payments, api::capture_payment, api::void_payment, api::refund_payment,
         api::refund_order, api::order_refunds, api::get_refund, api::get_channel, api::put_channel, api::sales_report,
         api::order_timeline, api::edit_order, api::order_edits, api::cancel_line, api::file_claim, api::order_claims,
-        api::place_hold, api::order_holds, api::release_hold, api::cancel_through_hold,
+        api::list_holds, api::list_returns, api::place_hold, api::order_holds, api::release_hold, api::cancel_through_hold,
         api::request_return, api::order_returns, api::get_return, api::approve_return, api::reject_return,
         api::receive_return, api::close_return, api::sku_buckets, api::move_bucket, api::buy_return_label, api::return_label,
         api::put_rates, api::import_ecb, api::rates_on, api::convert_amount,

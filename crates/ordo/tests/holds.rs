@@ -143,6 +143,16 @@ async fn the_channels_rules_hold_orders_at_capture(engine: Engine) {
     body["customer"]["email"] = json!("mallory@example.com");
     let (blocked, _) = place(&s, body).await;
     assert_eq!(holds(&s, &blocked).await, vec![("manual".into(), "active".into(), "rule".into())]);
+    // The review queue: every active hold across orders, oldest first, page by page.
+    let queue = s.all("/v1/holds?status=active").await;
+    assert_eq!(queue.len(), 4, "{queue:?}");
+    assert_eq!(queue[0]["order_id"], big.as_str());
+    let page = s.get("/v1/holds?limit=3").await.body;
+    assert_eq!((page["data"].as_array().unwrap().len(), page["next_cursor"].is_string()), (3, true));
+    let pos_key = s.key("channel", Some("pos")).await;
+    let theirs = s.call(&pos_key, Method::GET, "/v1/holds", None).await;
+    assert_eq!(theirs.body["data"], json!([]), "{:?}", theirs.body);
+    assert_eq!(s.get("/v1/holds?status=sleeping").await.status, 422);
     // Another channel has no rules.
     let mut body = order_body(&[("X", 11)]);
     body["channel"] = json!("pos");

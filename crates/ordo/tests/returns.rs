@@ -52,6 +52,9 @@ async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["status"], "requested");
     let ret = r.body["id"].as_str().unwrap().to_owned();
+    // The queue of returns to approve.
+    let queue = s.get("/v1/returns").await.body;
+    assert_eq!(queue["data"][0]["id"], ret.as_str(), "{queue:?}");
     assert_eq!(s.get(&format!("/v1/orders/{id}/returns")).await.body["return_status"], "requested");
     // Not received before it is approved.
     let early = s

@@ -1080,10 +1080,16 @@ impl Tx for PgTx<'_, '_> {
             .collect()
     }
 
-    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
+    fn order_records_in_status(
+        &mut self,
+        kind: &str,
+        status: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<OrderRecord>> {
         self.query(
-            &format!("{ORDER_RECORD} WHERE kind = $1 AND status = $2 ORDER BY id LIMIT $3"),
-            &[&kind, &status, &(limit as i64)],
+            &format!("{ORDER_RECORD} WHERE kind = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4"),
+            &[&kind, &status, &after.unwrap_or(""), &(limit as i64)],
         )?
         .iter()
         .map(order_record)

@@ -907,10 +907,16 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
-    fn order_records_in_status(&mut self, kind: &str, status: &str, limit: usize) -> StoreResult<Vec<OrderRecord>> {
+    fn order_records_in_status(
+        &mut self,
+        kind: &str,
+        status: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<OrderRecord>> {
         self.query_all(
-            &format!("{ORDER_RECORD} WHERE kind = ?1 AND status = ?2 ORDER BY id LIMIT ?3"),
-            params![kind, status, limit as i64],
+            &format!("{ORDER_RECORD} WHERE kind = ?1 AND status = ?2 AND id > ?3 ORDER BY id LIMIT ?4"),
+            params![kind, status, after.unwrap_or(""), limit as i64],
             order_record_row,
         )
     }
