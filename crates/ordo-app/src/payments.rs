@@ -128,6 +128,15 @@ pub(crate) fn order_for(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<O
     tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
 }
 
+/// An order record (refund, return, hold, ...) read again after locking its order, so that
+/// changes to one order's records happen one at a time (the order row is locked on
+/// PostgreSQL; SQLite has one writer).
+pub(crate) fn locked_record(tx: &mut dyn Tx, id: &str, kind: &'static str) -> AppResult<ordo_store::OrderRecord> {
+    let found = tx.order_record(id)?.filter(|r| r.kind == kind).ok_or(AppError::NotFound(kind))?;
+    tx.order_by_id(&found.order_id)?;
+    tx.order_record(id)?.ok_or(AppError::NotFound(kind))
+}
+
 /// A payment the caller may act on, with its order. Another channel's payment is as unknown
 /// as a missing one.
 fn visible_payment(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Payment, Order)> {

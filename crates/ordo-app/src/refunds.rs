@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use crate::catalog::require;
 use crate::events::emit;
 use crate::input::{MoneyInput, check_money};
-use crate::payments::{Payment, is_gateway_provider, order_for, payments_with_totals, record, refused};
+use crate::payments::{Payment, is_gateway_provider, locked_record, order_for, payments_with_totals, record, refused};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -515,16 +515,13 @@ impl App {
             self.store
                 .write(move |tx| {
                     let now = clock.now_ms();
-                    let Some(r) = tx.order_record(&rid)? else { return Err(AppError::NotFound("refund")) };
-                    // Locks the order, so one continuation records at a time, then reads again.
-                    tx.order_by_id(&r.order_id)?;
-                    let mut refund = Refund::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?)?;
+                    let mut refund = Refund::from_record(&locked_record(tx, &rid, "refund")?)?;
                     let Some(i) = refund
                         .allocations
                         .iter()
                         .position(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
                     else {
-                        return Ok(());
+                        return Ok::<_, AppError>(());
                     };
                     match &outcome {
                         Ok(gateway_id) => {
@@ -567,9 +564,7 @@ impl App {
         let (rid, clock) = (refund.id.clone(), self.clock.clone());
         self.store
             .write(move |tx| {
-                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?;
-                tx.order_by_id(&r.order_id)?;
-                let mut refund = Refund::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("refund"))?)?;
+                let mut refund = Refund::from_record(&locked_record(tx, &rid, "refund")?)?;
                 if refund.status == "pending" {
                     finish(tx, clock.now_ms(), &system, &mut refund)?;
                 }

@@ -528,9 +528,7 @@ impl App {
         let (ret, mine) = self
             .store
             .write(move |tx| {
-                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
-                tx.order_by_id(&r.order_id)?;
-                let mut ret = Return::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?)?;
+                let mut ret = Return::from_record(&crate::payments::locked_record(tx, &rid, "return")?)?;
                 if ret.exchange_order_id.is_some() || ret.exchange_placing {
                     return Ok((ret, false));
                 }
@@ -553,9 +551,7 @@ impl App {
         let (rid, clock, who) = (ret.id.clone(), self.clock.clone(), actor.clone());
         self.store
             .write(move |tx| {
-                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
-                tx.order_by_id(&r.order_id)?;
-                let mut ret = Return::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?)?;
+                let mut ret = Return::from_record(&crate::payments::locked_record(tx, &rid, "return")?)?;
                 ret.exchange_placing = false;
                 match &placed {
                     Ok(o) => {
@@ -834,9 +830,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let r = tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?;
-                tx.order_by_id(&r.order_id)?;
-                let mut ret = Return::from_record(&tx.order_record(&rid)?.ok_or(AppError::NotFound("return"))?)?;
+                let mut ret = Return::from_record(&crate::payments::locked_record(tx, &rid, "return")?)?;
                 match &outcome {
                     Ok(refund) => {
                         ret.refund_id = Some(refund.id.clone());
