@@ -625,6 +625,13 @@ async fn an_unreachable_stripe_is_a_503_that_records_nothing(engine: Engine) {
     let after = s.get(&format!("/v1/orders/{id}/payments")).await;
     assert_eq!(after.body["payments"].as_array().unwrap().len(), 0);
     assert_eq!(after.body["summary"]["status"], "pending");
+    // The credentials are in no answer: not in the error, the payments, the events or the docs.
+    let events = s.get(&format!("/v1/orders/{id}/timeline")).await;
+    let docs = s.get("/openapi.json").await;
+    for body in [&r.body, &after.body, &events.body, &docs.body] {
+        let text = body.to_string();
+        assert!(!text.contains("sk_test_ordo") && !text.contains("whsec_test"), "a secret leaked: {text}");
+    }
 }
 
 async fn without_stripe_card_payments_are_not_implemented(engine: Engine) {
