@@ -237,6 +237,14 @@ pub(crate) fn returns_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Retur
     tx.order_records(order_id, "return")?.iter().map(Return::from_record).collect()
 }
 
+/// An order's derived statuses besides fulfilment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderStatuses {
+    pub payment: &'static str,
+    pub on_hold: bool,
+    pub returns: &'static str,
+}
+
 /// The order's return status: `none`, `requested` (something is on its way back),
 /// `partially_returned` or `returned` (every shipped unit came back).
 pub fn return_status(order_shipped: i64, returns: &[Return]) -> &'static str {
@@ -865,6 +873,22 @@ impl App {
             .read(move |tx| Ok::<_, AppError>(tx.order_by_id(&id)?.ok_or(AppError::NotFound("order"))?.currency))
             .await?;
         ordo_domain::Currency::from_code(&code).ok_or_else(|| AppError::Internal("currency".into()))
+    }
+
+    /// What the order's ledgers and records say of it, in one read.
+    pub async fn order_statuses(&self, actor: &Actor, order_id: &str) -> AppResult<OrderStatuses> {
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        self.store
+            .read(move |tx| {
+                let order = order_for(tx, &who, &id)?;
+                let payment = crate::payments::load(tx, order.clone())?.summary.status.as_str();
+                let on_hold = crate::holds::ensure_not_held(tx, order.id.as_str()).is_err();
+                let returns = returns_of(tx, order.id.as_str())?;
+                let sent: i64 = shipped_units(tx, &order)?.0.iter().map(|(_, q)| q).sum();
+                Ok(OrderStatuses { payment, on_hold, returns: return_status(sent, &returns) })
+            })
+            .await
     }
 
     /// The order's returns, oldest first, and its return status.

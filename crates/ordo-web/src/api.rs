@@ -496,6 +496,10 @@ pub async fn get_order(
     let fulfillments = s.app.order_fulfillments(&actor, &id).await?;
     let mut view = OrderView::from(&o);
     view.fulfillment_status = Some(ordo_app::fulfillments::order_status(&fulfillments).as_str().to_owned());
+    let statuses = s.app.order_statuses(&actor, &id).await?;
+    view.payment_status = Some(statuses.payment.to_owned());
+    view.on_hold = Some(statuses.on_hold);
+    view.return_status = Some(statuses.returns.to_owned());
     Ok(versioned(o.version, view))
 }
 

@@ -350,6 +350,16 @@ pub struct OrderView {
     /// read on its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fulfillment_status: Option<String>,
+    /// Derived from the payment ledger (`pending`, `authorized`, `partially_paid`, `paid`,
+    /// `partially_refunded`, `refunded`, `voided`); on a single order only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_status: Option<String>,
+    /// Whether an active hold keeps the order from fulfilment; on a single order only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_hold: Option<bool>,
+    /// `none`, `requested`, `partially_returned` or `returned`; on a single order only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_status: Option<String>,
 }
 
 impl From<&Order> for OrderView {
@@ -401,6 +411,9 @@ impl From<&Order> for OrderView {
             cancelled_at: o.cancelled_at.map(format_ms),
             version: o.version,
             fulfillment_status: None,
+            payment_status: None,
+            on_hold: None,
+            return_status: None,
         }
     }
 }

@@ -75,6 +75,7 @@ async fn a_held_order_keeps_its_stock_but_does_not_reach_fulfilment_until_releas
     assert_eq!(picks.status, 200, "{:?}", picks.body);
     assert!(!picks.body.to_string().contains(&id), "{:?}", picks.body);
     assert_eq!(s.get(&format!("/v1/fulfillments/{f}")).await.body["status"], "pending");
+    assert_eq!(s.get(&format!("/v1/orders/{id}")).await.body["on_hold"], true);
 
     // A viewer may not release it; an operator may.
     let viewer = s.key("viewer", None).await;
@@ -96,6 +97,7 @@ async fn a_held_order_keeps_its_stock_but_does_not_reach_fulfilment_until_releas
     );
     let again = s.post(&format!("/v1/holds/{hold}/release"), json!({})).await;
     assert_eq!(again.status, 409, "{:?}", again.body);
+    assert_eq!(s.get(&format!("/v1/orders/{id}")).await.body["on_hold"], false);
     let shipped = s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await;
     assert_eq!(shipped.status, 200, "{:?}", shipped.body);
 

@@ -162,6 +162,13 @@ async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the
         (Some("24.00"), Some("partially_refunded"))
     );
     assert_eq!(s.get(&format!("/v1/orders/{id}/returns")).await.body["return_status"], "partially_returned");
+    let order = s.get(&format!("/v1/orders/{id}")).await.body;
+    assert_eq!(
+        (order["return_status"].as_str(), order["payment_status"].as_str(), order["on_hold"].as_bool()),
+        (Some("partially_returned"), Some("partially_refunded"), Some(false))
+    );
+    // Lists leave the derived statuses out (they are read per order).
+    assert!(s.get("/v1/orders").await.body["data"][0].get("payment_status").is_none());
 
     let closed = s.post(&format!("/v1/returns/{ret}/close"), json!({})).await;
     assert_eq!(closed.body["status"], "closed", "{:?}", closed.body);
