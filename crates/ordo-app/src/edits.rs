@@ -374,7 +374,24 @@ impl App {
                         })
                         .collect();
                     crate::orders::move_reservations(tx, now, &who.key_id, &added, 1)?;
-                    new_fulfillments = crate::fulfillments::plan_fulfillments(&added, now);
+                    // Units for a location whose fulfilment is not being picked yet join it (one
+                    // parcel); elsewhere they make a new fulfilment.
+                    for planned in crate::fulfillments::plan_fulfillments(&added, now) {
+                        let open = fulfillments
+                            .iter_mut()
+                            .find(|f| f.location_id == planned.location_id && f.status == FulfillmentStatus::Pending);
+                        match open {
+                            Some(f) => {
+                                for l in planned.lines {
+                                    match f.lines.iter_mut().find(|x| x.line_id == l.line_id) {
+                                        Some(x) => x.quantity += l.quantity,
+                                        None => f.lines.push(l),
+                                    }
+                                }
+                            }
+                            None => new_fulfillments.push(planned),
+                        }
+                    }
                     for extra in &added.lines {
                         let line = order.lines.iter_mut().find(|l| l.id == extra.id).expect("the line is in the order");
                         for a in &extra.allocations {

@@ -222,7 +222,42 @@ async fn an_edit_after_the_line_shipped_is_refused_and_changes_nothing(engine: E
     assert_eq!(r.status, 403);
 }
 
+async fn more_units_join_a_fulfilment_that_is_not_being_picked_yet(engine: Engine) {
+    let s = shop(engine).await;
+    s.product("W", "2.00").await;
+    s.stock("A", "W", 10).await;
+    let o = order(&s, &[("X", 1)]).await;
+    let (id, x) = (o["id"].as_str().unwrap(), o["lines"][0]["id"].as_str().unwrap());
+    let body = json!({"changes": [{"type": "set_quantity", "line_id": x, "quantity": 3},
+                                  {"type": "add_line", "sku": "W", "quantity": 2, "unit_price": usd("2.00")}]});
+    let r = s.post(&format!("/v1/orders/{id}/edits"), body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let fs = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"].as_array().unwrap().clone();
+    assert_eq!(fs.len(), 1, "{fs:?}");
+    let lines: Vec<(String, i64)> = fs[0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["sku"].as_str().unwrap().to_owned(), l["quantity"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(lines, vec![("X".to_owned(), 3), ("W".to_owned(), 2)]);
+    assert_eq!((s.levels("X").await.1, s.levels("W").await.1), ((10, 3), (10, 2)));
+    // Once picking started, more units make a fulfilment of their own.
+    let f = fs[0]["id"].as_str().unwrap();
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/start-picking"), json!({})).await.status, 200);
+    let r = s
+        .post(
+            &format!("/v1/orders/{id}/edits"),
+            json!({"changes": [{"type": "add_line", "sku": "W", "quantity": 1, "unit_price": usd("2.00")}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"].as_array().unwrap().len(), 2);
+    s.assert_stock_consistent(&["X", "W"]).await;
+}
+
 on_both_engines!(
+    more_units_join_a_fulfilment_that_is_not_being_picked_yet,
     a_smaller_order_releases_its_stock_and_refunds_exactly_the_difference,
     an_edit_keeps_what_is_authorized_and_releases_only_the_difference,
     an_edit_after_the_line_shipped_is_refused_and_changes_nothing,
