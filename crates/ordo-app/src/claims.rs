@@ -199,13 +199,8 @@ impl App {
             "refund" => {
                 let req = crate::refunds::Request {
                     lines: claim.lines.iter().map(|(l, _, q)| (l.clone(), *q)).collect(),
-                    shipping: None,
-                    rest_of_shipping: false,
-                    goodwill: None,
-                    restocking_fee: None,
-                    to_store_credit: false,
-                    store_credit_first: 0,
                     reason: Some(format!("claim {} ({})", claim.id, claim.kind)),
+                    ..Default::default()
                 };
                 match self.create_refund(actor, &claim.order_id, req, None).await {
                     Ok(r) => claim.refund_id = Some(r.id),

@@ -20,7 +20,7 @@ use ordo_domain::order::{Address, Allocation, Line, OrderStatus, Totals};
 use ordo_domain::payment::EntryKind;
 use ordo_domain::routing::{RouteLine, route};
 use ordo_domain::validate::Errors;
-use ordo_store::{LevelChange, OrderRecord, Tx};
+use ordo_store::{LevelChange, OrderRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -225,6 +225,7 @@ impl App {
                 e.finish(())?;
                 let before = order.clone();
                 let mut fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+                let stored = fulfillments.clone();
                 let mut releases: Vec<LevelChange> = Vec::new();
                 // (line id, sku, units, unit price) still to route and reserve.
                 let mut demand: Vec<(LineId, String, i64, i64)> = Vec::new();
@@ -428,8 +429,9 @@ impl App {
                     )?;
                 }
                 tx.update_order(&order)?;
-                for f in &fulfillments {
-                    if !before_fulfillment_changed(tx, f) {
+                // Only the fulfilments the edit changed are written.
+                for (f, was) in fulfillments.iter().zip(&stored) {
+                    if f.lines == was.lines && f.status == was.status {
                         continue;
                     }
                     let mut f = f.clone();
@@ -507,14 +509,9 @@ impl App {
         let currency =
             ordo_domain::Currency::from_code(&edit.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
         let req = crate::refunds::Request {
-            lines: Vec::new(),
-            shipping: None,
-            rest_of_shipping: false,
             goodwill: Some(Money::from_minor(edit.refund_due, currency)),
-            restocking_fee: None,
-            to_store_credit: false,
-            store_credit_first: 0,
             reason: Some(format!("order edit {}", edit.id)),
+            ..Default::default()
         };
         let outcome = self.create_refund(actor, &edit.order_id, req, None).await;
         let (mut edit, clock) = (edit, self.clock.clone());
@@ -546,14 +543,6 @@ impl App {
                     .collect()
             })
             .await
-    }
-}
-
-/// Whether a fulfilment differs from what is stored (so only changed ones are written).
-fn before_fulfillment_changed(tx: &mut dyn Tx, f: &Fulfillment) -> bool {
-    match tx.fulfillment_by_id(f.id.as_str()) {
-        Ok(Some(stored)) => stored.lines != f.lines || stored.status != f.status,
-        _ => false,
     }
 }
 

@@ -519,12 +519,13 @@ pub(crate) fn capture_on_shipment(
 /// When an order is cancelled: what is authorized is voided, what was captured is refunded.
 /// Gateway payments are settled through the API (void or refund), which asks the gateway first.
 pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, order: &Order) -> AppResult<()> {
+    let pending = crate::refunds::refunds_of(tx, order.id.as_str())?;
     for (p, t) in payments_with_totals(tx, order.id.as_str())?.into_iter().filter(|(p, _)| !is_gateway(p)) {
         if t.capturable() > 0 {
             entry(tx, now, actor, &p, EntryKind::Voided, t.capturable(), Some("order cancelled".into()))?;
         }
         // What a pending refund promised from it is its to record.
-        let left = t.refundable() - crate::refunds::promised_in(tx, order.id.as_str(), &p.id)?;
+        let left = t.refundable() - crate::refunds::promised(&pending, &p.id);
         if left > 0 {
             entry(tx, now, actor, &p, EntryKind::Refunded, left, Some("order cancelled".into()))?;
         }

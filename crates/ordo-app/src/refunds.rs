@@ -150,6 +150,7 @@ pub(crate) fn refunds_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Refun
 }
 
 /// The checked request, before it meets the order.
+#[derive(Default)]
 pub(crate) struct Request {
     pub lines: Vec<(String, i64)>,
     pub shipping: Option<Money>,

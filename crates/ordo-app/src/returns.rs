@@ -786,7 +786,8 @@ impl App {
     /// Refunds a return's lines (and shipping, less its fee); a refund that cannot be made is
     /// kept as `refund_error` on the return, which stays as it is.
     async fn refund_return(&self, actor: &Actor, ret: Return) -> AppResult<Return> {
-        let currency = self.order_currency(&ret.order_id).await?;
+        let currency =
+            ordo_domain::Currency::from_code(&ret.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
         let ret = self.ensure_exchange_order(actor, ret).await?;
         // What the replacement still owes is paid from the return's credit first.
         let owed = match &ret.exchange_order_id {
@@ -799,13 +800,11 @@ impl App {
         };
         let req = crate::refunds::Request {
             lines: ret.lines.iter().map(|l| (l.line_id.clone(), l.quantity)).collect(),
-            shipping: None,
             rest_of_shipping: ret.refund_shipping,
-            goodwill: None,
             restocking_fee: (ret.restocking_fee > 0).then(|| Money::from_minor(ret.restocking_fee, currency)),
-            to_store_credit: false,
             store_credit_first: owed,
             reason: Some(format!("return {}", ret.id)),
+            ..Default::default()
         };
         let outcome = self.create_refund(actor, &ret.order_id, req, Some(ret.id.clone())).await;
         // The credit pays the replacement, from the customer's store credit.
@@ -864,15 +863,6 @@ impl App {
                 Ok(ret)
             })
             .await
-    }
-
-    async fn order_currency(&self, order_id: &str) -> AppResult<ordo_domain::Currency> {
-        let id = order_id.to_owned();
-        let code = self
-            .store
-            .read(move |tx| Ok::<_, AppError>(tx.order_by_id(&id)?.ok_or(AppError::NotFound("order"))?.currency))
-            .await?;
-        ordo_domain::Currency::from_code(&code).ok_or_else(|| AppError::Internal("currency".into()))
     }
 
     /// What the order's ledgers and records say of it, in one read.
