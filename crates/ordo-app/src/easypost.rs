@@ -5,7 +5,7 @@ use ordo_domain::shipping::Quote;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::carriers::Shipment;
+use crate::shipping::carriers::Shipment;
 use crate::{AppError, AppResult};
 
 fn address(name: &str, a: &ordo_domain::order::Address) -> Value {
@@ -128,6 +128,6 @@ pub fn tracking_status(status: &str) -> Option<&'static str> {
 pub fn verify_signature(header: &str, secret: &str, body: &[u8]) -> bool {
     let Some(given) = header.trim().strip_prefix("hmac-sha256-hex=") else { return false };
     let expected: String =
-        crate::carriers::hmac_sha256(secret.as_bytes(), body).iter().map(|b| format!("{b:02x}")).collect();
+        crate::shipping::carriers::hmac_sha256(secret.as_bytes(), body).iter().map(|b| format!("{b:02x}")).collect();
     given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
 }

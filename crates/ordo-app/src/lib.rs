@@ -5,41 +5,22 @@
 //! the rules against current state, changes it and writes the outbox event, all or nothing.
 //! Invariant: no HTTP types here, and no business rule anywhere else.
 
-pub mod access;
-pub mod balances;
-pub mod carriers;
-pub mod catalog;
+pub mod aftersales;
 pub mod channels;
-pub mod claims;
-pub mod customers;
-pub mod documents;
 pub mod easypost;
-pub mod edits;
-pub mod error;
-pub mod events;
-pub mod fulfillments;
-pub mod fx;
-pub mod gateway;
-pub mod geo;
-pub mod holds;
-pub mod idempotency;
-pub mod input;
-pub mod inventory;
-pub mod keys;
-pub mod orders;
-pub mod payments;
-pub mod refunds;
+pub mod kernel;
+pub mod money;
+pub mod ports;
 pub mod reports;
-pub mod returns;
-pub mod routing;
-pub mod settler;
+pub mod sales;
+pub mod shipping;
+pub mod stock;
 pub mod stripe;
-pub mod time_fmt;
 
 use std::sync::Arc;
 
-pub use access::{Action, Actor, Role};
-pub use error::AppError;
+pub use kernel::access::{Action, Actor, Role};
+pub use kernel::error::AppError;
 pub use ordo_store::Store;
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -72,7 +53,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub http: reqwest::Client,
     /// The card gateway, when one is configured (Stripe).
-    pub gateway: Option<Arc<dyn gateway::PaymentGateway>>,
+    pub gateway: Option<Arc<dyn ports::payment::PaymentGateway>>,
 }
 
 impl App {
@@ -90,13 +71,13 @@ impl App {
         self.with_gateway(Arc::new(stripe::StripeGateway { config, http }))
     }
 
-    pub fn with_gateway(mut self, gateway: Arc<dyn gateway::PaymentGateway>) -> App {
+    pub fn with_gateway(mut self, gateway: Arc<dyn ports::payment::PaymentGateway>) -> App {
         self.gateway = Some(gateway);
         self
     }
 
     /// The card gateway, or 501: cards are not set up.
-    pub(crate) fn card_gateway(&self) -> AppResult<Arc<dyn gateway::PaymentGateway>> {
+    pub(crate) fn card_gateway(&self) -> AppResult<Arc<dyn ports::payment::PaymentGateway>> {
         self.gateway
             .clone()
             .ok_or_else(|| AppError::NotImplemented("card payments need Stripe to be configured".into()))

@@ -8,7 +8,9 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::gateway::{Authorization, GatewayChange, GatewayFuture, GatewayPayment, PaymentGateway, WebhookEvent};
+use crate::ports::payment::{
+    Authorization, GatewayChange, GatewayFuture, GatewayPayment, PaymentGateway, WebhookEvent,
+};
 use crate::{AppError, AppResult};
 
 /// Where and how to reach Stripe. The keys are credentials: never shown or logged.
@@ -172,7 +174,7 @@ impl PaymentGateway for StripeGateway {
             .webhook_secret
             .as_deref()
             .ok_or_else(|| AppError::NotImplemented("no Stripe webhook secret is configured".into()))?;
-        if !signature.is_some_and(|s| crate::carriers::verify_signature(s, secret, body, now_ms)) {
+        if !signature.is_some_and(|s| crate::shipping::carriers::verify_signature(s, secret, body, now_ms)) {
             return Err(AppError::Unauthenticated("the Stripe signature is missing, wrong or too old".into()));
         }
         let event: Value = serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ordo_app::idempotency::Outcome;
-use ordo_app::input::*;
+use ordo_app::kernel::idempotency::Outcome;
+use ordo_app::kernel::input::*;
 use ordo_app::{Actor, App, AppError, SystemClock};
 use ordo_domain::order::OrderStatus;
 use ordo_store::faults::{Fault, FaultyEngine};

@@ -5,15 +5,15 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ordo_app::fulfillments::FulfillmentInput;
-use ordo_app::idempotency::{IdemCtx, Outcome};
-use ordo_app::input::{
+use ordo_app::kernel::idempotency::{IdemCtx, Outcome};
+use ordo_app::kernel::input::{
     AdjustmentInput, CancelInput, CountInput, CustomerPatch, LocationPatch, NewCustomer, NewKey, NewLocation, NewOrder,
     NewProduct, ProductPatch, RuleSetInput, SimulateInput,
 };
-use ordo_app::inventory::Adjusted;
-use ordo_app::routing::Simulation;
-use ordo_app::time_fmt::parse_rfc3339;
+use ordo_app::kernel::time_fmt::parse_rfc3339;
+use ordo_app::shipping::fulfillments::FulfillmentInput;
+use ordo_app::shipping::routing::Simulation;
+use ordo_app::stock::inventory::Adjusted;
 use ordo_app::{AppError, page_limit};
 use ordo_domain::catalog::{Customer, Location, Product};
 use ordo_domain::order::{Order, OrderStatus};
@@ -495,7 +495,7 @@ pub async fn get_order(
     let o = s.app.get_order(&actor, &id).await?;
     let fulfillments = s.app.order_fulfillments(&actor, &id).await?;
     let mut view = OrderView::from(&o);
-    view.fulfillment_status = Some(ordo_app::fulfillments::order_status(&fulfillments).as_str().to_owned());
+    view.fulfillment_status = Some(ordo_app::shipping::fulfillments::order_status(&fulfillments).as_str().to_owned());
     let statuses = s.app.order_statuses(&actor, &id).await?;
     view.payment_status = Some(statuses.payment.to_owned());
     view.on_hold = Some(statuses.on_hold);
@@ -895,7 +895,7 @@ pub async fn count_requests(
         .map(|r| CountRequestView {
             sku: r.sku,
             location: r.location,
-            requested_at: ordo_app::time_fmt::format_ms(r.requested_at),
+            requested_at: ordo_app::kernel::time_fmt::format_ms(r.requested_at),
             reason: r.reason,
         })
         .collect();
@@ -933,10 +933,10 @@ pub async fn fulfillment_label(
 }
 
 /// A label as PDF (default) or ZPL.
-fn label_document(label: &ordo_app::documents::Label, format: Option<&str>) -> ApiResult<Response> {
+fn label_document(label: &ordo_app::shipping::documents::Label, format: Option<&str>) -> ApiResult<Response> {
     match format.unwrap_or("pdf") {
         "pdf" => {
-            let pdf = ordo_app::documents::label_pdf(label).ok_or_else(|| {
+            let pdf = ordo_app::shipping::documents::label_pdf(label).ok_or_else(|| {
                 ApiError::from(Problem::new(
                     StatusCode::CONFLICT,
                     "invalid_transition",
@@ -945,7 +945,9 @@ fn label_document(label: &ordo_app::documents::Label, format: Option<&str>) -> A
             })?;
             Ok(document("application/pdf", pdf))
         }
-        "zpl" => Ok(document("text/plain; charset=utf-8", ordo_app::documents::label_zpl(label).into_bytes())),
+        "zpl" => {
+            Ok(document("text/plain; charset=utf-8", ordo_app::shipping::documents::label_zpl(label).into_bytes()))
+        }
         _ => Err(ApiError::from(Problem::field(
             StatusCode::BAD_REQUEST,
             "invalid_query",
@@ -969,7 +971,7 @@ pub async fn packing_slip(
 /// Everything the location has to pick now, one line per SKU with the orders it serves
 /// (a wave), as JSON or as a printable PDF.
 #[utoipa::path(get, path = "/v1/locations/{code}/pick-list", tag = "fulfillment", params(("code" = String, Path), FormatQuery),
-    responses((status = 200, body = ListView<ordo_app::fulfillments::PickItem>), (status = 404, body = Problem)))]
+    responses((status = 200, body = ListView<ordo_app::shipping::fulfillments::PickItem>), (status = 404, body = Problem)))]
 pub async fn pick_list(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -980,17 +982,17 @@ pub async fn pick_list(
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(ListView { data: items, next_cursor: None }).into_response()),
         "pdf" => {
-            let lines: Vec<ordo_app::documents::ItemLine> = items
+            let lines: Vec<ordo_app::shipping::documents::ItemLine> = items
                 .iter()
-                .map(|i| ordo_app::documents::ItemLine {
+                .map(|i| ordo_app::shipping::documents::ItemLine {
                     sku: i.sku.clone(),
                     name: i.name.clone(),
                     quantity: i.quantity,
                     orders: i.orders.iter().map(|o| (o.number, o.quantity)).collect(),
                 })
                 .collect();
-            let generated = ordo_app::time_fmt::format_ms(s.app.now());
-            Ok(document("application/pdf", ordo_app::documents::pick_list_pdf(&code, &generated, &lines)))
+            let generated = ordo_app::kernel::time_fmt::format_ms(s.app.now());
+            Ok(document("application/pdf", ordo_app::shipping::documents::pick_list_pdf(&code, &generated, &lines)))
         }
         _ => Err(ApiError::from(Problem::field(
             StatusCode::BAD_REQUEST,
@@ -1004,12 +1006,12 @@ pub async fn pick_list(
 // ---------------------------------------------------------------- carriers
 
 /// Add a carrier with its services' rate cards.
-#[utoipa::path(post, path = "/v1/carriers", tag = "shipping", request_body = ordo_app::carriers::CarrierInput,
+#[utoipa::path(post, path = "/v1/carriers", tag = "shipping", request_body = ordo_app::shipping::carriers::CarrierInput,
     responses((status = 201, body = CarrierView), (status = 409, body = Problem)))]
 pub async fn create_carrier(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    JsonBody(input): JsonBody<ordo_app::carriers::CarrierInput>,
+    JsonBody(input): JsonBody<ordo_app::shipping::carriers::CarrierInput>,
 ) -> ApiResult<Response> {
     let c = s.app.create_carrier(&actor, input).await?;
     Ok((StatusCode::CREATED, Json(CarrierView::from(&c))).into_response())
@@ -1036,7 +1038,7 @@ pub async fn fulfillment_rates(
 
 /// Buy the fulfilment's shipping label: the service asked for, or the cheapest that arrives
 /// by the order's promised date. The tracking number is issued here.
-#[utoipa::path(post, path = "/v1/fulfillments/{id}/label", tag = "shipping", request_body(content = Option<ordo_app::carriers::LabelInput>),
+#[utoipa::path(post, path = "/v1/fulfillments/{id}/label", tag = "shipping", request_body(content = Option<ordo_app::shipping::carriers::LabelInput>),
     params(("id" = String, Path)),
     responses((status = 200, body = FulfillmentView), (status = 404, body = Problem),
         (status = 409, description = "No service qualifies, or the fulfilment has shipped", body = Problem)))]
@@ -1044,7 +1046,7 @@ pub async fn buy_label(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    OptionalJsonBody(input): OptionalJsonBody<ordo_app::carriers::LabelInput>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::shipping::carriers::LabelInput>,
 ) -> ApiResult<Json<FulfillmentView>> {
     let f = s.app.buy_label(&actor, &id, input).await?;
     Ok(Json(FulfillmentView::from(&f)))
@@ -1054,7 +1056,7 @@ pub async fn buy_label(
 /// `Ordo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, or for
 /// EasyPost carriers EasyPost's own event JSON signed `X-Hmac-Signature: hmac-sha256-hex=<hex>`.
 /// No API key: the signature authenticates the carrier.
-#[utoipa::path(post, path = "/v1/carriers/{code}/tracking", tag = "shipping", request_body = ordo_app::carriers::TrackingInput,
+#[utoipa::path(post, path = "/v1/carriers/{code}/tracking", tag = "shipping", request_body = ordo_app::shipping::carriers::TrackingInput,
     params(("code" = String, Path), ("Ordo-Signature" = Option<String>, Header, description = "The carrier's signature"),
         ("X-Hmac-Signature" = Option<String>, Header, description = "EasyPost's signature")),
     security(()),
@@ -1067,8 +1069,10 @@ pub async fn carrier_tracking(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<FulfillmentView>> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let signatures =
-        ordo_app::carriers::WebhookSignatures { ordo: header("ordo-signature"), easypost: header("x-hmac-signature") };
+    let signatures = ordo_app::shipping::carriers::WebhookSignatures {
+        ordo: header("ordo-signature"),
+        easypost: header("x-hmac-signature"),
+    };
     let f = s.app.carrier_tracking(&code, &signatures, &body).await?;
     Ok(Json(FulfillmentView::from(&f)))
 }
@@ -1101,7 +1105,7 @@ pub async fn stripe_webhook(
 /// `gift_card`, `store_credit`, or `stripe` (a card, authorized at Stripe with the
 /// `payment_method` token; 409 `card_declined` records nothing; 501 when Stripe is not
 /// configured).
-#[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = ordo_app::payments::NewPayment,
+#[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = ordo_app::money::payments::NewPayment,
     params(("id" = String, Path)),
     responses((status = 201, body = OrderPaymentsView), (status = 404, body = Problem),
         (status = 409, description = "Declined, or not enough on the balance", body = Problem),
@@ -1111,7 +1115,7 @@ pub async fn add_payment(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::payments::NewPayment>,
+    JsonBody(input): JsonBody<ordo_app::money::payments::NewPayment>,
 ) -> ApiResult<Response> {
     let p = s.app.add_payment(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(OrderPaymentsView::from(&p))).into_response())
@@ -1131,7 +1135,7 @@ pub async fn order_payments(
 macro_rules! payment_action {
     ($fn:ident, $path:literal, $kind:ident, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "payments", request_body(content = Option<ordo_app::payments::AmountInput>),
+        #[utoipa::path(post, path = $path, tag = "payments", request_body(content = Option<ordo_app::money::payments::AmountInput>),
             params(("id" = String, Path)),
             responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem),
                 (status = 409, description = "`amount_exceeds_capturable`, `amount_exceeds_refundable`, `payment_voided` or `nothing_to_void`", body = Problem)))]
@@ -1139,7 +1143,7 @@ macro_rules! payment_action {
             State(s): State<AppState>,
             Caller(actor): Caller,
             Path(id): Path<String>,
-            OptionalJsonBody(input): OptionalJsonBody<ordo_app::payments::AmountInput>,
+            OptionalJsonBody(input): OptionalJsonBody<ordo_app::money::payments::AmountInput>,
         ) -> ApiResult<Json<OrderPaymentsView>> {
             let p = s.app.payment_action(&actor, &id, ordo_domain::payment::EntryKind::$kind, input).await?;
             Ok(Json(OrderPaymentsView::from(&p)))
@@ -1187,12 +1191,12 @@ pub struct ImportView {
 }
 
 /// Load one day's rates.
-#[utoipa::path(post, path = "/v1/exchange-rates", tag = "exchange rates", request_body = ordo_app::fx::RatesInput,
+#[utoipa::path(post, path = "/v1/exchange-rates", tag = "exchange rates", request_body = ordo_app::money::fx::RatesInput,
     responses((status = 201, body = ImportView)))]
 pub async fn put_rates(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    JsonBody(input): JsonBody<ordo_app::fx::RatesInput>,
+    JsonBody(input): JsonBody<ordo_app::money::fx::RatesInput>,
 ) -> ApiResult<Response> {
     let n = s.app.put_rates(&actor, input).await?;
     Ok((StatusCode::CREATED, Json(ImportView { imported: n })).into_response())
@@ -1238,10 +1242,10 @@ pub async fn rates_on(
     Caller(actor): Caller,
     Query(q): Query<RatesQuery>,
 ) -> ApiResult<Json<RatesView>> {
-    let date = q.date.unwrap_or_else(|| ordo_app::time_fmt::day(s.app.now()));
+    let date = q.date.unwrap_or_else(|| ordo_app::kernel::time_fmt::day(s.app.now()));
     let rates = s.app.rates_on(&actor, &date).await?;
     Ok(Json(RatesView {
-        base: ordo_app::fx::BASE.to_owned(),
+        base: ordo_app::money::fx::BASE.to_owned(),
         date,
         rates: rates
             .into_iter()
@@ -1270,10 +1274,10 @@ pub async fn convert_amount(
     Query(q): Query<ConvertQuery>,
 ) -> ApiResult<Json<MoneyView>> {
     let mut e = ordo_domain::validate::Errors::new();
-    let amount = ordo_app::input::check_money(
+    let amount = ordo_app::kernel::input::check_money(
         &mut e,
         "amount",
-        &ordo_app::input::MoneyInput { amount: Some(q.amount.clone()), currency: Some(q.currency.clone()) },
+        &ordo_app::kernel::input::MoneyInput { amount: Some(q.amount.clone()), currency: Some(q.currency.clone()) },
         None,
     );
     let to = ordo_domain::Currency::from_code(&q.to);
@@ -1283,7 +1287,7 @@ pub async fn convert_amount(
     if !e.is_empty() {
         return Err(AppError::Validation(e.0).into());
     }
-    let date = q.date.unwrap_or_else(|| ordo_app::time_fmt::day(s.app.now()));
+    let date = q.date.unwrap_or_else(|| ordo_app::kernel::time_fmt::day(s.app.now()));
     let m = s.app.convert(&actor, amount.expect("checked"), to.expect("checked"), &date).await?;
     Ok(Json(MoneyView::new(m.minor(), m.currency().code())))
 }
@@ -1296,7 +1300,7 @@ pub async fn convert_amount(
 /// payment first within each; or, with `to: store_credit`, onto the customer's store credit.
 /// A card gateway that cannot be reached leaves the refund `pending`; Ordo completes it later
 /// with the same idempotency key, so it is refunded exactly once.
-#[utoipa::path(post, path = "/v1/orders/{id}/refunds", tag = "payments", request_body = ordo_app::refunds::RefundInput,
+#[utoipa::path(post, path = "/v1/orders/{id}/refunds", tag = "payments", request_body = ordo_app::money::refunds::RefundInput,
     params(("id" = String, Path)),
     responses((status = 201, body = RefundView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "`amount_exceeds_refundable`: more than was captured and not yet refunded", body = Problem),
@@ -1305,7 +1309,7 @@ pub async fn refund_order(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::refunds::RefundInput>,
+    JsonBody(input): JsonBody<ordo_app::money::refunds::RefundInput>,
 ) -> ApiResult<Response> {
     let r = s.app.refund_order(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(RefundView::from(&r))).into_response())
@@ -1352,7 +1356,7 @@ pub async fn order_timeline(
 /// reservations; more units and new lines are routed and reserved. A smaller total releases
 /// uncaptured authorizations and refunds what was captured beyond it; a larger one leaves a
 /// balance due (`order.payment_required`) without voiding what is authorized.
-#[utoipa::path(post, path = "/v1/orders/{id}/edits", tag = "orders", request_body = ordo_app::edits::EditInput,
+#[utoipa::path(post, path = "/v1/orders/{id}/edits", tag = "orders", request_body = ordo_app::sales::edits::EditInput,
     params(("id" = String, Path)),
     responses((status = 201, body = EditView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "`invalid_transition` (the line was packed or shipped, the order is cancelled) or `insufficient_stock`", body = Problem),
@@ -1361,7 +1365,7 @@ pub async fn edit_order(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::edits::EditInput>,
+    JsonBody(input): JsonBody<ordo_app::sales::edits::EditInput>,
 ) -> ApiResult<Response> {
     let e = s.app.edit_order(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(EditView::from(&e))).into_response())
@@ -1380,7 +1384,7 @@ pub async fn order_edits(
 
 /// Cancel units of one line before they ship (default: all of them): their reservations are
 /// released and the payment difference settled, as an edit.
-#[utoipa::path(post, path = "/v1/orders/{id}/lines/{line_id}/cancel", tag = "orders", request_body(content = Option<ordo_app::edits::CancelLineInput>),
+#[utoipa::path(post, path = "/v1/orders/{id}/lines/{line_id}/cancel", tag = "orders", request_body(content = Option<ordo_app::sales::edits::CancelLineInput>),
     params(("id" = String, Path), ("line_id" = String, Path)),
     responses((status = 201, body = EditView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "`invalid_transition`: the line was packed or shipped", body = Problem)))]
@@ -1388,7 +1392,7 @@ pub async fn cancel_line(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path((id, line)): Path<(String, String)>,
-    OptionalJsonBody(input): OptionalJsonBody<ordo_app::edits::CancelLineInput>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::sales::edits::CancelLineInput>,
 ) -> ApiResult<Response> {
     let e = s.app.cancel_line(&actor, &id, &line, input).await?;
     Ok((StatusCode::CREATED, Json(EditView::from(&e))).into_response())
@@ -1398,7 +1402,7 @@ pub async fn cancel_line(
 
 /// File a claim for missing or damaged units that shipped, resolved at once without a
 /// return: `refund` their value, or `reship` them free of charge in a replacement order.
-#[utoipa::path(post, path = "/v1/orders/{id}/claims", tag = "returns", request_body = ordo_app::claims::ClaimInput,
+#[utoipa::path(post, path = "/v1/orders/{id}/claims", tag = "returns", request_body = ordo_app::aftersales::claims::ClaimInput,
     params(("id" = String, Path)),
     responses((status = 201, body = ClaimView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "`invalid_transition`: nothing shipped", body = Problem)))]
@@ -1406,7 +1410,7 @@ pub async fn file_claim(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::claims::ClaimInput>,
+    JsonBody(input): JsonBody<ordo_app::aftersales::claims::ClaimInput>,
 ) -> ApiResult<Response> {
     let c = s.app.file_claim(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(ClaimView::from(&c))).into_response())
@@ -1427,7 +1431,7 @@ pub async fn order_claims(
 
 /// Put an order on hold: it keeps its reservations but is not picked, packed, labelled or
 /// shipped until every hold is released. One active hold per type.
-#[utoipa::path(post, path = "/v1/orders/{id}/holds", tag = "orders", request_body = ordo_app::holds::HoldInput,
+#[utoipa::path(post, path = "/v1/orders/{id}/holds", tag = "orders", request_body = ordo_app::sales::holds::HoldInput,
     params(("id" = String, Path)),
     responses((status = 201, body = HoldView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "The order is cancelled or fully shipped, or already has this hold", body = Problem)))]
@@ -1435,7 +1439,7 @@ pub async fn place_hold(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::holds::HoldInput>,
+    JsonBody(input): JsonBody<ordo_app::sales::holds::HoldInput>,
 ) -> ApiResult<Response> {
     let h = s.app.place_hold(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(HoldView::from(&h))).into_response())
@@ -1462,7 +1466,7 @@ pub async fn list_holds(
     let limit = page_limit(q.limit);
     let holds =
         s.app.list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit).await?;
-    Ok(Json(list(holds, limit, |h: &ordo_app::holds::Hold| h.id.clone())))
+    Ok(Json(list(holds, limit, |h: &ordo_app::sales::holds::Hold| h.id.clone())))
 }
 
 /// Returns across orders, oldest first: the queues to approve (`requested`, the default) and
@@ -1479,7 +1483,7 @@ pub async fn list_returns(
         .app
         .list_returns(&actor, q.status.as_deref().unwrap_or("requested"), decode_cursor(&q.cursor)?, limit)
         .await?;
-    Ok(Json(list(returns, limit, |r: &ordo_app::returns::Return| r.id.clone())))
+    Ok(Json(list(returns, limit, |r: &ordo_app::aftersales::returns::Return| r.id.clone())))
 }
 
 /// The order's holds, active and resolved, oldest first.
@@ -1495,7 +1499,7 @@ pub async fn order_holds(
 
 /// Release a hold. `fraud_review` and `payment_review` holds need an admin key; the others an
 /// operator's or an admin's.
-#[utoipa::path(post, path = "/v1/holds/{id}/release", tag = "orders", request_body(content = Option<ordo_app::holds::ResolveInput>),
+#[utoipa::path(post, path = "/v1/holds/{id}/release", tag = "orders", request_body(content = Option<ordo_app::sales::holds::ResolveInput>),
     params(("id" = String, Path)),
     responses((status = 200, body = HoldView), (status = 403, description = "This role may not release this hold", body = Problem),
         (status = 404, body = Problem), (status = 409, description = "The hold is not active", body = Problem)))]
@@ -1503,14 +1507,14 @@ pub async fn release_hold(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    OptionalJsonBody(input): OptionalJsonBody<ordo_app::holds::ResolveInput>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::sales::holds::ResolveInput>,
 ) -> ApiResult<Json<HoldView>> {
     Ok(Json(HoldView::from(&s.app.resolve_hold(&actor, &id, false, input).await?)))
 }
 
 /// Cancel the order through a hold (the review found it should not ship): its reservations are
 /// released and its payments settled. The same roles as releasing.
-#[utoipa::path(post, path = "/v1/holds/{id}/cancel-order", tag = "orders", request_body(content = Option<ordo_app::holds::ResolveInput>),
+#[utoipa::path(post, path = "/v1/holds/{id}/cancel-order", tag = "orders", request_body(content = Option<ordo_app::sales::holds::ResolveInput>),
     params(("id" = String, Path)),
     responses((status = 200, body = HoldView), (status = 403, description = "This role may not resolve this hold", body = Problem),
         (status = 404, body = Problem), (status = 409, description = "The hold is not active, or the order cannot be cancelled", body = Problem)))]
@@ -1518,7 +1522,7 @@ pub async fn cancel_through_hold(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    OptionalJsonBody(input): OptionalJsonBody<ordo_app::holds::ResolveInput>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::sales::holds::ResolveInput>,
 ) -> ApiResult<Json<HoldView>> {
     Ok(Json(HoldView::from(&s.app.resolve_hold(&actor, &id, true, input).await?)))
 }
@@ -1527,7 +1531,7 @@ pub async fn cancel_through_hold(
 
 /// Request a return of shipped units, per line with a reason code, within the channel's return
 /// window (`override_window` lets an operator accept a late one).
-#[utoipa::path(post, path = "/v1/orders/{id}/returns", tag = "returns", request_body = ordo_app::returns::ReturnInput,
+#[utoipa::path(post, path = "/v1/orders/{id}/returns", tag = "returns", request_body = ordo_app::aftersales::returns::ReturnInput,
     params(("id" = String, Path)),
     responses((status = 201, body = ReturnView), (status = 404, body = Problem),
         (status = 422, description = "More units than shipped and not yet returned, or bad fields", body = Problem),
@@ -1536,7 +1540,7 @@ pub async fn request_return(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::returns::ReturnInput>,
+    JsonBody(input): JsonBody<ordo_app::aftersales::returns::ReturnInput>,
 ) -> ApiResult<Response> {
     let r = s.app.request_return(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())
@@ -1571,7 +1575,7 @@ pub async fn get_return(
 macro_rules! return_step {
     ($name:ident, $path:literal, $method:ident, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "returns", request_body(content = Option<ordo_app::returns::ReturnStepInput>),
+        #[utoipa::path(post, path = $path, tag = "returns", request_body(content = Option<ordo_app::aftersales::returns::ReturnStepInput>),
             params(("id" = String, Path)),
             responses((status = 200, body = ReturnView), (status = 404, body = Problem),
                 (status = 409, description = "The return is not in a status this step starts from", body = Problem)))]
@@ -1579,7 +1583,7 @@ macro_rules! return_step {
             State(s): State<AppState>,
             Caller(actor): Caller,
             Path(id): Path<String>,
-            OptionalJsonBody(input): OptionalJsonBody<ordo_app::returns::ReturnStepInput>,
+            OptionalJsonBody(input): OptionalJsonBody<ordo_app::aftersales::returns::ReturnStepInput>,
         ) -> ApiResult<Json<ReturnView>> {
             Ok(Json(ReturnView::from(&s.app.$method(&actor, &id, input).await?)))
         }
@@ -1599,7 +1603,7 @@ return_step!(close_return, "/v1/returns/{id}/close", close_return, "Close a rece
 /// back into available stock at the receiving location; `damaged` into quarantine, `refurbish`,
 /// `return_to_vendor` and `dispose` into their non-sellable buckets; each writes its ledger.
 /// The refund follows unless the channel refunded on approval.
-#[utoipa::path(post, path = "/v1/returns/{id}/receive", tag = "returns", request_body = ordo_app::returns::ReceiveInput,
+#[utoipa::path(post, path = "/v1/returns/{id}/receive", tag = "returns", request_body = ordo_app::aftersales::returns::ReceiveInput,
     params(("id" = String, Path)),
     responses((status = 200, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "The return is not approved", body = Problem)))]
@@ -1607,7 +1611,7 @@ pub async fn receive_return(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::returns::ReceiveInput>,
+    JsonBody(input): JsonBody<ordo_app::aftersales::returns::ReceiveInput>,
 ) -> ApiResult<Json<ReturnView>> {
     Ok(Json(ReturnView::from(&s.app.receive_return(&actor, &id, input).await?)))
 }
@@ -1615,7 +1619,7 @@ pub async fn receive_return(
 /// Buy a prepaid return label: the cheapest service from the customer's address to the
 /// receiving location (default: where the order shipped from), through the carrier
 /// integrations. Buying again returns the label already bought.
-#[utoipa::path(post, path = "/v1/returns/{id}/label", tag = "returns", request_body(content = Option<ordo_app::carriers::ReturnLabelInput>),
+#[utoipa::path(post, path = "/v1/returns/{id}/label", tag = "returns", request_body(content = Option<ordo_app::shipping::carriers::ReturnLabelInput>),
     params(("id" = String, Path)),
     responses((status = 201, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "The return is received or closed, or no carrier serves it", body = Problem)))]
@@ -1623,7 +1627,7 @@ pub async fn buy_return_label(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    OptionalJsonBody(input): OptionalJsonBody<ordo_app::carriers::ReturnLabelInput>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::shipping::carriers::ReturnLabelInput>,
 ) -> ApiResult<Response> {
     let r = s.app.buy_return_label(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())
@@ -1645,13 +1649,13 @@ pub async fn return_label(
 /// Move non-sellable units: between buckets, back into sellable stock at the same location
 /// (`to: stock`), or out of the business (`to: out`: sent to the vendor, destroyed). Both
 /// sides are written to their ledgers.
-#[utoipa::path(post, path = "/v1/inventory/buckets/moves", tag = "inventory", request_body = ordo_app::inventory::BucketMoveInput,
+#[utoipa::path(post, path = "/v1/inventory/buckets/moves", tag = "inventory", request_body = ordo_app::stock::inventory::BucketMoveInput,
     responses((status = 200, body = BucketsView), (status = 422, body = Problem),
         (status = 409, description = "`insufficient_stock`: the bucket holds fewer units", body = Problem)))]
 pub async fn move_bucket(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    JsonBody(input): JsonBody<ordo_app::inventory::BucketMoveInput>,
+    JsonBody(input): JsonBody<ordo_app::stock::inventory::BucketMoveInput>,
 ) -> ApiResult<Json<BucketsView>> {
     let sku = input.sku.clone().unwrap_or_default();
     Ok(Json(BucketsView::new(&sku, &s.app.move_bucket(&actor, input).await?)))
@@ -1696,7 +1700,7 @@ pub async fn sales_report(
     Caller(actor): Caller,
     Query(q): Query<SalesQuery>,
 ) -> ApiResult<Json<SalesReportView>> {
-    let q = ordo_app::reports::SalesQuery { from: q.from, to: q.to, currency: q.currency, channel: q.channel };
+    let q = ordo_app::reports::sales::SalesQuery { from: q.from, to: q.to, currency: q.currency, channel: q.channel };
     Ok(Json(SalesReportView::from(&s.app.sales_report(&actor, q).await?)))
 }
 
@@ -1716,13 +1720,13 @@ pub async fn get_channel(
 /// Set a sales channel's policies. `capture`: `at_placement` charges cards and records manual
 /// payments as received when they are added; `on_shipment` authorizes and captures each
 /// fulfilment's share when it ships.
-#[utoipa::path(put, path = "/v1/channels/{channel}", tag = "channels", request_body = ordo_app::channels::ChannelSettingsInput,
+#[utoipa::path(put, path = "/v1/channels/{channel}", tag = "channels", request_body = ordo_app::channels::settings::ChannelSettingsInput,
     params(("channel" = String, Path)), responses((status = 200, body = ChannelView), (status = 422, body = Problem)))]
 pub async fn put_channel(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(channel): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::channels::ChannelSettingsInput>,
+    JsonBody(input): JsonBody<ordo_app::channels::settings::ChannelSettingsInput>,
 ) -> ApiResult<Json<ChannelView>> {
     Ok(Json(ChannelView::from(&s.app.put_channel_settings(&actor, &channel, input).await?)))
 }
@@ -1730,12 +1734,12 @@ pub async fn put_channel(
 // ---------------------------------------------------------------- gift cards and store credit
 
 /// Issue a gift card with an opening balance.
-#[utoipa::path(post, path = "/v1/gift-cards", tag = "payments", request_body = ordo_app::balances::GiftCardInput,
+#[utoipa::path(post, path = "/v1/gift-cards", tag = "payments", request_body = ordo_app::money::balances::GiftCardInput,
     responses((status = 201, body = BalanceView), (status = 409, body = Problem)))]
 pub async fn issue_gift_card(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    JsonBody(input): JsonBody<ordo_app::balances::GiftCardInput>,
+    JsonBody(input): JsonBody<ordo_app::money::balances::GiftCardInput>,
 ) -> ApiResult<Response> {
     let b = s.app.issue_gift_card(&actor, input).await?;
     Ok((StatusCode::CREATED, Json(BalanceView::from(&b))).into_response())
@@ -1764,13 +1768,13 @@ pub async fn store_credit(
 }
 
 /// Add to a customer's store credit.
-#[utoipa::path(post, path = "/v1/customers/{id}/store-credit", tag = "payments", request_body = ordo_app::balances::CreditInput,
+#[utoipa::path(post, path = "/v1/customers/{id}/store-credit", tag = "payments", request_body = ordo_app::money::balances::CreditInput,
     params(("id" = String, Path)), responses((status = 200, body = BalanceView), (status = 404, body = Problem)))]
 pub async fn credit_customer(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<ordo_app::balances::CreditInput>,
+    JsonBody(input): JsonBody<ordo_app::money::balances::CreditInput>,
 ) -> ApiResult<Json<BalanceView>> {
     Ok(Json(BalanceView::from(&s.app.credit_customer(&actor, &id, input).await?)))
 }

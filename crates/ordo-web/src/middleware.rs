@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use ordo_app::idempotency::replay;
+use ordo_app::kernel::idempotency::replay;
 use sha2::{Digest, Sha256};
 
 use crate::problem::{ApiError, Problem};
@@ -69,7 +69,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let Some(secret) = secret.filter(|s| !s.is_empty()) else {
         return unauthorized("send an API key as `Authorization: Bearer <key>`");
     };
-    let hash = ordo_app::keys::hash_secret(&secret);
+    let hash = ordo_app::kernel::keys::hash_secret(&secret);
     let actor = match state.keys.get(&hash) {
         Some(a) => a,
         None => match state.app.authenticate(&secret).await {

@@ -1,8 +1,8 @@
 //! Response bodies: how domain values look on the wire (money as decimal strings, times as
 //! RFC 3339). Conversions only; no rules.
 
-use ordo_app::inventory::{Adjusted, SkuStock};
-use ordo_app::time_fmt::format_ms;
+use ordo_app::kernel::time_fmt::format_ms;
+use ordo_app::stock::inventory::{Adjusted, SkuStock};
 use ordo_domain::Money;
 use ordo_domain::catalog::{Customer, Location, Product};
 use ordo_domain::inventory::Movement;
@@ -492,13 +492,14 @@ pub struct RuleSetView {
     pub version: i64,
 }
 
-impl From<&ordo_app::routing::StoredRuleSet> for RuleSetView {
-    fn from(s: &ordo_app::routing::StoredRuleSet) -> Self {
+impl From<&ordo_app::shipping::routing::StoredRuleSet> for RuleSetView {
+    fn from(s: &ordo_app::shipping::routing::StoredRuleSet) -> Self {
         RuleSetView {
             name: s.rules.name.clone(),
             criteria: s.rules.criteria.iter().map(|c| c.as_str().to_owned()).collect(),
             max_shipments: s.rules.max_shipments,
-            min_shipment_value: ordo_app::routing::min_value(s).map(|m| MoneyView::new(m.minor(), m.currency().code())),
+            min_shipment_value: ordo_app::shipping::routing::min_value(s)
+                .map(|m| MoneyView::new(m.minor(), m.currency().code())),
             same_country_only: s.rules.same_country_only,
             channels: s.channels.clone(),
             version: s.version,
@@ -701,8 +702,8 @@ pub struct CarrierView {
     pub services: Vec<ServiceView>,
 }
 
-impl From<&ordo_app::carriers::Carrier> for CarrierView {
-    fn from(c: &ordo_app::carriers::Carrier) -> Self {
+impl From<&ordo_app::shipping::carriers::Carrier> for CarrierView {
+    fn from(c: &ordo_app::shipping::carriers::Carrier) -> Self {
         CarrierView {
             code: c.code.clone(),
             name: c.name.clone(),
@@ -826,8 +827,8 @@ pub struct OrderPaymentsView {
     pub ledger: Vec<PaymentEntryView>,
 }
 
-impl From<&ordo_app::payments::OrderPayments> for OrderPaymentsView {
-    fn from(p: &ordo_app::payments::OrderPayments) -> Self {
+impl From<&ordo_app::money::payments::OrderPayments> for OrderPaymentsView {
+    fn from(p: &ordo_app::money::payments::OrderPayments) -> Self {
         let c = &p.order.currency;
         let m = |minor: i64| MoneyView::new(minor, c);
         let s = &p.summary;
@@ -928,8 +929,8 @@ pub struct RefundView {
     pub updated_at: String,
 }
 
-impl From<&ordo_app::refunds::Refund> for RefundView {
-    fn from(r: &ordo_app::refunds::Refund) -> Self {
+impl From<&ordo_app::money::refunds::Refund> for RefundView {
+    fn from(r: &ordo_app::money::refunds::Refund) -> Self {
         let m = |minor: i64| MoneyView::new(minor, &r.currency);
         RefundView {
             id: r.id.clone(),
@@ -999,8 +1000,8 @@ pub struct ChannelView {
     pub updated_at: Option<String>,
 }
 
-impl From<&ordo_app::channels::ChannelSettings> for ChannelView {
-    fn from(c: &ordo_app::channels::ChannelSettings) -> Self {
+impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
+    fn from(c: &ordo_app::channels::settings::ChannelSettings) -> Self {
         ChannelView {
             channel: c.channel.clone(),
             capture: c.capture.clone(),
@@ -1046,8 +1047,8 @@ pub struct HoldView {
     pub note: Option<String>,
 }
 
-impl From<&ordo_app::holds::Hold> for HoldView {
-    fn from(h: &ordo_app::holds::Hold) -> Self {
+impl From<&ordo_app::sales::holds::Hold> for HoldView {
+    fn from(h: &ordo_app::sales::holds::Hold) -> Self {
         HoldView {
             id: h.id.clone(),
             order_id: h.order_id.clone(),
@@ -1088,8 +1089,8 @@ pub struct BalanceView {
     pub entries: Vec<BalanceEntryView>,
 }
 
-impl From<&ordo_app::balances::Balance> for BalanceView {
-    fn from(b: &ordo_app::balances::Balance) -> Self {
+impl From<&ordo_app::money::balances::Balance> for BalanceView {
+    fn from(b: &ordo_app::money::balances::Balance) -> Self {
         let c = &b.account.currency;
         BalanceView {
             kind: b.account.kind.clone(),
@@ -1130,7 +1131,7 @@ pub struct FiguresView {
 }
 
 impl FiguresView {
-    fn new(f: &ordo_app::reports::Figures, currency: &str) -> FiguresView {
+    fn new(f: &ordo_app::reports::sales::Figures, currency: &str) -> FiguresView {
         let m = |minor: i64| MoneyView::new(minor, currency);
         FiguresView {
             orders: f.orders,
@@ -1187,8 +1188,8 @@ pub struct SalesReportView {
     pub unconverted: Vec<UnconvertedView>,
 }
 
-impl From<&ordo_app::reports::SalesReport> for SalesReportView {
-    fn from(r: &ordo_app::reports::SalesReport) -> Self {
+impl From<&ordo_app::reports::sales::SalesReport> for SalesReportView {
+    fn from(r: &ordo_app::reports::sales::SalesReport) -> Self {
         let c = r.currency.as_str();
         SalesReportView {
             currency: r.currency.clone(),
@@ -1310,8 +1311,8 @@ pub struct ExchangeView {
     pub advance: bool,
 }
 
-impl From<&ordo_app::returns::Return> for ReturnView {
-    fn from(r: &ordo_app::returns::Return) -> ReturnView {
+impl From<&ordo_app::aftersales::returns::Return> for ReturnView {
+    fn from(r: &ordo_app::aftersales::returns::Return) -> ReturnView {
         let currency = r.currency.as_str();
         ReturnView {
             id: r.id.clone(),
@@ -1423,7 +1424,7 @@ pub struct BucketsView {
 }
 
 impl BucketsView {
-    pub fn new(sku: &str, b: &ordo_app::inventory::Buckets) -> BucketsView {
+    pub fn new(sku: &str, b: &ordo_app::stock::inventory::Buckets) -> BucketsView {
         BucketsView {
             sku: sku.to_owned(),
             levels: b
@@ -1480,8 +1481,8 @@ pub struct EditView {
     pub refund_error: Option<String>,
 }
 
-impl From<&ordo_app::edits::Edit> for EditView {
-    fn from(e: &ordo_app::edits::Edit) -> Self {
+impl From<&ordo_app::sales::edits::Edit> for EditView {
+    fn from(e: &ordo_app::sales::edits::Edit) -> Self {
         let m = |minor: i64| MoneyView::new(minor, &e.currency);
         EditView {
             id: e.id.clone(),
@@ -1532,8 +1533,8 @@ pub struct ClaimView {
     pub at: String,
 }
 
-impl From<&ordo_app::claims::Claim> for ClaimView {
-    fn from(c: &ordo_app::claims::Claim) -> Self {
+impl From<&ordo_app::aftersales::claims::Claim> for ClaimView {
+    fn from(c: &ordo_app::aftersales::claims::Claim) -> Self {
         ClaimView {
             id: c.id.clone(),
             order_id: c.order_id.clone(),

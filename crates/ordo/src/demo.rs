@@ -1,7 +1,7 @@
 //! Demo data: a small outdoor-gear shop with warehouses and stores, stock, customers and a
 //! few hundred orders, loaded through the same use cases as the API.
 
-use ordo_app::input::{
+use ordo_app::kernel::input::{
     AddressInput, AdjustmentInput, CancelInput, MoneyInput, NewLocation, NewOrder, NewProduct, OrderCustomerInput,
     OrderLineInput,
 };
@@ -157,7 +157,7 @@ fn money(amount: &str) -> Option<MoneyInput> {
 async fn pay(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::Result<()> {
     let cod = n.is_multiple_of(5);
     let currency = ordo_domain::Currency::from_code(&order.currency).ok_or_else(|| anyhow::anyhow!("currency"))?;
-    let payment = ordo_app::payments::NewPayment {
+    let payment = ordo_app::money::payments::NewPayment {
         provider: Some("manual".into()),
         gift_card_code: None,
         payment_method: None,
@@ -177,8 +177,8 @@ async fn pay(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::
 async fn returned(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::Result<()> {
     let system = Actor::system();
     let line = order.lines[0].id.to_string();
-    let request = ordo_app::returns::ReturnInput {
-        lines: Some(vec![ordo_app::returns::ReturnLineInput {
+    let request = ordo_app::aftersales::returns::ReturnInput {
+        lines: Some(vec![ordo_app::aftersales::returns::ReturnLineInput {
             line_id: Some(line.clone()),
             quantity: Some(1),
             reason: Some(if n.is_multiple_of(2) { "no_longer_needed" } else { "damaged" }.into()),
@@ -189,9 +189,9 @@ async fn returned(app: &App, order: &ordo_domain::order::Order, n: usize) -> any
     let ret = app.request_return(&system, order.id.as_str(), request).await.map_err(|e| fail("return", e))?;
     app.approve_return(&system, &ret.id, Default::default()).await.map_err(|e| fail("approve", e))?;
     let location = order.lines[0].allocations.first().map(|a| a.location.clone()).unwrap_or_default();
-    let receive = ordo_app::returns::ReceiveInput {
+    let receive = ordo_app::aftersales::returns::ReceiveInput {
         location: Some(location),
-        units: Some(vec![ordo_app::returns::UnitInput {
+        units: Some(vec![ordo_app::aftersales::returns::UnitInput {
             line_id: Some(line),
             quantity: Some(1),
             condition: Some(if n.is_multiple_of(2) { "as new" } else { "broken" }.into()),
@@ -209,7 +209,7 @@ fn fail(what: &str, e: AppError) -> anyhow::Error {
 
 /// Takes each fulfilment of an order `steps` steps along pick, pack, ship, deliver.
 async fn advance(app: &App, order_id: &str, steps: usize, n: usize) -> anyhow::Result<()> {
-    use ordo_app::fulfillments::FulfillmentInput;
+    use ordo_app::shipping::fulfillments::FulfillmentInput;
     use ordo_domain::fulfillment::FulfillmentAction as A;
     let system = Actor::system();
     let fulfillments = app.order_fulfillments(&system, order_id).await.map_err(|e| fail("fulfilments", e))?;
@@ -246,7 +246,7 @@ async fn advance(app: &App, order_id: &str, steps: usize, n: usize) -> anyhow::R
 
 /// Two carriers priced by rate cards: an economical ground service and an express one.
 async fn carriers(app: &App) -> anyhow::Result<()> {
-    use ordo_app::carriers::{BracketInput, CarrierInput, ServiceInput, ZoneInput};
+    use ordo_app::shipping::carriers::{BracketInput, CarrierInput, ServiceInput, ZoneInput};
     let zone = |name: &str, max_km: Option<f64>, days: i64, base: &str, per_kg: &str| ZoneInput {
         name: Some(name.into()),
         max_distance_km: max_km,
@@ -350,8 +350,8 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
 
     carriers(app).await?;
     // Reference rates for today, so the sales report can show any currency.
-    let rates = ordo_app::fx::RatesInput {
-        date: Some(ordo_app::time_fmt::day(app.now())),
+    let rates = ordo_app::money::fx::RatesInput {
+        date: Some(ordo_app::kernel::time_fmt::day(app.now())),
         base: Some("EUR".into()),
         rates: Some(
             [("USD", "1.0512"), ("GBP", "0.8312"), ("JPY", "160.23"), ("CAD", "1.4702")]
@@ -414,7 +414,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             pickup_location: n.is_multiple_of(12).then(|| "CHI-ST".to_owned()),
         };
         match app.place_order(&system, input, None).await {
-            Ok(ordo_app::idempotency::Outcome::Fresh(order)) => {
+            Ok(ordo_app::kernel::idempotency::Outcome::Fresh(order)) => {
                 placed += 1;
                 pay(app, &order, n).await?;
                 if rng.below(10) == 0 {
@@ -436,8 +436,8 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                         returned(app, &order, n).await?;
                     } else if steps == 4 && n.is_multiple_of(3) {
                         // A delivered order with one unit refunded as goodwill.
-                        let refund = ordo_app::refunds::RefundInput {
-                            lines: Some(vec![ordo_app::refunds::RefundLineInput {
+                        let refund = ordo_app::money::refunds::RefundInput {
+                            lines: Some(vec![ordo_app::money::refunds::RefundLineInput {
                                 line_id: Some(order.lines[0].id.to_string()),
                                 quantity: Some(1),
                             }]),
@@ -448,7 +448,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                     }
                     if steps == 0 && n.is_multiple_of(11) {
                         // Orders waiting for review.
-                        let hold = ordo_app::holds::HoldInput {
+                        let hold = ordo_app::sales::holds::HoldInput {
                             kind: Some(if n.is_multiple_of(2) { "address_check" } else { "fraud_review" }.into()),
                             reason: Some("flagged by the demo".into()),
                         };
@@ -456,8 +456,8 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                     }
                     if steps == 0 && n.is_multiple_of(13) && order.lines[0].quantity > 1 {
                         // The customer asked for one unit fewer.
-                        let edit = ordo_app::edits::EditInput {
-                            changes: Some(vec![ordo_app::edits::ChangeInput {
+                        let edit = ordo_app::sales::edits::EditInput {
+                            changes: Some(vec![ordo_app::sales::edits::ChangeInput {
                                 kind: Some("set_quantity".into()),
                                 line_id: Some(order.lines[0].id.to_string()),
                                 quantity: Some(order.lines[0].quantity - 1),
@@ -470,7 +470,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                     }
                     if steps == 0 && n.is_multiple_of(17) {
                         // A location that could not find the item: the order is routed again.
-                        let reject = ordo_app::fulfillments::FulfillmentInput {
+                        let reject = ordo_app::shipping::fulfillments::FulfillmentInput {
                             reason: Some("cannot find it".into()),
                             ..Default::default()
                         };

@@ -45,7 +45,7 @@ fn sign(secret: &str, body: &str) -> String {
     let mut m = format!("{t}.").into_bytes();
     m.extend_from_slice(body.as_bytes());
     let mac: String =
-        ordo_app::carriers::hmac_sha256(secret.as_bytes(), &m).iter().map(|b| format!("{b:02x}")).collect();
+        ordo_app::shipping::carriers::hmac_sha256(secret.as_bytes(), &m).iter().map(|b| format!("{b:02x}")).collect();
     format!("t={t},v1={mac}")
 }
 
@@ -85,7 +85,7 @@ async fn rate_shopping_picks_the_cheapest_service_that_meets_the_promise(engine:
     assert!(bought.body["tracking_number"].as_str().unwrap().starts_with("ACME"));
 
     // Promised for tomorrow: only the express service arrives in time.
-    let tomorrow = ordo_app::time_fmt::format_ms(
+    let tomorrow = ordo_app::kernel::time_fmt::format_ms(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 + 2 * 86_400_000,
     );
     let mut body = order_body(&[("X", 1)]);

@@ -302,7 +302,7 @@ async fn cards_are_authorized_captured_and_refunded_at_stripe(engine: Engine) {
 async fn webhook(s: &TestServer, event: &Value, secret: &str) -> u16 {
     let body = event.to_string();
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let mac: String = ordo_app::carriers::hmac_sha256(secret.as_bytes(), format!("{t}.{body}").as_bytes())
+    let mac: String = ordo_app::shipping::carriers::hmac_sha256(secret.as_bytes(), format!("{t}.{body}").as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::input::{MoneyInput, check_money};
+use crate::kernel::events::emit;
+use crate::kernel::input::{MoneyInput, check_money};
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// Adds `amount` (negative to spend) to an account; refuses to go below zero.

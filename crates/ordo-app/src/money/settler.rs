@@ -17,7 +17,7 @@ use ordo_domain::payment::EntryKind;
 use ordo_store::{EventFilter, Page};
 use serde_json::Value;
 
-use crate::payments::{Payment, is_gateway, payments_with_totals, record, shipment_reference, shipment_share};
+use crate::money::payments::{Payment, is_gateway, payments_with_totals, record, shipment_reference, shipment_share};
 use crate::{Actor, App, AppError, AppResult, Role};
 
 const CURSOR: &str = "settler";
@@ -164,7 +164,7 @@ impl App {
                                 return Ok(());
                             }
                             // A webhook may have recorded the capture already.
-                            let recorded = crate::payments::totals_of(&ledger, &p.id).captured;
+                            let recorded = crate::money::payments::totals_of(&ledger, &p.id).captured;
                             let amount = take.min(intent.received - recorded);
                             if amount > 0 {
                                 let reason = Some(format!("shipment {}", reference.trim_start_matches("ship:")));
@@ -180,8 +180,9 @@ impl App {
                                 )?;
                             }
                             // A final capture released the rest at the gateway.
-                            let open = crate::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id)
-                                .capturable();
+                            let open =
+                                crate::money::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id)
+                                    .capturable();
                             if last && open > 0 {
                                 let reason = Some("released by the final capture".to_owned());
                                 record(tx, clock.now_ms(), &settler(), &p, EntryKind::Voided, open, reason, None)?;
@@ -213,9 +214,11 @@ impl App {
                         self.store
                             .write(move |tx| {
                                 tx.order_by_id(&p.order_id)?;
-                                let open =
-                                    crate::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id)
-                                        .capturable();
+                                let open = crate::money::payments::totals_of(
+                                    &tx.payment_entries_for_order(&p.order_id)?,
+                                    &p.id,
+                                )
+                                .capturable();
                                 if open > 0 {
                                     record(
                                         tx,
@@ -241,7 +244,7 @@ impl App {
             }
             // What a pending refund already promised from this payment is not refunded twice.
             let (oid, pid) = (order_id.to_owned(), payment.id.clone());
-            let promised: i64 = self.store.read(move |tx| crate::refunds::promised_in(tx, &oid, &pid)).await?;
+            let promised: i64 = self.store.read(move |tx| crate::money::refunds::promised_in(tx, &oid, &pid)).await?;
             let totals = ordo_domain::payment::PaymentTotals { refunded: totals.refunded + promised, ..totals };
             if totals.refundable() > 0 {
                 let key = format!("ordo-{}-cancel-refund", payment.id);
@@ -255,7 +258,7 @@ impl App {
                                 if ledger.iter().any(|e| e.reference.as_deref() == Some(gateway_id.as_str())) {
                                     return Ok(());
                                 }
-                                let amount = amount.min(crate::payments::totals_of(&ledger, &p.id).refundable());
+                                let amount = amount.min(crate::money::payments::totals_of(&ledger, &p.id).refundable());
                                 if amount > 0 {
                                     record(
                                         tx,
@@ -298,7 +301,8 @@ impl App {
                     .write(move |tx| {
                         tx.order_by_id(&p.order_id)?;
                         let open =
-                            crate::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id).capturable();
+                            crate::money::payments::totals_of(&tx.payment_entries_for_order(&p.order_id)?, &p.id)
+                                .capturable();
                         if open > 0 {
                             let reason = Some("released: the order needs no more".to_owned());
                             record(tx, clock.now_ms(), &settler(), &p, EntryKind::Voided, open, reason, None)?;

@@ -10,7 +10,7 @@ use ordo_domain::routing::parse_centroids;
 static US_CENTROIDS: OnceLock<HashMap<String, (f64, f64)>> = OnceLock::new();
 
 fn us_centroids() -> &'static HashMap<String, (f64, f64)> {
-    US_CENTROIDS.get_or_init(|| parse_centroids(include_str!("../data/us-zcta-centroids.csv")))
+    US_CENTROIDS.get_or_init(|| parse_centroids(include_str!("../../data/us-zcta-centroids.csv")))
 }
 
 /// Coordinates of a postal code, when the bundled tables know it.

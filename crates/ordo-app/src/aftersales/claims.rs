@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::payments::order_for;
+use crate::kernel::events::emit;
+use crate::money::payments::order_for;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -101,7 +101,7 @@ impl App {
                 for (i, line) in l.iter().enumerate() {
                     let id = e.text(&format!("lines/{i}/line_id"), line.line_id.as_deref(), 64);
                     match (id, line.quantity) {
-                        (Some(id), Some(q)) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                        (Some(id), Some(q)) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
                             if lines.iter().any(|(x, _)| *x == id) {
                                 e.add(format!("lines/{i}/line_id"), "is listed twice");
                             }
@@ -109,7 +109,7 @@ impl App {
                         }
                         _ => e.add(
                             format!("lines/{i}/quantity"),
-                            format!("must be between 1 and {}", crate::orders::MAX_QUANTITY),
+                            format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
                         ),
                     }
                 }
@@ -126,12 +126,12 @@ impl App {
             .write(move |tx| {
                 let now = clock.now_ms();
                 let order = order_for(tx, &who, &id)?;
-                let (sent, _) = crate::returns::shipped_units(tx, &order)?;
+                let (sent, _) = crate::aftersales::returns::shipped_units(tx, &order)?;
                 if sent.is_empty() {
                     return Err(AppError::InvalidTransition("nothing of this order has shipped".into()));
                 }
                 let claims = claims_of(tx, order.id.as_str())?;
-                let returns = crate::returns::returns_of(tx, order.id.as_str())?;
+                let returns = crate::aftersales::returns::returns_of(tx, order.id.as_str())?;
                 let mut e = Errors::new();
                 let mut out = Vec::new();
                 for (i, (line_id, q)) in lines.iter().enumerate() {
@@ -197,7 +197,7 @@ impl App {
         let mut claim = claim;
         match claim.resolution.as_str() {
             "refund" => {
-                let req = crate::refunds::Request {
+                let req = crate::money::refunds::Request {
                     lines: claim.lines.iter().map(|(l, _, q)| (l.clone(), *q)).collect(),
                     reason: Some(format!("claim {} ({})", claim.id, claim.kind)),
                     ..Default::default()

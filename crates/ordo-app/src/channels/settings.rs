@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
+use crate::kernel::events::emit;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// A rule that holds an order at capture.
@@ -100,7 +100,7 @@ pub struct HoldRuleInput {
     #[schema(required = true, example = "fraud_review")]
     pub hold: Option<String>,
     /// For `total_above` and `first_order_above`: orders in this currency above it are held.
-    pub amount: Option<crate::input::MoneyInput>,
+    pub amount: Option<crate::kernel::input::MoneyInput>,
     /// For `blocked_customer`: the customers' emails.
     pub emails: Option<Vec<String>>,
 }
@@ -114,9 +114,9 @@ fn check_rules(e: &mut ordo_domain::validate::Errors, rules: &[HoldRuleInput]) -
     for (i, r) in rules.iter().enumerate() {
         let f = |name: &str| format!("hold_rules/{i}/{name}");
         let hold = match r.hold.as_deref() {
-            Some(h) if crate::holds::KINDS.contains(&h) => Some(h.to_owned()),
+            Some(h) if crate::sales::holds::KINDS.contains(&h) => Some(h.to_owned()),
             Some(_) => {
-                e.add(f("hold"), format!("must be one of {}", crate::holds::KINDS.join(", ")));
+                e.add(f("hold"), format!("must be one of {}", crate::sales::holds::KINDS.join(", ")));
                 None
             }
             None => {
@@ -124,7 +124,7 @@ fn check_rules(e: &mut ordo_domain::validate::Errors, rules: &[HoldRuleInput]) -
                 None
             }
         };
-        let amount = r.amount.as_ref().and_then(|m| crate::input::check_money(e, &f("amount"), m, None));
+        let amount = r.amount.as_ref().and_then(|m| crate::kernel::input::check_money(e, &f("amount"), m, None));
         let when = r.when.as_deref().unwrap_or_default();
         match when {
             "total_above" | "first_order_above" if r.amount.is_none() => {

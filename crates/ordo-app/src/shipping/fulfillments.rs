@@ -13,9 +13,9 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::idempotency::{IdemCtx, Outcome};
+use crate::kernel::events::emit;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// One fulfilment per location of the order's plan, in order of first use.
@@ -221,9 +221,10 @@ fn reject_in_tx(
 
     // Route the rejected lines again, without the rejecting location.
     let sites: Vec<_> =
-        tx.routing_sites(&crate::time_fmt::day(now))?.into_iter().filter(|s| s.id != f.location_id).collect();
-    let rules = crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &order.channel)
-        .rules_for(&order.currency);
+        tx.routing_sites(&crate::kernel::time_fmt::day(now))?.into_iter().filter(|s| s.id != f.location_id).collect();
+    let rules =
+        crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &order.channel)
+            .rules_for(&order.currency);
     let skus: Vec<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
     let mut stock = StockSnapshot::new();
     for level in tx.levels_for_skus(&skus)? {
@@ -238,7 +239,7 @@ fn reject_in_tx(
             unit_price: order.lines.iter().find(|o| o.id == l.line_id).map_or(0, |o| o.unit_price),
         })
         .collect();
-    match route(&demand, &stock, &sites, &crate::routing::destination_of(&order), &rules) {
+    match route(&demand, &stock, &sites, &crate::shipping::routing::destination_of(&order), &rules) {
         Ok(decision) => {
             let mut created: Vec<Fulfillment> = Vec::new();
             for (fl, parts) in f.lines.iter().zip(decision.lines) {
@@ -378,7 +379,7 @@ impl App {
                     | FulfillmentAction::ReadyForPickup
                     | FulfillmentAction::PickUp
             ) {
-                crate::holds::ensure_not_held(tx, order.id.as_str())?;
+                crate::sales::holds::ensure_not_held(tx, order.id.as_str())?;
             }
             if action == FulfillmentAction::Reject {
                 return reject_in_tx(tx, now, &who.key_id, f, order, input.reason.clone());
@@ -386,11 +387,11 @@ impl App {
             match action {
                 FulfillmentAction::Ship => {
                     move_stock(tx, now, &who.key_id, &f, Reason::Shipped)?;
-                    crate::payments::capture_on_shipment(tx, now, &who, &order, &f)?;
+                    crate::money::payments::capture_on_shipment(tx, now, &who, &order, &f)?;
                 }
                 FulfillmentAction::PickUp => {
                     move_stock(tx, now, &who.key_id, &f, Reason::PickedUp)?;
-                    crate::payments::capture_on_shipment(tx, now, &who, &order, &f)?;
+                    crate::money::payments::capture_on_shipment(tx, now, &who, &order, &f)?;
                 }
                 FulfillmentAction::Cancel => {
                     move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
@@ -504,7 +505,7 @@ pub struct PickOrder {
 
 impl App {
     /// The fulfilment's shipping label; it needs a tracking number (given when shipping).
-    pub async fn fulfillment_label(&self, actor: &Actor, id: &str) -> AppResult<crate::documents::Label> {
+    pub async fn fulfillment_label(&self, actor: &Actor, id: &str) -> AppResult<crate::shipping::documents::Label> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (id.to_owned(), actor.clone());
         self.store
@@ -533,7 +534,7 @@ impl App {
                 } else {
                     f.parcels.iter().map(|p| p.weight_grams).sum()
                 };
-                Ok(crate::documents::Label {
+                Ok(crate::shipping::documents::Label {
                     from_name: location.name,
                     from: location.address,
                     to,
@@ -554,10 +555,10 @@ impl App {
         self.store
             .read(move |tx| {
                 let (f, order) = visible(tx, &who, &id)?;
-                let items: Vec<crate::documents::ItemLine> = f
+                let items: Vec<crate::shipping::documents::ItemLine> = f
                     .lines
                     .iter()
-                    .map(|l| crate::documents::ItemLine {
+                    .map(|l| crate::shipping::documents::ItemLine {
                         sku: l.sku.clone(),
                         name: order
                             .lines
@@ -569,7 +570,7 @@ impl App {
                         orders: Vec::new(),
                     })
                     .collect();
-                Ok(crate::documents::packing_slip_pdf(
+                Ok(crate::shipping::documents::packing_slip_pdf(
                     order.number,
                     &f.location,
                     order.shipping_address.as_ref(),
@@ -601,7 +602,7 @@ impl App {
                         for f in &batch {
                             let order = tx.order_by_id(f.order_id.as_str())?.ok_or(AppError::NotFound("order"))?;
                             // Held orders are not picked.
-                            if crate::holds::ensure_not_held(tx, order.id.as_str()).is_err() {
+                            if crate::sales::holds::ensure_not_held(tx, order.id.as_str()).is_err() {
                                 continue;
                             }
                             for l in &f.lines {

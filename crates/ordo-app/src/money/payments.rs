@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::gateway::GatewayChange;
-use crate::input::{MoneyInput, check_money};
+use crate::kernel::events::emit;
+use crate::kernel::input::{MoneyInput, check_money};
+use crate::ports::payment::GatewayChange;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// A payment's own facts; its amounts live in the ledger.
@@ -248,7 +248,7 @@ impl App {
                         message: format!("must be {}, the order's currency", order.currency),
                     }]));
                 }
-                let on_shipment = crate::channels::settings_of(tx, &order.channel)?.captures_on_shipment();
+                let on_shipment = crate::channels::settings::settings_of(tx, &order.channel)?.captures_on_shipment();
                 let captured = provider != "manual" || captured_flag.unwrap_or(!on_shipment);
                 let mut payment = Payment {
                     id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
@@ -272,7 +272,7 @@ impl App {
                             code: "insufficient_balance",
                             message: format!("no {kind} balance in {}", order.currency),
                         })?;
-                    crate::balances::move_balance(
+                    crate::money::balances::move_balance(
                         tx,
                         now,
                         &who,
@@ -324,7 +324,7 @@ impl App {
                     let ledger = tx.payment_entries_for_order(&payment.order_id)?;
                     let count = ledger.iter().filter(|e| e.payment_id == payment.id).count();
                     // Pending refunds' promises count as refunded: not refundable again.
-                    let promised = crate::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
+                    let promised = crate::money::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
                     let t = totals_of(&ledger, &id);
                     let totals = PaymentTotals { refunded: t.refunded + promised, ..t };
                     Ok::<_, AppError>(Some((payment, totals, count)))
@@ -376,7 +376,7 @@ impl App {
                     EntryKind::Voided => totals.check_void().map_err(refused)?,
                     EntryKind::Refunded => {
                         let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
-                        let promised = crate::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
+                        let promised = crate::money::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
                         PaymentTotals { refunded: totals.refunded + promised, ..totals }
                             .check_refund(a)
                             .map_err(refused)?;
@@ -388,7 +388,7 @@ impl App {
                 if kind == EntryKind::Refunded {
                     // The money goes back where it came from, or onto the customer's store credit.
                     let account = if to_store_credit {
-                        Some(crate::balances::store_credit_account(
+                        Some(crate::money::balances::store_credit_account(
                             tx,
                             now,
                             order.customer_id.as_str(),
@@ -398,7 +398,7 @@ impl App {
                         payment.account_id.clone()
                     };
                     if let Some(account) = account {
-                        crate::balances::move_balance(
+                        crate::money::balances::move_balance(
                             tx,
                             now,
                             &who,
@@ -519,13 +519,13 @@ pub(crate) fn capture_on_shipment(
 /// When an order is cancelled: what is authorized is voided, what was captured is refunded.
 /// Gateway payments are settled through the API (void or refund), which asks the gateway first.
 pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, order: &Order) -> AppResult<()> {
-    let pending = crate::refunds::refunds_of(tx, order.id.as_str())?;
+    let pending = crate::money::refunds::refunds_of(tx, order.id.as_str())?;
     for (p, t) in payments_with_totals(tx, order.id.as_str())?.into_iter().filter(|(p, _)| !is_gateway(p)) {
         if t.capturable() > 0 {
             entry(tx, now, actor, &p, EntryKind::Voided, t.capturable(), Some("order cancelled".into()))?;
         }
         // What a pending refund promised from it is its to record.
-        let left = t.refundable() - crate::refunds::promised(&pending, &p.id);
+        let left = t.refundable() - crate::money::refunds::promised(&pending, &p.id);
         if left > 0 {
             entry(tx, now, actor, &p, EntryKind::Refunded, left, Some("order cancelled".into()))?;
         }
@@ -555,7 +555,7 @@ impl App {
             .store
             .read(move |tx| {
                 let order = order_for(tx, &who, &id)?;
-                let settings = crate::channels::settings_of(tx, &order.channel)?;
+                let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
                 Ok::<_, AppError>((order, settings))
             })
             .await?;
@@ -568,7 +568,7 @@ impl App {
         let now = self.now();
         let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
         let key = format!("ordo-{}-{}-{}", order.id, token, amount.minor());
-        let what = crate::gateway::Authorization {
+        let what = crate::ports::payment::Authorization {
             amount: amount.minor(),
             currency: &order.currency,
             token: &token,
@@ -623,7 +623,7 @@ impl App {
         (payment, totals, entries): (Payment, PaymentTotals, usize),
         kind: EntryKind,
         input: AmountInput,
-        gateway: &dyn crate::gateway::PaymentGateway,
+        gateway: &dyn crate::ports::payment::PaymentGateway,
     ) -> AppResult<OrderPayments> {
         if input.to.as_deref() == Some("store_credit") {
             return Err(AppError::field("to", "card refunds go back to the card"));
@@ -711,7 +711,7 @@ impl App {
                     // total. While one of Ordo's own refunds waits on this payment, it records its
                     // part itself; a later event carries the total again.
                     GatewayChange::Refunded { refunded } => {
-                        let waiting = crate::refunds::refunds_of(tx, &record.order_id)?
+                        let waiting = crate::money::refunds::refunds_of(tx, &record.order_id)?
                             .iter()
                             .any(|r| r.allocations.iter().any(|a| a.payment_id == payment_id && a.status == "pending"));
                         if waiting {

@@ -10,9 +10,9 @@ use ordo_store::{OrderFilter, Page, RuleSetRecord, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::catalog::{check_version, require};
-use crate::events::emit;
-use crate::input::{RuleSetInput, SimulateInput, check_money};
+use crate::kernel::events::emit;
+use crate::kernel::input::{RuleSetInput, SimulateInput, check_money};
+use crate::stock::catalog::{check_version, require};
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// A rule set as stored: the rules, the currency of its minimum shipment value, its channels.
@@ -272,7 +272,7 @@ impl App {
                         },
                     )?,
                 };
-                let sites = tx.routing_sites(&crate::time_fmt::day(now))?;
+                let sites = tx.routing_sites(&crate::kernel::time_fmt::day(now))?;
                 let mut results = Vec::new();
                 for order in orders.iter().filter(|o| o.status == OrderStatus::Allocated) {
                     let set = chosen.clone().unwrap_or_else(|| rules_for_channel(&sets, &order.channel));
@@ -407,7 +407,11 @@ fn distance_of(codes: &[String], sites: &[Site], to: Option<(f64, f64)>) -> Opti
 /// Where an order goes, as routing needs it.
 pub fn destination_of(order: &Order) -> Destination {
     match &order.shipping_address {
-        Some(a) => Destination { coordinates: crate::geo::locate(a), country: Some(a.country.clone()), pickup: false },
+        Some(a) => Destination {
+            coordinates: crate::shipping::geo::locate(a),
+            country: Some(a.country.clone()),
+            pickup: false,
+        },
         None => Destination::default(),
     }
 }

@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::input::{MoneyInput, check_money};
-use crate::payments::order_for;
+use crate::kernel::events::emit;
+use crate::kernel::input::{MoneyInput, check_money};
+use crate::money::payments::order_for;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
 pub const REASONS: [&str; 5] = ["damaged", "wrong_item", "no_longer_needed", "not_as_described", "other"];
@@ -341,10 +341,10 @@ impl App {
                         }
                     };
                     match line.quantity {
-                        Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {}
+                        Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {}
                         Some(_) => e.add(
                             format!("lines/{i}/quantity"),
-                            format!("must be between 1 and {}", crate::orders::MAX_QUANTITY),
+                            format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
                         ),
                         None => e.add(format!("lines/{i}/quantity"), "is required"),
                     }
@@ -370,7 +370,7 @@ impl App {
                             .as_ref()
                             .and_then(|m| check_money(&mut e, &format!("exchange/lines/{i}/unit_price"), m, None));
                         match (sku, line.quantity) {
-                            (Some(sku), Some(q)) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                            (Some(sku), Some(q)) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
                                 wanted.push((sku, q, price))
                             }
                             (_, Some(_)) | (_, None) => {
@@ -400,7 +400,7 @@ impl App {
                         "nothing of this order has shipped; cancel it instead".into(),
                     ));
                 }
-                let settings = crate::channels::settings_of(tx, &order.channel)?;
+                let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
                 let closes = last.unwrap_or(now) + settings.return_window_days * DAY_MS;
                 let late = now > closes;
                 if late && !override_window {
@@ -409,12 +409,12 @@ impl App {
                         message: format!(
                             "the {}-day return window closed on {}; an operator may override it",
                             settings.return_window_days,
-                            crate::time_fmt::format_ms(closes)
+                            crate::kernel::time_fmt::format_ms(closes)
                         ),
                     });
                 }
                 let before = returns_of(tx, order.id.as_str())?;
-                let claims = crate::claims::claims_of(tx, order.id.as_str())?;
+                let claims = crate::aftersales::claims::claims_of(tx, order.id.as_str())?;
                 let mut e = Errors::new();
                 let mut out = Vec::new();
                 for (i, (line_id, quantity, reason, note)) in lines.iter().enumerate() {
@@ -536,7 +536,7 @@ impl App {
         let (ret, mine) = self
             .store
             .write(move |tx| {
-                let mut ret = Return::from_record(&crate::payments::locked_record(tx, &rid, "return")?)?;
+                let mut ret = Return::from_record(&crate::money::payments::locked_record(tx, &rid, "return")?)?;
                 if ret.exchange_order_id.is_some() || ret.exchange_placing {
                     return Ok((ret, false));
                 }
@@ -559,7 +559,7 @@ impl App {
         let (rid, clock, who) = (ret.id.clone(), self.clock.clone(), actor.clone());
         self.store
             .write(move |tx| {
-                let mut ret = Return::from_record(&crate::payments::locked_record(tx, &rid, "return")?)?;
+                let mut ret = Return::from_record(&crate::money::payments::locked_record(tx, &rid, "return")?)?;
                 ret.exchange_placing = false;
                 match &placed {
                     Ok(o) => {
@@ -588,7 +588,9 @@ impl App {
             let channel = ret.1.clone();
             self.store
                 .read(move |tx| {
-                    Ok::<_, AppError>(crate::channels::settings_of(tx, &channel)?.refund_returns_on == "approved")
+                    Ok::<_, AppError>(
+                        crate::channels::settings::settings_of(tx, &channel)?.refund_returns_on == "approved",
+                    )
                 })
                 .await?
         };
@@ -671,10 +673,10 @@ impl App {
                         }
                     };
                     match unit.quantity {
-                        Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {}
+                        Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {}
                         _ => e.add(
                             format!("units/{i}/quantity"),
-                            format!("must be between 1 and {}", crate::orders::MAX_QUANTITY),
+                            format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
                         ),
                     }
                     if let (Some(line), Some(q), Some(d)) = (line, unit.quantity, disposition) {
@@ -798,7 +800,7 @@ impl App {
             }
             None => 0,
         };
-        let req = crate::refunds::Request {
+        let req = crate::money::refunds::Request {
             lines: ret.lines.iter().map(|l| (l.line_id.clone(), l.quantity)).collect(),
             rest_of_shipping: ret.refund_shipping,
             restocking_fee: (ret.restocking_fee > 0).then(|| Money::from_minor(ret.restocking_fee, currency)),
@@ -815,7 +817,7 @@ impl App {
                 refund.allocations.iter().filter(|a| a.store_credit && a.status == "succeeded").map(|a| a.amount).sum();
             let amount = credit.min(owed);
             if amount > 0 {
-                let payment = crate::payments::NewPayment {
+                let payment = crate::money::payments::NewPayment {
                     provider: Some("store_credit".into()),
                     gift_card_code: None,
                     payment_method: None,
@@ -837,7 +839,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let mut ret = Return::from_record(&crate::payments::locked_record(tx, &rid, "return")?)?;
+                let mut ret = Return::from_record(&crate::money::payments::locked_record(tx, &rid, "return")?)?;
                 match &outcome {
                     Ok(refund) => {
                         ret.refund_id = Some(refund.id.clone());
@@ -872,8 +874,8 @@ impl App {
         self.store
             .read(move |tx| {
                 let order = order_for(tx, &who, &id)?;
-                let payment = crate::payments::load(tx, order.clone())?.summary.status.as_str();
-                let on_hold = crate::holds::ensure_not_held(tx, order.id.as_str()).is_err();
+                let payment = crate::money::payments::load(tx, order.clone())?.summary.status.as_str();
+                let on_hold = crate::sales::holds::ensure_not_held(tx, order.id.as_str()).is_err();
                 let returns = returns_of(tx, order.id.as_str())?;
                 let sent: i64 = shipped_units(tx, &order)?.0.iter().map(|(_, q)| q).sum();
                 Ok(OrderStatuses { payment, on_hold, returns: return_status(sent, &returns) })
@@ -910,7 +912,7 @@ impl App {
         let (status, who) = (status.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                crate::holds::queue(tx, &who, "return", &status, after.clone(), limit)?
+                crate::sales::holds::queue(tx, &who, "return", &status, after.clone(), limit)?
                     .iter()
                     .map(Return::from_record)
                     .collect()

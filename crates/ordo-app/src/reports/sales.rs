@@ -11,8 +11,8 @@ use ordo_domain::money::Currency;
 use ordo_domain::order::{Order, OrderStatus};
 use ordo_store::{OrderFilter, Page};
 
-use crate::catalog::require;
-use crate::fx::BASE;
+use crate::money::fx::BASE;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The longest span one report covers.
@@ -82,7 +82,7 @@ pub struct SalesQuery {
 }
 
 fn day_start(date: &str) -> Option<i64> {
-    (date.len() == 10).then(|| crate::time_fmt::parse_rfc3339(&format!("{date}T00:00:00Z"))).flatten()
+    (date.len() == 10).then(|| crate::kernel::time_fmt::parse_rfc3339(&format!("{date}T00:00:00Z"))).flatten()
 }
 
 fn figures_of(order: &Order, refunded: i64) -> Figures {
@@ -102,13 +102,13 @@ impl App {
     pub async fn sales_report(&self, actor: &Actor, q: SalesQuery) -> AppResult<SalesReport> {
         require(actor, Action::ReadOrders)?;
         let mut e = ordo_domain::validate::Errors::new();
-        let today = crate::time_fmt::day(self.now());
+        let today = crate::kernel::time_fmt::day(self.now());
         let to = q.to.clone().unwrap_or(today);
         let to_ms = day_start(&to);
         if to_ms.is_none() {
             e.add("to", "must be a date, YYYY-MM-DD");
         }
-        let from = q.from.clone().unwrap_or_else(|| crate::time_fmt::day(to_ms.unwrap_or(0) - 29 * DAY_MS));
+        let from = q.from.clone().unwrap_or_else(|| crate::kernel::time_fmt::day(to_ms.unwrap_or(0) - 29 * DAY_MS));
         let from_ms = day_start(&from);
         if from_ms.is_none() {
             e.add("from", "must be a date, YYYY-MM-DD");
@@ -166,7 +166,7 @@ impl App {
             .await?;
         // The rates of each day that has orders.
         let days_with_orders: std::collections::BTreeSet<String> =
-            orders.iter().map(|(o, _)| crate::time_fmt::day(o.created_at)).collect();
+            orders.iter().map(|(o, _)| crate::kernel::time_fmt::day(o.created_at)).collect();
         let rates: BTreeMap<String, BTreeMap<String, Rate>> = self
             .store
             .read(move |tx| {
@@ -200,7 +200,7 @@ impl App {
                 report.cancelled += 1;
                 continue;
             }
-            let day = crate::time_fmt::day(o.created_at);
+            let day = crate::kernel::time_fmt::day(o.created_at);
             let own = figures_of(o, *refunded);
             let from_currency =
                 Currency::from_code(&o.currency).ok_or_else(|| AppError::Internal("currency".into()))?;

@@ -18,10 +18,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::input::{MoneyInput, check_money};
-use crate::payments::{Payment, is_gateway_provider, locked_record, order_for, payments_with_totals, record, refused};
+use crate::kernel::events::emit;
+use crate::kernel::input::{MoneyInput, check_money};
+use crate::money::payments::{
+    Payment, is_gateway_provider, locked_record, order_for, payments_with_totals, record, refused,
+};
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -171,7 +173,7 @@ fn check(input: &RefundInput) -> AppResult<Request> {
     for (i, l) in input.lines.iter().flatten().enumerate() {
         let id = e.text(&format!("lines/{i}/line_id"), l.line_id.as_deref(), 64);
         match l.quantity {
-            Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
+            Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
                 if let Some(id) = id {
                     if lines.iter().any(|(x, _)| *x == id) {
                         e.add(format!("lines/{i}/line_id"), "is listed twice");
@@ -179,9 +181,10 @@ fn check(input: &RefundInput) -> AppResult<Request> {
                     lines.push((id, q));
                 }
             }
-            Some(_) => {
-                e.add(format!("lines/{i}/quantity"), format!("must be between 1 and {}", crate::orders::MAX_QUANTITY))
-            }
+            Some(_) => e.add(
+                format!("lines/{i}/quantity"),
+                format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
+            ),
             None => e.add(format!("lines/{i}/quantity"), "is required"),
         }
     }
@@ -303,12 +306,12 @@ fn settle_locally(
     record(tx, now, actor, payment, EntryKind::Refunded, amount, reason, Some(refund.id.clone()))?;
     let account = if allocation.store_credit {
         let order = tx.order_by_id(&refund.order_id)?.ok_or(AppError::NotFound("order"))?;
-        Some(crate::balances::store_credit_account(tx, now, order.customer_id.as_str(), &order.currency)?)
+        Some(crate::money::balances::store_credit_account(tx, now, order.customer_id.as_str(), &order.currency)?)
     } else {
         payment.account_id.clone()
     };
     if let Some(account) = account {
-        crate::balances::move_balance(
+        crate::money::balances::move_balance(
             tx,
             now,
             actor,

@@ -6,9 +6,9 @@ use ordo_domain::validate::Errors;
 use ordo_store::Page;
 use serde_json::json;
 
-use crate::events::emit;
-use crate::idempotency::{IdemCtx, Outcome};
-use crate::input::{
+use crate::kernel::events::emit;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::kernel::input::{
     LocationPatch, NewLocation, NewProduct, ProductPatch, check_address, check_coordinates, check_money,
 };
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};

@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::input::{AddressInput, MoneyInput, check_address, check_money};
-use crate::payments::{is_gateway, order_for, payments_with_totals, record};
+use crate::kernel::events::emit;
+use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_money};
+use crate::money::payments::{is_gateway, order_for, payments_with_totals, record};
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -119,12 +119,15 @@ fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
                         let line = e.text(&f("line_id"), ch.line_id.as_deref(), 64);
                         let q = if k == "remove_line" { Some(0) } else { ch.quantity };
                         match q {
-                            Some(q) if (0..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                            Some(q) if (0..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
                                 if let Some(line) = line {
                                     changes.push(Change::SetQuantity(line, q));
                                 }
                             }
-                            _ => e.add(f("quantity"), format!("must be between 0 and {}", crate::orders::MAX_QUANTITY)),
+                            _ => e.add(
+                                f("quantity"),
+                                format!("must be between 0 and {}", crate::sales::orders::MAX_QUANTITY),
+                            ),
                         }
                     }
                     Some("add_line") => {
@@ -137,12 +140,15 @@ fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
                             }
                         };
                         match ch.quantity {
-                            Some(q) if (1..=crate::orders::MAX_QUANTITY).contains(&q) => {
+                            Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
                                 if let (Some(sku), Some(price)) = (sku, price) {
                                     changes.push(Change::AddLine(sku, q, price));
                                 }
                             }
-                            _ => e.add(f("quantity"), format!("must be between 1 and {}", crate::orders::MAX_QUANTITY)),
+                            _ => e.add(
+                                f("quantity"),
+                                format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
+                            ),
                         }
                     }
                     Some("set_shipping_address") => match &ch.address {
@@ -339,15 +345,15 @@ impl App {
                     for level in tx.levels_for_skus(&skus)? {
                         snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
                     }
-                    let sites = tx.routing_sites(&crate::time_fmt::day(now))?;
-                    let rules = crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &order.channel)
+                    let sites = tx.routing_sites(&crate::kernel::time_fmt::day(now))?;
+                    let rules = crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &order.channel)
                         .rules_for(currency.code());
                     let lines: Vec<RouteLine> = demand
                         .iter()
                         .map(|(_, sku, q, p)| RouteLine { sku: sku.clone(), quantity: *q, unit_price: *p })
                         .collect();
                     let destination = ordo_domain::routing::Destination {
-                        coordinates: order.shipping_address.as_ref().and_then(crate::geo::locate),
+                        coordinates: order.shipping_address.as_ref().and_then(crate::shipping::geo::locate),
                         country: order.shipping_address.as_ref().map(|a| a.country.clone()),
                         pickup: order.pickup_location.is_some(),
                     };
@@ -374,10 +380,10 @@ impl App {
                                 .collect(),
                         })
                         .collect();
-                    crate::orders::move_reservations(tx, now, &who.key_id, &added, 1)?;
+                    crate::sales::orders::move_reservations(tx, now, &who.key_id, &added, 1)?;
                     // Units for a location whose fulfilment is not being picked yet join it (one
                     // parcel); elsewhere they make a new fulfilment.
-                    for planned in crate::fulfillments::plan_fulfillments(&added, now) {
+                    for planned in crate::shipping::fulfillments::plan_fulfillments(&added, now) {
                         let open = fulfillments
                             .iter_mut()
                             .find(|f| f.location_id == planned.location_id && f.status == FulfillmentStatus::Pending);
@@ -445,10 +451,10 @@ impl App {
                 // Money: release uncaptured authorizations Ordo records, then refund the rest.
                 let payments = payments_with_totals(tx, order.id.as_str())?;
                 // Pending refunds will give back what they promised: it is not kept.
-                let pending = crate::refunds::refunds_of(tx, order.id.as_str())?;
+                let pending = crate::money::refunds::refunds_of(tx, order.id.as_str())?;
                 let captured: i64 = payments
                     .iter()
-                    .map(|(p, t)| t.captured - t.refunded - crate::refunds::promised(&pending, &p.id))
+                    .map(|(p, t)| t.captured - t.refunded - crate::money::refunds::promised(&pending, &p.id))
                     .sum();
                 let open: i64 = payments.iter().map(|(_, t)| t.capturable()).sum();
                 let mut excess = (captured + open - order.totals.total).max(0).min(open);
@@ -508,7 +514,7 @@ impl App {
         }
         let currency =
             ordo_domain::Currency::from_code(&edit.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
-        let req = crate::refunds::Request {
+        let req = crate::money::refunds::Request {
             goodwill: Some(Money::from_minor(edit.refund_due, currency)),
             reason: Some(format!("order edit {}", edit.id)),
             ..Default::default()

@@ -6,10 +6,10 @@ use ordo_domain::validate::Errors;
 use ordo_store::{LevelChange, LevelRecord, MovementFilter, Page, Tx};
 use serde_json::json;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::idempotency::{IdemCtx, Outcome};
-use crate::input::{AdjustmentInput, CountInput};
+use crate::kernel::events::emit;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::kernel::input::{AdjustmentInput, CountInput};
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The result of an adjustment or count: the ledger entry and the level after it.

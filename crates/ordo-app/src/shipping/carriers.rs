@@ -12,10 +12,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
-use crate::fulfillments::visible;
-use crate::input::{MoneyInput, check_money};
+use crate::kernel::events::emit;
+use crate::kernel::input::{MoneyInput, check_money};
+use crate::shipping::fulfillments::visible;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown.
@@ -339,7 +339,7 @@ fn shipment_of(tx: &mut dyn Tx, f: &Fulfillment, order: &ordo_domain::order::Ord
         from_name: location.name.clone(),
         parcel: Parcel {
             origin: location.latitude.zip(location.longitude),
-            destination: crate::geo::locate(&to),
+            destination: crate::shipping::geo::locate(&to),
             destination_country: to.country.clone(),
             destination_region: to.region.clone(),
             weight_grams: weight.max(1),
@@ -539,7 +539,7 @@ impl App {
         }
         // A held order gets no label: buying one would spend money on a parcel that may not go.
         let order_id = order.id.to_string();
-        self.store.read(move |tx| crate::holds::ensure_not_held(tx, &order_id)).await?;
+        self.store.read(move |tx| crate::sales::holds::ensure_not_held(tx, &order_id)).await?;
         let offers = all_offers(&carriers, &shipment, &self.http).await?;
         let quotes: Vec<Quote> = offers.iter().map(|o| o.quote.clone()).collect();
         let asked = requested.or_else(|| {
@@ -634,7 +634,7 @@ impl App {
         };
         let occurred_at = match input.occurred_at.as_deref() {
             None => now,
-            Some(t) => crate::time_fmt::parse_rfc3339(t).unwrap_or_else(|| {
+            Some(t) => crate::kernel::time_fmt::parse_rfc3339(t).unwrap_or_else(|| {
                 e.add("occurred_at", "must be an RFC 3339 timestamp");
                 now
             }),
@@ -677,11 +677,11 @@ impl App {
                 &format!("shipment.{status}"),
                 f.order_id.as_str(),
                 &json!({"fulfillment_id": f.id, "order_id": f.order_id, "tracking_number": tracking, "status": status,
-                        "occurred_at": crate::time_fmt::format_ms(occurred_at), "description": description}),
+                        "occurred_at": crate::kernel::time_fmt::format_ms(occurred_at), "description": description}),
             )?;
             if status == "delivered" {
                 let all = tx.fulfillments_for_order(f.order_id.as_str())?;
-                if crate::fulfillments::order_status(&all) == OrderFulfillmentStatus::Delivered {
+                if crate::shipping::fulfillments::order_status(&all) == OrderFulfillmentStatus::Delivered {
                     emit(tx, now, "order.delivered", f.order_id.as_str(), &json!({"id": f.order_id}))?;
                 }
             }
@@ -689,8 +689,8 @@ impl App {
         })
         .await
         .map(|o| match o {
-            crate::idempotency::Outcome::Fresh(f) => Ok(f),
-            crate::idempotency::Outcome::Replayed { .. } => Err(AppError::Internal("no key was sent".into())),
+            crate::kernel::idempotency::Outcome::Fresh(f) => Ok(f),
+            crate::kernel::idempotency::Outcome::Replayed { .. } => Err(AppError::Internal("no key was sent".into())),
         })?
     }
 }
@@ -736,13 +736,13 @@ impl App {
         actor: &Actor,
         return_id: &str,
         input: ReturnLabelInput,
-    ) -> AppResult<crate::returns::Return> {
+    ) -> AppResult<crate::aftersales::returns::Return> {
         require(actor, Action::WriteOrders)?;
         let (id, who, now, asked) = (return_id.to_owned(), actor.clone(), self.now(), input.location.clone());
         let (ret, shipment, location, carriers) = self
             .store
             .read(move |tx| {
-                let (ret, order) = crate::returns::load(tx, &who, &id)?;
+                let (ret, order) = crate::aftersales::returns::load(tx, &who, &id)?;
                 if !matches!(ret.status.as_str(), "requested" | "approved") {
                     return Err(AppError::InvalidTransition(format!("a {} return gets no label", ret.status)));
                 }
@@ -774,7 +774,7 @@ impl App {
                 let shipment = Shipment {
                     from_name: from.name.clone().unwrap_or_else(|| order.email.clone()),
                     parcel: Parcel {
-                        origin: crate::geo::locate(&from),
+                        origin: crate::shipping::geo::locate(&from),
                         destination: location.latitude.zip(location.longitude),
                         destination_country: location.address.country.clone(),
                         destination_region: location.address.region.clone(),
@@ -803,7 +803,7 @@ impl App {
             None => RateCardGateway(carrier).buy(offer).await?,
             Some(api) => EasyPostGateway { carrier, api, client: &self.http }.buy(offer).await?,
         };
-        let label = crate::returns::ReturnLabel {
+        let label = crate::aftersales::returns::ReturnLabel {
             carrier: chosen.carrier.clone(),
             service: chosen.service_name.clone(),
             tracking_number: purchase.tracking_number,
@@ -816,7 +816,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let (mut ret, _) = crate::returns::load(tx, &who, &id)?;
+                let (mut ret, _) = crate::aftersales::returns::load(tx, &who, &id)?;
                 if ret.label.is_some() {
                     return Err(AppError::Conflict("a label was bought for this return meanwhile".into()));
                 }
@@ -837,16 +837,16 @@ impl App {
     }
 
     /// A return's label, from the customer to the receiving location.
-    pub async fn return_label(&self, actor: &Actor, return_id: &str) -> AppResult<crate::documents::Label> {
+    pub async fn return_label(&self, actor: &Actor, return_id: &str) -> AppResult<crate::shipping::documents::Label> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (return_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let (ret, order) = crate::returns::load(tx, &who, &id)?;
+                let (ret, order) = crate::aftersales::returns::load(tx, &who, &id)?;
                 let label = ret.label.ok_or(AppError::NotFound("return label"))?;
                 let to = tx.location_by_code(&label.location)?.ok_or(AppError::NotFound("location"))?;
                 let from = order.shipping_address.clone().unwrap_or_default();
-                Ok(crate::documents::Label {
+                Ok(crate::shipping::documents::Label {
                     from_name: from.name.clone().unwrap_or_else(|| order.email.clone()),
                     from,
                     to: to.address,

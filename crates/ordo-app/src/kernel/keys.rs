@@ -5,7 +5,7 @@ use ordo_domain::validate::Errors;
 use ordo_store::ApiKeyRecord;
 use sha2::{Digest, Sha256};
 
-use crate::input::NewKey;
+use crate::kernel::input::NewKey;
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
 pub fn hash_secret(secret: &str) -> String {

@@ -16,11 +16,11 @@ use ordo_domain::validate::Errors;
 use ordo_store::{EventFilter, EventRecord, LevelChange, OrderFilter, Page, Tx};
 use serde_json::json;
 
-use crate::catalog::require;
-use crate::customers::upsert_by_email;
-use crate::events::emit;
-use crate::idempotency::{IdemCtx, Outcome};
-use crate::input::{CancelInput, NewOrder, check_address, check_email, check_money};
+use crate::kernel::events::emit;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::kernel::input::{CancelInput, NewOrder, check_address, check_email, check_money};
+use crate::sales::customers::upsert_by_email;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 pub const MAX_LINES: usize = 500;
@@ -119,7 +119,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
     }
     let shipping_address = input.shipping_address.as_ref().map(|a| check_address(&mut e, "shipping_address", a));
     let billing_address = input.billing_address.as_ref().map(|a| check_address(&mut e, "billing_address", a));
-    let mut amount = |field: &str, m: &Option<crate::input::MoneyInput>| -> i64 {
+    let mut amount = |field: &str, m: &Option<crate::kernel::input::MoneyInput>| -> i64 {
         m.as_ref().and_then(|m| check_money(&mut e, field, m, currency)).map_or(0, |m| m.minor())
     };
     let shipping = amount("shipping", &input.shipping);
@@ -127,7 +127,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
     let discount = amount("discount", &input.discount);
     let note = e.optional_text("note", input.note.as_deref(), 2000);
     let promised_by = input.promised_by.as_deref().and_then(|p| {
-        let parsed = crate::time_fmt::parse_rfc3339(p);
+        let parsed = crate::kernel::time_fmt::parse_rfc3339(p);
         if parsed.is_none() {
             e.add("promised_by", "must be an RFC 3339 timestamp");
         }
@@ -187,13 +187,13 @@ struct Prepared {
     /// The customer, when it exists and the order changes nothing about it.
     customer: Option<Customer>,
     /// The channel's hold rules.
-    hold_rules: Vec<crate::channels::HoldRule>,
+    hold_rules: Vec<crate::channels::settings::HoldRule>,
 }
 
 async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
     let skus: Vec<String> = o.lines.iter().map(|(s, _, _)| s.clone()).collect();
     let (customer, channel, currency) = (o.customer.clone(), o.channel.clone(), o.currency.code());
-    let today = crate::time_fmt::day(app.now());
+    let today = crate::kernel::time_fmt::day(app.now());
     let (products, sites, customer, rules) = app
         .store
         .read(move |tx| {
@@ -208,8 +208,9 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
                 }),
             };
             let rules =
-                crate::routing::rules_for_channel(&crate::routing::load_rule_sets(tx)?, &channel).rules_for(currency);
-            let holds = crate::channels::settings_of(tx, &channel)?.hold_rules;
+                crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &channel)
+                    .rules_for(currency);
+            let holds = crate::channels::settings::settings_of(tx, &channel)?.hold_rules;
             Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites(&today)?, customer, (rules, holds)))
         })
         .await?;
@@ -243,7 +244,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     let demand: Vec<RouteLine> =
         o.lines.iter().map(|(s, q, p)| RouteLine { sku: s.clone(), quantity: *q, unit_price: p.minor() }).collect();
     let destination = ordo_domain::routing::Destination {
-        coordinates: o.shipping_address.as_ref().and_then(crate::geo::locate),
+        coordinates: o.shipping_address.as_ref().and_then(crate::shipping::geo::locate),
         country: o.shipping_address.as_ref().map(|a| a.country.clone()),
         pickup: o.pickup_location.is_some(),
     };
@@ -312,12 +313,12 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     };
     tx.insert_order(&order)?;
     move_reservations(tx, now, actor_id, &order, 1)?;
-    let fulfillments = crate::fulfillments::plan_fulfillments(&order, now);
+    let fulfillments = crate::shipping::fulfillments::plan_fulfillments(&order, now);
     for f in &fulfillments {
         tx.insert_fulfillment(f)?;
     }
     // Locations with a daily capacity count the order against today's.
-    let today = crate::time_fmt::day(now);
+    let today = crate::kernel::time_fmt::day(now);
     let mut counted: Vec<&LocationId> = Vec::new();
     for a in order.lines.iter().flat_map(|l| l.allocations.iter()) {
         let limited = pre.sites.iter().any(|s| s.id == a.location_id && s.remaining_capacity.is_some());
@@ -341,7 +342,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     emit(tx, now, "order.allocated", order.id.as_str(), &allocated)?;
     if !pre.hold_rules.is_empty() {
         let customer_id = order.customer_id.to_string();
-        crate::holds::apply_rules(tx, now, &order, &pre.hold_rules, |tx| {
+        crate::sales::holds::apply_rules(tx, now, &order, &pre.hold_rules, |tx| {
             let filter = OrderFilter { customer_id: Some(customer_id), ..Default::default() };
             Ok(tx.list_orders(&Page { after: None, limit: 2 }, &filter)?.len() <= 1)
         })?;
@@ -371,13 +372,13 @@ pub(crate) fn cancel_in_tx(
         move_reservations(tx, now, &who.key_id, &order, -1)?;
     }
     for mut f in fulfillments.into_iter().filter(|f| f.status.holds_reservation()) {
-        crate::fulfillments::move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
+        crate::shipping::fulfillments::move_stock(tx, now, &who.key_id, &f, Reason::Released)?;
         f.status = FulfillmentStatus::Cancelled;
         f.updated_at = now;
         f.version += 1;
         tx.update_fulfillment(&f)?;
     }
-    crate::payments::settle_cancellation(tx, now, who, &order)?;
+    crate::money::payments::settle_cancellation(tx, now, who, &order)?;
     order.cancel_reason = reason;
     order.cancelled_at = Some(now);
     order.updated_at = now;

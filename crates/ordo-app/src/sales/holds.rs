@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::channels::HoldRule;
-use crate::events::emit;
-use crate::payments::order_for;
+use crate::channels::settings::HoldRule;
+use crate::kernel::events::emit;
+use crate::money::payments::order_for;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
 pub const KINDS: [&str; 4] = ["fraud_review", "address_check", "payment_review", "manual"];
@@ -308,7 +308,7 @@ impl App {
                 }
                 if cancel {
                     let reason = note.clone().or_else(|| Some(format!("cancelled on {} hold", hold.kind)));
-                    crate::orders::cancel_in_tx(tx, now, &who, order.id.as_str(), reason)?;
+                    crate::sales::orders::cancel_in_tx(tx, now, &who, order.id.as_str(), reason)?;
                     // Other holds end with the order.
                     for mut other in
                         holds_of(tx, order.id.as_str())?.into_iter().filter(|h| h.status == "active" && h.id != hold.id)

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::catalog::require;
-use crate::events::emit;
+use crate::kernel::events::emit;
+use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The base every stored rate is quoted against, as the ECB quotes them.
@@ -36,7 +36,7 @@ pub struct RatesInput {
 pub type DayRates = Vec<(String, String, Rate)>;
 
 fn valid_date(s: &str) -> bool {
-    crate::time_fmt::parse_rfc3339(&format!("{s}T00:00:00Z")).is_some() && s.len() == 10
+    crate::kernel::time_fmt::parse_rfc3339(&format!("{s}T00:00:00Z")).is_some() && s.len() == 10
 }
 
 impl App {

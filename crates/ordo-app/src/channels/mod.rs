@@ -1,0 +1,4 @@
+//! Sales channels' settings: capture policy, hold rules, the return window and when returns
+//! are refunded. Read by money, sales and after-sales; depends only on the kernel.
+
+pub mod settings;

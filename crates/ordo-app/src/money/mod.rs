@@ -1,0 +1,8 @@
+//! Money: the payment ledger and capture, refunds, gift cards and store credit, exchange rates,
+//! and the settler that does at card gateways what a transaction cannot.
+
+pub mod balances;
+pub mod fx;
+pub mod payments;
+pub mod refunds;
+pub mod settler;

@@ -1,0 +1,3 @@
+//! Reports computed from what the other areas recorded.
+
+pub mod sales;

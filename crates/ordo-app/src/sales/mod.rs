@@ -1,0 +1,6 @@
+//! Sales: order capture and cancellation, edits, holds and customers.
+
+pub mod customers;
+pub mod edits;
+pub mod holds;
+pub mod orders;
