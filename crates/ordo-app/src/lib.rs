@@ -7,7 +7,6 @@
 
 pub mod aftersales;
 pub mod channels;
-pub mod easypost;
 pub mod kernel;
 pub mod money;
 pub mod ports;
@@ -15,7 +14,6 @@ pub mod reports;
 pub mod sales;
 pub mod shipping;
 pub mod stock;
-pub mod stripe;
 
 use std::sync::Arc;
 
@@ -46,33 +44,31 @@ pub fn random_u128() -> u128 {
     u128::from_le_bytes(buf)
 }
 
-/// Everything a use case needs: storage, the clock, and an HTTP client for integrations.
+/// Everything a use case needs: storage, the clock, and the outside systems it may reach
+/// through the ports (wired by the binary from configuration).
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
-    pub http: reqwest::Client,
     /// The card gateway, when one is configured (Stripe).
     pub gateway: Option<Arc<dyn ports::payment::PaymentGateway>>,
+    /// The carrier adapters, by the kind of carrier each serves.
+    pub carriers: ports::carrier::CarrierGateways,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(20))
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
-        App { store, clock, http, gateway: None }
-    }
-
-    pub fn with_stripe(self, config: stripe::StripeConfig) -> App {
-        let http = self.http.clone();
-        self.with_gateway(Arc::new(stripe::StripeGateway { config, http }))
+        App { store, clock, gateway: None, carriers: Default::default() }
     }
 
     pub fn with_gateway(mut self, gateway: Arc<dyn ports::payment::PaymentGateway>) -> App {
         self.gateway = Some(gateway);
+        self
+    }
+
+    /// Adds (or replaces) the adapter for one kind of carrier.
+    pub fn with_carrier(mut self, gateway: Arc<dyn ports::carrier::CarrierGateway>) -> App {
+        self.carriers.add(gateway);
         self
     }
 

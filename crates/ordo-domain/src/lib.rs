@@ -8,13 +8,16 @@ pub mod barcode;
 pub mod catalog;
 pub mod fulfillment;
 pub mod fx;
+pub mod hold;
 pub mod id;
 pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod returns;
 pub mod routing;
 pub mod shipping;
+pub mod status;
 pub mod validate;
 
 pub use money::{Currency, Money, MoneyError};

@@ -259,6 +259,54 @@ pub fn plan_refund(amount: i64, sources: &[RefundSource]) -> Result<Vec<(usize, 
     Ok(plan)
 }
 
+crate::named_enum! {
+    /// When a channel's payments are captured: when they are added (the default), or each
+    /// fulfilment's share when it ships.
+    pub enum CapturePolicy {
+        AtPlacement = "at_placement",
+        OnShipment = "on_shipment",
+    }
+}
+
+crate::named_enum! {
+    /// A refund's status, and each of its allocations': `pending` until every gateway it
+    /// draws on has answered, then `succeeded`, or `failed` when a gateway refused (what
+    /// succeeded stays refunded).
+    pub enum RefundStatus {
+        Pending = "pending",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
+}
+
+impl RefundStatus {
+    /// Only a pending refund (or allocation) moves, and only once.
+    pub fn can_become(self, to: RefundStatus) -> bool {
+        matches!((self, to), (RefundStatus::Pending, RefundStatus::Succeeded | RefundStatus::Failed))
+    }
+
+    pub fn become_(self, to: RefundStatus) -> Result<RefundStatus, crate::status::Transition> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(crate::status::Transition { noun: "refund", from: self.as_str(), to: to.as_str() })
+        }
+    }
+
+    /// A refund's status once none of its allocations is pending: failed if any failed.
+    pub fn of_allocations(allocations: impl IntoIterator<Item = RefundStatus>) -> RefundStatus {
+        let mut out = RefundStatus::Succeeded;
+        for a in allocations {
+            match a {
+                RefundStatus::Pending => return RefundStatus::Pending,
+                RefundStatus::Failed => out = RefundStatus::Failed,
+                RefundStatus::Succeeded => {}
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,5 +474,25 @@ mod tests {
             prop_assert_eq!(shares.iter().sum::<i64>(), total);
             prop_assert!(shares.iter().all(|s| *s >= 0));
         }
+    }
+
+    #[test]
+    fn a_refund_settles_once_and_fails_if_any_part_failed() {
+        use RefundStatus::*;
+        for (from, to, ok) in [
+            (Pending, Succeeded, true),
+            (Pending, Failed, true),
+            (Pending, Pending, false),
+            (Succeeded, Failed, false),
+            (Failed, Succeeded, false),
+            (Succeeded, Pending, false),
+        ] {
+            assert_eq!(from.can_become(to), ok, "{from} -> {to}");
+            assert_eq!(from.become_(to).is_ok(), ok, "{from} -> {to}");
+        }
+        assert_eq!(RefundStatus::of_allocations([Succeeded, Failed]), Failed);
+        assert_eq!(RefundStatus::of_allocations([Succeeded, Succeeded]), Succeeded);
+        assert_eq!(RefundStatus::of_allocations([Failed, Pending]), Pending);
+        assert_eq!(RefundStatus::of_allocations([]), Succeeded);
     }
 }

@@ -5,11 +5,17 @@
 
 use serde::Serialize;
 
+use crate::status::Named;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
 }
+
+/// The most units one line may carry, and so the most that one line of a refund, return,
+/// claim or edit may name.
+pub const MAX_QUANTITY: i64 = 1_000_000;
 
 /// Collects field errors; an empty collection means the input is valid.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -60,6 +66,42 @@ impl Errors {
         }
     }
 
+    /// Checks a required whole number of units from `min` (0 or 1) to [`MAX_QUANTITY`].
+    pub fn quantity(&mut self, field: &str, value: Option<i64>, min: i64) -> Option<i64> {
+        match value {
+            None => {
+                self.add(field, "is required");
+                None
+            }
+            Some(q) if !(min..=MAX_QUANTITY).contains(&q) => {
+                self.add(field, format!("must be between {min} and {MAX_QUANTITY}"));
+                None
+            }
+            Some(q) => Some(q),
+        }
+    }
+
+    /// Checks a required value from a closed set (a status, a kind, a reason).
+    pub fn choice<N: Named>(&mut self, field: &str, value: Option<&str>) -> Option<N> {
+        match value {
+            None => {
+                self.add(field, "is required");
+                None
+            }
+            Some(v) => self.optional_choice(field, Some(v)),
+        }
+    }
+
+    /// Checks an optional value from a closed set.
+    pub fn optional_choice<N: Named>(&mut self, field: &str, value: Option<&str>) -> Option<N> {
+        let v = value?;
+        let found = N::parse_named(v);
+        if found.is_none() {
+            self.add(field, format!("must be {}", N::choices_named()));
+        }
+        found
+    }
+
     /// Checks an identifier-like code: letters, digits, `-`, `_`, `.`, at most `max` long.
     pub fn code(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let v = self.text(field, value, max)?;
@@ -104,6 +146,22 @@ mod tests {
         assert_eq!(e.text("ok", Some(" fine "), 10), Some("fine".into()));
         let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["name", "sku", "note", "code"]);
+    }
+
+    #[test]
+    fn quantities_are_whole_and_bounded() {
+        let mut e = Errors::new();
+        assert_eq!(e.quantity("a", Some(1), 1), Some(1));
+        assert_eq!(e.quantity("b", Some(0), 0), Some(0));
+        assert_eq!(e.quantity("c", Some(MAX_QUANTITY), 1), Some(MAX_QUANTITY));
+        assert_eq!(e.quantity("d", Some(0), 1), None);
+        assert_eq!(e.quantity("e", Some(MAX_QUANTITY + 1), 0), None);
+        assert_eq!(e.quantity("f", None, 1), None);
+        let messages: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.message.as_str())).collect();
+        assert_eq!(
+            messages,
+            [("d", "must be between 1 and 1000000"), ("e", "must be between 0 and 1000000"), ("f", "is required")]
+        );
     }
 
     #[test]

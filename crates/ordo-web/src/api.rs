@@ -1068,13 +1068,18 @@ pub async fn carrier_tracking(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<FulfillmentView>> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let signatures = ordo_app::shipping::carriers::WebhookSignatures {
-        ordo: header("ordo-signature"),
-        easypost: header("x-hmac-signature"),
-    };
-    let f = s.app.carrier_tracking(&code, &signatures, &body).await?;
+    let f = s.app.carrier_tracking(&code, &webhook_headers(&headers), &body).await?;
     Ok(Json(FulfillmentView::from(&f)))
+}
+
+/// A webhook's headers as the connectors read their signatures from them.
+fn webhook_headers(headers: &axum::http::HeaderMap) -> ordo_app::ports::WebhookHeaders {
+    ordo_app::ports::WebhookHeaders(
+        headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------- payments
@@ -1096,8 +1101,7 @@ pub async fn stripe_webhook(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<axum::http::StatusCode> {
-    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
-    s.app.gateway_webhook(signature, &body).await?;
+    s.app.gateway_webhook(&webhook_headers(&headers), &body).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -1466,7 +1470,7 @@ pub async fn list_holds(
     let limit = page_limit(q.limit);
     let holds =
         s.app.list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit).await?;
-    Ok(Json(list(holds, limit, |h: &ordo_app::sales::holds::Hold| h.id.clone())))
+    Ok(Json(list(holds, limit, |h: &ordo_domain::hold::Hold| h.id.clone())))
 }
 
 /// Returns across orders, oldest first: the queues to approve (`requested`, the default) and
@@ -1619,7 +1623,7 @@ pub async fn receive_return(
 /// Buy a prepaid return label: the cheapest service from the customer's address to the
 /// receiving location (default: where the order shipped from), through the carrier
 /// integrations. Buying again returns the label already bought.
-#[utoipa::path(post, path = "/v1/returns/{id}/label", tag = "returns", request_body(content = Option<ordo_app::shipping::carriers::ReturnLabelInput>),
+#[utoipa::path(post, path = "/v1/returns/{id}/label", tag = "returns", request_body(content = Option<ordo_app::aftersales::return_labels::ReturnLabelInput>),
     params(("id" = String, Path)),
     responses((status = 201, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "The return is received or closed, or no carrier serves it", body = Problem)))]
@@ -1627,7 +1631,7 @@ pub async fn buy_return_label(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    OptionalJsonBody(input): OptionalJsonBody<ordo_app::shipping::carriers::ReturnLabelInput>,
+    OptionalJsonBody(input): OptionalJsonBody<ordo_app::aftersales::return_labels::ReturnLabelInput>,
 ) -> ApiResult<Response> {
     let r = s.app.buy_return_label(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())

@@ -935,7 +935,7 @@ impl From<&ordo_app::money::refunds::Refund> for RefundView {
         RefundView {
             id: r.id.clone(),
             order_id: r.order_id.clone(),
-            status: r.status.clone(),
+            status: r.status.to_string(),
             lines: r
                 .lines
                 .iter()
@@ -960,7 +960,7 @@ impl From<&ordo_app::money::refunds::Refund> for RefundView {
                     payment_id: a.payment_id.clone(),
                     provider: a.provider.clone(),
                     amount: m(a.amount),
-                    status: a.status.clone(),
+                    status: a.status.to_string(),
                     reference: a.reference.clone(),
                     failure: a.failure.clone(),
                     store_credit: a.store_credit,
@@ -1004,13 +1004,13 @@ impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
     fn from(c: &ordo_app::channels::settings::ChannelSettings) -> Self {
         ChannelView {
             channel: c.channel.clone(),
-            capture: c.capture.clone(),
+            capture: c.capture.to_string(),
             hold_rules: c
                 .hold_rules
                 .iter()
                 .map(|r| HoldRuleView {
-                    when: r.when.clone(),
-                    hold: r.hold.clone(),
+                    when: r.when.to_string(),
+                    hold: r.hold.to_string(),
                     amount: match (r.amount, &r.currency) {
                         (Some(a), Some(c)) => Some(MoneyView::new(a, c)),
                         _ => None,
@@ -1019,7 +1019,7 @@ impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
                 })
                 .collect(),
             return_window_days: c.return_window_days,
-            refund_returns_on: c.refund_returns_on.clone(),
+            refund_returns_on: c.refund_returns_on.to_string(),
             updated_at: c.updated_at.map(format_ms),
         }
     }
@@ -1047,15 +1047,15 @@ pub struct HoldView {
     pub note: Option<String>,
 }
 
-impl From<&ordo_app::sales::holds::Hold> for HoldView {
-    fn from(h: &ordo_app::sales::holds::Hold) -> Self {
+impl From<&ordo_domain::hold::Hold> for HoldView {
+    fn from(h: &ordo_domain::hold::Hold) -> Self {
         HoldView {
             id: h.id.clone(),
             order_id: h.order_id.clone(),
-            kind: h.kind.clone(),
+            kind: h.kind.to_string(),
             reason: h.reason.clone(),
-            source: h.source.clone(),
-            status: h.status.clone(),
+            source: h.source.to_string(),
+            status: h.status.to_string(),
             placed_by: h.placed_by.clone(),
             placed_at: format_ms(h.placed_at),
             resolved_by: h.resolved_by.clone(),
@@ -1317,7 +1317,7 @@ impl From<&ordo_app::aftersales::returns::Return> for ReturnView {
         ReturnView {
             id: r.id.clone(),
             order_id: r.order_id.clone(),
-            status: r.status.clone(),
+            status: r.status.to_string(),
             lines: r
                 .lines
                 .iter()
@@ -1325,7 +1325,7 @@ impl From<&ordo_app::aftersales::returns::Return> for ReturnView {
                     line_id: l.line_id.clone(),
                     sku: l.sku.clone(),
                     quantity: l.quantity,
-                    reason: l.reason.clone(),
+                    reason: l.reason.to_string(),
                     note: l.note.clone(),
                     received: l
                         .received
@@ -1333,7 +1333,7 @@ impl From<&ordo_app::aftersales::returns::Return> for ReturnView {
                         .map(|u| ReceivedUnitsView {
                             quantity: u.quantity,
                             condition: u.condition.clone(),
-                            disposition: u.disposition.clone(),
+                            disposition: u.disposition.to_string(),
                         })
                         .collect(),
                 })
@@ -1352,7 +1352,7 @@ impl From<&ordo_app::aftersales::returns::Return> for ReturnView {
                 .history
                 .iter()
                 .map(|(status, actor, at)| ReturnStepView {
-                    status: status.clone(),
+                    status: status.to_string(),
                     actor: actor.clone(),
                     at: format_ms(*at),
                 })
@@ -1538,7 +1538,7 @@ impl From<&ordo_app::aftersales::claims::Claim> for ClaimView {
         ClaimView {
             id: c.id.clone(),
             order_id: c.order_id.clone(),
-            kind: c.kind.clone(),
+            kind: c.kind.to_string(),
             lines: c
                 .lines
                 .iter()
@@ -1548,8 +1548,8 @@ impl From<&ordo_app::aftersales::claims::Claim> for ClaimView {
                     quantity: *quantity,
                 })
                 .collect(),
-            resolution: c.resolution.clone(),
-            status: c.status.clone(),
+            resolution: c.resolution.to_string(),
+            status: c.status.to_string(),
             refund_id: c.refund_id.clone(),
             reship_order_id: c.reship_order_id.clone(),
             error: c.error.clone(),

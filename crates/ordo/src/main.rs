@@ -133,19 +133,16 @@ fn open_store(settings: &Settings, url: &str) -> anyhow::Result<ordo_store::Stor
 
 fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let app = App::new(open_store(settings, &settings.database_url)?, Arc::new(SystemClock));
-    Ok(match stripe_from_env() {
-        Some(stripe) => app.with_stripe(stripe),
-        None => app,
-    })
+    Ok(ordo_connectors::wire(app, &ordo_connectors::Connectors { stripe: stripe_from_env() }))
 }
 
 /// Stripe is configured from the environment only, so that its secrets never show in a
 /// process listing: `ORDO_STRIPE_SECRET_KEY` turns card payments on,
 /// `ORDO_STRIPE_WEBHOOK_SECRET` verifies Stripe's webhooks, and `ORDO_STRIPE_API_BASE`
 /// (default `https://api.stripe.com`) points at another endpoint.
-fn stripe_from_env() -> Option<ordo_app::stripe::StripeConfig> {
+fn stripe_from_env() -> Option<ordo_connectors::stripe::StripeConfig> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    Some(ordo_app::stripe::StripeConfig {
+    Some(ordo_connectors::stripe::StripeConfig {
         secret_key: var("ORDO_STRIPE_SECRET_KEY")?,
         api_base: var("ORDO_STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_owned()),
         webhook_secret: var("ORDO_STRIPE_WEBHOOK_SECRET"),

@@ -126,7 +126,7 @@ async fn labels_are_bought_from_easypost_and_its_signed_events_track_the_parcel(
         .to_string()
     };
     let send = |body: String, secret: &'static str| {
-        let mac: String = ordo_app::shipping::carriers::hmac_sha256(secret.as_bytes(), body.as_bytes())
+        let mac: String = ordo_connectors::signing::hmac_sha256(secret.as_bytes(), body.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();

@@ -45,7 +45,7 @@ fn sign(secret: &str, body: &str) -> String {
     let mut m = format!("{t}.").into_bytes();
     m.extend_from_slice(body.as_bytes());
     let mac: String =
-        ordo_app::shipping::carriers::hmac_sha256(secret.as_bytes(), &m).iter().map(|b| format!("{b:02x}")).collect();
+        ordo_connectors::signing::hmac_sha256(secret.as_bytes(), &m).iter().map(|b| format!("{b:02x}")).collect();
     format!("t={t},v1={mac}")
 }
 

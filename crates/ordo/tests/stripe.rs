@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use common::{Engine, TestServer, order_body};
-use ordo_app::stripe::StripeConfig;
+use ordo_connectors::stripe::StripeConfig;
 use serde_json::{Value, json};
 
 /// What the stand-in does to the next call on a path.
@@ -217,7 +217,10 @@ async fn server(engine: Engine, base: &str) -> TestServer {
         webhook_secret: Some("whsec_test".into()),
         timeout: std::time::Duration::from_secs(1),
     };
-    let s = TestServer::start_app(engine, ordo_web::WebConfig::default(), move |app| app.with_stripe(config)).await;
+    let s = TestServer::start_app(engine, ordo_web::WebConfig::default(), move |app| {
+        ordo_connectors::wire(app, &ordo_connectors::Connectors { stripe: Some(config) })
+    })
+    .await;
     s.location("A", 1).await;
     s.product("X", "10.00").await;
     s.stock("A", "X", 10).await;
@@ -302,7 +305,7 @@ async fn cards_are_authorized_captured_and_refunded_at_stripe(engine: Engine) {
 async fn webhook(s: &TestServer, event: &Value, secret: &str) -> u16 {
     let body = event.to_string();
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let mac: String = ordo_app::shipping::carriers::hmac_sha256(secret.as_bytes(), format!("{t}.{body}").as_bytes())
+    let mac: String = ordo_connectors::signing::hmac_sha256(secret.as_bytes(), format!("{t}.{body}").as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

@@ -3,15 +3,17 @@
 //! replacement order. A line's units can be claimed or returned once in all.
 
 use ordo_domain::Money;
+use ordo_domain::returns::{ClaimKind, ClaimResolution, ClaimStatus};
 use ordo_domain::validate::Errors;
-use ordo_store::OrderRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::aftersales::units::OrderUnits;
 use crate::kernel::events::emit;
-use crate::money::payments::order_for;
-use crate::stock::catalog::require;
+use crate::kernel::guard::require;
+use crate::kernel::guard::visible_order;
+use crate::kernel::records::{OrderDocument, documents_of};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -42,12 +44,12 @@ pub struct ClaimLineInput {
 pub struct Claim {
     pub id: String,
     pub order_id: String,
-    pub kind: String,
+    pub kind: ClaimKind,
     /// (line id, SKU, units).
     pub lines: Vec<(String, String, i64)>,
-    pub resolution: String,
+    pub resolution: ClaimResolution,
     /// `resolved`, or `failed` (see `error`; nothing was refunded or reshipped).
-    pub status: String,
+    pub status: ClaimStatus,
     pub refund_id: Option<String>,
     pub reship_order_id: Option<String>,
     pub error: Option<String>,
@@ -56,61 +58,41 @@ pub struct Claim {
     pub at: i64,
 }
 
-impl Claim {
-    fn to_record(&self) -> AppResult<OrderRecord> {
-        Ok(OrderRecord {
-            id: self.id.clone(),
-            order_id: self.order_id.clone(),
-            kind: "claim".into(),
-            status: self.status.clone(),
-            created_at: self.at,
-            updated_at: self.at,
-            body: serde_json::to_string(self).map_err(|e| AppError::Internal(e.to_string()))?,
-        })
+impl OrderDocument for Claim {
+    const KIND: &'static str = "claim";
+    fn id(&self) -> &str {
+        &self.id
     }
-}
-
-pub(crate) fn claims_of(tx: &mut dyn ordo_store::Tx, order_id: &str) -> AppResult<Vec<Claim>> {
-    tx.order_records(order_id, "claim")?
-        .iter()
-        .map(|r| serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored claim: {e}"))))
-        .collect()
+    fn order_id(&self) -> &str {
+        &self.order_id
+    }
+    fn status(&self) -> &'static str {
+        self.status.as_str()
+    }
+    fn created_at(&self) -> i64 {
+        self.at
+    }
+    fn updated_at(&self) -> i64 {
+        self.at
+    }
 }
 
 impl App {
     pub async fn file_claim(&self, actor: &Actor, order_id: &str, input: ClaimInput) -> AppResult<Claim> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
-        let kind = match input.kind.as_deref() {
-            Some(k @ ("missing" | "damaged")) => Some(k.to_owned()),
-            _ => {
-                e.add("type", "must be missing or damaged");
-                None
-            }
-        };
-        let resolution = match input.resolution.as_deref() {
-            Some(r @ ("refund" | "reship")) => Some(r.to_owned()),
-            _ => {
-                e.add("resolution", "must be refund or reship");
-                None
-            }
-        };
+        let kind: Option<ClaimKind> = e.choice("type", input.kind.as_deref());
+        let resolution: Option<ClaimResolution> = e.choice("resolution", input.resolution.as_deref());
         let mut lines: Vec<(String, i64)> = Vec::new();
         match &input.lines {
             Some(l) if !l.is_empty() && l.len() <= 500 => {
                 for (i, line) in l.iter().enumerate() {
                     let id = e.text(&format!("lines/{i}/line_id"), line.line_id.as_deref(), 64);
-                    match (id, line.quantity) {
-                        (Some(id), Some(q)) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
-                            if lines.iter().any(|(x, _)| *x == id) {
-                                e.add(format!("lines/{i}/line_id"), "is listed twice");
-                            }
-                            lines.push((id, q));
+                    if let (Some(id), Some(q)) = (id, e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1)) {
+                        if lines.iter().any(|(x, _)| *x == id) {
+                            e.add(format!("lines/{i}/line_id"), "is listed twice");
                         }
-                        _ => e.add(
-                            format!("lines/{i}/quantity"),
-                            format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
-                        ),
+                        lines.push((id, q));
                     }
                 }
             }
@@ -125,13 +107,11 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let order = order_for(tx, &who, &id)?;
-                let (sent, _) = crate::aftersales::returns::shipped_units(tx, &order)?;
-                if sent.is_empty() {
+                let order = visible_order(tx, &who, &id)?;
+                let units = OrderUnits::of(tx, &order)?;
+                if !units.any_shipped() {
                     return Err(AppError::InvalidTransition("nothing of this order has shipped".into()));
                 }
-                let claims = claims_of(tx, order.id.as_str())?;
-                let returns = crate::aftersales::returns::returns_of(tx, order.id.as_str())?;
                 let mut e = Errors::new();
                 let mut out = Vec::new();
                 for (i, (line_id, q)) in lines.iter().enumerate() {
@@ -139,30 +119,8 @@ impl App {
                         e.add(format!("lines/{i}/line_id"), "is not a line of this order");
                         continue;
                     };
-                    let got = sent.iter().find(|(l, _)| l == line_id).map_or(0, |(_, n)| *n);
-                    let claimed: i64 = claims
-                        .iter()
-                        .filter(|c| c.status == "resolved")
-                        .flat_map(|c| &c.lines)
-                        .filter(|(l, ..)| l == line_id)
-                        .map(|(.., n)| n)
-                        .sum();
-                    let returned: i64 = returns
-                        .iter()
-                        .filter(|r| r.status != "rejected")
-                        .flat_map(|r| &r.lines)
-                        .filter(|l| l.line_id == *line_id)
-                        .map(|l| l.quantity)
-                        .sum();
-                    if claimed + returned + q > got {
-                        e.add(
-                            format!("lines/{i}/quantity"),
-                            format!(
-                                "{got} shipped, {} claimed or returned: at most {} more",
-                                claimed + returned,
-                                got - claimed - returned
-                            ),
-                        );
+                    if let Err(why) = units.line(line_id).check(*q) {
+                        e.add(format!("lines/{i}/quantity"), why);
                         continue;
                     }
                     out.push((line_id.clone(), line.sku.clone(), *q));
@@ -171,10 +129,10 @@ impl App {
                 let claim = Claim {
                     id: format!("clm_{}", ordo_domain::id::encode(now as u64, random_u128())),
                     order_id: order.id.to_string(),
-                    kind: kind.clone(),
+                    kind,
                     lines: out,
-                    resolution: resolution.clone(),
-                    status: "resolved".into(),
+                    resolution,
+                    status: ClaimStatus::Resolved,
                     refund_id: None,
                     reship_order_id: None,
                     error: None,
@@ -195,8 +153,8 @@ impl App {
             })
             .await?;
         let mut claim = claim;
-        match claim.resolution.as_str() {
-            "refund" => {
+        match claim.resolution {
+            ClaimResolution::Refund => {
                 let req = crate::money::refunds::Request {
                     lines: claim.lines.iter().map(|(l, _, q)| (l.clone(), *q)).collect(),
                     reason: Some(format!("claim {} ({})", claim.id, claim.kind)),
@@ -207,7 +165,7 @@ impl App {
                     Err(e) => claim.error = Some(e.to_string()),
                 }
             }
-            _ => {
+            ClaimResolution::Reship => {
                 let currency = ordo_domain::Currency::from_code(&order.currency)
                     .ok_or_else(|| AppError::Internal("currency".into()))?;
                 let lines =
@@ -220,7 +178,7 @@ impl App {
         }
         if claim.error.is_some() {
             // Nothing was given: the units may be claimed again.
-            claim.status = "failed".into();
+            claim.status = claim.status.become_(ClaimStatus::Failed).map_err(|e| AppError::Internal(e.to_string()))?;
         }
         let saved = claim.clone();
         self.store
@@ -237,8 +195,8 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
-                claims_of(tx, order.id.as_str())
+                let order = visible_order(tx, &who, &id)?;
+                documents_of(tx, order.id.as_str())
             })
             .await
     }

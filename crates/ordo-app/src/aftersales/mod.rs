@@ -1,4 +1,6 @@
 //! After-sales: returns (with exchanges and dispositions) and claims.
 
 pub mod claims;
+pub mod return_labels;
 pub mod returns;
+pub mod units;

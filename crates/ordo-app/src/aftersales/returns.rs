@@ -16,42 +16,31 @@
 //! dearer replacement therefore leaves exactly the difference to pay.
 
 use ordo_domain::Money;
-use ordo_domain::fulfillment::FulfillmentStatus;
 use ordo_domain::inventory::Reason;
 use ordo_domain::order::Order;
+use ordo_domain::payment::RefundStatus;
+use ordo_domain::returns::{Disposition, OrderReturnStatus, RefundReturnsOn, ReturnReason, ReturnStatus};
 use ordo_domain::validate::Errors;
-use ordo_store::{BucketChange, LevelChange, OrderRecord, Tx};
+use ordo_store::{BucketChange, LevelChange, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::aftersales::units::OrderUnits;
 use crate::kernel::events::emit;
+use crate::kernel::guard::require;
+use crate::kernel::guard::visible_order;
 use crate::kernel::input::{MoneyInput, check_money};
-use crate::money::payments::order_for;
-use crate::stock::catalog::require;
+use crate::kernel::records::{OrderDocument, documents_of, locked, queue, visible};
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
-pub const REASONS: [&str; 5] = ["damaged", "wrong_item", "no_longer_needed", "not_as_described", "other"];
-pub const DISPOSITIONS: [&str; 5] = ["restock", "refurbish", "damaged", "return_to_vendor", "dispose"];
 const DAY_MS: i64 = 86_400_000;
-
-/// Where a disposition puts a unit that is not restocked.
-fn bucket_of(disposition: &str) -> Option<&'static str> {
-    match disposition {
-        "refurbish" => Some("refurbish"),
-        "damaged" => Some("quarantine"),
-        "return_to_vendor" => Some("return_to_vendor"),
-        "dispose" => Some("disposed"),
-        _ => None,
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedUnits {
     pub quantity: i64,
     pub condition: Option<String>,
-    /// `restock`, `refurbish`, `damaged`, `return_to_vendor` or `dispose`.
-    pub disposition: String,
+    pub disposition: Disposition,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,8 +48,7 @@ pub struct ReturnLine {
     pub line_id: String,
     pub sku: String,
     pub quantity: i64,
-    /// `damaged`, `wrong_item`, `no_longer_needed`, `not_as_described` or `other`.
-    pub reason: String,
+    pub reason: ReturnReason,
     pub note: Option<String>,
     #[serde(default)]
     pub received: Vec<ReceivedUnits>,
@@ -71,8 +59,7 @@ pub struct Return {
     pub id: String,
     pub order_id: String,
     pub currency: String,
-    /// `requested`, `approved`, `rejected`, `received` or `closed`.
-    pub status: String,
+    pub status: ReturnStatus,
     pub lines: Vec<ReturnLine>,
     /// Whether the rest of the shipping charge is refunded too.
     pub refund_shipping: bool,
@@ -91,7 +78,7 @@ pub struct Return {
     pub updated_at: i64,
     /// (status, actor, at) of each step after the request.
     #[serde(default)]
-    pub history: Vec<(String, String, i64)>,
+    pub history: Vec<(ReturnStatus, String, i64)>,
     /// A replacement instead of (part of) the refund.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Exchange>,
@@ -131,21 +118,22 @@ pub struct Exchange {
     pub advance: bool,
 }
 
-impl Return {
-    pub(crate) fn to_record(&self) -> AppResult<OrderRecord> {
-        Ok(OrderRecord {
-            id: self.id.clone(),
-            order_id: self.order_id.clone(),
-            kind: "return".into(),
-            status: self.status.clone(),
-            created_at: self.requested_at,
-            updated_at: self.updated_at,
-            body: serde_json::to_string(self).map_err(|e| AppError::Internal(e.to_string()))?,
-        })
+impl OrderDocument for Return {
+    const KIND: &'static str = "return";
+    fn id(&self) -> &str {
+        &self.id
     }
-
-    fn from_record(r: &OrderRecord) -> AppResult<Return> {
-        serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored return: {e}")))
+    fn order_id(&self) -> &str {
+        &self.order_id
+    }
+    fn status(&self) -> &'static str {
+        self.status.as_str()
+    }
+    fn created_at(&self) -> i64 {
+        self.requested_at
+    }
+    fn updated_at(&self) -> i64 {
+        self.updated_at
     }
 }
 
@@ -233,10 +221,6 @@ pub struct UnitInput {
     pub disposition: Option<String>,
 }
 
-pub(crate) fn returns_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Return>> {
-    tx.order_records(order_id, "return")?.iter().map(Return::from_record).collect()
-}
-
 /// An order's derived statuses besides fulfilment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderStatuses {
@@ -247,60 +231,15 @@ pub struct OrderStatuses {
 
 /// The order's return status: `none`, `requested` (something is on its way back),
 /// `partially_returned` or `returned` (every shipped unit came back).
-pub fn return_status(order_shipped: i64, returns: &[Return]) -> &'static str {
-    let live: Vec<&Return> = returns.iter().filter(|r| r.status != "rejected").collect();
-    let back: i64 = live
-        .iter()
-        .filter(|r| matches!(r.status.as_str(), "received" | "closed"))
-        .flat_map(|r| &r.lines)
-        .map(|l| l.quantity)
-        .sum();
-    if live.is_empty() {
-        "none"
-    } else if back == 0 {
-        "requested"
-    } else if back >= order_shipped {
-        "returned"
-    } else {
-        "partially_returned"
-    }
-}
-
-/// Units of each line that reached the customer (line id, units).
-type Sent = Vec<(String, i64)>;
-
-/// Units of each line that reached the customer, and when the last of them did.
-pub(crate) fn shipped_units(tx: &mut dyn Tx, order: &Order) -> AppResult<(Sent, Option<i64>)> {
-    let mut out: Vec<(String, i64)> = Vec::new();
-    let mut last = None;
-    for f in tx.fulfillments_for_order(order.id.as_str())? {
-        if !matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered | FulfillmentStatus::PickedUp)
-        {
-            continue;
-        }
-        let at = f.delivered_at.or(f.shipped_at);
-        last = last.max(at);
-        for l in &f.lines {
-            match out.iter_mut().find(|(id, _)| *id == l.line_id.as_str()) {
-                Some((_, q)) => *q += l.quantity,
-                None => out.push((l.line_id.to_string(), l.quantity)),
-            }
-        }
-    }
-    Ok((out, last))
-}
-
-pub(crate) fn load(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Return, Order)> {
-    let record = tx.order_record(id)?.filter(|r| r.kind == "return").ok_or(AppError::NotFound("return"))?;
-    let order = order_for(tx, actor, &record.order_id).map_err(|_| AppError::NotFound("return"))?;
-    // Read again now that the order is locked.
-    let ret = Return::from_record(&tx.order_record(id)?.ok_or(AppError::NotFound("return"))?)?;
-    Ok((ret, order))
+fn return_status(tx: &mut dyn Tx, order: &Order, returns: &[Return]) -> AppResult<&'static str> {
+    let shipped = OrderUnits::of(tx, order)?.shipped();
+    let each = returns.iter().map(|r| (r.status, r.lines.iter().map(|l| l.quantity).sum()));
+    Ok(OrderReturnStatus::derive(shipped, each).as_str())
 }
 
 fn save(tx: &mut dyn Tx, now: i64, ret: &mut Return, actor: &Actor, event: &str) -> AppResult<()> {
     ret.updated_at = now;
-    ret.history.push((ret.status.clone(), actor.key_id.clone(), now));
+    ret.history.push((ret.status, actor.key_id.clone(), now));
     tx.update_order_record(&ret.to_record()?)?;
     emit(
         tx,
@@ -320,7 +259,7 @@ impl App {
     pub async fn request_return(&self, actor: &Actor, order_id: &str, input: ReturnInput) -> AppResult<Return> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
-        let mut lines: Vec<(String, i64, String, Option<String>)> = Vec::new();
+        let mut lines: Vec<(String, i64, ReturnReason, Option<String>)> = Vec::new();
         match &input.lines {
             None => e.add("lines", "is required"),
             Some(l) if l.is_empty() => e.add("lines", "must contain at least one line"),
@@ -329,26 +268,9 @@ impl App {
                 for (i, line) in l.iter().enumerate() {
                     let id = e.text(&format!("lines/{i}/line_id"), line.line_id.as_deref(), 64);
                     let note = e.optional_text(&format!("lines/{i}/note"), line.note.as_deref(), 500);
-                    let reason = match line.reason.as_deref() {
-                        Some(r) if REASONS.contains(&r) => Some(r.to_owned()),
-                        Some(_) => {
-                            e.add(format!("lines/{i}/reason"), format!("must be one of {}", REASONS.join(", ")));
-                            None
-                        }
-                        None => {
-                            e.add(format!("lines/{i}/reason"), "is required");
-                            None
-                        }
-                    };
-                    match line.quantity {
-                        Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {}
-                        Some(_) => e.add(
-                            format!("lines/{i}/quantity"),
-                            format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
-                        ),
-                        None => e.add(format!("lines/{i}/quantity"), "is required"),
-                    }
-                    if let (Some(id), Some(q), Some(reason)) = (id, line.quantity, reason) {
+                    let reason: Option<ReturnReason> = e.choice(&format!("lines/{i}/reason"), line.reason.as_deref());
+                    let q = e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1);
+                    if let (Some(id), Some(q), Some(reason)) = (id, q, reason) {
                         if lines.iter().any(|(x, ..)| *x == id) {
                             e.add(format!("lines/{i}/line_id"), "is listed twice");
                         }
@@ -369,13 +291,9 @@ impl App {
                             .unit_price
                             .as_ref()
                             .and_then(|m| check_money(&mut e, &format!("exchange/lines/{i}/unit_price"), m, None));
-                        match (sku, line.quantity) {
-                            (Some(sku), Some(q)) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
-                                wanted.push((sku, q, price))
-                            }
-                            (_, Some(_)) | (_, None) => {
-                                e.add(format!("exchange/lines/{i}/quantity"), "must be at least 1")
-                            }
+                        let q = e.quantity(&format!("exchange/lines/{i}/quantity"), line.quantity, 1);
+                        if let (Some(sku), Some(q)) = (sku, q) {
+                            wanted.push((sku, q, price))
                         }
                     }
                 }
@@ -393,15 +311,15 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let order = order_for(tx, &who, &id)?;
-                let (sent, last) = shipped_units(tx, &order)?;
-                if sent.is_empty() {
+                let order = visible_order(tx, &who, &id)?;
+                let units = OrderUnits::of(tx, &order)?;
+                if !units.any_shipped() {
                     return Err(AppError::InvalidTransition(
                         "nothing of this order has shipped; cancel it instead".into(),
                     ));
                 }
                 let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
-                let closes = last.unwrap_or(now) + settings.return_window_days * DAY_MS;
+                let closes = units.last_shipped_at.unwrap_or(now) + settings.return_window_days * DAY_MS;
                 let late = now > closes;
                 if late && !override_window {
                     return Err(AppError::Refused {
@@ -413,8 +331,6 @@ impl App {
                         ),
                     });
                 }
-                let before = returns_of(tx, order.id.as_str())?;
-                let claims = crate::aftersales::claims::claims_of(tx, order.id.as_str())?;
                 let mut e = Errors::new();
                 let mut out = Vec::new();
                 for (i, (line_id, quantity, reason, note)) in lines.iter().enumerate() {
@@ -422,33 +338,15 @@ impl App {
                         e.add(format!("lines/{i}/line_id"), "is not a line of this order");
                         continue;
                     };
-                    let got = sent.iter().find(|(l, _)| l == line_id).map_or(0, |(_, q)| *q);
-                    let asked: i64 = before
-                        .iter()
-                        .filter(|r| r.status != "rejected")
-                        .flat_map(|r| &r.lines)
-                        .filter(|l| l.line_id == *line_id)
-                        .map(|l| l.quantity)
-                        .sum::<i64>()
-                        + claims
-                            .iter()
-                            .filter(|c| c.status == "resolved")
-                            .flat_map(|c| &c.lines)
-                            .filter(|(l, ..)| l == line_id)
-                            .map(|(.., n)| n)
-                            .sum::<i64>();
-                    if asked + quantity > got {
-                        e.add(
-                            format!("lines/{i}/quantity"),
-                            format!("{got} shipped, {asked} already returned or claimed: at most {} more", got - asked),
-                        );
+                    if let Err(why) = units.line(line_id).check(*quantity) {
+                        e.add(format!("lines/{i}/quantity"), why);
                         continue;
                     }
                     out.push(ReturnLine {
                         line_id: line_id.clone(),
                         sku: line.sku.clone(),
                         quantity: *quantity,
-                        reason: reason.clone(),
+                        reason: *reason,
                         note: note.clone(),
                         received: Vec::new(),
                     });
@@ -490,7 +388,7 @@ impl App {
                     id: format!("ret_{}", ordo_domain::id::encode(now as u64, random_u128())),
                     order_id: order.id.to_string(),
                     currency: order.currency.clone(),
-                    status: "requested".into(),
+                    status: ReturnStatus::Requested,
                     lines: out,
                     refund_shipping,
                     restocking_fee: 0,
@@ -536,7 +434,7 @@ impl App {
         let (ret, mine) = self
             .store
             .write(move |tx| {
-                let mut ret = Return::from_record(&crate::money::payments::locked_record(tx, &rid, "return")?)?;
+                let mut ret = locked::<Return>(tx, &rid)?;
                 if ret.exchange_order_id.is_some() || ret.exchange_placing {
                     return Ok((ret, false));
                 }
@@ -559,7 +457,7 @@ impl App {
         let (rid, clock, who) = (ret.id.clone(), self.clock.clone(), actor.clone());
         self.store
             .write(move |tx| {
-                let mut ret = Return::from_record(&crate::money::payments::locked_record(tx, &rid, "return")?)?;
+                let mut ret = locked::<Return>(tx, &rid)?;
                 ret.exchange_placing = false;
                 match &placed {
                     Ok(o) => {
@@ -583,13 +481,14 @@ impl App {
     }
 
     pub async fn approve_return(&self, actor: &Actor, id: &str, input: ReturnStepInput) -> AppResult<Return> {
-        let ret = self.step(actor, id, "approved", input.restocking_fee, input.note).await?;
+        let ret = self.step(actor, id, ReturnStatus::Approved, input.restocking_fee, input.note).await?;
         let refund_now = {
             let channel = ret.1.clone();
             self.store
                 .read(move |tx| {
                     Ok::<_, AppError>(
-                        crate::channels::settings::settings_of(tx, &channel)?.refund_returns_on == "approved",
+                        crate::channels::settings::settings_of(tx, &channel)?.refund_returns_on
+                            == RefundReturnsOn::Approved,
                     )
                 })
                 .await?
@@ -598,20 +497,20 @@ impl App {
     }
 
     pub async fn reject_return(&self, actor: &Actor, id: &str, input: ReturnStepInput) -> AppResult<Return> {
-        Ok(self.step(actor, id, "rejected", None, input.note).await?.0)
+        Ok(self.step(actor, id, ReturnStatus::Rejected, None, input.note).await?.0)
     }
 
     pub async fn close_return(&self, actor: &Actor, id: &str, input: ReturnStepInput) -> AppResult<Return> {
-        Ok(self.step(actor, id, "closed", None, input.note).await?.0)
+        Ok(self.step(actor, id, ReturnStatus::Closed, None, input.note).await?.0)
     }
 
-    /// Moves a return to `to` from the one status it may come from; returns it with its
-    /// order's channel.
+    /// Moves a return to `to` if its status machine allows it; returns it with its order's
+    /// channel.
     async fn step(
         &self,
         actor: &Actor,
         id: &str,
-        to: &'static str,
+        to: ReturnStatus,
         restocking_fee: Option<MoneyInput>,
         note: Option<String>,
     ) -> AppResult<(Return, String)> {
@@ -620,14 +519,8 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let (mut ret, order) = load(tx, &who, &id)?;
-                let from: &[&str] = match to {
-                    "approved" | "rejected" => &["requested"],
-                    _ => &["received", "rejected"],
-                };
-                if !from.contains(&ret.status.as_str()) {
-                    return Err(AppError::InvalidTransition(format!("a {} return cannot become {to}", ret.status)));
-                }
+                let (mut ret, order) = visible::<Return>(tx, &who, &id)?;
+                ret.status.become_(to).map_err(|e| AppError::InvalidTransition(e.to_string()))?;
                 let mut e = Errors::new();
                 if let Some(f) = fee(&mut e, &order, &restocking_fee) {
                     ret.restocking_fee = f;
@@ -637,7 +530,7 @@ impl App {
                 if note.is_some() {
                     ret.note = note;
                 }
-                ret.status = to.into();
+                ret.status = to;
                 save(tx, now, &mut ret, &who, &format!("return.{to}"))?;
                 Ok((ret, order.channel.clone()))
             })
@@ -650,7 +543,7 @@ impl App {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
         let location = e.text("location", input.location.as_deref(), 32);
-        let mut units: Vec<(String, i64, Option<String>, String)> = Vec::new();
+        let mut units: Vec<(String, i64, Option<String>, Disposition)> = Vec::new();
         match &input.units {
             None => e.add("units", "is required"),
             Some(u) if u.is_empty() || u.len() > 1000 => e.add("units", "must list 1 to 1000 groups of units"),
@@ -658,28 +551,10 @@ impl App {
                 for (i, unit) in u.iter().enumerate() {
                     let line = e.text(&format!("units/{i}/line_id"), unit.line_id.as_deref(), 64);
                     let condition = e.optional_text(&format!("units/{i}/condition"), unit.condition.as_deref(), 100);
-                    let disposition = match unit.disposition.as_deref() {
-                        Some(d) if DISPOSITIONS.contains(&d) => Some(d.to_owned()),
-                        Some(_) => {
-                            e.add(
-                                format!("units/{i}/disposition"),
-                                format!("must be one of {}", DISPOSITIONS.join(", ")),
-                            );
-                            None
-                        }
-                        None => {
-                            e.add(format!("units/{i}/disposition"), "is required");
-                            None
-                        }
-                    };
-                    match unit.quantity {
-                        Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {}
-                        _ => e.add(
-                            format!("units/{i}/quantity"),
-                            format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
-                        ),
-                    }
-                    if let (Some(line), Some(q), Some(d)) = (line, unit.quantity, disposition) {
+                    let disposition: Option<Disposition> =
+                        e.choice(&format!("units/{i}/disposition"), unit.disposition.as_deref());
+                    let q = e.quantity(&format!("units/{i}/quantity"), unit.quantity, 1);
+                    if let (Some(line), Some(q), Some(d)) = (line, q, disposition) {
                         units.push((line, q, condition, d));
                     }
                 }
@@ -693,9 +568,13 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let (mut ret, order) = load(tx, &who, &rid)?;
-                if ret.status != "approved" {
-                    return Err(AppError::InvalidTransition(format!("a {} return cannot be received", ret.status)));
+                let (mut ret, order) = visible::<Return>(tx, &who, &rid)?;
+                if !ret.status.can_become(ReturnStatus::Received) {
+                    return Err(AppError::InvalidTransition(format!(
+                        "{} {} return cannot be received",
+                        ordo_domain::status::article(ret.status.as_str()),
+                        ret.status
+                    )));
                 }
                 let loc = tx
                     .location_by_code(&location)?
@@ -719,22 +598,30 @@ impl App {
                     }
                 }
                 e.finish(())?;
+                // Stock rows change in (SKU, location) order, as every use case changes them,
+                // so that two receipts on PostgreSQL queue instead of deadlocking: sellable
+                // levels first, then non-sellable buckets.
+                let mut moves: Vec<(String, Option<&'static str>, i64, Option<String>)> = Vec::new();
                 for (line_id, quantity, condition, disposition) in &units {
                     let line = ret.lines.iter_mut().find(|l| l.line_id == *line_id).expect("checked");
                     line.received.push(ReceivedUnits {
                         quantity: *quantity,
                         condition: condition.clone(),
-                        disposition: disposition.clone(),
+                        disposition: *disposition,
                     });
                     let note = Some(format!("return {} ({})", ret.id, condition.as_deref().unwrap_or("uninspected")));
-                    match bucket_of(disposition) {
+                    moves.push((line.sku.clone(), disposition.bucket(), *quantity, note));
+                }
+                moves.sort_by(|a, b| (a.1.is_some(), &a.0, a.1).cmp(&(b.1.is_some(), &b.0, b.1)));
+                for (sku, bucket, quantity, note) in moves {
+                    match bucket {
                         None => {
                             let change = LevelChange {
                                 at: now,
                                 location_id: loc.id.clone(),
                                 location: loc.code.clone(),
-                                sku: line.sku.clone(),
-                                on_hand_delta: *quantity,
+                                sku: sku.clone(),
+                                on_hand_delta: quantity,
                                 reserved_delta: 0,
                                 reason: Reason::Returned,
                                 actor: Some(who.key_id.clone()),
@@ -743,8 +630,7 @@ impl App {
                             };
                             if let Err(level) = tx.change_level(&change)? {
                                 return Err(AppError::Internal(format!(
-                                    "restocking {} does not fit level {level:?}",
-                                    line.sku
+                                    "restocking {sku} does not fit level {level:?}"
                                 )));
                             }
                         }
@@ -753,9 +639,9 @@ impl App {
                                 at: now,
                                 location_id: loc.id.to_string(),
                                 location: loc.code.clone(),
-                                sku: line.sku.clone(),
+                                sku,
                                 bucket: bucket.to_owned(),
-                                delta: *quantity,
+                                delta: quantity,
                                 reason: "returned".into(),
                                 actor: Some(who.key_id.clone()),
                                 order_id: Some(ret.order_id.clone()),
@@ -774,7 +660,7 @@ impl App {
                 if note.is_some() {
                     ret.note = note.clone();
                 }
-                ret.status = "received".into();
+                ret.status = ReturnStatus::Received;
                 save(tx, now, &mut ret, &who, "return.received")?;
                 Ok(ret)
             })
@@ -813,8 +699,12 @@ impl App {
         let mut applied = 0;
         let mut exchange_error = None;
         if let (Ok(refund), Some(new_order)) = (&outcome, &ret.exchange_order_id) {
-            let credit: i64 =
-                refund.allocations.iter().filter(|a| a.store_credit && a.status == "succeeded").map(|a| a.amount).sum();
+            let credit: i64 = refund
+                .allocations
+                .iter()
+                .filter(|a| a.store_credit && a.status == RefundStatus::Succeeded)
+                .map(|a| a.amount)
+                .sum();
             let amount = credit.min(owed);
             if amount > 0 {
                 let payment = crate::money::payments::NewPayment {
@@ -839,7 +729,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let mut ret = Return::from_record(&crate::money::payments::locked_record(tx, &rid, "return")?)?;
+                let mut ret = locked::<Return>(tx, &rid)?;
                 match &outcome {
                     Ok(refund) => {
                         ret.refund_id = Some(refund.id.clone());
@@ -873,12 +763,11 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 let payment = crate::money::payments::load(tx, order.clone())?.summary.status.as_str();
-                let on_hold = crate::sales::holds::ensure_not_held(tx, order.id.as_str()).is_err();
-                let returns = returns_of(tx, order.id.as_str())?;
-                let sent: i64 = shipped_units(tx, &order)?.0.iter().map(|(_, q)| q).sum();
-                Ok(OrderStatuses { payment, on_hold, returns: return_status(sent, &returns) })
+                let on_hold = crate::kernel::guard::ensure_not_held(tx, order.id.as_str()).is_err();
+                let returns = documents_of::<Return>(tx, order.id.as_str())?;
+                Ok(OrderStatuses { payment, on_hold, returns: return_status(tx, &order, &returns)? })
             })
             .await
     }
@@ -889,10 +778,9 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
-                let returns = returns_of(tx, order.id.as_str())?;
-                let sent: i64 = shipped_units(tx, &order)?.0.iter().map(|(_, q)| q).sum();
-                Ok((return_status(sent, &returns), returns))
+                let order = visible_order(tx, &who, &id)?;
+                let returns = documents_of::<Return>(tx, order.id.as_str())?;
+                Ok((return_status(tx, &order, &returns)?, returns))
             })
             .await
     }
@@ -906,23 +794,16 @@ impl App {
         limit: usize,
     ) -> AppResult<Vec<Return>> {
         require(actor, Action::ReadOrders)?;
-        if !matches!(status, "requested" | "approved" | "rejected" | "received" | "closed") {
-            return Err(AppError::field("status", "must be requested, approved, rejected, received or closed"));
-        }
-        let (status, who) = (status.to_owned(), actor.clone());
-        self.store
-            .read(move |tx| {
-                crate::sales::holds::queue(tx, &who, "return", &status, after.clone(), limit)?
-                    .iter()
-                    .map(Return::from_record)
-                    .collect()
-            })
-            .await
+        let mut e = Errors::new();
+        let status: Option<ReturnStatus> = e.choice("status", Some(status));
+        let status = e.finish(status)?.expect("checked");
+        let who = actor.clone();
+        self.store.read(move |tx| queue(tx, &who, status.as_str(), after.clone(), limit)).await
     }
 
     pub async fn get_return(&self, actor: &Actor, id: &str) -> AppResult<Return> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (id.to_owned(), actor.clone());
-        self.store.read(move |tx| Ok(load(tx, &who, &id)?.0)).await
+        self.store.read(move |tx| Ok(visible::<Return>(tx, &who, &id)?.0)).await
     }
 }

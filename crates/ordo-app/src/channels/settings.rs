@@ -8,12 +8,15 @@
 //!   is captured when it ships (by the settler, at the gateway); a manual payment is recorded as
 //!   a promise (authorized) unless it says `captured: true`, and captured the same way.
 
+use ordo_domain::hold::{HoldKind, HoldTrigger};
+use ordo_domain::payment::CapturePolicy;
+use ordo_domain::returns::RefundReturnsOn;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
-use crate::stock::catalog::require;
+use crate::kernel::guard::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// A rule that holds an order at capture.
@@ -21,9 +24,9 @@ use crate::{Action, Actor, App, AppError, AppResult};
 pub struct HoldRule {
     /// `total_above` (`amount`), `countries_differ` (shipping and billing), `first_order_above`
     /// (`amount`: a customer's first order) or `blocked_customer` (`emails`).
-    pub when: String,
+    pub when: HoldTrigger,
     /// The hold type to place.
-    pub hold: String,
+    pub hold: HoldKind,
     /// Minor units; the rule applies to orders in `currency` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -37,7 +40,7 @@ pub struct HoldRule {
 pub struct ChannelSettings {
     pub channel: String,
     /// `at_placement` or `on_shipment`.
-    pub capture: String,
+    pub capture: CapturePolicy,
     #[serde(default)]
     pub hold_rules: Vec<HoldRule>,
     /// Days after delivery (or shipment) within which a return may be requested.
@@ -45,7 +48,7 @@ pub struct ChannelSettings {
     pub return_window_days: i64,
     /// When a return is refunded: `received` (default) or `approved`.
     #[serde(default = "default_refund_on")]
-    pub refund_returns_on: String,
+    pub refund_returns_on: RefundReturnsOn,
     pub updated_at: Option<i64>,
 }
 
@@ -53,15 +56,15 @@ fn default_window() -> i64 {
     30
 }
 
-fn default_refund_on() -> String {
-    "received".into()
+fn default_refund_on() -> RefundReturnsOn {
+    RefundReturnsOn::Received
 }
 
 impl ChannelSettings {
     fn default_for(channel: &str) -> ChannelSettings {
         ChannelSettings {
             channel: channel.to_owned(),
-            capture: "at_placement".into(),
+            capture: CapturePolicy::AtPlacement,
             hold_rules: Vec::new(),
             return_window_days: default_window(),
             refund_returns_on: default_refund_on(),
@@ -70,7 +73,7 @@ impl ChannelSettings {
     }
 
     pub fn captures_on_shipment(&self) -> bool {
-        self.capture == "on_shipment"
+        self.capture == CapturePolicy::OnShipment
     }
 }
 
@@ -113,37 +116,23 @@ fn check_rules(e: &mut ordo_domain::validate::Errors, rules: &[HoldRuleInput]) -
     }
     for (i, r) in rules.iter().enumerate() {
         let f = |name: &str| format!("hold_rules/{i}/{name}");
-        let hold = match r.hold.as_deref() {
-            Some(h) if crate::sales::holds::KINDS.contains(&h) => Some(h.to_owned()),
-            Some(_) => {
-                e.add(f("hold"), format!("must be one of {}", crate::sales::holds::KINDS.join(", ")));
-                None
-            }
-            None => {
-                e.add(f("hold"), "is required");
-                None
-            }
-        };
+        let hold: Option<HoldKind> = e.choice(&f("hold"), r.hold.as_deref());
         let amount = r.amount.as_ref().and_then(|m| crate::kernel::input::check_money(e, &f("amount"), m, None));
-        let when = r.when.as_deref().unwrap_or_default();
+        let when: Option<HoldTrigger> = e.choice(&f("when"), r.when.as_deref());
         match when {
-            "total_above" | "first_order_above" if r.amount.is_none() => {
-                e.add(f("amount"), "is required for this rule")
-            }
-            "blocked_customer" if r.emails.as_ref().is_none_or(|v| v.is_empty()) => {
+            Some(w) if w.needs_amount() && r.amount.is_none() => e.add(f("amount"), "is required for this rule"),
+            Some(HoldTrigger::BlockedCustomer) if r.emails.as_ref().is_none_or(|v| v.is_empty()) => {
                 e.add(f("emails"), "is required for this rule")
             }
-            "total_above" | "first_order_above" | "countries_differ" | "blocked_customer" => {}
-            "" => e.add(f("when"), "is required"),
-            _ => e.add(f("when"), "must be total_above, countries_differ, first_order_above or blocked_customer"),
+            _ => {}
         }
         let emails: Vec<String> = r.emails.iter().flatten().map(|m| m.trim().to_lowercase()).collect();
         if emails.len() > 1000 || emails.iter().any(|m| m.is_empty() || m.len() > 254) {
             e.add(f("emails"), "at most 1000 emails, none empty");
         }
-        if let Some(hold) = hold {
+        if let (Some(hold), Some(when)) = (hold, when) {
             out.push(HoldRule {
-                when: when.to_owned(),
+                when,
                 hold,
                 amount: amount.map(|m| m.minor()),
                 currency: amount.map(|m| m.currency().code().to_owned()),
@@ -189,23 +178,15 @@ impl App {
             return Err(AppError::field("channel", "must be 1 to 64 letters, digits, '-', '_' or '.'"));
         }
         let mut e = ordo_domain::validate::Errors::new();
-        let capture = match input.capture.as_deref() {
-            None => "at_placement".to_owned(),
-            Some(c @ ("at_placement" | "on_shipment")) => c.to_owned(),
-            Some(_) => {
-                e.add("capture", "must be at_placement or on_shipment");
-                String::new()
-            }
-        };
+        let capture = e.optional_choice("capture", input.capture.as_deref()).unwrap_or(CapturePolicy::AtPlacement);
         let hold_rules = check_rules(&mut e, input.hold_rules.as_deref().unwrap_or_default());
         let return_window_days = input.return_window_days.unwrap_or_else(default_window);
         if !(0..=3650).contains(&return_window_days) {
             e.add("return_window_days", "must be between 0 and 3650");
         }
-        let refund_returns_on = input.refund_returns_on.clone().unwrap_or_else(default_refund_on);
-        if !matches!(refund_returns_on.as_str(), "received" | "approved") {
-            e.add("refund_returns_on", "must be received or approved");
-        }
+        let refund_returns_on = e
+            .optional_choice("refund_returns_on", input.refund_returns_on.as_deref())
+            .unwrap_or_else(default_refund_on);
         e.finish(())?;
         let (channel, clock) = (channel.to_owned(), self.clock.clone());
         self.store
@@ -213,10 +194,10 @@ impl App {
                 let now = clock.now_ms();
                 let settings = ChannelSettings {
                     channel: channel.clone(),
-                    capture: capture.clone(),
+                    capture,
                     hold_rules: hold_rules.clone(),
                     return_window_days,
-                    refund_returns_on: refund_returns_on.clone(),
+                    refund_returns_on,
                     updated_at: Some(now),
                 };
                 let body = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;

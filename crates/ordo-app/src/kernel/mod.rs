@@ -5,7 +5,9 @@
 pub mod access;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod idempotency;
 pub mod input;
 pub mod keys;
+pub mod records;
 pub mod time_fmt;

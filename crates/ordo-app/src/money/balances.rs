@@ -9,8 +9,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::require;
 use crate::kernel::input::{MoneyInput, check_money};
-use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// Adds `amount` (negative to spend) to an account; refuses to go below zero.

@@ -12,7 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
-use crate::stock::catalog::require;
+use crate::kernel::guard::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The base every stored rate is quoted against, as the ECB quotes them.

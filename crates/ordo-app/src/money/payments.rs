@@ -15,9 +15,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::{require, visible_order, visible_order_of};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::ports::payment::GatewayChange;
-use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// A payment's own facts; its amounts live in the ledger.
@@ -123,28 +123,11 @@ pub(crate) fn load(tx: &mut dyn Tx, order: Order) -> AppResult<OrderPayments> {
     Ok(OrderPayments { order, payments, ledger, summary })
 }
 
-/// The order (locked in a write), if the actor may see it.
-pub(crate) fn order_for(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
-    tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
-}
-
-/// An order record (refund, return, hold, ...) read again after locking its order, so that
-/// changes to one order's records happen one at a time (the order row is locked on
-/// PostgreSQL; SQLite has one writer).
-pub(crate) fn locked_record(tx: &mut dyn Tx, id: &str, kind: &'static str) -> AppResult<ordo_store::OrderRecord> {
-    let found = tx.order_record(id)?.filter(|r| r.kind == kind).ok_or(AppError::NotFound(kind))?;
-    tx.order_by_id(&found.order_id)?;
-    tx.order_record(id)?.ok_or(AppError::NotFound(kind))
-}
-
 /// A payment the caller may act on, with its order. Another channel's payment is as unknown
 /// as a missing one.
 fn visible_payment(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Payment, Order)> {
     let record = tx.payment_by_id(id)?.ok_or(AppError::NotFound("payment"))?;
-    let order = order_for(tx, actor, &record.order_id).map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("payment"),
-        other => other,
-    })?;
+    let order = visible_order_of(tx, actor, &record.order_id, "payment")?;
     let payment = serde_json::from_str(&record.body).map_err(|e| AppError::Internal(format!("stored payment: {e}")))?;
     Ok((payment, order))
 }
@@ -241,7 +224,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 if amount.currency().code() != order.currency {
                     return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
                         field: "amount/currency".into(),
@@ -420,7 +403,7 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 load(tx, order)
             })
             .await
@@ -554,7 +537,7 @@ impl App {
         let (order, settings) = self
             .store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
                 Ok::<_, AppError>((order, settings))
             })
@@ -583,7 +566,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let order = order_for(tx, &who, &order_id)?;
+                let order = visible_order(tx, &who, &order_id)?;
                 let existing = payments_with_totals(tx, &order_id)?;
                 if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.reference.as_str())) {
                     let payment = Payment {
@@ -664,7 +647,7 @@ impl App {
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let order = order_for(tx, &who, &payment.order_id)?;
+                let order = visible_order(tx, &who, &payment.order_id)?;
                 let ledger = tx.payment_entries_for_order(&payment.order_id)?;
                 // Recorded once even if a webhook or a retry got here first.
                 if ledger.iter().filter(|e| e.payment_id == payment.id).count() == entries {
@@ -677,9 +660,9 @@ impl App {
 
     /// A Stripe webhook event, verified by its `Stripe-Signature`. Events already recorded
     /// change nothing.
-    pub async fn gateway_webhook(&self, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
+    pub async fn gateway_webhook(&self, headers: &crate::ports::WebhookHeaders, body: &[u8]) -> AppResult<()> {
         let gateway = self.card_gateway()?;
-        let Some(event) = gateway.webhook(signature, body, self.now())? else { return Ok(()) };
+        let Some(event) = gateway.webhook(headers, body, self.now())? else { return Ok(()) };
         let provider = gateway.provider();
         let clock = self.clock.clone();
         let system = Actor { key_id: provider.into(), role: crate::Role::Admin, channel: None };
@@ -711,9 +694,11 @@ impl App {
                     // total. While one of Ordo's own refunds waits on this payment, it records its
                     // part itself; a later event carries the total again.
                     GatewayChange::Refunded { refunded } => {
-                        let waiting = crate::money::refunds::refunds_of(tx, &record.order_id)?
-                            .iter()
-                            .any(|r| r.allocations.iter().any(|a| a.payment_id == payment_id && a.status == "pending"));
+                        let waiting = crate::money::refunds::refunds_of(tx, &record.order_id)?.iter().any(|r| {
+                            r.allocations.iter().any(|a| {
+                                a.payment_id == payment_id && a.status == ordo_domain::payment::RefundStatus::Pending
+                            })
+                        });
                         if waiting {
                             return Ok(());
                         }

@@ -11,19 +11,18 @@
 
 use ordo_domain::Money;
 use ordo_domain::order::Order;
-use ordo_domain::payment::{EntryKind, RefundSource, line_values, plan_refund, units_value};
+use ordo_domain::payment::{EntryKind, RefundSource, RefundStatus, line_values, plan_refund, units_value};
 use ordo_domain::validate::Errors;
-use ordo_store::{OrderRecord, Tx};
+use ordo_store::Tx;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{MoneyInput, check_money};
-use crate::money::payments::{
-    Payment, is_gateway_provider, locked_record, order_for, payments_with_totals, record, refused,
-};
-use crate::stock::catalog::require;
+use crate::kernel::records::{OrderDocument, documents_of, locked};
+use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -69,8 +68,7 @@ pub struct RefundAllocation {
     pub provider: String,
     /// Minor units.
     pub amount: i64,
-    /// `pending`, `succeeded` or `failed`.
-    pub status: String,
+    pub status: RefundStatus,
     /// The gateway's refund id, once it made one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
@@ -89,7 +87,7 @@ pub struct Refund {
     pub currency: String,
     /// `pending` (a gateway has yet to confirm), `succeeded`, or `failed` (a gateway refused
     /// part of it; what succeeded stays refunded).
-    pub status: String,
+    pub status: RefundStatus,
     pub lines: Vec<RefundedLine>,
     /// Minor units of the shipping charge refunded.
     pub shipping: i64,
@@ -112,21 +110,22 @@ pub struct Refund {
     pub updated_at: i64,
 }
 
-impl Refund {
-    fn to_record(&self) -> AppResult<OrderRecord> {
-        Ok(OrderRecord {
-            id: self.id.clone(),
-            order_id: self.order_id.clone(),
-            kind: "refund".into(),
-            status: self.status.clone(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            body: serde_json::to_string(self).map_err(|e| AppError::Internal(e.to_string()))?,
-        })
+impl OrderDocument for Refund {
+    const KIND: &'static str = "refund";
+    fn id(&self) -> &str {
+        &self.id
     }
-
-    fn from_record(r: &OrderRecord) -> AppResult<Refund> {
-        serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored refund: {e}")))
+    fn order_id(&self) -> &str {
+        &self.order_id
+    }
+    fn status(&self) -> &'static str {
+        self.status.as_str()
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+    fn updated_at(&self) -> i64 {
+        self.updated_at
     }
 }
 
@@ -136,7 +135,7 @@ pub(crate) fn promised(refunds: &[Refund], payment_id: &str) -> i64 {
     refunds
         .iter()
         .flat_map(|r| &r.allocations)
-        .filter(|a| a.payment_id == payment_id && a.status == "pending")
+        .filter(|a| a.payment_id == payment_id && a.status == RefundStatus::Pending)
         .map(|a| a.amount)
         .sum()
 }
@@ -148,7 +147,7 @@ pub(crate) fn promised_in(tx: &mut dyn Tx, order_id: &str, payment_id: &str) -> 
 
 /// The order's refunds, oldest first.
 pub(crate) fn refunds_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<Refund>> {
-    tx.order_records(order_id, "refund")?.iter().map(Refund::from_record).collect()
+    documents_of(tx, order_id)
 }
 
 /// The checked request, before it meets the order.
@@ -172,20 +171,12 @@ fn check(input: &RefundInput) -> AppResult<Request> {
     let mut lines: Vec<(String, i64)> = Vec::new();
     for (i, l) in input.lines.iter().flatten().enumerate() {
         let id = e.text(&format!("lines/{i}/line_id"), l.line_id.as_deref(), 64);
-        match l.quantity {
-            Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
-                if let Some(id) = id {
-                    if lines.iter().any(|(x, _)| *x == id) {
-                        e.add(format!("lines/{i}/line_id"), "is listed twice");
-                    }
-                    lines.push((id, q));
-                }
+        let q = e.quantity(&format!("lines/{i}/quantity"), l.quantity, 1);
+        if let (Some(id), Some(q)) = (id, q) {
+            if lines.iter().any(|(x, _)| *x == id) {
+                e.add(format!("lines/{i}/line_id"), "is listed twice");
             }
-            Some(_) => e.add(
-                format!("lines/{i}/quantity"),
-                format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
-            ),
-            None => e.add(format!("lines/{i}/quantity"), "is required"),
+            lines.push((id, q));
         }
     }
     let shipping = input.shipping.as_ref().and_then(|m| check_money(&mut e, "shipping", m, None));
@@ -221,7 +212,9 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
     // A refund that gave nothing back at all does not use up its lines or shipping.
     let before: Vec<&Refund> = before
         .iter()
-        .filter(|r| !(r.status == "failed" && r.allocations.iter().all(|a| a.status == "failed")))
+        .filter(|r| {
+            !(r.status == RefundStatus::Failed && r.allocations.iter().all(|a| a.status == RefundStatus::Failed))
+        })
         .collect();
     let currency =
         ordo_domain::Currency::from_code(&order.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
@@ -289,7 +282,7 @@ fn rank(p: &Payment) -> u8 {
 
 /// An allocation that waits on the card gateway.
 fn at_gateway(a: &RefundAllocation) -> bool {
-    a.status == "pending" && is_gateway_provider(&a.provider) && !a.store_credit
+    a.status == RefundStatus::Pending && is_gateway_provider(&a.provider) && !a.store_credit
 }
 
 /// Records a non-gateway allocation: the ledger entry, and the balance it goes back onto.
@@ -335,7 +328,7 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
     // What this refund records as it goes, per payment, on top of the ledger.
     let mut taken: Vec<(String, i64)> = Vec::new();
     for i in 0..refund.allocations.len() {
-        if refund.allocations[i].status != "pending" {
+        if refund.allocations[i].status != RefundStatus::Pending {
             continue;
         }
         let a = refund.allocations[i].clone();
@@ -347,25 +340,29 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
         let left = ordo_domain::payment::PaymentTotals { refunded: totals.refunded + already, ..*totals };
         // Something else took this money meanwhile: this part fails, the rest goes on.
         if let Err(e) = left.check_refund(a.amount) {
-            refund.allocations[i].status = "failed".into();
+            refund.allocations[i].status = RefundStatus::Failed;
             refund.allocations[i].failure = Some(e.to_string());
             continue;
         }
         settle_locally(tx, now, actor, refund, payment, &a)?;
-        refund.allocations[i].status = "succeeded".into();
+        refund.allocations[i].status = RefundStatus::Succeeded;
         match taken.iter_mut().find(|(p, _)| *p == a.payment_id) {
             Some((_, n)) => *n += a.amount,
             None => taken.push((a.payment_id.clone(), a.amount)),
         }
     }
-    refund.status = if refund.allocations.iter().any(|a| a.status == "failed") { "failed" } else { "succeeded" }.into();
+    refund.status = if refund.allocations.iter().any(|a| a.status == RefundStatus::Failed) {
+        RefundStatus::Failed
+    } else {
+        RefundStatus::Succeeded
+    };
     refund.updated_at = now;
     tx.update_order_record(&refund.to_record()?)?;
     emit(
         tx,
         now,
         // Each payment's part is its own `refund.succeeded` (from the ledger); this is the whole.
-        if refund.status == "failed" { "refund.failed" } else { "refund.completed" },
+        if refund.status == RefundStatus::Failed { "refund.failed" } else { "refund.completed" },
         &refund.order_id,
         &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": refund.amount, "actor": actor.key_id}),
     )
@@ -393,11 +390,11 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 let before = refunds_of(tx, order.id.as_str())?;
                 // A return is refunded once, however many steps ask for it.
                 if let Some(existing) =
-                    before.iter().find(|r| r.return_id.is_some() && r.return_id == return_id && r.status != "failed")
+                    before.iter().find(|r| r.return_id.is_some() && r.return_id == return_id && r.status != RefundStatus::Failed)
                 {
                     return Ok(existing.clone());
                 }
@@ -438,7 +435,7 @@ impl App {
                                 payment_id: payments[*i].0.id.clone(),
                                 provider: payments[*i].0.provider.clone(),
                                 amount: part,
-                                status: "pending".into(),
+                                status: RefundStatus::Pending,
                                 reference: None,
                                 failure: None,
                                 store_credit,
@@ -453,7 +450,7 @@ impl App {
                     id: format!("ref_{}", ordo_domain::id::encode(now as u64, random_u128())),
                     order_id: order.id.to_string(),
                     currency: order.currency.clone(),
-                    status: "pending".into(),
+                    status: RefundStatus::Pending,
                     lines,
                     shipping,
                     goodwill,
@@ -480,7 +477,7 @@ impl App {
                 Ok(refund)
             })
             .await?;
-        if refund.status != "pending" {
+        if refund.status != RefundStatus::Pending {
             return Ok(refund);
         }
         self.continue_refund(&refund.id).await
@@ -519,11 +516,11 @@ impl App {
             self.store
                 .write(move |tx| {
                     let now = clock.now_ms();
-                    let mut refund = Refund::from_record(&locked_record(tx, &rid, "refund")?)?;
+                    let mut refund = locked::<Refund>(tx, &rid)?;
                     let Some(i) = refund
                         .allocations
                         .iter()
-                        .position(|a| a.payment_id == pid && a.status == "pending" && !a.store_credit)
+                        .position(|a| a.payment_id == pid && a.status == RefundStatus::Pending && !a.store_credit)
                     else {
                         return Ok::<_, AppError>(());
                     };
@@ -545,7 +542,7 @@ impl App {
                                 Some(format!("refund {rid}")),
                                 Some(gateway_id.clone()),
                             )?;
-                            refund.allocations[i].status = "succeeded".into();
+                            refund.allocations[i].status = RefundStatus::Succeeded;
                             refund.allocations[i].reference = Some(gateway_id.clone());
                             refund.allocations[i].failure = None;
                         }
@@ -553,7 +550,7 @@ impl App {
                             refund.allocations[i].failure = Some(why.clone())
                         }
                         Err(other) => {
-                            refund.allocations[i].status = "failed".into();
+                            refund.allocations[i].status = RefundStatus::Failed;
                             refund.allocations[i].failure = Some(other.to_string());
                         }
                     }
@@ -568,8 +565,8 @@ impl App {
         let (rid, clock) = (refund.id.clone(), self.clock.clone());
         self.store
             .write(move |tx| {
-                let mut refund = Refund::from_record(&locked_record(tx, &rid, "refund")?)?;
-                if refund.status == "pending" {
+                let mut refund = locked::<Refund>(tx, &rid)?;
+                if refund.status == RefundStatus::Pending {
                     finish(tx, clock.now_ms(), &system, &mut refund)?;
                 }
                 Ok(refund)
@@ -582,7 +579,7 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 refunds_of(tx, order.id.as_str())
             })
             .await
@@ -593,8 +590,8 @@ impl App {
         let (id, who) = (refund_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let r = tx.order_record(&id)?.filter(|r| r.kind == "refund").ok_or(AppError::NotFound("refund"))?;
-                order_for(tx, &who, &r.order_id).map_err(|_| AppError::NotFound("refund"))?;
+                let r = tx.order_record(&id)?.filter(|r| r.kind == Refund::KIND).ok_or(AppError::NotFound("refund"))?;
+                visible_order(tx, &who, &r.order_id).map_err(|_| AppError::NotFound("refund"))?;
                 Refund::from_record(&r)
             })
             .await
@@ -605,7 +602,10 @@ impl App {
         self.store
             .read(move |tx| {
                 Ok::<_, AppError>(
-                    tx.order_records_in_status("refund", "pending", None, limit)?.into_iter().map(|r| r.id).collect(),
+                    tx.order_records_in_status(Refund::KIND, RefundStatus::Pending.as_str(), None, limit)?
+                        .into_iter()
+                        .map(|r| r.id)
+                        .collect(),
                 )
             })
             .await

@@ -72,7 +72,7 @@ impl App {
         }
         for id in self.pending_refunds(20).await? {
             match self.continue_refund(&id).await {
-                Ok(refund) if refund.status == "pending" => {
+                Ok(refund) if refund.status == ordo_domain::payment::RefundStatus::Pending => {
                     return Err(AppError::Unavailable(format!("refund {id} still waits on the gateway")));
                 }
                 Ok(_) => {}

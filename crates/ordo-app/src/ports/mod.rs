@@ -1,4 +1,27 @@
-//! The traits through which Ordo reaches outside systems (card gateways, carriers). Their
-//! implementations live in the connectors crate; the binary wires them in.
+//! The traits through which Ordo reaches outside systems: card gateways (`payment.rs`) and
+//! carriers (`carrier.rs`), and next sales channels, mail, SMS and webhook delivery. Each is
+//! declared here, once; the implementations live in the connectors crate, one module per
+//! outside system, and the binary wires them into [`crate::App`] from configuration.
+//! Invariant: nothing here speaks a wire format or opens a socket.
 
+pub mod carrier;
 pub mod payment;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::AppResult;
+
+/// What a port's call returns: boxed, so that the traits can be used as `dyn`.
+pub type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
+
+/// The headers of a webhook request, names in lower case, as an adapter reads its own
+/// signature from them.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookHeaders(pub Vec<(String, String)>);
+
+impl WebhookHeaders {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}

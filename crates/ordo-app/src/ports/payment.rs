@@ -2,17 +2,14 @@
 //! (full or partial, several times), void, refund (full or partial, several times), and read
 //! a signed webhook. Every call takes an idempotency key that is passed to the gateway, so a
 //! retried call never moves money twice. Stripe's PaymentIntents API is the adapter Ordo ships
-//! (`stripe.rs`); the tests drive it against a local stand-in speaking Stripe's wire format.
+//! (in the connectors crate); the tests drive it against a local stand-in speaking Stripe's
+//! wire format.
 //!
 //! Payments Ordo keeps itself (manual payments, gift cards, store credit) need no gateway:
 //! their ledger entries are the money movement.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use crate::AppResult;
-
-pub type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
+pub use crate::ports::{GatewayFuture, WebhookHeaders};
 
 /// What to authorize.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +77,7 @@ pub trait PaymentGateway: Send + Sync {
     fn void<'a>(&'a self, reference: &'a str, key: &'a str) -> GatewayFuture<'a, GatewayPayment>;
     /// Refunds `amount` of what was captured; returns the gateway's refund id.
     fn refund<'a>(&'a self, reference: &'a str, amount: i64, key: &'a str) -> GatewayFuture<'a, String>;
-    /// Verifies a webhook's signature and reads it; `Ok(None)` for events about no payment.
-    fn webhook(&self, signature: Option<&str>, body: &[u8], now_ms: i64) -> AppResult<Option<WebhookEvent>>;
+    /// Verifies a webhook's signature (from the headers the gateway signs with) and reads it;
+    /// `Ok(None)` for events about no payment.
+    fn webhook(&self, headers: &WebhookHeaders, body: &[u8], now_ms: i64) -> AppResult<Option<WebhookEvent>>;
 }

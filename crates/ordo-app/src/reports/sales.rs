@@ -11,8 +11,8 @@ use ordo_domain::money::Currency;
 use ordo_domain::order::{Order, OrderStatus};
 use ordo_store::{OrderFilter, Page};
 
+use crate::kernel::guard::require;
 use crate::money::fx::BASE;
-use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The longest span one report covers.

@@ -7,9 +7,9 @@ use ordo_store::{Page, Tx};
 use serde_json::json;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{CustomerPatch, NewCustomer, check_email};
-use crate::stock::catalog::{check_version, require};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// Finds the customer with this (normalized) email or creates one; a given name or phone

@@ -20,15 +20,16 @@ use ordo_domain::order::{Address, Allocation, Line, OrderStatus, Totals};
 use ordo_domain::payment::EntryKind;
 use ordo_domain::routing::{RouteLine, route};
 use ordo_domain::validate::Errors;
-use ordo_store::{LevelChange, OrderRecord};
+use ordo_store::LevelChange;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_money};
-use crate::money::payments::{is_gateway, order_for, payments_with_totals, record};
-use crate::stock::catalog::require;
+use crate::kernel::records::{OrderDocument, documents_of};
+use crate::money::payments::{is_gateway, payments_with_totals, record};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -91,17 +92,22 @@ pub struct Edit {
     pub refund_error: Option<String>,
 }
 
-impl Edit {
-    fn to_record(&self) -> AppResult<OrderRecord> {
-        Ok(OrderRecord {
-            id: self.id.clone(),
-            order_id: self.order_id.clone(),
-            kind: "edit".into(),
-            status: if self.refund_error.is_some() { "refund_failed" } else { "applied" }.into(),
-            created_at: self.at,
-            updated_at: self.at,
-            body: serde_json::to_string(self).map_err(|e| AppError::Internal(e.to_string()))?,
-        })
+impl OrderDocument for Edit {
+    const KIND: &'static str = "edit";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn order_id(&self) -> &str {
+        &self.order_id
+    }
+    fn status(&self) -> &'static str {
+        if self.refund_error.is_some() { "refund_failed" } else { "applied" }
+    }
+    fn created_at(&self) -> i64 {
+        self.at
+    }
+    fn updated_at(&self) -> i64 {
+        self.at
     }
 }
 
@@ -118,16 +124,8 @@ fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
                     Some(k @ ("set_quantity" | "remove_line")) => {
                         let line = e.text(&f("line_id"), ch.line_id.as_deref(), 64);
                         let q = if k == "remove_line" { Some(0) } else { ch.quantity };
-                        match q {
-                            Some(q) if (0..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
-                                if let Some(line) = line {
-                                    changes.push(Change::SetQuantity(line, q));
-                                }
-                            }
-                            _ => e.add(
-                                f("quantity"),
-                                format!("must be between 0 and {}", crate::sales::orders::MAX_QUANTITY),
-                            ),
+                        if let (Some(line), Some(q)) = (line, e.quantity(&f("quantity"), q, 0)) {
+                            changes.push(Change::SetQuantity(line, q));
                         }
                     }
                     Some("add_line") => {
@@ -139,16 +137,10 @@ fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
                                 None
                             }
                         };
-                        match ch.quantity {
-                            Some(q) if (1..=crate::sales::orders::MAX_QUANTITY).contains(&q) => {
-                                if let (Some(sku), Some(price)) = (sku, price) {
-                                    changes.push(Change::AddLine(sku, q, price));
-                                }
-                            }
-                            _ => e.add(
-                                f("quantity"),
-                                format!("must be between 1 and {}", crate::sales::orders::MAX_QUANTITY),
-                            ),
+                        if let (Some(sku), Some(price), Some(q)) =
+                            (sku, price, e.quantity(&f("quantity"), ch.quantity, 1))
+                        {
+                            changes.push(Change::AddLine(sku, q, price));
                         }
                     }
                     Some("set_shipping_address") => match &ch.address {
@@ -197,7 +189,7 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let mut order = order_for(tx, &who, &id)?;
+                let mut order = visible_order(tx, &who, &id)?;
                 if order.status != OrderStatus::Allocated {
                     return Err(AppError::InvalidTransition(format!(
                         "a {} order cannot be edited",
@@ -542,11 +534,8 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
-                tx.order_records(order.id.as_str(), "edit")?
-                    .iter()
-                    .map(|r| serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("stored edit: {e}"))))
-                    .collect()
+                let order = visible_order(tx, &who, &id)?;
+                documents_of(tx, order.id.as_str())
             })
             .await
     }
@@ -576,7 +565,7 @@ impl App {
         let current = self
             .store
             .read(move |tx| {
-                let order = order_for(tx, &who, &id)?;
+                let order = visible_order(tx, &who, &id)?;
                 order.lines.iter().find(|l| l.id.as_str() == line).map(|l| l.quantity).ok_or(AppError::NotFound("line"))
             })
             .await?;

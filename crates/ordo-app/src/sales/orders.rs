@@ -17,14 +17,13 @@ use ordo_store::{EventFilter, EventRecord, LevelChange, OrderFilter, Page, Tx};
 use serde_json::json;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{CancelInput, NewOrder, check_address, check_email, check_money};
 use crate::sales::customers::upsert_by_email;
-use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 pub const MAX_LINES: usize = 500;
-pub const MAX_QUANTITY: i64 = 1_000_000;
 
 #[derive(Debug, Clone)]
 enum CustomerRef {
@@ -97,13 +96,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         Some(l) => {
             for (i, line) in l.iter().enumerate() {
                 let sku = e.text(&format!("lines/{i}/sku"), line.sku.as_deref(), 64);
-                match line.quantity {
-                    None => e.add(format!("lines/{i}/quantity"), "is required"),
-                    Some(q) if !(1..=MAX_QUANTITY).contains(&q) => {
-                        e.add(format!("lines/{i}/quantity"), format!("must be between 1 and {MAX_QUANTITY}"))
-                    }
-                    _ => {}
-                }
+                e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1);
                 let price = match &line.unit_price {
                     None => {
                         e.add(format!("lines/{i}/unit_price"), "is required");

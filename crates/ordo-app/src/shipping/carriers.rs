@@ -4,49 +4,20 @@
 use ordo_domain::fulfillment::{
     Fulfillment, FulfillmentAction, FulfillmentStatus, OrderFulfillmentStatus, TrackingEvent,
 };
-use ordo_domain::shipping::{Bracket, Parcel, Quote, Service, Zone, quote, shop};
+use ordo_domain::shipping::{Bracket, Parcel, Quote, Service, Zone, shop};
 use ordo_domain::validate::Errors;
 use ordo_store::{RuleSetRecord, Tx};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::require;
 use crate::kernel::input::{MoneyInput, check_money};
+use crate::ports::WebhookHeaders;
+pub use crate::ports::carrier::{Carrier, CarrierApi, Offer, Purchase, ReportedStatus, Shipment, TrackingReport};
 use crate::shipping::fulfillments::visible;
-use crate::stock::catalog::require;
-use crate::{Action, Actor, App, AppError, AppResult, random_u128};
-
-/// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Carrier {
-    pub code: String,
-    pub name: String,
-    pub webhook_secret: Option<String>,
-    /// Rate-card services, for the built-in carrier kind.
-    pub services: Vec<Service>,
-    /// An external carrier API this carrier is reached through; `None` for rate cards.
-    #[serde(default)]
-    pub api: Option<CarrierApi>,
-    #[serde(default)]
-    pub version: i64,
-}
-
-/// How to reach an external carrier API. The key is a credential: never shown or logged.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct CarrierApi {
-    /// `easypost`: EasyPost's shipments API (v2).
-    pub kind: String,
-    pub base_url: String,
-    pub api_key: String,
-}
-
-impl std::fmt::Debug for CarrierApi {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CarrierApi").field("kind", &self.kind).field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
+use crate::{Action, Actor, App, AppError, AppResult};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,7 +38,7 @@ pub struct CarrierInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarrierApiInput {
-    /// `easypost`.
+    /// The integration that reaches it: `easypost`.
     #[schema(required = true, example = "easypost")]
     pub kind: Option<String>,
     /// The API's base URL, e.g. `https://api.easypost.com`.
@@ -124,7 +95,8 @@ pub struct BracketInput {
     pub price: Option<MoneyInput>,
 }
 
-fn check_carrier(input: &CarrierInput) -> AppResult<Carrier> {
+/// Checks a new carrier; `api_kinds` are the integrations this installation has.
+fn check_carrier(input: &CarrierInput, api_kinds: &[&str]) -> AppResult<Carrier> {
     let mut e = Errors::new();
     let code = e.code("code", input.code.as_deref(), 16);
     let name = e.text("name", input.name.as_deref(), 100);
@@ -132,9 +104,9 @@ fn check_carrier(input: &CarrierInput) -> AppResult<Carrier> {
     let mut services = Vec::new();
     let api = input.api.as_ref().map(|a| {
         let kind = match a.kind.as_deref() {
-            Some("easypost") => "easypost".to_owned(),
+            Some(k) if api_kinds.contains(&k) => k.to_owned(),
             _ => {
-                e.add("api/kind", "must be easypost");
+                e.add("api/kind", format!("must be {}", ordo_domain::status::either(api_kinds.iter().copied())));
                 String::new()
             }
         };
@@ -239,7 +211,7 @@ fn check_carrier(input: &CarrierInput) -> AppResult<Carrier> {
     })
 }
 
-fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
+pub(crate) fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
     tx.carriers()?
         .iter()
         .map(|r| {
@@ -249,52 +221,6 @@ fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
             Ok(c)
         })
         .collect()
-}
-
-/// HMAC-SHA256 (RFC 2104).
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
-    let outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner_hash = Sha256::new().chain_update(&inner).chain_update(message).finalize();
-    Sha256::new().chain_update(&outer).chain_update(inner_hash).finalize().into()
-}
-
-/// Checks `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, at most five minutes old.
-pub fn verify_signature(header: &str, secret: &str, body: &[u8], now_ms: i64) -> bool {
-    let mut t: Option<i64> = None;
-    let mut signatures = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => t = v.parse().ok(),
-            Some(("v1", v)) => signatures.push(v.to_owned()),
-            _ => {}
-        }
-    }
-    let Some(t) = t else { return false };
-    if (now_ms / 1000 - t).abs() > 300 {
-        return false;
-    }
-    let mut signed = format!("{t}.").into_bytes();
-    signed.extend_from_slice(body);
-    let expected: String = hmac_sha256(secret.as_bytes(), &signed).iter().map(|b| format!("{b:02x}")).collect();
-    // Compared in full, whatever matches first, so timing says nothing about the secret.
-    signatures.iter().fold(false, |ok, s| {
-        ok | (s.len() == expected.len() && s.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0)
-    })
-}
-
-/// The signature headers a tracking webhook may carry: Ordo's own scheme
-/// (`Ordo-Signature`) or EasyPost's (`X-Hmac-Signature`).
-#[derive(Debug, Clone, Default)]
-pub struct WebhookSignatures {
-    pub ordo: Option<String>,
-    pub easypost: Option<String>,
 }
 
 /// A carrier's tracking report.
@@ -350,118 +276,45 @@ fn shipment_of(tx: &mut dyn Tx, f: &Fulfillment, order: &ordo_domain::order::Ord
     })
 }
 
-/// Everything a carrier needs to quote and label a parcel.
-#[derive(Debug, Clone)]
-pub struct Shipment {
-    pub from_name: String,
-    pub from: ordo_domain::order::Address,
-    pub to: ordo_domain::order::Address,
-    pub parcel: Parcel,
-}
-
-/// A quote with what the carrier needs to buy it again.
-#[derive(Debug, Clone)]
-pub struct Offer {
-    pub quote: Quote,
-    /// The carrier API's own ids (shipment, rate); empty for rate cards.
-    pub reference: Option<(String, String)>,
-}
-
-/// A bought label.
-#[derive(Debug, Clone)]
-pub struct Purchase {
-    pub tracking_number: String,
-    pub label_url: Option<String>,
-}
-
-/// The flows every carrier integration has: rate a shipment and buy a label for one rate.
-pub trait CarrierGateway {
-    fn rates(&self, shipment: &Shipment) -> impl std::future::Future<Output = AppResult<Vec<Offer>>> + Send;
-    fn buy(&self, offer: &Offer) -> impl std::future::Future<Output = AppResult<Purchase>> + Send;
-}
-
-/// The built-in carrier: priced by its rate cards; Ordo issues its tracking numbers.
-pub struct RateCardGateway<'a>(pub &'a Carrier);
-
-impl CarrierGateway for RateCardGateway<'_> {
-    async fn rates(&self, shipment: &Shipment) -> AppResult<Vec<Offer>> {
-        Ok(self
-            .0
-            .services
-            .iter()
-            .filter_map(|s| quote(&self.0.code, s, &shipment.parcel))
-            .map(|quote| Offer { quote, reference: None })
-            .collect())
-    }
-
-    async fn buy(&self, offer: &Offer) -> AppResult<Purchase> {
-        Ok(Purchase {
-            tracking_number: format!("{}{:012}", offer.quote.carrier, random_u128() % 1_000_000_000_000),
-            label_url: None,
-        })
-    }
-}
-
-/// EasyPost's v2 shipments API: `POST /v2/shipments` rates a shipment, `POST
-/// /v2/shipments/{id}/buy` buys one of its rates. The wire shapes are in `easypost.rs`.
-pub struct EasyPostGateway<'a> {
-    pub carrier: &'a Carrier,
-    pub api: &'a CarrierApi,
-    pub client: &'a reqwest::Client,
-}
-
-impl CarrierGateway for EasyPostGateway<'_> {
-    async fn rates(&self, shipment: &Shipment) -> AppResult<Vec<Offer>> {
-        let body = crate::easypost::shipment_request(shipment);
-        let url = format!("{}/v2/shipments", self.api.base_url);
-        let res = self.client.post(&url).basic_auth(&self.api.api_key, Some("")).json(&body).send().await;
-        let created: crate::easypost::ShipmentResponse = crate::easypost::read(res).await?;
-        Ok(created
-            .rates
-            .into_iter()
-            .filter_map(|r| {
-                let quote = crate::easypost::quote(&self.carrier.code, &r, shipment.parcel.now)?;
-                Some(Offer { quote, reference: Some((created.id.clone(), r.id)) })
-            })
-            .collect())
-    }
-
-    async fn buy(&self, offer: &Offer) -> AppResult<Purchase> {
-        let (shipment, rate) =
-            offer.reference.clone().ok_or_else(|| AppError::Internal("an EasyPost offer without ids".into()))?;
-        let url = format!("{}/v2/shipments/{shipment}/buy", self.api.base_url);
-        let res = self
-            .client
-            .post(&url)
-            .basic_auth(&self.api.api_key, Some(""))
-            .json(&json!({"rate": {"id": rate}}))
-            .send()
-            .await;
-        let bought: crate::easypost::BoughtShipment = crate::easypost::read(res).await?;
-        Ok(Purchase { tracking_number: bought.tracking_code, label_url: bought.postage_label.map(|l| l.label_url) })
-    }
-}
-
 /// Every carrier's offers for a shipment, external APIs asked over the network.
-async fn all_offers(carriers: &[Carrier], shipment: &Shipment, client: &reqwest::Client) -> AppResult<Vec<Offer>> {
+pub(crate) async fn all_offers(app: &App, carriers: &[Carrier], shipment: &Shipment) -> AppResult<Vec<Offer>> {
     let mut offers = Vec::new();
     for c in carriers {
-        match &c.api {
-            None => offers.extend(RateCardGateway(c).rates(shipment).await?),
-            Some(api) => match (EasyPostGateway { carrier: c, api, client }).rates(shipment).await {
-                Ok(o) => offers.extend(o),
-                // One carrier being down must not stop shipping with the others.
-                Err(e) => tracing::warn!(carrier = %c.code, error = %e, "carrier rates unavailable"),
-            },
+        let gateway = match app.carriers.for_carrier(c) {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(carrier = %c.code, error = %e, "carrier has no adapter here");
+                continue;
+            }
+        };
+        match gateway.rates(c, shipment).await {
+            Ok(o) => offers.extend(o),
+            // One carrier being down must not stop shipping with the others.
+            Err(e) => tracing::warn!(carrier = %c.code, error = %e, "carrier rates unavailable"),
         }
     }
     Ok(offers)
 }
 
+/// Buys the label of the chosen offer from the carrier that made it.
+pub(crate) async fn buy_offer(
+    app: &App,
+    carriers: &[Carrier],
+    offers: &[Offer],
+    chosen: &Quote,
+) -> AppResult<Purchase> {
+    let offer = offers
+        .iter()
+        .find(|o| o.quote == *chosen)
+        .ok_or_else(|| AppError::Internal("the chosen quote has no offer".into()))?;
+    let carrier = carriers.iter().find(|c| c.code == chosen.carrier).ok_or(AppError::NotFound("carrier"))?;
+    app.carriers.for_carrier(carrier)?.buy(carrier, offer).await
+}
+
 impl App {
     pub async fn create_carrier(&self, actor: &Actor, input: CarrierInput) -> AppResult<Carrier> {
         require(actor, Action::WriteCatalog)?;
-        let carrier = check_carrier(&input)?;
+        let carrier = check_carrier(&input, &self.carriers.api_kinds())?;
         let clock = self.clock.clone();
         self.store
             .write(move |tx| {
@@ -509,7 +362,7 @@ impl App {
         require(actor, Action::Fulfil)?;
         let (_, _, shipment, carriers) = self.shipping_context(actor, id).await?;
         let mut quotes: Vec<Quote> =
-            all_offers(&carriers, &shipment, &self.http).await?.into_iter().map(|o| o.quote).collect();
+            all_offers(self, &carriers, &shipment).await?.into_iter().map(|o| o.quote).collect();
         quotes.sort_by(|a, b| a.price.cmp(&b.price).then(a.delivers_by.cmp(&b.delivers_by)));
         Ok(quotes)
     }
@@ -539,23 +392,15 @@ impl App {
         }
         // A held order gets no label: buying one would spend money on a parcel that may not go.
         let order_id = order.id.to_string();
-        self.store.read(move |tx| crate::sales::holds::ensure_not_held(tx, &order_id)).await?;
-        let offers = all_offers(&carriers, &shipment, &self.http).await?;
+        self.store.read(move |tx| crate::kernel::guard::ensure_not_held(tx, &order_id)).await?;
+        let offers = all_offers(self, &carriers, &shipment).await?;
         let quotes: Vec<Quote> = offers.iter().map(|o| o.quote.clone()).collect();
         let asked = requested.or_else(|| {
             order.shipping_service.as_deref().and_then(|s| s.split_once('/')).map(|(c, v)| (c.to_owned(), v.to_owned()))
         });
         let chosen = shop(&quotes, order.promised_by, asked.as_ref().map(|(c, v)| (c.as_str(), v.as_str())))
             .map_err(|why| AppError::Conflict(format!("no shipping label can be bought: {why}")))?;
-        let offer = offers
-            .iter()
-            .find(|o| o.quote == chosen)
-            .ok_or_else(|| AppError::Internal("the chosen quote has no offer".into()))?;
-        let carrier = carriers.iter().find(|c| c.code == chosen.carrier).ok_or(AppError::NotFound("carrier"))?;
-        let purchase = match &carrier.api {
-            None => RateCardGateway(carrier).buy(offer).await?,
-            Some(api) => EasyPostGateway { carrier, api, client: &self.http }.buy(offer).await?,
-        };
+        let purchase = buy_offer(self, &carriers, &offers, &chosen).await?;
         let (id, version, who) = (f.id.to_string(), f.version, actor.clone());
         let clock = self.clock.clone();
         self.store
@@ -591,7 +436,7 @@ impl App {
     pub async fn carrier_tracking(
         &self,
         carrier: &str,
-        signatures: &WebhookSignatures,
+        headers: &WebhookHeaders,
         body: &[u8],
     ) -> AppResult<Fulfillment> {
         let now = self.now();
@@ -600,46 +445,30 @@ impl App {
         let c = carriers.into_iter().find(|c| c.code == code).ok_or(AppError::NotFound("carrier"))?;
         let secret =
             c.webhook_secret.clone().ok_or_else(|| AppError::Forbidden("this carrier has no webhook secret".into()))?;
-        let easypost = c.api.as_ref().is_some_and(|a| a.kind == "easypost");
-        let verified = if easypost {
-            signatures.easypost.as_deref().is_some_and(|s| crate::easypost::verify_signature(s, &secret, body))
-        } else {
-            signatures.ordo.as_deref().is_some_and(|s| verify_signature(s, &secret, body, now))
-        };
-        if !verified {
-            return Err(AppError::Unauthenticated("the signature is missing, wrong or too old".into()));
-        }
-        let input: TrackingInput = if easypost {
-            let event: crate::easypost::Event =
-                serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;
-            TrackingInput {
-                tracking_number: Some(event.result.tracking_code),
-                status: Some(crate::easypost::tracking_status(&event.result.status).unwrap_or("unknown").to_owned()),
-                occurred_at: event.result.updated_at,
-                description: Some(event.description),
-            }
-        } else {
-            serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?
-        };
+        let report = self.carriers.for_carrier(&c)?.tracking(&c, &secret, headers, body, now)?;
         let mut e = Errors::new();
-        let tracking = e.text("tracking_number", input.tracking_number.as_deref(), 64);
-        let status = match input.status.as_deref() {
-            Some(s @ ("in_transit" | "out_for_delivery" | "delivered" | "exception")) => Some(s.to_owned()),
-            // EasyPost reports states Ordo does not follow (pre_transit, unknown): accepted, ignored.
-            Some("unknown") if easypost => Some("unknown".to_owned()),
-            _ => {
+        let tracking = e.text("tracking_number", report.tracking_number.as_deref(), 64);
+        let status = match &report.status {
+            ReportedStatus::Reported(s)
+                if matches!(s.as_str(), "in_transit" | "out_for_delivery" | "delivered" | "exception") =>
+            {
+                Some(s.clone())
+            }
+            // A state Ordo does not follow (a carrier's pre_transit): accepted, ignored.
+            ReportedStatus::NotFollowed => Some("unknown".to_owned()),
+            ReportedStatus::Reported(_) => {
                 e.add("status", "must be in_transit, out_for_delivery, delivered or exception");
                 None
             }
         };
-        let occurred_at = match input.occurred_at.as_deref() {
+        let occurred_at = match report.occurred_at.as_deref() {
             None => now,
             Some(t) => crate::kernel::time_fmt::parse_rfc3339(t).unwrap_or_else(|| {
                 e.add("occurred_at", "must be an RFC 3339 timestamp");
                 now
             }),
         };
-        let description = e.optional_text("description", input.description.as_deref(), 500);
+        let description = e.optional_text("description", report.description.as_deref(), 500);
         let (tracking, status) = e.finish((tracking, status))?;
         let (tracking, status) = (tracking.expect("checked"), status.expect("checked"));
         self.write_idem(None, move |tx, now| {
@@ -692,171 +521,5 @@ impl App {
             crate::kernel::idempotency::Outcome::Fresh(f) => Ok(f),
             crate::kernel::idempotency::Outcome::Replayed { .. } => Err(AppError::Internal("no key was sent".into())),
         })?
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_matches_rfc_4231_and_signatures_are_checked() {
-        let mac: String =
-            hmac_sha256(b"Jefe", b"what do ya want for nothing?").iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(mac, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-        let now = 1_795_773_600_000;
-        let t = now / 1000;
-        let sign = |secret: &str, t: i64, body: &[u8]| {
-            let mut m = format!("{t}.").into_bytes();
-            m.extend_from_slice(body);
-            let hex: String = hmac_sha256(secret.as_bytes(), &m).iter().map(|b| format!("{b:02x}")).collect();
-            format!("t={t},v1={hex}")
-        };
-        assert!(verify_signature(&sign("s3", t, b"{}"), "s3", b"{}", now));
-        assert!(!verify_signature(&sign("s3", t, b"{}"), "s3", b"{ }", now));
-        assert!(!verify_signature(&sign("other", t, b"{}"), "s3", b"{}", now));
-        assert!(!verify_signature(&sign("s3", t - 301, b"{}"), "s3", b"{}", now));
-        assert!(!verify_signature("v1=00", "s3", b"{}", now));
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReturnLabelInput {
-    /// Where the parcel goes back to (a location code); default the location the order
-    /// shipped from.
-    pub location: Option<String>,
-}
-
-impl App {
-    /// Buys a prepaid return label, the cheapest service from the customer's address to the
-    /// receiving location, through the same carrier integrations as outbound labels.
-    pub async fn buy_return_label(
-        &self,
-        actor: &Actor,
-        return_id: &str,
-        input: ReturnLabelInput,
-    ) -> AppResult<crate::aftersales::returns::Return> {
-        require(actor, Action::WriteOrders)?;
-        let (id, who, now, asked) = (return_id.to_owned(), actor.clone(), self.now(), input.location.clone());
-        let (ret, shipment, location, carriers) = self
-            .store
-            .read(move |tx| {
-                let (ret, order) = crate::aftersales::returns::load(tx, &who, &id)?;
-                if !matches!(ret.status.as_str(), "requested" | "approved") {
-                    return Err(AppError::InvalidTransition(format!("a {} return gets no label", ret.status)));
-                }
-                let from = order
-                    .shipping_address
-                    .clone()
-                    .ok_or_else(|| AppError::InvalidTransition("the order has no address to collect from".into()))?;
-                let code = match asked {
-                    Some(code) => code,
-                    None => tx
-                        .fulfillments_for_order(order.id.as_str())?
-                        .into_iter()
-                        .find(|f| f.shipped_at.is_some())
-                        .map(|f| f.location)
-                        .ok_or_else(|| AppError::field("location", "is required: nothing of the order shipped"))?,
-                };
-                let location = tx
-                    .location_by_code(&code)?
-                    .ok_or_else(|| AppError::field("location", "no location has this code"))?;
-                let skus: Vec<&str> = ret.lines.iter().map(|l| l.sku.as_str()).collect();
-                let products = tx.products_by_skus(&skus)?;
-                let weight: i64 = ret
-                    .lines
-                    .iter()
-                    .map(|l| {
-                        products.iter().find(|p| p.sku == l.sku).and_then(|p| p.weight_grams).unwrap_or(0) * l.quantity
-                    })
-                    .sum();
-                let shipment = Shipment {
-                    from_name: from.name.clone().unwrap_or_else(|| order.email.clone()),
-                    parcel: Parcel {
-                        origin: crate::shipping::geo::locate(&from),
-                        destination: location.latitude.zip(location.longitude),
-                        destination_country: location.address.country.clone(),
-                        destination_region: location.address.region.clone(),
-                        weight_grams: weight.max(1),
-                        now,
-                    },
-                    from,
-                    to: location.address.clone(),
-                };
-                Ok((ret, shipment, location.code, load_carriers(tx)?))
-            })
-            .await?;
-        if ret.label.is_some() {
-            return Ok(ret);
-        }
-        let offers = all_offers(&carriers, &shipment, &self.http).await?;
-        let quotes: Vec<Quote> = offers.iter().map(|o| o.quote.clone()).collect();
-        let chosen = shop(&quotes, None, None)
-            .map_err(|why| AppError::Conflict(format!("no return label can be bought: {why}")))?;
-        let offer = offers
-            .iter()
-            .find(|o| o.quote == chosen)
-            .ok_or_else(|| AppError::Internal("the chosen quote has no offer".into()))?;
-        let carrier = carriers.iter().find(|c| c.code == chosen.carrier).ok_or(AppError::NotFound("carrier"))?;
-        let purchase = match &carrier.api {
-            None => RateCardGateway(carrier).buy(offer).await?,
-            Some(api) => EasyPostGateway { carrier, api, client: &self.http }.buy(offer).await?,
-        };
-        let label = crate::aftersales::returns::ReturnLabel {
-            carrier: chosen.carrier.clone(),
-            service: chosen.service_name.clone(),
-            tracking_number: purchase.tracking_number,
-            location,
-            price: chosen.price,
-            currency: chosen.currency.clone(),
-            weight_grams: shipment.parcel.weight_grams,
-        };
-        let (id, who, clock) = (ret.id.clone(), actor.clone(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let (mut ret, _) = crate::aftersales::returns::load(tx, &who, &id)?;
-                if ret.label.is_some() {
-                    return Err(AppError::Conflict("a label was bought for this return meanwhile".into()));
-                }
-                ret.label = Some(label.clone());
-                ret.updated_at = now;
-                tx.update_order_record(&ret.to_record()?)?;
-                emit(
-                    tx,
-                    now,
-                    "return.label_purchased",
-                    &ret.order_id,
-                    &json!({"return_id": ret.id, "carrier": label.carrier, "tracking_number": label.tracking_number,
-                            "actor": who.key_id}),
-                )?;
-                Ok(ret)
-            })
-            .await
-    }
-
-    /// A return's label, from the customer to the receiving location.
-    pub async fn return_label(&self, actor: &Actor, return_id: &str) -> AppResult<crate::shipping::documents::Label> {
-        require(actor, Action::ReadOrders)?;
-        let (id, who) = (return_id.to_owned(), actor.clone());
-        self.store
-            .read(move |tx| {
-                let (ret, order) = crate::aftersales::returns::load(tx, &who, &id)?;
-                let label = ret.label.ok_or(AppError::NotFound("return label"))?;
-                let to = tx.location_by_code(&label.location)?.ok_or(AppError::NotFound("location"))?;
-                let from = order.shipping_address.clone().unwrap_or_default();
-                Ok(crate::shipping::documents::Label {
-                    from_name: from.name.clone().unwrap_or_else(|| order.email.clone()),
-                    from,
-                    to: to.address,
-                    carrier: label.carrier,
-                    service: label.service,
-                    weight_grams: label.weight_grams,
-                    tracking_number: label.tracking_number,
-                    order_number: order.number,
-                })
-            })
-            .await
     }
 }

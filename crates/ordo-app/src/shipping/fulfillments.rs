@@ -14,8 +14,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// One fulfilment per location of the order's plan, in order of first use.
@@ -379,7 +379,7 @@ impl App {
                     | FulfillmentAction::ReadyForPickup
                     | FulfillmentAction::PickUp
             ) {
-                crate::sales::holds::ensure_not_held(tx, order.id.as_str())?;
+                crate::kernel::guard::ensure_not_held(tx, order.id.as_str())?;
             }
             if action == FulfillmentAction::Reject {
                 return reject_in_tx(tx, now, &who.key_id, f, order, input.reason.clone());
@@ -602,7 +602,7 @@ impl App {
                         for f in &batch {
                             let order = tx.order_by_id(f.order_id.as_str())?.ok_or(AppError::NotFound("order"))?;
                             // Held orders are not picked.
-                            if crate::sales::holds::ensure_not_held(tx, order.id.as_str()).is_err() {
+                            if crate::kernel::guard::ensure_not_held(tx, order.id.as_str()).is_err() {
                                 continue;
                             }
                             for l in &f.lines {

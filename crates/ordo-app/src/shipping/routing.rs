@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::{check_version, require};
 use crate::kernel::input::{RuleSetInput, SimulateInput, check_money};
-use crate::stock::catalog::{check_version, require};
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// A rule set as stored: the rules, the currency of its minimum shipment value, its channels.

@@ -7,27 +7,12 @@ use ordo_store::Page;
 use serde_json::json;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{
     LocationPatch, NewLocation, NewProduct, ProductPatch, check_address, check_coordinates, check_money,
 };
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
-
-pub(crate) fn require(actor: &Actor, action: Action) -> AppResult<()> {
-    if actor.can(action) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!("a {} key may not do this", actor.role.as_str())))
-    }
-}
-
-/// Refuses an update based on a stale version (`If-Match` or the body's `version`).
-pub(crate) fn check_version(expected: Option<i64>, actual: i64) -> AppResult<()> {
-    match expected {
-        Some(v) if v != actual => Err(AppError::PreconditionFailed { expected: v, actual }),
-        _ => Ok(()),
-    }
-}
 
 fn check_weight(e: &mut Errors, w: Option<i64>) {
     if let Some(w) = w

@@ -7,9 +7,9 @@ use ordo_store::{LevelChange, LevelRecord, MovementFilter, Page, Tx};
 use serde_json::json;
 
 use crate::kernel::events::emit;
+use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{AdjustmentInput, CountInput};
-use crate::stock::catalog::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The result of an adjustment or count: the ledger entry and the level after it.

@@ -1,12 +1,13 @@
 //! EasyPost's wire format (API v2), as its documentation gives it: shipments with rates, buying
-//! a rate, and tracker events. Conversions only; the adapter is `carriers::EasyPostGateway`.
+//! a rate, and tracker events, and their mapping to Ordo's quotes and tracking reports.
+//! Conversions only; the adapter is in `mod.rs`.
 
 use ordo_domain::shipping::Quote;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::shipping::carriers::Shipment;
-use crate::{AppError, AppResult};
+use ordo_app::ports::carrier::{ReportedStatus, Shipment, TrackingReport};
+use ordo_app::{AppError, AppResult};
 
 fn address(name: &str, a: &ordo_domain::order::Address) -> Value {
     json!({
@@ -113,6 +114,21 @@ pub struct Tracker {
     pub updated_at: Option<String>,
 }
 
+impl Event {
+    /// The event as Ordo's tracking report.
+    pub fn report(self) -> TrackingReport {
+        TrackingReport {
+            status: match tracking_status(&self.result.status) {
+                Some(s) => ReportedStatus::Reported(s.to_owned()),
+                None => ReportedStatus::NotFollowed,
+            },
+            tracking_number: Some(self.result.tracking_code),
+            occurred_at: self.result.updated_at,
+            description: Some(self.description),
+        }
+    }
+}
+
 /// EasyPost's tracker status in Ordo's words; `None` for states Ordo does not track.
 pub fn tracking_status(status: &str) -> Option<&'static str> {
     match status {
@@ -122,12 +138,4 @@ pub fn tracking_status(status: &str) -> Option<&'static str> {
         "return_to_sender" | "failure" | "error" | "cancelled" => Some("exception"),
         _ => None,
     }
-}
-
-/// EasyPost signs webhooks with `X-Hmac-Signature: hmac-sha256-hex=<hex HMAC-SHA256(secret, body)>`.
-pub fn verify_signature(header: &str, secret: &str, body: &[u8]) -> bool {
-    let Some(given) = header.trim().strip_prefix("hmac-sha256-hex=") else { return false };
-    let expected: String =
-        crate::shipping::carriers::hmac_sha256(secret.as_bytes(), body).iter().map(|b| format!("{b:02x}")).collect();
-    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
 }

@@ -3,15 +3,17 @@
 //! webhooks (`Stripe-Signature: t=...,v1=...`). Ordo never sees a card number: the storefront
 //! hands it a payment method token.
 
+pub mod wire;
+
 use std::fmt;
 
-use serde::Deserialize;
+use ordo_app::ports::WebhookHeaders;
+use ordo_app::ports::payment::{Authorization, GatewayFuture, GatewayPayment, PaymentGateway, WebhookEvent};
+use ordo_app::{AppError, AppResult};
 use serde_json::Value;
 
-use crate::ports::payment::{
-    Authorization, GatewayChange, GatewayFuture, GatewayPayment, PaymentGateway, WebhookEvent,
-};
-use crate::{AppError, AppResult};
+use crate::signing;
+use wire::{form, intent};
 
 /// Where and how to reach Stripe. The keys are credentials: never shown or logged.
 #[derive(Clone)]
@@ -27,31 +29,6 @@ impl fmt::Debug for StripeConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StripeConfig").field("api_base", &self.api_base).finish_non_exhaustive()
     }
-}
-
-/// A PaymentIntent as Ordo reads it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Intent {
-    pub id: String,
-    /// `requires_capture`, `succeeded`, `canceled`, `requires_payment_method`, ...
-    pub status: String,
-    #[serde(default)]
-    pub amount_capturable: i64,
-    #[serde(default)]
-    pub amount_received: i64,
-}
-
-/// `application/x-www-form-urlencoded`, as Stripe's API takes it.
-fn form(pairs: &[(&str, String)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 
 async fn post(
@@ -91,17 +68,6 @@ async fn post(
         return Err(AppError::Refused { code, message });
     }
     Ok(body)
-}
-
-fn intent(v: Value) -> AppResult<Intent> {
-    serde_json::from_value(v)
-        .map_err(|e| AppError::Unavailable(format!("the card gateway's answer was not understood: {e}")))
-}
-
-impl From<Intent> for GatewayPayment {
-    fn from(i: Intent) -> GatewayPayment {
-        GatewayPayment { reference: i.id, received: i.amount_received }
-    }
 }
 
 /// Stripe behind [`PaymentGateway`].
@@ -168,39 +134,16 @@ impl PaymentGateway for StripeGateway {
     }
 
     /// `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-    fn webhook(&self, signature: Option<&str>, body: &[u8], now_ms: i64) -> AppResult<Option<WebhookEvent>> {
+    fn webhook(&self, headers: &WebhookHeaders, body: &[u8], now_ms: i64) -> AppResult<Option<WebhookEvent>> {
         let secret = self
             .config
             .webhook_secret
             .as_deref()
             .ok_or_else(|| AppError::NotImplemented("no Stripe webhook secret is configured".into()))?;
-        if !signature.is_some_and(|s| crate::shipping::carriers::verify_signature(s, secret, body, now_ms)) {
+        if !headers.get("stripe-signature").is_some_and(|s| signing::verify_timestamped(s, secret, body, now_ms)) {
             return Err(AppError::Unauthenticated("the Stripe signature is missing, wrong or too old".into()));
         }
-        let event: Value = serde_json::from_slice(body).map_err(|e| AppError::field("body", e.to_string()))?;
-        let object = &event["data"]["object"];
-        let name = event["type"].as_str().unwrap_or_default().to_owned();
-        let change = match name.as_str() {
-            "payment_intent.succeeded" => {
-                GatewayChange::Captured { received: object["amount_received"].as_i64().unwrap_or(0) }
-            }
-            "payment_intent.canceled" => GatewayChange::Voided,
-            "payment_intent.payment_failed" => GatewayChange::Failed { amount: object["amount"].as_i64().unwrap_or(0) },
-            "charge.refunded" => GatewayChange::Refunded { refunded: object["amount_refunded"].as_i64().unwrap_or(0) },
-            _ => return Ok(None),
-        };
-        // An intent is the object itself; a charge names its intent.
-        let reference = match object["object"].as_str() {
-            Some("charge") => object["payment_intent"].as_str(),
-            _ => object["id"].as_str(),
-        };
-        Ok(Some(WebhookEvent {
-            id: event["id"].as_str().unwrap_or_default().to_owned(),
-            name,
-            reference: reference.map(str::to_owned),
-            payment_id: object["metadata"]["ordo_payment_id"].as_str().map(str::to_owned),
-            change,
-        }))
+        wire::webhook_event(body)
     }
 }
 
@@ -210,7 +153,7 @@ mod tests {
 
     #[test]
     fn forms_are_percent_encoded() {
-        assert_eq!(form(&[("metadata[a]", "x y&z".into()), ("n", "5".into())]), "metadata%5Ba%5D=x%20y%26z&n=5");
+        assert_eq!(wire::form(&[("metadata[a]", "x y&z".into()), ("n", "5".into())]), "metadata%5Ba%5D=x%20y%26z&n=5");
         let cfg = StripeConfig {
             secret_key: "sk_test_secret".into(),
             api_base: "http://x".into(),
