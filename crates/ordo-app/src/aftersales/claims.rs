@@ -6,11 +6,11 @@ use ordo_domain::Money;
 use ordo_domain::returns::{ClaimKind, ClaimResolution, ClaimStatus};
 use ordo_domain::validate::Errors;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::aftersales::units::OrderUnits;
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::ClaimCreated;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::guard::visible_order;
 use crate::kernel::records::{OrderDocument, documents_of};
@@ -144,10 +144,14 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "claim.created",
                     order.id.as_str(),
-                    &json!({"order_id": order.id, "claim_id": claim.id, "type": kind, "resolution": resolution,
-                            "actor": who.key_id}),
+                    Event::ClaimCreated(ClaimCreated {
+                        order_id: order.id.to_string(),
+                        claim_id: claim.id.clone(),
+                        kind: kind.to_string(),
+                        resolution: resolution.to_string(),
+                        actor: who.key_id.clone(),
+                    }),
                 )?;
                 Ok((claim, order))
             })

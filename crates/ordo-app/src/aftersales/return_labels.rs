@@ -5,11 +5,11 @@
 use ordo_domain::returns::ReturnStatus;
 use ordo_domain::shipping::{Parcel, Quote, shop};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::aftersales::returns::{Return, ReturnLabel};
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::ReturnLabelPurchased;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::records::{OrderDocument, visible};
 use crate::shipping::carriers::{Shipment, all_offers, buy_offer, load_carriers};
@@ -108,10 +108,13 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "return.label_purchased",
                     &ret.order_id,
-                    &json!({"return_id": ret.id, "carrier": label.carrier, "tracking_number": label.tracking_number,
-                            "actor": who.key_id}),
+                    Event::ReturnLabelPurchased(ReturnLabelPurchased {
+                        return_id: ret.id.clone(),
+                        carrier: label.carrier.clone(),
+                        tracking_number: label.tracking_number.clone(),
+                        actor: who.key_id.clone(),
+                    }),
                 )?;
                 Ok(ret)
             })

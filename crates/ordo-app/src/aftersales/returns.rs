@@ -23,11 +23,11 @@ use ordo_domain::returns::{Disposition, OrderReturnStatus, RefundReturnsOn, Retu
 use ordo_domain::validate::Errors;
 use ordo_store::{BucketChange, LevelChange, Tx};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::aftersales::units::OrderUnits;
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{ExchangePlaced, ReturnRefundFailed, ReturnRequested, ReturnStep};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::guard::visible_order;
 use crate::kernel::input::{MoneyInput, check_money};
@@ -237,17 +237,25 @@ fn return_status(tx: &mut dyn Tx, order: &Order, returns: &[Return]) -> AppResul
     Ok(OrderReturnStatus::derive(shipped, each).as_str())
 }
 
-fn save(tx: &mut dyn Tx, now: i64, ret: &mut Return, actor: &Actor, event: &str) -> AppResult<()> {
+/// Saves a return that took a step, with the step's event.
+fn save(tx: &mut dyn Tx, now: i64, ret: &mut Return, actor: &Actor) -> AppResult<()> {
     ret.updated_at = now;
     ret.history.push((ret.status, actor.key_id.clone(), now));
     tx.update_order_record(&ret.to_record()?)?;
-    emit(
-        tx,
-        now,
-        event,
-        &ret.order_id,
-        &json!({"order_id": ret.order_id, "return_id": ret.id, "status": ret.status, "actor": actor.key_id}),
-    )
+    let step = ReturnStep {
+        order_id: ret.order_id.clone(),
+        return_id: ret.id.clone(),
+        status: ret.status.to_string(),
+        actor: actor.key_id.clone(),
+    };
+    let event = match ret.status {
+        ReturnStatus::Approved => Event::ReturnApproved(step),
+        ReturnStatus::Rejected => Event::ReturnRejected(step),
+        ReturnStatus::Received => Event::ReturnReceived(step),
+        ReturnStatus::Closed => Event::ReturnClosed(step),
+        ReturnStatus::Requested => return Err(AppError::Internal("a return is requested once".into())),
+    };
+    emit(tx, now, &ret.order_id, event)
 }
 
 fn fee(e: &mut Errors, order: &Order, m: &Option<MoneyInput>) -> Option<i64> {
@@ -412,10 +420,14 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "return.requested",
                     order.id.as_str(),
-                    &json!({"order_id": order.id, "return_id": ret.id, "actor": who.key_id, "window_overridden": late,
-                            "exchange": ret.exchange.is_some()}),
+                    Event::ReturnRequested(ReturnRequested {
+                        order_id: order.id.to_string(),
+                        return_id: ret.id.clone(),
+                        actor: who.key_id.clone(),
+                        window_overridden: late,
+                        exchange: ret.exchange.is_some(),
+                    }),
                 )?;
                 Ok(ret)
             })
@@ -466,9 +478,12 @@ impl App {
                         emit(
                             tx,
                             clock.now_ms(),
-                            "return.exchange_placed",
                             &ret.order_id,
-                            &json!({"return_id": ret.id, "exchange_order_id": o.id, "actor": who.key_id}),
+                            Event::ReturnExchangePlaced(ExchangePlaced {
+                                return_id: ret.id.clone(),
+                                exchange_order_id: o.id.to_string(),
+                                actor: who.key_id.clone(),
+                            }),
                         )?;
                     }
                     Err(e) => ret.exchange_error = Some(format!("the replacement order could not be placed: {e}")),
@@ -531,7 +546,7 @@ impl App {
                     ret.note = note;
                 }
                 ret.status = to;
-                save(tx, now, &mut ret, &who, &format!("return.{to}"))?;
+                save(tx, now, &mut ret, &who)?;
                 Ok((ret, order.channel.clone()))
             })
             .await
@@ -661,7 +676,7 @@ impl App {
                     ret.note = note.clone();
                 }
                 ret.status = ReturnStatus::Received;
-                save(tx, now, &mut ret, &who, "return.received")?;
+                save(tx, now, &mut ret, &who)?;
                 Ok(ret)
             })
             .await?;
@@ -747,9 +762,12 @@ impl App {
                     emit(
                         tx,
                         now,
-                        "return.refund_failed",
                         &ret.order_id,
-                        &json!({"return_id": ret.id, "reason": ret.refund_error, "actor": system.key_id}),
+                        Event::ReturnRefundFailed(ReturnRefundFailed {
+                            return_id: ret.id.clone(),
+                            reason: ret.refund_error.clone(),
+                            actor: system.key_id.clone(),
+                        }),
                     )?;
                 }
                 Ok(ret)

@@ -12,10 +12,10 @@ use ordo_domain::hold::{HoldKind, HoldTrigger};
 use ordo_domain::payment::CapturePolicy;
 use ordo_domain::returns::RefundReturnsOn;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::ChannelUpdated;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
@@ -205,9 +205,12 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "channel.updated",
                     &channel,
-                    &json!({"channel": channel, "capture": capture, "hold_rules": hold_rules.len()}),
+                    Event::ChannelUpdated(ChannelUpdated {
+                        channel: channel.clone(),
+                        capture: capture.to_string(),
+                        hold_rules: hold_rules.len(),
+                    }),
                 )?;
                 Ok(settings)
             })

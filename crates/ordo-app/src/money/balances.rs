@@ -5,10 +5,10 @@ use ordo_domain::Money;
 use ordo_domain::validate::Errors;
 use ordo_store::{BalanceAccount, BalanceEntry, Tx};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::BalanceChanged;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
@@ -41,9 +41,13 @@ pub(crate) fn move_balance(
             emit(
                 tx,
                 now,
-                "balance.changed",
                 account_id,
-                &json!({"account_id": account_id, "amount": amount, "balance": balance, "reason": reason}),
+                Event::BalanceChanged(BalanceChanged {
+                    account_id: account_id.to_owned(),
+                    amount,
+                    balance,
+                    reason: reason.to_string(),
+                }),
             )?;
             Ok(balance)
         }

@@ -8,10 +8,10 @@ use ordo_domain::fx::{Rate, convert, parse_ecb_csv};
 use ordo_domain::money::Currency;
 use ordo_domain::validate::Errors;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::RatesUpdated;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 
@@ -97,8 +97,8 @@ impl App {
                         n += 1;
                     }
                 }
-                let dates: Vec<&String> = days.iter().map(|(d, _)| d).collect();
-                emit(tx, clock.now_ms(), "exchange_rates.updated", BASE, &json!({"dates": dates, "rates": n}))?;
+                let dates: Vec<String> = days.iter().map(|(d, _)| d.clone()).collect();
+                emit(tx, clock.now_ms(), BASE, Event::ExchangeRatesUpdated(RatesUpdated { dates, rates: n }))?;
                 Ok(n)
             })
             .await

@@ -11,10 +11,10 @@ use ordo_domain::payment::{EntryKind, PaymentError, PaymentTotals, Summary, summ
 use ordo_domain::validate::Errors;
 use ordo_store::{PaymentEntry, PaymentRecord, Tx};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::PaymentMoved;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order, visible_order_of};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::ports::payment::GatewayChange;
@@ -167,20 +167,37 @@ pub(crate) fn record(
         reason: reason.clone(),
         reference,
     })?;
-    let event = match kind {
-        EntryKind::Refunded => "refund.succeeded".to_owned(),
-        other => format!("payment.{}", other.as_str()),
-    };
+    emit(tx, now, &p.order_id, payment_event(p, kind, amount, reason, &actor.key_id, None)?)
+}
+
+/// The event a ledger entry is announced with, whether Ordo or a gateway's webhook moved
+/// the money.
+fn payment_event(
+    p: &Payment,
+    kind: EntryKind,
+    amount: i64,
+    reason: Option<String>,
+    actor: &str,
+    gateway_event: Option<String>,
+) -> AppResult<Event> {
     let currency =
         ordo_domain::Currency::from_code(&p.currency).ok_or_else(|| AppError::Internal("payment currency".into()))?;
-    emit(
-        tx,
-        now,
-        &event,
-        &p.order_id,
-        &json!({"payment_id": p.id, "order_id": p.order_id, "amount": Money::from_minor(amount, currency).amount_string(),
-                "currency": p.currency, "reason": reason, "actor": actor.key_id}),
-    )
+    let moved = PaymentMoved {
+        payment_id: p.id.clone(),
+        order_id: p.order_id.clone(),
+        amount: Money::from_minor(amount, currency).amount_string(),
+        currency: p.currency.clone(),
+        reason,
+        actor: actor.to_owned(),
+        gateway_event,
+    };
+    Ok(match kind {
+        EntryKind::Authorized => Event::PaymentAuthorized(moved),
+        EntryKind::Captured => Event::PaymentCaptured(moved),
+        EntryKind::Voided => Event::PaymentVoided(moved),
+        EntryKind::Failed => Event::PaymentFailed(moved),
+        EntryKind::Refunded => Event::RefundSucceeded(moved),
+    })
 }
 
 impl App {
@@ -732,13 +749,15 @@ impl App {
                     reason: Some(event.name.clone()),
                     reference: Some(event.id.clone()),
                 })?;
-                emit(
-                    tx,
-                    now,
-                    &format!("payment.{}", entry_kind.as_str()),
-                    &payment.order_id,
-                    &json!({"payment_id": payment.id, "gateway_event": event.id}),
-                )
+                let announced = payment_event(
+                    &payment,
+                    entry_kind,
+                    amount,
+                    Some(event.name.clone()),
+                    &system.key_id,
+                    Some(event.id.clone()),
+                )?;
+                emit(tx, now, &payment.order_id, announced)
             })
             .await
     }

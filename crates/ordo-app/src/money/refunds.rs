@@ -15,10 +15,10 @@ use ordo_domain::payment::{EntryKind, RefundSource, RefundStatus, line_values, p
 use ordo_domain::validate::Errors;
 use ordo_store::Tx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{RefundCreated, RefundFinished};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, locked};
@@ -358,14 +358,19 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
     };
     refund.updated_at = now;
     tx.update_order_record(&refund.to_record()?)?;
-    emit(
-        tx,
-        now,
-        // Each payment's part is its own `refund.succeeded` (from the ledger); this is the whole.
-        if refund.status == RefundStatus::Failed { "refund.failed" } else { "refund.completed" },
-        &refund.order_id,
-        &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": refund.amount, "actor": actor.key_id}),
-    )
+    // Each payment's part is its own `refund.succeeded` (from the ledger); this is the whole.
+    let finished = RefundFinished {
+        refund_id: refund.id.clone(),
+        order_id: refund.order_id.clone(),
+        amount: refund.amount,
+        actor: actor.key_id.clone(),
+    };
+    let event = if refund.status == RefundStatus::Failed {
+        Event::RefundFailed(finished)
+    } else {
+        Event::RefundCompleted(finished)
+    };
+    emit(tx, now, &refund.order_id, event)
 }
 
 impl App {
@@ -393,8 +398,9 @@ impl App {
                 let order = visible_order(tx, &who, &id)?;
                 let before = refunds_of(tx, order.id.as_str())?;
                 // A return is refunded once, however many steps ask for it.
-                if let Some(existing) =
-                    before.iter().find(|r| r.return_id.is_some() && r.return_id == return_id && r.status != RefundStatus::Failed)
+                if let Some(existing) = before
+                    .iter()
+                    .find(|r| r.return_id.is_some() && r.return_id == return_id && r.status != RefundStatus::Failed)
                 {
                     return Ok(existing.clone());
                 }
@@ -468,10 +474,15 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "refund.created",
                     order.id.as_str(),
-                    &json!({"refund_id": refund.id, "order_id": refund.order_id, "amount": amount, "reason": refund.reason,
-                            "return_id": refund.return_id, "actor": who.key_id}),
+                    Event::RefundCreated(RefundCreated {
+                        refund_id: refund.id.clone(),
+                        order_id: refund.order_id.clone(),
+                        amount,
+                        reason: refund.reason.clone(),
+                        return_id: refund.return_id.clone(),
+                        actor: who.key_id.clone(),
+                    }),
                 )?;
                 finish(tx, now, &who, &mut refund)?;
                 Ok(refund)

@@ -4,9 +4,9 @@ use ordo_domain::catalog::Customer;
 use ordo_domain::id::CustomerId;
 use ordo_domain::validate::Errors;
 use ordo_store::{Page, Tx};
-use serde_json::json;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::CustomerRef;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{CustomerPatch, NewCustomer, check_email};
@@ -35,7 +35,7 @@ pub(crate) fn upsert_by_email(
                 c.version += 1;
                 c.updated_at = now;
                 tx.update_customer(&c)?;
-                emit(tx, now, "customer.updated", c.id.as_str(), &json!({"email": c.email, "version": c.version}))?;
+                emit(tx, now, c.id.as_str(), Event::customer_updated(&c))?;
             }
             Ok(c)
         }
@@ -50,7 +50,12 @@ pub(crate) fn upsert_by_email(
                 updated_at: now,
             };
             tx.insert_customer(&c)?;
-            emit(tx, now, "customer.created", c.id.as_str(), &json!({"email": c.email}))?;
+            emit(
+                tx,
+                now,
+                c.id.as_str(),
+                Event::CustomerCreated(CustomerRef { email: c.email.clone(), version: None }),
+            )?;
             Ok(c)
         }
     }
@@ -134,7 +139,7 @@ impl App {
                 c.version += 1;
                 c.updated_at = now;
                 tx.update_customer(&c)?;
-                emit(tx, now, "customer.updated", c.id.as_str(), &json!({"email": c.email, "version": c.version}))?;
+                emit(tx, now, c.id.as_str(), Event::customer_updated(&c))?;
                 Ok(c)
             })
             .await

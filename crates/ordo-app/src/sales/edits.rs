@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{OrderEdited, PaymentRequired};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_money};
 use crate::kernel::records::{OrderDocument, documents_of};
@@ -338,8 +339,11 @@ impl App {
                         snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
                     }
                     let sites = tx.routing_sites(&crate::kernel::time_fmt::day(now))?;
-                    let rules = crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &order.channel)
-                        .rules_for(currency.code());
+                    let rules = crate::shipping::routing::rules_for_channel(
+                        &crate::shipping::routing::load_rule_sets(tx)?,
+                        &order.channel,
+                    )
+                    .rules_for(currency.code());
                     let lines: Vec<RouteLine> = demand
                         .iter()
                         .map(|(_, sku, q, p)| RouteLine { sku: sku.clone(), quantity: *q, unit_price: *p })
@@ -418,13 +422,7 @@ impl App {
                     order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
                     order.cancelled_at = Some(now);
                     order.cancel_reason = reason.clone().or_else(|| Some("every line was cancelled".into()));
-                    emit(
-                        tx,
-                        now,
-                        "order.cancelled",
-                        order.id.as_str(),
-                        &json!({"id": order.id, "number": order.number, "reason": order.cancel_reason, "actor": who.key_id}),
-                    )?;
+                    emit(tx, now, order.id.as_str(), Event::order_cancelled(&order, &who.key_id))?;
                 }
                 tx.update_order(&order)?;
                 // Only the fulfilments the edit changed are written.
@@ -481,21 +479,28 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "order.edited",
                     order.id.as_str(),
-                    &json!({"order_id": order.id, "edit_id": edit.id, "version": order.version, "actor": who.key_id,
-                            "reason": edit.reason, "changes": edit.changes,
-                            "total": Money::from_minor(order.totals.total, currency).amount_string()}),
+                    Event::OrderEdited(OrderEdited {
+                        order_id: order.id.to_string(),
+                        edit_id: edit.id.clone(),
+                        version: order.version,
+                        actor: who.key_id.clone(),
+                        reason: edit.reason.clone(),
+                        changes: edit.changes.clone(),
+                        total: Money::from_minor(order.totals.total, currency).amount_string(),
+                    }),
                 )?;
                 let due = order.totals.total - captured - (open - released);
                 if due > 0 {
                     emit(
                         tx,
                         now,
-                        "order.payment_required",
                         order.id.as_str(),
-                        &json!({"order_id": order.id, "amount": Money::from_minor(due, currency).amount_string(),
-                                "currency": order.currency}),
+                        Event::OrderPaymentRequired(PaymentRequired {
+                            order_id: order.id.to_string(),
+                            amount: Money::from_minor(due, currency).amount_string(),
+                            currency: order.currency.clone(),
+                        }),
                     )?;
                 }
                 Ok(edit)

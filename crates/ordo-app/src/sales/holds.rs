@@ -10,11 +10,11 @@ use ordo_domain::order::{Order, OrderStatus};
 use ordo_domain::validate::Errors;
 use ordo_store::Tx;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::channels::settings::HoldRule;
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{HoldResolved, OrderHeld};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{active_holds, require, visible_order};
 use crate::kernel::records::{OrderDocument, documents_of, queue, visible};
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
@@ -67,10 +67,15 @@ fn insert(
     emit(
         tx,
         now,
-        "order.held",
         order.id.as_str(),
-        &json!({"order_id": order.id, "hold_id": hold.id, "type": hold.kind, "reason": hold.reason,
-                "source": source, "actor": actor}),
+        Event::OrderHeld(OrderHeld {
+            order_id: order.id.to_string(),
+            hold_id: hold.id.clone(),
+            kind: hold.kind.to_string(),
+            reason: hold.reason.clone(),
+            source: source.to_string(),
+            actor: actor.to_owned(),
+        }),
     )?;
     Ok(hold)
 }
@@ -219,14 +224,16 @@ impl App {
                 hold.resolved_at = Some(now);
                 hold.note = note.clone();
                 tx.update_order_record(&hold.to_record()?)?;
-                emit(
-                    tx,
-                    now,
-                    if cancel { "order.hold_cancelled_order" } else { "order.hold_released" },
-                    order.id.as_str(),
-                    &json!({"order_id": order.id, "hold_id": hold.id, "type": hold.kind, "note": hold.note,
-                            "actor": who.key_id}),
-                )?;
+                let resolved = HoldResolved {
+                    order_id: order.id.to_string(),
+                    hold_id: hold.id.clone(),
+                    kind: hold.kind.to_string(),
+                    note: hold.note.clone(),
+                    actor: who.key_id.clone(),
+                };
+                let event =
+                    if cancel { Event::OrderHoldCancelledOrder(resolved) } else { Event::OrderHoldReleased(resolved) };
+                emit(tx, now, order.id.as_str(), event)?;
                 Ok(hold)
             })
             .await

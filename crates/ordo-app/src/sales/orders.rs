@@ -14,9 +14,9 @@ use ordo_domain::order::{Address, Allocation, Line, Order, OrderStatus, Totals};
 use ordo_domain::routing::{RouteLine, RuleSet, Site, route};
 use ordo_domain::validate::Errors;
 use ordo_store::{EventFilter, EventRecord, LevelChange, OrderFilter, Page, Tx};
-use serde_json::json;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::OrderCreated;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{CancelInput, NewOrder, check_address, check_email, check_money};
@@ -323,16 +323,20 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     emit(
         tx,
         now,
-        "order.created",
         order.id.as_str(),
-        &json!({"id": order.id, "number": order.number, "channel": order.channel, "external_id": order.external_id,
-                "customer_id": order.customer_id, "currency": order.currency, "replaces": order.replaces,
-                "total": Money::from_minor(order.totals.total, o.currency).amount_string(), "actor": actor_id}),
+        Event::OrderCreated(OrderCreated {
+            id: order.id.to_string(),
+            number: order.number,
+            channel: order.channel.clone(),
+            external_id: order.external_id.clone(),
+            customer_id: order.customer_id.to_string(),
+            currency: order.currency.clone(),
+            replaces: order.replaces.clone(),
+            total: Money::from_minor(order.totals.total, o.currency).amount_string(),
+            actor: actor_id.to_owned(),
+        }),
     )?;
-    let mut allocated = allocation_payload(&order);
-    allocated["fulfillments"] =
-        json!(fulfillments.iter().map(|f| json!({"id": f.id, "location": f.location})).collect::<Vec<_>>());
-    emit(tx, now, "order.allocated", order.id.as_str(), &allocated)?;
+    emit(tx, now, order.id.as_str(), Event::order_allocated(&order, &fulfillments, None))?;
     if !pre.hold_rules.is_empty() {
         let customer_id = order.customer_id.to_string();
         crate::sales::holds::apply_rules(tx, now, &order, &pre.hold_rules, |tx| {
@@ -377,27 +381,8 @@ pub(crate) fn cancel_in_tx(
     order.updated_at = now;
     order.version += 1;
     tx.update_order(&order)?;
-    emit(
-        tx,
-        now,
-        "order.cancelled",
-        order.id.as_str(),
-        &json!({"id": order.id, "number": order.number, "reason": order.cancel_reason, "actor": who.key_id}),
-    )?;
+    emit(tx, now, order.id.as_str(), Event::order_cancelled(&order, &who.key_id))?;
     Ok(order)
-}
-
-fn allocation_payload(order: &Order) -> serde_json::Value {
-    let allocations: Vec<_> = order
-        .lines
-        .iter()
-        .flat_map(|l| {
-            l.allocations
-                .iter()
-                .map(|a| json!({"line_id": l.id, "sku": l.sku, "location": a.location, "quantity": a.quantity}))
-        })
-        .collect();
-    json!({"id": order.id, "allocations": allocations})
 }
 
 /// Reserves (`sign = 1`) or releases (`sign = -1`) every allocation of the order, in

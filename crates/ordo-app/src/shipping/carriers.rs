@@ -8,10 +8,10 @@ use ordo_domain::shipping::{Bracket, Parcel, Quote, Service, Zone, shop};
 use ordo_domain::validate::Errors;
 use ordo_store::{RuleSetRecord, Tx};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{CarrierCreated, LabelPurchased, TrackingUpdate};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::ports::WebhookHeaders;
@@ -330,7 +330,7 @@ impl App {
                     created_at: now,
                     updated_at: now,
                 })?;
-                emit(tx, now, "carrier.created", &carrier.code, &json!({"code": carrier.code}))?;
+                emit(tx, now, &carrier.code, Event::CarrierCreated(CarrierCreated { code: carrier.code.clone() }))?;
                 Ok(carrier.clone())
             })
             .await
@@ -421,10 +421,15 @@ impl App {
                 emit(
                     tx,
                     now,
-                    "fulfillment.label_purchased",
                     f.order_id.as_str(),
-                    &json!({"id": f.id, "carrier": chosen.carrier, "service": chosen.service,
-                            "tracking_number": purchase.tracking_number, "price": chosen.price, "currency": chosen.currency}),
+                    Event::FulfillmentLabelPurchased(LabelPurchased {
+                        id: f.id.to_string(),
+                        carrier: chosen.carrier.clone(),
+                        service: chosen.service.clone(),
+                        tracking_number: purchase.tracking_number.clone(),
+                        price: chosen.price,
+                        currency: chosen.currency.clone(),
+                    }),
                 )?;
                 Ok(f)
             })
@@ -500,18 +505,26 @@ impl App {
             f.updated_at = now;
             f.version += 1;
             tx.update_fulfillment(&f)?;
-            emit(
-                tx,
-                now,
-                &format!("shipment.{status}"),
-                f.order_id.as_str(),
-                &json!({"fulfillment_id": f.id, "order_id": f.order_id, "tracking_number": tracking, "status": status,
-                        "occurred_at": crate::kernel::time_fmt::format_ms(occurred_at), "description": description}),
-            )?;
+            let update = TrackingUpdate {
+                fulfillment_id: f.id.to_string(),
+                order_id: f.order_id.to_string(),
+                tracking_number: tracking.clone(),
+                status: status.clone(),
+                occurred_at: crate::kernel::time_fmt::format_ms(occurred_at),
+                description: description.clone(),
+            };
+            let event = match status.as_str() {
+                "in_transit" => Event::ShipmentInTransit(update),
+                "out_for_delivery" => Event::ShipmentOutForDelivery(update),
+                "delivered" => Event::ShipmentDelivered(update),
+                _ => Event::ShipmentException(update),
+            };
+            emit(tx, now, f.order_id.as_str(), event)?;
             if status == "delivered" {
                 let all = tx.fulfillments_for_order(f.order_id.as_str())?;
                 if crate::shipping::fulfillments::order_status(&all) == OrderFulfillmentStatus::Delivered {
-                    emit(tx, now, "order.delivered", f.order_id.as_str(), &json!({"id": f.order_id}))?;
+                    let order = tx.order_by_id(f.order_id.as_str())?.ok_or(AppError::NotFound("order"))?;
+                    emit(tx, now, f.order_id.as_str(), Event::order_delivered(&order))?;
                 }
             }
             Ok(f)

@@ -10,10 +10,12 @@ use ordo_domain::order::Order;
 use ordo_domain::validate::Errors;
 use ordo_store::{FulfillmentFilter, LevelChange, Page, Tx};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{
+    CountRequested, FulfillmentRejected, FulfillmentStep, OrderRef, RerouteFailed, Shortage,
+};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
@@ -193,9 +195,12 @@ fn reject_in_tx(
         emit(
             tx,
             now,
-            "inventory.count_requested",
             &l.sku,
-            &json!({"sku": l.sku, "location": f.location, "order_id": order.id}),
+            Event::InventoryCountRequested(CountRequested {
+                sku: l.sku.clone(),
+                location: f.location.clone(),
+                order_id: order.id.to_string(),
+            }),
         )?;
     }
     f.status = FulfillmentStatus::Rejected;
@@ -214,9 +219,13 @@ fn reject_in_tx(
     emit(
         tx,
         now,
-        "fulfillment.rejected",
         order.id.as_str(),
-        &json!({"id": f.id, "order_id": order.id, "location": f.location, "reason": reason}),
+        Event::FulfillmentRejected(FulfillmentRejected {
+            id: f.id.to_string(),
+            order_id: order.id.to_string(),
+            location: f.location.clone(),
+            reason: reason.clone(),
+        }),
     )?;
 
     // Route the rejected lines again, without the rejecting location.
@@ -292,21 +301,20 @@ fn reject_in_tx(
                 reserve(tx, now, actor_id, c)?;
                 tx.insert_fulfillment(c)?;
             }
+            let rerouted = Some((f.location.as_str(), decision.explanation.reason.as_str()));
+            emit(tx, now, order.id.as_str(), Event::order_allocated(&order, &created, rerouted))?;
+        }
+        Err(short) => {
+            let shortages = short
+                .iter()
+                .map(|s| Shortage { sku: s.sku.clone(), requested: s.requested, available: s.available })
+                .collect();
             emit(
                 tx,
                 now,
-                "order.allocated",
                 order.id.as_str(),
-                &json!({"id": order.id, "rerouted_from": f.location, "reason": decision.explanation.reason,
-                        "fulfillments": created.iter().map(|c| json!({"id": c.id, "location": c.location})).collect::<Vec<_>>()}),
+                Event::OrderRerouteFailed(RerouteFailed { id: order.id.to_string(), shortages }),
             )?;
-        }
-        Err(short) => {
-            let short: Vec<_> = short
-                .iter()
-                .map(|s| json!({"sku": s.sku, "requested": s.requested, "available": s.available}))
-                .collect();
-            emit(tx, now, "order.reroute_failed", order.id.as_str(), &json!({"id": order.id, "shortages": short}))?;
         }
     }
     order.updated_at = now;
@@ -425,21 +433,40 @@ impl App {
                 _ => {}
             }
             tx.update_fulfillment(&f)?;
-            let event = format!("fulfillment.{}", next.as_str());
-            let data = json!({"id": f.id, "order_id": f.order_id, "location": f.location, "status": next.as_str(),
-                              "tracking_number": f.tracking_number, "reason": input.reason, "actor": who.key_id});
-            emit(tx, now, &event, f.order_id.as_str(), &data)?;
+            let step = FulfillmentStep {
+                id: f.id.to_string(),
+                order_id: f.order_id.to_string(),
+                location: f.location.clone(),
+                status: next.as_str().to_owned(),
+                tracking_number: f.tracking_number.clone(),
+                reason: input.reason.clone(),
+                actor: who.key_id.clone(),
+            };
+            let event = match next {
+                FulfillmentStatus::Picking => Event::FulfillmentPicking(step),
+                FulfillmentStatus::Packed => Event::FulfillmentPacked(step),
+                FulfillmentStatus::Shipped => Event::FulfillmentShipped(step),
+                FulfillmentStatus::Delivered => Event::FulfillmentDelivered(step),
+                FulfillmentStatus::Cancelled => Event::FulfillmentCancelled(step),
+                FulfillmentStatus::ReadyForPickup => Event::FulfillmentReadyForPickup(step),
+                FulfillmentStatus::PickedUp => Event::FulfillmentPickedUp(step),
+                FulfillmentStatus::Pending | FulfillmentStatus::Rejected => {
+                    return Err(AppError::Internal(format!("no step leads to {}", next.as_str())));
+                }
+            };
+            emit(tx, now, f.order_id.as_str(), event)?;
             // The order's own events, when this fulfilment completes a step for the whole order.
             let all = tx.fulfillments_for_order(order.id.as_str())?;
             let derived = order_status(&all);
+            let reached = || OrderRef { id: order.id.to_string(), number: order.number };
             let milestone = match (action, derived) {
-                (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some("order.shipped"),
-                (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => Some("order.delivered"),
-                (FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered) => Some("order.picked_up"),
+                (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some(Event::OrderShipped(reached())),
+                (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => Some(Event::order_delivered(&order)),
+                (FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered) => Some(Event::OrderPickedUp(reached())),
                 _ => None,
             };
             if let Some(m) = milestone {
-                emit(tx, now, m, order.id.as_str(), &json!({"id": order.id, "number": order.number}))?;
+                emit(tx, now, order.id.as_str(), m)?;
             }
             Ok(f)
         })

@@ -8,9 +8,9 @@ use ordo_domain::routing::{Criterion, Destination, Explanation, RouteLine, RuleS
 use ordo_domain::validate::Errors;
 use ordo_store::{OrderFilter, Page, RuleSetRecord, Tx};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::RuleSetChanged;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::input::{RuleSetInput, SimulateInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
@@ -116,7 +116,7 @@ fn check_rule_set(input: &RuleSetInput) -> AppResult<StoredRuleSet> {
     })
 }
 
-fn store_rule_set(tx: &mut dyn Tx, set: &StoredRuleSet, now: i64, event: &str) -> AppResult<()> {
+fn store_rule_set(tx: &mut dyn Tx, set: &StoredRuleSet, now: i64, created: bool) -> AppResult<()> {
     let others = load_rule_sets(tx)?;
     for c in &set.channels {
         if let Some(o) = others.iter().find(|o| o.rules.name != set.rules.name && o.channels.contains(c)) {
@@ -131,7 +131,13 @@ fn store_rule_set(tx: &mut dyn Tx, set: &StoredRuleSet, now: i64, event: &str) -
         created_at: set.created_at,
         updated_at: now,
     })?;
-    emit(tx, now, event, &set.rules.name, &json!({"name": set.rules.name, "version": set.version}))
+    let changed = RuleSetChanged { name: set.rules.name.clone(), version: set.version };
+    emit(
+        tx,
+        now,
+        &set.rules.name,
+        if created { Event::RuleSetCreated(changed) } else { Event::RuleSetUpdated(changed) },
+    )
 }
 
 impl App {
@@ -149,7 +155,7 @@ impl App {
                     )));
                 }
                 let set = StoredRuleSet { created_at: now, updated_at: now, ..checked.clone() };
-                store_rule_set(tx, &set, now, "routing.rule_set.created")?;
+                store_rule_set(tx, &set, now, true)?;
                 Ok(set)
             })
             .await
@@ -183,7 +189,7 @@ impl App {
                     updated_at: now,
                     ..checked.clone()
                 };
-                store_rule_set(tx, &set, now, "routing.rule_set.updated")?;
+                store_rule_set(tx, &set, now, false)?;
                 Ok(set)
             })
             .await

@@ -4,9 +4,9 @@ use ordo_domain::catalog::{Location, LocationKind, Product};
 use ordo_domain::id::{LocationId, ProductId};
 use ordo_domain::validate::Errors;
 use ordo_store::Page;
-use serde_json::json;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{LocationRef, ProductRef};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{
@@ -63,7 +63,12 @@ impl App {
                 return Err(AppError::Conflict(format!("a product with SKU {:?} already exists", product.sku)));
             }
             tx.insert_product(&product)?;
-            emit(tx, now, "product.created", product.id.as_str(), &json!({"sku": product.sku}))?;
+            emit(
+                tx,
+                now,
+                product.id.as_str(),
+                Event::ProductCreated(ProductRef { sku: product.sku.clone(), version: None }),
+            )?;
             Ok(product.clone())
         })
         .await
@@ -126,7 +131,12 @@ impl App {
                 p.version += 1;
                 p.updated_at = now;
                 tx.update_product(&p)?;
-                emit(tx, now, "product.updated", p.id.as_str(), &json!({"sku": p.sku, "version": p.version}))?;
+                emit(
+                    tx,
+                    now,
+                    p.id.as_str(),
+                    Event::ProductUpdated(ProductRef { sku: p.sku.clone(), version: Some(p.version) }),
+                )?;
                 Ok(p)
             })
             .await
@@ -182,7 +192,12 @@ impl App {
                 return Err(AppError::Conflict(format!("a location with code {:?} already exists", location.code)));
             }
             tx.insert_location(&location)?;
-            emit(tx, now, "location.created", location.id.as_str(), &json!({"code": location.code}))?;
+            emit(
+                tx,
+                now,
+                location.id.as_str(),
+                Event::LocationCreated(LocationRef { code: location.code.clone(), version: None }),
+            )?;
             Ok(location.clone())
         })
         .await
@@ -256,7 +271,12 @@ impl App {
                 l.version += 1;
                 l.updated_at = now;
                 tx.update_location(&l)?;
-                emit(tx, now, "location.updated", l.id.as_str(), &json!({"code": l.code, "version": l.version}))?;
+                emit(
+                    tx,
+                    now,
+                    l.id.as_str(),
+                    Event::LocationUpdated(LocationRef { code: l.code.clone(), version: Some(l.version) }),
+                )?;
                 Ok(l)
             })
             .await

@@ -4,9 +4,9 @@ use ordo_domain::catalog::Location;
 use ordo_domain::inventory::{Level, Movement, Reason};
 use ordo_domain::validate::Errors;
 use ordo_store::{LevelChange, LevelRecord, MovementFilter, Page, Tx};
-use serde_json::json;
 
-use crate::kernel::events::emit;
+use crate::kernel::events::payloads::{BucketMoved, InventoryAdjusted};
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{AdjustmentInput, CountInput};
@@ -168,10 +168,16 @@ impl App {
             emit(
                 tx,
                 now,
-                "inventory.adjusted",
                 &c.sku,
-                &json!({"sku": c.sku, "location": loc.code, "delta": delta, "reason": c.reason.as_str(),
-                        "on_hand": level.on_hand, "reserved": level.reserved, "available": level.available()}),
+                Event::InventoryAdjusted(InventoryAdjusted {
+                    sku: c.sku.clone(),
+                    location: loc.code.clone(),
+                    delta,
+                    reason: c.reason.as_str().to_owned(),
+                    on_hand: level.on_hand,
+                    reserved: level.reserved,
+                    available: level.available(),
+                }),
             )?;
             Ok(Adjusted { movement, level })
         })
@@ -358,7 +364,9 @@ impl App {
             .write(move |tx| {
                 let now = clock.now_ms();
                 tx.product_by_sku(&sku)?.ok_or_else(|| AppError::field("sku", "no product has this SKU"))?;
-                let loc = tx.location_by_code(&location)?.ok_or_else(|| AppError::field("location", "no location has this code"))?;
+                let loc = tx
+                    .location_by_code(&location)?
+                    .ok_or_else(|| AppError::field("location", "no location has this code"))?;
                 let change = |bucket: &str, delta: i64, reason: &str| ordo_store::BucketChange {
                     at: now,
                     location_id: loc.id.to_string(),
@@ -399,17 +407,27 @@ impl App {
                         }
                     }
                     bucket => {
-                        if let Err(current) = tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))? {
-                            return Err(AppError::Internal(format!("the {bucket} bucket refused {quantity} (at {current})")));
+                        if let Err(current) =
+                            tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))?
+                        {
+                            return Err(AppError::Internal(format!(
+                                "the {bucket} bucket refused {quantity} (at {current})"
+                            )));
                         }
                     }
                 }
                 emit(
                     tx,
                     now,
-                    "inventory.bucket_moved",
                     &sku,
-                    &json!({"sku": sku, "location": loc.code, "from": from, "to": to, "quantity": quantity, "actor": who.key_id}),
+                    Event::InventoryBucketMoved(BucketMoved {
+                        sku: sku.clone(),
+                        location: loc.code.clone(),
+                        from: from.to_string(),
+                        to: to.to_string(),
+                        quantity,
+                        actor: who.key_id.clone(),
+                    }),
                 )?;
                 Ok::<_, AppError>(())
             })

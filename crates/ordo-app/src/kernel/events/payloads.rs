@@ -1,0 +1,357 @@
+//! The payload of every event, as the outbox stores it and outbound webhooks will carry it:
+//! a public contract. Ids are strings, money is a decimal string with its currency (or minor
+//! units where the field says so), times are RFC 3339. Fields are only ever added.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A product, by SKU.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ProductRef {
+    pub sku: String,
+    /// The product's version after the change (updates only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+/// A location, by code.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LocationRef {
+    pub code: String,
+    /// The location's version after the change (updates only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+/// A customer, by email.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CustomerRef {
+    pub email: String,
+    /// The customer's version after the change (updates only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct InventoryAdjusted {
+    pub sku: String,
+    /// The location's code.
+    pub location: String,
+    /// Units added (negative: removed).
+    pub delta: i64,
+    /// The ledger reason (`received`, `count`, `damaged`, ...).
+    pub reason: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct BucketMoved {
+    pub sku: String,
+    pub location: String,
+    /// `available` or a non-sellable bucket.
+    pub from: String,
+    /// `available`, a non-sellable bucket, or `out` (the units leave the building).
+    pub to: String,
+    pub quantity: i64,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CountRequested {
+    pub sku: String,
+    pub location: String,
+    /// The order whose fulfilment found the stock short.
+    pub order_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ChannelUpdated {
+    pub channel: String,
+    /// `at_placement` or `on_shipment`.
+    pub capture: String,
+    /// How many hold rules the channel now has.
+    pub hold_rules: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CarrierCreated {
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RuleSetChanged {
+    pub name: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OrderCreated {
+    pub id: String,
+    pub number: i64,
+    pub channel: String,
+    pub external_id: Option<String>,
+    pub customer_id: String,
+    pub currency: String,
+    /// The return or claim this replacement order replaces goods for.
+    pub replaces: Option<String>,
+    /// The order total, a decimal string in `currency`.
+    pub total: String,
+    pub actor: String,
+}
+
+/// Where one line's units are reserved.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AllocationRef {
+    pub line_id: String,
+    pub sku: String,
+    pub location: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FulfillmentRef {
+    pub id: String,
+    pub location: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OrderAllocated {
+    pub id: String,
+    /// Every reservation the order holds now.
+    pub allocations: Vec<AllocationRef>,
+    /// The fulfilments this allocation created.
+    pub fulfillments: Vec<FulfillmentRef>,
+    /// After a rejection: the location that rejected, and why routing chose again as it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rerouted_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Shortage {
+    pub sku: String,
+    pub requested: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RerouteFailed {
+    pub id: String,
+    pub shortages: Vec<Shortage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OrderCancelled {
+    pub id: String,
+    pub number: i64,
+    pub reason: Option<String>,
+    pub actor: String,
+}
+
+/// An order that reached a milestone (shipped, delivered, picked up).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OrderRef {
+    pub id: String,
+    pub number: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OrderEdited {
+    pub order_id: String,
+    pub edit_id: String,
+    /// The order's version after the edit.
+    pub version: i64,
+    pub actor: String,
+    pub reason: Option<String>,
+    /// What changed, as applied.
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Vec<serde_json::Value>,
+    /// The new total, a decimal string in the order's currency.
+    pub total: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PaymentRequired {
+    pub order_id: String,
+    /// What is left to pay, a decimal string.
+    pub amount: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OrderHeld {
+    pub order_id: String,
+    pub hold_id: String,
+    /// `fraud_review`, `address_check`, `payment_review` or `manual`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: Option<String>,
+    /// `operator` or `rule`.
+    pub source: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HoldResolved {
+    pub order_id: String,
+    pub hold_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub note: Option<String>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FulfillmentStep {
+    pub id: String,
+    pub order_id: String,
+    pub location: String,
+    /// The fulfilment's status after the step.
+    pub status: String,
+    pub tracking_number: Option<String>,
+    pub reason: Option<String>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FulfillmentRejected {
+    pub id: String,
+    pub order_id: String,
+    pub location: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LabelPurchased {
+    /// The fulfilment.
+    pub id: String,
+    pub carrier: String,
+    pub service: String,
+    pub tracking_number: String,
+    /// What the label cost, minor units of `currency`.
+    pub price: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TrackingUpdate {
+    pub fulfillment_id: String,
+    pub order_id: String,
+    pub tracking_number: String,
+    /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
+    pub status: String,
+    pub occurred_at: String,
+    pub description: Option<String>,
+}
+
+/// Money that moved in the payment ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PaymentMoved {
+    pub payment_id: String,
+    pub order_id: String,
+    /// A decimal string in `currency`.
+    pub amount: String,
+    pub currency: String,
+    pub reason: Option<String>,
+    pub actor: String,
+    /// The gateway's event that reported the movement, when a webhook did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_event: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RefundCreated {
+    pub refund_id: String,
+    pub order_id: String,
+    /// Minor units of the order's currency.
+    pub amount: i64,
+    pub reason: Option<String>,
+    pub return_id: Option<String>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RefundFinished {
+    pub refund_id: String,
+    pub order_id: String,
+    /// Minor units of the order's currency.
+    pub amount: i64,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct BalanceChanged {
+    pub account_id: String,
+    /// Minor units added (negative: spent).
+    pub amount: i64,
+    /// The balance after, minor units.
+    pub balance: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RatesUpdated {
+    /// The days whose rates were stored (`YYYY-MM-DD`).
+    pub dates: Vec<String>,
+    /// How many rates were stored.
+    pub rates: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReturnRequested {
+    pub order_id: String,
+    pub return_id: String,
+    pub actor: String,
+    /// Requested after the return window, allowed by an operator.
+    pub window_overridden: bool,
+    /// Whether the customer wants a replacement.
+    pub exchange: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReturnStep {
+    pub order_id: String,
+    pub return_id: String,
+    /// The return's status after the step.
+    pub status: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ExchangePlaced {
+    pub return_id: String,
+    /// The replacement order.
+    pub exchange_order_id: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReturnRefundFailed {
+    pub return_id: String,
+    /// Why the refund could not be made (it can be made by hand).
+    pub reason: Option<String>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReturnLabelPurchased {
+    pub return_id: String,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ClaimCreated {
+    pub order_id: String,
+    pub claim_id: String,
+    /// `missing` or `damaged`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `refund` or `reship`.
+    pub resolution: String,
+    pub actor: String,
+}
