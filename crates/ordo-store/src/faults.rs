@@ -315,13 +315,13 @@ impl Tx for FaultyTx<'_> {
     }
     fn export_rows(
         &mut self,
-        table: &crate::copy::TableSpec,
-        after: &[crate::copy::Cell],
+        table: &crate::schema::TableSpec,
+        after: &[crate::schema::Cell],
         limit: usize,
-    ) -> StoreResult<Vec<Vec<crate::copy::Cell>>> {
+    ) -> StoreResult<Vec<Vec<crate::schema::Cell>>> {
         self.inner.export_rows(table, after, limit)
     }
-    fn import_rows(&mut self, table: &crate::copy::TableSpec, rows: &[Vec<crate::copy::Cell>]) -> StoreResult<()> {
+    fn import_rows(&mut self, table: &crate::schema::TableSpec, rows: &[Vec<crate::schema::Cell>]) -> StoreResult<()> {
         self.inner.import_rows(table, rows)
     }
     fn after_import(&mut self) -> StoreResult<()> {

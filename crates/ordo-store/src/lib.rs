@@ -9,6 +9,7 @@ pub mod copy;
 pub mod faults;
 pub mod postgres;
 pub mod records;
+pub mod schema;
 pub mod sqlite;
 pub mod testing;
 
@@ -199,12 +200,12 @@ pub trait Tx {
     /// Rows of `table` whose key is after `after` (all rows when empty), in key order.
     fn export_rows(
         &mut self,
-        table: &copy::TableSpec,
-        after: &[copy::Cell],
+        table: &schema::TableSpec,
+        after: &[schema::Cell],
         limit: usize,
-    ) -> StoreResult<Vec<Vec<copy::Cell>>>;
+    ) -> StoreResult<Vec<Vec<schema::Cell>>>;
     /// Inserts rows exactly as given, keys and sequence numbers included.
-    fn import_rows(&mut self, table: &copy::TableSpec, rows: &[Vec<copy::Cell>]) -> StoreResult<()>;
+    fn import_rows(&mut self, table: &schema::TableSpec, rows: &[Vec<schema::Cell>]) -> StoreResult<()>;
     /// Brings sequences past the imported rows, so new rows continue after them.
     fn after_import(&mut self) -> StoreResult<()>;
 }

@@ -12,7 +12,7 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Row, Statement, Transaction};
 
-use crate::copy::{Cell, Kind, TableSpec};
+use crate::schema::{self, Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, BucketLevel, BucketMovement, CountRequest, EventFilter,
     EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter,
@@ -124,8 +124,7 @@ fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Internal(format!("stored JSON is unreadable: {e}"))
 }
 
-const PRODUCT_COLS: &str =
-    "id, sku, name, price, currency, weight_grams, barcode, active, version, created_at, updated_at";
+const PRODUCT_COLS: &str = schema::PRODUCTS.column_list;
 fn product(r: &Row) -> StoreResult<Product> {
     Ok(Product {
         id: ProductId::from_trusted(decode(r.try_get(0))?),
@@ -142,7 +141,7 @@ fn product(r: &Row) -> StoreResult<Product> {
     })
 }
 
-const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at, daily_capacity";
+const LOCATION_COLS: &str = schema::LOCATIONS.column_list;
 fn location(r: &Row) -> StoreResult<Location> {
     let kind: String = decode(r.try_get(3))?;
     let address: String = decode(r.try_get(4))?;
@@ -165,7 +164,7 @@ fn location(r: &Row) -> StoreResult<Location> {
     })
 }
 
-const CUSTOMER_COLS: &str = "id, email, name, phone, version, created_at, updated_at";
+const CUSTOMER_COLS: &str = schema::CUSTOMERS.column_list;
 fn customer(r: &Row) -> StoreResult<Customer> {
     Ok(Customer {
         id: CustomerId::from_trusted(decode(r.try_get(0))?),
@@ -178,7 +177,7 @@ fn customer(r: &Row) -> StoreResult<Customer> {
     })
 }
 
-const KEY_COLS: &str = "id, hash, prefix, role, channel, name, created_at, revoked_at";
+const KEY_COLS: &str = schema::API_KEYS.column_list;
 fn key(r: &Row) -> StoreResult<ApiKeyRecord> {
     Ok(ApiKeyRecord {
         id: decode(r.try_get(0))?,
@@ -192,7 +191,7 @@ fn key(r: &Row) -> StoreResult<ApiKeyRecord> {
     })
 }
 
-const MOVEMENT_COLS: &str = "seq, at, location_id, location, sku, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, actor, order_id, note";
+const MOVEMENT_COLS: &str = schema::INVENTORY_MOVEMENTS.column_list;
 fn movement(r: &Row) -> StoreResult<Movement> {
     let reason: String = decode(r.try_get(9))?;
     let order_id: Option<String> = decode(r.try_get(11))?;
@@ -254,7 +253,8 @@ fn order_record(r: &Row) -> StoreResult<OrderRecord> {
     })
 }
 
-const ORDER_RECORD: &str = "SELECT id, order_id, kind, status, created_at, updated_at, body FROM order_records";
+const ORDER_RECORD_COLS: &str = schema::ORDER_RECORDS.column_list;
+const PAYMENT_COLS: &str = schema::PAYMENTS.column_list;
 
 /// A cell as a parameter of the column's type (a NULL still needs one).
 fn to_sql(c: &Cell, kind: Kind) -> Box<dyn ToSql + Sync> {
@@ -622,8 +622,7 @@ impl Tx for PgTx<'_, '_> {
         }
         let row = self.query_opt(
             &format!(
-                "INSERT INTO inventory_movements ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
-                &MOVEMENT_COLS["seq, ".len()..]
+                "INSERT INTO inventory_movements ({MOVEMENT_COLS}) VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq"
             ),
             &[
                 &c.at,
@@ -936,33 +935,24 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
-        self.query(
-            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE order_id = $1 ORDER BY id",
-            &[&order_id],
-        )?
-        .iter()
-        .map(payment_record)
-        .collect()
+        self.query(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE order_id = $1 ORDER BY id"), &[&order_id])?
+            .iter()
+            .map(payment_record)
+            .collect()
     }
 
     fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_opt(
-            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE id = $1",
-            &[&id],
-        )?
-        .as_ref()
-        .map(payment_record)
-        .transpose()
+        self.query_opt(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(payment_record)
+            .transpose()
     }
 
     fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_opt(
-            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE reference = $1",
-            &[&reference],
-        )?
-        .as_ref()
-        .map(payment_record)
-        .transpose()
+        self.query_opt(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE reference = $1"), &[&reference])?
+            .as_ref()
+            .map(payment_record)
+            .transpose()
     }
 
     fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
@@ -1070,14 +1060,20 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
-        self.query_opt(&format!("{ORDER_RECORD} WHERE id = $1"), &[&id])?.as_ref().map(order_record).transpose()
+        self.query_opt(&format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(order_record)
+            .transpose()
     }
 
     fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
-        self.query(&format!("{ORDER_RECORD} WHERE order_id = $1 AND kind = $2 ORDER BY id"), &[&order_id, &kind])?
-            .iter()
-            .map(order_record)
-            .collect()
+        self.query(
+            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE order_id = $1 AND kind = $2 ORDER BY id"),
+            &[&order_id, &kind],
+        )?
+        .iter()
+        .map(order_record)
+        .collect()
     }
 
     fn order_records_in_status(
@@ -1088,7 +1084,7 @@ impl Tx for PgTx<'_, '_> {
         limit: usize,
     ) -> StoreResult<Vec<OrderRecord>> {
         self.query(
-            &format!("{ORDER_RECORD} WHERE kind = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4"),
+            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE kind = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4"),
             &[&kind, &status, &after.unwrap_or(""), &(limit as i64)],
         )?
         .iter()
@@ -1402,15 +1398,17 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn after_import(&mut self) -> StoreResult<()> {
-        for sql in [
+        // Order numbers come from a sequence of their own, starting at 1001.
+        self.query_opt(
             "SELECT setval('order_numbers', GREATEST(1001, (SELECT COALESCE(MAX(number), 0) + 1 FROM orders)), false)",
-            "SELECT setval(pg_get_serial_sequence('inventory_movements', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM inventory_movements), false)",
-            "SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM events), false)",
-            "SELECT setval(pg_get_serial_sequence('payment_entries', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM payment_entries), false)",
-            "SELECT setval(pg_get_serial_sequence('balance_entries', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM balance_entries), false)",
-            "SELECT setval(pg_get_serial_sequence('bucket_movements', 'seq'), (SELECT COALESCE(MAX(seq), 0) + 1 FROM bucket_movements), false)",
-        ] {
-            self.query_opt(sql, &[])?;
+            &[],
+        )?;
+        for table in schema::TABLES.iter().filter(|t| t.numbered) {
+            let (name, key) = (table.name, table.columns[0].0);
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{name}', '{key}'), (SELECT COALESCE(MAX({key}), 0) + 1 FROM {name}), false)"
+            );
+            self.query_opt(&sql, &[])?;
         }
         Ok(())
     }

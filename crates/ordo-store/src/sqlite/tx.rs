@@ -9,7 +9,7 @@ use ordo_domain::routing::Site;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::copy::{Cell, Kind, TableSpec};
+use crate::schema::{self, Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, BucketLevel, BucketMovement, CountRequest, EventFilter,
     EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter,
@@ -72,10 +72,9 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
         updated_at: r.get(10)?,
     })
 }
-const PRODUCT_COLS: &str =
-    "id, sku, name, price, currency, weight_grams, barcode, active, version, created_at, updated_at";
+const PRODUCT_COLS: &str = schema::PRODUCTS.column_list;
 
-const LOCATION_COLS: &str = "id, code, name, kind, address, latitude, longitude, ships_orders, pickup, priority, active, version, created_at, updated_at, daily_capacity";
+const LOCATION_COLS: &str = schema::LOCATIONS.column_list;
 fn location_row(r: &Row<'_>) -> rusqlite::Result<(Location, String)> {
     let kind: String = r.get(3)?;
     Ok((
@@ -104,7 +103,7 @@ fn finish_location((mut l, address): (Location, String)) -> StoreResult<Location
     Ok(l)
 }
 
-const CUSTOMER_COLS: &str = "id, email, name, phone, version, created_at, updated_at";
+const CUSTOMER_COLS: &str = schema::CUSTOMERS.column_list;
 fn customer_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
     Ok(Customer {
         id: CustomerId::from_trusted(r.get(0)?),
@@ -117,7 +116,7 @@ fn customer_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
     })
 }
 
-const KEY_COLS: &str = "id, hash, prefix, role, channel, name, created_at, revoked_at";
+const KEY_COLS: &str = schema::API_KEYS.column_list;
 fn key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
     Ok(ApiKeyRecord {
         id: r.get(0)?,
@@ -131,7 +130,7 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
     })
 }
 
-const MOVEMENT_COLS: &str = "seq, at, location_id, location, sku, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, actor, order_id, note";
+const MOVEMENT_COLS: &str = schema::INVENTORY_MOVEMENTS.column_list;
 fn movement_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
     let reason: String = r.get(9)?;
     let order_id: Option<String> = r.get(11)?;
@@ -197,7 +196,8 @@ fn order_record_row(r: &Row<'_>) -> rusqlite::Result<OrderRecord> {
     })
 }
 
-const ORDER_RECORD: &str = "SELECT id, order_id, kind, status, created_at, updated_at, body FROM order_records";
+const ORDER_RECORD_COLS: &str = schema::ORDER_RECORDS.column_list;
+const PAYMENT_COLS: &str = schema::PAYMENTS.column_list;
 
 /// Builds `(?, ?, ...)` with `n` placeholders.
 fn placeholders(n: usize) -> String {
@@ -796,26 +796,18 @@ impl Tx for SqliteTx<'_> {
 
     fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
         self.query_all(
-            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE order_id = ?1 ORDER BY id",
+            &format!("SELECT {PAYMENT_COLS} FROM payments WHERE order_id = ?1 ORDER BY id"),
             [order_id],
             payment_row,
         )
     }
 
     fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_one(
-            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE id = ?1",
-            [id],
-            payment_row,
-        )
+        self.query_one(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE id = ?1"), [id], payment_row)
     }
 
     fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_one(
-            "SELECT id, order_id, provider, currency, created_at, body, reference FROM payments WHERE reference = ?1",
-            [reference],
-            payment_row,
-        )
+        self.query_one(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE reference = ?1"), [reference], payment_row)
     }
 
     fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
@@ -896,12 +888,12 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
-        self.query_one(&format!("{ORDER_RECORD} WHERE id = ?1"), [id], order_record_row)
+        self.query_one(&format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE id = ?1"), [id], order_record_row)
     }
 
     fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
         self.query_all(
-            &format!("{ORDER_RECORD} WHERE order_id = ?1 AND kind = ?2 ORDER BY id"),
+            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE order_id = ?1 AND kind = ?2 ORDER BY id"),
             [order_id, kind],
             order_record_row,
         )
@@ -915,7 +907,7 @@ impl Tx for SqliteTx<'_> {
         limit: usize,
     ) -> StoreResult<Vec<OrderRecord>> {
         self.query_all(
-            &format!("{ORDER_RECORD} WHERE kind = ?1 AND status = ?2 AND id > ?3 ORDER BY id LIMIT ?4"),
+            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE kind = ?1 AND status = ?2 AND id > ?3 ORDER BY id LIMIT ?4"),
             params![kind, status, after.unwrap_or(""), limit as i64],
             order_record_row,
         )
