@@ -1,4 +1,4 @@
-//! `Tx` over one PostgreSQL transaction, with statements prepared once per connection.
+//! `Tx`, area by area, over one PostgreSQL transaction, with statements prepared once per connection.
 
 use std::collections::HashMap;
 
@@ -16,7 +16,11 @@ use crate::schema::{self, Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, BucketLevel, BucketMovement, CountRequest, EventFilter,
     EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter,
-    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
+    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult,
+};
+use crate::{
+    CatalogStore, CustomerStore, FulfillmentStore, InventoryStore, KeyStore, MaintenanceStore, OrderStore, OutboxStore,
+    PaymentStore,
 };
 
 type Param<'a> = &'a (dyn ToSql + Sync);
@@ -294,7 +298,7 @@ impl Where {
     }
 }
 
-impl Tx for PgTx<'_, '_> {
+impl KeyStore for PgTx<'_, '_> {
     fn insert_api_key(&mut self, k: &ApiKeyRecord) -> StoreResult<()> {
         self.exec(
             "INSERT INTO api_keys (id, hash, prefix, role, channel, name, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -317,7 +321,9 @@ impl Tx for PgTx<'_, '_> {
     fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool> {
         Ok(self.exec("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&id, &at])? == 1)
     }
+}
 
+impl CatalogStore for PgTx<'_, '_> {
     fn insert_product(&mut self, p: &Product) -> StoreResult<()> {
         self.exec(
             &format!("INSERT INTO products ({PRODUCT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
@@ -500,6 +506,32 @@ impl Tx for PgTx<'_, '_> {
         Ok(())
     }
 
+    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.query("SELECT code, body, version, created_at, updated_at FROM carriers ORDER BY code", &[])?
+            .iter()
+            .map(|r| {
+                Ok(RuleSetRecord {
+                    name: decode(r.try_get(0))?,
+                    body: decode(r.try_get(1))?,
+                    version: decode(r.try_get(2))?,
+                    created_at: decode(r.try_get(3))?,
+                    updated_at: decode(r.try_get(4))?,
+                })
+            })
+            .collect()
+    }
+
+    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO carriers (code, body, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
+            &[&c.name, &c.body, &c.version, &c.created_at, &c.updated_at],
+        )?;
+        Ok(())
+    }
+}
+
+impl InventoryStore for PgTx<'_, '_> {
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
         if skus.is_empty() {
             return Ok(Vec::new());
@@ -707,254 +739,6 @@ impl Tx for PgTx<'_, '_> {
         .collect()
     }
 
-    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
-        self.exec(
-            &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.created_at, &c.updated_at],
-        )?;
-        Ok(())
-    }
-
-    fn update_customer(&mut self, c: &Customer) -> StoreResult<()> {
-        self.exec(
-            "UPDATE customers SET email = $2, name = $3, phone = $4, version = $5, updated_at = $6 WHERE id = $1",
-            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.updated_at],
-        )?;
-        Ok(())
-    }
-
-    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>> {
-        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1"), &[&id])?
-            .as_ref()
-            .map(customer)
-            .transpose()
-    }
-
-    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>> {
-        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE email = $1"), &[&email])?
-            .as_ref()
-            .map(customer)
-            .transpose()
-    }
-
-    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>> {
-        let mut w = Where::default();
-        if let Some(after) = &page.after {
-            w.add("id < ?", after.clone());
-        }
-        if let Some(p) = email_prefix {
-            w.add("email >= ?", p.to_owned());
-            w.add("email < ?", format!("{p}\u{10FFFF}"));
-        }
-        let sql = format!("SELECT {CUSTOMER_COLS} FROM customers {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
-        let params = w.params();
-        self.query(&sql, &params)?.iter().map(customer).collect()
-    }
-
-    fn next_order_number(&mut self) -> StoreResult<i64> {
-        let row = self.query_opt("SELECT nextval('order_numbers')", &[])?;
-        match row {
-            Some(r) => decode(r.try_get(0)),
-            None => Err(StoreError::Internal("the order number sequence returned nothing".into())),
-        }
-    }
-
-    fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
-        let body = serde_json::to_string(o).map_err(json_err)?;
-        self.exec(
-            "INSERT INTO orders (number, id, channel, external_id, customer_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&o.number, &o.id.as_str(), &o.channel, &o.external_id, &o.customer_id.as_str(), &o.status.as_str(), &o.created_at, &body],
-        )?;
-        Ok(())
-    }
-
-    fn update_order(&mut self, o: &Order) -> StoreResult<()> {
-        let body = serde_json::to_string(o).map_err(json_err)?;
-        self.exec(
-            "UPDATE orders SET status = $2, body = $3 WHERE id = $1",
-            &[&o.id.as_str(), &o.status.as_str(), &body],
-        )?;
-        Ok(())
-    }
-
-    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>> {
-        // A write transaction locks the order, so changes to one order happen one at a time.
-        let sql = if self.write {
-            "SELECT body, number FROM orders WHERE id = $1 FOR UPDATE"
-        } else {
-            "SELECT body, number FROM orders WHERE id = $1"
-        };
-        self.query_opt(sql, &[&id])?.as_ref().map(order).transpose()
-    }
-
-    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>> {
-        match self
-            .query_opt("SELECT id FROM orders WHERE channel = $1 AND external_id = $2", &[&channel, &external_id])?
-        {
-            Some(r) => Ok(Some(decode(r.try_get(0))?)),
-            None => Ok(None),
-        }
-    }
-
-    fn list_orders(&mut self, page: &Page<i64>, f: &OrderFilter) -> StoreResult<Vec<Order>> {
-        let mut w = Where::default();
-        if let Some(after) = page.after {
-            w.add("number < ?", after);
-        }
-        if let Some(s) = f.status {
-            w.add("status = ?", s.as_str().to_owned());
-        }
-        if let Some(c) = &f.channel {
-            w.add("channel = ?", c.clone());
-        }
-        if let Some(c) = &f.customer_id {
-            w.add("customer_id = ?", c.clone());
-        }
-        if let Some(t) = f.created_after {
-            w.add("created_at >= ?", t);
-        }
-        if let Some(t) = f.created_before {
-            w.add("created_at < ?", t);
-        }
-        let sql = format!("SELECT body, number FROM orders {} ORDER BY number DESC LIMIT {}", w.sql(), page.limit);
-        let params = w.params();
-        self.query(&sql, &params)?.iter().map(order).collect()
-    }
-
-    fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
-        let body = serde_json::to_string(f).map_err(json_err)?;
-        self.exec(
-            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body, tracking_number)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &f.id.as_str(),
-                &f.order_id.as_str(),
-                &f.location_id.as_str(),
-                &f.status.as_str(),
-                &f.created_at,
-                &body,
-                &f.tracking_number,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
-        let body = serde_json::to_string(f).map_err(json_err)?;
-        self.exec(
-            "UPDATE fulfillments SET status = $2, body = $3, tracking_number = $4 WHERE id = $1",
-            &[&f.id.as_str(), &f.status.as_str(), &body, &f.tracking_number],
-        )?;
-        Ok(())
-    }
-
-    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<Fulfillment>> {
-        let sql = if self.write {
-            "SELECT body FROM fulfillments WHERE id = $1 FOR UPDATE"
-        } else {
-            "SELECT body FROM fulfillments WHERE id = $1"
-        };
-        match self.query_opt(sql, &[&id])? {
-            Some(r) => Ok(Some(serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err)?)),
-            None => Ok(None),
-        }
-    }
-
-    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>> {
-        self.query("SELECT body FROM fulfillments WHERE order_id = $1 ORDER BY id", &[&order_id])?
-            .iter()
-            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
-            .collect()
-    }
-
-    fn list_fulfillments(&mut self, page: &Page<String>, f: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>> {
-        let mut w = Where::default();
-        if let Some(after) = &page.after {
-            w.add("id > ?", after.clone());
-        }
-        if let Some(l) = &f.location_id {
-            w.add("location_id = ?", l.clone());
-        }
-        if let Some(st) = f.status {
-            w.add("status = ?", st.as_str().to_owned());
-        }
-        if let Some(o) = &f.order_id {
-            w.add("order_id = ?", o.clone());
-        }
-        let sql = format!("SELECT body FROM fulfillments {} ORDER BY id LIMIT {}", w.sql(), page.limit);
-        let params = w.params();
-        self.query(&sql, &params)?
-            .iter()
-            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
-            .collect()
-    }
-
-    fn fulfillments_by_tracking(&mut self, tracking_number: &str) -> StoreResult<Vec<Fulfillment>> {
-        let sql = if self.write {
-            "SELECT body FROM fulfillments WHERE tracking_number = $1 ORDER BY id FOR UPDATE"
-        } else {
-            "SELECT body FROM fulfillments WHERE tracking_number = $1 ORDER BY id"
-        };
-        self.query(sql, &[&tracking_number])?
-            .iter()
-            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
-            .collect()
-    }
-
-    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
-        self.query("SELECT code, body, version, created_at, updated_at FROM carriers ORDER BY code", &[])?
-            .iter()
-            .map(|r| {
-                Ok(RuleSetRecord {
-                    name: decode(r.try_get(0))?,
-                    body: decode(r.try_get(1))?,
-                    version: decode(r.try_get(2))?,
-                    created_at: decode(r.try_get(3))?,
-                    updated_at: decode(r.try_get(4))?,
-                })
-            })
-            .collect()
-    }
-
-    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO carriers (code, body, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (code) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
-            &[&c.name, &c.body, &c.version, &c.created_at, &c.updated_at],
-        )?;
-        Ok(())
-    }
-
-    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO payments (id, order_id, provider, currency, created_at, body, reference)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&p.id, &p.order_id, &p.provider, &p.currency, &p.created_at, &p.body, &p.reference],
-        )?;
-        Ok(())
-    }
-
-    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
-        self.query(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE order_id = $1 ORDER BY id"), &[&order_id])?
-            .iter()
-            .map(payment_record)
-            .collect()
-    }
-
-    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_opt(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE id = $1"), &[&id])?
-            .as_ref()
-            .map(payment_record)
-            .transpose()
-    }
-
-    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
-        self.query_opt(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE reference = $1"), &[&reference])?
-            .as_ref()
-            .map(payment_record)
-            .transpose()
-    }
-
     fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
         // Adding upserts; taking away is a guarded update, so the CHECK is never hit (an error
         // would abort the whole transaction).
@@ -1041,6 +825,124 @@ impl Tx for PgTx<'_, '_> {
         })
         .collect()
     }
+}
+
+impl CustomerStore for PgTx<'_, '_> {
+    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.created_at, &c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn update_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            "UPDATE customers SET email = $2, name = $3, phone = $4, version = $5, updated_at = $6 WHERE id = $1",
+            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>> {
+        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(customer)
+            .transpose()
+    }
+
+    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>> {
+        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE email = $1"), &[&email])?
+            .as_ref()
+            .map(customer)
+            .transpose()
+    }
+
+    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id < ?", after.clone());
+        }
+        if let Some(p) = email_prefix {
+            w.add("email >= ?", p.to_owned());
+            w.add("email < ?", format!("{p}\u{10FFFF}"));
+        }
+        let sql = format!("SELECT {CUSTOMER_COLS} FROM customers {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(customer).collect()
+    }
+}
+
+impl OrderStore for PgTx<'_, '_> {
+    fn next_order_number(&mut self) -> StoreResult<i64> {
+        let row = self.query_opt("SELECT nextval('order_numbers')", &[])?;
+        match row {
+            Some(r) => decode(r.try_get(0)),
+            None => Err(StoreError::Internal("the order number sequence returned nothing".into())),
+        }
+    }
+
+    fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
+        let body = serde_json::to_string(o).map_err(json_err)?;
+        self.exec(
+            "INSERT INTO orders (number, id, channel, external_id, customer_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&o.number, &o.id.as_str(), &o.channel, &o.external_id, &o.customer_id.as_str(), &o.status.as_str(), &o.created_at, &body],
+        )?;
+        Ok(())
+    }
+
+    fn update_order(&mut self, o: &Order) -> StoreResult<()> {
+        let body = serde_json::to_string(o).map_err(json_err)?;
+        self.exec(
+            "UPDATE orders SET status = $2, body = $3 WHERE id = $1",
+            &[&o.id.as_str(), &o.status.as_str(), &body],
+        )?;
+        Ok(())
+    }
+
+    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>> {
+        // A write transaction locks the order, so changes to one order happen one at a time.
+        let sql = if self.write {
+            "SELECT body, number FROM orders WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT body, number FROM orders WHERE id = $1"
+        };
+        self.query_opt(sql, &[&id])?.as_ref().map(order).transpose()
+    }
+
+    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>> {
+        match self
+            .query_opt("SELECT id FROM orders WHERE channel = $1 AND external_id = $2", &[&channel, &external_id])?
+        {
+            Some(r) => Ok(Some(decode(r.try_get(0))?)),
+            None => Ok(None),
+        }
+    }
+
+    fn list_orders(&mut self, page: &Page<i64>, f: &OrderFilter) -> StoreResult<Vec<Order>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("number < ?", after);
+        }
+        if let Some(s) = f.status {
+            w.add("status = ?", s.as_str().to_owned());
+        }
+        if let Some(c) = &f.channel {
+            w.add("channel = ?", c.clone());
+        }
+        if let Some(c) = &f.customer_id {
+            w.add("customer_id = ?", c.clone());
+        }
+        if let Some(t) = f.created_after {
+            w.add("created_at >= ?", t);
+        }
+        if let Some(t) = f.created_before {
+            w.add("created_at < ?", t);
+        }
+        let sql = format!("SELECT body, number FROM orders {} ORDER BY number DESC LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(order).collect()
+    }
 
     fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
         self.exec(
@@ -1106,34 +1008,119 @@ impl Tx for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+}
 
-    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
-        Ok(self
-            .query_opt("SELECT position FROM worker_cursors WHERE name = $1", &[&name])?
-            .map(|r| decode(r.try_get(0)))
-            .transpose()?
-            .unwrap_or(0))
-    }
-
-    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+impl FulfillmentStore for PgTx<'_, '_> {
+    fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
+        let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "INSERT INTO worker_cursors (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
-            &[&name],
-        )?;
-        let n = self.exec(
-            "UPDATE worker_cursors SET position = $3 WHERE name = $1 AND position = $2",
-            &[&name, &expected, &new],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO worker_cursors (name, position) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-            &[&name, &position],
+            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body, tracking_number)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &f.id.as_str(),
+                &f.order_id.as_str(),
+                &f.location_id.as_str(),
+                &f.status.as_str(),
+                &f.created_at,
+                &body,
+                &f.tracking_number,
+            ],
         )?;
         Ok(())
+    }
+
+    fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
+        let body = serde_json::to_string(f).map_err(json_err)?;
+        self.exec(
+            "UPDATE fulfillments SET status = $2, body = $3, tracking_number = $4 WHERE id = $1",
+            &[&f.id.as_str(), &f.status.as_str(), &body, &f.tracking_number],
+        )?;
+        Ok(())
+    }
+
+    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<Fulfillment>> {
+        let sql = if self.write {
+            "SELECT body FROM fulfillments WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT body FROM fulfillments WHERE id = $1"
+        };
+        match self.query_opt(sql, &[&id])? {
+            Some(r) => Ok(Some(serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>> {
+        self.query("SELECT body FROM fulfillments WHERE order_id = $1 ORDER BY id", &[&order_id])?
+            .iter()
+            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
+            .collect()
+    }
+
+    fn list_fulfillments(&mut self, page: &Page<String>, f: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id > ?", after.clone());
+        }
+        if let Some(l) = &f.location_id {
+            w.add("location_id = ?", l.clone());
+        }
+        if let Some(st) = f.status {
+            w.add("status = ?", st.as_str().to_owned());
+        }
+        if let Some(o) = &f.order_id {
+            w.add("order_id = ?", o.clone());
+        }
+        let sql = format!("SELECT body FROM fulfillments {} ORDER BY id LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?
+            .iter()
+            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
+            .collect()
+    }
+
+    fn fulfillments_by_tracking(&mut self, tracking_number: &str) -> StoreResult<Vec<Fulfillment>> {
+        let sql = if self.write {
+            "SELECT body FROM fulfillments WHERE tracking_number = $1 ORDER BY id FOR UPDATE"
+        } else {
+            "SELECT body FROM fulfillments WHERE tracking_number = $1 ORDER BY id"
+        };
+        self.query(sql, &[&tracking_number])?
+            .iter()
+            .map(|r| serde_json::from_str(&decode::<String>(r.try_get(0))?).map_err(json_err))
+            .collect()
+    }
+}
+
+impl PaymentStore for PgTx<'_, '_> {
+    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO payments (id, order_id, provider, currency, created_at, body, reference)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&p.id, &p.order_id, &p.provider, &p.currency, &p.created_at, &p.body, &p.reference],
+        )?;
+        Ok(())
+    }
+
+    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>> {
+        self.query(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE order_id = $1 ORDER BY id"), &[&order_id])?
+            .iter()
+            .map(payment_record)
+            .collect()
+    }
+
+    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.query_opt(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(payment_record)
+            .transpose()
+    }
+
+    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
+        self.query_opt(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE reference = $1"), &[&reference])?
+            .as_ref()
+            .map(payment_record)
+            .transpose()
     }
 
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
@@ -1263,6 +1250,37 @@ impl Tx for PgTx<'_, '_> {
         })
         .collect()
     }
+}
+
+impl OutboxStore for PgTx<'_, '_> {
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        Ok(self
+            .query_opt("SELECT position FROM worker_cursors WHERE name = $1", &[&name])?
+            .map(|r| decode(r.try_get(0)))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )?;
+        let n = self.exec(
+            "UPDATE worker_cursors SET position = $3 WHERE name = $1 AND position = $2",
+            &[&name, &expected, &new],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            &[&name, &position],
+        )?;
+        Ok(())
+    }
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
@@ -1338,7 +1356,9 @@ impl Tx for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+}
 
+impl MaintenanceStore for PgTx<'_, '_> {
     fn stock_totals(&mut self) -> StoreResult<(i64, i64)> {
         let row = self.query_opt(
             "SELECT COALESCE(SUM(on_hand), 0)::BIGINT, COALESCE(SUM(reserved), 0)::BIGINT FROM inventory_levels",

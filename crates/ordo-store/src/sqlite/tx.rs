@@ -1,4 +1,4 @@
-//! `Tx` over one SQLite connection inside an open transaction (or savepoint).
+//! `Tx`, area by area, over one SQLite connection inside an open transaction (or savepoint).
 
 use ordo_domain::catalog::{Customer, Location, LocationKind, Product};
 use ordo_domain::fulfillment::Fulfillment;
@@ -13,7 +13,11 @@ use crate::schema::{self, Cell, Kind, TableSpec};
 use crate::{
     ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, BucketLevel, BucketMovement, CountRequest, EventFilter,
     EventRecord, FulfillmentFilter, IdempotencyRecord, LevelChange, LevelRecord, MovementFilter, NewEvent, OrderFilter,
-    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult, Tx,
+    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, StoreError, StoreResult,
+};
+use crate::{
+    CatalogStore, CustomerStore, FulfillmentStore, InventoryStore, KeyStore, MaintenanceStore, OrderStore, OutboxStore,
+    PaymentStore,
 };
 
 pub(crate) struct SqliteTx<'c> {
@@ -265,7 +269,7 @@ fn order_from_body(body: String, number: i64) -> StoreResult<Order> {
     Ok(o)
 }
 
-impl Tx for SqliteTx<'_> {
+impl KeyStore for SqliteTx<'_> {
     fn insert_api_key(&mut self, k: &ApiKeyRecord) -> StoreResult<()> {
         self.exec(
             "INSERT INTO api_keys (id, hash, prefix, role, channel, name, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -285,7 +289,9 @@ impl Tx for SqliteTx<'_> {
     fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool> {
         Ok(self.exec("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", params![id, at])? == 1)
     }
+}
 
+impl CatalogStore for SqliteTx<'_> {
     fn insert_product(&mut self, p: &Product) -> StoreResult<()> {
         self.exec(
             &format!("INSERT INTO products ({PRODUCT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
@@ -435,6 +441,29 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
+        self.query_all("SELECT code, body, version, created_at, updated_at FROM carriers ORDER BY code", [], |r| {
+            Ok(RuleSetRecord {
+                name: r.get(0)?,
+                body: r.get(1)?,
+                version: r.get(2)?,
+                created_at: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        })
+    }
+
+    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO carriers (code, body, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (code) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
+            params![c.name, c.body, c.version, c.created_at, c.updated_at],
+        )?;
+        Ok(())
+    }
+}
+
+impl InventoryStore for SqliteTx<'_> {
     fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>> {
         if skus.is_empty() {
             return Ok(Vec::new());
@@ -591,6 +620,68 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
+    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
+        let current: i64 = self
+            .query_one(
+                "SELECT quantity FROM stock_buckets WHERE sku = ?1 AND location_id = ?2 AND bucket = ?3",
+                params![c.sku, c.location_id, c.bucket],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0);
+        let after = match current.checked_add(c.delta) {
+            Some(a) if a >= 0 => a,
+            _ => return Ok(Err(current)),
+        };
+        self.exec(
+            "INSERT INTO stock_buckets (sku, location_id, bucket, quantity, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (sku, location_id, bucket) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at",
+            params![c.sku, c.location_id, c.bucket, after, c.at],
+        )?;
+        self.exec(
+            "INSERT INTO bucket_movements (at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![c.at, c.location_id, c.location, c.sku, c.bucket, c.delta, after, c.reason, c.actor, c.order_id, c.reference, c.note],
+        )?;
+        Ok(Ok(after))
+    }
+
+    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>> {
+        self.query_all(
+            "SELECT sku, location_id, bucket, quantity FROM stock_buckets WHERE sku = ?1 ORDER BY location_id, bucket",
+            [sku],
+            |r| Ok(BucketLevel { sku: r.get(0)?, location_id: r.get(1)?, bucket: r.get(2)?, quantity: r.get(3)? }),
+        )
+    }
+
+    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>> {
+        self.query_all(
+            "SELECT seq, at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note
+             FROM bucket_movements WHERE sku = ?1 ORDER BY seq",
+            [sku],
+            |r| {
+                Ok(BucketMovement {
+                    seq: r.get(0)?,
+                    change: BucketChange {
+                        at: r.get(1)?,
+                        location_id: r.get(2)?,
+                        location: r.get(3)?,
+                        sku: r.get(4)?,
+                        bucket: r.get(5)?,
+                        delta: r.get(6)?,
+                        reason: r.get(8)?,
+                        actor: r.get(9)?,
+                        order_id: r.get(10)?,
+                        reference: r.get(11)?,
+                        note: r.get(12)?,
+                    },
+                    quantity_after: r.get(7)?,
+                })
+            },
+        )
+    }
+}
+
+impl CustomerStore for SqliteTx<'_> {
     fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
         self.exec(
             &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
@@ -628,7 +719,9 @@ impl Tx for SqliteTx<'_> {
         let sql = format!("SELECT {CUSTOMER_COLS} FROM customers {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
         self.query_all(&sql, rusqlite::params_from_iter(w.params), customer_row)
     }
+}
 
+impl OrderStore for SqliteTx<'_> {
     fn next_order_number(&mut self) -> StoreResult<i64> {
         Ok(self.query_one("SELECT COALESCE(MAX(number), 1000) + 1 FROM orders", [], |r| r.get(0))?.unwrap_or(1001))
     }
@@ -690,6 +783,64 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
+    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO order_records (id, order_id, kind, status, created_at, updated_at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![r.id, r.order_id, r.kind, r.status, r.created_at, r.updated_at, r.body],
+        )?;
+        Ok(())
+    }
+
+    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
+        self.exec(
+            "UPDATE order_records SET status = ?2, updated_at = ?3, body = ?4 WHERE id = ?1",
+            params![r.id, r.status, r.updated_at, r.body],
+        )?;
+        Ok(())
+    }
+
+    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
+        self.query_one(&format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE id = ?1"), [id], order_record_row)
+    }
+
+    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
+        self.query_all(
+            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE order_id = ?1 AND kind = ?2 ORDER BY id"),
+            [order_id, kind],
+            order_record_row,
+        )
+    }
+
+    fn order_records_in_status(
+        &mut self,
+        kind: &str,
+        status: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<OrderRecord>> {
+        self.query_all(
+            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE kind = ?1 AND status = ?2 AND id > ?3 ORDER BY id LIMIT ?4"),
+            params![kind, status, after.unwrap_or(""), limit as i64],
+            order_record_row,
+        )
+    }
+
+    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>> {
+        self.query_one("SELECT body FROM channel_settings WHERE channel = ?1", [channel], |r| r.get(0))
+    }
+
+    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO channel_settings (channel, body, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (channel) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            params![channel, body, at],
+        )?;
+        Ok(())
+    }
+}
+
+impl FulfillmentStore for SqliteTx<'_> {
     fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
@@ -763,28 +914,9 @@ impl Tx for SqliteTx<'_> {
         .map(|b| serde_json::from_str(&b).map_err(json_err))
         .collect()
     }
+}
 
-    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
-        self.query_all("SELECT code, body, version, created_at, updated_at FROM carriers ORDER BY code", [], |r| {
-            Ok(RuleSetRecord {
-                name: r.get(0)?,
-                body: r.get(1)?,
-                version: r.get(2)?,
-                created_at: r.get(3)?,
-                updated_at: r.get(4)?,
-            })
-        })
-    }
-
-    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO carriers (code, body, version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (code) DO UPDATE SET body = excluded.body, version = excluded.version, updated_at = excluded.updated_at",
-            params![c.name, c.body, c.version, c.created_at, c.updated_at],
-        )?;
-        Ok(())
-    }
-
+impl PaymentStore for SqliteTx<'_> {
     fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
         self.exec(
             "INSERT INTO payments (id, order_id, provider, currency, created_at, body, reference)
@@ -808,144 +940,6 @@ impl Tx for SqliteTx<'_> {
 
     fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>> {
         self.query_one(&format!("SELECT {PAYMENT_COLS} FROM payments WHERE reference = ?1"), [reference], payment_row)
-    }
-
-    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>> {
-        let current: i64 = self
-            .query_one(
-                "SELECT quantity FROM stock_buckets WHERE sku = ?1 AND location_id = ?2 AND bucket = ?3",
-                params![c.sku, c.location_id, c.bucket],
-                |r| r.get(0),
-            )?
-            .unwrap_or(0);
-        let after = match current.checked_add(c.delta) {
-            Some(a) if a >= 0 => a,
-            _ => return Ok(Err(current)),
-        };
-        self.exec(
-            "INSERT INTO stock_buckets (sku, location_id, bucket, quantity, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (sku, location_id, bucket) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at",
-            params![c.sku, c.location_id, c.bucket, after, c.at],
-        )?;
-        self.exec(
-            "INSERT INTO bucket_movements (at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![c.at, c.location_id, c.location, c.sku, c.bucket, c.delta, after, c.reason, c.actor, c.order_id, c.reference, c.note],
-        )?;
-        Ok(Ok(after))
-    }
-
-    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>> {
-        self.query_all(
-            "SELECT sku, location_id, bucket, quantity FROM stock_buckets WHERE sku = ?1 ORDER BY location_id, bucket",
-            [sku],
-            |r| Ok(BucketLevel { sku: r.get(0)?, location_id: r.get(1)?, bucket: r.get(2)?, quantity: r.get(3)? }),
-        )
-    }
-
-    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>> {
-        self.query_all(
-            "SELECT seq, at, location_id, location, sku, bucket, delta, quantity_after, reason, actor, order_id, reference, note
-             FROM bucket_movements WHERE sku = ?1 ORDER BY seq",
-            [sku],
-            |r| {
-                Ok(BucketMovement {
-                    seq: r.get(0)?,
-                    change: BucketChange {
-                        at: r.get(1)?,
-                        location_id: r.get(2)?,
-                        location: r.get(3)?,
-                        sku: r.get(4)?,
-                        bucket: r.get(5)?,
-                        delta: r.get(6)?,
-                        reason: r.get(8)?,
-                        actor: r.get(9)?,
-                        order_id: r.get(10)?,
-                        reference: r.get(11)?,
-                        note: r.get(12)?,
-                    },
-                    quantity_after: r.get(7)?,
-                })
-            },
-        )
-    }
-
-    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO order_records (id, order_id, kind, status, created_at, updated_at, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![r.id, r.order_id, r.kind, r.status, r.created_at, r.updated_at, r.body],
-        )?;
-        Ok(())
-    }
-
-    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()> {
-        self.exec(
-            "UPDATE order_records SET status = ?2, updated_at = ?3, body = ?4 WHERE id = ?1",
-            params![r.id, r.status, r.updated_at, r.body],
-        )?;
-        Ok(())
-    }
-
-    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>> {
-        self.query_one(&format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE id = ?1"), [id], order_record_row)
-    }
-
-    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>> {
-        self.query_all(
-            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE order_id = ?1 AND kind = ?2 ORDER BY id"),
-            [order_id, kind],
-            order_record_row,
-        )
-    }
-
-    fn order_records_in_status(
-        &mut self,
-        kind: &str,
-        status: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<OrderRecord>> {
-        self.query_all(
-            &format!("SELECT {ORDER_RECORD_COLS} FROM order_records WHERE kind = ?1 AND status = ?2 AND id > ?3 ORDER BY id LIMIT ?4"),
-            params![kind, status, after.unwrap_or(""), limit as i64],
-            order_record_row,
-        )
-    }
-
-    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>> {
-        self.query_one("SELECT body FROM channel_settings WHERE channel = ?1", [channel], |r| r.get(0))
-    }
-
-    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO channel_settings (channel, body, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (channel) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            params![channel, body, at],
-        )?;
-        Ok(())
-    }
-
-    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
-        Ok(self.query_one("SELECT position FROM worker_cursors WHERE name = ?1", [name], |r| r.get(0))?.unwrap_or(0))
-    }
-
-    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
-        self.exec("INSERT INTO worker_cursors (name, position) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING", [name])?;
-        let n = self.exec(
-            "UPDATE worker_cursors SET position = ?3 WHERE name = ?1 AND position = ?2",
-            params![name, expected, new],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO worker_cursors (name, position) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-            params![name, position],
-        )?;
-        Ok(())
     }
 
     fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64> {
@@ -1061,6 +1055,30 @@ impl Tx for SqliteTx<'_> {
             },
         )
     }
+}
+
+impl OutboxStore for SqliteTx<'_> {
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        Ok(self.query_one("SELECT position FROM worker_cursors WHERE name = ?1", [name], |r| r.get(0))?.unwrap_or(0))
+    }
+
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+        self.exec("INSERT INTO worker_cursors (name, position) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING", [name])?;
+        let n = self.exec(
+            "UPDATE worker_cursors SET position = ?3 WHERE name = ?1 AND position = ?2",
+            params![name, expected, new],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            params![name, position],
+        )?;
+        Ok(())
+    }
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
@@ -1122,7 +1140,9 @@ impl Tx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+}
 
+impl MaintenanceStore for SqliteTx<'_> {
     fn stock_totals(&mut self) -> StoreResult<(i64, i64)> {
         Ok(self
             .query_one("SELECT COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM inventory_levels", [], |r| {
