@@ -37,6 +37,14 @@ pub struct TableSpec {
     pub column_list: &'static str,
 }
 
+/// Tables an engine keeps for itself, outside the migrations and outside copies.
+pub const BOOKKEEPING: &[&str] = &["schema_migrations"];
+
+/// Columns one engine has beyond the shared lists, filled by the database itself and never
+/// copied: (engine name, table, column). PostgreSQL's `events.txid` names the transaction that
+/// wrote the event, which means nothing in another database.
+pub const ENGINE_ONLY: &[(&str, &str, &str)] = &[("postgres", "events", "txid")];
+
 /// A `TableSpec` whose `column_list` is joined at compile time, so statements can use it as a
 /// constant.
 macro_rules! table {
@@ -166,6 +174,7 @@ pub const FULFILLMENTS: TableSpec = table!("fulfillments", key 1, numbered false
     ("status", Text),
     ("created_at", Int),
     ("body", Text),
+    ("tracking_number", Text),
 ]);
 
 pub const PAYMENTS: TableSpec = table!("payments", key 1, numbered false, [

@@ -6,6 +6,8 @@
 mod catalog;
 mod common;
 mod inventory;
+mod maintenance;
 mod orders;
 mod outbox;
+mod schema;
 mod writes;

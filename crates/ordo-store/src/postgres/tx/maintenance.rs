@@ -100,36 +100,13 @@ impl MaintenanceStore for PgTx<'_, '_> {
 
     fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>> {
         let mut out = Vec::new();
-        for table in [
-            "api_keys",
-            "products",
-            "locations",
-            "inventory_levels",
-            "inventory_movements",
-            "customers",
-            "orders",
-            "events",
-            "routing_rule_sets",
-            "fulfillments",
-            "count_requests",
-            "carriers",
-            "payments",
-            "payment_entries",
-            "exchange_rates",
-            "balance_accounts",
-            "balance_entries",
-            "order_records",
-            "channel_settings",
-            "worker_cursors",
-            "stock_buckets",
-            "bucket_movements",
-        ] {
-            let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
+        for table in schema::TABLES {
+            let row = self.query_opt(&format!("SELECT COUNT(*) FROM {}", table.name), &[])?;
             let n: i64 = match row {
                 Some(r) => decode(r.try_get(0))?,
                 None => 0,
             };
-            out.push((table.to_owned(), n));
+            out.push((table.name.to_owned(), n));
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@
 use rusqlite::types::Value;
 
 use super::{SqliteTx, placeholders};
-use crate::schema::{Cell, Kind, TableSpec};
+use crate::schema::{self, Cell, Kind, TableSpec};
 use crate::{MaintenanceStore, StoreResult};
 
 fn to_value(c: &Cell) -> Value {
@@ -72,32 +72,10 @@ impl MaintenanceStore for SqliteTx<'_> {
 
     fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>> {
         let mut out = Vec::new();
-        for table in [
-            "api_keys",
-            "products",
-            "locations",
-            "inventory_levels",
-            "inventory_movements",
-            "customers",
-            "orders",
-            "events",
-            "routing_rule_sets",
-            "fulfillments",
-            "count_requests",
-            "carriers",
-            "payments",
-            "payment_entries",
-            "exchange_rates",
-            "balance_accounts",
-            "balance_entries",
-            "order_records",
-            "channel_settings",
-            "worker_cursors",
-            "stock_buckets",
-            "bucket_movements",
-        ] {
-            let n: i64 = self.query_one(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?.unwrap_or(0);
-            out.push((table.to_owned(), n));
+        for table in schema::TABLES {
+            let sql = format!("SELECT COUNT(*) FROM {}", table.name);
+            let n: i64 = self.query_one(&sql, [], |r| r.get(0))?.unwrap_or(0);
+            out.push((table.name.to_owned(), n));
         }
         Ok(out)
     }
