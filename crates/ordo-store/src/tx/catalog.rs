@@ -28,6 +28,14 @@ super::store_area! {
         fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>>;
         /// Counts one more order assigned to the location on `day`.
         fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()>;
+        /// Counts one more order for the location on `day` only if fewer than `capacity` are
+        /// counted, in one guarded statement; whether it counted. With the location's
+        /// `daily_capacity` as `capacity`, it takes an order exactly when `routing_sites` shows
+        /// capacity left (`remaining_capacity > 0`), and concurrent takers never overfill it.
+        fn take_location_load(&mut self, location_id: &str, day: &str, capacity: i64) -> StoreResult<bool>;
+        /// Gives back one order counted for the location on `day`; the count never goes below
+        /// zero, and a day with nothing counted stays so.
+        fn release_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()>;
 
         // Routing rule sets.
         fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>>;

@@ -183,6 +183,27 @@ impl CatalogStore for SqliteTx<'_> {
         Ok(())
     }
 
+    fn take_location_load(&mut self, location_id: &str, day: &str, capacity: i64) -> StoreResult<bool> {
+        // The first order of a day inserts its row unguarded, so no capacity must mean no row.
+        if capacity < 1 {
+            return Ok(false);
+        }
+        let counted = self.exec(
+            "INSERT INTO location_load (location_id, day, orders) VALUES (?1, ?2, 1)
+             ON CONFLICT (location_id, day) DO UPDATE SET orders = orders + 1 WHERE orders < ?3",
+            params![location_id, day, capacity],
+        )?;
+        Ok(counted == 1)
+    }
+
+    fn release_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
+        self.exec(
+            "UPDATE location_load SET orders = orders - 1 WHERE location_id = ?1 AND day = ?2 AND orders > 0",
+            [location_id, day],
+        )?;
+        Ok(())
+    }
+
     fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>> {
         self.query_all(
             "SELECT name, body, version, created_at, updated_at FROM routing_rule_sets ORDER BY name",
