@@ -155,3 +155,170 @@ async fn fifty_concurrent_takers_of_ten_places_count_exactly_ten() {
         assert_eq!(remaining(&s, "WH", "2024-05-01").await, Some(0), "{engine:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_update_replaces_what_it_says_and_lookups_by_sku_find_each_once() {
+    for engine in engines() {
+        let s = store(&engine);
+        write(&s, |tx| {
+            for sku in ["A-1", "B-2", "C-3"] {
+                tx.insert_product(&product(sku))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let changed = Product {
+            name: "Renamed".into(),
+            price: 2500,
+            currency: "EUR".into(),
+            weight_grams: None,
+            barcode: Some("4006381333931".into()),
+            active: false,
+            version: 2,
+            updated_at: 9,
+            ..product("B-2")
+        };
+        let c2 = changed.clone();
+        write(&s, move |tx| tx.update_product(&c2)).await.unwrap();
+        let (one, mut some, none, inactive) = read(&s, |tx| {
+            Ok((
+                tx.product_by_sku("B-2")?,
+                tx.products_by_skus(&["C-3", "A-1", "ZZZ", "A-1"])?,
+                tx.products_by_skus(&[])?,
+                tx.list_products(&Page { after: None, limit: 10 }, Some(false))?,
+            ))
+        })
+        .await;
+        assert_eq!(one, Some(changed.clone()), "{engine:?}");
+        some.sort_by(|a, b| a.sku.cmp(&b.sku));
+        assert_eq!(some, [product("A-1"), product("C-3")], "{engine:?}: each known SKU once, unknown ones skipped");
+        assert_eq!(none, [], "{engine:?}");
+        assert_eq!(inactive, [changed], "{engine:?}: the active filter");
+        let active = read(&s, |tx| tx.list_products(&Page { after: None, limit: 10 }, Some(true))).await;
+        assert_eq!(active.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(), ["A-1", "C-3"], "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locations_update_in_place_list_in_code_order_and_keep_codes_unique() {
+    use ordo_domain::catalog::LocationKind;
+    use ordo_domain::order::Address;
+    for engine in engines() {
+        let s = store(&engine);
+        write(&s, |tx| {
+            for (i, code) in ["b", "C", "A"].into_iter().enumerate() {
+                tx.insert_location(&location(code, i as u128))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let taken = location("C", 9);
+        assert_eq!(
+            write(&s, move |tx| tx.insert_location(&taken)).await.unwrap_err(),
+            StoreError::Conflict("locations.code"),
+            "{engine:?}"
+        );
+        let changed = ordo_domain::catalog::Location {
+            name: "Store C".into(),
+            kind: LocationKind::Store,
+            address: Address {
+                line1: "2 Main St".into(),
+                city: "Lyon".into(),
+                country: "FR".into(),
+                postal_code: Some("69001".into()),
+                ..Default::default()
+            },
+            latitude: Some(45.76),
+            longitude: Some(4.83),
+            ships_orders: false,
+            pickup: true,
+            priority: 7,
+            daily_capacity: Some(40),
+            active: false,
+            version: 2,
+            updated_at: 30,
+            ..location("C", 1)
+        };
+        let c2 = changed.clone();
+        write(&s, move |tx| tx.update_location(&c2)).await.unwrap();
+        let (one, all) = read(&s, |tx| Ok((tx.location_by_code("C")?, tx.all_locations()?))).await;
+        assert_eq!(one, Some(changed.clone()), "{engine:?}");
+        assert_eq!(all.iter().map(|l| l.code.as_str()).collect::<Vec<_>>(), ["A", "C", "b"], "{engine:?}: byte order");
+        assert_eq!(all[1], changed, "{engine:?}");
+        assert_eq!(read(&s, |tx| tx.location_by_code("c")).await, None, "{engine:?}: codes are exact");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_sites_describe_every_location_with_the_capacity_left_that_day() {
+    for engine in engines() {
+        let s = store(&engine);
+        let mut wh = location("WH", 1);
+        wh.address.country = "DE".into();
+        (wh.latitude, wh.longitude, wh.daily_capacity) = (Some(52.5), Some(13.4), Some(5));
+        let mut shop = location("SHOP", 2);
+        (shop.pickup, shop.ships_orders, shop.active, shop.priority) = (true, false, false, 1);
+        let (w2, s2) = (wh.clone(), shop.clone());
+        write(&s, move |tx| {
+            tx.insert_location(&w2)?;
+            tx.insert_location(&s2)?;
+            tx.add_location_load(w2.id.as_str(), "2024-05-01")?;
+            tx.add_location_load(w2.id.as_str(), "2024-05-01")?;
+            tx.add_location_load(s2.id.as_str(), "2024-05-01")
+        })
+        .await
+        .unwrap();
+        let mut sites = read(&s, |tx| tx.routing_sites("2024-05-01")).await;
+        sites.sort_by(|a, b| a.code.cmp(&b.code));
+        let got: Vec<_> = sites
+            .iter()
+            .map(|x| {
+                (x.id.clone(), x.code.as_str(), x.priority, x.ships_orders, x.pickup, x.active, x.country.as_str())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(shop.id.clone(), "SHOP", 1, false, true, false, ""), (wh.id.clone(), "WH", 3, true, false, true, "DE")],
+            "{engine:?}: inactive locations are listed too, for routing to explain"
+        );
+        assert_eq!((sites[0].coordinates, sites[1].coordinates), (None, Some((52.5, 13.4))), "{engine:?}");
+        assert_eq!(
+            (sites[0].remaining_capacity, sites[1].remaining_capacity),
+            (None, Some(3)),
+            "{engine:?}: 5 a day, 2 counted; no capacity means no limit"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_sets_and_carriers_are_replaced_by_name_and_keep_their_creation_time() {
+    use ordo_store::RuleSetRecord;
+    for engine in engines() {
+        let s = store(&engine);
+        let doc = |name: &str, version: i64, at: i64| RuleSetRecord {
+            name: name.into(),
+            body: format!("{{\"v\":{version}}}"),
+            version,
+            created_at: at,
+            updated_at: at,
+        };
+        write(&s, move |tx| {
+            for name in ["b", "B", "a"] {
+                tx.put_rule_set(&doc(name, 1, 10))?;
+                tx.put_carrier(&doc(&name.to_uppercase(), 1, 10))?;
+            }
+            tx.put_rule_set(&doc("a", 2, 20))?;
+            tx.put_carrier(&doc("A", 2, 20))
+        })
+        .await
+        .unwrap();
+        let (rules, carriers) = read(&s, |tx| Ok((tx.rule_sets()?, tx.carriers()?))).await;
+        let replaced = RuleSetRecord { created_at: 10, ..doc("a", 2, 20) };
+        assert_eq!(rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["B", "a", "b"], "{engine:?}");
+        assert_eq!(rules[1], replaced, "{engine:?}: body, version and update time replaced; creation kept");
+        assert_eq!(carriers.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["A", "B"], "{engine:?}");
+        assert_eq!(carriers[0], RuleSetRecord { name: "A".into(), ..replaced }, "{engine:?}");
+    }
+}

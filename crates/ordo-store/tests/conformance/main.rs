@@ -5,9 +5,13 @@
 
 mod catalog;
 mod common;
+mod customers;
+mod fulfillments;
 mod inventory;
+mod keys;
 mod maintenance;
 mod orders;
 mod outbox;
+mod payments;
 mod schema;
 mod writes;

@@ -2,7 +2,7 @@
 
 use ordo_store::{EventFilter, IdempotencyRecord, NewEvent, Page, StoreError};
 
-use crate::common::{engines, store, write};
+use crate::common::{engines, read, store, write};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
@@ -67,5 +67,44 @@ async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
         );
         let got = s.read(|tx| tx.idempotency_get("key_1", "k")).await.unwrap();
         assert_eq!(got, Some(record), "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_filters_by_event_type_alone_or_with_a_subject() {
+    for engine in engines() {
+        let s = store(&engine);
+        write(&s, |tx| {
+            for (id, event_type, subject) in [
+                ("evt_1", "order.created", "ord_1"),
+                ("evt_2", "order.cancelled", "ord_1"),
+                ("evt_3", "order.created", "ord_2"),
+                ("evt_4", "stock.changed", "A-1"),
+            ] {
+                tx.append_event(&NewEvent { id, event_type, subject, at: 1, data: "{}" })?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let filter = |event_type: &str, subject: Option<&str>| EventFilter {
+            subject: subject.map(Into::into),
+            event_type: Some(event_type.into()),
+        };
+        let f = filter("order.created", Some("ord_1"));
+        let one = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &f)).await;
+        assert_eq!(one.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_1"], "{engine:?}");
+        // The whole feed on PostgreSQL waits for older transactions still in flight elsewhere.
+        let mut created = Vec::new();
+        for _ in 0..200 {
+            let f = filter("order.created", None);
+            created = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &f)).await;
+            if created.len() == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(created.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_1", "evt_3"], "{engine:?}");
+        assert_eq!(created[1].subject, "ord_2", "{engine:?}");
     }
 }
