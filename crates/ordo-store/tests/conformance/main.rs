@@ -5,6 +5,7 @@
 
 mod catalog;
 mod common;
+mod coverage;
 mod customers;
 mod fulfillments;
 mod inventory;
