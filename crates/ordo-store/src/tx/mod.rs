@@ -1,6 +1,11 @@
 //! The storage trait, split by area: one trait per file here, and `Tx`, which is all of them.
 //! Use cases hold `&mut dyn Tx`; engines implement each area; nothing engine-specific (SQL,
 //! driver errors, connection types) appears in these signatures.
+//!
+//! A new method is declared in its area's file, implemented in `sqlite/tx/<area>.rs` and
+//! `postgres/tx/<area>.rs`, and tested in `tests/conformance/<area>.rs` (the suite fails until
+//! it is). The fault wrapper follows the declaration by itself; a new table goes in `schema.rs`
+//! (the suite fails until it does).
 
 pub mod catalog;
 pub mod customers;
