@@ -1,7 +1,8 @@
 //! Ordo's storage: a narrow, engine-neutral transaction trait and the engines behind it.
 //!
-//! Use cases run as closures over `&mut dyn Tx`. Writes go through [`Store::write`], reads
-//! through [`Store::read`]; how an engine batches, commits and pools is its own business.
+//! Use cases run as closures over `&mut dyn Tx`, whose methods are declared by area in `tx/`.
+//! Writes go through [`Store::write`], reads through [`Store::read`]; how an engine batches,
+//! commits and pools is its own business.
 //! Invariant: nothing engine-specific (SQL text, driver errors, connection types) appears in
 //! this module's public API.
 
@@ -9,19 +10,20 @@ pub mod copy;
 pub mod faults;
 pub mod postgres;
 pub mod records;
+pub mod schema;
 pub mod sqlite;
 pub mod testing;
+pub mod tx;
 
 use std::sync::Arc;
 
-use ordo_domain::catalog::{Customer, Location, Product};
-use ordo_domain::fulfillment::{Fulfillment, FulfillmentStatus};
-use ordo_domain::inventory::{Level, Movement};
-use ordo_domain::order::{Order, OrderStatus};
-use ordo_domain::routing::Site;
 use tokio::sync::oneshot;
 
 pub use records::*;
+pub use tx::{
+    CatalogStore, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore, InventoryStore, KeyStore,
+    MaintenanceStore, MovementFilter, OrderFilter, OrderStore, OutboxStore, Page, PaymentStore, Tx,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -37,216 +39,6 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// The operations use cases may perform inside one transaction.
-///
-/// Every method sees the transaction's own earlier writes. Implementations must make
-/// [`Tx::change_level`] atomic and guarded: the level is changed only if the result keeps
-/// `0 <= reserved <= on_hand`, never by a read-then-write that another writer could interleave.
-pub trait Tx {
-    // API keys.
-    fn insert_api_key(&mut self, key: &ApiKeyRecord) -> StoreResult<()>;
-    fn api_key_by_hash(&mut self, hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
-    fn list_api_keys(&mut self) -> StoreResult<Vec<ApiKeyRecord>>;
-    /// Returns false when no unrevoked key has this id.
-    fn revoke_api_key(&mut self, id: &str, at: i64) -> StoreResult<bool>;
-
-    // Products.
-    fn insert_product(&mut self, p: &Product) -> StoreResult<()>;
-    /// Replaces the product whose id matches; the caller has already bumped `version`.
-    fn update_product(&mut self, p: &Product) -> StoreResult<()>;
-    fn product_by_sku(&mut self, sku: &str) -> StoreResult<Option<Product>>;
-    fn products_by_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<Product>>;
-    fn list_products(&mut self, page: &Page<String>, active: Option<bool>) -> StoreResult<Vec<Product>>;
-
-    // Locations.
-    fn insert_location(&mut self, l: &Location) -> StoreResult<()>;
-    fn update_location(&mut self, l: &Location) -> StoreResult<()>;
-    fn location_by_code(&mut self, code: &str) -> StoreResult<Option<Location>>;
-    fn all_locations(&mut self) -> StoreResult<Vec<Location>>;
-    /// What routing needs of every location, cheaply, with the capacity left on `day`
-    /// (`YYYY-MM-DD`, UTC) for locations that have a daily capacity.
-    fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>>;
-    /// Counts one more order assigned to the location on `day`.
-    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()>;
-
-    // Routing rule sets.
-    fn rule_sets(&mut self) -> StoreResult<Vec<RuleSetRecord>>;
-    /// Inserts or replaces the rule set with this name.
-    fn put_rule_set(&mut self, r: &RuleSetRecord) -> StoreResult<()>;
-
-    // Inventory.
-    fn levels_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<LevelRecord>>;
-    fn list_levels(
-        &mut self,
-        page: &Page<(String, String)>,
-        sku: Option<&str>,
-        location_id: Option<&str>,
-    ) -> StoreResult<Vec<LevelRecord>>;
-    /// Atomically applies the deltas if the result is a valid level, appends the ledger entry
-    /// and returns it; returns `Ok(Err(current level))` and changes nothing otherwise.
-    fn change_level(&mut self, change: &LevelChange) -> StoreResult<Result<Movement, Level>>;
-    fn list_movements(&mut self, page: &Page<i64>, filter: &MovementFilter) -> StoreResult<Vec<Movement>>;
-    /// Records (or refreshes) that stock needs counting.
-    fn request_count(&mut self, r: &CountRequest) -> StoreResult<()>;
-    fn clear_count_request(&mut self, sku: &str, location_id: &str) -> StoreResult<()>;
-    fn count_requests(&mut self, location_id: Option<&str>) -> StoreResult<Vec<CountRequest>>;
-
-    // Customers.
-    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()>;
-    fn update_customer(&mut self, c: &Customer) -> StoreResult<()>;
-    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>>;
-    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>>;
-    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>>;
-
-    // Orders.
-    fn next_order_number(&mut self) -> StoreResult<i64>;
-    fn insert_order(&mut self, o: &Order) -> StoreResult<()>;
-    /// Replaces the stored order (status, lines, version ...) by id.
-    fn update_order(&mut self, o: &Order) -> StoreResult<()>;
-    fn order_by_id(&mut self, id: &str) -> StoreResult<Option<Order>>;
-    fn order_id_by_external_id(&mut self, channel: &str, external_id: &str) -> StoreResult<Option<String>>;
-    fn list_orders(&mut self, page: &Page<i64>, filter: &OrderFilter) -> StoreResult<Vec<Order>>;
-
-    // Fulfilments.
-    fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()>;
-    /// Replaces the stored fulfilment by id.
-    fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()>;
-    /// In a write transaction, the fulfilment is locked until commit.
-    fn fulfillment_by_id(&mut self, id: &str) -> StoreResult<Option<Fulfillment>>;
-    fn fulfillments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<Fulfillment>>;
-    /// Fulfilments in id order (oldest first), after the cursor.
-    fn list_fulfillments(&mut self, page: &Page<String>, filter: &FulfillmentFilter) -> StoreResult<Vec<Fulfillment>>;
-    /// Fulfilments carrying this tracking number (locked in a write transaction).
-    fn fulfillments_by_tracking(&mut self, tracking_number: &str) -> StoreResult<Vec<Fulfillment>>;
-
-    // Carriers (stored as JSON documents, like rule sets).
-    fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>>;
-    fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()>;
-
-    // Payments.
-    fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()>;
-    fn payments_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentRecord>>;
-    /// In a write transaction the payment's order is what serializes changes to it.
-    fn payment_by_id(&mut self, id: &str) -> StoreResult<Option<PaymentRecord>>;
-    /// The payment a gateway knows by `reference` (a Stripe PaymentIntent id).
-    fn payment_by_reference(&mut self, reference: &str) -> StoreResult<Option<PaymentRecord>>;
-    /// Appends a ledger entry (its `seq` is assigned) and returns the sequence.
-    fn append_payment_entry(&mut self, e: &PaymentEntry) -> StoreResult<i64>;
-    fn payment_entries_for_order(&mut self, order_id: &str) -> StoreResult<Vec<PaymentEntry>>;
-
-    // Exchange rates: (date, currency, base, rate) with rates as decimal text.
-    fn put_exchange_rate(&mut self, date: &str, currency: &str, base: &str, rate: &str) -> StoreResult<()>;
-    /// For each currency, its latest rate on or before `date`: (currency, date, base, rate).
-    fn exchange_rates_on(&mut self, date: &str) -> StoreResult<Vec<(String, String, String, String)>>;
-
-    // Gift cards and store credit.
-    fn insert_balance_account(&mut self, a: &BalanceAccount) -> StoreResult<()>;
-    fn balance_account(&mut self, kind: &str, code: &str) -> StoreResult<Option<BalanceAccount>>;
-    /// Atomically adds `entry.amount` to the balance if it stays at or above zero, records the
-    /// entry and returns the new balance; `Ok(Err(current))` and no change otherwise.
-    fn change_balance(&mut self, entry: &BalanceEntry) -> StoreResult<Result<i64, i64>>;
-    fn balance_entries(&mut self, account_id: &str) -> StoreResult<Vec<BalanceEntry>>;
-
-    // Non-sellable stock.
-    /// Adds `c.delta` to the bucket if it stays at or above zero and records the movement;
-    /// `Ok(Err(current))` and no change otherwise.
-    fn change_bucket(&mut self, c: &BucketChange) -> StoreResult<Result<i64, i64>>;
-    fn buckets_for_sku(&mut self, sku: &str) -> StoreResult<Vec<BucketLevel>>;
-    /// A SKU's non-sellable ledger, oldest first.
-    fn bucket_movements(&mut self, sku: &str) -> StoreResult<Vec<BucketMovement>>;
-
-    // Documents of an order's life after capture.
-    fn insert_order_record(&mut self, r: &OrderRecord) -> StoreResult<()>;
-    /// Replaces status, updated_at and body of the record with `r.id`.
-    fn update_order_record(&mut self, r: &OrderRecord) -> StoreResult<()>;
-    fn order_record(&mut self, id: &str) -> StoreResult<Option<OrderRecord>>;
-    /// An order's records of one kind, oldest first.
-    fn order_records(&mut self, order_id: &str, kind: &str) -> StoreResult<Vec<OrderRecord>>;
-    /// Up to `limit` records of a kind in a status, oldest first, after the record `after`
-    /// (work queues: pending refunds, active holds, returns to receive).
-    fn order_records_in_status(
-        &mut self,
-        kind: &str,
-        status: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<OrderRecord>>;
-
-    // Per-channel policies and background workers' positions.
-    fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>>;
-    fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()>;
-    /// The last event sequence a worker has handled; 0 before its first.
-    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64>;
-    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()>;
-    /// Sets the cursor to `new` only if it is `expected` (0 when it was never set); whether it did.
-    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool>;
-
-    // The outbox.
-    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
-    fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;
-
-    // Idempotency records.
-    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
-    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
-
-    /// Counts used by consistency checks and migrations: (table name, rows).
-    fn table_counts(&mut self) -> StoreResult<Vec<(String, i64)>>;
-    /// Units on hand and reserved, summed over every level.
-    fn stock_totals(&mut self) -> StoreResult<(i64, i64)>;
-
-    // Whole-database copies between engines (see `copy.rs`).
-    /// Rows of `table` whose key is after `after` (all rows when empty), in key order.
-    fn export_rows(
-        &mut self,
-        table: &copy::TableSpec,
-        after: &[copy::Cell],
-        limit: usize,
-    ) -> StoreResult<Vec<Vec<copy::Cell>>>;
-    /// Inserts rows exactly as given, keys and sequence numbers included.
-    fn import_rows(&mut self, table: &copy::TableSpec, rows: &[Vec<copy::Cell>]) -> StoreResult<()>;
-    /// Brings sequences past the imported rows, so new rows continue after them.
-    fn after_import(&mut self) -> StoreResult<()>;
-}
-
-/// A cursor page request: rows strictly after `after` in the list's order, at most `limit`.
-#[derive(Debug, Clone)]
-pub struct Page<C> {
-    pub after: Option<C>,
-    pub limit: usize,
-}
-
-/// Orders filters; every `Some` must match.
-#[derive(Debug, Clone, Default)]
-pub struct OrderFilter {
-    pub status: Option<OrderStatus>,
-    pub channel: Option<String>,
-    pub customer_id: Option<String>,
-    pub created_after: Option<i64>,
-    pub created_before: Option<i64>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct MovementFilter {
-    pub sku: Option<String>,
-    pub location_id: Option<String>,
-    pub order_id: Option<String>,
-    pub after_time: Option<i64>,
-    pub before_time: Option<i64>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct FulfillmentFilter {
-    pub location_id: Option<String>,
-    pub status: Option<FulfillmentStatus>,
-    pub order_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub subject: Option<String>,
-    pub event_type: Option<String>,
-}
 
 /// A unit of work for the writer: runs inside the batch transaction, then learns its fate.
 pub trait WriteJob: Send {

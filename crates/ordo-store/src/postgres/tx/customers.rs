@@ -1,0 +1,69 @@
+//! PostgreSQL: customers. Statements run in the caller's transaction; nothing here commits.
+
+use ordo_domain::catalog::Customer;
+use ordo_domain::id::CustomerId;
+use postgres::Row;
+
+use super::{PgTx, Where, decode};
+use crate::schema;
+use crate::{CustomerStore, Page, StoreResult};
+
+const CUSTOMER_COLS: &str = schema::CUSTOMERS.column_list;
+
+fn customer(r: &Row) -> StoreResult<Customer> {
+    Ok(Customer {
+        id: CustomerId::from_trusted(decode(r.try_get(0))?),
+        email: decode(r.try_get(1))?,
+        name: decode(r.try_get(2))?,
+        phone: decode(r.try_get(3))?,
+        version: decode(r.try_get(4))?,
+        created_at: decode(r.try_get(5))?,
+        updated_at: decode(r.try_get(6))?,
+    })
+}
+
+impl CustomerStore for PgTx<'_, '_> {
+    fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.created_at, &c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn update_customer(&mut self, c: &Customer) -> StoreResult<()> {
+        self.exec(
+            "UPDATE customers SET email = $2, name = $3, phone = $4, version = $5, updated_at = $6 WHERE id = $1",
+            &[&c.id.as_str(), &c.email, &c.name, &c.phone, &c.version, &c.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn customer_by_id(&mut self, id: &str) -> StoreResult<Option<Customer>> {
+        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(customer)
+            .transpose()
+    }
+
+    fn customer_by_email(&mut self, email: &str) -> StoreResult<Option<Customer>> {
+        self.query_opt(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE email = $1"), &[&email])?
+            .as_ref()
+            .map(customer)
+            .transpose()
+    }
+
+    fn list_customers(&mut self, page: &Page<String>, email_prefix: Option<&str>) -> StoreResult<Vec<Customer>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id < ?", after.clone());
+        }
+        if let Some(p) = email_prefix {
+            w.add("email >= ?", p.to_owned());
+            w.add("email < ?", format!("{p}\u{10FFFF}"));
+        }
+        let sql = format!("SELECT {CUSTOMER_COLS} FROM customers {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
+        let params = w.params();
+        self.query(&sql, &params)?.iter().map(customer).collect()
+    }
+}

@@ -1,0 +1,111 @@
+//! PostgreSQL: outbox events, worker cursors and idempotency records. Statements run in the
+//! caller's transaction; nothing here commits.
+
+use super::{PgTx, Where, decode};
+use crate::{EventFilter, EventRecord, IdempotencyRecord, NewEvent, OutboxStore, Page, StoreResult};
+
+impl OutboxStore for PgTx<'_, '_> {
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        Ok(self
+            .query_opt("SELECT position FROM worker_cursors WHERE name = $1", &[&name])?
+            .map(|r| decode(r.try_get(0)))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )?;
+        let n = self.exec(
+            "UPDATE worker_cursors SET position = $3 WHERE name = $1 AND position = $2",
+            &[&name, &expected, &new],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            &[&name, &position],
+        )?;
+        Ok(())
+    }
+
+    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
+            &[&e.id, &e.event_type, &e.subject, &e.at, &e.data],
+        )?;
+        Ok(())
+    }
+
+    fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("seq > ?", after);
+        }
+        match &f.subject {
+            // One object's events are written one transaction at a time (the object's row is
+            // locked), so their sequence is their commit order.
+            Some(s) => w.add("subject = ?", s.clone()),
+            // The whole feed holds back events of transactions still in flight: a sequence
+            // number is taken before commit, so a later one may become visible first.
+            None => w.clauses.push("txid < pg_snapshot_xmin(pg_current_snapshot())".to_owned()),
+        }
+        if let Some(t) = &f.event_type {
+            w.add("type = ?", t.clone());
+        }
+        let sql = format!(
+            "SELECT seq, id, type, subject, at, data FROM events {} ORDER BY seq LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        let params = w.params();
+        self.query(&sql, &params)?
+            .iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    seq: decode(r.try_get(0))?,
+                    id: decode(r.try_get(1))?,
+                    event_type: decode(r.try_get(2))?,
+                    subject: decode(r.try_get(3))?,
+                    at: decode(r.try_get(4))?,
+                    data: decode(r.try_get(5))?,
+                })
+            })
+            .collect()
+    }
+
+    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        let row = self.query_opt(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2",
+            &[&key_id, &key],
+        )?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let status: i64 = decode(r.try_get(1))?;
+                Ok(Some(IdempotencyRecord {
+                    key_id: key_id.to_owned(),
+                    key: key.to_owned(),
+                    request_hash: decode(r.try_get(0))?,
+                    status: u16::try_from(status).unwrap_or(200),
+                    body: decode(r.try_get(2))?,
+                    created_at: decode(r.try_get(3))?,
+                }))
+            }
+        }
+    }
+
+    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        let status = i64::from(r.status);
+        self.exec(
+            "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&r.key_id, &r.key, &r.request_hash, &status, &r.body, &r.created_at],
+        )?;
+        Ok(())
+    }
+}

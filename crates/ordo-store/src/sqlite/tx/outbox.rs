@@ -1,0 +1,92 @@
+//! SQLite: outbox events, worker cursors and idempotency records. Statements run in the caller's
+//! transaction; nothing here commits.
+
+use rusqlite::params;
+
+use super::{SqliteTx, Where};
+use crate::{EventFilter, EventRecord, IdempotencyRecord, NewEvent, OutboxStore, Page, StoreResult};
+
+impl OutboxStore for SqliteTx<'_> {
+    fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
+        Ok(self.query_one("SELECT position FROM worker_cursors WHERE name = ?1", [name], |r| r.get(0))?.unwrap_or(0))
+    }
+
+    fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool> {
+        self.exec("INSERT INTO worker_cursors (name, position) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING", [name])?;
+        let n = self.exec(
+            "UPDATE worker_cursors SET position = ?3 WHERE name = ?1 AND position = ?2",
+            params![name, expected, new],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO worker_cursors (name, position) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            params![name, position],
+        )?;
+        Ok(())
+    }
+
+    fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![e.id, e.event_type, e.subject, e.at, e.data],
+        )?;
+        Ok(())
+    }
+
+    fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
+        let mut w = Where::default();
+        if let Some(after) = page.after {
+            w.add("seq > ?", after);
+        }
+        if let Some(s) = &f.subject {
+            w.add("subject = ?", s.clone());
+        }
+        if let Some(t) = &f.event_type {
+            w.add("type = ?", t.clone());
+        }
+        let sql = format!(
+            "SELECT seq, id, type, subject, at, data FROM events {} ORDER BY seq LIMIT {}",
+            w.sql(),
+            page.limit
+        );
+        self.query_all(&sql, rusqlite::params_from_iter(w.params), |r| {
+            Ok(EventRecord {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                event_type: r.get(2)?,
+                subject: r.get(3)?,
+                at: r.get(4)?,
+                data: r.get(5)?,
+            })
+        })
+    }
+
+    fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        self.query_one(
+            "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key_id = ?1 AND idem_key = ?2",
+            [key_id, key],
+            |r| {
+                Ok(IdempotencyRecord {
+                    key_id: key_id.to_owned(),
+                    key: key.to_owned(),
+                    request_hash: r.get(0)?,
+                    status: r.get(1)?,
+                    body: r.get(2)?,
+                    created_at: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![r.key_id, r.key, r.request_hash, r.status, r.body, r.created_at],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! The storage trait, split by area: one trait per file here, and `Tx`, which is all of them.
+//! Use cases hold `&mut dyn Tx`; engines implement each area; nothing engine-specific (SQL,
+//! driver errors, connection types) appears in these signatures.
+//!
+//! A new method is declared in its area's file, implemented in `sqlite/tx/<area>.rs` and
+//! `postgres/tx/<area>.rs`, and tested in `tests/conformance/<area>.rs` (the suite fails until
+//! it is). The fault wrapper follows the declaration by itself; a new table goes in `schema.rs`
+//! (the suite fails until it does).
+
+pub mod catalog;
+pub mod customers;
+pub mod fulfillments;
+pub mod inventory;
+pub mod keys;
+pub mod maintenance;
+pub mod orders;
+pub mod outbox;
+pub mod payments;
+
+pub use catalog::CatalogStore;
+pub use customers::CustomerStore;
+pub use fulfillments::{FulfillmentFilter, FulfillmentStore};
+pub use inventory::{InventoryStore, MovementFilter};
+pub use keys::KeyStore;
+pub use maintenance::MaintenanceStore;
+pub use orders::{OrderFilter, OrderStore};
+pub use outbox::{EventFilter, OutboxStore};
+pub use payments::PaymentStore;
+
+/// The operations use cases may perform inside one transaction: every area's.
+///
+/// Every method sees the transaction's own earlier writes. Implement the area traits; `Tx`
+/// comes with them.
+pub trait Tx:
+    KeyStore
+    + CatalogStore
+    + InventoryStore
+    + CustomerStore
+    + OrderStore
+    + FulfillmentStore
+    + PaymentStore
+    + OutboxStore
+    + MaintenanceStore
+{
+}
+
+impl<T> Tx for T where
+    T: KeyStore
+        + CatalogStore
+        + InventoryStore
+        + CustomerStore
+        + OrderStore
+        + FulfillmentStore
+        + PaymentStore
+        + OutboxStore
+        + MaintenanceStore
+        + ?Sized
+{
+}
+
+/// A cursor page request: rows strictly after `after` in the list's order, at most `limit`.
+#[derive(Debug, Clone)]
+pub struct Page<C> {
+    pub after: Option<C>,
+    pub limit: usize,
+}
+
+/// Declares an area trait from its method list, and a macro (`list`) that hands the same list
+/// to another macro, so code that must cover every method (the fault wrapper's pass-through)
+/// is generated from it instead of being kept in step by hand.
+macro_rules! store_area {
+    (list $list:ident; $(#[$doc:meta])* pub trait $name:ident { $($methods:tt)* }) => {
+        $(#[$doc])*
+        pub trait $name {
+            $($methods)*
+        }
+
+        /// Calls `$then! { Trait { methods } }` with this area's methods, as declared.
+        macro_rules! $list {
+            ($then:ident) => {
+                $then! { $name { $($methods)* } }
+            };
+        }
+        pub(crate) use $list;
+    };
+}
+use store_area;

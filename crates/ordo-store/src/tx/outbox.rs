@@ -1,0 +1,32 @@
+//! What leaves a transaction for the outside world: outbox events, the background workers'
+//! positions in that feed, and idempotency records of answered requests. Only the trait; the
+//! engines implement it.
+
+use crate::{EventRecord, IdempotencyRecord, NewEvent, Page, StoreResult};
+
+super::store_area! {
+    list outbox_store;
+    /// Outbox events, worker cursors and idempotency records.
+    pub trait OutboxStore {
+        fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
+        fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;
+
+        // Background workers' positions.
+        /// The last event sequence a worker has handled; 0 before its first.
+        fn worker_cursor(&mut self, name: &str) -> StoreResult<i64>;
+        fn set_worker_cursor(&mut self, name: &str, position: i64) -> StoreResult<()>;
+        /// Sets the cursor to `new` only if it is `expected` (0 when it was never set); whether
+        /// it did.
+        fn swap_worker_cursor(&mut self, name: &str, expected: i64, new: i64) -> StoreResult<bool>;
+
+        // Idempotency records.
+        fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+        fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub subject: Option<String>,
+    pub event_type: Option<String>,
+}

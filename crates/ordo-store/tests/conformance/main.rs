@@ -1,0 +1,18 @@
+//! One conformance suite for every storage engine: SQLite always, PostgreSQL when
+//! `ORDO_TEST_POSTGRES_URL` is set. Each check states behaviour the use cases rely on; there
+//! is one module per storage area (as in `src/tx/`), and every storage method is called by
+//! at least one of them (`coverage.rs` checks that).
+
+mod catalog;
+mod common;
+mod coverage;
+mod customers;
+mod fulfillments;
+mod inventory;
+mod keys;
+mod maintenance;
+mod orders;
+mod outbox;
+mod payments;
+mod schema;
+mod writes;

@@ -1,0 +1,361 @@
+//! Whole-database work: table counts, stock totals, and copies between engines (exporting,
+//! importing and renumbering rows).
+
+use ordo_store::copy::copy_database;
+use ordo_store::schema::{self, Cell, TABLES};
+use ordo_store::{
+    ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, CountRequest, EventFilter, IdempotencyRecord, NewEvent,
+    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, Store, StoreError, Tx,
+};
+
+use crate::common::{
+    change, customer, engine_pairs, engines, fulfillment, location, order, product, read, store, write,
+};
+
+/// Writes at least one row into every table, with the numbered keys well past 1.
+fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    let mut loc = location("WH", 1);
+    loc.daily_capacity = Some(5);
+    let (p, c) = (product("A-1"), customer(1, "ann@example.com"));
+    let o = order(1200, 1, &loc, c.id.as_str(), 50);
+    let mut f = fulfillment(1, &o, &loc);
+    f.tracking_number = Some("1Z999".into());
+    tx.insert_api_key(&ApiKeyRecord {
+        id: "key_1".into(),
+        hash: "h1".into(),
+        prefix: "ordo_1".into(),
+        role: "admin".into(),
+        channel: None,
+        name: Some("ops".into()),
+        created_at: 1,
+        revoked_at: None,
+    })?;
+    tx.insert_product(&p)?;
+    tx.insert_location(&loc)?;
+    tx.add_location_load(loc.id.as_str(), "2024-05-01")?;
+    for _ in 0..3 {
+        tx.change_level(&change(&loc, "A-1", 10, 0))?.unwrap();
+    }
+    tx.change_level(&change(&loc, "A-1", 0, 2))?.unwrap();
+    tx.insert_customer(&c)?;
+    tx.insert_order(&o)?;
+    let doc =
+        |name: &str| RuleSetRecord { name: name.into(), body: "{}".into(), version: 1, created_at: 1, updated_at: 1 };
+    tx.put_carrier(&doc("UPS"))?;
+    tx.put_rule_set(&doc("default"))?;
+    tx.request_count(&CountRequest {
+        sku: "A-1".into(),
+        location_id: loc.id.as_str().into(),
+        location: "WH".into(),
+        requested_at: 3,
+        reason: None,
+    })?;
+    tx.insert_fulfillment(&f)?;
+    tx.insert_payment(&PaymentRecord {
+        id: "pay_1".into(),
+        order_id: o.id.as_str().into(),
+        provider: "manual".into(),
+        currency: "USD".into(),
+        created_at: 4,
+        body: "{}".into(),
+        reference: None,
+    })?;
+    tx.insert_order_record(&OrderRecord {
+        id: "ref_1".into(),
+        order_id: o.id.as_str().into(),
+        kind: "refund".into(),
+        status: "pending".into(),
+        created_at: 5,
+        updated_at: 5,
+        body: "{}".into(),
+    })?;
+    let bucket = BucketChange {
+        at: 6,
+        location_id: loc.id.as_str().into(),
+        location: "WH".into(),
+        sku: "A-1".into(),
+        bucket: "quarantine".into(),
+        delta: 2,
+        reason: "returned".into(),
+        actor: None,
+        order_id: None,
+        reference: None,
+        note: None,
+    };
+    tx.change_bucket(&bucket)?.unwrap();
+    tx.change_bucket(&bucket)?.unwrap();
+    tx.put_channel_settings("web", "{}", 7)?;
+    tx.set_worker_cursor("settler", 2)?;
+    let entry = PaymentEntry {
+        seq: 0,
+        payment_id: "pay_1".into(),
+        order_id: o.id.as_str().into(),
+        kind: "captured".into(),
+        amount: 4498,
+        at: 8,
+        actor: None,
+        reason: None,
+        reference: None,
+    };
+    tx.append_payment_entry(&entry)?;
+    tx.append_payment_entry(&entry)?;
+    tx.put_exchange_rate("2024-05-01", "EUR", "USD", "0.92")?;
+    tx.insert_balance_account(&BalanceAccount {
+        id: "bal_1".into(),
+        kind: "gift_card".into(),
+        code: "GIFT-1".into(),
+        currency: "USD".into(),
+        balance: 0,
+        created_at: 9,
+    })?;
+    let credit = BalanceEntry {
+        seq: 0,
+        account_id: "bal_1".into(),
+        amount: 500,
+        balance_after: 0,
+        at: 9,
+        reason: None,
+        order_id: None,
+        payment_id: None,
+        actor: None,
+    };
+    tx.change_balance(&credit)?.unwrap();
+    tx.change_balance(&credit)?.unwrap();
+    for i in 0..2 {
+        tx.append_event(&NewEvent {
+            id: "evt_1",
+            event_type: "order.created",
+            subject: "ord_1",
+            at: 10 + i,
+            data: "{}",
+        })?;
+    }
+    tx.idempotency_put(&IdempotencyRecord {
+        key_id: "key_1".into(),
+        key: "k1".into(),
+        request_hash: "rh".into(),
+        status: 201,
+        body: vec![0, 255, b'{'],
+        created_at: 11,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_counts_name_every_listed_table_once_and_stock_totals_sum_every_level() {
+    for engine in engines() {
+        let s = store(&engine);
+        let empty = read(&s, |tx| tx.table_counts()).await;
+        let names: Vec<&str> = empty.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(names, TABLES.iter().map(|t| t.name).collect::<Vec<_>>(), "{engine:?}");
+        assert!(empty.iter().all(|(_, n)| *n == 0), "{engine:?}: {empty:?}");
+        assert_eq!(read(&s, |tx| tx.stock_totals()).await, (0, 0), "{engine:?}");
+        write(&s, populate).await.unwrap();
+        let wh2 = location("WH2", 2);
+        write(&s, move |tx| {
+            tx.insert_location(&wh2)?;
+            tx.change_level(&change(&wh2, "B-1", 7, 3)).map(|_| ())
+        })
+        .await
+        .unwrap();
+        let counts = read(&s, |tx| tx.table_counts()).await;
+        let count = |t: &str| counts.iter().find(|(n, _)| n == t).map(|(_, n)| *n);
+        assert_eq!(
+            (count("inventory_levels"), count("inventory_movements"), count("locations")),
+            (Some(2), Some(5), Some(2))
+        );
+        assert_eq!(read(&s, |tx| tx.stock_totals()).await, (37, 5), "{engine:?}: (30 + 7) on hand, (2 + 3) reserved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_moves_every_row_and_new_rows_continue_after_the_copied_ones() {
+    for (from, to) in engine_pairs() {
+        let (source, target) = (store(&from), store(&to));
+        write(&source, populate).await.unwrap();
+        let before = read(&source, |tx| tx.table_counts()).await;
+        let empty: Vec<&str> = before.iter().filter(|(_, n)| *n == 0).map(|(t, _)| t.as_str()).collect();
+        assert!(empty.is_empty(), "populate writes nothing into {empty:?}: give those tables a row");
+
+        let report = copy_database(&source, &target).await.unwrap();
+        assert_eq!(report.tables, before, "{from:?} -> {to:?}");
+        assert_eq!((report.on_hand, report.reserved), (30, 2), "{from:?} -> {to:?}");
+        let again = copy_database(&source, &target).await.unwrap_err();
+        assert_eq!(again, StoreError::Conflict("an empty destination database"), "{from:?} -> {to:?}");
+
+        // Every column travels, the late ones (tracking numbers, capacities) included.
+        let (p, c, o) = (product("A-1"), customer(1, "ann@example.com"), order(1200, 1, &location("WH", 1), "", 50));
+        let copied = read(&target, move |tx| {
+            Ok((
+                tx.product_by_sku("A-1")?,
+                tx.customer_by_email("ann@example.com")?,
+                tx.order_by_id(o.id.as_str())?.map(|o| o.number),
+                tx.fulfillments_by_tracking("1Z999")?.len(),
+                tx.location_by_code("WH")?.and_then(|l| l.daily_capacity),
+                tx.idempotency_get("key_1", "k1")?.map(|r| r.body),
+            ))
+        })
+        .await;
+        assert_eq!(copied.0, Some(p), "{from:?} -> {to:?}");
+        assert_eq!(copied.1, Some(c), "{from:?} -> {to:?}");
+        assert_eq!((copied.2, copied.3, copied.4), (Some(1200), 1, Some(5)), "{from:?} -> {to:?}");
+        assert_eq!(copied.5, Some(vec![0, 255, b'{']), "{from:?} -> {to:?}");
+
+        let (old, new) = (last_numbers(&source).await, next_numbers(&target).await);
+        for ((what, old), (_, new)) in old.iter().zip(&new) {
+            assert!(new > old, "{from:?} -> {to:?}: a new {what} is numbered {new}, not after the copied {old}");
+        }
+    }
+}
+
+/// The highest number of each kind the database hands out: (what, number).
+async fn last_numbers(s: &Store) -> Vec<(&'static str, i64)> {
+    read(s, |tx| {
+        let movement = tx.list_movements(&Page { after: None, limit: 1 }, &Default::default())?[0].seq;
+        let bucket = tx.bucket_movements("A-1")?.last().map_or(0, |m| m.seq);
+        let entry = tx.payment_entries_for_order(&order(1200, 1, &location("WH", 1), "", 50).id.to_string())?;
+        let balance = tx.balance_entries("bal_1")?.last().map_or(0, |e| e.seq);
+        let event = last_event(tx)?;
+        Ok(vec![
+            ("order number", 1200),
+            ("movement", movement),
+            ("bucket movement", bucket),
+            ("payment entry", entry.last().map_or(0, |e| e.seq)),
+            ("balance entry", balance),
+            ("event", event),
+        ])
+    })
+    .await
+}
+
+/// The sequence of the latest event about `ord_1` (one subject's events are never held back).
+fn last_event(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+    let filter = EventFilter { subject: Some("ord_1".into()), event_type: None };
+    Ok(tx.list_events(&Page { after: None, limit: 100 }, &filter)?.last().map_or(0, |e| e.seq))
+}
+
+/// One new row of each numbered kind, in the same order as `last_numbers`.
+async fn next_numbers(s: &Store) -> Vec<(&'static str, i64)> {
+    write(s, |tx| {
+        let loc = location("WH", 1);
+        let movement = tx.change_level(&change(&loc, "A-1", 1, 0))?.unwrap().seq;
+        let bucket = BucketChange {
+            at: 20,
+            location_id: loc.id.as_str().into(),
+            location: "WH".into(),
+            sku: "A-1".into(),
+            bucket: "quarantine".into(),
+            delta: 1,
+            reason: "returned".into(),
+            actor: None,
+            order_id: None,
+            reference: None,
+            note: None,
+        };
+        tx.change_bucket(&bucket)?.unwrap();
+        let bucket = tx.bucket_movements("A-1")?.last().map_or(0, |m| m.seq);
+        let entry = tx.append_payment_entry(&PaymentEntry {
+            seq: 0,
+            payment_id: "pay_1".into(),
+            order_id: "ord_x".into(),
+            kind: "refunded".into(),
+            amount: 1,
+            at: 20,
+            actor: None,
+            reason: None,
+            reference: None,
+        })?;
+        let credit = BalanceEntry {
+            seq: 0,
+            account_id: "bal_1".into(),
+            amount: 1,
+            balance_after: 0,
+            at: 20,
+            reason: None,
+            order_id: None,
+            payment_id: None,
+            actor: None,
+        };
+        tx.change_balance(&credit)?.unwrap();
+        let balance = tx.balance_entries("bal_1")?.last().map_or(0, |e| e.seq);
+        tx.append_event(&NewEvent { id: "evt_2", event_type: "order.created", subject: "ord_1", at: 20, data: "{}" })?;
+        let event = last_event(tx)?;
+        Ok(vec![
+            ("order number", tx.next_order_number()?),
+            ("movement", movement),
+            ("bucket movement", bucket),
+            ("payment entry", entry),
+            ("balance entry", balance),
+            ("event", event),
+        ])
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exported_rows_come_in_key_order_page_by_page_and_import_as_they_were() {
+    for (from, to) in engine_pairs() {
+        let (source, target) = (store(&from), store(&to));
+        write(&source, |tx| {
+            for (date, currency) in
+                [("2024-01-02", "EUR"), ("2024-01-01", "GBP"), ("2024-01-01", "EUR"), ("2024-01-03", "CHF")]
+            {
+                tx.put_exchange_rate(date, currency, "USD", "1.5")?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let mut pages = Vec::new();
+        let mut after: Vec<Cell> = Vec::new();
+        loop {
+            let key = after.clone();
+            let page = read(&source, move |tx| tx.export_rows(&schema::EXCHANGE_RATES, &key, 3)).await;
+            let Some(last) = page.last() else { break };
+            after = last[..schema::EXCHANGE_RATES.key_len].to_vec();
+            pages.push(page);
+        }
+        assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [3, 1], "{from:?}");
+        let rows: Vec<Vec<Cell>> = pages.concat();
+        let keys: Vec<(Cell, Cell)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+        let text = |s: &str| Cell::Text(s.into());
+        assert_eq!(
+            keys,
+            [
+                (text("CHF"), text("2024-01-03")),
+                (text("EUR"), text("2024-01-01")),
+                (text("EUR"), text("2024-01-02")),
+                (text("GBP"), text("2024-01-01")),
+            ],
+            "{from:?}"
+        );
+        let imported = rows.clone();
+        write(&target, move |tx| {
+            tx.import_rows(&schema::EXCHANGE_RATES, &imported)?;
+            tx.after_import()
+        })
+        .await
+        .unwrap();
+        let back = read(&target, |tx| tx.export_rows(&schema::EXCHANGE_RATES, &[], 10)).await;
+        assert_eq!(back, rows, "{from:?} -> {to:?}");
+        let rates = read(&target, |tx| tx.exchange_rates_on("2024-01-02")).await;
+        assert_eq!(
+            rates.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect::<Vec<_>>(),
+            [("EUR", "2024-01-02"), ("GBP", "2024-01-01")]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nulls_booleans_and_reals_survive_an_export_and_import() {
+    for (from, to) in engine_pairs() {
+        let (source, target) = (store(&from), store(&to));
+        let mut loc = location("WH", 1);
+        (loc.latitude, loc.longitude, loc.pickup, loc.daily_capacity) = (Some(-33.25), None, true, None);
+        let l2 = loc.clone();
+        write(&source, move |tx| tx.insert_location(&l2)).await.unwrap();
+        let rows = read(&source, |tx| tx.export_rows(&schema::LOCATIONS, &[], 10)).await;
+        write(&target, move |tx| tx.import_rows(&schema::LOCATIONS, &rows)).await.unwrap();
+        assert_eq!(read(&target, |tx| tx.location_by_code("WH")).await, Some(loc), "{from:?} -> {to:?}");
+    }
+}

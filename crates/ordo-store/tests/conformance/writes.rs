@@ -1,0 +1,75 @@
+//! Write jobs: a failing job rolls back alone, and the fault wrapper fails jobs where it is told to.
+
+use ordo_store::testing::temp_dir;
+use ordo_store::{EventFilter, NewEvent, Page, Store, StoreError};
+
+use crate::common::{engines, product, store, write};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_leaves_nothing_and_others_in_its_batch_commit() {
+    for engine in engines() {
+        let s = store(&engine);
+        let mut jobs = Vec::new();
+        for i in 0..20 {
+            let s = s.clone();
+            jobs.push(tokio::spawn(async move {
+                s.write(move |tx| {
+                    tx.insert_product(&product(&format!("P-{i}")))?;
+                    if i % 3 == 0 { Err(StoreError::Internal("refused".into())) } else { Ok(()) }
+                })
+                .await
+            }));
+        }
+        for j in jobs {
+            let _ = j.await.unwrap();
+        }
+        let skus: Vec<String> = s
+            .read(|tx| tx.list_products(&Page { after: None, limit: 100 }, None))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.sku)
+            .collect();
+        let mut expected: Vec<String> = (0..20).filter(|i| i % 3 != 0).map(|i| format!("P-{i}")).collect();
+        expected.sort();
+        assert_eq!(skus, expected, "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faulty_engine_meets_its_fault_only_at_the_armed_event_and_rolls_that_job_back() {
+    use ordo_store::faults::{Fault, FaultyEngine};
+    for engine in engines() {
+        let inner = ordo_store::open_engine(&engine.fresh_url(&temp_dir("faults")), &Default::default()).unwrap();
+        let (faulty, switch) = FaultyEngine::new(inner);
+        let s = Store::new(std::sync::Arc::new(faulty));
+        let job = |sku: &'static str, event_type: &'static str| {
+            move |tx: &mut dyn ordo_store::Tx| {
+                tx.insert_product(&product(sku))?;
+                tx.append_event(&NewEvent { id: sku, event_type, subject: sku, at: 1, data: "{}" })
+            }
+        };
+        write(&s, job("A", "order.created")).await.unwrap();
+        *switch.lock().unwrap() = Some(Fault::FailOnEvent("order.created".into()));
+        let failed = write(&s, job("B", "order.created")).await.unwrap_err();
+        assert_eq!(failed, StoreError::Internal("injected fault".into()), "{engine:?}");
+        write(&s, job("C", "order.cancelled")).await.unwrap();
+        *switch.lock().unwrap() = Some(Fault::PanicOnEvent("order.created".into()));
+        let panicked = write(&s, job("D", "order.created")).await.unwrap_err();
+        assert_ne!(panicked, failed, "{engine:?}: the job panicked instead of returning the fault");
+        *switch.lock().unwrap() = None;
+        write(&s, job("E", "order.created")).await.unwrap();
+        let (skus, events) = s
+            .read(|tx| {
+                let skus: Vec<String> =
+                    tx.list_products(&Page { after: None, limit: 10 }, None)?.into_iter().map(|p| p.sku).collect();
+                let events = tx.list_events(&Page { after: None, limit: 10 }, &EventFilter::default())?;
+                Ok::<_, StoreError>((skus, events.into_iter().map(|e| e.subject).collect::<Vec<_>>()))
+            })
+            .await
+            .unwrap();
+        assert_eq!(skus, ["A", "C", "E"], "{engine:?}: the faulted jobs left nothing");
+        // The PostgreSQL feed may hold back events of transactions still in flight elsewhere.
+        assert!(events.iter().all(|e| ["A", "C", "E"].contains(&e.as_str())), "{engine:?}: {events:?}");
+    }
+}
