@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use ordo_app::kernel::idempotency::Outcome;
 use ordo_app::kernel::input::*;
+use ordo_app::sales::orders::{CancelInput, NewOrder, OrderCustomerInput, OrderLineInput};
+use ordo_app::stock::catalog::{NewLocation, NewProduct};
+use ordo_app::stock::inventory::AdjustmentInput;
 use ordo_app::{Actor, App, AppError, SystemClock};
 use ordo_domain::order::OrderStatus;
 use ordo_store::faults::{Fault, FaultyEngine};

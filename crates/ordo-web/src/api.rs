@@ -6,14 +6,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ordo_app::kernel::idempotency::{IdemCtx, Outcome};
-use ordo_app::kernel::input::{
-    AdjustmentInput, CancelInput, CountInput, CustomerPatch, LocationPatch, NewCustomer, NewKey, NewLocation, NewOrder,
-    NewProduct, ProductPatch, RuleSetInput, SimulateInput,
-};
+use ordo_app::kernel::keys::NewKey;
 use ordo_app::kernel::time_fmt::parse_rfc3339;
+use ordo_app::sales::customers::{CustomerPatch, NewCustomer};
+use ordo_app::sales::orders::{CancelInput, NewOrder};
 use ordo_app::shipping::fulfillments::FulfillmentInput;
 use ordo_app::shipping::routing::Simulation;
+use ordo_app::shipping::routing::{RuleSetInput, SimulateInput};
+use ordo_app::stock::catalog::{LocationPatch, NewLocation, NewProduct, ProductPatch};
 use ordo_app::stock::inventory::Adjusted;
+use ordo_app::stock::inventory::{AdjustmentInput, CountInput};
 use ordo_app::{AppError, page_limit};
 use ordo_domain::catalog::{Customer, Location, Product};
 use ordo_domain::order::{Order, OrderStatus};

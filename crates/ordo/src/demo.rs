@@ -1,10 +1,10 @@
 //! Demo data: a small outdoor-gear shop with warehouses and stores, stock, customers and a
 //! few hundred orders, loaded through the same use cases as the API.
 
-use ordo_app::kernel::input::{
-    AddressInput, AdjustmentInput, CancelInput, MoneyInput, NewLocation, NewOrder, NewProduct, OrderCustomerInput,
-    OrderLineInput,
-};
+use ordo_app::kernel::input::{AddressInput, MoneyInput};
+use ordo_app::sales::orders::{CancelInput, NewOrder, OrderCustomerInput, OrderLineInput};
+use ordo_app::stock::catalog::{NewLocation, NewProduct};
+use ordo_app::stock::inventory::AdjustmentInput;
 use ordo_app::{Actor, App, AppError};
 use ordo_store::Page;
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use ordo_app::kernel::input::NewKey;
+use ordo_app::kernel::keys::NewKey;
 use ordo_app::{Actor, App, SystemClock};
 
 use crate::config::{FileConfig, Settings};

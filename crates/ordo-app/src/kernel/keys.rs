@@ -3,10 +3,23 @@
 use ordo_domain::id::KeyId;
 use ordo_domain::validate::Errors;
 use ordo_store::ApiKeyRecord;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
-use crate::kernel::input::NewKey;
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
+
+/// A new API key.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    /// `admin`, `operator`, `viewer` or `channel`.
+    #[schema(required = true)]
+    pub role: Option<String>,
+    /// Required for (and only for) `channel` keys.
+    pub channel: Option<String>,
+    pub name: Option<String>,
+}
 
 pub fn hash_secret(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());

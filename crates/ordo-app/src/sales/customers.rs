@@ -4,13 +4,37 @@ use ordo_domain::catalog::Customer;
 use ordo_domain::id::CustomerId;
 use ordo_domain::validate::Errors;
 use ordo_store::{Page, Tx};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::CustomerRef;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{CustomerPatch, NewCustomer, check_email};
+use crate::kernel::input::{check_email, double_option};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    #[schema(required = true, example = "ada@example.com")]
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    pub version: Option<i64>,
+}
 
 /// Finds the customer with this (normalized) email or creates one; a given name or phone
 /// updates the stored one. Returns the customer and whether anything was written.

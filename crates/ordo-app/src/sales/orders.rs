@@ -1,7 +1,9 @@
 //! Order capture and cancellation: an order exists only together with its reservations,
 //! ledger entries and events.
 
+use serde::Deserialize;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
 use ordo_domain::Money;
 use ordo_domain::allocation::StockSnapshot;
@@ -19,9 +21,71 @@ use crate::kernel::events::payloads::OrderCreated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{CancelInput, NewOrder, check_address, check_email, check_money};
+use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_email, check_money};
 use crate::sales::customers::upsert_by_email;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+/// The customer of an order, given inline: found by email, created if new.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderCustomerInput {
+    #[schema(required = true)]
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    #[schema(required = true)]
+    pub sku: Option<String>,
+    #[schema(required = true, minimum = 1, example = 2)]
+    pub quantity: Option<i64>,
+    /// Price of one unit, in the order's currency.
+    #[schema(required = true)]
+    pub unit_price: Option<MoneyInput>,
+}
+
+/// A new order from a sales channel.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    /// Sales channel name, e.g. `"web"`. Defaults to a channel key's own channel.
+    #[schema(example = "web")]
+    pub channel: Option<String>,
+    /// The channel's own order id; unique per channel.
+    pub external_id: Option<String>,
+    /// An existing customer's id; or give `customer` inline.
+    pub customer_id: Option<String>,
+    pub customer: Option<OrderCustomerInput>,
+    #[schema(required = true, example = "USD")]
+    pub currency: Option<String>,
+    #[schema(required = true)]
+    pub lines: Option<Vec<OrderLineInput>>,
+    pub shipping_address: Option<AddressInput>,
+    /// Where the payer is billed (hold rules compare its country with the shipping address's).
+    pub billing_address: Option<AddressInput>,
+    /// Shipping charged to the customer.
+    pub shipping: Option<MoneyInput>,
+    pub tax: Option<MoneyInput>,
+    pub discount: Option<MoneyInput>,
+    pub note: Option<String>,
+    /// The latest delivery promised to the customer (RFC 3339); rate shopping meets it.
+    pub promised_by: Option<String>,
+    /// A shipping service the customer chose, as `CARRIER/service`.
+    #[schema(example = "ACME/ground")]
+    pub shipping_service: Option<String>,
+    /// Click and collect: the code of the store where the customer collects the order.
+    pub pickup_location: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    /// Why the order is cancelled, e.g. `"customer_request"`.
+    pub reason: Option<String>,
+}
 
 pub const MAX_LINES: usize = 500;
 

@@ -8,12 +8,48 @@ use ordo_domain::routing::{Criterion, Destination, Explanation, RouteLine, RuleS
 use ordo_domain::validate::Errors;
 use ordo_store::{OrderFilter, Page, RuleSetRecord, Tx};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::RuleSetChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
-use crate::kernel::input::{RuleSetInput, SimulateInput, check_money};
+use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
+
+/// A routing rule set.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetInput {
+    /// Unique name; `default` replaces the built-in default for channels that name none.
+    #[schema(required = true, example = "nearest-first")]
+    pub name: Option<String>,
+    /// In order of precedence: `shipments`, `distance`, `priority`, `capacity`. Stock
+    /// availability always comes first.
+    #[schema(required = true, example = json!(["shipments", "distance", "priority"]))]
+    pub criteria: Option<Vec<String>>,
+    /// Most locations one order may be split over, 1 to 10 (default 5; 1 forbids splits).
+    pub max_shipments: Option<i64>,
+    /// In a split, each shipment must carry at least this much (orders in other currencies
+    /// are not held to it).
+    pub min_shipment_value: Option<MoneyInput>,
+    /// Only locations in the destination's country are eligible (default false).
+    pub same_country_only: Option<bool>,
+    /// Sales channels whose orders this rule set routes; a channel belongs to one rule set.
+    pub channels: Option<Vec<String>>,
+}
+
+/// What to simulate: a rule set (by name, or given inline) against one order or the last N.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateInput {
+    /// A stored rule set's name; or give `rules`.
+    pub rule_set: Option<String>,
+    pub rules: Option<RuleSetInput>,
+    /// One order to route again; or give `last`.
+    pub order_id: Option<String>,
+    /// The last N orders (1 to 500) that still hold reservations.
+    pub last: Option<i64>,
+}
 
 /// A rule set as stored: the rules, the currency of its minimum shipment value, its channels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,15 +4,101 @@ use ordo_domain::catalog::{Location, LocationKind, Product};
 use ordo_domain::id::{LocationId, ProductId};
 use ordo_domain::validate::Errors;
 use ordo_store::Page;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::{LocationRef, ProductRef};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{
-    LocationPatch, NewLocation, NewProduct, ProductPatch, check_address, check_coordinates, check_money,
-};
+use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_coordinates, check_money, double_option};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
+
+/// A new catalogue product.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    /// Stock-keeping unit: letters, digits, `-`, `_`, `.`; unique.
+    #[schema(required = true, example = "TSHIRT-RED-M")]
+    pub sku: Option<String>,
+    #[schema(required = true, example = "Red T-shirt, M")]
+    pub name: Option<String>,
+    #[schema(required = true)]
+    pub price: Option<MoneyInput>,
+    pub weight_grams: Option<i64>,
+    /// GTIN/EAN/UPC or any scannable code.
+    pub barcode: Option<String>,
+    /// Defaults to true.
+    pub active: Option<bool>,
+}
+
+/// Changes to a product; absent fields stay as they are, `null` clears optional ones.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub price: Option<MoneyInput>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub weight_grams: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub barcode: Option<Option<String>>,
+    pub active: Option<bool>,
+    /// The version the change is based on; a stale one is refused with 412 (as `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A new stock location.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLocation {
+    /// Short unique code used to refer to the location everywhere, e.g. `"NYC-WH"`.
+    #[schema(required = true, example = "NYC-WH")]
+    pub code: Option<String>,
+    #[schema(required = true)]
+    pub name: Option<String>,
+    /// `warehouse` or `store`.
+    #[schema(required = true, example = "warehouse")]
+    pub kind: Option<String>,
+    #[schema(required = true)]
+    pub address: Option<AddressInput>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Whether orders may be shipped from here. Defaults to true for warehouses, false for stores.
+    pub ships_orders: Option<bool>,
+    /// Whether customers may collect orders here. Defaults to true for stores.
+    pub pickup: Option<bool>,
+    /// Lower is preferred when several locations could serve an order. Defaults to 100.
+    pub priority: Option<i64>,
+    /// Orders routing may assign to it per day (UTC); absent for no limit.
+    pub daily_capacity: Option<i64>,
+    pub active: Option<bool>,
+}
+
+/// Changes to a location; the code cannot change.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationPatch {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub address: Option<AddressInput>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>)]
+    pub latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>)]
+    pub longitude: Option<Option<f64>>,
+    pub ships_orders: Option<bool>,
+    pub pickup: Option<bool>,
+    pub priority: Option<i64>,
+    /// `null` removes the limit.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub daily_capacity: Option<Option<i64>>,
+    pub active: Option<bool>,
+    pub version: Option<i64>,
+}
 
 fn check_weight(e: &mut Errors, w: Option<i64>) {
     if let Some(w) = w

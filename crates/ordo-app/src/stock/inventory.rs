@@ -4,13 +4,46 @@ use ordo_domain::catalog::Location;
 use ordo_domain::inventory::{Level, Movement, Reason};
 use ordo_domain::validate::Errors;
 use ordo_store::{LevelChange, LevelRecord, MovementFilter, Page, Tx};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::{BucketMoved, InventoryAdjusted};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{AdjustmentInput, CountInput};
 use crate::{Action, Actor, App, AppError, AppResult};
+
+/// A signed change of on-hand stock.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentInput {
+    /// Location code.
+    #[schema(required = true)]
+    pub location: Option<String>,
+    #[schema(required = true)]
+    pub sku: Option<String>,
+    /// Units to add (positive) or remove (negative); not zero.
+    #[schema(required = true, example = 25)]
+    pub delta: Option<i64>,
+    /// `received`, `counted`, `damaged`, `correction`, `lost`, `found` or `returned`.
+    #[schema(required = true, example = "received")]
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// An absolute count of on-hand stock, recorded in the ledger as the difference.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountInput {
+    #[schema(required = true)]
+    pub location: Option<String>,
+    #[schema(required = true)]
+    pub sku: Option<String>,
+    /// The counted number of units on hand.
+    #[schema(required = true)]
+    pub on_hand: Option<i64>,
+    pub note: Option<String>,
+}
 
 /// The result of an adjustment or count: the ledger entry and the level after it.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ordo_app::kernel::input::NewKey;
+use ordo_app::kernel::keys::NewKey;
 use ordo_app::{Actor, App, SystemClock};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
