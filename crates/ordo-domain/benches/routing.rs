@@ -20,6 +20,7 @@ fn scenario(spread: bool) -> (Vec<RouteLine>, StockSnapshot, Vec<Site>) {
             country: "US".into(),
             coordinates: Some((25.0 + (i as f64 * 0.47) % 23.0, -123.0 + (i as f64 * 1.31) % 52.0)),
             remaining_capacity: if i % 5 == 0 { Some(100) } else { None },
+            daily_capacity: if i % 5 == 0 { Some(100) } else { None },
         })
         .collect();
     let skus: Vec<String> = (0..5).map(|k| format!("SKU-{k}")).collect();

@@ -160,6 +160,10 @@ pub struct Order {
     /// Why the order's stock was reserved where it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<crate::routing::Explanation>,
+    /// The locations whose daily capacity counted this order, on the day it was placed; a
+    /// cancellation gives those places back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_counted: Vec<LocationId>,
 }
 
 #[cfg(test)]

@@ -88,6 +88,8 @@ pub struct Site {
     pub coordinates: Option<(f64, f64)>,
     /// Orders it may still take today; `None` when it has no daily capacity.
     pub remaining_capacity: Option<i64>,
+    /// The orders it takes a day, when it has a daily capacity.
+    pub daily_capacity: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -463,6 +465,7 @@ mod tests {
             country: "US".into(),
             coordinates: at,
             remaining_capacity: None,
+            daily_capacity: None,
         }
     }
 

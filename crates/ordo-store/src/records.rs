@@ -2,7 +2,7 @@
 //! idempotency records.
 
 use ordo_domain::id::LocationId;
-use ordo_domain::inventory::Reason;
+use ordo_domain::inventory::{Level, Reason};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +26,13 @@ pub struct LevelRecord {
     pub sku: String,
     pub on_hand: i64,
     pub reserved: i64,
+}
+
+impl LevelRecord {
+    /// The level as the domain reads it (`available` is derived there, once).
+    pub fn level(&self) -> Level {
+        Level { on_hand: self.on_hand, reserved: self.reserved }
+    }
 }
 
 /// A guarded change of one level, with the ledger entry that explains it.

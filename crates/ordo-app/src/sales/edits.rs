@@ -336,7 +336,7 @@ impl App {
                     let skus: Vec<&str> = demand.iter().map(|(_, s, ..)| s.as_str()).collect();
                     let mut snapshot = StockSnapshot::new();
                     for level in tx.levels_for_skus(&skus)? {
-                        snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
+                        snapshot.set(&level.location_id, &level.sku, level.level().available());
                     }
                     let sites = tx.routing_sites(&crate::kernel::time_fmt::day(now))?;
                     let rules = crate::shipping::routing::rules_for_channel(

@@ -19,7 +19,7 @@ use ordo_store::{EventFilter, EventRecord, LevelChange, OrderFilter, Page, Tx};
 
 use crate::kernel::events::payloads::OrderCreated;
 use crate::kernel::events::{Event, emit};
-use crate::kernel::guard::require;
+use crate::kernel::guard::{require, visible_order};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_email, check_money};
 use crate::sales::customers::upsert_by_email;
@@ -296,7 +296,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
 
     let mut snapshot = StockSnapshot::new();
     for level in tx.levels_for_skus(&skus)? {
-        snapshot.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
+        snapshot.set(&level.location_id, &level.sku, level.level().available());
     }
     let demand: Vec<RouteLine> =
         o.lines.iter().map(|(s, q, p)| RouteLine { sku: s.clone(), quantity: *q, unit_price: p.minor() }).collect();
@@ -306,7 +306,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         pickup: o.pickup_location.is_some(),
     };
     // Click and collect: only the chosen store, which must offer pickup, and no splits.
-    let (sites, rules) = match &o.pickup_location {
+    let (mut sites, rules) = match &o.pickup_location {
         Some(code) => {
             let store: Vec<Site> = pre.sites.iter().filter(|s| s.code == *code).cloned().collect();
             match store.first() {
@@ -320,7 +320,21 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         }
         None => (pre.sites.clone(), pre.rules.clone()),
     };
-    let decision = route(&demand, &snapshot, &sites, &destination, &rules).map_err(AppError::InsufficientStock)?;
+    // Daily capacity is counted here, inside the write, by a guarded take per location: a
+    // location that filled up since the sites were read is routed around, so a burst of
+    // orders never overshoots it.
+    let today = crate::kernel::time_fmt::day(now);
+    let (decision, capacity_counted) = loop {
+        let decision = route(&demand, &snapshot, &sites, &destination, &rules).map_err(AppError::InsufficientStock)?;
+        match take_capacity(tx, &today, &sites, &decision.lines)? {
+            Ok(counted) => break (decision, counted),
+            Err(full) => {
+                if let Some(site) = sites.iter_mut().find(|s| s.id == full) {
+                    site.remaining_capacity = Some(0);
+                }
+            }
+        }
+    };
     let mut explanation = decision.explanation;
     explanation.candidates.truncate(5);
 
@@ -367,6 +381,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         shipping_service: o.shipping_service.clone(),
         pickup_location: o.pickup_location.clone(),
         routing: Some(explanation),
+        capacity_counted,
     };
     tx.insert_order(&order)?;
     move_reservations(tx, now, actor_id, &order, 1)?;
@@ -374,16 +389,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     for f in &fulfillments {
         tx.insert_fulfillment(f)?;
     }
-    // Locations with a daily capacity count the order against today's.
-    let today = crate::kernel::time_fmt::day(now);
-    let mut counted: Vec<&LocationId> = Vec::new();
-    for a in order.lines.iter().flat_map(|l| l.allocations.iter()) {
-        let limited = pre.sites.iter().any(|s| s.id == a.location_id && s.remaining_capacity.is_some());
-        if limited && !counted.contains(&&a.location_id) {
-            tx.add_location_load(a.location_id.as_str(), &today)?;
-            counted.push(&a.location_id);
-        }
-    }
+
     emit(
         tx,
         now,
@@ -440,6 +446,13 @@ pub(crate) fn cancel_in_tx(
         tx.update_fulfillment(&f)?;
     }
     crate::money::payments::settle_cancellation(tx, now, who, &order)?;
+    // The places this order took in its day's capacity are given back, in location order.
+    let placed_on = crate::kernel::time_fmt::day(order.created_at);
+    let mut counted = order.capacity_counted.clone();
+    counted.sort();
+    for location in &counted {
+        tx.release_location_load(location.as_str(), &placed_on)?;
+    }
     order.cancel_reason = reason;
     order.cancelled_at = Some(now);
     order.updated_at = now;
@@ -447,6 +460,36 @@ pub(crate) fn cancel_in_tx(
     tx.update_order(&order)?;
     emit(tx, now, order.id.as_str(), Event::order_cancelled(&order, &who.key_id))?;
     Ok(order)
+}
+
+/// Takes one place in today's capacity at every location with a daily capacity that the
+/// plan uses, in location order; the locations counted, or the first that is full (and
+/// nothing taken).
+fn take_capacity(
+    tx: &mut dyn Tx,
+    today: &str,
+    sites: &[Site],
+    plan: &[Vec<(LocationId, String, i64)>],
+) -> AppResult<Result<Vec<LocationId>, LocationId>> {
+    let mut limited: Vec<(&LocationId, i64)> = plan
+        .iter()
+        .flatten()
+        .filter_map(|(id, _, _)| sites.iter().find(|s| s.id == *id).and_then(|s| s.daily_capacity.map(|c| (&s.id, c))))
+        .collect();
+    limited.sort();
+    limited.dedup();
+    let mut taken: Vec<LocationId> = Vec::new();
+    for (id, capacity) in limited {
+        if tx.take_location_load(id.as_str(), today, capacity)? {
+            taken.push(id.clone());
+        } else {
+            for t in &taken {
+                tx.release_location_load(t.as_str(), today)?;
+            }
+            return Ok(Err(id.clone()));
+        }
+    }
+    Ok(Ok(taken))
 }
 
 /// Reserves (`sign = 1`) or releases (`sign = -1`) every allocation of the order, in
@@ -612,10 +655,4 @@ impl App {
             })
             .await
     }
-}
-
-/// The order, if it exists and the actor may see its channel; otherwise "not found", so a
-/// channel key learns nothing about other channels' orders.
-fn visible_order(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<Order> {
-    tx.order_by_id(id)?.filter(|o| actor.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))
 }

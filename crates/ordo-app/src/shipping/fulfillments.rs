@@ -16,7 +16,7 @@ use crate::kernel::events::payloads::{
     CountRequested, FulfillmentRejected, FulfillmentStep, OrderRef, RerouteFailed, Shortage,
 };
 use crate::kernel::events::{Event, emit};
-use crate::kernel::guard::require;
+use crate::kernel::guard::{require, visible_order, visible_order_of};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -237,7 +237,7 @@ fn reject_in_tx(
     let skus: Vec<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
     let mut stock = StockSnapshot::new();
     for level in tx.levels_for_skus(&skus)? {
-        stock.set(&level.location_id, &level.sku, level.on_hand - level.reserved);
+        stock.set(&level.location_id, &level.sku, level.level().available());
     }
     let demand: Vec<RouteLine> = f
         .lines
@@ -350,10 +350,7 @@ fn reserve(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillment) -> AppRes
 /// The fulfilment and its order, if the actor may see the order's channel.
 pub(crate) fn visible(tx: &mut dyn Tx, actor: &Actor, id: &str) -> AppResult<(Fulfillment, Order)> {
     let f = tx.fulfillment_by_id(id)?.ok_or(AppError::NotFound("fulfillment"))?;
-    let order = tx
-        .order_by_id(f.order_id.as_str())?
-        .filter(|o| actor.sees_channel(&o.channel))
-        .ok_or(AppError::NotFound("fulfillment"))?;
+    let order = visible_order_of(tx, actor, f.order_id.as_str(), "fulfillment")?;
     Ok((f, order))
 }
 
@@ -484,7 +481,7 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
-                tx.order_by_id(&id)?.filter(|o| who.sees_channel(&o.channel)).ok_or(AppError::NotFound("order"))?;
+                visible_order(tx, &who, &id)?;
                 Ok(tx.fulfillments_for_order(&id)?)
             })
             .await

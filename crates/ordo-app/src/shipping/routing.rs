@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::RuleSetChanged;
 use crate::kernel::events::{Event, emit};
-use crate::kernel::guard::{check_version, require};
+use crate::kernel::guard::{check_version, require, visible_order};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
 
@@ -300,11 +300,7 @@ impl App {
                     (None, None) => None,
                 };
                 let orders: Vec<Order> = match (&input.order_id, input.last) {
-                    (Some(id), _) => vec![
-                        tx.order_by_id(id)?
-                            .filter(|o| who.sees_channel(&o.channel))
-                            .ok_or(AppError::NotFound("order"))?,
-                    ],
+                    (Some(id), _) => vec![visible_order(tx, &who, id)?],
                     (None, n) => tx.list_orders(
                         &Page { after: None, limit: n.unwrap_or(1) as usize },
                         &OrderFilter {
@@ -389,7 +385,7 @@ fn simulate_one(tx: &mut dyn Tx, order: &Order, sites: &[Site], set: &StoredRule
             .filter(|a| a.location_id == level.location_id)
             .map(|a| a.quantity)
             .sum();
-        stock.set(&level.location_id, &level.sku, level.on_hand - level.reserved + own);
+        stock.set(&level.location_id, &level.sku, level.level().available() + own);
     }
     let lines: Vec<RouteLine> = order
         .lines

@@ -26,8 +26,6 @@ super::store_area! {
         /// What routing needs of every location, cheaply, with the capacity left on `day`
         /// (`YYYY-MM-DD`, UTC) for locations that have a daily capacity.
         fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>>;
-        /// Counts one more order assigned to the location on `day`.
-        fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()>;
         /// Counts one more order for the location on `day` only if fewer than `capacity` are
         /// counted, in one guarded statement; whether it counted. With the location's
         /// `daily_capacity` as `capacity`, it takes an order exactly when `routing_sites` shows

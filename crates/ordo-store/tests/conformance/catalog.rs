@@ -87,8 +87,8 @@ async fn a_full_location_takes_no_more_orders() {
         // An order counted without the guard still counts; the guard then refuses the next.
         let id = wh.clone();
         let after_add = write(&s, move |tx| {
-            tx.add_location_load(&id, "2024-05-02")?;
-            tx.add_location_load(&id, "2024-05-02")?;
+            tx.take_location_load(&id, "2024-05-02", i64::MAX).map(drop)?;
+            tx.take_location_load(&id, "2024-05-02", i64::MAX).map(drop)?;
             tx.take_location_load(&id, "2024-05-02", 3)
         })
         .await
@@ -264,9 +264,9 @@ async fn routing_sites_describe_every_location_with_the_capacity_left_that_day()
         write(&s, move |tx| {
             tx.insert_location(&w2)?;
             tx.insert_location(&s2)?;
-            tx.add_location_load(w2.id.as_str(), "2024-05-01")?;
-            tx.add_location_load(w2.id.as_str(), "2024-05-01")?;
-            tx.add_location_load(s2.id.as_str(), "2024-05-01")
+            tx.take_location_load(w2.id.as_str(), "2024-05-01", i64::MAX).map(drop)?;
+            tx.take_location_load(w2.id.as_str(), "2024-05-01", i64::MAX).map(drop)?;
+            tx.take_location_load(s2.id.as_str(), "2024-05-01", i64::MAX).map(drop)
         })
         .await
         .unwrap();

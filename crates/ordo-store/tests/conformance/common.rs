@@ -140,6 +140,7 @@ pub fn order(number: i64, n: u128, loc: &Location, customer: &str, created_at: i
         shipping_service: None,
         pickup_location: None,
         routing: None,
+        capacity_counted: Vec::new(),
     }
 }
 

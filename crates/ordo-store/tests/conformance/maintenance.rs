@@ -32,7 +32,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
     })?;
     tx.insert_product(&p)?;
     tx.insert_location(&loc)?;
-    tx.add_location_load(loc.id.as_str(), "2024-05-01")?;
+    tx.take_location_load(loc.id.as_str(), "2024-05-01", i64::MAX).map(drop)?;
     for _ in 0..3 {
         tx.change_level(&change(&loc, "A-1", 10, 0))?.unwrap();
     }

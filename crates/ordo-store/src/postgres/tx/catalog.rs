@@ -179,7 +179,7 @@ impl CatalogStore for PgTx<'_, '_> {
     fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>> {
         self.query(
             "SELECT l.id, l.code, l.priority, l.ships_orders, l.pickup, l.active, l.address::json->>'country', l.latitude,
-                    l.longitude, l.daily_capacity - COALESCE(d.orders, 0)
+                    l.longitude, l.daily_capacity - COALESCE(d.orders, 0), l.daily_capacity
              FROM locations l LEFT JOIN location_load d ON d.location_id = l.id AND d.day = $1",
             &[&day],
         )?
@@ -196,18 +196,10 @@ impl CatalogStore for PgTx<'_, '_> {
                 country: decode::<Option<String>>(r.try_get(6))?.unwrap_or_default(),
                 coordinates: lat.zip(lon),
                 remaining_capacity: decode(r.try_get(9))?,
+                daily_capacity: decode(r.try_get(10))?,
             })
         })
         .collect()
-    }
-
-    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO location_load (location_id, day, orders) VALUES ($1, $2, 1)
-             ON CONFLICT (location_id, day) DO UPDATE SET orders = location_load.orders + 1",
-            &[&location_id, &day],
-        )?;
-        Ok(())
     }
 
     fn take_location_load(&mut self, location_id: &str, day: &str, capacity: i64) -> StoreResult<bool> {

@@ -154,7 +154,7 @@ impl CatalogStore for SqliteTx<'_> {
     fn routing_sites(&mut self, day: &str) -> StoreResult<Vec<Site>> {
         self.query_all(
             "SELECT l.id, l.code, l.priority, l.ships_orders, l.pickup, l.active, json_extract(l.address, '$.country'),
-                    l.latitude, l.longitude, l.daily_capacity - COALESCE(d.orders, 0)
+                    l.latitude, l.longitude, l.daily_capacity - COALESCE(d.orders, 0), l.daily_capacity
              FROM locations l LEFT JOIN location_load d ON d.location_id = l.id AND d.day = ?1",
             [day],
             |r| {
@@ -169,18 +169,10 @@ impl CatalogStore for SqliteTx<'_> {
                     country: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
                     coordinates: lat.zip(lon),
                     remaining_capacity: r.get(9)?,
+                    daily_capacity: r.get(10)?,
                 })
             },
         )
-    }
-
-    fn add_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
-        self.exec(
-            "INSERT INTO location_load (location_id, day, orders) VALUES (?1, ?2, 1)
-             ON CONFLICT (location_id, day) DO UPDATE SET orders = orders + 1",
-            [location_id, day],
-        )?;
-        Ok(())
     }
 
     fn take_location_load(&mut self, location_id: &str, day: &str, capacity: i64) -> StoreResult<bool> {
