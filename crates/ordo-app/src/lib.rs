@@ -54,11 +54,13 @@ pub struct App {
     pub gateway: Option<Arc<dyn ports::payment::PaymentGateway>>,
     /// The carrier adapters, by the kind of carrier each serves.
     pub carriers: ports::carrier::CarrierGateways,
+    /// The background workers this process runs, and what they did.
+    pub workers: kernel::worker::Workers,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, gateway: None, carriers: Default::default() }
+        App { store, clock, gateway: None, carriers: Default::default(), workers: Default::default() }
     }
 
     pub fn with_gateway(mut self, gateway: Arc<dyn ports::payment::PaymentGateway>) -> App {

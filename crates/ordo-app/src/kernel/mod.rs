@@ -11,3 +11,4 @@ pub mod input;
 pub mod keys;
 pub mod records;
 pub mod time_fmt;
+pub mod worker;

@@ -11,97 +11,75 @@
 //! first never moves money twice. A gateway that cannot be reached stops the pass; the cursor
 //! stays before that event, and the next pass tries again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use ordo_domain::payment::EntryKind;
-use ordo_store::{EventFilter, Page};
-use serde_json::Value;
+use ordo_domain::payment::{EntryKind, RefundStatus};
+use ordo_store::EventRecord;
 
+use crate::kernel::events::EventType;
+use crate::kernel::events::payloads::FulfillmentStep;
+use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::payments::{Payment, is_gateway, payments_with_totals, record, shipment_reference, shipment_share};
+use crate::ports::GatewayFuture;
 use crate::{Actor, App, AppError, AppResult, Role};
 
+/// Its cursor's name; one node settles at a time, holding the lease `settler.lease`.
 const CURSOR: &str = "settler";
-/// One node settles at a time: it holds this lease, renewing it each pass; another node takes
-/// it over once it has not been renewed for `LEASE_MS`.
-const LEASE: &str = "settler.lease";
-const LEASE_MS: i64 = 10_000;
 
 fn settler() -> Actor {
     Actor { key_id: "settler".into(), role: Role::Admin, channel: None }
 }
 
-impl App {
-    /// Runs the settler until the process ends, a pass every `interval`.
-    pub fn spawn_settler(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
-        let app = self.clone();
-        tokio::spawn(async move {
-            let mut lease = 0;
-            loop {
-                match app.settle_once(&mut lease).await {
-                    Ok(0) => tokio::time::sleep(interval).await,
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "settling payments; will retry");
-                        tokio::time::sleep(interval.max(Duration::from_millis(500))).await;
+/// The settler as a worker of the runtime: one node at a time, from its stored cursor.
+pub struct Settler;
+
+impl Worker for Settler {
+    fn name(&self) -> &'static str {
+        CURSOR
+    }
+
+    fn enabled(&self, app: &App) -> bool {
+        app.gateway.is_some()
+    }
+
+    /// Refunds left pending by an unreachable gateway go on first.
+    fn before_events<'a>(&'a self, app: &'a App) -> GatewayFuture<'a, ()> {
+        Box::pin(async move {
+            for id in app.pending_refunds(20).await? {
+                match app.continue_refund(&id).await {
+                    Ok(refund) if refund.status == RefundStatus::Pending => {
+                        return Err(AppError::Unavailable(format!("refund {id} still waits on the gateway")));
                     }
+                    Ok(_) => {}
+                    Err(e @ AppError::Unavailable(_)) => return Err(e),
+                    // One refund that cannot go on must not hold up every other order.
+                    Err(e) => tracing::error!(refund = %id, error = %e, "a pending refund cannot be completed"),
                 }
             }
+            Ok(())
         })
     }
 
-    /// One pass, if this node holds the lease (`lease` is the expiry it last set): pending
-    /// refunds, then up to 100 events. Returns how many events it handled.
-    pub async fn settle_once(&self, lease: &mut i64) -> AppResult<usize> {
-        if self.gateway.is_none() {
-            return Ok(0);
-        }
-        let (now, mine) = (self.now(), *lease);
-        let renewed = self
-            .store
-            .write(move |tx| {
-                let current = tx.worker_cursor(LEASE)?;
-                if current > now && current != mine {
-                    return Ok::<_, AppError>(None);
+    fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> GatewayFuture<'a, ()> {
+        Box::pin(async move {
+            match EventType::parse(&event.event_type) {
+                Some(EventType::FulfillmentShipped) => {
+                    let step: FulfillmentStep = serde_json::from_str(&event.data)
+                        .map_err(|e| AppError::Internal(format!("a fulfillment.shipped event's payload: {e}")))?;
+                    app.capture_shipment(&event.subject, &step.id).await
                 }
-                Ok(tx.swap_worker_cursor(LEASE, current, now + LEASE_MS)?.then_some(now + LEASE_MS))
-            })
-            .await?;
-        match renewed {
-            Some(until) => *lease = until,
-            None => return Ok(0),
-        }
-        for id in self.pending_refunds(20).await? {
-            match self.continue_refund(&id).await {
-                Ok(refund) if refund.status == ordo_domain::payment::RefundStatus::Pending => {
-                    return Err(AppError::Unavailable(format!("refund {id} still waits on the gateway")));
-                }
-                Ok(_) => {}
-                Err(e @ AppError::Unavailable(_)) => return Err(e),
-                // One refund that cannot go on must not hold up every other order.
-                Err(e) => tracing::error!(refund = %id, error = %e, "a pending refund cannot be completed"),
+                Some(EventType::OrderCancelled) => app.settle_cancelled(&event.subject).await,
+                _ => Ok(()),
             }
-        }
-        let cursor = self.store.read(|tx| Ok::<_, AppError>(tx.worker_cursor(CURSOR)?)).await?;
-        let page = Page { after: Some(cursor), limit: 100 };
-        let events =
-            self.store.read(move |tx| Ok::<_, AppError>(tx.list_events(&page, &EventFilter::default())?)).await?;
-        let mut handled = 0;
-        for event in events {
-            let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
-            match event.event_type.as_str() {
-                "fulfillment.shipped" => {
-                    if let Some(fid) = data["id"].as_str() {
-                        self.capture_shipment(&event.subject, fid).await?;
-                    }
-                }
-                "order.cancelled" => self.settle_cancelled(&event.subject).await?,
-                _ => {}
-            }
-            let seq = event.seq;
-            self.store.write(move |tx| Ok::<_, AppError>(tx.set_worker_cursor(CURSOR, seq)?)).await?;
-            handled += 1;
-        }
-        Ok(handled)
+        })
+    }
+}
+
+impl App {
+    /// Runs the settler until the process ends, a pass every `interval`.
+    pub fn spawn_settler(&self, interval: Duration) -> WorkerHandle {
+        self.spawn_worker(Arc::new(Settler), WorkerOptions::every(interval))
     }
 
     /// The order's card payments, with their totals and the ledger, read together.

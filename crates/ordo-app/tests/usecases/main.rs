@@ -5,3 +5,4 @@ mod capacity;
 mod receiving;
 mod stock;
 mod support;
+mod worker;

@@ -42,6 +42,27 @@ macro_rules! catalogue {
             $( #[doc = $summary] $variant($payload), )+
         }
 
+        /// The event types, for reading the feed: `EventType::parse(&record.event_type)`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum EventType {
+            $( $variant, )+
+        }
+
+        impl EventType {
+            pub fn parse(name: &str) -> Option<EventType> {
+                match name {
+                    $( $name => Some(EventType::$variant), )+
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( EventType::$variant => $name, )+
+                }
+            }
+        }
+
         impl Event {
             /// The event type, e.g. `order.created`.
             pub fn event_type(&self) -> &'static str {

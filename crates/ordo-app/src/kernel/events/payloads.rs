@@ -2,11 +2,11 @@
 //! a public contract. Ids are strings, money is a decimal string with its currency (or minor
 //! units where the field says so), times are RFC 3339. Fields are only ever added.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A product, by SKU.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ProductRef {
     pub sku: String,
     /// The product's version after the change (updates only).
@@ -15,7 +15,7 @@ pub struct ProductRef {
 }
 
 /// A location, by code.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LocationRef {
     pub code: String,
     /// The location's version after the change (updates only).
@@ -24,7 +24,7 @@ pub struct LocationRef {
 }
 
 /// A customer, by email.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CustomerRef {
     pub email: String,
     /// The customer's version after the change (updates only).
@@ -32,7 +32,7 @@ pub struct CustomerRef {
     pub version: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InventoryAdjusted {
     pub sku: String,
     /// The location's code.
@@ -46,7 +46,7 @@ pub struct InventoryAdjusted {
     pub available: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BucketMoved {
     pub sku: String,
     pub location: String,
@@ -58,7 +58,7 @@ pub struct BucketMoved {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CountRequested {
     pub sku: String,
     pub location: String,
@@ -66,7 +66,7 @@ pub struct CountRequested {
     pub order_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChannelUpdated {
     pub channel: String,
     /// `at_placement` or `on_shipment`.
@@ -75,18 +75,18 @@ pub struct ChannelUpdated {
     pub hold_rules: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CarrierCreated {
     pub code: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RuleSetChanged {
     pub name: String,
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OrderCreated {
     pub id: String,
     pub number: i64,
@@ -102,7 +102,7 @@ pub struct OrderCreated {
 }
 
 /// Where one line's units are reserved.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AllocationRef {
     pub line_id: String,
     pub sku: String,
@@ -110,13 +110,13 @@ pub struct AllocationRef {
     pub quantity: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FulfillmentRef {
     pub id: String,
     pub location: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OrderAllocated {
     pub id: String,
     /// Every reservation the order holds now.
@@ -130,20 +130,20 @@ pub struct OrderAllocated {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Shortage {
     pub sku: String,
     pub requested: i64,
     pub available: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RerouteFailed {
     pub id: String,
     pub shortages: Vec<Shortage>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OrderCancelled {
     pub id: String,
     pub number: i64,
@@ -152,13 +152,13 @@ pub struct OrderCancelled {
 }
 
 /// An order that reached a milestone (shipped, delivered, picked up).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OrderRef {
     pub id: String,
     pub number: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OrderEdited {
     pub order_id: String,
     pub edit_id: String,
@@ -173,7 +173,7 @@ pub struct OrderEdited {
     pub total: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PaymentRequired {
     pub order_id: String,
     /// What is left to pay, a decimal string.
@@ -181,7 +181,7 @@ pub struct PaymentRequired {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OrderHeld {
     pub order_id: String,
     pub hold_id: String,
@@ -194,7 +194,7 @@ pub struct OrderHeld {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HoldResolved {
     pub order_id: String,
     pub hold_id: String,
@@ -204,7 +204,7 @@ pub struct HoldResolved {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FulfillmentStep {
     pub id: String,
     pub order_id: String,
@@ -216,7 +216,7 @@ pub struct FulfillmentStep {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FulfillmentRejected {
     pub id: String,
     pub order_id: String,
@@ -224,7 +224,7 @@ pub struct FulfillmentRejected {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LabelPurchased {
     /// The fulfilment.
     pub id: String,
@@ -236,7 +236,7 @@ pub struct LabelPurchased {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TrackingUpdate {
     pub fulfillment_id: String,
     pub order_id: String,
@@ -248,7 +248,7 @@ pub struct TrackingUpdate {
 }
 
 /// Money that moved in the payment ledger.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PaymentMoved {
     pub payment_id: String,
     pub order_id: String,
@@ -262,7 +262,7 @@ pub struct PaymentMoved {
     pub gateway_event: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RefundCreated {
     pub refund_id: String,
     pub order_id: String,
@@ -273,7 +273,7 @@ pub struct RefundCreated {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RefundFinished {
     pub refund_id: String,
     pub order_id: String,
@@ -282,7 +282,7 @@ pub struct RefundFinished {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BalanceChanged {
     pub account_id: String,
     /// Minor units added (negative: spent).
@@ -292,7 +292,7 @@ pub struct BalanceChanged {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RatesUpdated {
     /// The days whose rates were stored (`YYYY-MM-DD`).
     pub dates: Vec<String>,
@@ -300,7 +300,7 @@ pub struct RatesUpdated {
     pub rates: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReturnRequested {
     pub order_id: String,
     pub return_id: String,
@@ -311,7 +311,7 @@ pub struct ReturnRequested {
     pub exchange: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReturnStep {
     pub order_id: String,
     pub return_id: String,
@@ -320,7 +320,7 @@ pub struct ReturnStep {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ExchangePlaced {
     pub return_id: String,
     /// The replacement order.
@@ -328,7 +328,7 @@ pub struct ExchangePlaced {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReturnRefundFailed {
     pub return_id: String,
     /// Why the refund could not be made (it can be made by hand).
@@ -336,7 +336,7 @@ pub struct ReturnRefundFailed {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReturnLabelPurchased {
     pub return_id: String,
     pub carrier: String,
@@ -344,7 +344,7 @@ pub struct ReturnLabelPurchased {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClaimCreated {
     pub order_id: String,
     pub claim_id: String,

@@ -1,0 +1,215 @@
+//! One runtime for every background worker that follows the event feed (the settler today;
+//! webhook delivery, notifications, channel stock sync and forecasts next). A worker says what
+//! to do with one event; the runtime keeps its stored cursor, holds a lease so that one node
+//! works at a time, retries with backoff when a pass fails, stops on request, and counts
+//! what it did for `/metrics`.
+//!
+//! Invariant: the cursor moves past an event only after the worker handled it, in its own
+//! write; a pass that fails leaves the cursor before the failing event, so every event is
+//! handled at least once, and workers make their effects idempotent.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ordo_store::{EventFilter, EventRecord, Page};
+use tokio::sync::watch;
+
+use crate::ports::GatewayFuture;
+use crate::{App, AppError, AppResult};
+
+/// What a worker does; the runtime does the rest.
+pub trait Worker: Send + Sync + 'static {
+    /// The name its cursor is stored under (its lease under `<name>.lease`).
+    fn name(&self) -> &'static str;
+
+    /// Whether it has anything to do in this process (the settler needs a card gateway).
+    fn enabled(&self, _app: &App) -> bool {
+        true
+    }
+
+    /// Work a pass does before reading events (the settler continues pending refunds). An
+    /// error ends the pass.
+    fn before_events<'a>(&'a self, _app: &'a App) -> GatewayFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Handles one event. An error ends the pass with the cursor before this event, so the
+    /// next pass offers it again.
+    fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> GatewayFuture<'a, ()>;
+}
+
+/// How a worker runs.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    /// The pause between passes when there was nothing to do.
+    pub interval: Duration,
+    /// The most events one pass reads.
+    pub batch: usize,
+    /// How long a node's lease lasts unless it renews it (each pass does).
+    pub lease: Duration,
+    /// The pause after a failed pass, doubled after each further failure up to `max_backoff`.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl WorkerOptions {
+    pub fn every(interval: Duration) -> WorkerOptions {
+        WorkerOptions {
+            interval,
+            batch: 100,
+            lease: Duration::from_secs(10),
+            backoff: interval.max(Duration::from_millis(500)),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a worker did, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    pub passes: AtomicU64,
+    pub events: AtomicU64,
+    pub failures: AtomicU64,
+    /// The last event sequence it handled.
+    pub cursor: AtomicI64,
+    /// Whether this node holds the lease (1) or not (0).
+    pub leader: AtomicU64,
+}
+
+/// Every worker this process runs, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Workers(Arc<Mutex<BTreeMap<&'static str, Arc<WorkerStats>>>>);
+
+impl Workers {
+    fn register(&self, name: &'static str) -> Arc<WorkerStats> {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        all.entry(name).or_default().clone()
+    }
+
+    /// (name, stats) of every worker, by name.
+    pub fn snapshot(&self) -> Vec<(&'static str, Arc<WorkerStats>)> {
+        let all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        all.iter().map(|(n, s)| (*n, s.clone())).collect()
+    }
+}
+
+/// A running worker: stop it, or drop the handle to let it run until the process ends.
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Asks the worker to stop after the pass it is in, and waits until it has.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// The lease a node holds: the expiry it last wrote (0 before it first took it).
+struct Lease {
+    key: String,
+    until: i64,
+}
+
+impl App {
+    /// Runs `worker` until it is stopped or the process ends.
+    pub fn spawn_worker(&self, worker: Arc<dyn Worker>, options: WorkerOptions) -> WorkerHandle {
+        let (stop, mut stopped) = watch::channel(false);
+        let app = self.clone();
+        let stats = self.workers.register(worker.name());
+        let task = tokio::spawn(async move {
+            let mut lease = Lease { key: format!("{}.lease", worker.name()), until: 0 };
+            let mut backoff = options.backoff;
+            loop {
+                if *stopped.borrow() {
+                    return;
+                }
+                let pause = match app.run_pass(worker.as_ref(), &options, &mut lease, &stats).await {
+                    Ok(0) => options.interval,
+                    Ok(_) => Duration::ZERO,
+                    Err(e) => {
+                        stats.failures.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(worker = worker.name(), error = %e, "a worker pass failed; will retry");
+                        let pause = backoff;
+                        backoff = (backoff * 2).min(options.max_backoff);
+                        pause
+                    }
+                };
+                if pause.is_zero() {
+                    backoff = options.backoff;
+                    continue;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    // A dropped handle detaches the worker (it runs until the process ends).
+                    changed = stopped.changed() => match changed {
+                        Ok(()) => return,
+                        Err(_) => tokio::time::sleep(pause).await,
+                    },
+                }
+            }
+        });
+        WorkerHandle { stop, task }
+    }
+
+    /// One pass, if this node holds (or takes) the worker's lease: the worker's own work,
+    /// then up to a batch of events after its cursor. How many events it handled.
+    async fn run_pass(
+        &self,
+        worker: &dyn Worker,
+        options: &WorkerOptions,
+        lease: &mut Lease,
+        stats: &WorkerStats,
+    ) -> AppResult<usize> {
+        if !worker.enabled(self) {
+            return Ok(0);
+        }
+        stats.passes.fetch_add(1, Ordering::Relaxed);
+        let held = self.renew_lease(lease, options.lease).await?;
+        stats.leader.store(u64::from(held), Ordering::Relaxed);
+        if !held {
+            return Ok(0);
+        }
+        worker.before_events(self).await?;
+        let name = worker.name();
+        let cursor = self.store.read(move |tx| Ok::<_, AppError>(tx.worker_cursor(name)?)).await?;
+        stats.cursor.store(cursor, Ordering::Relaxed);
+        let page = Page { after: Some(cursor), limit: options.batch };
+        let events =
+            self.store.read(move |tx| Ok::<_, AppError>(tx.list_events(&page, &EventFilter::default())?)).await?;
+        let mut handled = 0;
+        for event in events {
+            worker.handle(self, &event).await?;
+            let seq = event.seq;
+            self.store.write(move |tx| Ok::<_, AppError>(tx.set_worker_cursor(name, seq)?)).await?;
+            stats.cursor.store(seq, Ordering::Relaxed);
+            stats.events.fetch_add(1, Ordering::Relaxed);
+            handled += 1;
+        }
+        Ok(handled)
+    }
+
+    /// Takes or renews the lease unless another node holds one that has not expired.
+    async fn renew_lease(&self, lease: &mut Lease, length: Duration) -> AppResult<bool> {
+        let (now, mine, key) = (self.now(), lease.until, lease.key.clone());
+        let until = now + length.as_millis() as i64;
+        let renewed = self
+            .store
+            .write(move |tx| {
+                let current = tx.worker_cursor(&key)?;
+                if current > now && current != mine {
+                    return Ok::<_, AppError>(false);
+                }
+                Ok(tx.swap_worker_cursor(&key, current, until)?)
+            })
+            .await?;
+        if renewed {
+            lease.until = until;
+        }
+        Ok(renewed)
+    }
+}

@@ -1,0 +1,150 @@
+//! The worker runtime: every event handled in commit order and at least once, a failed event
+//! offered again after a pause, one node at a time by a lease, and a clean stop.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ordo_app::kernel::worker::{Worker, WorkerOptions};
+use ordo_app::ports::GatewayFuture;
+use ordo_app::{App, AppError};
+use ordo_store::EventRecord;
+use ordo_store::testing::TestEngine;
+
+use crate::support::*;
+
+/// Records what it saw; fails the first `failures` times it is offered event `fail_on`.
+struct Recorder {
+    name: &'static str,
+    seen: Mutex<Vec<(i64, String)>>,
+    fail_on: Option<String>,
+    failures: Mutex<u32>,
+}
+
+impl Recorder {
+    fn new(name: &'static str, fail_on: Option<&str>, failures: u32) -> Arc<Recorder> {
+        Arc::new(Recorder {
+            name,
+            seen: Mutex::new(Vec::new()),
+            fail_on: fail_on.map(str::to_owned),
+            failures: Mutex::new(failures),
+        })
+    }
+
+    fn types(&self) -> Vec<String> {
+        self.seen.lock().unwrap().iter().map(|(_, t)| t.clone()).collect()
+    }
+}
+
+impl Worker for Recorder {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn handle<'a>(&'a self, _app: &'a App, event: &'a EventRecord) -> GatewayFuture<'a, ()> {
+        Box::pin(async move {
+            if self.fail_on.as_deref() == Some(event.event_type.as_str()) {
+                let mut left = self.failures.lock().unwrap();
+                if *left > 0 {
+                    *left -= 1;
+                    return Err(AppError::Unavailable("the outside system is down".into()));
+                }
+            }
+            self.seen.lock().unwrap().push((event.seq, event.event_type.clone()));
+            Ok(())
+        })
+    }
+}
+
+fn fast() -> WorkerOptions {
+    WorkerOptions {
+        interval: Duration::from_millis(20),
+        batch: 3,
+        lease: Duration::from_millis(300),
+        backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(80),
+    }
+}
+
+/// Waits (bounded) until `done` holds.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+async fn events_in_order_once_and_again_after_a_failure(engine: &TestEngine) {
+    let (app, _) = faulty_app(engine);
+    // Two locations and two products: eight events (created, adjusted ...).
+    setup(&app, &["L1", "L2"], &["A", "B"], 3).await;
+    let expected: Vec<String> = app
+        .store
+        .read(|tx| {
+            Ok::<_, AppError>(tx.list_events(&ordo_store::Page { after: None, limit: 100 }, &Default::default())?)
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert!(expected.len() > 6, "{expected:?}");
+    // The first adjustment fails twice; the worker stops there, pauses, and offers it again.
+    let w = Recorder::new("recorder", Some("inventory.adjusted"), 2);
+    let handle = app.spawn_worker(w.clone(), fast());
+    eventually("every event is handled", || w.seen.lock().unwrap().len() == expected.len()).await;
+    assert_eq!(w.types(), expected, "{engine:?}: events out of order, skipped or repeated");
+    let seqs: Vec<i64> = w.seen.lock().unwrap().iter().map(|(s, _)| *s).collect();
+    assert!(seqs.windows(2).all(|p| p[0] < p[1]), "{engine:?}: {seqs:?}");
+    let stats = app.workers.snapshot().into_iter().find(|(n, _)| *n == "recorder").unwrap().1;
+    assert_eq!(stats.failures.load(Ordering::Relaxed), 2, "{engine:?}");
+    assert_eq!(stats.events.load(Ordering::Relaxed), expected.len() as u64, "{engine:?}");
+    assert_eq!(stats.cursor.load(Ordering::Relaxed), *seqs.last().unwrap(), "{engine:?}");
+    handle.stop().await;
+
+    // A new runtime (a restart) continues after the stored cursor: only the new event.
+    adjust(&app, "L1", "A", 1).await.unwrap();
+    let again = Recorder::new("recorder", None, 0);
+    let handle = app.spawn_worker(again.clone(), fast());
+    eventually("the new event is handled", || !again.seen.lock().unwrap().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(again.types(), ["inventory.adjusted"], "{engine:?}: a restart handled old events again");
+    handle.stop().await;
+}
+
+async fn one_node_works_at_a_time(engine: &TestEngine) {
+    let (app, _) = faulty_app(engine);
+    setup(&app, &["L1"], &["A"], 1).await;
+    // Two nodes: two runtimes of the same worker over one database.
+    let (first, second) = (Recorder::new("leased", None, 0), Recorder::new("leased", None, 0));
+    let one = app.spawn_worker(first.clone(), fast());
+    eventually("the first node handles the events", || first.seen.lock().unwrap().len() == 3).await;
+    let two = app.spawn_worker(second.clone(), fast());
+    adjust(&app, "L1", "A", 1).await.unwrap();
+    eventually("the new event is handled", || first.seen.lock().unwrap().len() == 4).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(second.seen.lock().unwrap().is_empty(), "{engine:?}: two nodes worked at once");
+    // When the first stops, the second takes over once the lease has run out.
+    one.stop().await;
+    adjust(&app, "L1", "A", 1).await.unwrap();
+    eventually("the second node takes over", || second.seen.lock().unwrap().len() == 1).await;
+    assert_eq!(first.seen.lock().unwrap().len(), 4, "{engine:?}");
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_handles_every_event_in_order_and_a_failed_one_again() {
+    for engine in engines() {
+        events_in_order_once_and_again_after_a_failure(&engine).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_runtimes_of_one_worker_never_work_at_the_same_time() {
+    for engine in engines() {
+        one_node_works_at_a_time(&engine).await;
+    }
+}
