@@ -59,6 +59,8 @@ pub struct NewEvent<'a> {
     pub at: i64,
     /// JSON text.
     pub data: &'a str,
+    /// The payload's schema version.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +71,7 @@ pub struct EventRecord {
     pub subject: String,
     pub at: i64,
     pub data: String,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

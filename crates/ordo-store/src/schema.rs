@@ -274,6 +274,7 @@ pub const EVENTS: TableSpec = table!("events", key 1, numbered true, [
     ("subject", Text),
     ("at", Int),
     ("data", Text),
+    ("version", Int),
 ]);
 
 pub const ROUTING_RULE_SETS: TableSpec = table!("routing_rule_sets", key 1, numbered false, [

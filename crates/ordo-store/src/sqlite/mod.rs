@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/sqlite/0009_balances.sql")),
     (10, include_str!("../../migrations/sqlite/0010_order_records.sql")),
     (11, include_str!("../../migrations/sqlite/0011_stock_buckets.sql")),
+    (12, include_str!("../../migrations/sqlite/0012_event_versions.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -128,6 +128,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
             subject: "ord_1",
             at: 10 + i,
             data: "{}",
+            version: 1,
         })?;
     }
     tx.idempotency_put(&IdempotencyRecord {
@@ -277,7 +278,14 @@ async fn next_numbers(s: &Store) -> Vec<(&'static str, i64)> {
         };
         tx.change_balance(&credit)?.unwrap();
         let balance = tx.balance_entries("bal_1")?.last().map_or(0, |e| e.seq);
-        tx.append_event(&NewEvent { id: "evt_2", event_type: "order.created", subject: "ord_1", at: 20, data: "{}" })?;
+        tx.append_event(&NewEvent {
+            id: "evt_2",
+            event_type: "order.created",
+            subject: "ord_1",
+            at: 20,
+            data: "{}",
+            version: 1,
+        })?;
         let event = last_event(tx)?;
         Ok(vec![
             ("order number", tx.next_order_number()?),

@@ -18,6 +18,7 @@ async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
                     subject: "ord_1",
                     at: i,
                     data: &data,
+                    version: 1 + i % 2,
                 })
             })
             .await
@@ -38,6 +39,7 @@ async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
             events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
             ["evt_0", "evt_1", "evt_2", "evt_3", "evt_4"]
         );
+        assert_eq!(events.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2, 1, 2, 1], "{engine:?}");
         let second = events[1].seq;
         let later = s
             .read(move |tx| {
@@ -81,7 +83,7 @@ async fn the_feed_filters_by_event_type_alone_or_with_a_subject() {
                 ("evt_3", "order.created", "ord_2"),
                 ("evt_4", "stock.changed", "A-1"),
             ] {
-                tx.append_event(&NewEvent { id, event_type, subject, at: 1, data: "{}" })?;
+                tx.append_event(&NewEvent { id, event_type, subject, at: 1, data: "{}", version: 1 })?;
             }
             Ok(())
         })

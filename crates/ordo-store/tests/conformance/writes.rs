@@ -46,7 +46,7 @@ async fn a_faulty_engine_meets_its_fault_only_at_the_armed_event_and_rolls_that_
         let job = |sku: &'static str, event_type: &'static str| {
             move |tx: &mut dyn ordo_store::Tx| {
                 tx.insert_product(&product(sku))?;
-                tx.append_event(&NewEvent { id: sku, event_type, subject: sku, at: 1, data: "{}" })
+                tx.append_event(&NewEvent { id: sku, event_type, subject: sku, at: 1, data: "{}", version: 1 })
             }
         };
         write(&s, job("A", "order.created")).await.unwrap();

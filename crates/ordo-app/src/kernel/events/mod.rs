@@ -260,7 +260,15 @@ impl Event {
 pub fn emit(tx: &mut dyn Tx, now: i64, subject: &str, event: Event) -> AppResult<()> {
     let id = EventId::generate(now as u64, random_u128());
     let data = serde_json::to_string(&event).map_err(|e| AppError::Internal(format!("event payload: {e}")))?;
-    tx.append_event(&NewEvent { id: id.as_str(), event_type: event.event_type(), subject, at: now, data: &data })?;
+    let version = i64::from(event.version());
+    tx.append_event(&NewEvent {
+        id: id.as_str(),
+        event_type: event.event_type(),
+        subject,
+        at: now,
+        data: &data,
+        version,
+    })?;
     Ok(())
 }
 
@@ -269,9 +277,9 @@ pub fn catalogue_markdown() -> String {
     let mut out = String::from(
         "# Events\n\nEvery change Ordo makes is recorded as an event in the outbox, in the same transaction as \
          the change, and read from `GET /v1/events` in commit order. Each event has an `id`, a `type` \
-         (below), a `subject` (the object it is about), the time `at`, and its `data`, whose fields are \
-         listed here. Fields are only ever added; a change that is not an addition gets a new schema \
-         version.\n\nThis file is generated from the catalogue in `crates/ordo-app/src/kernel/events/` \
+         (below), a `subject` (the object it is about), the time `at`, its `data`, whose fields are \
+         listed here, and the `version` of the data's schema. Fields are only ever added; a change \
+         that is not an addition gets a new schema version.\n\nThis file is generated from the catalogue in `crates/ordo-app/src/kernel/events/` \
          and checked by a test; do not edit it by hand.\n",
     );
     for spec in CATALOGUE {

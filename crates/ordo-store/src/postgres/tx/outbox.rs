@@ -36,8 +36,8 @@ impl OutboxStore for PgTx<'_, '_> {
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO events (id, type, subject, at, data) VALUES ($1, $2, $3, $4, $5)",
-            &[&e.id, &e.event_type, &e.subject, &e.at, &e.data],
+            "INSERT INTO events (id, type, subject, at, data, version) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&e.id, &e.event_type, &e.subject, &e.at, &e.data, &e.version],
         )?;
         Ok(())
     }
@@ -59,7 +59,7 @@ impl OutboxStore for PgTx<'_, '_> {
             w.add("type = ?", t.clone());
         }
         let sql = format!(
-            "SELECT seq, id, type, subject, at, data FROM events {} ORDER BY seq LIMIT {}",
+            "SELECT seq, id, type, subject, at, data, version FROM events {} ORDER BY seq LIMIT {}",
             w.sql(),
             page.limit
         );
@@ -74,6 +74,7 @@ impl OutboxStore for PgTx<'_, '_> {
                     subject: decode(r.try_get(3))?,
                     at: decode(r.try_get(4))?,
                     data: decode(r.try_get(5))?,
+                    version: decode(r.try_get(6))?,
                 })
             })
             .collect()

@@ -31,8 +31,8 @@ impl OutboxStore for SqliteTx<'_> {
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO events (id, type, subject, at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![e.id, e.event_type, e.subject, e.at, e.data],
+            "INSERT INTO events (id, type, subject, at, data, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![e.id, e.event_type, e.subject, e.at, e.data, e.version],
         )?;
         Ok(())
     }
@@ -49,7 +49,7 @@ impl OutboxStore for SqliteTx<'_> {
             w.add("type = ?", t.clone());
         }
         let sql = format!(
-            "SELECT seq, id, type, subject, at, data FROM events {} ORDER BY seq LIMIT {}",
+            "SELECT seq, id, type, subject, at, data, version FROM events {} ORDER BY seq LIMIT {}",
             w.sql(),
             page.limit
         );
@@ -61,6 +61,7 @@ impl OutboxStore for SqliteTx<'_> {
                 subject: r.get(3)?,
                 at: r.get(4)?,
                 data: r.get(5)?,
+                version: r.get(6)?,
             })
         })
     }
