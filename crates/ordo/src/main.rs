@@ -6,6 +6,8 @@
 mod bench;
 mod config;
 mod demo;
+#[cfg(test)]
+mod tidy;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -5,7 +5,6 @@
 
 mod catalog;
 mod common;
-mod coverage;
 mod customers;
 mod fulfillments;
 mod inventory;

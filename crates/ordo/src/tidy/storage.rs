@@ -1,8 +1,9 @@
-//! Every storage method has a conformance test: each method the area traits declare
-//! (`fn name(` in `src/tx/*.rs`) is called (`.name(`) somewhere in this suite's other files.
-//! It reads source text only; whether the calls check anything is for review to judge.
+//! Every storage method has a conformance test: each method the store's area traits declare
+//! (`fn name(` in `crates/ordo-store/src/tx/*.rs`) is called (`.name(`) somewhere in the
+//! conformance suite (`crates/ordo-store/tests/conformance/`), which runs on every engine. It
+//! reads source text only; whether the calls check anything is for review to judge.
 
-use std::path::Path;
+use super::{check, code, rust_files};
 
 /// A method an area trait declares.
 #[derive(Debug, PartialEq)]
@@ -11,11 +12,6 @@ struct Method {
     file: String,
     area: String,
     name: String,
-}
-
-/// Lines that are code, not comments.
-fn code(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim_start).filter(|l| !l.starts_with("//"))
 }
 
 /// The name `fn name(` declares on this line, if it declares one.
@@ -50,7 +46,8 @@ fn uncovered(methods: &[Method], sources: &[String]) -> Vec<String> {
         })
         .map(|m| {
             format!(
-                "`{}::{}` (src/tx/{}) is called by no conformance test: add a test to tests/conformance/{} that \
+                "`{}::{}` (crates/ordo-store/src/tx/{}) is called by no conformance test: add a test to \
+                 crates/ordo-store/tests/conformance/{} that \
                  states what the use cases rely on from it, on every engine.",
                 m.area, m.name, m.file, m.file
             )
@@ -58,30 +55,17 @@ fn uncovered(methods: &[Method], sources: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn rust_files(dir: &Path) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn every_storage_method_is_called_by_a_conformance_test() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let declared: Vec<Method> =
-        rust_files(&root.join("src/tx")).iter().flat_map(|(file, text)| methods(file, text)).collect();
-    assert!(declared.len() > 70, "found only {} storage methods in src/tx: is the parsing broken?", declared.len());
-    let suite: Vec<String> = rust_files(&root.join("tests/conformance"))
-        .into_iter()
-        .filter(|(file, _)| file != "coverage.rs")
-        .map(|(_, text)| text)
+    let declared: Vec<Method> = rust_files("crates/ordo-store/src/tx")
+        .iter()
+        .map(|(path, text)| (path.rsplit('/').next().unwrap_or_default(), text))
+        .flat_map(|(file, text)| methods(file, text))
         .collect();
-    let missing = uncovered(&declared, &suite);
-    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    assert!(declared.len() > 70, "found only {} storage methods in src/tx: is the parsing broken?", declared.len());
+    let suite: Vec<String> =
+        rust_files("crates/ordo-store/tests/conformance").into_iter().map(|(_, text)| text).collect();
+    check(uncovered(&declared, &suite));
 }
 
 #[test]
@@ -92,7 +76,8 @@ fn the_coverage_check_names_each_method_no_test_calls() {
     let suite = ["tx.unwrap_gift()?;\n// tx.wrap_gift() in a comment is no test\n".to_owned()];
     assert_eq!(
         uncovered(&declared, &suite),
-        ["`GiftStore::wrap_gift` (src/tx/gifts.rs) is called by no conformance test: add a test to \
-          tests/conformance/gifts.rs that states what the use cases rely on from it, on every engine."]
+        ["`GiftStore::wrap_gift` (crates/ordo-store/src/tx/gifts.rs) is called by no conformance test: add a \
+          test to crates/ordo-store/tests/conformance/gifts.rs that states what the use cases rely on from it, \
+          on every engine."]
     );
 }

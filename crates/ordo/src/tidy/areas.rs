@@ -1,0 +1,70 @@
+//! The app crate's business areas import each other in one direction only: each area may use
+//! the areas listed before it in [`LAYERS`] and none after, so there are no import circles.
+//! A piece two areas truly share moves down to the lower one (or to the kernel) under a name
+//! of its own.
+
+use super::{check, code, rust_files};
+
+/// The areas of `crates/ordo-app/src`, lowest first.
+const LAYERS: &[&str] =
+    &["ports", "kernel", "stock", "channels", "money", "shipping", "sales", "aftersales", "reports"];
+
+fn area_of(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("crates/ordo-app/src/")?;
+    let first = rest.split('/').next()?;
+    LAYERS.iter().copied().find(|a| *a == first)
+}
+
+fn problems(files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        let Some(area) = area_of(path) else { continue };
+        let level = LAYERS.iter().position(|a| *a == area).unwrap_or(0);
+        for line in code(text) {
+            for (i, _) in line.match_indices("crate::") {
+                let used = line[i + 7..].split(|c: char| !(c.is_ascii_lowercase() || c == '_')).next().unwrap_or("");
+                let Some(above) = LAYERS.iter().position(|a| *a == used) else { continue };
+                if above > level {
+                    let message = format!(
+                        "{path} uses `crate::{used}`, but {area} sits below {used} (the order is {}): move what \
+                         both need down to {area} or the kernel, under a name of its own.",
+                        LAYERS.join(" < ")
+                    );
+                    if !out.contains(&message) {
+                        out.push(message);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn business_areas_import_each_other_in_one_direction() {
+    let files = rust_files("crates/ordo-app/src");
+    for area in LAYERS {
+        assert!(
+            files.iter().any(|(p, _)| area_of(p) == Some(area)),
+            "the area {area} has no files: update the tidy layers if it was renamed"
+        );
+    }
+    check(problems(&files));
+}
+
+#[test]
+fn the_area_check_names_the_file_and_the_import() {
+    let files = vec![
+        (
+            "crates/ordo-app/src/money/a.rs".to_owned(),
+            "use crate::kernel::guard;\nuse crate::sales::orders;\n".to_owned(),
+        ),
+        (
+            "crates/ordo-app/src/sales/b.rs".to_owned(),
+            "use crate::money::payments;\n// crate::reports in a comment\n".to_owned(),
+        ),
+    ];
+    let found = problems(&files);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("crates/ordo-app/src/money/a.rs uses `crate::sales`, but money sits below sales"));
+}
