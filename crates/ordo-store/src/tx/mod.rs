@@ -3,8 +3,8 @@
 //! driver errors, connection types) appears in these signatures.
 //!
 //! A new method is declared in its area's file, implemented in `sqlite/tx/<area>.rs` and
-//! `postgres/tx/<area>.rs`, and tested in `tests/conformance/<area>.rs` (the suite fails until
-//! it is). The fault wrapper follows the declaration by itself; a new table goes in `schema.rs`
+//! `postgres/tx/<area>.rs`, and tested in `tests/conformance/<area>.rs` (the workspace's tidy
+//! test fails until it is). The fault wrapper follows the declaration by itself; a new table goes in `schema.rs`
 //! (the suite fails until it does).
 
 pub mod catalog;
