@@ -13,7 +13,7 @@ use crate::kernel::events::payloads::ClaimCreated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::guard::visible_order;
-use crate::kernel::records::{OrderDocument, documents_of};
+use crate::kernel::records::{OrderDocument, documents_of, order_document};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -58,24 +58,7 @@ pub struct Claim {
     pub at: i64,
 }
 
-impl OrderDocument for Claim {
-    const KIND: &'static str = "claim";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn order_id(&self) -> &str {
-        &self.order_id
-    }
-    fn status(&self) -> &'static str {
-        self.status.as_str()
-    }
-    fn created_at(&self) -> i64 {
-        self.at
-    }
-    fn updated_at(&self) -> i64 {
-        self.at
-    }
-}
+order_document!(Claim, "claim", |c| status c.status.as_str(), created c.at, updated c.at);
 
 impl App {
     pub async fn file_claim(&self, actor: &Actor, order_id: &str, input: ClaimInput) -> AppResult<Claim> {

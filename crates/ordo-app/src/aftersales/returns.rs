@@ -29,7 +29,7 @@ use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::guard::visible_order;
 use crate::kernel::input::{MoneyInput, check_money};
-use crate::kernel::records::{OrderDocument, documents_of, locked, queue, visible};
+use crate::kernel::records::{OrderDocument, documents_of, locked, order_document, queue, visible};
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
 const DAY_MS: i64 = 86_400_000;
@@ -116,24 +116,7 @@ pub struct Exchange {
     pub advance: bool,
 }
 
-impl OrderDocument for Return {
-    const KIND: &'static str = "return";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn order_id(&self) -> &str {
-        &self.order_id
-    }
-    fn status(&self) -> &'static str {
-        self.status.as_str()
-    }
-    fn created_at(&self) -> i64 {
-        self.requested_at
-    }
-    fn updated_at(&self) -> i64 {
-        self.updated_at
-    }
-}
+order_document!(Return, "return", |r| status r.status.as_str(), created r.requested_at, updated r.updated_at);
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -39,6 +39,35 @@ pub(crate) trait OrderDocument: Serialize + DeserializeOwned {
     }
 }
 
+/// Implements [`OrderDocument`] for a document with `id` and `order_id` fields: its kind,
+/// and how to read its status and times.
+macro_rules! order_document {
+    ($ty:ty, $kind:literal, |$d:ident| status $status:expr, created $created:expr, updated $updated:expr $(,)?) => {
+        impl $crate::kernel::records::OrderDocument for $ty {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn order_id(&self) -> &str {
+                &self.order_id
+            }
+            fn status(&self) -> &'static str {
+                let $d = self;
+                $status
+            }
+            fn created_at(&self) -> i64 {
+                let $d = self;
+                $created
+            }
+            fn updated_at(&self) -> i64 {
+                let $d = self;
+                $updated
+            }
+        }
+    };
+}
+pub(crate) use order_document;
+
 /// An order's documents of one kind, oldest first.
 pub(crate) fn documents_of<D: OrderDocument>(tx: &mut dyn Tx, order_id: &str) -> AppResult<Vec<D>> {
     tx.order_records(order_id, D::KIND)?.iter().map(D::from_record).collect()
@@ -93,21 +122,4 @@ pub(crate) fn queue<D: OrderDocument>(
     }
 }
 
-impl OrderDocument for Hold {
-    const KIND: &'static str = "hold";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn order_id(&self) -> &str {
-        &self.order_id
-    }
-    fn status(&self) -> &'static str {
-        self.status.as_str()
-    }
-    fn created_at(&self) -> i64 {
-        self.placed_at
-    }
-    fn updated_at(&self) -> i64 {
-        self.resolved_at.unwrap_or(self.placed_at)
-    }
-}
+order_document!(Hold, "hold", |h| status h.status.as_str(), created h.placed_at, updated h.resolved_at.unwrap_or(h.placed_at));

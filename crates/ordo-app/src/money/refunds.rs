@@ -21,7 +21,7 @@ use crate::kernel::events::payloads::{RefundCreated, RefundFinished};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{MoneyInput, check_money};
-use crate::kernel::records::{OrderDocument, documents_of, locked};
+use crate::kernel::records::{OrderDocument, documents_of, locked, order_document};
 use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -110,24 +110,7 @@ pub struct Refund {
     pub updated_at: i64,
 }
 
-impl OrderDocument for Refund {
-    const KIND: &'static str = "refund";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn order_id(&self) -> &str {
-        &self.order_id
-    }
-    fn status(&self) -> &'static str {
-        self.status.as_str()
-    }
-    fn created_at(&self) -> i64 {
-        self.created_at
-    }
-    fn updated_at(&self) -> i64 {
-        self.updated_at
-    }
-}
+order_document!(Refund, "refund", |r| status r.status.as_str(), created r.created_at, updated r.updated_at);
 
 /// What pending refunds have promised from a payment and not recorded yet: not available to
 /// any other refund.

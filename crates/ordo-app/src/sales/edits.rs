@@ -29,7 +29,7 @@ use crate::kernel::events::payloads::{OrderEdited, PaymentRequired};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_money};
-use crate::kernel::records::{OrderDocument, documents_of};
+use crate::kernel::records::{OrderDocument, documents_of, order_document};
 use crate::money::payments::{is_gateway, payments_with_totals, record};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -93,24 +93,7 @@ pub struct Edit {
     pub refund_error: Option<String>,
 }
 
-impl OrderDocument for Edit {
-    const KIND: &'static str = "edit";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn order_id(&self) -> &str {
-        &self.order_id
-    }
-    fn status(&self) -> &'static str {
-        if self.refund_error.is_some() { "refund_failed" } else { "applied" }
-    }
-    fn created_at(&self) -> i64 {
-        self.at
-    }
-    fn updated_at(&self) -> i64 {
-        self.at
-    }
-}
+order_document!(Edit, "edit", |e| status if e.refund_error.is_some() { "refund_failed" } else { "applied" }, created e.at, updated e.at);
 
 fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
     let mut e = Errors::new();
