@@ -722,7 +722,7 @@ impl App {
                         // Store credit given from this payment never reached the gateway.
                         let at_gateway: i64 = ledger
                             .iter()
-                            .filter(|e| e.payment_id == payment_id && e.kind == "refunded")
+                            .filter(|e| e.payment_id == payment_id && e.kind == EntryKind::Refunded.as_str())
                             .filter(|e| !e.reference.as_deref().is_some_and(|r| r.starts_with("ref_")))
                             .map(|e| e.amount)
                             .sum();

@@ -110,7 +110,9 @@ impl App {
                 let done: i64 = tx
                     .payment_entries_for_order(&oid)?
                     .iter()
-                    .filter(|e| e.kind == "captured" && e.reference.as_deref() == Some(reference.as_str()))
+                    .filter(|e| {
+                        e.kind == EntryKind::Captured.as_str() && e.reference.as_deref() == Some(reference.as_str())
+                    })
                     .map(|e| e.amount)
                     .sum();
                 Ok::<_, AppError>((share - done, last))

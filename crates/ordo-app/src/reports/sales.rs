@@ -151,7 +151,7 @@ impl App {
                         let refunded: i64 = tx
                             .payment_entries_for_order(o.id.as_str())?
                             .iter()
-                            .filter(|e| e.kind == "refunded")
+                            .filter(|e| e.kind == ordo_domain::payment::EntryKind::Refunded.as_str())
                             .map(|e| e.amount)
                             .sum();
                         out.push((o.clone(), refunded));
