@@ -1,5 +1,5 @@
-//! How stock looks on the wire: levels, the movement ledger, adjustments, and the non-sellable
-//! buckets.
+//! How stock looks on the wire: levels, the movement ledger, adjustments, count requests and
+//! the non-sellable buckets.
 //!
 //! A view copies and formats; it decides nothing (no business rule here).
 
@@ -186,4 +186,14 @@ impl BucketsView {
                 .collect(),
         }
     }
+}
+
+/// A request to count stock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountRequestView {
+    pub sku: String,
+    /// Location code.
+    pub location: String,
+    pub requested_at: String,
+    pub reason: Option<String>,
 }
