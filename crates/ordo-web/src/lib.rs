@@ -6,6 +6,7 @@
 //! problem document from `problem.rs`, and nothing here decides a business rule.
 
 pub mod api;
+mod docs;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
@@ -16,7 +17,7 @@ pub mod views;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use state::{AppState, WebConfig};
@@ -113,7 +114,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
-        .route("/docs", get(docs))
+        .route("/docs", get(docs::page))
+        .route("/docs/", get(docs::page))
+        .route("/docs/{*file}", get(docs::file))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
@@ -212,8 +215,4 @@ async fn openapi_json() -> Response {
     let mut r = openapi::document_json().into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
-}
-
-async fn docs() -> Html<&'static str> {
-    Html(include_str!("docs.html"))
 }
