@@ -1,9 +1,12 @@
 //! Ordo's HTTP API: the router, its layers, the OpenAPI document and the system endpoints.
+//! The `/v1` handlers live in `api/` and their response bodies in `views/`, one file per
+//! business area in each.
 //!
 //! Invariant: handlers parse, call one use case and map the result; every error leaves as a
 //! problem document from `problem.rs`, and nothing here decides a business rule.
 
 pub mod api;
+mod docs;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
@@ -14,7 +17,7 @@ pub mod views;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use state::{AppState, WebConfig};
@@ -23,86 +26,86 @@ use crate::problem::Problem;
 
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
-        .route("/products", post(api::create_product).get(api::list_products))
-        .route("/products/{sku}", get(api::get_product).patch(api::update_product))
-        .route("/locations", post(api::create_location).get(api::list_locations))
-        .route("/locations/{code}", get(api::get_location).patch(api::update_location))
-        .route("/inventory", get(api::list_levels))
-        .route("/inventory/adjustments", post(api::adjust_inventory))
-        .route("/inventory/counts", post(api::count_inventory))
-        .route("/inventory/movements", get(api::list_movements))
-        .route("/inventory/{sku}", get(api::sku_stock))
-        .route("/customers", post(api::create_customer).get(api::list_customers))
-        .route("/customers/{id}", get(api::get_customer).patch(api::update_customer))
-        .route("/customers/{id}/orders", get(api::customer_orders))
-        .route("/orders", post(api::place_order).get(api::list_orders))
-        .route("/orders/{id}", get(api::get_order))
-        .route("/orders/{id}/cancel", post(api::cancel_order))
-        .route("/orders/{id}/events", get(api::order_events))
-        .route("/orders/{id}/routing", get(api::order_routing))
-        .route("/orders/{id}/fulfillments", get(api::order_fulfillments))
-        .route("/fulfillments", get(api::list_fulfillments))
-        .route("/fulfillments/{id}", get(api::get_fulfillment))
-        .route("/fulfillments/{id}/start-picking", post(api::start_picking))
-        .route("/fulfillments/{id}/pack", post(api::pack_fulfillment))
-        .route("/fulfillments/{id}/ship", post(api::ship_fulfillment))
-        .route("/fulfillments/{id}/deliver", post(api::deliver_fulfillment))
-        .route("/fulfillments/{id}/cancel", post(api::cancel_fulfillment))
-        .route("/fulfillments/{id}/reject", post(api::reject_fulfillment))
-        .route("/fulfillments/{id}/ready-for-pickup", post(api::ready_for_pickup))
-        .route("/fulfillments/{id}/pick-up", post(api::picked_up))
-        .route("/fulfillments/{id}/packing-slip", get(api::packing_slip))
-        .route("/locations/{code}/pick-list", get(api::pick_list))
-        .route("/fulfillments/{id}/rates", get(api::fulfillment_rates))
-        .route("/fulfillments/{id}/label", get(api::fulfillment_label).post(api::buy_label))
-        .route("/carriers", post(api::create_carrier).get(api::list_carriers))
-        .route("/orders/{id}/payments", post(api::add_payment).get(api::order_payments))
-        .route("/payments/{id}/capture", post(api::capture_payment))
-        .route("/payments/{id}/void", post(api::void_payment))
-        .route("/payments/{id}/refund", post(api::refund_payment))
-        .route("/orders/{id}/refunds", post(api::refund_order).get(api::order_refunds))
-        .route("/refunds/{id}", get(api::get_refund))
-        .route("/channels/{channel}", get(api::get_channel).put(api::put_channel))
-        .route("/reports/sales", get(api::sales_report))
-        .route("/orders/{id}/holds", post(api::place_hold).get(api::order_holds))
-        .route("/holds", get(api::list_holds))
-        .route("/returns", get(api::list_returns))
-        .route("/holds/{id}/release", post(api::release_hold))
-        .route("/holds/{id}/cancel-order", post(api::cancel_through_hold))
-        .route("/orders/{id}/returns", post(api::request_return).get(api::order_returns))
-        .route("/orders/{id}/edits", post(api::edit_order).get(api::order_edits))
-        .route("/orders/{id}/timeline", get(api::order_timeline))
-        .route("/orders/{id}/lines/{line_id}/cancel", post(api::cancel_line))
-        .route("/orders/{id}/claims", post(api::file_claim).get(api::order_claims))
-        .route("/returns/{id}", get(api::get_return))
-        .route("/returns/{id}/approve", post(api::approve_return))
-        .route("/returns/{id}/reject", post(api::reject_return))
-        .route("/returns/{id}/receive", post(api::receive_return))
-        .route("/returns/{id}/close", post(api::close_return))
-        .route("/returns/{id}/label", post(api::buy_return_label).get(api::return_label))
-        .route("/inventory/{sku}/buckets", get(api::sku_buckets))
-        .route("/inventory/buckets/moves", post(api::move_bucket))
-        .route("/exchange-rates", post(api::put_rates).get(api::rates_on))
-        .route("/exchange-rates/ecb", post(api::import_ecb))
-        .route("/exchange-rates/convert", get(api::convert_amount))
-        .route("/gift-cards", post(api::issue_gift_card))
-        .route("/gift-cards/{code}", get(api::gift_card))
-        .route("/customers/{id}/store-credit", get(api::store_credit).post(api::credit_customer))
-        .route("/inventory/count-requests", get(api::count_requests))
-        .route("/routing/rule-sets", post(api::create_rule_set).get(api::list_rule_sets))
-        .route("/routing/rule-sets/{name}", get(api::get_rule_set).put(api::replace_rule_set))
-        .route("/routing/simulate", post(api::simulate_routing))
-        .route("/events", get(api::list_events))
-        .route("/keys", post(api::create_key).get(api::list_keys))
-        .route("/keys/{id}/revoke", post(api::revoke_key))
+        .route("/products", post(api::catalog::create_product).get(api::catalog::list_products))
+        .route("/products/{sku}", get(api::catalog::get_product).patch(api::catalog::update_product))
+        .route("/locations", post(api::catalog::create_location).get(api::catalog::list_locations))
+        .route("/locations/{code}", get(api::catalog::get_location).patch(api::catalog::update_location))
+        .route("/inventory", get(api::inventory::list_levels))
+        .route("/inventory/adjustments", post(api::inventory::adjust_inventory))
+        .route("/inventory/counts", post(api::inventory::count_inventory))
+        .route("/inventory/movements", get(api::inventory::list_movements))
+        .route("/inventory/{sku}", get(api::inventory::sku_stock))
+        .route("/customers", post(api::customers::create_customer).get(api::customers::list_customers))
+        .route("/customers/{id}", get(api::customers::get_customer).patch(api::customers::update_customer))
+        .route("/customers/{id}/orders", get(api::customers::customer_orders))
+        .route("/orders", post(api::orders::place_order).get(api::orders::list_orders))
+        .route("/orders/{id}", get(api::orders::get_order))
+        .route("/orders/{id}/cancel", post(api::orders::cancel_order))
+        .route("/orders/{id}/events", get(api::orders::order_events))
+        .route("/orders/{id}/routing", get(api::routing::order_routing))
+        .route("/orders/{id}/fulfillments", get(api::fulfillments::order_fulfillments))
+        .route("/fulfillments", get(api::fulfillments::list_fulfillments))
+        .route("/fulfillments/{id}", get(api::fulfillments::get_fulfillment))
+        .route("/fulfillments/{id}/start-picking", post(api::fulfillments::start_picking))
+        .route("/fulfillments/{id}/pack", post(api::fulfillments::pack_fulfillment))
+        .route("/fulfillments/{id}/ship", post(api::fulfillments::ship_fulfillment))
+        .route("/fulfillments/{id}/deliver", post(api::fulfillments::deliver_fulfillment))
+        .route("/fulfillments/{id}/cancel", post(api::fulfillments::cancel_fulfillment))
+        .route("/fulfillments/{id}/reject", post(api::fulfillments::reject_fulfillment))
+        .route("/fulfillments/{id}/ready-for-pickup", post(api::fulfillments::ready_for_pickup))
+        .route("/fulfillments/{id}/pick-up", post(api::fulfillments::picked_up))
+        .route("/fulfillments/{id}/packing-slip", get(api::documents::packing_slip))
+        .route("/locations/{code}/pick-list", get(api::documents::pick_list))
+        .route("/fulfillments/{id}/rates", get(api::carriers::fulfillment_rates))
+        .route("/fulfillments/{id}/label", get(api::documents::fulfillment_label).post(api::carriers::buy_label))
+        .route("/carriers", post(api::carriers::create_carrier).get(api::carriers::list_carriers))
+        .route("/orders/{id}/payments", post(api::payments::add_payment).get(api::payments::order_payments))
+        .route("/payments/{id}/capture", post(api::payments::capture_payment))
+        .route("/payments/{id}/void", post(api::payments::void_payment))
+        .route("/payments/{id}/refund", post(api::payments::refund_payment))
+        .route("/orders/{id}/refunds", post(api::refunds::refund_order).get(api::refunds::order_refunds))
+        .route("/refunds/{id}", get(api::refunds::get_refund))
+        .route("/channels/{channel}", get(api::channels::get_channel).put(api::channels::put_channel))
+        .route("/reports/sales", get(api::reports::sales_report))
+        .route("/orders/{id}/holds", post(api::holds::place_hold).get(api::holds::order_holds))
+        .route("/holds", get(api::holds::list_holds))
+        .route("/returns", get(api::returns::list_returns))
+        .route("/holds/{id}/release", post(api::holds::release_hold))
+        .route("/holds/{id}/cancel-order", post(api::holds::cancel_through_hold))
+        .route("/orders/{id}/returns", post(api::returns::request_return).get(api::returns::order_returns))
+        .route("/orders/{id}/edits", post(api::edits::edit_order).get(api::edits::order_edits))
+        .route("/orders/{id}/timeline", get(api::orders::order_timeline))
+        .route("/orders/{id}/lines/{line_id}/cancel", post(api::edits::cancel_line))
+        .route("/orders/{id}/claims", post(api::claims::file_claim).get(api::claims::order_claims))
+        .route("/returns/{id}", get(api::returns::get_return))
+        .route("/returns/{id}/approve", post(api::returns::approve_return))
+        .route("/returns/{id}/reject", post(api::returns::reject_return))
+        .route("/returns/{id}/receive", post(api::returns::receive_return))
+        .route("/returns/{id}/close", post(api::returns::close_return))
+        .route("/returns/{id}/label", post(api::returns::buy_return_label).get(api::returns::return_label))
+        .route("/inventory/{sku}/buckets", get(api::inventory::sku_buckets))
+        .route("/inventory/buckets/moves", post(api::inventory::move_bucket))
+        .route("/exchange-rates", post(api::fx::put_rates).get(api::fx::rates_on))
+        .route("/exchange-rates/ecb", post(api::fx::import_ecb))
+        .route("/exchange-rates/convert", get(api::fx::convert_amount))
+        .route("/gift-cards", post(api::balances::issue_gift_card))
+        .route("/gift-cards/{code}", get(api::balances::gift_card))
+        .route("/customers/{id}/store-credit", get(api::balances::store_credit).post(api::balances::credit_customer))
+        .route("/inventory/count-requests", get(api::inventory::count_requests))
+        .route("/routing/rule-sets", post(api::routing::create_rule_set).get(api::routing::list_rule_sets))
+        .route("/routing/rule-sets/{name}", get(api::routing::get_rule_set).put(api::routing::replace_rule_set))
+        .route("/routing/simulate", post(api::routing::simulate_routing))
+        .route("/events", get(api::events::list_events))
+        .route("/keys", post(api::keys::create_key).get(api::keys::list_keys))
+        .route("/keys/{id}/revoke", post(api::keys::revoke_key))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
 
     // Carriers authenticate their webhooks by signature, not by API key.
     let webhooks = Router::new()
-        .route("/v1/carriers/{code}/tracking", post(api::carrier_tracking))
-        .route("/v1/payments/stripe/webhook", post(api::stripe_webhook));
+        .route("/v1/carriers/{code}/tracking", post(api::carriers::carrier_tracking))
+        .route("/v1/payments/stripe/webhook", post(api::payments::stripe_webhook));
 
     Router::new()
         .nest("/v1", v1)
@@ -111,7 +114,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi_json))
-        .route("/docs", get(docs))
+        .route("/docs", get(docs::page))
+        .route("/docs/", get(docs::page))
+        .route("/docs/{*file}", get(docs::file))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
@@ -210,8 +215,4 @@ async fn openapi_json() -> Response {
     let mut r = openapi::document_json().into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
-}
-
-async fn docs() -> Html<&'static str> {
-    Html(include_str!("docs.html"))
 }

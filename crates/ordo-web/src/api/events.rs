@@ -1,0 +1,43 @@
+//! The outbox endpoint: every event in commit order (`ordo_app::kernel::events`).
+//!
+//! The handler parses the query, calls the use case and renders through `views::events`; no
+//! business rule here.
+
+use axum::Json;
+use axum::extract::State;
+use ordo_app::page_limit;
+use ordo_store::{EventFilter, Page};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiResult, decode_int_cursor, list};
+use crate::extract::{Caller, Query};
+use crate::state::AppState;
+use crate::views::{EventView, ListView};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    /// Only events of this type, e.g. `order.created`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<String>,
+    /// Only events about this object id.
+    pub subject: Option<String>,
+}
+
+/// The outbox: every event in commit order, oldest first.
+#[utoipa::path(get, path = "/v1/events", tag = "events", params(EventQuery),
+    responses((status = 200, body = ListView<EventView>)))]
+pub async fn list_events(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<EventQuery>,
+) -> ApiResult<Json<ListView<EventView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let items = s.app.list_events(&actor, page, EventFilter { subject: q.subject, event_type: q.event_type }).await?;
+    Ok(Json(list(items, limit, |e: &ordo_store::EventRecord| e.seq.to_string())))
+}

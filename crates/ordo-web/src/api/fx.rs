@@ -1,0 +1,121 @@
+//! Exchange rate endpoints: load a day's rates or the ECB's reference-rate CSV, read the rates
+//! in force on a day, and convert an amount (`ordo_app::money::fx`).
+//!
+//! Each handler parses, calls one use case and renders through `views::fx`; no business rule
+//! here.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ordo_app::AppError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::ApiResult;
+use crate::extract::{Caller, JsonBody, Query};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use crate::views::{ImportView, MoneyView, RateView, RatesView};
+
+/// Load one day's rates.
+#[utoipa::path(post, path = "/v1/exchange-rates", tag = "exchange rates", request_body = ordo_app::money::fx::RatesInput,
+    responses((status = 201, body = ImportView)))]
+pub async fn put_rates(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(input): JsonBody<ordo_app::money::fx::RatesInput>,
+) -> ApiResult<Response> {
+    let n = s.app.put_rates(&actor, input).await?;
+    Ok((StatusCode::CREATED, Json(ImportView { imported: n })).into_response())
+}
+
+/// Import the European Central Bank's reference-rate CSV (the daily `eurofxref.csv` or the
+/// history `eurofxref-hist.csv`), sent as `text/csv`. Every line is checked; a bad line is
+/// reported by number and nothing is stored.
+#[utoipa::path(post, path = "/v1/exchange-rates/ecb", tag = "exchange rates",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = ImportView)))]
+pub async fn import_ecb(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.starts_with("text/csv") && !ct.starts_with("text/plain") {
+        return Err(ApiError::from(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the CSV as text/csv",
+        )));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "malformed_csv", "the CSV is not UTF-8")))?;
+    let n = s.app.import_ecb(&actor, text).await?;
+    Ok((StatusCode::CREATED, Json(ImportView { imported: n })).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RatesQuery {
+    /// `YYYY-MM-DD`; default today (UTC).
+    pub date: Option<String>,
+}
+
+/// The rates in force on a day: each currency's latest on or before it.
+#[utoipa::path(get, path = "/v1/exchange-rates", tag = "exchange rates", params(RatesQuery), responses((status = 200, body = RatesView)))]
+pub async fn rates_on(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<RatesQuery>,
+) -> ApiResult<Json<RatesView>> {
+    let date = q.date.unwrap_or_else(|| ordo_app::kernel::time_fmt::day(s.app.now()));
+    let rates = s.app.rates_on(&actor, &date).await?;
+    Ok(Json(RatesView {
+        base: ordo_app::money::fx::BASE.to_owned(),
+        date,
+        rates: rates
+            .into_iter()
+            .map(|(currency, date, r)| RateView { currency, date, rate: r.to_decimal_string() })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConvertQuery {
+    /// Decimal amount, e.g. `19.99`.
+    pub amount: String,
+    pub currency: String,
+    pub to: String,
+    /// `YYYY-MM-DD`; default today (UTC).
+    pub date: Option<String>,
+}
+
+/// Convert an amount at a day's rates, rounded once to the target's minor unit.
+#[utoipa::path(get, path = "/v1/exchange-rates/convert", tag = "exchange rates", params(ConvertQuery),
+    responses((status = 200, body = MoneyView), (status = 409, description = "No rate for a currency (`no_exchange_rate`)", body = Problem)))]
+pub async fn convert_amount(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<ConvertQuery>,
+) -> ApiResult<Json<MoneyView>> {
+    let mut e = ordo_domain::validate::Errors::new();
+    let amount = ordo_app::kernel::input::check_money(
+        &mut e,
+        "amount",
+        &ordo_app::kernel::input::MoneyInput { amount: Some(q.amount.clone()), currency: Some(q.currency.clone()) },
+        None,
+    );
+    let to = ordo_domain::Currency::from_code(&q.to);
+    if to.is_none() {
+        e.add("to", "is not an ISO 4217 currency code");
+    }
+    if !e.is_empty() {
+        return Err(AppError::Validation(e.0).into());
+    }
+    let date = q.date.unwrap_or_else(|| ordo_app::kernel::time_fmt::day(s.app.now()));
+    let m = s.app.convert(&actor, amount.expect("checked"), to.expect("checked"), &date).await?;
+    Ok(Json(MoneyView::new(m.minor(), m.currency().code())))
+}

@@ -1,0 +1,190 @@
+//! Inventory endpoints: stock levels, adjustments and counts, the movement ledger, count
+//! requests, and the non-sellable buckets (`ordo_app::stock::inventory`).
+//!
+//! Each handler parses, calls one use case and renders through `views::inventory`; no business
+//! rule here.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use ordo_app::page_limit;
+use ordo_app::stock::inventory::{Adjusted, AdjustmentInput, CountInput};
+use ordo_store::{MovementFilter, Page};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiResult, Idem, decode_cursor, decode_int_cursor, list, render, respond, time_param};
+use crate::extract::{Caller, JsonBody, Path, Query};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use crate::views::{AdjustmentView, BucketsView, CountRequestView, LevelView, ListView, MovementView, SkuStockView};
+
+/// Add or remove on-hand units at a location, with a reason.
+#[utoipa::path(post, path = "/v1/inventory/adjustments", tag = "inventory", request_body = AdjustmentInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = AdjustmentView),
+        (status = 409, description = "The change would take on-hand below what is reserved (`insufficient_stock`)", body = Problem)))]
+pub async fn adjust_inventory(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<AdjustmentInput>,
+) -> ApiResult<Response> {
+    let r = render::<Adjusted, AdjustmentView, 201>;
+    Ok(respond(s.app.adjust_inventory(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// Record an absolute count of on-hand units; the ledger records the difference.
+#[utoipa::path(post, path = "/v1/inventory/counts", tag = "inventory", request_body = CountInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = AdjustmentView),
+        (status = 409, description = "The count is below what is reserved (`insufficient_stock`)", body = Problem)))]
+pub async fn count_inventory(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<CountInput>,
+) -> ApiResult<Response> {
+    let r = render::<Adjusted, AdjustmentView, 201>;
+    Ok(respond(s.app.count_inventory(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// One SKU's stock at every location, with totals.
+#[utoipa::path(get, path = "/v1/inventory/{sku}", tag = "inventory", params(("sku" = String, Path)),
+    responses((status = 200, body = SkuStockView), (status = 404, body = Problem)))]
+pub async fn sku_stock(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<SkuStockView>> {
+    let stock = s.app.sku_stock(&actor, &sku).await?;
+    Ok(Json(SkuStockView::from(&stock)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LevelQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub sku: Option<String>,
+    /// Location code.
+    pub location: Option<String>,
+}
+
+/// Stock levels per SKU and location.
+#[utoipa::path(get, path = "/v1/inventory", tag = "inventory", params(LevelQuery),
+    responses((status = 200, body = ListView<LevelView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn list_levels(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<LevelQuery>,
+) -> ApiResult<Json<ListView<LevelView>>> {
+    let limit = page_limit(q.limit);
+    let after = decode_cursor(&q.cursor)?
+        .map(|c| c.split_once('|').map(|(a, b)| (a.to_owned(), b.to_owned())))
+        .map(|c| {
+            c.ok_or_else(|| {
+                ApiError::from(Problem::field(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_cursor",
+                    "cursor",
+                    "is not a cursor this API issued",
+                ))
+            })
+        })
+        .transpose()?;
+    let items = s.app.list_levels(&actor, Page { after, limit }, q.sku, q.location).await?;
+    Ok(Json(list(items, limit, |l: &ordo_store::LevelRecord| format!("{}|{}", l.sku, l.location_id))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovementQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub sku: Option<String>,
+    /// Location code.
+    pub location: Option<String>,
+    pub order_id: Option<String>,
+    /// RFC 3339; entries at or after.
+    pub created_after: Option<String>,
+    /// RFC 3339; entries before.
+    pub created_before: Option<String>,
+}
+
+/// The inventory ledger, newest first.
+#[utoipa::path(get, path = "/v1/inventory/movements", tag = "inventory", params(MovementQuery),
+    responses((status = 200, body = ListView<MovementView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn list_movements(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<MovementQuery>,
+) -> ApiResult<Json<ListView<MovementView>>> {
+    let limit = page_limit(q.limit);
+    let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
+    let filter = MovementFilter {
+        sku: q.sku,
+        location_id: None,
+        order_id: q.order_id,
+        after_time: time_param("created_after", &q.created_after)?,
+        before_time: time_param("created_before", &q.created_before)?,
+    };
+    let items = s.app.list_movements(&actor, page, filter, q.location).await?;
+    Ok(Json(list(items, limit, |m: &ordo_domain::inventory::Movement| m.seq.to_string())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountRequestQuery {
+    /// Location code.
+    pub location: Option<String>,
+}
+
+/// Stock waiting to be counted, after a location rejected it; recording a count clears it.
+#[utoipa::path(get, path = "/v1/inventory/count-requests", tag = "inventory", params(CountRequestQuery),
+    responses((status = 200, body = ListView<CountRequestView>), (status = 404, description = "Unknown location", body = Problem)))]
+pub async fn count_requests(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<CountRequestQuery>,
+) -> ApiResult<Json<ListView<CountRequestView>>> {
+    let items = s.app.count_requests(&actor, q.location).await?;
+    let data = items
+        .into_iter()
+        .map(|r| CountRequestView {
+            sku: r.sku,
+            location: r.location,
+            requested_at: ordo_app::kernel::time_fmt::format_ms(r.requested_at),
+            reason: r.reason,
+        })
+        .collect();
+    Ok(Json(ListView { data, next_cursor: None }))
+}
+
+/// Move non-sellable units: between buckets, back into sellable stock at the same location
+/// (`to: stock`), or out of the business (`to: out`: sent to the vendor, destroyed). Both
+/// sides are written to their ledgers.
+#[utoipa::path(post, path = "/v1/inventory/buckets/moves", tag = "inventory", request_body = ordo_app::stock::inventory::BucketMoveInput,
+    responses((status = 200, body = BucketsView), (status = 422, body = Problem),
+        (status = 409, description = "`insufficient_stock`: the bucket holds fewer units", body = Problem)))]
+pub async fn move_bucket(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(input): JsonBody<ordo_app::stock::inventory::BucketMoveInput>,
+) -> ApiResult<Json<BucketsView>> {
+    let sku = input.sku.clone().unwrap_or_default();
+    Ok(Json(BucketsView::new(&sku, &s.app.move_bucket(&actor, input).await?)))
+}
+
+/// A SKU's stock that is not sellable (quarantine, refurbish, return to vendor, disposed) per
+/// location, with the ledger that explains every unit.
+#[utoipa::path(get, path = "/v1/inventory/{sku}/buckets", tag = "inventory", params(("sku" = String, Path)),
+    responses((status = 200, body = BucketsView), (status = 404, body = Problem)))]
+pub async fn sku_buckets(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<BucketsView>> {
+    Ok(Json(BucketsView::new(&sku, &s.app.sku_buckets(&actor, &sku).await?)))
+}

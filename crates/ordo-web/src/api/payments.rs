@@ -1,0 +1,101 @@
+//! Payment endpoints: record an order's payments, read their ledger, capture, void and refund
+//! them, and Stripe's signed webhook (`ordo_app::money::payments`).
+//!
+//! Each handler parses, calls one use case and renders through `views::payments`; no business
+//! rule here (status and balance are derived by the use case).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiResult, webhook_headers};
+use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path};
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::views::OrderPaymentsView;
+
+/// A Stripe webhook event (`payment_intent.succeeded`, `payment_intent.canceled`,
+/// `payment_intent.payment_failed`, and `charge.refunded` for refunds made at Stripe), signed
+/// by Stripe:
+/// `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(webhook secret, "<t>.<raw body>")>`.
+/// Events about payments Ordo does not know, and events already recorded, change nothing.
+/// 501 when Stripe is not configured.
+#[utoipa::path(post, path = "/v1/payments/stripe/webhook", tag = "payments", request_body = serde_json::Value,
+    params(("Stripe-Signature" = Option<String>, Header, description = "Stripe's signature")),
+    security(()),
+    responses((status = 204, description = "Recorded, or nothing to record"),
+        (status = 401, description = "Bad or missing signature", body = Problem),
+        (status = 501, description = "Stripe is not configured", body = Problem)))]
+pub async fn stripe_webhook(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::http::StatusCode> {
+    s.app.gateway_webhook(&webhook_headers(&headers), &body).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Record a payment for the order: `manual` (cash on delivery, bank transfer, invoice),
+/// `gift_card`, `store_credit`, or `stripe` (a card, authorized at Stripe with the
+/// `payment_method` token; 409 `card_declined` records nothing; 501 when Stripe is not
+/// configured).
+#[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = ordo_app::money::payments::NewPayment,
+    params(("id" = String, Path)),
+    responses((status = 201, body = OrderPaymentsView), (status = 404, body = Problem),
+        (status = 409, description = "Declined, or not enough on the balance", body = Problem),
+        (status = 503, description = "The card gateway could not be reached; safe to retry", body = Problem),
+        (status = 501, body = Problem)))]
+pub async fn add_payment(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::money::payments::NewPayment>,
+) -> ApiResult<Response> {
+    let p = s.app.add_payment(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(OrderPaymentsView::from(&p))).into_response())
+}
+
+/// The order's payments, their ledger, and the status and balance derived from it.
+#[utoipa::path(get, path = "/v1/orders/{id}/payments", tag = "payments", params(("id" = String, Path)),
+    responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem)))]
+pub async fn order_payments(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderPaymentsView>> {
+    Ok(Json(OrderPaymentsView::from(&s.app.order_payments(&actor, &id).await?)))
+}
+
+macro_rules! payment_action {
+    ($fn:ident, $path:literal, $kind:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "payments", request_body(content = Option<ordo_app::money::payments::AmountInput>),
+            params(("id" = String, Path)),
+            responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem),
+                (status = 409, description = "`amount_exceeds_capturable`, `amount_exceeds_refundable`, `payment_voided` or `nothing_to_void`", body = Problem)))]
+        pub async fn $fn(
+            State(s): State<AppState>,
+            Caller(actor): Caller,
+            Path(id): Path<String>,
+            OptionalJsonBody(input): OptionalJsonBody<ordo_app::money::payments::AmountInput>,
+        ) -> ApiResult<Json<OrderPaymentsView>> {
+            let p = s.app.payment_action(&actor, &id, ordo_domain::payment::EntryKind::$kind, input).await?;
+            Ok(Json(OrderPaymentsView::from(&p)))
+        }
+    };
+}
+
+payment_action!(
+    capture_payment,
+    "/v1/payments/{id}/capture",
+    Captured,
+    "Capture an amount (default: all that is still authorized)."
+);
+payment_action!(void_payment, "/v1/payments/{id}/void", Voided, "Void what is authorized and not captured.");
+payment_action!(
+    refund_payment,
+    "/v1/payments/{id}/refund",
+    Refunded,
+    "Refund an amount of what was captured (a goodwill refund needs no line)."
+);

@@ -1,0 +1,199 @@
+//! How stock looks on the wire: levels, the movement ledger, adjustments, count requests and
+//! the non-sellable buckets.
+//!
+//! A view copies and formats; it decides nothing (no business rule here).
+
+use ordo_app::kernel::time_fmt::format_ms;
+use ordo_app::stock::inventory::{Adjusted, SkuStock};
+use ordo_domain::inventory::Movement;
+use ordo_store::LevelRecord;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Units at one location, or totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelView {
+    /// Location code (absent in totals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+}
+
+impl From<&LevelRecord> for LevelView {
+    fn from(l: &LevelRecord) -> Self {
+        LevelView {
+            location: Some(l.location.clone()),
+            sku: Some(l.sku.clone()),
+            on_hand: l.on_hand,
+            reserved: l.reserved,
+            available: l.on_hand - l.reserved,
+        }
+    }
+}
+
+/// One SKU's stock across locations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkuStockView {
+    pub sku: String,
+    pub locations: Vec<LevelView>,
+    pub totals: LevelView,
+}
+
+impl From<&SkuStock> for SkuStockView {
+    fn from(s: &SkuStock) -> Self {
+        SkuStockView {
+            sku: s.sku.clone(),
+            locations: s.levels.iter().map(|l| LevelView { sku: None, ..LevelView::from(l) }).collect(),
+            totals: LevelView {
+                location: None,
+                sku: None,
+                on_hand: s.totals.on_hand,
+                reserved: s.totals.reserved,
+                available: s.totals.available(),
+            },
+        }
+    }
+}
+
+/// An inventory ledger entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementView {
+    #[schema(example = "mov_42")]
+    pub id: String,
+    pub at: String,
+    pub location: String,
+    pub sku: String,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub on_hand_after: i64,
+    pub reserved_after: i64,
+    pub available_after: i64,
+    /// `received`, `counted`, `damaged`, `correction`, `lost`, `found`, `returned`, `reserved`, `released`.
+    pub reason: String,
+    /// The API key that caused the movement.
+    pub actor: Option<String>,
+    pub order_id: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<&Movement> for MovementView {
+    fn from(m: &Movement) -> Self {
+        MovementView {
+            id: format!("mov_{}", m.seq),
+            at: format_ms(m.at),
+            location: m.location.clone(),
+            sku: m.sku.clone(),
+            on_hand_delta: m.on_hand_delta,
+            reserved_delta: m.reserved_delta,
+            on_hand_after: m.on_hand_after,
+            reserved_after: m.reserved_after,
+            available_after: m.on_hand_after - m.reserved_after,
+            reason: m.reason.as_str().to_owned(),
+            actor: m.actor.clone(),
+            order_id: m.order_id.as_ref().map(|o| o.to_string()),
+            note: m.note.clone(),
+        }
+    }
+}
+
+/// The result of an adjustment or a count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentView {
+    pub movement: MovementView,
+    pub level: LevelView,
+}
+
+impl From<&Adjusted> for AdjustmentView {
+    fn from(a: &Adjusted) -> Self {
+        AdjustmentView {
+            movement: MovementView::from(&a.movement),
+            level: LevelView {
+                location: Some(a.movement.location.clone()),
+                sku: Some(a.movement.sku.clone()),
+                on_hand: a.level.on_hand,
+                reserved: a.level.reserved,
+                available: a.level.available(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketLevelView {
+    pub location: String,
+    /// `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
+    pub bucket: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketMovementView {
+    pub sequence: i64,
+    pub at: String,
+    pub location: String,
+    pub bucket: String,
+    pub delta: i64,
+    pub quantity_after: i64,
+    pub reason: String,
+    pub actor: Option<String>,
+    pub order_id: Option<String>,
+    /// What moved it (a return).
+    pub reference: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A SKU's stock that is not sellable, and its ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketsView {
+    pub sku: String,
+    pub levels: Vec<BucketLevelView>,
+    pub movements: Vec<BucketMovementView>,
+}
+
+impl BucketsView {
+    pub fn new(sku: &str, b: &ordo_app::stock::inventory::Buckets) -> BucketsView {
+        BucketsView {
+            sku: sku.to_owned(),
+            levels: b
+                .levels
+                .iter()
+                .map(|(location, bucket, quantity)| BucketLevelView {
+                    location: location.clone(),
+                    bucket: bucket.clone(),
+                    quantity: *quantity,
+                })
+                .collect(),
+            movements: b
+                .movements
+                .iter()
+                .map(|m| BucketMovementView {
+                    sequence: m.seq,
+                    at: format_ms(m.change.at),
+                    location: m.change.location.clone(),
+                    bucket: m.change.bucket.clone(),
+                    delta: m.change.delta,
+                    quantity_after: m.quantity_after,
+                    reason: m.change.reason.clone(),
+                    actor: m.change.actor.clone(),
+                    order_id: m.change.order_id.clone(),
+                    reference: m.change.reference.clone(),
+                    note: m.change.note.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A request to count stock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountRequestView {
+    pub sku: String,
+    /// Location code.
+    pub location: String,
+    pub requested_at: String,
+    pub reason: Option<String>,
+}
