@@ -203,6 +203,24 @@ async fn metrics(State(s): State<AppState>) -> Response {
          ordo_store_write_seconds_total{{phase=\"work\"}} {}\nordo_store_write_seconds_total{{phase=\"commit\"}} {}",
         st.write_work_seconds, st.write_commit_seconds
     );
+    let workers = s.app.workers.snapshot();
+    type Read = fn(&ordo_app::kernel::worker::WorkerStats) -> u64;
+    let families: [(&str, &str, &str, Read); 4] = [
+        ("ordo_worker_events_total", "counter", "Events each background worker handled.", |w| w.events.load(Relaxed)),
+        ("ordo_worker_failures_total", "counter", "Worker passes that failed and will be retried.", |w| {
+            w.failures.load(Relaxed)
+        }),
+        ("ordo_worker_cursor", "gauge", "The last event sequence each worker handled.", |w| {
+            w.cursor.load(Relaxed).max(0) as u64
+        }),
+        ("ordo_worker_leader", "gauge", "Whether this node holds the worker's lease.", |w| w.leader.load(Relaxed)),
+    ];
+    for (metric, kind, help, read) in families.iter().filter(|_| !workers.is_empty()) {
+        let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} {kind}");
+        for (name, w) in &workers {
+            let _ = writeln!(out, "{metric}{{worker=\"{name}\"}} {}", read(w));
+        }
+    }
     if let Some(rss) = resident_bytes() {
         let _ = writeln!(out, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {rss}");
     }

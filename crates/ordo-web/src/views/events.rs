@@ -19,8 +19,12 @@ pub struct EventView {
     /// The id of the object the event is about.
     pub subject: String,
     pub created_at: String,
+    /// The payload; its fields for each type are listed in `docs/events.md`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// The payload's schema version.
+    #[schema(example = 1)]
+    pub version: i64,
 }
 
 impl From<&EventRecord> for EventView {
@@ -32,6 +36,7 @@ impl From<&EventRecord> for EventView {
             subject: e.subject.clone(),
             created_at: format_ms(e.at),
             data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            version: e.version,
         }
     }
 }

@@ -30,7 +30,7 @@ impl From<&LevelRecord> for LevelView {
             sku: Some(l.sku.clone()),
             on_hand: l.on_hand,
             reserved: l.reserved,
-            available: l.on_hand - l.reserved,
+            available: l.level().available(),
         }
     }
 }
