@@ -205,6 +205,7 @@ pub struct UnitInput {
 /// An order's derived statuses besides fulfilment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderStatuses {
+    pub fulfillment: &'static str,
     pub payment: &'static str,
     pub on_hold: bool,
     pub returns: &'static str,
@@ -533,17 +534,20 @@ impl App {
             .await
     }
 
-    /// What the order's ledgers and records say of it, in one read.
-    pub async fn order_statuses(&self, actor: &Actor, order_id: &str) -> AppResult<OrderStatuses> {
+    /// An order with what its fulfilments, ledgers and records say of it, in one read.
+    pub async fn order_with_statuses(&self, actor: &Actor, order_id: &str) -> AppResult<(Order, OrderStatuses)> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (order_id.to_owned(), actor.clone());
         self.store
             .read(move |tx| {
                 let order = visible_order(tx, &who, &id)?;
+                let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+                let fulfillment = crate::shipping::fulfillments::order_status(&fulfillments).as_str();
                 let payment = crate::money::payments::load(tx, order.clone())?.summary.status.as_str();
                 let on_hold = crate::kernel::guard::ensure_not_held(tx, order.id.as_str()).is_err();
                 let returns = documents_of::<Return>(tx, order.id.as_str())?;
-                Ok(OrderStatuses { payment, on_hold, returns: return_status(tx, &order, &returns)? })
+                let returns = return_status(tx, &order, &returns)?;
+                Ok((order, OrderStatuses { fulfillment, payment, on_hold, returns }))
             })
             .await
     }

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::RatesUpdated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
+use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The base every stored rate is quoted against, as the ECB quotes them.
@@ -116,7 +117,27 @@ impl App {
     }
 
     /// Converts an amount at the rates of `date` (the latest on or before it).
-    pub async fn convert(&self, actor: &Actor, amount: Money, to: Currency, date: &str) -> AppResult<Money> {
+    /// Converts an amount given as text (`"19.99"`, `"USD"`) into `to` at the rates of
+    /// `date` (today when absent).
+    pub async fn convert(
+        &self,
+        actor: &Actor,
+        amount: &str,
+        currency: &str,
+        to: &str,
+        date: Option<String>,
+    ) -> AppResult<Money> {
+        let mut e = ordo_domain::validate::Errors::new();
+        let input = MoneyInput { amount: Some(amount.to_owned()), currency: Some(currency.to_owned()) };
+        let amount = check_money(&mut e, "amount", &input, None);
+        let to = Currency::from_code(to);
+        if to.is_none() {
+            e.add("to", "is not an ISO 4217 currency code");
+        }
+        let (amount, to) = e.finish((amount, to))?;
+        let (amount, to) = (amount.expect("checked"), to.expect("checked"));
+        let date = date.unwrap_or_else(|| crate::kernel::time_fmt::day(self.now()));
+        let date = date.as_str();
         let rates = self.rates_on(actor, date).await?;
         let rate_of = |c: Currency| -> AppResult<Rate> {
             if c.code() == BASE {

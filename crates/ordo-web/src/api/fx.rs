@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ordo_app::AppError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -101,21 +100,6 @@ pub async fn convert_amount(
     Caller(actor): Caller,
     Query(q): Query<ConvertQuery>,
 ) -> ApiResult<Json<MoneyView>> {
-    let mut e = ordo_domain::validate::Errors::new();
-    let amount = ordo_app::kernel::input::check_money(
-        &mut e,
-        "amount",
-        &ordo_app::kernel::input::MoneyInput { amount: Some(q.amount.clone()), currency: Some(q.currency.clone()) },
-        None,
-    );
-    let to = ordo_domain::Currency::from_code(&q.to);
-    if to.is_none() {
-        e.add("to", "is not an ISO 4217 currency code");
-    }
-    if !e.is_empty() {
-        return Err(AppError::Validation(e.0).into());
-    }
-    let date = q.date.unwrap_or_else(|| ordo_app::kernel::time_fmt::day(s.app.now()));
-    let m = s.app.convert(&actor, amount.expect("checked"), to.expect("checked"), &date).await?;
+    let m = s.app.convert(&actor, &q.amount, &q.currency, &q.to, q.date).await?;
     Ok(Json(MoneyView::new(m.minor(), m.currency().code())))
 }

@@ -55,11 +55,9 @@ pub async fn get_order(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let o = s.app.get_order(&actor, &id).await?;
-    let fulfillments = s.app.order_fulfillments(&actor, &id).await?;
+    let (o, statuses) = s.app.order_with_statuses(&actor, &id).await?;
     let mut view = OrderView::from(&o);
-    view.fulfillment_status = Some(ordo_app::shipping::fulfillments::order_status(&fulfillments).as_str().to_owned());
-    let statuses = s.app.order_statuses(&actor, &id).await?;
+    view.fulfillment_status = Some(statuses.fulfillment.to_owned());
     view.payment_status = Some(statuses.payment.to_owned());
     view.on_hold = Some(statuses.on_hold);
     view.return_status = Some(statuses.returns.to_owned());
