@@ -1,9 +1,7 @@
 //! Payments over HTTP (the manual provider): the ledger is append-only, status and balance
 //! are derived from it, and what the ledger cannot give is refused without changing anything.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 fn money(a: &str) -> Value {

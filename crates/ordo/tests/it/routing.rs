@@ -1,9 +1,7 @@
 //! Routing over HTTP: the nearest location with stock wins, rule sets per channel change the
 //! outcome, every decision explains itself, and simulations reserve nothing.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 /// Newark, Reno and Chicago warehouses; Boston and Seattle customers.

@@ -2,9 +2,7 @@
 //! channel's rules hold orders at capture; only the right role releases a hold; a hold can
 //! cancel the order.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! The sales report: orders of a span of days in one currency, converted at the rates of
 //! each order's day; orders without a rate are listed apart, never guessed at.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 fn priced(sku: &str, quantity: i64, amount: &str, currency: &str) -> Value {

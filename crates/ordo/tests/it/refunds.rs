@@ -2,9 +2,7 @@
 //! the payments in the documented order or onto store credit; exact to the cent; and what
 //! cannot be refunded is refused without changing anything.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 fn money(a: &str) -> Value {

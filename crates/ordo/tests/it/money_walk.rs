@@ -2,9 +2,7 @@
 //! whatever is accepted or refused, the server never fails, money never goes below zero or
 //! beyond what was captured, the summary always matches the ledger, and stock stays explained.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 struct Rng(u64);

@@ -1,9 +1,7 @@
 //! No input makes the server answer 500 or fall over: every field of every write endpoint
 //! is replaced with hostile values, and odd paths and query strings are tried on reads.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

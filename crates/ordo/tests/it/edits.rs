@@ -2,9 +2,7 @@
 //! released or reserved exactly; the payment difference is released or refunded exactly, and
 //! a larger total leaves a balance due without voiding what is authorized.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,15 +1,13 @@
 //! The EasyPost adapter against a local stand-in that speaks EasyPost's documented v2 JSON
 //! (shipments with rates, buying a rate, tracker events) over a real socket.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Engine, TestServer, order_body};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 /// What the stand-in received.

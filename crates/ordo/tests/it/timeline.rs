@@ -1,9 +1,7 @@
 //! The order's timeline: every edit, hold, return, refund, exchange and claim, in order, with
 //! who did it.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

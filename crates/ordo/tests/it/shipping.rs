@@ -1,9 +1,7 @@
 //! Shipping over HTTP: rate cards price parcels, rate shopping buys the cheapest service that
 //! meets the promise, and carriers' signed tracking reports move shipments to delivered.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{self, Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,11 +1,9 @@
 //! Moving up: `ordo migrate --from` copies a SQLite database with its whole history into an
 //! empty PostgreSQL one, verifies it, and Ordo carries on from there.
 
-mod common;
-
 use std::process::Command;
 
-use common::{Engine, ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{Engine, ORDO, TestServer, create_admin_key, order_body, postgres_shared, start_server, temp_dir};
 
 fn ordo(args: &[&str]) -> std::process::Output {
     Command::new(ORDO).args(args).env("ORDO_LOG", "warn").output().unwrap()
@@ -14,6 +12,7 @@ fn ordo(args: &[&str]) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sqlite_database_moves_into_postgres_with_its_history() {
     let Some(engine) = Engine::postgres() else { return };
+    let _shared = postgres_shared().await;
     let dir = temp_dir("move-up");
     let sqlite = dir.join("old.db").to_string_lossy().into_owned();
     let demo = ordo(&["demo", "--database", &sqlite]);

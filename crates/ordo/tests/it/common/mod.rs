@@ -1,5 +1,5 @@
-//! Test helpers: a real server on 127.0.0.1:0 over a fresh SQLite database, and a client.
-#![allow(dead_code)]
+//! Test helpers: a real server on 127.0.0.1:0 over a fresh database, a client, the `ordo`
+//! binary as a child process, and `on_both_engines!`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use ordo_app::kernel::keys::NewKey;
 use ordo_app::{Actor, App, SystemClock};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use ordo_store::testing::TestEngine as Engine;
 pub use ordo_store::testing::temp_dir;
@@ -15,16 +16,16 @@ pub use ordo_store::testing::temp_dir;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-/// Declares each listed `async fn name(engine: Engine)` as two tests, `sqlite::name` and
-/// `postgres::name`; the second runs when a PostgreSQL URL is given.
-#[macro_export]
+/// Declares each listed `async fn name(engine: Engine)` of the calling module as two tests,
+/// `sqlite::name` and `postgres::name`; the second runs when a PostgreSQL URL is given, and
+/// holds a share of the database while it runs (see [`postgres_shared`]).
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    super::$name(super::common::Engine::Sqlite).await
+                    super::$name($crate::common::Engine::Sqlite).await
                 }
             )*
         }
@@ -32,7 +33,8 @@ macro_rules! on_both_engines {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    if let Some(engine) = super::common::Engine::postgres() {
+                    if let Some(engine) = $crate::common::Engine::postgres() {
+                        let _shared = $crate::common::postgres_shared().await;
                         super::$name(engine).await
                     }
                 }
@@ -41,10 +43,27 @@ macro_rules! on_both_engines {
     };
 }
 
+/// The one PostgreSQL every test of this binary uses, and the outage test stops: tests on
+/// PostgreSQL run sharing it, the outage test runs alone.
+static POSTGRES: RwLock<()> = RwLock::const_new(());
+
+/// Held by a test on PostgreSQL for as long as it runs: the outage test waits until no such
+/// test is running, and none starts until it has brought the database back.
+pub async fn postgres_shared() -> RwLockReadGuard<'static, ()> {
+    POSTGRES.read().await
+}
+
+/// Held by the outage test while it stops and starts PostgreSQL: no other test is using it.
+pub async fn postgres_alone() -> RwLockWriteGuard<'static, ()> {
+    POSTGRES.write().await
+}
+
 pub struct TestServer {
     pub base: String,
     pub admin: String,
     pub client: reqwest::Client,
+    /// Where the server's files are; no test reads them yet.
+    #[allow(dead_code)]
     pub dir: PathBuf,
 }
 

@@ -2,16 +2,14 @@
 //! documented PaymentIntents API (form-encoded requests, JSON answers, `Idempotency-Key`,
 //! 402 declines) over a real socket, and Stripe's signed webhooks.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Engine, TestServer, order_body};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::{Engine, TestServer, order_body};
 use ordo_connectors::stripe::StripeConfig;
 use serde_json::{Value, json};
 

@@ -4,11 +4,9 @@
 //! `scripts/test.sh` installs them and sets `ORDO_TEST_REQUIRE_TOOLS=1`, which makes their
 //! absence a failure rather than a skipped check.
 
-mod common;
-
 use std::process::Command;
 
-use common::{Engine, TestServer, order_body, temp_dir};
+use crate::common::{Engine, TestServer, order_body, temp_dir};
 use reqwest::Method;
 use serde_json::json;
 

@@ -1,8 +1,6 @@
 //! The HTTP API end to end: a real server, a real SQLite file, real requests.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{self, Engine, TestServer, order_body};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

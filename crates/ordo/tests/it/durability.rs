@@ -1,13 +1,11 @@
 //! Durability: a server killed with SIGKILL in the middle of a stream of orders loses none
 //! that it acknowledged, and its stock still adds up after a restart.
 
-mod common;
-
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Engine, ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{Engine, ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
 
 async fn every_acknowledged_order_survives_a_sigkill(engine: Engine) {
     let dir = temp_dir("durability");

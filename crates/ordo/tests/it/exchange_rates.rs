@@ -1,9 +1,7 @@
 //! Exchange rates: loaded as JSON or from the ECB's CSV, dated, and used to convert amounts
 //! at the rate of a given day.
 
-mod common;
-
-use common::{Engine, TestServer};
+use crate::common::{Engine, TestServer};
 use serde_json::json;
 
 async fn ecb_rates_load_and_convert_at_the_rate_of_the_day(engine: Engine) {

@@ -1,15 +1,14 @@
 //! Losing PostgreSQL: requests fail cleanly with 503 and a problem document, `/readyz` says
 //! so, and the server serves again once the database is back, without a restart.
 //! Runs when the test environment says how to stop and start the database
-//! (`ORDO_TEST_PG_STOP`, `ORDO_TEST_PG_START`, set by `scripts/test.sh`). It is its own test
-//! binary because it takes the shared database away from everything else for a moment.
-
-mod common;
+//! (`ORDO_TEST_PG_STOP`, `ORDO_TEST_PG_START`, set by `scripts/test.sh`). It takes the shared
+//! database away from everything else for a moment, so it waits until no other test is on
+//! PostgreSQL and holds the others back until the database is up again.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Engine, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{Engine, TestServer, create_admin_key, order_body, postgres_alone, start_server, temp_dir};
 
 fn run(command: &str) {
     let status = Command::new("sh").arg("-c").arg(command).status().unwrap();
@@ -23,6 +22,7 @@ async fn requests_fail_with_503_while_postgres_is_down_and_succeed_once_it_is_ba
         eprintln!("ORDO_TEST_PG_STOP/START are not set: the outage test did not run");
         return;
     };
+    let _alone = postgres_alone().await;
     let dir = temp_dir("outage");
     let url = engine.fresh_url(&dir);
     let admin = create_admin_key(&url);

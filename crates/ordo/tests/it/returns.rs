@@ -2,9 +2,7 @@
 //! quarantine, each unit explained by a ledger; the refund follows the policy; what cannot be
 //! returned is refused and changes nothing.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

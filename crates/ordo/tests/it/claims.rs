@@ -1,9 +1,7 @@
 //! Claims and line cancellation over HTTP: missing or damaged units are refunded or reshipped
 //! free without a return, never beyond what shipped; a line's unshipped units can be cancelled.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{Engine, TestServer, order_body};
 use serde_json::{Value, json};
 
 fn usd(a: &str) -> Value {

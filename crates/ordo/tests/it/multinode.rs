@@ -2,18 +2,19 @@
 //! acknowledged orders hold across nodes, and one node's death does not stop the other.
 //! These run when `ORDO_TEST_POSTGRES_URL` is set (`scripts/test.sh` sets it).
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Engine, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{Engine, TestServer, create_admin_key, order_body, postgres_shared, start_server, temp_dir};
 use reqwest::Method;
+use tokio::sync::RwLockReadGuard;
 
 struct Nodes {
     a: Arc<TestServer>,
     b: Arc<TestServer>,
     children: Vec<std::process::Child>,
+    /// The nodes' share of PostgreSQL, given back once they are stopped.
+    _shared: RwLockReadGuard<'static, ()>,
 }
 
 impl Drop for Nodes {
@@ -25,8 +26,9 @@ impl Drop for Nodes {
     }
 }
 
-fn two_nodes(label: &str) -> Option<Nodes> {
+async fn two_nodes(label: &str) -> Option<Nodes> {
     let engine = Engine::postgres()?;
+    let shared = postgres_shared().await;
     let dir = temp_dir(label);
     let url = engine.fresh_url(&dir);
     let admin = create_admin_key(&url);
@@ -36,12 +38,13 @@ fn two_nodes(label: &str) -> Option<Nodes> {
         a: Arc::new(TestServer::attach(base_a, admin.clone(), dir.clone())),
         b: Arc::new(TestServer::attach(base_b, admin, dir)),
         children: vec![child_a, child_b],
+        _shared: shared,
     })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_sell_exactly_the_fifty_units_in_stock() {
-    let Some(n) = two_nodes("two-nodes-stock") else { return };
+    let Some(n) = two_nodes("two-nodes-stock").await else { return };
     n.a.location("A", 1).await;
     n.b.location("B", 2).await;
     n.a.product("HOT", "5.00").await;
@@ -80,7 +83,7 @@ async fn two_nodes_sell_exactly_the_fifty_units_in_stock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_idempotency_key_used_on_one_node_and_then_the_other_gives_one_order() {
-    let Some(n) = two_nodes("two-nodes-idem") else { return };
+    let Some(n) = two_nodes("two-nodes-idem").await else { return };
     n.a.location("A", 1).await;
     n.a.product("X", "5.00").await;
     n.a.stock("A", "X", 100).await;
@@ -124,7 +127,7 @@ async fn an_idempotency_key_used_on_one_node_and_then_the_other_gives_one_order(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_one_node_mid_load_loses_no_acknowledged_order() {
-    let Some(mut n) = two_nodes("two-nodes-kill") else { return };
+    let Some(mut n) = two_nodes("two-nodes-kill").await else { return };
     n.a.location("A", 1).await;
     n.a.product("X", "1.00").await;
     n.a.stock("A", "X", 1_000_000).await;

@@ -1,9 +1,7 @@
 //! Fulfilment over HTTP: one per location, picked, packed, shipped and delivered, with stock
 //! leaving on shipment, the order's status derived, and illegal steps refused.
 
-mod common;
-
-use common::{Engine, TestServer, order_body};
+use crate::common::{self, Engine, TestServer, order_body};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,0 +1,30 @@
+//! Ordo end to end, as one test binary: a real server (in process, or `ordo` itself as a
+//! child process) over SQLite and, when `ORDO_TEST_POSTGRES_URL` is set, PostgreSQL. There
+//! is one module per area; `common` holds the server, the client and `on_both_engines!`.
+//! One binary links the dependency tree once instead of once per area.
+
+#[macro_use]
+mod common;
+
+mod api;
+mod claims;
+mod documents;
+mod durability;
+mod easypost;
+mod edits;
+mod exchange_rates;
+mod fulfillment;
+mod holds;
+mod migrate;
+mod money_walk;
+mod multinode;
+mod payments;
+mod pg_outage;
+mod refunds;
+mod reports;
+mod returns;
+mod robustness;
+mod routing;
+mod shipping;
+mod stripe;
+mod timeline;
