@@ -556,6 +556,9 @@ async fn the_system_endpoints_answer(engine: Engine) {
     assert_eq!(ready["status"], "ready");
     let metrics = get("/metrics").await.unwrap().text().await.unwrap();
     assert!(metrics.contains("ordo_http_requests_total{status=\"2xx\"}"));
+    // The settler runs on the worker runtime and reports there, leader or not.
+    assert!(metrics.contains("# TYPE ordo_worker_events_total counter"), "{metrics}");
+    assert!(metrics.contains("ordo_worker_leader{worker=\"settler\"}"), "{metrics}");
     let docs = get("/docs").await.unwrap().text().await.unwrap();
     assert!(docs.contains("/openapi.json"));
     let r = get("/nope").await.unwrap();
