@@ -8,8 +8,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::status::Transition;
-
 crate::named_enum! {
     /// Why an order is held.
     pub enum HoldKind {
@@ -58,18 +56,12 @@ crate::named_enum! {
     }
 }
 
-impl HoldStatus {
-    /// Whether a hold in this status may move to `to`.
-    pub fn can_become(self, to: HoldStatus) -> bool {
-        matches!((self, to), (HoldStatus::Active, HoldStatus::Released | HoldStatus::Cancelled))
-    }
+impl crate::status::Lifecycle for HoldStatus {
+    const NOUN: &'static str = "hold";
 
-    pub fn become_(self, to: HoldStatus) -> Result<HoldStatus, Transition> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(Transition { noun: "hold", from: self.as_str(), to: to.as_str() })
-        }
+    /// Whether a hold in this status may move to `to`.
+    fn can_become(self, to: HoldStatus) -> bool {
+        matches!((self, to), (HoldStatus::Active, HoldStatus::Released | HoldStatus::Cancelled))
     }
 }
 
@@ -100,6 +92,7 @@ pub struct Hold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::Lifecycle;
     use HoldStatus::*;
 
     #[test]

@@ -279,20 +279,16 @@ crate::named_enum! {
     }
 }
 
-impl RefundStatus {
+impl crate::status::Lifecycle for RefundStatus {
+    const NOUN: &'static str = "refund";
+
     /// Only a pending refund (or allocation) moves, and only once.
-    pub fn can_become(self, to: RefundStatus) -> bool {
+    fn can_become(self, to: RefundStatus) -> bool {
         matches!((self, to), (RefundStatus::Pending, RefundStatus::Succeeded | RefundStatus::Failed))
     }
+}
 
-    pub fn become_(self, to: RefundStatus) -> Result<RefundStatus, crate::status::Transition> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(crate::status::Transition { noun: "refund", from: self.as_str(), to: to.as_str() })
-        }
-    }
-
+impl RefundStatus {
     /// A refund's status once none of its allocations is pending: failed if any failed.
     pub fn of_allocations(allocations: impl IntoIterator<Item = RefundStatus>) -> RefundStatus {
         let mut out = RefundStatus::Succeeded;
@@ -310,6 +306,7 @@ impl RefundStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::Lifecycle;
     use proptest::prelude::*;
 
     #[test]

@@ -7,8 +7,6 @@
 //!   requested --reject---> rejected --close--> closed
 //! ```
 
-use crate::status::Transition;
-
 crate::named_enum! {
     pub enum ReturnStatus {
         Requested = "requested",
@@ -19,21 +17,17 @@ crate::named_enum! {
     }
 }
 
-impl ReturnStatus {
+impl crate::status::Lifecycle for ReturnStatus {
+    const NOUN: &'static str = "return";
+
     /// Whether a return in this status may move to `to`.
-    pub fn can_become(self, to: ReturnStatus) -> bool {
+    fn can_become(self, to: ReturnStatus) -> bool {
         use ReturnStatus::*;
         matches!((self, to), (Requested, Approved | Rejected) | (Approved, Received) | (Received | Rejected, Closed))
     }
+}
 
-    pub fn become_(self, to: ReturnStatus) -> Result<ReturnStatus, Transition> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(Transition { noun: "return", from: self.as_str(), to: to.as_str() })
-        }
-    }
-
+impl ReturnStatus {
     /// A rejected return takes no units; every other one does, from its request on.
     pub fn takes_units(self) -> bool {
         self != ReturnStatus::Rejected
@@ -145,19 +139,15 @@ crate::named_enum! {
     }
 }
 
-impl ClaimStatus {
-    pub fn can_become(self, to: ClaimStatus) -> bool {
+impl crate::status::Lifecycle for ClaimStatus {
+    const NOUN: &'static str = "claim";
+
+    fn can_become(self, to: ClaimStatus) -> bool {
         matches!((self, to), (ClaimStatus::Resolved, ClaimStatus::Failed))
     }
+}
 
-    pub fn become_(self, to: ClaimStatus) -> Result<ClaimStatus, Transition> {
-        if self.can_become(to) {
-            Ok(to)
-        } else {
-            Err(Transition { noun: "claim", from: self.as_str(), to: to.as_str() })
-        }
-    }
-
+impl ClaimStatus {
     pub fn takes_units(self) -> bool {
         self == ClaimStatus::Resolved
     }
@@ -195,6 +185,7 @@ impl LineUnits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::Lifecycle;
     use ReturnStatus::*;
 
     #[test]

@@ -75,6 +75,23 @@ pub fn either<'a>(words: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
+/// A status with a lifecycle: the steps it allows, as one table (`can_become`), and the
+/// step itself, refused with a sentence when the table does not allow it.
+pub trait Lifecycle: Named {
+    /// The word for what has the status, in messages: "return".
+    const NOUN: &'static str;
+
+    fn can_become(self, to: Self) -> bool;
+
+    fn become_(self, to: Self) -> Result<Self, Transition> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(Transition { noun: Self::NOUN, from: self.as_str(), to: to.as_str() })
+        }
+    }
+}
+
 /// A step a status machine does not allow: "a received return cannot become approved".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} {from} {noun} cannot become {to}", article(from))]

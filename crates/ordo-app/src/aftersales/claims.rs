@@ -4,6 +4,7 @@
 
 use ordo_domain::Money;
 use ordo_domain::returns::{ClaimKind, ClaimResolution, ClaimStatus};
+use ordo_domain::status::Lifecycle;
 use ordo_domain::validate::Errors;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -13,6 +13,7 @@ use ordo_domain::Money;
 use ordo_domain::inventory::Reason;
 use ordo_domain::payment::RefundStatus;
 use ordo_domain::returns::{Disposition, ReturnStatus};
+use ordo_domain::status::Lifecycle;
 use ordo_domain::validate::Errors;
 use ordo_store::{BucketChange, LevelChange};
 

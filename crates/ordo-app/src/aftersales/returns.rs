@@ -18,6 +18,7 @@
 use ordo_domain::Money;
 use ordo_domain::order::Order;
 use ordo_domain::returns::{Disposition, OrderReturnStatus, RefundReturnsOn, ReturnReason, ReturnStatus};
+use ordo_domain::status::Lifecycle;
 use ordo_domain::validate::Errors;
 use ordo_store::Tx;
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@
 
 use ordo_domain::hold::{Hold, HoldKind, HoldSource, HoldStatus, HoldTrigger};
 use ordo_domain::order::{Order, OrderStatus};
+use ordo_domain::status::Lifecycle;
 use ordo_domain::validate::Errors;
 use ordo_store::Tx;
 use serde::Deserialize;
