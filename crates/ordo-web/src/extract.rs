@@ -36,8 +36,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "text must not contain NUL characters (\\u0000)",
         )));
     }
+    if let Err(why) = crate::strict_json::check_syntax(bytes) {
+        return Err(ApiError::from(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {why}"),
+        )));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    match serde_path_to_error::deserialize::<_, T>(crate::strict_json::Objects(de)) {
         Ok(v) => Ok(v),
         Err(err) => {
             let path = slash_path(err.path());
@@ -130,7 +137,7 @@ async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Opt
             format!("the body is larger than the limit of {} bytes", state.config.body_limit),
         )
     })?;
-    if optional && bytes.iter().all(u8::is_ascii_whitespace) {
+    if optional && (bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null") {
         return Ok(None);
     }
     if !is_json(content_type.as_deref()) {
@@ -155,7 +162,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
-/// A JSON body that may be left out; an empty body means `T::default()`.
+/// A JSON body that may be left out; an empty body, or `null`, means `T::default()`.
 pub struct OptionalJsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJsonBody<T> {

@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod problem;
 pub mod state;
+pub mod strict_json;
 pub mod views;
 
 use axum::Router;

@@ -26,5 +26,6 @@ mod returns;
 mod robustness;
 mod routing;
 mod shipping;
+mod strict_json;
 mod stripe;
 mod timeline;

@@ -140,6 +140,23 @@ impl TestServer {
         Reply { status, body, headers }
     }
 
+    /// A request with a body sent exactly as given, as `application/json`.
+    pub async fn raw(&self, method: Method, path: &str, body: &str) -> Reply {
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.admin)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body, headers }
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.call(&self.admin, Method::GET, path, None).await
     }

@@ -1,0 +1,67 @@
+//! One request body is exactly one JSON object: text after it, a second object, a key given
+//! twice, or an array read positionally into a struct are refused with a problem document
+//! and change nothing. An optional body may be sent as `null`.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::{Engine, TestServer, order_body};
+
+fn refused(r: &crate::common::Reply, what: &str) {
+    assert_eq!(r.status, 400, "{what}: {:?}", r.body);
+    assert_eq!(r.body["code"], "malformed_json", "{what}: {:?}", r.body);
+    assert_eq!(r.headers["content-type"], "application/problem+json", "{what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anything_but_exactly_one_json_object_is_refused_and_changes_nothing() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let customer = r#"{"email": "a@example.com"}"#;
+    refused(&s.raw(Method::POST, "/v1/customers", &format!("{customer} THIS IS NOT JSON")).await, "trailing text");
+    refused(&s.raw(Method::POST, "/v1/customers", &format!("{customer}{customer}")).await, "two objects");
+    assert_eq!(s.get("/v1/customers?email=a@example.com").await.body["data"], json!([]));
+
+    s.location("WH", 1).await;
+    s.product("X", "5.00").await;
+    s.stock("WH", "X", 5).await;
+    let order = order_body(&[("X", 1)]).to_string();
+    refused(&s.raw(Method::POST, "/v1/orders", &format!("{order} {order}")).await, "two orders");
+    assert_eq!(s.get("/v1/orders").await.body["data"], json!([]));
+
+    // A struct is never filled from an array, which would also pass the unknown-field check.
+    let r = s
+        .raw(
+            Method::POST,
+            "/v1/products",
+            r#"["SKU", "name", {"amount": "1.00", "currency": "USD"}, null, null, null]"#,
+        )
+        .await;
+    assert!(matches!(r.status.as_u16(), 400 | 422), "{:?}", r.body);
+    assert_eq!(s.get("/v1/products/SKU").await.status, 404);
+    let r = s.raw(Method::POST, "/v1/customers", r#"{"email": "b@example.com", "name": ["x"]}"#).await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+
+    // A key given twice is refused anywhere, also in maps that used to keep the last.
+    let twice = r#"{"date": "2026-11-02", "base": "EUR", "rates": {"USD": "1.10", "USD": "999.0"}}"#;
+    refused(&s.raw(Method::POST, "/v1/exchange-rates", twice).await, "a rate given twice");
+    assert_eq!(s.get("/v1/exchange-rates?date=2026-11-02").await.body["rates"], json!([]));
+    refused(
+        &s.raw(Method::POST, "/v1/customers", r#"{"email": "c@example.com", "email": "d@example.com"}"#).await,
+        "a field twice",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_optional_body_sent_as_null_is_no_body() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    s.location("WH", 1).await;
+    s.product("X", "5.00").await;
+    s.stock("WH", "X", 5).await;
+    let o = s.post("/v1/orders", order_body(&[("X", 1)])).await;
+    assert_eq!(o.status, 201, "{:?}", o.body);
+    let f = s.get(&format!("/v1/orders/{}/fulfillments", o.body["id"].as_str().unwrap())).await;
+    let id = f.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let r = s.raw(Method::POST, &format!("/v1/fulfillments/{id}/cancel"), "null").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["status"], "cancelled");
+}
