@@ -93,11 +93,12 @@ impl PaymentTotals {
     }
 
     pub fn check_capture(&self, amount: i64) -> Result<(), PaymentError> {
-        if amount <= 0 {
-            return Err(PaymentError::NotPositive);
-        }
+        // A voided payment says so, whatever amount was asked for.
         if self.voided > 0 && self.capturable() == 0 {
             return Err(PaymentError::Voided);
+        }
+        if amount <= 0 {
+            return Err(PaymentError::NotPositive);
         }
         if amount > self.capturable() {
             return Err(PaymentError::OverCapture { available: self.capturable() });
@@ -319,6 +320,8 @@ mod tests {
         assert_eq!(t.check_void(), Ok(400));
         let voided = PaymentTotals::of(&[(EntryKind::Authorized, 1000), (EntryKind::Voided, 1000)]);
         assert_eq!(voided.check_capture(1), Err(PaymentError::Voided));
+        // Capturing "everything left" (0) of a voided payment is refused as voided too.
+        assert_eq!(voided.check_capture(0), Err(PaymentError::Voided));
         assert_eq!(voided.check_void(), Err(PaymentError::NothingToVoid));
     }
 

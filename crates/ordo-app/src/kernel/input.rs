@@ -151,3 +151,11 @@ pub fn check_email(e: &mut Errors, field: &str, email: Option<&str>) -> Option<S
         None
     }
 }
+
+/// An amount for a message, in its currency's decimals: `100015.01 USD`.
+pub fn money_text(minor: i64, currency: &str) -> String {
+    match Currency::from_code(currency) {
+        Some(c) => format!("{} {}", Money::from_minor(minor, c).amount_string(), c.code()),
+        None => format!("{minor} (minor units of {currency})"),
+    }
+}

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::BalanceChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
-use crate::kernel::input::{MoneyInput, check_money};
+use crate::kernel::input::{MoneyInput, check_money, money_text};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// Adds `amount` (negative to spend) to an account; refuses to go below zero.
@@ -20,6 +20,7 @@ pub(crate) fn move_balance(
     now: i64,
     actor: &Actor,
     account_id: &str,
+    currency: &str,
     amount: i64,
     reason: &str,
     order_id: Option<&str>,
@@ -53,7 +54,11 @@ pub(crate) fn move_balance(
         }
         Err(available) => Err(AppError::Refused {
             code: "insufficient_balance",
-            message: format!("the balance is {available} (minor units); {} is needed", -amount),
+            message: format!(
+                "the balance is {}; {} is needed",
+                money_text(available, currency),
+                money_text(-amount, currency)
+            ),
         }),
     }
 }
@@ -149,7 +154,7 @@ impl App {
                     created_at: now,
                 };
                 tx.insert_balance_account(&account)?;
-                move_balance(tx, now, &who, &account.id, amount.minor(), "issued", None, None)?;
+                move_balance(tx, now, &who, &account.id, &account.currency, amount.minor(), "issued", None, None)?;
                 let account = tx.balance_account("gift_card", &code)?.ok_or(AppError::NotFound("gift card"))?;
                 let entries = tx.balance_entries(&account.id)?;
                 Ok(Balance { account, entries })
@@ -186,7 +191,7 @@ impl App {
                 let now = clock.now_ms();
                 tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))?;
                 let account = store_credit_account(tx, now, &id, amount.currency().code())?;
-                move_balance(tx, now, &who, &account, amount.minor(), &reason, None, None)?;
+                move_balance(tx, now, &who, &account, amount.currency().code(), amount.minor(), &reason, None, None)?;
                 let account = tx.balance_account("store_credit", &id)?.ok_or(AppError::NotFound("store credit"))?;
                 let entries = tx.balance_entries(&account.id)?;
                 Ok(Balance { account, entries })

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::PaymentMoved;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order, visible_order_of};
-use crate::kernel::input::{MoneyInput, check_money};
+use crate::kernel::input::{MoneyInput, check_money, money_text};
 use crate::ports::payment::GatewayChange;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -78,7 +78,12 @@ pub struct OrderPayments {
     pub summary: Summary,
 }
 
-pub(crate) fn refused(e: PaymentError) -> AppError {
+/// A refusal of the payment ledger, its amounts in `currency`.
+pub(crate) fn refused_in(currency: &str) -> impl Fn(PaymentError) -> AppError + '_ {
+    move |e| refused(e, currency)
+}
+
+fn refused(e: PaymentError, currency: &str) -> AppError {
     let code = match e {
         PaymentError::OverCapture { .. } => "amount_exceeds_capturable",
         PaymentError::OverRefund { .. } => "amount_exceeds_refundable",
@@ -86,7 +91,16 @@ pub(crate) fn refused(e: PaymentError) -> AppError {
         PaymentError::NothingToVoid => "nothing_to_void",
         PaymentError::NotPositive | PaymentError::Overflow => "validation_failed",
     };
-    AppError::Refused { code, message: e.to_string() }
+    let message = match e {
+        PaymentError::OverCapture { available } => {
+            format!("only {} can still be captured", money_text(available, currency))
+        }
+        PaymentError::OverRefund { available } => {
+            format!("only {} can still be refunded", money_text(available, currency))
+        }
+        other => other.to_string(),
+    };
+    AppError::Refused { code, message }
 }
 
 pub(crate) fn totals_of(ledger: &[PaymentEntry], payment_id: &str) -> PaymentTotals {
@@ -277,6 +291,7 @@ impl App {
                         now,
                         &who,
                         &account.id,
+                        &order.currency,
                         -amount.minor(),
                         "payment",
                         Some(&payment.order_id),
@@ -370,16 +385,16 @@ impl App {
                 let amount = match kind {
                     EntryKind::Captured => {
                         let a = amount.unwrap_or(totals.capturable());
-                        totals.check_capture(a).map_err(refused)?;
+                        totals.check_capture(a).map_err(refused_in(&payment.currency))?;
                         a
                     }
-                    EntryKind::Voided => totals.check_void().map_err(refused)?,
+                    EntryKind::Voided => totals.check_void().map_err(refused_in(&payment.currency))?,
                     EntryKind::Refunded => {
                         let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
                         let promised = crate::money::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
                         PaymentTotals { refunded: totals.refunded + promised, ..totals }
                             .check_refund(a)
-                            .map_err(refused)?;
+                            .map_err(refused_in(&payment.currency))?;
                         a
                     }
                     _ => return Err(AppError::Internal("not an action".into())),
@@ -403,6 +418,7 @@ impl App {
                             now,
                             &who,
                             &account,
+                            &payment.currency,
                             amount,
                             "refund",
                             Some(&payment.order_id),
@@ -643,18 +659,18 @@ impl App {
         let amount = match kind {
             EntryKind::Captured => {
                 let a = amount.unwrap_or(totals.capturable());
-                totals.check_capture(a).map_err(refused)?;
+                totals.check_capture(a).map_err(refused_in(&payment.currency))?;
                 gateway.capture(&intent_id, a, a == totals.capturable(), &key(a)).await?;
                 a
             }
             EntryKind::Voided => {
-                let a = totals.check_void().map_err(refused)?;
+                let a = totals.check_void().map_err(refused_in(&payment.currency))?;
                 gateway.void(&intent_id, &key(a)).await?;
                 a
             }
             EntryKind::Refunded => {
                 let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
-                totals.check_refund(a).map_err(refused)?;
+                totals.check_refund(a).map_err(refused_in(&payment.currency))?;
                 gateway.refund(&intent_id, a, &key(a)).await?;
                 a
             }

@@ -22,7 +22,7 @@ use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, locked, order_document};
-use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused};
+use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused_in};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -292,6 +292,7 @@ fn settle_locally(
             now,
             actor,
             &account,
+            &refund.currency,
             amount,
             "refund",
             Some(&refund.order_id),
@@ -410,7 +411,7 @@ impl App {
                         available: t.refundable() - promised(&p.id),
                     })
                     .collect();
-                let plan = plan_refund(amount, &sources).map_err(refused)?;
+                let plan = plan_refund(amount, &sources).map_err(refused_in(&order.currency))?;
                 // What goes onto store credit: all of it, or the first part of it.
                 let mut credit_left =
                     if req.to_store_credit { amount } else { req.store_credit_first.clamp(0, amount) };

@@ -54,6 +54,8 @@ async fn manual_payments_move_through_the_ledger_and_the_status_follows(engine: 
     let before = s.get(&format!("/v1/orders/{id}/payments")).await.body;
     let over = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": money("30.51")})).await;
     assert_eq!((over.status.as_u16(), over.body["code"].as_str()), (409, Some("amount_exceeds_refundable")));
+    // Amounts in messages are in the payment's currency, not in minor units.
+    assert_eq!(over.body["detail"], "only 30.50 USD can still be refunded");
     let decimals = s.post(&format!("/v1/payments/{pay}/refund"), json!({"amount": money("1.001")})).await;
     assert_eq!((decimals.status.as_u16(), decimals.body["errors"][0]["field"].as_str()), (422, Some("amount/amount")));
     let euros =
@@ -90,6 +92,9 @@ async fn a_voided_payment_cannot_be_captured_and_unbuilt_providers_say_so(engine
     assert_eq!(r.body["summary"]["status"], "voided");
     let capture = s.post(&format!("/v1/payments/{pay}/capture"), json!({"amount": money("1.00")})).await;
     assert_eq!((capture.status.as_u16(), capture.body["code"].as_str()), (409, Some("payment_voided")));
+    // Capturing "what is left" of a voided payment says it was voided, not that the amount is zero.
+    let rest = s.post(&format!("/v1/payments/{pay}/capture"), json!({})).await;
+    assert_eq!((rest.status.as_u16(), rest.body["code"].as_str()), (409, Some("payment_voided")), "{:?}", rest.body);
     let again = s.post(&format!("/v1/payments/{pay}/void"), json!({})).await;
     assert_eq!(again.body["code"], "nothing_to_void");
 
