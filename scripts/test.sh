@@ -11,9 +11,12 @@ if ! command -v pdftoppm >/dev/null || ! command -v zbarimg >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools) >&2
 fi
 export ORDO_TEST_REQUIRE_TOOLS=1
-eval "$(scripts/pg-start.sh "${ORDO_TEST_PG_PORT:-55432}")"
+# A PostgreSQL that does not start (its port taken, say) fails the run rather than letting
+# the PostgreSQL variants of the tests skip themselves.
+pg_env=$(scripts/pg-start.sh "${ORDO_TEST_PG_PORT:-55432}") || { echo "the test PostgreSQL did not start" >&2; exit 1; }
+eval "$pg_env"
 cleanup() {
-  sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1 || true
+  if [ -n "${ORDO_TEST_PG_STOP:-}" ]; then sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 log=$(mktemp)
