@@ -79,8 +79,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                             format!("unknown field {name:?}"),
                         )));
                     }
-                    let field = if path.is_empty() { "body".to_owned() } else { path };
-                    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                    let message = message.split(" at line ").next().unwrap_or(&message);
+                    let (field, message) = match message.strip_prefix("missing field `") {
+                        Some(rest) => {
+                            let name = rest.split('`').next().unwrap_or_default();
+                            (
+                                if path.is_empty() { name.to_owned() } else { format!("{path}/{name}") },
+                                "is required".into(),
+                            )
+                        }
+                        None => (if path.is_empty() { "body".to_owned() } else { path }, api_words(message)),
+                    };
                     Err(ApiError::from(Problem::field(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "validation_failed",
@@ -91,6 +100,50 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// A deserializer's complaint in the API's words: what the field must be and what it got,
+/// never the name of a Rust type (`expected i64`, `expected struct NewOrder`).
+fn api_words(message: &str) -> String {
+    fn expected(what: &str) -> String {
+        let what = what.trim();
+        let integer = ["i8", "i16", "i32", "i64", "i128", "isize"];
+        let whole = ["u8", "u16", "u32", "u64", "u128", "usize"];
+        if integer.contains(&what) {
+            "an integer".into()
+        } else if whole.contains(&what) {
+            "a whole number, zero or more".into()
+        } else if what == "f32" || what == "f64" {
+            "a number".into()
+        } else if what == "a sequence" {
+            "an array".into()
+        } else if what == "a map" || what.starts_with("struct ") {
+            "an object".into()
+        } else if what == "a boolean" {
+            "true or false".into()
+        } else if what.starts_with("a ") || what.starts_with("an ") || what.starts_with("one of") {
+            what.replace('`', "")
+        } else {
+            "a valid value".into()
+        }
+    }
+    let got = |g: &str| g.trim().replace('`', "").replace("floating point", "number").replace("sequence", "an array");
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((what, exp)) = rest.rsplit_once(", expected ")
+        {
+            return format!("must be {} (got {})", expected(exp), got(what).replace("map", "an object"));
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `")
+        && let Some((value, exp)) = rest.split_once("`, expected ")
+    {
+        return format!("must be {} (got {value:?})", exp.replace('`', ""));
+    }
+    if message.starts_with("invalid length") {
+        return "has the wrong number of items".into();
+    }
+    message.to_owned()
 }
 
 /// Whether JSON text holds the escape `\u0000` (a backslash that is itself escaped does not count).
@@ -254,7 +307,23 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
 
 #[cfg(test)]
 mod tests {
-    use super::contains_nul_escape;
+    use super::{api_words, contains_nul_escape};
+
+    #[test]
+    fn complaints_speak_the_api_s_language() {
+        for (serde, ours) in [
+            ("invalid type: string \"x\", expected i64", "must be an integer (got string \"x\")"),
+            ("invalid type: sequence, expected struct NewOrder", "must be an object (got an array)"),
+            ("invalid type: map, expected a string", "must be a string (got an object)"),
+            ("invalid type: null, expected a sequence", "must be an array (got null)"),
+            ("invalid value: integer `-1`, expected usize", "must be a whole number, zero or more (got integer -1)"),
+            ("invalid type: floating point `1.5`, expected i64", "must be an integer (got number 1.5)"),
+            ("invalid type: boolean `true`, expected an object", "must be an object (got boolean true)"),
+            ("unknown variant `x`, expected `a` or `b`", "must be a or b (got \"x\")"),
+        ] {
+            assert_eq!(api_words(serde), ours, "{serde}");
+        }
+    }
 
     #[test]
     fn nul_escapes_are_found_and_escaped_backslashes_are_not() {

@@ -65,3 +65,29 @@ async fn an_optional_body_sent_as_null_is_no_body() {
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "cancelled");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_details_speak_the_api_s_language_not_the_code_s() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let internal = ["struct ", "i64", "u64", "usize", "i32", "Input", "NewOrder", "NewProduct", "Option<"];
+    for (path, body) in [
+        ("/v1/orders", r#"{"lines": [{"sku": "X", "quantity": "two"}]}"#),
+        ("/v1/orders", r#"{"lines": "x"}"#),
+        ("/v1/orders", r#"{"customer": [1, 2]}"#),
+        ("/v1/products", r#"{"sku": "X", "weight_grams": 1.5}"#),
+        ("/v1/products", r#"{"sku": "X", "price": "1.00"}"#),
+        ("/v1/inventory/adjustments", r#"{"delta": true}"#),
+        ("/v1/fulfillments/ful_x/cancel", "[1]"),
+        ("/v1/customers", r#"{"email": {"a": 1}}"#),
+    ] {
+        let r = s.raw(Method::POST, path, body).await;
+        assert!(matches!(r.status.as_u16(), 400 | 404 | 422), "{path} {body}: {:?}", r.body);
+        let text = r.body.to_string();
+        for word in internal {
+            assert!(!text.contains(word), "{path} {body}: the answer names {word:?}: {text}");
+        }
+    }
+    let r = s.raw(Method::POST, "/v1/orders", r#"{"lines": [{"sku": "X", "quantity": "two"}]}"#).await;
+    assert_eq!(r.body["errors"][0]["field"], "lines/0/quantity");
+    assert_eq!(r.body["errors"][0]["message"], "must be an integer (got string \"two\")");
+}
