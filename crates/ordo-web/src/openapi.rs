@@ -110,6 +110,15 @@ fn add_errors(op: &mut Operation, write: bool) {
     for (code, description) in shared {
         op.responses.responses.entry(code.to_owned()).or_insert_with(|| problem_response(description));
     }
+    // Every error is a problem document, as the server sends it, whatever the handler's
+    // annotation said.
+    for (code, response) in op.responses.responses.iter_mut() {
+        if let (true, RefOr::T(r)) = (code.starts_with('4') || code.starts_with('5'), response)
+            && let Some(content) = r.content.shift_remove("application/json")
+        {
+            r.content.insert("application/problem+json".to_owned(), content);
+        }
+    }
 }
 
 impl Modify for Conventions {

@@ -41,6 +41,17 @@ fn every_operation_documents_its_errors_and_security() {
             for status in ["400", "401", "403", "429", "500", "503"] {
                 assert!(responses.contains_key(status), "{method} {path} does not document {status}");
             }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = response["content"].as_object().unwrap_or_else(|| panic!("{method} {path} {status}"));
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status} is not declared as a problem document"
+                    );
+                    assert_eq!(content["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem");
+                }
+            }
             if method == "post" {
                 assert!(responses.contains_key("422") && responses.contains_key("409"), "{method} {path}");
             }
