@@ -406,7 +406,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
             actor: actor_id.to_owned(),
         }),
     )?;
-    emit(tx, now, order.id.as_str(), Event::order_allocated(&order, &fulfillments, None))?;
+    emit(tx, now, order.id.as_str(), Event::order_allocated(&order, &fulfillments, None, actor_id))?;
     if !pre.hold_rules.is_empty() {
         let customer_id = order.customer_id.to_string();
         crate::sales::holds::apply_rules(tx, now, &order, &pre.hold_rules, |tx| {

@@ -429,6 +429,7 @@ impl App {
                         tracking_number: purchase.tracking_number.clone(),
                         price: chosen.price,
                         currency: chosen.currency.clone(),
+                        actor: who.key_id.clone(),
                     }),
                 )?;
                 Ok(f)
@@ -512,6 +513,7 @@ impl App {
                 status: status.clone(),
                 occurred_at: crate::kernel::time_fmt::format_ms(occurred_at),
                 description: description.clone(),
+                actor: code.clone(),
             };
             let event = match status.as_str() {
                 "in_transit" => Event::ShipmentInTransit(update),
@@ -524,7 +526,7 @@ impl App {
                 let all = tx.fulfillments_for_order(f.order_id.as_str())?;
                 if crate::shipping::fulfillments::order_status(&all) == OrderFulfillmentStatus::Delivered {
                     let order = tx.order_by_id(f.order_id.as_str())?.ok_or(AppError::NotFound("order"))?;
-                    emit(tx, now, f.order_id.as_str(), Event::order_delivered(&order))?;
+                    emit(tx, now, f.order_id.as_str(), Event::order_delivered(&order, &code))?;
                 }
             }
             Ok(f)

@@ -302,7 +302,7 @@ fn reject_in_tx(
                 tx.insert_fulfillment(c)?;
             }
             let rerouted = Some((f.location.as_str(), decision.explanation.reason.as_str()));
-            emit(tx, now, order.id.as_str(), Event::order_allocated(&order, &created, rerouted))?;
+            emit(tx, now, order.id.as_str(), Event::order_allocated(&order, &created, rerouted, actor_id))?;
         }
         Err(short) => {
             let shortages = short
@@ -455,10 +455,12 @@ impl App {
             // The order's own events, when this fulfilment completes a step for the whole order.
             let all = tx.fulfillments_for_order(order.id.as_str())?;
             let derived = order_status(&all);
-            let reached = || OrderRef { id: order.id.to_string(), number: order.number };
+            let reached = || OrderRef { id: order.id.to_string(), number: order.number, actor: who.key_id.clone() };
             let milestone = match (action, derived) {
                 (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some(Event::OrderShipped(reached())),
-                (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => Some(Event::order_delivered(&order)),
+                (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => {
+                    Some(Event::order_delivered(&order, &who.key_id))
+                }
                 (FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered) => Some(Event::OrderPickedUp(reached())),
                 _ => None,
             };

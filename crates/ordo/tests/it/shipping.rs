@@ -161,6 +161,21 @@ async fn signed_tracking_reports_deliver_the_order_and_bad_ones_change_nothing(e
         assert!(events.iter().any(|e| e == expected), "{expected} missing from {events:?}");
     }
     assert_eq!(events.iter().filter(|e| *e == "shipment.delivered").count(), 1);
+
+    // Every step on the timeline says who took it: the key, or the carrier for its reports.
+    let timeline = s.get(&format!("/v1/orders/{order_id}/timeline")).await.body;
+    let actor = |t: &str| {
+        let entry = timeline.as_array().unwrap().iter().find(|e| e["type"] == t).cloned();
+        entry.unwrap_or_else(|| panic!("no {t} in {timeline}"))["actor"].clone()
+    };
+    let admin = actor("order.created");
+    assert!(admin.is_string(), "{timeline}");
+    for t in ["order.allocated", "fulfillment.label_purchased", "fulfillment.shipped", "order.shipped"] {
+        assert_eq!(actor(t), admin, "{t}");
+    }
+    for t in ["shipment.in_transit", "shipment.delivered", "order.delivered"] {
+        assert_eq!(actor(t), "ACME", "{t}");
+    }
 }
 
 on_both_engines!(

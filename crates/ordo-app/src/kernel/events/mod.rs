@@ -222,7 +222,12 @@ impl Event {
     }
 
     /// The order's reservations after capture or a re-route, with the fulfilments created.
-    pub fn order_allocated(order: &Order, created: &[Fulfillment], rerouted: Option<(&str, &str)>) -> Event {
+    pub fn order_allocated(
+        order: &Order,
+        created: &[Fulfillment],
+        rerouted: Option<(&str, &str)>,
+        actor: &str,
+    ) -> Event {
         Event::OrderAllocated(OrderAllocated {
             id: order.id.to_string(),
             allocations: order
@@ -243,12 +248,13 @@ impl Event {
                 .collect(),
             rerouted_from: rerouted.map(|(from, _)| from.to_owned()),
             reason: rerouted.map(|(_, why)| why.to_owned()),
+            actor: actor.to_owned(),
         })
     }
 
     /// Every fulfilment of the order was delivered.
-    pub fn order_delivered(order: &Order) -> Event {
-        Event::OrderDelivered(OrderRef { id: order.id.to_string(), number: order.number })
+    pub fn order_delivered(order: &Order, actor: &str) -> Event {
+        Event::OrderDelivered(OrderRef { id: order.id.to_string(), number: order.number, actor: actor.to_owned() })
     }
 
     pub fn customer_updated(c: &ordo_domain::catalog::Customer) -> Event {

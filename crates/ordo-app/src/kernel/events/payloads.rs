@@ -128,6 +128,9 @@ pub struct OrderAllocated {
     pub rerouted_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who placed the order or rejected the fulfilment (a key id).
+    #[serde(default)]
+    pub actor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -156,6 +159,9 @@ pub struct OrderCancelled {
 pub struct OrderRef {
     pub id: String,
     pub number: i64,
+    /// Whose step completed it: a key id, or the carrier's code for a tracking report.
+    #[serde(default)]
+    pub actor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -234,6 +240,9 @@ pub struct LabelPurchased {
     /// What the label cost, minor units of `currency`.
     pub price: i64,
     pub currency: String,
+    /// Who bought it (a key id).
+    #[serde(default)]
+    pub actor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -245,6 +254,9 @@ pub struct TrackingUpdate {
     pub status: String,
     pub occurred_at: String,
     pub description: Option<String>,
+    /// The carrier that reported it (its code).
+    #[serde(default)]
+    pub actor: String,
 }
 
 /// Money that moved in the payment ledger.
