@@ -204,7 +204,12 @@ impl App {
             let own = figures_of(o, *refunded);
             let from_currency =
                 Currency::from_code(&o.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
-            let conv = match (rate(&day, &o.currency), rate(&day, currency.code())) {
+            // An order in the report's own currency needs no rate.
+            let same = o.currency == currency.code();
+            let one = Rate { mantissa: 1, scale: 0 };
+            let rates =
+                if same { (Some(one), Some(one)) } else { (rate(&day, &o.currency), rate(&day, currency.code())) };
+            let conv = match rates {
                 (Some(from_rate), Some(to_rate)) => {
                     let c = |minor: i64| -> AppResult<i64> {
                         convert(Money::from_minor(minor, from_currency), from_rate, currency, to_rate)

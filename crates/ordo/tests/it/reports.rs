@@ -86,4 +86,22 @@ async fn sales_are_reported_in_one_currency_at_the_rates_of_the_orders_day(engin
     }
 }
 
-on_both_engines!(sales_are_reported_in_one_currency_at_the_rates_of_the_orders_day);
+async fn orders_in_the_report_s_own_currency_need_no_rate(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.product("X", "10.00").await;
+    s.stock("A", "X", 10).await;
+    assert_eq!(s.post("/v1/orders", priced("X", 2, "10.00", "USD")).await.status, 201);
+    let today = s.get("/v1/exchange-rates").await.body["date"].as_str().unwrap().to_owned();
+    // No exchange rate is loaded at all.
+    let r = s.get(&format!("/v1/reports/sales?from={today}&to={today}&currency=USD")).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["totals"]["orders"], 1, "{:?}", r.body);
+    assert_eq!(r.body["totals"]["total"]["amount"], "20.00");
+    assert_eq!(r.body["unconverted"], json!([]));
+}
+
+on_both_engines!(
+    sales_are_reported_in_one_currency_at_the_rates_of_the_orders_day,
+    orders_in_the_report_s_own_currency_need_no_rate,
+);
