@@ -61,3 +61,30 @@ fn every_operation_documents_its_errors_and_security() {
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
+
+/// The description of a query parameter of an operation.
+fn param_description<'a>(doc: &'a serde_json::Value, path: &str, name: &str) -> &'a str {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["description"].as_str())
+        .unwrap_or_else(|| panic!("{path} documents no {name}"))
+}
+
+#[test]
+fn documented_choices_are_the_ones_the_server_takes() {
+    let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let statuses = param_description(&doc, "/v1/fulfillments", "status");
+    for s in ordo_domain::fulfillment::FulfillmentStatus::ALL {
+        assert!(statuses.contains(&format!("`{}`", s.as_str())), "the status filter does not list {}", s.as_str());
+    }
+    let reasons = doc["components"]["schemas"]["MovementView"]["properties"]["reason"]["description"].as_str().unwrap();
+    for r in ordo_domain::inventory::Reason::ALL {
+        assert!(reasons.contains(&format!("`{}`", r.as_str())), "the movement reasons do not list {}", r.as_str());
+    }
+    // A pick list answers JSON unless PDF is asked for; a label is PDF unless ZPL is.
+    assert!(param_description(&doc, "/v1/locations/{code}/pick-list", "format").contains("`json` (the default)"));
+    assert!(param_description(&doc, "/v1/fulfillments/{id}/label", "format").contains("`pdf` (the default)"));
+}

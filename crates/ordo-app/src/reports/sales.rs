@@ -75,9 +75,13 @@ pub struct SalesReport {
 
 #[derive(Debug, Clone, Default)]
 pub struct SalesQuery {
+    /// The first day (`YYYY-MM-DD`, UTC); by default 29 days before `to`.
     pub from: Option<String>,
+    /// The last day (`YYYY-MM-DD`, UTC); by default today.
     pub to: Option<String>,
+    /// The report's currency; by default EUR, the base of the exchange rates.
     pub currency: Option<String>,
+    /// Only this channel's orders.
     pub channel: Option<String>,
 }
 

@@ -26,7 +26,14 @@ fn document(content_type: &'static str, bytes: Vec<u8>) -> Response {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
-    /// `pdf` (the default) or, for labels, `zpl`; for pick lists also `json`.
+    /// `pdf` (the default) or `zpl`.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PickListQuery {
+    /// `json` (the default) or `pdf`.
     pub format: Option<String>,
 }
 
@@ -86,13 +93,13 @@ pub async fn packing_slip(
 
 /// Everything the location has to pick now, one line per SKU with the orders it serves
 /// (a wave), as JSON or as a printable PDF.
-#[utoipa::path(get, path = "/v1/locations/{code}/pick-list", tag = "fulfillment", params(("code" = String, Path), FormatQuery),
+#[utoipa::path(get, path = "/v1/locations/{code}/pick-list", tag = "fulfillment", params(("code" = String, Path), PickListQuery),
     responses((status = 200, body = ListView<ordo_app::shipping::fulfillments::PickItem>), (status = 404, body = Problem)))]
 pub async fn pick_list(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(code): Path<String>,
-    Query(q): Query<FormatQuery>,
+    Query(q): Query<PickListQuery>,
 ) -> ApiResult<Response> {
     let items = s.app.pick_list(&actor, &code).await?;
     match q.format.as_deref().unwrap_or("json") {

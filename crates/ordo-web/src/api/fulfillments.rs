@@ -39,7 +39,8 @@ pub struct FulfillmentQuery {
     pub cursor: Option<String>,
     /// Location code: that location's work queue.
     pub location: Option<String>,
-    /// `pending`, `picking`, `packed`, `shipped`, `delivered` or `cancelled`.
+    /// `pending`, `picking`, `packed`, `shipped`, `delivered`, `cancelled`, `rejected`,
+    /// `ready_for_pickup` or `picked_up`.
     pub status: Option<String>,
 }
 

@@ -72,7 +72,9 @@ pub struct MovementView {
     pub on_hand_after: i64,
     pub reserved_after: i64,
     pub available_after: i64,
-    /// `received`, `counted`, `damaged`, `correction`, `lost`, `found`, `returned`, `reserved`, `released`.
+    /// `received`, `counted`, `damaged`, `correction`, `lost`, `found`, `returned`, `reserved`,
+    /// `released`, `shipped` (reserved units leaving with a shipment) or `picked_up` (reserved
+    /// units collected by the customer at the location).
     pub reason: String,
     /// The API key that caused the movement.
     pub actor: Option<String>,
