@@ -202,8 +202,9 @@ async fn keys(cmd: KeysCommand, file: &FileConfig) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::Create { role, channel, name, .. } => {
             let created = app
-                .create_key(&system, NewKey { role: Some(role), channel, name })
+                .create_key(&system, NewKey { role: Some(role), channel, name }, None)
                 .await
+                .and_then(|o| o.into_fresh())
                 .map_err(|e| anyhow::anyhow!(describe(e)))?;
             println!("created {} key {}", created.record.role, created.record.id);
             println!("{}", created.secret);
@@ -247,8 +248,10 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
             .create_key(
                 &Actor::system(),
                 NewKey { role: Some("admin".into()), channel: None, name: Some("demo".into()) },
+                None,
             )
             .await
+            .and_then(|o| o.into_fresh())
             .map_err(|e| anyhow::anyhow!(describe(e)))?;
         banner(&format!(
             "Ordo is running on http://{local} with {summary}\nAPI docs:   http://{local}/docs\nAdmin key:  {}\n\

@@ -21,6 +21,17 @@ pub enum Outcome<T> {
     Replayed { status: u16, body: Vec<u8> },
 }
 
+impl<T> Outcome<T> {
+    /// The value of work done now; for callers that sent no idempotency key, which never
+    /// replay.
+    pub fn into_fresh(self) -> AppResult<T> {
+        match self {
+            Outcome::Fresh(v) => Ok(v),
+            Outcome::Replayed { .. } => Err(AppError::Internal("a replay where no key was sent".into())),
+        }
+    }
+}
+
 /// Checks a stored record against this request.
 pub fn replay(record: IdempotencyRecord, request_hash: &str) -> AppResult<(u16, Vec<u8>)> {
     if record.request_hash == request_hash {

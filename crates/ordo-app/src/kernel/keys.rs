@@ -7,6 +7,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
 /// A new API key.
@@ -33,7 +34,15 @@ pub struct CreatedKey {
 }
 
 impl App {
-    pub async fn create_key(&self, actor: &Actor, input: NewKey) -> AppResult<CreatedKey> {
+    /// Creates a key. With an idempotency key, a retry gets the same key back but not its
+    /// secret, which is shown once and never stored: a client that lost the first answer
+    /// revokes that key and creates another.
+    pub async fn create_key(
+        &self,
+        actor: &Actor,
+        input: NewKey,
+        idem: Option<IdemCtx<ApiKeyRecord>>,
+    ) -> AppResult<Outcome<CreatedKey>> {
         if !actor.can(Action::ManageKeys) {
             return Err(AppError::Forbidden("only admin keys may manage keys".into()));
         }
@@ -78,9 +87,19 @@ impl App {
             revoked_at: None,
         };
         let stored = record.clone();
-        self.store.write(move |tx| -> AppResult<()> { Ok(tx.insert_api_key(&stored)?) }).await?;
-        tracing::info!(key_id = %record.id, role = %record.role, "API key created");
-        Ok(CreatedKey { record, secret })
+        let outcome = self
+            .write_idem(idem, move |tx, _| {
+                tx.insert_api_key(&stored)?;
+                Ok(stored.clone())
+            })
+            .await?;
+        Ok(match outcome {
+            Outcome::Fresh(record) => {
+                tracing::info!(key_id = %record.id, role = %record.role, "API key created");
+                Outcome::Fresh(CreatedKey { record, secret })
+            }
+            Outcome::Replayed { status, body } => Outcome::Replayed { status, body },
+        })
     }
 
     pub async fn list_keys(&self, actor: &Actor) -> AppResult<Vec<ApiKeyRecord>> {

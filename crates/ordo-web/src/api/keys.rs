@@ -7,25 +7,36 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ordo_app::kernel::idempotency::Outcome;
 use ordo_app::kernel::keys::NewKey;
+use ordo_store::ApiKeyRecord;
 
-use super::ApiResult;
+use super::{ApiResult, Idem, render, replayed};
 use crate::extract::{Caller, JsonBody, Path};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::views::{KeyView, ListView};
 
-/// Create an API key; the response is the only time its secret is shown.
-#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = NewKey, responses((status = 201, body = KeyView)))]
+/// Create an API key; the response is the only time its secret is shown. A retry with the
+/// same `Idempotency-Key` answers the same key without its secret.
+#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = NewKey,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses((status = 201, body = KeyView)))]
 pub async fn create_key(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<NewKey>,
 ) -> ApiResult<Response> {
-    let created = s.app.create_key(&actor, input).await?;
-    let mut view = KeyView::from(&created.record);
-    view.secret = Some(created.secret);
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    let stored = render::<ApiKeyRecord, KeyView, 201>;
+    match s.app.create_key(&actor, input, idem.ctx(stored)).await? {
+        Outcome::Fresh(created) => {
+            let mut view = KeyView::from(&created.record);
+            view.secret = Some(created.secret);
+            Ok((StatusCode::CREATED, Json(view)).into_response())
+        }
+        Outcome::Replayed { status, body } => Ok(replayed(status, body)),
+    }
 }
 
 /// List API keys (never their secrets).

@@ -584,7 +584,23 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry(engine: Engine) {
     assert!(statuses.contains(&429));
 }
 
+async fn creating_a_key_honours_its_idempotency_key_and_shows_the_secret_once(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let key = [("Idempotency-Key", "new-operator-key")];
+    let body = json!({"role": "operator", "name": "ops"});
+    let first = s.call_with(&s.admin, Method::POST, "/v1/keys", Some(body.clone()), &key).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    assert!(first.body["secret"].is_string());
+    let again = s.call_with(&s.admin, Method::POST, "/v1/keys", Some(body), &key).await;
+    assert_eq!(again.status, 201, "{:?}", again.body);
+    assert_eq!(again.body["id"], first.body["id"], "a retry made a second key");
+    assert!(again.body.get("secret").is_none(), "the secret is shown once: {:?}", again.body);
+    let keys = s.get("/v1/keys").await.body["data"].as_array().unwrap().len();
+    assert_eq!(keys, 2, "the admin key and one operator key");
+}
+
 on_both_engines!(
+    creating_a_key_honours_its_idempotency_key_and_shows_the_secret_once,
     the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_back,
     an_order_splits_only_when_no_single_location_can_ship_it,
     a_short_order_is_refused_naming_each_short_sku_and_reserves_nothing,

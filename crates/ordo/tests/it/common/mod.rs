@@ -88,8 +88,9 @@ impl TestServer {
         let store = ordo_store::open(&engine.fresh_url(&dir), &Default::default()).unwrap();
         let app = setup(ordo_connectors::wire(App::new(store, Arc::new(SystemClock)), &Default::default()));
         let admin = app
-            .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None })
+            .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None }, None)
             .await
+            .and_then(|o| o.into_fresh())
             .unwrap()
             .secret;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
