@@ -259,6 +259,10 @@ impl Money {
             let d = significant.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
             minor = minor.checked_mul(10).and_then(|m| m.checked_add(d)).ok_or(MoneyError::Overflow)?;
         }
+        // A sign on zero says nothing an amount could mean: "-0.00" is refused, not read as 0.
+        if negative && minor == 0 {
+            return Err(malformed());
+        }
         Ok(Money { minor: if negative { -minor } else { minor }, currency })
     }
 
@@ -383,6 +387,10 @@ mod tests {
         check(" 5", "USD", Err("malformed"));
         check("99999999999999999999", "USD", Err("overflow"));
         check("1.00", "XXX", Err("unknown currency"));
+        // Trailing zeros carry no value; a sign on zero is refused.
+        check("12.0000000000", "USD", Ok(1200));
+        check("-0.00", "USD", Err("malformed"));
+        check("-0", "JPY", Err("malformed"));
     }
 
     #[test]

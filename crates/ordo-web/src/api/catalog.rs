@@ -13,7 +13,7 @@ use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, decode_cursor, list, render, respond, versioned};
+use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, versioned};
 use crate::extract::{Caller, IfMatch, JsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -23,7 +23,9 @@ use crate::views::{ListView, LocationView, ProductView};
 #[into_params(parameter_in = Query)]
 pub struct ProductQuery {
     /// Page size, 1 to 200 (default 50).
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     pub active: Option<bool>,
 }
@@ -62,7 +64,7 @@ pub async fn list_products(
     Caller(actor): Caller,
     Query(q): Query<ProductQuery>,
 ) -> ApiResult<Json<ListView<ProductView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
     let items = s.app.list_products(&actor, page, q.active).await?;
     Ok(Json(list(items, limit, |p: &Product| p.sku.clone())))

@@ -15,7 +15,7 @@ use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, PageQuery, decode_cursor, decode_int_cursor, list, render, respond, versioned};
+use super::{ApiResult, Idem, Limit, PageQuery, decode_cursor, decode_int_cursor, list, render, respond, versioned};
 use crate::extract::{Caller, IfMatch, JsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -50,7 +50,9 @@ pub async fn get_customer(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     /// Customers whose email starts with this (case-insensitive); a full address finds one.
     pub email: Option<String>,
@@ -64,7 +66,7 @@ pub async fn list_customers(
     Caller(actor): Caller,
     Query(q): Query<CustomerQuery>,
 ) -> ApiResult<Json<ListView<CustomerView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
     let items = s.app.list_customers(&actor, page, q.email).await?;
     Ok(Json(list(items, limit, |c: &Customer| c.id.to_string())))
@@ -94,7 +96,7 @@ pub async fn customer_orders(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<ListView<OrderView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
     let items = s.app.customer_orders(&actor, &id, page).await?;
     Ok(Json(list(items, limit, |o: &Order| o.number.to_string())))

@@ -10,7 +10,7 @@ use ordo_store::{EventFilter, Page};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, decode_int_cursor, list};
+use super::{ApiResult, Limit, decode_int_cursor, list};
 use crate::extract::{Caller, Query};
 use crate::state::AppState;
 use crate::views::{EventView, ListView};
@@ -18,7 +18,9 @@ use crate::views::{EventView, ListView};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     /// Only events of this type, e.g. `order.created`.
     #[serde(rename = "type")]
@@ -36,7 +38,7 @@ pub async fn list_events(
     Caller(actor): Caller,
     Query(q): Query<EventQuery>,
 ) -> ApiResult<Json<ListView<EventView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
     let items = s.app.list_events(&actor, page, EventFilter { subject: q.subject, event_type: q.event_type }).await?;
     Ok(Json(list(items, limit, |e: &ordo_store::EventRecord| e.seq.to_string())))

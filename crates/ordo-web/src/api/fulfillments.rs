@@ -14,7 +14,7 @@ use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, decode_cursor, list, render, respond, versioned};
+use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, versioned};
 use crate::extract::{Caller, OptionalJsonBody, Path, Query};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -35,7 +35,9 @@ pub async fn order_fulfillments(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FulfillmentQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     /// Location code: that location's work queue.
     pub location: Option<String>,
@@ -52,7 +54,7 @@ pub async fn list_fulfillments(
     Caller(actor): Caller,
     Query(q): Query<FulfillmentQuery>,
 ) -> ApiResult<Json<ListView<FulfillmentView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let status = q
         .status
         .as_deref()

@@ -40,7 +40,7 @@ pub async fn list_holds(
     Caller(actor): Caller,
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Json<ListView<HoldView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let holds =
         s.app.list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit).await?;
     Ok(Json(list(holds, limit, |h: &ordo_domain::hold::Hold| h.id.clone())))

@@ -14,7 +14,7 @@ use ordo_store::{MovementFilter, Page};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, decode_cursor, decode_int_cursor, list, render, respond, time_param};
+use super::{ApiResult, Idem, Limit, decode_cursor, decode_int_cursor, list, render, respond, time_param};
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -65,7 +65,9 @@ pub async fn sku_stock(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LevelQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     pub sku: Option<String>,
     /// Location code.
@@ -80,7 +82,7 @@ pub async fn list_levels(
     Caller(actor): Caller,
     Query(q): Query<LevelQuery>,
 ) -> ApiResult<Json<ListView<LevelView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let after = decode_cursor(&q.cursor)?
         .map(|c| c.split_once('|').map(|(a, b)| (a.to_owned(), b.to_owned())))
         .map(|c| {
@@ -101,7 +103,9 @@ pub async fn list_levels(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MovementQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     pub sku: Option<String>,
     /// Location code.
@@ -121,7 +125,7 @@ pub async fn list_movements(
     Caller(actor): Caller,
     Query(q): Query<MovementQuery>,
 ) -> ApiResult<Json<ListView<MovementView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
     let filter = MovementFilter {
         sku: q.sku,

@@ -160,10 +160,25 @@ fn time_param(field: &str, value: &Option<String>) -> ApiResult<Option<i64>> {
         .transpose()
 }
 
+/// A page size as a query gives it: at least 1 (0 is refused, not read as "none").
+#[derive(Debug, Clone, Copy)]
+pub struct Limit(pub usize);
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Limit, D::Error> {
+        match usize::deserialize(d)? {
+            0 => Err(serde::de::Error::custom("limit must be at least 1")),
+            n => Ok(Limit(n)),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
 }
 
@@ -183,6 +198,8 @@ pub struct QueueQuery {
     /// For holds: `active` (default), `released` or `cancelled`. For returns: `requested`
     /// (default), `approved`, `rejected`, `received` or `closed`.
     pub status: Option<String>,
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
 }

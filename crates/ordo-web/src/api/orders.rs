@@ -15,7 +15,7 @@ use ordo_store::{OrderFilter, Page};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, PageQuery, decode_int_cursor, list, render, respond, time_param, versioned};
+use super::{ApiResult, Idem, Limit, PageQuery, decode_int_cursor, list, render, respond, time_param, versioned};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, Query};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -67,7 +67,9 @@ pub async fn get_order(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderQuery {
-    pub limit: Option<usize>,
+    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1)]
+    pub limit: Option<Limit>,
     pub cursor: Option<String>,
     /// `allocated` or `cancelled`.
     pub status: Option<String>,
@@ -87,7 +89,7 @@ pub async fn list_orders(
     Caller(actor): Caller,
     Query(q): Query<OrderQuery>,
 ) -> ApiResult<Json<ListView<OrderView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
     let status = q
         .status
@@ -139,7 +141,7 @@ pub async fn order_events(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<ListView<EventView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
     let items = s.app.order_events(&actor, &id, page).await?;
     Ok(Json(list(items, limit, |e: &ordo_store::EventRecord| e.seq.to_string())))

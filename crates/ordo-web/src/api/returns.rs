@@ -27,7 +27,7 @@ pub async fn list_returns(
     Caller(actor): Caller,
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Json<ListView<ReturnView>>> {
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit.map(|l| l.0));
     let returns = s
         .app
         .list_returns(&actor, q.status.as_deref().unwrap_or("requested"), decode_cursor(&q.cursor)?, limit)

@@ -599,7 +599,34 @@ async fn creating_a_key_honours_its_idempotency_key_and_shows_the_secret_once(en
     assert_eq!(keys, 2, "the admin key and one operator key");
 }
 
+async fn page_sizes_and_amounts_are_read_as_documented(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    for sku in ["A", "B", "C"] {
+        s.product(sku, "1.00").await;
+    }
+    // A page holds 1 to 200 items; 0 is refused rather than read as one.
+    let zero = s.get("/v1/products?limit=0").await;
+    assert_eq!((zero.status.as_u16(), zero.body["code"].as_str()), (400, Some("invalid_query")), "{:?}", zero.body);
+    assert_eq!(s.get("/v1/products?limit=1").await.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(s.get("/v1/products?limit=5000").await.body["data"].as_array().unwrap().len(), 3);
+    // Trailing zeros carry no value; a sign on zero is no amount.
+    let zeros = s
+        .post("/v1/products", json!({"sku": "Z", "name": "Z", "price": {"amount": "12.0000000000", "currency": "USD"}}))
+        .await;
+    assert_eq!(
+        (zeros.status.as_u16(), zeros.body["price"]["amount"].as_str()),
+        (201, Some("12.00")),
+        "{:?}",
+        zeros.body
+    );
+    let signed =
+        s.post("/v1/products", json!({"sku": "N", "name": "N", "price": {"amount": "-0.00", "currency": "USD"}})).await;
+    assert_eq!(signed.status, 422, "{:?}", signed.body);
+    assert_eq!(signed.body["errors"][0]["field"], "price/amount");
+}
+
 on_both_engines!(
+    page_sizes_and_amounts_are_read_as_documented,
     creating_a_key_honours_its_idempotency_key_and_shows_the_secret_once,
     the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_back,
     an_order_splits_only_when_no_single_location_can_ship_it,
