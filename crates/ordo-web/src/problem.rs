@@ -96,6 +96,18 @@ impl From<Problem> for ApiError {
     }
 }
 
+/// A use case's refusal of values that came from a query string: 400 `invalid_query`, the
+/// answer to every query problem, with each bad parameter named. Anything else as usual.
+pub fn query_error(e: AppError) -> ApiError {
+    match e {
+        AppError::Validation(errors) | AppError::CurrencyMismatch(errors) => {
+            let detail = summarize(&errors);
+            ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", detail).with_errors(errors))
+        }
+        other => ApiError::from(other),
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let text = e.to_string();

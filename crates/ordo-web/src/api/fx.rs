@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 
 use super::ApiResult;
 use crate::extract::{Caller, JsonBody, Query};
+use crate::problem::query_error;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use crate::views::{ImportView, MoneyView, RateView, RatesView};
@@ -70,7 +71,7 @@ pub async fn rates_on(
     Query(q): Query<RatesQuery>,
 ) -> ApiResult<Json<RatesView>> {
     let date = q.date.unwrap_or_else(|| ordo_app::kernel::time_fmt::day(s.app.now()));
-    let rates = s.app.rates_on(&actor, &date).await?;
+    let rates = s.app.rates_on(&actor, &date).await.map_err(query_error)?;
     Ok(Json(RatesView {
         base: ordo_app::money::fx::BASE.to_owned(),
         date,
@@ -100,6 +101,6 @@ pub async fn convert_amount(
     Caller(actor): Caller,
     Query(q): Query<ConvertQuery>,
 ) -> ApiResult<Json<MoneyView>> {
-    let m = s.app.convert(&actor, &q.amount, &q.currency, &q.to, q.date).await?;
+    let m = s.app.convert(&actor, &q.amount, &q.currency, &q.to, q.date).await.map_err(query_error)?;
     Ok(Json(MoneyView::new(m.minor(), m.currency().code())))
 }

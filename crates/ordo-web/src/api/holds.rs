@@ -13,6 +13,7 @@ use ordo_app::page_limit;
 use super::{ApiResult, QueueQuery, decode_cursor, list};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, Query};
 use crate::problem::Problem;
+use crate::problem::query_error;
 use crate::state::AppState;
 use crate::views::{HoldView, ListView};
 
@@ -41,8 +42,11 @@ pub async fn list_holds(
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Json<ListView<HoldView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
-    let holds =
-        s.app.list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit).await?;
+    let holds = s
+        .app
+        .list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit)
+        .await
+        .map_err(query_error)?;
     Ok(Json(list(holds, limit, |h: &ordo_domain::hold::Hold| h.id.clone())))
 }
 

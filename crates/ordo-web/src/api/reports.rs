@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use super::ApiResult;
 use crate::extract::{Caller, Query};
 use crate::problem::Problem;
+use crate::problem::query_error;
 use crate::state::AppState;
 use crate::views::SalesReportView;
 
@@ -40,5 +41,5 @@ pub async fn sales_report(
     Query(q): Query<SalesQuery>,
 ) -> ApiResult<Json<SalesReportView>> {
     let q = ordo_app::reports::sales::SalesQuery { from: q.from, to: q.to, currency: q.currency, channel: q.channel };
-    Ok(Json(SalesReportView::from(&s.app.sales_report(&actor, q).await?)))
+    Ok(Json(SalesReportView::from(&s.app.sales_report(&actor, q).await.map_err(query_error)?)))
 }

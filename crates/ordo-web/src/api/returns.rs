@@ -15,6 +15,7 @@ use super::documents::{FormatQuery, label_document};
 use super::{ApiResult, QueueQuery, decode_cursor, list};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, Query};
 use crate::problem::Problem;
+use crate::problem::query_error;
 use crate::state::AppState;
 use crate::views::{ListView, OrderReturnsView, ReturnView};
 
@@ -31,7 +32,8 @@ pub async fn list_returns(
     let returns = s
         .app
         .list_returns(&actor, q.status.as_deref().unwrap_or("requested"), decode_cursor(&q.cursor)?, limit)
-        .await?;
+        .await
+        .map_err(query_error)?;
     Ok(Json(list(returns, limit, |r: &ordo_app::aftersales::returns::Return| r.id.clone())))
 }
 

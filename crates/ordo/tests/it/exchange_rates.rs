@@ -36,7 +36,11 @@ async fn ecb_rates_load_and_convert_at_the_rate_of_the_day(engine: Engine) {
     let none = s.get("/v1/exchange-rates/convert?amount=1.00&currency=CHF&to=EUR&date=2026-11-27").await;
     assert_eq!((none.status.as_u16(), none.body["code"].as_str()), (409, Some("no_exchange_rate")));
     let bad = s.get("/v1/exchange-rates/convert?amount=1.001&currency=USD&to=EUR").await;
-    assert_eq!(bad.status, 422);
+    assert_eq!((bad.status.as_u16(), bad.body["code"].as_str()), (400, Some("invalid_query")), "{:?}", bad.body);
+    for query in ["date=", "date=2026-02-30", "date=yesterday"] {
+        let r = s.get(&format!("/v1/exchange-rates?{query}")).await;
+        assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (400, Some("invalid_query")), "{query}: {:?}", r.body);
+    }
 
     // Rates through JSON; a bad line in a CSV stores nothing and names the line.
     let r = s

@@ -82,7 +82,9 @@ async fn sales_are_reported_in_one_currency_at_the_rates_of_the_orders_day(engin
         "currency=EURO",
     ] {
         let r = s.get(&format!("/v1/reports/sales?{bad}")).await;
-        assert_eq!(r.status, 422, "{bad}: {:?}", r.body);
+        // Every query problem is a 400 `invalid_query`, naming the parameter.
+        assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (400, Some("invalid_query")), "{bad}: {:?}", r.body);
+        assert!(r.body["errors"][0]["field"].is_string(), "{bad}: {:?}", r.body);
     }
 }
 
