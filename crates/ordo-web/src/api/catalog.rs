@@ -32,7 +32,7 @@ pub struct ProductQuery {
 
 /// Create a product.
 #[utoipa::path(post, path = "/v1/products", tag = "products", request_body = NewProduct,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = ProductView), (status = 409, description = "The SKU exists", body = Problem)))]
 pub async fn create_product(
     State(s): State<AppState>,
@@ -87,7 +87,7 @@ pub async fn update_product(
 
 /// Create a location.
 #[utoipa::path(post, path = "/v1/locations", tag = "locations", request_body = NewLocation,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = LocationView), (status = 409, description = "The code exists", body = Problem)))]
 pub async fn create_location(
     State(s): State<AppState>,

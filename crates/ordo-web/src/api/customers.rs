@@ -23,7 +23,7 @@ use crate::views::{CustomerView, ListView, OrderView};
 
 /// Create a customer.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomer,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = CustomerView), (status = 409, description = "The email exists", body = Problem)))]
 pub async fn create_customer(
     State(s): State<AppState>,

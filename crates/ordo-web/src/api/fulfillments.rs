@@ -102,7 +102,7 @@ macro_rules! fulfillment_action {
     ($fn:ident, $path:literal, $action:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "fulfillment", request_body(content = Option<FulfillmentInput>),
-            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
             responses((status = 200, body = FulfillmentView), (status = 404, body = Problem),
                 (status = 409, description = "Not allowed in the fulfilment's status (`invalid_transition`)", body = Problem)))]
         pub async fn $fn(

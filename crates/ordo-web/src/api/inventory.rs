@@ -22,7 +22,7 @@ use crate::views::{AdjustmentView, BucketsView, CountRequestView, LevelView, Lis
 
 /// Add or remove on-hand units at a location, with a reason.
 #[utoipa::path(post, path = "/v1/inventory/adjustments", tag = "inventory", request_body = AdjustmentInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = AdjustmentView),
         (status = 409, description = "The change would take on-hand below what is reserved (`insufficient_stock`)", body = Problem)))]
 pub async fn adjust_inventory(
@@ -37,7 +37,7 @@ pub async fn adjust_inventory(
 
 /// Record an absolute count of on-hand units; the ledger records the difference.
 #[utoipa::path(post, path = "/v1/inventory/counts", tag = "inventory", request_body = CountInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = AdjustmentView),
         (status = 409, description = "The count is below what is reserved (`insufficient_stock`)", body = Problem)))]
 pub async fn count_inventory(

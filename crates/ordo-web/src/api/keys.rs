@@ -20,7 +20,7 @@ use crate::views::{KeyView, ListView};
 /// Create an API key; the response is the only time its secret is shown. A retry with the
 /// same `Idempotency-Key` answers the same key without its secret.
 #[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = NewKey,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = KeyView)))]
 pub async fn create_key(
     State(s): State<AppState>,

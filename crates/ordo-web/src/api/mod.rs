@@ -115,7 +115,8 @@ fn decode_cursor(c: &Option<String>) -> ApiResult<Option<String>> {
             "is not a cursor this API issued",
         ))
     };
-    let Some(c) = c else { return Ok(None) };
+    // An empty cursor (`?cursor=`) is the first page, as no cursor is.
+    let Some(c) = c.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
     if c.len() % 2 != 0 || c.len() > 512 {
         return Err(bad());
     }

@@ -23,7 +23,7 @@ use crate::views::{EventView, ListView, OrderView, TimelineEntryView};
 
 /// Place an order: every line is reserved, or nothing is.
 #[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = NewOrder,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = OrderView),
         (status = 409, description = "`insufficient_stock` (with `shortages`), or `conflict` for a repeated external_id", body = Problem)))]
 pub async fn place_order(
@@ -118,7 +118,7 @@ pub async fn list_orders(
 
 /// Cancel an order and release every reservation it holds.
 #[utoipa::path(post, path = "/v1/orders/{id}/cancel", tag = "orders", request_body(content = Option<CancelInput>),
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = OrderView), (status = 404, body = Problem),
         (status = 409, description = "The order cannot be cancelled (`invalid_transition`)", body = Problem)))]
 pub async fn cancel_order(

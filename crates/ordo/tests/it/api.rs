@@ -539,6 +539,9 @@ async fn lists_page_with_cursors_and_filters(engine: Engine) {
     assert_eq!(cancelled.body["data"].as_array().unwrap().len(), 1);
     assert_eq!(s.get("/v1/orders?status=lost").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(s.get("/v1/orders?cursor=zz").await.status, StatusCode::BAD_REQUEST);
+    // An empty cursor is the first page, as no cursor is.
+    let ids = |v: &Value| v["data"].as_array().unwrap().iter().map(|o| o["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&s.get("/v1/orders?limit=3&cursor=").await.body), ids(&s.get("/v1/orders?limit=3").await.body));
     assert_eq!(s.get("/v1/orders?created_after=yesterday").await.status, StatusCode::BAD_REQUEST);
     let capped = s.get("/v1/orders?limit=100000").await;
     assert_eq!(capped.status, 200);
