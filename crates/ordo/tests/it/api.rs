@@ -249,7 +249,9 @@ async fn malformed_requests_get_their_problem_documents(engine: Engine) {
     .await;
     problem(&r, 400, "unknown_field");
     assert_eq!(fields(&r), ["colour"]);
-    let big = "x".repeat(2 * 1024 * 1024);
+    // Just over the limit: the server answers at the limit, and a body it never reads to the
+    // end is small enough to sit in the socket's buffers, so the answer is not lost to a reset.
+    let big = "x".repeat(ordo_web::WebConfig::default().body_limit + 64);
     let r = s
         .client
         .post(format!("{}/v1/products", s.base))
