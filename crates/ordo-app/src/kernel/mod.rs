@@ -1,6 +1,8 @@
-//! What every area stands on and no area owns: roles and the access check, the application
-//! error, idempotent writes, the event catalogue and outbox, shared input pieces, API keys and
-//! time formatting. Invariant: nothing here imports a business area.
+//! What every area stands on and no area owns: roles and what each may do, the application
+//! error, the checks every area makes before it acts (`guard`), order documents (`records`),
+//! idempotent writes, the event catalogue and outbox, the worker runtime, shared input
+//! pieces, API keys and time formatting. Invariant: nothing here imports a business area or
+//! a port.
 
 pub mod access;
 pub mod error;
@@ -12,3 +14,10 @@ pub mod keys;
 pub mod records;
 pub mod time_fmt;
 pub mod worker;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// What an asynchronous trait method returns (a port's call, a worker's step): boxed, so that
+/// the traits can be used as `dyn`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = crate::AppResult<T>> + Send + 'a>>;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use ordo_store::{EventFilter, EventRecord, Page};
 use tokio::sync::watch;
 
-use crate::ports::GatewayFuture;
+use crate::kernel::BoxFuture;
 use crate::{App, AppError, AppResult};
 
 /// What a worker does; the runtime does the rest.
@@ -29,15 +29,20 @@ pub trait Worker: Send + Sync + 'static {
         true
     }
 
+    /// Whether it acts on events of this type; the others are passed over without a write.
+    fn wants(&self, _event: &EventRecord) -> bool {
+        true
+    }
+
     /// Work a pass does before reading events (the settler continues pending refunds). An
     /// error ends the pass.
-    fn before_events<'a>(&'a self, _app: &'a App) -> GatewayFuture<'a, ()> {
+    fn before_events<'a>(&'a self, _app: &'a App) -> BoxFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
 
     /// Handles one event. An error ends the pass with the cursor before this event, so the
     /// next pass offers it again.
-    fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> GatewayFuture<'a, ()>;
+    fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> BoxFuture<'a, ()>;
 }
 
 /// How a worker runs.
@@ -69,7 +74,7 @@ impl WorkerOptions {
 /// What a worker did, for `/metrics`.
 #[derive(Debug, Default)]
 pub struct WorkerStats {
-    pub passes: AtomicU64,
+    /// Events it handled (those it wants).
     pub events: AtomicU64,
     pub failures: AtomicU64,
     /// The last event sequence it handled.
@@ -102,7 +107,8 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
-    /// Asks the worker to stop after the pass it is in, and waits until it has.
+    /// Asks the worker to stop after the pass it is in, and waits until it has given its lease
+    /// up.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
@@ -126,11 +132,13 @@ impl App {
             let mut backoff = options.backoff;
             loop {
                 if *stopped.borrow() {
-                    return;
+                    break;
                 }
                 let pause = match app.run_pass(worker.as_ref(), &options, &mut lease, &stats).await {
-                    Ok(0) => options.interval,
-                    Ok(_) => Duration::ZERO,
+                    Ok(busy) => {
+                        backoff = options.backoff;
+                        if busy { Duration::ZERO } else { options.interval }
+                    }
                     Err(e) => {
                         stats.failures.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(worker = worker.name(), error = %e, "a worker pass failed; will retry");
@@ -140,57 +148,83 @@ impl App {
                     }
                 };
                 if pause.is_zero() {
-                    backoff = options.backoff;
                     continue;
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     // A dropped handle detaches the worker (it runs until the process ends).
                     changed = stopped.changed() => match changed {
-                        Ok(()) => return,
+                        Ok(()) => break,
                         Err(_) => tokio::time::sleep(pause).await,
                     },
                 }
             }
+            app.release_lease(&lease).await;
+            stats.leader.store(0, Ordering::Relaxed);
         });
         WorkerHandle { stop, task }
     }
 
     /// One pass, if this node holds (or takes) the worker's lease: the worker's own work,
-    /// then up to a batch of events after its cursor. How many events it handled.
+    /// then up to a batch of events after its cursor. Whether there were events (so that the
+    /// next pass follows at once).
     async fn run_pass(
         &self,
         worker: &dyn Worker,
         options: &WorkerOptions,
         lease: &mut Lease,
         stats: &WorkerStats,
-    ) -> AppResult<usize> {
+    ) -> AppResult<bool> {
         if !worker.enabled(self) {
-            return Ok(0);
+            return Ok(false);
         }
-        stats.passes.fetch_add(1, Ordering::Relaxed);
         let held = self.renew_lease(lease, options.lease).await?;
         stats.leader.store(u64::from(held), Ordering::Relaxed);
         if !held {
-            return Ok(0);
+            return Ok(false);
         }
         worker.before_events(self).await?;
-        let name = worker.name();
-        let cursor = self.store.read(move |tx| Ok::<_, AppError>(tx.worker_cursor(name)?)).await?;
-        stats.cursor.store(cursor, Ordering::Relaxed);
-        let page = Page { after: Some(cursor), limit: options.batch };
-        let events =
-            self.store.read(move |tx| Ok::<_, AppError>(tx.list_events(&page, &EventFilter::default())?)).await?;
-        let mut handled = 0;
-        for event in events {
-            worker.handle(self, &event).await?;
+        let (name, limit) = (worker.name(), options.batch);
+        let (cursor, events) = self
+            .store
+            .read(move |tx| {
+                let cursor = tx.worker_cursor(name)?;
+                let page = Page { after: Some(cursor), limit };
+                Ok::<_, AppError>((cursor, tx.list_events(&page, &EventFilter::default())?))
+            })
+            .await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            stats.cursor.store(cursor, Ordering::Relaxed);
+            return Ok(false);
+        };
+        // The cursor is written after each event the worker acts on, and once for the events
+        // it passes over, so ignored events cost no write each.
+        let mut written = cursor;
+        for event in events.iter().filter(|e| worker.wants(e)) {
+            worker.handle(self, event).await?;
             let seq = event.seq;
             self.store.write(move |tx| Ok::<_, AppError>(tx.set_worker_cursor(name, seq)?)).await?;
-            stats.cursor.store(seq, Ordering::Relaxed);
+            written = seq;
             stats.events.fetch_add(1, Ordering::Relaxed);
-            handled += 1;
+            stats.cursor.store(seq, Ordering::Relaxed);
         }
-        Ok(handled)
+        if written < last {
+            self.store.write(move |tx| Ok::<_, AppError>(tx.set_worker_cursor(name, last)?)).await?;
+        }
+        stats.cursor.store(last, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    /// Gives the lease up when a worker stops, so that another node takes over at once.
+    async fn release_lease(&self, lease: &Lease) {
+        let (key, mine) = (lease.key.clone(), lease.until);
+        if mine == 0 {
+            return;
+        }
+        let released = self.store.write(move |tx| Ok::<_, AppError>(tx.swap_worker_cursor(&key, mine, 0)?)).await;
+        if let Err(e) = released {
+            tracing::warn!(lease = %lease.key, error = %e, "could not give the lease up; it runs out by itself");
+        }
     }
 
     /// Takes or renews the lease unless another node holds one that has not expired.

@@ -17,11 +17,11 @@ use std::time::Duration;
 use ordo_domain::payment::{EntryKind, RefundStatus};
 use ordo_store::EventRecord;
 
+use crate::kernel::BoxFuture;
 use crate::kernel::events::EventType;
 use crate::kernel::events::payloads::FulfillmentStep;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::payments::{Payment, is_gateway, payments_with_totals, record, shipment_reference, shipment_share};
-use crate::ports::GatewayFuture;
 use crate::{Actor, App, AppError, AppResult, Role};
 
 /// Its cursor's name; one node settles at a time, holding the lease `settler.lease`.
@@ -44,7 +44,7 @@ impl Worker for Settler {
     }
 
     /// Refunds left pending by an unreachable gateway go on first.
-    fn before_events<'a>(&'a self, app: &'a App) -> GatewayFuture<'a, ()> {
+    fn before_events<'a>(&'a self, app: &'a App) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             for id in app.pending_refunds(20).await? {
                 match app.continue_refund(&id).await {
@@ -61,14 +61,21 @@ impl Worker for Settler {
         })
     }
 
-    fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> GatewayFuture<'a, ()> {
+    fn wants(&self, event: &EventRecord) -> bool {
+        matches!(EventType::parse(&event.event_type), Some(EventType::FulfillmentShipped | EventType::OrderCancelled))
+    }
+
+    fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             match EventType::parse(&event.event_type) {
-                Some(EventType::FulfillmentShipped) => {
-                    let step: FulfillmentStep = serde_json::from_str(&event.data)
-                        .map_err(|e| AppError::Internal(format!("a fulfillment.shipped event's payload: {e}")))?;
-                    app.capture_shipment(&event.subject, &step.id).await
-                }
+                Some(EventType::FulfillmentShipped) => match serde_json::from_str::<FulfillmentStep>(&event.data) {
+                    Ok(step) => app.capture_shipment(&event.subject, &step.id).await,
+                    // A payload it cannot read would stop every pass here: it is logged and passed.
+                    Err(e) => {
+                        tracing::error!(event = %event.id, error = %e, "a fulfillment.shipped event cannot be read");
+                        Ok(())
+                    }
+                },
                 Some(EventType::OrderCancelled) => app.settle_cancelled(&event.subject).await,
                 _ => Ok(()),
             }
@@ -77,7 +84,8 @@ impl Worker for Settler {
 }
 
 impl App {
-    /// Runs the settler until the process ends, a pass every `interval`.
+    /// Starts the settler, a pass every `interval` when there is nothing to do; it runs until
+    /// its handle stops it (or, dropped, until the process ends).
     pub fn spawn_settler(&self, interval: Duration) -> WorkerHandle {
         self.spawn_worker(Arc::new(Settler), WorkerOptions::every(interval))
     }

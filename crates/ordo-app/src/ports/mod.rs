@@ -7,13 +7,8 @@
 pub mod carrier;
 pub mod payment;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use crate::AppResult;
-
-/// What a port's call returns: boxed, so that the traits can be used as `dyn`.
-pub type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
+/// What a port's call returns.
+pub type GatewayFuture<'a, T> = crate::kernel::BoxFuture<'a, T>;
 
 /// The headers of a webhook request, names in lower case, as an adapter reads its own
 /// signature from them.

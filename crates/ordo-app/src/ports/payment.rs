@@ -9,7 +9,7 @@
 //! their ledger entries are the money movement.
 
 use crate::AppResult;
-pub use crate::ports::{GatewayFuture, WebhookHeaders};
+use crate::ports::{GatewayFuture, WebhookHeaders};
 
 /// What to authorize.
 #[derive(Debug, Clone, Copy)]

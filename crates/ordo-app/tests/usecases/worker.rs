@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ordo_app::kernel::BoxFuture;
 use ordo_app::kernel::worker::{Worker, WorkerOptions};
-use ordo_app::ports::GatewayFuture;
 use ordo_app::{App, AppError};
 use ordo_store::EventRecord;
 use ordo_store::testing::TestEngine;
@@ -19,6 +19,8 @@ struct Recorder {
     seen: Mutex<Vec<(i64, String)>>,
     fail_on: Option<String>,
     failures: Mutex<u32>,
+    /// The one event type it acts on, when it acts on one only.
+    only: Option<&'static str>,
 }
 
 impl Recorder {
@@ -28,6 +30,7 @@ impl Recorder {
             seen: Mutex::new(Vec::new()),
             fail_on: fail_on.map(str::to_owned),
             failures: Mutex::new(failures),
+            only: None,
         })
     }
 
@@ -41,7 +44,11 @@ impl Worker for Recorder {
         self.name
     }
 
-    fn handle<'a>(&'a self, _app: &'a App, event: &'a EventRecord) -> GatewayFuture<'a, ()> {
+    fn wants(&self, event: &EventRecord) -> bool {
+        self.only.is_none_or(|t| t == event.event_type)
+    }
+
+    fn handle<'a>(&'a self, _app: &'a App, event: &'a EventRecord) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             if self.fail_on.as_deref() == Some(event.event_type.as_str()) {
                 let mut left = self.failures.lock().unwrap();
@@ -131,12 +138,38 @@ async fn one_node_works_at_a_time(engine: &TestEngine) {
     eventually("the new event is handled", || first.seen.lock().unwrap().len() == 4).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(second.seen.lock().unwrap().is_empty(), "{engine:?}: two nodes worked at once");
-    // When the first stops, the second takes over once the lease has run out.
+    // When the first stops it gives the lease up, and the second takes over.
     one.stop().await;
     adjust(&app, "L1", "A", 1).await.unwrap();
     eventually("the second node takes over", || second.seen.lock().unwrap().len() == 1).await;
     assert_eq!(first.seen.lock().unwrap().len(), 4, "{engine:?}");
     two.stop().await;
+}
+
+async fn events_it_does_not_want_are_passed_over(engine: &TestEngine) {
+    let (app, _) = faulty_app(engine);
+    setup(&app, &["L1", "L2"], &["A"], 1).await;
+    let w = Arc::new(Recorder {
+        only: Some("location.created"),
+        ..Arc::into_inner(Recorder::new("picky", None, 0)).unwrap()
+    });
+    let handle = app.spawn_worker(w.clone(), fast());
+    eventually("the wanted events are handled", || w.seen.lock().unwrap().len() == 2).await;
+    // The cursor moves past the events it passed over too (five in all).
+    let cursor =
+        || app.workers.snapshot().into_iter().find(|(n, _)| *n == "picky").unwrap().1.cursor.load(Ordering::Relaxed);
+    eventually("the cursor passes every event", || cursor() >= 5).await;
+    handle.stop().await;
+    assert_eq!(w.types(), ["location.created", "location.created"], "{engine:?}");
+    let stored = app.store.read(|tx| Ok::<_, AppError>(tx.worker_cursor("picky")?)).await.unwrap();
+    assert_eq!(stored, cursor(), "{engine:?}: the stored cursor lags the events passed over");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_passes_over_the_events_it_does_not_want() {
+    for engine in engines() {
+        events_it_does_not_want_are_passed_over(&engine).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -7,8 +7,8 @@ pub mod wire;
 
 use std::fmt;
 
-use ordo_app::ports::WebhookHeaders;
-use ordo_app::ports::payment::{Authorization, GatewayFuture, GatewayPayment, PaymentGateway, WebhookEvent};
+use ordo_app::ports::payment::{Authorization, GatewayPayment, PaymentGateway, WebhookEvent};
+use ordo_app::ports::{GatewayFuture, WebhookHeaders};
 use ordo_app::{AppError, AppResult};
 use serde_json::Value;
 

@@ -7,7 +7,7 @@ use super::{check, code, rust_files};
 
 /// The areas of `crates/ordo-app/src`, lowest first.
 const LAYERS: &[&str] =
-    &["ports", "kernel", "stock", "channels", "money", "shipping", "sales", "aftersales", "reports"];
+    &["kernel", "ports", "stock", "channels", "money", "shipping", "sales", "aftersales", "reports"];
 
 fn area_of(path: &str) -> Option<&'static str> {
     let rest = path.strip_prefix("crates/ordo-app/src/")?;
@@ -15,24 +15,55 @@ fn area_of(path: &str) -> Option<&'static str> {
     LAYERS.iter().copied().find(|a| *a == first)
 }
 
+/// The first module of every `crate::` path in `code`, grouped imports
+/// (`use crate::{sales::orders, money::refunds}`) included.
+fn used_modules(code: &str) -> Vec<&str> {
+    fn ident(s: &str) -> &str {
+        s.split(|c: char| !(c.is_ascii_lowercase() || c == '_')).next().unwrap_or("")
+    }
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + 7..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let (mut depth, mut start) = (0, 0);
+                for (j, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            out.push(ident(group[start..j].trim_start()));
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            out.push(ident(group[start..j].trim_start()));
+                            start = j + 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            None => out.push(ident(rest)),
+        }
+    }
+    out
+}
+
 fn problems(files: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (path, text) in files {
         let Some(area) = area_of(path) else { continue };
         let level = LAYERS.iter().position(|a| *a == area).unwrap_or(0);
-        for line in code(text) {
-            for (i, _) in line.match_indices("crate::") {
-                let used = line[i + 7..].split(|c: char| !(c.is_ascii_lowercase() || c == '_')).next().unwrap_or("");
-                let Some(above) = LAYERS.iter().position(|a| *a == used) else { continue };
-                if above > level {
-                    let message = format!(
-                        "{path} uses `crate::{used}`, but {area} sits below {used} (the order is {}): move what \
-                         both need down to {area} or the kernel, under a name of its own.",
-                        LAYERS.join(" < ")
-                    );
-                    if !out.contains(&message) {
-                        out.push(message);
-                    }
+        for used in used_modules(&code(text).collect::<Vec<_>>().join("\n")) {
+            let Some(above) = LAYERS.iter().position(|a| *a == used) else { continue };
+            if above > level {
+                let message = format!(
+                    "{path} uses `crate::{used}`, but {area} sits below {used} (the order is {}): move what \
+                     both need down to {area} or the kernel, under a name of its own.",
+                    LAYERS.join(" < ")
+                );
+                if !out.contains(&message) {
+                    out.push(message);
                 }
             }
         }

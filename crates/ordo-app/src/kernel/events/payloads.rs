@@ -50,9 +50,11 @@ pub struct InventoryAdjusted {
 pub struct BucketMoved {
     pub sku: String,
     pub location: String,
-    /// `available` or a non-sellable bucket.
+    /// The non-sellable bucket the units left (`quarantine`, `refurbish`, `return_to_vendor`,
+    /// `disposed`).
     pub from: String,
-    /// `available`, a non-sellable bucket, or `out` (the units leave the building).
+    /// Another bucket, `stock` (sellable again at the same location) or `out` (the units left
+    /// the business).
     pub to: String,
     pub quantity: i64,
     pub actor: String,
@@ -219,6 +221,8 @@ pub struct FulfillmentStep {
     pub status: String,
     pub tracking_number: Option<String>,
     pub reason: Option<String>,
+    /// Who took the step (a key id). Events recorded before actors were recorded have none.
+    #[serde(default)]
     pub actor: String,
 }
 
