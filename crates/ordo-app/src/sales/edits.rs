@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::{OrderEdited, PaymentRequired};
 use crate::kernel::events::{Event, emit};
-use crate::kernel::guard::{require, visible_order};
+use crate::kernel::guard::{check_version, require, visible_order};
 use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, order_document};
 use crate::money::payments::{is_gateway, payments_with_totals, record};
@@ -180,11 +180,7 @@ impl App {
                         order.status.as_str()
                     )));
                 }
-                if let Some(v) = expected
-                    && v != order.version
-                {
-                    return Err(AppError::PreconditionFailed { expected: v, actual: order.version });
-                }
+                check_version(expected, order.version)?;
                 let currency = ordo_domain::Currency::from_code(&order.currency)
                     .ok_or_else(|| AppError::Internal("currency".into()))?;
                 let mut e = Errors::new();
@@ -405,6 +401,7 @@ impl App {
                     order.status = order.status.cancel().map_err(|e| AppError::InvalidTransition(e.to_string()))?;
                     order.cancelled_at = Some(now);
                     order.cancel_reason = reason.clone().or_else(|| Some("every line was cancelled".into()));
+                    crate::sales::orders::release_capacity(tx, &order)?;
                     emit(tx, now, order.id.as_str(), Event::order_cancelled(&order, &who.key_id))?;
                 }
                 tx.update_order(&order)?;

@@ -160,7 +160,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         Some(l) => {
             for (i, line) in l.iter().enumerate() {
                 let sku = e.text(&format!("lines/{i}/sku"), line.sku.as_deref(), 64);
-                e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1);
+                let quantity = e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1);
                 let price = match &line.unit_price {
                     None => {
                         e.add(format!("lines/{i}/unit_price"), "is required");
@@ -168,7 +168,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
                     }
                     Some(p) => check_money(&mut e, &format!("lines/{i}/unit_price"), p, currency),
                 };
-                if let (Some(sku), Some(q), Some(p)) = (sku, line.quantity, price) {
+                if let (Some(sku), Some(q), Some(p)) = (sku, quantity, price) {
                     lines.push((sku, q, p));
                 }
             }
@@ -233,7 +233,6 @@ fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashM
     Ok(e.finish(by_sku.into_iter().map(|(s, p)| (s.to_owned(), p.name.clone())).collect())?)
 }
 
-/// Reserves, records and announces a checked order inside the write transaction.
 /// What order capture reads before it reaches the writer: the catalogue entries, the
 /// locations and the customer. None of it can oversell if it is a moment old: stock itself is
 /// read and changed inside the write transaction.
@@ -275,6 +274,10 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
     Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules, hold_rules })
 }
 
+/// Routes, reserves, records and announces a checked order inside the write transaction, and
+/// counts it against the daily capacity of the locations it uses. The capacities themselves
+/// come from `pre`, read before the write: a capacity lowered in that moment applies from the
+/// next order on.
 fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre: &Prepared) -> AppResult<Order> {
     let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
     let names = &pre.names;
@@ -417,8 +420,9 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
     Ok(order)
 }
 
-/// Cancels an order: its unshipped fulfilments and reservations are released and its
-/// payments settled (what is authorized voided, what was captured refunded).
+/// Cancels an order: its unshipped fulfilments and reservations are released, its payments
+/// settled (what is authorized voided, what was captured refunded), and its places in its
+/// day's capacity given back.
 pub(crate) fn cancel_in_tx(
     tx: &mut dyn Tx,
     now: i64,
@@ -446,13 +450,7 @@ pub(crate) fn cancel_in_tx(
         tx.update_fulfillment(&f)?;
     }
     crate::money::payments::settle_cancellation(tx, now, who, &order)?;
-    // The places this order took in its day's capacity are given back, in location order.
-    let placed_on = crate::kernel::time_fmt::day(order.created_at);
-    let mut counted = order.capacity_counted.clone();
-    counted.sort();
-    for location in &counted {
-        tx.release_location_load(location.as_str(), &placed_on)?;
-    }
+    release_capacity(tx, &order)?;
     order.cancel_reason = reason;
     order.cancelled_at = Some(now);
     order.updated_at = now;
@@ -460,6 +458,16 @@ pub(crate) fn cancel_in_tx(
     tx.update_order(&order)?;
     emit(tx, now, order.id.as_str(), Event::order_cancelled(&order, &who.key_id))?;
     Ok(order)
+}
+
+/// Gives back the places a cancelled order took in its day's capacity (kept sorted by
+/// location when they were taken, so rows change in location order).
+pub(crate) fn release_capacity(tx: &mut dyn Tx, order: &Order) -> AppResult<()> {
+    let placed_on = crate::kernel::time_fmt::day(order.created_at);
+    for location in &order.capacity_counted {
+        tx.release_location_load(location.as_str(), &placed_on)?;
+    }
+    Ok(())
 }
 
 /// Takes one place in today's capacity at every location with a daily capacity that the
@@ -568,10 +576,7 @@ impl App {
         };
         let prepared = prepare(self, &order).await?;
         let actor_id = actor.key_id.clone();
-        match self.write_idem(None, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &prepared)).await? {
-            Outcome::Fresh(o) => Ok(o),
-            Outcome::Replayed { .. } => Err(AppError::Internal("a replacement order has no idempotency key".into())),
-        }
+        self.write_idem(None, move |tx, now| place_in_tx(tx, now, &actor_id, &order, &prepared)).await?.into_fresh()
     }
 
     /// Cancels an order and releases every reservation it holds.

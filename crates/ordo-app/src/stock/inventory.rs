@@ -379,7 +379,7 @@ impl App {
         let quantity = match input.quantity {
             Some(q) if (1..=1_000_000_000).contains(&q) => Some(q),
             _ => {
-                e.add("quantity", "must be at least 1");
+                e.add("quantity", "must be between 1 and 1000000000");
                 None
             }
         };
@@ -413,15 +413,19 @@ impl App {
                     reference: None,
                     note: note.clone(),
                 };
-                let reason = format!("moved to {to}");
-                if let Err(current) = tx.change_bucket(&change(&from, -quantity, &reason))? {
-                    return Err(AppError::Refused {
-                        code: "insufficient_stock",
-                        message: format!("the {from} bucket holds {current} of {sku} at {location}"),
-                    });
-                }
+                // Stock rows change in the order every use case changes them: the sellable
+                // level first, then buckets by name.
+                let take_from = |tx: &mut dyn ordo_store::Tx| -> AppResult<()> {
+                    match tx.change_bucket(&change(&from, -quantity, &format!("moved to {to}")))? {
+                        Ok(_) => Ok(()),
+                        Err(current) => Err(AppError::Refused {
+                            code: "insufficient_stock",
+                            message: format!("the {from} bucket holds {current} of {sku} at {location}"),
+                        }),
+                    }
+                };
                 match to.as_str() {
-                    "out" => {}
+                    "out" => take_from(tx)?,
                     "stock" => {
                         let level = LevelChange {
                             at: now,
@@ -438,14 +442,24 @@ impl App {
                         if let Err(level) = tx.change_level(&level)? {
                             return Err(AppError::Internal(format!("restocking {sku} does not fit level {level:?}")));
                         }
+                        // Refused, this rolls the restock back with the rest of the write.
+                        take_from(tx)?;
                     }
                     bucket => {
-                        if let Err(current) =
-                            tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))?
-                        {
-                            return Err(AppError::Internal(format!(
-                                "the {bucket} bucket refused {quantity} (at {current})"
-                            )));
+                        let put_into = |tx: &mut dyn ordo_store::Tx| -> AppResult<()> {
+                            match tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))? {
+                                Ok(_) => Ok(()),
+                                Err(current) => Err(AppError::Internal(format!(
+                                    "the {bucket} bucket refused {quantity} (at {current})"
+                                ))),
+                            }
+                        };
+                        if from.as_str() < bucket {
+                            take_from(tx)?;
+                            put_into(tx)?;
+                        } else {
+                            put_into(tx)?;
+                            take_from(tx)?;
                         }
                     }
                 }

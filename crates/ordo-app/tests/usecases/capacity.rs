@@ -1,7 +1,6 @@
 //! A location's daily capacity is counted inside the write that places an order, so a burst
 //! of simultaneous orders never overshoots it; a cancelled order gives its place back.
 
-use ordo_app::kernel::idempotency::Outcome;
 use ordo_app::sales::orders::CancelInput;
 use ordo_app::{Actor, App};
 use ordo_domain::order::Order;
@@ -14,10 +13,7 @@ fn first_location(o: &Order) -> &str {
 }
 
 async fn place(app: &App) -> Order {
-    match app.place_order(&Actor::system(), order(&[("X", 1)]), None).await.unwrap() {
-        Outcome::Fresh(o) => o,
-        Outcome::Replayed { .. } => unreachable!("no idempotency key was sent"),
-    }
+    app.place_order(&Actor::system(), order(&[("X", 1)]), None).await.and_then(|o| o.into_fresh()).unwrap()
 }
 
 async fn a_burst_fills_a_capacity_exactly(engine: &TestEngine) {
