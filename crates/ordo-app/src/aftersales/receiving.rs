@@ -50,13 +50,7 @@ impl App {
             .write(move |tx| {
                 let now = clock.now_ms();
                 let (mut ret, order) = visible::<Return>(tx, &who, &rid)?;
-                if !ret.status.can_become(ReturnStatus::Received) {
-                    return Err(AppError::InvalidTransition(format!(
-                        "{} {} return cannot be received",
-                        ordo_domain::status::article(ret.status.as_str()),
-                        ret.status
-                    )));
-                }
+                ret.status.become_(ReturnStatus::Received).map_err(|e| AppError::InvalidTransition(e.to_string()))?;
                 let loc = tx
                     .location_by_code(&location)?
                     .ok_or_else(|| AppError::field("location", "no location has this code"))?;

@@ -16,6 +16,7 @@
 //! dearer replacement therefore leaves exactly the difference to pay.
 
 use ordo_domain::Money;
+use ordo_domain::fulfillment::Fulfillment;
 use ordo_domain::order::Order;
 use ordo_domain::returns::{Disposition, OrderReturnStatus, RefundReturnsOn, ReturnReason, ReturnStatus};
 use ordo_domain::status::Lifecycle;
@@ -24,7 +25,7 @@ use ordo_store::Tx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::aftersales::units::OrderUnits;
+use crate::aftersales::units::{OrderUnits, shipped_units};
 use crate::kernel::events::payloads::{ExchangePlaced, ReturnRequested, ReturnStep};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
@@ -203,7 +204,7 @@ pub struct UnitInput {
     pub disposition: Option<String>,
 }
 
-/// An order's derived statuses besides fulfilment.
+/// An order's statuses derived from its fulfilments, payments, holds and returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderStatuses {
     pub fulfillment: &'static str,
@@ -214,10 +215,9 @@ pub struct OrderStatuses {
 
 /// The order's return status: `none`, `requested` (something is on its way back),
 /// `partially_returned` or `returned` (every shipped unit came back).
-fn return_status(tx: &mut dyn Tx, order: &Order, returns: &[Return]) -> AppResult<&'static str> {
-    let shipped = OrderUnits::of(tx, order)?.shipped();
+fn return_status(fulfillments: &[Fulfillment], returns: &[Return]) -> &'static str {
     let each = returns.iter().map(|r| (r.status, r.lines.iter().map(|l| l.quantity).sum()));
-    Ok(OrderReturnStatus::derive(shipped, each).as_str())
+    OrderReturnStatus::derive(shipped_units(fulfillments), each).as_str()
 }
 
 /// Saves a return that took a step, with the step's event.
@@ -546,8 +546,7 @@ impl App {
                 let fulfillment = crate::shipping::fulfillments::order_status(&fulfillments).as_str();
                 let payment = crate::money::payments::load(tx, order.clone())?.summary.status.as_str();
                 let on_hold = crate::kernel::guard::ensure_not_held(tx, order.id.as_str()).is_err();
-                let returns = documents_of::<Return>(tx, order.id.as_str())?;
-                let returns = return_status(tx, &order, &returns)?;
+                let returns = return_status(&fulfillments, &documents_of::<Return>(tx, order.id.as_str())?);
                 Ok((order, OrderStatuses { fulfillment, payment, on_hold, returns }))
             })
             .await
@@ -561,7 +560,8 @@ impl App {
             .read(move |tx| {
                 let order = visible_order(tx, &who, &id)?;
                 let returns = documents_of::<Return>(tx, order.id.as_str())?;
-                Ok((return_status(tx, &order, &returns)?, returns))
+                let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+                Ok((return_status(&fulfillments, &returns), returns))
             })
             .await
     }

@@ -1,7 +1,7 @@
 //! How many units of each line reached the customer and how many returns and claims have
 //! already taken: the one place that says what may still be returned or claimed.
 
-use ordo_domain::fulfillment::FulfillmentStatus;
+use ordo_domain::fulfillment::{Fulfillment, FulfillmentStatus};
 use ordo_domain::order::Order;
 use ordo_domain::returns::LineUnits;
 use ordo_store::Tx;
@@ -10,6 +10,16 @@ use crate::AppResult;
 use crate::aftersales::claims::Claim;
 use crate::aftersales::returns::Return;
 use crate::kernel::records::documents_of;
+
+/// Whether a fulfilment's units reached the customer (shipped, delivered or collected).
+fn reached_customer(f: &Fulfillment) -> bool {
+    matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered | FulfillmentStatus::PickedUp)
+}
+
+/// Units of an order that reached the customer, from its fulfilments as already read.
+pub(crate) fn shipped_units(fulfillments: &[Fulfillment]) -> i64 {
+    fulfillments.iter().filter(|f| reached_customer(f)).flat_map(|f| &f.lines).map(|l| l.quantity).sum()
+}
 
 /// An order's units per line, as after-sales sees them.
 #[derive(Debug, Clone, Default)]
@@ -24,13 +34,7 @@ impl OrderUnits {
     /// ones) and its resolved claims took.
     pub(crate) fn of(tx: &mut dyn Tx, order: &Order) -> AppResult<OrderUnits> {
         let mut units = OrderUnits::default();
-        for f in tx.fulfillments_for_order(order.id.as_str())? {
-            if !matches!(
-                f.status,
-                FulfillmentStatus::Shipped | FulfillmentStatus::Delivered | FulfillmentStatus::PickedUp
-            ) {
-                continue;
-            }
+        for f in tx.fulfillments_for_order(order.id.as_str())?.iter().filter(|f| reached_customer(f)) {
             units.last_shipped_at = units.last_shipped_at.max(f.delivered_at.or(f.shipped_at));
             for l in &f.lines {
                 units.entry(l.line_id.as_str()).shipped += l.quantity;
@@ -72,10 +76,5 @@ impl OrderUnits {
     /// Whether anything of the order reached the customer.
     pub(crate) fn any_shipped(&self) -> bool {
         self.lines.iter().any(|(_, u)| u.shipped > 0)
-    }
-
-    /// Units shipped in all.
-    pub(crate) fn shipped(&self) -> i64 {
-        self.lines.iter().map(|(_, u)| u.shipped).sum()
     }
 }

@@ -8,7 +8,7 @@ use ordo_store::{OrderRecord, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::kernel::guard::visible_order;
+use crate::kernel::guard::{visible_order, visible_order_of};
 use crate::{Actor, AppError, AppResult};
 
 /// A document kept as an order record.
@@ -89,7 +89,7 @@ pub(crate) fn visible<D: OrderDocument>(
     id: &str,
 ) -> AppResult<(D, ordo_domain::order::Order)> {
     let record = tx.order_record(id)?.filter(|r| r.kind == D::KIND).ok_or(AppError::NotFound(D::KIND))?;
-    let order = visible_order(tx, actor, &record.order_id).map_err(|_| AppError::NotFound(D::KIND))?;
+    let order = visible_order_of(tx, actor, &record.order_id, D::KIND)?;
     let doc = D::from_record(&tx.order_record(id)?.ok_or(AppError::NotFound(D::KIND))?)?;
     Ok((doc, order))
 }

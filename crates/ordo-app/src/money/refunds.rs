@@ -21,7 +21,7 @@ use crate::kernel::events::payloads::{RefundCreated, RefundFinished};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::input::{MoneyInput, check_money};
-use crate::kernel::records::{OrderDocument, documents_of, locked, order_document};
+use crate::kernel::records::{OrderDocument, documents_of, locked, order_document, visible};
 use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused_in};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -335,11 +335,7 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
             None => taken.push((a.payment_id.clone(), a.amount)),
         }
     }
-    refund.status = if refund.allocations.iter().any(|a| a.status == RefundStatus::Failed) {
-        RefundStatus::Failed
-    } else {
-        RefundStatus::Succeeded
-    };
+    refund.status = RefundStatus::of_allocations(refund.allocations.iter().map(|a| a.status));
     refund.updated_at = now;
     tx.update_order_record(&refund.to_record()?)?;
     // Each payment's part is its own `refund.succeeded` (from the ledger); this is the whole.
@@ -583,13 +579,7 @@ impl App {
     pub async fn refund(&self, actor: &Actor, refund_id: &str) -> AppResult<Refund> {
         require(actor, Action::ReadOrders)?;
         let (id, who) = (refund_id.to_owned(), actor.clone());
-        self.store
-            .read(move |tx| {
-                let r = tx.order_record(&id)?.filter(|r| r.kind == Refund::KIND).ok_or(AppError::NotFound("refund"))?;
-                visible_order(tx, &who, &r.order_id).map_err(|_| AppError::NotFound("refund"))?;
-                Refund::from_record(&r)
-            })
-            .await
+        self.store.read(move |tx| Ok(visible::<Refund>(tx, &who, &id)?.0)).await
     }
 
     /// Refunds still waiting on a gateway, oldest first (for the settler).
