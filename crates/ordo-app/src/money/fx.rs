@@ -116,9 +116,8 @@ impl App {
         Ok(rows.into_iter().filter_map(|(c, d, _, r)| Some((c, d, Rate::parse(&r)?))).collect())
     }
 
-    /// Converts an amount at the rates of `date` (the latest on or before it).
     /// Converts an amount given as text (`"19.99"`, `"USD"`) into `to` at the rates of
-    /// `date` (today when absent).
+    /// `date` (the latest on or before it; today when absent).
     pub async fn convert(
         &self,
         actor: &Actor,
@@ -127,6 +126,7 @@ impl App {
         to: &str,
         date: Option<String>,
     ) -> AppResult<Money> {
+        require(actor, Action::ReadCatalog)?;
         let mut e = ordo_domain::validate::Errors::new();
         let input = MoneyInput { amount: Some(amount.to_owned()), currency: Some(currency.to_owned()) };
         let amount = check_money(&mut e, "amount", &input, None);

@@ -210,6 +210,8 @@ fn payment_event(
         EntryKind::Captured => Event::PaymentCaptured(moved),
         EntryKind::Voided => Event::PaymentVoided(moved),
         EntryKind::Failed => Event::PaymentFailed(moved),
+        // Money given back at the gateway itself (its dashboard), as its webhook reports it.
+        EntryKind::Refunded if moved.gateway_event.is_some() => Event::PaymentRefunded(moved),
         EntryKind::Refunded => Event::RefundSucceeded(moved),
     })
 }

@@ -106,7 +106,11 @@ fn check_carrier(input: &CarrierInput, api_kinds: &[&str]) -> AppResult<Carrier>
         let kind = match a.kind.as_deref() {
             Some(k) if api_kinds.contains(&k) => k.to_owned(),
             _ => {
-                e.add("api/kind", format!("must be {}", ordo_domain::status::either(api_kinds.iter().copied())));
+                let why = match api_kinds {
+                    [] => "names no carrier API this installation has".to_owned(),
+                    kinds => format!("must be {}", ordo_domain::status::either(kinds.iter().copied())),
+                };
+                e.add("api/kind", why);
                 String::new()
             }
         };
@@ -454,14 +458,14 @@ impl App {
         let report = self.carriers.for_carrier(&c)?.tracking(&c, &secret, headers, body, now)?;
         let mut e = Errors::new();
         let tracking = e.text("tracking_number", report.tracking_number.as_deref(), 64);
+        // `Some(None)`: a state Ordo does not follow (a carrier's pre_transit), accepted and ignored.
         let status = match &report.status {
             ReportedStatus::Reported(s)
                 if matches!(s.as_str(), "in_transit" | "out_for_delivery" | "delivered" | "exception") =>
             {
-                Some(s.clone())
+                Some(Some(s.clone()))
             }
-            // A state Ordo does not follow (a carrier's pre_transit): accepted, ignored.
-            ReportedStatus::NotFollowed => Some("unknown".to_owned()),
+            ReportedStatus::NotFollowed => Some(None),
             ReportedStatus::Reported(_) => {
                 e.add("status", "must be in_transit, out_for_delivery, delivered or exception");
                 None
@@ -483,9 +487,8 @@ impl App {
                 .into_iter()
                 .find(|f| f.carrier.as_deref() == Some(code.as_str()))
                 .ok_or(AppError::NotFound("shipment with this tracking number"))?;
-            if status == "unknown"
-                || f.tracking_events.iter().any(|t| t.status == status && t.occurred_at == occurred_at)
-            {
+            let Some(status) = status.clone() else { return Ok(f) };
+            if f.tracking_events.iter().any(|t| t.status == status && t.occurred_at == occurred_at) {
                 return Ok(f);
             }
             if !matches!(f.status, FulfillmentStatus::Shipped | FulfillmentStatus::Delivered) {
@@ -531,10 +534,7 @@ impl App {
             }
             Ok(f)
         })
-        .await
-        .map(|o| match o {
-            crate::kernel::idempotency::Outcome::Fresh(f) => Ok(f),
-            crate::kernel::idempotency::Outcome::Replayed { .. } => Err(AppError::Internal("no key was sent".into())),
-        })?
+        .await?
+        .into_fresh()
     }
 }

@@ -56,11 +56,7 @@ macro_rules! catalogue {
                 }
             }
 
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $( EventType::$variant => $name, )+
-                }
-            }
+
         }
 
         impl Event {
@@ -178,8 +174,10 @@ catalogue! {
     PaymentVoided(PaymentMoved) = "payment.voided", subject "the order's id", version 1;
     /// A gateway refused or failed a payment step (no money moved).
     PaymentFailed(PaymentMoved) = "payment.failed", subject "the order's id", version 1;
-    /// Money went back to a payment (one payment's part of a refund, or a refund made at the gateway).
+    /// Money went back to a payment: one payment's part of a refund.
     RefundSucceeded(PaymentMoved) = "refund.succeeded", subject "the order's id", version 1;
+    /// A gateway reported money given back at the gateway itself (a refund made in its dashboard).
+    PaymentRefunded(PaymentMoved) = "payment.refunded", subject "the order's id", version 1;
     /// A refund was created.
     RefundCreated(RefundCreated) = "refund.created", subject "the order's id", version 1;
     /// Every part of a refund was made.
