@@ -21,19 +21,27 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Whether `given` (hex) is the HMAC-SHA256 of `message`, compared in constant time.
+/// Whether `given` (lower-case hex) is the HMAC-SHA256 of `message`, compared in constant
+/// time.
 pub fn verify_hex(given: &str, secret: &str, message: &[u8]) -> bool {
-    let Some(bytes) = unhex(given.trim()) else { return false };
+    let Some(bytes) = unhex(given) else { return false };
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(message);
     mac.verify_slice(&bytes).is_ok()
 }
 
+/// Lower-case hex only, as every signature Ordo checks is written.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+    let digit = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    };
+    let s = s.as_bytes();
+    if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    s.chunks(2).map(|p| Some(digit(p[0])? << 4 | digit(p[1])?)).collect()
 }
 
 /// What is signed in the timestamped scheme: `<t>.<body>`.
@@ -109,5 +117,8 @@ mod tests {
         assert!(!verify_hex(&sig.replace(&sig[..2], "zz"), "k", b"body"));
         assert!(!verify_hex("", "k", b"body"));
         assert!(!verify_hex("é1", "k", b"body"));
+        // Exactly as written: lower case, no sign, no spaces.
+        assert!(!verify_hex(&sig.to_uppercase(), "k", b"body"));
+        assert!(!verify_hex(&format!(" {sig}"), "k", b"body"));
     }
 }

@@ -28,11 +28,6 @@ macro_rules! named_enum {
                     _ => None,
                 }
             }
-
-            /// Every value as the API spells it, for error messages: `a, b or c`.
-            pub fn choices() -> String {
-                $crate::status::either(Self::ALL.iter().map(|v| v.as_str()))
-            }
         }
 
         impl $crate::status::Named for $name {
@@ -41,6 +36,9 @@ macro_rules! named_enum {
             }
             fn as_str(self) -> &'static str {
                 $name::as_str(self)
+            }
+            fn parse_named(s: &str) -> Option<$name> {
+                $name::parse(s)
             }
         }
 
@@ -56,9 +54,7 @@ macro_rules! named_enum {
 pub trait Named: Sized + Copy + PartialEq + 'static {
     fn all() -> &'static [Self];
     fn as_str(self) -> &'static str;
-    fn parse_named(s: &str) -> Option<Self> {
-        Self::all().iter().copied().find(|v| v.as_str() == s)
-    }
+    fn parse_named(s: &str) -> Option<Self>;
     /// `a, b or c`.
     fn choices_named() -> String {
         either(Self::all().iter().map(|v| v.as_str()))
@@ -121,7 +117,7 @@ mod tests {
             assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{c}\""));
         }
         assert_eq!(Colour::parse("Red"), None);
-        assert_eq!(Colour::choices(), "red or dark_blue");
+        assert_eq!(Colour::choices_named(), "red or dark_blue");
         assert_eq!(either(["a", "b", "c"].into_iter()), "a, b or c");
         assert_eq!(either(std::iter::empty()), "");
     }

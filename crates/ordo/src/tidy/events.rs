@@ -26,7 +26,8 @@ fn problems(variants: &[String], files: &[(String, String)]) -> Vec<String> {
         let built = format!("Event::{v}(");
         let places: Vec<&str> =
             files.iter().filter(|(_, text)| code(text).any(|l| l.contains(&built))).map(|(p, _)| *p).collect();
-        let count: usize = files.iter().map(|(_, text)| code(text).filter(|l| l.contains(&built)).count()).sum();
+        let count: usize =
+            files.iter().map(|(_, text)| code(text).map(|l| l.matches(&built).count()).sum::<usize>()).sum();
         match count {
             1 => {}
             0 => out.push(format!(
@@ -59,10 +60,13 @@ fn the_event_check_names_the_event_and_its_places() {
     assert_eq!(declared, ["ThingMade", "Unused"]);
     let files = vec![
         ("a.rs".to_owned(), "emit(tx, now, s, Event::ThingMade(t))?;\n".to_owned()),
-        ("b.rs".to_owned(), "let e = Event::ThingMade(t);\n#[cfg(test)]\nlet e = Event::Unused(t);\n".to_owned()),
+        (
+            "b.rs".to_owned(),
+            "let e = (Event::ThingMade(t), Event::ThingMade(u));\n#[cfg(test)]\nlet e = Event::Unused(t);\n".to_owned(),
+        ),
     ];
     let found = problems(&declared, &files);
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found[0].starts_with("the event ThingMade is built in 2 places (a.rs, b.rs)"));
+    assert!(found[0].starts_with("the event ThingMade is built in 3 places (a.rs, b.rs)"), "{}", found[0]);
     assert!(found[1].starts_with("the event Unused is declared"));
 }
