@@ -79,7 +79,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                             format!("unknown field {name:?}"),
                         )));
                     }
-                    let message = message.split(" at line ").next().unwrap_or(&message);
+                    // The position serde_json appends comes last; a value the client sent may
+                    // hold the same words earlier.
+                    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
                     let (field, message) = match message.strip_prefix("missing field `") {
                         Some(rest) => {
                             let name = rest.split('`').next().unwrap_or_default();
@@ -127,12 +129,32 @@ fn api_words(message: &str) -> String {
             "a valid value".into()
         }
     }
-    let got = |g: &str| g.trim().replace('`', "").replace("floating point", "number").replace("sequence", "an array");
+    // Only serde's own word for what it found is translated; a value the client sent is kept
+    // as sent.
+    fn got(what: &str) -> String {
+        let what = what.trim();
+        let kinds = [
+            ("floating point", "number"),
+            ("integer", "integer"),
+            ("boolean", "boolean"),
+            ("map", "an object"),
+            ("sequence", "an array"),
+            ("unit value", "null"),
+        ];
+        for (serde, ours) in kinds {
+            if let Some(value) = what.strip_prefix(serde) {
+                let value = value.trim();
+                let value = value.strip_prefix('`').and_then(|v| v.strip_suffix('`')).unwrap_or(value);
+                return if value.is_empty() { ours.to_owned() } else { format!("{ours} {value}") };
+            }
+        }
+        what.to_owned()
+    }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = message.strip_prefix(prefix)
             && let Some((what, exp)) = rest.rsplit_once(", expected ")
         {
-            return format!("must be {} (got {})", expected(exp), got(what).replace("map", "an object"));
+            return format!("must be {} (got {})", expected(exp), got(what));
         }
     }
     if let Some(rest) = message.strip_prefix("unknown variant `")
@@ -181,15 +203,20 @@ fn is_json(content_type: Option<&str>) -> bool {
     })
 }
 
-async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, ApiError> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let bytes = axum::body::to_bytes(req.into_body(), state.config.body_limit).await.map_err(|_| {
-        Problem::new(
+/// The body's bytes, at most the configured limit, or a 413 problem document.
+async fn read_bytes(req: Request, state: &AppState) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), state.config.body_limit).await.map_err(|_| {
+        ApiError::from(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("the body is larger than the limit of {} bytes", state.config.body_limit),
-        )
-    })?;
+        ))
+    })
+}
+
+async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = read_bytes(req, state).await?;
     if optional && (bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null") {
         return Ok(None);
     }
@@ -201,6 +228,18 @@ async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Opt
         )));
     }
     Ok(Some(bytes))
+}
+
+/// A body taken as it is (a CSV, a webhook whose signature covers its exact bytes), within the
+/// same size limit as JSON bodies.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl FromRequest<AppState> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(RawBody(read_bytes(req, state).await?))
+    }
 }
 
 /// A required JSON body.
@@ -238,8 +277,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         refuse_nul(query, "query")?;
-        let de = serde_urlencoded_de(query);
-        de.map(Query).map_err(|message| ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "invalid_query", message)))
+        serde_urlencoded_de(query).map(Query).map_err(|message| {
+            // axum names the parameter first (`limit: ...`): it becomes the problem's field.
+            let named = message.split_once(": ").filter(|(p, _)| {
+                !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            });
+            ApiError::from(match named {
+                Some((param, why)) => Problem::field(StatusCode::BAD_REQUEST, "invalid_query", param, api_words(why)),
+                None => Problem::new(StatusCode::BAD_REQUEST, "invalid_query", message),
+            })
+        })
     }
 }
 
@@ -320,6 +367,11 @@ mod tests {
             ("invalid type: floating point `1.5`, expected i64", "must be an integer (got number 1.5)"),
             ("invalid type: boolean `true`, expected an object", "must be an object (got boolean true)"),
             ("unknown variant `x`, expected `a` or `b`", "must be a or b (got \"x\")"),
+            // The client's own text is never rewritten.
+            (
+                "invalid type: string \"roadmap sequence\", expected i64",
+                "must be an integer (got string \"roadmap sequence\")",
+            ),
         ] {
             assert_eq!(api_words(serde), ours, "{serde}");
         }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiResult, webhook_headers};
-use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path};
+use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::views::{CarrierView, FulfillmentView, ListView, QuoteView};
@@ -76,7 +76,7 @@ pub async fn carrier_tracking(
     State(s): State<AppState>,
     Path(code): Path<String>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<FulfillmentView>> {
     let f = s.app.carrier_tracking(&code, &webhook_headers(&headers), &body).await?;
     Ok(Json(FulfillmentView::from(&f)))

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiResult;
-use crate::extract::{Caller, JsonBody, Query};
+use crate::extract::{Caller, JsonBody, Query, RawBody};
 use crate::problem::query_error;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -34,13 +34,14 @@ pub async fn put_rates(
 /// history `eurofxref-hist.csv`), sent as `text/csv`. Every line is checked; a bad line is
 /// reported by number and nothing is stored.
 #[utoipa::path(post, path = "/v1/exchange-rates/ecb", tag = "exchange rates",
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = ImportView)))]
+    request_body(content((String = "text/csv"), (String = "text/plain"))),
+    responses((status = 201, body = ImportView),
+        (status = 415, description = "The body is not text/csv or text/plain", body = Problem)))]
 pub async fn import_ecb(
     State(s): State<AppState>,
     Caller(actor): Caller,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("text/csv") && !ct.starts_with("text/plain") {

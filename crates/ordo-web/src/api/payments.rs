@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiResult, webhook_headers};
-use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path};
+use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
 use crate::views::OrderPaymentsView;
@@ -30,7 +30,7 @@ use crate::views::OrderPaymentsView;
 pub async fn stripe_webhook(
     State(s): State<AppState>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<axum::http::StatusCode> {
     s.app.gateway_webhook(&webhook_headers(&headers), &body).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

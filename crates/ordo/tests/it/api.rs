@@ -612,6 +612,14 @@ async fn page_sizes_and_amounts_are_read_as_documented(engine: Engine) {
     // A page holds 1 to 200 items; 0 is refused rather than read as one.
     let zero = s.get("/v1/products?limit=0").await;
     assert_eq!((zero.status.as_u16(), zero.body["code"].as_str()), (400, Some("invalid_query")), "{:?}", zero.body);
+    assert_eq!(zero.body["errors"][0]["field"], "limit", "{:?}", zero.body);
+    let words = s.get("/v1/products?limit=ten").await;
+    assert_eq!(
+        (words.body["errors"][0]["field"].as_str(), words.status.as_u16()),
+        (Some("limit"), 400),
+        "{:?}",
+        words.body
+    );
     assert_eq!(s.get("/v1/products?limit=1").await.body["data"].as_array().unwrap().len(), 1);
     assert_eq!(s.get("/v1/products?limit=5000").await.body["data"].as_array().unwrap().len(), 3);
     // Trailing zeros carry no value; a sign on zero is no amount.

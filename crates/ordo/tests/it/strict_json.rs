@@ -90,4 +90,29 @@ async fn error_details_speak_the_api_s_language_not_the_code_s() {
     let r = s.raw(Method::POST, "/v1/orders", r#"{"lines": [{"sku": "X", "quantity": "two"}]}"#).await;
     assert_eq!(r.body["errors"][0]["field"], "lines/0/quantity");
     assert_eq!(r.body["errors"][0]["message"], "must be an integer (got string \"two\")");
+    // The client's own text is quoted whole, even when it reads like serde's words.
+    let r = s.raw(Method::POST, "/v1/orders", r#"{"lines": [{"sku": "X", "quantity": "2 at line 4 map"}]}"#).await;
+    assert_eq!(r.body["errors"][0]["message"], "must be an integer (got string \"2 at line 4 map\")");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_or_webhook_body_over_the_limit_is_refused_with_a_problem_document() {
+    let config = ordo_web::WebConfig { body_limit: 1024, ..Default::default() };
+    let s = TestServer::start_with(Engine::Sqlite, config).await;
+    let csv = format!("Date,USD\n{}", "2026-11-27,1.05\n".repeat(200));
+    for (path, content_type) in
+        [("/v1/exchange-rates/ecb", "text/csv"), ("/v1/payments/stripe/webhook", "application/json")]
+    {
+        let r = s
+            .client
+            .post(format!("{}{path}", s.base))
+            .bearer_auth(&s.admin)
+            .header("content-type", content_type)
+            .body(csv.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+    }
 }
