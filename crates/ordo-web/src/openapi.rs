@@ -2,7 +2,7 @@
 //! every endpoint shares are added here once rather than repeated on each handler.
 
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -12,7 +12,7 @@ use crate::api;
 #[openapi(
     info(title = "Ordo API", description = "Order management: orders, stock across locations, customers and events. \
         Conventions: JSON in and out, money as decimal strings with an ISO 4217 currency, cursor pagination, \
-        Idempotency-Key on every POST, errors as RFC 9457 problem documents with a stable `code`."),
+        Idempotency-Key on the POSTs that document it, errors as RFC 9457 problem documents with a stable `code`."),
     paths(
         api::catalog::create_product, api::catalog::list_products, api::catalog::get_product,
             api::catalog::update_product, api::catalog::create_location, api::catalog::list_locations,
@@ -91,6 +91,8 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
 }
 
 fn add_errors(op: &mut Operation, write: bool) {
+    // A webhook reads its body whatever its content type says.
+    let keyless = op.security.as_ref().is_some_and(|s| s.iter().any(|r| *r == SecurityRequirement::default()));
     let mut shared = vec![
         ("400", "Malformed JSON, an unknown field, or a bad query string"),
         ("401", "No API key or an unknown one"),
@@ -108,6 +110,9 @@ fn add_errors(op: &mut Operation, write: bool) {
         ]);
     }
     for (code, description) in shared {
+        if keyless && code == "415" {
+            continue;
+        }
         op.responses.responses.entry(code.to_owned()).or_insert_with(|| problem_response(description));
     }
     // Every error is a problem document, as the server sends it, whatever the handler's

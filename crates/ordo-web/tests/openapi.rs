@@ -41,6 +41,11 @@ fn every_operation_documents_its_errors_and_security() {
             for status in ["400", "401", "403", "429", "500", "503"] {
                 assert!(responses.contains_key(status), "{method} {path} does not document {status}");
             }
+            // A query problem is a 400, never a 422; a webhook reads its body whatever its type.
+            assert!(method != "get" || !responses.contains_key("422"), "{method} {path} declares 422");
+            if op["security"] == serde_json::json!([{}]) {
+                assert!(!responses.contains_key("415"), "{method} {path} refuses no content type but declares 415");
+            }
             for (status, response) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
                     let content = response["content"].as_object().unwrap_or_else(|| panic!("{method} {path} {status}"));

@@ -570,14 +570,14 @@ impl App {
     pub async fn list_returns(
         &self,
         actor: &Actor,
-        status: &str,
+        status: Option<&str>,
         after: Option<String>,
         limit: usize,
     ) -> AppResult<Vec<Return>> {
         require(actor, Action::ReadOrders)?;
         let mut e = Errors::new();
-        let status: Option<ReturnStatus> = e.choice("status", Some(status));
-        let status = e.finish(status)?.expect("checked");
+        let status = e.optional_choice("status", status).unwrap_or(ReturnStatus::Requested);
+        e.finish(())?;
         let who = actor.clone();
         self.store.read(move |tx| queue(tx, &who, status.as_str(), after.clone(), limit)).await
     }

@@ -153,18 +153,18 @@ impl App {
             .await
     }
 
-    /// Holds in a status across orders, oldest first: the review queue.
+    /// Holds in a status (`active` by default) across orders, oldest first: the review queue.
     pub async fn list_holds(
         &self,
         actor: &Actor,
-        status: &str,
+        status: Option<&str>,
         after: Option<String>,
         limit: usize,
     ) -> AppResult<Vec<Hold>> {
         require(actor, Action::ReadOrders)?;
         let mut e = Errors::new();
-        let status: Option<HoldStatus> = e.choice("status", Some(status));
-        let status = e.finish(status)?.expect("checked");
+        let status = e.optional_choice("status", status).unwrap_or(HoldStatus::Active);
+        e.finish(())?;
         let who = actor.clone();
         self.store.read(move |tx| queue(tx, &who, status.as_str(), after.clone(), limit)).await
     }

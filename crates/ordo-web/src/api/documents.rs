@@ -94,7 +94,9 @@ pub async fn packing_slip(
 /// Everything the location has to pick now, one line per SKU with the orders it serves
 /// (a wave), as JSON or as a printable PDF.
 #[utoipa::path(get, path = "/v1/locations/{code}/pick-list", tag = "fulfillment", params(("code" = String, Path), PickListQuery),
-    responses((status = 200, body = ListView<ordo_app::shipping::fulfillments::PickItem>), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The pick list as JSON, or as PDF with `format=pdf`",
+        content((ListView<ordo_app::shipping::fulfillments::PickItem> = "application/json"), (String = "application/pdf"))),
+        (status = 404, body = Problem)))]
 pub async fn pick_list(
     State(s): State<AppState>,
     Caller(actor): Caller,

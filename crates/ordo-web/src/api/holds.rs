@@ -35,18 +35,15 @@ pub async fn place_hold(
 
 /// Holds across orders, oldest first: the review queue (`status=active` by default).
 #[utoipa::path(get, path = "/v1/holds", tag = "orders", params(QueueQuery),
-    responses((status = 200, body = ListView<HoldView>), (status = 422, body = Problem)))]
+    responses((status = 200, body = ListView<HoldView>)))]
 pub async fn list_holds(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Json<ListView<HoldView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
-    let holds = s
-        .app
-        .list_holds(&actor, q.status.as_deref().unwrap_or("active"), decode_cursor(&q.cursor)?, limit)
-        .await
-        .map_err(query_error)?;
+    let holds =
+        s.app.list_holds(&actor, q.status.as_deref(), decode_cursor(&q.cursor)?, limit).await.map_err(query_error)?;
     Ok(Json(list(holds, limit, |h: &ordo_domain::hold::Hold| h.id.clone())))
 }
 

@@ -100,7 +100,7 @@ pub async fn list_orders(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
                     "status",
-                    "must be allocated or cancelled",
+                    format!("must be {}", ordo_domain::status::either(OrderStatus::ALL.iter().map(|s| s.as_str()))),
                 ))
             })
         })

@@ -10,7 +10,6 @@ use utoipa::IntoParams;
 
 use super::ApiResult;
 use crate::extract::{Caller, Query};
-use crate::problem::Problem;
 use crate::problem::query_error;
 use crate::state::AppState;
 use crate::views::SalesReportView;
@@ -34,7 +33,7 @@ pub struct SalesQuery {
 /// currency's minor unit. Orders whose day has no rate are listed under `unconverted`, in their
 /// own currency, and left out of the totals.
 #[utoipa::path(get, path = "/v1/reports/sales", tag = "reports", params(SalesQuery),
-    responses((status = 200, body = SalesReportView), (status = 422, body = Problem)))]
+    responses((status = 200, body = SalesReportView)))]
 pub async fn sales_report(
     State(s): State<AppState>,
     Caller(actor): Caller,

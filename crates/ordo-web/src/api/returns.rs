@@ -22,18 +22,15 @@ use crate::views::{ListView, OrderReturnsView, ReturnView};
 /// Returns across orders, oldest first: the queues to approve (`requested`, the default) and
 /// to receive (`approved`).
 #[utoipa::path(get, path = "/v1/returns", tag = "returns", params(QueueQuery),
-    responses((status = 200, body = ListView<ReturnView>), (status = 422, body = Problem)))]
+    responses((status = 200, body = ListView<ReturnView>)))]
 pub async fn list_returns(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<Json<ListView<ReturnView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
-    let returns = s
-        .app
-        .list_returns(&actor, q.status.as_deref().unwrap_or("requested"), decode_cursor(&q.cursor)?, limit)
-        .await
-        .map_err(query_error)?;
+    let returns =
+        s.app.list_returns(&actor, q.status.as_deref(), decode_cursor(&q.cursor)?, limit).await.map_err(query_error)?;
     Ok(Json(list(returns, limit, |r: &ordo_app::aftersales::returns::Return| r.id.clone())))
 }
 

@@ -281,7 +281,8 @@ pub fn catalogue_markdown() -> String {
     let mut out = String::from(
         "# Events\n\nEvery change Ordo makes is recorded as an event in the outbox, in the same transaction as \
          the change, and read from `GET /v1/events` in commit order. Each event has an `id`, a `type` \
-         (below), a `subject` (the object it is about), the time `at`, its `data`, whose fields are \
+         (below), a `sequence` (its place in commit order), a `subject` (the object it is about), the \
+         time it was recorded `created_at`, its `data`, whose fields are \
          listed here, and the `version` of the data's schema. Fields are only ever added; a change \
          that is not an addition gets a new schema version.\n\nThis file is generated from the catalogue in `crates/ordo-app/src/kernel/events/` \
          and checked by a test; do not edit it by hand.\n",
