@@ -1,7 +1,7 @@
 //! The one description of Ordo's tables: every table the migrations create, with its columns,
 //! key and kinds. Copies between engines, table counts and whole-row statements are built from
 //! it; the conformance suite checks it against both engines' catalogues.
-//! It holds no SQL and knows no engine.
+//! It holds no SQL; the one column only an engine has is named in `ENGINE_ONLY`.
 
 /// One column value, independent of the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +25,8 @@ pub enum Kind {
 
 pub struct TableSpec {
     pub name: &'static str,
-    /// In the table's own order; engines read whole rows by position, so new columns go last
-    /// (as `ALTER TABLE ... ADD COLUMN` puts them).
+    /// In the table's own order (a migration's `ADD COLUMN` puts a new one last); statements
+    /// name every column, so the order is documentation.
     pub columns: &'static [(&'static str, Kind)],
     /// How many leading columns form the primary key the copy pages by.
     pub key_len: usize,

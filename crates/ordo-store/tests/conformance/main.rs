@@ -1,7 +1,7 @@
 //! One conformance suite for every storage engine: SQLite always, PostgreSQL when
 //! `ORDO_TEST_POSTGRES_URL` is set. Each check states behaviour the use cases rely on; there
 //! is one module per storage area (as in `src/tx/`), and every storage method is called by
-//! at least one of them (`coverage.rs` checks that).
+//! at least one of them (the workspace's tidy test, `crates/ordo/src/tidy/storage.rs`, checks that).
 
 mod catalog;
 mod common;

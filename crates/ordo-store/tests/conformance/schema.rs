@@ -119,15 +119,19 @@ fn postgres_catalogue(url: &str) -> Catalogue {
     Catalogue { engine: "postgres", numbering_needs_advancing: true, tables }
 }
 
-/// Whether a column declared this way holds values of this kind.
-fn holds(declared: &str, kind: Kind) -> bool {
-    match kind {
-        Kind::Int => matches!(declared, "integer" | "bigint"),
-        // SQLite has no boolean type: 0 and 1 in an INTEGER column.
-        Kind::Bool => matches!(declared, "boolean" | "integer"),
-        Kind::Real => matches!(declared, "real" | "double precision"),
-        Kind::Text => declared == "text",
-        Kind::Bytes => matches!(declared, "blob" | "bytea"),
+/// Whether a column declared this way on `engine` holds values of this kind exactly as each
+/// engine's copy code reads them (64-bit integers, doubles).
+fn holds(engine: &str, declared: &str, kind: Kind) -> bool {
+    match (engine, kind) {
+        ("postgres", Kind::Int) => declared == "bigint",
+        ("postgres", Kind::Bool) => declared == "boolean",
+        ("postgres", Kind::Real) => declared == "double precision",
+        ("postgres", Kind::Bytes) => declared == "bytea",
+        // SQLite's integers are 64-bit and it has no boolean type: 0 and 1 in an INTEGER.
+        (_, Kind::Int | Kind::Bool) => declared == "integer",
+        (_, Kind::Real) => declared == "real",
+        (_, Kind::Bytes) => declared == "blob",
+        (_, Kind::Text) => declared == "text",
     }
 }
 
@@ -163,7 +167,7 @@ fn problems(catalogue: &Catalogue, tables: &[TableSpec]) -> Vec<String> {
                      `{table}`'s columns in src/schema.rs (last, as the migration added it).",
                     c.name
                 )),
-                Some((_, kind)) if !holds(&c.declared, *kind) => out.push(format!(
+                Some((_, kind)) if !holds(engine, &c.declared, *kind) => out.push(format!(
                     "On {engine}, column `{table}.{}` is declared `{}`, which cannot hold the {kind:?} that \
                      schema::TABLES gives it.",
                     c.name, c.declared

@@ -69,7 +69,22 @@ async fn a_faulty_engine_meets_its_fault_only_at_the_armed_event_and_rolls_that_
             .await
             .unwrap();
         assert_eq!(skus, ["A", "C", "E"], "{engine:?}: the faulted jobs left nothing");
-        // The PostgreSQL feed may hold back events of transactions still in flight elsewhere.
-        assert!(events.iter().all(|e| ["A", "C", "E"].contains(&e.as_str())), "{engine:?}: {events:?}");
+        // The PostgreSQL feed may hold back events of transactions still in flight elsewhere:
+        // it is read again until it has caught up.
+        let mut events = events;
+        for _ in 0..200 {
+            if events.len() >= 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            events = s
+                .read(|tx| tx.list_events(&Page { after: None, limit: 10 }, &EventFilter::default()))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.subject)
+                .collect();
+        }
+        assert_eq!(events, ["A", "C", "E"], "{engine:?}: the faulted jobs' events stayed");
     }
 }
