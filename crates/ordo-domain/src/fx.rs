@@ -6,6 +6,9 @@
 
 use crate::money::{Currency, Money, MoneyError};
 
+/// The base every stored rate is quoted against, as the ECB quotes them.
+pub const BASE: &str = "EUR";
+
 /// A positive decimal: `mantissa × 10^-scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {

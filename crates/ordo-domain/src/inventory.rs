@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The stock buckets units may be moved into: held apart from sellable stock.
+pub const BUCKETS: [&str; 4] = ["quarantine", "refurbish", "return_to_vendor", "disposed"];
+
 /// Units of one SKU at one location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Level {

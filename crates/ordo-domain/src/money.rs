@@ -13,7 +13,7 @@ pub struct Currency {
 
 /// Active ISO 4217 currencies and their minor units, from the ISO 4217 list (List One)
 /// maintained by SIX Group. Facts, not code: the table is the published standard.
-const CURRENCIES: &[(&str, u8)] = &[
+pub const CURRENCIES: &[(&str, u8)] = &[
     ("AED", 2),
     ("AFN", 2),
     ("ALL", 2),

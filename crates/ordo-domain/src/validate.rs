@@ -39,30 +39,32 @@ impl Errors {
         if self.0.is_empty() { Ok(value) } else { Err(self) }
     }
 
-    /// Checks a required, trimmed, non-empty text of at most `max` characters.
+    /// Checks a required text of at most `max` characters (counted as sent) that is not blank;
+    /// the value kept is trimmed.
     pub fn text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        match value.map(str::trim) {
+        match value {
             None => {
                 self.add(field, "is required");
-                None
-            }
-            Some("") => {
-                self.add(field, "must not be empty");
                 None
             }
             Some(v) if v.chars().count() > max => {
                 self.add(field, format!("must be at most {max} characters"));
                 None
             }
-            Some(v) => Some(v.to_owned()),
+            Some(v) if v.chars().all(is_blank) => {
+                self.add(field, "must not be empty");
+                None
+            }
+            Some(v) => Some(v.trim_matches(is_blank).to_owned()),
         }
     }
 
-    /// Checks an optional text; empty strings count as absent.
+    /// Checks an optional text; blank strings count as absent.
     pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        match value.map(str::trim) {
-            None | Some("") => None,
-            Some(v) => self.text(field, Some(v), max),
+        match value {
+            Some(v) if v.chars().count() > max => self.text(field, Some(v), max),
+            Some(v) if v.chars().all(is_blank) => None,
+            v => v.and_then(|v| self.text(field, Some(v), max)),
         }
     }
 
@@ -105,13 +107,21 @@ impl Errors {
     /// Checks an identifier-like code: letters, digits, `-`, `_`, `.`, at most `max` long.
     pub fn code(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let v = self.text(field, value, max)?;
-        if v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+        if value.is_some_and(|raw| raw == v)
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
             Some(v)
         } else {
             self.add(field, "may contain only letters, digits, '-', '_' and '.'");
             None
         }
     }
+}
+
+/// Whitespace as the document's `\\S` pattern reads it: Unicode white space and the four
+/// ASCII separators (U+001C to U+001F).
+pub fn is_blank(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// A minimal, deliberately permissive email check: one `@`, something on both sides, a dot
@@ -123,8 +133,8 @@ pub fn is_plausible_email(s: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains('@')
-        && !s.chars().any(char::is_whitespace)
-        && s.len() <= 254
+        && !s.chars().any(is_blank)
+        && s.chars().count() <= 254
 }
 
 /// A two-letter ISO 3166-1 alpha-2 shape check (upper case letters).
@@ -144,8 +154,12 @@ mod tests {
         assert_eq!(e.text("note", Some("abcdefghijk"), 10), None);
         assert_eq!(e.code("code", Some("a b"), 10), None);
         assert_eq!(e.text("ok", Some(" fine "), 10), Some("fine".into()));
+        // Length counts what was sent, blanks and all; a code has none around it.
+        assert_eq!(e.text("long", Some("    fine  "), 6), None);
+        assert_eq!(e.code("padded", Some(" a"), 10), None);
+        assert_eq!(e.optional_text("blank", Some("\u{1f} "), 10), None);
         let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["name", "sku", "note", "code"]);
+        assert_eq!(fields, ["name", "sku", "note", "code", "long", "padded"]);
     }
 
     #[test]

@@ -217,7 +217,7 @@ async fn read_bytes(req: Request, state: &AppState) -> Result<axum::body::Bytes,
 async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, ApiError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let bytes = read_bytes(req, state).await?;
-    if optional && (bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null") {
+    if optional && bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     if !is_json(content_type.as_deref()) {
@@ -254,7 +254,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
-/// A JSON body that may be left out; an empty body, or `null`, means `T::default()`.
+/// A JSON object that may be left out; an empty body means `T::default()`.
 pub struct OptionalJsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJsonBody<T> {
@@ -301,7 +301,8 @@ fn serde_urlencoded_de<T: DeserializeOwned>(query: &str) -> Result<T, String> {
     })
 }
 
-/// The `If-Match` version, if sent: `"3"`, `W/"3"` or `3`; `*` matches any.
+/// The `If-Match` version, if sent: `"3"`, `W/"3"` or `3` (up to 18 digits); `*` matches any.
+/// [`IF_MATCH_PATTERN`] says the same to the document.
 pub struct IfMatch(pub Option<i64>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
@@ -309,20 +310,24 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
-        let text = value.to_str().unwrap_or("").trim();
+        let text = value.to_str().unwrap_or("");
         if text == "*" {
             return Ok(IfMatch(None));
         }
-        let bare = text.trim_start_matches("W/").trim_matches('"');
-        bare.parse::<i64>().map(|v| IfMatch(Some(v))).map_err(|_| {
-            ApiError::from(Problem::new(
+        let quoted = text.strip_prefix("W/").unwrap_or(text);
+        let bare = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(text);
+        match bare.len() {
+            1..=18 if bare.bytes().all(|b| b.is_ascii_digit()) => Ok(IfMatch(bare.parse().ok())),
+            _ => Err(ApiError::from(Problem::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_header",
                 "If-Match must carry the resource's version, e.g. \"3\"",
-            ))
-        })
+            ))),
+        }
     }
 }
+
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$"#;
 
 /// The authenticated caller, put in place by the authentication layer.
 pub struct Caller(pub Actor);

@@ -1,6 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. The error responses
 //! every endpoint shares are added here once rather than repeated on each handler.
 
+use std::collections::BTreeSet;
+
+use serde_json::Value;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
@@ -144,5 +147,146 @@ impl Modify for Conventions {
 
 /// The document as pretty JSON.
 pub fn document_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    exact_requests(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Request schemas say exactly what the server reads: no field beyond those listed (every
+/// request type refuses unknown fields), and a required field is never `null` (the request
+/// types hold required fields as options only so that one pass can name every missing one).
+fn exact_requests(doc: &mut Value) {
+    // Parameters: never null; the two headers writes read, as the server reads them.
+    for param in doc.pointer_mut("/paths").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+        for op in param.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            for p in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                // A parameter is sent or not; it is never null.
+                if let Some(schema) = p.get_mut("schema") {
+                    not_null(schema);
+                    // No text the server takes may hold a NUL character.
+                    let free = ["enum", "pattern", "format"].iter().all(|k| schema.get(k).is_none());
+                    if schema["type"] == "string" && free {
+                        schema["pattern"] = Value::from("^[^\\u0000]*$");
+                    }
+                }
+                if p["in"] == "header" {
+                    if p["name"] == "Idempotency-Key" {
+                        p["schema"] = serde_json::json!({"type": "string", "pattern": "^[!-~]{1,255}$"});
+                    }
+                    if p["name"] == "If-Match" {
+                        p["schema"] =
+                            serde_json::json!({"type": "string", "pattern": crate::extract::IF_MATCH_PATTERN});
+                    }
+                }
+            }
+            // An optional body is left out or sent as the object; never as `null`.
+            for content in op
+                .pointer_mut("/requestBody/content")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|c| c.values_mut())
+            {
+                if let Some(schema) = content.get_mut("schema") {
+                    not_null(schema);
+                }
+            }
+        }
+    }
+    let mut names = BTreeSet::new();
+    if let Some(paths) = doc.get("paths") {
+        for item in paths.as_object().into_iter().flat_map(|p| p.values()) {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(body) = op.get("requestBody") {
+                    referenced(doc, body, &mut names);
+                }
+            }
+        }
+    }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for name in &names {
+            if let Some(schema) = schemas.get_mut(name) {
+                exact_object(schema);
+            }
+        }
+        for (name, rules) in ordo_app::kernel::schema::field_rules() {
+            let all = schemas
+                .get_mut(name)
+                .and_then(|s| s.as_object_mut())
+                .map(|s| s.entry("allOf").or_insert(Value::Array(vec![])));
+            if let (Some(Value::Array(all)), Value::Array(rules)) = (all, rules) {
+                all.extend(rules);
+            }
+        }
+    }
+}
+
+/// The component schemas `value` refers to, directly or through others.
+fn referenced(doc: &Value, value: &Value, names: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) =
+                map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && names.insert(name.to_owned())
+                && let Some(schema) = doc.pointer(&format!("/components/schemas/{name}"))
+            {
+                referenced(doc, schema, names);
+            }
+            map.values().for_each(|v| referenced(doc, v, names));
+        }
+        Value::Array(items) => items.iter().for_each(|v| referenced(doc, v, names)),
+        _ => {}
+    }
+}
+
+fn exact_object(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else { return };
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(parts)) = map.get_mut(key) {
+            parts.iter_mut().for_each(exact_object);
+        }
+    }
+    if let Some(items) = map.get_mut("items") {
+        exact_object(items);
+    }
+    let required: Vec<String> = map
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let Some(Value::Object(properties)) = map.get_mut("properties") else { return };
+    for (name, property) in properties.iter_mut() {
+        if required.contains(name) {
+            not_null(property);
+        }
+        exact_object(property);
+    }
+    map.entry("additionalProperties").or_insert(Value::Bool(false));
+}
+
+/// Takes `null` out of a property's type: `["string", "null"]` becomes `"string"`, and a
+/// `oneOf` of `null` and one schema becomes that schema.
+fn not_null(property: &mut Value) {
+    let Some(map) = property.as_object_mut() else { return };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            map.insert("type".to_owned(), only);
+        }
+    }
+    if let Some(Value::Array(values)) = map.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    if let Some(Value::Array(parts)) = map.get_mut("oneOf") {
+        parts.retain(|p| p.get("type").and_then(Value::as_str) != Some("null"));
+        if parts.len() == 1 {
+            let only = parts.remove(0);
+            map.remove("oneOf");
+            if let Value::Object(inner) = only {
+                for (k, v) in inner {
+                    map.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
 }

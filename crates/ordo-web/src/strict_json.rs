@@ -210,8 +210,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<V::Value, E> {
         self.0.visit_u128(v)
     }
+    /// A number with no fraction is an integer, as JSON Schema counts it: `3.0` and `3e2` are
+    /// read as `3` and `300` wherever an integer is expected (up to 2^53, where a float is exact).
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
-        self.0.visit_f64(v)
+        if v.fract() == 0.0 && v.abs() <= 2f64.powi(53) { self.0.visit_i64(v as i64) } else { self.0.visit_f64(v) }
     }
     fn visit_char<E: de::Error>(self, v: char) -> Result<V::Value, E> {
         self.0.visit_char(v)

@@ -81,6 +81,15 @@ fn param_description<'a>(doc: &'a serde_json::Value, path: &str, name: &str) -> 
 #[test]
 fn documented_choices_are_the_ones_the_server_takes() {
     let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let status = doc["paths"]["/v1/fulfillments"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "status")
+        .unwrap();
+    let listed: Vec<&str> = status["schema"]["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    let all: Vec<&str> = ordo_domain::fulfillment::FulfillmentStatus::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(listed, all, "the status filter's values");
     let statuses = param_description(&doc, "/v1/fulfillments", "status");
     for s in ordo_domain::fulfillment::FulfillmentStatus::ALL {
         assert!(statuses.contains(&format!("`{}`", s.as_str())), "the status filter does not list {}", s.as_str());
@@ -92,4 +101,45 @@ fn documented_choices_are_the_ones_the_server_takes() {
     // A pick list answers JSON unless PDF is asked for; a label is PDF unless ZPL is.
     assert!(param_description(&doc, "/v1/locations/{code}/pick-list", "format").contains("`json` (the default)"));
     assert!(param_description(&doc, "/v1/fulfillments/{id}/label", "format").contains("`pdf` (the default)"));
+}
+
+/// Every request schema says exactly what the server reads: no field it does not list, and a
+/// required field never `null`; parameters and bodies are never `null` either.
+#[test]
+fn request_schemas_are_exact() {
+    let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let ty = &p["schema"]["type"];
+                assert!(ty.is_string() || p["schema"]["$ref"].is_string(), "{method} {path} {}: {ty}", p["name"]);
+            }
+            let Some(content) = op["requestBody"]["content"].as_object() else { continue };
+            for media in content.values() {
+                assert!(media["schema"]["oneOf"].is_null(), "{method} {path}: a body is an object or nothing");
+                let Some(name) = media["schema"]["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))
+                else {
+                    continue;
+                };
+                let schema = &schemas[name];
+                if schema["properties"].is_object() {
+                    checked += 1;
+                    assert_eq!(schema["additionalProperties"], false, "{name} takes unknown fields");
+                    for required in schema["required"].as_array().into_iter().flatten() {
+                        let property = &schema["properties"][required.as_str().unwrap()];
+                        let nullable = property["type"].as_array().is_some_and(|t| t.contains(&"null".into()))
+                            || property["oneOf"].as_array().is_some_and(|o| o.iter().any(|s| s["type"] == "null"));
+                        assert!(!nullable, "{name}.{required} is required but typed nullable");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 30, "{checked} request schemas checked");
+    // The rules between fields land on schemas that exist.
+    for (name, _) in ordo_app::kernel::schema::field_rules() {
+        assert!(schemas[name]["allOf"].is_array(), "{name} carries no field rules");
+    }
 }

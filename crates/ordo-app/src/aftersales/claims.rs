@@ -22,22 +22,23 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 pub struct ClaimInput {
     /// `missing` or `damaged`.
     #[serde(rename = "type")]
-    #[schema(required = true, example = "missing")]
+    #[schema(required = true, example = "missing", inline, value_type = Option<crate::kernel::schema::ClaimKind>)]
     pub kind: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 500)]
     pub lines: Option<Vec<ClaimLineInput>>,
     /// `refund` or `reship`.
-    #[schema(required = true, example = "reship")]
+    #[schema(required = true, example = "reship", inline, value_type = Option<crate::kernel::schema::ClaimResolution>)]
     pub resolution: Option<String>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimLineInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub line_id: Option<String>,
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
 }
 

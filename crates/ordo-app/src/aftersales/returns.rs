@@ -123,12 +123,13 @@ order_document!(Return, "return", |r| status r.status.as_str(), created r.reques
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 500)]
     pub lines: Option<Vec<ReturnLineInput>>,
     /// Refund the rest of the shipping charge too; default false.
     pub refund_shipping: Option<bool>,
     /// Accept the request after the channel's return window (operators and admins only).
     pub override_window: Option<bool>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
     /// Replace the returned goods instead of refunding them.
     pub exchange: Option<ExchangeInput>,
@@ -137,7 +138,7 @@ pub struct ReturnInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 100)]
     pub lines: Option<Vec<ExchangeLineInput>>,
     /// Place and ship the replacement now, before the return arrives; default false.
     pub advance: Option<bool>,
@@ -146,9 +147,9 @@ pub struct ExchangeInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeLineInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub sku: Option<String>,
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
     /// Default: the product's price.
     pub unit_price: Option<MoneyInput>,
@@ -157,13 +158,14 @@ pub struct ExchangeLineInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnLineInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub line_id: Option<String>,
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
     /// `damaged`, `wrong_item`, `no_longer_needed`, `not_as_described` or `other`.
-    #[schema(required = true, example = "no_longer_needed")]
+    #[schema(required = true, example = "no_longer_needed", inline, value_type = Option<crate::kernel::schema::ReturnReason>)]
     pub reason: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 
@@ -172,6 +174,7 @@ pub struct ReturnLineInput {
 pub struct ReturnStepInput {
     /// Kept back from the refund, in the order's currency (on approval or receipt).
     pub restocking_fee: Option<MoneyInput>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 
@@ -179,28 +182,36 @@ pub struct ReturnStepInput {
 #[serde(deny_unknown_fields)]
 pub struct ReceiveInput {
     /// The location code where the parcel arrived.
-    #[schema(required = true, example = "WH-EAST")]
+    #[schema(
+        required = true,
+        example = "WH-EAST",
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub location: Option<String>,
     /// Every returned unit, grouped by line, condition and disposition; the quantities of a
     /// line add up to what was returned of it.
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 1000)]
     pub units: Option<Vec<UnitInput>>,
     /// Kept back from the refund, in the order's currency.
     pub restocking_fee: Option<MoneyInput>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub line_id: Option<String>,
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
     /// As inspected: `new`, `opened`, `worn`, `broken`, ... (free text).
+    #[schema(max_length = 100, pattern = r"^[^\u0000]*$")]
     pub condition: Option<String>,
     /// `restock`, `refurbish`, `damaged`, `return_to_vendor` or `dispose`.
-    #[schema(required = true, example = "restock")]
+    #[schema(required = true, example = "restock", inline, value_type = Option<crate::kernel::schema::Disposition>)]
     pub disposition: Option<String>,
 }
 

@@ -10,7 +10,10 @@ use ordo_domain::money::{Currency, MoneyError};
 use ordo_domain::order::Address;
 use ordo_domain::validate::{Errors, is_country_code, is_plausible_email};
 use serde::{Deserialize, Deserializer};
-use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::kernel::schema::AMOUNT_DIGITS;
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
 pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -18,16 +21,22 @@ pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Re
 }
 
 /// An amount of money: a decimal string in the currency's precision.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MoneyInput {
     /// Decimal string, e.g. `"19.99"`; at most as many decimals as the currency has.
-    #[schema(required = true, example = "19.99")]
     pub amount: Option<String>,
     /// ISO 4217 code, e.g. `"USD"`.
-    #[schema(required = true, example = "USD")]
     pub currency: Option<String>,
 }
+
+impl PartialSchema for MoneyInput {
+    fn schema() -> RefOr<Schema> {
+        crate::kernel::schema::money().into()
+    }
+}
+
+impl ToSchema for MoneyInput {}
 
 /// Checks a money field; `expected` enforces the currency (an order's currency).
 pub fn check_money(e: &mut Errors, field: &str, m: &MoneyInput, expected: Option<Currency>) -> Option<Money> {
@@ -63,6 +72,11 @@ pub fn check_money(e: &mut Errors, field: &str, m: &MoneyInput, expected: Option
             e.add(format!("{field}/amount"), "must not be negative");
             None
         }
+        Ok(_) if whole_digits(amount) > AMOUNT_DIGITS - currency.exponent() as usize => {
+            let limit = Money::from_minor(10i64.pow(AMOUNT_DIGITS as u32) - 1, currency);
+            e.add(format!("{field}/amount"), format!("must be at most {} {currency}", limit.amount_string()));
+            None
+        }
         Ok(m) => Some(m),
         Err(MoneyError::TooManyDecimals { currency, exponent }) => {
             e.add(format!("{field}/amount"), format!("{currency} allows at most {exponent} decimal places"));
@@ -79,24 +93,35 @@ pub fn check_money(e: &mut Errors, field: &str, m: &MoneyInput, expected: Option
     }
 }
 
+/// Significant digits before the decimal point.
+fn whole_digits(amount: &str) -> usize {
+    amount.split('.').next().unwrap_or("").trim_start_matches('0').len()
+}
+
 /// A postal address.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     /// Recipient name.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub name: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub line1: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub line2: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub city: Option<String>,
     /// State, province or region.
+    #[schema(max_length = 100, pattern = r"^[^\u0000]*$")]
     pub region: Option<String>,
+    #[schema(max_length = 20, pattern = r"^[^\u0000]*$")]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country code, e.g. `"US"`.
-    #[schema(required = true, example = "US")]
+    #[schema(required = true, example = "US", pattern = r"^[A-Za-z]{2}$")]
     pub country: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
 }
 
@@ -122,9 +147,9 @@ pub fn check_coordinates(e: &mut Errors, field: &str, lat: Option<f64>, lon: Opt
 pub fn check_address(e: &mut Errors, field: &str, a: &AddressInput) -> Address {
     let line1 = e.text(&format!("{field}/line1"), a.line1.as_deref(), 200);
     let city = e.text(&format!("{field}/city"), a.city.as_deref(), 100);
-    let country = e.text(&format!("{field}/country"), a.country.as_deref(), 2).map(|c| c.to_uppercase());
+    let country = e.text(&format!("{field}/country"), a.country.as_deref(), 2).map(|c| c.to_ascii_uppercase());
     if let Some(c) = &country
-        && !is_country_code(c)
+        && (a.country.as_deref().map(str::len) != Some(c.len()) || !is_country_code(c))
     {
         e.add(format!("{field}/country"), "must be an ISO 3166-1 alpha-2 code such as \"US\"");
     }
@@ -144,7 +169,7 @@ pub fn check_address(e: &mut Errors, field: &str, a: &AddressInput) -> Address {
 
 pub fn check_email(e: &mut Errors, field: &str, email: Option<&str>) -> Option<String> {
     let v = e.text(field, email, 254)?;
-    if is_plausible_email(&v) {
+    if email == Some(v.as_str()) && is_plausible_email(&v) {
         Some(ordo_domain::catalog::normalize_email(&v))
     } else {
         e.add(field, "is not an email address");

@@ -15,10 +15,12 @@ use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// `admin`, `operator`, `viewer` or `channel`.
-    #[schema(required = true)]
+    #[schema(required = true, inline, value_type = Option<crate::kernel::schema::Role>)]
     pub role: Option<String>,
     /// Required for (and only for) `channel` keys.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub channel: Option<String>,
+    #[schema(max_length = 100, pattern = r"^[^\u0000]*$")]
     pub name: Option<String>,
 }
 

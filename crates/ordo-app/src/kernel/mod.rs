@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod input;
 pub mod keys;
 pub mod records;
+pub mod schema;
 pub mod time_fmt;
 pub mod worker;
 

@@ -90,8 +90,9 @@ pub(crate) fn store_credit_account(tx: &mut dyn Tx, now: i64, customer_id: &str,
 #[serde(deny_unknown_fields)]
 pub struct GiftCardInput {
     /// The code printed on the card; generated when absent.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub code: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
     pub amount: Option<MoneyInput>,
 }
 
@@ -99,8 +100,9 @@ pub struct GiftCardInput {
 #[serde(deny_unknown_fields)]
 pub struct CreditInput {
     /// Added to the customer's store credit (positive).
-    #[schema(required = true)]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
     pub amount: Option<MoneyInput>,
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
 }
 

@@ -16,20 +16,19 @@ use crate::kernel::guard::require;
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
 
-/// The base every stored rate is quoted against, as the ECB quotes them.
-pub const BASE: &str = "EUR";
+pub use ordo_domain::fx::BASE;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatesInput {
     /// `YYYY-MM-DD`.
-    #[schema(required = true, example = "2026-11-27")]
+    #[schema(required = true, example = "2026-11-27", format = Date)]
     pub date: Option<String>,
     /// The currency the rates are quoted against; `EUR`.
-    #[schema(required = true, example = "EUR")]
+    #[schema(required = true, example = "EUR", inline, value_type = Option<crate::kernel::schema::BaseCurrency>)]
     pub base: Option<String>,
-    /// Units of each currency per one unit of the base, as decimal strings.
-    #[schema(required = true, example = json!({"USD": "1.0512", "JPY": "160.23"}))]
+    /// Units of each currency per one unit of the base, as decimal strings above zero.
+    #[schema(required = true, inline, value_type = Option<crate::kernel::schema::Rates>)]
     pub rates: Option<BTreeMap<String, String>>,
 }
 
@@ -58,7 +57,7 @@ impl App {
                 for (code, value) in map {
                     if Currency::from_code(code).is_none() {
                         e.add(format!("rates/{code}"), "is not an ISO 4217 currency code");
-                    } else if let Some(r) = Rate::parse(value) {
+                    } else if let Some(r) = Rate::parse(value).filter(|_| value.trim() == value) {
                         rates.push((code.clone(), r));
                     } else {
                         e.add(format!("rates/{code}"), "must be a positive decimal such as \"1.0512\"");

@@ -43,15 +43,18 @@ pub struct NewPayment {
     /// `manual`, `gift_card` (give `gift_card_code`), `store_credit` (the order's
     /// customer's) or `stripe` (give `payment_method`, the storefront's token; answers 501 when
     /// Stripe is not configured).
-    #[schema(required = true, example = "manual")]
+    #[schema(required = true, example = "manual", inline, value_type = Option<crate::kernel::schema::Provider>)]
     pub provider: Option<String>,
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub gift_card_code: Option<String>,
     /// For `stripe`: the payment method token (`pm_...`) the storefront collected.
+    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub payment_method: Option<String>,
     /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
+    #[schema(inline, value_type = Option<crate::kernel::schema::PaymentMethod>)]
     pub method: Option<String>,
     /// In the order's currency.
-    #[schema(required = true)]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
     pub amount: Option<MoneyInput>,
     /// Whether the money was received (captured) now; default true. False records a
     /// promise to pay (authorized) that is captured later.
@@ -63,9 +66,11 @@ pub struct NewPayment {
 pub struct AmountInput {
     /// For captures: default everything still capturable. For refunds: required.
     pub amount: Option<MoneyInput>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
     /// For refunds: `original` (default: back to the payment it came from) or
     /// `store_credit` (onto the customer's store credit).
+    #[schema(inline, value_type = Option<crate::kernel::schema::RefundTarget>)]
     pub to: Option<String>,
 }
 

@@ -30,6 +30,7 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 pub struct RefundInput {
     /// Lines to refund, each with how many units. A line's unit is worth its price plus its
     /// share of the order's tax, minus its share of the order's discount.
+    #[schema(max_items = 500)]
     pub lines: Option<Vec<RefundLineInput>>,
     /// Part or all of the shipping charge, in the order's currency.
     pub shipping: Option<MoneyInput>,
@@ -37,7 +38,9 @@ pub struct RefundInput {
     pub amount: Option<MoneyInput>,
     /// `original` (default: back to the order's payments, cards first, gift cards last) or
     /// `store_credit` (onto the customer's store credit).
+    #[schema(inline, value_type = Option<crate::kernel::schema::RefundTarget>)]
     pub to: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
     /// Kept back from the refund (a restocking fee), in the order's currency.
     pub restocking_fee: Option<MoneyInput>,
@@ -46,9 +49,9 @@ pub struct RefundInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundLineInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub line_id: Option<String>,
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
 }
 

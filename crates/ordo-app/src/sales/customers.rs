@@ -17,21 +17,29 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomer {
-    #[schema(required = true, example = "ada@example.com")]
+    #[schema(
+        required = true,
+        example = "ada@example.com",
+        max_length = 254,
+        pattern = r"^[^@\s\u0000]+@[^@\s.\u0000]([^@\s\u0000]*\.)+[^@\s\u0000]*[^@\s.\u0000]$"
+    )]
     pub email: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub name: Option<String>,
+    #[schema(max_length = 40, pattern = r"^[^\u0000]*$")]
     pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
+    #[schema(max_length = 254, pattern = r"^[^@\s\u0000]+@[^@\s.\u0000]([^@\s\u0000]*\.)+[^@\s\u0000]*[^@\s.\u0000]$")]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\u0000]*$")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 40, pattern = r"^[^\u0000]*$")]
     pub phone: Option<Option<String>>,
     pub version: Option<i64>,
 }

@@ -37,8 +37,9 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 #[serde(deny_unknown_fields)]
 pub struct EditInput {
     /// Applied in order, all or nothing.
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 100)]
     pub changes: Option<Vec<ChangeInput>>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
     /// The order's new tax; default: the old tax in proportion to the new subtotal.
     pub tax: Option<MoneyInput>,
@@ -530,8 +531,9 @@ impl App {
 #[serde(deny_unknown_fields)]
 pub struct CancelLineInput {
     /// Units to cancel; default every unit of the line.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
 }
 

@@ -30,8 +30,9 @@ pub fn may_release(role: Role, kind: HoldKind) -> bool {
 pub struct HoldInput {
     /// `fraud_review`, `address_check`, `payment_review` or `manual`.
     #[serde(rename = "type")]
-    #[schema(required = true, example = "manual")]
+    #[schema(required = true, example = "manual", inline, value_type = Option<crate::kernel::schema::HoldKind>)]
     pub kind: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
 }
 
@@ -39,6 +40,7 @@ pub struct HoldInput {
 #[serde(deny_unknown_fields)]
 pub struct ResolveInput {
     /// Why it is released (or why the order is cancelled).
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 

@@ -29,18 +29,24 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderCustomerInput {
-    #[schema(required = true)]
+    #[schema(
+        required = true,
+        max_length = 254,
+        pattern = r"^[^@\s\u0000]+@[^@\s.\u0000]([^@\s\u0000]*\.)+[^@\s\u0000]*[^@\s.\u0000]$"
+    )]
     pub email: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub name: Option<String>,
+    #[schema(max_length = 40, pattern = r"^[^\u0000]*$")]
     pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub sku: Option<String>,
-    #[schema(required = true, minimum = 1, example = 2)]
+    #[schema(required = true, minimum = 1, example = 2, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
     /// Price of one unit, in the order's currency.
     #[schema(required = true)]
@@ -52,16 +58,17 @@ pub struct OrderLineInput {
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     /// Sales channel name, e.g. `"web"`. Defaults to a channel key's own channel.
-    #[schema(example = "web")]
+    #[schema(example = "web", min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")]
     pub channel: Option<String>,
     /// The channel's own order id; unique per channel.
+    #[schema(max_length = 255, pattern = r"^[^\u0000]*$")]
     pub external_id: Option<String>,
     /// An existing customer's id; or give `customer` inline.
     pub customer_id: Option<String>,
     pub customer: Option<OrderCustomerInput>,
-    #[schema(required = true, example = "USD")]
+    #[schema(required = true, example = "USD", inline, value_type = Option<crate::kernel::schema::CurrencyCode>)]
     pub currency: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1, max_items = 500)]
     pub lines: Option<Vec<OrderLineInput>>,
     pub shipping_address: Option<AddressInput>,
     /// Where the payer is billed (hold rules compare its country with the shipping address's).
@@ -70,13 +77,20 @@ pub struct NewOrder {
     pub shipping: Option<MoneyInput>,
     pub tax: Option<MoneyInput>,
     pub discount: Option<MoneyInput>,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
     /// The latest delivery promised to the customer (RFC 3339); rate shopping meets it.
+    #[schema(format = DateTime)]
     pub promised_by: Option<String>,
     /// A shipping service the customer chose, as `CARRIER/service`.
-    #[schema(example = "ACME/ground")]
+    #[schema(
+        example = "ACME/ground",
+        max_length = 130,
+        pattern = r"^(\s*|\s*[^/\s\u0000][^/\u0000]*/[^\u0000]*[^\s\u0000][^\u0000]*)$"
+    )]
     pub shipping_service: Option<String>,
     /// Click and collect: the code of the store where the customer collects the order.
+    #[schema(max_length = 32, pattern = r"^[^\u0000]*$")]
     pub pickup_location: Option<String>,
 }
 
@@ -84,6 +98,7 @@ pub struct NewOrder {
 #[serde(deny_unknown_fields)]
 pub struct CancelInput {
     /// Why the order is cancelled, e.g. `"customer_request"`.
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
 }
 

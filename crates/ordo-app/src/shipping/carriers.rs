@@ -23,11 +23,12 @@ use crate::{Action, Actor, App, AppError, AppResult};
 #[serde(deny_unknown_fields)]
 pub struct CarrierInput {
     /// Short code, e.g. `ACME`; tracking numbers it issues start with it.
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 16, pattern = r"^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// Shared secret the carrier signs tracking webhooks with (HMAC-SHA256).
+    #[schema(max_length = 256, pattern = r"^[^\u0000]*$")]
     pub webhook_secret: Option<String>,
     /// Rate-card services (for carriers priced by Ordo itself).
     pub services: Option<Vec<ServiceInput>>,
@@ -42,40 +43,40 @@ pub struct CarrierApiInput {
     #[schema(required = true, example = "easypost")]
     pub kind: Option<String>,
     /// The API's base URL, e.g. `https://api.easypost.com`.
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^\s*https?://[^\u0000]*$")]
     pub base_url: Option<String>,
     /// The API key; never shown again.
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub api_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
-    #[schema(required = true, example = "ground")]
+    #[schema(required = true, example = "ground", min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// Parcels handed over before this UTC hour leave the same day (0 to 24).
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 0, maximum = 24)]
     pub cutoff_hour: Option<i64>,
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 1, maximum = 1000000)]
     pub max_weight_grams: Option<i64>,
     /// In order; the first that covers a destination prices it.
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1)]
     pub zones: Option<Vec<ZoneInput>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// Destinations up to this far from the shipping location.
     pub max_distance_km: Option<f64>,
     /// Destination countries (`US`) or regions (`US-CA`); absent or empty for any.
     pub countries: Option<Vec<String>>,
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 0, maximum = 60)]
     pub transit_days: Option<i64>,
     #[schema(required = true)]
     pub base: Option<MoneyInput>,
@@ -231,13 +232,15 @@ pub(crate) fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrackingInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub tracking_number: Option<String>,
     /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
-    #[schema(required = true)]
+    #[schema(required = true, inline, value_type = Option<crate::kernel::schema::TrackingStatus>)]
     pub status: Option<String>,
     /// RFC 3339; defaults to when the report arrives.
+    #[schema(format = DateTime)]
     pub occurred_at: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
 }
 
@@ -246,6 +249,7 @@ pub struct TrackingInput {
 #[serde(deny_unknown_fields)]
 pub struct LabelInput {
     /// A service to use instead of rate shopping, as `CARRIER/service`.
+    #[schema(pattern = r"^[^/\u0000]*/[^\u0000]*$")]
     pub service: Option<String>,
 }
 

@@ -93,33 +93,97 @@ pub(crate) fn move_stock(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillm
     Ok(())
 }
 
-/// Details an action may carry.
+/// Details an action may carry; the API reads each step's own part of it ([`StepInput`],
+/// [`PackInput`], [`ShipInput`]).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FulfillmentInput {
     /// For `pack`: the parcels, with weight and outer dimensions.
     pub parcels: Option<Vec<ParcelInput>>,
     /// For `ship`: the carrier's name.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub carrier: Option<String>,
     /// For `ship`: the carrier's service, e.g. `Ground`.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub service: Option<String>,
     /// For `ship`: the carrier's tracking number.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub tracking_number: Option<String>,
     /// For `cancel`: why.
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParcelInput {
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 1, maximum = 1000000)]
     pub weight_grams: Option<i64>,
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 1, maximum = 10000)]
     pub length_mm: Option<i64>,
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 1, maximum = 10000)]
     pub width_mm: Option<i64>,
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 1, maximum = 10000)]
     pub height_mm: Option<i64>,
+}
+
+/// What a step other than packing and shipping may carry.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    /// Why (for a cancellation or a rejection, say).
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+}
+
+/// Packing: the parcels, with weight and outer dimensions.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackInput {
+    pub parcels: Option<Vec<ParcelInput>>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+}
+
+/// Shipping: the carrier, its service and the tracking number, when known.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipInput {
+    /// The carrier's name.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
+    pub carrier: Option<String>,
+    /// The carrier's service, e.g. `Ground`.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
+    pub service: Option<String>,
+    /// Printable ASCII without spaces.
+    #[schema(max_length = 64, pattern = r"^\s*[!-~]*\s*$")]
+    pub tracking_number: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+}
+
+impl From<StepInput> for FulfillmentInput {
+    fn from(s: StepInput) -> Self {
+        FulfillmentInput { reason: s.reason, ..Default::default() }
+    }
+}
+
+impl From<PackInput> for FulfillmentInput {
+    fn from(p: PackInput) -> Self {
+        FulfillmentInput { parcels: p.parcels, reason: p.reason, ..Default::default() }
+    }
+}
+
+impl From<ShipInput> for FulfillmentInput {
+    fn from(s: ShipInput) -> Self {
+        FulfillmentInput {
+            carrier: s.carrier,
+            service: s.service,
+            tracking_number: s.tracking_number,
+            reason: s.reason,
+            parcels: None,
+        }
+    }
 }
 
 type Checked = (Vec<Parcel>, Option<String>, Option<String>, Option<String>);

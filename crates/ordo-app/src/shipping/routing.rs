@@ -21,13 +21,20 @@ use crate::{Action, Actor, App, AppError, AppResult};
 #[serde(deny_unknown_fields)]
 pub struct RuleSetInput {
     /// Unique name; `default` replaces the built-in default for channels that name none.
-    #[schema(required = true, example = "nearest-first")]
+    #[schema(
+        required = true,
+        example = "nearest-first",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]+$"
+    )]
     pub name: Option<String>,
     /// In order of precedence: `shipments`, `distance`, `priority`, `capacity`. Stock
     /// availability always comes first.
-    #[schema(required = true, example = json!(["shipments", "distance", "priority"]))]
+    #[schema(required = true, example = json!(["shipments", "distance", "priority"]), min_items = 1)]
     pub criteria: Option<Vec<String>>,
     /// Most locations one order may be split over, 1 to 10 (default 5; 1 forbids splits).
+    #[schema(minimum = 1, maximum = 10)]
     pub max_shipments: Option<i64>,
     /// In a split, each shipment must carry at least this much (orders in other currencies
     /// are not held to it).
@@ -48,6 +55,7 @@ pub struct SimulateInput {
     /// One order to route again; or give `last`.
     pub order_id: Option<String>,
     /// The last N orders (1 to 500) that still hold reservations.
+    #[schema(minimum = 1, maximum = 500)]
     pub last: Option<i64>,
 }
 

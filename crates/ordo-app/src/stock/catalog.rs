@@ -19,14 +19,28 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
     /// Stock-keeping unit: letters, digits, `-`, `_`, `.`; unique.
-    #[schema(required = true, example = "TSHIRT-RED-M")]
+    #[schema(
+        required = true,
+        example = "TSHIRT-RED-M",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]+$"
+    )]
     pub sku: Option<String>,
-    #[schema(required = true, example = "Red T-shirt, M")]
+    #[schema(
+        required = true,
+        example = "Red T-shirt, M",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     #[schema(required = true)]
     pub price: Option<MoneyInput>,
+    #[schema(minimum = 0, maximum = 10000000)]
     pub weight_grams: Option<i64>,
     /// GTIN/EAN/UPC or any scannable code.
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub barcode: Option<String>,
     /// Defaults to true.
     pub active: Option<bool>,
@@ -36,13 +50,14 @@ pub struct NewProduct {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     pub price: Option<MoneyInput>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000)]
     pub weight_grams: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[^\u0000]*$")]
     pub barcode: Option<Option<String>>,
     pub active: Option<bool>,
     /// The version the change is based on; a stale one is refused with 412 (as `If-Match`).
@@ -54,24 +69,28 @@ pub struct ProductPatch {
 #[serde(deny_unknown_fields)]
 pub struct NewLocation {
     /// Short unique code used to refer to the location everywhere, e.g. `"NYC-WH"`.
-    #[schema(required = true, example = "NYC-WH")]
+    #[schema(required = true, example = "NYC-WH", min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// `warehouse` or `store`.
-    #[schema(required = true, example = "warehouse")]
+    #[schema(required = true, example = "warehouse", inline, value_type = Option<crate::kernel::schema::LocationKind>)]
     pub kind: Option<String>,
     #[schema(required = true)]
     pub address: Option<AddressInput>,
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
     /// Whether orders may be shipped from here. Defaults to true for warehouses, false for stores.
     pub ships_orders: Option<bool>,
     /// Whether customers may collect orders here. Defaults to true for stores.
     pub pickup: Option<bool>,
     /// Lower is preferred when several locations could serve an order. Defaults to 100.
+    #[schema(minimum = 0, maximum = 1000000)]
     pub priority: Option<i64>,
     /// Orders routing may assign to it per day (UTC); absent for no limit.
+    #[schema(minimum = 0, maximum = 10000000)]
     pub daily_capacity: Option<i64>,
     pub active: Option<bool>,
 }
@@ -80,21 +99,24 @@ pub struct NewLocation {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
+    #[schema(inline, value_type = Option<crate::kernel::schema::LocationKind>)]
     pub kind: Option<String>,
     pub address: Option<AddressInput>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]
     pub latitude: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = -180, maximum = 180)]
     pub longitude: Option<Option<f64>>,
     pub ships_orders: Option<bool>,
     pub pickup: Option<bool>,
+    #[schema(minimum = 0, maximum = 1000000)]
     pub priority: Option<i64>,
     /// `null` removes the limit.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000000)]
     pub daily_capacity: Option<Option<i64>>,
     pub active: Option<bool>,
     pub version: Option<i64>,

@@ -18,16 +18,17 @@ use crate::{Action, Actor, App, AppError, AppResult};
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentInput {
     /// Location code.
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub location: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub sku: Option<String>,
     /// Units to add (positive) or remove (negative); not zero.
-    #[schema(required = true, example = 25)]
+    #[schema(required = true, example = 25, minimum = -1000000000, maximum = 1000000000)]
     pub delta: Option<i64>,
     /// `received`, `counted`, `damaged`, `correction`, `lost`, `found` or `returned`.
-    #[schema(required = true, example = "received")]
+    #[schema(required = true, example = "received", inline, value_type = Option<crate::kernel::schema::AdjustmentReason>)]
     pub reason: Option<String>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 
@@ -35,13 +36,14 @@ pub struct AdjustmentInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub location: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub sku: Option<String>,
     /// The counted number of units on hand.
-    #[schema(required = true)]
+    #[schema(required = true, minimum = 0, maximum = 1000000000)]
     pub on_hand: Option<i64>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 
@@ -329,25 +331,26 @@ impl App {
     }
 }
 
-pub const BUCKETS: [&str; 4] = ["quarantine", "refurbish", "return_to_vendor", "disposed"];
+pub use ordo_domain::inventory::BUCKETS;
 
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketMoveInput {
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub sku: Option<String>,
     /// The location code.
-    #[schema(required = true)]
+    #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub location: Option<String>,
     /// The bucket the units leave: `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
-    #[schema(required = true, example = "refurbish")]
+    #[schema(required = true, example = "refurbish", inline, value_type = Option<crate::kernel::schema::Bucket>)]
     pub from: Option<String>,
     /// Another bucket, `stock` (sellable again, at the same location) or `out` (they leave:
     /// sent to the vendor, destroyed).
-    #[schema(required = true, example = "stock")]
+    #[schema(required = true, example = "stock", inline, value_type = Option<crate::kernel::schema::BucketTarget>)]
     pub to: Option<String>,
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
 }
 

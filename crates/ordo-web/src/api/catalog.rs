@@ -22,10 +22,11 @@ use crate::views::{ListView, LocationView, ProductView};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProductQuery {
-    /// Page size, 1 to 200 (default 50).
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
     pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
     pub cursor: Option<String>,
     pub active: Option<bool>,
 }

@@ -27,6 +27,7 @@ fn document(content_type: &'static str, bytes: Vec<u8>) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `pdf` (the default) or `zpl`.
+    #[param(inline, value_type = Option<ordo_app::kernel::schema::LabelFormat>)]
     pub format: Option<String>,
 }
 
@@ -34,13 +35,15 @@ pub struct FormatQuery {
 #[into_params(parameter_in = Query)]
 pub struct PickListQuery {
     /// `json` (the default) or `pdf`.
+    #[param(inline, value_type = Option<ordo_app::kernel::schema::PickListFormat>)]
     pub format: Option<String>,
 }
 
 /// The fulfilment's 4×6 inch shipping label, as PDF or as ZPL for thermal printers, with the
 /// tracking number as a Code 128 barcode.
 #[utoipa::path(get, path = "/v1/fulfillments/{id}/label", tag = "fulfillment", params(("id" = String, Path), FormatQuery),
-    responses((status = 200, description = "application/pdf, or ZPL as text/plain", content_type = "application/pdf"),
+    responses((status = 200, description = "The label as PDF, or as ZPL with `format=zpl`",
+            content((String = "application/pdf"), (String = "text/plain"))),
         (status = 404, body = Problem), (status = 409, description = "No tracking number yet (`invalid_transition`)", body = Problem)))]
 pub async fn fulfillment_label(
     State(s): State<AppState>,

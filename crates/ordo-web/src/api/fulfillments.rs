@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::page_limit;
-use ordo_app::shipping::fulfillments::FulfillmentInput;
+use ordo_app::shipping::fulfillments::{FulfillmentInput, PackInput, ShipInput, StepInput};
 use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -35,14 +35,17 @@ pub async fn order_fulfillments(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FulfillmentQuery {
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
     pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
     pub cursor: Option<String>,
     /// Location code: that location's work queue.
     pub location: Option<String>,
     /// `pending`, `picking`, `packed`, `shipped`, `delivered`, `cancelled`, `rejected`,
     /// `ready_for_pickup` or `picked_up`.
+    #[param(inline, value_type = Option<ordo_app::kernel::schema::FulfillmentStatus>)]
     pub status: Option<String>,
 }
 
@@ -99,9 +102,9 @@ async fn act(
 }
 
 macro_rules! fulfillment_action {
-    ($fn:ident, $path:literal, $action:ident, $doc:literal) => {
+    ($fn:ident, $path:literal, $action:ident, $input:ty, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "fulfillment", request_body(content = Option<FulfillmentInput>),
+        #[utoipa::path(post, path = $path, tag = "fulfillment", request_body(content = Option<$input>),
             params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
             responses((status = 200, body = FulfillmentView), (status = 404, body = Problem),
                 (status = 409, description = "Not allowed in the fulfilment's status (`invalid_transition`)", body = Problem)))]
@@ -110,53 +113,66 @@ macro_rules! fulfillment_action {
             Caller(actor): Caller,
             Path(id): Path<String>,
             idem: Idem,
-            OptionalJsonBody(input): OptionalJsonBody<FulfillmentInput>,
+            OptionalJsonBody(input): OptionalJsonBody<$input>,
         ) -> ApiResult<Response> {
-            act(s, actor, id, ordo_domain::fulfillment::FulfillmentAction::$action, idem, input).await
+            act(s, actor, id, ordo_domain::fulfillment::FulfillmentAction::$action, idem, input.into()).await
         }
     };
 }
 
-fulfillment_action!(start_picking, "/v1/fulfillments/{id}/start-picking", StartPicking, "Start picking a fulfilment.");
+fulfillment_action!(
+    start_picking,
+    "/v1/fulfillments/{id}/start-picking",
+    StartPicking,
+    StepInput,
+    "Start picking a fulfilment."
+);
 fulfillment_action!(
     pack_fulfillment,
     "/v1/fulfillments/{id}/pack",
     Pack,
+    PackInput,
     "Mark a fulfilment packed, with its parcels."
 );
 fulfillment_action!(
     ship_fulfillment,
     "/v1/fulfillments/{id}/ship",
     Ship,
+    ShipInput,
     "Ship a fulfilment: its reserved units leave stock (on hand and reserved both fall)."
 );
 fulfillment_action!(
     deliver_fulfillment,
     "/v1/fulfillments/{id}/deliver",
     Deliver,
+    StepInput,
     "Mark a shipped fulfilment delivered."
 );
 fulfillment_action!(
     reject_fulfillment,
     "/v1/fulfillments/{id}/reject",
     Reject,
+    StepInput,
     "The location cannot fulfil this (item damaged, cannot find it): its reservations are released, its stock is marked for counting, and the lines are routed again without it."
 );
 fulfillment_action!(
     ready_for_pickup,
     "/v1/fulfillments/{id}/ready-for-pickup",
     ReadyForPickup,
+    StepInput,
     "Click and collect: the order waits at the store for the customer."
 );
 fulfillment_action!(
     picked_up,
     "/v1/fulfillments/{id}/pick-up",
     PickUp,
+    StepInput,
     "Click and collect: the customer collected it; its units leave stock."
 );
 fulfillment_action!(
     cancel_fulfillment,
     "/v1/fulfillments/{id}/cancel",
     Cancel,
+    StepInput,
     "Cancel a fulfilment that has not shipped, releasing its reservations."
 );

@@ -61,6 +61,7 @@ pub async fn import_ecb(
 #[into_params(parameter_in = Query)]
 pub struct RatesQuery {
     /// `YYYY-MM-DD`; default today (UTC).
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
@@ -87,10 +88,14 @@ pub async fn rates_on(
 #[into_params(parameter_in = Query)]
 pub struct ConvertQuery {
     /// Decimal amount, e.g. `19.99`.
+    #[param(pattern = r"^0*[0-9]{1,10}(\.[0-9]+)?$")]
     pub amount: String,
+    #[param(inline, value_type = ordo_app::kernel::schema::CurrencyCode)]
     pub currency: String,
+    #[param(inline, value_type = ordo_app::kernel::schema::CurrencyCode)]
     pub to: String,
     /// `YYYY-MM-DD`; default today (UTC).
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ordo_app::page_limit;
 
-use super::{ApiResult, QueueQuery, decode_cursor, list};
+use super::{ApiResult, HoldQueueQuery, decode_cursor, list};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::problem::query_error;
@@ -34,12 +34,12 @@ pub async fn place_hold(
 }
 
 /// Holds across orders, oldest first: the review queue (`status=active` by default).
-#[utoipa::path(get, path = "/v1/holds", tag = "orders", params(QueueQuery),
+#[utoipa::path(get, path = "/v1/holds", tag = "orders", params(HoldQueueQuery),
     responses((status = 200, body = ListView<HoldView>)))]
 pub async fn list_holds(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Query(q): Query<QueueQuery>,
+    Query(q): Query<HoldQueueQuery>,
 ) -> ApiResult<Json<ListView<HoldView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
     let holds =

@@ -6,7 +6,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::page_limit;
 use ordo_app::stock::inventory::{Adjusted, AdjustmentInput, CountInput};
@@ -16,7 +15,7 @@ use utoipa::IntoParams;
 
 use super::{ApiResult, Idem, Limit, decode_cursor, decode_int_cursor, list, render, respond, time_param};
 use crate::extract::{Caller, JsonBody, Path, Query};
-use crate::problem::{ApiError, Problem};
+use crate::problem::Problem;
 use crate::state::AppState;
 use crate::views::{AdjustmentView, BucketsView, CountRequestView, LevelView, ListView, MovementView, SkuStockView};
 
@@ -65,9 +64,11 @@ pub async fn sku_stock(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LevelQuery {
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
     pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^(([0-9a-fA-F]{2})*7[cC]([0-9a-fA-F]{2})*)?$", max_length = 512)]
     pub cursor: Option<String>,
     pub sku: Option<String>,
     /// Location code.
@@ -85,16 +86,7 @@ pub async fn list_levels(
     let limit = page_limit(q.limit.map(|l| l.0));
     let after = decode_cursor(&q.cursor)?
         .map(|c| c.split_once('|').map(|(a, b)| (a.to_owned(), b.to_owned())))
-        .map(|c| {
-            c.ok_or_else(|| {
-                ApiError::from(Problem::field(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_cursor",
-                    "cursor",
-                    "is not a cursor this API issued",
-                ))
-            })
-        })
+        .map(|c| c.ok_or_else(super::invalid_cursor))
         .transpose()?;
     let items = s.app.list_levels(&actor, Page { after, limit }, q.sku, q.location).await?;
     Ok(Json(list(items, limit, |l: &ordo_store::LevelRecord| format!("{}|{}", l.sku, l.location_id))))
@@ -103,17 +95,21 @@ pub async fn list_levels(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MovementQuery {
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
     pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^(3[0-9]){0,18}$")]
     pub cursor: Option<String>,
     pub sku: Option<String>,
     /// Location code.
     pub location: Option<String>,
     pub order_id: Option<String>,
     /// RFC 3339; entries at or after.
+    #[param(format = DateTime)]
     pub created_after: Option<String>,
     /// RFC 3339; entries before.
+    #[param(format = DateTime)]
     pub created_before: Option<String>,
 }
 

@@ -106,36 +106,36 @@ fn encode_cursor(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
+fn invalid_cursor() -> ApiError {
+    ApiError::from(Problem::field(
+        StatusCode::BAD_REQUEST,
+        "invalid_cursor",
+        "cursor",
+        "is not a cursor this API issued",
+    ))
+}
+
+/// A cursor is the hex of the position it continues after; any even run of hex digits (up to
+/// 512) is one, as the document's pattern says.
 fn decode_cursor(c: &Option<String>) -> ApiResult<Option<String>> {
-    let bad = || {
-        ApiError::from(Problem::field(
-            StatusCode::BAD_REQUEST,
-            "invalid_cursor",
-            "cursor",
-            "is not a cursor this API issued",
-        ))
-    };
     // An empty cursor (`?cursor=`) is the first page, as no cursor is.
     let Some(c) = c.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
     if c.len() % 2 != 0 || c.len() > 512 {
-        return Err(bad());
+        return Err(invalid_cursor());
     }
     let bytes: Option<Vec<u8>> =
         (0..c.len()).step_by(2).map(|i| u8::from_str_radix(c.get(i..i + 2)?, 16).ok()).collect();
-    bytes.and_then(|b| String::from_utf8(b).ok()).map(Some).ok_or_else(bad)
+    bytes.map(|b| Some(String::from_utf8_lossy(&b).into_owned())).ok_or_else(invalid_cursor)
 }
 
+/// A numbered position: up to 18 decimal digits.
 fn decode_int_cursor(c: &Option<String>) -> ApiResult<Option<i64>> {
     decode_cursor(c)?
         .map(|s| {
-            s.parse::<i64>().map_err(|_| {
-                ApiError::from(Problem::field(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_cursor",
-                    "cursor",
-                    "is not a cursor this API issued",
-                ))
-            })
+            if s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid_cursor());
+            }
+            s.parse::<i64>().map_err(|_| invalid_cursor())
         })
         .transpose()
 }
@@ -168,8 +168,8 @@ pub struct Limit(pub usize);
 impl<'de> Deserialize<'de> for Limit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Limit, D::Error> {
         match usize::deserialize(d)? {
-            0 => Err(serde::de::Error::custom("limit must be at least 1")),
-            n => Ok(Limit(n)),
+            n @ 1..=10_000 => Ok(Limit(n)),
+            _ => Err(serde::de::Error::custom("limit must be from 1 to 10000")),
         }
     }
 }
@@ -177,9 +177,11 @@ impl<'de> Deserialize<'de> for Limit {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
     pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^(3[0-9]){0,18}$")]
     pub cursor: Option<String>,
 }
 
@@ -193,14 +195,28 @@ fn webhook_headers(headers: &axum::http::HeaderMap) -> ordo_app::ports::WebhookH
     )
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QueueQuery {
-    /// For holds: `active` (default), `released` or `cancelled`. For returns: `requested`
-    /// (default), `approved`, `rejected`, `received` or `closed`.
-    pub status: Option<String>,
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
-    pub limit: Option<Limit>,
-    pub cursor: Option<String>,
+/// A work queue's query: a status filter and a page.
+macro_rules! queue_query {
+    ($name:ident, $doc:literal, $status:ty) => {
+        #[derive(Debug, Deserialize, IntoParams)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            #[doc = $doc]
+            #[param(inline, value_type = Option<$status>)]
+            pub status: Option<String>,
+            /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+            #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+            pub limit: Option<Limit>,
+            /// The `next_cursor` of the page before.
+            #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+            pub cursor: Option<String>,
+        }
+    };
 }
+
+queue_query!(HoldQueueQuery, "`active` (default), `released` or `cancelled`.", ordo_app::kernel::schema::HoldStatus);
+queue_query!(
+    ReturnQueueQuery,
+    "`requested` (default), `approved`, `rejected`, `received` or `closed`.",
+    ordo_app::kernel::schema::ReturnStatus
+);

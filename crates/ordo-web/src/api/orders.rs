@@ -67,17 +67,22 @@ pub async fn get_order(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderQuery {
-    /// Items per page, 1 to 200 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1)]
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
     pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^(3[0-9]){0,18}$")]
     pub cursor: Option<String>,
     /// `allocated` or `cancelled`.
+    #[param(inline, value_type = Option<ordo_app::kernel::schema::OrderStatus>)]
     pub status: Option<String>,
     pub channel: Option<String>,
     pub customer_id: Option<String>,
     /// RFC 3339; orders created at or after.
+    #[param(format = DateTime)]
     pub created_after: Option<String>,
     /// RFC 3339; orders created before.
+    #[param(format = DateTime)]
     pub created_before: Option<String>,
 }
 

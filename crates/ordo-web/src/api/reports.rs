@@ -18,10 +18,13 @@ use crate::views::SalesReportView;
 #[into_params(parameter_in = Query)]
 pub struct SalesQuery {
     /// First day, `YYYY-MM-DD` (UTC); default 29 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive; default today (UTC). At most 366 days in all.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// The currency to report in; default EUR. Needs rates for every order's day.
+    #[param(inline, value_type = Option<ordo_app::kernel::schema::CurrencyCode>)]
     pub currency: Option<String>,
     /// Only this sales channel's orders.
     pub channel: Option<String>,

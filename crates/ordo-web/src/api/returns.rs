@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use ordo_app::page_limit;
 
 use super::documents::{FormatQuery, label_document};
-use super::{ApiResult, QueueQuery, decode_cursor, list};
+use super::{ApiResult, ReturnQueueQuery, decode_cursor, list};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::problem::query_error;
@@ -21,12 +21,12 @@ use crate::views::{ListView, OrderReturnsView, ReturnView};
 
 /// Returns across orders, oldest first: the queues to approve (`requested`, the default) and
 /// to receive (`approved`).
-#[utoipa::path(get, path = "/v1/returns", tag = "returns", params(QueueQuery),
+#[utoipa::path(get, path = "/v1/returns", tag = "returns", params(ReturnQueueQuery),
     responses((status = 200, body = ListView<ReturnView>)))]
 pub async fn list_returns(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Query(q): Query<QueueQuery>,
+    Query(q): Query<ReturnQueueQuery>,
 ) -> ApiResult<Json<ListView<ReturnView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
     let returns =
@@ -140,7 +140,8 @@ pub async fn buy_return_label(
 
 /// The return label, 4×6 inches, as PDF (default) or ZPL (`?format=zpl`).
 #[utoipa::path(get, path = "/v1/returns/{id}/label", tag = "returns", params(("id" = String, Path), FormatQuery),
-    responses((status = 200, description = "The label", content_type = "application/pdf"), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The label as PDF, or as ZPL with `format=zpl`",
+            content((String = "application/pdf"), (String = "text/plain"))), (status = 404, body = Problem)))]
 pub async fn return_label(
     State(s): State<AppState>,
     Caller(actor): Caller,

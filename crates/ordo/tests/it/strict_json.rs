@@ -1,6 +1,6 @@
 //! One request body is exactly one JSON object: text after it, a second object, a key given
 //! twice, or an array read positionally into a struct are refused with a problem document
-//! and change nothing. An optional body may be sent as `null`.
+//! and change nothing. An optional body is left out or sent as an object, never as `null`.
 
 use reqwest::Method;
 use serde_json::json;
@@ -52,7 +52,7 @@ async fn anything_but_exactly_one_json_object_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_optional_body_sent_as_null_is_no_body() {
+async fn an_optional_body_is_left_out_or_an_object_never_null() {
     let s = TestServer::start(Engine::Sqlite).await;
     s.location("WH", 1).await;
     s.product("X", "5.00").await;
@@ -61,7 +61,12 @@ async fn an_optional_body_sent_as_null_is_no_body() {
     assert_eq!(o.status, 201, "{:?}", o.body);
     let f = s.get(&format!("/v1/orders/{}/fulfillments", o.body["id"].as_str().unwrap())).await;
     let id = f.body["data"][0]["id"].as_str().unwrap().to_owned();
+    // The document says the body is an object or nothing; `null` is neither.
     let r = s.raw(Method::POST, &format!("/v1/fulfillments/{id}/cancel"), "null").await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["detail"], "must be an object (got null)");
+    assert_eq!(s.get(&format!("/v1/fulfillments/{id}")).await.body["status"], "pending");
+    let r = s.raw(Method::POST, &format!("/v1/fulfillments/{id}/cancel"), "").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "cancelled");
 }
@@ -114,5 +119,77 @@ async fn a_csv_or_webhook_body_over_the_limit_is_refused_with_a_problem_document
             .unwrap();
         assert_eq!(r.status(), 413, "{path}");
         assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+    }
+}
+
+/// What the document says a request may hold is what the server takes: integers written as
+/// `2.0`, amounts up to the currency's limit, texts counted as sent, cursors and `If-Match`
+/// in their documented forms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_takes_exactly_what_the_document_describes() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    s.location("WH", 1).await;
+    s.product("X", "5.00").await;
+    s.stock("WH", "X", 5).await;
+    // JSON Schema counts 2.0 and 2e0 as integers.
+    let mut order = order_body(&[("X", 1)]);
+    order["lines"][0]["quantity"] = json!(2.0);
+    let placed = s.raw(Method::POST, "/v1/orders", &order.to_string()).await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    assert_eq!(placed.body["lines"][0]["quantity"], 2);
+    let r = s
+        .raw(
+            Method::POST,
+            "/v1/inventory/adjustments",
+            r#"{"location": "WH", "sku": "X", "delta": 1e1, "reason": "received"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    // A float beyond what it can hold exactly is not taken for an integer.
+    let r = s
+        .raw(
+            Method::POST,
+            "/v1/inventory/adjustments",
+            r#"{"location": "WH", "sku": "X", "delta": 1.5, "reason": "received"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+
+    // Amounts: at most 99,999,999.99 USD; a code has no blanks around it; a text's length is
+    // counted as sent.
+    let big = json!({"sku": "BIG", "name": "Big", "price": {"amount": "100000000.00", "currency": "USD"}});
+    let r = s.post("/v1/products", big).await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "price/amount");
+    assert_eq!(r.body["errors"][0]["message"], "must be at most 99999999.99 USD");
+    let most = json!({"sku": "MOST", "name": "Most", "price": {"amount": "99999999.99", "currency": "USD"}});
+    assert_eq!(s.post("/v1/products", most).await.status, 201);
+    let padded = json!({"sku": " PAD", "name": "Pad", "price": {"amount": "1.00", "currency": "USD"}});
+    assert_eq!(s.post("/v1/products", padded).await.status, 422);
+    let long = json!({"sku": "LONG", "name": format!("  {}", "n".repeat(199)), "price": {"amount": "1.00", "currency": "USD"}});
+    assert_eq!(s.post("/v1/products", long).await.status, 422);
+
+    // Cursors: any even run of hex digits continues after what it spells; numbered lists take
+    // digits only.
+    assert_eq!(s.get("/v1/products?cursor=ff").await.status, 200);
+    assert_eq!(s.get("/v1/orders?cursor=2d35").await.status, 400, "a sign is not a position");
+    assert_eq!(s.get("/v1/orders?cursor=35").await.status, 200);
+
+    // If-Match: "3", W/"3" or 3; nothing else.
+    for (value, ok) in
+        [("\"1\"", true), ("W/\"1\"", true), ("1", true), ("*", true), ("\"1", false), ("-1", false), ("W/1", false)]
+    {
+        let r = s
+            .client
+            .patch(format!("{}/v1/products/X", s.base))
+            .bearer_auth(&s.admin)
+            .header("content-type", "application/json")
+            .header("if-match", value)
+            .body(r#"{"name": "Product X"}"#)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        assert!(if ok { status != 400 } else { status == 400 }, "If-Match {value}: {status}");
     }
 }

@@ -1,0 +1,280 @@
+//! Schemas for request fields whose rule the derive cannot say on its own: closed sets of
+//! words and money in its currency's decimals. Each is built from the same table or list
+//! the validation reads, so the document cannot drift from what the server accepts. Used as
+//! `#[schema(schema_with = ...)]`; the `_or_null` forms are for optional fields, where `null`
+//! is read as absent.
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::AdditionalProperties;
+use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, Object, ObjectBuilder, Schema, SchemaType, Type};
+
+/// How many digits an amount may have in minor units: `AMOUNT_DIGITS - exponent` before the
+/// point (99,999,999.99 USD, 9,999,999,999 JPY). It keeps every sum an order can make (500 lines
+/// of up to a million units) inside 64-bit minor units.
+pub const AMOUNT_DIGITS: usize = 10;
+
+fn words(words: impl IntoIterator<Item = &'static str>, nullable: bool) -> Object {
+    let mut values: Vec<serde_json::Value> = words.into_iter().map(serde_json::Value::from).collect();
+    let ty = if nullable {
+        values.push(serde_json::Value::Null);
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::Type(Type::String)
+    };
+    ObjectBuilder::new().schema_type(ty).enum_values(Some(values)).build()
+}
+
+/// Every ISO 4217 code Ordo knows, in order.
+pub fn currency_codes() -> impl Iterator<Item = &'static str> {
+    ordo_domain::money::CURRENCIES.iter().map(|(c, _)| *c)
+}
+
+/// The decimal string `check_money` accepts for a currency with `exponent` decimals: no sign,
+/// at most `AMOUNT_DIGITS - exponent` significant digits before the point, at most `exponent`
+/// significant decimals (trailing zeros carry no value).
+pub fn amount_pattern(exponent: u8) -> String {
+    let whole = AMOUNT_DIGITS - exponent as usize;
+    let decimals = if exponent == 0 { r"(\.0+)?".to_owned() } else { format!(r"(\.[0-9]{{1,{exponent}}}0*)?") };
+    format!("^0*[0-9]{{1,{whole}}}{decimals}$")
+}
+
+/// The same, above zero: a non-zero digit before the point, or one among the first
+/// `exponent` decimals.
+pub fn positive_amount_pattern(exponent: u8) -> String {
+    let whole = AMOUNT_DIGITS - exponent as usize;
+    let any_decimals = if exponent == 0 { r"(\.0+)?".to_owned() } else { format!(r"(\.[0-9]{{1,{exponent}}}0*)?") };
+    let mut fractions: Vec<String> = Vec::new();
+    for zeros in 0..exponent {
+        let rest = exponent - zeros - 1;
+        fractions.push(format!("0{{{zeros}}}[1-9][0-9]{{0,{rest}}}"));
+    }
+    let small = if fractions.is_empty() { String::new() } else { format!(r"|0+\.({})0*", fractions.join("|")) };
+    format!("^(0*[1-9][0-9]{{0,{}}}{any_decimals}{small})$", whole - 1)
+}
+
+fn money_of(pattern: fn(u8) -> String, description: &str) -> Schema {
+    let mut exponents: Vec<u8> = ordo_domain::money::CURRENCIES.iter().map(|(_, e)| *e).collect();
+    exponents.sort_unstable();
+    exponents.dedup();
+    let mut any = AnyOfBuilder::new();
+    for exp in exponents {
+        let codes = ordo_domain::money::CURRENCIES.iter().filter(|(_, e)| *e == exp).map(|(c, _)| *c);
+        any = any.item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("amount", ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern(exp))).build())
+                .property("currency", words(codes, false))
+                .required("amount")
+                .required("currency")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false))),
+        );
+    }
+    any.description(Some(description))
+        .examples([serde_json::json!({"amount": "19.99", "currency": "USD"})])
+        .build()
+        .into()
+}
+
+/// Money: `{"amount", "currency"}`, one branch per number of decimals, so that an amount is
+/// valid exactly when its currency allows it.
+pub fn money() -> Schema {
+    money_of(
+        amount_pattern,
+        "An amount of money: a decimal string (e.g. `\"19.99\"`) with at most as many decimals as the \
+         currency has, and an ISO 4217 currency code.",
+    )
+}
+
+/// Money above zero (a payment, a gift card, a credit).
+pub fn positive_money() -> Schema {
+    money_of(positive_amount_pattern, "An amount of money above zero, as `MoneyInput` otherwise.")
+}
+
+/// A rate as `Rate::parse` reads it: up to 12 digits on each side of the point, above zero.
+pub const RATE_PATTERN: &str = r"^[0-9]{1,12}(\.[0-9]{0,12})?$";
+
+/// Rates by currency code, each a positive decimal string.
+pub fn rates_map() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(words(currency_codes(), false)))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::AllOf(
+            AllOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(RATE_PATTERN)))
+                // Above zero: some digit is not 0.
+                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("[1-9]")))
+                .build(),
+        )))))
+        .examples([serde_json::json!({"USD": "1.0512", "JPY": "160.23"})])
+        .build()
+}
+
+/// Rules between the fields of a request type that its derive cannot say, by schema name:
+/// keywords the document adds to that schema (each list of conditions goes under `allOf`).
+pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
+    // A latitude without a longitude, or the other way round, is refused.
+    let together = serde_json::json!([
+        {"if": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}},
+         "then": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}}},
+        {"if": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}},
+         "then": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}}},
+    ]);
+    vec![("AddressInput", together.clone()), ("NewLocation", together.clone()), ("LocationPatch", together)]
+}
+
+/// Closed sets of words as field types, for `#[schema(inline, value_type = Option<...>)]`,
+/// which keeps the field's own description (a `schema_with` would drop it).
+macro_rules! word_types {
+    ($($(#[$m:meta])* $name:ident = $list:expr;)+) => {
+        $(
+            $(#[$m])*
+            pub struct $name;
+
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    words($list, false).into()
+                }
+            }
+
+            impl utoipa::ToSchema for $name {}
+        )+
+    };
+}
+
+word_types! {
+    /// An ISO 4217 currency code.
+    CurrencyCode = currency_codes();
+    /// The currency rates are quoted against.
+    BaseCurrency = [ordo_domain::fx::BASE];
+    /// A location's kind.
+    LocationKind = ["warehouse", "store"];
+    /// Why stock is adjusted by hand.
+    AdjustmentReason =
+        ordo_domain::inventory::Reason::ALL.into_iter().filter(ordo_domain::inventory::Reason::is_manual).map(|r| r.as_str());
+    /// A stock bucket units move from.
+    Bucket = ordo_domain::inventory::BUCKETS;
+    /// Where units of a bucket move to: sellable stock, out of the building, or another bucket.
+    BucketTarget = ["stock", "out"].into_iter().chain(ordo_domain::inventory::BUCKETS);
+    /// A key's role.
+    Role = crate::kernel::access::Role::ALL.map(|r| r.as_str());
+    /// A routing criterion.
+    Criterion = ordo_domain::routing::Criterion::ALL.map(|c| c.as_str());
+    /// Where a refund goes.
+    RefundTarget = ["original", "store_credit"];
+    /// Who takes a payment.
+    Provider = ["manual", "stripe", "gift_card", "store_credit"];
+    /// How a manual payment is made.
+    PaymentMethod = ["cash_on_delivery", "bank_transfer", "invoice", "other"];
+    /// A tracking report's status.
+    TrackingStatus = ["in_transit", "out_for_delivery", "delivered", "exception"];
+    /// A label's file format.
+    LabelFormat = ["pdf", "zpl"];
+    /// A pick list's format.
+    PickListFormat = ["json", "pdf"];
+    /// A fulfilment's status.
+    FulfillmentStatus = ordo_domain::fulfillment::FulfillmentStatus::ALL.map(|s| s.as_str());
+    /// An order's status.
+    OrderStatus = ordo_domain::order::OrderStatus::ALL.map(|s| s.as_str());
+    /// A hold's kind.
+    HoldKind = ordo_domain::hold::HoldKind::ALL.iter().map(|v| v.as_str());
+    /// What puts an order on hold.
+    HoldTrigger = ordo_domain::hold::HoldTrigger::ALL.iter().map(|v| v.as_str());
+    /// A hold's status.
+    HoldStatus = ordo_domain::hold::HoldStatus::ALL.iter().map(|v| v.as_str());
+    /// A claim's kind.
+    ClaimKind = ordo_domain::returns::ClaimKind::ALL.iter().map(|v| v.as_str());
+    /// How a claim is resolved.
+    ClaimResolution = ordo_domain::returns::ClaimResolution::ALL.iter().map(|v| v.as_str());
+    /// What becomes of a returned unit.
+    Disposition = ordo_domain::returns::Disposition::ALL.iter().map(|v| v.as_str());
+    /// Why a unit is returned.
+    ReturnReason = ordo_domain::returns::ReturnReason::ALL.iter().map(|v| v.as_str());
+    /// A return's status.
+    ReturnStatus = ordo_domain::returns::ReturnStatus::ALL.iter().map(|v| v.as_str());
+    /// When a channel's payments are captured.
+    CapturePolicy = ordo_domain::payment::CapturePolicy::ALL.iter().map(|v| v.as_str());
+    /// When a return is refunded.
+    RefundReturnsOn = ordo_domain::returns::RefundReturnsOn::ALL.iter().map(|v| v.as_str());
+}
+
+/// Money above zero (a payment, a gift card, a credit).
+pub struct PositiveMoneyInput;
+
+impl utoipa::PartialSchema for PositiveMoneyInput {
+    fn schema() -> RefOr<Schema> {
+        positive_money().into()
+    }
+}
+
+impl utoipa::ToSchema for PositiveMoneyInput {}
+
+/// Rates by currency code.
+pub struct Rates;
+
+impl utoipa::PartialSchema for Rates {
+    fn schema() -> RefOr<Schema> {
+        rates_map().into()
+    }
+}
+
+impl utoipa::ToSchema for Rates {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use ordo_domain::money::Currency;
+    use ordo_domain::validate::Errors;
+    use proptest::prelude::*;
+
+    use crate::kernel::input::{MoneyInput, check_money};
+
+    fn matches(pattern: &str, s: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(s)
+    }
+
+    fn accepted(amount: &str, code: &str) -> Option<i64> {
+        let input = MoneyInput { amount: Some(amount.to_owned()), currency: Some(code.to_owned()) };
+        check_money(&mut Errors::new(), "amount", &input, None).map(|m| m.minor())
+    }
+
+    proptest! {
+        /// Whatever the string, the document's pattern and the server's check agree.
+        #[test]
+        fn the_patterns_are_the_check(amount in "[-0-9.]{0,14}", code in "(USD|JPY|KWD|UYW)") {
+            let exp = Currency::from_code(&code).unwrap().exponent();
+            let minor = accepted(&amount, &code);
+            prop_assert_eq!(matches(&amount_pattern(exp), &amount), minor.is_some(), "{} {}", amount, code);
+            prop_assert_eq!(matches(&positive_amount_pattern(exp), &amount), minor.is_some_and(|m| m > 0), "{} {}", amount, code);
+        }
+    }
+
+    #[test]
+    fn amount_patterns_match_what_check_money_accepts() {
+        let cases = [
+            (2, "0", true, false),
+            (2, "0.00", true, false),
+            (2, "19.99", true, true),
+            (2, "19.990", true, true),
+            (2, "0.01", true, true),
+            (2, "00.10", true, true),
+            (2, "1.999", false, false),
+            (2, "99999999.99", true, true),
+            (2, "100000000", false, false),
+            (2, "-1", false, false),
+            (2, ".5", false, false),
+            (2, "5.", false, false),
+            (0, "5", true, true),
+            (0, "5.00", true, true),
+            (0, "5.5", false, false),
+            (0, "0.0", true, false),
+            (3, "0.001", true, true),
+            (3, "0.0010", true, true),
+            (3, "0.0001", false, false),
+        ];
+        for (exp, amount, valid, positive) in cases {
+            assert_eq!(matches(&amount_pattern(exp), amount), valid, "{amount} with {exp} decimals");
+            assert_eq!(matches(&positive_amount_pattern(exp), amount), positive, "{amount} above zero, {exp} decimals");
+        }
+    }
+}
