@@ -181,8 +181,14 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
 pub fn replayed(status: u16, body: Vec<u8>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let empty = body.is_empty();
     let mut r = (status, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // An answer without a body (204) has no content type either.
+    if empty {
+        r.headers_mut().remove(header::CONTENT_TYPE);
+    } else {
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
     r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     r
 }

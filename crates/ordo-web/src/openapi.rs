@@ -15,7 +15,8 @@ use crate::api;
 #[openapi(
     info(title = "Ordo API", description = "Order management: orders, stock across locations, customers and events. \
         Conventions: JSON in and out, money as decimal strings with an ISO 4217 currency, cursor pagination, \
-        Idempotency-Key on the POSTs that document it, errors as RFC 9457 problem documents with a stable `code`."),
+        Idempotency-Key on every POST but the signed webhooks (which deduplicate by the provider's event id), \
+        errors as RFC 9457 problem documents with a stable `code`."),
     paths(
         api::catalog::create_product, api::catalog::list_products, api::catalog::get_product,
             api::catalog::update_product, api::catalog::create_location, api::catalog::list_locations,

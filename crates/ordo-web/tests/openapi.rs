@@ -59,6 +59,12 @@ fn every_operation_documents_its_errors_and_security() {
             }
             if method == "post" {
                 assert!(responses.contains_key("422") && responses.contains_key("409"), "{method} {path}");
+                // Every POST honours an idempotency key but the signed webhooks, which need none.
+                let keyed = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"));
+                let webhook = op["security"] == serde_json::json!([{}]);
+                assert!(keyed != webhook, "{method} {path}: a keyed POST declares Idempotency-Key, a webhook does not");
             }
         }
     }

@@ -168,7 +168,7 @@ async fn pay(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::
         }),
         captured: Some(!cod),
     };
-    app.add_payment(&Actor::system(), order.id.as_str(), payment).await.map_err(|e| fail("payment", e))?;
+    app.add_payment(&Actor::system(), order.id.as_str(), payment, None).await.map_err(|e| fail("payment", e))?;
     Ok(())
 }
 
@@ -186,8 +186,12 @@ async fn returned(app: &App, order: &ordo_domain::order::Order, n: usize) -> any
         }]),
         ..Default::default()
     };
-    let ret = app.request_return(&system, order.id.as_str(), request).await.map_err(|e| fail("return", e))?;
-    app.approve_return(&system, &ret.id, Default::default()).await.map_err(|e| fail("approve", e))?;
+    let ret = app
+        .request_return(&system, order.id.as_str(), request, None)
+        .await
+        .and_then(|o| o.into_fresh())
+        .map_err(|e| fail("return", e))?;
+    app.approve_return(&system, &ret.id, Default::default(), None).await.map_err(|e| fail("approve", e))?;
     let location = order.lines[0].allocations.first().map(|a| a.location.clone()).unwrap_or_default();
     let receive = ordo_app::aftersales::returns::ReceiveInput {
         location: Some(location),
@@ -199,7 +203,7 @@ async fn returned(app: &App, order: &ordo_domain::order::Order, n: usize) -> any
         }]),
         ..Default::default()
     };
-    app.receive_return(&system, &ret.id, receive).await.map_err(|e| fail("receive", e))?;
+    app.receive_return(&system, &ret.id, receive, None).await.map_err(|e| fail("receive", e))?;
     Ok(())
 }
 
@@ -234,7 +238,7 @@ async fn advance(app: &App, order_id: &str, steps: usize, n: usize) -> anyhow::R
                         .map_err(|e| fail("fulfilment", e))?;
                     continue;
                 }
-                app.buy_label(&system, f.id.as_str(), Default::default()).await.map_err(|e| fail("label", e))?;
+                app.buy_label(&system, f.id.as_str(), Default::default(), None).await.map_err(|e| fail("label", e))?;
             }
             app.fulfillment_action(&system, f.id.as_str(), action, FulfillmentInput::default(), None)
                 .await
@@ -285,7 +289,7 @@ async fn carriers(app: &App) -> anyhow::Result<()> {
         api: None,
     };
     for c in [ground, express] {
-        app.create_carrier(&Actor::system(), c).await.map_err(|e| fail("carrier", e))?;
+        app.create_carrier(&Actor::system(), c, None).await.map_err(|e| fail("carrier", e))?;
     }
     Ok(())
 }
@@ -360,7 +364,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                 .collect(),
         ),
     };
-    app.put_rates(&system, rates).await.map_err(|e| fail("exchange rates", e))?;
+    app.put_rates(&system, rates, None).await.map_err(|e| fail("exchange rates", e))?;
     let channels = ["web", "web", "web", "marketplace", "pos"];
     let (mut placed, mut cancelled) = (0, 0);
     for n in 0..300usize {
@@ -444,7 +448,9 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                             reason: Some("returned".into()),
                             ..Default::default()
                         };
-                        app.refund_order(&system, order.id.as_str(), refund).await.map_err(|e| fail("refund", e))?;
+                        app.refund_order(&system, order.id.as_str(), refund, None)
+                            .await
+                            .map_err(|e| fail("refund", e))?;
                     }
                     if steps == 0 && n.is_multiple_of(11) {
                         // Orders waiting for review.
@@ -452,7 +458,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                             kind: Some(if n.is_multiple_of(2) { "address_check" } else { "fraud_review" }.into()),
                             reason: Some("flagged by the demo".into()),
                         };
-                        app.place_hold(&system, order.id.as_str(), hold).await.map_err(|e| fail("hold", e))?;
+                        app.place_hold(&system, order.id.as_str(), hold, None).await.map_err(|e| fail("hold", e))?;
                     }
                     if steps == 0 && n.is_multiple_of(13) && order.lines[0].quantity > 1 {
                         // The customer asked for one unit fewer.
@@ -466,7 +472,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
                             reason: Some("customer asked by phone".into()),
                             ..Default::default()
                         };
-                        app.edit_order(&system, order.id.as_str(), edit).await.map_err(|e| fail("edit", e))?;
+                        app.edit_order(&system, order.id.as_str(), edit, None).await.map_err(|e| fail("edit", e))?;
                     }
                     if steps == 0 && n.is_multiple_of(17) {
                         // A location that could not find the item: the order is routed again.

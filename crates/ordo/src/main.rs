@@ -216,7 +216,7 @@ async fn keys(cmd: KeysCommand, file: &FileConfig) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Revoke { id, .. } => {
-            app.revoke_key(&system, &id).await.map_err(|e| anyhow::anyhow!(describe(e)))?;
+            app.revoke_key(&system, &id, None).await.map_err(|e| anyhow::anyhow!(describe(e)))?;
             println!("revoked {id}");
         }
     }

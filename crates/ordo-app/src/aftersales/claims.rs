@@ -14,6 +14,7 @@ use crate::kernel::events::payloads::ClaimCreated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::guard::visible_order;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::{OrderDocument, documents_of, order_document};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -63,7 +64,15 @@ pub struct Claim {
 order_document!(Claim, "claim", |c| status c.status.as_str(), created c.at, updated c.at);
 
 impl App {
-    pub async fn file_claim(&self, actor: &Actor, order_id: &str, input: ClaimInput) -> AppResult<Claim> {
+    /// Files a claim and resolves it. With an idempotency key the claim is recorded with its
+    /// answer, and the answer is brought up to date once it is refunded or reshipped.
+    pub async fn file_claim(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: ClaimInput,
+        idem: Option<IdemCtx<Claim>>,
+    ) -> AppResult<Outcome<Claim>> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
         let kind: Option<ClaimKind> = e.choice("type", input.kind.as_deref());
@@ -86,12 +95,10 @@ impl App {
         let note = e.optional_text("note", input.note.as_deref(), 2000);
         let (kind, resolution) = e.finish((kind, resolution))?;
         let (kind, resolution) = (kind.expect("checked"), resolution.expect("checked"));
-        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
+        let (id, who) = (order_id.to_owned(), actor.clone());
         // Checked and recorded first, so two claims for the same units cannot both pass.
-        let (claim, order) = self
-            .store
-            .write(move |tx| {
-                let now = clock.now_ms();
+        let first = match self
+            .write_idem(idem.clone(), move |tx, now| {
                 let order = visible_order(tx, &who, &id)?;
                 let units = OrderUnits::of(tx, &order)?;
                 if !units.any_shipped() {
@@ -138,10 +145,14 @@ impl App {
                         actor: who.key_id.clone(),
                     }),
                 )?;
-                Ok((claim, order))
+                Ok(claim)
             })
-            .await?;
-        let mut claim = claim;
+            .await?
+        {
+            Outcome::Fresh(claim) => claim,
+            replay => return Ok(replay),
+        };
+        let mut claim = first.clone();
         match claim.resolution {
             ClaimResolution::Refund => {
                 let req = crate::money::refunds::Request {
@@ -149,12 +160,14 @@ impl App {
                     reason: Some(format!("claim {} ({})", claim.id, claim.kind)),
                     ..Default::default()
                 };
-                match self.create_refund(actor, &claim.order_id, req, None).await {
+                match self.create_refund(actor, &claim.order_id, req, None, None).await.and_then(Outcome::into_fresh) {
                     Ok(r) => claim.refund_id = Some(r.id),
                     Err(e) => claim.error = Some(e.to_string()),
                 }
             }
             ClaimResolution::Reship => {
+                let oid = claim.order_id.clone();
+                let order = self.store.read(move |tx| tx.order_by_id(&oid)?.ok_or(AppError::NotFound("order"))).await?;
                 let currency = ordo_domain::Currency::from_code(&order.currency)
                     .ok_or_else(|| AppError::Internal("currency".into()))?;
                 let lines =
@@ -176,7 +189,8 @@ impl App {
                 Ok::<_, AppError>(tx.update_order_record(&saved.to_record()?)?)
             })
             .await?;
-        Ok(claim)
+        self.idem_refresh(idem.as_ref(), &first, &claim).await?;
+        Ok(Outcome::Fresh(claim))
     }
 
     pub async fn order_claims(&self, actor: &Actor, order_id: &str) -> AppResult<Vec<Claim>> {

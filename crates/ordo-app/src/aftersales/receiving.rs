@@ -6,6 +6,7 @@ use crate::aftersales::returns::{ReceiveInput, ReceivedUnits, Return, fee, save}
 use crate::kernel::events::payloads::ReturnRefundFailed;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::MoneyInput;
 use crate::kernel::records::{OrderDocument, locked, visible};
 use crate::{Action, Actor, App, AppError, AppResult};
@@ -19,8 +20,15 @@ use ordo_store::{BucketChange, LevelChange};
 
 impl App {
     /// Receives an approved return: every unit's condition and disposition, each written to
-    /// the inventory ledger (restocked) or a non-sellable bucket's ledger.
-    pub async fn receive_return(&self, actor: &Actor, id: &str, input: ReceiveInput) -> AppResult<Return> {
+    /// the inventory ledger (restocked) or a non-sellable bucket's ledger. A keyed request is
+    /// recorded with the receipt; its answer is brought up to date once the refund is made.
+    pub async fn receive_return(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: ReceiveInput,
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
         let location = e.text("location", input.location.as_deref(), 32);
@@ -43,12 +51,9 @@ impl App {
         }
         let note = e.optional_text("note", input.note.as_deref(), 2000);
         let location = e.finish(location)?.expect("checked");
-        let (rid, who, clock, restocking_fee) =
-            (id.to_owned(), actor.clone(), self.clock.clone(), input.restocking_fee.clone());
-        let ret = self
-            .store
-            .write(move |tx| {
-                let now = clock.now_ms();
+        let (rid, who, restocking_fee) = (id.to_owned(), actor.clone(), input.restocking_fee.clone());
+        let ret = match self
+            .write_idem(idem.clone(), move |tx, now| {
                 let (mut ret, order) = visible::<Return>(tx, &who, &rid)?;
                 ret.status.become_(ReturnStatus::Received).map_err(|e| AppError::InvalidTransition(e.to_string()))?;
                 let loc = tx
@@ -139,11 +144,17 @@ impl App {
                 save(tx, now, &mut ret, &who)?;
                 Ok(ret)
             })
-            .await?;
+            .await?
+        {
+            Outcome::Fresh(ret) => ret,
+            replay => return Ok(replay),
+        };
         if ret.refund_id.is_some() {
-            return Ok(ret);
+            return Ok(Outcome::Fresh(ret));
         }
-        self.refund_return(actor, ret).await
+        let refunded = self.refund_return(actor, ret.clone()).await?;
+        self.idem_refresh(idem.as_ref(), &ret, &refunded).await?;
+        Ok(Outcome::Fresh(refunded))
     }
 
     /// Refunds a return's lines (and shipping, less its fee); a refund that cannot be made is
@@ -169,7 +180,10 @@ impl App {
             reason: Some(format!("return {}", ret.id)),
             ..Default::default()
         };
-        let outcome = self.create_refund(actor, &ret.order_id, req, Some(ret.id.clone())).await;
+        let outcome = self
+            .create_refund(actor, &ret.order_id, req, Some(ret.id.clone()), None)
+            .await
+            .and_then(Outcome::into_fresh);
         // The credit pays the replacement, from the customer's store credit.
         let mut applied = 0;
         let mut exchange_error = None;
@@ -193,7 +207,7 @@ impl App {
                     }),
                     captured: None,
                 };
-                match self.add_payment(actor, new_order, payment).await {
+                match self.add_payment(actor, new_order, payment, None).await {
                     Ok(_) => applied = amount,
                     Err(e) => exchange_error = Some(format!("the credit could not pay the replacement: {e}")),
                 }

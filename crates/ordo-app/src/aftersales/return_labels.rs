@@ -11,6 +11,7 @@ use crate::aftersales::returns::{Return, ReturnLabel};
 use crate::kernel::events::payloads::ReturnLabelPurchased;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::{OrderDocument, visible};
 use crate::shipping::carriers::{Shipment, all_offers, buy_offer, load_carriers};
 use crate::{Action, Actor, App, AppError, AppResult};
@@ -25,8 +26,16 @@ pub struct ReturnLabelInput {
 
 impl App {
     /// Buys a prepaid return label, the cheapest service from the customer's address to the
-    /// receiving location, through the same carrier integrations as outbound labels.
-    pub async fn buy_return_label(&self, actor: &Actor, return_id: &str, input: ReturnLabelInput) -> AppResult<Return> {
+    /// receiving location, through the same carrier integrations as outbound labels. A label
+    /// already bought is answered without buying another; a keyed request that already
+    /// finished is replayed before any carrier is asked.
+    pub async fn buy_return_label(
+        &self,
+        actor: &Actor,
+        return_id: &str,
+        input: ReturnLabelInput,
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
         require(actor, Action::WriteOrders)?;
         let (id, who, now, asked) = (return_id.to_owned(), actor.clone(), self.now(), input.location.clone());
         let (ret, shipment, location, carriers) = self
@@ -78,12 +87,15 @@ impl App {
             })
             .await?;
         if ret.label.is_some() {
-            return Ok(ret);
+            return self.answer_idem(idem, ret).await;
         }
         let offers = all_offers(self, &carriers, &shipment).await?;
         let quotes: Vec<Quote> = offers.iter().map(|o| o.quote.clone()).collect();
         let chosen = shop(&quotes, None, None)
             .map_err(|why| AppError::Conflict(format!("no return label can be bought: {why}")))?;
+        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
+            return Ok(replay);
+        }
         let purchase = buy_offer(self, &carriers, &offers, &chosen).await?;
         let label = ReturnLabel {
             carrier: chosen.carrier.clone(),
@@ -94,31 +106,29 @@ impl App {
             currency: chosen.currency.clone(),
             weight_grams: shipment.parcel.weight_grams,
         };
-        let (id, who, clock) = (ret.id.clone(), actor.clone(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let (mut ret, _) = visible::<Return>(tx, &who, &id)?;
-                if ret.label.is_some() {
-                    return Err(AppError::Conflict("a label was bought for this return meanwhile".into()));
-                }
-                ret.label = Some(label.clone());
-                ret.updated_at = now;
-                tx.update_order_record(&ret.to_record()?)?;
-                emit(
-                    tx,
-                    now,
-                    &ret.order_id,
-                    Event::ReturnLabelPurchased(ReturnLabelPurchased {
-                        return_id: ret.id.clone(),
-                        carrier: label.carrier.clone(),
-                        tracking_number: label.tracking_number.clone(),
-                        actor: who.key_id.clone(),
-                    }),
-                )?;
-                Ok(ret)
-            })
-            .await
+        let (id, who) = (ret.id.clone(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let (mut ret, _) = visible::<Return>(tx, &who, &id)?;
+            if ret.label.is_some() {
+                return Err(AppError::Conflict("a label was bought for this return meanwhile".into()));
+            }
+            ret.label = Some(label.clone());
+            ret.updated_at = now;
+            tx.update_order_record(&ret.to_record()?)?;
+            emit(
+                tx,
+                now,
+                &ret.order_id,
+                Event::ReturnLabelPurchased(ReturnLabelPurchased {
+                    return_id: ret.id.clone(),
+                    carrier: label.carrier.clone(),
+                    tracking_number: label.tracking_number.clone(),
+                    actor: who.key_id.clone(),
+                }),
+            )?;
+            Ok(ret)
+        })
+        .await
     }
 
     /// A return's label, from the customer to the receiving location.

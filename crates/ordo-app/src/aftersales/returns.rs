@@ -30,6 +30,7 @@ use crate::kernel::events::payloads::{ExchangePlaced, ReturnRequested, ReturnSte
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::guard::visible_order;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, locked, order_document, queue, visible};
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
@@ -258,7 +259,15 @@ pub(crate) fn fee(e: &mut Errors, order: &Order, m: &Option<MoneyInput>) -> Opti
 }
 
 impl App {
-    pub async fn request_return(&self, actor: &Actor, order_id: &str, input: ReturnInput) -> AppResult<Return> {
+    /// Requests a return. A keyed request is recorded with the return; for an advance exchange
+    /// its answer is brought up to date once the replacement order is placed.
+    pub async fn request_return(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: ReturnInput,
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
         let mut lines: Vec<(String, i64, ReturnReason, Option<String>)> = Vec::new();
@@ -307,12 +316,10 @@ impl App {
         if override_window && !matches!(actor.role, Role::Admin | Role::Operator) {
             return Err(AppError::Forbidden("only operators and admins may accept a return after its window".into()));
         }
-        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
+        let (id, who) = (order_id.to_owned(), actor.clone());
         let refund_shipping = input.refund_shipping.unwrap_or(false);
-        let ret = self
-            .store
-            .write(move |tx| {
-                let now = clock.now_ms();
+        let ret = match self
+            .write_idem(idem.clone(), move |tx, now| {
                 let order = visible_order(tx, &who, &id)?;
                 let units = OrderUnits::of(tx, &order)?;
                 if !units.any_shipped() {
@@ -425,11 +432,17 @@ impl App {
                 )?;
                 Ok(ret)
             })
-            .await?;
+            .await?
+        {
+            Outcome::Fresh(ret) => ret,
+            replay => return Ok(replay),
+        };
         if ret.exchange.as_ref().is_some_and(|x| x.advance) {
-            return self.ensure_exchange_order(actor, ret).await;
+            let placed = self.ensure_exchange_order(actor, ret.clone()).await?;
+            self.idem_refresh(idem.as_ref(), &ret, &placed).await?;
+            return Ok(Outcome::Fresh(placed));
         }
-        Ok(ret)
+        Ok(Outcome::Fresh(ret))
     }
 
     /// Places the exchange's replacement order once; a failure is kept on the return.
@@ -489,32 +502,62 @@ impl App {
             .await
     }
 
-    pub async fn approve_return(&self, actor: &Actor, id: &str, input: ReturnStepInput) -> AppResult<Return> {
-        let ret = self.step(actor, id, ReturnStatus::Approved, input.restocking_fee, input.note).await?;
+    /// Approves a return, and refunds it now if its channel refunds returns on approval. A
+    /// keyed request is recorded with the approval; its answer is brought up to date once the
+    /// refund is made.
+    pub async fn approve_return(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: ReturnStepInput,
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
+        let step = self.step(actor, id, ReturnStatus::Approved, input.restocking_fee, input.note, idem.clone());
+        let ret = match step.await? {
+            Outcome::Fresh(ret) => ret,
+            replay => return Ok(replay),
+        };
         let refund_now = {
-            let channel = ret.1.clone();
+            let order_id = ret.order_id.clone();
             self.store
                 .read(move |tx| {
+                    let order = tx.order_by_id(&order_id)?.ok_or(AppError::NotFound("order"))?;
                     Ok::<_, AppError>(
-                        crate::channels::settings::settings_of(tx, &channel)?.refund_returns_on
+                        crate::channels::settings::settings_of(tx, &order.channel)?.refund_returns_on
                             == RefundReturnsOn::Approved,
                     )
                 })
                 .await?
         };
-        if refund_now { self.refund_return(actor, ret.0).await } else { Ok(ret.0) }
+        if !refund_now {
+            return Ok(Outcome::Fresh(ret));
+        }
+        let refunded = self.refund_return(actor, ret.clone()).await?;
+        self.idem_refresh(idem.as_ref(), &ret, &refunded).await?;
+        Ok(Outcome::Fresh(refunded))
     }
 
-    pub async fn reject_return(&self, actor: &Actor, id: &str, input: ReturnStepInput) -> AppResult<Return> {
-        Ok(self.step(actor, id, ReturnStatus::Rejected, None, input.note).await?.0)
+    pub async fn reject_return(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: ReturnStepInput,
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
+        self.step(actor, id, ReturnStatus::Rejected, None, input.note, idem).await
     }
 
-    pub async fn close_return(&self, actor: &Actor, id: &str, input: ReturnStepInput) -> AppResult<Return> {
-        Ok(self.step(actor, id, ReturnStatus::Closed, None, input.note).await?.0)
+    pub async fn close_return(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: ReturnStepInput,
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
+        self.step(actor, id, ReturnStatus::Closed, None, input.note, idem).await
     }
 
-    /// Moves a return to `to` if its status machine allows it; returns it with its order's
-    /// channel.
+    /// Moves a return to `to` if its status machine allows it.
     async fn step(
         &self,
         actor: &Actor,
@@ -522,28 +565,27 @@ impl App {
         to: ReturnStatus,
         restocking_fee: Option<MoneyInput>,
         note: Option<String>,
-    ) -> AppResult<(Return, String)> {
+        idem: Option<IdemCtx<Return>>,
+    ) -> AppResult<Outcome<Return>> {
         require(actor, Action::WriteOrders)?;
-        let (id, who, clock) = (id.to_owned(), actor.clone(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let (mut ret, order) = visible::<Return>(tx, &who, &id)?;
-                ret.status.become_(to).map_err(|e| AppError::InvalidTransition(e.to_string()))?;
-                let mut e = Errors::new();
-                if let Some(f) = fee(&mut e, &order, &restocking_fee) {
-                    ret.restocking_fee = f;
-                }
-                let note = e.optional_text("note", note.as_deref(), 2000);
-                e.finish(())?;
-                if note.is_some() {
-                    ret.note = note;
-                }
-                ret.status = to;
-                save(tx, now, &mut ret, &who)?;
-                Ok((ret, order.channel.clone()))
-            })
-            .await
+        let (id, who) = (id.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let (mut ret, order) = visible::<Return>(tx, &who, &id)?;
+            ret.status.become_(to).map_err(|e| AppError::InvalidTransition(e.to_string()))?;
+            let mut e = Errors::new();
+            if let Some(f) = fee(&mut e, &order, &restocking_fee) {
+                ret.restocking_fee = f;
+            }
+            let note = e.optional_text("note", note.as_deref(), 2000);
+            e.finish(())?;
+            if note.is_some() {
+                ret.note = note;
+            }
+            ret.status = to;
+            save(tx, now, &mut ret, &who)?;
+            Ok(ret)
+        })
+        .await
     }
 
     /// An order with what its fulfilments, ledgers and records say of it, in one read.

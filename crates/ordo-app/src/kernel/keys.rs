@@ -111,13 +111,16 @@ impl App {
         self.store.read(|tx| Ok(tx.list_api_keys()?)).await
     }
 
-    pub async fn revoke_key(&self, actor: &Actor, id: &str) -> AppResult<()> {
+    pub async fn revoke_key(&self, actor: &Actor, id: &str, idem: Option<IdemCtx<()>>) -> AppResult<Outcome<()>> {
         if !actor.can(Action::ManageKeys) {
             return Err(AppError::Forbidden("only admin keys may manage keys".into()));
         }
-        let (id, now) = (id.to_owned(), self.now());
-        let found = self.store.write(move |tx| -> AppResult<bool> { Ok(tx.revoke_api_key(&id, now)?) }).await?;
-        if found { Ok(()) } else { Err(AppError::NotFound("key")) }
+        let id = id.to_owned();
+        self.write_idem(
+            idem,
+            move |tx, now| if tx.revoke_api_key(&id, now)? { Ok(()) } else { Err(AppError::NotFound("key")) },
+        )
+        .await
     }
 
     /// The actor a secret belongs to, if it is a live key.

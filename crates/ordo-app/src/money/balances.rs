@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::BalanceChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money, money_text};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -131,37 +132,39 @@ fn positive(e: &mut Errors, m: &Option<MoneyInput>) -> Option<Money> {
 }
 
 impl App {
-    pub async fn issue_gift_card(&self, actor: &Actor, input: GiftCardInput) -> AppResult<Balance> {
+    pub async fn issue_gift_card(
+        &self,
+        actor: &Actor,
+        input: GiftCardInput,
+        idem: Option<IdemCtx<Balance>>,
+    ) -> AppResult<Outcome<Balance>> {
         require(actor, Action::WriteCustomers)?;
         let mut e = Errors::new();
         let code = e.optional_text("code", input.code.as_deref(), 64);
         let amount = positive(&mut e, &input.amount);
         let amount = e.finish(amount)?.expect("checked");
         let who = actor.clone();
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let code =
-                    code.clone().unwrap_or_else(|| ordo_domain::id::encode(now as u64, random_u128())[10..].to_owned());
-                if tx.balance_account("gift_card", &code)?.is_some() {
-                    return Err(AppError::Conflict(format!("a gift card with code {code:?} exists")));
-                }
-                let account = BalanceAccount {
-                    id: format!("bal_{}", ordo_domain::id::encode(now as u64, random_u128())),
-                    kind: "gift_card".into(),
-                    code: code.clone(),
-                    currency: amount.currency().code().to_owned(),
-                    balance: 0,
-                    created_at: now,
-                };
-                tx.insert_balance_account(&account)?;
-                move_balance(tx, now, &who, &account.id, &account.currency, amount.minor(), "issued", None, None)?;
-                let account = tx.balance_account("gift_card", &code)?.ok_or(AppError::NotFound("gift card"))?;
-                let entries = tx.balance_entries(&account.id)?;
-                Ok(Balance { account, entries })
-            })
-            .await
+        self.write_idem(idem, move |tx, now| {
+            let code =
+                code.clone().unwrap_or_else(|| ordo_domain::id::encode(now as u64, random_u128())[10..].to_owned());
+            if tx.balance_account("gift_card", &code)?.is_some() {
+                return Err(AppError::Conflict(format!("a gift card with code {code:?} exists")));
+            }
+            let account = BalanceAccount {
+                id: format!("bal_{}", ordo_domain::id::encode(now as u64, random_u128())),
+                kind: "gift_card".into(),
+                code: code.clone(),
+                currency: amount.currency().code().to_owned(),
+                balance: 0,
+                created_at: now,
+            };
+            tx.insert_balance_account(&account)?;
+            move_balance(tx, now, &who, &account.id, &account.currency, amount.minor(), "issued", None, None)?;
+            let account = tx.balance_account("gift_card", &code)?.ok_or(AppError::NotFound("gift card"))?;
+            let entries = tx.balance_entries(&account.id)?;
+            Ok(Balance { account, entries })
+        })
+        .await
     }
 
     pub async fn balance(&self, actor: &Actor, kind: &'static str, code: &str) -> AppResult<Balance> {
@@ -180,24 +183,27 @@ impl App {
             .await
     }
 
-    pub async fn credit_customer(&self, actor: &Actor, customer_id: &str, input: CreditInput) -> AppResult<Balance> {
+    pub async fn credit_customer(
+        &self,
+        actor: &Actor,
+        customer_id: &str,
+        input: CreditInput,
+        idem: Option<IdemCtx<Balance>>,
+    ) -> AppResult<Outcome<Balance>> {
         require(actor, Action::WriteCustomers)?;
         let mut e = Errors::new();
         let amount = positive(&mut e, &input.amount);
         let reason = e.optional_text("reason", input.reason.as_deref(), 200).unwrap_or_else(|| "credit".into());
         let amount = e.finish(amount)?.expect("checked");
         let (id, who) = (customer_id.to_owned(), actor.clone());
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))?;
-                let account = store_credit_account(tx, now, &id, amount.currency().code())?;
-                move_balance(tx, now, &who, &account, amount.currency().code(), amount.minor(), &reason, None, None)?;
-                let account = tx.balance_account("store_credit", &id)?.ok_or(AppError::NotFound("store credit"))?;
-                let entries = tx.balance_entries(&account.id)?;
-                Ok(Balance { account, entries })
-            })
-            .await
+        self.write_idem(idem, move |tx, now| {
+            tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))?;
+            let account = store_credit_account(tx, now, &id, amount.currency().code())?;
+            move_balance(tx, now, &who, &account, amount.currency().code(), amount.minor(), &reason, None, None)?;
+            let account = tx.balance_account("store_credit", &id)?.ok_or(AppError::NotFound("store credit"))?;
+            let entries = tx.balance_entries(&account.id)?;
+            Ok(Balance { account, entries })
+        })
+        .await
     }
 }

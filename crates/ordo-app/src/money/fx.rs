@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::RatesUpdated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
 
@@ -40,7 +41,12 @@ fn valid_date(s: &str) -> bool {
 }
 
 impl App {
-    pub async fn put_rates(&self, actor: &Actor, input: RatesInput) -> AppResult<usize> {
+    pub async fn put_rates(
+        &self,
+        actor: &Actor,
+        input: RatesInput,
+        idem: Option<IdemCtx<usize>>,
+    ) -> AppResult<Outcome<usize>> {
         require(actor, Action::WriteCatalog)?;
         let mut e = Errors::new();
         let date = e.text("date", input.date.as_deref(), 10);
@@ -66,11 +72,16 @@ impl App {
             }
         }
         let date = e.finish(date)?.expect("checked");
-        self.store_days(vec![(date, rates)]).await
+        self.store_days(vec![(date, rates)], idem).await
     }
 
     /// Imports the ECB's CSV (daily or history): every day or nothing.
-    pub async fn import_ecb(&self, actor: &Actor, csv: &str) -> AppResult<usize> {
+    pub async fn import_ecb(
+        &self,
+        actor: &Actor,
+        csv: &str,
+        idem: Option<IdemCtx<usize>>,
+    ) -> AppResult<Outcome<usize>> {
         require(actor, Action::WriteCatalog)?;
         let days = parse_ecb_csv(csv).map_err(|errors| {
             AppError::Validation(
@@ -83,25 +94,27 @@ impl App {
                     .collect(),
             )
         })?;
-        self.store_days(days.into_iter().map(|d| (d.date, d.rates)).collect()).await
+        self.store_days(days.into_iter().map(|d| (d.date, d.rates)).collect(), idem).await
     }
 
-    async fn store_days(&self, days: Vec<(String, Vec<(String, Rate)>)>) -> AppResult<usize> {
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let mut n = 0;
-                for (date, rates) in &days {
-                    for (code, rate) in rates {
-                        tx.put_exchange_rate(date, code, BASE, &rate.to_decimal_string())?;
-                        n += 1;
-                    }
+    async fn store_days(
+        &self,
+        days: Vec<(String, Vec<(String, Rate)>)>,
+        idem: Option<IdemCtx<usize>>,
+    ) -> AppResult<Outcome<usize>> {
+        self.write_idem(idem, move |tx, now| {
+            let mut n = 0;
+            for (date, rates) in &days {
+                for (code, rate) in rates {
+                    tx.put_exchange_rate(date, code, BASE, &rate.to_decimal_string())?;
+                    n += 1;
                 }
-                let dates: Vec<String> = days.iter().map(|(d, _)| d.clone()).collect();
-                emit(tx, clock.now_ms(), BASE, Event::ExchangeRatesUpdated(RatesUpdated { dates, rates: n }))?;
-                Ok(n)
-            })
-            .await
+            }
+            let dates: Vec<String> = days.iter().map(|(d, _)| d.clone()).collect();
+            emit(tx, now, BASE, Event::ExchangeRatesUpdated(RatesUpdated { dates, rates: n }))?;
+            Ok(n)
+        })
+        .await
     }
 
     /// The latest rate of each currency on or before `date`.

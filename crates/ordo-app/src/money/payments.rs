@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::PaymentMoved;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order, visible_order_of};
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money, money_text};
 use crate::ports::payment::GatewayChange;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
@@ -222,11 +223,17 @@ fn payment_event(
 }
 
 impl App {
-    pub async fn add_payment(&self, actor: &Actor, order_id: &str, input: NewPayment) -> AppResult<OrderPayments> {
+    pub async fn add_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: NewPayment,
+        idem: Option<IdemCtx<OrderPayments>>,
+    ) -> AppResult<Outcome<OrderPayments>> {
         require(actor, Action::WriteOrders)?;
         let provider = match input.provider.as_deref() {
             Some(p @ ("manual" | "gift_card" | "store_credit")) => p.to_owned(),
-            Some("stripe") => return self.add_card_payment(actor, order_id, input).await,
+            Some("stripe") => return self.add_card_payment(actor, order_id, input, idem).await,
             Some(_) => return Err(AppError::field("provider", "must be manual, stripe, gift_card or store_credit")),
             None => return Err(AppError::field("provider", "is required")),
         };
@@ -258,71 +265,67 @@ impl App {
         // payment follows the channel's capture policy unless it says.
         let captured_flag = input.captured;
         let (id, who, code) = (order_id.to_owned(), actor.clone(), input.gift_card_code.clone());
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let order = visible_order(tx, &who, &id)?;
-                if amount.currency().code() != order.currency {
-                    return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
-                        field: "amount/currency".into(),
-                        message: format!("must be {}, the order's currency", order.currency),
-                    }]));
-                }
-                let on_shipment = crate::channels::settings::settings_of(tx, &order.channel)?.captures_on_shipment();
-                let captured = provider != "manual" || captured_flag.unwrap_or(!on_shipment);
-                let mut payment = Payment {
-                    id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
-                    order_id: order.id.to_string(),
-                    provider: provider.clone(),
-                    method: method.clone(),
-                    currency: order.currency.clone(),
-                    created_at: now,
-                    account_id: None,
-                    reference: None,
+        self.write_idem(idem, move |tx, now| {
+            let order = visible_order(tx, &who, &id)?;
+            if amount.currency().code() != order.currency {
+                return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
+                    field: "amount/currency".into(),
+                    message: format!("must be {}, the order's currency", order.currency),
+                }]));
+            }
+            let on_shipment = crate::channels::settings::settings_of(tx, &order.channel)?.captures_on_shipment();
+            let captured = provider != "manual" || captured_flag.unwrap_or(!on_shipment);
+            let mut payment = Payment {
+                id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
+                order_id: order.id.to_string(),
+                provider: provider.clone(),
+                method: method.clone(),
+                currency: order.currency.clone(),
+                created_at: now,
+                account_id: None,
+                reference: None,
+            };
+            if provider != "manual" {
+                let (kind, account_code) = match provider.as_str() {
+                    "gift_card" => ("gift_card", code.clone().unwrap_or_default()),
+                    _ => ("store_credit", order.customer_id.to_string()),
                 };
-                if provider != "manual" {
-                    let (kind, account_code) = match provider.as_str() {
-                        "gift_card" => ("gift_card", code.clone().unwrap_or_default()),
-                        _ => ("store_credit", order.customer_id.to_string()),
-                    };
-                    let account = tx
-                        .balance_account(kind, &account_code)?
-                        .filter(|a| a.currency == order.currency)
-                        .ok_or(AppError::Refused {
-                            code: "insufficient_balance",
-                            message: format!("no {kind} balance in {}", order.currency),
-                        })?;
-                    crate::money::balances::move_balance(
-                        tx,
-                        now,
-                        &who,
-                        &account.id,
-                        &order.currency,
-                        -amount.minor(),
-                        "payment",
-                        Some(&payment.order_id),
-                        Some(&payment.id),
-                    )?;
-                    payment.account_id = Some(account.id);
-                }
-                let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
-                tx.insert_payment(&PaymentRecord {
-                    id: payment.id.clone(),
-                    order_id: payment.order_id.clone(),
-                    provider: payment.provider.clone(),
-                    currency: payment.currency.clone(),
-                    created_at: now,
-                    body,
-                    reference: None,
-                })?;
-                entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
-                if captured {
-                    entry(tx, now, &who, &payment, EntryKind::Captured, amount.minor(), None)?;
-                }
-                load(tx, order)
-            })
-            .await
+                let account = tx.balance_account(kind, &account_code)?.filter(|a| a.currency == order.currency).ok_or(
+                    AppError::Refused {
+                        code: "insufficient_balance",
+                        message: format!("no {kind} balance in {}", order.currency),
+                    },
+                )?;
+                crate::money::balances::move_balance(
+                    tx,
+                    now,
+                    &who,
+                    &account.id,
+                    &order.currency,
+                    -amount.minor(),
+                    "payment",
+                    Some(&payment.order_id),
+                    Some(&payment.id),
+                )?;
+                payment.account_id = Some(account.id);
+            }
+            let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
+            tx.insert_payment(&PaymentRecord {
+                id: payment.id.clone(),
+                order_id: payment.order_id.clone(),
+                provider: payment.provider.clone(),
+                currency: payment.currency.clone(),
+                created_at: now,
+                body,
+                reference: None,
+            })?;
+            entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
+            if captured {
+                entry(tx, now, &who, &payment, EntryKind::Captured, amount.minor(), None)?;
+            }
+            load(tx, order)
+        })
+        .await
     }
 
     /// Captures, voids or refunds a payment.
@@ -332,7 +335,8 @@ impl App {
         payment_id: &str,
         kind: EntryKind,
         input: AmountInput,
-    ) -> AppResult<OrderPayments> {
+        idem: Option<IdemCtx<OrderPayments>>,
+    ) -> AppResult<Outcome<OrderPayments>> {
         require(actor, Action::WriteOrders)?;
         if let Some(gateway) = self.gateway.clone() {
             let (id, who) = (payment_id.to_owned(), actor.clone());
@@ -353,89 +357,82 @@ impl App {
                 })
                 .await?;
             if let Some(found) = card {
-                return self.card_action(actor, found, kind, input, gateway.as_ref()).await;
+                return self.card_action(actor, found, kind, input, gateway.as_ref(), idem).await;
             }
         }
         let mut e = Errors::new();
         let reason = e.optional_text("reason", input.reason.as_deref(), 500);
         e.finish(())?;
         let (id, who) = (payment_id.to_owned(), actor.clone());
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let (payment, order) = visible_payment(tx, &who, &id)?;
-                let totals = totals_of(&tx.payment_entries_for_order(&payment.order_id)?, &id);
-                let currency = ordo_domain::Currency::from_code(&payment.currency)
-                    .ok_or_else(|| AppError::Internal("currency".into()))?;
-                let amount = match &input.amount {
-                    Some(m) => {
-                        let mut e = Errors::new();
-                        let v = check_money(&mut e, "amount", m, Some(currency));
-                        if !e.is_empty() {
-                            let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
-                            return Err(if mismatch {
-                                AppError::CurrencyMismatch(e.0)
-                            } else {
-                                AppError::Validation(e.0)
-                            });
-                        }
-                        v.map(|m| m.minor())
+        self.write_idem(idem, move |tx, now| {
+            let (payment, order) = visible_payment(tx, &who, &id)?;
+            let totals = totals_of(&tx.payment_entries_for_order(&payment.order_id)?, &id);
+            let currency = ordo_domain::Currency::from_code(&payment.currency)
+                .ok_or_else(|| AppError::Internal("currency".into()))?;
+            let amount = match &input.amount {
+                Some(m) => {
+                    let mut e = Errors::new();
+                    let v = check_money(&mut e, "amount", m, Some(currency));
+                    if !e.is_empty() {
+                        let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
+                        return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::Validation(e.0) });
                     }
-                    None => None,
-                };
-                let to_store_credit = match input.to.as_deref() {
-                    None | Some("original") => false,
-                    Some("store_credit") if kind == EntryKind::Refunded => true,
-                    Some(_) => return Err(AppError::field("to", "must be original or store_credit, for refunds")),
-                };
-                let amount = match kind {
-                    EntryKind::Captured => {
-                        let a = amount.unwrap_or(totals.capturable());
-                        totals.check_capture(a).map_err(refused_in(&payment.currency))?;
-                        a
-                    }
-                    EntryKind::Voided => totals.check_void().map_err(refused_in(&payment.currency))?,
-                    EntryKind::Refunded => {
-                        let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
-                        let promised = crate::money::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
-                        PaymentTotals { refunded: totals.refunded + promised, ..totals }
-                            .check_refund(a)
-                            .map_err(refused_in(&payment.currency))?;
-                        a
-                    }
-                    _ => return Err(AppError::Internal("not an action".into())),
-                };
-                entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
-                if kind == EntryKind::Refunded {
-                    // The money goes back where it came from, or onto the customer's store credit.
-                    let account = if to_store_credit {
-                        Some(crate::money::balances::store_credit_account(
-                            tx,
-                            now,
-                            order.customer_id.as_str(),
-                            &order.currency,
-                        )?)
-                    } else {
-                        payment.account_id.clone()
-                    };
-                    if let Some(account) = account {
-                        crate::money::balances::move_balance(
-                            tx,
-                            now,
-                            &who,
-                            &account,
-                            &payment.currency,
-                            amount,
-                            "refund",
-                            Some(&payment.order_id),
-                            Some(&payment.id),
-                        )?;
-                    }
+                    v.map(|m| m.minor())
                 }
-                load(tx, order)
-            })
-            .await
+                None => None,
+            };
+            let to_store_credit = match input.to.as_deref() {
+                None | Some("original") => false,
+                Some("store_credit") if kind == EntryKind::Refunded => true,
+                Some(_) => return Err(AppError::field("to", "must be original or store_credit, for refunds")),
+            };
+            let amount = match kind {
+                EntryKind::Captured => {
+                    let a = amount.unwrap_or(totals.capturable());
+                    totals.check_capture(a).map_err(refused_in(&payment.currency))?;
+                    a
+                }
+                EntryKind::Voided => totals.check_void().map_err(refused_in(&payment.currency))?,
+                EntryKind::Refunded => {
+                    let a = amount.ok_or_else(|| AppError::field("amount", "is required for a refund"))?;
+                    let promised = crate::money::refunds::promised_in(tx, &payment.order_id, &payment.id)?;
+                    PaymentTotals { refunded: totals.refunded + promised, ..totals }
+                        .check_refund(a)
+                        .map_err(refused_in(&payment.currency))?;
+                    a
+                }
+                _ => return Err(AppError::Internal("not an action".into())),
+            };
+            entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
+            if kind == EntryKind::Refunded {
+                // The money goes back where it came from, or onto the customer's store credit.
+                let account = if to_store_credit {
+                    Some(crate::money::balances::store_credit_account(
+                        tx,
+                        now,
+                        order.customer_id.as_str(),
+                        &order.currency,
+                    )?)
+                } else {
+                    payment.account_id.clone()
+                };
+                if let Some(account) = account {
+                    crate::money::balances::move_balance(
+                        tx,
+                        now,
+                        &who,
+                        &account,
+                        &payment.currency,
+                        amount,
+                        "refund",
+                        Some(&payment.order_id),
+                        Some(&payment.id),
+                    )?;
+                }
+            }
+            load(tx, order)
+        })
+        .await
     }
 
     pub async fn order_payments(&self, actor: &Actor, order_id: &str) -> AppResult<OrderPayments> {
@@ -559,8 +556,15 @@ pub(crate) fn settle_cancellation(tx: &mut dyn Tx, now: i64, actor: &Actor, orde
 impl App {
     /// A card payment through Stripe: authorized at the gateway first, recorded after. The
     /// gateway call carries an idempotency key derived from the request, and the recording
-    /// skips an intent already recorded, so a retry after any failure charges once.
-    async fn add_card_payment(&self, actor: &Actor, order_id: &str, input: NewPayment) -> AppResult<OrderPayments> {
+    /// skips an intent already recorded, so a retry after any failure charges once. A keyed
+    /// request that already finished is replayed without asking the gateway.
+    async fn add_card_payment(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: NewPayment,
+        idem: Option<IdemCtx<OrderPayments>>,
+    ) -> AppResult<Outcome<OrderPayments>> {
         let gateway = self.card_gateway()?;
         let mut e = Errors::new();
         let token = e.text("payment_method", input.payment_method.as_deref(), 255);
@@ -599,47 +603,49 @@ impl App {
             order_id: order.id.as_str(),
             capture_now: !settings.captures_on_shipment(),
         };
+        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
+            return Ok(replay);
+        }
         let intent = gateway.authorize(what, &key).await?;
         let provider = gateway.provider();
-        let (who, clock) = (actor.clone(), self.clock.clone());
+        let who = actor.clone();
         let order_id = order.id.to_string();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let order = visible_order(tx, &who, &order_id)?;
-                let existing = payments_with_totals(tx, &order_id)?;
-                if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.reference.as_str())) {
-                    let payment = Payment {
-                        id: payment_id.clone(),
-                        order_id: order_id.clone(),
-                        provider: provider.into(),
-                        method: Some("card".into()),
-                        currency: order.currency.clone(),
-                        created_at: now,
-                        account_id: None,
-                        reference: Some(intent.reference.clone()),
-                    };
-                    let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
-                    tx.insert_payment(&PaymentRecord {
-                        id: payment.id.clone(),
-                        order_id: order_id.clone(),
-                        provider: payment.provider.clone(),
-                        currency: payment.currency.clone(),
-                        created_at: now,
-                        body,
-                        reference: Some(intent.reference.clone()),
-                    })?;
-                    entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
-                    if intent.received > 0 {
-                        entry(tx, now, &who, &payment, EntryKind::Captured, intent.received, None)?;
-                    }
+        self.write_idem(idem, move |tx, now| {
+            let order = visible_order(tx, &who, &order_id)?;
+            let existing = payments_with_totals(tx, &order_id)?;
+            if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.reference.as_str())) {
+                let payment = Payment {
+                    id: payment_id.clone(),
+                    order_id: order_id.clone(),
+                    provider: provider.into(),
+                    method: Some("card".into()),
+                    currency: order.currency.clone(),
+                    created_at: now,
+                    account_id: None,
+                    reference: Some(intent.reference.clone()),
+                };
+                let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
+                tx.insert_payment(&PaymentRecord {
+                    id: payment.id.clone(),
+                    order_id: order_id.clone(),
+                    provider: payment.provider.clone(),
+                    currency: payment.currency.clone(),
+                    created_at: now,
+                    body,
+                    reference: Some(intent.reference.clone()),
+                })?;
+                entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
+                if intent.received > 0 {
+                    entry(tx, now, &who, &payment, EntryKind::Captured, intent.received, None)?;
                 }
-                load(tx, order)
-            })
-            .await
+            }
+            load(tx, order)
+        })
+        .await
     }
 
-    /// Capture, void or refund at Stripe, then record what it did.
+    /// Capture, void or refund at Stripe, then record what it did. A keyed request that
+    /// already finished is replayed without asking the gateway.
     async fn card_action(
         &self,
         actor: &Actor,
@@ -647,7 +653,8 @@ impl App {
         kind: EntryKind,
         input: AmountInput,
         gateway: &dyn crate::ports::payment::PaymentGateway,
-    ) -> AppResult<OrderPayments> {
+        idem: Option<IdemCtx<OrderPayments>>,
+    ) -> AppResult<Outcome<OrderPayments>> {
         if input.to.as_deref() == Some("store_credit") {
             return Err(AppError::field("to", "card refunds go back to the card"));
         }
@@ -663,6 +670,9 @@ impl App {
         let intent_id =
             payment.reference.clone().ok_or_else(|| AppError::Internal("a card payment without its intent".into()))?;
         let key = |a: i64| format!("ordo-{}-{}-{entries}-{a}", payment.id, kind.as_str());
+        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
+            return Ok(replay);
+        }
         let amount = match kind {
             EntryKind::Captured => {
                 let a = amount.unwrap_or(totals.capturable());
@@ -683,19 +693,17 @@ impl App {
             }
             _ => return Err(AppError::Internal("not an action".into())),
         };
-        let (who, clock, reason) = (actor.clone(), self.clock.clone(), input.reason.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let order = visible_order(tx, &who, &payment.order_id)?;
-                let ledger = tx.payment_entries_for_order(&payment.order_id)?;
-                // Recorded once even if a webhook or a retry got here first.
-                if ledger.iter().filter(|e| e.payment_id == payment.id).count() == entries {
-                    entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
-                }
-                load(tx, order)
-            })
-            .await
+        let (who, reason) = (actor.clone(), input.reason.clone());
+        self.write_idem(idem, move |tx, now| {
+            let order = visible_order(tx, &who, &payment.order_id)?;
+            let ledger = tx.payment_entries_for_order(&payment.order_id)?;
+            // Recorded once even if a webhook or a retry got here first.
+            if ledger.iter().filter(|e| e.payment_id == payment.id).count() == entries {
+                entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
+            }
+            load(tx, order)
+        })
+        .await
     }
 
     /// A Stripe webhook event, verified by its `Stripe-Signature`. Events already recorded

@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::{RefundCreated, RefundFinished};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, locked, order_document, visible};
 use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused_in};
@@ -358,26 +359,33 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
 
 impl App {
     /// Creates a refund and carries it as far as the gateways allow.
-    pub async fn refund_order(&self, actor: &Actor, order_id: &str, input: RefundInput) -> AppResult<Refund> {
+    pub async fn refund_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: RefundInput,
+        idem: Option<IdemCtx<Refund>>,
+    ) -> AppResult<Outcome<Refund>> {
         require(actor, Action::WriteOrders)?;
         let req = check(&input)?;
-        self.create_refund(actor, order_id, req, None).await
+        self.create_refund(actor, order_id, req, None, idem).await
     }
 
-    /// Creates a checked refund (for a return, when `return_id` is given).
+    /// Creates a checked refund (for a return, when `return_id` is given). A keyed request is
+    /// recorded with the refund, before any gateway is asked; its answer is brought up to date
+    /// once the gateways have answered.
     pub(crate) async fn create_refund(
         &self,
         actor: &Actor,
         order_id: &str,
         req: Request,
         return_id: Option<String>,
-    ) -> AppResult<Refund> {
-        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
+        idem: Option<IdemCtx<Refund>>,
+    ) -> AppResult<Outcome<Refund>> {
+        let (id, who) = (order_id.to_owned(), actor.clone());
         let gateway_ready = self.gateway.is_some();
-        let refund = self
-            .store
-            .write(move |tx| {
-                let now = clock.now_ms();
+        let refund = match self
+            .write_idem(idem.clone(), move |tx, now| {
                 let order = visible_order(tx, &who, &id)?;
                 let before = refunds_of(tx, order.id.as_str())?;
                 // A return is refunded once, however many steps ask for it.
@@ -470,11 +478,17 @@ impl App {
                 finish(tx, now, &who, &mut refund)?;
                 Ok(refund)
             })
-            .await?;
+            .await?
+        {
+            Outcome::Fresh(refund) => refund,
+            replay => return Ok(replay),
+        };
         if refund.status != RefundStatus::Pending {
-            return Ok(refund);
+            return Ok(Outcome::Fresh(refund));
         }
-        self.continue_refund(&refund.id).await
+        let done = self.continue_refund(&refund.id).await?;
+        self.idem_refresh(idem.as_ref(), &refund, &done).await?;
+        Ok(Outcome::Fresh(done))
     }
 
     /// Refunds a pending refund's card allocations at the gateway, records each as it is

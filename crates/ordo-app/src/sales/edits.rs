@@ -28,6 +28,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::{OrderEdited, PaymentRequired};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require, visible_order};
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{AddressInput, MoneyInput, check_address, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, order_document};
 use crate::money::payments::{is_gateway, payments_with_totals, record};
@@ -165,15 +166,21 @@ fn scale(amount: i64, numerator: i64, denominator: i64) -> i64 {
 }
 
 impl App {
-    pub async fn edit_order(&self, actor: &Actor, order_id: &str, input: EditInput) -> AppResult<Edit> {
+    /// Edits an order. A keyed request is recorded with the edit; its answer is brought up to
+    /// date once the refund the edit is due has been made.
+    pub async fn edit_order(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: EditInput,
+        idem: Option<IdemCtx<Edit>>,
+    ) -> AppResult<Outcome<Edit>> {
         require(actor, Action::WriteOrders)?;
         let (changes, reason) = check(&input)?;
-        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
+        let (id, who) = (order_id.to_owned(), actor.clone());
         let (tax_in, discount_in, expected) = (input.tax.clone(), input.discount.clone(), input.expected_version);
-        let edit = self
-            .store
-            .write(move |tx| {
-                let now = clock.now_ms();
+        let first = match self
+            .write_idem(idem.clone(), move |tx, now| {
                 let mut order = visible_order(tx, &who, &id)?;
                 if order.status != OrderStatus::Allocated {
                     return Err(AppError::InvalidTransition(format!(
@@ -486,19 +493,23 @@ impl App {
                 }
                 Ok(edit)
             })
-            .await?;
-        if edit.refund_due == 0 {
-            return Ok(edit);
+            .await?
+        {
+            Outcome::Fresh(edit) => edit,
+            replay => return Ok(replay),
+        };
+        if first.refund_due == 0 {
+            return Ok(Outcome::Fresh(first));
         }
         let currency =
-            ordo_domain::Currency::from_code(&edit.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
+            ordo_domain::Currency::from_code(&first.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
         let req = crate::money::refunds::Request {
-            goodwill: Some(Money::from_minor(edit.refund_due, currency)),
-            reason: Some(format!("order edit {}", edit.id)),
+            goodwill: Some(Money::from_minor(first.refund_due, currency)),
+            reason: Some(format!("order edit {}", first.id)),
             ..Default::default()
         };
-        let outcome = self.create_refund(actor, &edit.order_id, req, None).await;
-        let (mut edit, clock) = (edit, self.clock.clone());
+        let outcome = self.create_refund(actor, &first.order_id, req, None, None).await.and_then(Outcome::into_fresh);
+        let (mut edit, clock) = (first.clone(), self.clock.clone());
         match outcome {
             Ok(r) => edit.refund_id = Some(r.id),
             Err(e) => edit.refund_error = Some(e.to_string()),
@@ -512,7 +523,8 @@ impl App {
                 Ok::<_, AppError>(tx.update_order_record(&r)?)
             })
             .await?;
-        Ok(edit)
+        self.idem_refresh(idem.as_ref(), &first, &edit).await?;
+        Ok(Outcome::Fresh(edit))
     }
 
     pub async fn order_edits(&self, actor: &Actor, order_id: &str) -> AppResult<Vec<Edit>> {
@@ -546,8 +558,14 @@ impl App {
         order_id: &str,
         line_id: &str,
         input: CancelLineInput,
-    ) -> AppResult<Edit> {
+        idem: Option<IdemCtx<Edit>>,
+    ) -> AppResult<Outcome<Edit>> {
         require(actor, Action::WriteOrders)?;
+        // The default quantity is read from the line as it is now, which a finished twin of
+        // this request has changed: its answer is replayed instead.
+        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
+            return Ok(replay);
+        }
         let (id, who, line) = (order_id.to_owned(), actor.clone(), line_id.to_owned());
         let current = self
             .store
@@ -570,6 +588,6 @@ impl App {
             reason: input.reason.or_else(|| Some("line cancelled".into())),
             ..Default::default()
         };
-        self.edit_order(actor, order_id, edit).await
+        self.edit_order(actor, order_id, edit, idem).await
     }
 }

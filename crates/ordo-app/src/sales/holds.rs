@@ -17,6 +17,7 @@ use crate::channels::settings::HoldRule;
 use crate::kernel::events::payloads::{HoldResolved, OrderHeld};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{active_holds, require, visible_order};
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::{OrderDocument, documents_of, queue, visible};
 use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 
@@ -129,30 +130,34 @@ pub(crate) fn apply_rules(
 }
 
 impl App {
-    pub async fn place_hold(&self, actor: &Actor, order_id: &str, input: HoldInput) -> AppResult<Hold> {
+    pub async fn place_hold(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        input: HoldInput,
+        idem: Option<IdemCtx<Hold>>,
+    ) -> AppResult<Outcome<Hold>> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
         let kind: Option<HoldKind> = e.choice("type", input.kind.as_deref());
         let reason = e.optional_text("reason", input.reason.as_deref(), 500);
         let kind = e.finish(kind)?.expect("checked");
-        let (id, who, clock) = (order_id.to_owned(), actor.clone(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let order = visible_order(tx, &who, &id)?;
-                if order.status == OrderStatus::Cancelled {
-                    return Err(AppError::InvalidTransition("the order is cancelled".into()));
-                }
-                let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
-                if !fulfillments.is_empty() && fulfillments.iter().all(|f| !f.status.holds_reservation()) {
-                    return Err(AppError::InvalidTransition("nothing of this order is left to fulfil".into()));
-                }
-                if active_holds(tx, order.id.as_str())?.iter().any(|h| h.kind == kind) {
-                    return Err(AppError::Conflict(format!("the order already has an active {kind} hold")));
-                }
-                insert(tx, now, &order, kind, reason.clone(), HoldSource::Operator, &who.key_id)
-            })
-            .await
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let order = visible_order(tx, &who, &id)?;
+            if order.status == OrderStatus::Cancelled {
+                return Err(AppError::InvalidTransition("the order is cancelled".into()));
+            }
+            let fulfillments = tx.fulfillments_for_order(order.id.as_str())?;
+            if !fulfillments.is_empty() && fulfillments.iter().all(|f| !f.status.holds_reservation()) {
+                return Err(AppError::InvalidTransition("nothing of this order is left to fulfil".into()));
+            }
+            if active_holds(tx, order.id.as_str())?.iter().any(|h| h.kind == kind) {
+                return Err(AppError::Conflict(format!("the order already has an active {kind} hold")));
+            }
+            insert(tx, now, &order, kind, reason.clone(), HoldSource::Operator, &who.key_id)
+        })
+        .await
     }
 
     /// Holds in a status (`active` by default) across orders, oldest first: the review queue.
@@ -190,55 +195,54 @@ impl App {
         hold_id: &str,
         cancel: bool,
         input: ResolveInput,
-    ) -> AppResult<Hold> {
+        idem: Option<IdemCtx<Hold>>,
+    ) -> AppResult<Outcome<Hold>> {
         require(actor, Action::WriteOrders)?;
         let mut e = Errors::new();
         let note = e.optional_text("note", input.note.as_deref(), 500);
         e.finish(())?;
-        let (id, who, clock) = (hold_id.to_owned(), actor.clone(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let (mut hold, order) = visible::<Hold>(tx, &who, &id)?;
-                if !may_release(who.role, hold.kind) {
-                    return Err(AppError::Forbidden(format!(
-                        "a {} hold is released by {}",
-                        hold.kind,
-                        if hold.kind.admin_only() { "an admin" } else { "an operator or an admin" }
-                    )));
+        let (id, who) = (hold_id.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let (mut hold, order) = visible::<Hold>(tx, &who, &id)?;
+            if !may_release(who.role, hold.kind) {
+                return Err(AppError::Forbidden(format!(
+                    "a {} hold is released by {}",
+                    hold.kind,
+                    if hold.kind.admin_only() { "an admin" } else { "an operator or an admin" }
+                )));
+            }
+            let to = if cancel { HoldStatus::Cancelled } else { HoldStatus::Released };
+            if !hold.status.can_become(to) {
+                return Err(AppError::InvalidTransition(format!("the hold is already {}", hold.status)));
+            }
+            if cancel {
+                let reason = note.clone().or_else(|| Some(format!("cancelled on {} hold", hold.kind)));
+                crate::sales::orders::cancel_in_tx(tx, now, &who, order.id.as_str(), reason)?;
+                // Other holds end with the order.
+                for mut other in active_holds(tx, order.id.as_str())?.into_iter().filter(|h| h.id != hold.id) {
+                    other.status = HoldStatus::Cancelled;
+                    other.resolved_by = Some(who.key_id.clone());
+                    other.resolved_at = Some(now);
+                    tx.update_order_record(&other.to_record()?)?;
                 }
-                let to = if cancel { HoldStatus::Cancelled } else { HoldStatus::Released };
-                if !hold.status.can_become(to) {
-                    return Err(AppError::InvalidTransition(format!("the hold is already {}", hold.status)));
-                }
-                if cancel {
-                    let reason = note.clone().or_else(|| Some(format!("cancelled on {} hold", hold.kind)));
-                    crate::sales::orders::cancel_in_tx(tx, now, &who, order.id.as_str(), reason)?;
-                    // Other holds end with the order.
-                    for mut other in active_holds(tx, order.id.as_str())?.into_iter().filter(|h| h.id != hold.id) {
-                        other.status = HoldStatus::Cancelled;
-                        other.resolved_by = Some(who.key_id.clone());
-                        other.resolved_at = Some(now);
-                        tx.update_order_record(&other.to_record()?)?;
-                    }
-                }
-                hold.status = to;
-                hold.resolved_by = Some(who.key_id.clone());
-                hold.resolved_at = Some(now);
-                hold.note = note.clone();
-                tx.update_order_record(&hold.to_record()?)?;
-                let resolved = HoldResolved {
-                    order_id: order.id.to_string(),
-                    hold_id: hold.id.clone(),
-                    kind: hold.kind.to_string(),
-                    note: hold.note.clone(),
-                    actor: who.key_id.clone(),
-                };
-                let event =
-                    if cancel { Event::OrderHoldCancelledOrder(resolved) } else { Event::OrderHoldReleased(resolved) };
-                emit(tx, now, order.id.as_str(), event)?;
-                Ok(hold)
-            })
-            .await
+            }
+            hold.status = to;
+            hold.resolved_by = Some(who.key_id.clone());
+            hold.resolved_at = Some(now);
+            hold.note = note.clone();
+            tx.update_order_record(&hold.to_record()?)?;
+            let resolved = HoldResolved {
+                order_id: order.id.to_string(),
+                hold_id: hold.id.clone(),
+                kind: hold.kind.to_string(),
+                note: hold.note.clone(),
+                actor: who.key_id.clone(),
+            };
+            let event =
+                if cancel { Event::OrderHoldCancelledOrder(resolved) } else { Event::OrderHoldReleased(resolved) };
+            emit(tx, now, order.id.as_str(), event)?;
+            Ok(hold)
+        })
+        .await
     }
 }

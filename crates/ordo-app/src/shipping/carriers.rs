@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::{CarrierCreated, LabelPurchased, TrackingUpdate};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::ports::WebhookHeaders;
 pub use crate::ports::carrier::{Carrier, CarrierApi, Offer, Purchase, ReportedStatus, Shipment, TrackingReport};
@@ -320,28 +321,30 @@ pub(crate) async fn buy_offer(
 }
 
 impl App {
-    pub async fn create_carrier(&self, actor: &Actor, input: CarrierInput) -> AppResult<Carrier> {
+    pub async fn create_carrier(
+        &self,
+        actor: &Actor,
+        input: CarrierInput,
+        idem: Option<IdemCtx<Carrier>>,
+    ) -> AppResult<Outcome<Carrier>> {
         require(actor, Action::WriteCatalog)?;
         let carrier = check_carrier(&input, &self.carriers.api_kinds())?;
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                if load_carriers(tx)?.iter().any(|c| c.code == carrier.code) {
-                    return Err(AppError::Conflict(format!("a carrier with code {:?} already exists", carrier.code)));
-                }
-                let body = serde_json::to_string(&carrier).map_err(|e| AppError::Internal(e.to_string()))?;
-                tx.put_carrier(&RuleSetRecord {
-                    name: carrier.code.clone(),
-                    body,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                })?;
-                emit(tx, now, &carrier.code, Event::CarrierCreated(CarrierCreated { code: carrier.code.clone() }))?;
-                Ok(carrier.clone())
-            })
-            .await
+        self.write_idem(idem, move |tx, now| {
+            if load_carriers(tx)?.iter().any(|c| c.code == carrier.code) {
+                return Err(AppError::Conflict(format!("a carrier with code {:?} already exists", carrier.code)));
+            }
+            let body = serde_json::to_string(&carrier).map_err(|e| AppError::Internal(e.to_string()))?;
+            tx.put_carrier(&RuleSetRecord {
+                name: carrier.code.clone(),
+                body,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            })?;
+            emit(tx, now, &carrier.code, Event::CarrierCreated(CarrierCreated { code: carrier.code.clone() }))?;
+            Ok(carrier.clone())
+        })
+        .await
     }
 
     pub async fn list_carriers(&self, actor: &Actor) -> AppResult<Vec<Carrier>> {
@@ -377,8 +380,15 @@ impl App {
 
     /// Buys the fulfilment's label: the service asked for, or the cheapest that arrives by
     /// the order's promised date. Carriers are asked outside any transaction; the purchase is
-    /// recorded afterwards, and refused if the fulfilment changed meanwhile.
-    pub async fn buy_label(&self, actor: &Actor, id: &str, input: LabelInput) -> AppResult<Fulfillment> {
+    /// recorded afterwards, and refused if the fulfilment changed meanwhile. A keyed request
+    /// that already finished is replayed before any carrier is asked.
+    pub async fn buy_label(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: LabelInput,
+        idem: Option<IdemCtx<Fulfillment>>,
+    ) -> AppResult<Outcome<Fulfillment>> {
         require(actor, Action::Fulfil)?;
         let requested = match input.service.as_deref() {
             Some(s) => Some(
@@ -408,41 +418,41 @@ impl App {
         });
         let chosen = shop(&quotes, order.promised_by, asked.as_ref().map(|(c, v)| (c.as_str(), v.as_str())))
             .map_err(|why| AppError::Conflict(format!("no shipping label can be bought: {why}")))?;
+        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
+            return Ok(replay);
+        }
         let purchase = buy_offer(self, &carriers, &offers, &chosen).await?;
         let (id, version, who) = (f.id.to_string(), f.version, actor.clone());
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                let (mut f, _) = visible(tx, &who, &id)?;
-                if f.version != version {
-                    return Err(AppError::Conflict("the fulfilment changed while its label was bought; retry".into()));
-                }
-                f.carrier = Some(chosen.carrier.clone());
-                f.service = Some(chosen.service_name.clone());
-                f.tracking_number = Some(purchase.tracking_number.clone());
-                f.label_url = purchase.label_url.clone();
-                f.shipping_quote = Some(chosen.clone());
-                f.updated_at = now;
-                f.version += 1;
-                tx.update_fulfillment(&f)?;
-                emit(
-                    tx,
-                    now,
-                    f.order_id.as_str(),
-                    Event::FulfillmentLabelPurchased(LabelPurchased {
-                        id: f.id.to_string(),
-                        carrier: chosen.carrier.clone(),
-                        service: chosen.service.clone(),
-                        tracking_number: purchase.tracking_number.clone(),
-                        price: chosen.price,
-                        currency: chosen.currency.clone(),
-                        actor: who.key_id.clone(),
-                    }),
-                )?;
-                Ok(f)
-            })
-            .await
+        self.write_idem(idem, move |tx, now| {
+            let (mut f, _) = visible(tx, &who, &id)?;
+            if f.version != version {
+                return Err(AppError::Conflict("the fulfilment changed while its label was bought; retry".into()));
+            }
+            f.carrier = Some(chosen.carrier.clone());
+            f.service = Some(chosen.service_name.clone());
+            f.tracking_number = Some(purchase.tracking_number.clone());
+            f.label_url = purchase.label_url.clone();
+            f.shipping_quote = Some(chosen.clone());
+            f.updated_at = now;
+            f.version += 1;
+            tx.update_fulfillment(&f)?;
+            emit(
+                tx,
+                now,
+                f.order_id.as_str(),
+                Event::FulfillmentLabelPurchased(LabelPurchased {
+                    id: f.id.to_string(),
+                    carrier: chosen.carrier.clone(),
+                    service: chosen.service.clone(),
+                    tracking_number: purchase.tracking_number.clone(),
+                    price: chosen.price,
+                    currency: chosen.currency.clone(),
+                    actor: who.key_id.clone(),
+                }),
+            )?;
+            Ok(f)
+        })
+        .await
     }
 
     /// A carrier's signed tracking report. An unknown tracking number or a bad signature is

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::RuleSetChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require, visible_order};
+use crate::kernel::idempotency::{self, IdemCtx};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
 
@@ -185,24 +186,23 @@ fn store_rule_set(tx: &mut dyn Tx, set: &StoredRuleSet, now: i64, created: bool)
 }
 
 impl App {
-    pub async fn create_rule_set(&self, actor: &Actor, input: RuleSetInput) -> AppResult<StoredRuleSet> {
+    pub async fn create_rule_set(
+        &self,
+        actor: &Actor,
+        input: RuleSetInput,
+        idem: Option<IdemCtx<StoredRuleSet>>,
+    ) -> AppResult<idempotency::Outcome<StoredRuleSet>> {
         require(actor, Action::WriteCatalog)?;
         let checked = check_rule_set(&input)?;
-        let clock = self.clock.clone();
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                if load_rule_sets(tx)?.iter().any(|s| s.rules.name == checked.rules.name) {
-                    return Err(AppError::Conflict(format!(
-                        "a rule set named {:?} already exists",
-                        checked.rules.name
-                    )));
-                }
-                let set = StoredRuleSet { created_at: now, updated_at: now, ..checked.clone() };
-                store_rule_set(tx, &set, now, true)?;
-                Ok(set)
-            })
-            .await
+        self.write_idem(idem, move |tx, now| {
+            if load_rule_sets(tx)?.iter().any(|s| s.rules.name == checked.rules.name) {
+                return Err(AppError::Conflict(format!("a rule set named {:?} already exists", checked.rules.name)));
+            }
+            let set = StoredRuleSet { created_at: now, updated_at: now, ..checked.clone() };
+            store_rule_set(tx, &set, now, true)?;
+            Ok(set)
+        })
+        .await
     }
 
     /// Replaces a rule set's rules and channels; `expected` is the version they are based on.
@@ -266,7 +266,14 @@ impl App {
     }
 
     /// Routes orders again under a rule set, reserving nothing, and reports what would change.
-    pub async fn simulate_routing(&self, actor: &Actor, input: SimulateInput) -> AppResult<Simulation> {
+    /// Routes orders again without reserving anything. A keyed request's answer is stored all
+    /// the same, so that its retry is answered what it was answered the first time.
+    pub async fn simulate_routing(
+        &self,
+        actor: &Actor,
+        input: SimulateInput,
+        idem: Option<IdemCtx<Simulation>>,
+    ) -> AppResult<idempotency::Outcome<Simulation>> {
         require(actor, Action::ReadOrders)?;
         let mut e = Errors::new();
         let inline = match (&input.rule_set, &input.rules) {
@@ -294,7 +301,8 @@ impl App {
         }
         e.finish(())?;
         let (who, now) = (actor.clone(), self.now());
-        self.store
+        let simulation = self
+            .store
             .read(move |tx| {
                 let sets = load_rule_sets(tx)?;
                 let chosen = match (&input.rule_set, inline) {
@@ -324,9 +332,10 @@ impl App {
                     let set = chosen.clone().unwrap_or_else(|| rules_for_channel(&sets, &order.channel));
                     results.push(simulate_one(tx, order, &sites, &set)?);
                 }
-                Ok(Simulation::from_results(results))
+                Ok::<_, AppError>(Simulation::from_results(results))
             })
-            .await
+            .await?;
+        self.answer_idem(idem, simulation).await
     }
 }
 

@@ -301,33 +301,35 @@ impl App {
 /// A SKU's non-sellable stock: per location and bucket, and the ledger that explains it.
 #[derive(Debug, Clone)]
 pub struct Buckets {
+    pub sku: String,
     /// (location code, bucket, quantity).
     pub levels: Vec<(String, String, i64)>,
     pub movements: Vec<ordo_store::BucketMovement>,
+}
+
+/// A SKU's buckets as this transaction sees them.
+fn buckets_of(tx: &mut dyn Tx, sku: &str) -> AppResult<Buckets> {
+    tx.product_by_sku(sku)?.ok_or(AppError::NotFound("product"))?;
+    let locations = tx.all_locations()?;
+    let levels = tx
+        .buckets_for_sku(sku)?
+        .into_iter()
+        .map(|b| {
+            let code = locations
+                .iter()
+                .find(|l| l.id.as_str() == b.location_id)
+                .map_or(b.location_id.clone(), |l| l.code.clone());
+            (code, b.bucket, b.quantity)
+        })
+        .collect();
+    Ok(Buckets { sku: sku.to_owned(), levels, movements: tx.bucket_movements(sku)? })
 }
 
 impl App {
     pub async fn sku_buckets(&self, actor: &Actor, sku: &str) -> AppResult<Buckets> {
         require(actor, Action::ReadInventory)?;
         let sku = sku.to_owned();
-        self.store
-            .read(move |tx| {
-                tx.product_by_sku(&sku)?.ok_or(AppError::NotFound("product"))?;
-                let locations = tx.all_locations()?;
-                let levels = tx
-                    .buckets_for_sku(&sku)?
-                    .into_iter()
-                    .map(|b| {
-                        let code = locations
-                            .iter()
-                            .find(|l| l.id.as_str() == b.location_id)
-                            .map_or(b.location_id.clone(), |l| l.code.clone());
-                        (code, b.bucket, b.quantity)
-                    })
-                    .collect();
-                Ok(Buckets { levels, movements: tx.bucket_movements(&sku)? })
-            })
-            .await
+        self.store.read(move |tx| buckets_of(tx, &sku)).await
     }
 }
 
@@ -357,7 +359,12 @@ pub struct BucketMoveInput {
 impl App {
     /// Moves non-sellable units: between buckets, back into sellable stock, or out of the
     /// business; both sides are written to their ledgers in one transaction.
-    pub async fn move_bucket(&self, actor: &Actor, input: BucketMoveInput) -> AppResult<Buckets> {
+    pub async fn move_bucket(
+        &self,
+        actor: &Actor,
+        input: BucketMoveInput,
+        idem: Option<IdemCtx<Buckets>>,
+    ) -> AppResult<Outcome<Buckets>> {
         require(actor, Action::WriteInventory)?;
         let mut e = Errors::new();
         let sku = e.text("sku", input.sku.as_deref(), 64);
@@ -395,93 +402,91 @@ impl App {
             to.expect("checked"),
             quantity.expect("checked"),
         );
-        let (who, clock, s) = (actor.clone(), self.clock.clone(), sku.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                tx.product_by_sku(&sku)?.ok_or_else(|| AppError::field("sku", "no product has this SKU"))?;
-                let loc = tx
-                    .location_by_code(&location)?
-                    .ok_or_else(|| AppError::field("location", "no location has this code"))?;
-                let change = |bucket: &str, delta: i64, reason: &str| ordo_store::BucketChange {
-                    at: now,
-                    location_id: loc.id.to_string(),
-                    location: loc.code.clone(),
-                    sku: sku.clone(),
-                    bucket: bucket.to_owned(),
-                    delta,
-                    reason: reason.to_owned(),
-                    actor: Some(who.key_id.clone()),
-                    order_id: None,
-                    reference: None,
-                    note: note.clone(),
-                };
-                // Stock rows change in the order every use case changes them: the sellable
-                // level first, then buckets by name.
-                let take_from = |tx: &mut dyn ordo_store::Tx| -> AppResult<()> {
-                    match tx.change_bucket(&change(&from, -quantity, &format!("moved to {to}")))? {
-                        Ok(_) => Ok(()),
-                        Err(current) => Err(AppError::Refused {
-                            code: "insufficient_stock",
-                            message: format!("the {from} bucket holds {current} of {sku} at {location}"),
-                        }),
+        // The SKU's buckets after the move are read back in the same transaction.
+        let who = actor.clone();
+        self.write_idem(idem, move |tx, now| {
+            tx.product_by_sku(&sku)?.ok_or_else(|| AppError::field("sku", "no product has this SKU"))?;
+            let loc = tx
+                .location_by_code(&location)?
+                .ok_or_else(|| AppError::field("location", "no location has this code"))?;
+            let change = |bucket: &str, delta: i64, reason: &str| ordo_store::BucketChange {
+                at: now,
+                location_id: loc.id.to_string(),
+                location: loc.code.clone(),
+                sku: sku.clone(),
+                bucket: bucket.to_owned(),
+                delta,
+                reason: reason.to_owned(),
+                actor: Some(who.key_id.clone()),
+                order_id: None,
+                reference: None,
+                note: note.clone(),
+            };
+            // Stock rows change in the order every use case changes them: the sellable
+            // level first, then buckets by name.
+            let take_from = |tx: &mut dyn ordo_store::Tx| -> AppResult<()> {
+                match tx.change_bucket(&change(&from, -quantity, &format!("moved to {to}")))? {
+                    Ok(_) => Ok(()),
+                    Err(current) => Err(AppError::Refused {
+                        code: "insufficient_stock",
+                        message: format!("the {from} bucket holds {current} of {sku} at {location}"),
+                    }),
+                }
+            };
+            match to.as_str() {
+                "out" => take_from(tx)?,
+                "stock" => {
+                    let level = LevelChange {
+                        at: now,
+                        location_id: loc.id.clone(),
+                        location: loc.code.clone(),
+                        sku: sku.clone(),
+                        on_hand_delta: quantity,
+                        reserved_delta: 0,
+                        reason: Reason::Returned,
+                        actor: Some(who.key_id.clone()),
+                        order_id: None,
+                        note: Some(note.clone().unwrap_or_else(|| format!("from the {from} bucket"))),
+                    };
+                    if let Err(level) = tx.change_level(&level)? {
+                        return Err(AppError::Internal(format!("restocking {sku} does not fit level {level:?}")));
                     }
-                };
-                match to.as_str() {
-                    "out" => take_from(tx)?,
-                    "stock" => {
-                        let level = LevelChange {
-                            at: now,
-                            location_id: loc.id.clone(),
-                            location: loc.code.clone(),
-                            sku: sku.clone(),
-                            on_hand_delta: quantity,
-                            reserved_delta: 0,
-                            reason: Reason::Returned,
-                            actor: Some(who.key_id.clone()),
-                            order_id: None,
-                            note: Some(note.clone().unwrap_or_else(|| format!("from the {from} bucket"))),
-                        };
-                        if let Err(level) = tx.change_level(&level)? {
-                            return Err(AppError::Internal(format!("restocking {sku} does not fit level {level:?}")));
+                    // Refused, this rolls the restock back with the rest of the write.
+                    take_from(tx)?;
+                }
+                bucket => {
+                    let put_into = |tx: &mut dyn ordo_store::Tx| -> AppResult<()> {
+                        match tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))? {
+                            Ok(_) => Ok(()),
+                            Err(current) => Err(AppError::Internal(format!(
+                                "the {bucket} bucket refused {quantity} (at {current})"
+                            ))),
                         }
-                        // Refused, this rolls the restock back with the rest of the write.
+                    };
+                    if from.as_str() < bucket {
+                        take_from(tx)?;
+                        put_into(tx)?;
+                    } else {
+                        put_into(tx)?;
                         take_from(tx)?;
                     }
-                    bucket => {
-                        let put_into = |tx: &mut dyn ordo_store::Tx| -> AppResult<()> {
-                            match tx.change_bucket(&change(bucket, quantity, &format!("moved from {from}")))? {
-                                Ok(_) => Ok(()),
-                                Err(current) => Err(AppError::Internal(format!(
-                                    "the {bucket} bucket refused {quantity} (at {current})"
-                                ))),
-                            }
-                        };
-                        if from.as_str() < bucket {
-                            take_from(tx)?;
-                            put_into(tx)?;
-                        } else {
-                            put_into(tx)?;
-                            take_from(tx)?;
-                        }
-                    }
                 }
-                emit(
-                    tx,
-                    now,
-                    &sku,
-                    Event::InventoryBucketMoved(BucketMoved {
-                        sku: sku.clone(),
-                        location: loc.code.clone(),
-                        from: from.to_string(),
-                        to: to.to_string(),
-                        quantity,
-                        actor: who.key_id.clone(),
-                    }),
-                )?;
-                Ok::<_, AppError>(())
-            })
-            .await?;
-        self.sku_buckets(actor, &s).await
+            }
+            emit(
+                tx,
+                now,
+                &sku,
+                Event::InventoryBucketMoved(BucketMoved {
+                    sku: sku.clone(),
+                    location: loc.code.clone(),
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    quantity,
+                    actor: who.key_id.clone(),
+                }),
+            )?;
+            buckets_of(tx, &sku)
+        })
+        .await
     }
 }

@@ -31,10 +31,11 @@ async fn approved_return(app: &App, skus: [&str; 2]) -> (String, Vec<UnitInput>)
         })
         .collect();
     let ret = app
-        .request_return(&sys, o.id.as_str(), ReturnInput { lines: Some(lines), ..Default::default() })
+        .request_return(&sys, o.id.as_str(), ReturnInput { lines: Some(lines), ..Default::default() }, None)
         .await
+        .and_then(|o| o.into_fresh())
         .unwrap();
-    app.approve_return(&sys, &ret.id, ReturnStepInput::default()).await.unwrap();
+    app.approve_return(&sys, &ret.id, ReturnStepInput::default(), None).await.unwrap();
     let units = skus
         .iter()
         .map(|s| UnitInput {
@@ -60,7 +61,7 @@ async fn receipts_in_opposite_orders_never_deadlock(engine: &TestEngine) {
             let app = app.clone();
             tokio::spawn(async move {
                 let input = ReceiveInput { location: Some("WH".into()), units: Some(units), ..Default::default() };
-                app.receive_return(&Actor::system(), &id, input).await
+                app.receive_return(&Actor::system(), &id, input, None).await
             })
         };
         let (a, b) = (receive(first, first_units), receive(second, second_units));
@@ -96,10 +97,11 @@ async fn approved_return_of_two(app: &App) -> (String, String) {
         note: None,
     }];
     let ret = app
-        .request_return(&sys, o.id.as_str(), ReturnInput { lines: Some(lines), ..Default::default() })
+        .request_return(&sys, o.id.as_str(), ReturnInput { lines: Some(lines), ..Default::default() }, None)
         .await
+        .and_then(|o| o.into_fresh())
         .unwrap();
-    app.approve_return(&sys, &ret.id, ReturnStepInput::default()).await.unwrap();
+    app.approve_return(&sys, &ret.id, ReturnStepInput::default(), None).await.unwrap();
     (ret.id, line)
 }
 
@@ -117,7 +119,7 @@ async fn receipts_and_bucket_moves_never_deadlock(engine: &TestEngine) {
         let app = app.clone();
         tokio::spawn(async move {
             let input = ReceiveInput { location: Some("WH".into()), units: Some(units), ..Default::default() };
-            app.receive_return(&Actor::system(), &id, input).await
+            app.receive_return(&Actor::system(), &id, input, None).await
         })
     };
     // Units in quarantine for the moves to take back into stock.
@@ -139,7 +141,7 @@ async fn receipts_and_bucket_moves_never_deadlock(engine: &TestEngine) {
                 quantity: Some(1),
                 note: None,
             };
-            mover.move_bucket(&Actor::system(), input).await
+            mover.move_bucket(&Actor::system(), input, None).await
         });
         let (received, moved) = (received.await.unwrap(), moved.await.unwrap());
         assert!(received.is_ok() && moved.is_ok(), "{engine:?}: {:?} {:?}", received.err(), moved.err());

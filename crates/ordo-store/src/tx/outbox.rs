@@ -22,6 +22,9 @@ super::store_area! {
         // Idempotency records.
         fn idempotency_get(&mut self, key_id: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
         fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
+        /// Replaces the stored answer (status and body) of the record with `r`'s key and request
+        /// hash, keeping when it was made; whether there was one.
+        fn idempotency_update(&mut self, r: &IdempotencyRecord) -> StoreResult<bool>;
     }
 }
 

@@ -68,7 +68,23 @@ async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
             StoreError::Conflict("idempotency_keys.key_id")
         );
         let got = s.read(|tx| tx.idempotency_get("key_1", "k")).await.unwrap();
-        assert_eq!(got, Some(record), "{engine:?}");
+        assert_eq!(got, Some(record.clone()), "{engine:?}");
+
+        // A request whose work went on after its first transaction replaces its answer; the
+        // same key with another request's hash, or a key never stored, changes nothing.
+        let last =
+            IdempotencyRecord { status: 200, body: b"{\"done\":true}".to_vec(), created_at: 99, ..record.clone() };
+        let (l2, other, unknown) = (
+            last.clone(),
+            IdempotencyRecord { request_hash: "other".into(), body: b"{}".to_vec(), ..record.clone() },
+            IdempotencyRecord { key: "never".into(), ..record.clone() },
+        );
+        assert!(write(&s, move |tx| tx.idempotency_update(&l2)).await.unwrap(), "{engine:?}");
+        assert!(!write(&s, move |tx| tx.idempotency_update(&other)).await.unwrap(), "{engine:?}");
+        assert!(!write(&s, move |tx| tx.idempotency_update(&unknown)).await.unwrap(), "{engine:?}");
+        let got = s.read(|tx| tx.idempotency_get("key_1", "k")).await.unwrap();
+        assert_eq!(got, Some(IdempotencyRecord { created_at: 9, ..last }), "{engine:?}");
+        assert_eq!(s.read(|tx| tx.idempotency_get("key_1", "never")).await.unwrap(), None, "{engine:?}");
     }
 }
 

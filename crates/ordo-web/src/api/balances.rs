@@ -6,10 +6,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use ordo_app::money::balances::Balance;
 
-use super::ApiResult;
+use super::{ApiResult, Idem, render, respond};
 use crate::extract::{Caller, JsonBody, Path};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -17,14 +17,16 @@ use crate::views::BalanceView;
 
 /// Issue a gift card with an opening balance.
 #[utoipa::path(post, path = "/v1/gift-cards", tag = "payments", request_body = ordo_app::money::balances::GiftCardInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = BalanceView), (status = 409, body = Problem)))]
 pub async fn issue_gift_card(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::money::balances::GiftCardInput>,
 ) -> ApiResult<Response> {
-    let b = s.app.issue_gift_card(&actor, input).await?;
-    Ok((StatusCode::CREATED, Json(BalanceView::from(&b))).into_response())
+    let r = render::<Balance, BalanceView, 201>;
+    Ok(respond(s.app.issue_gift_card(&actor, input, idem.ctx(r)).await?, r))
 }
 
 /// A gift card's balance and movements.
@@ -51,12 +53,15 @@ pub async fn store_credit(
 
 /// Add to a customer's store credit.
 #[utoipa::path(post, path = "/v1/customers/{id}/store-credit", tag = "payments", request_body = ordo_app::money::balances::CreditInput,
-    params(("id" = String, Path)), responses((status = 200, body = BalanceView), (status = 404, body = Problem)))]
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 200, body = BalanceView), (status = 404, body = Problem)))]
 pub async fn credit_customer(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::money::balances::CreditInput>,
-) -> ApiResult<Json<BalanceView>> {
-    Ok(Json(BalanceView::from(&s.app.credit_customer(&actor, &id, input).await?)))
+) -> ApiResult<Response> {
+    let r = render::<Balance, BalanceView, 200>;
+    Ok(respond(s.app.credit_customer(&actor, &id, input, idem.ctx(r)).await?, r))
 }

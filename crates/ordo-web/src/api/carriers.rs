@@ -6,10 +6,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use ordo_app::shipping::carriers::Carrier;
+use ordo_domain::fulfillment::Fulfillment;
 
-use super::{ApiResult, webhook_headers};
+use super::{ApiResult, Idem, render, respond, webhook_headers};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -17,14 +18,16 @@ use crate::views::{CarrierView, FulfillmentView, ListView, QuoteView};
 
 /// Add a carrier with its services' rate cards.
 #[utoipa::path(post, path = "/v1/carriers", tag = "shipping", request_body = ordo_app::shipping::carriers::CarrierInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = CarrierView), (status = 409, body = Problem)))]
 pub async fn create_carrier(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::shipping::carriers::CarrierInput>,
 ) -> ApiResult<Response> {
-    let c = s.app.create_carrier(&actor, input).await?;
-    Ok((StatusCode::CREATED, Json(CarrierView::from(&c))).into_response())
+    let r = render::<Carrier, CarrierView, 201>;
+    Ok(respond(s.app.create_carrier(&actor, input, idem.ctx(r)).await?, r))
 }
 
 /// List carriers.
@@ -47,19 +50,21 @@ pub async fn fulfillment_rates(
 }
 
 /// Buy the fulfilment's shipping label: the service asked for, or the cheapest that arrives
-/// by the order's promised date. The tracking number is issued here.
+/// by the order's promised date. The tracking number is issued here. A retry with the same
+/// `Idempotency-Key` answers the label bought, without buying another.
 #[utoipa::path(post, path = "/v1/fulfillments/{id}/label", tag = "shipping", request_body(content = Option<ordo_app::shipping::carriers::LabelInput>),
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = FulfillmentView), (status = 404, body = Problem),
         (status = 409, description = "No service qualifies, or the fulfilment has shipped", body = Problem)))]
 pub async fn buy_label(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     OptionalJsonBody(input): OptionalJsonBody<ordo_app::shipping::carriers::LabelInput>,
-) -> ApiResult<Json<FulfillmentView>> {
-    let f = s.app.buy_label(&actor, &id, input).await?;
-    Ok(Json(FulfillmentView::from(&f)))
+) -> ApiResult<Response> {
+    let r = render::<Fulfillment, FulfillmentView, 200>;
+    Ok(respond(s.app.buy_label(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// A carrier's tracking report, signed with the carrier's webhook secret:

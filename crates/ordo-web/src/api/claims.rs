@@ -6,10 +6,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use ordo_app::aftersales::claims::Claim;
 
-use super::ApiResult;
+use super::{ApiResult, Idem, render, respond};
 use crate::extract::{Caller, JsonBody, Path};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -18,17 +18,18 @@ use crate::views::ClaimView;
 /// File a claim for missing or damaged units that shipped, resolved at once without a
 /// return: `refund` their value, or `reship` them free of charge in a replacement order.
 #[utoipa::path(post, path = "/v1/orders/{id}/claims", tag = "returns", request_body = ordo_app::aftersales::claims::ClaimInput,
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = ClaimView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "`invalid_transition`: nothing shipped", body = Problem)))]
 pub async fn file_claim(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::aftersales::claims::ClaimInput>,
 ) -> ApiResult<Response> {
-    let c = s.app.file_claim(&actor, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(ClaimView::from(&c))).into_response())
+    let r = render::<Claim, ClaimView, 201>;
+    Ok(respond(s.app.file_claim(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// The order's claims, oldest first.

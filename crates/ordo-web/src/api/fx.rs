@@ -7,11 +7,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::ApiResult;
+use super::{ApiResult, Idem, render, respond};
 use crate::extract::{Caller, JsonBody, Query, RawBody};
 use crate::problem::query_error;
 use crate::problem::{ApiError, Problem};
@@ -20,14 +20,16 @@ use crate::views::{ImportView, MoneyView, RateView, RatesView};
 
 /// Load one day's rates.
 #[utoipa::path(post, path = "/v1/exchange-rates", tag = "exchange rates", request_body = ordo_app::money::fx::RatesInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = ImportView)))]
 pub async fn put_rates(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::money::fx::RatesInput>,
 ) -> ApiResult<Response> {
-    let n = s.app.put_rates(&actor, input).await?;
-    Ok((StatusCode::CREATED, Json(ImportView { imported: n })).into_response())
+    let r = render::<usize, ImportView, 201>;
+    Ok(respond(s.app.put_rates(&actor, input, idem.ctx(r)).await?, r))
 }
 
 /// Import the European Central Bank's reference-rate CSV (the daily `eurofxref.csv` or the
@@ -35,11 +37,13 @@ pub async fn put_rates(
 /// reported by number and nothing is stored.
 #[utoipa::path(post, path = "/v1/exchange-rates/ecb", tag = "exchange rates",
     request_body(content((String = "text/csv"), (String = "text/plain"))),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = ImportView),
         (status = 415, description = "The body is not text/csv or text/plain", body = Problem)))]
 pub async fn import_ecb(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     headers: axum::http::HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
@@ -53,8 +57,8 @@ pub async fn import_ecb(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::from(Problem::new(StatusCode::BAD_REQUEST, "malformed_csv", "the CSV is not UTF-8")))?;
-    let n = s.app.import_ecb(&actor, text).await?;
-    Ok((StatusCode::CREATED, Json(ImportView { imported: n })).into_response())
+    let r = render::<usize, ImportView, 201>;
+    Ok(respond(s.app.import_ecb(&actor, text, idem.ctx(r)).await?, r))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -166,15 +166,17 @@ pub async fn count_requests(
 /// (`to: stock`), or out of the business (`to: out`: sent to the vendor, destroyed). Both
 /// sides are written to their ledgers.
 #[utoipa::path(post, path = "/v1/inventory/buckets/moves", tag = "inventory", request_body = ordo_app::stock::inventory::BucketMoveInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = BucketsView), (status = 422, body = Problem),
         (status = 409, description = "`insufficient_stock`: the bucket holds fewer units", body = Problem)))]
 pub async fn move_bucket(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::stock::inventory::BucketMoveInput>,
-) -> ApiResult<Json<BucketsView>> {
-    let sku = input.sku.clone().unwrap_or_default();
-    Ok(Json(BucketsView::new(&sku, &s.app.move_bucket(&actor, input).await?)))
+) -> ApiResult<Response> {
+    let r = render::<ordo_app::stock::inventory::Buckets, BucketsView, 200>;
+    Ok(respond(s.app.move_bucket(&actor, input, idem.ctx(r)).await?, r))
 }
 
 /// A SKU's stock that is not sellable (quarantine, refurbish, return to vendor, disposed) per
@@ -186,5 +188,5 @@ pub async fn sku_buckets(
     Caller(actor): Caller,
     Path(sku): Path<String>,
 ) -> ApiResult<Json<BucketsView>> {
-    Ok(Json(BucketsView::new(&sku, &s.app.sku_buckets(&actor, &sku).await?)))
+    Ok(Json(BucketsView::from(&s.app.sku_buckets(&actor, &sku).await?)))
 }

@@ -11,7 +11,7 @@ use ordo_app::kernel::idempotency::Outcome;
 use ordo_app::kernel::keys::NewKey;
 use ordo_store::ApiKeyRecord;
 
-use super::{ApiResult, Idem, render, replayed};
+use super::{ApiResult, Idem, no_content, render, replayed};
 use crate::extract::{Caller, JsonBody, Path};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -47,14 +47,18 @@ pub async fn list_keys(State(s): State<AppState>, Caller(actor): Caller) -> ApiR
 }
 
 /// Revoke an API key; it stops working at once on this node.
-#[utoipa::path(post, path = "/v1/keys/{id}/revoke", tag = "keys", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/keys/{id}/revoke", tag = "keys", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 204, description = "Revoked"), (status = 404, body = Problem)))]
 pub async fn revoke_key(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    s.app.revoke_key(&actor, &id).await?;
+    idem: Idem,
+) -> ApiResult<Response> {
+    let outcome = s.app.revoke_key(&actor, &id, idem.ctx(no_content)).await?;
     s.keys.clear();
-    Ok(StatusCode::NO_CONTENT)
+    Ok(match outcome {
+        Outcome::Fresh(()) => StatusCode::NO_CONTENT.into_response(),
+        Outcome::Replayed { status, body } => replayed(status, body),
+    })
 }

@@ -75,6 +75,11 @@ where
     (S, serde_json::to_vec(&V::from(value)).unwrap_or_default())
 }
 
+/// The answer of a step with nothing to say: 204 and no body.
+fn no_content<T>(_: &T) -> (u16, Vec<u8>) {
+    (204, Vec::new())
+}
+
 impl Idem {
     fn ctx<T>(self, render: fn(&T) -> (u16, Vec<u8>)) -> Option<IdemCtx<T>> {
         self.0.map(|r| IdemCtx { key_id: r.key_id, key: r.key, request_hash: r.request_hash, render })

@@ -6,10 +6,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use ordo_app::money::payments::OrderPayments;
 
-use super::{ApiResult, webhook_headers};
+use super::{ApiResult, Idem, render, respond, webhook_headers};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -39,9 +39,10 @@ pub async fn stripe_webhook(
 /// Record a payment for the order: `manual` (cash on delivery, bank transfer, invoice),
 /// `gift_card`, `store_credit`, or `stripe` (a card, authorized at Stripe with the
 /// `payment_method` token; 409 `card_declined` records nothing; 501 when Stripe is not
-/// configured).
+/// configured). A retry with the same `Idempotency-Key` answers the payment recorded, without
+/// asking Stripe again.
 #[utoipa::path(post, path = "/v1/orders/{id}/payments", tag = "payments", request_body = ordo_app::money::payments::NewPayment,
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = OrderPaymentsView), (status = 404, body = Problem),
         (status = 409, description = "Declined, or not enough on the balance", body = Problem),
         (status = 503, description = "The card gateway could not be reached; safe to retry", body = Problem),
@@ -50,10 +51,11 @@ pub async fn add_payment(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::money::payments::NewPayment>,
 ) -> ApiResult<Response> {
-    let p = s.app.add_payment(&actor, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(OrderPaymentsView::from(&p))).into_response())
+    let r = render::<OrderPayments, OrderPaymentsView, 201>;
+    Ok(respond(s.app.add_payment(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// The order's payments, their ledger, and the status and balance derived from it.
@@ -71,17 +73,19 @@ macro_rules! payment_action {
     ($fn:ident, $path:literal, $kind:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "payments", request_body(content = Option<ordo_app::money::payments::AmountInput>),
-            params(("id" = String, Path)),
+            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
             responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem),
                 (status = 409, description = "`amount_exceeds_capturable`, `amount_exceeds_refundable`, `payment_voided` or `nothing_to_void`", body = Problem)))]
         pub async fn $fn(
             State(s): State<AppState>,
             Caller(actor): Caller,
             Path(id): Path<String>,
+            idem: Idem,
             OptionalJsonBody(input): OptionalJsonBody<ordo_app::money::payments::AmountInput>,
-        ) -> ApiResult<Json<OrderPaymentsView>> {
-            let p = s.app.payment_action(&actor, &id, ordo_domain::payment::EntryKind::$kind, input).await?;
-            Ok(Json(OrderPaymentsView::from(&p)))
+        ) -> ApiResult<Response> {
+            let r = render::<OrderPayments, OrderPaymentsView, 200>;
+            let kind = ordo_domain::payment::EntryKind::$kind;
+            Ok(respond(s.app.payment_action(&actor, &id, kind, input, idem.ctx(r)).await?, r))
         }
     };
 }

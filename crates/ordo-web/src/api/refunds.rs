@@ -5,10 +5,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use ordo_app::money::refunds::Refund;
 
-use super::ApiResult;
+use super::{ApiResult, Idem, render, respond};
 use crate::extract::{Caller, JsonBody, Path};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -19,9 +19,10 @@ use crate::views::RefundView;
 /// order: cards first, then manual payments, then store credit, then gift cards, the newest
 /// payment first within each; or, with `to: store_credit`, onto the customer's store credit.
 /// A card gateway that cannot be reached leaves the refund `pending`; Ordo completes it later
-/// with the same idempotency key, so it is refunded exactly once.
+/// with the same idempotency key, so it is refunded exactly once. A retry with the same
+/// `Idempotency-Key` answers the refund made, without asking the gateway again.
 #[utoipa::path(post, path = "/v1/orders/{id}/refunds", tag = "payments", request_body = ordo_app::money::refunds::RefundInput,
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = RefundView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "`amount_exceeds_refundable`: more than was captured and not yet refunded", body = Problem),
         (status = 501, description = "the refund goes to a card and Stripe is not configured", body = Problem)))]
@@ -29,10 +30,11 @@ pub async fn refund_order(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::money::refunds::RefundInput>,
 ) -> ApiResult<Response> {
-    let r = s.app.refund_order(&actor, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(RefundView::from(&r))).into_response())
+    let r = render::<Refund, RefundView, 201>;
+    Ok(respond(s.app.refund_order(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// The order's refunds, oldest first.

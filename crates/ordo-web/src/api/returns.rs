@@ -7,12 +7,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use ordo_app::aftersales::returns::Return;
 use ordo_app::page_limit;
 
 use super::documents::{FormatQuery, label_document};
-use super::{ApiResult, ReturnQueueQuery, decode_cursor, list};
+use super::{ApiResult, Idem, ReturnQueueQuery, decode_cursor, list, render, respond};
 use crate::extract::{Caller, JsonBody, OptionalJsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::problem::query_error;
@@ -37,7 +37,7 @@ pub async fn list_returns(
 /// Request a return of shipped units, per line with a reason code, within the channel's return
 /// window (`override_window` lets an operator accept a late one).
 #[utoipa::path(post, path = "/v1/orders/{id}/returns", tag = "returns", request_body = ordo_app::aftersales::returns::ReturnInput,
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = ReturnView), (status = 404, body = Problem),
         (status = 422, description = "More units than shipped and not yet returned, or bad fields", body = Problem),
         (status = 409, description = "`invalid_transition` (nothing shipped) or `return_window_closed`", body = Problem)))]
@@ -45,10 +45,11 @@ pub async fn request_return(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::aftersales::returns::ReturnInput>,
 ) -> ApiResult<Response> {
-    let r = s.app.request_return(&actor, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())
+    let r = render::<Return, ReturnView, 201>;
+    Ok(respond(s.app.request_return(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// The order's returns, oldest first, and its return status.
@@ -81,16 +82,18 @@ macro_rules! return_step {
     ($name:ident, $path:literal, $method:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "returns", request_body(content = Option<ordo_app::aftersales::returns::ReturnStepInput>),
-            params(("id" = String, Path)),
+            params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
             responses((status = 200, body = ReturnView), (status = 404, body = Problem),
                 (status = 409, description = "The return is not in a status this step starts from", body = Problem)))]
         pub async fn $name(
             State(s): State<AppState>,
             Caller(actor): Caller,
             Path(id): Path<String>,
+            idem: Idem,
             OptionalJsonBody(input): OptionalJsonBody<ordo_app::aftersales::returns::ReturnStepInput>,
-        ) -> ApiResult<Json<ReturnView>> {
-            Ok(Json(ReturnView::from(&s.app.$method(&actor, &id, input).await?)))
+        ) -> ApiResult<Response> {
+            let r = render::<Return, ReturnView, 200>;
+            Ok(respond(s.app.$method(&actor, &id, input, idem.ctx(r)).await?, r))
         }
     };
 }
@@ -109,33 +112,36 @@ return_step!(close_return, "/v1/returns/{id}/close", close_return, "Close a rece
 /// `return_to_vendor` and `dispose` into their non-sellable buckets; each writes its ledger.
 /// The refund follows unless the channel refunded on approval.
 #[utoipa::path(post, path = "/v1/returns/{id}/receive", tag = "returns", request_body = ordo_app::aftersales::returns::ReceiveInput,
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "The return is not approved", body = Problem)))]
 pub async fn receive_return(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ordo_app::aftersales::returns::ReceiveInput>,
-) -> ApiResult<Json<ReturnView>> {
-    Ok(Json(ReturnView::from(&s.app.receive_return(&actor, &id, input).await?)))
+) -> ApiResult<Response> {
+    let r = render::<Return, ReturnView, 200>;
+    Ok(respond(s.app.receive_return(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// Buy a prepaid return label: the cheapest service from the customer's address to the
 /// receiving location (default: where the order shipped from), through the carrier
 /// integrations. Buying again returns the label already bought.
 #[utoipa::path(post, path = "/v1/returns/{id}/label", tag = "returns", request_body(content = Option<ordo_app::aftersales::return_labels::ReturnLabelInput>),
-    params(("id" = String, Path)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = ReturnView), (status = 404, body = Problem), (status = 422, body = Problem),
         (status = 409, description = "The return is received or closed, or no carrier serves it", body = Problem)))]
 pub async fn buy_return_label(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     OptionalJsonBody(input): OptionalJsonBody<ordo_app::aftersales::return_labels::ReturnLabelInput>,
 ) -> ApiResult<Response> {
-    let r = s.app.buy_return_label(&actor, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(ReturnView::from(&r))).into_response())
+    let r = render::<Return, ReturnView, 201>;
+    Ok(respond(s.app.buy_return_label(&actor, &id, input, idem.ctx(r)).await?, r))
 }
 
 /// The return label, 4×6 inches, as PDF (default) or ZPL (`?format=zpl`).

@@ -8,9 +8,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ordo_app::shipping::routing::{RuleSetInput, SimulateInput, Simulation};
+use ordo_app::kernel::idempotency::Outcome;
+use ordo_app::shipping::routing::{RuleSetInput, SimulateInput, Simulation, StoredRuleSet};
 
-use super::{ApiResult, versioned};
+use super::{ApiResult, Idem, render, replayed, respond, versioned};
 use crate::extract::{Caller, IfMatch, JsonBody, Path};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -18,15 +19,20 @@ use crate::views::{ListView, RoutingView, RuleSetView};
 
 /// Create a routing rule set.
 #[utoipa::path(post, path = "/v1/routing/rule-sets", tag = "routing", request_body = RuleSetInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = RuleSetView),
         (status = 409, description = "The name exists, or a channel is already routed by another rule set", body = Problem)))]
 pub async fn create_rule_set(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<RuleSetInput>,
 ) -> ApiResult<Response> {
-    let set = s.app.create_rule_set(&actor, input).await?;
-    Ok((StatusCode::CREATED, versioned(set.version, RuleSetView::from(&set))).into_response())
+    let r = render::<StoredRuleSet, RuleSetView, 201>;
+    Ok(match s.app.create_rule_set(&actor, input, idem.ctx(r)).await? {
+        Outcome::Fresh(set) => (StatusCode::CREATED, versioned(set.version, RuleSetView::from(&set))).into_response(),
+        Outcome::Replayed { status, body } => replayed(status, body),
+    })
 }
 
 /// List routing rule sets.
@@ -81,11 +87,18 @@ pub async fn order_routing(
 /// Route one order, or the last N, again under a rule set without reserving anything, and
 /// report what would change.
 #[utoipa::path(post, path = "/v1/routing/simulate", tag = "routing", request_body = SimulateInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = Simulation), (status = 404, body = Problem)))]
 pub async fn simulate_routing(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<SimulateInput>,
-) -> ApiResult<Json<Simulation>> {
-    Ok(Json(s.app.simulate_routing(&actor, input).await?))
+) -> ApiResult<Response> {
+    Ok(respond(s.app.simulate_routing(&actor, input, idem.ctx(simulated)).await?, simulated))
+}
+
+/// A simulation is its own view.
+fn simulated(simulation: &Simulation) -> (u16, Vec<u8>) {
+    (200, serde_json::to_vec(simulation).unwrap_or_default())
 }

@@ -27,3 +27,9 @@ pub struct ImportView {
     /// Rates stored (a day's rate of one currency each).
     pub imported: usize,
 }
+
+impl From<&usize> for ImportView {
+    fn from(imported: &usize) -> ImportView {
+        ImportView { imported: *imported }
+    }
+}

@@ -156,10 +156,10 @@ pub struct BucketsView {
     pub movements: Vec<BucketMovementView>,
 }
 
-impl BucketsView {
-    pub fn new(sku: &str, b: &ordo_app::stock::inventory::Buckets) -> BucketsView {
+impl From<&ordo_app::stock::inventory::Buckets> for BucketsView {
+    fn from(b: &ordo_app::stock::inventory::Buckets) -> BucketsView {
         BucketsView {
-            sku: sku.to_owned(),
+            sku: b.sku.clone(),
             levels: b
                 .levels
                 .iter()

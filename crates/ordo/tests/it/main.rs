@@ -15,6 +15,7 @@ mod edits;
 mod exchange_rates;
 mod fulfillment;
 mod holds;
+mod idempotency;
 mod migrate;
 mod money_walk;
 mod multinode;

@@ -647,7 +647,56 @@ async fn without_stripe_card_payments_are_not_implemented(engine: Engine) {
     assert_eq!(hook.status(), 501);
 }
 
+/// Sends a keyed card step twice: the retry is answered the first response, byte for byte,
+/// without a call to Stripe. The first answer, as JSON.
+async fn twice(s: &TestServer, gw: &Shared, path: &str, body: Value, key: &str) -> Value {
+    let body = body.to_string();
+    let before = gw.lock().unwrap().calls.len();
+    let first = s.post_keyed(path, "application/json", &body, key).await;
+    let text = |r: &crate::common::RawReply| String::from_utf8_lossy(&r.body).into_owned();
+    assert!(first.status.is_success(), "{path}: {}", text(&first));
+    let asked = gw.lock().unwrap().calls.len();
+    assert!(asked > before, "{path}: Stripe was not asked");
+    let second = s.post_keyed(path, "application/json", &body, key).await;
+    assert!(second.replayed(), "{path}: the retry ran again: {}", text(&second));
+    assert_eq!((second.status, text(&second)), (first.status, text(&first)), "{path}: the replay differs");
+    assert_eq!(gw.lock().unwrap().calls.len(), asked, "{path}: the retry asked Stripe again");
+    first.json()
+}
+
+async fn a_keyed_retry_of_a_card_step_is_replayed_without_asking_stripe_again(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server_capturing_on_shipment(engine, &base).await;
+    let id = s.post("/v1/orders", order_body(&[("X", 3)])).await.body["id"].as_str().unwrap().to_owned();
+    let paid = twice(&s, &gw, &format!("/v1/orders/{id}/payments"), card("pm_card_visa", "30.00"), "card-1").await;
+    let pay = paid["payments"][0]["id"].as_str().unwrap().to_owned();
+    // The same key with another amount is refused before Stripe is asked.
+    let calls = gw.lock().unwrap().calls.len();
+    let other = card("pm_card_visa", "20.00").to_string();
+    let reused = s.post_keyed(&format!("/v1/orders/{id}/payments"), "application/json", &other, "card-1").await;
+    assert_eq!((reused.status.as_u16(), reused.json()["code"].as_str()), (422, Some("idempotency_key_reused")));
+    assert_eq!(gw.lock().unwrap().calls.len(), calls);
+
+    twice(&s, &gw, &format!("/v1/payments/{pay}/capture"), json!({"amount": usd("10.00")}), "card-2").await;
+    twice(&s, &gw, &format!("/v1/payments/{pay}/refund"), json!({"amount": usd("3.00")}), "card-3").await;
+    // A refund to the card is recorded pending, then completed at Stripe: the replay is the
+    // completed refund the first request was answered.
+    let refund = twice(&s, &gw, &format!("/v1/orders/{id}/refunds"), json!({"amount": usd("2.00")}), "card-4").await;
+    assert_eq!(refund["status"], "succeeded", "{refund:?}");
+    twice(&s, &gw, &format!("/v1/payments/{pay}/void"), json!({}), "card-5").await;
+
+    let done: Vec<usize> = {
+        let g = gw.lock().unwrap();
+        ["create", "capture", "refund", "cancel"].iter().map(|p| g.done(p)).collect()
+    };
+    assert_eq!(done, [1, 1, 2, 1], "what Stripe did");
+    let kinds: Vec<String> =
+        ledger(&s, &id).await.into_iter().map(|(kind, amount, _)| format!("{kind} {amount}")).collect();
+    assert_eq!(kinds, ["authorized 30.00", "captured 10.00", "refunded 3.00", "refunded 2.00", "voided 20.00"]);
+}
+
 on_both_engines!(
+    a_keyed_retry_of_a_card_step_is_replayed_without_asking_stripe_again,
     cards_are_authorized_captured_and_refunded_at_stripe,
     declines_record_nothing_and_signed_webhooks_settle_what_happened_at_stripe,
     by_default_a_card_is_charged_when_the_payment_is_added,

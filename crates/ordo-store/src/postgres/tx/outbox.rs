@@ -109,4 +109,13 @@ impl OutboxStore for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn idempotency_update(&mut self, r: &IdempotencyRecord) -> StoreResult<bool> {
+        let status = i64::from(r.status);
+        let n = self.exec(
+            "UPDATE idempotency_keys SET status = $4, body = $5 WHERE key_id = $1 AND idem_key = $2 AND request_hash = $3",
+            &[&r.key_id, &r.key, &r.request_hash, &status, &r.body],
+        )?;
+        Ok(n == 1)
+    }
 }

@@ -90,4 +90,12 @@ impl OutboxStore for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn idempotency_update(&mut self, r: &IdempotencyRecord) -> StoreResult<bool> {
+        let n = self.exec(
+            "UPDATE idempotency_keys SET status = ?4, body = ?5 WHERE key_id = ?1 AND idem_key = ?2 AND request_hash = ?3",
+            params![r.key_id, r.key, r.request_hash, r.status, r.body],
+        )?;
+        Ok(n == 1)
+    }
 }

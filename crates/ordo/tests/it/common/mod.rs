@@ -73,6 +73,24 @@ pub struct Reply {
     pub headers: reqwest::header::HeaderMap,
 }
 
+/// An answer as it was sent: its status, headers and the bytes of its body.
+pub struct RawReply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// Whether the server answered it from a stored response.
+    pub fn replayed(&self) -> bool {
+        self.headers.get("idempotent-replayed").is_some_and(|v| v == "true")
+    }
+}
+
 impl TestServer {
     pub async fn start(engine: Engine) -> TestServer {
         Self::start_with(engine, ordo_web::WebConfig::default()).await
@@ -139,6 +157,22 @@ impl TestServer {
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Reply { status, body, headers }
+    }
+
+    /// A POST with an `Idempotency-Key`, its body sent exactly as given with `content_type`.
+    pub async fn post_keyed(&self, path: &str, content_type: &str, body: &str, key: &str) -> RawReply {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.admin)
+            .header("content-type", content_type)
+            .header("idempotency-key", key)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        RawReply { status, headers, body: res.bytes().await.unwrap().to_vec() }
     }
 
     /// A request with a body sent exactly as given, as `application/json`.
