@@ -57,7 +57,17 @@ use crate::api;
         api::events::list_events,
         api::keys::create_key, api::keys::list_keys, api::keys::revoke_key,
     ),
-    components(schemas(crate::problem::Problem)),
+    // Named sets only parameters use, which the paths do not register themselves.
+    components(schemas(
+        crate::problem::Problem,
+        ordo_app::kernel::schema::CurrencyCode,
+        ordo_app::kernel::schema::LabelFormat,
+        ordo_app::kernel::schema::PickListFormat,
+        ordo_app::kernel::schema::FulfillmentStatus,
+        ordo_app::kernel::schema::OrderStatus,
+        ordo_app::kernel::schema::HoldStatus,
+        ordo_app::kernel::schema::ReturnStatus,
+    )),
     modifiers(&Conventions),
     security(("api_key" = [])),
     tags(

@@ -23,12 +23,12 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 pub struct ClaimInput {
     /// `missing` or `damaged`.
     #[serde(rename = "type")]
-    #[schema(required = true, example = "missing", inline, value_type = Option<crate::kernel::schema::ClaimKind>)]
+    #[schema(required = true, example = "missing", value_type = Option<crate::kernel::schema::ClaimKind>)]
     pub kind: Option<String>,
     #[schema(required = true, min_items = 1, max_items = 500)]
     pub lines: Option<Vec<ClaimLineInput>>,
     /// `refund` or `reship`.
-    #[schema(required = true, example = "reship", inline, value_type = Option<crate::kernel::schema::ClaimResolution>)]
+    #[schema(required = true, example = "reship", value_type = Option<crate::kernel::schema::ClaimResolution>)]
     pub resolution: Option<String>,
     #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,

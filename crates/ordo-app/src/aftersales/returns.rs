@@ -164,7 +164,7 @@ pub struct ReturnLineInput {
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
     /// `damaged`, `wrong_item`, `no_longer_needed`, `not_as_described` or `other`.
-    #[schema(required = true, example = "no_longer_needed", inline, value_type = Option<crate::kernel::schema::ReturnReason>)]
+    #[schema(required = true, example = "no_longer_needed", value_type = Option<crate::kernel::schema::ReturnReason>)]
     pub reason: Option<String>,
     #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
@@ -212,7 +212,7 @@ pub struct UnitInput {
     #[schema(max_length = 100, pattern = r"^[^\u0000]*$")]
     pub condition: Option<String>,
     /// `restock`, `refurbish`, `damaged`, `return_to_vendor` or `dispose`.
-    #[schema(required = true, example = "restock", inline, value_type = Option<crate::kernel::schema::Disposition>)]
+    #[schema(required = true, example = "restock", value_type = Option<crate::kernel::schema::Disposition>)]
     pub disposition: Option<String>,
 }
 

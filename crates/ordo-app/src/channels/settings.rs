@@ -82,7 +82,7 @@ impl ChannelSettings {
 #[serde(deny_unknown_fields)]
 pub struct ChannelSettingsInput {
     /// `at_placement` (default) or `on_shipment`.
-    #[schema(example = "on_shipment", inline, value_type = Option<crate::kernel::schema::CapturePolicy>)]
+    #[schema(example = "on_shipment", value_type = Option<crate::kernel::schema::CapturePolicy>)]
     pub capture: Option<String>,
     /// Rules that hold an order for review when it is captured; default none.
     #[schema(max_items = 50)]
@@ -91,7 +91,7 @@ pub struct ChannelSettingsInput {
     #[schema(example = 30, minimum = 0, maximum = 3650)]
     pub return_window_days: Option<i64>,
     /// When a return is refunded: `received` (default) or `approved`.
-    #[schema(inline, value_type = Option<crate::kernel::schema::RefundReturnsOn>)]
+    #[schema(value_type = Option<crate::kernel::schema::RefundReturnsOn>)]
     pub refund_returns_on: Option<String>,
 }
 
@@ -99,10 +99,10 @@ pub struct ChannelSettingsInput {
 #[serde(deny_unknown_fields)]
 pub struct HoldRuleInput {
     /// `total_above`, `countries_differ`, `first_order_above` or `blocked_customer`.
-    #[schema(required = true, example = "total_above", inline, value_type = Option<crate::kernel::schema::HoldTrigger>)]
+    #[schema(required = true, example = "total_above", value_type = Option<crate::kernel::schema::HoldTrigger>)]
     pub when: Option<String>,
     /// `fraud_review`, `address_check`, `payment_review` or `manual`.
-    #[schema(required = true, example = "fraud_review", inline, value_type = Option<crate::kernel::schema::HoldKind>)]
+    #[schema(required = true, example = "fraud_review", value_type = Option<crate::kernel::schema::HoldKind>)]
     pub hold: Option<String>,
     /// For `total_above` and `first_order_above`: orders in this currency above it are held.
     pub amount: Option<crate::kernel::input::MoneyInput>,

@@ -15,7 +15,7 @@ use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// `admin`, `operator`, `viewer` or `channel`.
-    #[schema(required = true, inline, value_type = Option<crate::kernel::schema::Role>)]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::Role>)]
     pub role: Option<String>,
     /// Required for (and only for) `channel` keys.
     #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]

@@ -6,7 +6,7 @@
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::AdditionalProperties;
-use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, Object, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{AllOfBuilder, Object, ObjectBuilder, Schema, SchemaType, Type};
 
 /// How many digits an amount may have in minor units: `AMOUNT_DIGITS - exponent` before the
 /// point (99,999,999.99 USD, 9,999,999,999 JPY). It keeps every sum an order can make (500 lines
@@ -52,31 +52,55 @@ pub fn positive_amount_pattern(exponent: u8) -> String {
     format!("^(0*[1-9][0-9]{{0,{}}}{any_decimals}{small})$", whole - 1)
 }
 
-fn money_of(pattern: fn(u8) -> String, description: &str) -> Schema {
+/// The numbers of decimals currencies have.
+fn exponents() -> Vec<u8> {
     let mut exponents: Vec<u8> = ordo_domain::money::CURRENCIES.iter().map(|(_, e)| *e).collect();
     exponents.sort_unstable();
     exponents.dedup();
-    let mut any = AnyOfBuilder::new();
-    for exp in exponents {
-        let codes = ordo_domain::money::CURRENCIES.iter().filter(|(_, e)| *e == exp).map(|(c, _)| *c);
-        any = any.item(
+    exponents
+}
+
+/// One object, as clients generate it: an amount in any currency's form, and the currency;
+/// the amount's form for each currency's decimals is a rule of [`field_rules`].
+fn money_of(pattern: fn(u8) -> String, description: &str) -> Schema {
+    let forms: Vec<String> =
+        exponents().into_iter().map(|e| pattern(e).trim_start_matches('^').trim_end_matches('$').to_owned()).collect();
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "amount",
             ObjectBuilder::new()
-                .schema_type(Type::Object)
-                .property("amount", ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern(exp))).build())
-                .property("currency", words(codes, false))
-                .required("amount")
-                .required("currency")
-                .additional_properties(Some(AdditionalProperties::FreeForm(false))),
-        );
-    }
-    any.description(Some(description))
-        .examples([serde_json::json!({"amount": "19.99", "currency": "USD"})])
+                .schema_type(Type::String)
+                .pattern(Some(format!("^({})$", forms.join("|"))))
+                .description(Some("Decimal string, e.g. `\"19.99\"`; at most as many decimals as the currency has."))
+                .examples(["19.99"]),
+        )
+        .property("currency", RefOr::Ref(utoipa::openapi::Ref::from_schema_name("CurrencyCode")))
+        .required("amount")
+        .required("currency")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .description(Some(description))
         .build()
         .into()
 }
 
-/// Money: `{"amount", "currency"}`, one branch per number of decimals, so that an amount is
-/// valid exactly when its currency allows it.
+/// For each number of decimals, the form an amount takes in the currencies that have it.
+fn amount_forms(pattern: fn(u8) -> String) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = exponents()
+        .into_iter()
+        .map(|exp| {
+            let codes: Vec<&str> =
+                ordo_domain::money::CURRENCIES.iter().filter(|(_, e)| *e == exp).map(|(c, _)| *c).collect();
+            serde_json::json!({
+                "if": {"required": ["currency"], "properties": {"currency": {"enum": codes}}},
+                "then": {"properties": {"amount": {"pattern": pattern(exp)}}},
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rules)
+}
+
+/// Money: `{"amount", "currency"}`, the amount valid exactly when its currency allows it.
 pub fn money() -> Schema {
     money_of(
         amount_pattern,
@@ -119,11 +143,18 @@ pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
         {"if": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}},
          "then": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}}},
     ]);
-    vec![("AddressInput", together.clone()), ("NewLocation", together.clone()), ("LocationPatch", together)]
+    vec![
+        ("AddressInput", together.clone()),
+        ("NewLocation", together.clone()),
+        ("LocationPatch", together),
+        ("MoneyInput", amount_forms(amount_pattern)),
+        ("PositiveMoneyInput", amount_forms(positive_amount_pattern)),
+    ]
 }
 
-/// Closed sets of words as field types, for `#[schema(inline, value_type = Option<...>)]`,
-/// which keeps the field's own description (a `schema_with` would drop it).
+/// Closed sets of words as named schemas, for `#[schema(value_type = Option<...>)]`, which
+/// keeps the field's own description (a `schema_with` would drop it) and gives generated
+/// clients one enum per set.
 macro_rules! word_types {
     ($($(#[$m:meta])* $name:ident = $list:expr;)+) => {
         $(

@@ -26,10 +26,10 @@ pub struct RatesInput {
     #[schema(required = true, example = "2026-11-27", format = Date)]
     pub date: Option<String>,
     /// The currency the rates are quoted against; `EUR`.
-    #[schema(required = true, example = "EUR", inline, value_type = Option<crate::kernel::schema::BaseCurrency>)]
+    #[schema(required = true, example = "EUR", value_type = Option<crate::kernel::schema::BaseCurrency>)]
     pub base: Option<String>,
     /// Units of each currency per one unit of the base, as decimal strings above zero.
-    #[schema(required = true, inline, value_type = Option<crate::kernel::schema::Rates>)]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::Rates>)]
     pub rates: Option<BTreeMap<String, String>>,
 }
 

@@ -44,7 +44,7 @@ pub struct NewPayment {
     /// `manual`, `gift_card` (give `gift_card_code`), `store_credit` (the order's
     /// customer's) or `stripe` (give `payment_method`, the storefront's token; answers 501 when
     /// Stripe is not configured).
-    #[schema(required = true, example = "manual", inline, value_type = Option<crate::kernel::schema::Provider>)]
+    #[schema(required = true, example = "manual", value_type = Option<crate::kernel::schema::Provider>)]
     pub provider: Option<String>,
     #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub gift_card_code: Option<String>,
@@ -52,7 +52,7 @@ pub struct NewPayment {
     #[schema(min_length = 1, max_length = 255, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub payment_method: Option<String>,
     /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
-    #[schema(inline, value_type = Option<crate::kernel::schema::PaymentMethod>)]
+    #[schema(value_type = Option<crate::kernel::schema::PaymentMethod>)]
     pub method: Option<String>,
     /// In the order's currency.
     #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
@@ -71,7 +71,7 @@ pub struct AmountInput {
     pub reason: Option<String>,
     /// For refunds: `original` (default: back to the payment it came from) or
     /// `store_credit` (onto the customer's store credit).
-    #[schema(inline, value_type = Option<crate::kernel::schema::RefundTarget>)]
+    #[schema(value_type = Option<crate::kernel::schema::RefundTarget>)]
     pub to: Option<String>,
 }
 

@@ -39,7 +39,7 @@ pub struct RefundInput {
     pub amount: Option<MoneyInput>,
     /// `original` (default: back to the order's payments, cards first, gift cards last) or
     /// `store_credit` (onto the customer's store credit).
-    #[schema(inline, value_type = Option<crate::kernel::schema::RefundTarget>)]
+    #[schema(value_type = Option<crate::kernel::schema::RefundTarget>)]
     pub to: Option<String>,
     #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,

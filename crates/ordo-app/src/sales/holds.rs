@@ -31,7 +31,7 @@ pub fn may_release(role: Role, kind: HoldKind) -> bool {
 pub struct HoldInput {
     /// `fraud_review`, `address_check`, `payment_review` or `manual`.
     #[serde(rename = "type")]
-    #[schema(required = true, example = "manual", inline, value_type = Option<crate::kernel::schema::HoldKind>)]
+    #[schema(required = true, example = "manual", value_type = Option<crate::kernel::schema::HoldKind>)]
     pub kind: Option<String>,
     #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,

@@ -66,7 +66,7 @@ pub struct NewOrder {
     /// An existing customer's id; or give `customer` inline.
     pub customer_id: Option<String>,
     pub customer: Option<OrderCustomerInput>,
-    #[schema(required = true, example = "USD", inline, value_type = Option<crate::kernel::schema::CurrencyCode>)]
+    #[schema(required = true, example = "USD", value_type = Option<crate::kernel::schema::CurrencyCode>)]
     pub currency: Option<String>,
     #[schema(required = true, min_items = 1, max_items = 500)]
     pub lines: Option<Vec<OrderLineInput>>,

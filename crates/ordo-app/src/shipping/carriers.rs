@@ -236,7 +236,7 @@ pub struct TrackingInput {
     #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub tracking_number: Option<String>,
     /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
-    #[schema(required = true, inline, value_type = Option<crate::kernel::schema::TrackingStatus>)]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::TrackingStatus>)]
     pub status: Option<String>,
     /// RFC 3339; defaults to when the report arrives.
     #[schema(format = DateTime)]

@@ -74,7 +74,7 @@ pub struct NewLocation {
     #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// `warehouse` or `store`.
-    #[schema(required = true, example = "warehouse", inline, value_type = Option<crate::kernel::schema::LocationKind>)]
+    #[schema(required = true, example = "warehouse", value_type = Option<crate::kernel::schema::LocationKind>)]
     pub kind: Option<String>,
     #[schema(required = true)]
     pub address: Option<AddressInput>,
@@ -101,7 +101,7 @@ pub struct NewLocation {
 pub struct LocationPatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
-    #[schema(inline, value_type = Option<crate::kernel::schema::LocationKind>)]
+    #[schema(value_type = Option<crate::kernel::schema::LocationKind>)]
     pub kind: Option<String>,
     pub address: Option<AddressInput>,
     #[serde(default, deserialize_with = "double_option")]

@@ -26,7 +26,7 @@ pub struct AdjustmentInput {
     #[schema(required = true, example = 25, minimum = -1000000000, maximum = 1000000000)]
     pub delta: Option<i64>,
     /// `received`, `counted`, `damaged`, `correction`, `lost`, `found` or `returned`.
-    #[schema(required = true, example = "received", inline, value_type = Option<crate::kernel::schema::AdjustmentReason>)]
+    #[schema(required = true, example = "received", value_type = Option<crate::kernel::schema::AdjustmentReason>)]
     pub reason: Option<String>,
     #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,
@@ -344,11 +344,11 @@ pub struct BucketMoveInput {
     #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub location: Option<String>,
     /// The bucket the units leave: `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
-    #[schema(required = true, example = "refurbish", inline, value_type = Option<crate::kernel::schema::Bucket>)]
+    #[schema(required = true, example = "refurbish", value_type = Option<crate::kernel::schema::Bucket>)]
     pub from: Option<String>,
     /// Another bucket, `stock` (sellable again, at the same location) or `out` (they leave:
     /// sent to the vendor, destroyed).
-    #[schema(required = true, example = "stock", inline, value_type = Option<crate::kernel::schema::BucketTarget>)]
+    #[schema(required = true, example = "stock", value_type = Option<crate::kernel::schema::BucketTarget>)]
     pub to: Option<String>,
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,

@@ -27,7 +27,7 @@ fn document(content_type: &'static str, bytes: Vec<u8>) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `pdf` (the default) or `zpl`.
-    #[param(inline, value_type = Option<ordo_app::kernel::schema::LabelFormat>)]
+    #[param(value_type = Option<ordo_app::kernel::schema::LabelFormat>)]
     pub format: Option<String>,
 }
 
@@ -35,7 +35,7 @@ pub struct FormatQuery {
 #[into_params(parameter_in = Query)]
 pub struct PickListQuery {
     /// `json` (the default) or `pdf`.
-    #[param(inline, value_type = Option<ordo_app::kernel::schema::PickListFormat>)]
+    #[param(value_type = Option<ordo_app::kernel::schema::PickListFormat>)]
     pub format: Option<String>,
 }
 

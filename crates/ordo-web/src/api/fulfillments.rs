@@ -45,7 +45,7 @@ pub struct FulfillmentQuery {
     pub location: Option<String>,
     /// `pending`, `picking`, `packed`, `shipped`, `delivered`, `cancelled`, `rejected`,
     /// `ready_for_pickup` or `picked_up`.
-    #[param(inline, value_type = Option<ordo_app::kernel::schema::FulfillmentStatus>)]
+    #[param(value_type = Option<ordo_app::kernel::schema::FulfillmentStatus>)]
     pub status: Option<String>,
 }
 

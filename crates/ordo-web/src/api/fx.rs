@@ -94,9 +94,9 @@ pub struct ConvertQuery {
     /// Decimal amount, e.g. `19.99`.
     #[param(pattern = r"^0*[0-9]{1,10}(\.[0-9]+)?$")]
     pub amount: String,
-    #[param(inline, value_type = ordo_app::kernel::schema::CurrencyCode)]
+    #[param(value_type = ordo_app::kernel::schema::CurrencyCode)]
     pub currency: String,
-    #[param(inline, value_type = ordo_app::kernel::schema::CurrencyCode)]
+    #[param(value_type = ordo_app::kernel::schema::CurrencyCode)]
     pub to: String,
     /// `YYYY-MM-DD`; default today (UTC).
     #[param(format = Date)]

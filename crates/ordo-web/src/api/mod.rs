@@ -207,7 +207,7 @@ macro_rules! queue_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             #[doc = $doc]
-            #[param(inline, value_type = Option<$status>)]
+            #[param(value_type = Option<$status>)]
             pub status: Option<String>,
             /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
             #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]

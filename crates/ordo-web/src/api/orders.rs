@@ -74,7 +74,7 @@ pub struct OrderQuery {
     #[param(pattern = r"^(3[0-9]){0,18}$")]
     pub cursor: Option<String>,
     /// `allocated` or `cancelled`.
-    #[param(inline, value_type = Option<ordo_app::kernel::schema::OrderStatus>)]
+    #[param(value_type = Option<ordo_app::kernel::schema::OrderStatus>)]
     pub status: Option<String>,
     pub channel: Option<String>,
     pub customer_id: Option<String>,

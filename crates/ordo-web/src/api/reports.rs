@@ -24,7 +24,7 @@ pub struct SalesQuery {
     #[param(format = Date)]
     pub to: Option<String>,
     /// The currency to report in; default EUR. Needs rates for every order's day.
-    #[param(inline, value_type = Option<ordo_app::kernel::schema::CurrencyCode>)]
+    #[param(value_type = Option<ordo_app::kernel::schema::CurrencyCode>)]
     pub currency: Option<String>,
     /// Only this sales channel's orders.
     pub channel: Option<String>,
