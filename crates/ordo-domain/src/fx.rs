@@ -45,11 +45,23 @@ impl Rate {
 
 /// Converts `amount` into `to`, given both currencies' rates against the same base.
 pub fn convert(amount: Money, from_rate: Rate, to: Currency, to_rate: Rate) -> Result<Money, MoneyError> {
-    // amount_to = amount_from × to_rate / from_rate, with both minor-unit exponents applied:
-    // minor_to = minor_from × 10^(e_to - e_from) × to_rate / from_rate.
-    let e_from = amount.currency().exponent() as i32;
+    convert_decimal(amount.minor(), amount.currency().exponent() as u32, from_rate, to, to_rate)
+}
+
+/// Converts `mantissa × 10^-scale` units of a currency into `to`, rounded once to `to`'s minor
+/// unit, given both currencies' rates against the same base.
+pub fn convert_decimal(
+    mantissa: i64,
+    scale: u32,
+    from_rate: Rate,
+    to: Currency,
+    to_rate: Rate,
+) -> Result<Money, MoneyError> {
+    // amount_to = amount_from × to_rate / from_rate, with the exponents applied:
+    // minor_to = mantissa × 10^(e_to - scale) × to_rate / from_rate.
+    let e_from = scale as i32;
     let e_to = to.exponent() as i32;
-    let mut num: i128 = (amount.minor() as i128).checked_mul(to_rate.mantissa).ok_or(MoneyError::Overflow)?;
+    let mut num: i128 = (mantissa as i128).checked_mul(to_rate.mantissa).ok_or(MoneyError::Overflow)?;
     let mut den: i128 = from_rate.mantissa;
     // Rates' scales: to_rate = m_t / 10^s_t, from_rate = m_f / 10^s_f.
     let shift = (e_to - e_from) + from_rate.scale as i32 - to_rate.scale as i32;
@@ -68,6 +80,22 @@ pub fn convert(amount: Money, from_rate: Rate, to: Currency, to_rate: Rate) -> R
     let rounded = if (r.abs() * 2) >= den { q + num.signum() } else { q };
     let minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
     Ok(Money::from_minor(minor, to))
+}
+
+/// An amount to convert: up to `whole` significant digits before the point and 4 significant
+/// decimals, as `(mantissa, scale)`; trailing zeros carry no value.
+pub fn parse_amount(s: &str, whole: usize) -> Option<(i64, u32)> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !all_digits(int) || !all_digits(frac) || (s.contains('.') && frac.is_empty()) {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    if int.len() > whole || frac.len() > 4 {
+        return None;
+    }
+    Some((format!("{int}{frac}").parse::<i64>().unwrap_or(0), frac.len() as u32))
 }
 
 /// One day's rates parsed from the European Central Bank's reference-rate CSV.
@@ -100,23 +128,34 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// `2026-11-27` or the daily file's `27 November 2026`, as `YYYY-MM-DD`.
+/// `2026-11-27` or the daily file's `27 November 2026`, as `YYYY-MM-DD`: a day that exists.
 fn parse_date(s: &str) -> Option<String> {
     let s = s.trim();
     let bytes = s.as_bytes();
-    if s.len() == 10
+    let (year, month, day) = if s.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
         && s.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
     {
-        return Some(s.to_owned());
-    }
-    let mut parts = s.split_whitespace();
-    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
-    let day: u32 = day.parse().ok()?;
-    let month = MONTHS.iter().position(|m| *m == month)? + 1;
-    let year: u32 = year.parse().ok()?;
-    (1..=31).contains(&day).then(|| format!("{year:04}-{month:02}-{day:02}"))
+        (s[..4].parse::<u32>().ok()?, s[5..7].parse::<u32>().ok()?, s[8..].parse::<u32>().ok()?)
+    } else {
+        let mut parts = s.split_whitespace();
+        let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || !day.bytes().chain(year.bytes()).all(|b| b.is_ascii_digit()) || year.len() != 4 {
+            return None;
+        }
+        let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
+        (year.parse().ok()?, month, day.parse().ok()?)
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (year >= 1 && (1..=days).contains(&day)).then(|| format!("{year:04}-{month:02}-{day:02}"))
 }
 
 /// Parses the ECB's CSV (the daily `eurofxref.csv` or the history `eurofxref-hist.csv`):
@@ -190,6 +229,11 @@ mod tests {
         assert_eq!(days[0].date, "2026-11-27");
         let codes: Vec<&str> = days[0].rates.iter().map(|(c, _)| c.as_str()).collect();
         assert_eq!(codes, ["USD", "JPY", "BGN"]);
+        for bad in ["2026-02-30", "2026-13-01", "2026-00-10", "31 April 2026", "1 Smarch 2026", "+5 May 2026"] {
+            assert!(parse_ecb_csv(&format!("Date, USD\n{bad}, 1.05\n")).is_err(), "{bad}");
+        }
+        assert!(parse_ecb_csv("Date, USD\n29 February 2024, 1.05\n").is_ok());
+        assert!(parse_ecb_csv("Date, USD\n2100-02-29, 1.05\n").is_err(), "2100 is not a leap year");
         let hist = "Date,USD,JPY,\n2026-11-27,1.0512,160.23,\n2026-11-26,1.0498,159.80,\n";
         assert_eq!(parse_ecb_csv(hist).unwrap().len(), 2);
         let bad = "Date,USD\nyesterday,1.0\n2026-11-26,abc\n";

@@ -7,10 +7,23 @@ use serde::Serialize;
 
 use crate::status::Named;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// What is wrong with the field; not sent (the status says it).
+    #[serde(skip)]
+    pub kind: FieldKind,
+}
+
+/// Why a field is refused: its value is not valid on its face, it names something that does
+/// not exist (404), or it is valid but conflicts with what exists (409).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldKind {
+    #[default]
+    Invalid,
+    Missing,
+    Conflicting,
 }
 
 /// The most units one line may carry, and so the most that one line of a refund, return,
@@ -27,7 +40,17 @@ impl Errors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError { field: field.into(), message: message.into(), kind: FieldKind::Invalid });
+    }
+
+    /// The field names something that does not exist (an unknown SKU, location or line).
+    pub fn missing(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into(), kind: FieldKind::Missing });
+    }
+
+    /// The field is valid but conflicts with what exists (an inactive product, say).
+    pub fn conflicting(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into(), kind: FieldKind::Conflicting });
     }
 
     pub fn is_empty(&self) -> bool {

@@ -117,6 +117,7 @@ fn add_errors(op: &mut Operation, write: bool) {
     ];
     if write {
         shared.extend([
+            ("404", "What the path or a field names does not exist (`not_found`, with the fields in `errors`)"),
             ("409", "A request with this Idempotency-Key is still running (`idempotency_key_in_use`) or a conflict"),
             ("413", "The body is over the size limit"),
             ("415", "The body is not application/json"),
@@ -160,7 +161,149 @@ impl Modify for Conventions {
 pub fn document_json() -> String {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     exact_requests(&mut doc);
+    add_links(&mut doc);
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Links from an operation's answer to the operations that act on what it made or listed, so
+/// that a client (or a fuzzer's stateful run) can follow real flows: (from, status, to, the
+/// target's path parameters as runtime expressions).
+type Link = (&'static str, &'static str, &'static [&'static str], &'static [(&'static str, &'static str)]);
+
+const LINKS: &[Link] = {
+    const ORDER: &[(&str, &str)] = &[("id", "$response.body#/id")];
+    const FIRST: &[(&str, &str)] = &[("id", "$response.body#/data/0/id")];
+    const PAYMENT: &[(&str, &str)] = &[("id", "$response.body#/payments/0/id")];
+    &[
+        (
+            "create_product",
+            "201",
+            &["get_product", "update_product", "sku_stock", "sku_buckets"],
+            &[("sku", "$response.body#/sku")],
+        ),
+        (
+            "create_location",
+            "201",
+            &["get_location", "update_location", "pick_list"],
+            &[("code", "$response.body#/code")],
+        ),
+        (
+            "create_customer",
+            "201",
+            &["get_customer", "update_customer", "customer_orders", "store_credit", "credit_customer"],
+            ORDER,
+        ),
+        (
+            "place_order",
+            "201",
+            &[
+                "get_order",
+                "cancel_order",
+                "order_events",
+                "order_timeline",
+                "order_fulfillments",
+                "order_payments",
+                "add_payment",
+                "order_refunds",
+                "refund_order",
+                "order_returns",
+                "request_return",
+                "order_claims",
+                "file_claim",
+                "order_edits",
+                "edit_order",
+                "order_holds",
+                "place_hold",
+                "order_routing",
+            ],
+            ORDER,
+        ),
+        (
+            "place_order",
+            "201",
+            &["cancel_line"],
+            &[("id", "$response.body#/id"), ("line_id", "$response.body#/lines/0/id")],
+        ),
+        (
+            "order_fulfillments",
+            "200",
+            &[
+                "get_fulfillment",
+                "start_picking",
+                "pack_fulfillment",
+                "ship_fulfillment",
+                "deliver_fulfillment",
+                "cancel_fulfillment",
+                "reject_fulfillment",
+                "ready_for_pickup",
+                "picked_up",
+                "buy_label",
+                "fulfillment_rates",
+                "fulfillment_label",
+                "packing_slip",
+            ],
+            FIRST,
+        ),
+        (
+            "list_fulfillments",
+            "200",
+            &["get_fulfillment", "start_picking", "pack_fulfillment", "ship_fulfillment", "buy_label"],
+            FIRST,
+        ),
+        ("add_payment", "201", &["capture_payment", "void_payment", "refund_payment"], PAYMENT),
+        ("order_payments", "200", &["capture_payment", "void_payment", "refund_payment"], PAYMENT),
+        ("refund_order", "201", &["get_refund"], ORDER),
+        (
+            "request_return",
+            "201",
+            &[
+                "get_return",
+                "approve_return",
+                "reject_return",
+                "receive_return",
+                "close_return",
+                "buy_return_label",
+                "return_label",
+            ],
+            ORDER,
+        ),
+        ("list_returns", "200", &["get_return", "approve_return", "receive_return"], FIRST),
+        ("place_hold", "201", &["release_hold", "cancel_through_hold"], ORDER),
+        ("list_holds", "200", &["release_hold", "cancel_through_hold"], FIRST),
+        ("issue_gift_card", "201", &["gift_card"], &[("code", "$response.body#/code")]),
+        ("create_key", "201", &["revoke_key"], ORDER),
+        ("create_rule_set", "201", &["get_rule_set", "replace_rule_set"], &[("name", "$response.body#/name")]),
+        ("create_carrier", "201", &["carrier_tracking"], &[("code", "$response.body#/code")]),
+        (
+            "list_orders",
+            "200",
+            &["get_order", "order_fulfillments", "order_payments", "order_returns", "request_return"],
+            FIRST,
+        ),
+    ]
+};
+
+fn add_links(doc: &mut Value) {
+    let mut ops: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if let Some(id) = op["operationId"].as_str() {
+                ops.insert(id.to_owned(), (path.clone(), method.clone()));
+            }
+        }
+    }
+    for (from, status, targets, parameters) in LINKS {
+        let Some((path, method)) = ops.get(*from) else { continue };
+        let Some(response) = doc["paths"][path][method]["responses"].get_mut(*status) else { continue };
+        let mut links = response.as_object_mut().map(|r| r.entry("links").or_insert_with(|| serde_json::json!({})));
+        for target in *targets {
+            let params: serde_json::Map<String, Value> =
+                parameters.iter().map(|(name, expr)| ((*name).to_owned(), Value::from(*expr))).collect();
+            if let Some(Value::Object(links)) = links.as_deref_mut() {
+                links.insert(target.to_string(), serde_json::json!({"operationId": target, "parameters": params}));
+            }
+        }
+    }
 }
 
 /// Request schemas say exactly what the server reads: no field beyond those listed (every

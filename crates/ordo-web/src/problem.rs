@@ -122,7 +122,19 @@ impl From<AppError> for ApiError {
                 "every amount must be in the order's currency",
             )
             .with_errors(errors),
+            AppError::OrderCurrency(errors) => {
+                Problem::new(StatusCode::CONFLICT, "currency_mismatch", "every amount must be in the order's currency")
+                    .with_errors(errors)
+            }
             AppError::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
+            AppError::Missing(errors) => {
+                let detail = summarize(&errors);
+                Problem::new(StatusCode::NOT_FOUND, "not_found", detail).with_errors(errors)
+            }
+            AppError::Conflicting(errors) => {
+                let detail = summarize(&errors);
+                Problem::new(StatusCode::CONFLICT, "conflict", detail).with_errors(errors)
+            }
             AppError::InsufficientStock(short) => {
                 let detail = short
                     .iter()
@@ -178,8 +190,15 @@ impl From<AppError> for ApiError {
 }
 
 fn summarize(errors: &[FieldError]) -> String {
+    use ordo_domain::validate::FieldKind;
     match errors {
         [one] => format!("{} {}", one.field, one.message),
+        many if many.iter().all(|f| f.kind == FieldKind::Missing) => {
+            format!("{} fields name what does not exist", many.len())
+        }
+        many if many.iter().all(|f| f.kind == FieldKind::Conflicting) => {
+            format!("{} fields conflict with what exists", many.len())
+        }
         many => format!("{} fields are invalid", many.len()),
     }
 }

@@ -132,6 +132,13 @@ fn request_schemas_are_exact() {
                     continue;
                 };
                 let schema = &schemas[name];
+                // Every text a request carries says what it may hold (no NUL, at the least).
+                for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+                    let text = property["type"] == "string"
+                        || property["type"].as_array().is_some_and(|t| t.contains(&"string".into()));
+                    let said = ["pattern", "enum", "format"].iter().any(|k| !property[*k].is_null());
+                    assert!(!text || said, "{name}.{field} is text the document says nothing about");
+                }
                 if schema["properties"].is_object() {
                     checked += 1;
                     assert_eq!(schema["additionalProperties"], false, "{name} takes unknown fields");
@@ -155,4 +162,43 @@ fn request_schemas_are_exact() {
     for (name, _) in ordo_app::kernel::schema::field_rules() {
         assert!(schemas[name]["allOf"].is_array(), "{name} carries no field rules");
     }
+}
+
+/// Every link names an operation that exists, with the path parameters it has, and the main
+/// flows are linked: create, then read and act on what was created.
+#[test]
+fn links_lead_to_operations_that_exist() {
+    let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let mut params: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let names = op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path");
+            params.insert(
+                op["operationId"].as_str().unwrap().to_owned(),
+                names.map(|p| p["name"].as_str().unwrap().to_owned()).collect(),
+            );
+        }
+    }
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    links += 1;
+                    let target = link["operationId"].as_str().unwrap();
+                    let wanted =
+                        params.get(target).unwrap_or_else(|| panic!("link {name} leads to no operation {target}"));
+                    let given: Vec<&String> = link["parameters"].as_object().unwrap().keys().collect();
+                    assert_eq!(given.len(), wanted.len(), "link {name} to {target}");
+                    assert!(
+                        given.iter().all(|g| wanted.contains(g)),
+                        "link {name} to {target} sets {given:?}, not {wanted:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 60, "{links} links");
+    let order = &doc["paths"]["/v1/orders"]["post"]["responses"]["201"]["links"];
+    assert!(order["get_order"].is_object() && order["order_fulfillments"].is_object());
 }

@@ -37,7 +37,12 @@ pub struct ClaimInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimLineInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub line_id: Option<String>,
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
@@ -83,10 +88,11 @@ impl App {
                 for (i, line) in l.iter().enumerate() {
                     let id = e.text(&format!("lines/{i}/line_id"), line.line_id.as_deref(), 64);
                     if let (Some(id), Some(q)) = (id, e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1)) {
-                        if lines.iter().any(|(x, _)| *x == id) {
-                            e.add(format!("lines/{i}/line_id"), "is listed twice");
+                        // A line listed twice is claimed for both quantities.
+                        match lines.iter_mut().find(|(x, _)| *x == id) {
+                            Some(listed) => listed.1 += q,
+                            None => lines.push((id, q)),
                         }
-                        lines.push((id, q));
                     }
                 }
             }
@@ -108,7 +114,7 @@ impl App {
                 let mut out = Vec::new();
                 for (i, (line_id, q)) in lines.iter().enumerate() {
                     let Some(line) = order.lines.iter().find(|l| l.id.as_str() == line_id) else {
-                        e.add(format!("lines/{i}/line_id"), "is not a line of this order");
+                        e.missing(format!("lines/{i}/line_id"), "is not a line of this order");
                         continue;
                     };
                     if let Err(why) = units.line(line_id).check(*q) {

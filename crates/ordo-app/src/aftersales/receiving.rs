@@ -58,7 +58,7 @@ impl App {
                 ret.status.become_(ReturnStatus::Received).map_err(|e| AppError::InvalidTransition(e.to_string()))?;
                 let loc = tx
                     .location_by_code(&location)?
-                    .ok_or_else(|| AppError::field("location", "no location has this code"))?;
+                    .ok_or_else(|| AppError::missing("location", "no location has this code"))?;
                 let mut e = Errors::new();
                 if let Some(f) = fee(&mut e, &order, &restocking_fee) {
                     ret.restocking_fee = f;
@@ -74,7 +74,7 @@ impl App {
                 }
                 for (i, (line, ..)) in units.iter().enumerate() {
                     if !ret.lines.iter().any(|l| l.line_id == *line) {
-                        e.add(format!("units/{i}/line_id"), "is not a line of this return");
+                        e.missing(format!("units/{i}/line_id"), "is not a line of this return");
                     }
                 }
                 e.finish(())?;

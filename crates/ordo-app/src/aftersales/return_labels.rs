@@ -21,6 +21,7 @@ use crate::{Action, Actor, App, AppError, AppResult};
 pub struct ReturnLabelInput {
     /// Where the parcel goes back to (a location code); default the location the order
     /// shipped from.
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub location: Option<String>,
 }
 
@@ -60,7 +61,7 @@ impl App {
                 };
                 let location = tx
                     .location_by_code(&code)?
-                    .ok_or_else(|| AppError::field("location", "no location has this code"))?;
+                    .ok_or_else(|| AppError::missing("location", "no location has this code"))?;
                 let skus: Vec<&str> = ret.lines.iter().map(|l| l.sku.as_str()).collect();
                 let products = tx.products_by_skus(&skus)?;
                 let weight: i64 = ret

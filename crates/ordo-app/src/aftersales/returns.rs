@@ -148,7 +148,12 @@ pub struct ExchangeInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeLineInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
@@ -159,7 +164,12 @@ pub struct ExchangeLineInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnLineInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub line_id: Option<String>,
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
@@ -179,6 +189,14 @@ pub struct ReturnStepInput {
     pub note: Option<String>,
 }
 
+/// What rejecting or closing a return may carry.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnNoteInput {
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveInput {
@@ -188,7 +206,7 @@ pub struct ReceiveInput {
         example = "WH-EAST",
         min_length = 1,
         max_length = 32,
-        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
     )]
     pub location: Option<String>,
     /// Every returned unit, grouped by line, condition and disposition; the quantities of a
@@ -204,7 +222,12 @@ pub struct ReceiveInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub line_id: Option<String>,
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
@@ -282,10 +305,19 @@ impl App {
                     let reason: Option<ReturnReason> = e.choice(&format!("lines/{i}/reason"), line.reason.as_deref());
                     let q = e.quantity(&format!("lines/{i}/quantity"), line.quantity, 1);
                     if let (Some(id), Some(q), Some(reason)) = (id, q, reason) {
-                        if lines.iter().any(|(x, ..)| *x == id) {
-                            e.add(format!("lines/{i}/line_id"), "is listed twice");
+                        // A line listed twice for one reason is returned for both quantities; a
+                        // return line has one reason, so two reasons for one line conflict.
+                        match lines.iter_mut().find(|(x, ..)| *x == id) {
+                            Some(listed) if listed.2 == reason => {
+                                listed.1 += q;
+                                listed.3 = listed.3.take().or(note);
+                            }
+                            Some(_) => e.conflicting(
+                                format!("lines/{i}/line_id"),
+                                "is listed twice with different reasons; return each line for one reason",
+                            ),
+                            None => lines.push((id, q, reason, note)),
                         }
-                        lines.push((id, q, reason, note));
                     }
                 }
             }
@@ -344,7 +376,7 @@ impl App {
                 let mut out = Vec::new();
                 for (i, (line_id, quantity, reason, note)) in lines.iter().enumerate() {
                     let Some(line) = order.lines.iter().find(|l| l.id.as_str() == line_id) else {
-                        e.add(format!("lines/{i}/line_id"), "is not a line of this order");
+                        e.missing(format!("lines/{i}/line_id"), "is not a line of this order");
                         continue;
                     };
                     if let Err(why) = units.line(line_id).check(*quantity) {
@@ -367,13 +399,13 @@ impl App {
                     for (i, (sku, q, price)) in wanted.iter().enumerate() {
                         let field = |n: &str| format!("exchange/lines/{i}/{n}");
                         let Some(product) = tx.product_by_sku(sku)?.filter(|p| p.active) else {
-                            e.add(field("sku"), "no active product has this SKU");
+                            e.missing(field("sku"), "no active product has this SKU");
                             continue;
                         };
                         let unit = match price {
                             Some(m) if m.currency().code() == order.currency => m.minor(),
                             Some(_) => {
-                                e.add(
+                                e.conflicting(
                                     field("unit_price/currency"),
                                     format!("must be {}, the order's currency", order.currency),
                                 );
@@ -541,7 +573,7 @@ impl App {
         &self,
         actor: &Actor,
         id: &str,
-        input: ReturnStepInput,
+        input: ReturnNoteInput,
         idem: Option<IdemCtx<Return>>,
     ) -> AppResult<Outcome<Return>> {
         self.step(actor, id, ReturnStatus::Rejected, None, input.note, idem).await
@@ -551,7 +583,7 @@ impl App {
         &self,
         actor: &Actor,
         id: &str,
-        input: ReturnStepInput,
+        input: ReturnNoteInput,
         idem: Option<IdemCtx<Return>>,
     ) -> AppResult<Outcome<Return>> {
         self.step(actor, id, ReturnStatus::Closed, None, input.note, idem).await

@@ -129,8 +129,11 @@ fn check_rules(e: &mut ordo_domain::validate::Errors, rules: &[HoldRuleInput]) -
             }
             _ => {}
         }
-        let emails: Vec<String> = r.emails.iter().flatten().map(|m| m.trim().to_lowercase()).collect();
-        if emails.len() > 1000 || emails.iter().any(|m| m.is_empty() || m.len() > 254) {
+        let raw = r.emails.iter().flatten();
+        let too_long_or_blank =
+            raw.clone().any(|m| m.chars().count() > 254 || m.chars().all(ordo_domain::validate::is_blank));
+        let emails: Vec<String> = raw.map(|m| m.trim().to_lowercase()).collect();
+        if emails.len() > 1000 || too_long_or_blank {
             e.add(f("emails"), "at most 1000 emails, none empty");
         }
         if let (Some(hold), Some(when)) = (hold, when) {

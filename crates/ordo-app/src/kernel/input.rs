@@ -64,7 +64,7 @@ pub fn check_money(e: &mut Errors, field: &str, m: &MoneyInput, expected: Option
     if let Some(exp) = expected
         && exp != currency
     {
-        e.add(format!("{field}/currency"), format!("must be {exp}, the order's currency"));
+        e.conflicting(format!("{field}/currency"), format!("must be {exp}, the order's currency"));
         return None;
     }
     match Money::parse(amount, currency) {
@@ -105,11 +105,21 @@ pub struct AddressInput {
     /// Recipient name.
     #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub name: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub line1: Option<String>,
     #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub line2: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub city: Option<String>,
     /// State, province or region.
     #[schema(max_length = 100, pattern = r"^[^\u0000]*$")]

@@ -8,12 +8,18 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::AdditionalProperties;
 use utoipa::openapi::schema::{AllOfBuilder, Object, ObjectBuilder, Schema, SchemaType, Type};
 
+/// White space as the checks read it (`ordo_domain::validate::is_blank`), spelled out for
+/// patterns: `\s` means other things to other regular-expression dialects.
+pub const BLANK: &str =
+    r"\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
 /// How many digits an amount may have in minor units: `AMOUNT_DIGITS - exponent` before the
 /// point (99,999,999.99 USD, 9,999,999,999 JPY). It keeps every sum an order can make (500 lines
 /// of up to a million units) inside 64-bit minor units.
 pub const AMOUNT_DIGITS: usize = 10;
 
-fn words(words: impl IntoIterator<Item = &'static str>, nullable: bool) -> Object {
+/// A string schema taking these words (and `null` when `nullable`).
+pub fn words(words: impl IntoIterator<Item = &'static str>, nullable: bool) -> Object {
     let mut values: Vec<serde_json::Value> = words.into_iter().map(serde_json::Value::from).collect();
     let ty = if nullable {
         values.push(serde_json::Value::Null);
@@ -143,7 +149,107 @@ pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
         {"if": {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}},
          "then": {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}}},
     ]);
+    let code = r"[A-Za-z0-9._-]";
+    let channel_key = serde_json::json!([{
+        "if": {"required": ["role"], "properties": {"role": {"const": "channel"}}},
+        "then": {"required": ["channel"], "properties": {"channel": {"type": "string", "pattern": format!("^[{BLANK}]*{code}+[{BLANK}]*$")}}},
+        "else": {"properties": {"channel": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": format!("^[{BLANK}]*$")}]}}},
+    }]);
+    let blank_free = format!("^[^\\u0000]*[^{BLANK}\\u0000][^\\u0000]*$");
+    let amount_rules: Vec<&str> =
+        ordo_domain::hold::HoldTrigger::ALL.iter().filter(|t| t.needs_amount()).map(|t| t.as_str()).collect();
+    let hold_rule = serde_json::json!([
+        {"if": {"required": ["when"], "properties": {"when": {"enum": amount_rules}}},
+         "then": {"required": ["amount"], "properties": {"amount": {"type": "object"}}}},
+        {"if": {"required": ["when"], "properties": {"when": {"const": "blocked_customer"}}},
+         "then": {"required": ["emails"], "properties": {"emails": {"type": "array", "minItems": 1}}}},
+        {"properties": {"emails": {"items": {"type": "string", "maxLength": 254, "pattern": blank_free}}}},
+    ]);
+    let refund = serde_json::json!([{"anyOf": [
+        {"required": ["lines"], "properties": {"lines": {"type": "array", "minItems": 1}}},
+        {"required": ["shipping"], "properties": {"shipping": {"type": "object"}}},
+        {"required": ["amount"], "properties": {"amount": {"type": "object"}}},
+    ]}]);
+    // A carrier is priced by its API or by the rate cards given here, not both.
+    let carrier = serde_json::json!([{
+        "if": {"required": ["api"], "properties": {"api": {"type": "object"}}},
+        "then": {"properties": {"services": {"type": "null"}}},
+        "else": {"required": ["services"], "properties": {"services": {"type": "array", "minItems": 1}}},
+    }]);
+    let payment = serde_json::json!([
+        {"if": {"properties": {"provider": {"const": "gift_card"}}},
+         "then": {"required": ["gift_card_code"], "properties": {"gift_card_code": {"type": "string"}}}},
+        {"if": {"properties": {"provider": {"const": "stripe"}}},
+         "then": {"required": ["payment_method"], "properties": {"payment_method": {"type": "string"}}}},
+    ]);
+    // Units move between two different places.
+    let bucket_move: Vec<serde_json::Value> = ordo_domain::inventory::BUCKETS
+        .iter()
+        .map(|b| serde_json::json!({"not": {"required": ["from", "to"], "properties": {"from": {"const": b}, "to": {"const": b}}}}))
+        .collect();
+    // What each kind of change needs.
+    let fields = ["line_id", "sku", "quantity", "unit_price", "address"];
+    let kinds: [(&str, &[&str], serde_json::Value); 4] = [
+        (
+            "set_quantity",
+            &["line_id", "quantity"],
+            serde_json::json!({"line_id": {"type": "string"}, "quantity": {"type": "integer"}}),
+        ),
+        ("remove_line", &["line_id"], serde_json::json!({"line_id": {"type": "string"}})),
+        (
+            "add_line",
+            &["sku", "quantity", "unit_price"],
+            serde_json::json!({"sku": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1}, "unit_price": {"type": "object"}}),
+        ),
+        ("set_shipping_address", &["address"], serde_json::json!({"address": {"type": "object"}})),
+    ];
+    let change: Vec<serde_json::Value> = kinds
+        .into_iter()
+        .map(|(kind, reads, mut properties)| {
+            // What the change does not read is not sent.
+            for unread in fields.iter().filter(|f| !reads.contains(f)) {
+                properties[*unread] = serde_json::Value::Bool(false);
+            }
+            serde_json::json!({"if": {"required": ["type"], "properties": {"type": {"const": kind}}},
+                               "then": {"required": reads, "properties": properties}})
+        })
+        .collect();
+    let change = serde_json::Value::Array(change);
+    let criteria: Vec<&str> = ordo_domain::routing::Criterion::ALL.iter().map(|c| c.as_str()).collect();
+    let rule_set = serde_json::json!([{"properties": {
+        "criteria": {"uniqueItems": true, "items": {"enum": criteria}},
+        "channels": {"uniqueItems": true, "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": format!("^{code}+$")}},
+    }}]);
+    let either = |a: &str, ta: &str, b: &str, tb: &str| {
+        serde_json::json!({"oneOf": [
+            {"required": [a], "properties": {a: {"type": ta}}, "not": {"required": [b], "properties": {b: {"type": tb}}}},
+            {"required": [b], "properties": {b: {"type": tb}}, "not": {"required": [a], "properties": {a: {"type": ta}}}},
+        ]})
+    };
+    // An order names its customer by id or inline, one of the two.
+    let order = serde_json::json!([either("customer", "object", "customer_id", "string")]);
+    // A simulation runs over one order or the last ones, with a stored rule set or inline rules.
+    let simulation = serde_json::json!([
+        either("order_id", "string", "last", "integer"),
+        {"not": {"required": ["rule_set", "rules"], "properties": {"rule_set": {"type": "string"}, "rules": {"type": "object"}}}},
+    ]);
     vec![
+        ("NewOrder", order),
+        (
+            "ZoneInput",
+            serde_json::json!([{"properties": {"countries": {"items": {"type": "string", "pattern": "^[^\\u0000]*$"}}}}]),
+        ),
+        ("SimulateInput", simulation),
+        ("AdjustmentInput", serde_json::json!([{"properties": {"delta": {"not": {"const": 0}}}}])),
+        ("NewKey", channel_key),
+        ("HoldRuleInput", hold_rule),
+        ("RefundInput", refund),
+        ("CarrierInput", carrier),
+        ("NewPayment", payment),
+        ("BucketMoveInput", serde_json::Value::Array(bucket_move)),
+        ("ChangeInput", change),
+        ("RuleSetInput", rule_set.clone()),
+        ("RuleSetReplace", rule_set),
         ("AddressInput", together.clone()),
         ("NewLocation", together.clone()),
         ("LocationPatch", together),
@@ -162,8 +268,8 @@ macro_rules! word_types {
             pub struct $name;
 
             impl utoipa::PartialSchema for $name {
-                fn schema() -> RefOr<Schema> {
-                    words($list, false).into()
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    $crate::kernel::schema::words($list, false).into()
                 }
             }
 
@@ -171,6 +277,7 @@ macro_rules! word_types {
         )+
     };
 }
+pub(crate) use word_types;
 
 word_types! {
     /// An ISO 4217 currency code.
@@ -196,6 +303,8 @@ word_types! {
     Provider = ["manual", "stripe", "gift_card", "store_credit"];
     /// How a manual payment is made.
     PaymentMethod = ["cash_on_delivery", "bank_transfer", "invoice", "other"];
+    /// A kind of order edit.
+    ChangeType = ["set_quantity", "add_line", "remove_line", "set_shipping_address"];
     /// A tracking report's status.
     TrackingStatus = ["in_transit", "out_for_delivery", "delivered", "exception"];
     /// A label's file format.
@@ -277,6 +386,14 @@ mod tests {
             let minor = accepted(&amount, &code);
             prop_assert_eq!(matches(&amount_pattern(exp), &amount), minor.is_some(), "{} {}", amount, code);
             prop_assert_eq!(matches(&positive_amount_pattern(exp), &amount), minor.is_some_and(|m| m > 0), "{} {}", amount, code);
+        }
+    }
+
+    #[test]
+    fn the_blank_class_is_what_the_checks_call_blank() {
+        let class = regex::Regex::new(&format!("^[{BLANK}]$")).unwrap();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(class.is_match(c.encode_utf8(&mut [0; 4])), ordo_domain::validate::is_blank(c), "{:?}", c);
         }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use ordo_domain::Money;
-use ordo_domain::fx::{Rate, convert, parse_ecb_csv};
+use ordo_domain::fx::{Rate, parse_ecb_csv};
 use ordo_domain::money::Currency;
 use ordo_domain::validate::Errors;
 use serde::Deserialize;
@@ -14,7 +14,6 @@ use crate::kernel::events::payloads::RatesUpdated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{MoneyInput, check_money};
 use crate::{Action, Actor, App, AppError, AppResult};
 
 pub use ordo_domain::fx::BASE;
@@ -90,6 +89,7 @@ impl App {
                     .map(|e| ordo_domain::validate::FieldError {
                         field: format!("line {}", e.line),
                         message: e.message,
+                        kind: Default::default(),
                     })
                     .collect(),
             )
@@ -129,7 +129,8 @@ impl App {
     }
 
     /// Converts an amount given as text (`"19.99"`, `"USD"`) into `to` at the rates of
-    /// `date` (the latest on or before it; today when absent).
+    /// `date` (the latest on or before it; today when absent). The amount may carry up to 4
+    /// decimals whatever its currency: the result is rounded once, to `to`'s minor unit.
     pub async fn convert(
         &self,
         actor: &Actor,
@@ -140,15 +141,24 @@ impl App {
     ) -> AppResult<Money> {
         require(actor, Action::ReadCatalog)?;
         let mut e = ordo_domain::validate::Errors::new();
-        let input = MoneyInput { amount: Some(amount.to_owned()), currency: Some(currency.to_owned()) };
-        let amount = check_money(&mut e, "amount", &input, None);
+        let parsed = ordo_domain::fx::parse_amount(amount, crate::kernel::schema::AMOUNT_DIGITS);
+        if parsed.is_none() {
+            e.add("amount", "must be a decimal amount such as \"19.99\", up to 9999999999.9999");
+        }
+        let from = Currency::from_code(currency);
+        if from.is_none() {
+            e.add("currency", "is not an ISO 4217 currency code");
+        }
         let to = Currency::from_code(to);
         if to.is_none() {
             e.add("to", "is not an ISO 4217 currency code");
         }
-        let (amount, to) = e.finish((amount, to))?;
-        let (amount, to) = (amount.expect("checked"), to.expect("checked"));
         let date = date.unwrap_or_else(|| crate::kernel::time_fmt::day(self.now()));
+        if !valid_date(&date) {
+            e.add("date", "must be a date, YYYY-MM-DD");
+        }
+        let (parsed, from, to) = e.finish((parsed, from, to))?;
+        let ((mantissa, scale), from, to) = (parsed.expect("checked"), from.expect("checked"), to.expect("checked"));
         let date = date.as_str();
         let rates = self.rates_on(actor, date).await?;
         let rate_of = |c: Currency| -> AppResult<Rate> {
@@ -160,7 +170,7 @@ impl App {
                 message: format!("no {} rate on or before {date}", c.code()),
             })
         };
-        convert(amount, rate_of(amount.currency())?, to, rate_of(to)?)
+        ordo_domain::fx::convert_decimal(mantissa, scale, rate_of(from)?, to, rate_of(to)?)
             .map_err(|_| AppError::field("amount", "the converted amount is out of range"))
     }
 }

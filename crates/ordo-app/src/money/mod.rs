@@ -3,6 +3,7 @@
 
 pub mod balances;
 pub mod fx;
+pub mod payment_requests;
 pub mod payments;
 pub mod refunds;
 pub mod settler;

@@ -11,13 +11,13 @@ use ordo_domain::payment::{EntryKind, PaymentError, PaymentTotals, Summary, summ
 use ordo_domain::validate::Errors;
 use ordo_store::{PaymentEntry, PaymentRecord, Tx};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::kernel::events::payloads::PaymentMoved;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order, visible_order_of};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{MoneyInput, check_money, money_text};
+use crate::kernel::input::{check_money, money_text};
+pub use crate::money::payment_requests::{AmountInput, CaptureInput, NewPayment, PaymentRefundInput, VoidInput};
 use crate::ports::payment::GatewayChange;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
@@ -36,43 +36,6 @@ pub struct Payment {
     /// For card payments: the gateway's id (a Stripe PaymentIntent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPayment {
-    /// `manual`, `gift_card` (give `gift_card_code`), `store_credit` (the order's
-    /// customer's) or `stripe` (give `payment_method`, the storefront's token; answers 501 when
-    /// Stripe is not configured).
-    #[schema(required = true, example = "manual", value_type = Option<crate::kernel::schema::Provider>)]
-    pub provider: Option<String>,
-    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
-    pub gift_card_code: Option<String>,
-    /// For `stripe`: the payment method token (`pm_...`) the storefront collected.
-    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
-    pub payment_method: Option<String>,
-    /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
-    #[schema(value_type = Option<crate::kernel::schema::PaymentMethod>)]
-    pub method: Option<String>,
-    /// In the order's currency.
-    #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
-    pub amount: Option<MoneyInput>,
-    /// Whether the money was received (captured) now; default true. False records a
-    /// promise to pay (authorized) that is captured later.
-    pub captured: Option<bool>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AmountInput {
-    /// For captures: default everything still capturable. For refunds: required.
-    pub amount: Option<MoneyInput>,
-    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
-    pub reason: Option<String>,
-    /// For refunds: `original` (default: back to the payment it came from) or
-    /// `store_credit` (onto the customer's store credit).
-    #[schema(value_type = Option<crate::kernel::schema::RefundTarget>)]
-    pub to: Option<String>,
 }
 
 /// An order's payments, their ledger and what follows from it.
@@ -268,9 +231,10 @@ impl App {
         self.write_idem(idem, move |tx, now| {
             let order = visible_order(tx, &who, &id)?;
             if amount.currency().code() != order.currency {
-                return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
+                return Err(AppError::OrderCurrency(vec![ordo_domain::validate::FieldError {
                     field: "amount/currency".into(),
                     message: format!("must be {}, the order's currency", order.currency),
+                    kind: Default::default(),
                 }]));
             }
             let on_shipment = crate::channels::settings::settings_of(tx, &order.channel)?.captures_on_shipment();
@@ -375,7 +339,7 @@ impl App {
                     let v = check_money(&mut e, "amount", m, Some(currency));
                     if !e.is_empty() {
                         let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
-                        return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::Validation(e.0) });
+                        return Err(if mismatch { AppError::OrderCurrency(e.0) } else { AppError::from(e) });
                     }
                     v.map(|m| m.minor())
                 }
@@ -577,6 +541,9 @@ impl App {
         };
         let (token, amount) = e.finish((token, amount))?;
         let (token, amount) = (token.expect("checked"), amount.expect("checked"));
+        if amount.minor() <= 0 {
+            return Err(AppError::field("amount/amount", "must be positive"));
+        }
         let (id, who) = (order_id.to_owned(), actor.clone());
         let (order, settings) = self
             .store
@@ -587,9 +554,10 @@ impl App {
             })
             .await?;
         if amount.currency().code() != order.currency {
-            return Err(AppError::CurrencyMismatch(vec![ordo_domain::validate::FieldError {
+            return Err(AppError::OrderCurrency(vec![ordo_domain::validate::FieldError {
                 field: "amount/currency".into(),
                 message: format!("must be {}, the order's currency", order.currency),
+                kind: Default::default(),
             }]));
         }
         let now = self.now();
@@ -665,7 +633,7 @@ impl App {
             input.amount.as_ref().and_then(|m| check_money(&mut e, "amount", m, Some(currency))).map(|m| m.minor());
         if !e.is_empty() {
             let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
-            return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::Validation(e.0) });
+            return Err(if mismatch { AppError::OrderCurrency(e.0) } else { AppError::from(e) });
         }
         let intent_id =
             payment.reference.clone().ok_or_else(|| AppError::Internal("a card payment without its intent".into()))?;

@@ -50,7 +50,12 @@ pub struct RefundInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundLineInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub line_id: Option<String>,
     #[schema(required = true, minimum = 1, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
@@ -160,10 +165,11 @@ fn check(input: &RefundInput) -> AppResult<Request> {
         let id = e.text(&format!("lines/{i}/line_id"), l.line_id.as_deref(), 64);
         let q = e.quantity(&format!("lines/{i}/quantity"), l.quantity, 1);
         if let (Some(id), Some(q)) = (id, q) {
-            if lines.iter().any(|(x, _)| *x == id) {
-                e.add(format!("lines/{i}/line_id"), "is listed twice");
+            // A line listed twice is refunded for both quantities.
+            match lines.iter_mut().find(|(x, _)| *x == id) {
+                Some(listed) => listed.1 += q,
+                None => lines.push((id, q)),
             }
-            lines.push((id, q));
         }
     }
     let shipping = input.shipping.as_ref().and_then(|m| check_money(&mut e, "shipping", m, None));
@@ -213,21 +219,21 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
         }
     }
     if !e.is_empty() {
-        return Err(AppError::CurrencyMismatch(e.0));
+        return Err(AppError::OrderCurrency(e.0));
     }
     let subtotals: Vec<i64> = order.lines.iter().map(|l| l.subtotal().unwrap_or(0)).collect();
     let values = line_values(&subtotals, order.totals.tax, order.totals.discount);
     let mut lines = Vec::new();
     for (i, (line_id, quantity)) in req.lines.iter().enumerate() {
         let Some(at) = order.lines.iter().position(|l| l.id.as_str() == line_id) else {
-            e.add(format!("lines/{i}/line_id"), "is not a line of this order");
+            e.missing(format!("lines/{i}/line_id"), "is not a line of this order");
             continue;
         };
         let line = &order.lines[at];
         let done: i64 =
             before.iter().flat_map(|r| &r.lines).filter(|l| l.line_id == *line_id).map(|l| l.quantity).sum();
         if done + quantity > line.quantity {
-            e.add(
+            e.conflicting(
                 format!("lines/{i}/quantity"),
                 format!("only {} of {} units are left to refund", line.quantity - done, line.quantity),
             );
@@ -244,7 +250,7 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
     let shipping =
         if req.rest_of_shipping { order.totals.shipping - shipped_back } else { req.shipping.map_or(0, |m| m.minor()) };
     if shipping > order.totals.shipping - shipped_back {
-        e.add(
+        e.conflicting(
             "shipping/amount",
             format!(
                 "only {} of the shipping charge is left to refund",
@@ -253,7 +259,7 @@ fn price(order: &Order, before: &[Refund], req: &Request) -> AppResult<(Vec<Refu
         );
     }
     if !e.is_empty() {
-        return Err(AppError::Validation(e.0));
+        return Err(AppError::from(e));
     }
     Ok((lines, shipping, req.goodwill.map_or(0, |m| m.minor())))
 }

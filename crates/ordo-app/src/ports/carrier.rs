@@ -11,6 +11,10 @@ use crate::ports::{GatewayFuture, WebhookHeaders};
 use crate::{AppError, AppResult};
 
 /// The kind of a carrier priced by its own rate cards.
+/// The carrier APIs Ordo's connectors implement: what the document offers as a carrier's
+/// `api.kind`. Wiring registers an adapter for each (a test holds it to that).
+pub const CARRIER_APIS: &[&str] = &["easypost"];
+
 pub const RATE_CARD: &str = "rate_card";
 
 /// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown.
@@ -131,7 +135,8 @@ impl CarrierGateways {
         })
     }
 
-    /// The kinds reached through an API, for validating a carrier's `api.kind`.
+    /// The kinds reached through an API, for validating a carrier's `api.kind`: those of
+    /// [`CARRIER_APIS`] this process was given.
     pub fn api_kinds(&self) -> Vec<&'static str> {
         self.0.iter().filter(|g| g.needs_api()).map(|g| g.kind()).collect()
     }

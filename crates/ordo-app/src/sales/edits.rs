@@ -56,13 +56,44 @@ pub struct ChangeInput {
     /// `set_quantity` (`line_id`, `quantity`), `add_line` (`sku`, `quantity`, `unit_price`),
     /// `remove_line` (`line_id`) or `set_shipping_address` (`address`).
     #[serde(rename = "type")]
-    #[schema(required = true, example = "set_quantity")]
+    #[schema(required = true, value_type = Option<crate::kernel::schema::ChangeType>)]
     pub kind: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub line_id: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
+    #[schema(minimum = 0, maximum = 1000000)]
     pub quantity: Option<i64>,
     pub unit_price: Option<MoneyInput>,
     pub address: Option<AddressInput>,
+}
+
+impl ChangeInput {
+    /// The fields a change of this kind reads; any other given is refused, not ignored.
+    fn unread(&self, kind: &str) -> Vec<&'static str> {
+        let reads: &[&str] = match kind {
+            "set_quantity" => &["line_id", "quantity"],
+            "remove_line" => &["line_id"],
+            "add_line" => &["sku", "quantity", "unit_price"],
+            _ => &["address"],
+        };
+        let given = [
+            ("line_id", self.line_id.is_some()),
+            ("sku", self.sku.is_some()),
+            ("quantity", self.quantity.is_some()),
+            ("unit_price", self.unit_price.is_some()),
+            ("address", self.address.is_some()),
+        ];
+        given.into_iter().filter(|(name, set)| *set && !reads.contains(name)).map(|(name, _)| name).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +137,13 @@ fn check(input: &EditInput) -> AppResult<(Vec<Change>, Option<String>)> {
         Some(c) => {
             for (i, ch) in c.iter().enumerate() {
                 let f = |n: &str| format!("changes/{i}/{n}");
+                if let Some(kind @ ("set_quantity" | "remove_line" | "add_line" | "set_shipping_address")) =
+                    ch.kind.as_deref()
+                {
+                    for name in ch.unread(kind) {
+                        e.add(f(name), format!("is not read by a {kind} change"));
+                    }
+                }
                 match ch.kind.as_deref() {
                     Some(k @ ("set_quantity" | "remove_line")) => {
                         let line = e.text(&f("line_id"), ch.line_id.as_deref(), 64);
@@ -202,7 +240,7 @@ impl App {
                     if let Change::AddLine(_, _, p) = c
                         && p.currency() != currency
                     {
-                        e.add(
+                        e.conflicting(
                             format!("changes/{i}/unit_price/currency"),
                             format!("must be {}, the order's currency", order.currency),
                         );
@@ -229,7 +267,7 @@ impl App {
                         }
                         Change::AddLine(sku, q, price) => {
                             let product = tx.product_by_sku(sku)?.filter(|p| p.active).ok_or_else(|| {
-                                AppError::field(&format!("changes/{i}/sku"), "no active product has this SKU")
+                                AppError::missing(&format!("changes/{i}/sku"), "no active product has this SKU")
                             })?;
                             let line = Line {
                                 id: LineId::generate(now as u64, random_u128()),
@@ -245,7 +283,7 @@ impl App {
                         }
                         Change::SetQuantity(line_id, q) => {
                             let Some(at) = order.lines.iter().position(|l| l.id.as_str() == line_id) else {
-                                return Err(AppError::field(
+                                return Err(AppError::missing(
                                     &format!("changes/{i}/line_id"),
                                     "is not a line of this order",
                                 ));

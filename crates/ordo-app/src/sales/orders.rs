@@ -32,7 +32,7 @@ pub struct OrderCustomerInput {
     #[schema(
         required = true,
         max_length = 254,
-        pattern = r"^[^@\s\u0000]+@[^@\s.\u0000]([^@\s\u0000]*\.)+[^@\s\u0000]*[^@\s.\u0000]$"
+        pattern = r"^[^@\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000]+@[^@\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.\u0000]([^@\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000]*\.)+[^@\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000]*[^@\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.\u0000]$"
     )]
     pub email: Option<String>,
     #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
@@ -44,7 +44,12 @@ pub struct OrderCustomerInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
     #[schema(required = true, minimum = 1, example = 2, minimum = 1, maximum = 1000000)]
     pub quantity: Option<i64>,
@@ -57,13 +62,15 @@ pub struct OrderLineInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
-    /// Sales channel name, e.g. `"web"`. Defaults to a channel key's own channel.
+    /// Sales channel name, e.g. `"web"`. Defaults to a channel key's own channel, and to `api`
+    /// for other keys.
     #[schema(example = "web", min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")]
     pub channel: Option<String>,
     /// The channel's own order id; unique per channel.
     #[schema(max_length = 255, pattern = r"^[^\u0000]*$")]
     pub external_id: Option<String>,
     /// An existing customer's id; or give `customer` inline.
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub customer_id: Option<String>,
     pub customer: Option<OrderCustomerInput>,
     #[schema(required = true, example = "USD", value_type = Option<crate::kernel::schema::CurrencyCode>)]
@@ -86,7 +93,7 @@ pub struct NewOrder {
     #[schema(
         example = "ACME/ground",
         max_length = 130,
-        pattern = r"^(\s*|\s*[^/\s\u0000][^/\u0000]*/[^\u0000]*[^\s\u0000][^\u0000]*)$"
+        pattern = r"^([\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*|[\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^/\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^/\u0000]*/[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*)$"
     )]
     pub shipping_service: Option<String>,
     /// Click and collect: the code of the store where the customer collects the order.
@@ -130,6 +137,9 @@ struct CheckedOrder {
     replaces: Option<String>,
 }
 
+/// The channel of an order placed with a key of no channel that names none.
+pub const DEFAULT_CHANNEL: &str = "api";
+
 fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
     let mut e = Errors::new();
     let channel = match (&actor.channel, input.channel.as_deref()) {
@@ -137,6 +147,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
             return Err(AppError::Forbidden(format!("this key may only create orders for channel {own:?}")));
         }
         (Some(own), _) => Some(own.clone()),
+        (None, None) => Some(DEFAULT_CHANNEL.to_owned()),
         (None, asked) => e.code("channel", asked, 64),
     };
     let external_id = e.optional_text("external_id", input.external_id.as_deref(), 255);
@@ -213,7 +224,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
     if !e.is_empty() {
         // A request whose only problem is amounts in another currency says so specifically.
         let mismatch = e.0.iter().all(|f| f.message.ends_with("the order's currency"));
-        return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::Validation(e.0) });
+        return Err(if mismatch { AppError::CurrencyMismatch(e.0) } else { AppError::from(e) });
     }
     Ok(CheckedOrder {
         channel: channel.expect("checked"),
@@ -240,8 +251,8 @@ fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashM
     let mut e = Errors::new();
     for (i, (sku, _, _)) in order.lines.iter().enumerate() {
         match by_sku.get(sku.as_str()) {
-            None => e.add(format!("lines/{i}/sku"), format!("no product has SKU {sku:?}")),
-            Some(p) if !p.active => e.add(format!("lines/{i}/sku"), format!("product {sku:?} is not active")),
+            None => e.missing(format!("lines/{i}/sku"), format!("no product has SKU {sku:?}")),
+            Some(p) if !p.active => e.conflicting(format!("lines/{i}/sku"), format!("product {sku:?} is not active")),
             Some(_) => {}
         }
     }
@@ -271,7 +282,7 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
             let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
             let customer = match &customer {
                 CustomerRef::Id(id) => {
-                    Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::field("customer_id", "no such customer"))?)
+                    Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::missing("customer_id", "no such customer"))?)
                 }
                 CustomerRef::Inline { email, name, phone } => tx.customer_by_email(email)?.filter(|c| {
                     name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n))
@@ -309,7 +320,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         (None, CustomerRef::Inline { email, name, phone }) => {
             upsert_by_email(tx, now, email, name.as_deref(), phone.as_deref())?
         }
-        (None, CustomerRef::Id(_)) => return Err(AppError::field("customer_id", "no such customer")),
+        (None, CustomerRef::Id(_)) => return Err(AppError::missing("customer_id", "no such customer")),
     };
 
     let mut snapshot = StockSnapshot::new();
@@ -328,9 +339,9 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         Some(code) => {
             let store: Vec<Site> = pre.sites.iter().filter(|s| s.code == *code).cloned().collect();
             match store.first() {
-                None => return Err(AppError::field("pickup_location", "no location has this code")),
+                None => return Err(AppError::missing("pickup_location", "no location has this code")),
                 Some(s) if !s.pickup => {
-                    return Err(AppError::field("pickup_location", "this location does not offer pickup"));
+                    return Err(AppError::conflicting("pickup_location", "this location does not offer pickup"));
                 }
                 Some(_) => {}
             }

@@ -26,7 +26,12 @@ pub struct CarrierInput {
     /// Short code, e.g. `ACME`; tracking numbers it issues start with it.
     #[schema(required = true, min_length = 1, max_length = 16, pattern = r"^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     /// Shared secret the carrier signs tracking webhooks with (HMAC-SHA256).
     #[schema(max_length = 256, pattern = r"^[^\u0000]*$")]
@@ -41,13 +46,23 @@ pub struct CarrierInput {
 #[serde(deny_unknown_fields)]
 pub struct CarrierApiInput {
     /// The integration that reaches it: `easypost`.
-    #[schema(required = true, example = "easypost")]
+    #[schema(required = true, value_type = Option<CarrierApiKind>)]
     pub kind: Option<String>,
     /// The API's base URL, e.g. `https://api.easypost.com`.
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^\s*https?://[^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*https?://[^\u0000]*$"
+    )]
     pub base_url: Option<String>,
     /// The API key; never shown again.
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub api_key: Option<String>,
 }
 
@@ -56,7 +71,12 @@ pub struct CarrierApiInput {
 pub struct ServiceInput {
     #[schema(required = true, example = "ground", min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     /// Parcels handed over before this UTC hour leave the same day (0 to 24).
     #[schema(required = true, minimum = 0, maximum = 24)]
@@ -71,9 +91,15 @@ pub struct ServiceInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     /// Destinations up to this far from the shipping location.
+    #[schema(exclusive_minimum = 0)]
     pub max_distance_km: Option<f64>,
     /// Destination countries (`US`) or regions (`US-CA`); absent or empty for any.
     pub countries: Option<Vec<String>>,
@@ -91,10 +117,17 @@ pub struct ZoneInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BracketInput {
-    #[schema(required = true)]
+    /// Parcels up to this weight; brackets apply from the lightest up (of two with the same
+    /// limit, the first listed).
+    #[schema(required = true, minimum = 1, maximum = 1000000)]
     pub max_grams: Option<i64>,
     #[schema(required = true)]
     pub price: Option<MoneyInput>,
+}
+
+crate::kernel::schema::word_types! {
+    /// A carrier API Ordo reaches.
+    CarrierApiKind = crate::ports::carrier::CARRIER_APIS.iter().copied();
 }
 
 /// Checks a new carrier; `api_kinds` are the integrations this installation has.
@@ -165,11 +198,14 @@ fn check_carrier(input: &CarrierInput, api_kinds: &[&str]) -> AppResult<Carrier>
                     for (k, b) in z.brackets.iter().flatten().enumerate() {
                         let price = money(&format!("brackets/{k}/price"), &b.price, &mut e);
                         let max = b.max_grams.unwrap_or(0);
-                        if max <= brackets.last().map_or(0, |x: &Bracket| x.max_grams) {
-                            e.add(zat(&format!("brackets/{k}/max_grams")), "must be positive and ascending");
+                        if !(1..=1_000_000).contains(&max) {
+                            e.add(zat(&format!("brackets/{k}/max_grams")), "must be between 1 and 1000000");
                         }
                         brackets.push(Bracket { max_grams: max, price });
                     }
+                    // Brackets apply from the lightest up; of two with the same limit, the
+                    // first listed.
+                    brackets.sort_by_key(|b| b.max_grams);
                     let days = z.transit_days.unwrap_or(-1);
                     if !(0..=60).contains(&days) {
                         e.add(zat("transit_days"), "must be between 0 and 60");
@@ -233,7 +269,12 @@ pub(crate) fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrackingInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub tracking_number: Option<String>,
     /// `in_transit`, `out_for_delivery`, `delivered` or `exception`.
     #[schema(required = true, value_type = Option<crate::kernel::schema::TrackingStatus>)]

@@ -46,14 +46,52 @@ pub struct RuleSetInput {
     pub channels: Option<Vec<String>>,
 }
 
+/// A rule set's new rules, for the rule set the path names.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetReplace {
+    /// The rule set's own name, if given: a rule set cannot be renamed.
+    #[schema(example = "nearest-first", min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")]
+    pub name: Option<String>,
+    /// In order of precedence: `shipments`, `distance`, `priority`, `capacity`. Stock
+    /// availability always comes first.
+    #[schema(required = true, example = json!(["shipments", "distance", "priority"]), min_items = 1)]
+    pub criteria: Option<Vec<String>>,
+    /// Most locations one order may be split over, 1 to 10 (default 5; 1 forbids splits).
+    #[schema(minimum = 1, maximum = 10)]
+    pub max_shipments: Option<i64>,
+    /// In a split, each shipment must carry at least this much (orders in other currencies
+    /// are not held to it).
+    pub min_shipment_value: Option<MoneyInput>,
+    /// Only locations in the destination's country are eligible (default false).
+    pub same_country_only: Option<bool>,
+    /// Sales channels whose orders this rule set routes; a channel belongs to one rule set.
+    pub channels: Option<Vec<String>>,
+}
+
+impl From<RuleSetReplace> for RuleSetInput {
+    fn from(r: RuleSetReplace) -> Self {
+        RuleSetInput {
+            name: r.name,
+            criteria: r.criteria,
+            max_shipments: r.max_shipments,
+            min_shipment_value: r.min_shipment_value,
+            same_country_only: r.same_country_only,
+            channels: r.channels,
+        }
+    }
+}
+
 /// What to simulate: a rule set (by name, or given inline) against one order or the last N.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SimulateInput {
     /// A stored rule set's name; or give `rules`.
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub rule_set: Option<String>,
     pub rules: Option<RuleSetInput>,
     /// One order to route again; or give `last`.
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub order_id: Option<String>,
     /// The last N orders (1 to 500) that still hold reservations.
     #[schema(minimum = 1, maximum = 500)]
@@ -210,12 +248,13 @@ impl App {
         &self,
         actor: &Actor,
         name: &str,
-        input: RuleSetInput,
+        input: RuleSetReplace,
         expected: Option<i64>,
     ) -> AppResult<StoredRuleSet> {
         require(actor, Action::WriteCatalog)?;
+        let input = RuleSetInput::from(input);
         if input.name.as_deref().is_some_and(|n| n != name) {
-            return Err(AppError::field("name", "a rule set cannot be renamed"));
+            return Err(AppError::conflicting("name", "a rule set cannot be renamed"));
         }
         let checked = check_rule_set(&RuleSetInput { name: Some(name.to_owned()), ..input })?;
         let clock = self.clock.clone();
@@ -311,7 +350,7 @@ impl App {
                         sets.iter()
                             .find(|s| s.rules.name == *name)
                             .cloned()
-                            .ok_or(AppError::field("rule_set", "no rule set has this name"))?,
+                            .ok_or(AppError::missing("rule_set", "no rule set has this name"))?,
                     ),
                     (None, None) => None,
                 };

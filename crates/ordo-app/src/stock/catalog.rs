@@ -32,7 +32,7 @@ pub struct NewProduct {
         example = "Red T-shirt, M",
         min_length = 1,
         max_length = 200,
-        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
     )]
     pub name: Option<String>,
     #[schema(required = true)]
@@ -50,7 +50,11 @@ pub struct NewProduct {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     pub price: Option<MoneyInput>,
     #[serde(default, deserialize_with = "double_option")]
@@ -71,7 +75,12 @@ pub struct NewLocation {
     /// Short unique code used to refer to the location everywhere, e.g. `"NYC-WH"`.
     #[schema(required = true, example = "NYC-WH", min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     /// `warehouse` or `store`.
     #[schema(required = true, example = "warehouse", value_type = Option<crate::kernel::schema::LocationKind>)]
@@ -99,7 +108,11 @@ pub struct NewLocation {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationPatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     #[schema(value_type = Option<crate::kernel::schema::LocationKind>)]
     pub kind: Option<String>,

@@ -18,9 +18,19 @@ use crate::{Action, Actor, App, AppError, AppResult};
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentInput {
     /// Location code.
-    #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub location: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
     /// Units to add (positive) or remove (negative); not zero.
     #[schema(required = true, example = 25, minimum = -1000000000, maximum = 1000000000)]
@@ -36,9 +46,19 @@ pub struct AdjustmentInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountInput {
-    #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub location: Option<String>,
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
     /// The counted number of units on hand.
     #[schema(required = true, minimum = 0, maximum = 1000000000)]
@@ -76,10 +96,10 @@ fn lookup(tx: &mut dyn Tx, location: &str, sku: &str) -> AppResult<Location> {
     let product = tx.product_by_sku(sku)?;
     let mut e = Errors::new();
     if loc.is_none() {
-        e.add("location", format!("no location has code {location:?}"));
+        e.missing("location", format!("no location has code {location:?}"));
     }
     if product.is_none() {
-        e.add("sku", format!("no product has SKU {sku:?}"));
+        e.missing("sku", format!("no product has SKU {sku:?}"));
     }
     e.finish(())?;
     Ok(loc.expect("checked"))
@@ -338,10 +358,20 @@ pub use ordo_domain::inventory::BUCKETS;
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketMoveInput {
-    #[schema(required = true, min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
     /// The location code.
-    #[schema(required = true, min_length = 1, max_length = 32, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub location: Option<String>,
     /// The bucket the units leave: `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
     #[schema(required = true, example = "refurbish", value_type = Option<crate::kernel::schema::Bucket>)]
@@ -405,10 +435,10 @@ impl App {
         // The SKU's buckets after the move are read back in the same transaction.
         let who = actor.clone();
         self.write_idem(idem, move |tx, now| {
-            tx.product_by_sku(&sku)?.ok_or_else(|| AppError::field("sku", "no product has this SKU"))?;
+            tx.product_by_sku(&sku)?.ok_or_else(|| AppError::missing("sku", "no product has this SKU"))?;
             let loc = tx
                 .location_by_code(&location)?
-                .ok_or_else(|| AppError::field("location", "no location has this code"))?;
+                .ok_or_else(|| AppError::missing("location", "no location has this code"))?;
             let change = |bucket: &str, delta: i64, reason: &str| ordo_store::BucketChange {
                 at: now,
                 location_id: loc.id.to_string(),

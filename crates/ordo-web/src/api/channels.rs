@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::views::ChannelView;
 
 /// A sales channel's policies (the defaults until some are saved).
-#[utoipa::path(get, path = "/v1/channels/{channel}", tag = "channels", params(("channel" = String, Path)),
+#[utoipa::path(get, path = "/v1/channels/{channel}", tag = "channels", params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")),
     responses((status = 200, body = ChannelView), (status = 404, body = Problem)))]
 pub async fn get_channel(
     State(s): State<AppState>,
@@ -27,7 +27,7 @@ pub async fn get_channel(
 /// payments as received when they are added; `on_shipment` authorizes and captures each
 /// fulfilment's share when it ships.
 #[utoipa::path(put, path = "/v1/channels/{channel}", tag = "channels", request_body = ordo_app::channels::settings::ChannelSettingsInput,
-    params(("channel" = String, Path)), responses((status = 200, body = ChannelView), (status = 422, body = Problem)))]
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")), responses((status = 200, body = ChannelView), (status = 422, body = Problem)))]
 pub async fn put_channel(
     State(s): State<AppState>,
     Caller(actor): Caller,

@@ -91,8 +91,9 @@ pub async fn rates_on(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ConvertQuery {
-    /// Decimal amount, e.g. `19.99`.
-    #[param(pattern = r"^0*[0-9]{1,10}(\.[0-9]+)?$")]
+    /// Decimal amount, e.g. `19.99`: up to 10 digits before the point and 4 after, whatever the
+    /// currency (the result is rounded once).
+    #[param(pattern = r"^0*[0-9]{1,10}(\.[0-9]{1,4}0*)?$")]
     pub amount: String,
     #[param(value_type = ordo_app::kernel::schema::CurrencyCode)]
     pub currency: String,

@@ -70,9 +70,9 @@ pub async fn order_payments(
 }
 
 macro_rules! payment_action {
-    ($fn:ident, $path:literal, $kind:ident, $doc:literal) => {
+    ($fn:ident, $path:literal, $kind:ident, $documented:ty, $extract:ident<$input:ty>, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "payments", request_body(content = Option<ordo_app::money::payments::AmountInput>),
+        #[utoipa::path(post, path = $path, tag = "payments", request_body(content = $documented),
             params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
             responses((status = 200, body = OrderPaymentsView), (status = 404, body = Problem),
                 (status = 409, description = "`amount_exceeds_capturable`, `amount_exceeds_refundable`, `payment_voided` or `nothing_to_void`", body = Problem)))]
@@ -81,10 +81,11 @@ macro_rules! payment_action {
             Caller(actor): Caller,
             Path(id): Path<String>,
             idem: Idem,
-            OptionalJsonBody(input): OptionalJsonBody<ordo_app::money::payments::AmountInput>,
+            $extract(body): $extract<$input>,
         ) -> ApiResult<Response> {
             let r = render::<OrderPayments, OrderPaymentsView, 200>;
             let kind = ordo_domain::payment::EntryKind::$kind;
+            let input = ordo_app::money::payments::AmountInput::from(body);
             Ok(respond(s.app.payment_action(&actor, &id, kind, input, idem.ctx(r)).await?, r))
         }
     };
@@ -94,12 +95,23 @@ payment_action!(
     capture_payment,
     "/v1/payments/{id}/capture",
     Captured,
+    Option<ordo_app::money::payments::CaptureInput>,
+    OptionalJsonBody<ordo_app::money::payments::CaptureInput>,
     "Capture an amount (default: all that is still authorized)."
 );
-payment_action!(void_payment, "/v1/payments/{id}/void", Voided, "Void what is authorized and not captured.");
+payment_action!(
+    void_payment,
+    "/v1/payments/{id}/void",
+    Voided,
+    Option<ordo_app::money::payments::VoidInput>,
+    OptionalJsonBody<ordo_app::money::payments::VoidInput>,
+    "Void what is authorized and not captured."
+);
 payment_action!(
     refund_payment,
     "/v1/payments/{id}/refund",
     Refunded,
+    ordo_app::money::payments::PaymentRefundInput,
+    JsonBody<ordo_app::money::payments::PaymentRefundInput>,
     "Refund an amount of what was captured (a goodwill refund needs no line)."
 );

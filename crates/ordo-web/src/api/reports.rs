@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 
 use super::ApiResult;
 use crate::extract::{Caller, Query};
+use crate::problem::Problem;
 use crate::problem::query_error;
 use crate::state::AppState;
 use crate::views::SalesReportView;
@@ -36,7 +37,8 @@ pub struct SalesQuery {
 /// currency's minor unit. Orders whose day has no rate are listed under `unconverted`, in their
 /// own currency, and left out of the totals.
 #[utoipa::path(get, path = "/v1/reports/sales", tag = "reports", params(SalesQuery),
-    responses((status = 200, body = SalesReportView)))]
+    responses((status = 200, body = SalesReportView),
+        (status = 409, description = "The span holds too many orders for one report (`report_too_large`)", body = Problem)))]
 pub async fn sales_report(
     State(s): State<AppState>,
     Caller(actor): Caller,

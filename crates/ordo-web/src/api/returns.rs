@@ -79,9 +79,9 @@ pub async fn get_return(
 }
 
 macro_rules! return_step {
-    ($name:ident, $path:literal, $method:ident, $doc:literal) => {
+    ($name:ident, $path:literal, $method:ident, $input:ty, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "returns", request_body(content = Option<ordo_app::aftersales::returns::ReturnStepInput>),
+        #[utoipa::path(post, path = $path, tag = "returns", request_body(content = Option<$input>),
             params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
             responses((status = 200, body = ReturnView), (status = 404, body = Problem),
                 (status = 409, description = "The return is not in a status this step starts from", body = Problem)))]
@@ -90,7 +90,7 @@ macro_rules! return_step {
             Caller(actor): Caller,
             Path(id): Path<String>,
             idem: Idem,
-            OptionalJsonBody(input): OptionalJsonBody<ordo_app::aftersales::returns::ReturnStepInput>,
+            OptionalJsonBody(input): OptionalJsonBody<$input>,
         ) -> ApiResult<Response> {
             let r = render::<Return, ReturnView, 200>;
             Ok(respond(s.app.$method(&actor, &id, input, idem.ctx(r)).await?, r))
@@ -102,10 +102,23 @@ return_step!(
     approve_return,
     "/v1/returns/{id}/approve",
     approve_return,
+    ordo_app::aftersales::returns::ReturnStepInput,
     "Approve a requested return (with an optional restocking fee); refunded now if the channel refunds returns on approval."
 );
-return_step!(reject_return, "/v1/returns/{id}/reject", reject_return, "Reject a requested return.");
-return_step!(close_return, "/v1/returns/{id}/close", close_return, "Close a received or rejected return.");
+return_step!(
+    reject_return,
+    "/v1/returns/{id}/reject",
+    reject_return,
+    ordo_app::aftersales::returns::ReturnNoteInput,
+    "Reject a requested return."
+);
+return_step!(
+    close_return,
+    "/v1/returns/{id}/close",
+    close_return,
+    ordo_app::aftersales::returns::ReturnNoteInput,
+    "Close a received or rejected return."
+);
 
 /// Receive an approved return: every unit's condition and disposition. `restock` puts units
 /// back into available stock at the receiving location; `damaged` into quarantine, `refurbish`,

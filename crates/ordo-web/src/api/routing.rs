@@ -58,7 +58,7 @@ pub async fn get_rule_set(
 }
 
 /// Replace a rule set's rules and channels.
-#[utoipa::path(put, path = "/v1/routing/rule-sets/{name}", tag = "routing", request_body = RuleSetInput,
+#[utoipa::path(put, path = "/v1/routing/rule-sets/{name}", tag = "routing", request_body = ordo_app::shipping::routing::RuleSetReplace,
     params(("name" = String, Path), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
     responses((status = 200, body = RuleSetView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
 pub async fn replace_rule_set(
@@ -66,7 +66,7 @@ pub async fn replace_rule_set(
     Caller(actor): Caller,
     Path(name): Path<String>,
     IfMatch(version): IfMatch,
-    JsonBody(input): JsonBody<RuleSetInput>,
+    JsonBody(input): JsonBody<ordo_app::shipping::routing::RuleSetReplace>,
 ) -> ApiResult<Response> {
     let set = s.app.replace_rule_set(&actor, &name, input, version).await?;
     Ok(versioned(set.version, RuleSetView::from(&set)))

@@ -189,7 +189,7 @@ async fn a_return_label_is_bought_from_a_carrier_and_prints_back_to_the_warehous
     assert!(String::from_utf8(zpl).unwrap().contains(&tracking));
     // An unknown location is refused.
     let bad = s.post(&format!("/v1/returns/{ret}/label"), json!({"location": "NOPE"})).await;
-    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert_eq!(bad.status, 404, "{:?}", bad.body);
 }
 
 on_both_engines!(

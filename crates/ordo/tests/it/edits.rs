@@ -178,12 +178,12 @@ async fn an_edit_after_the_line_shipped_is_refused_and_changes_nothing(engine: E
     }
     for (body, status) in [
         (json!({"changes": [{"type": "set_quantity", "line_id": y, "quantity": 50}]}), 409),
-        (json!({"changes": [{"type": "add_line", "sku": "NOPE", "quantity": 1, "unit_price": usd("1.00")}]}), 422),
+        (json!({"changes": [{"type": "add_line", "sku": "NOPE", "quantity": 1, "unit_price": usd("1.00")}]}), 404),
         (
             json!({"changes": [{"type": "add_line", "sku": "Y", "quantity": 1, "unit_price": {"amount": "1.00", "currency": "EUR"}}]}),
-            422,
+            409,
         ),
-        (json!({"changes": [{"type": "set_quantity", "line_id": "lin_nope", "quantity": 1}]}), 422),
+        (json!({"changes": [{"type": "set_quantity", "line_id": "lin_nope", "quantity": 1}]}), 404),
         (json!({"changes": [{"type": "grow"}]}), 422),
         (json!({"changes": []}), 422),
         (json!({"changes": [{"type": "set_quantity", "line_id": y, "quantity": -1}]}), 422),

@@ -35,7 +35,10 @@ async fn ecb_rates_load_and_convert_at_the_rate_of_the_day(engine: Engine) {
     assert_eq!(c.body, json!({"amount": "1926", "currency": "JPY"}));
     let none = s.get("/v1/exchange-rates/convert?amount=1.00&currency=CHF&to=EUR&date=2026-11-27").await;
     assert_eq!((none.status.as_u16(), none.body["code"].as_str()), (409, Some("no_exchange_rate")));
-    let bad = s.get("/v1/exchange-rates/convert?amount=1.001&currency=USD&to=EUR").await;
+    // A conversion takes up to 4 decimals whatever the currency, and rounds once.
+    let fine = s.get("/v1/exchange-rates/convert?amount=104.0052&currency=USD&to=EUR&date=2026-11-26").await;
+    assert_eq!(fine.body["amount"], "100.01", "{:?}", fine.body);
+    let bad = s.get("/v1/exchange-rates/convert?amount=1.00001&currency=USD&to=EUR").await;
     assert_eq!((bad.status.as_u16(), bad.body["code"].as_str()), (400, Some("invalid_query")), "{:?}", bad.body);
     for query in ["date=", "date=2026-02-30", "date=yesterday"] {
         let r = s.get(&format!("/v1/exchange-rates?{query}")).await;

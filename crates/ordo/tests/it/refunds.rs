@@ -67,11 +67,12 @@ async fn every_unit_and_the_shipping_refunded_piece_by_piece_give_back_the_total
     assert_eq!(p["summary"]["refunded"]["amount"], "42.32");
     assert_eq!(s.get(&format!("/v1/orders/{id}/refunds")).await.body.as_array().unwrap().len(), 5);
 
-    // Nothing is left: another unit, more shipping or any amount is refused and changes nothing.
+    // Nothing is left: another unit, more shipping or any amount conflicts with what was
+    // refunded, is refused and changes nothing.
     let more = s.post(&format!("/v1/orders/{id}/refunds"), json!({"lines": [{"line_id": x, "quantity": 1}]})).await;
-    assert_eq!(more.status, 422, "{:?}", more.body);
+    assert_eq!(more.status, 409, "{:?}", more.body);
     let ship = s.post(&format!("/v1/orders/{id}/refunds"), json!({"shipping": money("0.01")})).await;
-    assert_eq!(ship.status, 422, "{:?}", ship.body);
+    assert_eq!(ship.status, 409, "{:?}", ship.body);
     let goodwill = s.post(&format!("/v1/orders/{id}/refunds"), json!({"amount": money("0.01")})).await;
     assert_eq!((goodwill.status.as_u16(), goodwill.body["code"].as_str()), (409, Some("amount_exceeds_refundable")));
     assert_eq!(s.get(&format!("/v1/orders/{id}/payments")).await.body, p);
@@ -144,14 +145,16 @@ async fn bad_refunds_are_refused_and_change_nothing(engine: Engine) {
     for (body, status) in [
         (json!({}), 422),
         (json!({"amount": money("1.001")}), 422),
-        (json!({"amount": {"amount": "1.00", "currency": "EUR"}}), 422),
+        // An amount in another currency than the order's conflicts with it.
+        (json!({"amount": {"amount": "1.00", "currency": "EUR"}}), 409),
         (json!({"amount": money("-1.00")}), 422),
-        (json!({"lines": [{"line_id": x, "quantity": 4}]}), 422),
+        (json!({"lines": [{"line_id": x, "quantity": 4}]}), 409),
         (json!({"lines": [{"line_id": x, "quantity": 0}]}), 422),
         (json!({"lines": [{"line_id": x, "quantity": i64::MAX}]}), 422),
-        (json!({"lines": [{"line_id": "lin_nope", "quantity": 1}]}), 422),
-        (json!({"lines": [{"line_id": x, "quantity": 1}, {"line_id": x, "quantity": 1}]}), 422),
-        (json!({"shipping": money("5.00")}), 422),
+        (json!({"lines": [{"line_id": "lin_nope", "quantity": 1}]}), 404),
+        // A line listed twice is refunded for both quantities: here more than it has.
+        (json!({"lines": [{"line_id": x, "quantity": 2}, {"line_id": x, "quantity": 2}]}), 409),
+        (json!({"shipping": money("5.00")}), 409),
         (json!({"amount": money("42.33")}), 409),
         (json!({"amount": money("1.00"), "to": "bank"}), 422),
         (json!({"amount": money("1.00"), "surprise": true}), 400),

@@ -74,18 +74,16 @@ async fn sales_are_reported_in_one_currency_at_the_rates_of_the_orders_day(engin
     let r = s.call(&pos, reqwest::Method::GET, &format!("/v1/reports/sales?from={today}&to={today}"), None).await;
     assert_eq!((r.status.as_u16(), r.body["totals"]["orders"].as_i64()), (200, Some(0)), "{:?}", r.body);
 
-    for bad in [
-        "from=2026-13-01",
-        "to=yesterday",
-        "from=2026-02-01&to=2026-01-01",
-        "from=2024-01-01&to=2026-01-01",
-        "currency=EURO",
-    ] {
+    for bad in ["from=2026-13-01", "to=yesterday", "currency=EURO"] {
         let r = s.get(&format!("/v1/reports/sales?{bad}")).await;
         // Every query problem is a 400 `invalid_query`, naming the parameter.
         assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (400, Some("invalid_query")), "{bad}: {:?}", r.body);
         assert!(r.body["errors"][0]["field"].is_string(), "{bad}: {:?}", r.body);
     }
+    // A span that ends before it starts holds no day; a long one is a report like any other.
+    let empty = s.get("/v1/reports/sales?from=2026-02-01&to=2026-01-01").await;
+    assert_eq!((empty.status.as_u16(), &empty.body["totals"]["orders"]), (200, &json!(0)), "{:?}", empty.body);
+    assert_eq!(s.get("/v1/reports/sales?from=2024-01-01&to=2026-01-01").await.status, 200);
 }
 
 async fn orders_in_the_report_s_own_currency_need_no_rate(engine: Engine) {

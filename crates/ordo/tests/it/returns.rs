@@ -209,7 +209,7 @@ async fn returns_that_cannot_be_are_refused_and_change_nothing(engine: Engine) {
         (json!({"lines": [{"line_id": line, "quantity": i64::MAX, "reason": "other"}]}), 422),
         (json!({"lines": [{"line_id": line, "quantity": 1, "reason": "changed_my_mind"}]}), 422),
         (json!({"lines": [{"line_id": line, "quantity": 0, "reason": "other"}]}), 422),
-        (json!({"lines": [{"line_id": "lin_nope", "quantity": 1, "reason": "other"}]}), 422),
+        (json!({"lines": [{"line_id": "lin_nope", "quantity": 1, "reason": "other"}]}), 404),
         (json!({"lines": []}), 422),
         (json!({}), 422),
     ] {

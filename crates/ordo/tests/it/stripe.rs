@@ -336,7 +336,7 @@ async fn declines_record_nothing_and_signed_webhooks_settle_what_happened_at_str
     assert_eq!(none.body["summary"]["status"], "pending");
 
     let wrong = s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "stripe", "payment_method": "pm_card_visa", "amount": {"amount": "20.00", "currency": "EUR"}})).await;
-    assert_eq!(wrong.status, 422, "{:?}", wrong.body);
+    assert_eq!(wrong.status, 409, "{:?}", wrong.body);
     let missing =
         s.post(&format!("/v1/orders/{id}/payments"), json!({"provider": "stripe", "amount": usd("20.00")})).await;
     assert_eq!(missing.status, 422, "{:?}", missing.body);

@@ -1,0 +1,100 @@
+//! What a payment request carries: a new payment, and each step's body (capture, void,
+//! refund), as the API reads them and as the payment use cases take them.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::kernel::input::MoneyInput;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayment {
+    /// `manual`, `gift_card` (give `gift_card_code`), `store_credit` (the order's
+    /// customer's) or `stripe` (give `payment_method`, the storefront's token; answers 501 when
+    /// Stripe is not configured).
+    #[schema(required = true, example = "manual", value_type = Option<crate::kernel::schema::Provider>)]
+    pub provider: Option<String>,
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
+    pub gift_card_code: Option<String>,
+    /// For `stripe`: the payment method token (`pm_...`) the storefront collected.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
+    pub payment_method: Option<String>,
+    /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
+    #[schema(value_type = Option<crate::kernel::schema::PaymentMethod>)]
+    pub method: Option<String>,
+    /// In the order's currency.
+    #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
+    pub amount: Option<MoneyInput>,
+    /// Whether the money was received (captured) now; default true. False records a
+    /// promise to pay (authorized) that is captured later.
+    pub captured: Option<bool>,
+}
+
+/// What a payment step carries, as the use case reads it; the API reads each step's own part
+/// of it ([`CaptureInput`], [`VoidInput`], [`PaymentRefundInput`]).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmountInput {
+    /// For captures: default everything still capturable. For refunds: required.
+    pub amount: Option<MoneyInput>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+    /// For refunds: `original` (default: back to the payment it came from) or
+    /// `store_credit` (onto the customer's store credit).
+    #[schema(value_type = Option<crate::kernel::schema::RefundTarget>)]
+    pub to: Option<String>,
+}
+
+/// A capture: how much (default: everything still authorized).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureInput {
+    #[schema(value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
+    pub amount: Option<MoneyInput>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+}
+
+/// A void: what is authorized and not captured is let go.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidInput {
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+}
+
+/// A refund of one payment: how much, and where it goes.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRefundInput {
+    #[schema(required = true, value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
+    pub amount: Option<MoneyInput>,
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub reason: Option<String>,
+    /// `original` (default: back to the payment it came from) or `store_credit` (onto the
+    /// customer's store credit).
+    #[schema(value_type = Option<crate::kernel::schema::RefundTarget>)]
+    pub to: Option<String>,
+}
+
+impl From<CaptureInput> for AmountInput {
+    fn from(c: CaptureInput) -> Self {
+        AmountInput { amount: c.amount, reason: c.reason, to: None }
+    }
+}
+
+impl From<VoidInput> for AmountInput {
+    fn from(v: VoidInput) -> Self {
+        AmountInput { amount: None, reason: v.reason, to: None }
+    }
+}
+
+impl From<PaymentRefundInput> for AmountInput {
+    fn from(r: PaymentRefundInput) -> Self {
+        AmountInput { amount: r.amount, reason: r.reason, to: r.to }
+    }
+}
