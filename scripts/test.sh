@@ -2,7 +2,10 @@
 # Runs the whole test suite on both storage engines: starts a throw-away PostgreSQL on
 # 127.0.0.1 (installing it from the distribution's packages if it is missing), runs
 # `cargo test --workspace` with its URL set, and stops it again. The PDF and barcode checks
-# need poppler-utils and zbar-tools, installed here when missing.
+# need poppler-utils and zbar-tools, installed here when missing. Then Ordo is tried from
+# outside, with the binary the tests built: a client generated from docs/openapi.json runs
+# the README's walkthrough (scripts/client-walkthrough.sh), and schemathesis fuzzes every
+# operation with every check (scripts/api-fuzz.sh); both install their tools from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Tools the document tests read PDFs and barcodes with.
@@ -26,4 +29,11 @@ cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
 rm -f "$log"
+binary="${CARGO_TARGET_DIR:-target}/debug/ordo"
+if [ "$status" -eq 0 ]; then
+  scripts/client-walkthrough.sh "$binary" || status=$?
+fi
+if [ "$status" -eq 0 ]; then
+  scripts/api-fuzz.sh "$binary" || status=$?
+fi
 exit "$status"
