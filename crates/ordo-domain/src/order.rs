@@ -16,16 +16,21 @@ use crate::id::{CustomerId, LineId, LocationId, OrderId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
+    /// Open, with stock reserved (or shipped) for it somewhere.
     Allocated,
+    /// Open, with no stock reserved: every fulfilment was cancelled, or rejected with nowhere
+    /// else to go.
+    Unallocated,
     Cancelled,
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 2] = [OrderStatus::Allocated, OrderStatus::Cancelled];
+    pub const ALL: [OrderStatus; 3] = [OrderStatus::Allocated, OrderStatus::Unallocated, OrderStatus::Cancelled];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             OrderStatus::Allocated => "allocated",
+            OrderStatus::Unallocated => "unallocated",
             OrderStatus::Cancelled => "cancelled",
         }
     }
@@ -37,7 +42,7 @@ impl OrderStatus {
     /// The status after a cancellation, or the reason it is not allowed.
     pub fn cancel(self) -> Result<OrderStatus, InvalidTransition> {
         match self {
-            OrderStatus::Allocated => Ok(OrderStatus::Cancelled),
+            OrderStatus::Allocated | OrderStatus::Unallocated => Ok(OrderStatus::Cancelled),
             OrderStatus::Cancelled => Err(InvalidTransition { from: self, action: "cancelled" }),
         }
     }
@@ -166,6 +171,18 @@ pub struct Order {
     pub capacity_counted: Vec<LocationId>,
 }
 
+impl Order {
+    /// An open order's status from its lines: allocated while some line has stock reserved or
+    /// shipped somewhere, unallocated when none has.
+    pub fn with_allocation_status(mut self) -> Order {
+        if self.status != OrderStatus::Cancelled {
+            let any = self.lines.iter().any(|l| !l.allocations.is_empty());
+            self.status = if any { OrderStatus::Allocated } else { OrderStatus::Unallocated };
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +190,7 @@ mod tests {
     #[test]
     fn only_an_allocated_order_can_be_cancelled() {
         assert_eq!(OrderStatus::Allocated.cancel(), Ok(OrderStatus::Cancelled));
+        assert_eq!(OrderStatus::Unallocated.cancel(), Ok(OrderStatus::Cancelled));
         let err = OrderStatus::Cancelled.cancel().unwrap_err();
         assert_eq!(err.to_string(), "an order that is cancelled cannot be cancelled");
     }

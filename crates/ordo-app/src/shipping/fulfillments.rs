@@ -156,7 +156,10 @@ pub struct ShipInput {
     #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub service: Option<String>,
     /// Printable ASCII without spaces.
-    #[schema(max_length = 64, pattern = r"^\s*[!-~]*\s*$")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[!-~]*[\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub tracking_number: Option<String>,
     #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
@@ -381,6 +384,7 @@ fn reject_in_tx(
             )?;
         }
     }
+    let mut order = order.with_allocation_status();
     order.updated_at = now;
     order.version += 1;
     tx.update_order(&order)?;
@@ -473,6 +477,7 @@ impl App {
                             line.allocations.retain(|a| a.quantity > 0);
                         }
                     }
+                    order = order.with_allocation_status();
                     order.updated_at = now;
                     order.version += 1;
                     tx.update_order(&order)?;

@@ -73,7 +73,8 @@ pub struct OrderQuery {
     /// The `next_cursor` of the page before.
     #[param(pattern = r"^(3[0-9]){0,18}$")]
     pub cursor: Option<String>,
-    /// `allocated` or `cancelled`.
+    /// `allocated` (stock reserved or shipped), `unallocated` (open, nothing reserved: its
+    /// fulfilments were cancelled) or `cancelled`.
     #[param(value_type = Option<ordo_app::kernel::schema::OrderStatus>)]
     pub status: Option<String>,
     pub channel: Option<String>,

@@ -45,7 +45,9 @@ pub struct OrderView {
     pub number: i64,
     pub channel: String,
     pub external_id: Option<String>,
-    /// `allocated` or `cancelled`.
+    /// `allocated` (stock reserved or shipped for it), `unallocated` (open, with nothing
+    /// reserved: its fulfilments were cancelled, or rejected with nowhere else to go) or
+    /// `cancelled`.
     pub status: String,
     pub customer_id: String,
     pub email: String,

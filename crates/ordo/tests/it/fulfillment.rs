@@ -100,6 +100,18 @@ async fn cancelling_releases_stock_and_a_cancelled_fulfilment_cannot_ship(engine
     assert_eq!((ship.status.as_u16(), ship.body["code"].as_str()), (409, Some("invalid_transition")));
     assert_eq!(s.levels("X").await.1, (5, 0));
     assert_eq!(order_status(&s, &id).await, "cancelled");
+    // Its only fulfilment cancelled, the order holds no stock anywhere, and says so; it is
+    // still open, found as unallocated, and can still be cancelled.
+    let o = s.get(&format!("/v1/orders/{id}")).await.body;
+    assert_eq!(o["status"], "unallocated", "{o:?}");
+    assert_eq!(o["lines"][0]["allocations"], json!([]), "{o:?}");
+    let open = s.get("/v1/orders?status=unallocated").await.body;
+    assert_eq!(
+        open["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect::<Vec<_>>(),
+        [id.as_str()]
+    );
+    assert_eq!(s.post(&format!("/v1/orders/{id}/cancel"), json!({})).await.status, 200);
+    assert_eq!(s.get(&format!("/v1/orders/{id}")).await.body["status"], "cancelled");
 
     // Cancelling a whole order cancels its unshipped fulfilments.
     let order = s.post("/v1/orders", order_body(&[("X", 3)])).await;
@@ -157,6 +169,7 @@ async fn a_rejected_fulfilment_is_routed_again_and_its_stock_marked_for_counting
     let order_now = s.get(&format!("/v1/orders/{id}")).await;
     assert_eq!(order_now.body["lines"][0]["allocations"], json!([{"location": "B", "quantity": 2}]));
     assert_eq!(order_now.body["fulfillment_status"], "unfulfilled");
+    assert_eq!(order_now.body["status"], "allocated");
 
     // A's stock needs counting; a count clears the request.
     let requests = s.get("/v1/inventory/count-requests?location=A").await;
@@ -178,7 +191,9 @@ async fn a_rejected_fulfilment_is_routed_again_and_its_stock_marked_for_counting
         .map(|e| e["type"].as_str().unwrap().to_owned())
         .collect();
     assert!(events.contains(&"order.reroute_failed".to_owned()), "{events:?}");
-    assert_eq!(s.get(&format!("/v1/orders/{id}")).await.body["lines"][0]["allocations"], json!([]));
+    let left = s.get(&format!("/v1/orders/{id}")).await.body;
+    assert_eq!(left["lines"][0]["allocations"], json!([]));
+    assert_eq!(left["status"], "unallocated", "{left:?}");
     assert_eq!(s.levels("X").await.1, (5, 0));
     s.assert_stock_consistent(&["X"]).await;
 }
@@ -224,7 +239,7 @@ async fn click_and_collect_goes_ready_for_pickup_then_picked_up(engine: Engine) 
     let mut body = order_body(&[("X", 1)]);
     body["pickup_location"] = json!("WH");
     let r = s.post("/v1/orders", body).await;
-    assert_eq!(r.status, 422, "a warehouse without pickup is refused: {:?}", r.body);
+    assert_eq!(r.status, 409, "a warehouse without pickup is refused: {:?}", r.body);
     let normal = s.post("/v1/orders", order_body(&[("X", 1)])).await;
     let g =
         s.get(&format!("/v1/orders/{}/fulfillments", normal.body["id"].as_str().unwrap())).await.body["data"][0]["id"]
