@@ -15,9 +15,10 @@ import uuid
 import schemathesis
 
 
-# A new order's amounts are all in the order's currency, a rate card's are in one currency,
-# and a carrier's service codes are unique: rules between fields that JSON Schema cannot state
-# (the document says them in words). Generated valid orders are brought
+# A new order's amounts are all in the order's currency and its discount is no more than what
+# it is taken from, a rate card's amounts are in one currency, and a carrier's service codes
+# are unique: rules between fields that JSON Schema cannot state (the document says them in
+# words). Generated valid orders are brought
 # into line with it, as a client's would be: every amount takes the order's currency, and
 # one that the currency's decimals cannot hold becomes "1". Only valid cases are touched; an
 # invalid one must reach the server as generated.
@@ -97,3 +98,6 @@ def before_call(context, case, kwargs):
                     _in_currency(line.get("unit_price"), currency)
             for field in MONEY_FIELDS:
                 _in_currency(body.get(field), currency)
+            # A discount cannot exceed what it is taken from.
+            if isinstance(body.get("discount"), dict):
+                body["discount"]["amount"] = "0"

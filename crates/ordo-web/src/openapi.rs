@@ -187,12 +187,9 @@ const LINKS: &[Link] = {
             &["get_location", "update_location", "pick_list"],
             &[("code", "$response.body#/code")],
         ),
-        (
-            "create_customer",
-            "201",
-            &["get_customer", "update_customer", "customer_orders", "store_credit", "credit_customer"],
-            ORDER,
-        ),
+        ("create_customer", "201", &["get_customer", "update_customer", "customer_orders", "credit_customer"], ORDER),
+        // A customer's store credit exists once it was credited.
+        ("credit_customer", "200", &["store_credit"], &[("id", "$response.body#/code")]),
         (
             "place_order",
             "201",

@@ -73,6 +73,7 @@ pub struct NewOrder {
     #[schema(pattern = r"^[^\u0000]*$")]
     pub customer_id: Option<String>,
     pub customer: Option<OrderCustomerInput>,
+    /// The order's currency: every amount of the order is in it.
     #[schema(required = true, example = "USD", value_type = Option<crate::kernel::schema::CurrencyCode>)]
     pub currency: Option<String>,
     #[schema(required = true, min_items = 1, max_items = 500)]
@@ -80,9 +81,12 @@ pub struct NewOrder {
     pub shipping_address: Option<AddressInput>,
     /// Where the payer is billed (hold rules compare its country with the shipping address's).
     pub billing_address: Option<AddressInput>,
-    /// Shipping charged to the customer.
+    /// Shipping charged to the customer, in the order's currency.
     pub shipping: Option<MoneyInput>,
+    /// In the order's currency.
     pub tax: Option<MoneyInput>,
+    /// Taken off the order's total, in the order's currency: at most the lines, shipping and
+    /// tax together.
     pub discount: Option<MoneyInput>,
     #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub note: Option<String>,

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../../migrations/postgres/0010_order_records.sql")),
     (11, include_str!("../../migrations/postgres/0011_stock_buckets.sql")),
     (12, include_str!("../../migrations/postgres/0012_event_versions.sql")),
+    (13, include_str!("../../migrations/postgres/0013_balance_codes.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

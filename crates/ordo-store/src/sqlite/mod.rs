@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../../migrations/sqlite/0010_order_records.sql")),
     (11, include_str!("../../migrations/sqlite/0011_stock_buckets.sql")),
     (12, include_str!("../../migrations/sqlite/0012_event_versions.sql")),
+    (13, include_str!("../../migrations/sqlite/0013_balance_codes.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -248,6 +248,13 @@ async fn gift_cards_and_store_credit_pay_in_part_and_take_refunds_back(engine: E
         .await;
     assert_eq!(again.body["code"], "insufficient_balance");
     assert_eq!(s.get("/v1/gift-cards/NOPE").await.status, 404);
+    // A gift card's code is its own: one may read like the id a store credit is kept under,
+    // and a second card with a code already taken is a conflict, never an internal error.
+    let card = json!({"code": customer, "amount": money("4.00")});
+    assert_eq!(s.post("/v1/gift-cards", card.clone()).await.status, 201);
+    assert_eq!(s.get(&format!("/v1/gift-cards/{customer}")).await.body["balance"]["amount"], "4.00");
+    assert_eq!(s.get(&format!("/v1/customers/{customer}/store-credit")).await.body["balance"]["amount"], "0.00");
+    assert_eq!(s.post("/v1/gift-cards", card).await.status, 409);
 }
 
 on_both_engines!(

@@ -50,6 +50,7 @@ fn rule(constraint: Option<&str>) -> &'static str {
         "orders_external_id" => "orders.channel",
         "api_keys_hash_key" => "api_keys.hash",
         "idempotency_keys_pkey" => "idempotency_keys.key_id",
+        "balance_accounts_kind_code_key" => "balance_accounts.kind",
         _ => "a unique rule",
     }
 }

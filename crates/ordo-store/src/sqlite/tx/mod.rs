@@ -38,10 +38,15 @@ fn map_err(e: rusqlite::Error) -> StoreError {
                 "orders.channel",
                 "api_keys.hash",
                 "idempotency_keys.key_id",
+                "balance_accounts.kind",
             ] {
                 if msg.contains(rule) {
                     return StoreError::Conflict(rule);
                 }
+            }
+            // Any other unique rule is a conflict too, never an internal error.
+            if msg.starts_with("UNIQUE constraint failed") {
+                return StoreError::Conflict("a unique rule");
             }
         }
         if matches!(
