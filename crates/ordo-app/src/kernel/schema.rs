@@ -6,7 +6,7 @@
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::AdditionalProperties;
-use utoipa::openapi::schema::{AllOfBuilder, Object, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{AllOfBuilder, Object, ObjectBuilder, Schema, Type};
 
 /// White space as the checks read it (`ordo_domain::validate::is_blank`), spelled out for
 /// patterns: `\s` means other things to other regular-expression dialects.
@@ -18,16 +18,10 @@ pub const BLANK: &str =
 /// of up to a million units) inside 64-bit minor units.
 pub const AMOUNT_DIGITS: usize = 10;
 
-/// A string schema taking these words (and `null` when `nullable`).
-pub fn words(words: impl IntoIterator<Item = &'static str>, nullable: bool) -> Object {
-    let mut values: Vec<serde_json::Value> = words.into_iter().map(serde_json::Value::from).collect();
-    let ty = if nullable {
-        values.push(serde_json::Value::Null);
-        SchemaType::from_iter([Type::String, Type::Null])
-    } else {
-        SchemaType::Type(Type::String)
-    };
-    ObjectBuilder::new().schema_type(ty).enum_values(Some(values)).build()
+/// A string schema taking these words.
+pub fn words(words: impl IntoIterator<Item = &'static str>) -> Object {
+    let values: Vec<serde_json::Value> = words.into_iter().map(serde_json::Value::from).collect();
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
 }
 
 /// Every ISO 4217 code Ordo knows, in order.
@@ -127,7 +121,7 @@ pub const RATE_PATTERN: &str = r"^[0-9]{1,12}(\.[0-9]{0,12})?$";
 pub fn rates_map() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::Object)
-        .property_names(Some(words(currency_codes(), false)))
+        .property_names(Some(words(currency_codes())))
         .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::AllOf(
             AllOfBuilder::new()
                 .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(RATE_PATTERN)))
@@ -269,7 +263,7 @@ macro_rules! word_types {
 
             impl utoipa::PartialSchema for $name {
                 fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                    $crate::kernel::schema::words($list, false).into()
+                    $crate::kernel::schema::words($list).into()
                 }
             }
 

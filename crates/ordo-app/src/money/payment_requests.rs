@@ -36,16 +36,13 @@ pub struct NewPayment {
 
 /// What a payment step carries, as the use case reads it; the API reads each step's own part
 /// of it ([`CaptureInput`], [`VoidInput`], [`PaymentRefundInput`]).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct AmountInput {
     /// For captures: default everything still capturable. For refunds: required.
     pub amount: Option<MoneyInput>,
-    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub reason: Option<String>,
     /// For refunds: `original` (default: back to the payment it came from) or
     /// `store_credit` (onto the customer's store credit).
-    #[schema(value_type = Option<crate::kernel::schema::RefundTarget>)]
     pub to: Option<String>,
 }
 

@@ -95,22 +95,17 @@ pub(crate) fn move_stock(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillm
 
 /// Details an action may carry; the API reads each step's own part of it ([`StepInput`],
 /// [`PackInput`], [`ShipInput`]).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct FulfillmentInput {
     /// For `pack`: the parcels, with weight and outer dimensions.
     pub parcels: Option<Vec<ParcelInput>>,
     /// For `ship`: the carrier's name.
-    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub carrier: Option<String>,
     /// For `ship`: the carrier's service, e.g. `Ground`.
-    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub service: Option<String>,
     /// For `ship`: the carrier's tracking number.
-    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub tracking_number: Option<String>,
-    /// For `cancel`: why.
-    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
+    /// Why (a cancellation or a rejection, say).
     pub reason: Option<String>,
 }
 
