@@ -14,6 +14,37 @@ use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money, money_text};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
+/// Gives a refunded amount back to a balance: onto the customer's store credit (`store_credit`
+/// names the customer and the currency), or onto the balance the payment was taken from (a
+/// gift card, store credit). A payment from no balance (a card, cash) moves none.
+pub(crate) fn refund_to_balance(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    payment: &crate::money::payments::Payment,
+    store_credit: Option<(&str, &str)>,
+    amount: i64,
+) -> AppResult<()> {
+    let account = match store_credit {
+        Some((customer_id, currency)) => Some(store_credit_account(tx, now, customer_id, currency)?),
+        None => payment.account_id.clone(),
+    };
+    if let Some(account) = account {
+        move_balance(
+            tx,
+            now,
+            actor,
+            &account,
+            &payment.currency,
+            amount,
+            "refund",
+            Some(&payment.order_id),
+            Some(&payment.id),
+        )?;
+    }
+    Ok(())
+}
+
 /// Adds `amount` (negative to spend) to an account; refuses to go below zero.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn move_balance(

@@ -370,29 +370,8 @@ impl App {
             entry(tx, now, &who, &payment, kind, amount, reason.clone())?;
             if kind == EntryKind::Refunded {
                 // The money goes back where it came from, or onto the customer's store credit.
-                let account = if to_store_credit {
-                    Some(crate::money::balances::store_credit_account(
-                        tx,
-                        now,
-                        order.customer_id.as_str(),
-                        &order.currency,
-                    )?)
-                } else {
-                    payment.account_id.clone()
-                };
-                if let Some(account) = account {
-                    crate::money::balances::move_balance(
-                        tx,
-                        now,
-                        &who,
-                        &account,
-                        &payment.currency,
-                        amount,
-                        "refund",
-                        Some(&payment.order_id),
-                        Some(&payment.id),
-                    )?;
-                }
+                let store_credit = to_store_credit.then_some((order.customer_id.as_str(), order.currency.as_str()));
+                crate::money::balances::refund_to_balance(tx, now, &who, &payment, store_credit, amount)?;
             }
             load(tx, order)
         })

@@ -290,25 +290,12 @@ fn settle_locally(
     let amount = allocation.amount;
     let reason = Some(format!("refund {}", refund.id));
     record(tx, now, actor, payment, EntryKind::Refunded, amount, reason, Some(refund.id.clone()))?;
-    let account = if allocation.store_credit {
-        let order = tx.order_by_id(&refund.order_id)?.ok_or(AppError::NotFound("order"))?;
-        Some(crate::money::balances::store_credit_account(tx, now, order.customer_id.as_str(), &order.currency)?)
-    } else {
-        payment.account_id.clone()
+    let order = match allocation.store_credit {
+        true => Some(tx.order_by_id(&refund.order_id)?.ok_or(AppError::NotFound("order"))?),
+        false => None,
     };
-    if let Some(account) = account {
-        crate::money::balances::move_balance(
-            tx,
-            now,
-            actor,
-            &account,
-            &refund.currency,
-            amount,
-            "refund",
-            Some(&refund.order_id),
-            Some(&payment.id),
-        )?;
-    }
+    let store_credit = order.as_ref().map(|o| (o.customer_id.as_str(), o.currency.as_str()));
+    crate::money::balances::refund_to_balance(tx, now, actor, payment, store_credit, amount)?;
     Ok(())
 }
 
