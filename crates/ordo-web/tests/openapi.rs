@@ -202,3 +202,21 @@ fn links_lead_to_operations_that_exist() {
     let order = &doc["paths"]["/v1/orders"]["post"]["responses"]["201"]["links"];
     assert!(order["get_order"].is_object() && order["order_fulfillments"].is_object());
 }
+
+/// Every request field counting units states the bound the server checks
+/// (`ordo_domain::validate::MAX_QUANTITY`), so the two cannot drift apart.
+#[test]
+fn quantities_are_bounded_as_the_server_bounds_them() {
+    let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let max = ordo_domain::validate::MAX_QUANTITY;
+    let mut checked = 0;
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            if field == "quantity" && schema["additionalProperties"] == false {
+                checked += 1;
+                assert_eq!(property["maximum"], max, "{name}.quantity is bounded by {}", property["maximum"]);
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} quantity fields found");
+}

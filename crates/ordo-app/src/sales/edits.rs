@@ -22,10 +22,9 @@ use ordo_domain::routing::{RouteLine, route};
 use ordo_domain::validate::Errors;
 use ordo_store::LevelChange;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::kernel::events::payloads::{OrderEdited, PaymentRequired};
+use crate::kernel::events::payloads::{AppliedChange, OrderEdited, PaymentRequired};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require, visible_order};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
@@ -111,7 +110,7 @@ pub struct Edit {
     pub version_from: i64,
     pub version_to: i64,
     /// What changed, as applied.
-    pub changes: Vec<Value>,
+    pub changes: Vec<AppliedChange>,
     pub reason: Option<String>,
     pub actor: String,
     pub at: i64,
@@ -263,7 +262,7 @@ impl App {
                                 ));
                             }
                             order.shipping_address = Some(a.clone());
-                            applied.push(json!({"type": "set_shipping_address", "country": a.country}));
+                            applied.push(AppliedChange::SetShippingAddress { country: a.country.clone() });
                         }
                         Change::AddLine(sku, q, price) => {
                             let product = tx.product_by_sku(sku)?.filter(|p| p.active).ok_or_else(|| {
@@ -278,7 +277,11 @@ impl App {
                                 allocations: Vec::new(),
                             };
                             demand.push((line.id.clone(), sku.clone(), *q, price.minor()));
-                            applied.push(json!({"type": "add_line", "line_id": line.id, "sku": sku, "quantity": q}));
+                            applied.push(AppliedChange::AddLine {
+                                line_id: line.id.to_string(),
+                                sku: sku.clone(),
+                                quantity: *q,
+                            });
                             order.lines.push(line);
                         }
                         Change::SetQuantity(line_id, q) => {
@@ -335,7 +338,11 @@ impl App {
                             }
                             line.allocations.retain(|a| a.quantity > 0);
                             line.quantity = *q;
-                            applied.push(json!({"type": "set_quantity", "line_id": line_id, "from": was, "to": q}));
+                            applied.push(AppliedChange::SetQuantity {
+                                line_id: line_id.to_string(),
+                                from: was,
+                                to: *q,
+                            });
                         }
                     }
                 }

@@ -299,7 +299,9 @@ impl App {
 
     /// Why the order's stock was reserved where it was.
     pub async fn order_routing(&self, actor: &Actor, order_id: &str) -> AppResult<(Order, Explanation)> {
-        let order = self.get_order(actor, order_id).await?;
+        require(actor, Action::ReadOrders)?;
+        let (id, who) = (order_id.to_owned(), actor.clone());
+        let order = self.store.read(move |tx| visible_order(tx, &who, &id)).await?;
         let why = order.routing.clone().ok_or(AppError::NotFound("routing decision for this order"))?;
         Ok((order, why))
     }

@@ -17,7 +17,7 @@ pub struct EditView {
     pub version_from: i64,
     pub version_to: i64,
     /// What changed, as applied.
-    pub changes: Vec<serde_json::Value>,
+    pub changes: Vec<ordo_app::kernel::events::payloads::AppliedChange>,
     pub reason: Option<String>,
     pub actor: String,
     pub at: String,

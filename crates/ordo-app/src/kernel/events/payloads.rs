@@ -175,10 +175,21 @@ pub struct OrderEdited {
     pub actor: String,
     pub reason: Option<String>,
     /// What changed, as applied.
-    #[schema(value_type = Vec<Object>)]
-    pub changes: Vec<serde_json::Value>,
+    pub changes: Vec<AppliedChange>,
     /// The new total, a decimal string in the order's currency.
     pub total: String,
+}
+
+/// One change of an order edit, as applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppliedChange {
+    /// The shipping address was replaced; the new one is in this country.
+    SetShippingAddress { country: String },
+    /// A line was added.
+    AddLine { line_id: String, sku: String, quantity: i64 },
+    /// A line's quantity went from `from` to `to` (0 removes the line's units).
+    SetQuantity { line_id: String, from: i64, to: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
