@@ -118,7 +118,7 @@ impl App {
                         continue;
                     };
                     if let Err(why) = units.line(line_id).check(*q) {
-                        e.add(format!("lines/{i}/quantity"), why);
+                        e.conflicting(format!("lines/{i}/quantity"), why);
                         continue;
                     }
                     out.push((line_id.clone(), line.sku.clone(), *q));

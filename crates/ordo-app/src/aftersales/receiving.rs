@@ -66,7 +66,7 @@ impl App {
                 for line in &ret.lines {
                     let got: i64 = units.iter().filter(|(l, ..)| *l == line.line_id).map(|(_, q, ..)| q).sum();
                     if got != line.quantity {
-                        e.add(
+                        e.conflicting(
                             "units",
                             format!("line {} was returned with {} units, not {got}", line.line_id, line.quantity),
                         );

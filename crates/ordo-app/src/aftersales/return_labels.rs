@@ -57,7 +57,9 @@ impl App {
                         .into_iter()
                         .find(|f| f.shipped_at.is_some())
                         .map(|f| f.location)
-                        .ok_or_else(|| AppError::field("location", "is required: nothing of the order shipped"))?,
+                        .ok_or_else(|| {
+                            AppError::conflicting("location", "is required: nothing of the order shipped")
+                        })?,
                 };
                 let location = tx
                     .location_by_code(&code)?

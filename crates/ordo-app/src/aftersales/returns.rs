@@ -380,7 +380,7 @@ impl App {
                         continue;
                     };
                     if let Err(why) = units.line(line_id).check(*quantity) {
-                        e.add(format!("lines/{i}/quantity"), why);
+                        e.conflicting(format!("lines/{i}/quantity"), why);
                         continue;
                     }
                     out.push(ReturnLine {
@@ -413,7 +413,7 @@ impl App {
                             }
                             None if product.currency == order.currency => product.price,
                             None => {
-                                e.add(
+                                e.conflicting(
                                     field("unit_price"),
                                     format!("the product is priced in {}; give a price", product.currency),
                                 );

@@ -93,6 +93,30 @@ pub fn check_money(e: &mut Errors, field: &str, m: &MoneyInput, expected: Option
     }
 }
 
+/// An amount that must be more than zero (`PositiveMoneyInput` in the document), in any
+/// currency.
+pub fn check_positive(e: &mut Errors, field: &str, m: &MoneyInput) -> Option<Money> {
+    match check_money(e, field, m, None) {
+        Some(v) if v.minor() > 0 => Some(v),
+        Some(_) => {
+            e.add(format!("{field}/amount"), "must be positive");
+            None
+        }
+        None => None,
+    }
+}
+
+/// A required amount that must be more than zero.
+pub fn require_positive(e: &mut Errors, field: &str, m: &Option<MoneyInput>) -> Option<Money> {
+    match m {
+        None => {
+            e.add(field, "is required");
+            None
+        }
+        Some(m) => check_positive(e, field, m),
+    }
+}
+
 /// Significant digits before the decimal point.
 fn whole_digits(amount: &str) -> usize {
     amount.split('.').next().unwrap_or("").trim_start_matches('0').len()

@@ -1,7 +1,6 @@
 //! Gift cards and store credit: balances Ordo keeps itself. Every movement is a ledger entry;
 //! a balance can never go below zero (a guarded update in the store).
 
-use ordo_domain::Money;
 use ordo_domain::validate::Errors;
 use ordo_store::{BalanceAccount, BalanceEntry, Tx};
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use crate::kernel::events::payloads::BalanceChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{MoneyInput, check_money, money_text};
+use crate::kernel::input::{MoneyInput, money_text, require_positive};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// Gives a refunded amount back to a balance: onto the customer's store credit (`store_credit`
@@ -145,23 +144,6 @@ pub struct Balance {
     pub entries: Vec<BalanceEntry>,
 }
 
-fn positive(e: &mut Errors, m: &Option<MoneyInput>) -> Option<Money> {
-    match m {
-        None => {
-            e.add("amount", "is required");
-            None
-        }
-        Some(m) => match check_money(e, "amount", m, None) {
-            Some(v) if v.minor() > 0 => Some(v),
-            Some(_) => {
-                e.add("amount/amount", "must be positive");
-                None
-            }
-            None => None,
-        },
-    }
-}
-
 impl App {
     pub async fn issue_gift_card(
         &self,
@@ -172,7 +154,7 @@ impl App {
         require(actor, Action::WriteCustomers)?;
         let mut e = Errors::new();
         let code = e.optional_text("code", input.code.as_deref(), 64);
-        let amount = positive(&mut e, &input.amount);
+        let amount = require_positive(&mut e, "amount", &input.amount);
         let amount = e.finish(amount)?.expect("checked");
         let who = actor.clone();
         self.write_idem(idem, move |tx, now| {
@@ -223,7 +205,7 @@ impl App {
     ) -> AppResult<Outcome<Balance>> {
         require(actor, Action::WriteCustomers)?;
         let mut e = Errors::new();
-        let amount = positive(&mut e, &input.amount);
+        let amount = require_positive(&mut e, "amount", &input.amount);
         let reason = e.optional_text("reason", input.reason.as_deref(), 200).unwrap_or_else(|| "credit".into());
         let amount = e.finish(amount)?.expect("checked");
         let (id, who) = (customer_id.to_owned(), actor.clone());

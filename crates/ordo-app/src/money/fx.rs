@@ -171,6 +171,6 @@ impl App {
             })
         };
         ordo_domain::fx::convert_decimal(mantissa, scale, rate_of(from)?, to, rate_of(to)?)
-            .map_err(|_| AppError::field("amount", "the converted amount is out of range"))
+            .map_err(|_| AppError::conflicting("amount", "the converted amount is out of range"))
     }
 }

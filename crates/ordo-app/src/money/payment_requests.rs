@@ -16,12 +16,9 @@ pub struct NewPayment {
     pub provider: Option<String>,
     #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub gift_card_code: Option<String>,
-    /// For `stripe`: the payment method token (`pm_...`) the storefront collected.
-    #[schema(
-        min_length = 1,
-        max_length = 255,
-        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
-    )]
+    /// For `stripe`: the payment method token (`pm_...`) the storefront collected: letters,
+    /// digits, `_` and `-`, as the gateway writes its ids.
+    #[schema(min_length = 1, max_length = 255, pattern = r"^[A-Za-z0-9_-]+$")]
     pub payment_method: Option<String>,
     /// For manual payments: `cash_on_delivery`, `bank_transfer`, `invoice` or `other`.
     #[schema(value_type = Option<crate::kernel::schema::PaymentMethod>)]

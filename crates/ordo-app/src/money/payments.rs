@@ -16,7 +16,8 @@ use crate::kernel::events::payloads::PaymentMoved;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order, visible_order_of};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{check_money, money_text};
+use crate::kernel::input::{check_money, money_text, require_positive};
+use crate::kernel::keys::hash_secret;
 pub use crate::money::payment_requests::{AmountInput, CaptureInput, NewPayment, PaymentRefundInput, VoidInput};
 use crate::ports::payment::GatewayChange;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
@@ -212,18 +213,9 @@ impl App {
                 None
             }
         };
-        let amount = match &input.amount {
-            None => {
-                e.add("amount", "is required");
-                None
-            }
-            Some(m) => check_money(&mut e, "amount", m, None),
-        };
+        let amount = require_positive(&mut e, "amount", &input.amount);
         e.finish(())?;
         let amount = amount.expect("checked");
-        if amount.minor() <= 0 {
-            return Err(AppError::field("amount/amount", "must be positive"));
-        }
         // Balances Ordo keeps are taken at once: there is nothing to authorize first. A manual
         // payment follows the channel's capture policy unless it says.
         let captured_flag = input.captured;
@@ -511,25 +503,25 @@ impl App {
         let gateway = self.card_gateway()?;
         let mut e = Errors::new();
         let token = e.text("payment_method", input.payment_method.as_deref(), 255);
-        let amount = match &input.amount {
-            None => {
-                e.add("amount", "is required");
-                None
-            }
-            Some(m) => check_money(&mut e, "amount", m, None),
-        };
+        if token.as_deref().is_some_and(|t| !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')) {
+            e.add("payment_method", "must be the gateway's token: letters, digits, '_' and '-'");
+        }
+        let amount = require_positive(&mut e, "amount", &input.amount);
         let (token, amount) = e.finish((token, amount))?;
         let (token, amount) = (token.expect("checked"), amount.expect("checked"));
-        if amount.minor() <= 0 {
-            return Err(AppError::field("amount/amount", "must be positive"));
-        }
         let (id, who) = (order_id.to_owned(), actor.clone());
-        let (order, settings) = self
+        let minor = amount.minor();
+        let (order, settings, same) = self
             .store
             .read(move |tx| {
                 let order = visible_order(tx, &who, &id)?;
                 let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
-                Ok::<_, AppError>((order, settings))
+                // Card payments of this amount the order already holds.
+                let same = payments_with_totals(tx, &id)?
+                    .iter()
+                    .filter(|(p, t)| p.method.as_deref() == Some("card") && t.authorized == minor)
+                    .count();
+                Ok::<_, AppError>((order, settings, same))
             })
             .await?;
         if amount.currency().code() != order.currency {
@@ -541,7 +533,12 @@ impl App {
         }
         let now = self.now();
         let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
-        let key = format!("ordo-{}-{}-{}", order.id, token, amount.minor());
+        // The gateway's idempotency key: the order, the card (hashed: short and header-safe),
+        // the amount, and how many such card payments the order already holds. A retry whose
+        // first answer was lost (nothing recorded) sends the same key, so the card is charged
+        // once; a second payment of the same card and amount, once the first is recorded, is
+        // a payment of its own.
+        let key = format!("ordo-{}-{}-{}-{same}", order.id, &hash_secret(&token)[..16], minor);
         let what = crate::ports::payment::Authorization {
             amount: amount.minor(),
             currency: &order.currency,
@@ -603,7 +600,7 @@ impl App {
         idem: Option<IdemCtx<OrderPayments>>,
     ) -> AppResult<Outcome<OrderPayments>> {
         if input.to.as_deref() == Some("store_credit") {
-            return Err(AppError::field("to", "card refunds go back to the card"));
+            return Err(AppError::conflicting("to", "card refunds go back to the card"));
         }
         let currency =
             ordo_domain::Currency::from_code(&payment.currency).ok_or_else(|| AppError::Internal("currency".into()))?;

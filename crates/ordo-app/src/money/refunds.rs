@@ -21,7 +21,7 @@ use crate::kernel::events::payloads::{RefundCreated, RefundFinished};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::input::{MoneyInput, check_money};
+use crate::kernel::input::{MoneyInput, check_money, check_positive};
 use crate::kernel::records::{OrderDocument, documents_of, locked, order_document, visible};
 use crate::money::payments::{Payment, is_gateway_provider, payments_with_totals, record, refused_in};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
@@ -33,9 +33,11 @@ pub struct RefundInput {
     /// share of the order's tax, minus its share of the order's discount.
     #[schema(max_items = 500)]
     pub lines: Option<Vec<RefundLineInput>>,
-    /// Part or all of the shipping charge, in the order's currency.
+    /// Part or all of the shipping charge, in the order's currency; more than zero.
+    #[schema(value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
     pub shipping: Option<MoneyInput>,
-    /// A goodwill amount tied to no line, in the order's currency.
+    /// A goodwill amount tied to no line, in the order's currency; more than zero.
+    #[schema(value_type = Option<crate::kernel::schema::PositiveMoneyInput>)]
     pub amount: Option<MoneyInput>,
     /// `original` (default: back to the order's payments, cards first, gift cards last) or
     /// `store_credit` (onto the customer's store credit).
@@ -172,8 +174,8 @@ fn check(input: &RefundInput) -> AppResult<Request> {
             }
         }
     }
-    let shipping = input.shipping.as_ref().and_then(|m| check_money(&mut e, "shipping", m, None));
-    let goodwill = input.amount.as_ref().and_then(|m| check_money(&mut e, "amount", m, None));
+    let shipping = input.shipping.as_ref().and_then(|m| check_positive(&mut e, "shipping", m));
+    let goodwill = input.amount.as_ref().and_then(|m| check_positive(&mut e, "amount", m));
     let restocking_fee = input.restocking_fee.as_ref().and_then(|m| check_money(&mut e, "restocking_fee", m, None));
     let to_store_credit = match input.to.as_deref() {
         None | Some("original") => false,
@@ -396,9 +398,9 @@ impl App {
                     .and_then(|s| s.checked_add(shipping))
                     .and_then(|s| s.checked_add(goodwill))
                     .and_then(|s| s.checked_sub(fee))
-                    .ok_or_else(|| AppError::field("amount", "the refund is out of range"))?;
+                    .ok_or_else(|| AppError::conflicting("amount", "the refund is out of range"))?;
                 if amount <= 0 {
-                    return Err(AppError::field("amount", "the refund must be worth more than zero"));
+                    return Err(AppError::conflicting("amount", "the refund must be worth more than zero"));
                 }
                 let payments = payments_with_totals(tx, order.id.as_str())?;
                 // What pending refunds have promised is not available again.

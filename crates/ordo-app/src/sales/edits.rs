@@ -446,8 +446,9 @@ impl App {
                 // Nothing left: the order is cancelled, its shipping charge with it.
                 let emptied = order.lines.iter().all(|l| l.quantity == 0);
                 let shipping = if emptied { 0 } else { old.shipping };
-                order.totals = Totals::compute(subtotals, shipping, tax, discount)
-                    .ok_or_else(|| AppError::field("discount", "the order total would be negative or out of range"))?;
+                order.totals = Totals::compute(subtotals, shipping, tax, discount).ok_or_else(|| {
+                    AppError::conflicting("discount", "the order total would be negative or out of range")
+                })?;
                 order.version += 1;
                 order.updated_at = now;
                 if emptied {
@@ -620,8 +621,14 @@ impl App {
             })
             .await?;
         let quantity = input.quantity.unwrap_or(current);
-        if !(1..=current).contains(&quantity) {
-            return Err(AppError::field("quantity", format!("must be between 1 and {current}, the line's units")));
+        if current == 0 {
+            return Err(AppError::conflicting("quantity", "the line has no units left to cancel"));
+        }
+        if quantity < 1 {
+            return Err(AppError::field("quantity", "must be at least 1"));
+        }
+        if quantity > current {
+            return Err(AppError::conflicting("quantity", format!("must be at most {current}, the line's units")));
         }
         let edit = EditInput {
             changes: Some(vec![ChangeInput {

@@ -65,7 +65,10 @@ async fn a_missing_unit_is_refunded_and_a_damaged_one_reshipped_without_a_return
             json!({"type": "missing", "lines": [{"line_id": line, "quantity": 2}], "resolution": "refund"}),
         )
         .await;
-    assert_eq!(too_many.status, 422, "{:?}", too_many.body);
+    // More than is left conflicts with what was shipped (409); a number beyond any bound is
+    // invalid on its face (422).
+    assert_eq!(too_many.status, 409, "{:?}", too_many.body);
+    assert_eq!(too_many.body["errors"][0]["field"], "lines/0/quantity");
     // Nor can a claimed unit be returned.
     let ret = s
         .post(
@@ -80,7 +83,7 @@ async fn a_missing_unit_is_refunded_and_a_damaged_one_reshipped_without_a_return
             json!({"type": "missing", "lines": [{"line_id": line, "quantity": 1}], "resolution": "refund"}),
         )
         .await;
-    assert_eq!(none_left.status, 422, "{:?}", none_left.body);
+    assert_eq!(none_left.status, 409, "{:?}", none_left.body);
     // And claimed units cannot be returned either.
     let claimed = s
         .post(
@@ -88,7 +91,7 @@ async fn a_missing_unit_is_refunded_and_a_damaged_one_reshipped_without_a_return
             json!({"lines": [{"line_id": line, "quantity": 1, "reason": "other"}]}),
         )
         .await;
-    assert_eq!(claimed.status, 422, "{:?}", claimed.body);
+    assert_eq!(claimed.status, 409, "{:?}", claimed.body);
     let huge = s
         .post(
             &format!("/v1/orders/{id}/claims"),
@@ -131,7 +134,7 @@ async fn unshipped_units_of_a_line_can_be_cancelled(engine: Engine) {
         (Some("10.00"), Some("20.00"))
     );
     assert_eq!(s.levels("X").await.1, (10, 1));
-    for (body, status) in [(json!({"quantity": 2}), 422), (json!({"quantity": 0}), 422)] {
+    for (body, status) in [(json!({"quantity": 2}), 409), (json!({"quantity": 0}), 422)] {
         assert_eq!(s.post(&format!("/v1/orders/{id}/lines/{line}/cancel"), body).await.status, status);
     }
     assert_eq!(s.post(&format!("/v1/orders/{id}/lines/lin_nope/cancel"), json!({})).await.status, 404);
@@ -145,7 +148,7 @@ async fn unshipped_units_of_a_line_can_be_cancelled(engine: Engine) {
         (order["status"].as_str(), order["cancel_reason"].as_str()),
         (Some("cancelled"), Some("line cancelled"))
     );
-    assert_eq!(s.post(&format!("/v1/orders/{id}/lines/{line}/cancel"), json!({})).await.status, 422);
+    assert_eq!(s.post(&format!("/v1/orders/{id}/lines/{line}/cancel"), json!({})).await.status, 409);
 }
 
 on_both_engines!(

@@ -148,6 +148,10 @@ async fn bad_refunds_are_refused_and_change_nothing(engine: Engine) {
         // An amount in another currency than the order's conflicts with it.
         (json!({"amount": {"amount": "1.00", "currency": "EUR"}}), 409),
         (json!({"amount": money("-1.00")}), 422),
+        // Nothing to give back, on its face (422), or once the fee is taken off (409).
+        (json!({"amount": money("0.00")}), 422),
+        (json!({"shipping": money("0")}), 422),
+        (json!({"lines": [{"line_id": x, "quantity": 1}], "restocking_fee": money("9999.00")}), 409),
         (json!({"lines": [{"line_id": x, "quantity": 4}]}), 409),
         (json!({"lines": [{"line_id": x, "quantity": 0}]}), 422),
         (json!({"lines": [{"line_id": x, "quantity": i64::MAX}]}), 422),

@@ -67,14 +67,19 @@ async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the
     assert_eq!((approved.body["status"].as_str(), approved.body["refund_id"].as_str()), (Some("approved"), None));
 
     // Units that do not add up to what was returned are refused, and nothing moves.
-    for units in [
-        json!([{"line_id": line, "quantity": 1, "disposition": "restock"}]),
-        json!([{"line_id": line, "quantity": i64::MAX, "disposition": "refurbish"}, {"line_id": line, "quantity": i64::MAX, "disposition": "dispose"}, {"line_id": line, "quantity": 4, "disposition": "restock"}]),
-        json!([{"line_id": line, "quantity": 2, "disposition": "sell_on_ebay"}]),
-        json!([{"line_id": "lin_other", "quantity": 2, "disposition": "restock"}]),
+    // Counts that differ from the return's conflict with it (409); a line not in it is not
+    // found (404); a count or disposition no return could have is invalid (422).
+    for (units, status) in [
+        (json!([{"line_id": line, "quantity": 1, "disposition": "restock"}]), 409),
+        (
+            json!([{"line_id": line, "quantity": i64::MAX, "disposition": "refurbish"}, {"line_id": line, "quantity": i64::MAX, "disposition": "dispose"}, {"line_id": line, "quantity": 4, "disposition": "restock"}]),
+            422,
+        ),
+        (json!([{"line_id": line, "quantity": 2, "disposition": "sell_on_ebay"}]), 422),
+        (json!([{"line_id": "lin_other", "quantity": 2, "disposition": "restock"}]), 404),
     ] {
         let r = s.post(&format!("/v1/returns/{ret}/receive"), json!({"location": "B", "units": units})).await;
-        assert_eq!(r.status, 422, "{units}: {:?}", r.body);
+        assert_eq!(r.status, status, "{units}: {:?}", r.body);
     }
     assert_eq!(s.levels("X").await.1, (7, 0));
 
@@ -187,7 +192,7 @@ async fn restocked_units_come_back_exactly_damaged_ones_go_to_quarantine_and_the
             json!({"lines": [{"line_id": line, "quantity": 1, "reason": "other"}]}),
         )
         .await;
-    assert_eq!(more.status, 422, "{:?}", more.body);
+    assert_eq!(more.status, 409, "{:?}", more.body);
 }
 
 async fn returns_that_cannot_be_are_refused_and_change_nothing(engine: Engine) {
@@ -205,7 +210,7 @@ async fn returns_that_cannot_be_are_refused_and_change_nothing(engine: Engine) {
 
     let (id, line) = shipped_order(&s).await;
     for (body, status) in [
-        (json!({"lines": [{"line_id": line, "quantity": 4, "reason": "other"}]}), 422),
+        (json!({"lines": [{"line_id": line, "quantity": 4, "reason": "other"}]}), 409),
         (json!({"lines": [{"line_id": line, "quantity": i64::MAX, "reason": "other"}]}), 422),
         (json!({"lines": [{"line_id": line, "quantity": 1, "reason": "changed_my_mind"}]}), 422),
         (json!({"lines": [{"line_id": line, "quantity": 0, "reason": "other"}]}), 422),

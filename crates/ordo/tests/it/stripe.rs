@@ -695,7 +695,39 @@ async fn a_keyed_retry_of_a_card_step_is_replayed_without_asking_stripe_again(en
     assert_eq!(kinds, ["authorized 30.00", "captured 10.00", "refunded 3.00", "refunded 2.00", "voided 20.00"]);
 }
 
+/// Two payments with the same card and amount are two payments (the second is not taken for
+/// a retry of the first); a token the gateway could not have written is refused before it is
+/// asked, and every key Stripe receives is short, visible ASCII.
+async fn the_same_card_twice_is_two_payments_and_odd_tokens_never_reach_stripe(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server_capturing_on_shipment(engine, &base).await;
+    let id = s.post("/v1/orders", order_body(&[("X", 3)])).await.body["id"].as_str().unwrap().to_owned();
+    for n in 1..=2 {
+        let r = s.post(&format!("/v1/orders/{id}/payments"), card("pm_card_visa", "10.00")).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(r.body["payments"].as_array().unwrap().len(), n, "{:?}", r.body);
+    }
+    assert_eq!(gw.lock().unwrap().done("create"), 2);
+    let calls = gw.lock().unwrap().calls.len();
+    for token in ["pm_card\u{1d}visa", "pm card", "pm_\u{1F4B3}", "pm_card\"visa"] {
+        let r = s.post(&format!("/v1/orders/{id}/payments"), card(token, "1.00")).await;
+        assert_eq!(
+            (r.status.as_u16(), r.body["errors"][0]["field"].as_str()),
+            (422, Some("payment_method")),
+            "{token:?}"
+        );
+    }
+    let long = "pm_".to_owned() + &"a".repeat(252);
+    assert_eq!(s.post(&format!("/v1/orders/{id}/payments"), card(&long, "1.00")).await.status, 201);
+    let g = gw.lock().unwrap();
+    assert_eq!(g.calls.len(), calls + 1, "only the well-formed token reached Stripe");
+    for (_, _, key) in &g.calls {
+        assert!(key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()), "{key:?}");
+    }
+}
+
 on_both_engines!(
+    the_same_card_twice_is_two_payments_and_odd_tokens_never_reach_stripe,
     a_keyed_retry_of_a_card_step_is_replayed_without_asking_stripe_again,
     cards_are_authorized_captured_and_refunded_at_stripe,
     declines_record_nothing_and_signed_webhooks_settle_what_happened_at_stripe,

@@ -1,0 +1,328 @@
+"""What the fuzz run knows of the demo server's objects, so that valid cases reach real ones.
+
+A generated valid request names random ids, SKUs and line ids, so it mostly meets 404: the
+operation is called but its work is never done. A client names objects it has seen. So does
+this module: it reads the demo data once (`World.seed`), learns every object the server
+answers with (`World.learn`), and brings a valid case into line with them before it is sent
+(`World.ground`): most path ids become ids that exist, and a body's line ids, SKUs,
+locations, amounts and currencies those of the object it acts on. It never touches a case
+that is meant to be invalid, and every value it puts in is one the document allows.
+"""
+
+import json
+import random
+import urllib.error
+import urllib.request
+import uuid
+
+# The id prefix of the objects each collection path holds (`/v1/<collection>/{id}`).
+COLLECTIONS = {
+    "orders": "ord",
+    "fulfillments": "ful",
+    "payments": "pay",
+    "returns": "ret",
+    "refunds": "ref",
+    "holds": "hld",
+    "customers": "cus",
+    "keys": "key",
+}
+KINDS = set(COLLECTIONS.values())
+# How often a valid case's path id is replaced by one that exists (the rest stay random, so
+# unknown ids are still asked for).
+REAL_SHARE = 0.8
+# The state an object must be in for an action on it to be done, by collection and the
+# path's last segment: a valid case picks such an object when one is known.
+_OPEN = ("pending", "picking", "packed")
+READY = {
+    ("fulfillments", "start-picking"): lambda f: f.get("status") == "pending",
+    ("fulfillments", "pack"): lambda f: f.get("status") in ("pending", "picking"),
+    ("fulfillments", "ship"): lambda f: f.get("status") in _OPEN and not f.get("pickup"),
+    ("fulfillments", "deliver"): lambda f: f.get("status") == "shipped",
+    ("fulfillments", "ready-for-pickup"): lambda f: f.get("status") in _OPEN and f.get("pickup"),
+    ("fulfillments", "pick-up"): lambda f: f.get("status") == "ready_for_pickup",
+    ("fulfillments", "reject"): lambda f: f.get("status") in _OPEN,
+    ("fulfillments", "cancel"): lambda f: f.get("status") in _OPEN,
+    ("returns", "approve"): lambda r: r.get("status") == "requested",
+    ("returns", "reject"): lambda r: r.get("status") == "requested",
+    ("returns", "receive"): lambda r: r.get("status") == "approved",
+    ("returns", "close"): lambda r: r.get("status") in ("received", "rejected"),
+    ("payments", "capture"): lambda p: _positive_money(p.get("capturable")),
+    ("payments", "void"): lambda p: _positive_money(p.get("capturable")),
+    ("payments", "refund"): lambda p: _positive_money(p.get("refundable")),
+}
+
+
+def _positive_money(money):
+    try:
+        return isinstance(money, dict) and float(money.get("amount", "0")) > 0
+    except ValueError:
+        return False
+
+
+# Where a received unit goes, by its disposition (restocked units go back to stock).
+DISPOSITION_BUCKETS = {"refurbish": "refurbish", "damaged": "quarantine",
+                       "return_to_vendor": "return_to_vendor", "dispose": "disposed"}
+# Pools keep the latest objects seen.
+POOL_SIZE = 300
+
+
+class World:
+    def __init__(self, url, key, seed):
+        self.url = url.rstrip("/")
+        self.key = key
+        self.rng = random.Random(seed)
+        self.ids = {kind: [] for kind in KINDS}
+        self.skus = []
+        self.locations = []
+        self.pickups = []
+        self.gift_cards = []
+        self.payment_currency = {}
+        # The latest view of each object with an id, for READY.
+        self.objects = {}
+        # (sku, location, bucket) that received returns put units into.
+        self.buckets = []
+
+    # --- reading the server -------------------------------------------------------------
+
+    def get(self, path, body=None):
+        """GETs `path` (or POSTs `body` to it), learning what the answer holds; `None` when it
+        is refused."""
+        headers = {"Authorization": f"Bearer {self.key}"}
+        data = None
+        if body is not None:
+            headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+            data = json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                found = json.loads(answer.read())
+        except (urllib.error.URLError, ValueError, OSError):
+            return None
+        self.learn(path, found)
+        return found
+
+    def prepare(self, collection, action):
+        """Makes an object ready for `action` when none is known to be: requests a return of a
+        delivered unit, approves a requested return for a receipt, records an uncaptured manual payment for a capture or a void,
+        readies a packed pickup for its collection."""
+        if collection == "returns" and action in ("approve", "reject"):
+            # A delivered order's return of one unit.
+            delivered = [f.get("order_id") for f in self.objects.values() if f.get("status") == "delivered"]
+            for order in delivered[-30:]:
+                found = self.get(f"/v1/orders/{order}")
+                if not isinstance(found, dict) or not found.get("lines"):
+                    continue
+                line = found["lines"][0]["id"]
+                request = {"lines": [{"line_id": line, "quantity": 1, "reason": "other"}]}
+                if self.get(f"/v1/orders/{order}/returns", request) is not None:
+                    return
+        if collection == "returns" and action == "receive":
+            if not self._ready("returns", "approve"):
+                self.prepare("returns", "approve")
+            for ret in self._ready("returns", "approve"):
+                if self.get(f"/v1/returns/{ret}/approve", {}) is not None:
+                    return
+        if collection == "payments" and action in ("capture", "void"):
+            for order in self.ids["ord"][-20:]:
+                found = self.get(f"/v1/orders/{order}")
+                if isinstance(found, dict) and found.get("status") not in ("cancelled", None):
+                    money = {"amount": "1", "currency": found["currency"]}
+                    payment = {"provider": "manual", "method": "invoice", "amount": money, "captured": False}
+                    if self.get(f"/v1/orders/{order}/payments", payment) is not None:
+                        return
+        if collection == "fulfillments" and action == "pick-up":
+            for ful in self._ready("fulfillments", "ready-for-pickup"):
+                if self.get(f"/v1/fulfillments/{ful}/ready-for-pickup", {}) is not None:
+                    return
+
+    def _ready(self, collection, action):
+        ready = READY[(collection, action)]
+        return [i for i in self.ids[COLLECTIONS[collection]] if ready(self.objects.get(i, {}))]
+
+    def seed(self):
+        """Reads the demo data: orders in each state, their fulfilments, payments, returns
+        and holds, the catalogue and the locations."""
+        paths = ["/v1/products?limit=200", "/v1/locations?limit=200", "/v1/customers?limit=100",
+                 "/v1/holds?limit=100", "/v1/fulfillments?limit=200"]
+        for status in ["requested", "approved", "received", "rejected", "closed"]:
+            paths.append(f"/v1/returns?status={status}&limit=100")
+        for status in ["allocated", "unallocated", "cancelled"]:
+            paths.append(f"/v1/orders?status={status}&limit=100")
+        for status in ["pending", "picking", "packed", "shipped", "delivered", "ready_for_pickup"]:
+            paths.append(f"/v1/fulfillments?status={status}&limit=50")
+        for path in paths:
+            self.get(path)
+        for order in list(self.ids["ord"]):
+            self.get(f"/v1/orders/{order}/payments")
+            self.get(f"/v1/orders/{order}/refunds")
+
+    def _add(self, pool, value):
+        if value in pool:
+            pool.remove(value)
+        pool.append(value)
+        del pool[:-POOL_SIZE]
+
+    def learn(self, path, body):
+        """Remembers the objects in a successful answer to `path`."""
+        if body is None:
+            return
+        keys_created = path.rstrip("/") == "/v1/keys"
+
+        def walk(value):
+            if isinstance(value, list):
+                for item in value:
+                    walk(item)
+                return
+            if not isinstance(value, dict):
+                return
+            ident = value.get("id")
+            order_id = value.get("order_id")
+            if isinstance(order_id, str) and order_id.startswith("ord_"):
+                self._add(self.ids["ord"], order_id)
+            if isinstance(ident, str) and "_" in ident:
+                kind = ident.split("_", 1)[0]
+                # A key is only ever one the run made: revoking the run's own admin key would
+                # end the run.
+                if kind in KINDS and (kind != "key" or keys_created):
+                    self._add(self.ids[kind], ident)
+                    if "status" in value or "capturable" in value:
+                        self.objects[ident] = value
+                if kind == "pay" and isinstance(value.get("authorized"), dict):
+                    self.payment_currency[ident] = value["authorized"].get("currency")
+            if isinstance(value.get("sku"), str) and "price" in value:
+                if value.get("active", True):
+                    self._add(self.skus, value["sku"])
+                elif value["sku"] in self.skus:
+                    self.skus.remove(value["sku"])
+            if path.startswith("/v1/locations") and isinstance(value.get("code"), str) and "kind" in value:
+                if value.get("active", True):
+                    self._add(self.locations, value["code"])
+                    if value.get("pickup"):
+                        self._add(self.pickups, value["code"])
+            if path.startswith("/v1/returns") and isinstance(value.get("location"), str):
+                for line in value.get("lines") or []:
+                    for got in line.get("received") or [] if isinstance(line, dict) else []:
+                        bucket = DISPOSITION_BUCKETS.get(got.get("disposition"))
+                        if bucket and isinstance(line.get("sku"), str):
+                            self._add(self.buckets, (line["sku"], value["location"], bucket))
+            if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
+                self._add(self.gift_cards, value["code"])
+            for inner in value.values():
+                walk(inner)
+
+        walk(body)
+
+    # --- bringing a valid case into line --------------------------------------------------
+
+    def _pick(self, pool):
+        return self.rng.choice(pool) if pool else None
+
+    def ground(self, case, amount_forms):
+        """Brings a valid case into line with what exists; `amount_forms` maps a currency to
+        the pattern of its amounts."""
+        path = case.operation.path
+        params = dict(case.path_parameters or {})
+        parts = path.strip("/").split("/")
+        collection = parts[1] if len(parts) > 1 else ""
+        real = self.rng.random() < REAL_SHARE
+        if real and "id" in params and collection in COLLECTIONS:
+            pool = self.ids[COLLECTIONS[collection]]
+            if (collection, parts[-1]) in READY:
+                if not self._ready(collection, parts[-1]):
+                    self.prepare(collection, parts[-1])
+                pool = self._ready(collection, parts[-1]) or pool
+            params["id"] = self._pick(pool) or params["id"]
+        if real and "sku" in params:
+            params["sku"] = self._pick(self.skus) or params["sku"]
+        if real and "code" in params and collection == "locations":
+            params["code"] = self._pick(self.locations) or params["code"]
+        if real and "code" in params and collection == "gift-cards":
+            params["code"] = self._pick(self.gift_cards) or params["code"]
+        # What the request acts on: its currency, its lines and its version.
+        context = {}
+        if collection == "orders" and "id" in params:
+            order = self.get(f"/v1/orders/{params['id']}")
+            if isinstance(order, dict):
+                context = {
+                    "currency": order.get("currency"),
+                    "lines": [line["id"] for line in order.get("lines", [])],
+                    "version": order.get("version"),
+                }
+                if "line_id" in params and context["lines"]:
+                    params["line_id"] = self.rng.choice(context["lines"])
+        elif collection == "returns" and "id" in params:
+            ret = self.get(f"/v1/returns/{params['id']}")
+            if isinstance(ret, dict):
+                order = self.get(f"/v1/orders/{ret.get('order_id')}") or {}
+                context = {
+                    "currency": order.get("currency"),
+                    "lines": [line.get("line_id") for line in ret.get("lines", []) if line.get("line_id")],
+                    "returned": [(line["line_id"], line["quantity"]) for line in ret.get("lines", [])
+                                 if isinstance(line.get("quantity"), int) and line.get("line_id")],
+                }
+        elif collection == "payments" and "id" in params:
+            context = {"currency": self.payment_currency.get(params["id"])}
+        case.path_parameters = params
+        if isinstance(case.body, (dict, list)):
+            self._ground_body(case.body, context, amount_forms, path)
+
+    def _ground_body(self, body, context, amount_forms, path):
+        currency = context.get("currency")
+
+        def walk(value):
+            if isinstance(value, list):
+                for item in value:
+                    walk(item)
+                return
+            if not isinstance(value, dict):
+                return
+            if isinstance(value.get("currency"), str) and "amount" in value and currency:
+                value["currency"] = currency
+                form = amount_forms.get(currency)
+                if form is not None and not form.match(str(value.get("amount", ""))):
+                    value["amount"] = "1"
+                if self.rng.random() < 0.5:
+                    value["amount"] = "1"
+            if isinstance(value.get("line_id"), str) and context.get("lines"):
+                value["line_id"] = self.rng.choice(context["lines"])
+                if isinstance(value.get("quantity"), int):
+                    value["quantity"] = 1
+            if isinstance(value.get("sku"), str) and self.skus:
+                value["sku"] = self.rng.choice(self.skus)
+                if isinstance(value.get("quantity"), int) and not path.startswith("/v1/inventory"):
+                    value["quantity"] = self.rng.randint(1, 2)
+            for field, pool in (("location", self.locations), ("customer_id", self.ids["cus"]),
+                                ("order_id", self.ids["ord"]), ("gift_card_code", self.gift_cards)):
+                if isinstance(value.get(field), str) and pool:
+                    value[field] = self.rng.choice(pool)
+            if isinstance(value.get("pickup_location"), str):
+                if self.pickups:
+                    value["pickup_location"] = self.rng.choice(self.pickups)
+                else:
+                    del value["pickup_location"]
+            if isinstance(value.get("expected_version"), int) and context.get("version") is not None:
+                value["expected_version"] = context["version"]
+            for inner in value.values():
+                walk(inner)
+
+        walk(body)
+        if path.endswith("/receive") and isinstance(body, dict) and context.get("returned"):
+            # Every returned unit, each line's count what was returned of it.
+            units = [u for u in body.get("units") or [] if isinstance(u, dict)]
+            template = units[0] if units else {"disposition": "restock"}
+            body["units"] = [{**template, "line_id": line, "quantity": quantity}
+                             for line, quantity in context["returned"]]
+        if path == "/v1/inventory/buckets/moves" and isinstance(body, dict) and self.buckets:
+            # Units out of a bucket a receipt filled.
+            sku, location, bucket = self.rng.choice(self.buckets)
+            body.update({"sku": sku, "location": location, "from": bucket, "quantity": 1})
+            if body.get("to") == bucket:
+                body["to"] = "stock"
+        if path == "/v1/orders" and isinstance(body, dict):
+            # A new order as a shop would send it: a few lines, a service that exists or none,
+            # an external id of its own.
+            if isinstance(body.get("lines"), list):
+                del body["lines"][3:]
+            body.pop("shipping_service", None)
+            if isinstance(body.get("external_id"), str):
+                body["external_id"] = uuid.uuid4().hex
