@@ -2,7 +2,10 @@
 # Fuzzes the API from its document with schemathesis: every check, every phase (examples,
 # coverage, fuzzing, stateful), at least 50 examples per operation, against a fresh demo
 # server whose card payments go to a local Stripe stand-in (scripts/api-fuzz/stripe_standin.py).
-# Any failure fails the run; the summary (operations, cases, failures) is printed.
+# Valid cases are brought into line with the demo's real objects (scripts/api-fuzz/ground.py),
+# so that every operation gets its work done at least once. Any failure, or any operation
+# never answered a success, fails the run; the summary (operations, cases, failures, and
+# operations done) is printed.
 #
 # Usage: scripts/api-fuzz.sh [ORDO_BINARY]
 #   ORDO_BINARY defaults to target/release/ordo or target/debug/ordo (the newer if both exist).

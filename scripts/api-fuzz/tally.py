@@ -1,7 +1,7 @@
 """Counts the fuzz run's answers per operation (the hooks' tally: `METHOD path status code`
 lines, the code being a refusal's problem code) and prints how many of the document's
 operations were answered with a success (2xx) at least once, naming those that were not
-with the refusals they met most.
+with the refusals they met most. It fails unless every operation was.
 
 Usage: python3 tally.py OPENAPI_JSON TALLY
 """
@@ -31,3 +31,7 @@ for op in operations:
     if answers[op][2] == 0:
         seen = ", ".join(f"{why}: {n}" for why, n in refusals[op].most_common(4)) or "never called"
         print(f"  no success: {op} ({seen})")
+if len(accepted) < len(operations):
+    print("api fuzz: every operation must be done at least once with valid data: ground its cases "
+          "(scripts/api-fuzz/ground.py) or link it from the operation that makes what it acts on")
+    sys.exit(1)

@@ -220,3 +220,20 @@ fn quantities_are_bounded_as_the_server_bounds_them() {
     }
     assert!(checked >= 8, "only {checked} quantity fields found");
 }
+
+/// A name in a path that the server checks as a code (letters, digits, `-`, `_`, `.`) is
+/// documented with that pattern, so a client never sends one the server refuses.
+#[test]
+fn coded_names_in_paths_say_what_the_server_checks() {
+    let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let code = regex::Regex::new(r"^[A-Za-z0-9._-]{1,64}$").unwrap();
+    for (path, name) in [("/v1/routing/rule-sets/{name}", "name"), ("/v1/channels/{channel}", "channel")] {
+        for (method, op) in doc["paths"][path].as_object().unwrap() {
+            let param = op["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap();
+            let pattern = regex::Regex::new(param["schema"]["pattern"].as_str().unwrap_or("")).unwrap();
+            for sample in ["default", "web-EU_2.0", "a b", "\u{93}\u{ef}H\u{d8}", ""] {
+                assert_eq!(pattern.is_match(sample), code.is_match(sample), "{method} {path}: {sample:?}");
+            }
+        }
+    }
+}

@@ -46,7 +46,7 @@ pub async fn list_rule_sets(
 }
 
 /// Get a rule set by name; `default` is the one used for channels no rule set names.
-#[utoipa::path(get, path = "/v1/routing/rule-sets/{name}", tag = "routing", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/v1/routing/rule-sets/{name}", tag = "routing", params(("name" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")),
     responses((status = 200, body = RuleSetView), (status = 404, body = Problem)))]
 pub async fn get_rule_set(
     State(s): State<AppState>,
@@ -59,7 +59,7 @@ pub async fn get_rule_set(
 
 /// Replace a rule set's rules and channels.
 #[utoipa::path(put, path = "/v1/routing/rule-sets/{name}", tag = "routing", request_body = ordo_app::shipping::routing::RuleSetReplace,
-    params(("name" = String, Path), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
+    params(("name" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64"), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
     responses((status = 200, body = RuleSetView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
 pub async fn replace_rule_set(
     State(s): State<AppState>,
