@@ -316,12 +316,17 @@ impl Money {
 
 /// Formats minor units as a decimal string with `exponent` decimals.
 pub fn format_minor(minor: i64, exponent: u8) -> String {
+    format_wide(minor.into(), exponent)
+}
+
+/// [`format_minor`] for sums held wider than one amount.
+pub fn format_wide(minor: i128, exponent: u8) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     if exponent == 0 {
         return format!("{sign}{abs}");
     }
-    let scale = 10u64.pow(exponent as u32);
+    let scale = 10u128.pow(exponent as u32);
     format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
 }
 

@@ -167,6 +167,7 @@ async fn pay(app: &App, order: &ordo_domain::order::Order, n: usize) -> anyhow::
             currency: Some(order.currency.clone()),
         }),
         captured: Some(!cod),
+        overpayment: None,
     };
     app.add_payment(&Actor::system(), order.id.as_str(), payment, None).await.map_err(|e| fail("payment", e))?;
     Ok(())

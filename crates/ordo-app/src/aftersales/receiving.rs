@@ -206,6 +206,7 @@ impl App {
                         currency: Some(currency.code().to_owned()),
                     }),
                     captured: None,
+                    overpayment: None,
                 };
                 match self.add_payment(actor, new_order, payment, None).await {
                     Ok(_) => applied = amount,

@@ -44,7 +44,11 @@ pub(crate) fn refund_to_balance(
     Ok(())
 }
 
-/// Adds `amount` (negative to spend) to an account; refuses to go below zero.
+/// The most a gift card or store-credit balance may hold, in minor units.
+pub const MAX_BALANCE: i64 = 10i64.pow(crate::kernel::schema::AMOUNT_DIGITS as u32) - 1;
+
+/// Adds `amount` (negative to spend) to an account; refuses to go below zero or above
+/// [`MAX_BALANCE`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn move_balance(
     tx: &mut dyn Tx,
@@ -69,6 +73,12 @@ pub(crate) fn move_balance(
         actor: Some(actor.key_id.clone()),
     };
     match tx.change_balance(&e)? {
+        // A balance holds at most what one amount may be, far above any real balance and far
+        // below where its sums could overflow; the transaction is rolled back.
+        Ok(balance) if balance > MAX_BALANCE => Err(AppError::Refused {
+            code: "balance_limit",
+            message: format!("a balance may hold at most {}", money_text(MAX_BALANCE, currency)),
+        }),
         Ok(balance) => {
             emit(
                 tx,

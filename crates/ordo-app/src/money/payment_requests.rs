@@ -29,6 +29,10 @@ pub struct NewPayment {
     /// Whether the money was received (captured) now; default true. False records a
     /// promise to pay (authorized) that is captured later.
     pub captured: Option<bool>,
+    /// Admins only: take more than the order's balance due, as an explicit overpayment.
+    /// Without it, an amount above what is still due is refused (409
+    /// `amount_exceeds_balance_due`).
+    pub overpayment: Option<bool>,
 }
 
 /// What a payment step carries, as the use case reads it; the API reads each step's own part

@@ -186,6 +186,38 @@ fn payment_event(
     })
 }
 
+/// What is still due on an order before a new payment of `amount`: its total less what its
+/// payments hold (authorized and not voided; refunded money stays counted, so that paying and
+/// refunding again cannot make money out of one order). More than that is refused unless an
+/// admin asks for an overpayment.
+fn check_due(
+    actor: &Actor,
+    order: &Order,
+    payments: &[(Payment, PaymentTotals)],
+    amount: i64,
+    overpayment: bool,
+) -> AppResult<()> {
+    let held: i128 = payments.iter().map(|(_, t)| t.authorized as i128 - t.voided as i128).sum();
+    let due = (order.totals.total as i128 - held).max(0);
+    if amount as i128 <= due {
+        return Ok(());
+    }
+    if !overpayment {
+        let due = i64::try_from(due).unwrap_or(i64::MAX);
+        return Err(AppError::Refused {
+            code: "amount_exceeds_balance_due",
+            message: format!(
+                "only {} is still due on this order; an admin may record more as an overpayment",
+                money_text(due, &order.currency)
+            ),
+        });
+    }
+    if actor.role != crate::Role::Admin {
+        return Err(AppError::Forbidden("only an admin key may record an overpayment".into()));
+    }
+    Ok(())
+}
+
 impl App {
     pub async fn add_payment(
         &self,
@@ -219,6 +251,7 @@ impl App {
         // Balances Ordo keeps are taken at once: there is nothing to authorize first. A manual
         // payment follows the channel's capture policy unless it says.
         let captured_flag = input.captured;
+        let overpayment = input.overpayment.unwrap_or(false);
         let (id, who, code) = (order_id.to_owned(), actor.clone(), input.gift_card_code.clone());
         self.write_idem(idem, move |tx, now| {
             let order = visible_order(tx, &who, &id)?;
@@ -229,6 +262,7 @@ impl App {
                     kind: Default::default(),
                 }]));
             }
+            check_due(&who, &order, &payments_with_totals(tx, &id)?, amount.minor(), overpayment)?;
             let on_shipment = crate::channels::settings::settings_of(tx, &order.channel)?.captures_on_shipment();
             let captured = provider != "manual" || captured_flag.unwrap_or(!on_shipment);
             let mut payment = Payment {
@@ -511,17 +545,13 @@ impl App {
         let (token, amount) = (token.expect("checked"), amount.expect("checked"));
         let (id, who) = (order_id.to_owned(), actor.clone());
         let minor = amount.minor();
-        let (order, settings, same) = self
+        let overpayment = input.overpayment.unwrap_or(false);
+        let (order, settings, payments) = self
             .store
             .read(move |tx| {
                 let order = visible_order(tx, &who, &id)?;
                 let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
-                // Card payments of this amount the order already holds.
-                let same = payments_with_totals(tx, &id)?
-                    .iter()
-                    .filter(|(p, t)| p.method.as_deref() == Some("card") && t.authorized == minor)
-                    .count();
-                Ok::<_, AppError>((order, settings, same))
+                Ok::<_, AppError>((order, settings, payments_with_totals(tx, &id)?))
             })
             .await?;
         if amount.currency().code() != order.currency {
@@ -531,6 +561,10 @@ impl App {
                 kind: Default::default(),
             }]));
         }
+        check_due(actor, &order, &payments, minor, overpayment)?;
+        // Card payments of this amount the order already holds.
+        let same =
+            payments.iter().filter(|(p, t)| p.method.as_deref() == Some("card") && t.authorized == minor).count();
         let now = self.now();
         let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
         // The gateway's idempotency key: the order, the card (hashed: short and header-safe),

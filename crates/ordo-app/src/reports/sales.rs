@@ -22,14 +22,15 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Money figures of a set of orders, minor units of the report's currency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Sums of many orders, in minor units, held wider than one amount so that no sum wraps.
 pub struct Figures {
     pub orders: i64,
-    pub subtotal: i64,
-    pub discount: i64,
-    pub shipping: i64,
-    pub tax: i64,
-    pub total: i64,
-    pub refunded: i64,
+    pub subtotal: i128,
+    pub discount: i128,
+    pub shipping: i128,
+    pub tax: i128,
+    pub total: i128,
+    pub refunded: i128,
 }
 
 impl Figures {
@@ -94,12 +95,12 @@ fn figures_of(order: &Order, refunded: i64) -> Figures {
     let t = &order.totals;
     Figures {
         orders: 1,
-        subtotal: t.subtotal,
-        discount: t.discount,
-        shipping: t.shipping,
-        tax: t.tax,
-        total: t.total,
-        refunded,
+        subtotal: t.subtotal.into(),
+        discount: t.discount.into(),
+        shipping: t.shipping.into(),
+        tax: t.tax.into(),
+        total: t.total.into(),
+        refunded: refunded.into(),
     }
 }
 
@@ -213,22 +214,27 @@ impl App {
             let one = Rate { mantissa: 1, scale: 0 };
             let rates =
                 if same { (Some(one), Some(one)) } else { (rate(&day, &o.currency), rate(&day, currency.code())) };
+            // An order whose amounts cannot be converted (no rate that day, or a rate so
+            // extreme that its amount leaves the range) is listed as unconverted.
             let conv = match rates {
                 (Some(from_rate), Some(to_rate)) => {
-                    let c = |minor: i64| -> AppResult<i64> {
+                    let c = |minor: i128| -> Option<i128> {
+                        let minor = i64::try_from(minor).ok()?;
                         convert(Money::from_minor(minor, from_currency), from_rate, currency, to_rate)
-                            .map(|m| m.minor())
-                            .map_err(|_| AppError::Internal("a converted amount is out of range".into()))
+                            .ok()
+                            .map(|m| m.minor().into())
                     };
-                    Some(Figures {
-                        orders: 1,
-                        subtotal: c(own.subtotal)?,
-                        discount: c(own.discount)?,
-                        shipping: c(own.shipping)?,
-                        tax: c(own.tax)?,
-                        total: c(own.total)?,
-                        refunded: c(own.refunded)?,
-                    })
+                    (|| {
+                        Some(Figures {
+                            orders: 1,
+                            subtotal: c(own.subtotal)?,
+                            discount: c(own.discount)?,
+                            shipping: c(own.shipping)?,
+                            tax: c(own.tax)?,
+                            total: c(own.total)?,
+                            refunded: c(own.refunded)?,
+                        })
+                    })()
                 }
                 _ => None,
             };

@@ -70,6 +70,12 @@ impl MoneyView {
         };
         MoneyView { amount, currency: code.to_owned() }
     }
+
+    /// A sum held wider than one amount (a report's).
+    pub fn wide(minor: i128, code: &str) -> MoneyView {
+        let exponent = Currency::from_code(code).map_or(2, |c| c.exponent());
+        MoneyView { amount: ordo_domain::money::format_wide(minor, exponent), currency: code.to_owned() }
+    }
 }
 
 /// A page of a list.

@@ -26,7 +26,7 @@ pub struct FiguresView {
 
 impl FiguresView {
     fn new(f: &ordo_app::reports::sales::Figures, currency: &str) -> FiguresView {
-        let m = |minor: i64| MoneyView::new(minor, currency);
+        let m = |minor: i128| MoneyView::wide(minor, currency);
         FiguresView {
             orders: f.orders,
             subtotal: m(f.subtotal),

@@ -257,7 +257,78 @@ async fn gift_cards_and_store_credit_pay_in_part_and_take_refunds_back(engine: E
     assert_eq!(s.post("/v1/gift-cards", card).await.status, 409);
 }
 
+/// A payment above the balance due is refused, so no key can record 5,000.00 on a 10.00
+/// order and refund the difference to store credit; an admin may record it as an explicit
+/// overpayment, nobody else may; what was refunded stays counted.
+async fn payments_above_the_balance_due_need_an_admin_overpayment(engine: Engine) {
+    use reqwest::Method;
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.product("X", "10.00").await;
+    s.stock("A", "X", 10).await;
+    let pos = s.key("channel", Some("pos")).await;
+    let operator = s.key("operator", None).await;
+    let mut body = order_body(&[("X", 1)]);
+    body["channel"] = json!("pos");
+    let placed = s.call(&pos, Method::POST, "/v1/orders", Some(body)).await;
+    assert_eq!(placed.status, 201, "{:?}", placed.body);
+    assert_eq!(placed.body["totals"]["total"]["amount"], "10.00");
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    let pay = |amount: &str, extra: Value| {
+        let mut body = json!({"provider": "manual", "method": "other", "amount": money(amount)});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let path = format!("/v1/orders/{id}/payments");
+    let conjured = s.call(&pos, Method::POST, &path, Some(pay("5000.00", json!({})))).await;
+    assert_eq!((conjured.status.as_u16(), conjured.body["code"].as_str()), (409, Some("amount_exceeds_balance_due")));
+    assert_eq!(
+        conjured.body["detail"],
+        "only 10.00 USD is still due on this order; an admin may record more as an overpayment"
+    );
+    for key in [&pos, &operator] {
+        let r = s.call(key, Method::POST, &path, Some(pay("5000.00", json!({"overpayment": true})))).await;
+        assert_eq!(r.status, 403, "{:?}", r.body);
+    }
+    assert_eq!(s.get(&path).await.body["payments"].as_array().unwrap().len(), 0);
+    // What is due may be paid in parts; once paid, nothing more.
+    let paid = s.call(&pos, Method::POST, &path, Some(pay("6.00", json!({})))).await;
+    assert_eq!(paid.status, 201, "{:?}", paid.body);
+    assert_eq!(s.call(&pos, Method::POST, &path, Some(pay("4.01", json!({})))).await.status, 409);
+    assert_eq!(s.call(&pos, Method::POST, &path, Some(pay("4.00", json!({})))).await.status, 201);
+    // Money refunded stays counted: refunding and paying again makes nothing.
+    let first = s.get(&path).await.body["payments"][0]["id"].as_str().unwrap().to_owned();
+    let refund = s.post(&format!("/v1/payments/{first}/refund"), json!({"amount": money("6.00")})).await;
+    assert_eq!(refund.status, 200, "{:?}", refund.body);
+    assert_eq!(s.call(&pos, Method::POST, &path, Some(pay("6.00", json!({})))).await.status, 409);
+    // An admin's overpayment is recorded, and shows as such in the summary.
+    let over = s.post(&path, pay("5.00", json!({"overpayment": true}))).await;
+    assert_eq!(over.status, 201, "{:?}", over.body);
+    assert_eq!(over.body["summary"]["authorized"]["amount"], "15.00");
+}
+
+/// A balance holds at most what one amount may (99,999,999.99 USD): topping it up beyond is
+/// refused and changes nothing, where it was a 500 once the sum left the database's integers.
+async fn balances_are_bounded_like_amounts(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let customer =
+        s.post("/v1/customers", json!({"email": "big@example.com"})).await.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/customers/{customer}/store-credit");
+    let full = s.post(&path, json!({"amount": money("99999999.99"), "reason": "goodwill"})).await;
+    assert_eq!(full.status, 200, "{:?}", full.body);
+    let over = s.post(&path, json!({"amount": money("0.01"), "reason": "goodwill"})).await;
+    assert_eq!((over.status.as_u16(), over.body["code"].as_str()), (409, Some("balance_limit")), "{:?}", over.body);
+    assert_eq!(over.body["detail"], "a balance may hold at most 99999999.99 USD");
+    let huge = s.post(&path, json!({"amount": money("92233720368547758.00"), "reason": "goodwill"})).await;
+    assert_eq!(huge.status, 422, "{:?}", huge.body);
+    assert_eq!(s.get(&path).await.body["balance"]["amount"], "99999999.99");
+    let card = s.post("/v1/gift-cards", json!({"code": "BIG", "amount": money("99999999.99")})).await;
+    assert_eq!(card.status, 201, "{:?}", card.body);
+}
+
 on_both_engines!(
+    balances_are_bounded_like_amounts,
+    payments_above_the_balance_due_need_an_admin_overpayment,
     gift_cards_and_store_credit_pay_in_part_and_take_refunds_back,
     an_order_shipped_from_two_locations_is_captured_in_two_parts_that_add_up,
     cancelling_an_order_voids_what_is_authorized_and_refunds_what_was_captured,

@@ -101,7 +101,30 @@ async fn orders_in_the_report_s_own_currency_need_no_rate(engine: Engine) {
     assert_eq!(r.body["unconverted"], json!([]));
 }
 
+/// Two orders that are each as large as an order may be add up beyond what one amount holds:
+/// the report's sums do not wrap (they once came out negative).
+async fn report_sums_never_wrap(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    s.location("A", 1).await;
+    s.product("X", "10.00").await;
+    s.stock("A", "X", 1_000_000_000).await;
+    let mut body = order_body(&vec![("X", 1_000_000); 500]);
+    for line in body["lines"].as_array_mut().unwrap() {
+        line["unit_price"] = json!({"amount": "99999999.99", "currency": "USD"});
+    }
+    for _ in 0..2 {
+        let r = s.post("/v1/orders", body.clone()).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(r.body["totals"]["subtotal"]["amount"], "49999999995000000.00");
+    }
+    let report = s.get("/v1/reports/sales?currency=USD").await;
+    assert_eq!(report.status, 200, "{:?}", report.body);
+    assert_eq!(report.body["totals"]["orders"], 2);
+    assert_eq!(report.body["totals"]["subtotal"]["amount"], "99999999990000000.00");
+}
+
 on_both_engines!(
+    report_sums_never_wrap,
     sales_are_reported_in_one_currency_at_the_rates_of_the_orders_day,
     orders_in_the_report_s_own_currency_need_no_rate,
 );
