@@ -584,7 +584,7 @@ def walkthrough(client: AuthenticatedClient, walk: Walk) -> None:
         refund_order.sync_detailed,
         order.id,
         client=client,
-        body=M.RefundInput(shipping=money("5.00"), reason="late delivery"),
+        body=M.RefundInput(shipping=M.PositiveMoneyInput(amount="5.00", currency=M.CurrencyCode.USD), reason="late delivery"),
     )
     check(amount(shipping_refund.amount) == Decimal("5.00"), f"refund {shipping_refund.amount.amount}")
     check(amount(shipping_refund.shipping) == Decimal("5.00"), f"shipping {shipping_refund.shipping.amount}")

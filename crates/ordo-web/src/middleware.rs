@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// handler into a 500 problem document instead of a dropped connection.
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
+    let path = req.uri().path().to_owned();
     let handler = CatchPanic(Box::pin(next.run(req)));
     let response = match tokio::time::timeout(state.config.request_timeout, handler).await {
         Ok(Ok(r)) => r,
@@ -34,7 +35,25 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         }
     };
     state.metrics.record(response.status().as_u16(), started.elapsed());
+    let mut response = response;
+    secure(&path, response.headers_mut());
     response
+}
+
+/// Headers every answer carries: no content sniffing, no referrer, no framing; answers of the
+/// API (which hold customers' personal data) are never cached; `/docs` gets a policy that
+/// keeps it out of frames.
+fn secure(path: &str, headers: &mut axum::http::HeaderMap) {
+    use axum::http::header::{self, HeaderValue};
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if path.starts_with("/v1/") {
+        headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    }
+    if path.starts_with("/docs") {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
 }
 
 /// Polls a future, turning a panic inside it into `Err(())`.

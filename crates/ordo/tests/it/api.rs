@@ -643,7 +643,26 @@ async fn page_sizes_and_amounts_are_read_as_documented(engine: Engine) {
     assert_eq!(signed.body["errors"][0]["field"], "price/amount");
 }
 
+/// Every answer says not to sniff, refer or frame it; the API's answers (personal data) are
+/// never cached; the API reference may not be framed.
+async fn answers_carry_security_headers(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    for path in ["/v1/orders", "/v1/nope", "/healthz", "/docs/", "/openapi.json"] {
+        let r = s.get(path).await;
+        let h = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert_eq!(h("cache-control") == "no-store", path.starts_with("/v1/"), "{path}: {}", h("cache-control"));
+        assert_eq!(h("content-security-policy") == "frame-ancestors 'none'", path.starts_with("/docs"), "{path}");
+    }
+    let unauthorized = s.call("ordo_wrong", reqwest::Method::GET, "/v1/orders", None).await;
+    assert_eq!(unauthorized.status, 401);
+    assert_eq!(unauthorized.headers.get("cache-control").unwrap(), "no-store");
+}
+
 on_both_engines!(
+    answers_carry_security_headers,
     page_sizes_and_amounts_are_read_as_documented,
     creating_a_key_honours_its_idempotency_key_and_shows_the_secret_once,
     the_readme_walkthrough_places_and_cancels_an_order_and_the_stock_comes_back,
