@@ -11,6 +11,7 @@
 //! | rate limit per key (req/s, 0 = off) | `--rate-limit` | `ORDO_RATE_LIMIT` | `rate_limit` | `10000` |
 //! | body limit (bytes) | `--body-limit` | `ORDO_BODY_LIMIT` | `body_limit` | `1048576` |
 //! | request timeout (s) | `--request-timeout` | `ORDO_REQUEST_TIMEOUT` | `request_timeout` | `30` |
+//! | days idempotency records are kept | `--idempotency-days` | `ORDO_IDEMPOTENCY_DAYS` | `idempotency_days` | `7` |
 //! | log filter | | `ORDO_LOG` | | `info` |
 
 use std::path::Path;
@@ -34,6 +35,7 @@ pub struct FileConfig {
     pub rate_limit: Option<u32>,
     pub body_limit: Option<usize>,
     pub request_timeout: Option<u64>,
+    pub idempotency_days: Option<u64>,
 }
 
 impl FileConfig {
@@ -49,6 +51,8 @@ pub struct Settings {
     pub store: ordo_store::OpenOptions,
     pub listen: String,
     pub web: WebConfig,
+    /// How long an idempotency record is kept before it is purged.
+    pub idempotency_keep: Duration,
 }
 
 impl Settings {
@@ -59,6 +63,7 @@ impl Settings {
         rate_limit: Option<u32>,
         body_limit: Option<usize>,
         request_timeout: Option<u64>,
+        idempotency_days: Option<u64>,
     ) -> anyhow::Result<Settings> {
         let defaults = WebConfig::default();
         let rate = rate_limit.or(file.rate_limit).unwrap_or(defaults.rate_limit_per_s);
@@ -81,6 +86,8 @@ impl Settings {
             db.db_statement_timeout.or(file.db_statement_timeout).unwrap_or(store.statement_timeout_ms);
         store.ca_file = db.db_ca_file.clone().or_else(|| file.db_ca_file.clone());
         anyhow::ensure!((1..=256).contains(&store.pool_size), "the database pool size must be between 1 and 256");
+        let days = idempotency_days.or(file.idempotency_days).unwrap_or(7);
+        anyhow::ensure!((1..=3650).contains(&days), "idempotency records must be kept 1 to 3650 days");
         Ok(Settings {
             database_url: db
                 .database
@@ -90,6 +97,7 @@ impl Settings {
             store,
             listen: listen.or_else(|| file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
             web,
+            idempotency_keep: Duration::from_secs(days * 86_400),
         })
     }
 
@@ -126,11 +134,11 @@ mod tests {
     fn flags_win_over_the_file_and_the_file_over_defaults() {
         let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nrate_limit = 5").unwrap();
         let none = crate::DbArgs { database: None, db_pool: None, db_statement_timeout: None, db_ca_file: None };
-        let s = Settings::resolve(&file, &none, None, None, None, None).unwrap();
+        let s = Settings::resolve(&file, &none, None, None, None, None, None).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.web.rate_limit_per_s, 5);
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
-        let s = Settings::resolve(&file, &none, Some("127.0.0.1:1".into()), None, None, None).unwrap();
+        let s = Settings::resolve(&file, &none, Some("127.0.0.1:1".into()), None, None, None, None).unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
         assert!(toml::from_str::<FileConfig>("listen_typo = 1").is_err());
     }

@@ -90,6 +90,9 @@ struct ServeArgs {
     /// Seconds before a request is stopped with 503 [default: 30].
     #[arg(long, env = "ORDO_REQUEST_TIMEOUT")]
     request_timeout: Option<u64>,
+    /// Days an idempotency record is kept; a retry later than that is a new request [default: 7].
+    #[arg(long, env = "ORDO_IDEMPOTENCY_DAYS")]
+    idempotency_days: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -161,7 +164,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => serve(args, &file).await,
             Command::Migrate(args) => {
-                let settings = Settings::resolve(&file, &args.db, None, None, None, None)?;
+                let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
                 let target = open_store(&settings, &settings.database_url)?;
                 println!("migrations applied to {}", settings.redacted_database_url());
                 if let Some(from) = &args.from {
@@ -181,7 +184,7 @@ fn main() -> anyhow::Result<()> {
             }
             Command::Keys(cmd) => keys(cmd, &file).await,
             Command::Demo(db) => {
-                let settings = Settings::resolve(&file, &db, None, None, None, None)?;
+                let settings = Settings::resolve(&file, &db, None, None, None, None, None)?;
                 let app = open_app(&settings)?;
                 let summary = demo::load(&app).await?;
                 println!("{summary}");
@@ -196,7 +199,7 @@ async fn keys(cmd: KeysCommand, file: &FileConfig) -> anyhow::Result<()> {
     let db = match &cmd {
         KeysCommand::Create { db, .. } | KeysCommand::List { db } | KeysCommand::Revoke { db, .. } => db.clone(),
     };
-    let settings = Settings::resolve(file, &db, None, None, None, None)?;
+    let settings = Settings::resolve(file, &db, None, None, None, None, None)?;
     let app = open_app(&settings)?;
     let system = Actor::system();
     match cmd {
@@ -234,8 +237,15 @@ fn describe(e: ordo_app::AppError) -> String {
 }
 
 async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
-    let settings =
-        Settings::resolve(file, &args.db, args.listen, args.rate_limit, args.body_limit, args.request_timeout)?;
+    let settings = Settings::resolve(
+        file,
+        &args.db,
+        args.listen,
+        args.rate_limit,
+        args.body_limit,
+        args.request_timeout,
+        args.idempotency_days,
+    )?;
     let app = open_app(&settings)?;
     let addr: SocketAddr =
         settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;
@@ -266,6 +276,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
 
     // Captures, voids and refunds at the card gateway what shipping and cancelling asked for.
     let _settler = app.spawn_settler(std::time::Duration::from_secs(1));
+    // Forgets idempotency records once they are older than configured, every ten minutes.
+    let _purge = app.spawn_idempotency_purge(settings.idempotency_keep, std::time::Duration::from_secs(600));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

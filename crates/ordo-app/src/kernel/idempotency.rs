@@ -171,3 +171,63 @@ impl App {
         self.store.read(move |tx| Ok(tx.idempotency_get(&key_id, &key)?)).await
     }
 }
+
+/// Records purged per transaction, so that a purge never holds the writer for long.
+const PURGE_BATCH: usize = 1000;
+
+/// Purges idempotency records older than `keep` (7 days unless configured): a retry later than
+/// that is a new request. Runs on the worker runtime, one node at a time, on a timer.
+pub struct IdempotencyPurge {
+    pub keep: std::time::Duration,
+}
+
+impl crate::kernel::worker::Worker for IdempotencyPurge {
+    fn name(&self) -> &'static str {
+        "idempotency.purge"
+    }
+
+    fn follows_events(&self) -> bool {
+        false
+    }
+
+    fn before_events<'a>(&'a self, app: &'a App) -> crate::kernel::BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let purged = app.purge_idempotency(self.keep).await?;
+            if purged > 0 {
+                tracing::info!(purged, "purged expired idempotency records");
+            }
+            Ok(())
+        })
+    }
+
+    fn handle<'a>(&'a self, _app: &'a App, _event: &'a ordo_store::EventRecord) -> crate::kernel::BoxFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl App {
+    /// Deletes the idempotency records made more than `keep` ago; how many.
+    pub async fn purge_idempotency(&self, keep: std::time::Duration) -> AppResult<usize> {
+        let before = self.now().saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX));
+        let mut total = 0;
+        loop {
+            let n = self.store.write(move |tx| Ok::<_, AppError>(tx.idempotency_purge(before, PURGE_BATCH)?)).await?;
+            total += n;
+            if n < PURGE_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Runs [`IdempotencyPurge`] every `every`.
+    pub fn spawn_idempotency_purge(
+        &self,
+        keep: std::time::Duration,
+        every: std::time::Duration,
+    ) -> crate::kernel::worker::WorkerHandle {
+        let mut options = crate::kernel::worker::WorkerOptions::every(every);
+        // The lease outlasts the pause between passes, so one node keeps the work.
+        options.lease = every * 3;
+        self.spawn_worker(std::sync::Arc::new(IdempotencyPurge { keep }), options)
+    }
+}

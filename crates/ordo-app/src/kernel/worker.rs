@@ -34,6 +34,12 @@ pub trait Worker: Send + Sync + 'static {
         true
     }
 
+    /// Whether it follows the event feed; one that does not (a purge on a timer) only does
+    /// [`Worker::before_events`] each pass, under the lease, and keeps no cursor.
+    fn follows_events(&self) -> bool {
+        true
+    }
+
     /// Work a pass does before reading events (the settler continues pending refunds). An
     /// error ends the pass.
     fn before_events<'a>(&'a self, _app: &'a App) -> BoxFuture<'a, ()> {
@@ -184,6 +190,9 @@ impl App {
             return Ok(false);
         }
         worker.before_events(self).await?;
+        if !worker.follows_events() {
+            return Ok(false);
+        }
         let (name, limit) = (worker.name(), options.batch);
         let (cursor, events) = self
             .store

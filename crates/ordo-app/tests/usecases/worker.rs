@@ -185,3 +185,45 @@ async fn two_runtimes_of_one_worker_never_work_at_the_same_time() {
         one_node_works_at_a_time(&engine).await;
     }
 }
+
+/// Idempotency records older than the kept span are purged by a worker on a timer, which
+/// follows no events and so keeps no cursor; newer records stay.
+async fn idempotency_records_are_purged_once_they_are_old(engine: &TestEngine) {
+    let (app, _) = faulty_app(engine);
+    let now = app.now();
+    let day = 86_400_000;
+    for (key, at) in [("old", now - 8 * day), ("older", now - 30 * day), ("new", now - day)] {
+        let r = ordo_store::IdempotencyRecord {
+            key_id: "key_1".into(),
+            key: key.into(),
+            request_hash: "h".into(),
+            status: 201,
+            body: b"{}".to_vec(),
+            created_at: at,
+        };
+        app.store.write(move |tx| Ok::<_, AppError>(tx.idempotency_put(&r)?)).await.unwrap();
+    }
+    let present = |key: &'static str| {
+        let app = app.clone();
+        async move { app.store.read(move |tx| Ok::<_, AppError>(tx.idempotency_get("key_1", key)?)).await.unwrap() }
+    };
+    let worker = app.spawn_idempotency_purge(Duration::from_secs(7 * 86_400), Duration::from_millis(20));
+    for _ in 0..500 {
+        if present("old").await.is_none() && present("older").await.is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    worker.stop().await;
+    assert!(present("old").await.is_none() && present("older").await.is_none(), "{engine:?}: old records stay");
+    assert!(present("new").await.is_some(), "{engine:?}: a record within the span was purged");
+    let cursor = app.store.read(|tx| Ok::<_, AppError>(tx.worker_cursor("idempotency.purge")?)).await.unwrap();
+    assert_eq!(cursor, 0, "{engine:?}: the purge keeps no cursor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn old_idempotency_records_are_purged() {
+    for engine in engines() {
+        idempotency_records_are_purged_once_they_are_old(&engine).await;
+    }
+}

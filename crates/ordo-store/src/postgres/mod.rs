@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../../migrations/postgres/0011_stock_buckets.sql")),
     (12, include_str!("../../migrations/postgres/0012_event_versions.sql")),
     (13, include_str!("../../migrations/postgres/0013_balance_codes.sql")),
+    (14, include_str!("../../migrations/postgres/0014_idempotency_age.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

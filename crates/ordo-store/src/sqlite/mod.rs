@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../../migrations/sqlite/0011_stock_buckets.sql")),
     (12, include_str!("../../migrations/sqlite/0012_event_versions.sql")),
     (13, include_str!("../../migrations/sqlite/0013_balance_codes.sql")),
+    (14, include_str!("../../migrations/sqlite/0014_idempotency_age.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -25,6 +25,8 @@ super::store_area! {
         /// Replaces the stored answer (status and body) of the record with `r`'s key and request
         /// hash, keeping when it was made; whether there was one.
         fn idempotency_update(&mut self, r: &IdempotencyRecord) -> StoreResult<bool>;
+        /// Deletes up to `limit` records made before `before` (ms), oldest first; how many.
+        fn idempotency_purge(&mut self, before: i64, limit: usize) -> StoreResult<usize>;
     }
 }
 

@@ -85,6 +85,21 @@ async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
         let got = s.read(|tx| tx.idempotency_get("key_1", "k")).await.unwrap();
         assert_eq!(got, Some(IdempotencyRecord { created_at: 9, ..last }), "{engine:?}");
         assert_eq!(s.read(|tx| tx.idempotency_get("key_1", "never")).await.unwrap(), None, "{engine:?}");
+
+        // Purging takes the records made before a time, oldest first, up to a limit.
+        for (key, at) in [("a", 10), ("b", 20), ("c", 30), ("d", 40)] {
+            let r = IdempotencyRecord { key: key.into(), created_at: at, ..record.clone() };
+            write(&s, move |tx| tx.idempotency_put(&r)).await.unwrap();
+        }
+        assert_eq!(write(&s, |tx| tx.idempotency_purge(31, 2)).await.unwrap(), 2, "{engine:?}");
+        let store = &s;
+        let left =
+            |key: &'static str| async move { store.read(move |tx| tx.idempotency_get("key_1", key)).await.unwrap() };
+        assert!(left("k").await.is_none() && left("a").await.is_none(), "{engine:?}: the oldest go first");
+        assert!(left("b").await.is_some(), "{engine:?}: the limit holds");
+        assert_eq!(write(&s, |tx| tx.idempotency_purge(31, 100)).await.unwrap(), 2, "{engine:?}");
+        assert!(left("d").await.is_some(), "{engine:?}: newer records stay");
+        assert_eq!(write(&s, |tx| tx.idempotency_purge(31, 100)).await.unwrap(), 0, "{engine:?}");
     }
 }
 

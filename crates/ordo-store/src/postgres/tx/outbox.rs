@@ -118,4 +118,14 @@ impl OutboxStore for PgTx<'_, '_> {
         )?;
         Ok(n == 1)
     }
+
+    fn idempotency_purge(&mut self, before: i64, limit: usize) -> StoreResult<usize> {
+        let limit = limit as i64;
+        let n = self.exec(
+            "DELETE FROM idempotency_keys WHERE ctid IN \
+             (SELECT ctid FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
+            &[&before, &limit],
+        )?;
+        Ok(n as usize)
+    }
 }

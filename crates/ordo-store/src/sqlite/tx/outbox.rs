@@ -98,4 +98,12 @@ impl OutboxStore for SqliteTx<'_> {
         )?;
         Ok(n == 1)
     }
+
+    fn idempotency_purge(&mut self, before: i64, limit: usize) -> StoreResult<usize> {
+        self.exec(
+            "DELETE FROM idempotency_keys WHERE (key_id, idem_key) IN \
+             (SELECT key_id, idem_key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+            params![before, limit as i64],
+        )
+    }
 }
