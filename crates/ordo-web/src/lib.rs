@@ -113,7 +113,11 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        // Counts of the business are not for anyone: a key whose role may read them.
+        .route(
+            "/metrics",
+            get(metrics).route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate)),
+        )
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs::page))
         .route("/docs/", get(docs::page))
@@ -158,8 +162,12 @@ fn resident_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
-async fn metrics(State(s): State<AppState>) -> Response {
+async fn metrics(State(s): State<AppState>, extract::Caller(actor): extract::Caller) -> Response {
     use std::fmt::Write;
+    if !actor.can(ordo_app::Action::ReadMetrics) {
+        let detail = format!("a {} key may not read the metrics; use a metrics key", actor.role.as_str());
+        return Problem::new(StatusCode::FORBIDDEN, "forbidden", &detail).into_response();
+    }
     use std::sync::atomic::Ordering::Relaxed;
     let m = &s.metrics;
     let mut out = String::new();

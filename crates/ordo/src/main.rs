@@ -99,7 +99,7 @@ struct ServeArgs {
 enum KeysCommand {
     /// Create a key; its secret is printed alone on the last line.
     Create {
-        /// admin, operator, viewer or channel.
+        /// admin, operator, viewer, channel or metrics.
         #[arg(long)]
         role: String,
         /// The sales channel of a channel key.

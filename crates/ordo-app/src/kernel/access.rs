@@ -9,10 +9,12 @@ pub enum Role {
     Operator,
     Viewer,
     Channel,
+    /// Reads `/metrics` and nothing else: for a monitoring system's scraper.
+    Metrics,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Operator, Role::Viewer, Role::Channel];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Operator, Role::Viewer, Role::Channel, Role::Metrics];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -20,6 +22,7 @@ impl Role {
             Role::Operator => "operator",
             Role::Viewer => "viewer",
             Role::Channel => "channel",
+            Role::Metrics => "metrics",
         }
     }
 
@@ -32,8 +35,11 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Operator => !matches!(action, ManageKeys | WriteCatalog),
-            Role::Viewer => matches!(action, ReadCatalog | ReadInventory | ReadOrders | ReadCustomers | ReadEvents),
+            Role::Viewer => {
+                matches!(action, ReadCatalog | ReadInventory | ReadOrders | ReadCustomers | ReadEvents | ReadMetrics)
+            }
             Role::Channel => matches!(action, ReadOrders | WriteOrders),
+            Role::Metrics => matches!(action, ReadMetrics),
         }
     }
 }
@@ -53,6 +59,8 @@ pub enum Action {
     ManageKeys,
     /// Pick, pack, ship and deliver.
     Fulfil,
+    /// Read `/metrics` (counts of requests, workers and the database).
+    ReadMetrics,
 }
 
 /// The authenticated caller.
@@ -99,11 +107,14 @@ mod tests {
             ReadEvents,
             ManageKeys,
             Fulfil,
+            ReadMetrics,
         ];
         let allowed = |r: Role| all.iter().filter(|a| r.allows(**a)).count();
-        assert_eq!(allowed(Role::Admin), 11);
-        assert_eq!(allowed(Role::Operator), 9);
-        assert_eq!(allowed(Role::Viewer), 5);
+        assert_eq!(allowed(Role::Admin), 12);
+        assert_eq!(allowed(Role::Operator), 10);
+        assert_eq!(allowed(Role::Viewer), 6);
+        assert_eq!(all.iter().filter(|a| Role::Metrics.allows(**a)).collect::<Vec<_>>(), [&ReadMetrics]);
+        assert!(!Role::Channel.allows(ReadMetrics));
         assert!(Role::Channel.allows(WriteOrders) && !Role::Channel.allows(ReadInventory));
         assert!(!Role::Viewer.allows(WriteOrders));
         assert!(!Role::Operator.allows(ManageKeys));

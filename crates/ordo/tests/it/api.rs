@@ -564,7 +564,14 @@ async fn the_system_endpoints_answer(engine: Engine) {
     assert_eq!(get("/healthz").await.unwrap().status(), 200);
     let ready: Value = get("/readyz").await.unwrap().json().await.unwrap();
     assert_eq!(ready["status"], "ready");
-    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    // The metrics need a key whose role may read them: a metrics key reads nothing else.
+    assert_eq!(get("/metrics").await.unwrap().status(), 401);
+    let scraper = s.key("metrics", None).await;
+    let channel = s.key("channel", Some("web")).await;
+    let metrics_as = |key: String| s.client.get(format!("{}/metrics", s.base)).bearer_auth(key).send();
+    assert_eq!(metrics_as(channel).await.unwrap().status(), 403);
+    assert_eq!(s.call(&scraper, reqwest::Method::GET, "/v1/orders", None).await.status, 403);
+    let metrics = metrics_as(scraper).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("ordo_http_requests_total{status=\"2xx\"}"));
     // The settler runs on the worker runtime and reports there, leader or not.
     assert!(metrics.contains("# TYPE ordo_worker_events_total counter"), "{metrics}");
