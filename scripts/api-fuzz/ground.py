@@ -66,6 +66,18 @@ DISPOSITION_BUCKETS = {"refurbish": "refurbish", "damaged": "quarantine",
 POOL_SIZE = 300
 
 
+def objects(value):
+    """Every JSON object in `value`, each before those inside it (which are read once the
+    caller has had it, so a caller's changes to it are walked)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from objects(item)
+    elif isinstance(value, dict):
+        yield value
+        for inner in list(value.values()):
+            yield from objects(inner)
+
+
 class World:
     def __init__(self, url, key, seed):
         self.url = url.rstrip("/")
@@ -168,13 +180,7 @@ class World:
             return
         keys_created = path.rstrip("/") == "/v1/keys"
 
-        def walk(value):
-            if isinstance(value, list):
-                for item in value:
-                    walk(item)
-                return
-            if not isinstance(value, dict):
-                return
+        for value in objects(body):
             ident = value.get("id")
             order_id = value.get("order_id")
             if isinstance(order_id, str) and order_id.startswith("ord_"):
@@ -207,10 +213,6 @@ class World:
                             self._add(self.buckets, (line["sku"], value["location"], bucket))
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
-            for inner in value.values():
-                walk(inner)
-
-        walk(body)
 
     # --- bringing a valid case into line --------------------------------------------------
 
@@ -269,13 +271,7 @@ class World:
     def _ground_body(self, body, context, amount_forms, path):
         currency = context.get("currency")
 
-        def walk(value):
-            if isinstance(value, list):
-                for item in value:
-                    walk(item)
-                return
-            if not isinstance(value, dict):
-                return
+        for value in objects(body):
             if isinstance(value.get("currency"), str) and "amount" in value and currency:
                 value["currency"] = currency
                 form = amount_forms.get(currency)
@@ -302,10 +298,6 @@ class World:
                     del value["pickup_location"]
             if isinstance(value.get("expected_version"), int) and context.get("version") is not None:
                 value["expected_version"] = context["version"]
-            for inner in value.values():
-                walk(inner)
-
-        walk(body)
         if path.endswith("/receive") and isinstance(body, dict) and context.get("returned"):
             # Every returned unit, each line's count what was returned of it.
             units = [u for u in body.get("units") or [] if isinstance(u, dict)]
