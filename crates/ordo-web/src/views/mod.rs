@@ -46,8 +46,7 @@ pub use reports::*;
 pub use returns::*;
 pub use routing::*;
 
-use ordo_domain::Money;
-use ordo_domain::money::{Currency, format_minor};
+use ordo_domain::money::{Currency, format_wide};
 use ordo_domain::order::Address;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -64,17 +63,14 @@ pub struct MoneyView {
 
 impl MoneyView {
     pub fn new(minor: i64, code: &str) -> MoneyView {
-        let amount = match Currency::from_code(code) {
-            Some(c) => Money::from_minor(minor, c).amount_string(),
-            None => format_minor(minor, 2),
-        };
-        MoneyView { amount, currency: code.to_owned() }
+        MoneyView::wide(minor.into(), code)
     }
 
-    /// A sum held wider than one amount (a report's).
+    /// A sum held wider than one amount (a report's); a code Ordo does not know is written
+    /// with two decimals.
     pub fn wide(minor: i128, code: &str) -> MoneyView {
         let exponent = Currency::from_code(code).map_or(2, |c| c.exponent());
-        MoneyView { amount: ordo_domain::money::format_wide(minor, exponent), currency: code.to_owned() }
+        MoneyView { amount: format_wide(minor, exponent), currency: code.to_owned() }
     }
 }
 

@@ -79,6 +79,8 @@ pub struct SalesReportView {
     /// Days with orders, oldest first.
     pub days: Vec<DayFiguresView>,
     pub by_currency: Vec<CurrencyFiguresView>,
+    /// Orders whose day has no rate for their currency or the report's, or whose amounts no
+    /// rate can bring into range, per currency and day, in their own currency.
     pub unconverted: Vec<UnconvertedView>,
 }
 
