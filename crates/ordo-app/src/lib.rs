@@ -56,11 +56,20 @@ pub struct App {
     pub carriers: ports::carrier::CarrierGateways,
     /// The background workers this process runs, and what they did.
     pub workers: kernel::worker::Workers,
+    /// What each role may give in one goodwill refund or credit grant.
+    pub limits: kernel::access::Limits,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock, gateway: None, carriers: Default::default(), workers: Default::default() }
+        App {
+            store,
+            clock,
+            gateway: None,
+            carriers: Default::default(),
+            workers: Default::default(),
+            limits: Default::default(),
+        }
     }
 
     pub fn with_gateway(mut self, gateway: Arc<dyn ports::payment::PaymentGateway>) -> App {

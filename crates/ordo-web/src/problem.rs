@@ -167,6 +167,7 @@ impl From<AppError> for ApiError {
                 "a request with this Idempotency-Key is still being processed; retry later",
             ),
             AppError::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Limited(why) => Problem::new(StatusCode::FORBIDDEN, "limit_exceeded", why),
             AppError::Refused { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
             AppError::NotImplemented(why) => Problem::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", why),
             AppError::Unauthenticated(why) => Problem::new(StatusCode::UNAUTHORIZED, "invalid_signature", why),

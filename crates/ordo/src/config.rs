@@ -13,11 +13,14 @@
 //! | request timeout (s) | `--request-timeout` | `ORDO_REQUEST_TIMEOUT` | `request_timeout` | `30` |
 //! | days idempotency records are kept | `--idempotency-days` | `ORDO_IDEMPOTENCY_DAYS` | `idempotency_days` | `7` |
 //! | log filter | | `ORDO_LOG` | | `info` |
+//! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
 
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use ordo_app::Role;
+use ordo_app::kernel::access::{Cap, Grant, Limits};
 use ordo_web::WebConfig;
 use serde::Deserialize;
 
@@ -36,9 +39,34 @@ pub struct FileConfig {
     pub body_limit: Option<usize>,
     pub request_timeout: Option<u64>,
     pub idempotency_days: Option<u64>,
+    /// By role: the most one goodwill refund and one credit grant may give (`docs/roles.md`).
+    pub limits: Option<std::collections::BTreeMap<String, RoleLimitsFile>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleLimitsFile {
+    pub goodwill_refund: Option<std::collections::BTreeMap<String, String>>,
+    pub credit_grant: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl FileConfig {
+    /// The role limits: the defaults, with what the file sets in their place.
+    pub fn limits(&self) -> anyhow::Result<Limits> {
+        let mut limits = Limits::default();
+        for (name, set) in self.limits.iter().flatten() {
+            let role = Role::parse(name).with_context(|| format!("[limits.{name}]: there is no role {name:?}"))?;
+            for (grant, entries) in [(Grant::GoodwillRefund, &set.goodwill_refund), (Grant::Credit, &set.credit_grant)]
+            {
+                if let Some(entries) = entries {
+                    let cap = Cap::parse(entries).map_err(|e| anyhow::anyhow!("[limits.{name}]: {e}"))?;
+                    limits.set(role, grant, Some(cap));
+                }
+            }
+        }
+        Ok(limits)
+    }
+
     pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
         let Some(path) = path else { return Ok(FileConfig::default()) };
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -53,6 +81,7 @@ pub struct Settings {
     pub web: WebConfig,
     /// How long an idempotency record is kept before it is purged.
     pub idempotency_keep: Duration,
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -98,6 +127,7 @@ impl Settings {
             listen: listen.or_else(|| file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
             web,
             idempotency_keep: Duration::from_secs(days * 86_400),
+            limits: file.limits()?,
         })
     }
 
@@ -128,6 +158,31 @@ mod tests {
     fn passwords_never_reach_messages() {
         assert_eq!(redact("postgres://ordo:s3cret@db:5432/ordo"), "postgres://ordo:***@db:5432/ordo");
         assert_eq!(redact("sqlite://data/ordo.db"), "sqlite://data/ordo.db");
+    }
+
+    #[test]
+    fn role_limits_come_from_the_file() {
+        let file: FileConfig = toml::from_str(
+            "[limits.operator]\ngoodwill_refund = { \"*\" = \"100\", JPY = \"15000\" }\n[limits.admin]\ncredit_grant = {}",
+        )
+        .unwrap();
+        let limits = file.limits().unwrap();
+        let usd = ordo_domain::money::Currency::from_code("USD").unwrap();
+        let m = |minor| ordo_domain::Money::from_minor(minor, usd);
+        assert!(limits.check(Role::Operator, Grant::GoodwillRefund, m(10_000)).is_ok());
+        assert!(limits.check(Role::Operator, Grant::GoodwillRefund, m(10_001)).is_err());
+        // The operator's credit limit keeps its default; the admin may grant nothing.
+        assert!(limits.check(Role::Operator, Grant::Credit, m(50_000)).is_ok());
+        assert!(limits.check(Role::Operator, Grant::Credit, m(50_001)).is_err());
+        assert!(limits.check(Role::Admin, Grant::Credit, m(1)).is_err());
+        for bad in [
+            "[limits.boss]\ncredit_grant = {}",
+            "[limits.operator]\ncredit_grant = { \"*\" = \"1.5\" }",
+            "[limits.operator]\nrefund = {}",
+        ] {
+            let parsed = toml::from_str::<FileConfig>(bad);
+            assert!(parsed.is_err() || parsed.unwrap().limits().is_err(), "{bad}");
+        }
     }
 
     #[test]

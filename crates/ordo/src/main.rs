@@ -99,7 +99,7 @@ struct ServeArgs {
 enum KeysCommand {
     /// Create a key; its secret is printed alone on the last line.
     Create {
-        /// admin, operator, viewer, channel or metrics.
+        /// admin, operator, warehouse, viewer, channel or metrics (see docs/roles.md).
         #[arg(long)]
         role: String,
         /// The sales channel of a channel key.
@@ -137,7 +137,8 @@ fn open_store(settings: &Settings, url: &str) -> anyhow::Result<ordo_store::Stor
 }
 
 fn open_app(settings: &Settings) -> anyhow::Result<App> {
-    let app = App::new(open_store(settings, &settings.database_url)?, Arc::new(SystemClock));
+    let mut app = App::new(open_store(settings, &settings.database_url)?, Arc::new(SystemClock));
+    app.limits = settings.limits.clone();
     Ok(ordo_connectors::wire(app, &ordo_connectors::Connectors { stripe: stripe_from_env() }))
 }
 

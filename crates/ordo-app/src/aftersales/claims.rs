@@ -78,7 +78,7 @@ impl App {
         input: ClaimInput,
         idem: Option<IdemCtx<Claim>>,
     ) -> AppResult<Outcome<Claim>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::Refund)?;
         let mut e = Errors::new();
         let kind: Option<ClaimKind> = e.choice("type", input.kind.as_deref());
         let resolution: Option<ClaimResolution> = e.choice("resolution", input.resolution.as_deref());

@@ -29,7 +29,7 @@ impl App {
         input: ReceiveInput,
         idem: Option<IdemCtx<Return>>,
     ) -> AppResult<Outcome<Return>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::ReceiveReturns)?;
         let mut e = Errors::new();
         let location = e.text("location", input.location.as_deref(), 32);
         let mut units: Vec<(String, i64, Option<String>, Disposition)> = Vec::new();

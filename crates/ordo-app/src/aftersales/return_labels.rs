@@ -37,7 +37,7 @@ impl App {
         input: ReturnLabelInput,
         idem: Option<IdemCtx<Return>>,
     ) -> AppResult<Outcome<Return>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::ApproveReturns)?;
         let (id, who, now, asked) = (return_id.to_owned(), actor.clone(), self.now(), input.location.clone());
         let (ret, shipment, location, carriers) = self
             .store

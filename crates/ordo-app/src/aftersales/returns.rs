@@ -33,7 +33,7 @@ use crate::kernel::guard::visible_order;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::kernel::records::{OrderDocument, documents_of, locked, order_document, queue, visible};
-use crate::{Action, Actor, App, AppError, AppResult, Role, random_u128};
+use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -291,7 +291,7 @@ impl App {
         input: ReturnInput,
         idem: Option<IdemCtx<Return>>,
     ) -> AppResult<Outcome<Return>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::RequestReturns)?;
         let mut e = Errors::new();
         let mut lines: Vec<(String, i64, ReturnReason, Option<String>)> = Vec::new();
         match &input.lines {
@@ -345,8 +345,10 @@ impl App {
         }
         e.finish(())?;
         let override_window = input.override_window.unwrap_or(false);
-        if override_window && !matches!(actor.role, Role::Admin | Role::Operator) {
-            return Err(AppError::Forbidden("only operators and admins may accept a return after its window".into()));
+        if override_window && !actor.can(Action::ApproveReturns) {
+            return Err(AppError::Forbidden(
+                "only a key that may approve returns may accept one after its window".into(),
+            ));
         }
         let (id, who) = (order_id.to_owned(), actor.clone());
         let refund_shipping = input.refund_shipping.unwrap_or(false);
@@ -599,7 +601,7 @@ impl App {
         note: Option<String>,
         idem: Option<IdemCtx<Return>>,
     ) -> AppResult<Outcome<Return>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::ApproveReturns)?;
         let (id, who) = (id.to_owned(), actor.clone());
         self.write_idem(idem, move |tx, now| {
             let (mut ret, order) = visible::<Return>(tx, &who, &id)?;

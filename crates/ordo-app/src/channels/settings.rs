@@ -179,7 +179,7 @@ impl App {
         channel: &str,
         input: ChannelSettingsInput,
     ) -> AppResult<ChannelSettings> {
-        require(actor, Action::WriteCatalog)?;
+        require(actor, Action::Configure)?;
         if !valid_channel(channel) {
             return Err(AppError::field("channel", "must be 1 to 64 letters, digits, '-', '_' or '.'"));
         }

@@ -36,6 +36,10 @@ pub enum AppError {
     IdempotencyInFlight,
     #[error("{0}")]
     Forbidden(String),
+    /// The role may do this, but not this much (a goodwill refund or a credit grant above
+    /// its limit).
+    #[error("{0}")]
+    Limited(String),
     /// A rule refused the request; `code` names which (`amount_exceeds_refundable`, ...).
     #[error("{message}")]
     Refused { code: &'static str, message: String },

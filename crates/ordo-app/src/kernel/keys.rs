@@ -55,7 +55,7 @@ impl App {
                 None
             }
             Some(r) => Role::parse(r).or_else(|| {
-                e.add("role", "must be one of admin, operator, viewer, channel, metrics");
+                e.add("role", "must be one of admin, operator, warehouse, viewer, channel, metrics");
                 None
             }),
         };

@@ -6,6 +6,7 @@ use ordo_store::{BalanceAccount, BalanceEntry, Tx};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::kernel::access::Grant;
 use crate::kernel::events::payloads::BalanceChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
@@ -161,11 +162,12 @@ impl App {
         input: GiftCardInput,
         idem: Option<IdemCtx<Balance>>,
     ) -> AppResult<Outcome<Balance>> {
-        require(actor, Action::WriteCustomers)?;
+        require(actor, Action::GrantCredit)?;
         let mut e = Errors::new();
         let code = e.optional_text("code", input.code.as_deref(), 64);
         let amount = require_positive(&mut e, "amount", &input.amount);
         let amount = e.finish(amount)?.expect("checked");
+        self.limits.check(actor.role, Grant::Credit, amount)?;
         let who = actor.clone();
         self.write_idem(idem, move |tx, now| {
             let code =
@@ -213,11 +215,12 @@ impl App {
         input: CreditInput,
         idem: Option<IdemCtx<Balance>>,
     ) -> AppResult<Outcome<Balance>> {
-        require(actor, Action::WriteCustomers)?;
+        require(actor, Action::GrantCredit)?;
         let mut e = Errors::new();
         let amount = require_positive(&mut e, "amount", &input.amount);
         let reason = e.optional_text("reason", input.reason.as_deref(), 200).unwrap_or_else(|| "credit".into());
         let amount = e.finish(amount)?.expect("checked");
+        self.limits.check(actor.role, Grant::Credit, amount)?;
         let (id, who) = (customer_id.to_owned(), actor.clone());
         self.write_idem(idem, move |tx, now| {
             tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))?;

@@ -46,7 +46,7 @@ impl App {
         input: RatesInput,
         idem: Option<IdemCtx<usize>>,
     ) -> AppResult<Outcome<usize>> {
-        require(actor, Action::WriteCatalog)?;
+        require(actor, Action::Configure)?;
         let mut e = Errors::new();
         let date = e.text("date", input.date.as_deref(), 10);
         if date.as_deref().is_some_and(|d| !valid_date(d)) {
@@ -81,7 +81,7 @@ impl App {
         csv: &str,
         idem: Option<IdemCtx<usize>>,
     ) -> AppResult<Outcome<usize>> {
-        require(actor, Action::WriteCatalog)?;
+        require(actor, Action::Configure)?;
         let days = parse_ecb_csv(csv).map_err(|errors| {
             AppError::Validation(
                 errors

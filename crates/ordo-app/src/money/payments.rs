@@ -226,7 +226,7 @@ impl App {
         input: NewPayment,
         idem: Option<IdemCtx<OrderPayments>>,
     ) -> AppResult<Outcome<OrderPayments>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::TakePayments)?;
         let provider = match input.provider.as_deref() {
             Some(p @ ("manual" | "gift_card" | "store_credit")) => p.to_owned(),
             Some("stripe") => return self.add_card_payment(actor, order_id, input, idem).await,
@@ -327,7 +327,7 @@ impl App {
         input: AmountInput,
         idem: Option<IdemCtx<OrderPayments>>,
     ) -> AppResult<Outcome<OrderPayments>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, if kind == EntryKind::Refunded { Action::Refund } else { Action::TakePayments })?;
         if let Some(gateway) = self.gateway.clone() {
             let (id, who) = (payment_id.to_owned(), actor.clone());
             let card = self

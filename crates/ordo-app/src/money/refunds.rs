@@ -17,6 +17,7 @@ use ordo_store::Tx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::kernel::access::Grant;
 use crate::kernel::events::payloads::{RefundCreated, RefundFinished};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
@@ -361,8 +362,11 @@ impl App {
         input: RefundInput,
         idem: Option<IdemCtx<Refund>>,
     ) -> AppResult<Outcome<Refund>> {
-        require(actor, Action::WriteOrders)?;
+        require(actor, Action::Refund)?;
         let req = check(&input)?;
+        if let Some(goodwill) = req.goodwill {
+            self.limits.check(actor.role, Grant::GoodwillRefund, goodwill)?;
+        }
         self.create_refund(actor, order_id, req, None, idem).await
     }
 

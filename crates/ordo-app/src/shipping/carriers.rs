@@ -368,7 +368,7 @@ impl App {
         input: CarrierInput,
         idem: Option<IdemCtx<Carrier>>,
     ) -> AppResult<Outcome<Carrier>> {
-        require(actor, Action::WriteCatalog)?;
+        require(actor, Action::Configure)?;
         let carrier = check_carrier(&input, &self.carriers.api_kinds())?;
         self.write_idem(idem, move |tx, now| {
             if load_carriers(tx)?.iter().any(|c| c.code == carrier.code) {

@@ -230,7 +230,7 @@ impl App {
         input: RuleSetInput,
         idem: Option<IdemCtx<StoredRuleSet>>,
     ) -> AppResult<idempotency::Outcome<StoredRuleSet>> {
-        require(actor, Action::WriteCatalog)?;
+        require(actor, Action::Configure)?;
         let checked = check_rule_set(&input)?;
         self.write_idem(idem, move |tx, now| {
             if load_rule_sets(tx)?.iter().any(|s| s.rules.name == checked.rules.name) {
@@ -251,7 +251,7 @@ impl App {
         input: RuleSetReplace,
         expected: Option<i64>,
     ) -> AppResult<StoredRuleSet> {
-        require(actor, Action::WriteCatalog)?;
+        require(actor, Action::Configure)?;
         let input = RuleSetInput::from(input);
         if input.name.as_deref().is_some_and(|n| n != name) {
             return Err(AppError::conflicting("name", "a rule set cannot be renamed"));

@@ -25,6 +25,7 @@ mod refunds;
 mod reports;
 mod returns;
 mod robustness;
+mod roles;
 mod routing;
 mod shipping;
 mod strict_json;
