@@ -26,7 +26,7 @@ make_venv "schemathesis==$schemathesis_version"
 stripe_port=$(free_port)
 "$dir/venv/bin/python" scripts/api-fuzz/stripe_standin.py "$stripe_port" sk_test_fuzz &
 helpers+=($!)
-export ORDO_STRIPE_SECRET_KEY=sk_test_fuzz ORDO_STRIPE_WEBHOOK_SECRET=whsec_fuzz
+export ORDO_STRIPE_SECRET_KEY=sk_test_fuzz ORDO_STRIPE_WEBHOOK_SECRET=whsec_fuzz ORDO_ALLOW_PRIVATE_TARGETS=true
 export ORDO_STRIPE_API_BASE=http://127.0.0.1:$stripe_port
 start_demo
 

@@ -58,6 +58,8 @@ pub struct App {
     pub workers: kernel::worker::Workers,
     /// What each role may give in one goodwill refund or credit grant.
     pub limits: kernel::access::Limits,
+    /// Where outbound connections may go (carriers, gateways, channels, webhooks).
+    pub targets: ports::target::TargetPolicy,
 }
 
 impl App {
@@ -69,6 +71,7 @@ impl App {
             carriers: Default::default(),
             workers: Default::default(),
             limits: Default::default(),
+            targets: Default::default(),
         }
     }
 

@@ -7,12 +7,12 @@
 //! from configuration ([`wire`]).
 
 pub mod easypost;
+pub mod outbound;
 pub mod ratecard;
 pub mod signing;
 pub mod stripe;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ordo_app::App;
 
@@ -23,22 +23,14 @@ pub struct Connectors {
     pub stripe: Option<stripe::StripeConfig>,
 }
 
-/// The HTTP client every connector shares: bounded connect and request times, so that an
-/// outside system that hangs never holds a request or a worker for long.
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap_or_default()
-}
-
-/// Wires every carrier adapter Ordo ships, and the configured payment gateway, into the app.
+/// Wires every carrier adapter Ordo ships, and the configured payment gateway, into the app,
+/// each reaching out through the app's target policy.
 pub fn wire(app: App, connectors: &Connectors) -> App {
-    let http = http_client();
+    let targets = app.targets;
+    let http = outbound::client(targets);
     let app = app
         .with_carrier(Arc::new(ratecard::RateCardGateway))
-        .with_carrier(Arc::new(easypost::EasyPostGateway { http: http.clone() }));
+        .with_carrier(Arc::new(easypost::EasyPostGateway { http: http.clone(), targets }));
     match &connectors.stripe {
         Some(config) => app.with_gateway(Arc::new(stripe::StripeGateway { config: config.clone(), http })),
         None => app,

@@ -13,6 +13,7 @@
 //! | request timeout (s) | `--request-timeout` | `ORDO_REQUEST_TIMEOUT` | `request_timeout` | `30` |
 //! | days idempotency records are kept | `--idempotency-days` | `ORDO_IDEMPOTENCY_DAYS` | `idempotency_days` | `7` |
 //! | log filter | | `ORDO_LOG` | | `info` |
+//! | outbound URLs may reach private addresses and plain `http` | `--allow-private-targets` | `ORDO_ALLOW_PRIVATE_TARGETS` | `allow_private_targets` | `false` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
 
 use std::path::Path;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use anyhow::Context;
 use ordo_app::Role;
 use ordo_app::kernel::access::{Cap, Grant, Limits};
+use ordo_app::ports::target::TargetPolicy;
 use ordo_web::WebConfig;
 use serde::Deserialize;
 
@@ -39,6 +41,7 @@ pub struct FileConfig {
     pub body_limit: Option<usize>,
     pub request_timeout: Option<u64>,
     pub idempotency_days: Option<u64>,
+    pub allow_private_targets: Option<bool>,
     /// By role: the most one goodwill refund and one credit grant may give (`docs/roles.md`).
     pub limits: Option<std::collections::BTreeMap<String, RoleLimitsFile>>,
 }
@@ -82,6 +85,7 @@ pub struct Settings {
     /// How long an idempotency record is kept before it is purged.
     pub idempotency_keep: Duration,
     pub limits: Limits,
+    pub targets: TargetPolicy,
 }
 
 impl Settings {
@@ -128,6 +132,7 @@ impl Settings {
             web,
             idempotency_keep: Duration::from_secs(days * 86_400),
             limits: file.limits()?,
+            targets: TargetPolicy { allow_private: file.allow_private_targets.unwrap_or(false) },
         })
     }
 

@@ -93,6 +93,10 @@ struct ServeArgs {
     /// Days an idempotency record is kept; a retry later than that is a new request [default: 7].
     #[arg(long, env = "ORDO_IDEMPOTENCY_DAYS")]
     idempotency_days: Option<u64>,
+    /// Let carriers' and gateways' URLs reach private and loopback addresses, over plain
+    /// http too (for stand-ins and systems inside the merchant's own network).
+    #[arg(long, env = "ORDO_ALLOW_PRIVATE_TARGETS")]
+    allow_private_targets: bool,
 }
 
 #[derive(Subcommand)]
@@ -139,7 +143,14 @@ fn open_store(settings: &Settings, url: &str) -> anyhow::Result<ordo_store::Stor
 fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let mut app = App::new(open_store(settings, &settings.database_url)?, Arc::new(SystemClock));
     app.limits = settings.limits.clone();
-    Ok(ordo_connectors::wire(app, &ordo_connectors::Connectors { stripe: stripe_from_env() }))
+    app.targets = settings.targets;
+    let stripe = stripe_from_env();
+    if let Some(s) = &stripe {
+        app.targets.check_url(&s.api_base).map_err(|why| {
+            anyhow::anyhow!("ORDO_STRIPE_API_BASE {why} (set allow_private_targets to reach a private address)")
+        })?;
+    }
+    Ok(ordo_connectors::wire(app, &ordo_connectors::Connectors { stripe }))
 }
 
 /// Stripe is configured from the environment only, so that its secrets never show in a
@@ -238,7 +249,7 @@ fn describe(e: ordo_app::AppError) -> String {
 }
 
 async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
-    let settings = Settings::resolve(
+    let mut settings = Settings::resolve(
         file,
         &args.db,
         args.listen,
@@ -247,6 +258,7 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         args.request_timeout,
         args.idempotency_days,
     )?;
+    settings.targets.allow_private |= args.allow_private_targets;
     let app = open_app(&settings)?;
     let addr: SocketAddr =
         settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;

@@ -28,6 +28,10 @@ pub struct Carrier {
     /// An external carrier API this carrier is reached through; `None` for rate cards.
     #[serde(default)]
     pub api: Option<CarrierApi>,
+    /// A disabled carrier quotes and labels nothing; tracking reports for parcels it already
+    /// carries are still taken.
+    #[serde(default)]
+    pub disabled: bool,
     #[serde(default)]
     pub version: i64,
 }

@@ -6,6 +6,7 @@
 
 pub mod carrier;
 pub mod payment;
+pub mod target;
 
 /// What a port's call returns.
 pub type GatewayFuture<'a, T> = crate::kernel::BoxFuture<'a, T>;

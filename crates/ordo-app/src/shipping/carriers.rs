@@ -10,13 +10,14 @@ use ordo_store::{RuleSetRecord, Tx};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::kernel::events::payloads::{CarrierCreated, LabelPurchased, TrackingUpdate};
+use crate::kernel::events::payloads::{CarrierCreated, CarrierUpdated, LabelPurchased, TrackingUpdate};
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{MoneyInput, check_money};
 use crate::ports::WebhookHeaders;
 pub use crate::ports::carrier::{Carrier, CarrierApi, Offer, Purchase, ReportedStatus, Shipment, TrackingReport};
+use crate::ports::target::TargetPolicy;
 use crate::shipping::fulfillments::visible;
 use crate::{Action, Actor, App, AppError, AppResult};
 
@@ -131,7 +132,7 @@ crate::kernel::schema::word_types! {
 }
 
 /// Checks a new carrier; `api_kinds` are the integrations this installation has.
-fn check_carrier(input: &CarrierInput, api_kinds: &[&str]) -> AppResult<Carrier> {
+fn check_carrier(input: &CarrierInput, api_kinds: &[&str], targets: &TargetPolicy) -> AppResult<Carrier> {
     let mut e = Errors::new();
     let code = e.code("code", input.code.as_deref(), 16);
     let name = e.text("name", input.name.as_deref(), 100);
@@ -150,8 +151,10 @@ fn check_carrier(input: &CarrierInput, api_kinds: &[&str]) -> AppResult<Carrier>
             }
         };
         let base_url = e.text("api/base_url", a.base_url.as_deref(), 200).unwrap_or_default();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            e.add("api/base_url", "must be an http or https URL");
+        if !base_url.is_empty()
+            && let Err(why) = targets.check_url(&base_url)
+        {
+            e.add("api/base_url", why);
         }
         let api_key = e.text("api/api_key", a.api_key.as_deref(), 200).unwrap_or_default();
         CarrierApi { kind, base_url: base_url.trim_end_matches('/').to_owned(), api_key }
@@ -249,6 +252,7 @@ fn check_carrier(input: &CarrierInput, api_kinds: &[&str]) -> AppResult<Carrier>
         webhook_secret: secret,
         services,
         api,
+        disabled: false,
         version: 1,
     })
 }
@@ -329,7 +333,7 @@ fn shipment_of(tx: &mut dyn Tx, f: &Fulfillment, order: &ordo_domain::order::Ord
 /// Every carrier's offers for a shipment, external APIs asked over the network.
 pub(crate) async fn all_offers(app: &App, carriers: &[Carrier], shipment: &Shipment) -> AppResult<Vec<Offer>> {
     let mut offers = Vec::new();
-    for c in carriers {
+    for c in carriers.iter().filter(|c| !c.disabled) {
         let gateway = match app.carriers.for_carrier(c) {
             Ok(g) => g,
             Err(e) => {
@@ -369,7 +373,7 @@ impl App {
         idem: Option<IdemCtx<Carrier>>,
     ) -> AppResult<Outcome<Carrier>> {
         require(actor, Action::Configure)?;
-        let carrier = check_carrier(&input, &self.carriers.api_kinds())?;
+        let carrier = check_carrier(&input, &self.carriers.api_kinds(), &self.targets)?;
         self.write_idem(idem, move |tx, now| {
             if load_carriers(tx)?.iter().any(|c| c.code == carrier.code) {
                 return Err(AppError::Conflict(format!("a carrier with code {:?} already exists", carrier.code)));
@@ -391,6 +395,61 @@ impl App {
     pub async fn list_carriers(&self, actor: &Actor) -> AppResult<Vec<Carrier>> {
         require(actor, Action::ReadCatalog)?;
         self.store.read(load_carriers).await
+    }
+
+    pub async fn get_carrier(&self, actor: &Actor, code: &str) -> AppResult<Carrier> {
+        require(actor, Action::ReadCatalog)?;
+        let code = code.to_owned();
+        self.store
+            .read(move |tx| {
+                load_carriers(tx)?.into_iter().find(|c| c.code == code).ok_or(AppError::NotFound("carrier"))
+            })
+            .await
+    }
+
+    /// Disables a carrier (it quotes and labels nothing) or enables it again; doing what is
+    /// already so changes nothing and answers the carrier as it is.
+    pub async fn set_carrier_enabled(
+        &self,
+        actor: &Actor,
+        code: &str,
+        enabled: bool,
+        idem: Option<IdemCtx<Carrier>>,
+    ) -> AppResult<Outcome<Carrier>> {
+        require(actor, Action::Configure)?;
+        let (code, who) = (code.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let record = tx.carriers()?.into_iter().find(|c| c.name == code).ok_or(AppError::NotFound("carrier"))?;
+            let mut carrier =
+                load_carriers(tx)?.into_iter().find(|c| c.code == code).ok_or(AppError::NotFound("carrier"))?;
+            if carrier.disabled != enabled {
+                return Ok(carrier);
+            }
+            carrier.disabled = !enabled;
+            carrier.version = record.version + 1;
+            let body = serde_json::to_string(&carrier).map_err(|e| AppError::Internal(e.to_string()))?;
+            tx.put_carrier(&RuleSetRecord { body, version: carrier.version, updated_at: now, ..record })?;
+            let payload = CarrierUpdated { code: carrier.code.clone(), enabled, actor: who.key_id.clone() };
+            emit(tx, now, &carrier.code, Event::CarrierUpdated(payload))?;
+            Ok(carrier)
+        })
+        .await
+    }
+
+    /// Deletes a carrier: it quotes, labels and tracks nothing more, and its code is free
+    /// again. Labels already bought keep their carrier's code and tracking number.
+    pub async fn delete_carrier(&self, actor: &Actor, code: &str) -> AppResult<()> {
+        require(actor, Action::Configure)?;
+        let (code, clock) = (code.to_owned(), self.clock.clone());
+        self.store
+            .write(move |tx| {
+                let now = clock.now_ms();
+                if !tx.delete_carrier(&code)? {
+                    return Err(AppError::NotFound("carrier"));
+                }
+                emit(tx, now, &code, Event::CarrierDeleted(CarrierCreated { code: code.clone() }))
+            })
+            .await
     }
 
     /// What rating a fulfilment needs, read in one snapshot.

@@ -6,6 +6,7 @@
 pub mod wire;
 
 use ordo_app::ports::carrier::{Carrier, CarrierApi, CarrierGateway, Offer, Purchase, Shipment, TrackingReport};
+use ordo_app::ports::target::TargetPolicy;
 use ordo_app::ports::{GatewayFuture, WebhookHeaders};
 use ordo_app::{AppError, AppResult};
 use serde_json::json;
@@ -14,10 +15,23 @@ use crate::signing;
 
 pub struct EasyPostGateway {
     pub http: reqwest::Client,
+    pub targets: TargetPolicy,
 }
 
 fn api(carrier: &Carrier) -> AppResult<&CarrierApi> {
     carrier.api.as_ref().ok_or_else(|| AppError::Internal(format!("carrier {} has no EasyPost account", carrier.code)))
+}
+
+impl EasyPostGateway {
+    /// The URL of an API path (`/shipments`), under the account's base URL, which may be
+    /// given with or without EasyPost's `/v2`; checked against the target policy.
+    fn url(&self, api: &CarrierApi, path: &str) -> AppResult<String> {
+        let base = api.base_url.trim_end_matches('/');
+        let base = base.strip_suffix("/v2").unwrap_or(base);
+        let url = format!("{base}/v2{path}");
+        crate::outbound::check(&self.targets, &url)?;
+        Ok(url)
+    }
 }
 
 impl CarrierGateway for EasyPostGateway {
@@ -32,7 +46,7 @@ impl CarrierGateway for EasyPostGateway {
     fn rates<'a>(&'a self, carrier: &'a Carrier, shipment: &'a Shipment) -> GatewayFuture<'a, Vec<Offer>> {
         Box::pin(async move {
             let api = api(carrier)?;
-            let url = format!("{}/v2/shipments", api.base_url);
+            let url = self.url(api, "/shipments")?;
             let body = wire::shipment_request(shipment);
             let res = self.http.post(&url).basic_auth(&api.api_key, Some("")).json(&body).send().await;
             let created: wire::ShipmentResponse = wire::read(res).await?;
@@ -52,7 +66,7 @@ impl CarrierGateway for EasyPostGateway {
             let api = api(carrier)?;
             let (shipment, rate) =
                 offer.reference.clone().ok_or_else(|| AppError::Internal("an EasyPost offer without ids".into()))?;
-            let url = format!("{}/v2/shipments/{shipment}/buy", api.base_url);
+            let url = self.url(api, &format!("/shipments/{shipment}/buy"))?;
             let res = self
                 .http
                 .post(&url)

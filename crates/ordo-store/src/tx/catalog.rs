@@ -43,5 +43,7 @@ super::store_area! {
         // Carriers (stored as JSON documents, like rule sets).
         fn carriers(&mut self) -> StoreResult<Vec<RuleSetRecord>>;
         fn put_carrier(&mut self, c: &RuleSetRecord) -> StoreResult<()>;
+        /// Deletes the carrier with this code; whether there was one.
+        fn delete_carrier(&mut self, code: &str) -> StoreResult<bool>;
     }
 }

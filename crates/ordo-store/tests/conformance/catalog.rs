@@ -320,5 +320,10 @@ async fn rule_sets_and_carriers_are_replaced_by_name_and_keep_their_creation_tim
         assert_eq!(rules[1], replaced, "{engine:?}: body, version and update time replaced; creation kept");
         assert_eq!(carriers.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["A", "B"], "{engine:?}");
         assert_eq!(carriers[0], RuleSetRecord { name: "A".into(), ..replaced }, "{engine:?}");
+        let deleted =
+            write(&s, |tx| Ok((tx.delete_carrier("A")?, tx.delete_carrier("A")?, tx.delete_carrier("a")?))).await;
+        assert_eq!(deleted.unwrap(), (true, false, false), "{engine:?}: deleted once, by its exact code");
+        let left = read(&s, |tx| tx.carriers()).await;
+        assert_eq!(left.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["B"], "{engine:?}");
     }
 }

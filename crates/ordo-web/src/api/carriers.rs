@@ -37,6 +37,59 @@ pub async fn list_carriers(State(s): State<AppState>, Caller(actor): Caller) -> 
     Ok(Json(ListView { data: items.iter().map(CarrierView::from).collect(), next_cursor: None }))
 }
 
+/// One carrier.
+#[utoipa::path(get, path = "/v1/carriers/{code}", tag = "shipping", params(("code" = String, Path)),
+    responses((status = 200, body = CarrierView), (status = 404, body = Problem)))]
+pub async fn get_carrier(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<CarrierView>> {
+    Ok(Json(CarrierView::from(&s.app.get_carrier(&actor, &code).await?)))
+}
+
+/// Disable a carrier: it quotes and labels nothing until enabled again (tracking reports for
+/// parcels it carries are still taken). Disabling a disabled carrier changes nothing.
+#[utoipa::path(post, path = "/v1/carriers/{code}/disable", tag = "shipping",
+    params(("code" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 200, body = CarrierView), (status = 404, body = Problem)))]
+pub async fn disable_carrier(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<Carrier, CarrierView, 200>;
+    Ok(respond(s.app.set_carrier_enabled(&actor, &code, false, idem.ctx(r)).await?, r))
+}
+
+/// Enable a disabled carrier again.
+#[utoipa::path(post, path = "/v1/carriers/{code}/enable", tag = "shipping",
+    params(("code" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 200, body = CarrierView), (status = 404, body = Problem)))]
+pub async fn enable_carrier(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<Carrier, CarrierView, 200>;
+    Ok(respond(s.app.set_carrier_enabled(&actor, &code, true, idem.ctx(r)).await?, r))
+}
+
+/// Delete a carrier: it quotes, labels and tracks nothing more, and its code may be used
+/// again. Labels already bought keep their carrier's code and tracking number.
+#[utoipa::path(delete, path = "/v1/carriers/{code}", tag = "shipping", params(("code" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = Problem)))]
+pub async fn delete_carrier(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    s.app.delete_carrier(&actor, &code).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// Every service's price and delivery date for the fulfilment's parcel, cheapest first.
 #[utoipa::path(get, path = "/v1/fulfillments/{id}/rates", tag = "shipping", params(("id" = String, Path)),
     responses((status = 200, body = ListView<QuoteView>), (status = 404, body = Problem), (status = 409, body = Problem)))]

@@ -41,6 +41,8 @@ pub struct CarrierView {
     pub code: String,
     pub name: String,
     pub has_webhook_secret: bool,
+    /// A disabled carrier quotes and labels nothing.
+    pub enabled: bool,
     /// `easypost` for carriers reached through EasyPost's API; absent for rate cards.
     pub api: Option<String>,
     pub services: Vec<ServiceView>,
@@ -52,6 +54,7 @@ impl From<&ordo_app::shipping::carriers::Carrier> for CarrierView {
             code: c.code.clone(),
             name: c.name.clone(),
             has_webhook_secret: c.webhook_secret.is_some(),
+            enabled: !c.disabled,
             api: c.api.as_ref().map(|a| a.kind.clone()),
             services: c
                 .services

@@ -83,7 +83,7 @@ async fn labels_are_bought_from_easypost_and_its_signed_events_track_the_parcel(
     s.product("X", "10.00").await;
     s.stock("A", "X", 10).await;
     let carrier = json!({"code": "EP", "name": "EasyPost", "webhook_secret": "whsec",
-                         "api": {"kind": "easypost", "base_url": base, "api_key": "test_key"}});
+                         "api": {"kind": "easypost", "base_url": format!("{base}/v2/"), "api_key": "test_key"}});
     let r = s.post("/v1/carriers", carrier).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["api"], "easypost");

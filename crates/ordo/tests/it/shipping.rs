@@ -178,7 +178,82 @@ async fn signed_tracking_reports_deliver_the_order_and_bad_ones_change_nothing(e
     }
 }
 
+/// With the target policy as it ships (no private targets), a carrier's API URL must be a
+/// public https URL without credentials; refused URLs create nothing.
+async fn carrier_urls_must_be_public_https_without_credentials(engine: Engine) {
+    let s = TestServer::start_app(engine, Default::default(), |mut app| {
+        app.targets = ordo_app::ports::target::TargetPolicy::default();
+        app
+    })
+    .await;
+    for url in [
+        "http://127.0.0.1:18399@evil.example",
+        "https://127.0.0.1:18399@evil.example",
+        "http://api.easypost.com",
+        "https://127.0.0.1",
+        "https://localhost:8080",
+        "https://169.254.169.254/latest",
+        "https://10.0.0.7",
+        "https://[::1]",
+        "https://user:pw@api.easypost.com",
+        "file:///etc/passwd",
+    ] {
+        let body =
+            json!({"code": "EP", "name": "EasyPost", "api": {"kind": "easypost", "base_url": url, "api_key": "k"}});
+        let r = s.post("/v1/carriers", body).await;
+        assert_eq!(r.status, 422, "{url}: {:?}", r.body);
+        assert_eq!(r.body["errors"][0]["field"], "api/base_url", "{url}: {:?}", r.body);
+    }
+    assert_eq!(s.get("/v1/carriers").await.body["data"], json!([]));
+    let ok = json!({"code": "EP", "name": "EasyPost", "api": {"kind": "easypost", "base_url": "https://api.easypost.com", "api_key": "k"}});
+    assert_eq!(s.post("/v1/carriers", ok).await.status, 201);
+}
+
+/// A disabled carrier quotes nothing until enabled again; a deleted one is gone and its code
+/// free; only an admin does either.
+async fn carriers_are_disabled_enabled_and_deleted(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    setup(&s).await;
+    let f = fulfillment_of(&s, order_body(&[("X", 1)])).await;
+    let carriers_quoting = |body: Value| -> Vec<String> {
+        let mut c: Vec<String> =
+            body["data"].as_array().unwrap().iter().map(|q| q["carrier"].as_str().unwrap().to_owned()).collect();
+        c.dedup();
+        c
+    };
+    assert_eq!(carriers_quoting(s.get(&format!("/v1/fulfillments/{f}/rates")).await.body), ["ACME", "ZIP"]);
+    let operator = s.key("operator", None).await;
+    for (method, path) in [(Method::POST, "/v1/carriers/ACME/disable"), (Method::DELETE, "/v1/carriers/ACME")] {
+        assert_eq!(s.call(&operator, method, path, None).await.status, 403, "{path}");
+    }
+    let off = s.call(&s.admin, Method::POST, "/v1/carriers/ACME/disable", None).await;
+    assert_eq!((off.status.as_u16(), off.body["enabled"].as_bool()), (200, Some(false)), "{:?}", off.body);
+    let again = s.call(&s.admin, Method::POST, "/v1/carriers/ACME/disable", None).await;
+    assert_eq!(again.body, off.body, "disabling twice changes nothing");
+    assert_eq!(carriers_quoting(s.get(&format!("/v1/fulfillments/{f}/rates")).await.body), ["ZIP"]);
+    let on = s.call(&s.admin, Method::POST, "/v1/carriers/ACME/enable", None).await;
+    assert_eq!((on.status.as_u16(), on.body["enabled"].as_bool()), (200, Some(true)));
+    assert_eq!(carriers_quoting(s.get(&format!("/v1/fulfillments/{f}/rates")).await.body), ["ACME", "ZIP"]);
+    assert_eq!(s.call(&s.admin, Method::DELETE, "/v1/carriers/ZIP", None).await.status, 204);
+    assert_eq!(s.call(&s.admin, Method::DELETE, "/v1/carriers/ZIP", None).await.status, 404);
+    assert_eq!(s.get("/v1/carriers/ZIP").await.status, 404);
+    assert_eq!(s.get("/v1/carriers/ACME").await.body["code"], "ACME");
+    assert_eq!(s.call(&s.admin, Method::POST, "/v1/carriers/ZIP/enable", None).await.status, 404);
+    assert_eq!(carriers_quoting(s.get(&format!("/v1/fulfillments/{f}/rates")).await.body), ["ACME"]);
+    let types: Vec<String> = s.all("/v1/events").await.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    for t in ["carrier.updated", "carrier.deleted"] {
+        assert!(types.iter().any(|x| x == t), "{t} in {types:?}");
+    }
+    // The code is free again.
+    let zip = json!({"code": "ZIP", "name": "Zip again", "services": [
+        {"code": "express", "name": "Express", "cutoff_hour": 24, "max_weight_grams": 10000, "zones": [
+            {"name": "any", "transit_days": 1, "base": money("19.00"), "per_kg": money("2.00")}]}]});
+    assert_eq!(s.post("/v1/carriers", zip).await.status, 201);
+}
+
 on_both_engines!(
+    carrier_urls_must_be_public_https_without_credentials,
+    carriers_are_disabled_enabled_and_deleted,
     rate_shopping_picks_the_cheapest_service_that_meets_the_promise,
     signed_tracking_reports_deliver_the_order_and_bad_ones_change_nothing,
 );

@@ -112,6 +112,10 @@ catalogue! {
     ChannelUpdated(ChannelUpdated) = "channel.updated", subject "the channel", version 1;
     /// A carrier was created.
     CarrierCreated(CarrierCreated) = "carrier.created", subject "the carrier's code", version 1;
+    /// A carrier was disabled (it quotes and labels nothing until enabled) or enabled again.
+    CarrierUpdated(CarrierUpdated) = "carrier.updated", subject "the carrier's code", version 1;
+    /// A carrier was deleted; its code may be used again.
+    CarrierDeleted(CarrierCreated) = "carrier.deleted", subject "the carrier's code", version 1;
     /// A routing rule set was created.
     RuleSetCreated(RuleSetChanged) = "routing.rule_set.created", subject "the rule set's name", version 1;
     /// A routing rule set was replaced.

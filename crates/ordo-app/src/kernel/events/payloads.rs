@@ -83,6 +83,13 @@ pub struct CarrierCreated {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CarrierUpdated {
+    pub code: String,
+    pub enabled: bool,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RuleSetChanged {
     pub name: String,
     pub version: i64,

@@ -272,4 +272,8 @@ impl CatalogStore for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn delete_carrier(&mut self, code: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM carriers WHERE code = $1", &[&code])? == 1)
+    }
 }

@@ -241,4 +241,8 @@ impl CatalogStore for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn delete_carrier(&mut self, code: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM carriers WHERE code = ?1", params![code])? == 1)
+    }
 }

@@ -104,7 +104,10 @@ impl TestServer {
     pub async fn start_app(engine: Engine, config: ordo_web::WebConfig, setup: impl FnOnce(App) -> App) -> TestServer {
         let dir = temp_dir("server");
         let store = ordo_store::open(&engine.fresh_url(&dir), &Default::default()).unwrap();
-        let app = setup(ordo_connectors::wire(App::new(store, Arc::new(SystemClock)), &Default::default()));
+        // The tests' stand-ins for outside systems listen on loopback.
+        let mut app = App::new(store, Arc::new(SystemClock));
+        app.targets = ordo_app::ports::target::TargetPolicy::permissive();
+        let app = setup(ordo_connectors::wire(app, &Default::default()));
         let admin = app
             .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None }, None)
             .await
