@@ -203,15 +203,23 @@ fn is_json(content_type: Option<&str>) -> bool {
     })
 }
 
-/// The body's bytes, at most the configured limit, or a 413 problem document.
+/// The body's bytes, at most the configured limit (or a 413 problem document), received
+/// within the body timeout (or a 408).
 async fn read_bytes(req: Request, state: &AppState) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(req.into_body(), state.config.body_limit).await.map_err(|_| {
-        ApiError::from(Problem::new(
+    let read = axum::body::to_bytes(req.into_body(), state.config.body_limit);
+    match tokio::time::timeout(state.config.body_timeout, read).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(ApiError::from(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("the body is larger than the limit of {} bytes", state.config.body_limit),
-        ))
-    })
+        ))),
+        Err(_) => Err(ApiError::from(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!("the body did not arrive within {} seconds", state.config.body_timeout.as_secs()),
+        ))),
+    }
 }
 
 async fn read_body(req: Request, state: &AppState, optional: bool) -> Result<Option<axum::body::Bytes>, ApiError> {

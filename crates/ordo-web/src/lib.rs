@@ -11,6 +11,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod server;
 pub mod state;
 pub mod strict_json;
 pub mod views;

@@ -14,6 +14,8 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Requests running longer are answered with 503 `timeout`.
     pub request_timeout: Duration,
+    /// A body not received in full within this time is answered with 408 `body_timeout`.
+    pub body_timeout: Duration,
     /// Requests per second per API key; 0 turns the limit off.
     pub rate_limit_per_s: u32,
     /// Requests a key may send in a burst above the steady rate.
@@ -27,6 +29,7 @@ impl Default for WebConfig {
         WebConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(15),
             rate_limit_per_s: 10_000,
             rate_limit_burst: 20_000,
             key_cache_ttl: Duration::from_secs(2),

@@ -97,6 +97,15 @@ struct ServeArgs {
     /// http too (for stand-ins and systems inside the merchant's own network).
     #[arg(long, env = "ORDO_ALLOW_PRIVATE_TARGETS")]
     allow_private_targets: bool,
+    /// Seconds a client may take to send a request's head, or sit idle between requests [default: 10].
+    #[arg(long, env = "ORDO_HEADER_TIMEOUT")]
+    header_timeout: Option<u64>,
+    /// Seconds a client may take to send a request's body; slower is a 408 [default: 15].
+    #[arg(long, env = "ORDO_BODY_TIMEOUT")]
+    body_timeout: Option<u64>,
+    /// Connections open at once; more are closed as they arrive [default: 10000].
+    #[arg(long, env = "ORDO_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -259,6 +268,19 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         args.idempotency_days,
     )?;
     settings.targets.allow_private |= args.allow_private_targets;
+    let mut conns = ordo_web::server::ServeConfig::default();
+    if let Some(s) = args.header_timeout {
+        anyhow::ensure!(s >= 1, "the header timeout must be at least one second");
+        conns.header_timeout = std::time::Duration::from_secs(s);
+    }
+    if let Some(s) = args.body_timeout {
+        anyhow::ensure!(s >= 1, "the body timeout must be at least one second");
+        settings.web.body_timeout = std::time::Duration::from_secs(s);
+    }
+    if let Some(n) = args.max_connections {
+        anyhow::ensure!(n >= 1, "at least one connection must be allowed");
+        conns.max_connections = n;
+    }
     let app = open_app(&settings)?;
     let addr: SocketAddr =
         settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;
@@ -294,7 +316,7 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    ordo_web::server::serve(listener, router, conns, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -28,6 +28,7 @@ mod robustness;
 mod roles;
 mod routing;
 mod shipping;
+mod slow_clients;
 mod strict_json;
 mod stripe;
 mod timeline;

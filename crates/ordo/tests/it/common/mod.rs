@@ -102,6 +102,16 @@ impl TestServer {
 
     /// A server whose `App` is set up further first (a gateway's configuration).
     pub async fn start_app(engine: Engine, config: ordo_web::WebConfig, setup: impl FnOnce(App) -> App) -> TestServer {
+        Self::start_served(engine, config, Default::default(), setup).await
+    }
+
+    /// A server with its own connection limits (timeouts, the connection cap).
+    pub async fn start_served(
+        engine: Engine,
+        config: ordo_web::WebConfig,
+        serve: ordo_web::server::ServeConfig,
+        setup: impl FnOnce(App) -> App,
+    ) -> TestServer {
         let dir = temp_dir("server");
         let store = ordo_store::open(&engine.fresh_url(&dir), &Default::default()).unwrap();
         // The tests' stand-ins for outside systems listen on loopback.
@@ -118,7 +128,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         app.spawn_settler(std::time::Duration::from_millis(50));
         let router = ordo_web::router(ordo_web::AppState::new(app, config));
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(ordo_web::server::serve(listener, router, serve, std::future::pending()));
         TestServer::attach(format!("http://{addr}"), admin, dir)
     }
 
