@@ -88,6 +88,8 @@ class World:
         self.locations = []
         self.pickups = []
         self.gift_cards = []
+        # Carriers the run made (the demo carrier signs tracking reports and stays).
+        self.carriers = []
         self.payment_currency = {}
         # The latest view of each object with an id, for READY.
         self.objects = {}
@@ -164,6 +166,12 @@ class World:
             paths.append(f"/v1/fulfillments?status={status}&limit=50")
         for path in paths:
             self.get(path)
+        for i in range(8):
+            money = {"amount": "5.00", "currency": "USD"}
+            zone = {"name": "any", "transit_days": 2, "base": money}
+            service = {"code": "std", "name": "Standard", "cutoff_hour": 24, "max_weight_grams": 30000,
+                       "zones": [zone]}
+            self.get("/v1/carriers", {"code": f"FUZZ{i}", "name": f"Fuzz carrier {i}", "services": [service]})
         for order in list(self.ids["ord"]):
             self.get(f"/v1/orders/{order}/payments")
             self.get(f"/v1/orders/{order}/refunds")
@@ -213,6 +221,9 @@ class World:
                             self._add(self.buckets, (line["sku"], value["location"], bucket))
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
+            if (path.startswith("/v1/carriers") and isinstance(value.get("code"), str)
+                    and "has_webhook_secret" in value and value["code"] != "PARCELCO"):
+                self._add(self.carriers, value["code"])
 
     # --- bringing a valid case into line --------------------------------------------------
 
@@ -240,6 +251,10 @@ class World:
             params["code"] = self._pick(self.locations) or params["code"]
         if real and "code" in params and collection == "gift-cards":
             params["code"] = self._pick(self.gift_cards) or params["code"]
+        if real and "code" in params and collection == "carriers" and path != "/v1/carriers/{code}/tracking":
+            params["code"] = self._pick(self.carriers) or params["code"]
+            if case.method.upper() == "DELETE" and params["code"] in self.carriers:
+                self.carriers.remove(params["code"])
         # What the request acts on: its currency, its lines and its version.
         context = {}
         if collection == "orders" and "id" in params:
