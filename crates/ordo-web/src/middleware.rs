@@ -74,7 +74,28 @@ impl<F: std::future::Future> std::future::Future for CatchPanic<F> {
 
 /// Resolves the Bearer key into an `Actor` and applies the per-key rate limit.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Failed attempts are counted by client address; one that has failed too often is
+    // refused before its key is even looked at, so guessing keys learns nothing more.
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let too_many = |wait: u64| {
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests with a missing or wrong API key from this address",
+        );
+        p.retry_after = Some(wait);
+        p.into_response()
+    };
+    if let Some(wait) = state.bad_keys.exhausted(&client) {
+        return too_many(wait);
+    }
     let unauthorized = |detail: &str| {
+        if let Err(wait) = state.bad_keys.check(&client) {
+            return too_many(wait);
+        }
         let mut r = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         r

@@ -22,6 +22,10 @@ pub struct WebConfig {
     pub rate_limit_burst: u32,
     /// How long a verified key is trusted before it is looked up again.
     pub key_cache_ttl: Duration,
+    /// Requests with a missing or wrong key allowed per second from one client address
+    /// (bursts of five times that); above it, every request from there is a 429 until the
+    /// address has waited, valid key or not, so that guessing keys gets nowhere. 0 = off.
+    pub bad_key_rate_per_s: u32,
 }
 
 impl Default for WebConfig {
@@ -33,6 +37,7 @@ impl Default for WebConfig {
             rate_limit_per_s: 10_000,
             rate_limit_burst: 20_000,
             key_cache_ttl: Duration::from_secs(2),
+            bad_key_rate_per_s: 20,
         }
     }
 }
@@ -43,6 +48,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub keys: Arc<KeyCache>,
     pub limiter: Arc<RateLimiter>,
+    /// Failed authentications, by client address.
+    pub bad_keys: Arc<RateLimiter>,
     pub in_flight: Arc<Mutex<HashSet<(String, String)>>>,
     pub metrics: Arc<Metrics>,
 }
@@ -53,6 +60,10 @@ impl AppState {
             app,
             keys: Arc::new(KeyCache::new(config.key_cache_ttl)),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_per_s, config.rate_limit_burst)),
+            bad_keys: Arc::new(RateLimiter::new(
+                config.bad_key_rate_per_s,
+                config.bad_key_rate_per_s.saturating_mul(5),
+            )),
             config: Arc::new(config),
             in_flight: Arc::new(Mutex::new(HashSet::new())),
             metrics: Arc::new(Metrics::default()),
@@ -113,6 +124,11 @@ impl RateLimiter {
         }
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
         let now = Instant::now();
+        if buckets.len() > 100_000 {
+            // Forget whoever has been quiet long enough to be full again.
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, (t, at)| *t + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
         let (tokens, last) = buckets.entry(key_id.to_owned()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(self.burst);
         *last = now;
@@ -122,6 +138,17 @@ impl RateLimiter {
         } else {
             Err(((1.0 - *tokens) / self.rate).ceil().max(1.0) as u64)
         }
+    }
+
+    /// The seconds to wait if `key` has nothing left now, without taking anything.
+    pub fn exhausted(&self, key: &str) -> Option<u64> {
+        if self.rate <= 0.0 {
+            return None;
+        }
+        let buckets = self.buckets.lock().ok()?;
+        let (tokens, last) = buckets.get(key)?;
+        let tokens = (*tokens + last.elapsed().as_secs_f64() * self.rate).min(self.burst);
+        (tokens < 1.0).then(|| ((1.0 - tokens) / self.rate).ceil().max(1.0) as u64)
     }
 }
 

@@ -16,6 +16,7 @@
 //! | seconds to send a request head (and to sit idle) | `--header-timeout` | `ORDO_HEADER_TIMEOUT` | | `10` |
 //! | seconds to send a request body (408 after) | `--body-timeout` | `ORDO_BODY_TIMEOUT` | | `15` |
 //! | connections open at once | `--max-connections` | `ORDO_MAX_CONNECTIONS` | | `10000` |
+//! | wrong-key requests per second per client address | `--bad-key-rate` | `ORDO_BAD_KEY_RATE` | | `20` |
 //! | outbound URLs may reach private addresses and plain `http` | `--allow-private-targets` | `ORDO_ALLOW_PRIVATE_TARGETS` | `allow_private_targets` | `false` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
 
@@ -113,6 +114,7 @@ impl Settings {
             rate_limit_burst: rate.saturating_mul(2),
             key_cache_ttl: defaults.key_cache_ttl,
             body_timeout: defaults.body_timeout,
+            bad_key_rate_per_s: defaults.bad_key_rate_per_s,
         };
         anyhow::ensure!(web.body_limit >= 1024, "the body limit must be at least 1024 bytes");
         anyhow::ensure!(!web.request_timeout.is_zero(), "the request timeout must be at least one second");

@@ -106,6 +106,10 @@ struct ServeArgs {
     /// Connections open at once; more are closed as they arrive [default: 10000].
     #[arg(long, env = "ORDO_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Requests with a missing or wrong key per second from one address (bursts of five
+    /// times that); more are 429, valid key or not, until the address waits. 0 = off [default: 20].
+    #[arg(long, env = "ORDO_BAD_KEY_RATE")]
+    bad_key_rate: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -276,6 +280,9 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     if let Some(s) = args.body_timeout {
         anyhow::ensure!(s >= 1, "the body timeout must be at least one second");
         settings.web.body_timeout = std::time::Duration::from_secs(s);
+    }
+    if let Some(n) = args.bad_key_rate {
+        settings.web.bad_key_rate_per_s = n;
     }
     if let Some(n) = args.max_connections {
         anyhow::ensure!(n >= 1, "at least one connection must be allowed");

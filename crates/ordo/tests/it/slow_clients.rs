@@ -107,7 +107,26 @@ async fn connections_above_the_cap_are_closed_on_arrival(engine: Engine) {
     assert!(ok, "served again after the held connections closed");
 }
 
+/// Guessing keys is slowed per client address: after the burst of failures every request
+/// from that address is a 429, even with a valid key, until it has waited.
+async fn wrong_keys_are_rate_limited_per_address(engine: Engine) {
+    let web = ordo_web::WebConfig { bad_key_rate_per_s: 2, ..Default::default() };
+    let s = TestServer::start_served(engine, web, Default::default(), |app| app).await;
+    for i in 0..10 {
+        let r = s.call(&format!("ordo_guess_{i}"), reqwest::Method::GET, "/v1/orders", None).await;
+        assert_eq!(r.status, 401, "attempt {i}: {:?}", r.body);
+    }
+    let r = s.call("ordo_guess_x", reqwest::Method::GET, "/v1/orders", None).await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (429, Some("rate_limited")), "{:?}", r.body);
+    let r = s.get("/v1/orders").await;
+    assert_eq!(r.status, 429, "a valid key from a guessing address waits too: {:?}", r.body);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(s.get("/v1/orders").await.status, 200, "after waiting, the address is served again");
+    println!("10 wrong keys answered 401, the 11th 429; served again after 1.1 s");
+}
+
 on_both_engines!(
+    wrong_keys_are_rate_limited_per_address,
     slow_heads_and_bodies_are_cut_off,
     idle_connections_do_not_crowd_out_a_normal_client,
     connections_above_the_cap_are_closed_on_arrival
