@@ -54,7 +54,7 @@ pub struct CarrierApiInput {
         required = true,
         min_length = 1,
         max_length = 200,
-        pattern = r"^[\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*https?://[^\u0000]*$"
+        pattern = r"^[\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*https?://([a-z0-9]+\.)*[a-z][a-z0-9]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]*)*$"
     )]
     pub base_url: Option<String>,
     /// The API key; never shown again.
