@@ -56,5 +56,7 @@ start_demo
 PYTHONPATH="$dir" ORDO_URL="$url" ORDO_KEY="$key" \
   "$dir/venv/bin/python" scripts/client/walkthrough.py | tee "$dir/walkthrough.log"
 steps=$(grep -c '^ok ' "$dir/walkthrough.log")
-status=0
 echo "client walkthrough: $steps steps passed"
+# Nothing the walkthrough did left a card number anywhere.
+scan_pan "$dir/walkthrough.log"
+status=0

@@ -49,6 +49,13 @@ READY = {
     ("payments", "capture"): lambda p: _positive_money(p.get("capturable")),
     ("payments", "void"): lambda p: _positive_money(p.get("capturable")),
     ("payments", "refund"): lambda p: _positive_money(p.get("refundable")),
+    ("holds", "release"): lambda h: h.get("status") == "active",
+    ("holds", "cancel-order"): lambda h: h.get("status") == "active",
+}
+
+# The same, for reading: a GET of the path answers only an object in such a state.
+READY_TO_READ = {
+    ("returns", "label"): lambda r: bool(r.get("label")),
 }
 
 
@@ -118,7 +125,7 @@ class World:
     def prepare(self, collection, action):
         """Makes an object ready for `action` when none is known to be: requests a return of a
         delivered unit, approves a requested return for a receipt, records an uncaptured manual payment for a capture or a void,
-        readies a packed pickup for its collection."""
+        readies a packed pickup for its collection, places a hold for a release."""
         if collection == "returns" and action in ("approve", "reject"):
             # A delivered order's return of one unit.
             delivered = [f.get("order_id") for f in self.objects.values() if f.get("status") == "delivered"]
@@ -144,10 +151,28 @@ class World:
                     payment = {"provider": "manual", "method": "invoice", "amount": money, "captured": False}
                     if self.get(f"/v1/orders/{order}/payments", payment) is not None:
                         return
+        if collection == "returns" and action == "read-label":
+            # A prepaid label bought for a requested or approved return.
+            for ret in reversed(self.ids["ret"][-60:]):
+                if self.objects.get(ret, {}).get("status") in ("requested", "approved"):
+                    if self.get(f"/v1/returns/{ret}/label", {}) is not None:
+                        return
+        if collection == "holds":
+            # A manual hold on an open order.
+            for order in reversed(self.ids["ord"][-40:]):
+                found = self.get(f"/v1/orders/{order}")
+                if isinstance(found, dict) and found.get("status") not in ("cancelled", "fulfilled", None):
+                    if self.get(f"/v1/orders/{order}/holds", {"type": "manual"}) is not None:
+                        return
         if collection == "fulfillments" and action == "pick-up":
             for ful in self._ready("fulfillments", "ready-for-pickup"):
                 if self.get(f"/v1/fulfillments/{ful}/ready-for-pickup", {}) is not None:
                     return
+
+    def _active_holds(self):
+        found = self.get("/v1/holds?status=active&limit=100")
+        rows = found.get("data") if isinstance(found, dict) else None
+        return [h["id"] for h in rows or [] if isinstance(h, dict) and h.get("status") == "active"]
 
     def _ready(self, collection, action):
         ready = READY[(collection, action)]
@@ -240,7 +265,20 @@ class World:
         real = self.rng.random() < REAL_SHARE
         if real and "id" in params and collection in COLLECTIONS:
             pool = self.ids[COLLECTIONS[collection]]
-            if (collection, parts[-1]) in READY:
+            if collection == "holds" and (collection, parts[-1]) in READY:
+                # Cancelling an order ends all its holds, so what was seen of them goes stale:
+                # ask for the active ones.
+                pool = self._active_holds()
+                if not pool:
+                    self.prepare(collection, parts[-1])
+                    pool = self._active_holds() or self.ids["hld"]
+            elif case.method.upper() == "GET" and (collection, parts[-1]) in READY_TO_READ:
+                ready = READY_TO_READ[(collection, parts[-1])]
+                known = lambda: [i for i in pool if ready(self.objects.get(i, {}))]
+                if not known():
+                    self.prepare(collection, "read-" + parts[-1])
+                pool = known() or pool
+            elif (collection, parts[-1]) in READY:
                 if not self._ready(collection, parts[-1]):
                     self.prepare(collection, parts[-1])
                 pool = self._ready(collection, parts[-1]) or pool

@@ -97,3 +97,9 @@ EOF
     exit 1
   fi
 }
+
+# Looks for card numbers in the demo server's database and log, and in the given files
+# (`ordo scan-pan`); fails the script when one is found.
+scan_pan() {
+  "$ordo" scan-pan --database "sqlite://$dir/ordo.db" "$dir/server.log" "$@"
+}

@@ -60,6 +60,8 @@ pub struct App {
     pub limits: kernel::access::Limits,
     /// Where outbound connections may go (carriers, gateways, channels, webhooks).
     pub targets: ports::target::TargetPolicy,
+    /// Card payments of one order, one at a time on this node.
+    pub(crate) card_locks: kernel::guard::OrderLocks,
 }
 
 impl App {
@@ -72,6 +74,7 @@ impl App {
             workers: Default::default(),
             limits: Default::default(),
             targets: Default::default(),
+            card_locks: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod id;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod pan;
 pub mod payment;
 pub mod returns;
 pub mod routing;

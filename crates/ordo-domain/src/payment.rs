@@ -73,10 +73,10 @@ impl PaymentTotals {
         let mut t = PaymentTotals::default();
         for (kind, amount) in entries {
             match kind {
-                EntryKind::Authorized => t.authorized += amount,
-                EntryKind::Captured => t.captured += amount,
-                EntryKind::Voided => t.voided += amount,
-                EntryKind::Refunded => t.refunded += amount,
+                EntryKind::Authorized => t.authorized = t.authorized.saturating_add(*amount),
+                EntryKind::Captured => t.captured = t.captured.saturating_add(*amount),
+                EntryKind::Voided => t.voided = t.voided.saturating_add(*amount),
+                EntryKind::Refunded => t.refunded = t.refunded.saturating_add(*amount),
                 EntryKind::Failed => {}
             }
         }
@@ -167,12 +167,15 @@ pub struct Summary {
 }
 
 pub fn summarize(total: i64, payments: &[PaymentTotals]) -> Summary {
-    let sum = |f: fn(&PaymentTotals) -> i64| payments.iter().map(f).sum::<i64>();
+    // Summed in a wider type, so no number of payments wraps a total; a total beyond i64
+    // (which bounded amounts never reach) is shown at the bound.
+    let sum = |f: fn(&PaymentTotals) -> i64| payments.iter().map(|p| f(p) as i128).sum::<i128>();
     let (authorized, captured, voided, refunded) =
         (sum(|p| p.authorized), sum(|p| p.captured), sum(|p| p.voided), sum(|p| p.refunded));
     let open = authorized - captured - voided;
+    let total_wide = total as i128;
     let status = if captured == 0 {
-        if open > 0 && open >= total {
+        if open > 0 && open >= total_wide {
             PaymentStatus::Authorized
         } else if open == 0 && voided > 0 {
             PaymentStatus::Voided
@@ -180,20 +183,21 @@ pub fn summarize(total: i64, payments: &[PaymentTotals]) -> Summary {
             PaymentStatus::Pending
         }
     } else if refunded == 0 {
-        if captured >= total { PaymentStatus::Paid } else { PaymentStatus::PartiallyPaid }
+        if captured >= total_wide { PaymentStatus::Paid } else { PaymentStatus::PartiallyPaid }
     } else if refunded >= captured {
         PaymentStatus::Refunded
     } else {
         PaymentStatus::PartiallyRefunded
     };
+    let narrow = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
     Summary {
         total,
-        authorized,
-        captured,
-        voided,
-        refunded,
-        net_paid: captured - refunded,
-        balance_due: (total - captured).max(0),
+        authorized: narrow(authorized),
+        captured: narrow(captured),
+        voided: narrow(voided),
+        refunded: narrow(refunded),
+        net_paid: narrow(captured - refunded),
+        balance_due: narrow((total_wide - captured).max(0)),
         status,
     }
 }
@@ -309,6 +313,19 @@ mod tests {
     use super::*;
     use crate::status::Lifecycle;
     use proptest::prelude::*;
+
+    #[test]
+    fn sums_of_many_payments_never_wrap() {
+        // Two payments of i64::MAX / 2 + 1 each: an i64 sum would wrap to a negative total
+        // and flip the order from paid to partially paid.
+        let big = i64::MAX / 2 + 1;
+        let one = PaymentTotals::of(&[(EntryKind::Authorized, big), (EntryKind::Captured, big)]);
+        let s = summarize(1700, &[one, one]);
+        assert_eq!(s.status, PaymentStatus::Paid);
+        assert_eq!((s.authorized, s.captured, s.net_paid, s.balance_due), (i64::MAX, i64::MAX, i64::MAX, 0));
+        let entries = [(EntryKind::Captured, i64::MAX), (EntryKind::Captured, 5)];
+        assert_eq!(PaymentTotals::of(&entries).captured, i64::MAX);
+    }
 
     #[test]
     fn checks_refuse_what_the_ledger_cannot_give() {

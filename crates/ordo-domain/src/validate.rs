@@ -147,6 +147,19 @@ pub fn is_blank(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// A character no text Ordo takes may hold: a control character other than tab, line feed
+/// and carriage return (C0, DEL, C1), or a bidirectional embedding, override or isolate
+/// (U+202A–U+202E, U+2066–U+2069), which can make text read differently from what it is.
+/// The marks U+200E, U+200F and U+061C stay allowed: right-to-left names need them.
+pub fn is_refused_char(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The refused characters as the inside of a regular-expression character class, for the
+/// patterns of the API's document.
+pub const REFUSED_CLASS: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069";
+
 /// A minimal, deliberately permissive email check: one `@`, something on both sides, a dot
 /// in the domain, no spaces. Deliverability is not this function's business.
 pub fn is_plausible_email(s: &str) -> bool {

@@ -10,6 +10,7 @@ pub mod copy;
 pub mod faults;
 pub mod postgres;
 pub mod records;
+pub mod scan;
 pub mod schema;
 pub mod sqlite;
 pub mod testing;

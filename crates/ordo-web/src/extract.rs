@@ -7,6 +7,8 @@ use axum::http::{StatusCode, header};
 use ordo_app::Actor;
 use serde::de::DeserializeOwned;
 
+use ordo_domain::validate::is_refused_char;
+
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -27,20 +29,29 @@ fn slash_path(path: &serde_path_to_error::Path) -> String {
 
 /// Parses JSON text into `T`, naming the failing field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    // No text Ordo stores may hold a NUL character (PostgreSQL cannot), so none is accepted.
-    if contains_nul_escape(bytes) {
-        return Err(ApiError::from(Problem::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "body",
-            "text must not contain NUL characters (\\u0000)",
-        )));
-    }
     if let Err(why) = crate::strict_json::check_syntax(bytes) {
         return Err(ApiError::from(Problem::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             format!("the body is not valid JSON: {why}"),
+        )));
+    }
+    // No text Ordo takes may hold a control character (PostgreSQL cannot store NUL; the rest
+    // break logs, CSV files and terminals) or a bidirectional override: refused, never
+    // stripped, wherever it is in the body.
+    if may_hold_refused(bytes)
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some((field, c)) = first_refused(&value, &mut Vec::new())
+    {
+        return Err(ApiError::from(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            if field.is_empty() { "body" } else { &field },
+            format!(
+                "must not contain control characters (other than tab, line feed and carriage return) or \
+                 bidirectional overrides and isolates; found U+{:04X}",
+                c as u32
+            ),
         )));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -168,20 +179,52 @@ fn api_words(message: &str) -> String {
     message.to_owned()
 }
 
-/// Whether JSON text holds the escape `\u0000` (a backslash that is itself escaped does not count).
-fn contains_nul_escape(bytes: &[u8]) -> bool {
+/// Whether JSON text may hold a refused character ([`is_refused_char`]): raw (DEL, C1 and the
+/// bidirectional controls may appear unescaped) or as a `\\u` escape. A yes is checked on the
+/// parsed value; a no is certain.
+fn may_hold_refused(bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'\\' {
-            if bytes[i + 1..].starts_with(b"u0000") {
-                return true;
+        match bytes[i] {
+            b'\\' => {
+                if bytes.get(i + 1) == Some(&b'u')
+                    && let Some(hex) = bytes.get(i + 2..i + 6)
+                    && let Some(code) = std::str::from_utf8(hex).ok().and_then(|h| u32::from_str_radix(h, 16).ok())
+                    && char::from_u32(code).is_some_and(is_refused_char)
+                {
+                    return true;
+                }
+                i += 2;
             }
-            i += 2;
-        } else {
-            i += 1;
+            0x7f => return true,
+            0xc2 if bytes.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)) => return true,
+            0xe2 if matches!(bytes.get(i + 1..i + 3), Some([0x80, 0xaa..=0xae] | [0x81, 0xa6..=0xa9])) => return true,
+            _ => i += 1,
         }
     }
     false
+}
+
+/// The path of the first text (a value or a key) holding a refused character, and the character.
+fn first_refused(value: &serde_json::Value, path: &mut Vec<String>) -> Option<(String, char)> {
+    use serde_json::Value;
+    let found = |text: &str| text.chars().find(|c| is_refused_char(*c));
+    match value {
+        Value::String(text) => found(text).map(|c| (path.join("/"), c)),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            path.push(i.to_string());
+            let hit = first_refused(item, path);
+            path.pop();
+            hit
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            path.push(key.clone());
+            let hit = found(key).map(|c| (path.join("/"), c)).or_else(|| first_refused(item, path));
+            path.pop();
+            hit
+        }),
+        _ => None,
+    }
 }
 
 /// Refuses a path or query that would decode to a NUL character.
@@ -367,7 +410,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
 
 #[cfg(test)]
 mod tests {
-    use super::{api_words, contains_nul_escape};
+    use super::{api_words, first_refused, may_hold_refused};
 
     #[test]
     fn complaints_speak_the_api_s_language() {
@@ -391,11 +434,31 @@ mod tests {
     }
 
     #[test]
-    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
-        assert!(contains_nul_escape(br#"{"a": "x\u0000y"}"#));
-        assert!(!contains_nul_escape(br#"{"a": "x\\u0000y"}"#));
-        assert!(contains_nul_escape(br#"{"a": "\\\u0000"}"#));
-        assert!(!contains_nul_escape(br#"{"a": "\u0001"}"#));
-        assert!(!contains_nul_escape(br#"\"#));
+    fn refused_characters_are_found_raw_or_escaped_and_escaped_backslashes_are_not() {
+        for body in [
+            r#"{"a": "x\u0000y"}"#,
+            r#"{"a": "\\\u0000"}"#,
+            r#"{"a": "\u0001"}"#,
+            r#"{"a": "\u202E"}"#,
+            r#"{"a": "\u202e"}"#,
+            "{\"a\": \"\u{7f}\"}",
+            "{\"a\": \"\u{85}\"}",
+            "{\"a\": \"\u{2066}\"}",
+        ] {
+            assert!(may_hold_refused(body.as_bytes()), "{body}");
+        }
+        for body in [
+            r#"{"a": "x\\u0000y"}"#,
+            r#"{"a": "tab\tnew\nline\r"}"#,
+            r#"{"a": "\u200f\u00e9"}"#,
+            "{\"a\": \"\u{200f}é€\"}",
+            r#"\"#,
+        ] {
+            assert!(!may_hold_refused(body.as_bytes()), "{body}");
+        }
+        let value = serde_json::json!({"lines": [{"note": "ok"}, {"note": "a\u{202e}b"}]});
+        assert_eq!(first_refused(&value, &mut Vec::new()), Some(("lines/1/note".into(), '\u{202e}')));
+        let key = serde_json::json!({"rates": {"U\u{1}SD": "1"}});
+        assert_eq!(first_refused(&key, &mut Vec::new()), Some(("rates/U\u{1}SD".into(), '\u{1}')));
     }
 }

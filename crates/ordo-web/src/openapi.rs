@@ -112,7 +112,7 @@ fn add_errors(op: &mut Operation, write: bool) {
     let mut shared = vec![
         ("400", "Malformed JSON, an unknown field, or a bad query string"),
         ("401", "No API key or an unknown one"),
-        ("403", "The key's role may not do this"),
+        ("403", "The key's role may not do this (`forbidden`), or not this much (`limit_exceeded`)"),
         ("429", "Over the key's rate limit; see Retry-After"),
         ("500", "An internal error (its cause is logged, not sent)"),
         ("503", "The database is unavailable or the request timed out; retry"),
@@ -120,6 +120,7 @@ fn add_errors(op: &mut Operation, write: bool) {
     if write {
         shared.extend([
             ("404", "What the path or a field names does not exist (`not_found`, with the fields in `errors`)"),
+            ("408", "The body did not arrive in time (`body_timeout`)"),
             ("409", "A request with this Idempotency-Key is still running (`idempotency_key_in_use`) or a conflict"),
             ("413", "The body is over the size limit"),
             ("415", "The body is not application/json"),
@@ -163,8 +164,72 @@ impl Modify for Conventions {
 pub fn document_json() -> String {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     exact_requests(&mut doc);
+    refused_text(&mut doc);
     add_links(&mut doc);
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Body text never holds a refused character ([`ordo_domain::validate::is_refused_char`]):
+/// the server refuses one anywhere in a body. Each pattern of the schemas and bodies says so:
+/// a class that excludes NUL excludes every refused character, and a class of characters
+/// allowed (blanks, mostly) loses the refused ones it named. Parameters keep their patterns:
+/// they are read, never stored.
+fn refused_text(doc: &mut Value) {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map.iter_mut() {
+                    match inner {
+                        Value::String(pattern) if key == "pattern" => *pattern = refuse_in_pattern(pattern),
+                        _ => walk(inner),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas") {
+        walk(schemas);
+    }
+    for item in doc.pointer_mut("/paths").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+        for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            if let Some(body) = op.get_mut("requestBody") {
+                walk(body);
+            }
+        }
+    }
+}
+
+/// One pattern with its character classes brought in line with the refused characters.
+fn refuse_in_pattern(pattern: &str) -> String {
+    const ALLOWED_BLANKS_REFUSED: [&str; 4] = [r"\u000b", r"\u000c", r"\u001c-\u001f", r"\u0085"];
+    let mut out = String::with_capacity(pattern.len() * 2);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let class = &rest[open..];
+        // The class's end: the first `]` not escaped.
+        let mut end = 1;
+        let bytes = class.as_bytes();
+        while end < bytes.len() && bytes[end] != b']' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let (body, tail) = class.split_at((end + 1).min(class.len()));
+        if let Some(negated) = body.strip_prefix("[^") {
+            out.push_str("[^");
+            out.push_str(&negated.replace(r"\u0000", ordo_domain::validate::REFUSED_CLASS));
+        } else {
+            let mut kept = body.to_owned();
+            for refused in ALLOWED_BLANKS_REFUSED {
+                kept = kept.replace(refused, "");
+            }
+            out.push_str(&kept);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Links from an operation's answer to the operations that act on what it made or listed, so

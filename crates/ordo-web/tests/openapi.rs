@@ -237,3 +237,50 @@ fn coded_names_in_paths_say_what_the_server_checks() {
         }
     }
 }
+
+/// Every pattern a body's text is held to refuses the characters the server refuses anywhere
+/// in a body (control characters but tab, line feed and carriage return; bidirectional
+/// overrides and isolates), and still allows the right-to-left marks.
+#[test]
+fn body_patterns_refuse_control_characters_and_bidirectional_overrides() {
+    let doc: serde_json::Value = serde_json::from_str(&ordo_web::openapi::document_json()).unwrap();
+    let mut patterns = Vec::new();
+    fn collect(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    match inner.as_str() {
+                        Some(p) if key == "pattern" => out.push(p.to_owned()),
+                        _ => collect(inner, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            _ => {}
+        }
+    }
+    collect(&doc["components"]["schemas"], &mut patterns);
+    patterns.sort();
+    patterns.dedup();
+    let samples = ["ab", "a@b.co", "a/b", "https://a.example/x", "ab cd"];
+    let refused = ['\u{1}', '\u{b}', '\u{1f}', '\u{7f}', '\u{85}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}'];
+    let mut checked = 0;
+    for p in &patterns {
+        let re = regex::Regex::new(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let Some(sample) = samples.iter().find(|s| re.is_match(s)) else { continue };
+        // Only patterns that take any letter at all are about free text.
+        if !re.is_match(&sample.replace('a', "\u{5d0}")) {
+            continue;
+        }
+        checked += 1;
+        for c in refused {
+            let mut bad = sample.to_string();
+            bad.insert(1, c);
+            assert!(!re.is_match(&bad), "{p} allows U+{:04X}", c as u32);
+        }
+        let mut marked = sample.to_string();
+        marked.insert(1, '\u{200f}');
+        assert!(re.is_match(&marked), "{p} refuses the right-to-left mark");
+    }
+    assert!(checked >= 3, "{checked} free-text patterns checked of {}", patterns.len());
+}

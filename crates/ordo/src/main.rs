@@ -42,6 +42,17 @@ enum Command {
     Demo(DbArgs),
     /// Place orders against a running server and report throughput and latency.
     Bench(bench::BenchArgs),
+    /// Look for card numbers (digit runs that pass the Luhn check) in every table of the
+    /// database, the event feed among them, and in the given log files; exits 1 if any is found.
+    ScanPan(ScanPanArgs),
+}
+
+#[derive(Args)]
+struct ScanPanArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Log files (or any text files) to scan too.
+    files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -216,8 +227,46 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(args) => bench::run(args).await,
+            Command::ScanPan(args) => {
+                let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
+                let store = open_store(&settings, &settings.database_url)?;
+                scan_pan(&store, &args.files).await
+            }
         }
     })
+}
+
+/// `ordo scan-pan`: every finding on a line of its own (masked), then one line of figures.
+async fn scan_pan(store: &ordo_store::Store, files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let report = ordo_store::scan::scan_database(store).await.context("scanning the database")?;
+    let mut found = report.findings.len();
+    for f in &report.findings {
+        println!("card number {} in {} column {} of row {}", f.masked, f.table, f.column, f.key);
+    }
+    let mut lines = 0u64;
+    for path in files {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        for (n, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
+            lines += 1;
+            for hit in ordo_domain::pan::find(line) {
+                found += 1;
+                println!("card number {} in {} line {}", ordo_domain::pan::masked(line, hit), path.display(), n + 1);
+            }
+        }
+    }
+    println!(
+        "scan-pan: {} tables, {} rows, {} text values, {} files, {} lines: {}",
+        report.tables,
+        report.rows,
+        report.values,
+        files.len(),
+        lines,
+        if found == 0 { "no card numbers".to_owned() } else { format!("{found} card numbers") }
+    );
+    if found > 0 {
+        anyhow::bail!("card numbers found");
+    }
+    Ok(())
 }
 
 async fn keys(cmd: KeysCommand, file: &FileConfig) -> anyhow::Result<()> {

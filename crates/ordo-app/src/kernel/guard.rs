@@ -59,3 +59,32 @@ pub(crate) fn ensure_not_held(tx: &mut dyn Tx, order_id: &str) -> AppResult<()> 
         message: format!("the order is on hold ({}); release the hold first", active.join(", ")),
     })
 }
+
+/// Locks by order id for work that spans a call out of the process (a card authorization
+/// checks the balance due, asks the gateway, then records): two such requests for one order
+/// on this node run one after the other, so both cannot pass the same check. Entries go
+/// when no one holds them.
+#[derive(Clone, Default)]
+pub struct OrderLocks(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>>>,
+);
+
+impl OrderLocks {
+    pub(crate) async fn lock(&self, order_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if map.len() > 1024 {
+                map.retain(|_, held| held.strong_count() > 0);
+            }
+            match map.get(order_id).and_then(std::sync::Weak::upgrade) {
+                Some(lock) => lock,
+                None => {
+                    let lock = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+                    map.insert(order_id.to_owned(), std::sync::Arc::downgrade(&lock));
+                    lock
+                }
+            }
+        };
+        lock.lock_owned().await
+    }
+}

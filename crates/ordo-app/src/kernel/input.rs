@@ -218,3 +218,16 @@ pub fn money_text(minor: i64, currency: &str) -> String {
         None => format!("{minor} (minor units of {currency})"),
     }
 }
+
+/// What a payment field is told when it holds a card number: Ordo never takes one.
+pub const NO_CARD_NUMBERS: &str = "looks like a card number: Ordo never accepts card numbers; collect the card \
+with the gateway's tokenisation (for Stripe, Elements or the Payment Element) and send its token (pm_...)";
+
+/// Refuses each field whose text looks like a card number ([`ordo_domain::pan`]).
+pub fn refuse_card_numbers<'a>(e: &mut Errors, fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
+    for (field, value) in fields {
+        if value.is_some_and(ordo_domain::pan::contains) {
+            e.add(field, NO_CARD_NUMBERS);
+        }
+    }
+}

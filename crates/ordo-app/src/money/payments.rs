@@ -227,6 +227,12 @@ impl App {
         idem: Option<IdemCtx<OrderPayments>>,
     ) -> AppResult<Outcome<OrderPayments>> {
         require(actor, Action::TakePayments)?;
+        let mut e = Errors::new();
+        crate::kernel::input::refuse_card_numbers(
+            &mut e,
+            [("payment_method", input.payment_method.as_deref()), ("gift_card_code", input.gift_card_code.as_deref())],
+        );
+        e.finish(())?;
         let provider = match input.provider.as_deref() {
             Some(p @ ("manual" | "gift_card" | "store_credit")) => p.to_owned(),
             Some("stripe") => return self.add_card_payment(actor, order_id, input, idem).await,
@@ -328,6 +334,9 @@ impl App {
         idem: Option<IdemCtx<OrderPayments>>,
     ) -> AppResult<Outcome<OrderPayments>> {
         require(actor, if kind == EntryKind::Refunded { Action::Refund } else { Action::TakePayments })?;
+        let mut e = Errors::new();
+        crate::kernel::input::refuse_card_numbers(&mut e, [("reason", input.reason.as_deref())]);
+        e.finish(())?;
         if let Some(gateway) = self.gateway.clone() {
             let (id, who) = (payment_id.to_owned(), actor.clone());
             let card = self
@@ -546,6 +555,9 @@ impl App {
         let (id, who) = (order_id.to_owned(), actor.clone());
         let minor = amount.minor();
         let overpayment = input.overpayment.unwrap_or(false);
+        // Held until the payment is recorded: a second card payment for this order checks
+        // the balance due only once this one is counted in it.
+        let _turn = self.card_locks.lock(order_id).await;
         let (order, settings, payments) = self
             .store
             .read(move |tx| {

@@ -163,6 +163,7 @@ pub(crate) struct Request {
 
 fn check(input: &RefundInput) -> AppResult<Request> {
     let mut e = Errors::new();
+    crate::kernel::input::refuse_card_numbers(&mut e, [("reason", input.reason.as_deref())]);
     let mut lines: Vec<(String, i64)> = Vec::new();
     for (i, l) in input.lines.iter().flatten().enumerate() {
         let id = e.text(&format!("lines/{i}/line_id"), l.line_id.as_deref(), 64);

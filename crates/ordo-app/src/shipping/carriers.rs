@@ -258,15 +258,15 @@ fn check_carrier(input: &CarrierInput, api_kinds: &[&str], targets: &TargetPolic
 }
 
 pub(crate) fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
-    tx.carriers()?
-        .iter()
-        .map(|r| {
-            let mut c: Carrier = serde_json::from_str(&r.body)
-                .map_err(|e| AppError::Internal(format!("stored carrier {:?}: {e}", r.name)))?;
-            c.version = r.version;
-            Ok(c)
-        })
-        .collect()
+    tx.carriers()?.iter().map(parse_carrier).collect()
+}
+
+/// The carrier a stored record holds, at the record's version.
+fn parse_carrier(record: &RuleSetRecord) -> AppResult<Carrier> {
+    let mut c: Carrier = serde_json::from_str(&record.body)
+        .map_err(|e| AppError::Internal(format!("stored carrier {:?}: {e}", record.name)))?;
+    c.version = record.version;
+    Ok(c)
 }
 
 /// A carrier's tracking report.
@@ -420,8 +420,7 @@ impl App {
         let (code, who) = (code.to_owned(), actor.clone());
         self.write_idem(idem, move |tx, now| {
             let record = tx.carriers()?.into_iter().find(|c| c.name == code).ok_or(AppError::NotFound("carrier"))?;
-            let mut carrier =
-                load_carriers(tx)?.into_iter().find(|c| c.code == code).ok_or(AppError::NotFound("carrier"))?;
+            let mut carrier = parse_carrier(&record)?;
             if carrier.disabled != enabled {
                 return Ok(carrier);
             }
@@ -440,16 +439,15 @@ impl App {
     /// again. Labels already bought keep their carrier's code and tracking number.
     pub async fn delete_carrier(&self, actor: &Actor, code: &str) -> AppResult<()> {
         require(actor, Action::Configure)?;
-        let (code, clock) = (code.to_owned(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let now = clock.now_ms();
-                if !tx.delete_carrier(&code)? {
-                    return Err(AppError::NotFound("carrier"));
-                }
-                emit(tx, now, &code, Event::CarrierDeleted(CarrierCreated { code: code.clone() }))
-            })
-            .await
+        let code = code.to_owned();
+        self.write_idem(None, move |tx, now| {
+            if !tx.delete_carrier(&code)? {
+                return Err(AppError::NotFound("carrier"));
+            }
+            emit(tx, now, &code, Event::CarrierDeleted(CarrierCreated { code: code.clone() }))
+        })
+        .await?
+        .into_fresh()
     }
 
     /// What rating a fulfilment needs, read in one snapshot.

@@ -59,8 +59,7 @@ pub async fn disable_carrier(
     Path(code): Path<String>,
     idem: Idem,
 ) -> ApiResult<Response> {
-    let r = render::<Carrier, CarrierView, 200>;
-    Ok(respond(s.app.set_carrier_enabled(&actor, &code, false, idem.ctx(r)).await?, r))
+    set_enabled(s, actor, code, idem, false).await
 }
 
 /// Enable a disabled carrier again.
@@ -73,8 +72,18 @@ pub async fn enable_carrier(
     Path(code): Path<String>,
     idem: Idem,
 ) -> ApiResult<Response> {
+    set_enabled(s, actor, code, idem, true).await
+}
+
+async fn set_enabled(
+    s: AppState,
+    actor: ordo_app::Actor,
+    code: String,
+    idem: Idem,
+    enabled: bool,
+) -> ApiResult<Response> {
     let r = render::<Carrier, CarrierView, 200>;
-    Ok(respond(s.app.set_carrier_enabled(&actor, &code, true, idem.ctx(r)).await?, r))
+    Ok(respond(s.app.set_carrier_enabled(&actor, &code, enabled, idem.ctx(r)).await?, r))
 }
 
 /// Delete a carrier: it quotes, labels and tracks nothing more, and its code may be used

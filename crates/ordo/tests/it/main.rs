@@ -7,6 +7,7 @@
 mod common;
 
 mod api;
+mod card_numbers;
 mod claims;
 mod documents;
 mod durability;

@@ -193,3 +193,42 @@ async fn the_server_takes_exactly_what_the_document_describes() {
         assert!(if ok { status != 400 } else { status == 400 }, "If-Match {value}: {status}");
     }
 }
+
+/// Control characters (but tab, line feed and carriage return) and bidirectional overrides
+/// are refused wherever they are in a body, raw or escaped, naming the field; nothing is
+/// stored. Right-to-left marks, tabs and new lines are kept.
+#[tokio::test]
+async fn control_characters_and_bidirectional_overrides_are_refused_wherever_they_are() {
+    let s = TestServer::start(Engine::Sqlite).await;
+    let before = s.all("/v1/customers").await.len();
+    for (body, field) in [
+        (r#"{"email": "a@example.com", "name": "Ada\u202e Lovelace"}"#.to_owned(), "name"),
+        (r#"{"email": "a@example.com", "name": "bell\u0007"}"#.to_owned(), "name"),
+        ("{\"email\": \"a@example.com\", \"name\": \"del\u{7f}\"}".to_owned(), "name"),
+        ("{\"email\": \"a@example.com\", \"name\": \"isolate\u{2066}x\u{2069}\"}".to_owned(), "name"),
+        (r#"{"email": "a@example.com", "name": "nul\u0000"}"#.to_owned(), "name"),
+        ("{\"email\": \"a\u{85}@example.com\"}".to_owned(), "email"),
+    ] {
+        let r = s.raw(Method::POST, "/v1/customers", &body).await;
+        assert_eq!(r.status, 422, "{body}: {:?}", r.body);
+        assert_eq!(
+            (r.body["code"].as_str(), r.body["errors"][0]["field"].as_str()),
+            (Some("validation_failed"), Some(field))
+        );
+        assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("control characters"), "{:?}", r.body);
+    }
+    let mut order = order_body(&[("X", 1)]);
+    order["lines"][0]["sku"] = json!("X\u{202d}");
+    let r = s.post("/v1/orders", order).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["field"].as_str()), (422, Some("lines/0/sku")), "{:?}", r.body);
+    assert_eq!(s.all("/v1/customers").await.len(), before, "nothing refused was stored");
+
+    let kept = s
+        .post(
+            "/v1/customers",
+            json!({"email": "rtl@example.com", "name": "\u{5e9}\u{5dc}\u{5d5}\u{5dd}\u{200f} Shalom"}),
+        )
+        .await;
+    assert_eq!(kept.status, 201, "{:?}", kept.body);
+    assert_eq!(kept.body["name"], "\u{5e9}\u{5dc}\u{5d5}\u{5dd}\u{200f} Shalom");
+}

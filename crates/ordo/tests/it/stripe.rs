@@ -726,7 +726,37 @@ async fn the_same_card_twice_is_two_payments_and_odd_tokens_never_reach_stripe(e
     }
 }
 
+/// Two card payments for the whole of one order, sent at once while Stripe is slow: one is
+/// authorized, the other is refused as more than the balance due, and the card is charged
+/// once.
+async fn two_card_payments_at_once_never_pay_an_order_twice(engine: Engine) {
+    let (base, gw) = stand_in().await;
+    let s = server(engine, &base).await;
+    let placed = s.post("/v1/orders", order_body(&[("X", 1)])).await.body;
+    let (id, total) = (placed["id"].as_str().unwrap().to_owned(), placed["totals"]["total"]["amount"].clone());
+    gw.lock()
+        .unwrap()
+        .faults
+        .extend([("create".to_owned(), Fault::Slow(300)), ("create".to_owned(), Fault::Slow(300))]);
+    let path = format!("/v1/orders/{id}/payments");
+    let pay = |token: &'static str| {
+        let body =
+            json!({"provider": "stripe", "payment_method": token, "amount": {"amount": total, "currency": "USD"}});
+        s.post(&path, body)
+    };
+    let (a, b) = tokio::join!(pay("pm_card_visa"), pay("pm_card_mastercard"));
+    let mut outcomes = [(a.status.as_u16(), a.body["code"].clone()), (b.status.as_u16(), b.body["code"].clone())];
+    outcomes.sort_by_key(|o| o.0);
+    assert_eq!(outcomes[0].0, 201, "{:?} {:?}", a.body, b.body);
+    assert_eq!(outcomes[1], (409, json!("amount_exceeds_balance_due")), "{:?} {:?}", a.body, b.body);
+    assert_eq!(gw.lock().unwrap().done("create"), 1, "the card is charged once");
+    let payments = s.get(&path).await.body;
+    assert_eq!(payments["payments"].as_array().unwrap().len(), 1, "{payments:?}");
+    assert_eq!(payments["summary"]["balance_due"]["amount"], "0.00", "{payments:?}");
+}
+
 on_both_engines!(
+    two_card_payments_at_once_never_pay_an_order_twice,
     the_same_card_twice_is_two_payments_and_odd_tokens_never_reach_stripe,
     a_keyed_retry_of_a_card_step_is_replayed_without_asking_stripe_again,
     cards_are_authorized_captured_and_refunded_at_stripe,
