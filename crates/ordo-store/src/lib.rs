@@ -159,11 +159,19 @@ pub fn open(url: &str, options: &OpenOptions) -> StoreResult<Store> {
 }
 
 pub fn open_engine(url: &str, options: &OpenOptions) -> StoreResult<Arc<dyn Engine>> {
+    match sqlite_path(url) {
+        None => Ok(Arc::new(postgres::PgEngine::open(url, options)?)),
+        Some(path) => Ok(Arc::new(sqlite::SqliteEngine::open(path, options)?)),
+    }
+}
+
+/// The file a SQLite database URL names; `None` for PostgreSQL.
+pub fn sqlite_path(url: &str) -> Option<&std::path::Path> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(postgres::PgEngine::open(url, options)?));
+        return None;
     }
     let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-    Ok(Arc::new(sqlite::SqliteEngine::open(std::path::Path::new(path), options)?))
+    Some(std::path::Path::new(path))
 }
 
 #[derive(Debug, Clone)]

@@ -45,6 +45,30 @@ enum Command {
     /// Look for card numbers (digit runs that pass the Luhn check) in every table of the
     /// database, the event feed among them, and in the given log files; exits 1 if any is found.
     ScanPan(ScanPanArgs),
+    /// Copy a running SQLite database consistently into a new file, without stopping writes,
+    /// and check the copy (for PostgreSQL, use pg_dump: see the README).
+    Backup(BackupArgs),
+    /// Check a backup and put it in place as the --database file.
+    Restore(RestoreArgs),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The new file to write; it must not exist.
+    path: std::path::PathBuf,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The backup to restore.
+    path: std::path::PathBuf,
+    /// Replace an existing database (stop the server that uses it first).
+    #[arg(long)]
+    replace: bool,
 }
 
 #[derive(Args)]
@@ -227,6 +251,23 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(args) => bench::run(args).await,
+            Command::Backup(args) => {
+                let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
+                let source = sqlite_file(&settings, "backup")?;
+                let checked = ordo_store::sqlite::backup::backup(&source, &args.path).map_err(anyhow::Error::msg)?;
+                println!("backed up {} to {}", settings.redacted_database_url(), args.path.display());
+                println!("{}", copy_figures(&checked));
+                Ok(())
+            }
+            Command::Restore(args) => {
+                let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
+                let dest = sqlite_file(&settings, "restore")?;
+                let checked =
+                    ordo_store::sqlite::backup::restore(&args.path, &dest, args.replace).map_err(anyhow::Error::msg)?;
+                println!("restored {} to {}", args.path.display(), settings.redacted_database_url());
+                println!("{}", copy_figures(&checked));
+                Ok(())
+            }
             Command::ScanPan(args) => {
                 let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
                 let store = open_store(&settings, &settings.database_url)?;
@@ -234,6 +275,29 @@ fn main() -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// The SQLite file of the configured database; PostgreSQL is backed up with its own tools.
+fn sqlite_file(settings: &Settings, what: &str) -> anyhow::Result<std::path::PathBuf> {
+    match ordo_store::sqlite_path(&settings.database_url) {
+        Some(path) => Ok(path.to_owned()),
+        None => anyhow::bail!(
+            "ordo {what} copies SQLite databases; for PostgreSQL use pg_dump --format=custom and pg_restore (see the README)"
+        ),
+    }
+}
+
+/// A checked copy in one line: its schema, its orders and events, its stock.
+fn copy_figures(c: &ordo_store::sqlite::backup::CopyCheck) -> String {
+    format!(
+        "checked: integrity ok, schema version {}, {} tables, {} orders, {} events, {} units on hand and {} reserved",
+        c.schema_version,
+        c.tables.len(),
+        c.rows("orders"),
+        c.rows("events"),
+        c.on_hand,
+        c.reserved
+    )
 }
 
 /// `ordo scan-pan`: every finding on a line of its own (masked), then one line of figures.

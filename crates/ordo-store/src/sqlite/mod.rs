@@ -4,6 +4,7 @@
 //! (a failed job rolls back alone), commits once with `synchronous=FULL`, and only then
 //! answers the callers. Readers use WAL snapshots and never wait for the writer.
 
+pub mod backup;
 mod tx;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
