@@ -46,8 +46,6 @@ if [ "$fuzz" -ne 0 ]; then cat "$dir/fuzz.log"; else sed -n '/= SUMMARY =/,$p' "
 # How many operations were answered with a success at least once (accepted data reached
 # them), and which were not.
 "$dir/venv/bin/python" scripts/api-fuzz/tally.py docs/openapi.json "$dir/tally" || fuzz=$?
-# Whatever the fuzzer sent, no card number was kept (payment fields refuse them).
-scan_pan "$dir/fuzz.log" || fuzz=$?
 status=$fuzz
 echo "api fuzz: $(grep -E '^=+ .* in [0-9.]+s =+$' "$dir/fuzz.log" | tr -d '=' | xargs)"
 exit "$fuzz"

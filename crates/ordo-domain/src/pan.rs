@@ -2,7 +2,7 @@
 //! them in what it is sent and in what it keeps.
 //!
 //! A run of 13 to 19 digits, optionally grouped by single spaces or hyphens, not touching
-//! another digit, whose first digit is that of a card network (2 to 6: Mastercard, Visa,
+//! another letter or digit (a run inside a hash or an id is not a number), whose first digit is that of a card network (2 to 6: Mastercard, Visa,
 //! American Express, Discover, JCB, UnionPay, Maestro) and which passes the Luhn check, is
 //! taken for a card number. Millisecond timestamps (which start with 1) and ids that mix
 //! letters and digits are not.
@@ -23,7 +23,7 @@ pub fn find(text: &str) -> Vec<Found> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
             i += 1;
             continue;
         }
@@ -44,7 +44,9 @@ pub fn find(text: &str) -> Vec<Found> {
                 break;
             }
         }
-        if let Some(len) = card_like(&digits) {
+        // A number is a word of its own: a run inside a hash or an id is not one.
+        let bounded = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if let Some(len) = card_like(&digits).filter(|_| bounded) {
             // The run's end after `len` digits.
             let mut k = start;
             let mut n = 0;
