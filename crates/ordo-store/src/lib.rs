@@ -8,6 +8,7 @@
 
 pub mod copy;
 pub mod faults;
+pub mod origin;
 pub mod postgres;
 pub mod records;
 pub mod scan;
@@ -125,6 +126,9 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
+        // The request's origin goes with the job, to the events its work appends.
+        let (origin, mut work) = (origin::of_request(), work);
+        let work = move |tx: &mut dyn Tx| origin::with(origin.as_ref(), || work(tx));
         self.engine.submit(Box::new(TypedJob { work, result: None, reply }))?;
         rx.await.unwrap_or_else(|_| Err(E::from(StoreError::Unavailable("the writer stopped".into()))))
     }

@@ -72,6 +72,9 @@ pub struct EventRecord {
     pub at: i64,
     pub data: String,
     pub version: i64,
+    /// The key that made the change, and the client's address (see [`crate::origin`]).
+    pub actor: Option<String>,
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

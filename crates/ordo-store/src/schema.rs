@@ -275,6 +275,13 @@ pub const EVENTS: TableSpec = table!("events", key 1, numbered true, [
     ("at", Int),
     ("data", Text),
     ("version", Int),
+    ("actor", Text),
+    ("address", Text),
+]);
+
+pub const AUDIT_CHAIN: TableSpec = table!("audit_chain", key 1, numbered false, [
+    ("seq", Int),
+    ("hash", Text),
 ]);
 
 pub const ROUTING_RULE_SETS: TableSpec = table!("routing_rule_sets", key 1, numbered false, [
@@ -318,6 +325,7 @@ pub const TABLES: &[TableSpec] = &[
     BALANCE_ACCOUNTS,
     BALANCE_ENTRIES,
     EVENTS,
+    AUDIT_CHAIN,
     ROUTING_RULE_SETS,
     IDEMPOTENCY_KEYS,
 ];

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/routing/rule-sets/{name}", get(api::routing::get_rule_set).put(api::routing::replace_rule_set))
         .route("/routing/simulate", post(api::routing::simulate_routing))
         .route("/events", get(api::events::list_events))
+        .route("/audit", get(api::audit::list_audit))
         .route("/keys", post(api::keys::create_key).get(api::keys::list_keys))
         .route("/keys/{id}/revoke", post(api::keys::revoke_key))
         .fallback(not_found)

@@ -126,8 +126,20 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         p.retry_after = Some(wait);
         return p.into_response();
     }
+    // The changes this request makes are recorded with its key and address (the audit log).
+    let origin = ordo_store::origin::Origin {
+        actor: actor.key_id.clone(),
+        address: req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+    };
     req.extensions_mut().insert(actor);
-    next.run(req).await
+    ordo_store::origin::scope(async move {
+        ordo_store::origin::set(origin);
+        next.run(req).await
+    })
+    .await
 }
 
 /// A keyed POST, as the handler needs it to store its response.

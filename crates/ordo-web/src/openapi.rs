@@ -56,7 +56,7 @@ use crate::api;
             api::returns::return_label,
         api::channels::get_channel, api::channels::put_channel,
         api::reports::sales_report,
-        api::events::list_events,
+        api::events::list_events, api::audit::list_audit,
         api::keys::create_key, api::keys::list_keys, api::keys::revoke_key,
     ),
     // Named sets only parameters use, which the paths do not register themselves.

@@ -45,11 +45,21 @@ enum Command {
     /// Look for card numbers (digit runs that pass the Luhn check) in every table of the
     /// database, the event feed among them, and in the given log files; exits 1 if any is found.
     ScanPan(ScanPanArgs),
+    /// The audit log: check its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Copy a running SQLite database consistently into a new file, without stopping writes,
     /// and check the copy (for PostgreSQL, use pg_dump: see the README).
     Backup(BackupArgs),
     /// Check a backup and put it in place as the --database file.
     Restore(RestoreArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain from its start, check every entry against its link, and name the first
+    /// that does not match (exit 1); prints the head hash to keep elsewhere.
+    Verify(DbArgs),
 }
 
 #[derive(Args)]
@@ -251,6 +261,26 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(args) => bench::run(args).await,
+            Command::Audit(AuditCommand::Verify(db)) => {
+                let settings = Settings::resolve(&file, &db, None, None, None, None, None)?;
+                let app = open_app(&settings)?;
+                let v = app.verify_audit().await.map_err(|e| anyhow::anyhow!(describe(e)))?;
+                let head = v.head.as_ref().map_or("none".to_owned(), |(seq, hash)| format!("entry {seq}, hash {hash}"));
+                match &v.broken {
+                    None => {
+                        println!(
+                            "audit verify: the chain holds: {} entries verified, head {head}; {} newer events not chained yet",
+                            v.verified, v.unchained
+                        );
+                        Ok(())
+                    }
+                    Some((seq, why)) => {
+                        println!("audit verify: entry {seq} is broken: {why}");
+                        println!("audit verify: {} entries before it verified, the last good one {head}", v.verified);
+                        anyhow::bail!("the audit chain is broken at entry {seq}")
+                    }
+                }
+            }
             Command::Backup(args) => {
                 let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
                 let source = sqlite_file(&settings, "backup")?;
@@ -433,6 +463,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let _settler = app.spawn_settler(std::time::Duration::from_secs(1));
     // Forgets idempotency records once they are older than configured, every ten minutes.
     let _purge = app.spawn_idempotency_purge(settings.idempotency_keep, std::time::Duration::from_secs(600));
+    // Chains every change into the audit log's hash chain, about every second.
+    let _auditor = app.spawn_auditor(std::time::Duration::from_secs(1));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

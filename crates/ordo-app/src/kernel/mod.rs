@@ -5,6 +5,7 @@
 //! a port.
 
 pub mod access;
+pub mod audit;
 pub mod error;
 pub mod events;
 pub mod guard;

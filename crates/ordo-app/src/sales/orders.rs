@@ -666,7 +666,7 @@ impl App {
                 visible_order(tx, &who, &id)?;
                 let mut out = Vec::new();
                 let mut page = Page { after: None, limit: 500 };
-                let filter = EventFilter { subject: Some(id.clone()), event_type: None };
+                let filter = EventFilter { subject: Some(id.clone()), event_type: None, actor: None };
                 loop {
                     let batch = tx.list_events(&page, &filter)?;
                     let full = batch.len() == page.limit;
@@ -686,7 +686,7 @@ impl App {
         self.store
             .read(move |tx| {
                 visible_order(tx, &who, &id)?;
-                Ok(tx.list_events(&page, &EventFilter { subject: Some(id.clone()), event_type: None })?)
+                Ok(tx.list_events(&page, &EventFilter { subject: Some(id.clone()), event_type: None, actor: None })?)
             })
             .await
     }

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../../migrations/sqlite/0012_event_versions.sql")),
     (13, include_str!("../../migrations/sqlite/0013_balance_codes.sql")),
     (14, include_str!("../../migrations/sqlite/0014_idempotency_age.sql")),
+    (15, include_str!("../../migrations/sqlite/0015_audit.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -8,8 +8,17 @@ super::store_area! {
     list outbox_store;
     /// Outbox events, worker cursors and idempotency records.
     pub trait OutboxStore {
+        /// Appends an event with the origin of the job it is written in ([`crate::origin::current`]).
         fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()>;
         fn list_events(&mut self, page: &Page<i64>, filter: &EventFilter) -> StoreResult<Vec<EventRecord>>;
+
+        // The audit log's hash chain over the events (see `ordo-app`'s `kernel::audit`).
+        /// The last link: (event sequence, hash); `None` before the first.
+        fn audit_head(&mut self) -> StoreResult<Option<(i64, String)>>;
+        /// Appends links (event sequence, hash), in sequence order, after the head.
+        fn append_audit(&mut self, links: &[(i64, String)]) -> StoreResult<()>;
+        /// Links after sequence `after`, in sequence order, at most `limit`.
+        fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>>;
 
         // Background workers' positions.
         /// The last event sequence a worker has handled; 0 before its first.
@@ -34,4 +43,6 @@ super::store_area! {
 pub struct EventFilter {
     pub subject: Option<String>,
     pub event_type: Option<String>,
+    /// The key that made the change (`events.actor`).
+    pub actor: Option<String>,
 }

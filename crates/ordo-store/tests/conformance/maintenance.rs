@@ -138,7 +138,8 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         status: 201,
         body: vec![0, 255, b'{'],
         created_at: 11,
-    })
+    })?;
+    tx.append_audit(&[(1, "h1".into())])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,7 +231,7 @@ async fn last_numbers(s: &Store) -> Vec<(&'static str, i64)> {
 
 /// The sequence of the latest event about `ord_1` (one subject's events are never held back).
 fn last_event(tx: &mut dyn Tx) -> Result<i64, StoreError> {
-    let filter = EventFilter { subject: Some("ord_1".into()), event_type: None };
+    let filter = EventFilter { subject: Some("ord_1".into()), event_type: None, actor: None };
     Ok(tx.list_events(&Page { after: None, limit: 100 }, &filter)?.last().map_or(0, |e| e.seq))
 }
 

@@ -45,7 +45,7 @@ async fn events_and_idempotency_records_keep_their_order_and_their_bytes() {
             .read(move |tx| {
                 tx.list_events(
                     &Page { after: Some(second), limit: 10 },
-                    &EventFilter { subject: Some("ord_1".into()), event_type: None },
+                    &EventFilter { subject: Some("ord_1".into()), event_type: None, actor: None },
                 )
             })
             .await
@@ -123,6 +123,7 @@ async fn the_feed_filters_by_event_type_alone_or_with_a_subject() {
         let filter = |event_type: &str, subject: Option<&str>| EventFilter {
             subject: subject.map(Into::into),
             event_type: Some(event_type.into()),
+            actor: None,
         };
         let f = filter("order.created", Some("ord_1"));
         let one = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &f)).await;
@@ -139,5 +140,65 @@ async fn the_feed_filters_by_event_type_alone_or_with_a_subject() {
         }
         assert_eq!(created.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_1", "evt_3"], "{engine:?}");
         assert_eq!(created[1].subject, "ord_2", "{engine:?}");
+    }
+}
+
+/// An event carries the origin of the request its write was submitted for, and none outside
+/// one; the audit chain's links come back in sequence order after any point, and the head is
+/// the last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_carry_their_origin_and_the_audit_chain_keeps_its_links() {
+    use ordo_store::origin::{Origin, scope, set};
+    for engine in engines() {
+        let s = store(&engine);
+        let append = |id: &'static str| {
+            move |tx: &mut dyn ordo_store::Tx| {
+                tx.append_event(&NewEvent {
+                    id,
+                    event_type: "thing.happened",
+                    subject: id,
+                    at: 1,
+                    data: "{}",
+                    version: 1,
+                })
+            }
+        };
+        let origin = Origin { actor: "key_1".into(), address: Some("192.0.2.7".into()) };
+        let from_request = {
+            let (s, origin) = (s.clone(), origin.clone());
+            scope(async move {
+                set(origin);
+                write(&s, append("evt_a")).await
+            })
+        };
+        from_request.await.unwrap();
+        write(&s, append("evt_b")).await.unwrap();
+        let filter = |id: &str| EventFilter { subject: Some(id.into()), event_type: None, actor: None };
+        let (fa, fb) = (filter("evt_a"), filter("evt_b"));
+        let a = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &fa)).await;
+        let b = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &fb)).await;
+        assert_eq!((a[0].actor.as_deref(), a[0].address.as_deref()), (Some("key_1"), Some("192.0.2.7")), "{engine:?}");
+        assert_eq!((b[0].actor.clone(), b[0].address.clone()), (None, None), "{engine:?}: no request, no origin");
+        let by_actor = EventFilter { subject: None, event_type: None, actor: Some("key_1".into()) };
+        for _ in 0..200 {
+            let by = by_actor.clone();
+            if read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &by)).await.len() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let by = by_actor.clone();
+        let mine = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &by)).await;
+        assert_eq!(mine.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_a"], "{engine:?}");
+
+        assert_eq!(read(&s, |tx| tx.audit_head()).await, None, "{engine:?}");
+        write(&s, |tx| tx.append_audit(&[(1, "h1".into()), (2, "h2".into())])).await.unwrap();
+        write(&s, |tx| tx.append_audit(&[(5, "h5".into())])).await.unwrap();
+        assert_eq!(read(&s, |tx| tx.audit_head()).await, Some((5, "h5".to_owned())), "{engine:?}");
+        let after_one = read(&s, |tx| tx.audit_links(1, 10)).await;
+        assert_eq!(after_one, [(2, "h2".to_owned()), (5, "h5".to_owned())], "{engine:?}");
+        assert_eq!(read(&s, |tx| tx.audit_links(0, 1)).await, [(1, "h1".to_owned())], "{engine:?}");
+        // A link is never written twice.
+        assert!(write(&s, |tx| tx.append_audit(&[(5, "again".into())])).await.is_err(), "{engine:?}");
     }
 }

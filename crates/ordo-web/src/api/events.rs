@@ -42,6 +42,9 @@ pub async fn list_events(
 ) -> ApiResult<Json<ListView<EventView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_int_cursor(&q.cursor)?, limit };
-    let items = s.app.list_events(&actor, page, EventFilter { subject: q.subject, event_type: q.event_type }).await?;
+    let items = s
+        .app
+        .list_events(&actor, page, EventFilter { subject: q.subject, event_type: q.event_type, actor: None })
+        .await?;
     Ok(Json(list(items, limit, |e: &ordo_store::EventRecord| e.seq.to_string())))
 }

@@ -37,6 +37,7 @@ pub mod returns;
 pub mod channels;
 pub mod reports;
 // kernel
+pub mod audit;
 pub mod events;
 pub mod keys;
 

@@ -6,6 +6,7 @@
 //! re-exported flat because a view's type name is its schema name in the OpenAPI document,
 //! where all names share one namespace; renaming one changes the published API.
 
+mod audit;
 mod balances;
 mod carriers;
 mod catalog;
@@ -26,6 +27,7 @@ mod reports;
 mod returns;
 mod routing;
 
+pub use audit::*;
 pub use balances::*;
 pub use carriers::*;
 pub use catalog::*;

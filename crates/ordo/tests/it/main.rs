@@ -7,6 +7,7 @@
 mod common;
 
 mod api;
+mod audit;
 mod backup;
 mod card_numbers;
 mod claims;

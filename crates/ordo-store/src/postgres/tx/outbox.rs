@@ -35,11 +35,31 @@ impl OutboxStore for PgTx<'_, '_> {
     }
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        let origin = crate::origin::current();
+        let (actor, address) =
+            (origin.as_ref().map(|o| o.actor.as_str()), origin.as_ref().and_then(|o| o.address.as_deref()));
         self.exec(
-            "INSERT INTO events (id, type, subject, at, data, version) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&e.id, &e.event_type, &e.subject, &e.at, &e.data, &e.version],
+            "INSERT INTO events (id, type, subject, at, data, version, actor, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&e.id, &e.event_type, &e.subject, &e.at, &e.data, &e.version, &actor, &address],
         )?;
         Ok(())
+    }
+
+    fn audit_head(&mut self) -> StoreResult<Option<(i64, String)>> {
+        let row = self.query_opt("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", &[])?;
+        row.map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?))).transpose()
+    }
+
+    fn append_audit(&mut self, links: &[(i64, String)]) -> StoreResult<()> {
+        for (seq, hash) in links {
+            self.exec("INSERT INTO audit_chain (seq, hash) VALUES ($1, $2)", &[seq, hash])?;
+        }
+        Ok(())
+    }
+
+    fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
+        let sql = format!("SELECT seq, hash FROM audit_chain WHERE seq > $1 ORDER BY seq LIMIT {limit}");
+        self.query(&sql, &[&after])?.iter().map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?))).collect()
     }
 
     fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
@@ -58,8 +78,11 @@ impl OutboxStore for PgTx<'_, '_> {
         if let Some(t) = &f.event_type {
             w.add("type = ?", t.clone());
         }
+        if let Some(a) = &f.actor {
+            w.add("actor = ?", a.clone());
+        }
         let sql = format!(
-            "SELECT seq, id, type, subject, at, data, version FROM events {} ORDER BY seq LIMIT {}",
+            "SELECT seq, id, type, subject, at, data, version, actor, address FROM events {} ORDER BY seq LIMIT {}",
             w.sql(),
             page.limit
         );
@@ -75,6 +98,8 @@ impl OutboxStore for PgTx<'_, '_> {
                     at: decode(r.try_get(4))?,
                     data: decode(r.try_get(5))?,
                     version: decode(r.try_get(6))?,
+                    actor: decode(r.try_get(7))?,
+                    address: decode(r.try_get(8))?,
                 })
             })
             .collect()

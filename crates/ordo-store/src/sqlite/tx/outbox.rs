@@ -30,11 +30,35 @@ impl OutboxStore for SqliteTx<'_> {
     }
 
     fn append_event(&mut self, e: &NewEvent<'_>) -> StoreResult<()> {
+        let origin = crate::origin::current();
+        let (actor, address) =
+            (origin.as_ref().map(|o| o.actor.as_str()), origin.as_ref().and_then(|o| o.address.as_deref()));
         self.exec(
-            "INSERT INTO events (id, type, subject, at, data, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![e.id, e.event_type, e.subject, e.at, e.data, e.version],
+            "INSERT INTO events (id, type, subject, at, data, version, actor, address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![e.id, e.event_type, e.subject, e.at, e.data, e.version, actor, address],
         )?;
         Ok(())
+    }
+
+    fn audit_head(&mut self) -> StoreResult<Option<(i64, String)>> {
+        self.query_one("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+    }
+
+    fn append_audit(&mut self, links: &[(i64, String)]) -> StoreResult<()> {
+        for (seq, hash) in links {
+            self.exec("INSERT INTO audit_chain (seq, hash) VALUES (?1, ?2)", params![seq, hash])?;
+        }
+        Ok(())
+    }
+
+    fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
+        self.query_all(
+            &format!("SELECT seq, hash FROM audit_chain WHERE seq > ?1 ORDER BY seq LIMIT {limit}"),
+            [after],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
@@ -48,8 +72,11 @@ impl OutboxStore for SqliteTx<'_> {
         if let Some(t) = &f.event_type {
             w.add("type = ?", t.clone());
         }
+        if let Some(a) = &f.actor {
+            w.add("actor = ?", a.clone());
+        }
         let sql = format!(
-            "SELECT seq, id, type, subject, at, data, version FROM events {} ORDER BY seq LIMIT {}",
+            "SELECT seq, id, type, subject, at, data, version, actor, address FROM events {} ORDER BY seq LIMIT {}",
             w.sql(),
             page.limit
         );
@@ -62,6 +89,8 @@ impl OutboxStore for SqliteTx<'_> {
                 at: r.get(4)?,
                 data: r.get(5)?,
                 version: r.get(6)?,
+                actor: r.get(7)?,
+                address: r.get(8)?,
             })
         })
     }
