@@ -59,4 +59,6 @@ steps=$(grep -c '^ok ' "$dir/walkthrough.log")
 echo "client walkthrough: $steps steps passed"
 # Nothing the walkthrough did left a card number anywhere.
 scan_pan "$dir/walkthrough.log"
+# Every change the walkthrough made is in the audit log, and its chain holds.
+"$ordo" audit verify --database "sqlite://$dir/ordo.db"
 status=0
