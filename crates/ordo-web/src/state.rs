@@ -28,6 +28,18 @@ pub struct WebConfig {
     pub bad_key_rate_per_s: u32,
 }
 
+impl WebConfig {
+    /// This node's share of the per-key and per-address limits when `nodes` share them: each
+    /// limit divided among the nodes (rounded up, and never to zero, which would turn it off),
+    /// so that together they allow what one node would.
+    pub fn split_limits(&mut self, nodes: u32) {
+        let share = |limit: u32| if limit == 0 { 0 } else { limit.div_ceil(nodes.max(1)).max(1) };
+        self.rate_limit_per_s = share(self.rate_limit_per_s);
+        self.rate_limit_burst = share(self.rate_limit_burst);
+        self.bad_key_rate_per_s = share(self.bad_key_rate_per_s);
+    }
+}
+
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {

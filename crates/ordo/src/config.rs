@@ -17,6 +17,7 @@
 //! | seconds to send a request body (408 after) | `--body-timeout` | `ORDO_BODY_TIMEOUT` | | `15` |
 //! | connections open at once | `--max-connections` | `ORDO_MAX_CONNECTIONS` | | `10000` |
 //! | wrong-key requests per second per client address | `--bad-key-rate` | `ORDO_BAD_KEY_RATE` | | `20` |
+//! | nodes sharing the database (each enforces its share of the rate limits) | `--nodes` | `ORDO_NODES` | | `1` |
 //! | outbound URLs may reach private addresses and plain `http` | `--allow-private-targets` | `ORDO_ALLOW_PRIVATE_TARGETS` | `allow_private_targets` | `false` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
 

@@ -155,6 +155,10 @@ struct ServeArgs {
     /// times that); more are 429, valid key or not, until the address waits. 0 = off [default: 20].
     #[arg(long, env = "ORDO_BAD_KEY_RATE")]
     bad_key_rate: Option<u32>,
+    /// How many nodes share the database: each enforces its share of --rate-limit and
+    /// --bad-key-rate, so that all of them together allow what those say [default: 1].
+    #[arg(long, env = "ORDO_NODES")]
+    nodes: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -430,6 +434,10 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     if let Some(n) = args.max_connections {
         anyhow::ensure!(n >= 1, "at least one connection must be allowed");
         conns.max_connections = n;
+    }
+    if let Some(nodes) = args.nodes {
+        anyhow::ensure!(nodes >= 1, "--nodes counts the nodes: at least 1");
+        settings.web.split_limits(nodes);
     }
     let app = open_app(&settings)?;
     let addr: SocketAddr =

@@ -11,6 +11,7 @@ mod audit;
 mod backup;
 mod card_numbers;
 mod claims;
+mod crash;
 mod documents;
 mod durability;
 mod easypost;

@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Engine, TestServer, create_admin_key, order_body, postgres_shared, start_server, temp_dir};
+use crate::common::{
+    Engine, TestServer, create_admin_key, order_body, postgres_shared, start_server, start_server_with, temp_dir,
+};
 use reqwest::Method;
 use tokio::sync::RwLockReadGuard;
 
@@ -27,13 +29,17 @@ impl Drop for Nodes {
 }
 
 async fn two_nodes(label: &str) -> Option<Nodes> {
+    two_nodes_with(label, &[]).await
+}
+
+async fn two_nodes_with(label: &str, flags: &[&str]) -> Option<Nodes> {
     let engine = Engine::postgres()?;
     let shared = postgres_shared().await;
     let dir = temp_dir(label);
     let url = engine.fresh_url(&dir);
     let admin = create_admin_key(&url);
-    let (child_a, base_a) = start_server(&url);
-    let (child_b, base_b) = start_server(&url);
+    let (child_a, base_a) = start_server_with(&url, flags);
+    let (child_b, base_b) = start_server_with(&url, flags);
     Some(Nodes {
         a: Arc::new(TestServer::attach(base_a, admin.clone(), dir.clone())),
         b: Arc::new(TestServer::attach(base_b, admin, dir)),
@@ -185,4 +191,54 @@ async fn killing_one_node_mid_load_loses_no_acknowledged_order() {
         assert_eq!(n.b.get(&format!("/v1/orders/{id}")).await.status, 200, "acknowledged order {id} was lost");
     }
     n.b.assert_stock_consistent(&["X"]).await;
+}
+
+/// With `--nodes 2`, each node enforces half of a key's rate limit, so the two together allow
+/// what one node would; a key revoked through one node is refused by the other within the
+/// key cache's two seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rate_limits_and_revocation_hold_across_nodes() {
+    let Some(n) = two_nodes_with("two-nodes-limits", &["--rate-limit", "20", "--nodes", "2"]).await else { return };
+    let made = n.a.post("/v1/keys", serde_json::json!({"role": "viewer"})).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let (id, key) = (made.body["id"].as_str().unwrap().to_owned(), made.body["secret"].as_str().unwrap().to_owned());
+    // 120 requests at once, half to each node: 20/s with bursts of 40 in all, not per node.
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for i in 0..120 {
+        let (node, key) = (if i % 2 == 0 { n.a.clone() } else { n.b.clone() }, key.clone());
+        calls.push(tokio::spawn(
+            async move { node.call(&key, Method::GET, "/v1/products", None).await.status.as_u16() },
+        ));
+    }
+    let mut statuses = Vec::new();
+    for c in calls {
+        statuses.push(c.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(ok + limited, 120, "{statuses:?}");
+    let allowed = 40.0 + 20.0 * elapsed + 2.0;
+    assert!(
+        ok >= 20 && (ok as f64) <= allowed,
+        "{ok} served in {elapsed:.2}s across two nodes; at most {allowed:.0} allowed"
+    );
+    println!(
+        "rate limit across two nodes: {ok} of 120 served in {elapsed:.2}s (a limit of 20/s, bursts of 40, in all)"
+    );
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(n.b.call(&key, Method::GET, "/v1/products", None).await.status, 200);
+    let revoked = n.a.call(&n.a.admin, Method::POST, &format!("/v1/keys/{id}/revoke"), None).await;
+    assert_eq!(revoked.status, 204, "{:?}", revoked.body);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let status = n.b.call(&key, Method::GET, "/v1/products", None).await.status;
+        if status == 401 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the other node still takes the revoked key: {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
