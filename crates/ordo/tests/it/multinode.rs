@@ -5,9 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{
-    Engine, TestServer, create_admin_key, order_body, postgres_shared, start_server, start_server_with, temp_dir,
-};
+use crate::common::{Engine, TestServer, create_admin_key, order_body, postgres_shared, start_server_with, temp_dir};
 use reqwest::Method;
 use tokio::sync::RwLockReadGuard;
 
