@@ -20,6 +20,8 @@
 //! | nodes sharing the database (each enforces its share of the rate limits) | `--nodes` | `ORDO_NODES` | | `1` |
 //! | outbound URLs may reach private addresses and plain `http` | `--allow-private-targets` | `ORDO_ALLOW_PRIVATE_TARGETS` | `allow_private_targets` | `false` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
+//! | keys sealing third-party credentials | | `ORDO_SECRETS_KEY` | | the key file |
+//! | the key file when no key is set | | `ORDO_SECRETS_KEY_FILE` | | `secrets.key` beside a SQLite database, else `data/secrets.key` |
 
 use std::path::Path;
 use std::time::Duration;

@@ -45,6 +45,9 @@ enum Command {
     /// Look for card numbers (digit runs that pass the Luhn check) in every table of the
     /// database, the event feed among them, and in the given log files; exits 1 if any is found.
     ScanPan(ScanPanArgs),
+    /// Third-party credentials at rest: seal them again with the first key of ORDO_SECRETS_KEY.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// The audit log: check its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -53,6 +56,13 @@ enum Command {
     Backup(BackupArgs),
     /// Check a backup and put it in place as the --database file.
     Restore(RestoreArgs),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Seal every stored credential with the first key (put a new key first, rotate, then
+    /// drop the old key once no node needs it).
+    Rotate(DbArgs),
 }
 
 #[derive(Subcommand)]
@@ -199,7 +209,70 @@ fn init_tracing() {
 }
 
 fn open_store(settings: &Settings, url: &str) -> anyhow::Result<ordo_store::Store> {
+    install_secrets(url)?;
     ordo_store::open(url, &settings.store).with_context(|| format!("opening the database {}", config::redact(url)))
+}
+
+/// The keyring third-party credentials are sealed with (`ordo_app::kernel::secrets`), once
+/// per process: `ORDO_SECRETS_KEY` (`ID:HEX,...`, the first sealing; every node the same), or
+/// else a key file, `ORDO_SECRETS_KEY_FILE` or `secrets.key` beside a SQLite database
+/// (`data/secrets.key` for PostgreSQL), made on first start and readable by its owner only.
+fn install_secrets(url: &str) -> anyhow::Result<()> {
+    use ordo_app::kernel::secrets::{Keyring, install};
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    if DONE.get().is_some() {
+        return Ok(());
+    }
+    let spec = match std::env::var("ORDO_SECRETS_KEY").ok().filter(|v| !v.trim().is_empty()) {
+        Some(spec) => spec,
+        None => {
+            let path = match std::env::var_os("ORDO_SECRETS_KEY_FILE") {
+                Some(p) => std::path::PathBuf::from(p),
+                None => ordo_store::sqlite_path(url)
+                    .and_then(|db| db.parent())
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| std::path::PathBuf::from("data"), std::path::Path::to_path_buf)
+                    .join("secrets.key"),
+            };
+            read_or_make_key_file(&path)?
+        }
+    };
+    let keyring = Keyring::parse(&spec).map_err(|why| anyhow::anyhow!("ORDO_SECRETS_KEY: {why}"))?;
+    install(keyring);
+    let _ = DONE.set(());
+    Ok(())
+}
+
+fn read_or_make_key_file(path: &std::path::Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => return Ok(text.trim().to_owned()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("reading the secrets key file {}", path.display()));
+        }
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = ordo_app::kernel::secrets::Keyring::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, format!("{key}\n").as_bytes())
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("writing the secrets key file {}", path.display()))?;
+            tracing::info!(path = %path.display(), "made a secrets key file: back it up with the database");
+            Ok(key)
+        }
+        // Another process made it first: use that one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?.trim().to_owned())
+        }
+        Err(e) => Err(e).with_context(|| format!("creating the secrets key file {}", path.display())),
+    }
 }
 
 fn open_app(settings: &Settings) -> anyhow::Result<App> {
@@ -265,6 +338,14 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(args) => bench::run(args).await,
+            Command::Secrets(SecretsCommand::Rotate(db)) => {
+                let settings = Settings::resolve(&file, &db, None, None, None, None, None)?;
+                let app = open_app(&settings)?;
+                let n = app.reseal_carrier_credentials().await.map_err(|e| anyhow::anyhow!(describe(e)))?;
+                let key = ordo_app::kernel::secrets::keyring().sealing_key().unwrap_or("none");
+                println!("sealed the credentials of {n} carriers with secrets key {key}");
+                Ok(())
+            }
             Command::Audit(AuditCommand::Verify(db)) => {
                 let settings = Settings::resolve(&file, &db, None, None, None, None, None)?;
                 let app = open_app(&settings)?;
@@ -404,6 +485,8 @@ fn describe(e: ordo_app::AppError) -> String {
         ordo_app::AppError::Validation(fields) => {
             fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
         }
+        // The operator at the command line is told what an API client never is.
+        ordo_app::AppError::Internal(why) => why.clone(),
         _ => e.to_string(),
     }
 }

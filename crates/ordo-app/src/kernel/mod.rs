@@ -14,6 +14,7 @@ pub mod input;
 pub mod keys;
 pub mod records;
 pub mod schema;
+pub mod secrets;
 pub mod time_fmt;
 pub mod worker;
 

@@ -22,6 +22,8 @@ pub const RATE_CARD: &str = "rate_card";
 pub struct Carrier {
     pub code: String,
     pub name: String,
+    /// Sealed at rest (`kernel::secrets`).
+    #[serde(default, with = "crate::kernel::secrets::sealed_opt")]
     pub webhook_secret: Option<String>,
     /// Rate-card services, for carriers Ordo prices itself.
     pub services: Vec<Service>,
@@ -49,6 +51,8 @@ pub struct CarrierApi {
     /// The adapter kind, e.g. `easypost`.
     pub kind: String,
     pub base_url: String,
+    /// Sealed at rest (`kernel::secrets`).
+    #[serde(with = "crate::kernel::secrets::sealed")]
     pub api_key: String,
 }
 

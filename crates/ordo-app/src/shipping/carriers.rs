@@ -435,6 +435,23 @@ impl App {
         .await
     }
 
+    /// Seals every stored carrier credential again with the keyring's sealing key (after a
+    /// new key was put first, or to seal values stored before sealing existed); how many
+    /// carriers. Versions stay: nothing a client sees changes.
+    pub async fn reseal_carrier_credentials(&self) -> AppResult<usize> {
+        self.store
+            .write(|tx| {
+                let records = tx.carriers()?;
+                for record in &records {
+                    let body = serde_json::to_string(&parse_carrier(record)?)
+                        .map_err(|e| AppError::Internal(format!("sealing carrier {:?}: {e}", record.name)))?;
+                    tx.put_carrier(&RuleSetRecord { body, ..record.clone() })?;
+                }
+                Ok::<_, AppError>(records.len())
+            })
+            .await
+    }
+
     /// Deletes a carrier: it quotes, labels and tracks nothing more, and its code is free
     /// again. Labels already bought keep their carrier's code and tracking number.
     pub async fn delete_carrier(&self, actor: &Actor, code: &str) -> AppResult<()> {

@@ -31,6 +31,7 @@ mod returns;
 mod robustness;
 mod roles;
 mod routing;
+mod secrets;
 mod shipping;
 mod slow_clients;
 mod strict_json;

@@ -36,8 +36,8 @@ async fn two_nodes_with(label: &str, flags: &[&str]) -> Option<Nodes> {
     let dir = temp_dir(label);
     let url = engine.fresh_url(&dir);
     let admin = create_admin_key(&url);
-    let (child_a, base_a) = start_server_with(&url, flags);
-    let (child_b, base_b) = start_server_with(&url, flags);
+    let (child_a, base_a) = start_server_with(&url, flags, &[]);
+    let (child_b, base_b) = start_server_with(&url, flags, &[]);
     Some(Nodes {
         a: Arc::new(TestServer::attach(base_a, admin.clone(), dir.clone())),
         b: Arc::new(TestServer::attach(base_b, admin, dir)),

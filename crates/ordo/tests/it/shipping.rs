@@ -38,7 +38,7 @@ async fn fulfillment_of(s: &TestServer, body: Value) -> String {
     s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned()
 }
 
-fn sign(secret: &str, body: &str) -> String {
+pub(crate) fn sign(secret: &str, body: &str) -> String {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let mut m = format!("{t}.").into_bytes();
     m.extend_from_slice(body.as_bytes());
@@ -47,7 +47,7 @@ fn sign(secret: &str, body: &str) -> String {
     format!("t={t},v1={mac}")
 }
 
-async fn track(s: &TestServer, carrier: &str, body: Value, secret: &str) -> common::Reply {
+pub(crate) async fn track(s: &TestServer, carrier: &str, body: Value, secret: &str) -> common::Reply {
     let text = body.to_string();
     let r = s
         .client

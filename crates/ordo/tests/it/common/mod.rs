@@ -383,15 +383,16 @@ pub fn create_admin_key(db: &str) -> String {
 
 /// Starts `ordo serve` on a free port and returns it with its base URL.
 pub fn start_server(db: &str) -> (Child, String) {
-    start_server_with(db, &[])
+    start_server_with(db, &[], &[])
 }
 
-/// Starts `ordo serve` with more flags.
-pub fn start_server_with(db: &str, flags: &[&str]) -> (Child, String) {
+/// Starts `ordo serve` with more flags and environment variables.
+pub fn start_server_with(db: &str, flags: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(ORDO)
         .args(["serve", "--listen", "127.0.0.1:0", "--database"])
         .arg(db)
         .args(flags)
+        .envs(env.iter().copied())
         .env("ORDO_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
