@@ -24,7 +24,13 @@ cleanup() {
 trap cleanup EXIT
 log=$(mktemp)
 status=0
-cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+if [ "$#" -eq 0 ]; then
+  # The crash tests (100 SIGKILLs per engine) run on their own, so that their figures show.
+  cargo test --workspace -- --skip sigkills_under_load 2>&1 | tee "$log" || status=$?
+  cargo test -p ordo --test it -- sigkills_under_load --nocapture 2>&1 | tee -a "$log" || status=$?
+else
+  cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
+fi
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
