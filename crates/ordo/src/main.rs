@@ -234,6 +234,13 @@ fn install_secrets(url: &str) -> anyhow::Result<()> {
                     .map_or_else(|| std::path::PathBuf::from("data"), std::path::Path::to_path_buf)
                     .join("secrets.key"),
             };
+            if ordo_store::sqlite_path(url).is_none() {
+                tracing::warn!(
+                    path = %path.display(),
+                    "no ORDO_SECRETS_KEY: carrier credentials are sealed with this node's key file; \
+                     give every node that shares the database the same ORDO_SECRETS_KEY"
+                );
+            }
             read_or_make_key_file(&path)?
         }
     };

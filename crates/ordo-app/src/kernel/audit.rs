@@ -141,8 +141,13 @@ impl App {
                     let events = tx.list_events(&Page { after: Some(cursor), limit: limit.max(1) }, &feed)?;
                     let Some(last) = events.last().map(|e| e.seq) else { break };
                     let full = events.len() == limit.max(1);
+                    let mut past_to = false;
                     for event in events {
-                        if filter.from.is_some_and(|f| event.at < f) || filter.to.is_some_and(|t| event.at >= t) {
+                        if filter.to.is_some_and(|t| event.at >= t) {
+                            past_to = true;
+                            continue;
+                        }
+                        if filter.from.is_some_and(|f| event.at < f) {
                             continue;
                         }
                         let hash = tx
@@ -155,7 +160,9 @@ impl App {
                             return Ok(out);
                         }
                     }
-                    if !full || filter.to.is_some_and(|t| out.last().is_some_and(|e| e.event.at >= t)) {
+                    // Events come in sequence order, which follows time: one at or after `to`
+                    // ends the walk.
+                    if !full || past_to {
                         break;
                     }
                     cursor = last;
@@ -193,6 +200,13 @@ impl App {
                     verdict.broken = Some((*seq, "its event is missing: it was deleted".into()));
                     return Ok(verdict);
                 }
+                // Past the head read at the start, everything is counted as not chained yet:
+                // the auditor may chain it while the walk goes on.
+                if event.seq > end {
+                    verdict.unchained += 1;
+                    last = event.seq;
+                    continue;
+                }
                 match links.next_if(|(s, _)| *s == event.seq) {
                     Some((seq, hash)) => {
                         if link_hash(&previous, event) != hash {
@@ -222,8 +236,8 @@ impl App {
                 last = event.seq;
             }
             if events.len() < BATCH {
-                // The feed's end: any link left names an event that is not there.
-                if let Some((seq, _)) = links.next() {
+                // The feed's end: any link left (up to the head) names an event that is not there.
+                if let Some((seq, _)) = links.find(|(s, _)| *s <= end) {
                     verdict.broken = Some((seq, "its event is missing: it was deleted".into()));
                 }
                 return Ok(verdict);

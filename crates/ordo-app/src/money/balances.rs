@@ -165,6 +165,8 @@ impl App {
         require(actor, Action::GrantCredit)?;
         let mut e = Errors::new();
         let code = e.optional_text("code", input.code.as_deref(), 64);
+        // A code that reads like a card number could never be redeemed (payments refuse one).
+        crate::kernel::input::refuse_card_numbers(&mut e, [("code", input.code.as_deref())]);
         let amount = require_positive(&mut e, "amount", &input.amount);
         let amount = e.finish(amount)?.expect("checked");
         self.limits.check(actor.role, Grant::Credit, amount)?;

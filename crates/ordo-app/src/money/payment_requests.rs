@@ -1,10 +1,14 @@
 //! What a payment request carries: a new payment, and each step's body (capture, void,
 //! refund), as the API reads them and as the payment use cases take them.
 
+use ordo_domain::order::Order;
+use ordo_domain::payment::PaymentTotals;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::kernel::input::MoneyInput;
+use crate::kernel::input::{MoneyInput, money_text};
+use crate::money::payments::Payment;
+use crate::{Actor, AppError, AppResult};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -95,4 +99,36 @@ impl From<PaymentRefundInput> for AmountInput {
     fn from(r: PaymentRefundInput) -> Self {
         AmountInput { amount: r.amount, reason: r.reason, to: r.to }
     }
+}
+
+/// What is still due on an order before a new payment of `amount`: its total less what its
+/// payments hold (authorized and not voided; refunded money stays counted, so that paying and
+/// refunding again cannot make money out of one order). More than that is refused unless an
+/// admin asks for an overpayment.
+pub(crate) fn check_due(
+    actor: &Actor,
+    order: &Order,
+    payments: &[(Payment, PaymentTotals)],
+    amount: i64,
+    overpayment: bool,
+) -> AppResult<()> {
+    let held: i128 = payments.iter().map(|(_, t)| t.authorized as i128 - t.voided as i128).sum();
+    let due = (order.totals.total as i128 - held).max(0);
+    if amount as i128 <= due {
+        return Ok(());
+    }
+    if !overpayment {
+        let due = i64::try_from(due).unwrap_or(i64::MAX);
+        return Err(AppError::Refused {
+            code: "amount_exceeds_balance_due",
+            message: format!(
+                "only {} is still due on this order; an admin may record more as an overpayment",
+                money_text(due, &order.currency)
+            ),
+        });
+    }
+    if actor.role != crate::Role::Admin {
+        return Err(AppError::Forbidden("only an admin key may record an overpayment".into()));
+    }
+    Ok(())
 }

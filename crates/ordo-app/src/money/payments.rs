@@ -18,6 +18,7 @@ use crate::kernel::guard::{require, visible_order, visible_order_of};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::input::{check_money, money_text, require_positive};
 use crate::kernel::keys::hash_secret;
+use crate::money::payment_requests::check_due;
 pub use crate::money::payment_requests::{AmountInput, CaptureInput, NewPayment, PaymentRefundInput, VoidInput};
 use crate::ports::payment::GatewayChange;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
@@ -184,38 +185,6 @@ fn payment_event(
         EntryKind::Refunded if moved.gateway_event.is_some() => Event::PaymentRefunded(moved),
         EntryKind::Refunded => Event::RefundSucceeded(moved),
     })
-}
-
-/// What is still due on an order before a new payment of `amount`: its total less what its
-/// payments hold (authorized and not voided; refunded money stays counted, so that paying and
-/// refunding again cannot make money out of one order). More than that is refused unless an
-/// admin asks for an overpayment.
-fn check_due(
-    actor: &Actor,
-    order: &Order,
-    payments: &[(Payment, PaymentTotals)],
-    amount: i64,
-    overpayment: bool,
-) -> AppResult<()> {
-    let held: i128 = payments.iter().map(|(_, t)| t.authorized as i128 - t.voided as i128).sum();
-    let due = (order.totals.total as i128 - held).max(0);
-    if amount as i128 <= due {
-        return Ok(());
-    }
-    if !overpayment {
-        let due = i64::try_from(due).unwrap_or(i64::MAX);
-        return Err(AppError::Refused {
-            code: "amount_exceeds_balance_due",
-            message: format!(
-                "only {} is still due on this order; an admin may record more as an overpayment",
-                money_text(due, &order.currency)
-            ),
-        });
-    }
-    if actor.role != crate::Role::Admin {
-        return Err(AppError::Forbidden("only an admin key may record an overpayment".into()));
-    }
-    Ok(())
 }
 
 impl App {
@@ -552,12 +521,44 @@ impl App {
         let amount = require_positive(&mut e, "amount", &input.amount);
         let (token, amount) = e.finish((token, amount))?;
         let (token, amount) = (token.expect("checked"), amount.expect("checked"));
+        let overpayment = input.overpayment.unwrap_or(false);
+        // The rest runs as a task of its own, so that a client that goes away while the
+        // gateway answers cuts nothing short: the order's turn is held until the payment is
+        // recorded or refused. The request's origin goes along, for the audit log.
+        let (app, actor, order_id) = (self.clone(), actor.clone(), order_id.to_owned());
+        let origin = ordo_store::origin::of_request();
+        let turn = async move {
+            if let Some(o) = origin {
+                ordo_store::origin::set(o);
+            }
+            app.card_payment_in_turn(&actor, &order_id, token, amount, overpayment, gateway, idem).await
+        };
+        tokio::spawn(ordo_store::origin::scope(turn))
+            .await
+            .map_err(|e| AppError::Internal(format!("the card payment's task stopped: {e}")))?
+    }
+
+    /// A card payment's checks, authorization and recording, one order's at a time.
+    #[allow(clippy::too_many_arguments)]
+    async fn card_payment_in_turn(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        token: String,
+        amount: Money,
+        overpayment: bool,
+        gateway: std::sync::Arc<dyn crate::ports::payment::PaymentGateway>,
+        idem: Option<IdemCtx<OrderPayments>>,
+    ) -> AppResult<Outcome<OrderPayments>> {
         let (id, who) = (order_id.to_owned(), actor.clone());
         let minor = amount.minor();
-        let overpayment = input.overpayment.unwrap_or(false);
         // Held until the payment is recorded: a second card payment for this order checks
         // the balance due only once this one is counted in it.
         let _turn = self.card_locks.lock(order_id).await;
+        // A keyed request that already finished is answered as it was, before any check.
+        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
+            return Ok(replay);
+        }
         let (order, settings, payments) = self
             .store
             .read(move |tx| {
@@ -593,9 +594,6 @@ impl App {
             order_id: order.id.as_str(),
             capture_now: !settings.captures_on_shipment(),
         };
-        if let Some(replay) = self.replay_of(idem.as_ref()).await? {
-            return Ok(replay);
-        }
         let intent = gateway.authorize(what, &key).await?;
         let provider = gateway.provider();
         let who = actor.clone();

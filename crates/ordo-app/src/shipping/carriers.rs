@@ -257,8 +257,19 @@ fn check_carrier(input: &CarrierInput, api_kinds: &[&str], targets: &TargetPolic
     })
 }
 
+/// Every carrier that can be read. One whose credentials do not open (a node started with
+/// another secrets key) is left out with an error in the log, so the others still quote,
+/// label and track.
 pub(crate) fn load_carriers(tx: &mut dyn Tx) -> AppResult<Vec<Carrier>> {
-    tx.carriers()?.iter().map(parse_carrier).collect()
+    Ok(tx
+        .carriers()?
+        .iter()
+        .filter_map(|record| {
+            parse_carrier(record)
+                .inspect_err(|e| tracing::error!(carrier = %record.name, error = ?e, "a stored carrier cannot be read"))
+                .ok()
+        })
+        .collect())
 }
 
 /// The carrier a stored record holds, at the record's version.

@@ -60,6 +60,15 @@ async fn card_numbers_are_refused_at_the_door_and_found_by_the_scanner() {
         "{:?}",
         refund.body
     );
+    // A gift card whose code reads like a card number could never be redeemed: not issued.
+    let amount = json!({"amount": "5.00", "currency": "USD"});
+    let card = s.post("/v1/gift-cards", json!({"code": "6011111111111117", "amount": amount})).await;
+    assert_eq!(
+        (card.status.as_u16(), card.body["errors"][0]["field"].as_str()),
+        (422, Some("code")),
+        "{:?}",
+        card.body
+    );
     assert_eq!(
         s.get("/v1/events?limit=100").await.body["data"].as_array().unwrap().len(),
         events_before,
