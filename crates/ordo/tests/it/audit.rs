@@ -2,12 +2,12 @@
 //! by hash; `GET /v1/audit` lists and filters it for admins, and `ordo audit verify` finds the
 //! first entry changed in the database behind Ordo's back.
 
-use std::process::Command;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{Engine, ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{
+    Engine, TestServer, create_admin_key, demo_database, order_body, ordo_cli, start_server, temp_dir,
+};
 
 /// Polls the audit log until every entry in it is chained; its entries.
 async fn chained(s: &TestServer, query: &str) -> Vec<Value> {
@@ -80,16 +80,13 @@ async fn every_change_is_in_the_audit_log_with_its_key_and_address(engine: Engin
 on_both_engines!(every_change_is_in_the_audit_log_with_its_key_and_address);
 
 fn verify(db: &str) -> (bool, String) {
-    let out = Command::new(ORDO).args(["audit", "verify", "--database", db]).env("ORDO_LOG", "warn").output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    ordo_cli(&["audit", "verify", "--database", db], &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_verify_names_the_first_entry_changed_in_the_database() {
     let dir = temp_dir("audit-verify");
-    let db = dir.join("ordo.db").to_string_lossy().into_owned();
-    let demo = Command::new(ORDO).args(["demo", "--database", &db]).env("ORDO_LOG", "warn").output().unwrap();
-    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let db = demo_database(&dir);
     let admin = create_admin_key(&db);
     let (mut child, base) = start_server(&db);
     let s = TestServer::attach(base, admin, dir.clone());

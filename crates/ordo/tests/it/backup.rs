@@ -2,16 +2,13 @@
 //! holds every order acknowledged before it began; `ordo restore` checks a copy and puts it
 //! in place, refusing a damaged one or an occupied destination.
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{TestServer, create_admin_key, order_body, ordo_cli, start_server, temp_dir};
 
 fn ordo(args: &[&str]) -> (bool, String) {
-    let out = Command::new(ORDO).args(args).env("ORDO_LOG", "warn").output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
+    ordo_cli(args, &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

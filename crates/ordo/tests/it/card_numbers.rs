@@ -1,23 +1,18 @@
 //! No card data, ever: payment inputs that look like a card number are refused with a pointer
 //! to tokenisation, and `ordo scan-pan` finds card numbers in a database and in logs.
 
-use std::process::Command;
-
 use serde_json::json;
 
-use crate::common::{ORDO, TestServer, create_admin_key, order_body, start_server, temp_dir};
+use crate::common::{TestServer, create_admin_key, demo_database, order_body, ordo_cli, start_server, temp_dir};
 
 fn scan(args: &[&str]) -> (bool, String) {
-    let out = Command::new(ORDO).arg("scan-pan").args(args).env("ORDO_LOG", "warn").output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    ordo_cli(&[&["scan-pan"], args].concat(), &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_numbers_are_refused_at_the_door_and_found_by_the_scanner() {
     let dir = temp_dir("scan-pan");
-    let db = dir.join("ordo.db").to_string_lossy().into_owned();
-    let demo = Command::new(ORDO).args(["demo", "--database", &db]).env("ORDO_LOG", "warn").output().unwrap();
-    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let db = demo_database(&dir);
     let admin = create_admin_key(&db);
     let (mut child, base) = start_server(&db);
     let s = TestServer::attach(base, admin, dir.clone());

@@ -2,24 +2,19 @@
 //! configured key, never in plain text; `ordo secrets rotate` seals them with a new key that
 //! alone then opens them; without a configured key, a key file is made beside the database.
 
-use std::process::Command;
-
 use serde_json::json;
 
-use crate::common::{ORDO, TestServer, create_admin_key, start_server_with, temp_dir};
+use crate::common::{TestServer, create_admin_key, ordo_cli, start_server_with, temp_dir};
 use crate::shipping::track;
 
 const A: &str = "a:1111111111111111111111111111111111111111111111111111111111111111";
 const B: &str = "b:2222222222222222222222222222222222222222222222222222222222222222";
 
 fn ordo(args: &[&str], key: Option<&str>) -> (bool, String) {
-    let mut cmd = Command::new(ORDO);
-    cmd.args(args).env("ORDO_LOG", "warn");
-    if let Some(k) = key {
-        cmd.env("ORDO_SECRETS_KEY", k);
+    match key {
+        Some(k) => ordo_cli(args, &[("ORDO_SECRETS_KEY", k)]),
+        None => ordo_cli(args, &[]),
     }
-    let out = cmd.output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 fn stored_carriers(db: &str) -> String {

@@ -369,6 +369,21 @@ pub fn order_body(lines: &[(&str, i64)]) -> Value {
 
 pub const ORDO: &str = env!("CARGO_BIN_EXE_ordo");
 
+/// Runs an `ordo` command with more environment variables: whether it succeeded, and what it
+/// printed (standard output, then standard error).
+pub fn ordo_cli(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let out = Command::new(ORDO).args(args).env("ORDO_LOG", "warn").envs(env.iter().copied()).output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// A SQLite database in `dir` loaded with the demo data (`ordo demo`), and its path.
+pub fn demo_database(dir: &std::path::Path) -> String {
+    let db = dir.join("ordo.db").to_string_lossy().into_owned();
+    let (ok, out) = ordo_cli(&["demo", "--database", &db], &[]);
+    assert!(ok, "{out}");
+    db
+}
+
 pub fn create_admin_key(db: &str) -> String {
     let out = Command::new(ORDO)
         .args(["keys", "create", "--role", "admin", "--database"])
