@@ -77,6 +77,15 @@ pub struct EventRecord {
     pub address: Option<String>,
 }
 
+/// One link of the audit log's hash chain: its place in the chain (increasing in the order
+/// links were appended, which is the feed's order), its event's sequence, and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLink {
+    pub position: i64,
+    pub seq: i64,
+    pub hash: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
     pub key_id: String,

@@ -282,6 +282,7 @@ pub const EVENTS: TableSpec = table!("events", key 1, numbered true, [
 pub const AUDIT_CHAIN: TableSpec = table!("audit_chain", key 1, numbered false, [
     ("seq", Int),
     ("hash", Text),
+    ("position", Int),
 ]);
 
 pub const ROUTING_RULE_SETS: TableSpec = table!("routing_rule_sets", key 1, numbered false, [

@@ -1,18 +1,19 @@
 //! The audit log: every change Ordo records is an event (in the same transaction as the
 //! change), written with the key that made it and the client's address (see
-//! `ordo_store::origin`); the auditor chains the events in sequence order, each link's hash
+//! `ordo_store::origin`); the auditor chains the events in the feed's order, each link's hash
 //! covering its event and the link before it. `ordo audit verify` walks the chain from the
 //! start and names the first entry that no longer matches; `GET /v1/audit` lists entries.
 //!
-//! Invariants: a link is appended only after every event before it (PostgreSQL's feed holds
-//! back events of transactions still running, so a later sequence never passes an earlier
-//! one); links are never rewritten. Changing, adding or deleting an event or a link in the
+//! Invariants: a link is appended only after every event before it in the feed (the whole
+//! feed only grows at its end: PostgreSQL's holds back events of transactions still running
+//! and orders by transaction, so no event ever appears before one already chained); links
+//! are never rewritten. Changing, adding or deleting an event or a link in the
 //! database breaks the chain from that entry on. (Rewriting the whole chain after a change is
 //! not detected by the chain alone: keep the head hash `verify` prints somewhere else.)
 
 use std::sync::Arc;
 
-use ordo_store::{EventFilter, EventRecord, Page};
+use ordo_store::{AuditLink, EventFilter, EventRecord, Page};
 use sha2::{Digest, Sha256};
 
 use crate::kernel::access::Action;
@@ -97,7 +98,7 @@ impl App {
     pub async fn chain_audit_batch(&self) -> AppResult<usize> {
         self.store
             .write(|tx| {
-                let (after, mut previous) = tx.audit_head()?.unwrap_or((0, GENESIS.to_owned()));
+                let (after, mut previous) = tx.audit_head()?.map_or((0, GENESIS.to_owned()), |h| (h.seq, h.hash));
                 let events = tx.list_events(&Page { after: Some(after), limit: BATCH }, &EventFilter::default())?;
                 let links: Vec<(i64, String)> = events
                     .iter()
@@ -141,28 +142,21 @@ impl App {
                     let events = tx.list_events(&Page { after: Some(cursor), limit: limit.max(1) }, &feed)?;
                     let Some(last) = events.last().map(|e| e.seq) else { break };
                     let full = events.len() == limit.max(1);
-                    let mut past_to = false;
-                    for event in events {
-                        if filter.to.is_some_and(|t| event.at >= t) {
-                            past_to = true;
-                            continue;
-                        }
-                        if filter.from.is_some_and(|f| event.at < f) {
-                            continue;
-                        }
-                        let hash = tx
-                            .audit_links(event.seq - 1, 1)?
-                            .into_iter()
-                            .find(|(s, _)| *s == event.seq)
-                            .map(|(_, h)| h);
-                        out.push(AuditEntry { event, hash });
-                        if out.len() == limit {
-                            return Ok(out);
-                        }
-                    }
-                    // Events come in sequence order, which follows time: one at or after `to`
+                    let past_to = filter.to.is_some_and(|t| events.iter().any(|e| e.at >= t));
+                    let kept: Vec<EventRecord> = events
+                        .into_iter()
+                        .filter(|e| !filter.to.is_some_and(|t| e.at >= t) && !filter.from.is_some_and(|f| e.at < f))
+                        .take(limit - out.len())
+                        .collect();
+                    let seqs: Vec<i64> = kept.iter().map(|e| e.seq).collect();
+                    let hashes: std::collections::HashMap<i64, String> = tx.audit_hashes(&seqs)?.into_iter().collect();
+                    out.extend(kept.into_iter().map(|event| {
+                        let hash = hashes.get(&event.seq).cloned();
+                        AuditEntry { event, hash }
+                    }));
+                    // Events come in the feed's order, which follows time: one at or after `to`
                     // ends the walk.
-                    if !full || past_to {
+                    if out.len() == limit || !full || past_to {
                         break;
                     }
                     cursor = last;
@@ -172,77 +166,110 @@ impl App {
             .await
     }
 
-    /// Walks the chain from the start and checks every link against its event.
+    /// Walks the chain from the start and checks every link against its event, the links in
+    /// chain order beside the events in the feed's order.
     pub async fn verify_audit(&self) -> AppResult<AuditVerdict> {
         let head = self.store.read(|tx| Ok::<_, AppError>(tx.audit_head()?)).await?;
-        let end = head.as_ref().map_or(0, |(s, _)| *s);
+        let end = head.as_ref().map_or(0, |h| h.position);
         let mut verdict = AuditVerdict { verified: 0, head: None, unchained: 0, broken: None };
         let mut previous = GENESIS.to_owned();
-        let mut cursor = 0;
+        let (mut events, mut links) = (Feed::<EventRecord>::default(), Feed::<AuditLink>::default());
         loop {
-            let (events, links) = self
-                .store
-                .read(move |tx| {
-                    let events =
-                        tx.list_events(&Page { after: Some(cursor), limit: BATCH }, &EventFilter::default())?;
-                    let links = tx.audit_links(cursor, BATCH)?;
-                    Ok::<_, AppError>((events, links))
-                })
-                .await?;
-            if events.is_empty() && links.is_empty() {
-                return Ok(verdict);
+            if events.wants_more() {
+                let after = events.cursor;
+                let page = self
+                    .store
+                    .read(move |tx| {
+                        Ok::<_, AppError>(
+                            tx.list_events(&Page { after: Some(after), limit: BATCH }, &EventFilter::default())?,
+                        )
+                    })
+                    .await?;
+                events.cursor = page.last().map_or(after, |e| e.seq);
+                events.refill(page);
             }
-            let mut links = links.into_iter().peekable();
-            let mut last = cursor;
-            for event in &events {
-                // A link for an event that is not there: the event was deleted.
-                if let Some((seq, _)) = links.peek().filter(|(s, _)| *s < event.seq) {
-                    verdict.broken = Some((*seq, "its event is missing: it was deleted".into()));
+            if links.wants_more() {
+                let after = links.cursor;
+                // Links past the head read at the start are left out: the auditor may chain
+                // more while the walk goes on, and what is past the head counts as unchained.
+                let page = self
+                    .store
+                    .read(move |tx| Ok::<_, AppError>(tx.audit_links(after, BATCH)?))
+                    .await?
+                    .into_iter()
+                    .filter(|l| l.position <= end)
+                    .collect::<Vec<_>>();
+                links.cursor = page.last().map_or(after, |l| l.position);
+                links.refill(page);
+            }
+            match (links.items.front(), events.items.front()) {
+                (None, None) => return Ok(verdict),
+                // The chain's end: what follows in the feed is not chained yet.
+                (None, Some(_)) => {
+                    verdict.unchained += events.items.len() as u64;
+                    events.items.clear();
+                }
+                (Some(link), None) => {
+                    verdict.broken = Some((link.seq, "its event is missing: it was deleted".into()));
                     return Ok(verdict);
                 }
-                // Past the head read at the start, everything is counted as not chained yet:
-                // the auditor may chain it while the walk goes on.
-                if event.seq > end {
-                    verdict.unchained += 1;
-                    last = event.seq;
-                    continue;
-                }
-                match links.next_if(|(s, _)| *s == event.seq) {
-                    Some((seq, hash)) => {
-                        if link_hash(&previous, event) != hash {
-                            let why = format!(
-                                "{} of {} does not match its link: the event or the chain was changed",
-                                event.event_type, event.subject
-                            );
-                            verdict.broken = Some((seq, why));
-                            return Ok(verdict);
-                        }
-                        previous = hash;
-                        verdict.verified += 1;
-                        verdict.head = Some((seq, previous.clone()));
-                    }
-                    None if event.seq <= end => {
-                        verdict.broken = Some((
-                            event.seq,
-                            format!(
-                                "{} of {} has no link: it was added or its link deleted",
-                                event.event_type, event.subject
-                            ),
-                        ));
+                (Some(link), Some(event)) if link.seq == event.seq => {
+                    if link_hash(&previous, event) != link.hash {
+                        let why = format!(
+                            "{} of {} does not match its link: the event or the chain was changed",
+                            event.event_type, event.subject
+                        );
+                        verdict.broken = Some((link.seq, why));
                         return Ok(verdict);
                     }
-                    None => verdict.unchained += 1,
+                    previous = link.hash.clone();
+                    verdict.verified += 1;
+                    verdict.head = Some((link.seq, previous.clone()));
+                    links.items.pop_front();
+                    events.items.pop_front();
                 }
-                last = event.seq;
-            }
-            if events.len() < BATCH {
-                // The feed's end: any link left (up to the head) names an event that is not there.
-                if let Some((seq, _)) = links.find(|(s, _)| *s <= end) {
-                    verdict.broken = Some((seq, "its event is missing: it was deleted".into()));
+                // The link names a later event of the feed: the events before it have no link.
+                (Some(link), Some(event)) if events.items.iter().any(|e| e.seq == link.seq) => {
+                    let why = format!(
+                        "{} of {} has no link: it was added or its link deleted",
+                        event.event_type, event.subject
+                    );
+                    verdict.broken = Some((event.seq, why));
+                    return Ok(verdict);
                 }
-                return Ok(verdict);
+                (Some(link), Some(_)) => {
+                    verdict.broken = Some((link.seq, "its event is missing: it was deleted".into()));
+                    return Ok(verdict);
+                }
             }
-            cursor = last;
         }
+    }
+}
+
+/// A page-at-a-time reader of the feed or the chain, for `verify`.
+struct Feed<T> {
+    items: std::collections::VecDeque<T>,
+    /// Where the next page starts.
+    cursor: i64,
+    /// The last page was short: nothing more to read.
+    done: bool,
+}
+
+impl<T> Default for Feed<T> {
+    fn default() -> Self {
+        Self { items: std::collections::VecDeque::new(), cursor: 0, done: false }
+    }
+}
+
+impl<T> Feed<T> {
+    /// Fewer than a page left in hand and more to read. (A page's worth in hand lets a link be
+    /// looked for among the events that follow.)
+    fn wants_more(&self) -> bool {
+        !self.done && self.items.len() < BATCH
+    }
+
+    fn refill(&mut self, page: Vec<T>) {
+        self.done = page.len() < BATCH;
+        self.items.extend(page);
     }
 }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../../migrations/sqlite/0013_balance_codes.sql")),
     (14, include_str!("../../migrations/sqlite/0014_idempotency_age.sql")),
     (15, include_str!("../../migrations/sqlite/0015_audit.sql")),
+    (16, include_str!("../../migrations/sqlite/0016_feed_order.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -1,6 +1,6 @@
 //! The outbox: events, worker cursors, idempotency records.
 
-use ordo_store::{EventFilter, IdempotencyRecord, NewEvent, Page, StoreError};
+use ordo_store::{AuditLink, EventFilter, IdempotencyRecord, NewEvent, Page, StoreError};
 
 use crate::common::{engines, read, store, write};
 
@@ -192,13 +192,102 @@ async fn events_carry_their_origin_and_the_audit_chain_keeps_its_links() {
         assert_eq!(mine.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_a"], "{engine:?}");
 
         assert_eq!(read(&s, |tx| tx.audit_head()).await, None, "{engine:?}");
-        write(&s, |tx| tx.append_audit(&[(1, "h1".into()), (2, "h2".into())])).await.unwrap();
-        write(&s, |tx| tx.append_audit(&[(5, "h5".into())])).await.unwrap();
-        assert_eq!(read(&s, |tx| tx.audit_head()).await, Some((5, "h5".to_owned())), "{engine:?}");
+        write(&s, |tx| tx.append_audit(&[(1, "h1".into()), (3, "h3".into())])).await.unwrap();
+        // The chain follows the feed, whose order need not be the sequence's.
+        write(&s, |tx| tx.append_audit(&[(2, "h2".into())])).await.unwrap();
+        let link = |position: i64, seq: i64, hash: &str| AuditLink { position, seq, hash: hash.to_owned() };
+        assert_eq!(read(&s, |tx| tx.audit_head()).await, Some(link(3, 2, "h2")), "{engine:?}");
         let after_one = read(&s, |tx| tx.audit_links(1, 10)).await;
-        assert_eq!(after_one, [(2, "h2".to_owned()), (5, "h5".to_owned())], "{engine:?}");
-        assert_eq!(read(&s, |tx| tx.audit_links(0, 1)).await, [(1, "h1".to_owned())], "{engine:?}");
+        assert_eq!(after_one, [link(2, 3, "h3"), link(3, 2, "h2")], "{engine:?}");
+        assert_eq!(read(&s, |tx| tx.audit_links(0, 1)).await, [link(1, 1, "h1")], "{engine:?}");
+        let mut hashes = read(&s, |tx| tx.audit_hashes(&[2, 3, 9])).await;
+        hashes.sort();
+        assert_eq!(hashes, [(2, "h2".to_owned()), (3, "h3".to_owned())], "{engine:?}");
         // A link is never written twice.
-        assert!(write(&s, |tx| tx.append_audit(&[(5, "again".into())])).await.is_err(), "{engine:?}");
+        assert!(write(&s, |tx| tx.append_audit(&[(3, "again".into())])).await.is_err(), "{engine:?}");
+    }
+}
+
+/// On PostgreSQL a transaction's id is taken at its first write and an event's sequence when
+/// it is written, so a transaction that started writing later can hold a smaller sequence and
+/// commit after one with a larger. The whole feed still never shows an event before one a
+/// cursor has passed: after reading past the first to commit, the other comes next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_committed_late_is_never_passed_by_a_cursor() {
+    use std::sync::mpsc;
+    for engine in engines() {
+        let s = store(&engine);
+        let mark = format!("late.{}", std::process::id());
+        let event = |tx: &mut dyn ordo_store::Tx, id: &str, mark: &str| {
+            tx.append_event(&NewEvent { id, event_type: mark, subject: id, at: 1, data: "{}", version: 1 })
+        };
+        let (a_started, wait_a_started) = mpsc::channel::<()>();
+        let (b_wrote, wait_b_wrote) = mpsc::channel::<()>();
+        let (b_may_commit, wait_b_may_commit) = mpsc::channel::<()>();
+        let (wait_a, wait_b) = (
+            std::sync::Arc::new(std::sync::Mutex::new(wait_b_wrote)),
+            std::sync::Arc::new(std::sync::Mutex::new((wait_a_started, wait_b_may_commit))),
+        );
+        // On SQLite writes take turns (one writer): there is nothing to interleave.
+        if !matches!(engine, ordo_store::testing::TestEngine::Postgres(_)) {
+            continue;
+        }
+        let a = {
+            let (s, mark, wait) = (s.clone(), mark.clone(), wait_a.clone());
+            tokio::spawn(async move {
+                write(&s, move |tx| {
+                    // The first write gives the transaction its id.
+                    tx.set_worker_cursor(&format!("{mark}.a"), 1)?;
+                    let _ = a_started.send(());
+                    let _ = wait.lock().unwrap().recv();
+                    event(tx, "evt_late_a", &mark)
+                })
+                .await
+            })
+        };
+        let b = {
+            let (s, mark, wait) = (s.clone(), mark.clone(), wait_b.clone());
+            tokio::spawn(async move {
+                write(&s, move |tx| {
+                    let waits = wait.lock().unwrap();
+                    let _ = waits.0.recv();
+                    event(tx, "evt_late_b", &mark)?;
+                    let _ = b_wrote.send(());
+                    let _ = waits.1.recv();
+                    Ok::<_, StoreError>(())
+                })
+                .await
+            })
+        };
+        a.await.unwrap().unwrap();
+        let filter = EventFilter { subject: None, event_type: Some(mark.clone()), actor: None };
+        let feed = |after: Option<i64>| {
+            let (s, filter) = (s.clone(), filter.clone());
+            async move { s.read(move |tx| tx.list_events(&Page { after, limit: 10 }, &filter)).await.unwrap() }
+        };
+        let mut first = Vec::new();
+        for _ in 0..300 {
+            first = feed(None).await;
+            if !first.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // The transaction that wrote its event first is still open: only the other shows.
+        assert_eq!(first.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_late_a"], "{engine:?}");
+        let _ = b_may_commit.send(());
+        b.await.unwrap().unwrap();
+        let cursor = first[0].seq;
+        let mut rest = Vec::new();
+        for _ in 0..300 {
+            rest = feed(Some(cursor)).await;
+            if !rest.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let ids: Vec<&str> = first.iter().chain(&rest).map(|e| e.id.as_str()).take(2).collect();
+        assert_eq!(ids, ["evt_late_a", "evt_late_b"], "{engine:?}: the cursor passed the late event");
+        assert!(rest[0].seq < cursor, "{engine:?}: the late event holds the smaller sequence");
     }
 }

@@ -39,8 +39,8 @@ pub struct AuditQuery {
     pub to: Option<String>,
 }
 
-/// The audit log: every change in sequence order, oldest first, with who made it, from which
-/// address, and its hash-chain link (`null` until the auditor has chained it, within seconds).
+/// The audit log: every change in the event feed's order (commit order), oldest first, with
+/// who made it, from which address, and its hash-chain link (`null` until the auditor has chained it, within seconds).
 #[utoipa::path(get, path = "/v1/audit", tag = "events", params(AuditQuery),
     responses((status = 200, body = ListView<AuditEntryView>)))]
 pub async fn list_audit(

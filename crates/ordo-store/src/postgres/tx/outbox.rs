@@ -2,7 +2,7 @@
 //! caller's transaction; nothing here commits.
 
 use super::{PgTx, Where, decode};
-use crate::{EventFilter, EventRecord, IdempotencyRecord, NewEvent, OutboxStore, Page, StoreResult};
+use crate::{AuditLink, EventFilter, EventRecord, IdempotencyRecord, NewEvent, OutboxStore, Page, StoreResult};
 
 impl OutboxStore for PgTx<'_, '_> {
     fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
@@ -45,36 +45,67 @@ impl OutboxStore for PgTx<'_, '_> {
         Ok(())
     }
 
-    fn audit_head(&mut self) -> StoreResult<Option<(i64, String)>> {
-        let row = self.query_opt("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", &[])?;
-        row.map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?))).transpose()
+    fn audit_head(&mut self) -> StoreResult<Option<AuditLink>> {
+        let row = self.query_opt("SELECT position, seq, hash FROM audit_chain ORDER BY position DESC LIMIT 1", &[])?;
+        row.map(|r| link(&r)).transpose()
     }
 
     fn append_audit(&mut self, links: &[(i64, String)]) -> StoreResult<()> {
-        for (seq, hash) in links {
-            self.exec("INSERT INTO audit_chain (seq, hash) VALUES ($1, $2)", &[seq, hash])?;
+        let head: i64 = match self.query_opt("SELECT COALESCE(MAX(position), 0) FROM audit_chain", &[])? {
+            Some(r) => decode(r.try_get(0))?,
+            None => 0,
+        };
+        for (position, (seq, hash)) in (head + 1..).zip(links) {
+            self.exec("INSERT INTO audit_chain (position, seq, hash) VALUES ($1, $2, $3)", &[&position, seq, hash])?;
         }
         Ok(())
     }
 
-    fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
-        let sql = format!("SELECT seq, hash FROM audit_chain WHERE seq > $1 ORDER BY seq LIMIT {limit}");
-        self.query(&sql, &[&after])?.iter().map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?))).collect()
+    fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<AuditLink>> {
+        let sql =
+            format!("SELECT position, seq, hash FROM audit_chain WHERE position > $1 ORDER BY position LIMIT {limit}");
+        self.query(&sql, &[&after])?.iter().map(link).collect()
+    }
+
+    fn audit_hashes(&mut self, seqs: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        let seqs = seqs.to_vec();
+        self.query("SELECT seq, hash FROM audit_chain WHERE seq = ANY($1)", &[&seqs])?
+            .iter()
+            .map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?)))
+            .collect()
     }
 
     fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
         let mut w = Where::default();
-        if let Some(after) = page.after {
-            w.add("seq > ?", after);
-        }
-        match &f.subject {
+        let order = match &f.subject {
             // One object's events are written one transaction at a time (the object's row is
             // locked), so their sequence is their commit order.
-            Some(s) => w.add("subject = ?", s.clone()),
-            // The whole feed holds back events of transactions still in flight: a sequence
-            // number is taken before commit, so a later one may become visible first.
-            None => w.clauses.push("txid < pg_snapshot_xmin(pg_current_snapshot())".to_owned()),
-        }
+            Some(s) => {
+                if let Some(after) = page.after {
+                    w.add("seq > ?", after);
+                }
+                w.add("subject = ?", s.clone());
+                "seq"
+            }
+            // The whole feed shows only events of transactions older than any still running
+            // (that set never gains a member again), in the order of the transactions' ids,
+            // then sequence. A sequence number is taken when the event is written, not when
+            // its transaction commits, so by sequence alone an event committed late could come
+            // before a cursor that has already passed it. The cursor names an event by its
+            // sequence; its place is that event's (transaction, sequence), or for a number no
+            // event has, the nearest event's below it.
+            None => {
+                w.clauses.push("txid < pg_snapshot_xmin(pg_current_snapshot())".to_owned());
+                if let Some(after) = page.after {
+                    w.add(
+                        "(txid, seq) > (COALESCE((SELECT c.txid FROM events c WHERE c.seq <= ? \
+                         ORDER BY c.seq DESC LIMIT 1), '0'::xid8), ?)",
+                        after,
+                    );
+                }
+                "txid, seq"
+            }
+        };
         if let Some(t) = &f.event_type {
             w.add("type = ?", t.clone());
         }
@@ -82,7 +113,7 @@ impl OutboxStore for PgTx<'_, '_> {
             w.add("actor = ?", a.clone());
         }
         let sql = format!(
-            "SELECT seq, id, type, subject, at, data, version, actor, address FROM events {} ORDER BY seq LIMIT {}",
+            "SELECT seq, id, type, subject, at, data, version, actor, address FROM events {} ORDER BY {order} LIMIT {}",
             w.sql(),
             page.limit
         );
@@ -153,4 +184,8 @@ impl OutboxStore for PgTx<'_, '_> {
         )?;
         Ok(n as usize)
     }
+}
+
+fn link(r: &postgres::Row) -> StoreResult<AuditLink> {
+    Ok(AuditLink { position: decode(r.try_get(0))?, seq: decode(r.try_get(1))?, hash: decode(r.try_get(2))? })
 }

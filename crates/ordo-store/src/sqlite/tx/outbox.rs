@@ -4,7 +4,7 @@
 use rusqlite::params;
 
 use super::{SqliteTx, Where};
-use crate::{EventFilter, EventRecord, IdempotencyRecord, NewEvent, OutboxStore, Page, StoreResult};
+use crate::{AuditLink, EventFilter, EventRecord, IdempotencyRecord, NewEvent, OutboxStore, Page, StoreResult};
 
 impl OutboxStore for SqliteTx<'_> {
     fn worker_cursor(&mut self, name: &str) -> StoreResult<i64> {
@@ -40,25 +40,40 @@ impl OutboxStore for SqliteTx<'_> {
         Ok(())
     }
 
-    fn audit_head(&mut self) -> StoreResult<Option<(i64, String)>> {
-        self.query_one("SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+    fn audit_head(&mut self) -> StoreResult<Option<AuditLink>> {
+        self.query_one("SELECT position, seq, hash FROM audit_chain ORDER BY position DESC LIMIT 1", [], |r| {
+            Ok(AuditLink { position: r.get(0)?, seq: r.get(1)?, hash: r.get(2)? })
         })
     }
 
     fn append_audit(&mut self, links: &[(i64, String)]) -> StoreResult<()> {
-        for (seq, hash) in links {
-            self.exec("INSERT INTO audit_chain (seq, hash) VALUES (?1, ?2)", params![seq, hash])?;
+        let head: i64 =
+            self.query_one("SELECT COALESCE(MAX(position), 0) FROM audit_chain", [], |r| r.get(0))?.unwrap_or(0);
+        for (position, (seq, hash)) in (head + 1..).zip(links) {
+            self.exec(
+                "INSERT INTO audit_chain (position, seq, hash) VALUES (?1, ?2, ?3)",
+                params![position, seq, hash],
+            )?;
         }
         Ok(())
     }
 
-    fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
+    fn audit_links(&mut self, after: i64, limit: usize) -> StoreResult<Vec<AuditLink>> {
         self.query_all(
-            &format!("SELECT seq, hash FROM audit_chain WHERE seq > ?1 ORDER BY seq LIMIT {limit}"),
+            &format!("SELECT position, seq, hash FROM audit_chain WHERE position > ?1 ORDER BY position LIMIT {limit}"),
             [after],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok(AuditLink { position: r.get(0)?, seq: r.get(1)?, hash: r.get(2)? }),
         )
+    }
+
+    fn audit_hashes(&mut self, seqs: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for chunk in seqs.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT seq, hash FROM audit_chain WHERE seq IN ({marks})");
+            out.extend(self.query_all(&sql, rusqlite::params_from_iter(chunk), |r| Ok((r.get(0)?, r.get(1)?)))?);
+        }
+        Ok(out)
     }
 
     fn list_events(&mut self, page: &Page<i64>, f: &EventFilter) -> StoreResult<Vec<EventRecord>> {
