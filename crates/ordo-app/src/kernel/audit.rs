@@ -145,7 +145,7 @@ impl App {
                     let past_to = filter.to.is_some_and(|t| events.iter().any(|e| e.at >= t));
                     let kept: Vec<EventRecord> = events
                         .into_iter()
-                        .filter(|e| !filter.to.is_some_and(|t| e.at >= t) && !filter.from.is_some_and(|f| e.at < f))
+                        .filter(|e| filter.to.is_none_or(|t| e.at < t) && filter.from.is_none_or(|f| e.at >= f))
                         .take(limit - out.len())
                         .collect();
                     let seqs: Vec<i64> = kept.iter().map(|e| e.seq).collect();
