@@ -25,9 +25,15 @@ trap cleanup EXIT
 log=$(mktemp)
 status=0
 if [ "$#" -eq 0 ]; then
-  # The crash tests (100 SIGKILLs per engine) run on their own, so that their figures show.
-  cargo test --workspace -- --skip sigkills_under_load 2>&1 | tee "$log" || status=$?
+  # The crash tests (100 SIGKILLs per engine) and the deterministic simulation (optimised:
+  # its figure is operations per minute) run on their own, so that their figures show.
+  sim="fixed_seeds_keep_the_books random_seeds_keep_the_books a_seed_reproduces_exactly"
+  skips=(--skip sigkills_under_load)
+  for t in $sim; do skips+=(--skip "$t"); done
+  cargo test --workspace -- "${skips[@]}" 2>&1 | tee "$log" || status=$?
   cargo test -p ordo --test it -- sigkills_under_load --nocapture 2>&1 | tee -a "$log" || status=$?
+  # shellcheck disable=SC2086
+  cargo test --release -p ordo-app --test simulation -- $sim --nocapture --test-threads 1 2>&1 | tee -a "$log" || status=$?
 else
   cargo test --workspace "$@" 2>&1 | tee "$log" || status=$?
 fi

@@ -20,6 +20,10 @@ pub enum Fault {
     FailOnEvent(String),
     /// `append_event` of this event type panics.
     PanicOnEvent(String),
+    /// The process dies after this many more write jobs: the next one after them stops the
+    /// SQLite writer with its batch open (see [`WriteJob::crashed`]), so every job of that
+    /// batch fails and none of it is kept; later writes fail until the store is reopened.
+    Crash { after: u64 },
 }
 
 /// Wraps an engine; while a fault is armed, write transactions meet it.
@@ -42,17 +46,40 @@ struct FaultyJob {
 
 impl WriteJob for FaultyJob {
     fn run(&mut self, tx: &mut dyn Tx) -> bool {
+        if self.crashed() {
+            return false;
+        }
         self.job.run(&mut FaultyTx { inner: tx, fault: self.fault.clone() })
     }
 
     fn finish(self: Box<Self>, outcome: StoreResult<()>) {
         self.job.finish(outcome)
     }
+
+    fn crashed(&self) -> bool {
+        self.fault == Some(Fault::Crash { after: 0 })
+    }
 }
 
 impl Engine for FaultyEngine {
     fn submit(&self, job: Box<dyn WriteJob>) -> StoreResult<()> {
-        let fault = self.fault.lock().map(|f| f.clone()).unwrap_or(None);
+        let fault = match self.fault.lock() {
+            Ok(mut armed) => {
+                let fault = armed.clone();
+                // A crash counts down one job per submission; the job it reaches crashes.
+                if let Some(Fault::Crash { after }) = armed.as_mut() {
+                    match after.checked_sub(1) {
+                        Some(left) => *after = left,
+                        None => *armed = None,
+                    }
+                }
+                match fault {
+                    Some(Fault::Crash { after }) if after > 0 => None,
+                    other => other,
+                }
+            }
+            Err(_) => None,
+        };
         self.inner.submit(Box::new(FaultyJob { job, fault }))
     }
 

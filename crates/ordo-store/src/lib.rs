@@ -48,6 +48,12 @@ pub trait WriteJob: Send {
     fn run(&mut self, tx: &mut dyn Tx) -> bool;
     /// Called exactly once, after the transaction holding the work committed or failed.
     fn finish(self: Box<Self>, outcome: StoreResult<()>);
+    /// Tests only ([`faults::Fault::Crash`]): after `run`, whether this job stands for the
+    /// process dying at this point. SQLite's writer then abandons the open batch uncommitted
+    /// (every job in it fails) and stops, as a killed process would.
+    fn crashed(&self) -> bool {
+        false
+    }
 }
 
 /// A read-only unit of work.

@@ -189,8 +189,14 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
         let outcome = run_batch(&conn, &mut batch, counters);
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let crashed = batch.iter().any(|job| job.crashed());
         for job in batch.drain(..) {
             job.finish(outcome.clone());
+        }
+        if crashed {
+            // What a killed process leaves: nothing of the open batch, and no writer.
+            tracing::warn!("a test crash stopped the SQLite writer");
+            return;
         }
     }
     tracing::debug!("SQLite writer stopped");
@@ -215,6 +221,10 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>], counters: &Coun
             tracing::error!(error = %e, "savepoint handling failed; rolling the batch back");
             let _ = conn.execute_batch("ROLLBACK");
             return Err(StoreError::Internal(e.to_string()));
+        }
+        if job.crashed() {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(StoreError::Unavailable("the writer stopped".into()));
         }
     }
     let worked = std::time::Instant::now();
