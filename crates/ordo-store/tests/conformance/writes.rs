@@ -88,3 +88,54 @@ async fn a_faulty_engine_meets_its_fault_only_at_the_armed_event_and_rolls_that_
         assert_eq!(events, ["A", "C", "E"], "{engine:?}: the faulted jobs' events stayed");
     }
 }
+
+/// A crash (`Fault::Crash`, SQLite) stands for the process dying while a batch is open: every
+/// job of that batch fails and none of it is kept, the batches before it are, and the writer
+/// takes nothing more until the store is opened again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_loses_its_whole_open_batch_and_stops_the_writer() {
+    use ordo_store::faults::{Fault, FaultyEngine};
+    let url = ordo_store::testing::TestEngine::Sqlite.fresh_url(&temp_dir("crash"));
+    let inner = ordo_store::open_engine(&url, &Default::default()).unwrap();
+    let (faulty, switch) = FaultyEngine::new(inner);
+    let s = Store::new(std::sync::Arc::new(faulty));
+    let insert = |sku: &'static str| move |tx: &mut dyn ordo_store::Tx| tx.insert_product(&product(sku));
+    // The first job holds the writer until the next two are queued behind it, so that they
+    // share the next batch.
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
+    let first = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            write(&s, move |tx| {
+                let _ = wait.lock().unwrap().recv();
+                tx.insert_product(&product("A"))
+            })
+            .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    *switch.lock().unwrap() = Some(Fault::Crash { after: 1 });
+    let (b, c) = (s.clone(), s.clone());
+    let second = tokio::spawn(async move { write(&b, insert("B")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let third = tokio::spawn(async move { write(&c, insert("C")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    go.send(()).unwrap();
+    first.await.unwrap().unwrap();
+    let lost = StoreError::Unavailable("the writer stopped".into());
+    assert_eq!(second.await.unwrap(), Err(lost.clone()), "the job before the crash in its batch is lost with it");
+    assert_eq!(third.await.unwrap(), Err(lost.clone()));
+    assert!(write(&s, insert("D")).await.is_err(), "nothing is written after the crash");
+    drop(s);
+    let reopened = Store::new(ordo_store::open_engine(&url, &Default::default()).unwrap());
+    let skus: Vec<String> = reopened
+        .read(|tx| Ok::<_, StoreError>(tx.list_products(&Page { after: None, limit: 10 }, None)?))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.sku)
+        .collect();
+    assert_eq!(skus, ["A"], "only the batch committed before the crash is kept");
+    write(&reopened, insert("E")).await.unwrap();
+}
