@@ -130,7 +130,7 @@ async fn a_crash_loses_its_whole_open_batch_and_stops_the_writer() {
     drop(s);
     let reopened = Store::new(ordo_store::open_engine(&url, &Default::default()).unwrap());
     let skus: Vec<String> = reopened
-        .read(|tx| Ok::<_, StoreError>(tx.list_products(&Page { after: None, limit: 10 }, None)?))
+        .read(|tx| tx.list_products(&Page { after: None, limit: 10 }, None))
         .await
         .unwrap()
         .into_iter()
