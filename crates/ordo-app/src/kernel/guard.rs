@@ -62,8 +62,9 @@ pub(crate) fn ensure_not_held(tx: &mut dyn Tx, order_id: &str) -> AppResult<()> 
 
 /// Locks by order id for work that spans a call out of the process (a card authorization
 /// checks the balance due, asks the gateway, then records): two such requests for one order
-/// on this node run one after the other, so both cannot pass the same check. Entries go
-/// when no one holds them.
+/// on this node run one after the other. (Across nodes the balance is held by a claim in the
+/// database, `money::card_claims`; the lock keeps one node's requests from contending for
+/// it.) Entries go when no one holds them.
 #[derive(Clone, Default)]
 pub struct OrderLocks(
     std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>>>,

@@ -2,6 +2,7 @@
 //! and the settler that does at card gateways what a transaction cannot.
 
 pub mod balances;
+pub(crate) mod card_claims;
 pub mod fx;
 pub mod payment_requests;
 pub mod payments;

@@ -103,16 +103,19 @@ impl From<PaymentRefundInput> for AmountInput {
 
 /// What is still due on an order before a new payment of `amount`: its total less what its
 /// payments hold (authorized and not voided; refunded money stays counted, so that paying and
-/// refunding again cannot make money out of one order). More than that is refused unless an
-/// admin asks for an overpayment.
+/// refunding again cannot make money out of one order) and what card payments in flight have
+/// claimed (`in_flight`, see `card_claims`). More than that is refused unless an admin asks
+/// for an overpayment.
 pub(crate) fn check_due(
     actor: &Actor,
     order: &Order,
     payments: &[(Payment, PaymentTotals)],
+    in_flight: i64,
     amount: i64,
     overpayment: bool,
 ) -> AppResult<()> {
-    let held: i128 = payments.iter().map(|(_, t)| t.authorized as i128 - t.voided as i128).sum();
+    let held: i128 =
+        payments.iter().map(|(_, t)| t.authorized as i128 - t.voided as i128).sum::<i128>() + in_flight as i128;
     let due = (order.totals.total as i128 - held).max(0);
     if amount as i128 <= due {
         return Ok(());

@@ -237,7 +237,8 @@ impl App {
                     kind: Default::default(),
                 }]));
             }
-            check_due(&who, &order, &payments_with_totals(tx, &id)?, amount.minor(), overpayment)?;
+            let in_flight = crate::money::card_claims::pending(tx, &id, now)?;
+            check_due(&who, &order, &payments_with_totals(tx, &id)?, in_flight, amount.minor(), overpayment)?;
             let on_shipment = crate::channels::settings::settings_of(tx, &order.channel)?.captures_on_shipment();
             let captured = provider != "manual" || captured_flag.unwrap_or(!on_shipment);
             let mut payment = Payment {
@@ -559,27 +560,34 @@ impl App {
         if let Some(replay) = self.replay_of(idem.as_ref()).await? {
             return Ok(replay);
         }
+        let now = self.now();
+        let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
+        let claim_id = format!("pcl_{}", ordo_domain::id::encode(now as u64, random_u128()));
+        // The amount is claimed under the order's lock before the gateway is asked, so that a
+        // card payment on another node counts it in the balance due (see `card_claims`).
+        let claim = claim_id.clone();
         let (order, settings, payments) = self
             .store
-            .read(move |tx| {
+            .write(move |tx| {
                 let order = visible_order(tx, &who, &id)?;
+                if amount.currency().code() != order.currency {
+                    return Err(AppError::OrderCurrency(vec![ordo_domain::validate::FieldError {
+                        field: "amount/currency".into(),
+                        message: format!("must be {}, the order's currency", order.currency),
+                        kind: Default::default(),
+                    }]));
+                }
+                let payments = payments_with_totals(tx, &id)?;
+                let in_flight = crate::money::card_claims::pending(tx, &id, now)?;
+                check_due(&who, &order, &payments, in_flight, minor, overpayment)?;
+                crate::money::card_claims::claim(tx, &id, &claim, minor, now)?;
                 let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
-                Ok::<_, AppError>((order, settings, payments_with_totals(tx, &id)?))
+                Ok::<_, AppError>((order, settings, payments))
             })
             .await?;
-        if amount.currency().code() != order.currency {
-            return Err(AppError::OrderCurrency(vec![ordo_domain::validate::FieldError {
-                field: "amount/currency".into(),
-                message: format!("must be {}, the order's currency", order.currency),
-                kind: Default::default(),
-            }]));
-        }
-        check_due(actor, &order, &payments, minor, overpayment)?;
         // Card payments of this amount the order already holds.
         let same =
             payments.iter().filter(|(p, t)| p.method.as_deref() == Some("card") && t.authorized == minor).count();
-        let now = self.now();
-        let payment_id = format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128()));
         // The gateway's idempotency key: the order, the card (hashed: short and header-safe),
         // the amount, and how many such card payments the order already holds. A retry whose
         // first answer was lost (nothing recorded) sends the same key, so the card is charged
@@ -594,12 +602,16 @@ impl App {
             order_id: order.id.as_str(),
             capture_now: !settings.captures_on_shipment(),
         };
-        let intent = gateway.authorize(what, &key).await?;
+        let intent = match gateway.authorize(what, &key).await {
+            Ok(intent) => intent,
+            Err(e) => return Err(self.release_card_claim(&claim_id, now, e).await),
+        };
         let provider = gateway.provider();
         let who = actor.clone();
         let order_id = order.id.to_string();
         self.write_idem(idem, move |tx, now| {
             let order = visible_order(tx, &who, &order_id)?;
+            crate::money::card_claims::end(tx, &claim_id, "settled", now)?;
             let existing = payments_with_totals(tx, &order_id)?;
             if !existing.iter().any(|(p, _)| p.reference.as_deref() == Some(intent.reference.as_str())) {
                 let payment = Payment {

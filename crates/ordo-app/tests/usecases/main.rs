@@ -2,6 +2,7 @@
 //! when use cases fail half-way or run concurrently. One test binary, a module per concern.
 
 mod capacity;
+mod cards;
 mod receiving;
 mod stock;
 mod support;
