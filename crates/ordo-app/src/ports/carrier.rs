@@ -17,8 +17,9 @@ pub const CARRIER_APIS: &[&str] = &["easypost"];
 
 pub const RATE_CARD: &str = "rate_card";
 
-/// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A carrier as stored. Its webhook secret verifies its tracking reports and is never shown
+/// (nor printed by `Debug`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Carrier {
     pub code: String,
     pub name: String,
@@ -36,6 +37,20 @@ pub struct Carrier {
     pub disabled: bool,
     #[serde(default)]
     pub version: i64,
+}
+
+impl std::fmt::Debug for Carrier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Carrier")
+            .field("code", &self.code)
+            .field("name", &self.name)
+            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| "(set)"))
+            .field("services", &self.services)
+            .field("api", &self.api)
+            .field("disabled", &self.disabled)
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 impl Carrier {
@@ -147,5 +162,30 @@ impl CarrierGateways {
     /// [`CARRIER_APIS`] this process was given.
     pub fn api_kinds(&self) -> Vec<&'static str> {
         self.0.iter().filter(|g| g.needs_api()).map(|g| g.kind()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_a_credential() {
+        let c = Carrier {
+            code: "ups".into(),
+            name: "UPS".into(),
+            webhook_secret: Some("whsec_do_not_print".into()),
+            services: Vec::new(),
+            api: Some(CarrierApi {
+                kind: "easypost".into(),
+                base_url: "https://api.easypost.com".into(),
+                api_key: "EZAK_do_not_print".into(),
+            }),
+            disabled: false,
+            version: 1,
+        };
+        let printed = format!("{c:?} {c:#?}");
+        assert!(!printed.contains("do_not_print"), "{printed}");
+        assert!(printed.contains("ups") && printed.contains("(set)"), "{printed}");
     }
 }
