@@ -305,9 +305,20 @@ impl App {
                             if *q > was {
                                 demand.push((line.id.clone(), line.sku.clone(), q - was, line.unit_price));
                             }
-                            // Fewer units: released from the line's open fulfilments.
+                            // Fewer units: released from the line's open fulfilments, those not
+                            // being picked yet first, then the latest made, then by location code
+                            // (never by id, whose order within a millisecond is chance), so that
+                            // a cut disturbs no work under way and always comes out the same.
                             let mut left = (was - q).max(0);
-                            for f in fulfillments.iter_mut().filter(|f| f.status.holds_reservation()) {
+                            let mut open: Vec<&mut Fulfillment> =
+                                fulfillments.iter_mut().filter(|f| f.status.holds_reservation()).collect();
+                            open.sort_by(|a, b| {
+                                let key = |f: &Fulfillment| {
+                                    (f.status != FulfillmentStatus::Pending, std::cmp::Reverse(f.created_at))
+                                };
+                                key(a).cmp(&key(b)).then_with(|| a.location.cmp(&b.location))
+                            });
+                            for f in open {
                                 let Some(fl) = f.lines.iter_mut().find(|l| l.line_id == line_id) else { continue };
                                 let take = fl.quantity.min(left);
                                 if take == 0 {

@@ -165,7 +165,7 @@ impl Model {
         ensure((order.status == OrderStatus::Cancelled) == m.cancelled, || {
             format!("{id} is {:?}, acknowledged cancelled: {}", order.status, m.cancelled)
         })?;
-        fulfillments.sort_by(|a, b| (a.location.as_str(), a.id.as_str()).cmp(&(b.location.as_str(), b.id.as_str())));
+        fulfillments.sort_by(|a, b| (&a.location, a.created_at, &a.id).cmp(&(&b.location, b.created_at, &b.id)));
         let mut new_open: BTreeMap<Key, i64> = BTreeMap::new();
         for f in fulfillments.iter().filter(|f| open(f.status)) {
             for l in &f.lines {

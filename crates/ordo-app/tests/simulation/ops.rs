@@ -176,7 +176,18 @@ fn order_skus(sim: &Sim, i: usize) -> Vec<String> {
 }
 
 async fn check(sim: &mut Sim, order: Option<usize>, skus: &[String], may_refund: bool) -> Result<(), Broken> {
-    sim.model.check(&sim.app, &sim.gateway, order, skus, may_refund).await
+    sim.model.check(&sim.app, &sim.gateway, order, skus, may_refund).await?;
+    if let Some(i) = order.filter(|_| sim.trace) {
+        let fs: Vec<_> = sim.model.orders[i]
+            .fulfillments
+            .iter()
+            .map(|f| {
+                (f.location.clone(), f.status, f.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect::<Vec<_>>())
+            })
+            .collect();
+        println!("trace order {i}: {fs:?}");
+    }
+    Ok(())
 }
 
 fn random_lines(sim: &mut Sim, max_lines: usize) -> Vec<(String, i64)> {
@@ -287,8 +298,18 @@ async fn fulfil(sim: &mut Sim) -> Result<(), Broken> {
             .then(|| "no stock after all".into()),
         ..Default::default()
     };
-    let got =
-        answer("a fulfilment step", sim.app.fulfillment_action(&actor(), f.id.as_str(), action, input, None).await)?;
+    let r = sim.app.fulfillment_action(&actor(), f.id.as_str(), action, input, None).await;
+    if sim.trace {
+        let lines: Vec<_> = f.lines.iter().map(|l| (l.sku.as_str(), l.quantity)).collect();
+        let err = r.as_ref().err().map(|e| format!("{e:?}"));
+        println!(
+            "trace fulfil order {i} of {} at {} {:?} {lines:?} -> {err:?}",
+            candidates.len(),
+            f.location,
+            f.status
+        );
+    }
+    let got = answer("a fulfilment step", r)?;
     sim.count(action.as_str(), got.is_some());
     if got.is_some() && action == FulfillmentAction::Ship {
         for l in &f.lines {
