@@ -144,3 +144,4 @@ crate::tx::fulfillments::fulfillment_store!(pass_through);
 crate::tx::payments::payment_store!(pass_through);
 crate::tx::outbox::outbox_store!(pass_through);
 crate::tx::maintenance::maintenance_store!(pass_through);
+crate::tx::channels::channel_store!(pass_through);

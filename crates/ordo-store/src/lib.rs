@@ -23,8 +23,9 @@ use tokio::sync::oneshot;
 
 pub use records::*;
 pub use tx::{
-    CatalogStore, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore, InventoryStore, KeyStore,
-    MaintenanceStore, MovementFilter, OrderFilter, OrderStore, OutboxStore, Page, PaymentStore, Tx,
+    CatalogStore, ChannelStore, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore, ImportFilter,
+    InventoryStore, KeyStore, MaintenanceStore, MovementFilter, OrderFilter, OrderStore, OutboxStore, Page,
+    PaymentStore, Tx,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -224,3 +224,35 @@ pub struct BucketLevel {
     pub bucket: String,
     pub quantity: i64,
 }
+
+/// One payload a sales channel sent (a webhook or an order read by a pull): what became of it
+/// and why, with the body exactly as it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelImportRecord {
+    pub id: String,
+    pub channel: String,
+    /// The platform's id for this delivery (Shopify's `X-Shopify-Webhook-Id`): one record per
+    /// delivery id and channel.
+    pub delivery_id: Option<String>,
+    /// The platform's order id, when the payload names one.
+    pub external_id: Option<String>,
+    /// The platform's topic (`orders/create`, `order.updated`, `pull`, ...).
+    pub topic: String,
+    /// `imported`, `updated`, `unchanged`, `parked`, `dismissed` or `ignored`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub order_id: Option<String>,
+    pub payload: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Which Ordo SKU a channel's product, variant or SKU stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuMappingRecord {
+    pub channel: String,
+    /// The platform's variant id, product id or SKU, as the platform writes it.
+    pub external: String,
+    pub sku: String,
+    pub updated_at: i64,
+}

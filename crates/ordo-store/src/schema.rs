@@ -302,6 +302,27 @@ pub const IDEMPOTENCY_KEYS: TableSpec = table!("idempotency_keys", key 2, number
     ("created_at", Int),
 ]);
 
+pub const CHANNEL_IMPORTS: TableSpec = table!("channel_imports", key 1, numbered false, [
+    ("id", Text),
+    ("channel", Text),
+    ("delivery_id", Text),
+    ("external_id", Text),
+    ("topic", Text),
+    ("status", Text),
+    ("reason", Text),
+    ("order_id", Text),
+    ("payload", Text),
+    ("created_at", Int),
+    ("updated_at", Int),
+]);
+
+pub const CHANNEL_SKU_MAPPINGS: TableSpec = table!("channel_sku_mappings", key 2, numbered false, [
+    ("channel", Text),
+    ("external", Text),
+    ("sku", Text),
+    ("updated_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -329,4 +350,6 @@ pub const TABLES: &[TableSpec] = &[
     AUDIT_CHAIN,
     ROUTING_RULE_SETS,
     IDEMPOTENCY_KEYS,
+    CHANNEL_IMPORTS,
+    CHANNEL_SKU_MAPPINGS,
 ];

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../../migrations/postgres/0014_idempotency_age.sql")),
     (15, include_str!("../../migrations/postgres/0015_audit.sql")),
     (16, include_str!("../../migrations/postgres/0016_feed_order.sql")),
+    (17, include_str!("../../migrations/postgres/0017_channel_intake.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

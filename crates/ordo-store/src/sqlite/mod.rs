@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../../migrations/sqlite/0014_idempotency_age.sql")),
     (15, include_str!("../../migrations/sqlite/0015_audit.sql")),
     (16, include_str!("../../migrations/sqlite/0016_feed_order.sql")),
+    (17, include_str!("../../migrations/sqlite/0017_channel_intake.sql")),
 ];
 
 pub struct SqliteEngine {

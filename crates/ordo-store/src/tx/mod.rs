@@ -8,6 +8,7 @@
 //! (the suite fails until it does).
 
 pub mod catalog;
+pub mod channels;
 pub mod customers;
 pub mod fulfillments;
 pub mod inventory;
@@ -18,6 +19,7 @@ pub mod outbox;
 pub mod payments;
 
 pub use catalog::CatalogStore;
+pub use channels::{ChannelStore, ImportFilter};
 pub use customers::CustomerStore;
 pub use fulfillments::{FulfillmentFilter, FulfillmentStore};
 pub use inventory::{InventoryStore, MovementFilter};
@@ -41,6 +43,7 @@ pub trait Tx:
     + PaymentStore
     + OutboxStore
     + MaintenanceStore
+    + ChannelStore
 {
 }
 
@@ -54,6 +57,7 @@ impl<T> Tx for T where
         + PaymentStore
         + OutboxStore
         + MaintenanceStore
+        + ChannelStore
         + ?Sized
 {
 }

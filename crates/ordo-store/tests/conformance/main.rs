@@ -4,6 +4,7 @@
 //! at least one of them (the workspace's tidy test, `crates/ordo/src/tidy/storage.rs`, checks that).
 
 mod catalog;
+mod channels;
 mod common;
 mod customers;
 mod fulfillments;

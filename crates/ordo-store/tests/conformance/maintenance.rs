@@ -85,6 +85,25 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
     tx.change_bucket(&bucket)?.unwrap();
     tx.change_bucket(&bucket)?.unwrap();
     tx.put_channel_settings("web", "{}", 7)?;
+    tx.insert_channel_import(&ordo_store::ChannelImportRecord {
+        id: "imp_1".into(),
+        channel: "web".into(),
+        delivery_id: Some("d1".into()),
+        external_id: Some("820982911946154508".into()),
+        topic: "orders/create".into(),
+        status: "imported".into(),
+        reason: None,
+        order_id: Some(o.id.to_string()),
+        payload: "{\"id\":820982911946154508}".into(),
+        created_at: 7,
+        updated_at: 7,
+    })?;
+    tx.put_sku_mapping(&ordo_store::SkuMappingRecord {
+        channel: "web".into(),
+        external: "808950810".into(),
+        sku: "A-1".into(),
+        updated_at: 7,
+    })?;
     tx.set_worker_cursor("settler", 2)?;
     let entry = PaymentEntry {
         seq: 0,

@@ -3,6 +3,7 @@
 //! mapping with retry hints, filters). Nothing here begins, commits or retries; the pools do.
 
 mod catalog;
+mod channels;
 mod customers;
 mod fulfillments;
 mod inventory;
@@ -51,6 +52,7 @@ fn rule(constraint: Option<&str>) -> &'static str {
         "api_keys_hash_key" => "api_keys.hash",
         "idempotency_keys_pkey" => "idempotency_keys.key_id",
         "balance_accounts_kind_code_key" => "balance_accounts.kind",
+        "channel_imports_delivery" => "channel_imports.channel",
         _ => "a unique rule",
     }
 }

@@ -3,6 +3,7 @@
 //! filters, queries). Nothing here begins, commits or rolls back; the writer and readers do.
 
 mod catalog;
+mod channels;
 mod customers;
 mod fulfillments;
 mod inventory;
@@ -39,6 +40,7 @@ fn map_err(e: rusqlite::Error) -> StoreError {
                 "api_keys.hash",
                 "idempotency_keys.key_id",
                 "balance_accounts.kind",
+                "channel_imports.channel",
             ] {
                 if msg.contains(rule) {
                     return StoreError::Conflict(rule);
