@@ -54,6 +54,8 @@ pub struct App {
     pub gateway: Option<Arc<dyn ports::payment::PaymentGateway>>,
     /// The carrier adapters, by the kind of carrier each serves.
     pub carriers: ports::carrier::CarrierGateways,
+    /// The sales channel adapters, by the kind of channel each serves.
+    pub channels: ports::channel::SalesChannels,
     /// The background workers this process runs, and what they did.
     pub workers: kernel::worker::Workers,
     /// What each role may give in one goodwill refund or credit grant.
@@ -71,6 +73,7 @@ impl App {
             clock,
             gateway: None,
             carriers: Default::default(),
+            channels: Default::default(),
             workers: Default::default(),
             limits: Default::default(),
             targets: Default::default(),
@@ -86,6 +89,12 @@ impl App {
     /// Adds (or replaces) the adapter for one kind of carrier.
     pub fn with_carrier(mut self, gateway: Arc<dyn ports::carrier::CarrierGateway>) -> App {
         self.carriers.add(gateway);
+        self
+    }
+
+    /// Adds (or replaces) the adapter for one kind of sales channel.
+    pub fn with_channel(mut self, adapter: Arc<dyn ports::channel::SalesChannel>) -> App {
+        self.channels.add(adapter);
         self
     }
 

@@ -6,6 +6,7 @@
 pub mod allocation;
 pub mod barcode;
 pub mod catalog;
+pub mod channel;
 pub mod fulfillment;
 pub mod fx;
 pub mod hold;

@@ -266,6 +266,34 @@ impl Money {
         Ok(Money { minor: if negative { -minor } else { minor }, currency })
     }
 
+    /// Parses a decimal string as a platform writes it, rounding digits beyond the
+    /// currency's precision half away from zero (`"12.345"` USD is 12.35, `"-0.125"` is
+    /// -0.13); returns whether it rounded. Exponents, spaces and `+` are refused as in
+    /// [`Money::parse`]; `"-0.00"` reads as zero.
+    pub fn parse_rounding(amount: &str, currency: Currency) -> Result<(Money, bool), MoneyError> {
+        let malformed = || MoneyError::Malformed(amount.to_owned());
+        let (negative, digits) = match amount.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, amount),
+        };
+        let (int_part, frac) = match digits.split_once('.') {
+            Some((_, "")) => return Err(malformed()),
+            Some((i, f)) => (i, f),
+            None => (digits, ""),
+        };
+        let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        if int_part.is_empty() || !all_digits(int_part) || !all_digits(frac) {
+            return Err(malformed());
+        }
+        let (kept, rest) = frac.split_at((currency.exponent as usize).min(frac.len()));
+        let exact = if kept.is_empty() { int_part.to_owned() } else { format!("{int_part}.{kept}") };
+        let magnitude = Money::parse(&exact, currency)?.minor;
+        let up = rest.as_bytes().first().is_some_and(|b| *b >= b'5');
+        let magnitude = if up { magnitude.checked_add(1).ok_or(MoneyError::Overflow)? } else { magnitude };
+        let rounded = rest.bytes().any(|b| b != b'0');
+        Ok((Money { minor: if negative { -magnitude } else { magnitude }, currency }, rounded))
+    }
+
     pub fn parse_with_code(amount: &str, code: &str) -> Result<Money, MoneyError> {
         let currency = Currency::from_code(code).ok_or_else(|| MoneyError::UnknownCurrency(code.to_owned()))?;
         Money::parse(amount, currency)
@@ -359,6 +387,25 @@ pub fn allocate_proportionally(total: i64, weights: &[i64]) -> Vec<i64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn platform_amounts_round_half_away_from_zero() {
+        let usd = super::Currency::from_code("USD").unwrap();
+        let jpy = super::Currency::from_code("JPY").unwrap();
+        let read = |a: &str, c| super::Money::parse_rounding(a, c).map(|(m, r)| (m.minor(), r));
+        assert_eq!(read("199.0000", usd), Ok((19900, false)), "BigCommerce's four decimals");
+        assert_eq!(read("12.345", usd), Ok((1235, true)));
+        assert_eq!(read("12.344999", usd), Ok((1234, true)));
+        assert_eq!(read("-0.125", usd), Ok((-13, true)));
+        assert_eq!(read("-0.00", usd), Ok((0, false)));
+        assert_eq!(read("0.5", jpy), Ok((1, true)));
+        assert_eq!(read("1500.00", jpy), Ok((1500, false)));
+        assert_eq!(read("7", usd), Ok((700, false)));
+        for bad in ["", "-", ".5", "1.", "1e3", "+1", " 1", "1.2.3", "１"] {
+            assert!(read(bad, usd).is_err(), "{bad:?} is not an amount");
+        }
+        assert_eq!(read("92233720368547758.075", usd), Err(super::MoneyError::Overflow));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

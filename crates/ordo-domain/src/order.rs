@@ -169,6 +169,10 @@ pub struct Order {
     /// cancellation gives those places back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_counted: Vec<LocationId>,
+    /// For an order taken from a platform: its number there, when it was placed there, and
+    /// the tax its prices contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::channel::OrderSource>,
 }
 
 impl Order {

@@ -71,6 +71,15 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/refunds", post(api::refunds::refund_order).get(api::refunds::order_refunds))
         .route("/refunds/{id}", get(api::refunds::get_refund))
         .route("/channels/{channel}", get(api::channels::get_channel).put(api::channels::put_channel))
+        .route("/channels/{channel}/imports", get(api::channels::list_channel_imports))
+        .route("/channels/{channel}/imports/{id}", get(api::channels::get_channel_import))
+        .route("/channels/{channel}/imports/{id}/retry", post(api::channels::retry_channel_import))
+        .route("/channels/{channel}/imports/{id}/dismiss", post(api::channels::dismiss_channel_import))
+        .route("/channels/{channel}/mappings", get(api::channels::list_sku_mappings))
+        .route(
+            "/channels/{channel}/mappings/{external}",
+            axum::routing::put(api::channels::put_sku_mapping).delete(api::channels::delete_sku_mapping),
+        )
         .route("/reports/sales", get(api::reports::sales_report))
         .route("/orders/{id}/holds", post(api::holds::place_hold).get(api::holds::order_holds))
         .route("/holds", get(api::holds::list_holds))
@@ -108,10 +117,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::authenticate));
 
-    // Carriers authenticate their webhooks by signature, not by API key.
+    // Carriers, gateways and sales platforms authenticate their webhooks by signature, not
+    // by API key.
     let webhooks = Router::new()
         .route("/v1/carriers/{code}/tracking", post(api::carriers::carrier_tracking))
-        .route("/v1/payments/stripe/webhook", post(api::payments::stripe_webhook));
+        .route("/v1/payments/stripe/webhook", post(api::payments::stripe_webhook))
+        .route("/v1/channels/{channel}/webhooks", post(api::channels::channel_webhook));
 
     Router::new()
         .nest("/v1", v1)

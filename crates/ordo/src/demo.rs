@@ -295,6 +295,24 @@ async fn carriers(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's Shopify store: a channel of kind `shopify` whose webhooks are signed with
+/// `demo-shopify-secret`, and its example variant mapped to a demo SKU.
+pub const DEMO_SHOPIFY: (&str, &str) = ("shopify-demo", "demo-shopify-secret");
+
+async fn shopify(app: &App, sku: &str) -> anyhow::Result<()> {
+    use ordo_app::channels::settings::{ChannelSettingsInput, CredentialsInput};
+    let (channel, secret) = DEMO_SHOPIFY;
+    let input = ChannelSettingsInput {
+        kind: Some("shopify".into()),
+        credentials: Some(CredentialsInput { webhook_secret: Some(secret.into()), ..Default::default() }),
+        ..Default::default()
+    };
+    app.put_channel_settings(&Actor::system(), channel, input).await.map_err(|e| fail("channel", e))?;
+    let mapping = ordo_app::channels::imports::SkuMappingInput { sku: Some(sku.into()) };
+    app.put_sku_mapping(&Actor::system(), channel, "808950810", mapping).await.map_err(|e| fail("mapping", e))?;
+    Ok(())
+}
+
 /// Loads the demo unless the database already has products.
 pub async fn load_if_empty(app: &App) -> anyhow::Result<String> {
     let existing = app
@@ -354,6 +372,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     }
 
     carriers(app).await?;
+    shopify(app, PRODUCTS[0].0).await?;
     // Reference rates for today, so the sales report can show any currency.
     let rates = ordo_app::money::fx::RatesInput {
         date: Some(ordo_app::kernel::time_fmt::day(app.now())),

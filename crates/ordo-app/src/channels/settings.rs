@@ -1,4 +1,6 @@
-//! Policies per sales channel: when payments are captured, and which orders are held for
+//! A sales channel's connection and policies: the platform it is (`kind`) with its sealed
+//! credentials, the locations whose stock it sells and the buffer it keeps back, the store
+//! of a point of sale; when payments are captured, and which orders are held for
 //! review when they are captured (hold rules, evaluated in order; each hold type is placed once).
 //!
 //! - `at_placement` (the default, as Shopify and Stripe do by default): a card is charged when
@@ -8,6 +10,7 @@
 //!   is captured when it ships (by the settler, at the gateway); a manual payment is recorded as
 //!   a promise (authorized) unless it says `captured: true`, and captured the same way.
 
+use ordo_domain::channel::ChannelKind;
 use ordo_domain::hold::{HoldKind, HoldTrigger};
 use ordo_domain::payment::CapturePolicy;
 use ordo_domain::returns::RefundReturnsOn;
@@ -50,6 +53,25 @@ pub struct ChannelSettings {
     #[serde(default = "default_refund_on")]
     pub refund_returns_on: RefundReturnsOn,
     pub updated_at: Option<i64>,
+    /// The platform behind the channel; `api` (Ordo's own orders) by default.
+    #[serde(default = "default_kind")]
+    pub kind: ChannelKind,
+    /// Sealed at rest; never in an answer, a log or an event.
+    #[serde(default)]
+    pub credentials: crate::ports::channel::ChannelCredentials,
+    /// The codes of the locations whose stock the channel sells; empty: every location.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<String>,
+    /// Units per SKU kept back from what the channel is told it can sell.
+    #[serde(default)]
+    pub stock_buffer: i64,
+    /// For a point of sale: the code of its store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_location: Option<String>,
+}
+
+fn default_kind() -> ChannelKind {
+    ChannelKind::Api
 }
 
 fn default_window() -> i64 {
@@ -69,6 +91,11 @@ impl ChannelSettings {
             return_window_days: default_window(),
             refund_returns_on: default_refund_on(),
             updated_at: None,
+            kind: default_kind(),
+            credentials: Default::default(),
+            locations: Vec::new(),
+            stock_buffer: 0,
+            store_location: None,
         }
     }
 
@@ -93,6 +120,78 @@ pub struct ChannelSettingsInput {
     /// When a return is refunded: `received` (default) or `approved`.
     #[schema(value_type = Option<crate::kernel::schema::RefundReturnsOn>)]
     pub refund_returns_on: Option<String>,
+    /// The platform behind the channel: `api` (the default: orders posted to `/v1/orders`),
+    /// `shopify`, `woocommerce`, `bigcommerce`, `amazon` or `pos`.
+    #[schema(example = "shopify", value_type = Option<crate::kernel::schema::ChannelKind>)]
+    pub kind: Option<String>,
+    /// Write-only: replaces the stored credentials when given, keeps them when left out, and
+    /// is never shown (answers list which are set).
+    pub credentials: Option<CredentialsInput>,
+    /// The codes of the locations whose stock the channel sells; default every location.
+    #[schema(max_items = 100)]
+    pub locations: Option<Vec<String>>,
+    /// Units per SKU kept back from what the channel is told it can sell; default 0.
+    #[schema(example = 2, minimum = 0, maximum = 1000000)]
+    pub stock_buffer: Option<i64>,
+    /// For `pos`: the code of the store the till is in (required for that kind).
+    #[schema(example = "STORE-1", max_length = 32, pattern = r"^[^\u0000]*$")]
+    pub store_location: Option<String>,
+}
+
+/// A channel's credentials for its platform: each is optional, and which a kind needs is
+/// in the README (Shopify: `webhook_secret`, `api_url`, `access_token`).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsInput {
+    /// The secret the platform signs webhooks with.
+    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub webhook_secret: Option<String>,
+    /// The platform's API base URL (`https` only).
+    #[schema(example = "https://example.myshopify.com/admin/api/2024-10", max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub api_url: Option<String>,
+    #[schema(min_length = 1, max_length = 2000, pattern = r"^[^\u0000]*$")]
+    pub access_token: Option<String>,
+    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub consumer_key: Option<String>,
+    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub consumer_secret: Option<String>,
+    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub client_id: Option<String>,
+    #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
+    pub client_secret: Option<String>,
+    #[schema(min_length = 1, max_length = 2000, pattern = r"^[^\u0000]*$")]
+    pub refresh_token: Option<String>,
+}
+
+fn check_credentials(
+    e: &mut ordo_domain::validate::Errors,
+    targets: &crate::ports::target::TargetPolicy,
+    c: &CredentialsInput,
+) -> crate::ports::channel::ChannelCredentials {
+    let mut secret = |name: &str, v: &Option<String>, max: usize| -> Option<String> {
+        let v = v.as_deref()?;
+        if v.is_empty() || v.chars().count() > max || v.contains('\0') {
+            e.add(format!("credentials/{name}"), format!("must be 1 to {max} characters"));
+            return None;
+        }
+        Some(v.to_owned())
+    };
+    let creds = crate::ports::channel::ChannelCredentials {
+        webhook_secret: secret("webhook_secret", &c.webhook_secret, 500),
+        api_url: secret("api_url", &c.api_url, 500),
+        access_token: secret("access_token", &c.access_token, 2000),
+        consumer_key: secret("consumer_key", &c.consumer_key, 500),
+        consumer_secret: secret("consumer_secret", &c.consumer_secret, 500),
+        client_id: secret("client_id", &c.client_id, 500),
+        client_secret: secret("client_secret", &c.client_secret, 500),
+        refresh_token: secret("refresh_token", &c.refresh_token, 2000),
+    };
+    if let Some(url) = &creds.api_url
+        && let Err(why) = targets.check_url(url)
+    {
+        e.add("credentials/api_url", why);
+    }
+    creds
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -157,7 +256,7 @@ pub(crate) fn settings_of(tx: &mut dyn ordo_store::Tx, channel: &str) -> AppResu
     }
 }
 
-fn valid_channel(name: &str) -> bool {
+pub(crate) fn valid_channel(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
@@ -193,11 +292,46 @@ impl App {
         let refund_returns_on = e
             .optional_choice("refund_returns_on", input.refund_returns_on.as_deref())
             .unwrap_or_else(default_refund_on);
+        let kind = e.optional_choice("kind", input.kind.as_deref()).unwrap_or_else(default_kind);
+        let credentials = input.credentials.as_ref().map(|c| check_credentials(&mut e, &self.targets, c));
+        let locations: Vec<String> = input.locations.clone().unwrap_or_default();
+        if locations.len() > 100 {
+            e.add("locations", "at most 100 locations");
+        }
+        for (i, code) in locations.iter().enumerate() {
+            if code.is_empty() || code.len() > 32 {
+                e.add(format!("locations/{i}"), "must be a location code of 1 to 32 characters");
+            }
+        }
+        let stock_buffer = input.stock_buffer.unwrap_or(0);
+        if !(0..=1_000_000).contains(&stock_buffer) {
+            e.add("stock_buffer", "must be between 0 and 1000000");
+        }
+        let store_location = e.optional_text("store_location", input.store_location.as_deref(), 32);
+        if kind == ChannelKind::Pos && store_location.is_none() {
+            e.add("store_location", "is required for a pos channel");
+        }
         e.finish(())?;
         let (channel, clock) = (channel.to_owned(), self.clock.clone());
         self.store
             .write(move |tx| {
                 let now = clock.now_ms();
+                let mut e = ordo_domain::validate::Errors::new();
+                for (i, code) in locations.iter().enumerate() {
+                    if tx.location_by_code(code)?.is_none() {
+                        e.missing(format!("locations/{i}"), "no location has this code");
+                    }
+                }
+                if let Some(code) = &store_location
+                    && tx.location_by_code(code)?.is_none()
+                {
+                    e.missing("store_location", "no location has this code");
+                }
+                e.finish(())?;
+                let credentials = match &credentials {
+                    Some(given) => given.clone(),
+                    None => settings_of(tx, &channel)?.credentials,
+                };
                 let settings = ChannelSettings {
                     channel: channel.clone(),
                     capture,
@@ -205,6 +339,11 @@ impl App {
                     return_window_days,
                     refund_returns_on,
                     updated_at: Some(now),
+                    kind,
+                    credentials,
+                    locations: locations.clone(),
+                    stock_buffer,
+                    store_location: store_location.clone(),
                 };
                 let body = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.put_channel_settings(&channel, &body, now)?;
@@ -216,6 +355,7 @@ impl App {
                         channel: channel.clone(),
                         capture: capture.to_string(),
                         hold_rules: hold_rules.len(),
+                        kind: kind.to_string(),
                     }),
                 )?;
                 Ok(settings)

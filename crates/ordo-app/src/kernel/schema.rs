@@ -329,6 +329,10 @@ word_types! {
     CapturePolicy = ordo_domain::payment::CapturePolicy::ALL.iter().map(|v| v.as_str());
     /// When a return is refunded.
     RefundReturnsOn = ordo_domain::returns::RefundReturnsOn::ALL.iter().map(|v| v.as_str());
+    /// The platform behind a sales channel.
+    ChannelKind = ordo_domain::channel::ChannelKind::ALL.iter().map(|v| v.as_str());
+    /// What became of a payload a channel sent.
+    ImportStatus = ordo_domain::channel::ImportStatus::ALL.iter().map(|v| v.as_str());
 }
 
 /// Money above zero (a payment, a gift card, a credit).

@@ -5,6 +5,7 @@
 //! Invariant: nothing here speaks a wire format or opens a socket.
 
 pub mod carrier;
+pub mod channel;
 pub mod payment;
 pub mod target;
 

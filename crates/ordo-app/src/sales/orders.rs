@@ -123,7 +123,7 @@ enum CustomerRef {
 
 /// An order request that passed validation, before it meets current state.
 #[derive(Debug, Clone)]
-struct CheckedOrder {
+pub(crate) struct CheckedOrder {
     channel: String,
     external_id: Option<String>,
     customer: CustomerRef,
@@ -139,12 +139,14 @@ struct CheckedOrder {
     shipping_service: Option<String>,
     pickup_location: Option<String>,
     replaces: Option<String>,
+    /// For an order taken from a platform: where it came from.
+    pub(crate) source: Option<ordo_domain::channel::OrderSource>,
 }
 
 /// The channel of an order placed with a key of no channel that names none.
 pub const DEFAULT_CHANNEL: &str = "api";
 
-fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
+pub(crate) fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
     let mut e = Errors::new();
     let channel = match (&actor.channel, input.channel.as_deref()) {
         (Some(own), Some(asked)) if own != asked => {
@@ -246,6 +248,7 @@ fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedOrder> {
         shipping_service,
         pickup_location,
         replaces: None,
+        source: None,
     })
 }
 
@@ -266,7 +269,7 @@ fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashM
 /// What order capture reads before it reaches the writer: the catalogue entries, the
 /// locations and the customer. None of it can oversell if it is a moment old: stock itself is
 /// read and changed inside the write transaction.
-struct Prepared {
+pub(crate) struct Prepared {
     names: HashMap<String, String>,
     sites: Vec<Site>,
     rules: RuleSet,
@@ -276,7 +279,7 @@ struct Prepared {
     hold_rules: Vec<crate::channels::settings::HoldRule>,
 }
 
-async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
+pub(crate) async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
     let skus: Vec<String> = o.lines.iter().map(|(s, _, _)| s.clone()).collect();
     let (customer, channel, currency) = (o.customer.clone(), o.channel.clone(), o.currency.code());
     let today = crate::kernel::time_fmt::day(app.now());
@@ -308,7 +311,13 @@ async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
 /// counts it against the daily capacity of the locations it uses. The capacities themselves
 /// come from `pre`, read before the write: a capacity lowered in that moment applies from the
 /// next order on.
-fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre: &Prepared) -> AppResult<Order> {
+pub(crate) fn place_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor_id: &str,
+    o: &CheckedOrder,
+    pre: &Prepared,
+) -> AppResult<Order> {
     let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
     let names = &pre.names;
     if let Some(ext) = &o.external_id
@@ -415,6 +424,7 @@ fn place_in_tx(tx: &mut dyn Tx, now: i64, actor_id: &str, o: &CheckedOrder, pre:
         pickup_location: o.pickup_location.clone(),
         routing: Some(explanation),
         capacity_counted,
+        source: o.source.clone(),
     };
     tx.insert_order(&order)?;
     move_reservations(tx, now, actor_id, &order, 1)?;
@@ -603,6 +613,7 @@ impl App {
             shipping_service: original.shipping_service.clone(),
             pickup_location: original.pickup_location.clone(),
             replaces: Some(replaces.to_owned()),
+            source: None,
         };
         let prepared = prepare(self, &order).await?;
         let actor_id = actor.key_id.clone();

@@ -141,6 +141,7 @@ pub fn order(number: i64, n: u128, loc: &Location, customer: &str, created_at: i
         pickup_location: None,
         routing: None,
         capacity_counted: Vec::new(),
+        source: None,
     }
 }
 

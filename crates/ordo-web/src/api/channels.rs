@@ -1,16 +1,24 @@
-//! Sales channel endpoints: read and set a channel's policies (`ordo_app::channels::settings`).
+//! Sales channel endpoints: a channel's connection and policies (`ordo_app::channels::settings`),
+//! the platforms' signed webhooks (`intake`), the import log and SKU mappings (`imports`).
 //!
 //! Each handler parses, calls one use case and renders through `views::channels`; no business
 //! rule here.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use ordo_app::channels::imports::{ChannelImport, SkuMappingInput};
+use ordo_app::page_limit;
+use ordo_domain::channel::ImportStatus;
+use ordo_store::{ImportFilter, Page, SkuMappingRecord};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::ApiResult;
-use crate::extract::{Caller, JsonBody, Path};
+use super::{ApiResult, Limit, decode_cursor, list, webhook_headers};
+use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::views::ChannelView;
+use crate::views::{ChannelImportView, ChannelReceiptView, ChannelView, ListView, SkuMappingView};
 
 /// A sales channel's policies (the defaults until some are saved).
 #[utoipa::path(get, path = "/v1/channels/{channel}", tag = "channels", params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")),
@@ -35,4 +43,181 @@ pub async fn put_channel(
     JsonBody(input): JsonBody<ordo_app::channels::settings::ChannelSettingsInput>,
 ) -> ApiResult<Json<ChannelView>> {
     Ok(Json(ChannelView::from(&s.app.put_channel_settings(&actor, &channel, input).await?)))
+}
+
+const CHANNEL: &str = "Letters, digits, `-`, `_` and `.`, 1 to 64";
+
+/// A platform's order webhook, exactly as the platform sends it, with no Ordo API key: the
+/// platform's signature authenticates it. Shopify: `X-Shopify-Hmac-Sha256` (base64
+/// HMAC-SHA256 of the raw body), `X-Shopify-Topic`, `X-Shopify-Webhook-Id`. WooCommerce:
+/// `X-WC-Webhook-Signature`, `X-WC-Webhook-Topic`, `X-WC-Webhook-Delivery-ID`. Every delivery
+/// whose signature holds is answered 200, also one that cannot become an order (it waits in
+/// the import log), so the platform never disables the webhook; a repeated delivery id
+/// creates nothing (`duplicate`).
+#[utoipa::path(post, path = "/v1/channels/{channel}/webhooks", tag = "channels", request_body = serde_json::Value,
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("X-Shopify-Hmac-Sha256" = Option<String>, Header, description = "Shopify's signature"),
+        ("X-Shopify-Topic" = Option<String>, Header, description = "Shopify's topic, e.g. `orders/create`"),
+        ("X-Shopify-Webhook-Id" = Option<String>, Header, description = "Shopify's delivery id"),
+        ("X-WC-Webhook-Signature" = Option<String>, Header, description = "WooCommerce's signature")),
+    security(()),
+    responses((status = 200, body = ChannelReceiptView),
+        (status = 401, description = "A wrong or missing signature, or no channel under this name takes webhooks", body = Problem),
+        (status = 501, description = "This installation has no adapter for the channel's kind", body = Problem)))]
+pub async fn channel_webhook(
+    State(s): State<AppState>,
+    Path(channel): Path<String>,
+    headers: axum::http::HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<ChannelReceiptView>> {
+    let r = s.app.channel_webhook(&channel, &webhook_headers(&headers), &body).await?;
+    Ok(Json(ChannelReceiptView::from(&r)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+    pub cursor: Option<String>,
+    /// Only entries in this state.
+    #[param(value_type = Option<ordo_app::kernel::schema::ImportStatus>)]
+    pub status: Option<String>,
+    /// Only entries about this platform order id.
+    pub external_id: Option<String>,
+    /// Only entries about this Ordo order.
+    pub order_id: Option<String>,
+}
+
+/// A channel's import log, newest first: every payload it sent and what became of it.
+#[utoipa::path(get, path = "/v1/channels/{channel}/imports", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ImportQuery),
+    responses((status = 200, body = ListView<ChannelImportView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_channel_imports(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+    Query(q): Query<ImportQuery>,
+) -> ApiResult<Json<ListView<ChannelImportView>>> {
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(v) => Some(
+            ImportStatus::parse(v)
+                .ok_or_else(|| {
+                    Problem::field(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_query",
+                        "status",
+                        "must be imported, updated, unchanged, parked, dismissed or ignored",
+                    )
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let limit = page_limit(q.limit.map(|l| l.0));
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let filter = ImportFilter { status, external_id: q.external_id, order_id: q.order_id };
+    let items = s.app.channel_imports(&actor, &channel, page, filter).await?;
+    Ok(Json(list(items, limit, |i: &ChannelImport| i.id.clone())))
+}
+
+/// One import log entry, with the payload exactly as the platform sent it.
+#[utoipa::path(get, path = "/v1/channels/{channel}/imports/{id}", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path)),
+    responses((status = 200, body = ChannelImportView), (status = 404, body = Problem)))]
+pub async fn get_channel_import(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, id)): Path<(String, String)>,
+) -> ApiResult<Json<ChannelImportView>> {
+    Ok(Json(ChannelImportView::from(&s.app.channel_import(&actor, &channel, &id).await?)))
+}
+
+/// Apply a parked payload again, once what parked it is fixed (a SKU mapping added, a
+/// product created, stock received); it becomes an order, or stays parked with the reason.
+#[utoipa::path(post, path = "/v1/channels/{channel}/imports/{id}/retry", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path)),
+    responses((status = 200, body = ChannelReceiptView), (status = 404, body = Problem),
+        (status = 409, description = "Only a parked payload is retried", body = Problem)))]
+pub async fn retry_channel_import(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, id)): Path<(String, String)>,
+) -> ApiResult<Json<ChannelReceiptView>> {
+    Ok(Json(ChannelReceiptView::from(&s.app.retry_import(&actor, &channel, &id).await?)))
+}
+
+/// Set a parked payload aside for good.
+#[utoipa::path(post, path = "/v1/channels/{channel}/imports/{id}/dismiss", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path)),
+    responses((status = 200, body = ChannelImportView), (status = 404, body = Problem),
+        (status = 409, description = "Only a parked payload is dismissed", body = Problem)))]
+pub async fn dismiss_channel_import(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, id)): Path<(String, String)>,
+) -> ApiResult<Json<ChannelImportView>> {
+    Ok(Json(ChannelImportView::from(&s.app.dismiss_import(&actor, &channel, &id).await?)))
+}
+
+/// A channel's SKU mappings, by platform reference.
+#[utoipa::path(get, path = "/v1/channels/{channel}/mappings", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), PageQueryText),
+    responses((status = 200, body = ListView<SkuMappingView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_sku_mappings(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+    Query(q): Query<PageQueryText>,
+) -> ApiResult<Json<ListView<SkuMappingView>>> {
+    let limit = page_limit(q.limit.map(|l| l.0));
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let items = s.app.sku_mappings(&actor, &channel, page).await?;
+    Ok(Json(list(items, limit, |m: &SkuMappingRecord| m.external.clone())))
+}
+
+/// Map a platform's variant id, product id or SKU to an Ordo SKU, for lines whose SKU is
+/// missing at the platform or differs from Ordo's; a line is matched by variant, then
+/// product, then SKU.
+#[utoipa::path(put, path = "/v1/channels/{channel}/mappings/{external}", tag = "channels", request_body = SkuMappingInput,
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("external" = String, Path, description = "The platform's variant id, product id or SKU", min_length = 1, max_length = 255)),
+    responses((status = 200, body = SkuMappingView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_sku_mapping(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, external)): Path<(String, String)>,
+    JsonBody(input): JsonBody<SkuMappingInput>,
+) -> ApiResult<Json<SkuMappingView>> {
+    Ok(Json(SkuMappingView::from(&s.app.put_sku_mapping(&actor, &channel, &external, input).await?)))
+}
+
+/// Remove a SKU mapping.
+#[utoipa::path(delete, path = "/v1/channels/{channel}/mappings/{external}", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("external" = String, Path, description = "The platform's variant id, product id or SKU", min_length = 1, max_length = 255)),
+    responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
+pub async fn delete_sku_mapping(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, external)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    s.app.delete_sku_mapping(&actor, &channel, &external).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of a list ordered by text.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQueryText {
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+    pub cursor: Option<String>,
 }

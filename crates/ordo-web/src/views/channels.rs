@@ -33,6 +33,107 @@ pub struct ChannelView {
     pub refund_returns_on: String,
     /// Absent while the channel runs on the defaults.
     pub updated_at: Option<String>,
+    /// The platform behind the channel: `api`, `shopify`, `woocommerce`, `bigcommerce`,
+    /// `amazon` or `pos`.
+    pub kind: String,
+    /// The names of the credentials that are set; their values are never shown.
+    pub credentials_set: Vec<String>,
+    /// The codes of the locations whose stock the channel sells; empty: every location.
+    pub locations: Vec<String>,
+    /// Units per SKU kept back from what the channel is told it can sell.
+    pub stock_buffer: i64,
+    /// For a point of sale: its store's code.
+    pub store_location: Option<String>,
+}
+
+/// One payload a channel sent, and what became of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelImportView {
+    #[schema(example = "imp_0h5tq2x8v3k9m4n7p1r6s0w2y")]
+    pub id: String,
+    pub channel: String,
+    /// The platform's id for the delivery (Shopify's `X-Shopify-Webhook-Id`).
+    pub delivery_id: Option<String>,
+    /// The platform's order id, exactly as it wrote it.
+    pub external_id: Option<String>,
+    /// The platform's topic, e.g. `orders/create`.
+    pub topic: String,
+    /// `imported`, `updated`, `unchanged`, `parked`, `dismissed` or `ignored`.
+    #[schema(value_type = ordo_app::kernel::schema::ImportStatus)]
+    pub status: String,
+    /// Why it was parked, what was not applied, or which amounts were rounded.
+    pub reason: Option<String>,
+    pub order_id: Option<String>,
+    /// The body exactly as the platform sent it (absent in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&ordo_app::channels::imports::ChannelImport> for ChannelImportView {
+    fn from(i: &ordo_app::channels::imports::ChannelImport) -> Self {
+        ChannelImportView {
+            id: i.id.clone(),
+            channel: i.channel.clone(),
+            delivery_id: i.delivery_id.clone(),
+            external_id: i.external_id.clone(),
+            topic: i.topic.clone(),
+            status: i.status.to_string(),
+            reason: i.reason.clone(),
+            order_id: i.order_id.clone(),
+            payload: i.payload.clone(),
+            created_at: format_ms(i.created_at),
+            updated_at: format_ms(i.updated_at),
+        }
+    }
+}
+
+/// What Ordo did with a webhook delivery (or a retried payload).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelReceiptView {
+    /// The import log entry.
+    pub id: String,
+    /// `imported`, `updated`, `unchanged`, `parked` or `ignored`.
+    #[schema(value_type = ordo_app::kernel::schema::ImportStatus)]
+    pub status: String,
+    pub order_id: Option<String>,
+    pub reason: Option<String>,
+    /// The delivery was taken before; this says what became of it then.
+    pub duplicate: bool,
+}
+
+impl From<&ordo_app::channels::intake::Receipt> for ChannelReceiptView {
+    fn from(r: &ordo_app::channels::intake::Receipt) -> Self {
+        ChannelReceiptView {
+            id: r.import_id.clone(),
+            status: r.status.to_string(),
+            order_id: r.order_id.clone(),
+            reason: r.reason.clone(),
+            duplicate: r.duplicate,
+        }
+    }
+}
+
+/// Which Ordo SKU a platform's variant, product or SKU stands for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkuMappingView {
+    pub channel: String,
+    /// The platform's variant id, product id or SKU.
+    pub external: String,
+    pub sku: String,
+    pub updated_at: String,
+}
+
+impl From<&ordo_store::SkuMappingRecord> for SkuMappingView {
+    fn from(m: &ordo_store::SkuMappingRecord) -> Self {
+        SkuMappingView {
+            channel: m.channel.clone(),
+            external: m.external.clone(),
+            sku: m.sku.clone(),
+            updated_at: format_ms(m.updated_at),
+        }
+    }
 }
 
 impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
@@ -56,6 +157,11 @@ impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
             return_window_days: c.return_window_days,
             refund_returns_on: c.refund_returns_on.to_string(),
             updated_at: c.updated_at.map(format_ms),
+            kind: c.kind.to_string(),
+            credentials_set: c.credentials.names_set().into_iter().map(str::to_owned).collect(),
+            locations: c.locations.clone(),
+            stock_buffer: c.stock_buffer,
+            store_location: c.store_location.clone(),
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct TotalsView {
     pub tax: MoneyView,
     pub discount: MoneyView,
     pub total: MoneyView,
+    /// Tax the prices already contain (a platform whose prices include tax): part of the
+    /// lines, not added to the total; zero otherwise.
+    pub tax_included: MoneyView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,6 +70,11 @@ pub struct OrderView {
     pub promised_by: Option<String>,
     /// The shipping service the customer chose, as `CARRIER/service`.
     pub shipping_service: Option<String>,
+    /// For an order taken from a platform: its order number there (`#1001`).
+    pub channel_order_number: Option<String>,
+    /// When the customer placed the order: the platform's time for an order taken from one,
+    /// else when Ordo captured it.
+    pub placed_at: String,
     pub created_at: String,
     pub updated_at: String,
     pub cancelled_at: Option<String>,
@@ -126,12 +134,15 @@ impl From<&Order> for OrderView {
                 tax: m(o.totals.tax),
                 discount: m(o.totals.discount),
                 total: m(o.totals.total),
+                tax_included: m(o.source.as_ref().map_or(0, |s| s.tax_included)),
             },
             note: o.note.clone(),
             cancel_reason: o.cancel_reason.clone(),
             pickup_location: o.pickup_location.clone(),
             promised_by: o.promised_by.map(format_ms),
             shipping_service: o.shipping_service.clone(),
+            channel_order_number: o.source.as_ref().and_then(|s| s.number.clone()),
+            placed_at: format_ms(o.source.as_ref().and_then(|s| s.placed_at).unwrap_or(o.created_at)),
             created_at: format_ms(o.created_at),
             updated_at: format_ms(o.updated_at),
             cancelled_at: o.cancelled_at.map(format_ms),

@@ -110,6 +110,10 @@ catalogue! {
     CustomerUpdated(CustomerRef) = "customer.updated", subject "the customer's id", version 1;
     /// A channel's settings were replaced.
     ChannelUpdated(ChannelUpdated) = "channel.updated", subject "the channel", version 1;
+    /// A payload a channel sent could not become an order and waits in its import log.
+    ChannelImportParked(ImportParked) = "channel.import_parked", subject "the channel", version 1;
+    /// A platform changed an order in a way Ordo could not apply (it is kept as it was).
+    OrderChannelUpdateNotApplied(UpdateNotApplied) = "order.channel_update_not_applied", subject "the order's id", version 1;
     /// A carrier was created.
     CarrierCreated(CarrierCreated) = "carrier.created", subject "the carrier's code", version 1;
     /// A carrier was disabled (it quotes and labels nothing until enabled) or enabled again.

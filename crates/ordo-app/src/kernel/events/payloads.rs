@@ -75,6 +75,31 @@ pub struct ChannelUpdated {
     pub capture: String,
     /// How many hold rules the channel now has.
     pub hold_rules: usize,
+    /// The platform behind the channel (`api`, `shopify`, ...); its credentials are never
+    /// in an event.
+    #[serde(default)]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ImportParked {
+    pub channel: String,
+    /// The import log entry, to read, retry or dismiss.
+    pub import_id: String,
+    /// The platform's order id, when the payload names one.
+    pub external_id: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateNotApplied {
+    pub order_id: String,
+    pub channel: String,
+    /// The import log entry holding the platform's payload.
+    pub import_id: String,
+    /// Each change Ordo did not apply, and why.
+    pub changes: Vec<String>,
+    pub actor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
