@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::channels::intake::Receipt;
 use crate::channels::settings::{settings_of, valid_channel};
 use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// One import log entry. `payload` is absent in lists.
@@ -95,7 +96,13 @@ impl App {
 
     /// Applies a parked payload again, after what parked it was fixed (a mapping added, a
     /// product created, stock received).
-    pub async fn retry_import(&self, actor: &Actor, channel: &str, id: &str) -> AppResult<Receipt> {
+    pub async fn retry_import(
+        &self,
+        actor: &Actor,
+        channel: &str,
+        id: &str,
+        idem: Option<IdemCtx<Receipt>>,
+    ) -> AppResult<Outcome<Receipt>> {
         require(actor, Action::WriteOrders)?;
         channel_visible(actor, channel)?;
         let (name, id) = (channel.to_owned(), id.to_owned());
@@ -110,29 +117,35 @@ impl App {
                 record.status
             )));
         }
-        self.retake(&settings, record).await
+        let receipt = self.retake(&settings, record).await?;
+        self.answer_idem(idem, receipt).await
     }
 
     /// Sets a parked payload aside for good.
-    pub async fn dismiss_import(&self, actor: &Actor, channel: &str, id: &str) -> AppResult<ChannelImport> {
+    pub async fn dismiss_import(
+        &self,
+        actor: &Actor,
+        channel: &str,
+        id: &str,
+        idem: Option<IdemCtx<ChannelImport>>,
+    ) -> AppResult<Outcome<ChannelImport>> {
         require(actor, Action::WriteOrders)?;
         channel_visible(actor, channel)?;
-        let (channel, id, clock) = (channel.to_owned(), id.to_owned(), self.clock.clone());
-        self.store
-            .write(move |tx| {
-                let mut r = tx.channel_import(&channel, &id)?.ok_or(AppError::NotFound("import"))?;
-                if !ImportStatus::parse(&r.status).is_some_and(ImportStatus::can_retry) {
-                    return Err(AppError::InvalidTransition(format!(
-                        "only a parked import can be dismissed; this one is {}",
-                        r.status
-                    )));
-                }
-                r.status = ImportStatus::Dismissed.as_str().to_owned();
-                r.updated_at = clock.now_ms();
-                tx.update_channel_import(&r)?;
-                Ok(ChannelImport::of(r, false))
-            })
-            .await
+        let (channel, id) = (channel.to_owned(), id.to_owned());
+        self.write_idem(idem, move |tx, now| {
+            let mut r = tx.channel_import(&channel, &id)?.ok_or(AppError::NotFound("import"))?;
+            if !ImportStatus::parse(&r.status).is_some_and(ImportStatus::can_retry) {
+                return Err(AppError::InvalidTransition(format!(
+                    "only a parked import can be dismissed; this one is {}",
+                    r.status
+                )));
+            }
+            r.status = ImportStatus::Dismissed.as_str().to_owned();
+            r.updated_at = now;
+            tx.update_channel_import(&r)?;
+            Ok(ChannelImport::of(r, false))
+        })
+        .await
     }
 
     pub async fn put_sku_mapping(

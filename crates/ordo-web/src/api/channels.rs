@@ -7,14 +7,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use ordo_app::channels::imports::{ChannelImport, SkuMappingInput};
+use ordo_app::channels::intake::Receipt;
 use ordo_app::page_limit;
 use ordo_domain::channel::ImportStatus;
 use ordo_store::{ImportFilter, Page, SkuMappingRecord};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Limit, decode_cursor, list, webhook_headers};
+use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, webhook_headers};
 use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -140,28 +142,34 @@ pub async fn get_channel_import(
 /// Apply a parked payload again, once what parked it is fixed (a SKU mapping added, a
 /// product created, stock received); it becomes an order, or stays parked with the reason.
 #[utoipa::path(post, path = "/v1/channels/{channel}/imports/{id}/retry", tag = "channels",
-    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path)),
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = ChannelReceiptView), (status = 404, body = Problem),
         (status = 409, description = "Only a parked payload is retried", body = Problem)))]
 pub async fn retry_channel_import(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path((channel, id)): Path<(String, String)>,
-) -> ApiResult<Json<ChannelReceiptView>> {
-    Ok(Json(ChannelReceiptView::from(&s.app.retry_import(&actor, &channel, &id).await?)))
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<Receipt, ChannelReceiptView, 200>;
+    Ok(respond(s.app.retry_import(&actor, &channel, &id, idem.ctx(r)).await?, r))
 }
 
 /// Set a parked payload aside for good.
 #[utoipa::path(post, path = "/v1/channels/{channel}/imports/{id}/dismiss", tag = "channels",
-    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path)),
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), ("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = ChannelImportView), (status = 404, body = Problem),
         (status = 409, description = "Only a parked payload is dismissed", body = Problem)))]
 pub async fn dismiss_channel_import(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path((channel, id)): Path<(String, String)>,
-) -> ApiResult<Json<ChannelImportView>> {
-    Ok(Json(ChannelImportView::from(&s.app.dismiss_import(&actor, &channel, &id).await?)))
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<ChannelImport, ChannelImportView, 200>;
+    Ok(respond(s.app.dismiss_import(&actor, &channel, &id, idem.ctx(r)).await?, r))
 }
 
 /// A channel's SKU mappings, by platform reference.
