@@ -9,6 +9,9 @@ locations, amounts and currencies those of the object it acts on. It never touch
 that is meant to be invalid, and every value it puts in is one the document allows.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import random
 import urllib.error
@@ -26,7 +29,9 @@ COLLECTIONS = {
     "customers": "cus",
     "keys": "key",
 }
-KINDS = set(COLLECTIONS.values())
+KINDS = set(COLLECTIONS.values()) | {"imp"}
+# The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).
+DEMO_CHANNEL = ("shopify-demo", "demo-shopify-secret")
 # How often a valid case's path id is replaced by one that exists (the rest stay random, so
 # unknown ids are still asked for).
 REAL_SHARE = 0.8
@@ -102,6 +107,8 @@ class World:
         self.objects = {}
         # (sku, location, bucket) that received returns put units into.
         self.buckets = []
+        # Platform references the run mapped to SKUs on the demo channel.
+        self.mappings = []
 
     # --- reading the server -------------------------------------------------------------
 
@@ -168,6 +175,24 @@ class World:
             for ful in self._ready("fulfillments", "ready-for-pickup"):
                 if self.get(f"/v1/fulfillments/{ful}/ready-for-pickup", {}) is not None:
                     return
+
+    def park(self):
+        """Sends the demo channel a signed delivery that cannot become an order, so that a
+        parked import exists to retry or dismiss."""
+        channel, secret = DEMO_CHANNEL
+        body = json.dumps({"id": self.rng.randint(1, 10**15), "line_items": []}).encode()
+        signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        headers = {"Content-Type": "application/json", "X-Shopify-Hmac-Sha256": signature,
+                   "X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": uuid.uuid4().hex}
+        request = urllib.request.Request(f"{self.url}/v1/channels/{channel}/webhooks", data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                self.learn(f"/v1/channels/{channel}/webhooks", json.loads(answer.read()))
+        except (urllib.error.URLError, ValueError, OSError):
+            pass
+
+    def _parked(self):
+        return [i for i in self.ids["imp"] if self.objects.get(i, {}).get("status") == "parked"]
 
     def _active_holds(self):
         found = self.get("/v1/holds?status=active&limit=100")
@@ -244,6 +269,9 @@ class World:
                         bucket = DISPOSITION_BUCKETS.get(got.get("disposition"))
                         if bucket and isinstance(line.get("sku"), str):
                             self._add(self.buckets, (line["sku"], value["location"], bucket))
+            if (path.startswith("/v1/channels/") and isinstance(value.get("external"), str)
+                    and value.get("channel") == DEMO_CHANNEL[0]):
+                self._add(self.mappings, value["external"])
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
             if (path.startswith("/v1/carriers") and isinstance(value.get("code"), str)
@@ -293,6 +321,23 @@ class World:
             params["code"] = self._pick(self.carriers) or params["code"]
             if case.method.upper() == "DELETE" and params["code"] in self.carriers:
                 self.carriers.remove(params["code"])
+        if path.startswith("/v1/channels/{channel}/") and path != "/v1/channels/{channel}/webhooks" and real:
+            # The demo channel's import log and mappings: a parked import to retry or dismiss,
+            # an entry to read, a mapping the run made to remove.
+            params["channel"] = DEMO_CHANNEL[0]
+            if "id" in params:
+                if path.endswith(("/retry", "/dismiss")):
+                    # A retried payload that stays parked can be retried again, but one the run
+                    # retried into an order or dismissed cannot: park a fresh one each time.
+                    self.park()
+                    pool = self._parked()[-1:]
+                else:
+                    if not self.ids["imp"]:
+                        self.park()
+                    pool = self.ids["imp"]
+                params["id"] = self._pick(pool) or params["id"]
+            if "external" in params and case.method.upper() == "DELETE" and self.mappings:
+                params["external"] = self.mappings.pop()
         # What the request acts on: its currency, its lines and its version.
         context = {}
         if collection == "orders" and "id" in params:

@@ -12,6 +12,7 @@ Every answer is tallied per operation into FUZZ_TALLY (one `METHOD path status` 
 call), so the run can say how many operations were answered with a success.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -101,8 +102,11 @@ DEMO_CARRIER = ("PARCELCO", "demo-parcelco-secret")
 TALLY = os.environ.get("FUZZ_TALLY")
 WORLD = World(os.environ["ORDO_URL"], os.environ["ORDO_KEY"], os.environ.get("FUZZ_SEED", "1"))
 WORLD.seed()
+# The demo's Shopify channel, whose webhooks a valid case is signed for (`ordo serve --demo`
+# creates it).
+DEMO_SHOPIFY = ("shopify-demo", "demo-shopify-secret")
 # Webhooks carry their senders' objects, not Ordo's.
-SIGNED = ("/v1/payments/stripe/webhook", "/v1/carriers/{code}/tracking")
+SIGNED = ("/v1/payments/stripe/webhook", "/v1/carriers/{code}/tracking", "/v1/channels/{channel}/webhooks")
 
 
 def _sign_ordo(secret, body_bytes):
@@ -153,6 +157,18 @@ def before_call(context, case, kwargs):
         if case.headers is None:
             case.headers = {}
         case.headers["Ordo-Signature"] = _sign_ordo(secret, json.dumps(body).encode())
+        return
+    if case.operation.path == "/v1/channels/{channel}/webhooks" and _positive(case):
+        # A valid delivery is one Shopify signed: base64 HMAC-SHA256 of the bytes sent. Its
+        # body is whatever the case holds: an order, or something parked in the import log.
+        channel, secret = DEMO_SHOPIFY
+        case.path_parameters = {**(case.path_parameters or {}), "channel": channel}
+        if case.headers is None:
+            case.headers = {}
+        sent = json.dumps(body).encode()
+        case.headers["X-Shopify-Hmac-Sha256"] = base64.b64encode(hmac.new(secret.encode(), sent, hashlib.sha256).digest()).decode()
+        case.headers["X-Shopify-Topic"] = "orders/create"
+        case.headers["X-Shopify-Webhook-Id"] = uuid.uuid4().hex
         return
     if not (case.method.upper() == "POST" and isinstance(body, dict) and _positive(case)):
         return

@@ -7,6 +7,7 @@
 
 pub mod aftersales;
 pub mod channels;
+pub mod intake;
 pub mod kernel;
 pub mod money;
 pub mod ports;

@@ -109,6 +109,13 @@ pub fn difference(a: &str, b: &str) -> Option<String> {
     sum(&[a, &negated])
 }
 
+/// `a / n` as decimal text at `a`'s decimals, when it divides exactly.
+pub fn divide(a: &str, n: i64) -> Option<String> {
+    let (v, scale) = decimal(a)?;
+    let n = i128::from(n);
+    (n > 0 && v % n == 0).then(|| decimal_text(v / n, scale))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -122,11 +129,4 @@ mod tests {
         let id: super::Id = serde_json::from_str("820982911946154508").unwrap();
         assert_eq!(id.0, "820982911946154508", "ids above 2^53 keep every digit");
     }
-}
-
-/// `a / n` as decimal text at `a`'s decimals, when it divides exactly.
-pub fn divide(a: &str, n: i64) -> Option<String> {
-    let (v, scale) = decimal(a)?;
-    let n = i128::from(n);
-    (n > 0 && v % n == 0).then(|| decimal_text(v / n, scale))
 }

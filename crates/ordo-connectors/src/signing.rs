@@ -77,6 +77,22 @@ pub fn verify_timestamped(header: &str, secret: &str, body: &[u8], now_ms: i64) 
     signatures.iter().fold(false, |ok, s| ok | verify_hex(s, secret, &signed))
 }
 
+/// Base64 (standard alphabet, padded) HMAC-SHA256 of `body`, as Shopify and WooCommerce sign
+/// their webhooks.
+pub fn sign_base64(secret: &str, body: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(hmac_sha256(secret.as_bytes(), body))
+}
+
+/// Whether `given` is [`sign_base64`] of `body`, compared in constant time.
+pub fn verify_base64(given: &str, secret: &str, body: &[u8]) -> bool {
+    use base64::Engine;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(given.trim()) else { return false };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(body);
+    mac.verify_slice(&bytes).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,20 +137,4 @@ mod tests {
         assert!(!verify_hex(&sig.to_uppercase(), "k", b"body"));
         assert!(!verify_hex(&format!(" {sig}"), "k", b"body"));
     }
-}
-
-/// Base64 (standard alphabet, padded) HMAC-SHA256 of `body`, as Shopify and WooCommerce sign
-/// their webhooks.
-pub fn sign_base64(secret: &str, body: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(hmac_sha256(secret.as_bytes(), body))
-}
-
-/// Whether `given` is [`sign_base64`] of `body`, compared in constant time.
-pub fn verify_base64(given: &str, secret: &str, body: &[u8]) -> bool {
-    use base64::Engine;
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(given.trim()) else { return false };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(body);
-    mac.verify_slice(&bytes).is_ok()
 }

@@ -308,7 +308,7 @@ async fn shopify(app: &App, sku: &str) -> anyhow::Result<()> {
         ..Default::default()
     };
     app.put_channel_settings(&Actor::system(), channel, input).await.map_err(|e| fail("channel", e))?;
-    let mapping = ordo_app::channels::imports::SkuMappingInput { sku: Some(sku.into()) };
+    let mapping = ordo_app::intake::imports::SkuMappingInput { sku: Some(sku.into()) };
     app.put_sku_mapping(&Actor::system(), channel, "808950810", mapping).await.map_err(|e| fail("mapping", e))?;
     Ok(())
 }

@@ -1,7 +1,5 @@
-//! Sales channels' settings: capture policy, hold rules, the return window and when returns
-//! are refunded. Read by money, sales and after-sales; depends only on the kernel.
+//! Sales channels' settings: the platform a channel is and its sealed credentials, the
+//! locations it sells from, capture policy, hold rules, the return window and when returns
+//! are refunded; the orders it sends are taken in `intake`. Read by money, sales and after-sales; depends only on the kernel.
 
-pub mod imports;
-pub mod intake;
-pub mod mapping;
 pub mod settings;

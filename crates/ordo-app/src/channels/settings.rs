@@ -147,7 +147,11 @@ pub struct CredentialsInput {
     #[schema(min_length = 1, max_length = 500, pattern = r"^[^\u0000]*$")]
     pub webhook_secret: Option<String>,
     /// The platform's API base URL (`https` only).
-    #[schema(example = "https://example.myshopify.com/admin/api/2024-10", max_length = 500, pattern = r"^[^\u0000]*$")]
+    #[schema(
+        example = "https://example.myshopify.com/admin/api/2024-10",
+        max_length = 500,
+        pattern = r"^https?://([a-z0-9]+\.)*[a-z][a-z0-9]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]*)*$"
+    )]
     pub api_url: Option<String>,
     #[schema(min_length = 1, max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub access_token: Option<String>,
@@ -299,7 +303,7 @@ impl App {
             e.add("locations", "at most 100 locations");
         }
         for (i, code) in locations.iter().enumerate() {
-            if code.is_empty() || code.len() > 32 {
+            if code.is_empty() || code.chars().count() > 32 || code.contains('\0') {
                 e.add(format!("locations/{i}"), "must be a location code of 1 to 32 characters");
             }
         }

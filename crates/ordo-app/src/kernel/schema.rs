@@ -164,6 +164,12 @@ pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
         {"required": ["shipping"], "properties": {"shipping": {"type": "object"}}},
         {"required": ["amount"], "properties": {"amount": {"type": "object"}}},
     ]}]);
+    // A point of sale names its store; a feeding location is a code.
+    let channel_settings = serde_json::json!([
+        {"if": {"required": ["kind"], "properties": {"kind": {"const": "pos"}}},
+         "then": {"required": ["store_location"], "properties": {"store_location": {"type": "string", "pattern": blank_free}}}},
+        {"properties": {"locations": {"items": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[^\\u0000]*$"}}}},
+    ]);
     // A carrier is priced by its API or by the rate cards given here, not both.
     let carrier = serde_json::json!([{
         "if": {"required": ["api"], "properties": {"api": {"type": "object"}}},
@@ -237,6 +243,7 @@ pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
         ("AdjustmentInput", serde_json::json!([{"properties": {"delta": {"not": {"const": 0}}}}])),
         ("NewKey", channel_key),
         ("HoldRuleInput", hold_rule),
+        ("ChannelSettingsInput", channel_settings),
         ("RefundInput", refund),
         ("CarrierInput", carrier),
         ("NewPayment", payment),

@@ -6,5 +6,6 @@ pub(crate) mod card_claims;
 pub mod fx;
 pub mod payment_requests;
 pub mod payments;
+pub mod platform;
 pub mod refunds;
 pub mod settler;

@@ -129,6 +129,21 @@ fn entry(
     record(tx, now, actor, p, kind, amount, reason, None)
 }
 
+/// Stores a new payment (with no gateway reference yet).
+pub(crate) fn insert(tx: &mut dyn Tx, p: &Payment) -> AppResult<()> {
+    let body = serde_json::to_string(p).map_err(|e| AppError::Internal(e.to_string()))?;
+    tx.insert_payment(&PaymentRecord {
+        id: p.id.clone(),
+        order_id: p.order_id.clone(),
+        provider: p.provider.clone(),
+        currency: p.currency.clone(),
+        created_at: p.created_at,
+        body,
+        reference: None,
+    })?;
+    Ok(())
+}
+
 /// Appends a ledger entry (with the gateway's or Ordo's reference for it) and its event.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record(
@@ -275,16 +290,7 @@ impl App {
                 )?;
                 payment.account_id = Some(account.id);
             }
-            let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
-            tx.insert_payment(&PaymentRecord {
-                id: payment.id.clone(),
-                order_id: payment.order_id.clone(),
-                provider: payment.provider.clone(),
-                currency: payment.currency.clone(),
-                created_at: now,
-                body,
-                reference: None,
-            })?;
+            insert(tx, &payment)?;
             entry(tx, now, &who, &payment, EntryKind::Authorized, amount.minor(), None)?;
             if captured {
                 entry(tx, now, &who, &payment, EntryKind::Captured, amount.minor(), None)?;
@@ -417,55 +423,7 @@ pub(crate) fn is_gateway(p: &Payment) -> bool {
 /// Whether payments of this provider move money at a gateway (anything but the providers
 /// whose ledger entries are the money movement).
 pub(crate) fn is_gateway_provider(provider: &str) -> bool {
-    !matches!(provider, "manual" | "gift_card" | "store_credit" | PLATFORM)
-}
-
-/// The provider of money a customer paid at a sales platform (Shopify, Amazon, ...): its
-/// ledger entries record what the platform holds; `method` names the platform.
-pub const PLATFORM: &str = "platform";
-
-/// Records `amount` the customer already paid at the channel's platform as one captured
-/// payment (authorized and captured at once), inside the caller's transaction.
-pub(crate) fn record_platform_payment(
-    tx: &mut dyn Tx,
-    now: i64,
-    actor: &Actor,
-    order: &Order,
-    platform: &str,
-    amount: i64,
-) -> AppResult<()> {
-    let payment = Payment {
-        id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
-        order_id: order.id.to_string(),
-        provider: PLATFORM.into(),
-        method: Some(platform.to_owned()),
-        currency: order.currency.clone(),
-        created_at: now,
-        account_id: None,
-        reference: None,
-    };
-    let body = serde_json::to_string(&payment).map_err(|e| AppError::Internal(e.to_string()))?;
-    tx.insert_payment(&PaymentRecord {
-        id: payment.id.clone(),
-        order_id: payment.order_id.clone(),
-        provider: payment.provider.clone(),
-        currency: payment.currency.clone(),
-        created_at: now,
-        body,
-        reference: None,
-    })?;
-    let reason = Some(format!("paid at {platform}"));
-    record(tx, now, actor, &payment, EntryKind::Authorized, amount, reason.clone(), None)?;
-    record(tx, now, actor, &payment, EntryKind::Captured, amount, reason, None)
-}
-
-/// What the customer paid at a platform for this order so far (captured, less refunded).
-pub(crate) fn paid_at_platform(tx: &mut dyn Tx, order_id: &str) -> AppResult<i64> {
-    Ok(payments_with_totals(tx, order_id)?
-        .iter()
-        .filter(|(p, _)| p.provider == PLATFORM)
-        .map(|(_, t)| t.captured - t.refunded)
-        .sum())
+    !matches!(provider, "manual" | "gift_card" | "store_credit" | crate::money::platform::PLATFORM)
 }
 
 /// A fulfilment's share of the order total, in proportion to the value of what it carries;

@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use ordo_app::channels::imports::{ChannelImport, SkuMappingInput};
-use ordo_app::channels::intake::Receipt;
+use ordo_app::intake::imports::{ChannelImport, SkuMappingInput};
+use ordo_app::intake::webhooks::Receipt;
 use ordo_app::page_limit;
 use ordo_domain::channel::ImportStatus;
 use ordo_store::{ImportFilter, Page, SkuMappingRecord};
@@ -37,7 +37,7 @@ pub async fn get_channel(
 /// payments as received when they are added; `on_shipment` authorizes and captures each
 /// fulfilment's share when it ships.
 #[utoipa::path(put, path = "/v1/channels/{channel}", tag = "channels", request_body = ordo_app::channels::settings::ChannelSettingsInput,
-    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")), responses((status = 200, body = ChannelView), (status = 422, body = Problem)))]
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")), responses((status = 200, body = ChannelView), (status = 404, description = "A location named does not exist", body = Problem), (status = 422, body = Problem)))]
 pub async fn put_channel(
     State(s): State<AppState>,
     Caller(actor): Caller,
@@ -193,7 +193,7 @@ pub async fn list_sku_mappings(
 /// product, then SKU.
 #[utoipa::path(put, path = "/v1/channels/{channel}/mappings/{external}", tag = "channels", request_body = SkuMappingInput,
     params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
-        ("external" = String, Path, description = "The platform's variant id, product id or SKU", min_length = 1, max_length = 255)),
+        ("external" = String, Path, description = "The platform's variant id, product id or SKU", min_length = 1, max_length = 255, pattern = r"^[^\u0000]*$")),
     responses((status = 200, body = SkuMappingView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_sku_mapping(
     State(s): State<AppState>,
@@ -207,7 +207,7 @@ pub async fn put_sku_mapping(
 /// Remove a SKU mapping.
 #[utoipa::path(delete, path = "/v1/channels/{channel}/mappings/{external}", tag = "channels",
     params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
-        ("external" = String, Path, description = "The platform's variant id, product id or SKU", min_length = 1, max_length = 255)),
+        ("external" = String, Path, description = "The platform's variant id, product id or SKU", min_length = 1, max_length = 255, pattern = r"^[^\u0000]*$")),
     responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
 pub async fn delete_sku_mapping(
     State(s): State<AppState>,

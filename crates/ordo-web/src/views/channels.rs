@@ -71,8 +71,8 @@ pub struct ChannelImportView {
     pub updated_at: String,
 }
 
-impl From<&ordo_app::channels::imports::ChannelImport> for ChannelImportView {
-    fn from(i: &ordo_app::channels::imports::ChannelImport) -> Self {
+impl From<&ordo_app::intake::imports::ChannelImport> for ChannelImportView {
+    fn from(i: &ordo_app::intake::imports::ChannelImport) -> Self {
         ChannelImportView {
             id: i.id.clone(),
             channel: i.channel.clone(),
@@ -103,8 +103,8 @@ pub struct ChannelReceiptView {
     pub duplicate: bool,
 }
 
-impl From<&ordo_app::channels::intake::Receipt> for ChannelReceiptView {
-    fn from(r: &ordo_app::channels::intake::Receipt) -> Self {
+impl From<&ordo_app::intake::webhooks::Receipt> for ChannelReceiptView {
+    fn from(r: &ordo_app::intake::webhooks::Receipt) -> Self {
         ChannelReceiptView {
             id: r.import_id.clone(),
             status: r.status.to_string(),

@@ -6,8 +6,8 @@ use ordo_store::{ChannelImportRecord, ImportFilter, Page, SkuMappingRecord};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::channels::intake::Receipt;
 use crate::channels::settings::{settings_of, valid_channel};
+use crate::intake::webhooks::Receipt;
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::{Action, Actor, App, AppError, AppResult};
@@ -51,7 +51,13 @@ impl ChannelImport {
 #[serde(deny_unknown_fields)]
 pub struct SkuMappingInput {
     /// An Ordo product's SKU.
-    #[schema(required = true, example = "IPOD-NANO-PINK", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*$")]
+    #[schema(
+        required = true,
+        example = "IPOD-NANO-PINK",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
     pub sku: Option<String>,
 }
 

@@ -12,8 +12,8 @@ use ordo_domain::channel::{ChannelKind, ImportStatus};
 use ordo_domain::order::OrderStatus;
 use ordo_store::{ChannelImportRecord, Tx};
 
-use crate::channels::mapping::{Mapped, map_order, references};
 use crate::channels::settings::{ChannelSettings, settings_of};
+use crate::intake::mapping::{Mapped, map_order, references};
 use crate::kernel::events::payloads::{ImportParked, UpdateNotApplied};
 use crate::kernel::events::{Event, emit};
 use crate::ports::WebhookHeaders;
@@ -94,7 +94,7 @@ impl Entry {
 
 /// Writes the entry (and, for a parked one, its event); `Ok(Err(first))` when its delivery
 /// id was taken before.
-fn log_in_tx(tx: &mut dyn Tx, now: i64, entry: &Entry) -> AppResult<Result<(), ChannelImportRecord>> {
+fn log_in_tx(tx: &mut dyn Tx, now: i64, entry: &Entry) -> AppResult<Result<(), Box<ChannelImportRecord>>> {
     let r = &entry.record;
     if entry.retry {
         tx.update_channel_import(r)?;
@@ -102,7 +102,7 @@ fn log_in_tx(tx: &mut dyn Tx, now: i64, entry: &Entry) -> AppResult<Result<(), C
         if let Some(d) = &r.delivery_id
             && let Some(first) = tx.channel_import_by_delivery(&r.channel, d)?
         {
-            return Ok(Err(first));
+            return Ok(Err(Box::new(first)));
         }
         tx.insert_channel_import(r)?;
     }
@@ -122,7 +122,7 @@ fn log_in_tx(tx: &mut dyn Tx, now: i64, entry: &Entry) -> AppResult<Result<(), C
 enum Placed {
     Order(String),
     /// The delivery was taken before.
-    Duplicate(ChannelImportRecord),
+    Duplicate(Box<ChannelImportRecord>),
     /// Another delivery created the order a moment ago: apply this one as an update.
     Exists(String),
 }
@@ -209,7 +209,7 @@ impl App {
             .store
             .write(move |tx| {
                 let now = entry.record.updated_at;
-                log_in_tx(tx, now, &entry).map(|r| r.map(|()| entry.record.clone()))
+                log_in_tx(tx, now, &entry).map(|r| r.map(|()| Box::new(entry.record.clone())))
             })
             .await?;
         Ok(match written {
@@ -263,7 +263,7 @@ impl App {
                 if let Some(d) = record.delivery_id.as_deref().filter(|_| !retry)
                     && let Some(first) = tx.channel_import_by_delivery(&record.channel, d)?
                 {
-                    return Ok(Placed::Duplicate(first));
+                    return Ok(Placed::Duplicate(Box::new(first)));
                 }
                 let external = record.external_id.as_deref().unwrap_or_default();
                 if let Some(id) = tx.order_id_by_external_id(&record.channel, external)? {
@@ -271,7 +271,7 @@ impl App {
                 }
                 let order = crate::sales::orders::place_in_tx(tx, now, &who.key_id, &checked, &prepared)?;
                 if paid > 0 {
-                    crate::money::payments::record_platform_payment(tx, now, &who, &order, platform, paid)?;
+                    crate::money::platform::record_platform_payment(tx, now, &who, &order, platform, paid)?;
                 }
                 if let Some(reason) = &cancelled {
                     crate::sales::orders::cancel_in_tx(tx, now, &who, order.id.as_str(), Some(reason.clone()))?;
@@ -406,9 +406,9 @@ impl App {
                 }
                 let id = r.order_id.clone().unwrap_or_default();
                 let order = tx.order_by_id(&id)?.ok_or(AppError::NotFound("order"))?;
-                let more = paid - crate::money::payments::paid_at_platform(tx, &id)?;
+                let more = paid - crate::money::platform::paid_at_platform(tx, &id)?;
                 if more > 0 && order.status != OrderStatus::Cancelled {
-                    crate::money::payments::record_platform_payment(tx, now, &who, &order, platform, more)?;
+                    crate::money::platform::record_platform_payment(tx, now, &who, &order, platform, more)?;
                 }
                 if !refused.is_empty() {
                     let payload = UpdateNotApplied {
@@ -420,7 +420,7 @@ impl App {
                     };
                     emit(tx, now, &id, Event::OrderChannelUpdateNotApplied(payload))?;
                 }
-                Ok::<_, AppError>(Ok(r.clone()))
+                Ok::<_, AppError>(Ok(Box::new(r.clone())))
             })
             .await?;
         Ok(match written {

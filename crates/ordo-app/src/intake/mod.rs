@@ -1,0 +1,8 @@
+//! Orders from the sales platforms: webhooks checked by the channel's adapter and taken
+//! exactly once (`webhooks.rs`), a platform's order mapped into Ordo's terms (`mapping.rs`),
+//! and each channel's import log and SKU mappings (`imports.rs`). It sits above sales (it
+//! places, edits and cancels orders) and money (it records what was paid at the platform).
+
+pub mod imports;
+pub mod mapping;
+pub mod webhooks;
