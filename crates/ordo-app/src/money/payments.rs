@@ -132,16 +132,9 @@ fn entry(
 /// Stores a new payment (with no gateway reference yet).
 pub(crate) fn insert(tx: &mut dyn Tx, p: &Payment) -> AppResult<()> {
     let body = serde_json::to_string(p).map_err(|e| AppError::Internal(e.to_string()))?;
-    tx.insert_payment(&PaymentRecord {
-        id: p.id.clone(),
-        order_id: p.order_id.clone(),
-        provider: p.provider.clone(),
-        currency: p.currency.clone(),
-        created_at: p.created_at,
-        body,
-        reference: None,
-    })?;
-    Ok(())
+    let (id, order_id, provider, currency) = (p.id.clone(), p.order_id.clone(), p.provider.clone(), p.currency.clone());
+    let record = PaymentRecord { id, order_id, provider, currency, created_at: p.created_at, body, reference: None };
+    Ok(tx.insert_payment(&record)?)
 }
 
 /// Appends a ledger entry (with the gateway's or Ordo's reference for it) and its event.
