@@ -76,15 +76,20 @@ fn check_external(external: &str) -> AppResult<()> {
 }
 
 impl App {
+    /// `filter.status`, when given, must name an import status (else a validation error).
     pub async fn channel_imports(
         &self,
         actor: &Actor,
         channel: &str,
         page: Page<String>,
-        filter: ImportFilter,
+        mut filter: ImportFilter,
     ) -> AppResult<Vec<ChannelImport>> {
         require(actor, Action::ReadOrders)?;
         channel_visible(actor, channel)?;
+        let mut e = ordo_domain::validate::Errors::new();
+        let status: Option<ImportStatus> = e.optional_choice("status", filter.status.as_deref());
+        e.finish(())?;
+        filter.status = status.map(|s| s.as_str().to_owned());
         let channel = channel.to_owned();
         let rows =
             self.store.read(move |tx| Ok::<_, AppError>(tx.list_channel_imports(&channel, &page, &filter)?)).await?;

@@ -4,8 +4,8 @@
 //! reason in words, for the import log.
 //!
 //! The rule for amounts: digits beyond the currency's precision are rounded half away from
-//! zero (`Money::parse_rounding`); the rounded fields are named in the order's note-free
-//! import log entry, and the totals check then decides whether the order still adds up.
+//! zero (`Money::parse_rounding`); the rounded fields are named in the import log entry, and
+//! the totals check then decides whether the order still adds up.
 
 use std::collections::HashMap;
 
@@ -105,7 +105,8 @@ pub fn map_order(channel: &str, o: &ChannelOrder, skus: &HashMap<String, String>
             .checked_mul(line.quantity)
             .and_then(|v| v.checked_add(subtotal))
             .ok_or_else(|| format!("lines/{i}: the amount is out of range"))?;
-        line_discounts = line_discounts.saturating_add(discount);
+        line_discounts =
+            line_discounts.checked_add(discount).ok_or_else(|| format!("lines/{i}: the discount is out of range"))?;
         inputs.push(OrderLineInput {
             sku: Some(sku.clone()),
             quantity: Some(line.quantity),

@@ -166,13 +166,8 @@ impl App {
             retry: false,
             races: 0,
         };
-        if let Some(d) = &entry.record.delivery_id {
-            let (name, d) = (channel.to_owned(), d.clone());
-            if let Some(first) =
-                self.store.read(move |tx| Ok::<_, AppError>(tx.channel_import_by_delivery(&name, &d)?)).await?
-            {
-                return Ok(Receipt::of(&first, true));
-            }
+        if let Some(first) = self.seen(&entry).await? {
+            return Ok(Receipt::of(&first, true));
         }
         self.take(&settings, delivery, entry).await
     }
@@ -308,15 +303,18 @@ impl App {
     /// After losing a race to another delivery of the same order: the delivery is a
     /// duplicate, or the order exists and this delivery is an update.
     async fn after_race(&self, settings: &ChannelSettings, order: &ChannelOrder, entry: Entry) -> AppResult<Receipt> {
-        if let Some(d) = entry.record.delivery_id.clone().filter(|_| !entry.retry) {
-            let name = settings.channel.clone();
-            if let Some(first) =
-                self.store.read(move |tx| Ok::<_, AppError>(tx.channel_import_by_delivery(&name, &d)?)).await?
-            {
-                return Ok(Receipt::of(&first, true));
-            }
+        if let Some(first) = self.seen(&entry).await? {
+            return Ok(Receipt::of(&first, true));
         }
         self.take_order(settings, order, entry).await
+    }
+
+    /// The entry an earlier delivery with this one's id left, if any (a retried entry is its
+    /// own and has none before it).
+    async fn seen(&self, entry: &Entry) -> AppResult<Option<ChannelImportRecord>> {
+        let Some(d) = entry.record.delivery_id.clone().filter(|_| !entry.retry) else { return Ok(None) };
+        let channel = entry.record.channel.clone();
+        self.store.read(move |tx| Ok(tx.channel_import_by_delivery(&channel, &d)?)).await
     }
 
     async fn park_or_fail(&self, entry: Entry, e: AppError) -> AppResult<Receipt> {

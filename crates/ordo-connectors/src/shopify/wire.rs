@@ -153,9 +153,8 @@ fn address(a: &Address) -> AddressInput {
     }
 }
 
-/// A line's discounts: its discount allocations when it has any, else the older
-/// `total_discount`. Amounts are summed as text-free minor units by the app, so here they
-/// are only collected; a line with several allocations sends their sum as a decimal.
+/// A line's discounts: the exact sum of its discount allocations when it has any, else the
+/// older `total_discount`.
 fn line_discount(l: &LineItem) -> Option<String> {
     if l.discount_allocations.is_empty() {
         return l.total_discount.clone();

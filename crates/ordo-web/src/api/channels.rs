@@ -11,14 +11,13 @@ use axum::response::Response;
 use ordo_app::intake::imports::{ChannelImport, SkuMappingInput};
 use ordo_app::intake::webhooks::Receipt;
 use ordo_app::page_limit;
-use ordo_domain::channel::ImportStatus;
 use ordo_store::{ImportFilter, Page, SkuMappingRecord};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, webhook_headers};
 use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
-use crate::problem::Problem;
+use crate::problem::{Problem, query_error};
 use crate::state::AppState;
 use crate::views::{ChannelImportView, ChannelReceiptView, ChannelView, ListView, SkuMappingView};
 
@@ -104,26 +103,10 @@ pub async fn list_channel_imports(
     Path(channel): Path<String>,
     Query(q): Query<ImportQuery>,
 ) -> ApiResult<Json<ListView<ChannelImportView>>> {
-    let status = match q.status.as_deref() {
-        None => None,
-        Some(v) => Some(
-            ImportStatus::parse(v)
-                .ok_or_else(|| {
-                    Problem::field(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_query",
-                        "status",
-                        "must be imported, updated, unchanged, parked, dismissed or ignored",
-                    )
-                })?
-                .as_str()
-                .to_owned(),
-        ),
-    };
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
-    let filter = ImportFilter { status, external_id: q.external_id, order_id: q.order_id };
-    let items = s.app.channel_imports(&actor, &channel, page, filter).await?;
+    let filter = ImportFilter { status: q.status, external_id: q.external_id, order_id: q.order_id };
+    let items = s.app.channel_imports(&actor, &channel, page, filter).await.map_err(query_error)?;
     Ok(Json(list(items, limit, |i: &ChannelImport| i.id.clone())))
 }
 

@@ -365,6 +365,10 @@ async fn a_wrong_signature_a_changed_body_or_an_unknown_channel_gets_401_and_sto
     assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("dismissed")), "{:?}", r.body);
     let r = s.post(&format!("/v1/channels/shop/imports/{parked}/dismiss"), json!({})).await;
     assert_eq!(r.status, 409);
+    let r = s.get("/v1/channels/shop/imports?status=lost").await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (400, Some("invalid_query")), "{:?}", r.body);
+    let dismissed = s.get("/v1/channels/shop/imports?status=dismissed").await.body;
+    assert_eq!(dismissed["data"].as_array().map(Vec::len), Some(1), "{dismissed}");
     // A channel key of another channel sees none of it.
     let other = s.key("channel", Some("web")).await;
     let r = s.call(&other, Method::GET, "/v1/channels/shop/imports", None).await;
