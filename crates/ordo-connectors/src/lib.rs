@@ -1,12 +1,14 @@
 //! Ordo's adapters to outside systems, one module per system, each behind a port the app
 //! crate declares (`ordo_app::ports`), with that system's wire format in a `wire.rs` of its
 //! own beside the adapter: Stripe (card payments), EasyPost (carriers), the rate-card
-//! carrier Ordo prices itself, and the sales platforms (Shopify, WooCommerce; `platform.rs`
-//! holds what they share). Signing and signature checks live once, in `signing.rs`.
+//! carrier Ordo prices itself, and the sales platforms (Shopify, WooCommerce, BigCommerce,
+//! Amazon; `platform.rs` holds what they share). Signing and signature checks live once, in `signing.rs`.
 //!
 //! Invariant: the app crate does not depend on this one; the binary wires the adapters in
 //! from configuration ([`wire`]).
 
+pub mod amazon;
+pub mod bigcommerce;
 pub mod easypost;
 pub mod outbound;
 pub mod platform;
@@ -36,7 +38,9 @@ pub fn wire(app: App, connectors: &Connectors) -> App {
         .with_carrier(Arc::new(ratecard::RateCardGateway))
         .with_carrier(Arc::new(easypost::EasyPostGateway { http: http.clone(), targets }))
         .with_channel(Arc::new(shopify::ShopifyChannel))
-        .with_channel(Arc::new(woocommerce::WooCommerceChannel));
+        .with_channel(Arc::new(woocommerce::WooCommerceChannel { http: http.clone(), targets }))
+        .with_channel(Arc::new(bigcommerce::BigCommerceChannel { http: http.clone(), targets }))
+        .with_channel(Arc::new(amazon::AmazonChannel::new(http.clone(), targets)));
     match &connectors.stripe {
         Some(config) => app.with_gateway(Arc::new(stripe::StripeGateway { config: config.clone(), http })),
         None => app,

@@ -33,6 +33,96 @@ pub fn check(policy: &TargetPolicy, url: &str) -> AppResult<()> {
         .map_err(|why| AppError::Unavailable(format!("the outbound URL {why}; Ordo will not connect to it")))
 }
 
+/// The most of an answer Ordo reads; a longer one is an error, not a stalled worker.
+const MAX_ANSWER: usize = 16 * 1024 * 1024;
+
+/// How many times an outside system's "slow down" (429) is waited out before a call gives up,
+/// and the longest one wait lasts.
+const RATE_LIMIT_TRIES: u32 = 5;
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as `T`, or an error naming the system and what it sent instead.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, system: &str) -> AppResult<T> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| AppError::Upstream(format!("{system} answered with JSON Ordo cannot read: {e}")))
+    }
+}
+
+/// How long to wait after a 429: the `Retry-After` seconds the system sent, else 1, 2, 4 ...
+/// seconds, at most [`MAX_WAIT`].
+fn wait_after_429(headers: &reqwest::header::HeaderMap, attempt: u32) -> Duration {
+    let said = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+    let wait = match said {
+        Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
+        _ => Duration::from_secs(1 << attempt.min(5)),
+    };
+    wait.min(MAX_WAIT)
+}
+
+/// Sends a request (`build` makes it afresh for each try), waiting out 429 answers, and reads
+/// the answer. A status other than 2xx is an error naming `system` and the status; neither the
+/// URL nor the body is repeated in it, as either may carry a credential.
+pub async fn send(system: &str, build: impl Fn() -> reqwest::RequestBuilder) -> AppResult<Answer> {
+    let mut attempt = 0;
+    loop {
+        let answer = read(system, build()).await?;
+        if answer.status == 429 && attempt + 1 < RATE_LIMIT_TRIES {
+            let wait = wait_after_429(&answer.headers, attempt);
+            tracing::info!(system, wait_ms = wait.as_millis() as u64, "asked to slow down; waiting");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            continue;
+        }
+        return match answer.status {
+            200..=299 => Ok(answer),
+            401 | 403 => Err(AppError::Upstream(format!(
+                "{system} refused Ordo's credentials ({}); check the channel's credentials",
+                answer.status
+            ))),
+            404 => Err(AppError::Upstream(format!("{system} has no such resource (404)"))),
+            429 => Err(AppError::Upstream(format!("{system} kept asking Ordo to slow down (429); try again later"))),
+            s => Err(AppError::Upstream(format!("{system} answered {s}"))),
+        };
+    }
+}
+
+async fn read(system: &str, request: reqwest::RequestBuilder) -> AppResult<Answer> {
+    let unreachable =
+        |e: reqwest::Error| AppError::Upstream(format!("{system} could not be reached: {}", e.without_url()));
+    let mut res = request.send().await.map_err(unreachable)?;
+    let (status, headers) = (res.status().as_u16(), res.headers().clone());
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(unreachable)? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(AppError::Upstream(format!("{system} answered with more than {MAX_ANSWER} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer { status, headers, body })
+}
+
+/// [`check`] for a call whose failure is shown to the merchant (a channel's pull): the
+/// refusal names the URL's problem, never the URL.
+pub fn check_shown(policy: &TargetPolicy, url: &str) -> AppResult<()> {
+    check(policy, url).map_err(|e| match e {
+        AppError::Unavailable(why) => AppError::Upstream(why),
+        e => e,
+    })
+}
+
 /// Resolves with the system's resolver, then keeps only the addresses the policy allows.
 struct PolicyResolver {
     policy: TargetPolicy,

@@ -109,6 +109,11 @@ pub fn difference(a: &str, b: &str) -> Option<String> {
     sum(&[a, &negated])
 }
 
+/// Whether two decimal texts are the same amount (`"11.01"` and `"11.010"` are).
+pub fn same_amount(a: &str, b: &str) -> bool {
+    difference(a, b).is_some_and(|d| d.trim_start_matches('-').bytes().all(|c| c == b'0' || c == b'.'))
+}
+
 /// `a / n` as decimal text at `a`'s decimals, when it divides exactly.
 pub fn divide(a: &str, n: i64) -> Option<String> {
     let (v, scale) = decimal(a)?;
@@ -126,6 +131,7 @@ mod tests {
         assert_eq!(super::sum(&["0.05", "-0.05"]).as_deref(), Some("0.00"));
         assert_eq!(super::sum(&[]), None);
         assert_eq!(super::sum(&["1e3"]), None);
+        assert!(super::same_amount("11.01", "11.010") && !super::same_amount("11.01", "11.02"));
         let id: super::Id = serde_json::from_str("820982911946154508").unwrap();
         assert_eq!(id.0, "820982911946154508", "ids above 2^53 keep every digit");
     }

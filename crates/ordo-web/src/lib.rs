@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/refunds", post(api::refunds::refund_order).get(api::refunds::order_refunds))
         .route("/refunds/{id}", get(api::refunds::get_refund))
         .route("/channels/{channel}", get(api::channels::get_channel).put(api::channels::put_channel))
+        .route("/channels/{channel}/sync", post(api::channels::sync_channel))
         .route("/channels/{channel}/imports", get(api::channels::list_channel_imports))
         .route("/channels/{channel}/imports/{id}", get(api::channels::get_channel_import))
         .route("/channels/{channel}/imports/{id}/retry", post(api::channels::retry_channel_import))

@@ -171,6 +171,7 @@ impl From<AppError> for ApiError {
             AppError::Refused { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
             AppError::NotImplemented(why) => Problem::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", why),
             AppError::Unauthenticated(why) => Problem::new(StatusCode::UNAUTHORIZED, "invalid_signature", why),
+            AppError::Upstream(why) => Problem::new(StatusCode::BAD_GATEWAY, "upstream_failed", why),
             AppError::Unavailable(why) => {
                 tracing::warn!(cause = %why, "service unavailable");
                 let mut p = Problem::new(

@@ -12,6 +12,7 @@
 //! | body limit (bytes) | `--body-limit` | `ORDO_BODY_LIMIT` | `body_limit` | `1048576` |
 //! | request timeout (s) | `--request-timeout` | `ORDO_REQUEST_TIMEOUT` | `request_timeout` | `30` |
 //! | days idempotency records are kept | `--idempotency-days` | `ORDO_IDEMPOTENCY_DAYS` | `idempotency_days` | `7` |
+//! | seconds between scheduled pulls of the channels' platforms (0 = only on demand) | `--channel-pull-seconds` | `ORDO_CHANNEL_PULL_SECONDS` | `channel_pull_seconds` | `300` |
 //! | log filter | | `ORDO_LOG` | | `info` |
 //! | seconds to send a request head (and to sit idle) | `--header-timeout` | `ORDO_HEADER_TIMEOUT` | | `10` |
 //! | seconds to send a request body (408 after) | `--body-timeout` | `ORDO_BODY_TIMEOUT` | | `15` |
@@ -49,6 +50,7 @@ pub struct FileConfig {
     pub request_timeout: Option<u64>,
     pub idempotency_days: Option<u64>,
     pub allow_private_targets: Option<bool>,
+    pub channel_pull_seconds: Option<u64>,
     /// By role: the most one goodwill refund and one credit grant may give (`docs/roles.md`).
     pub limits: Option<std::collections::BTreeMap<String, RoleLimitsFile>>,
 }
@@ -93,6 +95,8 @@ pub struct Settings {
     pub idempotency_keep: Duration,
     pub limits: Limits,
     pub targets: TargetPolicy,
+    /// How often the channels that can be pulled are; zero pulls only on demand.
+    pub channel_pull: Duration,
 }
 
 impl Settings {
@@ -142,6 +146,7 @@ impl Settings {
             idempotency_keep: Duration::from_secs(days * 86_400),
             limits: file.limits()?,
             targets: TargetPolicy { allow_private: file.allow_private_targets.unwrap_or(false) },
+            channel_pull: Duration::from_secs(file.channel_pull_seconds.unwrap_or(300)),
         })
     }
 

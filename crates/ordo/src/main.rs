@@ -152,6 +152,10 @@ struct ServeArgs {
     /// http too (for stand-ins and systems inside the merchant's own network).
     #[arg(long, env = "ORDO_ALLOW_PRIVATE_TARGETS")]
     allow_private_targets: bool,
+    /// Seconds between scheduled pulls of the channels whose platforms are pulled
+    /// (WooCommerce, BigCommerce, Amazon); 0 pulls only on demand [default: 300].
+    #[arg(long, env = "ORDO_CHANNEL_PULL_SECONDS")]
+    channel_pull_seconds: Option<u64>,
     /// Seconds a client may take to send a request's head, or sit idle between requests [default: 10].
     #[arg(long, env = "ORDO_HEADER_TIMEOUT")]
     header_timeout: Option<u64>,
@@ -509,6 +513,9 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         args.idempotency_days,
     )?;
     settings.targets.allow_private |= args.allow_private_targets;
+    if let Some(seconds) = args.channel_pull_seconds {
+        settings.channel_pull = std::time::Duration::from_secs(seconds);
+    }
     let mut conns = ordo_web::server::ServeConfig::default();
     if let Some(s) = args.header_timeout {
         anyhow::ensure!(s >= 1, "the header timeout must be at least one second");
@@ -563,6 +570,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let _purge = app.spawn_idempotency_purge(settings.idempotency_keep, std::time::Duration::from_secs(600));
     // Chains every change into the audit log's hash chain, about every second.
     let _auditor = app.spawn_auditor(std::time::Duration::from_secs(1));
+    // Pulls the orders webhooks missed from the channels whose platforms can be read.
+    let _puller = (!settings.channel_pull.is_zero()).then(|| app.spawn_puller(settings.channel_pull));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

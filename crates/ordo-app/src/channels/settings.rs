@@ -165,6 +165,17 @@ pub struct CredentialsInput {
     pub client_secret: Option<String>,
     #[schema(min_length = 1, max_length = 2000, pattern = r"^[^\u0000]*$")]
     pub refresh_token: Option<String>,
+    /// Where Login with Amazon refreshes tokens; `https://api.amazon.com/auth/o2/token` unless
+    /// set.
+    #[schema(
+        example = "https://api.amazon.com/auth/o2/token",
+        max_length = 500,
+        pattern = r"^https?://([a-z0-9]+\.)*[a-z][a-z0-9]*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~-]*)*$"
+    )]
+    pub token_url: Option<String>,
+    /// The Amazon marketplace whose orders are read.
+    #[schema(example = "ATVPDKIKX0DER", min_length = 1, max_length = 32, pattern = r"^[A-Z0-9]+$")]
+    pub marketplace_id: Option<String>,
 }
 
 fn check_credentials(
@@ -189,11 +200,20 @@ fn check_credentials(
         client_id: secret("client_id", &c.client_id, 500),
         client_secret: secret("client_secret", &c.client_secret, 500),
         refresh_token: secret("refresh_token", &c.refresh_token, 2000),
+        token_url: secret("token_url", &c.token_url, 500),
+        marketplace_id: secret("marketplace_id", &c.marketplace_id, 32),
     };
-    if let Some(url) = &creds.api_url
-        && let Err(why) = targets.check_url(url)
+    for (name, url) in [("api_url", &creds.api_url), ("token_url", &creds.token_url)] {
+        if let Some(url) = url
+            && let Err(why) = targets.check_url(url)
+        {
+            e.add(format!("credentials/{name}"), why);
+        }
+    }
+    if let Some(m) = &creds.marketplace_id
+        && !m.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     {
-        e.add("credentials/api_url", why);
+        e.add("credentials/marketplace_id", "must be upper-case letters and digits, such as ATVPDKIKX0DER");
     }
     creds
 }

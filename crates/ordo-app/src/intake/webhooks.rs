@@ -33,7 +33,7 @@ pub struct Receipt {
 }
 
 impl Receipt {
-    fn of(r: &ChannelImportRecord, duplicate: bool) -> Receipt {
+    pub(crate) fn of(r: &ChannelImportRecord, duplicate: bool) -> Receipt {
         Receipt {
             import_id: r.id.clone(),
             status: ImportStatus::parse(&r.status).unwrap_or(ImportStatus::Parked),
@@ -71,7 +71,7 @@ fn reason_for(e: &AppError) -> Option<String> {
 }
 
 /// The import log entry for one payload, before it is written.
-struct Entry {
+pub(crate) struct Entry {
     record: ChannelImportRecord,
     /// Retrying an entry updates it instead of adding one.
     retry: bool,
@@ -80,6 +80,10 @@ struct Entry {
 }
 
 impl Entry {
+    pub(crate) fn new(record: ChannelImportRecord) -> Entry {
+        Entry { record, retry: false, races: 0 }
+    }
+
     fn with(mut self, status: ImportStatus, reason: Option<String>, order_id: Option<String>, now: i64) -> Entry {
         self.record.status = status.as_str().to_owned();
         self.record.reason = reason;
@@ -149,23 +153,19 @@ impl App {
         let settings = self.connected(channel).await?;
         let adapter = self.channels.for_kind(settings.kind.as_str())?;
         let delivery = adapter.webhook(&settings.credentials, headers, body)?;
-        let entry = Entry {
-            record: ChannelImportRecord {
-                id: format!("imp_{}", ordo_domain::id::encode(self.now() as u64, random_u128())),
-                channel: channel.to_owned(),
-                delivery_id: delivery.id.clone().filter(|d| !d.is_empty() && d.len() <= 255),
-                external_id: None,
-                topic: delivery.topic.chars().take(100).collect(),
-                status: ImportStatus::Parked.as_str().to_owned(),
-                reason: None,
-                order_id: None,
-                payload: String::from_utf8_lossy(body).into_owned(),
-                created_at: 0,
-                updated_at: 0,
-            },
-            retry: false,
-            races: 0,
-        };
+        let entry = Entry::new(ChannelImportRecord {
+            id: format!("imp_{}", ordo_domain::id::encode(self.now() as u64, random_u128())),
+            channel: channel.to_owned(),
+            delivery_id: delivery.id.clone().filter(|d| !d.is_empty() && d.len() <= 255),
+            external_id: None,
+            topic: delivery.topic.chars().take(100).collect(),
+            status: ImportStatus::Parked.as_str().to_owned(),
+            reason: None,
+            order_id: None,
+            payload: String::from_utf8_lossy(body).into_owned(),
+            created_at: 0,
+            updated_at: 0,
+        });
         if let Some(first) = self.seen(&entry).await? {
             return Ok(Receipt::of(&first, true));
         }
@@ -181,8 +181,35 @@ impl App {
         self.take(settings, delivery, Entry { record, retry: true, races: 0 }).await
     }
 
-    async fn take(&self, settings: &ChannelSettings, delivery: Delivery, mut entry: Entry) -> AppResult<Receipt> {
-        match delivery.content {
+    pub(crate) async fn take(
+        &self,
+        settings: &ChannelSettings,
+        delivery: Delivery,
+        mut entry: Entry,
+    ) -> AppResult<Receipt> {
+        let content = match delivery.content {
+            DeliveryContent::Fetch(id) => {
+                entry.record.external_id = Some(id.clone());
+                let adapter = self.channels.for_kind(settings.kind.as_str())?;
+                match adapter.fetch(&settings.credentials, &id).await {
+                    // The order as read is what the log keeps, so a retry needs no fetch.
+                    Ok(pulled) => {
+                        entry.record.payload = pulled.payload;
+                        pulled.content
+                    }
+                    Err(e) => {
+                        let reason = format!("the order could not be read from {}: {e}", settings.kind);
+                        return self.park(entry, reason).await;
+                    }
+                }
+            }
+            content => content,
+        };
+        match content {
+            DeliveryContent::Fetch(id) => {
+                let reason = format!("the platform answered order {id} with another order to fetch");
+                self.park(entry, reason).await
+            }
             DeliveryContent::Ignored(what) => {
                 let entry = entry.with(ImportStatus::Ignored, Some(what), None, self.now());
                 self.log(entry).await
@@ -311,7 +338,7 @@ impl App {
 
     /// The entry an earlier delivery with this one's id left, if any (a retried entry is its
     /// own and has none before it).
-    async fn seen(&self, entry: &Entry) -> AppResult<Option<ChannelImportRecord>> {
+    pub(crate) async fn seen(&self, entry: &Entry) -> AppResult<Option<ChannelImportRecord>> {
         let Some(d) = entry.record.delivery_id.clone().filter(|_| !entry.retry) else { return Ok(None) };
         let channel = entry.record.channel.clone();
         self.store.read(move |tx| Ok(tx.channel_import_by_delivery(&channel, &d)?)).await

@@ -49,6 +49,10 @@ pub enum AppError {
     /// The caller could not be identified (a webhook's signature did not verify).
     #[error("{0}")]
     Unauthenticated(String),
+    /// An outside system (a sales platform) failed, refused Ordo or could not be reached; the
+    /// message names it and what it did, and holds no credential, so it may be shown.
+    #[error("{0}")]
+    Upstream(String),
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
     #[error("internal error")]

@@ -1,7 +1,8 @@
 //! The sales channels Ordo takes orders from, as one trait: read a platform's webhook (its
-//! signature checked first) into a platform-neutral order. One adapter per platform lives in
-//! the connectors crate with that platform's wire format beside it; which adapter serves a
-//! channel is chosen by the channel's configured `kind`.
+//! signature checked first) into a platform-neutral order, fetch an order a webhook only
+//! names, and pull the orders changed since a time, page by page. One adapter per platform
+//! lives in the connectors crate with that platform's wire format beside it; which adapter
+//! serves a channel is chosen by the channel's configured `kind`.
 //!
 //! Amounts stay the decimal strings the platform wrote: the use case converts them into the
 //! order's currency by one rule (`Money::parse_rounding`), so no adapter rounds on its own.
@@ -9,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kernel::input::AddressInput;
-use crate::ports::WebhookHeaders;
+use crate::ports::{GatewayFuture, WebhookHeaders};
 use crate::{AppError, AppResult};
 
 /// A channel's credentials for its platform, sealed at rest and never shown: what signs its
@@ -37,6 +38,13 @@ pub struct ChannelCredentials {
     pub client_secret: Option<String>,
     #[serde(default, with = "crate::kernel::secrets::sealed_opt", skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// Where Login with Amazon refreshes tokens (`https://api.amazon.com/auth/o2/token` unless
+    /// set).
+    #[serde(default, with = "crate::kernel::secrets::sealed_opt", skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// The Amazon marketplace the seller's orders are read from (`ATVPDKIKX0DER`).
+    #[serde(default, with = "crate::kernel::secrets::sealed_opt", skip_serializing_if = "Option::is_none")]
+    pub marketplace_id: Option<String>,
 }
 
 impl ChannelCredentials {
@@ -51,6 +59,8 @@ impl ChannelCredentials {
             ("client_id", &self.client_id),
             ("client_secret", &self.client_secret),
             ("refresh_token", &self.refresh_token),
+            ("token_url", &self.token_url),
+            ("marketplace_id", &self.marketplace_id),
         ]
         .into_iter()
         .filter(|(_, v)| v.is_some())
@@ -63,6 +73,15 @@ impl ChannelCredentials {
         self.webhook_secret
             .as_deref()
             .ok_or_else(|| AppError::Unauthenticated("this channel has no webhook secret".into()))
+    }
+
+    /// A credential a pull or a fetch needs, or 409 naming it.
+    pub fn require<'a>(&self, name: &str, value: &'a Option<String>) -> AppResult<&'a str> {
+        value.as_deref().ok_or_else(|| {
+            AppError::Conflict(format!(
+                "the channel's credentials have no {name}; set it with PUT /v1/channels/{{channel}}"
+            ))
+        })
     }
 }
 
@@ -131,6 +150,32 @@ pub enum DeliveryContent {
     /// The signature holds but the body cannot be read as an order: why, and the platform's
     /// order id when it could still be found.
     Unreadable { reason: String, external_id: Option<String> },
+    /// The delivery only names an order (BigCommerce's): fetch it by this id.
+    Fetch(String),
+}
+
+/// The topic under which an order read by a pull or a fetch is kept in the import log; an
+/// adapter reads such a payload with `read(PULLED, ...)`.
+pub const PULLED: &str = "pull";
+
+/// One order a pull or a fetch read: the payload as the import log keeps it, what it says,
+/// and the platform's version of it (its last-modified time as the platform wrote it), so that
+/// a later pull of the same version is known for a repeat.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    pub payload: String,
+    pub content: DeliveryContent,
+    pub version: String,
+    /// When the platform last changed the order (Unix milliseconds), to move the pull on from.
+    pub changed_at: Option<i64>,
+}
+
+/// One page of a pull, and the page after it, if any.
+#[derive(Debug, Clone, Default)]
+pub struct PullPage {
+    pub orders: Vec<Pulled>,
+    /// What the next call passes as `page` (a page number, a `NextToken`); none on the last.
+    pub next: Option<String>,
 }
 
 /// One webhook delivery, its signature checked.
@@ -152,6 +197,30 @@ pub trait SalesChannel: Send + Sync {
     /// Reads a payload of this topic again, as kept in the import log (no signature: it was
     /// checked when it arrived).
     fn read(&self, topic: &str, body: &[u8]) -> DeliveryContent;
+
+    /// Whether the platform's orders can be pulled (WooCommerce, BigCommerce, Amazon).
+    fn pulls(&self) -> bool {
+        false
+    }
+
+    /// One page of the orders changed since `since` (Unix milliseconds), from the first page
+    /// (`page` none) or the one a previous page named. A platform that asks Ordo to slow down
+    /// is waited for, a few times, before this gives up with `AppError::Upstream`.
+    fn pull<'a>(
+        &'a self,
+        _credentials: &'a ChannelCredentials,
+        _since: i64,
+        _page: Option<&'a str>,
+    ) -> GatewayFuture<'a, PullPage> {
+        let kind = self.kind();
+        Box::pin(async move { Err(AppError::NotImplemented(format!("orders are not pulled from {kind}"))) })
+    }
+
+    /// The order a webhook named ([`DeliveryContent::Fetch`]), read from the platform.
+    fn fetch<'a>(&'a self, _credentials: &'a ChannelCredentials, _external_id: &'a str) -> GatewayFuture<'a, Pulled> {
+        let kind = self.kind();
+        Box::pin(async move { Err(AppError::NotImplemented(format!("orders are not fetched from {kind}"))) })
+    }
 }
 
 /// The channel adapters this process has, by kind.

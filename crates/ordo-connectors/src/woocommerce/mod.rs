@@ -2,20 +2,77 @@
 //! API v3), authenticated by `X-WC-Webhook-Signature` (base64 HMAC-SHA256 of the raw body
 //! under the webhook's secret), with `X-WC-Webhook-Topic` and `X-WC-Webhook-Delivery-ID`.
 //! The ping WooCommerce sends when a webhook is saved (`webhook_id=...`) is taken and
-//! ignored. The wire format is in `wire.rs`.
+//! ignored. Orders a webhook missed are pulled from `GET /wp-json/wc/v3/orders` with
+//! `modified_after` (GMT), oldest change first, page by page as the `X-WP-TotalPages` header
+//! and the `Link` header's `rel="next"` say, authenticated with the REST consumer key and
+//! secret (HTTP Basic over HTTPS). The wire format is in `wire.rs`.
 
 pub mod wire;
 
-use ordo_app::ports::WebhookHeaders;
-use ordo_app::ports::channel::{ChannelCredentials, Delivery, DeliveryContent, SalesChannel};
+use ordo_app::kernel::time_fmt;
+use ordo_app::ports::channel::{ChannelCredentials, Delivery, DeliveryContent, PULLED, PullPage, Pulled, SalesChannel};
+use ordo_app::ports::target::TargetPolicy;
+use ordo_app::ports::{GatewayFuture, WebhookHeaders};
 use ordo_app::{AppError, AppResult};
 
+use crate::outbound;
 use crate::platform::unreadable;
 use crate::signing;
 
-pub const ORDER_TOPICS: &[&str] = &["order.created", "order.updated"];
+pub const ORDER_TOPICS: &[&str] = &["order.created", "order.updated", PULLED];
 
-pub struct WooCommerceChannel;
+/// Orders per page of a pull (WooCommerce allows at most 100).
+const PER_PAGE: u32 = 100;
+
+pub struct WooCommerceChannel {
+    pub http: reqwest::Client,
+    pub targets: TargetPolicy,
+}
+
+/// Whether the answer names a page after this one.
+fn has_next(answer: &outbound::Answer, page: u32) -> bool {
+    let total = answer.header("x-wp-totalpages").and_then(|t| t.trim().parse::<u32>().ok());
+    let linked = answer.header("link").is_some_and(|l| l.split(',').any(|part| part.contains("rel=\"next\"")));
+    total.map_or(linked, |t| page < t)
+}
+
+impl WooCommerceChannel {
+    async fn page(&self, c: &ChannelCredentials, since: i64, page: Option<&str>) -> AppResult<PullPage> {
+        let base = c.require("api_url", &c.api_url)?;
+        let key = c.require("consumer_key", &c.consumer_key)?;
+        let secret = c.require("consumer_secret", &c.consumer_secret)?;
+        outbound::check_shown(&self.targets, base)?;
+        let number: u32 = page.and_then(|p| p.parse().ok()).filter(|n| *n >= 1).unwrap_or(1);
+        let url = format!("{}/wp-json/wc/v3/orders", base.trim_end_matches('/'));
+        let after = time_fmt::format_ms(since)[..19].to_owned();
+        let query = [
+            ("modified_after", after),
+            ("dates_are_gmt", "true".to_owned()),
+            ("orderby", "modified".to_owned()),
+            ("order", "asc".to_owned()),
+            ("per_page", PER_PAGE.to_string()),
+            ("page", number.to_string()),
+        ];
+        let answer =
+            outbound::send("WooCommerce", || self.http.get(&url).basic_auth(key, Some(secret)).query(&query)).await?;
+        let orders: Vec<serde_json::Value> = answer.json("WooCommerce")?;
+        let next = (has_next(&answer, number) && !orders.is_empty()).then(|| (number + 1).to_string());
+        let orders = orders
+            .into_iter()
+            .map(|order| {
+                let payload = order.to_string();
+                let modified = order.get("date_modified_gmt").and_then(|d| d.as_str()).unwrap_or_default().to_owned();
+                Pulled {
+                    content: self.read(PULLED, payload.as_bytes()),
+                    changed_at: time_fmt::parse_rfc3339(&format!("{modified}Z")),
+                    version: modified,
+                    payload,
+                }
+            })
+            .collect();
+        Ok(PullPage { orders, next })
+    }
+}
 
 impl SalesChannel for WooCommerceChannel {
     fn kind(&self) -> &'static str {
@@ -46,5 +103,13 @@ impl SalesChannel for WooCommerceChannel {
             Ok(order) => DeliveryContent::Order(Box::new(order.into_channel_order())),
             Err(e) => unreadable(body, e),
         }
+    }
+
+    fn pulls(&self) -> bool {
+        true
+    }
+
+    fn pull<'a>(&'a self, c: &'a ChannelCredentials, since: i64, page: Option<&'a str>) -> GatewayFuture<'a, PullPage> {
+        Box::pin(self.page(c, since, page))
     }
 }

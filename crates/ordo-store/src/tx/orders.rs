@@ -37,6 +37,8 @@ super::store_area! {
         // Per-channel policies.
         fn channel_settings(&mut self, channel: &str) -> StoreResult<Option<String>>;
         fn put_channel_settings(&mut self, channel: &str, body: &str, at: i64) -> StoreResult<()>;
+        /// Every channel with stored settings, by name.
+        fn channel_names(&mut self) -> StoreResult<Vec<String>>;
     }
 }
 

@@ -73,6 +73,7 @@ async fn order_records_settings_cursors_and_payment_references_round_trip() {
                     (tx.worker_cursor("settler")?, tx.worker_cursor("other")?),
                     tx.payment_by_reference("pi_9")?.map(|p| p.id),
                     tx.payment_by_reference("pi_0")?,
+                    tx.channel_names()?,
                 ))
             })
             .await
@@ -83,6 +84,7 @@ async fn order_records_settings_cursors_and_payment_references_round_trip() {
         assert_eq!(got.3.as_deref(), Some("{\"capture\":\"on_shipment\"}"), "{engine:?}");
         assert_eq!((got.4, got.5), (None, (9, 0)), "{engine:?}");
         assert_eq!((got.6.as_deref(), got.7), (Some("pay_1"), None), "{engine:?}");
+        assert_eq!(got.8, vec!["web".to_owned()], "{engine:?}: each channel once");
     }
 }
 

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::intake::imports::{ChannelImport, SkuMappingInput};
+use ordo_app::intake::pulls::SyncReport;
 use ordo_app::intake::webhooks::Receipt;
 use ordo_app::page_limit;
 use ordo_store::{ImportFilter, Page, SkuMappingRecord};
@@ -19,7 +20,7 @@ use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, webhoo
 use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
-use crate::views::{ChannelImportView, ChannelReceiptView, ChannelView, ListView, SkuMappingView};
+use crate::views::{ChannelImportView, ChannelReceiptView, ChannelSyncView, ChannelView, ListView, SkuMappingView};
 
 /// A sales channel's policies (the defaults until some are saved).
 #[utoipa::path(get, path = "/v1/channels/{channel}", tag = "channels", params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")),
@@ -108,6 +109,25 @@ pub async fn list_channel_imports(
     let filter = ImportFilter { status: q.status, external_id: q.external_id, order_id: q.order_id };
     let items = s.app.channel_imports(&actor, &channel, page, filter).await.map_err(query_error)?;
     Ok(Json(list(items, limit, |i: &ChannelImport| i.id.clone())))
+}
+
+/// Pull the orders a channel's platform changed since the last pull (WooCommerce, BigCommerce,
+/// Amazon), now rather than at the next scheduled pull. Every order is taken as a webhook's
+/// would be: an order seen before, by a webhook or a pull, is not imported again.
+#[utoipa::path(post, path = "/v1/channels/{channel}/sync", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 200, body = ChannelSyncView), (status = 404, body = Problem),
+        (status = 409, description = "The channel's platform is not pulled, or a credential a pull needs is not set", body = Problem),
+        (status = 502, description = "The platform could not be reached, refused the credentials or kept asking Ordo to slow down; nothing after the failing page was taken", body = Problem)))]
+pub async fn sync_channel(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<SyncReport, ChannelSyncView, 200>;
+    Ok(respond(s.app.sync_channel(&actor, &channel, idem.ctx(r)).await?, r))
 }
 
 /// One import log entry, with the payload exactly as the platform sent it.

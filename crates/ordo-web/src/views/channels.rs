@@ -115,6 +115,41 @@ impl From<&ordo_app::intake::webhooks::Receipt> for ChannelReceiptView {
     }
 }
 
+/// What one pull of a channel's platform did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelSyncView {
+    pub channel: String,
+    /// Orders the platform answered with, changed since the last pull (and a few minutes
+    /// before it).
+    pub pulled: u64,
+    pub imported: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Orders that could not become one; each is in the import log with its reason.
+    pub parked: u64,
+    pub ignored: u64,
+    /// Versions of orders taken before, by a webhook or an earlier pull.
+    pub repeats: u64,
+    /// The newest platform change taken (RFC 3339); the next pull asks from a little before it.
+    pub cursor: Option<String>,
+}
+
+impl From<&ordo_app::intake::pulls::SyncReport> for ChannelSyncView {
+    fn from(r: &ordo_app::intake::pulls::SyncReport) -> Self {
+        ChannelSyncView {
+            channel: r.channel.clone(),
+            pulled: r.pulled,
+            imported: r.imported,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            parked: r.parked,
+            ignored: r.ignored,
+            repeats: r.repeats,
+            cursor: r.cursor.map(format_ms),
+        }
+    }
+}
+
 /// Which Ordo SKU a platform's variant, product or SKU stands for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SkuMappingView {

@@ -21,7 +21,7 @@ async fn connect(s: &TestServer, channel: &str, kind: &str) {
 }
 
 /// Sends a body exactly as given, with the platform's headers, and no Ordo key.
-async fn deliver(s: &TestServer, channel: &str, headers: &[(&str, String)], body: &str) -> (u16, Value) {
+pub(crate) async fn deliver(s: &TestServer, channel: &str, headers: &[(&str, String)], body: &str) -> (u16, Value) {
     let mut req = s.client.post(format!("{}/v1/channels/{channel}/webhooks", s.base)).body(body.to_owned());
     for (k, v) in headers {
         req = req.header(*k, v);
@@ -41,18 +41,18 @@ fn shopify_headers(topic: &str, delivery: &str, body: &str) -> Vec<(&'static str
     ]
 }
 
-async fn imports(s: &TestServer, channel: &str) -> Vec<Value> {
+pub(crate) async fn imports(s: &TestServer, channel: &str) -> Vec<Value> {
     s.get(&format!("/v1/channels/{channel}/imports?limit=200")).await.body["data"]
         .as_array()
         .cloned()
         .unwrap_or_default()
 }
 
-fn money(v: &Value) -> (String, String) {
+pub(crate) fn money(v: &Value) -> (String, String) {
     (v["amount"].as_str().unwrap_or_default().to_owned(), v["currency"].as_str().unwrap_or_default().to_owned())
 }
 
-fn usd(amount: &str) -> (String, String) {
+pub(crate) fn usd(amount: &str) -> (String, String) {
     (amount.to_owned(), "USD".to_owned())
 }
 

@@ -10,6 +10,7 @@ mod api;
 mod audit;
 mod backup;
 mod card_numbers;
+mod channel_pulls;
 mod channels;
 mod claims;
 mod crash;

@@ -164,4 +164,11 @@ impl OrderStore for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn channel_names(&mut self) -> StoreResult<Vec<String>> {
+        self.query("SELECT channel FROM channel_settings ORDER BY channel", &[])?
+            .iter()
+            .map(|r| decode(r.try_get(0)))
+            .collect()
+    }
 }

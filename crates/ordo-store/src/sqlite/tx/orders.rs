@@ -145,4 +145,8 @@ impl OrderStore for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn channel_names(&mut self) -> StoreResult<Vec<String>> {
+        self.query_all("SELECT channel FROM channel_settings ORDER BY channel", [], |r| r.get(0))
+    }
 }
