@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/refunds/{id}", get(api::refunds::get_refund))
         .route("/channels/{channel}", get(api::channels::get_channel).put(api::channels::put_channel))
         .route("/channels/{channel}/sync", post(api::channels::sync_channel))
+        .route("/channels/{channel}/sales", post(api::channels::record_till_sale))
         .route("/channels/{channel}/imports", get(api::channels::list_channel_imports))
         .route("/channels/{channel}/imports/{id}", get(api::channels::get_channel_import))
         .route("/channels/{channel}/imports/{id}/retry", post(api::channels::retry_channel_import))

@@ -55,7 +55,7 @@ use crate::api;
             api::returns::receive_return, api::returns::close_return, api::returns::buy_return_label,
             api::returns::return_label,
         api::channels::get_channel, api::channels::put_channel, api::channels::channel_webhook,
-        api::channels::sync_channel,
+        api::channels::sync_channel, api::channels::record_till_sale,
         api::channels::list_channel_imports, api::channels::get_channel_import, api::channels::retry_channel_import,
         api::channels::dismiss_channel_import, api::channels::list_sku_mappings, api::channels::put_sku_mapping,
         api::channels::delete_sku_mapping,

@@ -1,6 +1,8 @@
 //! Money a customer paid at a sales platform (Shopify, WooCommerce, Amazon): recorded as a
 //! captured payment of provider `platform`, its `method` naming the platform, whose ledger
-//! entries are the record of what the platform holds (no gateway moves it).
+//! entries are the record of what the platform holds (no gateway moves it). Money taken at a
+//! store's till is recorded the same way, as a captured `manual` payment (`cash`, or
+//! `card_present` for a card terminal's).
 
 use ordo_domain::order::Order;
 use ordo_domain::payment::EntryKind;
@@ -23,18 +25,53 @@ pub(crate) fn record_platform_payment(
     platform: &str,
     amount: i64,
 ) -> AppResult<()> {
+    let paid =
+        Captured { provider: PLATFORM, method: platform, reference: None, reason: format!("paid at {platform}") };
+    record_captured(tx, now, actor, order, &paid, amount)
+}
+
+/// Records money taken at a store's till: `cash` or `card_present`, captured at once.
+pub(crate) fn record_till_payment(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    order: &Order,
+    method: &str,
+    amount: i64,
+    reference: Option<String>,
+) -> AppResult<()> {
+    let paid = Captured { provider: "manual", method, reference, reason: "paid at the till".to_owned() };
+    record_captured(tx, now, actor, order, &paid, amount)
+}
+
+/// A payment taken outside Ordo, as it is recorded.
+struct Captured<'a> {
+    provider: &'a str,
+    method: &'a str,
+    reference: Option<String>,
+    reason: String,
+}
+
+fn record_captured(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    order: &Order,
+    paid: &Captured<'_>,
+    amount: i64,
+) -> AppResult<()> {
     let payment = Payment {
         id: format!("pay_{}", ordo_domain::id::encode(now as u64, random_u128())),
         order_id: order.id.to_string(),
-        provider: PLATFORM.into(),
-        method: Some(platform.to_owned()),
+        provider: paid.provider.into(),
+        method: Some(paid.method.to_owned()),
         currency: order.currency.clone(),
         created_at: now,
         account_id: None,
-        reference: None,
+        reference: paid.reference.clone(),
     };
     insert(tx, &payment)?;
-    let reason = Some(format!("paid at {platform}"));
+    let reason = Some(paid.reason.clone());
     record(tx, now, actor, &payment, EntryKind::Authorized, amount, reason.clone(), None)?;
     record(tx, now, actor, &payment, EntryKind::Captured, amount, reason, None)
 }

@@ -141,6 +141,8 @@ pub(crate) struct CheckedOrder {
     replaces: Option<String>,
     /// For an order taken from a platform: where it came from.
     pub(crate) source: Option<ordo_domain::channel::OrderSource>,
+    /// Sold over the counter at this store (a till sale): its stock only, no capacity taken.
+    pub(crate) counter: Option<String>,
 }
 
 /// The channel of an order placed with a key of no channel that names none.
@@ -249,6 +251,7 @@ pub(crate) fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedO
         pickup_location,
         replaces: None,
         source: None,
+        counter: None,
     })
 }
 
@@ -347,9 +350,23 @@ pub(crate) fn place_in_tx(
         country: o.shipping_address.as_ref().map(|a| a.country.clone()),
         pickup: o.pickup_location.is_some(),
     };
+    // A till sale: only the store it was sold at, one fulfilment, and no routing rules (the
+    // goods are in the customer's hands).
     // Click and collect: only the chosen store, which must offer pickup, and no splits.
-    let (mut sites, rules) = match &o.pickup_location {
-        Some(code) => {
+    let (mut sites, rules) = match (&o.counter, &o.pickup_location) {
+        (Some(code), _) => {
+            let store: Vec<Site> = pre
+                .sites
+                .iter()
+                .filter(|s| s.code == *code)
+                .map(|s| Site { remaining_capacity: None, daily_capacity: None, ships_orders: true, ..s.clone() })
+                .collect();
+            if store.is_empty() {
+                return Err(AppError::missing("store_location", "no location has this code"));
+            }
+            (store, RuleSet { max_shipments: 1, ..RuleSet::default_rules() })
+        }
+        (None, Some(code)) => {
             let store: Vec<Site> = pre.sites.iter().filter(|s| s.code == *code).cloned().collect();
             match store.first() {
                 None => return Err(AppError::missing("pickup_location", "no location has this code")),
@@ -360,7 +377,7 @@ pub(crate) fn place_in_tx(
             }
             (store, RuleSet { max_shipments: 1, ..pre.rules.clone() })
         }
-        None => (pre.sites.clone(), pre.rules.clone()),
+        (None, None) => (pre.sites.clone(), pre.rules.clone()),
     };
     // Daily capacity is counted here, inside the write, by a guarded take per location: a
     // location that filled up since the sites were read is routed around, so a burst of
@@ -614,6 +631,7 @@ impl App {
             pickup_location: original.pickup_location.clone(),
             replaces: Some(replaces.to_owned()),
             source: None,
+            counter: None,
         };
         let prepared = prepare(self, &order).await?;
         let actor_id = actor.key_id.clone();

@@ -93,6 +93,60 @@ pub(crate) fn move_stock(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillm
     Ok(())
 }
 
+/// The event of a fulfilment reaching `status`.
+fn step_event(status: FulfillmentStatus, step: FulfillmentStep) -> AppResult<Event> {
+    Ok(match status {
+        FulfillmentStatus::Picking => Event::FulfillmentPicking(step),
+        FulfillmentStatus::Packed => Event::FulfillmentPacked(step),
+        FulfillmentStatus::Shipped => Event::FulfillmentShipped(step),
+        FulfillmentStatus::Delivered => Event::FulfillmentDelivered(step),
+        FulfillmentStatus::Cancelled => Event::FulfillmentCancelled(step),
+        FulfillmentStatus::ReadyForPickup => Event::FulfillmentReadyForPickup(step),
+        FulfillmentStatus::PickedUp => Event::FulfillmentPickedUp(step),
+        FulfillmentStatus::Pending | FulfillmentStatus::Rejected => {
+            return Err(AppError::Internal(format!("no step leads to {}", status.as_str())));
+        }
+    })
+}
+
+/// The order's own event when a fulfilment's `action` brings the whole order to `derived`.
+fn milestone(action: FulfillmentAction, derived: OrderFulfillmentStatus, order: &Order, actor: &str) -> Option<Event> {
+    let reached = || OrderRef { id: order.id.to_string(), number: order.number, actor: actor.to_owned() };
+    match (action, derived) {
+        (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some(Event::OrderShipped(reached())),
+        (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => Some(Event::order_delivered(order, actor)),
+        (FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered) => Some(Event::OrderPickedUp(reached())),
+        _ => None,
+    }
+}
+
+/// Hands every fulfilment of a till sale over at once: the units leave the store's shelf and
+/// the order is picked up, inside the caller's transaction.
+pub(crate) fn hand_over_in_tx(tx: &mut dyn Tx, now: i64, who: &crate::Actor, order: &Order) -> AppResult<()> {
+    for mut f in tx.fulfillments_for_order(order.id.as_str())? {
+        move_stock(tx, now, &who.key_id, &f, Reason::PickedUp)?;
+        f.status = FulfillmentStatus::PickedUp;
+        f.delivered_at = Some(now);
+        f.updated_at = now;
+        f.version += 1;
+        tx.update_fulfillment(&f)?;
+        let step = FulfillmentStep {
+            id: f.id.to_string(),
+            order_id: f.order_id.to_string(),
+            location: f.location.clone(),
+            status: f.status.as_str().to_owned(),
+            tracking_number: None,
+            reason: Some("sold at the till".into()),
+            actor: who.key_id.clone(),
+        };
+        emit(tx, now, order.id.as_str(), step_event(f.status, step)?)?;
+    }
+    match milestone(FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered, order, &who.key_id) {
+        Some(m) => emit(tx, now, order.id.as_str(), m),
+        None => Ok(()),
+    }
+}
+
 /// Details an action may carry; the API reads each step's own part of it ([`StepInput`],
 /// [`PackInput`], [`ShipInput`]).
 #[derive(Debug, Clone, Default)]
@@ -503,32 +557,10 @@ impl App {
                 reason: input.reason.clone(),
                 actor: who.key_id.clone(),
             };
-            let event = match next {
-                FulfillmentStatus::Picking => Event::FulfillmentPicking(step),
-                FulfillmentStatus::Packed => Event::FulfillmentPacked(step),
-                FulfillmentStatus::Shipped => Event::FulfillmentShipped(step),
-                FulfillmentStatus::Delivered => Event::FulfillmentDelivered(step),
-                FulfillmentStatus::Cancelled => Event::FulfillmentCancelled(step),
-                FulfillmentStatus::ReadyForPickup => Event::FulfillmentReadyForPickup(step),
-                FulfillmentStatus::PickedUp => Event::FulfillmentPickedUp(step),
-                FulfillmentStatus::Pending | FulfillmentStatus::Rejected => {
-                    return Err(AppError::Internal(format!("no step leads to {}", next.as_str())));
-                }
-            };
-            emit(tx, now, f.order_id.as_str(), event)?;
+            emit(tx, now, f.order_id.as_str(), step_event(next, step)?)?;
             // The order's own events, when this fulfilment completes a step for the whole order.
             let all = tx.fulfillments_for_order(order.id.as_str())?;
-            let derived = order_status(&all);
-            let reached = || OrderRef { id: order.id.to_string(), number: order.number, actor: who.key_id.clone() };
-            let milestone = match (action, derived) {
-                (FulfillmentAction::Ship, OrderFulfillmentStatus::Shipped) => Some(Event::OrderShipped(reached())),
-                (FulfillmentAction::Deliver, OrderFulfillmentStatus::Delivered) => {
-                    Some(Event::order_delivered(&order, &who.key_id))
-                }
-                (FulfillmentAction::PickUp, OrderFulfillmentStatus::Delivered) => Some(Event::OrderPickedUp(reached())),
-                _ => None,
-            };
-            if let Some(m) = milestone {
+            if let Some(m) = milestone(action, order_status(&all), &order, &who.key_id) {
                 emit(tx, now, order.id.as_str(), m)?;
             }
             Ok(f)

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::intake::imports::{ChannelImport, SkuMappingInput};
 use ordo_app::intake::pulls::SyncReport;
+use ordo_app::intake::till::{TillSale, TillSaleInput};
 use ordo_app::intake::webhooks::Receipt;
 use ordo_app::page_limit;
 use ordo_store::{ImportFilter, Page, SkuMappingRecord};
@@ -20,7 +21,9 @@ use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, webhoo
 use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
-use crate::views::{ChannelImportView, ChannelReceiptView, ChannelSyncView, ChannelView, ListView, SkuMappingView};
+use crate::views::{
+    ChannelImportView, ChannelReceiptView, ChannelSyncView, ChannelView, ListView, OrderView, SkuMappingView,
+};
 
 /// A sales channel's policies (the defaults until some are saved).
 #[utoipa::path(get, path = "/v1/channels/{channel}", tag = "channels", params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = "Letters, digits, `-`, `_` and `.`, 1 to 64")),
@@ -128,6 +131,33 @@ pub async fn sync_channel(
 ) -> ApiResult<Response> {
     let r = render::<SyncReport, ChannelSyncView, 200>;
     Ok(respond(s.app.sync_channel(&actor, &channel, idem.ctx(r)).await?, r))
+}
+
+/// Record a sale rung up at a `pos` channel's till: an order already handed over at the
+/// channel's store. Its units leave that store's shelf at once, what the customer paid
+/// (`cash` or `card`) is recorded captured and must add up to the total, and the order counts
+/// in reports like any other. A receipt the channel recorded before answers 200 with its
+/// order and records nothing more.
+#[utoipa::path(post, path = "/v1/channels/{channel}/sales", tag = "channels", request_body = TillSaleInput,
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 201, description = "Recorded", body = OrderView),
+        (status = 200, description = "The receipt was recorded before; its order", body = OrderView),
+        (status = 404, description = "No pos channel has this name, or a SKU is unknown", body = Problem),
+        (status = 409, description = "The store has too few units of a line (count its stock first)", body = Problem),
+        (status = 422, description = "The sale is not valid, or its payments do not add up to its total", body = Problem)))]
+pub async fn record_till_sale(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+    idem: Idem,
+    JsonBody(input): JsonBody<TillSaleInput>,
+) -> ApiResult<Response> {
+    let r: fn(&TillSale) -> (u16, Vec<u8>) = |sale| {
+        let status = if sale.existing { 200 } else { 201 };
+        (status, serde_json::to_vec(&OrderView::from(&sale.order)).unwrap_or_default())
+    };
+    Ok(respond(s.app.record_till_sale(&actor, &channel, input, idem.ctx(r)).await?, r))
 }
 
 /// One import log entry, with the payload exactly as the platform sent it.

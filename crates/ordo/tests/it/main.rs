@@ -38,4 +38,5 @@ mod shipping;
 mod slow_clients;
 mod strict_json;
 mod stripe;
+mod till;
 mod timeline;
