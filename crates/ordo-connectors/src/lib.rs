@@ -37,7 +37,7 @@ pub fn wire(app: App, connectors: &Connectors) -> App {
     let app = app
         .with_carrier(Arc::new(ratecard::RateCardGateway))
         .with_carrier(Arc::new(easypost::EasyPostGateway { http: http.clone(), targets }))
-        .with_channel(Arc::new(shopify::ShopifyChannel))
+        .with_channel(Arc::new(shopify::ShopifyChannel { http: http.clone(), targets }))
         .with_channel(Arc::new(woocommerce::WooCommerceChannel { http: http.clone(), targets }))
         .with_channel(Arc::new(bigcommerce::BigCommerceChannel { http: http.clone(), targets }))
         .with_channel(Arc::new(amazon::AmazonChannel::new(http.clone(), targets)));

@@ -47,6 +47,13 @@ pub fn amount_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     })
 }
 
+/// A platform id (digits) as an exact JSON number, for bodies that take ids as numbers.
+pub fn json_id(id: Option<&str>) -> ordo_app::AppResult<serde_json::Value> {
+    id.and_then(|i| i.parse::<u64>().ok())
+        .map(|n| serde_json::Value::Number(n.into()))
+        .ok_or_else(|| ordo_app::AppError::Upstream(format!("{id:?} is not a platform id")))
+}
+
 /// Text that is absent, null or only white space reads as none.
 pub fn text(v: &Option<String>) -> Option<String> {
     v.as_ref().map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)

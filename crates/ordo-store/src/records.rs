@@ -256,3 +256,20 @@ pub struct SkuMappingRecord {
     pub sku: String,
     pub updated_at: i64,
 }
+
+/// Where a SKU is listed on a channel's platform, and what Ordo last pushed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingRecord {
+    pub channel: String,
+    pub sku: String,
+    /// The platform's ids for the listing (product, variant, inventory item, location), JSON.
+    pub target: String,
+    /// The quantity last pushed and accepted, and when; none before the first.
+    pub pushed: Option<i64>,
+    pub pushed_at: Option<i64>,
+    /// Pushes the platform accepted, and attempts it refused, since the listing was saved.
+    pub pushes: i64,
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub updated_at: i64,
+}

@@ -323,6 +323,18 @@ pub const CHANNEL_SKU_MAPPINGS: TableSpec = table!("channel_sku_mappings", key 2
     ("updated_at", Int),
 ]);
 
+pub const CHANNEL_LISTINGS: TableSpec = table!("channel_listings", key 2, numbered false, [
+    ("channel", Text),
+    ("sku", Text),
+    ("target", Text),
+    ("pushed", Int),
+    ("pushed_at", Int),
+    ("pushes", Int),
+    ("failures", Int),
+    ("last_error", Text),
+    ("updated_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -352,4 +364,5 @@ pub const TABLES: &[TableSpec] = &[
     IDEMPOTENCY_KEYS,
     CHANNEL_IMPORTS,
     CHANNEL_SKU_MAPPINGS,
+    CHANNEL_LISTINGS,
 ];

@@ -73,6 +73,11 @@ pub fn router(state: AppState) -> Router {
         .route("/channels/{channel}", get(api::channels::get_channel).put(api::channels::put_channel))
         .route("/channels/{channel}/sync", post(api::channels::sync_channel))
         .route("/channels/{channel}/sales", post(api::channels::record_till_sale))
+        .route("/channels/{channel}/listings", get(api::channels::list_listings))
+        .route(
+            "/channels/{channel}/listings/{sku}",
+            get(api::channels::get_listing).put(api::channels::put_listing).delete(api::channels::delete_listing),
+        )
         .route("/channels/{channel}/imports", get(api::channels::list_channel_imports))
         .route("/channels/{channel}/imports/{id}", get(api::channels::get_channel_import))
         .route("/channels/{channel}/imports/{id}/retry", post(api::channels::retry_channel_import))

@@ -49,6 +49,24 @@ pub trait Worker: Send + Sync + 'static {
     /// Handles one event. An error ends the pass with the cursor before this event, so the
     /// next pass offers it again.
     fn handle<'a>(&'a self, app: &'a App, event: &'a EventRecord) -> BoxFuture<'a, ()>;
+
+    /// Whether it takes a pass's events together, in [`Worker::handle_all`], rather than one
+    /// by one: the stock sync pushes each SKU once per pass, however many changes it had.
+    fn coalesces(&self) -> bool {
+        false
+    }
+
+    /// Handles a pass's wanted events together (when it [`Worker::coalesces`]). An error ends
+    /// the pass with the cursor before them all.
+    fn handle_all<'a>(&'a self, _app: &'a App, _events: &'a [&'a EventRecord]) -> BoxFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Whether it waits its interval after every pass, busy or not, so that a burst of
+    /// changes is taken in a few passes.
+    fn paced(&self) -> bool {
+        false
+    }
 }
 
 /// How a worker runs.
@@ -206,6 +224,16 @@ impl App {
             stats.cursor.store(cursor, Ordering::Relaxed);
             return Ok(false);
         };
+        if worker.coalesces() {
+            let wanted: Vec<&EventRecord> = events.iter().filter(|e| worker.wants(e)).collect();
+            if !wanted.is_empty() {
+                worker.handle_all(self, &wanted).await?;
+                stats.events.fetch_add(wanted.len() as u64, Ordering::Relaxed);
+            }
+            self.store.write(move |tx| Ok::<_, AppError>(tx.set_worker_cursor(name, last)?)).await?;
+            stats.cursor.store(last, Ordering::Relaxed);
+            return Ok(!worker.paced());
+        }
         // The cursor is written after each event the worker acts on, and once for the events
         // it passes over, so ignored events cost no write each.
         let mut written = cursor;
@@ -221,7 +249,7 @@ impl App {
             self.store.write(move |tx| Ok::<_, AppError>(tx.set_worker_cursor(name, last)?)).await?;
         }
         stats.cursor.store(last, Ordering::Relaxed);
-        Ok(true)
+        Ok(!worker.paced())
     }
 
     /// Gives the lease up when a worker stops, so that another node takes over at once.

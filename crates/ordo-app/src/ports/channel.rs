@@ -188,6 +188,21 @@ pub struct Delivery {
     pub content: DeliveryContent,
 }
 
+/// Where a SKU is listed on a platform, in the platform's ids (kept exactly as strings):
+/// Shopify's inventory item and location, WooCommerce's or BigCommerce's product and, for a
+/// variation, its variant.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockTarget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory_item_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+}
+
 pub trait SalesChannel: Send + Sync {
     /// The channel kind this adapter serves (`shopify`).
     fn kind(&self) -> &'static str;
@@ -214,6 +229,24 @@ pub trait SalesChannel: Send + Sync {
     ) -> GatewayFuture<'a, PullPage> {
         let kind = self.kind();
         Box::pin(async move { Err(AppError::NotImplemented(format!("orders are not pulled from {kind}"))) })
+    }
+
+    /// Which ids a listing needs on this platform, if the platform takes stock from Ordo
+    /// (`Ok(())` when `target` has them, the missing ones named otherwise); `None` when Ordo
+    /// pushes no stock to it.
+    fn stock_target(&self, _target: &StockTarget) -> Option<Result<(), String>> {
+        None
+    }
+
+    /// Sets the listing's quantity on the platform to `quantity`.
+    fn push_stock<'a>(
+        &'a self,
+        _credentials: &'a ChannelCredentials,
+        _target: &'a StockTarget,
+        _quantity: i64,
+    ) -> GatewayFuture<'a, ()> {
+        let kind = self.kind();
+        Box::pin(async move { Err(AppError::NotImplemented(format!("stock is not pushed to {kind}"))) })
     }
 
     /// The order a webhook named ([`DeliveryContent::Fetch`]), read from the platform.

@@ -7,11 +7,15 @@
 //! (BigCommerce sends a webhook's `headers` with every callback), and a callback without it,
 //! or with another value, gets 401. Orders a webhook missed are pulled from
 //! `GET /v2/orders?min_date_modified=...`, oldest change first, 50 a page; BigCommerce answers
-//! 204 when no order is left. The wire format is in `wire.rs`.
+//! 204 when no order is left. Stock is pushed as the catalog's `inventory_level`, of the
+//! product (`PUT /v3/catalog/products/{id}`) or of its variant
+//! (`PUT /v3/catalog/products/{id}/variants/{variant_id}`). The wire format is in `wire.rs`.
 
 pub mod wire;
 
-use ordo_app::ports::channel::{ChannelCredentials, Delivery, DeliveryContent, PULLED, PullPage, Pulled, SalesChannel};
+use ordo_app::ports::channel::{
+    ChannelCredentials, Delivery, DeliveryContent, PULLED, PullPage, Pulled, SalesChannel, StockTarget,
+};
 use ordo_app::ports::target::TargetPolicy;
 use ordo_app::ports::{GatewayFuture, WebhookHeaders};
 use ordo_app::{AppError, AppResult};
@@ -84,6 +88,21 @@ impl BigCommerceChannel {
             version,
             payload,
         })
+    }
+
+    async fn set_level(&self, c: &ChannelCredentials, t: &StockTarget, quantity: i64) -> AppResult<()> {
+        let (base, token) = self.api(c)?;
+        let product = t.product_id.as_deref().unwrap_or_default();
+        let url = match &t.variant_id {
+            Some(v) => format!("{base}/v3/catalog/products/{product}/variants/{v}"),
+            None => format!("{base}/v3/catalog/products/{product}"),
+        };
+        let body = serde_json::json!({"inventory_level": quantity});
+        outbound::send("BigCommerce", || {
+            self.http.put(&url).header("x-auth-token", token).header("accept", "application/json").json(&body)
+        })
+        .await?;
+        Ok(())
     }
 
     async fn fetch_order(&self, c: &ChannelCredentials, id: &str) -> AppResult<Pulled> {
@@ -174,5 +193,13 @@ impl SalesChannel for BigCommerceChannel {
 
     fn fetch<'a>(&'a self, c: &'a ChannelCredentials, external_id: &'a str) -> GatewayFuture<'a, Pulled> {
         Box::pin(self.fetch_order(c, external_id))
+    }
+
+    fn stock_target(&self, t: &StockTarget) -> Option<Result<(), String>> {
+        Some(t.product_id.as_ref().map(|_| ()).ok_or_else(|| "a BigCommerce listing names its product_id".into()))
+    }
+
+    fn push_stock<'a>(&'a self, c: &'a ChannelCredentials, t: &'a StockTarget, quantity: i64) -> GatewayFuture<'a, ()> {
+        Box::pin(self.set_level(c, t, quantity))
     }
 }

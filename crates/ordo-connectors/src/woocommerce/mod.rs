@@ -5,12 +5,16 @@
 //! ignored. Orders a webhook missed are pulled from `GET /wp-json/wc/v3/orders` with
 //! `modified_after` (GMT), oldest change first, page by page as the `X-WP-TotalPages` header
 //! and the `Link` header's `rel="next"` say, authenticated with the REST consumer key and
-//! secret (HTTP Basic over HTTPS). The wire format is in `wire.rs`.
+//! secret (HTTP Basic over HTTPS). Stock is pushed as the product's (or the variation's)
+//! `stock_quantity` with `PUT /wp-json/wc/v3/products/{id}` (or
+//! `.../products/{id}/variations/{variation_id}`). The wire format is in `wire.rs`.
 
 pub mod wire;
 
 use ordo_app::kernel::time_fmt;
-use ordo_app::ports::channel::{ChannelCredentials, Delivery, DeliveryContent, PULLED, PullPage, Pulled, SalesChannel};
+use ordo_app::ports::channel::{
+    ChannelCredentials, Delivery, DeliveryContent, PULLED, PullPage, Pulled, SalesChannel, StockTarget,
+};
 use ordo_app::ports::target::TargetPolicy;
 use ordo_app::ports::{GatewayFuture, WebhookHeaders};
 use ordo_app::{AppError, AppResult};
@@ -37,6 +41,21 @@ fn has_next(answer: &outbound::Answer, page: u32) -> bool {
 }
 
 impl WooCommerceChannel {
+    async fn set_stock(&self, c: &ChannelCredentials, t: &StockTarget, quantity: i64) -> AppResult<()> {
+        let base = c.require("api_url", &c.api_url)?;
+        let key = c.require("consumer_key", &c.consumer_key)?;
+        let secret = c.require("consumer_secret", &c.consumer_secret)?;
+        outbound::check_shown(&self.targets, base)?;
+        let product = t.product_id.as_deref().unwrap_or_default();
+        let url = match &t.variant_id {
+            Some(v) => format!("{}/wp-json/wc/v3/products/{product}/variations/{v}", base.trim_end_matches('/')),
+            None => format!("{}/wp-json/wc/v3/products/{product}", base.trim_end_matches('/')),
+        };
+        let body = serde_json::json!({"manage_stock": true, "stock_quantity": quantity});
+        outbound::send("WooCommerce", || self.http.put(&url).basic_auth(key, Some(secret)).json(&body)).await?;
+        Ok(())
+    }
+
     async fn page(&self, c: &ChannelCredentials, since: i64, page: Option<&str>) -> AppResult<PullPage> {
         let base = c.require("api_url", &c.api_url)?;
         let key = c.require("consumer_key", &c.consumer_key)?;
@@ -111,5 +130,13 @@ impl SalesChannel for WooCommerceChannel {
 
     fn pull<'a>(&'a self, c: &'a ChannelCredentials, since: i64, page: Option<&'a str>) -> GatewayFuture<'a, PullPage> {
         Box::pin(self.page(c, since, page))
+    }
+
+    fn stock_target(&self, t: &StockTarget) -> Option<Result<(), String>> {
+        Some(t.product_id.as_ref().map(|_| ()).ok_or_else(|| "a WooCommerce listing names its product_id".into()))
+    }
+
+    fn push_stock<'a>(&'a self, c: &'a ChannelCredentials, t: &'a StockTarget, quantity: i64) -> GatewayFuture<'a, ()> {
+        Box::pin(self.set_stock(c, t, quantity))
     }
 }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/postgres/0015_audit.sql")),
     (16, include_str!("../../migrations/postgres/0016_feed_order.sql")),
     (17, include_str!("../../migrations/postgres/0017_channel_intake.sql")),
+    (18, include_str!("../../migrations/postgres/0018_channel_listings.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

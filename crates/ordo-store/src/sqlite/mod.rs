@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/sqlite/0015_audit.sql")),
     (16, include_str!("../../migrations/sqlite/0016_feed_order.sql")),
     (17, include_str!("../../migrations/sqlite/0017_channel_intake.sql")),
+    (18, include_str!("../../migrations/sqlite/0018_channel_listings.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -1,8 +1,9 @@
 //! Sales channel intake as stored: the import log of every payload a channel sent, found by
-//! id, by delivery id and by order, and the channel's SKU mapping table. Only the trait; the
+//! id, by delivery id and by order, the channel's SKU mapping table, and where each SKU is
+//! listed on the channel's platform with what Ordo last pushed there. Only the trait; the
 //! engines implement it.
 
-use crate::{ChannelImportRecord, Page, SkuMappingRecord, StoreResult};
+use crate::{ChannelImportRecord, ListingRecord, Page, SkuMappingRecord, StoreResult};
 
 /// Which import log entries a list shows.
 #[derive(Debug, Clone, Default)]
@@ -14,7 +15,7 @@ pub struct ImportFilter {
 
 super::store_area! {
     list channel_store;
-    /// The channels' import logs and SKU mappings.
+    /// The channels' import logs, SKU mappings and listings.
     pub trait ChannelStore {
         /// Fails with `Conflict("channel_imports.channel")` when the channel already has an
         /// entry with the same delivery id.
@@ -33,5 +34,18 @@ super::store_area! {
         fn sku_mappings_for(&mut self, channel: &str, externals: &[&str]) -> StoreResult<Vec<SkuMappingRecord>>;
         /// By `external`, ascending; `page.after` is the last one already seen.
         fn list_sku_mappings(&mut self, channel: &str, page: &Page<String>) -> StoreResult<Vec<SkuMappingRecord>>;
+        /// Saves the listing whole (its target and its push state), replacing one for the same
+        /// channel and SKU.
+        fn put_channel_listing(&mut self, l: &ListingRecord) -> StoreResult<()>;
+        fn channel_listing(&mut self, channel: &str, sku: &str) -> StoreResult<Option<ListingRecord>>;
+        /// False when the channel lists nothing under `sku`.
+        fn delete_channel_listing(&mut self, channel: &str, sku: &str) -> StoreResult<bool>;
+        /// By SKU, ascending; `page.after` is the last SKU already seen.
+        fn list_channel_listings(&mut self, channel: &str, page: &Page<String>) -> StoreResult<Vec<ListingRecord>>;
+        /// Every channel's listings of these SKUs, by channel and SKU.
+        fn listings_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<ListingRecord>>;
+        /// Up to `limit` listings whose last push the platform refused, least recently tried
+        /// first.
+        fn failing_channel_listings(&mut self, limit: usize) -> StoreResult<Vec<ListingRecord>>;
     }
 }

@@ -2,7 +2,7 @@
 //! by id and by delivery, listed newest first with filters; mappings replaced, found in bulk,
 //! listed in order and deleted once.
 
-use ordo_store::{ChannelImportRecord, ImportFilter, Page, SkuMappingRecord, StoreError};
+use ordo_store::{ChannelImportRecord, ImportFilter, ListingRecord, Page, SkuMappingRecord, StoreError};
 
 use crate::common::{engines, read, store, write};
 
@@ -129,5 +129,57 @@ async fn sku_mappings_are_replaced_found_listed_and_deleted() {
         assert_eq!(deleted.unwrap(), (true, false), "{engine:?}: deleted once");
         let left = read(&s, |tx| tx.list_sku_mappings("shop", &Page { after: None, limit: 10 })).await;
         assert_eq!(left, [second], "{engine:?}");
+    }
+}
+
+fn listing(channel: &str, sku: &str, pushed: Option<i64>) -> ListingRecord {
+    ListingRecord {
+        channel: channel.into(),
+        sku: sku.into(),
+        target: format!("{{\"product_id\":\"{sku}\"}}"),
+        pushed,
+        pushed_at: pushed.map(|_| 20),
+        pushes: i64::from(pushed.is_some()),
+        failures: 0,
+        last_error: None,
+        updated_at: 10,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_are_saved_whole_found_by_sku_across_channels_listed_and_deleted() {
+    for engine in engines() {
+        let s = store(&engine);
+        let rows = [listing("shop", "B", None), listing("shop", "A", Some(3)), listing("woo", "A", None)];
+        write(&s, move |tx| rows.iter().try_for_each(|r| tx.put_channel_listing(r))).await.unwrap();
+        // Saving again replaces the whole row: a refused push is recorded.
+        let mut failed = listing("shop", "B", None);
+        (failed.failures, failed.last_error, failed.updated_at) = (2, Some("Shopify answered 500".into()), 30);
+        let f2 = failed.clone();
+        write(&s, move |tx| tx.put_channel_listing(&f2)).await.unwrap();
+        let (one, none, by_sku, page) = read(&s, |tx| {
+            Ok((
+                tx.channel_listing("shop", "B")?,
+                tx.channel_listing("shop", "C")?,
+                tx.listings_for_skus(&["A", "Z"])?,
+                tx.list_channel_listings("shop", &Page { after: Some("A".into()), limit: 10 })?,
+            ))
+        })
+        .await;
+        assert_eq!(one, Some(failed.clone()), "{engine:?}");
+        assert_eq!(none, None, "{engine:?}");
+        assert_eq!(by_sku, [listing("shop", "A", Some(3)), listing("woo", "A", None)], "{engine:?}");
+        assert_eq!(page, [failed], "{engine:?}: after A");
+        assert!(read(&s, |tx| tx.listings_for_skus(&[])).await.is_empty());
+        let failing = read(&s, |tx| tx.failing_channel_listings(10)).await;
+        assert_eq!(
+            failing.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(),
+            ["B"],
+            "{engine:?}: only the refused one"
+        );
+        let deleted =
+            write(&s, |tx| Ok((tx.delete_channel_listing("shop", "A")?, tx.delete_channel_listing("shop", "A")?)))
+                .await;
+        assert_eq!(deleted.unwrap(), (true, false), "{engine:?}: deleted once");
     }
 }

@@ -104,6 +104,17 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         sku: "A-1".into(),
         updated_at: 7,
     })?;
+    tx.put_channel_listing(&ordo_store::ListingRecord {
+        channel: "web".into(),
+        sku: "A-1".into(),
+        target: "{\"product_id\":\"93\"}".into(),
+        pushed: Some(4),
+        pushed_at: Some(7),
+        pushes: 1,
+        failures: 0,
+        last_error: None,
+        updated_at: 7,
+    })?;
     tx.set_worker_cursor("settler", 2)?;
     let entry = PaymentEntry {
         seq: 0,

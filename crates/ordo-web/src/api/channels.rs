@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::intake::imports::{ChannelImport, SkuMappingInput};
 use ordo_app::intake::pulls::SyncReport;
+use ordo_app::intake::stock::{Listing, ListingInput};
 use ordo_app::intake::till::{TillSale, TillSaleInput};
 use ordo_app::intake::webhooks::Receipt;
 use ordo_app::page_limit;
@@ -22,7 +23,8 @@ use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
 use crate::views::{
-    ChannelImportView, ChannelReceiptView, ChannelSyncView, ChannelView, ListView, OrderView, SkuMappingView,
+    ChannelImportView, ChannelReceiptView, ChannelSyncView, ChannelView, ListView, ListingView, OrderView,
+    SkuMappingView,
 };
 
 /// A sales channel's policies (the defaults until some are saved).
@@ -248,6 +250,70 @@ pub async fn delete_sku_mapping(
     Path((channel, external)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     s.app.delete_sku_mapping(&actor, &channel, &external).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The channel's listings: where each SKU is on the platform, and what Ordo last pushed to
+/// it (the quantity, when, how many pushes, and the last refusal): the channel's stock sync
+/// log.
+#[utoipa::path(get, path = "/v1/channels/{channel}/listings", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL), PageQueryText),
+    responses((status = 200, body = ListView<ListingView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_listings(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+    Query(q): Query<PageQueryText>,
+) -> ApiResult<Json<ListView<ListingView>>> {
+    let limit = page_limit(q.limit.map(|l| l.0));
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let items = s.app.listings(&actor, &channel, page).await?;
+    Ok(Json(list(items, limit, |l: &Listing| l.record.sku.clone())))
+}
+
+/// One listing and its last push.
+#[utoipa::path(get, path = "/v1/channels/{channel}/listings/{sku}", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("sku" = String, Path, description = "An Ordo SKU", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*$")),
+    responses((status = 200, body = ListingView), (status = 404, body = Problem)))]
+pub async fn get_listing(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, sku)): Path<(String, String)>,
+) -> ApiResult<Json<ListingView>> {
+    Ok(Json(ListingView::from(&s.app.listing(&actor, &channel, &sku).await?)))
+}
+
+/// List a SKU on the channel's platform (Shopify: its `inventory_item_id` and `location_id`;
+/// WooCommerce and BigCommerce: its `product_id`, and `variant_id` for a variation), so that
+/// Ordo pushes its stock there: the available units at the channel's locations less its stock
+/// buffer, at once and after every change.
+#[utoipa::path(put, path = "/v1/channels/{channel}/listings/{sku}", tag = "channels", request_body = ListingInput,
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("sku" = String, Path, description = "An Ordo SKU", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*$")),
+    responses((status = 200, body = ListingView), (status = 404, description = "No product has this SKU", body = Problem),
+        (status = 409, description = "Stock is not pushed to this channel's kind", body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn put_listing(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, sku)): Path<(String, String)>,
+    JsonBody(input): JsonBody<ListingInput>,
+) -> ApiResult<Json<ListingView>> {
+    Ok(Json(ListingView::from(&s.app.put_listing(&actor, &channel, &sku, input).await?)))
+}
+
+/// Stop pushing a SKU's stock to the channel.
+#[utoipa::path(delete, path = "/v1/channels/{channel}/listings/{sku}", tag = "channels",
+    params(("channel" = String, Path, pattern = r"^[A-Za-z0-9._-]{1,64}$", description = CHANNEL),
+        ("sku" = String, Path, description = "An Ordo SKU", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*$")),
+    responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
+pub async fn delete_listing(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((channel, sku)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    s.app.delete_listing(&actor, &channel, &sku).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -171,6 +171,46 @@ impl From<&ordo_store::SkuMappingRecord> for SkuMappingView {
     }
 }
 
+/// Where a SKU is listed on a channel's platform, and what Ordo last pushed to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListingView {
+    pub channel: String,
+    pub sku: String,
+    pub product_id: Option<String>,
+    pub variant_id: Option<String>,
+    pub inventory_item_id: Option<String>,
+    pub location_id: Option<String>,
+    /// The quantity the platform last accepted, and when; none before the first push.
+    pub pushed_quantity: Option<i64>,
+    pub pushed_at: Option<String>,
+    /// Pushes the platform accepted since the listing was saved.
+    pub pushes: i64,
+    /// Refusals since the last accepted push; Ordo tries again with backoff.
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub updated_at: String,
+}
+
+impl From<&ordo_app::intake::stock::Listing> for ListingView {
+    fn from(l: &ordo_app::intake::stock::Listing) -> Self {
+        let (r, t) = (&l.record, &l.target);
+        ListingView {
+            channel: r.channel.clone(),
+            sku: r.sku.clone(),
+            product_id: t.product_id.clone(),
+            variant_id: t.variant_id.clone(),
+            inventory_item_id: t.inventory_item_id.clone(),
+            location_id: t.location_id.clone(),
+            pushed_quantity: r.pushed,
+            pushed_at: r.pushed_at.map(format_ms),
+            pushes: r.pushes,
+            failures: r.failures,
+            last_error: r.last_error.clone(),
+            updated_at: format_ms(r.updated_at),
+        }
+    }
+}
+
 impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
     fn from(c: &ordo_app::channels::settings::ChannelSettings) -> Self {
         ChannelView {

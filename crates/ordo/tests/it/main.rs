@@ -36,6 +36,7 @@ mod routing;
 mod secrets;
 mod shipping;
 mod slow_clients;
+mod stock_push;
 mod strict_json;
 mod stripe;
 mod till;

@@ -112,6 +112,10 @@ catalogue! {
     ChannelUpdated(ChannelUpdated) = "channel.updated", subject "the channel", version 1;
     /// A payload a channel sent could not become an order and waits in its import log.
     ChannelImportParked(ImportParked) = "channel.import_parked", subject "the channel", version 1;
+    /// A SKU was listed on a channel's platform (or its listing changed): its stock is pushed.
+    ChannelListingUpdated(ListingChanged) = "channel.listing_updated", subject "the SKU", version 1;
+    /// A SKU's listing on a channel was removed: its stock is no longer pushed there.
+    ChannelListingRemoved(ListingChanged) = "channel.listing_removed", subject "the SKU", version 1;
     /// A platform changed an order in a way Ordo could not apply (it is kept as it was).
     OrderChannelUpdateNotApplied(UpdateNotApplied) = "order.channel_update_not_applied", subject "the order's id", version 1;
     /// A carrier was created.

@@ -92,6 +92,13 @@ pub struct ImportParked {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ListingChanged {
+    pub channel: String,
+    pub sku: String,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UpdateNotApplied {
     pub order_id: String,
     pub channel: String,

@@ -5,10 +5,25 @@ use postgres::Row;
 
 use super::{PgTx, Where, decode};
 use crate::schema;
-use crate::{ChannelImportRecord, ChannelStore, ImportFilter, Page, SkuMappingRecord, StoreResult};
+use crate::{ChannelImportRecord, ChannelStore, ImportFilter, ListingRecord, Page, SkuMappingRecord, StoreResult};
 
 const IMPORT_COLS: &str = schema::CHANNEL_IMPORTS.column_list;
 const MAPPING_COLS: &str = schema::CHANNEL_SKU_MAPPINGS.column_list;
+const LISTING_COLS: &str = schema::CHANNEL_LISTINGS.column_list;
+
+fn listing(r: &Row) -> StoreResult<ListingRecord> {
+    Ok(ListingRecord {
+        channel: decode(r.try_get(0))?,
+        sku: decode(r.try_get(1))?,
+        target: decode(r.try_get(2))?,
+        pushed: decode(r.try_get(3))?,
+        pushed_at: decode(r.try_get(4))?,
+        pushes: decode(r.try_get(5))?,
+        failures: decode(r.try_get(6))?,
+        last_error: decode(r.try_get(7))?,
+        updated_at: decode(r.try_get(8))?,
+    })
+}
 
 fn import(r: &Row) -> StoreResult<ChannelImportRecord> {
     Ok(ChannelImportRecord {
@@ -151,5 +166,71 @@ impl ChannelStore for PgTx<'_, '_> {
             page.limit
         );
         self.query(&sql, &[&channel, &after])?.iter().map(mapping).collect()
+    }
+
+    fn put_channel_listing(&mut self, l: &ListingRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO channel_listings ({LISTING_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (channel, sku) DO UPDATE SET target = excluded.target, pushed = excluded.pushed,
+                 pushed_at = excluded.pushed_at, pushes = excluded.pushes, failures = excluded.failures,
+                 last_error = excluded.last_error, updated_at = excluded.updated_at"
+            ),
+            &[
+                &l.channel,
+                &l.sku,
+                &l.target,
+                &l.pushed,
+                &l.pushed_at,
+                &l.pushes,
+                &l.failures,
+                &l.last_error,
+                &l.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn channel_listing(&mut self, channel: &str, sku: &str) -> StoreResult<Option<ListingRecord>> {
+        self.query_opt(
+            &format!("SELECT {LISTING_COLS} FROM channel_listings WHERE channel = $1 AND sku = $2"),
+            &[&channel, &sku],
+        )?
+        .map(|r| listing(&r))
+        .transpose()
+    }
+
+    fn delete_channel_listing(&mut self, channel: &str, sku: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM channel_listings WHERE channel = $1 AND sku = $2", &[&channel, &sku])? == 1)
+    }
+
+    fn list_channel_listings(&mut self, channel: &str, page: &Page<String>) -> StoreResult<Vec<ListingRecord>> {
+        let after = page.after.clone().unwrap_or_default();
+        let sql = format!(
+            "SELECT {LISTING_COLS} FROM channel_listings WHERE channel = $1 AND sku > $2 ORDER BY sku LIMIT {}",
+            page.limit
+        );
+        self.query(&sql, &[&channel, &after])?.iter().map(listing).collect()
+    }
+
+    fn listings_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<ListingRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let skus: Vec<&str> = skus.to_vec();
+        self.query(
+            &format!("SELECT {LISTING_COLS} FROM channel_listings WHERE sku = ANY($1) ORDER BY channel, sku"),
+            &[&skus],
+        )?
+        .iter()
+        .map(listing)
+        .collect()
+    }
+
+    fn failing_channel_listings(&mut self, limit: usize) -> StoreResult<Vec<ListingRecord>> {
+        let sql = format!(
+            "SELECT {LISTING_COLS} FROM channel_listings WHERE last_error IS NOT NULL ORDER BY updated_at, channel, sku LIMIT {limit}"
+        );
+        self.query(&sql, &[])?.iter().map(listing).collect()
     }
 }

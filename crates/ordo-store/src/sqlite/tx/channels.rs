@@ -5,10 +5,25 @@ use rusqlite::{Row, params};
 
 use super::{SqliteTx, Where, placeholders};
 use crate::schema;
-use crate::{ChannelImportRecord, ChannelStore, ImportFilter, Page, SkuMappingRecord, StoreResult};
+use crate::{ChannelImportRecord, ChannelStore, ImportFilter, ListingRecord, Page, SkuMappingRecord, StoreResult};
 
 const IMPORT_COLS: &str = schema::CHANNEL_IMPORTS.column_list;
 const MAPPING_COLS: &str = schema::CHANNEL_SKU_MAPPINGS.column_list;
+const LISTING_COLS: &str = schema::CHANNEL_LISTINGS.column_list;
+
+fn listing_row(r: &Row<'_>) -> rusqlite::Result<ListingRecord> {
+    Ok(ListingRecord {
+        channel: r.get(0)?,
+        sku: r.get(1)?,
+        target: r.get(2)?,
+        pushed: r.get(3)?,
+        pushed_at: r.get(4)?,
+        pushes: r.get(5)?,
+        failures: r.get(6)?,
+        last_error: r.get(7)?,
+        updated_at: r.get(8)?,
+    })
+}
 
 fn import_row(r: &Row<'_>) -> rusqlite::Result<ChannelImportRecord> {
     Ok(ChannelImportRecord {
@@ -139,6 +154,74 @@ impl ChannelStore for SqliteTx<'_> {
             ),
             params![channel, after],
             mapping_row,
+        )
+    }
+
+    fn put_channel_listing(&mut self, l: &ListingRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO channel_listings ({LISTING_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (channel, sku) DO UPDATE SET target = excluded.target, pushed = excluded.pushed,
+                 pushed_at = excluded.pushed_at, pushes = excluded.pushes, failures = excluded.failures,
+                 last_error = excluded.last_error, updated_at = excluded.updated_at"
+            ),
+            params![
+                l.channel,
+                l.sku,
+                l.target,
+                l.pushed,
+                l.pushed_at,
+                l.pushes,
+                l.failures,
+                l.last_error,
+                l.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn channel_listing(&mut self, channel: &str, sku: &str) -> StoreResult<Option<ListingRecord>> {
+        self.query_one(
+            &format!("SELECT {LISTING_COLS} FROM channel_listings WHERE channel = ?1 AND sku = ?2"),
+            [channel, sku],
+            listing_row,
+        )
+    }
+
+    fn delete_channel_listing(&mut self, channel: &str, sku: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM channel_listings WHERE channel = ?1 AND sku = ?2", [channel, sku])? == 1)
+    }
+
+    fn list_channel_listings(&mut self, channel: &str, page: &Page<String>) -> StoreResult<Vec<ListingRecord>> {
+        let after = page.after.clone().unwrap_or_default();
+        self.query_all(
+            &format!(
+                "SELECT {LISTING_COLS} FROM channel_listings WHERE channel = ?1 AND sku > ?2 ORDER BY sku LIMIT {}",
+                page.limit
+            ),
+            params![channel, after],
+            listing_row,
+        )
+    }
+
+    fn listings_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<ListingRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {LISTING_COLS} FROM channel_listings WHERE sku IN {} ORDER BY channel, sku",
+            placeholders(skus.len())
+        );
+        self.query_all(&sql, rusqlite::params_from_iter(skus), listing_row)
+    }
+
+    fn failing_channel_listings(&mut self, limit: usize) -> StoreResult<Vec<ListingRecord>> {
+        self.query_all(
+            &format!(
+                "SELECT {LISTING_COLS} FROM channel_listings WHERE last_error IS NOT NULL ORDER BY updated_at, channel, sku LIMIT {limit}"
+            ),
+            [],
+            listing_row,
         )
     }
 }

@@ -1,0 +1,16 @@
+-- Where each SKU is listed on a channel's platform (its product, variant, inventory item
+-- and location there, as JSON), and the last quantity Ordo pushed to it: when, how many
+-- pushes, and the last error if the platform refused.
+CREATE TABLE channel_listings (
+    channel TEXT NOT NULL,
+    sku TEXT NOT NULL COLLATE "C",
+    target TEXT NOT NULL,
+    pushed BIGINT,
+    pushed_at BIGINT,
+    pushes BIGINT NOT NULL,
+    failures BIGINT NOT NULL,
+    last_error TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (channel, sku)
+);
+CREATE INDEX channel_listings_sku ON channel_listings (sku);
