@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the API from its document with schemathesis: every check, every phase (examples,
 # coverage, fuzzing, stateful), at least 50 examples per operation, against a fresh demo
-# server whose card payments go to a local Stripe stand-in (scripts/api-fuzz/stripe_standin.py).
+# server whose card payments go to a local Stripe stand-in (scripts/api-fuzz/stripe_standin.py)
+# and whose WooCommerce channel is a local stand-in too (scripts/api-fuzz/platform_standin.py).
 # Valid cases are brought into line with the demo's real objects (scripts/api-fuzz/ground.py),
 # so that every operation gets its work done at least once. Any failure, or any operation
 # never answered a success, fails the run; the summary (operations, cases, failures, and
@@ -28,6 +29,11 @@ stripe_port=$(free_port)
 helpers+=($!)
 export ORDO_STRIPE_SECRET_KEY=sk_test_fuzz ORDO_STRIPE_WEBHOOK_SECRET=whsec_fuzz ORDO_ALLOW_PRIVATE_TARGETS=true
 export ORDO_STRIPE_API_BASE=http://127.0.0.1:$stripe_port
+# A WooCommerce stand-in for the channel the run pulls from and pushes stock to.
+platform_port=$(free_port)
+"$dir/venv/bin/python" scripts/api-fuzz/platform_standin.py "$platform_port" ck_fuzz cs_fuzz &
+helpers+=($!)
+export FUZZ_PLATFORM_URL=http://127.0.0.1:$platform_port
 # The fuzzer sends thousands of requests without a key or with a wrong one on purpose, from
 # the address its valid requests come from; the per-address limit on them is tested apart.
 export ORDO_BAD_KEY_RATE=0

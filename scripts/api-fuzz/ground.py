@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import random
 import urllib.error
 import urllib.request
@@ -32,6 +33,11 @@ COLLECTIONS = {
 KINDS = set(COLLECTIONS.values()) | {"imp"}
 # The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).
 DEMO_CHANNEL = ("shopify-demo", "demo-shopify-secret")
+# The demo's till at the Chicago store (`ordo serve --demo` creates it).
+DEMO_TILL = "chicago-till"
+# The WooCommerce channel the run connects to its stand-in (FUZZ_PLATFORM_URL), to pull from
+# and to list SKUs on.
+WOO_CHANNEL = ("woo-fuzz", "ck_fuzz", "cs_fuzz")
 # How often a valid case's path id is replaced by one that exists (the rest stay random, so
 # unknown ids are still asked for).
 REAL_SHARE = 0.8
@@ -109,6 +115,8 @@ class World:
         self.buckets = []
         # Platform references the run mapped to SKUs on the demo channel.
         self.mappings = []
+        # SKUs the run listed on its WooCommerce channel.
+        self.listings = []
 
     # --- reading the server -------------------------------------------------------------
 
@@ -128,6 +136,16 @@ class World:
             return None
         self.learn(path, found)
         return found
+
+    def put(self, path, body):
+        """PUTs `body` to `path`; whether it was taken."""
+        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), headers=headers, method="PUT")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return 200 <= answer.status < 300
+        except (urllib.error.URLError, ValueError, OSError):
+            return False
 
     def prepare(self, collection, action):
         """Makes an object ready for `action` when none is known to be: requests a return of a
@@ -225,6 +243,16 @@ class World:
         for order in list(self.ids["ord"]):
             self.get(f"/v1/orders/{order}/payments")
             self.get(f"/v1/orders/{order}/refunds")
+        self.connect_woo()
+
+    def connect_woo(self):
+        """(Re)connects the run's WooCommerce channel to its stand-in: the fuzzer's own
+        channel updates may have made it something else."""
+        platform = os.environ.get("FUZZ_PLATFORM_URL")
+        if platform:
+            channel, key, secret = WOO_CHANNEL
+            credentials = {"api_url": platform, "consumer_key": key, "consumer_secret": secret}
+            self.put(f"/v1/channels/{channel}", {"kind": "woocommerce", "credentials": credentials})
 
     def _add(self, pool, value):
         if value in pool:
@@ -272,6 +300,9 @@ class World:
             if (path.startswith("/v1/channels/") and isinstance(value.get("external"), str)
                     and value.get("channel") == DEMO_CHANNEL[0]):
                 self._add(self.mappings, value["external"])
+            if (path.startswith("/v1/channels/") and isinstance(value.get("sku"), str) and "pushes" in value
+                    and value.get("channel") == WOO_CHANNEL[0]):
+                self._add(self.listings, value["sku"])
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
             if (path.startswith("/v1/carriers") and isinstance(value.get("code"), str)
@@ -338,6 +369,15 @@ class World:
                 params["id"] = self._pick(pool) or params["id"]
             if "external" in params and case.method.upper() == "DELETE" and self.mappings:
                 params["external"] = self.mappings.pop()
+            if path.endswith("/sync") or "/listings" in path:
+                params["channel"] = WOO_CHANNEL[0]
+                self.connect_woo()
+            if "/listings/" in path and case.method.upper() in ("GET", "DELETE") and self.listings:
+                params["sku"] = self._pick(self.listings)
+                if case.method.upper() == "DELETE":
+                    self.listings.remove(params["sku"])
+            if path.endswith("/sales"):
+                params["channel"] = DEMO_TILL
         # What the request acts on: its currency, its lines and its version.
         context = {}
         if collection == "orders" and "id" in params:
@@ -365,6 +405,22 @@ class World:
         case.path_parameters = params
         if isinstance(case.body, (dict, list)):
             self._ground_body(case.body, context, amount_forms, path)
+        if path == "/v1/channels/{channel}/sales" and isinstance(case.body, dict) and self.skus:
+            # A sale as a till rings it up: one unit, paid exactly, under a receipt of its own.
+            body = case.body
+            for field in ("discount", "tax", "tax_included"):
+                body.pop(field, None)
+            one = {"amount": "1", "currency": "USD"}
+            body.update({"receipt": uuid.uuid4().hex, "currency": "USD",
+                         "lines": [{"sku": self.rng.choice(self.skus), "quantity": 1, "unit_price": one}],
+                         "payments": [{"method": self.rng.choice(["cash", "card"]), "amount": dict(one)}]})
+            if "sold_at" in body:
+                body["sold_at"] = "2026-12-01T10:00:00Z"
+        if path == "/v1/channels/{channel}/listings/{sku}" and isinstance(case.body, dict):
+            # A WooCommerce listing names its product.
+            body = case.body
+            if not isinstance(body.get("product_id"), str):
+                body["product_id"] = str(self.rng.randint(1, 10**6))
 
     def _ground_body(self, body, context, amount_forms, path):
         currency = context.get("currency")

@@ -313,6 +313,18 @@ async fn shopify(app: &App, sku: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's till at the Chicago store: a `pos` channel whose sales leave that store's shelf.
+pub const DEMO_TILL: (&str, &str) = ("chicago-till", "CHI-ST");
+
+async fn till(app: &App) -> anyhow::Result<()> {
+    use ordo_app::channels::settings::ChannelSettingsInput;
+    let (channel, store) = DEMO_TILL;
+    let input =
+        ChannelSettingsInput { kind: Some("pos".into()), store_location: Some(store.into()), ..Default::default() };
+    app.put_channel_settings(&Actor::system(), channel, input).await.map_err(|e| fail("till", e))?;
+    Ok(())
+}
+
 /// Loads the demo unless the database already has products.
 pub async fn load_if_empty(app: &App) -> anyhow::Result<String> {
     let existing = app
@@ -373,6 +385,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
 
     carriers(app).await?;
     shopify(app, PRODUCTS[0].0).await?;
+    till(app).await?;
     // Reference rates for today, so the sales report can show any currency.
     let rates = ordo_app::money::fx::RatesInput {
         date: Some(ordo_app::kernel::time_fmt::day(app.now())),

@@ -86,8 +86,7 @@ impl App {
         if settings.updated_at.is_none() {
             return Err(AppError::NotFound("channel"));
         }
-        let adapter = self.channels.for_kind(settings.kind.as_str())?;
-        if !adapter.pulls() {
+        if !self.channels.for_kind(settings.kind.as_str()).is_ok_and(|a| a.pulls()) {
             return Err(AppError::Conflict(format!(
                 "orders are not pulled from a {} channel; its webhooks bring them",
                 settings.kind

@@ -175,7 +175,12 @@ impl App {
     /// Reads a parked payload again (after a mapping or the catalogue was fixed) and applies
     /// it as if it had just arrived.
     pub(crate) async fn retake(&self, settings: &ChannelSettings, record: ChannelImportRecord) -> AppResult<Receipt> {
-        let adapter = self.channels.for_kind(settings.kind.as_str())?;
+        let adapter = self.channels.for_kind(settings.kind.as_str()).map_err(|_| {
+            AppError::Conflict(format!(
+                "the channel is now of kind {}, which reads no platform's payloads; connect it to its platform again to retry",
+                settings.kind
+            ))
+        })?;
         let content = adapter.read(&record.topic, record.payload.as_bytes());
         let delivery = Delivery { id: record.delivery_id.clone(), topic: record.topic.clone(), content };
         self.take(settings, delivery, Entry { record, retry: true, races: 0 }).await

@@ -283,30 +283,28 @@ pub(crate) struct Prepared {
 }
 
 pub(crate) async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
-    let skus: Vec<String> = o.lines.iter().map(|(s, _, _)| s.clone()).collect();
-    let (customer, channel, currency) = (o.customer.clone(), o.channel.clone(), o.currency.code());
     let today = crate::kernel::time_fmt::day(app.now());
-    let (products, sites, customer, rules) = app
-        .store
-        .read(move |tx| {
-            let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
-            let customer = match &customer {
-                CustomerRef::Id(id) => {
-                    Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::missing("customer_id", "no such customer"))?)
-                }
-                CustomerRef::Inline { email, name, phone } => tx.customer_by_email(email)?.filter(|c| {
-                    name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n))
-                        && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
-                }),
-            };
-            let rules =
-                crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &channel)
-                    .rules_for(currency);
-            let holds = crate::channels::settings::settings_of(tx, &channel)?.hold_rules;
-            Ok::<_, AppError>((tx.products_by_skus(&refs)?, tx.routing_sites(&today)?, customer, (rules, holds)))
-        })
-        .await?;
-    let (rules, hold_rules) = rules;
+    let o = o.clone();
+    app.store.read(move |tx| prepare_in_tx(tx, &today, &o)).await
+}
+
+/// [`prepare`]'s reads, in the caller's transaction (an import reads them in its write).
+pub(crate) fn prepare_in_tx(tx: &mut dyn Tx, today: &str, o: &CheckedOrder) -> AppResult<Prepared> {
+    let refs: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
+    let customer = match &o.customer {
+        CustomerRef::Id(id) => {
+            Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::missing("customer_id", "no such customer"))?)
+        }
+        CustomerRef::Inline { email, name, phone } => tx.customer_by_email(email)?.filter(|c| {
+            name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n))
+                && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
+        }),
+    };
+    let rules = crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &o.channel)
+        .rules_for(o.currency.code());
+    let hold_rules = crate::channels::settings::settings_of(tx, &o.channel)?.hold_rules;
+    let products = tx.products_by_skus(&refs)?;
+    let sites = tx.routing_sites(today)?;
     Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules, hold_rules })
 }
 
