@@ -29,6 +29,7 @@ COLLECTIONS = {
     "holds": "hld",
     "customers": "cus",
     "keys": "key",
+    "imports": "imj",
 }
 KINDS = set(COLLECTIONS.values()) | {"imp"}
 # The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).

@@ -273,3 +273,12 @@ pub struct ListingRecord {
     pub last_error: Option<String>,
     pub updated_at: i64,
 }
+
+/// An import job as stored: its state and report, JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportJobRecord {
+    pub id: String,
+    pub body: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -335,6 +335,13 @@ pub const CHANNEL_LISTINGS: TableSpec = table!("channel_listings", key 2, number
     ("updated_at", Int),
 ]);
 
+pub const IMPORT_JOBS: TableSpec = table!("import_jobs", key 1, numbered false, [
+    ("id", Text),
+    ("body", Text),
+    ("created_at", Int),
+    ("updated_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -365,4 +372,5 @@ pub const TABLES: &[TableSpec] = &[
     CHANNEL_IMPORTS,
     CHANNEL_SKU_MAPPINGS,
     CHANNEL_LISTINGS,
+    IMPORT_JOBS,
 ];

@@ -71,6 +71,8 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/refunds", post(api::refunds::refund_order).get(api::refunds::order_refunds))
         .route("/refunds/{id}", get(api::refunds::get_refund))
         .route("/channels/{channel}", get(api::channels::get_channel).put(api::channels::put_channel))
+        .route("/imports", post(api::imports::start_import))
+        .route("/imports/{id}", get(api::imports::get_import))
         .route("/channels/{channel}/sync", post(api::channels::sync_channel))
         .route("/channels/{channel}/sales", post(api::channels::record_till_sale))
         .route("/channels/{channel}/listings", get(api::channels::list_listings))

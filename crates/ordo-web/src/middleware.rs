@@ -150,6 +150,18 @@ pub struct IdemRequest {
     pub request_hash: String,
 }
 
+/// The idempotency key of a request whose body the handler reads as a stream (an import
+/// upload): the handler hashes the body as it arrives and keys the use case with it.
+#[derive(Debug, Clone)]
+pub struct IdemKey {
+    pub key_id: String,
+    pub key: String,
+}
+
+/// Paths whose bodies are streamed by their handler, not read here (as the `/v1` router sees
+/// them, and whole).
+const STREAMED: &[&str] = &["/imports", "/v1/imports"];
+
 /// Removes an idempotency key from the in-flight set however the request ends.
 struct InFlight<'a> {
     state: &'a AppState,
@@ -188,6 +200,11 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let Some(key_id) = req.extensions().get::<ordo_app::Actor>().map(|a| a.key_id.clone()) else {
         return next.run(req).await;
     };
+    if STREAMED.contains(&req.uri().path()) {
+        let mut req = req;
+        req.extensions_mut().insert(IdemKey { key_id, key });
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
         Ok(b) => b,

@@ -6,6 +6,7 @@
 mod bench;
 mod config;
 mod demo;
+mod import;
 #[cfg(test)]
 mod tidy;
 
@@ -56,6 +57,9 @@ enum Command {
     Backup(BackupArgs),
     /// Check a backup and put it in place as the --database file.
     Restore(RestoreArgs),
+    /// Import a CSV file of orders, products, inventory or customers, row by row (or all or
+    /// nothing), with a progress bar; exits 1 if any row did not go in.
+    Import(import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -392,6 +396,14 @@ fn main() -> anyhow::Result<()> {
                     ordo_store::sqlite::backup::restore(&args.path, &dest, args.replace).map_err(anyhow::Error::msg)?;
                 println!("restored {} to {}", args.path.display(), settings.redacted_database_url());
                 println!("{}", copy_figures(&checked));
+                Ok(())
+            }
+            Command::Import(args) => {
+                let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
+                let app = open_app(&settings)?;
+                if !import::run(&app, &args).await? {
+                    std::process::exit(1);
+                }
                 Ok(())
             }
             Command::ScanPan(args) => {

@@ -145,6 +145,16 @@ pub(crate) struct CheckedOrder {
     pub(crate) counter: Option<String>,
 }
 
+impl CheckedOrder {
+    pub(crate) fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    pub(crate) fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+}
+
 /// The channel of an order placed with a key of no channel that names none.
 pub const DEFAULT_CHANNEL: &str = "api";
 

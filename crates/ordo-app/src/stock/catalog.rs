@@ -7,7 +7,7 @@ use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::kernel::events::payloads::{LocationRef, ProductRef};
+use crate::kernel::events::payloads::LocationRef;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
@@ -143,6 +143,37 @@ fn check_weight(e: &mut Errors, w: Option<i64>) {
     }
 }
 
+/// A new product as given, checked (its id and times from `now`).
+pub(crate) fn check_new_product(input: &NewProduct, now: i64) -> AppResult<Product> {
+    let mut e = Errors::new();
+    let sku = e.code("sku", input.sku.as_deref(), 64);
+    let name = e.text("name", input.name.as_deref(), 200);
+    let price = match &input.price {
+        Some(p) => check_money(&mut e, "price", p, None),
+        None => {
+            e.add("price", "is required");
+            None
+        }
+    };
+    check_weight(&mut e, input.weight_grams);
+    let barcode = e.optional_text("barcode", input.barcode.as_deref(), 64);
+    let (sku, name, price) = e.finish((sku, name, price))?;
+    let (sku, name, price) = (sku.unwrap(), name.unwrap(), price.unwrap());
+    Ok(Product {
+        id: ProductId::generate(now as u64, random_u128()),
+        sku,
+        name,
+        price: price.minor(),
+        currency: price.currency().code().to_owned(),
+        weight_grams: input.weight_grams,
+        barcode,
+        active: input.active.unwrap_or(true),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
 impl App {
     pub async fn create_product(
         &self,
@@ -151,45 +182,13 @@ impl App {
         idem: Option<IdemCtx<Product>>,
     ) -> AppResult<Outcome<Product>> {
         require(actor, Action::WriteCatalog)?;
-        let mut e = Errors::new();
-        let sku = e.code("sku", input.sku.as_deref(), 64);
-        let name = e.text("name", input.name.as_deref(), 200);
-        let price = match &input.price {
-            Some(p) => check_money(&mut e, "price", p, None),
-            None => {
-                e.add("price", "is required");
-                None
-            }
-        };
-        check_weight(&mut e, input.weight_grams);
-        let barcode = e.optional_text("barcode", input.barcode.as_deref(), 64);
-        let (sku, name, price) = e.finish((sku, name, price))?;
-        let (sku, name, price) = (sku.unwrap(), name.unwrap(), price.unwrap());
-        let now = self.now();
-        let product = Product {
-            id: ProductId::generate(now as u64, random_u128()),
-            sku,
-            name,
-            price: price.minor(),
-            currency: price.currency().code().to_owned(),
-            weight_grams: input.weight_grams,
-            barcode,
-            active: input.active.unwrap_or(true),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        let product = check_new_product(&input, self.now())?;
         self.write_idem(idem, move |tx, now| {
             if tx.product_by_sku(&product.sku)?.is_some() {
                 return Err(AppError::Conflict(format!("a product with SKU {:?} already exists", product.sku)));
             }
             tx.insert_product(&product)?;
-            emit(
-                tx,
-                now,
-                product.id.as_str(),
-                Event::ProductCreated(ProductRef { sku: product.sku.clone(), version: None }),
-            )?;
+            emit(tx, now, product.id.as_str(), Event::product_created(&product))?;
             Ok(product.clone())
         })
         .await
@@ -252,12 +251,7 @@ impl App {
                 p.version += 1;
                 p.updated_at = now;
                 tx.update_product(&p)?;
-                emit(
-                    tx,
-                    now,
-                    p.id.as_str(),
-                    Event::ProductUpdated(ProductRef { sku: p.sku.clone(), version: Some(p.version) }),
-                )?;
+                emit(tx, now, p.id.as_str(), Event::product_updated(&p))?;
                 Ok(p)
             })
             .await

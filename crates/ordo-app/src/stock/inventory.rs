@@ -82,13 +82,13 @@ pub struct SkuStock {
     pub totals: Level,
 }
 
-struct CheckedChange {
-    location: String,
-    sku: String,
+pub(crate) struct CheckedChange {
+    pub(crate) location: String,
+    pub(crate) sku: String,
     /// For adjustments the delta; for counts the counted on-hand.
-    value: i64,
-    reason: Reason,
-    note: Option<String>,
+    pub(crate) value: i64,
+    pub(crate) reason: Reason,
+    pub(crate) note: Option<String>,
 }
 
 fn lookup(tx: &mut dyn Tx, location: &str, sku: &str) -> AppResult<Location> {
@@ -103,6 +103,67 @@ fn lookup(tx: &mut dyn Tx, location: &str, sku: &str) -> AppResult<Location> {
     }
     e.finish(())?;
     Ok(loc.expect("checked"))
+}
+
+/// Applies an adjustment (`absolute` false: `c.value` is added to on hand) or a count
+/// (`absolute`: on hand becomes `c.value`) inside the caller's transaction.
+pub(crate) fn change_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor_id: &str,
+    c: &CheckedChange,
+    absolute: bool,
+) -> AppResult<Adjusted> {
+    let loc = lookup(tx, &c.location, &c.sku)?;
+    let delta = if absolute {
+        let current = tx.levels_for_skus(&[c.sku.as_str()])?;
+        let on_hand = current.iter().find(|l| l.location_id == loc.id).map_or(0, |l| l.on_hand);
+        c.value - on_hand
+    } else {
+        c.value
+    };
+    let change = LevelChange {
+        at: now,
+        location_id: loc.id.clone(),
+        location: loc.code.clone(),
+        sku: c.sku.clone(),
+        on_hand_delta: delta,
+        reserved_delta: 0,
+        reason: c.reason,
+        actor: Some(actor_id.to_owned()),
+        order_id: None,
+        note: c.note.clone(),
+    };
+    let movement = match tx.change_level(&change)? {
+        Ok(m) => m,
+        Err(current) => {
+            return Err(AppError::InsufficientStock(vec![ordo_domain::allocation::Short {
+                sku: c.sku.clone(),
+                requested: -delta,
+                available: current.available(),
+            }]));
+        }
+    };
+    if absolute {
+        // A count answers any request to count this stock.
+        tx.clear_count_request(&c.sku, loc.id.as_str())?;
+    }
+    let level = Level { on_hand: movement.on_hand_after, reserved: movement.reserved_after };
+    emit(
+        tx,
+        now,
+        &c.sku,
+        Event::InventoryAdjusted(InventoryAdjusted {
+            sku: c.sku.clone(),
+            location: loc.code.clone(),
+            delta,
+            reason: c.reason.as_str().to_owned(),
+            on_hand: level.on_hand,
+            reserved: level.reserved,
+            available: level.available(),
+        }),
+    )?;
+    Ok(Adjusted { movement, level })
 }
 
 impl App {
@@ -184,59 +245,7 @@ impl App {
         idem: Option<IdemCtx<Adjusted>>,
     ) -> AppResult<Outcome<Adjusted>> {
         let actor_id = actor.key_id.clone();
-        self.write_idem(idem, move |tx, now| {
-            let loc = lookup(tx, &c.location, &c.sku)?;
-            let delta = if absolute {
-                let current = tx.levels_for_skus(&[c.sku.as_str()])?;
-                let on_hand = current.iter().find(|l| l.location_id == loc.id).map_or(0, |l| l.on_hand);
-                c.value - on_hand
-            } else {
-                c.value
-            };
-            let change = LevelChange {
-                at: now,
-                location_id: loc.id.clone(),
-                location: loc.code.clone(),
-                sku: c.sku.clone(),
-                on_hand_delta: delta,
-                reserved_delta: 0,
-                reason: c.reason,
-                actor: Some(actor_id.clone()),
-                order_id: None,
-                note: c.note.clone(),
-            };
-            let movement = match tx.change_level(&change)? {
-                Ok(m) => m,
-                Err(current) => {
-                    return Err(AppError::InsufficientStock(vec![ordo_domain::allocation::Short {
-                        sku: c.sku.clone(),
-                        requested: -delta,
-                        available: current.available(),
-                    }]));
-                }
-            };
-            if absolute {
-                // A count answers any request to count this stock.
-                tx.clear_count_request(&c.sku, loc.id.as_str())?;
-            }
-            let level = Level { on_hand: movement.on_hand_after, reserved: movement.reserved_after };
-            emit(
-                tx,
-                now,
-                &c.sku,
-                Event::InventoryAdjusted(InventoryAdjusted {
-                    sku: c.sku.clone(),
-                    location: loc.code.clone(),
-                    delta,
-                    reason: c.reason.as_str().to_owned(),
-                    on_hand: level.on_hand,
-                    reserved: level.reserved,
-                    available: level.available(),
-                }),
-            )?;
-            Ok(Adjusted { movement, level })
-        })
-        .await
+        self.write_idem(idem, move |tx, now| change_in_tx(tx, now, &actor_id, &c, absolute)).await
     }
 
     pub async fn sku_stock(&self, actor: &Actor, sku: &str) -> AppResult<SkuStock> {

@@ -14,3 +14,10 @@ CREATE TABLE channel_listings (
     PRIMARY KEY (channel, sku)
 );
 CREATE INDEX channel_listings_sku ON channel_listings (sku);
+-- Import jobs: a file uploaded for import, how far its import is, and its report (JSON).
+CREATE TABLE import_jobs (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);

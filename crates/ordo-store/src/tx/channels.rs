@@ -3,7 +3,7 @@
 //! listed on the channel's platform with what Ordo last pushed there. Only the trait; the
 //! engines implement it.
 
-use crate::{ChannelImportRecord, ListingRecord, Page, SkuMappingRecord, StoreResult};
+use crate::{ChannelImportRecord, ImportJobRecord, ListingRecord, Page, SkuMappingRecord, StoreResult};
 
 /// Which import log entries a list shows.
 #[derive(Debug, Clone, Default)]
@@ -15,7 +15,7 @@ pub struct ImportFilter {
 
 super::store_area! {
     list channel_store;
-    /// The channels' import logs, SKU mappings and listings.
+    /// The channels' import logs, SKU mappings and listings, and import file jobs.
     pub trait ChannelStore {
         /// Fails with `Conflict("channel_imports.channel")` when the channel already has an
         /// entry with the same delivery id.
@@ -47,5 +47,8 @@ super::store_area! {
         /// Up to `limit` listings whose last push the platform refused, least recently tried
         /// first.
         fn failing_channel_listings(&mut self, limit: usize) -> StoreResult<Vec<ListingRecord>>;
+        /// Saves an import job whole, replacing the one with its id.
+        fn put_import_job(&mut self, j: &ImportJobRecord) -> StoreResult<()>;
+        fn import_job(&mut self, id: &str) -> StoreResult<Option<ImportJobRecord>>;
     }
 }

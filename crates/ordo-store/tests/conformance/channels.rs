@@ -183,3 +183,23 @@ async fn listings_are_saved_whole_found_by_sku_across_channels_listed_and_delete
         assert_eq!(deleted.unwrap(), (true, false), "{engine:?}: deleted once");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_jobs_are_saved_whole_and_found_by_id() {
+    for engine in engines() {
+        let s = store(&engine);
+        let job = ordo_store::ImportJobRecord {
+            id: "imj_1".into(),
+            body: "{\"status\":\"running\"}".into(),
+            created_at: 5,
+            updated_at: 5,
+        };
+        let j = job.clone();
+        write(&s, move |tx| tx.put_import_job(&j)).await.unwrap();
+        let done = ordo_store::ImportJobRecord { body: "{\"status\":\"done\"}".into(), updated_at: 9, ..job.clone() };
+        let d = done.clone();
+        write(&s, move |tx| tx.put_import_job(&d)).await.unwrap();
+        let (found, none) = read(&s, |tx| Ok((tx.import_job("imj_1")?, tx.import_job("imj_2")?))).await;
+        assert_eq!((found, none), (Some(done), None), "{engine:?}");
+    }
+}

@@ -115,6 +115,12 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         last_error: None,
         updated_at: 7,
     })?;
+    tx.put_import_job(&ordo_store::ImportJobRecord {
+        id: "imj_1".into(),
+        body: "{}".into(),
+        created_at: 7,
+        updated_at: 7,
+    })?;
     tx.set_worker_cursor("settler", 2)?;
     let entry = PaymentEntry {
         seq: 0,

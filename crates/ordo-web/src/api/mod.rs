@@ -33,8 +33,9 @@ pub mod refunds;
 // aftersales
 pub mod claims;
 pub mod returns;
-// channels, reports
+// channels, imports, reports
 pub mod channels;
+pub mod imports;
 pub mod reports;
 // kernel
 pub mod audit;

@@ -14,6 +14,7 @@ mod channel_pulls;
 mod channels;
 mod claims;
 mod crash;
+mod csv_import;
 mod documents;
 mod durability;
 mod easypost;

@@ -32,9 +32,7 @@ pub fn columns(kind: ImportKind) -> (&'static [&'static str], &'static [&'static
                 "note",
             ],
         ),
-        ImportKind::Products => {
-            (&["sku", "name", "price", "currency"], &["weight_grams", "barcode", "active"])
-        }
+        ImportKind::Products => (&["sku", "name", "price", "currency"], &["weight_grams", "barcode", "active"]),
         ImportKind::Inventory => (&["location", "sku"], &["delta", "on_hand", "reason", "note"]),
         ImportKind::Customers => (&["email"], &["name", "phone"]),
     }
@@ -46,11 +44,30 @@ pub const DEFAULT_CHANNEL: &str = "csv";
 /// What one unit of work is, with the lines of the rows it came from.
 #[derive(Debug, Clone)]
 pub enum Unit {
-    Order { lines: Vec<u64>, input: Box<NewOrder> },
-    Product { line: u64, input: NewProduct },
+    Order {
+        lines: Vec<u64>,
+        input: Box<NewOrder>,
+    },
+    Product {
+        line: u64,
+        input: NewProduct,
+    },
     /// `delta` adds to on hand, `on_hand` sets it (a count).
-    Stock { line: u64, location: String, sku: String, delta: Option<i64>, on_hand: Option<i64>, reason: String, note: Option<String> },
-    Customer { line: u64, email: String, name: Option<String>, phone: Option<String> },
+    Stock {
+        line: u64,
+        location: String,
+        sku: String,
+        delta: Option<i64>,
+        on_hand: Option<i64>,
+        reason: String,
+        note: Option<String>,
+    },
+    Customer {
+        line: u64,
+        email: String,
+        name: Option<String>,
+        phone: Option<String>,
+    },
 }
 
 impl Unit {
@@ -103,7 +120,9 @@ impl<'a> Row<'a> {
     fn integer(&self, column: &str) -> Result<Option<i64>, RowError> {
         match self.get(column) {
             None => Ok(None),
-            Some(v) => v.parse::<i64>().map(Some).map_err(|_| self.error(column, format!("{v:?} is not a whole number"))),
+            Some(v) => {
+                v.parse::<i64>().map(Some).map_err(|_| self.error(column, format!("{v:?} is not a whole number")))
+            }
         }
     }
 
@@ -122,7 +141,10 @@ pub fn header(kind: ImportKind, names: &csv::StringRecord) -> Result<HashMap<Str
             return Err(RowError {
                 line: 1,
                 column: Some(name.clone()),
-                reason: format!("is not a column of a {kind} file; it takes {}", [required, optional].concat().join(", ")),
+                reason: format!(
+                    "is not a column of a {kind} file; it takes {}",
+                    [required, optional].concat().join(", ")
+                ),
             });
         }
         if found.insert(name.clone(), i).is_some() {
@@ -147,6 +169,8 @@ pub fn header(kind: ImportKind, names: &csv::StringRecord) -> Result<HashMap<Str
 pub struct Gathered {
     pub units: Vec<Unit>,
     orders: HashMap<(String, String), usize>,
+    /// Orders with a bad row, and the first such row: none of their rows goes in.
+    broken: HashMap<(String, String), u64>,
 }
 
 /// The order-level columns, which every row of an order repeats or leaves empty.
@@ -170,7 +194,12 @@ const ORDER_COLUMNS: &[&str] = &[
 
 impl Gathered {
     /// Adds one row of `kind`; the row's error when it cannot be read.
-    pub fn add(&mut self, kind: ImportKind, row: &Row<'_>, firsts: &mut HashMap<usize, Vec<Option<String>>>) -> Result<(), RowError> {
+    pub fn add(
+        &mut self,
+        kind: ImportKind,
+        row: &Row<'_>,
+        firsts: &mut HashMap<usize, Vec<Option<String>>>,
+    ) -> Result<(), RowError> {
         match kind {
             ImportKind::Orders => self.add_order_row(row, firsts),
             ImportKind::Products => {
@@ -222,9 +251,56 @@ impl Gathered {
         }
     }
 
-    fn add_order_row(&mut self, row: &Row<'_>, firsts: &mut HashMap<usize, Vec<Option<String>>>) -> Result<(), RowError> {
+    /// The units read, less the orders with a bad row, whose other rows are reported too.
+    pub fn finish(mut self) -> (Vec<Unit>, Vec<RowError>) {
+        if self.broken.is_empty() {
+            return (self.units, Vec::new());
+        }
+        let broken: HashMap<usize, ((String, String), u64)> = self
+            .broken
+            .iter()
+            .filter_map(|(key, line)| self.orders.get(key).map(|i| (*i, (key.clone(), *line))))
+            .collect();
+        let mut errors = Vec::new();
+        let units = std::mem::take(&mut self.units)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, unit)| match broken.get(&i) {
+                None => Some(unit),
+                Some(((_, number), bad)) => {
+                    for line in unit.lines() {
+                        let reason = format!("order {number:?} is not imported: its row on line {bad} is bad");
+                        errors.push(RowError { line, column: None, reason });
+                    }
+                    None
+                }
+            })
+            .collect();
+        (units, errors)
+    }
+
+    fn add_order_row(
+        &mut self,
+        row: &Row<'_>,
+        firsts: &mut HashMap<usize, Vec<Option<String>>>,
+    ) -> Result<(), RowError> {
         let number = row.required("order_number")?;
         let channel = row.get("channel").unwrap_or_else(|| DEFAULT_CHANNEL.to_owned());
+        let key = (channel.clone(), number.clone());
+        let added = self.add_order_line(row, firsts, channel, number);
+        if added.is_err() {
+            self.broken.entry(key).or_insert(row.line);
+        }
+        added
+    }
+
+    fn add_order_line(
+        &mut self,
+        row: &Row<'_>,
+        firsts: &mut HashMap<usize, Vec<Option<String>>>,
+        channel: String,
+        number: String,
+    ) -> Result<(), RowError> {
         let line = OrderLineInput {
             sku: Some(row.required("sku")?),
             quantity: Some(row.integer("quantity")?.ok_or_else(|| row.error("quantity", "is required"))?),
@@ -262,7 +338,8 @@ impl Gathered {
                     latitude: None,
                     longitude: None,
                 };
-                let given = [&address.line1, &address.city, &address.country, &address.postal_code].iter().any(|v| v.is_some());
+                let given =
+                    [&address.line1, &address.city, &address.country, &address.postal_code].iter().any(|v| v.is_some());
                 let input = NewOrder {
                     channel: Some(channel),
                     external_id: Some(number),

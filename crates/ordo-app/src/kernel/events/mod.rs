@@ -267,6 +267,14 @@ impl Event {
         Event::OrderDelivered(OrderRef { id: order.id.to_string(), number: order.number, actor: actor.to_owned() })
     }
 
+    pub fn product_created(p: &ordo_domain::catalog::Product) -> Event {
+        Event::ProductCreated(ProductRef { sku: p.sku.clone(), version: None })
+    }
+
+    pub fn product_updated(p: &ordo_domain::catalog::Product) -> Event {
+        Event::ProductUpdated(ProductRef { sku: p.sku.clone(), version: Some(p.version) })
+    }
+
     pub fn customer_updated(c: &ordo_domain::catalog::Customer) -> Event {
         Event::CustomerUpdated(CustomerRef { email: c.email.clone(), version: Some(c.version) })
     }

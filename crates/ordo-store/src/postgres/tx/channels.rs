@@ -5,7 +5,10 @@ use postgres::Row;
 
 use super::{PgTx, Where, decode};
 use crate::schema;
-use crate::{ChannelImportRecord, ChannelStore, ImportFilter, ListingRecord, Page, SkuMappingRecord, StoreResult};
+use crate::{
+    ChannelImportRecord, ChannelStore, ImportFilter, ImportJobRecord, ListingRecord, Page, SkuMappingRecord,
+    StoreResult,
+};
 
 const IMPORT_COLS: &str = schema::CHANNEL_IMPORTS.column_list;
 const MAPPING_COLS: &str = schema::CHANNEL_SKU_MAPPINGS.column_list;
@@ -232,5 +235,27 @@ impl ChannelStore for PgTx<'_, '_> {
             "SELECT {LISTING_COLS} FROM channel_listings WHERE last_error IS NOT NULL ORDER BY updated_at, channel, sku LIMIT {limit}"
         );
         self.query(&sql, &[])?.iter().map(listing).collect()
+    }
+
+    fn put_import_job(&mut self, j: &ImportJobRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO import_jobs (id, body, created_at, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            &[&j.id, &j.body, &j.created_at, &j.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn import_job(&mut self, id: &str) -> StoreResult<Option<ImportJobRecord>> {
+        self.query_opt("SELECT id, body, created_at, updated_at FROM import_jobs WHERE id = $1", &[&id])?
+            .map(|r| {
+                Ok(ImportJobRecord {
+                    id: decode(r.try_get(0))?,
+                    body: decode(r.try_get(1))?,
+                    created_at: decode(r.try_get(2))?,
+                    updated_at: decode(r.try_get(3))?,
+                })
+            })
+            .transpose()
     }
 }

@@ -5,7 +5,10 @@ use rusqlite::{Row, params};
 
 use super::{SqliteTx, Where, placeholders};
 use crate::schema;
-use crate::{ChannelImportRecord, ChannelStore, ImportFilter, ListingRecord, Page, SkuMappingRecord, StoreResult};
+use crate::{
+    ChannelImportRecord, ChannelStore, ImportFilter, ImportJobRecord, ListingRecord, Page, SkuMappingRecord,
+    StoreResult,
+};
 
 const IMPORT_COLS: &str = schema::CHANNEL_IMPORTS.column_list;
 const MAPPING_COLS: &str = schema::CHANNEL_SKU_MAPPINGS.column_list;
@@ -223,5 +226,20 @@ impl ChannelStore for SqliteTx<'_> {
             [],
             listing_row,
         )
+    }
+
+    fn put_import_job(&mut self, j: &ImportJobRecord) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO import_jobs (id, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            params![j.id, j.body, j.created_at, j.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn import_job(&mut self, id: &str) -> StoreResult<Option<ImportJobRecord>> {
+        self.query_one("SELECT id, body, created_at, updated_at FROM import_jobs WHERE id = ?1", [id], |r| {
+            Ok(ImportJobRecord { id: r.get(0)?, body: r.get(1)?, created_at: r.get(2)?, updated_at: r.get(3)? })
+        })
     }
 }
