@@ -158,7 +158,10 @@ impl App {
             created_at: 0,
             updated_at: 0,
         });
-        if let Some(first) = self.seen(&entry).await? {
+        // An order's delivery id is looked up with its mappings (`take_order`).
+        if !matches!(pulled.content, crate::ports::channel::DeliveryContent::Order(_))
+            && let Some(first) = self.seen(&entry).await?
+        {
             return Ok(Receipt::of(&first, true));
         }
         let delivery = Delivery { id: Some(delivery_id), topic: PULLED.to_owned(), content: pulled.content };

@@ -122,6 +122,19 @@ fn log_in_tx(tx: &mut dyn Tx, now: i64, entry: &Entry) -> AppResult<Result<(), B
     Ok(Ok(()))
 }
 
+/// What the read before placing an order found.
+enum Step {
+    /// The delivery was taken before.
+    Duplicate(Box<ChannelImportRecord>),
+    /// The order cannot be mapped, for this reason.
+    Park(String),
+    /// The order exists: apply this version as an update.
+    Update(String, Box<Mapped>),
+    /// Ordo's checks refused it (parked), or the store failed.
+    Refused(AppError),
+    Place(Box<(Mapped, crate::sales::orders::CheckedOrder, crate::sales::orders::Prepared)>),
+}
+
 /// What the write that places an order found.
 enum Placed {
     Order(String),
@@ -166,7 +179,10 @@ impl App {
             created_at: 0,
             updated_at: 0,
         });
-        if let Some(first) = self.seen(&entry).await? {
+        // An order's delivery id is looked up with its mappings, in one read (`take_order`).
+        if !matches!(delivery.content, DeliveryContent::Order(_))
+            && let Some(first) = self.seen(&entry).await?
+        {
             return Ok(Receipt::of(&first, true));
         }
         self.take(&settings, delivery, entry).await
@@ -253,32 +269,47 @@ impl App {
 
     async fn take_order(&self, settings: &ChannelSettings, order: &ChannelOrder, entry: Entry) -> AppResult<Receipt> {
         let channel = settings.channel.clone();
-        let refs: Vec<String> = order.lines.iter().flat_map(references).map(str::to_owned).collect();
-        let (name, external) = (channel.clone(), order.external_id.clone());
-        let (mappings, existing) = self
+        let actor = platform_actor(settings.kind, &channel);
+        // One read finds an earlier delivery, the mappings and an order already imported, and
+        // reads what placing the order needs.
+        let (name, theirs, who) = (channel.clone(), order.clone(), actor.clone());
+        let delivery = entry.record.delivery_id.clone().filter(|_| !entry.retry);
+        let today = crate::kernel::time_fmt::day(self.now());
+        let step = self
             .store
             .read(move |tx| {
-                let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
-                Ok::<_, AppError>((tx.sku_mappings_for(&name, &refs)?, tx.order_id_by_external_id(&name, &external)?))
+                if let Some(d) = &delivery
+                    && let Some(first) = tx.channel_import_by_delivery(&name, d)?
+                {
+                    return Ok::<_, AppError>(Step::Duplicate(Box::new(first)));
+                }
+                let refs: Vec<&str> = theirs.lines.iter().flat_map(references).collect();
+                let skus: HashMap<String, String> =
+                    tx.sku_mappings_for(&name, &refs)?.into_iter().map(|m| (m.external, m.sku)).collect();
+                let mapped = match map_order(&name, &theirs, &skus) {
+                    Ok(m) => m,
+                    Err(reason) => return Ok(Step::Park(reason)),
+                };
+                if let Some(id) = tx.order_id_by_external_id(&name, &theirs.external_id)? {
+                    return Ok(Step::Update(id, Box::new(mapped)));
+                }
+                let mut checked = match crate::sales::orders::check_order(&who, &mapped.input) {
+                    Ok(c) => c,
+                    Err(e) => return Ok(Step::Refused(e)),
+                };
+                checked.source = Some(mapped.source.clone());
+                Ok(match crate::sales::orders::prepare_in_tx(tx, &today, &checked) {
+                    Ok(prepared) => Step::Place(Box::new((mapped, checked, prepared))),
+                    Err(e) => Step::Refused(e),
+                })
             })
             .await?;
-        let skus: HashMap<String, String> = mappings.into_iter().map(|m| (m.external, m.sku)).collect();
-        let mapped = match map_order(&channel, order, &skus) {
-            Ok(m) => m,
-            Err(reason) => return self.park(entry, reason).await,
-        };
-        let actor = platform_actor(settings.kind, &channel);
-        if let Some(order_id) = existing {
-            return self.update_from_platform(settings, &actor, &order_id, &mapped, entry).await;
-        }
-        let mut checked = match crate::sales::orders::check_order(&actor, &mapped.input) {
-            Ok(c) => c,
-            Err(e) => return self.park_or_fail(entry, e).await,
-        };
-        checked.source = Some(mapped.source.clone());
-        let prepared = match crate::sales::orders::prepare(self, &checked).await {
-            Ok(p) => p,
-            Err(e) => return self.park_or_fail(entry, e).await,
+        let (mapped, checked, prepared) = match step {
+            Step::Duplicate(first) => return Ok(Receipt::of(&first, true)),
+            Step::Park(reason) => return self.park(entry, reason).await,
+            Step::Update(id, mapped) => return self.update_from_platform(settings, &actor, &id, &mapped, entry).await,
+            Step::Refused(e) => return self.park_or_fail(entry, e).await,
+            Step::Place(ready) => *ready,
         };
         let now = self.now();
         let entry = entry.with(ImportStatus::Imported, rounded_note(&mapped), None, now);
@@ -335,9 +366,7 @@ impl App {
     /// After losing a race to another delivery of the same order: the delivery is a
     /// duplicate, or the order exists and this delivery is an update.
     async fn after_race(&self, settings: &ChannelSettings, order: &ChannelOrder, entry: Entry) -> AppResult<Receipt> {
-        if let Some(first) = self.seen(&entry).await? {
-            return Ok(Receipt::of(&first, true));
-        }
+        // `take_order` reads again whether the delivery was taken and whether the order exists.
         self.take_order(settings, order, entry).await
     }
 

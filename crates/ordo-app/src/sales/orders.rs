@@ -300,6 +300,24 @@ pub(crate) async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> 
 
 /// [`prepare`]'s reads, in the caller's transaction (an import reads them in its write).
 pub(crate) fn prepare_in_tx(tx: &mut dyn Tx, today: &str, o: &CheckedOrder) -> AppResult<Prepared> {
+    prepare_cached(tx, today, o, &mut PrepareCache::default())
+}
+
+/// What the orders of one import batch share and [`prepare_cached`] reads once: the
+/// locations (their capacity left is counted again, guarded, as each order is placed), and
+/// each channel's rules.
+#[derive(Default)]
+pub(crate) struct PrepareCache {
+    sites: Option<Vec<Site>>,
+    rules: HashMap<(String, String), (RuleSet, Vec<crate::channels::settings::HoldRule>)>,
+}
+
+pub(crate) fn prepare_cached(
+    tx: &mut dyn Tx,
+    today: &str,
+    o: &CheckedOrder,
+    cache: &mut PrepareCache,
+) -> AppResult<Prepared> {
     let refs: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
     let customer = match &o.customer {
         CustomerRef::Id(id) => {
@@ -310,11 +328,27 @@ pub(crate) fn prepare_in_tx(tx: &mut dyn Tx, today: &str, o: &CheckedOrder) -> A
                 && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
         }),
     };
-    let rules = crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &o.channel)
-        .rules_for(o.currency.code());
-    let hold_rules = crate::channels::settings::settings_of(tx, &o.channel)?.hold_rules;
+    let key = (o.channel.clone(), o.currency.code().to_owned());
+    let (rules, hold_rules) = match cache.rules.get(&key) {
+        Some(r) => r.clone(),
+        None => {
+            let rules =
+                crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &o.channel)
+                    .rules_for(o.currency.code());
+            let holds = crate::channels::settings::settings_of(tx, &o.channel)?.hold_rules;
+            cache.rules.insert(key, (rules.clone(), holds.clone()));
+            (rules, holds)
+        }
+    };
     let products = tx.products_by_skus(&refs)?;
-    let sites = tx.routing_sites(today)?;
+    let sites = match &cache.sites {
+        Some(s) => s.clone(),
+        None => {
+            let s = tx.routing_sites(today)?;
+            cache.sites = Some(s.clone());
+            s
+        }
+    };
     Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules, hold_rules })
 }
 

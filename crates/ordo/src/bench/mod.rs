@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+mod shopify;
 mod verdict;
 use verdict::{report, verify};
 
@@ -36,8 +37,9 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
     /// `uniform`: 1 to --lines-max lines over --skus well-stocked SKUs; `flash`: one unit of one hot
-    /// SKU per order, with only --stock units to sell.
-    #[arg(long, default_value = "uniform", value_parser = ["uniform", "flash"])]
+    /// SKU per order, with only --stock units to sell; `shopify`: uniform orders as Shopify's
+    /// signed `orders/create` webhooks to a channel of kind shopify (stock at the first location).
+    #[arg(long, default_value = "uniform", value_parser = ["uniform", "flash", "shopify"])]
     pub scenario: String,
     /// Orders started per second on a fixed schedule (open loop). Without it, each worker sends its
     /// next order as soon as the previous one is answered (closed loop).
@@ -97,7 +99,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         setup_started.elapsed().as_secs_f64()
     );
 
-    let orders_urls = urls.iter().map(|u| format!("{u}/v1/orders")).collect();
+    let orders_urls = match &work.shopify {
+        Some((channel, _)) => urls.iter().map(|u| format!("{u}/v1/channels/{channel}/webhooks")).collect(),
+        None => urls.iter().map(|u| format!("{u}/v1/orders")).collect(),
+    };
     let ctx = Arc::new(Ctx { client: api.client.clone(), orders_urls, next_url: AtomicUsize::new(0), work });
     let duration = Duration::from_secs(args.duration);
     let started = Instant::now();
@@ -231,9 +236,20 @@ struct Workload {
     /// Units stocked per SKU in total (the flash sale's limit).
     stocked: Vec<i64>,
     adjustments: usize,
+    /// The Shopify channel orders arrive on as webhooks, and its webhook secret.
+    shopify: Option<(String, String)>,
 }
 
 impl Workload {
+    /// The body of a random order: Ordo's own, or Shopify's `orders/create` payload with its
+    /// lines (SKU index, quantity) when orders arrive as webhooks.
+    fn order(&self, rng: &mut Rng) -> (String, Vec<(usize, i64)>) {
+        if self.shopify.is_none() {
+            return (self.order_body(rng), Vec::new());
+        }
+        shopify::order(self, rng)
+    }
+
     /// The JSON body of a random order; SKUs, emails and prices need no escaping.
     fn order_body(&self, rng: &mut Rng) -> String {
         let lines = rng.range(1, self.lines_max.min(self.skus.len()) as u64) as usize;
@@ -270,6 +286,7 @@ impl Workload {
 }
 
 async fn setup(api: &Arc<Api>, args: &BenchArgs, prefix: &str, flash: bool) -> anyhow::Result<Workload> {
+    let shopify = args.scenario == "shopify";
     const SITES: [(&str, &str, &str, f64, f64); 4] = [
         ("Newark", "NJ", "07102", 40.7357, -74.1724),
         ("Chicago", "IL", "60607", 41.8781, -87.6298),
@@ -314,6 +331,9 @@ async fn setup(api: &Arc<Api>, args: &BenchArgs, prefix: &str, flash: bool) -> a
         for (l, location) in locations.iter().enumerate() {
             let delta = if flash {
                 if l >= 3 { 0 } else { args.stock / 3 + i64::from((l as i64) < args.stock % 3) }
+            } else if shopify {
+                // One location, so that every webhook's allocation is known to the checks.
+                if l == 0 { args.stock_per_location } else { 0 }
             } else {
                 args.stock_per_location
             };
@@ -325,6 +345,11 @@ async fn setup(api: &Arc<Api>, args: &BenchArgs, prefix: &str, flash: bool) -> a
     }
     let adjustment_count = adjustments.len();
     api.post_all("/v1/inventory/adjustments", adjustments).await?;
+    let channel = format!("{}-shop", prefix.to_ascii_lowercase());
+    if shopify {
+        let body = json!({"kind": "shopify", "credentials": {"webhook_secret": shopify::SECRET}});
+        api.send(reqwest::Method::PUT, &format!("/v1/channels/{channel}"), Some(&body)).await?;
+    }
 
     Ok(Workload {
         prefix: prefix.to_owned(),
@@ -339,6 +364,7 @@ async fn setup(api: &Arc<Api>, args: &BenchArgs, prefix: &str, flash: bool) -> a
         idempotency: args.idempotency,
         stocked,
         adjustments: adjustment_count,
+        shopify: shopify.then(|| (channel, shopify::SECRET.to_owned())),
     })
 }
 
@@ -380,6 +406,16 @@ enum Outcome {
     Failed(String),
 }
 
+/// Sends one order as the scenario does: Ordo's own, or a platform's webhook.
+async fn send_order(ctx: &Ctx, rng: &mut Rng, key: Option<String>, started: Instant) -> Outcome {
+    let (body, lines) = ctx.work.order(rng);
+    if ctx.work.shopify.is_some() {
+        shopify::deliver(ctx, body, lines, started).await
+    } else {
+        place(ctx, body, key, started).await
+    }
+}
+
 /// Places one order; `started` is when it was due, which is earlier than now when the load is open-loop.
 async fn place(ctx: &Ctx, body: String, idempotency_key: Option<String>, started: Instant) -> Outcome {
     let n = ctx.next_url.fetch_add(1, Ordering::Relaxed) % ctx.orders_urls.len();
@@ -387,14 +423,9 @@ async fn place(ctx: &Ctx, body: String, idempotency_key: Option<String>, started
     if let Some(k) = idempotency_key {
         req = req.header("Idempotency-Key", k);
     }
-    let resp = match req.send().await {
-        Ok(r) => r,
-        Err(e) => return Outcome::Failed(transport_error(&e)),
-    };
-    let status = resp.status().as_u16();
-    let bytes = match resp.bytes().await {
-        Ok(b) => b,
-        Err(e) => return Outcome::Failed(transport_error(&e)),
+    let (status, bytes) = match exchange(req).await {
+        Ok(answer) => answer,
+        Err(kind) => return Outcome::Failed(kind),
     };
     let latency = started.elapsed();
     match status {
@@ -409,6 +440,14 @@ async fn place(ctx: &Ctx, body: String, idempotency_key: Option<String>, started
         },
         s => Outcome::Failed(format!("HTTP {s}")),
     }
+}
+
+/// Sends a request and reads its answer: the status and the body, or what went wrong.
+async fn exchange(req: reqwest::RequestBuilder) -> Result<(u16, axum::body::Bytes), String> {
+    let resp = req.send().await.map_err(|e| transport_error(&e))?;
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| transport_error(&e))?;
+    Ok((status, bytes))
 }
 
 fn transport_error(e: &reqwest::Error) -> String {
@@ -515,9 +554,8 @@ async fn closed_loop(ctx: &Arc<Ctx>, duration: Duration, workers: usize, seed: u
             let mut seq = 0u64;
             while Instant::now() < end {
                 seq += 1;
-                let body = ctx.work.order_body(&mut rng);
                 let key = ctx.work.idempotency.then(|| format!("{}-{w}-{seq}", ctx.work.prefix));
-                let outcome = place(&ctx, body, key, Instant::now()).await;
+                let outcome = send_order(&ctx, &mut rng, key, Instant::now()).await;
                 stats.record(&ctx.work, outcome);
             }
             stats
@@ -551,9 +589,8 @@ async fn open_loop(ctx: &Arc<Ctx>, rate: f64, duration: Duration, cap: usize, se
             let scheduled = due_at(slot);
             tokio::spawn(async move {
                 let mut rng = Rng::new(seed ^ slot.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let body = ctx.work.order_body(&mut rng);
                 let key = ctx.work.idempotency.then(|| format!("{}-{slot}", ctx.work.prefix));
-                let outcome = place(&ctx, body, key, scheduled).await;
+                let outcome = send_order(&ctx, &mut rng, key, scheduled).await;
                 shared.lock().unwrap_or_else(|e| e.into_inner()).record(&ctx.work, outcome);
                 drop(permit);
             });
@@ -624,6 +661,44 @@ mod tests {
         let _ = rng.range(0, u64::MAX);
     }
 
+    /// The Shopify scenario's payloads are what Shopify's adapter reads into an order whose
+    /// totals add up, so every delivery can be imported.
+    #[test]
+    fn shopify_payloads_map_into_orders_that_add_up() {
+        use ordo_app::ports::channel::{DeliveryContent, SalesChannel};
+        let skus: Vec<String> = (0..6).map(|i| format!("T-SKU-{i}")).collect();
+        let work = Workload {
+            prefix: "T".to_owned(),
+            prices: skus.iter().enumerate().map(|(i, _)| format!("{}.99", 4 + i)).collect(),
+            sku_index: skus.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect(),
+            skus,
+            locations: vec!["T-WH1".to_owned()],
+            location_index: HashMap::new(),
+            lines_max: 5,
+            quantity_max: 3,
+            customers: 10,
+            idempotency: false,
+            stocked: vec![0; 6],
+            adjustments: 0,
+            shopify: Some(("t-shop".into(), "secret".into())),
+        };
+        let adapter = ordo_connectors::shopify::ShopifyChannel {
+            http: reqwest::Client::new(),
+            targets: ordo_app::ports::target::TargetPolicy::default(),
+        };
+        let mut rng = Rng::new(11);
+        for _ in 0..100 {
+            let (body, lines) = work.order(&mut rng);
+            let DeliveryContent::Order(order) = adapter.read("orders/create", body.as_bytes()) else {
+                panic!("{body}")
+            };
+            let mapped = ordo_app::intake::mapping::map_order("t-shop", &order, &HashMap::new()).expect(&body);
+            let want: Vec<(String, i64)> = lines.iter().map(|(i, q)| (work.skus[*i].clone(), *q)).collect();
+            assert_eq!(mapped.lines, want);
+            assert!(mapped.paid > 0);
+        }
+    }
+
     #[test]
     fn orders_are_valid_json_with_distinct_skus_within_the_limits() {
         let skus: Vec<String> = (0..6).map(|i| format!("T-SKU-{i}")).collect();
@@ -640,6 +715,7 @@ mod tests {
             idempotency: false,
             stocked: vec![0; 6],
             adjustments: 0,
+            shopify: None,
         };
         let mut rng = Rng::new(7);
         for _ in 0..200 {

@@ -316,7 +316,14 @@ fn check_unit(actor: &Actor, unit: &Unit, now: i64) -> AppResult<Checked> {
 }
 
 /// Applies one checked unit inside the caller's transaction.
-fn apply_in_tx(tx: &mut dyn Tx, now: i64, actor: &Actor, today: &str, c: &Checked) -> AppResult<Applied> {
+fn apply_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor: &Actor,
+    today: &str,
+    c: &Checked,
+    cache: &mut crate::sales::orders::PrepareCache,
+) -> AppResult<Applied> {
     match c {
         Checked::Order(o) => {
             if let Some(ext) = o.external_id()
@@ -324,7 +331,7 @@ fn apply_in_tx(tx: &mut dyn Tx, now: i64, actor: &Actor, today: &str, c: &Checke
             {
                 return Ok(Applied::Skipped);
             }
-            let prepared = crate::sales::orders::prepare_in_tx(tx, today, o)?;
+            let prepared = crate::sales::orders::prepare_cached(tx, today, o, cache)?;
             crate::sales::orders::place_in_tx(tx, now, &actor.key_id, o, &prepared)?;
             Ok(Applied::Created)
         }
@@ -448,8 +455,9 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
+                let mut cache = Default::default();
                 let all: Vec<AppResult<Applied>> =
-                    units.iter().map(|c| apply_in_tx(tx, now, &who, &today, c)).collect();
+                    units.iter().map(|c| apply_in_tx(tx, now, &who, &today, c, &mut cache)).collect();
                 *sink.lock().unwrap_or_else(|e| e.into_inner()) = all;
                 Err::<(), _>(AppError::Conflict("a dry run writes nothing".into()))
             })
@@ -516,9 +524,9 @@ impl App {
             .store
             .write(move |tx| {
                 let now = clock.now_ms();
-                let mut out = Vec::with_capacity(end - start);
+                let (mut out, mut cache) = (Vec::with_capacity(end - start), Default::default());
                 for (i, c) in batch[start..end].iter().enumerate() {
-                    match apply_in_tx(tx, now, &who, &today, c) {
+                    match apply_in_tx(tx, now, &who, &today, c, &mut cache) {
                         Ok(a) => out.push(a),
                         Err(e) => {
                             *at.lock().unwrap_or_else(|p| p.into_inner()) = Some(start + i);
