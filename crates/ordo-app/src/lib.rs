@@ -65,6 +65,8 @@ pub struct App {
     pub targets: ports::target::TargetPolicy,
     /// Card payments of one order, one at a time on this node.
     pub(crate) card_locks: kernel::guard::OrderLocks,
+    /// Channel settings as webhooks read them, a second at most.
+    pub(crate) channel_cache: channels::settings::SettingsCache,
 }
 
 impl App {
@@ -79,6 +81,7 @@ impl App {
             limits: Default::default(),
             targets: Default::default(),
             card_locks: Default::default(),
+            channel_cache: Default::default(),
         }
     }
 

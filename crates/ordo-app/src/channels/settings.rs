@@ -336,8 +336,9 @@ impl App {
             e.add("store_location", "is required for a pos channel");
         }
         e.finish(())?;
-        let (channel, clock) = (channel.to_owned(), self.clock.clone());
-        self.store
+        let (channel, clock, cached) = (channel.to_owned(), self.clock.clone(), channel.to_owned());
+        let saved = self
+            .store
             .write(move |tx| {
                 let now = clock.now_ms();
                 let mut e = ordo_domain::validate::Errors::new();
@@ -384,6 +385,36 @@ impl App {
                 )?;
                 Ok(settings)
             })
-            .await
+            .await;
+        // This node reads the new settings at once; the others within a second.
+        self.channel_cache.forget(&cached);
+        saved
+    }
+}
+
+/// Channel settings as read for webhooks, each kept a second on this node, so that a burst of
+/// deliveries reads its channel's settings once a second rather than once a delivery.
+#[derive(Clone, Default)]
+pub struct SettingsCache(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (i64, ChannelSettings)>>>);
+
+/// How long cached settings are used.
+const CACHED_MS: i64 = 1000;
+
+impl SettingsCache {
+    pub(crate) fn get(&self, channel: &str, now: i64) -> Option<ChannelSettings> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(channel).filter(|(at, _)| now - at < CACHED_MS && now >= *at).map(|(_, s)| s.clone())
+    }
+
+    pub(crate) fn put(&self, settings: &ChannelSettings, now: i64) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(settings.channel.clone(), (now, settings.clone()));
+    }
+
+    pub(crate) fn forget(&self, channel: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(channel);
     }
 }

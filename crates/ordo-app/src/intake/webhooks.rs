@@ -152,8 +152,16 @@ impl App {
         if !crate::channels::settings::valid_channel(channel) {
             return Err(refused());
         }
-        let name = channel.to_owned();
-        let settings = self.store.read(move |tx| settings_of(tx, &name)).await?;
+        let now = self.now();
+        let settings = match self.channel_cache.get(channel, now) {
+            Some(s) => s,
+            None => {
+                let name = channel.to_owned();
+                let s = self.store.read(move |tx| settings_of(tx, &name)).await?;
+                self.channel_cache.put(&s, now);
+                s
+            }
+        };
         if settings.updated_at.is_none() || !settings.kind.takes_webhooks() {
             return Err(refused());
         }
