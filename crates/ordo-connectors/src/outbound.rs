@@ -66,7 +66,8 @@ impl Answer {
 fn wait_after_429(headers: &reqwest::header::HeaderMap, attempt: u32) -> Duration {
     let said = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
     let wait = match said {
-        Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
+        // Clamped before it becomes a duration: a huge number would overflow one.
+        Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s.min(MAX_WAIT.as_secs_f64())),
         _ => Duration::from_secs(1 << attempt.min(5)),
     };
     wait.min(MAX_WAIT)

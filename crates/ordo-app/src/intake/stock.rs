@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ordo_domain::channel::ChannelKind;
 use ordo_store::{EventRecord, ListingRecord, Page, Tx};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -218,17 +217,24 @@ impl App {
             .await?;
         for listing in listings {
             let Some(s) = settings.get(&listing.channel) else { continue };
-            if s.kind == ChannelKind::Api || s.kind == ChannelKind::Pos {
-                continue;
-            }
-            let Ok(adapter) = self.channels.for_kind(s.kind.as_str()) else { continue };
             let mine: Vec<ordo_store::LevelRecord> = levels.iter().filter(|l| l.sku == listing.sku).cloned().collect();
             let quantity = quantity_for(s, &mine);
             if listing.pushed == Some(quantity) && listing.last_error.is_none() {
                 continue;
             }
             let target: StockTarget = serde_json::from_str(&listing.target).unwrap_or_default();
-            let result = adapter.push_stock(&s.credentials, &target, quantity).await;
+            // A listing saved for another kind of platform (the channel changed) is refused here,
+            // not sent to a URL it does not fit.
+            // A channel that is no longer a platform that takes stock records the refusal, so
+            // the listing is tried again with backoff rather than starving the retries.
+            let adapter = self.channels.for_kind(s.kind.as_str()).ok();
+            let result = match adapter.map(|a| (a, a.stock_target(&target))) {
+                Some((a, Some(Ok(())))) => a.push_stock(&s.credentials, &target, quantity).await,
+                Some((_, Some(Err(missing)))) => {
+                    Err(AppError::Conflict(format!("the listing does not fit the channel: {missing}")))
+                }
+                _ => Err(AppError::Conflict(format!("stock is not pushed to a {} channel", s.kind))),
+            };
             if let Err(e) = &result {
                 tracing::warn!(channel = %listing.channel, sku = %listing.sku, error = %e, "a stock push was refused");
             }

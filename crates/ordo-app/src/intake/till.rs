@@ -215,6 +215,8 @@ impl App {
                     ),
                 ));
             }
+            // A channel's hold rules apply to till sales too: a held sale is not handed over.
+            crate::kernel::guard::ensure_not_held(tx, order.id.as_str())?;
             crate::shipping::fulfillments::hand_over_in_tx(tx, now, &who, &order)?;
             for (method, amount, reference) in &tendered {
                 crate::money::platform::record_till_payment(tx, now, &who, &order, method, *amount, reference.clone())?;

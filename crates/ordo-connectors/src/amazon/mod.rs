@@ -86,7 +86,7 @@ impl AmazonChannel {
         ];
         let answer = outbound::send("Login with Amazon", || self.http.post(url).form(&form)).await?;
         let t: TokenAnswer = answer.json("Login with Amazon")?;
-        let until = now_ms() + (t.expires_in.unwrap_or(3600) - 60).max(0) * 1000;
+        let until = now_ms().saturating_add(t.expires_in.unwrap_or(3600).clamp(60, 86_400).saturating_sub(60) * 1000);
         self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (t.access_token.clone(), until));
         Ok(t.access_token)
     }

@@ -98,6 +98,19 @@ async fn a_till_sale_leaves_its_stores_shelf_at_once_is_paid_and_is_recorded_onc
     assert!(levels.contains(&("STORE-1".into(), 3, 0)), "{levels:?}");
     s.assert_stock_consistent(&["MUG"]).await;
 
+    // The channel's hold rules hold a till sale too: a blocked customer's sale is not handed over.
+    let rules = json!({"kind": "pos", "store_location": "STORE-1",
+        "hold_rules": [{"when": "blocked_customer", "emails": ["mallory@example.com"], "hold": "manual"}]});
+    let r = s.call(&s.admin, Method::PUT, "/v1/channels/till-1", Some(rules)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let mut blocked = sale("R-7", 1, json!([pay("cash", "11.60")]));
+    blocked["customer"] = json!({"email": "mallory@example.com"});
+    let r = post(blocked).await;
+    assert_eq!(r.status, 409, "{:?}", r.body);
+    assert_eq!(s.all_orders().await.len(), 1);
+    let (levels, _) = s.levels("MUG").await;
+    assert!(levels.contains(&("STORE-1".into(), 3, 0)), "{levels:?}");
+
     // Only pos channels take till sales; another channel's key cannot use this one.
     let r = s.call(&s.admin, Method::PUT, "/v1/channels/web", Some(json!({"kind": "api"}))).await;
     assert_eq!(r.status, 200);

@@ -62,9 +62,16 @@ impl App {
             gone(&file);
             return Err(e);
         }
-        if let Some(replayed) = self.replay_of(idem.as_ref()).await? {
-            gone(&file);
-            return Ok(replayed);
+        match self.replay_of(idem.as_ref()).await {
+            Ok(None) => {}
+            Ok(Some(replayed)) => {
+                gone(&file);
+                return Ok(replayed);
+            }
+            Err(e) => {
+                gone(&file);
+                return Err(e);
+            }
         }
         let now = self.now();
         let job = ImportJob {
