@@ -12,3 +12,10 @@ pub mod pulls;
 pub mod stock;
 pub mod till;
 pub mod webhooks;
+
+/// The shortfall of an order Ordo has no stock for, in words, for an import log or a report.
+pub(crate) fn shortage_text(short: &[ordo_domain::allocation::Short]) -> String {
+    let each: Vec<String> =
+        short.iter().map(|s| format!("{} (wanted {}, {} available)", s.sku, s.requested, s.available)).collect();
+    format!("not enough stock: {}", each.join(", "))
+}

@@ -58,13 +58,7 @@ fn reason_for(e: &AppError) -> Option<String> {
     };
     Some(match e {
         Validation(f) | Missing(f) | Conflicting(f) | CurrencyMismatch(f) | OrderCurrency(f) => fields(f),
-        InsufficientStock(short) => {
-            let each: Vec<String> = short
-                .iter()
-                .map(|s| format!("{} (wanted {}, {} available)", s.sku, s.requested, s.available))
-                .collect();
-            format!("not enough stock: {}", each.join(", "))
-        }
+        InsufficientStock(short) => crate::intake::shortage_text(short),
         NotFound(_) | InvalidTransition(_) | Forbidden(_) | Refused { .. } => e.to_string(),
         _ => return None,
     })

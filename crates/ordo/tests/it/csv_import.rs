@@ -210,6 +210,12 @@ async fn products_stock_and_customers_import_and_update(engine: Engine) {
     let a = s.get("/v1/products/A").await.body;
     assert_eq!((a["name"].as_str(), a["price"]["amount"].as_str()), (Some("Renamed"), Some("11.00")));
     assert_eq!(s.get("/v1/products/C").await.body["price"]["currency"], "EUR");
+    // A file without a column leaves that field of the products it updates as it was.
+    let (_, job) =
+        upload(&s, "kind=products", "sku,name,price,currency\nA,Renamed again,11.00,USD\n", "text/csv", "p2").await;
+    assert_eq!(finished(&s, &job).await["report"]["updated"], 1);
+    let a = s.get("/v1/products/A").await.body;
+    assert_eq!((a["name"].as_str(), a["weight_grams"].as_i64()), (Some("Renamed again"), Some(250)), "{a}");
 
     let stock = "location,sku,on_hand,delta\nWH,A,40,\nWH,C,,7\nWH,A,,-100\nXX,A,,1\n";
     let (_, job) = upload(&s, "kind=inventory", stock, "text/csv", "i1").await;
@@ -228,6 +234,13 @@ async fn products_stock_and_customers_import_and_update(engine: Engine) {
     );
     let found = s.get("/v1/customers?email=zoe@example.com").await.body;
     assert_eq!(found["data"][0]["name"], "Zoe", "{found}");
+
+    // An order's own columns come on its first row: a later row cannot add shipping.
+    let late = "order_number,email,currency,sku,quantity,unit_price,shipping\nL-1,ann@example.com,USD,A,1,11.00,\nL-1,ann@example.com,USD,C,1,3.00,4.99\n";
+    let (_, job) = upload(&s, "kind=orders", late, "text/csv", "o1").await;
+    let done = finished(&s, &job).await;
+    assert_eq!(errors(&done["report"]), vec![(2, "-".into()), (3, "shipping".into())], "{done}");
+    assert_eq!(done["report"]["failed_rows"], 2, "{done}");
 
     // A header that names a column no kind has refuses the file before any row.
     let (_, job) = upload(&s, "kind=customers", "email,shoe_size\na@example.com,9\n", "text/csv", "c2").await;

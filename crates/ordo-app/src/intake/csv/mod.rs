@@ -218,9 +218,15 @@ fn read_units(kind: ImportKind, input: impl Read, progress: &Arc<Progress>) -> (
 /// A unit checked as the API checks its request, ready to apply.
 enum Checked {
     Order(Box<CheckedOrder>),
-    Product(Box<ordo_domain::catalog::Product>),
+    /// The product, and which of its optional fields (weight, barcode, active) the row gives:
+    /// an update keeps the others as they are.
+    Product(Box<ordo_domain::catalog::Product>, [bool; 3]),
     Stock(CheckedChange, bool),
-    Customer { email: String, name: Option<String>, phone: Option<String> },
+    Customer {
+        email: String,
+        name: Option<String>,
+        phone: Option<String>,
+    },
 }
 
 /// What applying a unit did.
@@ -251,13 +257,7 @@ fn unit_errors(unit: &Unit, e: &AppError) -> Vec<RowError> {
             .collect(),
         None => {
             let reason = match e {
-                InsufficientStock(short) => {
-                    let each: Vec<String> = short
-                        .iter()
-                        .map(|s| format!("{} (wanted {}, {} available)", s.sku, s.requested, s.available))
-                        .collect();
-                    format!("not enough stock: {}", each.join(", "))
-                }
+                InsufficientStock(short) => crate::intake::shortage_text(short),
                 other => other.to_string(),
             };
             vec![RowError { line: unit.first_line(), column: None, reason }]
@@ -269,7 +269,8 @@ fn check_unit(actor: &Actor, unit: &Unit, now: i64) -> AppResult<Checked> {
     Ok(match unit {
         Unit::Order { input, .. } => Checked::Order(Box::new(crate::sales::orders::check_order(actor, input)?)),
         Unit::Product { input, .. } => {
-            Checked::Product(Box::new(crate::stock::catalog::check_new_product(input, now)?))
+            let given = [input.weight_grams.is_some(), input.barcode.is_some(), input.active.is_some()];
+            Checked::Product(Box::new(crate::stock::catalog::check_new_product(input, now)?), given)
         }
         Unit::Stock { location, sku, delta, on_hand, reason, note, .. } => {
             let mut e = ordo_domain::validate::Errors::new();
@@ -335,7 +336,7 @@ fn apply_in_tx(
             crate::sales::orders::place_in_tx(tx, now, &actor.key_id, o, &prepared)?;
             Ok(Applied::Created)
         }
-        Checked::Product(p) => match tx.product_by_sku(&p.sku)? {
+        Checked::Product(p, [weight, barcode, active]) => match tx.product_by_sku(&p.sku)? {
             None => {
                 let p = ordo_domain::catalog::Product { created_at: now, updated_at: now, ..(**p).clone() };
                 tx.insert_product(&p)?;
@@ -343,18 +344,21 @@ fn apply_in_tx(
                 Ok(Applied::Created)
             }
             Some(old) => {
-                let same = (&old.name, old.price, &old.currency, old.weight_grams, &old.barcode, old.active)
-                    == (&p.name, p.price, &p.currency, p.weight_grams, &p.barcode, p.active);
-                if same {
-                    return Ok(Applied::Skipped);
-                }
                 let new = ordo_domain::catalog::Product {
                     id: old.id.clone(),
                     created_at: old.created_at,
                     version: old.version + 1,
                     updated_at: now,
+                    weight_grams: if *weight { p.weight_grams } else { old.weight_grams },
+                    barcode: if *barcode { p.barcode.clone() } else { old.barcode.clone() },
+                    active: if *active { p.active } else { old.active },
                     ..(**p).clone()
                 };
+                let same = (&old.name, old.price, &old.currency, old.weight_grams, &old.barcode, old.active)
+                    == (&new.name, new.price, &new.currency, new.weight_grams, &new.barcode, new.active);
+                if same {
+                    return Ok(Applied::Skipped);
+                }
                 tx.update_product(&new)?;
                 emit(tx, now, new.id.as_str(), Event::product_updated(&new))?;
                 Ok(Applied::Updated)

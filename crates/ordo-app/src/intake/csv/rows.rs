@@ -313,10 +313,15 @@ impl Gathered {
                 // A later row of the order: its order-level columns repeat the first's or are empty.
                 let first = firsts.get(&i).cloned().unwrap_or_default();
                 for (c, (mine, theirs)) in ORDER_COLUMNS.iter().zip(values.iter().zip(first.iter())) {
-                    if let (Some(m), Some(t)) = (mine, theirs)
-                        && m != t
-                    {
-                        return Err(row.error(c, format!("{m:?} differs from {t:?} on the order's first row")));
+                    match (mine, theirs) {
+                        (Some(m), Some(t)) if m != t => {
+                            return Err(row.error(c, format!("{m:?} differs from {t:?} on the order's first row")));
+                        }
+                        // The first row's value is the order's: a later one would be lost.
+                        (Some(m), None) => {
+                            return Err(row.error(c, format!("{m:?} is given here but not on the order's first row")));
+                        }
+                        _ => {}
                     }
                 }
                 let currency = first[1].clone().unwrap_or_default();
