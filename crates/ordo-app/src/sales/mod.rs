@@ -4,3 +4,4 @@ pub mod customers;
 pub mod edits;
 pub mod holds;
 pub mod orders;
+pub mod prepare;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use ordo_domain::Money;
 use ordo_domain::allocation::StockSnapshot;
-use ordo_domain::catalog::{Customer, Product};
+use ordo_domain::catalog::Product;
 use ordo_domain::fulfillment::FulfillmentStatus;
 use ordo_domain::id::{LineId, LocationId, OrderId};
 use ordo_domain::inventory::Reason;
@@ -116,7 +116,7 @@ pub struct CancelInput {
 pub const MAX_LINES: usize = 500;
 
 #[derive(Debug, Clone)]
-enum CustomerRef {
+pub(crate) enum CustomerRef {
     Id(String),
     Inline { email: String, name: Option<String>, phone: Option<String> },
 }
@@ -124,11 +124,11 @@ enum CustomerRef {
 /// An order request that passed validation, before it meets current state.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedOrder {
-    channel: String,
+    pub(crate) channel: String,
     external_id: Option<String>,
-    customer: CustomerRef,
-    currency: Currency,
-    lines: Vec<(String, i64, Money)>,
+    pub(crate) customer: CustomerRef,
+    pub(crate) currency: Currency,
+    pub(crate) lines: Vec<(String, i64, Money)>,
     shipping_address: Option<Address>,
     billing_address: Option<Address>,
     shipping: i64,
@@ -144,6 +144,8 @@ pub(crate) struct CheckedOrder {
     /// Sold over the counter at this store (a till sale): its stock only, no capacity taken.
     pub(crate) counter: Option<String>,
 }
+
+pub(crate) use crate::sales::prepare::{PrepareCache, Prepared, prepare, prepare_cached, prepare_in_tx};
 
 impl CheckedOrder {
     pub(crate) fn channel(&self) -> &str {
@@ -266,7 +268,7 @@ pub(crate) fn check_order(actor: &Actor, input: &NewOrder) -> AppResult<CheckedO
 }
 
 /// Every line's SKU must name an active product.
-fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashMap<String, String>> {
+pub(crate) fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashMap<String, String>> {
     let by_sku: HashMap<&str, &Product> = products.iter().map(|p| (p.sku.as_str(), p)).collect();
     let mut e = Errors::new();
     for (i, (sku, _, _)) in order.lines.iter().enumerate() {
@@ -277,79 +279,6 @@ fn check_products(order: &CheckedOrder, products: &[Product]) -> AppResult<HashM
         }
     }
     Ok(e.finish(by_sku.into_iter().map(|(s, p)| (s.to_owned(), p.name.clone())).collect())?)
-}
-
-/// What order capture reads before it reaches the writer: the catalogue entries, the
-/// locations and the customer. None of it can oversell if it is a moment old: stock itself is
-/// read and changed inside the write transaction.
-pub(crate) struct Prepared {
-    names: HashMap<String, String>,
-    sites: Vec<Site>,
-    rules: RuleSet,
-    /// The customer, when it exists and the order changes nothing about it.
-    customer: Option<Customer>,
-    /// The channel's hold rules.
-    hold_rules: Vec<crate::channels::settings::HoldRule>,
-}
-
-pub(crate) async fn prepare(app: &App, o: &CheckedOrder) -> AppResult<Prepared> {
-    let today = crate::kernel::time_fmt::day(app.now());
-    let o = o.clone();
-    app.store.read(move |tx| prepare_in_tx(tx, &today, &o)).await
-}
-
-/// [`prepare`]'s reads, in the caller's transaction (an import reads them in its write).
-pub(crate) fn prepare_in_tx(tx: &mut dyn Tx, today: &str, o: &CheckedOrder) -> AppResult<Prepared> {
-    prepare_cached(tx, today, o, &mut PrepareCache::default())
-}
-
-/// What the orders of one import batch share and [`prepare_cached`] reads once: the
-/// locations (their capacity left is counted again, guarded, as each order is placed), and
-/// each channel's rules.
-#[derive(Default)]
-pub(crate) struct PrepareCache {
-    sites: Option<Vec<Site>>,
-    rules: HashMap<(String, String), (RuleSet, Vec<crate::channels::settings::HoldRule>)>,
-}
-
-pub(crate) fn prepare_cached(
-    tx: &mut dyn Tx,
-    today: &str,
-    o: &CheckedOrder,
-    cache: &mut PrepareCache,
-) -> AppResult<Prepared> {
-    let refs: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
-    let customer = match &o.customer {
-        CustomerRef::Id(id) => {
-            Some(tx.customer_by_id(id)?.ok_or_else(|| AppError::missing("customer_id", "no such customer"))?)
-        }
-        CustomerRef::Inline { email, name, phone } => tx.customer_by_email(email)?.filter(|c| {
-            name.as_ref().is_none_or(|n| c.name.as_ref() == Some(n))
-                && phone.as_ref().is_none_or(|p| c.phone.as_ref() == Some(p))
-        }),
-    };
-    let key = (o.channel.clone(), o.currency.code().to_owned());
-    let (rules, hold_rules) = match cache.rules.get(&key) {
-        Some(r) => r.clone(),
-        None => {
-            let rules =
-                crate::shipping::routing::rules_for_channel(&crate::shipping::routing::load_rule_sets(tx)?, &o.channel)
-                    .rules_for(o.currency.code());
-            let holds = crate::channels::settings::settings_of(tx, &o.channel)?.hold_rules;
-            cache.rules.insert(key, (rules.clone(), holds.clone()));
-            (rules, holds)
-        }
-    };
-    let products = tx.products_by_skus(&refs)?;
-    let sites = match &cache.sites {
-        Some(s) => s.clone(),
-        None => {
-            let s = tx.routing_sites(today)?;
-            cache.sites = Some(s.clone());
-            s
-        }
-    };
-    Ok(Prepared { names: check_products(o, &products)?, sites, customer, rules, hold_rules })
 }
 
 /// Routes, reserves, records and announces a checked order inside the write transaction, and
