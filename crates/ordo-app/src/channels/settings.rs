@@ -68,6 +68,10 @@ pub struct ChannelSettings {
     /// For a point of sale: the code of its store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_location: Option<String>,
+    /// Pulls read no order changed before this (Unix milliseconds): the time the channel was
+    /// first saved, unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_since: Option<i64>,
 }
 
 fn default_kind() -> ChannelKind {
@@ -96,6 +100,7 @@ impl ChannelSettings {
             locations: Vec::new(),
             stock_buffer: 0,
             store_location: None,
+            pull_since: None,
         }
     }
 
@@ -136,6 +141,10 @@ pub struct ChannelSettingsInput {
     /// For `pos`: the code of the store the till is in (required for that kind).
     #[schema(example = "STORE-1", max_length = 32, pattern = r"^[^\u0000]*$")]
     pub store_location: Option<String>,
+    /// Pulls read orders changed from this time on (RFC 3339); by default the time the channel
+    /// was first saved, so that connecting a store does not bring in its whole history.
+    #[schema(example = "2026-11-01T00:00:00Z", format = DateTime)]
+    pub pull_since: Option<String>,
 }
 
 /// A channel's credentials for its platform: each is optional, and which a kind needs is
@@ -332,6 +341,16 @@ impl App {
             e.add("stock_buffer", "must be between 0 and 1000000");
         }
         let store_location = e.optional_text("store_location", input.store_location.as_deref(), 32);
+        let pull_since = match input.pull_since.as_deref() {
+            None => None,
+            Some(t) => {
+                let at = crate::kernel::time_fmt::parse_rfc3339(t);
+                if at.is_none() {
+                    e.add("pull_since", "must be an RFC 3339 time such as 2026-11-01T00:00:00Z");
+                }
+                at
+            }
+        };
         if kind == ChannelKind::Pos && store_location.is_none() {
             e.add("store_location", "is required for a pos channel");
         }
@@ -353,10 +372,12 @@ impl App {
                     e.missing("store_location", "no location has this code");
                 }
                 e.finish(())?;
+                let stored = settings_of(tx, &channel)?;
                 let credentials = match &credentials {
                     Some(given) => given.clone(),
-                    None => settings_of(tx, &channel)?.credentials,
+                    None => stored.credentials,
                 };
+                let pull_since = pull_since.or(stored.pull_since).or(Some(now));
                 let settings = ChannelSettings {
                     channel: channel.clone(),
                     capture,
@@ -369,6 +390,7 @@ impl App {
                     locations: locations.clone(),
                     stock_buffer,
                     store_location: store_location.clone(),
+                    pull_since,
                 };
                 let body = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.put_channel_settings(&channel, &body, now)?;

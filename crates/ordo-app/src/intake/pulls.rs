@@ -105,7 +105,10 @@ impl App {
         let key = cursor_key(&settings.channel);
         let read_key = key.clone();
         let cursor = self.store.read(move |tx| Ok::<_, AppError>(tx.worker_cursor(&read_key)?)).await?;
-        let since = (cursor - OVERLAP_MS).max(0);
+        // Never before the channel's start, and never after now: a platform date in the future
+        // must not stop the channel being read.
+        let now = self.now();
+        let since = (cursor.min(now) - OVERLAP_MS).max(settings.pull_since.unwrap_or(0)).max(0);
         let mut report = SyncReport { channel: settings.channel.clone(), ..Default::default() };
         let (mut page, mut newest) = (None::<String>, cursor);
         for _ in 0..MAX_PAGES {
@@ -121,6 +124,7 @@ impl App {
                 _ => break,
             }
         }
+        let newest = newest.min(now);
         if newest > cursor {
             self.store
                 .write(move |tx| {

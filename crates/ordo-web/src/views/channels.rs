@@ -44,6 +44,8 @@ pub struct ChannelView {
     pub stock_buffer: i64,
     /// For a point of sale: its store's code.
     pub store_location: Option<String>,
+    /// Pulls read orders changed from this time on (RFC 3339).
+    pub pull_since: Option<String>,
 }
 
 /// One payload a channel sent, and what became of it.
@@ -237,6 +239,7 @@ impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
             locations: c.locations.clone(),
             stock_buffer: c.stock_buffer,
             store_location: c.store_location.clone(),
+            pull_since: c.pull_since.map(format_ms),
         }
     }
 }

@@ -129,7 +129,9 @@ async fn woocommerce_pulls_every_page_and_an_order_a_webhook_brought_is_imported
     s.stock("SF", "Bar3", 20).await;
     let creds =
         json!({"webhook_secret": SECRET, "api_url": base, "consumer_key": "ck_key", "consumer_secret": "cs_secret"});
-    connect(&s, "woo", json!({"kind": "woocommerce", "credentials": creds})).await;
+    // The merchant asks for the store's past orders too.
+    let since = "1970-01-01T00:00:00Z";
+    connect(&s, "woo", json!({"kind": "woocommerce", "credentials": creds, "pull_since": since})).await;
     let m = s.call(&s.admin, Method::PUT, "/v1/channels/woo/mappings/93", Some(json!({"sku": "WOO-SINGLE-1"}))).await;
     assert_eq!(m.status, 200);
 
@@ -178,7 +180,7 @@ async fn woocommerce_pulls_every_page_and_an_order_a_webhook_brought_is_imported
     let r = s.post("/v1/channels/shop/sync", json!({})).await;
     assert_eq!(r.status, 409, "{:?}", r.body);
     let wrong = json!({"api_url": base, "consumer_key": "ck_key", "consumer_secret": "cs_wrong"});
-    connect(&s, "woo2", json!({"kind": "woocommerce", "credentials": wrong})).await;
+    connect(&s, "woo2", json!({"kind": "woocommerce", "credentials": wrong, "pull_since": since})).await;
     let r = s.post("/v1/channels/woo2/sync", json!({})).await;
     assert_eq!(r.status, 502, "{:?}", r.body);
     let text = r.body.to_string();
@@ -188,6 +190,17 @@ async fn woocommerce_pulls_every_page_and_an_order_a_webhook_brought_is_imported
     );
     let r = s.post("/v1/channels/nowhere/sync", json!({})).await;
     assert_eq!(r.status, 404);
+
+    // By default a channel's pulls start when it was connected: not the store's whole history.
+    let creds = json!({"api_url": base, "consumer_key": "ck_key", "consumer_secret": "cs_secret"});
+    let connected = s
+        .call(&s.admin, Method::PUT, "/v1/channels/woo3", Some(json!({"kind": "woocommerce", "credentials": creds})))
+        .await;
+    let start = connected.body["pull_since"].as_str().unwrap().to_owned();
+    assert!(start.as_str() > "2026-01-01", "{start}");
+    sync(&s, "woo3").await;
+    let asked = seen.lock().unwrap().requests.last().unwrap().1["modified_after"].clone();
+    assert_eq!(asked, start[..19], "asked from the channel's start");
 }
 
 async fn bc_order(State(seen): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -255,7 +268,7 @@ async fn bigcommerce_webhooks_name_an_order_that_is_read_with_its_products_and_a
     s.stock("AUS", "S-ORAN", 10).await;
     s.stock("AUS", "ABS", 10).await;
     let creds = json!({"webhook_secret": SECRET, "api_url": base, "access_token": "bc_token"});
-    connect(&s, "bc", json!({"kind": "bigcommerce", "credentials": creds})).await;
+    connect(&s, "bc", json!({"kind": "bigcommerce", "credentials": creds, "pull_since": "1970-01-01T00:00:00Z"})).await;
 
     // Without the secret header, or with another value: 401, nothing stored, nothing read.
     let (status, _) = deliver(&s, "bc", &[], BC_CALLBACK).await;
@@ -428,7 +441,8 @@ async fn amazon_is_pulled_on_a_schedule_with_refreshed_tokens_next_tokens_and_ba
     s.stock("SEA", "NABetaASINB00551Q3CS", 10).await;
     let creds = json!({"api_url": base, "token_url": format!("{base}/auth/o2/token"), "client_id": "amzn1.app",
                        "client_secret": "app_secret", "refresh_token": "Atzr|refresh", "marketplace_id": "ATVPDKIKX0DER"});
-    connect(&s, "amazon-us", json!({"kind": "amazon", "credentials": creds})).await;
+    connect(&s, "amazon-us", json!({"kind": "amazon", "credentials": creds, "pull_since": "1970-01-01T00:00:00Z"}))
+        .await;
 
     // The scheduled pull brings both published orders in (bounded wait).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
