@@ -661,16 +661,13 @@ mod tests {
         let _ = rng.range(0, u64::MAX);
     }
 
-    /// The Shopify scenario's payloads are what Shopify's adapter reads into an order whose
-    /// totals add up, so every delivery can be imported.
-    #[test]
-    fn shopify_payloads_map_into_orders_that_add_up() {
-        use ordo_app::ports::channel::{DeliveryContent, SalesChannel};
-        let skus: Vec<String> = (0..6).map(|i| format!("T-SKU-{i}")).collect();
-        let work = Workload {
+    /// A workload of these SKUs at one location, with up to 5 lines of up to 3 units.
+    fn test_workload(skus: Vec<String>, prices: Vec<String>, shopify: Option<(String, String)>) -> Workload {
+        Workload {
             prefix: "T".to_owned(),
-            prices: skus.iter().enumerate().map(|(i, _)| format!("{}.99", 4 + i)).collect(),
+            prices,
             sku_index: skus.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect(),
+            stocked: vec![0; skus.len()],
             skus,
             locations: vec!["T-WH1".to_owned()],
             location_index: HashMap::new(),
@@ -678,10 +675,19 @@ mod tests {
             quantity_max: 3,
             customers: 10,
             idempotency: false,
-            stocked: vec![0; 6],
             adjustments: 0,
-            shopify: Some(("t-shop".into(), "secret".into())),
-        };
+            shopify,
+        }
+    }
+
+    /// The Shopify scenario's payloads are what Shopify's adapter reads into an order whose
+    /// totals add up, so every delivery can be imported.
+    #[test]
+    fn shopify_payloads_map_into_orders_that_add_up() {
+        use ordo_app::ports::channel::{DeliveryContent, SalesChannel};
+        let skus: Vec<String> = (0..6).map(|i| format!("T-SKU-{i}")).collect();
+        let prices = skus.iter().enumerate().map(|(i, _)| format!("{}.99", 4 + i)).collect();
+        let work = test_workload(skus, prices, Some(("t-shop".into(), "secret".into())));
         let adapter = ordo_connectors::shopify::ShopifyChannel {
             http: reqwest::Client::new(),
             targets: ordo_app::ports::target::TargetPolicy::default(),
@@ -702,21 +708,8 @@ mod tests {
     #[test]
     fn orders_are_valid_json_with_distinct_skus_within_the_limits() {
         let skus: Vec<String> = (0..6).map(|i| format!("T-SKU-{i}")).collect();
-        let work = Workload {
-            prefix: "T".to_owned(),
-            prices: skus.iter().map(|_| "9.99".to_owned()).collect(),
-            sku_index: skus.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect(),
-            skus,
-            locations: vec!["T-WH1".to_owned()],
-            location_index: HashMap::new(),
-            lines_max: 5,
-            quantity_max: 3,
-            customers: 10,
-            idempotency: false,
-            stocked: vec![0; 6],
-            adjustments: 0,
-            shopify: None,
-        };
+        let prices = skus.iter().map(|_| "9.99".to_owned()).collect();
+        let work = test_workload(skus, prices, None);
         let mut rng = Rng::new(7);
         for _ in 0..200 {
             let order: Value = serde_json::from_str(&work.order_body(&mut rng)).unwrap();
