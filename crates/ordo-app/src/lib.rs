@@ -38,11 +38,10 @@ impl Clock for SystemClock {
     }
 }
 
-/// 128 bits from the operating system's generator.
+/// 128 random bits from a cryptographically secure generator per thread (ChaCha, seeded and
+/// reseeded from the operating system), for ids and secrets.
 pub fn random_u128() -> u128 {
-    let mut buf = [0u8; 16];
-    getrandom::fill(&mut buf).expect("the operating system's random generator is available");
-    u128::from_le_bytes(buf)
+    rand::random()
 }
 
 /// Everything a use case needs: storage, the clock, and the outside systems it may reach

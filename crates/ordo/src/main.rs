@@ -20,6 +20,11 @@ use ordo_app::{Actor, App, SystemClock};
 
 use crate::config::{FileConfig, Settings};
 
+/// mimalloc rather than the system's allocator: capture and imports allocate small, short-lived
+/// values on several threads, where it measured faster (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "ordo", version, about = "Ordo order management system")]
 struct Cli {

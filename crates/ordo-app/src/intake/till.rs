@@ -200,7 +200,7 @@ impl App {
                 let order = tx.order_by_id(&id)?.ok_or(AppError::NotFound("order"))?;
                 return Ok(TillSale { order, existing: true });
             }
-            let order = crate::sales::orders::place_in_tx(tx, now, &who.key_id, &checked, &prepared)?;
+            let order = crate::sales::orders::place_new_in_tx(tx, now, &who.key_id, &checked, &prepared)?;
             let paid: i64 =
                 tendered.iter().map(|(_, a, _)| *a).try_fold(0i64, |acc, a| acc.checked_add(a)).unwrap_or(i64::MAX);
             if paid != order.totals.total {

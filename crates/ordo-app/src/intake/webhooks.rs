@@ -329,7 +329,7 @@ impl App {
                 if let Some(id) = tx.order_id_by_external_id(&record.channel, external)? {
                     return Ok(Placed::Exists(id));
                 }
-                let order = crate::sales::orders::place_in_tx(tx, now, &who.key_id, &checked, &prepared)?;
+                let order = crate::sales::orders::place_new_in_tx(tx, now, &who.key_id, &checked, &prepared)?;
                 if paid > 0 {
                     crate::money::platform::record_platform_payment(tx, now, &who, &order, platform, paid)?;
                 }

@@ -292,8 +292,6 @@ pub(crate) fn place_in_tx(
     o: &CheckedOrder,
     pre: &Prepared,
 ) -> AppResult<Order> {
-    let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
-    let names = &pre.names;
     if let Some(ext) = &o.external_id
         && let Some(existing) = tx.order_id_by_external_id(&o.channel, ext)?
     {
@@ -302,6 +300,20 @@ pub(crate) fn place_in_tx(
             o.channel
         )));
     }
+    place_new_in_tx(tx, now, actor_id, o, pre)
+}
+
+/// [`place_in_tx`] for a caller that has just looked the order's external id up in this
+/// transaction and found nothing (the unique index still refuses a duplicate).
+pub(crate) fn place_new_in_tx(
+    tx: &mut dyn Tx,
+    now: i64,
+    actor_id: &str,
+    o: &CheckedOrder,
+    pre: &Prepared,
+) -> AppResult<Order> {
+    let skus: Vec<&str> = o.lines.iter().map(|(s, _, _)| s.as_str()).collect();
+    let names = &pre.names;
     let customer = match (&pre.customer, &o.customer) {
         (Some(known), _) => known.clone(),
         (None, CustomerRef::Inline { email, name, phone }) => {

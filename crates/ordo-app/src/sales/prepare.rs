@@ -47,11 +47,12 @@ pub(crate) fn prepare_in_tx(tx: &mut dyn Tx, today: &str, o: &CheckedOrder) -> A
 }
 
 /// What the orders of one import batch share and [`prepare_cached`] reads once: the
-/// locations (their capacity left is counted again, guarded, as each order is placed), and
-/// each channel's rules.
+/// locations (their capacity left is counted again, guarded, as each order is placed), each
+/// channel's rules, and the products (an orders import changes none).
 #[derive(Default)]
 pub(crate) struct PrepareCache {
     sites: Option<Vec<Site>>,
+    products: HashMap<String, Option<Product>>,
     rules: HashMap<(String, String), (RuleSet, Vec<crate::channels::settings::HoldRule>)>,
 }
 
@@ -121,7 +122,19 @@ fn read_for(
             (rules, holds)
         }
     };
-    let products = tx.products_by_skus(skus)?;
+    let products = match cache.as_deref_mut() {
+        None => tx.products_by_skus(skus)?,
+        Some(c) => {
+            let unknown: Vec<&str> = skus.iter().copied().filter(|s| !c.products.contains_key(*s)).collect();
+            if !unknown.is_empty() {
+                let found = tx.products_by_skus(&unknown)?;
+                for sku in unknown {
+                    c.products.insert(sku.to_owned(), found.iter().find(|p| p.sku == sku).cloned());
+                }
+            }
+            skus.iter().filter_map(|s| c.products.get(*s).cloned().flatten()).collect()
+        }
+    };
     let sites = match cache {
         Some(c) => match &c.sites {
             Some(s) => s.clone(),

@@ -1,8 +1,8 @@
 //! The SQLite engine: one writer thread that group-commits, and a pool of read connections.
 //!
-//! The writer drains every queued job into one transaction, gives each job its own savepoint
-//! (a failed job rolls back alone), commits once with `synchronous=FULL`, and only then
-//! answers the callers. Readers use WAL snapshots and never wait for the writer.
+//! The writer drains every queued job into one transaction, commits once with
+//! `synchronous=FULL`, and only then answers the callers. A failed job rolls back alone: the
+//! batch runs without savepoints, and if a job fails it runs again with one per job. Readers use WAL snapshots and never wait for the writer.
 
 pub mod backup;
 mod tx;
@@ -110,6 +110,9 @@ impl SqliteEngine {
         }
         let mut writer = open_connection(path, false)?;
         migrate(&mut writer)?;
+        // The checkpointer below keeps the WAL short; the writer checkpoints by itself only if
+        // the WAL grows past this many pages (32 MiB) anyway, so its commits rarely wait for one.
+        writer.execute_batch("PRAGMA wal_autocheckpoint = 8192;").map_err(internal)?;
         let (sender, receiver) = mpsc::sync_channel::<Box<dyn WriteJob>>(options.queue_capacity);
         let counters = Arc::new(Counters::default());
         let thread_counters = counters.clone();
@@ -146,7 +149,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> StoreResult<()> {
 /// It stops once the engine is gone (`alive` can no longer be upgraded).
 fn checkpoint_loop(conn: Connection, alive: std::sync::Weak<Counters>) {
     while alive.upgrade().is_some() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::thread::sleep(std::time::Duration::from_millis(20));
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "checkpoint failed");
         }
@@ -179,6 +182,9 @@ fn reader_loop(conn: Connection, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
 
 fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: usize, counters: &Counters) {
     let mut batch: Vec<Box<dyn WriteJob>> = Vec::with_capacity(max_batch);
+    // Whether the last batch had a job that failed: the next one then gives each job its own
+    // savepoint from the start, rather than find out by running twice.
+    let mut careful = false;
     while let Ok(first) = receiver.recv() {
         batch.push(first);
         while batch.len() < max_batch {
@@ -188,7 +194,19 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
             }
         }
         counters.queued.fetch_sub(batch.len() as u64, Ordering::Relaxed);
-        let outcome = run_batch(&conn, &mut batch, counters);
+        let mut outcome = run_batch(&conn, &mut batch, careful, counters);
+        if matches!(outcome, Err(Failed::Job)) {
+            // A job failed in a batch run without savepoints: nothing of it was kept, so the
+            // batch runs again with one savepoint per job (jobs may run more than once).
+            outcome = run_batch(&conn, &mut batch, true, counters);
+            careful = true;
+        } else {
+            careful = false;
+        }
+        let outcome = outcome.map_err(|f| match f {
+            Failed::Store(e) => e,
+            Failed::Job => StoreError::Internal("a job failed in a batch with savepoints".into()),
+        });
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let crashed = batch.iter().any(|job| job.crashed());
@@ -204,43 +222,79 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
     tracing::debug!("SQLite writer stopped");
 }
 
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>], counters: &Counters) -> StoreResult<()> {
+/// Why a batch was not committed.
+enum Failed {
+    /// A job failed in a batch run without savepoints; the transaction was rolled back.
+    Job,
+    Store(StoreError),
+}
+
+/// Runs the batch in one transaction and commits it. With `savepoints`, each job has its
+/// own, so a job that fails rolls back alone; without, a failed job rolls the whole
+/// transaction back (`Failed::Job`), which for a batch of one job is all there is to do.
+/// Savepoints are not free: while one is open, SQLite copies every page before its first
+/// change into a journal, so the common case (every job succeeds) runs without them.
+fn run_batch(
+    conn: &Connection,
+    batch: &mut [Box<dyn WriteJob>],
+    savepoints: bool,
+    counters: &Counters,
+) -> Result<(), Failed> {
     let started = std::time::Instant::now();
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        return Err(StoreError::Unavailable(e.to_string()));
+    if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
+        return Err(Failed::Store(StoreError::Unavailable(e.to_string())));
     }
+    let alone = batch.len() == 1;
     for job in batch.iter_mut() {
-        let step = (|| -> rusqlite::Result<()> {
-            conn.execute_batch("SAVEPOINT job")?;
+        let step = (|| -> rusqlite::Result<bool> {
+            if savepoints {
+                run(conn, "SAVEPOINT job")?;
+            }
             let mut tx = tx::SqliteTx::new(conn);
             let keep = catch_unwind(AssertUnwindSafe(|| job.run(&mut tx))).unwrap_or_else(|_| {
                 tracing::error!("a write job panicked; its changes are rolled back");
                 false
             });
-            if keep { conn.execute_batch("RELEASE job") } else { conn.execute_batch("ROLLBACK TO job; RELEASE job") }
+            if savepoints {
+                if keep { run(conn, "RELEASE job")? } else { conn.execute_batch("ROLLBACK TO job; RELEASE job")? }
+            }
+            Ok(keep)
         })();
-        if let Err(e) = step {
-            tracing::error!(error = %e, "savepoint handling failed; rolling the batch back");
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(StoreError::Internal(e.to_string()));
-        }
+        let kept = match step {
+            Ok(kept) => kept,
+            Err(e) => {
+                tracing::error!(error = %e, "savepoint handling failed; rolling the batch back");
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(Failed::Store(StoreError::Internal(e.to_string())));
+            }
+        };
         if job.crashed() {
             let _ = conn.execute_batch("ROLLBACK");
-            return Err(StoreError::Unavailable("the writer stopped".into()));
+            return Err(Failed::Store(StoreError::Unavailable("the writer stopped".into())));
+        }
+        if !kept && !savepoints {
+            let _ = conn.execute_batch("ROLLBACK");
+            // A job alone in its batch has failed and nothing else is lost: the batch is done.
+            return if alone { Ok(()) } else { Err(Failed::Job) };
         }
     }
     let worked = std::time::Instant::now();
     counters.work_ns.fetch_add((worked - started).as_nanos() as u64, Ordering::Relaxed);
-    let committed = conn.execute_batch("COMMIT");
+    let committed = run(conn, "COMMIT");
     counters.commit_ns.fetch_add(worked.elapsed().as_nanos() as u64, Ordering::Relaxed);
     match committed {
         Ok(()) => Ok(()),
         Err(e) => {
             tracing::error!(error = %e, "commit failed");
             let _ = conn.execute_batch("ROLLBACK");
-            Err(StoreError::Unavailable(e.to_string()))
+            Err(Failed::Store(StoreError::Unavailable(e.to_string())))
         }
     }
+}
+
+/// Runs one of the writer's own statements, prepared once per connection.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 impl Engine for SqliteEngine {

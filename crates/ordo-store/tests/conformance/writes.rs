@@ -139,3 +139,91 @@ async fn a_crash_loses_its_whole_open_batch_and_stops_the_writer() {
     assert_eq!(skus, ["A"], "only the batch committed before the crash is kept");
     write(&reopened, insert("E")).await.unwrap();
 }
+
+/// SQLite runs a batch without savepoints; when a job in it fails (an error after it wrote, or
+/// a panic), the batch is rolled back and run again with one savepoint per job: the failed
+/// jobs leave nothing, every other job of the batch commits once, with what its last run saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_failed_jobs_runs_again_and_keeps_exactly_the_others() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let s = store(&ordo_store::testing::TestEngine::Sqlite);
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
+    let first = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            write(&s, move |tx| {
+                let _ = wait.lock().unwrap().recv();
+                tx.insert_product(&product("HOLD"))
+            })
+            .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let mut jobs = Vec::new();
+    for i in 0..12 {
+        let (s, runs) = (s.clone(), runs.clone());
+        jobs.push(tokio::spawn(async move {
+            s.write(move |tx| {
+                runs.fetch_add(1, Ordering::Relaxed);
+                let sku = format!("P-{i:02}");
+                tx.insert_product(&product(&sku))?;
+                tx.append_event(&NewEvent {
+                    id: &sku,
+                    event_type: "product.created",
+                    subject: &sku,
+                    at: 1,
+                    data: "{}",
+                    version: 1,
+                })?;
+                if i == 6 {
+                    panic!("a job that panics after writing");
+                }
+                if i % 4 == 1 {
+                    return Err(StoreError::Internal("refused after writing".into()));
+                }
+                // What this run saw: the products written before it in this transaction.
+                Ok(tx.list_products(&Page { after: None, limit: 100 }, None)?.len())
+            })
+            .await
+        }));
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let before = s.stats();
+    go.send(()).unwrap();
+    first.await.unwrap().unwrap();
+    let mut outcomes = Vec::new();
+    for j in jobs {
+        outcomes.push(j.await.unwrap());
+    }
+    let kept: Vec<usize> = (0..12).filter(|i| *i != 6 && i % 4 != 1).collect();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            Ok(seen) => {
+                assert!(kept.contains(&i), "job {i} should have failed");
+                // HOLD, then the kept jobs queued before this one, then this one.
+                assert_eq!(*seen, 1 + kept.iter().filter(|k| **k <= i).count(), "job {i} answered from its last run");
+            }
+            Err(_) => assert!(!kept.contains(&i), "job {i} should have been kept"),
+        }
+    }
+    let after = s.stats();
+    assert_eq!(after.write_jobs - before.write_jobs, 13, "every job was answered once");
+    assert!(runs.load(Ordering::Relaxed) > 12, "the batch with failures ran again");
+    let (skus, events) = s
+        .read(|tx| {
+            let skus: Vec<String> =
+                tx.list_products(&Page { after: None, limit: 100 }, None)?.into_iter().map(|p| p.sku).collect();
+            let events = tx.list_events(&Page { after: None, limit: 100 }, &EventFilter::default())?;
+            Ok::<_, StoreError>((skus, events.into_iter().map(|e| e.subject).collect::<Vec<_>>()))
+        })
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = kept.iter().map(|i| format!("P-{i:02}")).collect();
+    assert_eq!(events, expected, "each kept job's event once, in order; none of the failed jobs'");
+    expected.insert(0, "HOLD".into());
+    assert_eq!(skus, expected);
+    // A batch that follows, all of whose jobs succeed, commits as usual.
+    write(&s, |tx| tx.insert_product(&product("AFTER"))).await.unwrap();
+}

@@ -333,7 +333,7 @@ fn apply_in_tx(
                 return Ok(Applied::Skipped);
             }
             let prepared = crate::sales::orders::prepare_cached(tx, today, o, cache)?;
-            crate::sales::orders::place_in_tx(tx, now, &actor.key_id, o, &prepared)?;
+            crate::sales::orders::place_new_in_tx(tx, now, &actor.key_id, o, &prepared)?;
             Ok(Applied::Created)
         }
         Checked::Product(p, [weight, barcode, active]) => match tx.product_by_sku(&p.sku)? {
@@ -403,6 +403,43 @@ impl App {
         progress.rows_done.fetch_add(errors.len() as u64, Ordering::Relaxed);
         report.fail(errors);
         let now = self.now();
+        if !options.dry_run && !options.all_or_nothing {
+            // Row by row: the units are checked on another thread while the batches before
+            // them are written.
+            let (sender, mut checked) = tokio::sync::mpsc::channel::<Vec<(Unit, AppResult<Checked>)>>(2);
+            let who = actor.clone();
+            let checker = tokio::task::spawn_blocking(move || {
+                let mut units = units.into_iter().peekable();
+                while units.peek().is_some() {
+                    let chunk = units.by_ref().take(BATCH).map(|u| {
+                        let c = check_unit(&who, &u, now);
+                        (u, c)
+                    });
+                    if sender.blocking_send(chunk.collect()).is_err() {
+                        return;
+                    }
+                }
+            });
+            while let Some(chunk) = checked.recv().await {
+                let (mut units_ok, mut ready) = (Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()));
+                for (unit, c) in chunk {
+                    match c {
+                        Ok(c) => {
+                            units_ok.push(unit);
+                            ready.push(c);
+                        }
+                        Err(e) => {
+                            progress.rows_done.fetch_add(unit.rows(), Ordering::Relaxed);
+                            report.fail_unit(&unit, unit_errors(&unit, &e));
+                        }
+                    }
+                }
+                self.apply_batches(actor, &units_ok, &Arc::new(ready), &mut report, &progress).await?;
+            }
+            checker.await.map_err(|e| AppError::Internal(format!("the import checker stopped: {e}")))?;
+            report.errors.sort_by_key(|e| e.line);
+            return Ok(report);
+        }
         let (mut units_ok, mut checked) = (Vec::with_capacity(units.len()), Vec::with_capacity(units.len()));
         for unit in units {
             match check_unit(actor, &unit, now) {
@@ -432,19 +469,15 @@ impl App {
             }
             return Ok(report);
         }
-        if options.all_or_nothing {
-            match self.apply_range(actor, &checked, 0, checked.len()).await {
-                Ok(outcomes) => {
-                    outcomes.into_iter().for_each(|a| report.count(a));
-                    report.applied = true;
-                }
-                Err(RangeError::Unit(i, e)) => report.fail_unit(&units[i], unit_errors(&units[i], &e)),
-                Err(RangeError::Store(e)) => return Err(e),
+        match self.apply_range(actor, &checked, 0, checked.len()).await {
+            Ok(outcomes) => {
+                outcomes.into_iter().for_each(|a| report.count(a));
+                report.applied = true;
             }
-            progress.rows_done.fetch_add(all_rows, Ordering::Relaxed);
-        } else {
-            self.apply_batches(actor, &units, &checked, &mut report, &progress).await?;
+            Err(RangeError::Unit(i, e)) => report.fail_unit(&units[i], unit_errors(&units[i], &e)),
+            Err(RangeError::Store(e)) => return Err(e),
         }
+        progress.rows_done.fetch_add(all_rows, Ordering::Relaxed);
         report.errors.sort_by_key(|e| e.line);
         Ok(report)
     }

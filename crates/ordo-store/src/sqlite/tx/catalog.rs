@@ -181,7 +181,7 @@ impl CatalogStore for SqliteTx<'_> {
             return Ok(false);
         }
         let counted = self.exec(
-            "INSERT INTO location_load (location_id, day, orders) VALUES (?1, ?2, 1)
+            "INSERT OR FAIL INTO location_load (location_id, day, orders) VALUES (?1, ?2, 1)
              ON CONFLICT (location_id, day) DO UPDATE SET orders = orders + 1 WHERE orders < ?3",
             params![location_id, day, capacity],
         )?;
@@ -190,7 +190,7 @@ impl CatalogStore for SqliteTx<'_> {
 
     fn release_location_load(&mut self, location_id: &str, day: &str) -> StoreResult<()> {
         self.exec(
-            "UPDATE location_load SET orders = orders - 1 WHERE location_id = ?1 AND day = ?2 AND orders > 0",
+            "UPDATE OR FAIL location_load SET orders = orders - 1 WHERE location_id = ?1 AND day = ?2 AND orders > 0",
             [location_id, day],
         )?;
         Ok(())

@@ -52,7 +52,7 @@ impl ChannelStore for SqliteTx<'_> {
     fn insert_channel_import(&mut self, i: &ChannelImportRecord) -> StoreResult<()> {
         self.exec(
             &format!(
-                "INSERT INTO channel_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                "INSERT OR FAIL INTO channel_imports ({IMPORT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
             ),
             params![
                 i.id,

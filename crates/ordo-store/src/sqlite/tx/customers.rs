@@ -25,7 +25,7 @@ fn customer_row(r: &Row<'_>) -> rusqlite::Result<Customer> {
 impl CustomerStore for SqliteTx<'_> {
     fn insert_customer(&mut self, c: &Customer) -> StoreResult<()> {
         self.exec(
-            &format!("INSERT INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            &format!("INSERT OR FAIL INTO customers ({CUSTOMER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
             params![c.id.as_str(), c.email, c.name, c.phone, c.version, c.created_at, c.updated_at],
         )?;
         Ok(())

@@ -10,7 +10,7 @@ impl FulfillmentStore for SqliteTx<'_> {
     fn insert_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "INSERT INTO fulfillments (id, order_id, location_id, status, created_at, body, tracking_number)
+            "INSERT OR FAIL INTO fulfillments (id, order_id, location_id, status, created_at, body, tracking_number)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 f.id.as_str(),
@@ -28,7 +28,7 @@ impl FulfillmentStore for SqliteTx<'_> {
     fn update_fulfillment(&mut self, f: &Fulfillment) -> StoreResult<()> {
         let body = serde_json::to_string(f).map_err(json_err)?;
         self.exec(
-            "UPDATE fulfillments SET status = ?2, body = ?3, tracking_number = ?4 WHERE id = ?1",
+            "UPDATE OR FAIL fulfillments SET status = ?2, body = ?3, tracking_number = ?4 WHERE id = ?1",
             params![f.id.as_str(), f.status.as_str(), body, f.tracking_number],
         )?;
         Ok(())

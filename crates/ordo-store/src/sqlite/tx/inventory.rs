@@ -88,7 +88,7 @@ impl InventoryStore for SqliteTx<'_> {
     fn change_level(&mut self, c: &LevelChange) -> StoreResult<Result<Movement, Level>> {
         // One guarded statement: the level changes only if the result stays valid.
         let updated = self.query_one(
-            "UPDATE inventory_levels SET on_hand = on_hand + ?3, reserved = reserved + ?4, updated_at = ?5
+            "UPDATE OR FAIL inventory_levels SET on_hand = on_hand + ?3, reserved = reserved + ?4, updated_at = ?5
              WHERE sku = ?1 AND location_id = ?2
                AND on_hand + ?3 >= 0 AND reserved + ?4 >= 0 AND reserved + ?4 <= on_hand + ?3
              RETURNING on_hand, reserved",
@@ -109,7 +109,7 @@ impl InventoryStore for SqliteTx<'_> {
                     None => match Level::default().apply(c.on_hand_delta, c.reserved_delta) {
                         Ok(level) => {
                             self.exec(
-                                "INSERT INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                "INSERT OR FAIL INTO inventory_levels (sku, location_id, on_hand, reserved, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                                 params![c.sku, c.location_id.as_str(), level.on_hand, level.reserved, c.at],
                             )?;
                             level
@@ -120,7 +120,7 @@ impl InventoryStore for SqliteTx<'_> {
             }
         };
         self.exec(
-            &format!("INSERT INTO inventory_movements ({MOVEMENT_COLS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            &format!("INSERT OR FAIL INTO inventory_movements ({MOVEMENT_COLS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
             params![
                 c.at, c.location_id.as_str(), c.location, c.sku, c.on_hand_delta, c.reserved_delta, next.on_hand, next.reserved,
                 c.reason.as_str(), c.actor, c.order_id, c.note

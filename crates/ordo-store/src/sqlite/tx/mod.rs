@@ -1,6 +1,12 @@
 //! The SQLite `Tx`: one file per storage area, each implementing its trait over one connection
 //! inside an open transaction (or savepoint), and the helpers they share here (error mapping,
 //! filters, queries). Nothing here begins, commits or rolls back; the writer and readers do.
+//!
+//! Single-row writes on the hot paths say `OR FAIL`: for one row SQLite checks every
+//! constraint before it changes anything, so a refused statement leaves nothing behind exactly
+//! as the default `ABORT` does, but without the statement journal `ABORT` opens inside a
+//! transaction (a copy of every page the statement touches). A statement that may change
+//! several rows keeps `ABORT`.
 
 mod catalog;
 mod channels;

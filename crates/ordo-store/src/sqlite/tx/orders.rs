@@ -36,7 +36,7 @@ impl OrderStore for SqliteTx<'_> {
     fn insert_order(&mut self, o: &Order) -> StoreResult<()> {
         let body = serde_json::to_string(o).map_err(json_err)?;
         self.exec(
-            "INSERT INTO orders (number, id, channel, external_id, customer_id, status, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR FAIL INTO orders (number, id, channel, external_id, customer_id, status, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![o.number, o.id.as_str(), o.channel, o.external_id, o.customer_id.as_str(), o.status.as_str(), o.created_at, body],
         )?;
         Ok(())
@@ -45,7 +45,7 @@ impl OrderStore for SqliteTx<'_> {
     fn update_order(&mut self, o: &Order) -> StoreResult<()> {
         let body = serde_json::to_string(o).map_err(json_err)?;
         self.exec(
-            "UPDATE orders SET status = ?2, body = ?3 WHERE id = ?1",
+            "UPDATE OR FAIL orders SET status = ?2, body = ?3 WHERE id = ?1",
             params![o.id.as_str(), o.status.as_str(), body],
         )?;
         Ok(())

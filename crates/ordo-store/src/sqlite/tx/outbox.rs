@@ -34,7 +34,7 @@ impl OutboxStore for SqliteTx<'_> {
         let (actor, address) =
             (origin.as_ref().map(|o| o.actor.as_str()), origin.as_ref().and_then(|o| o.address.as_deref()));
         self.exec(
-            "INSERT INTO events (id, type, subject, at, data, version, actor, address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR FAIL INTO events (id, type, subject, at, data, version, actor, address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![e.id, e.event_type, e.subject, e.at, e.data, e.version, actor, address],
         )?;
         Ok(())
@@ -129,7 +129,7 @@ impl OutboxStore for SqliteTx<'_> {
 
     fn idempotency_put(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR FAIL INTO idempotency_keys (key_id, idem_key, request_hash, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![r.key_id, r.key, r.request_hash, r.status, r.body, r.created_at],
         )?;
         Ok(())
@@ -137,7 +137,7 @@ impl OutboxStore for SqliteTx<'_> {
 
     fn idempotency_update(&mut self, r: &IdempotencyRecord) -> StoreResult<bool> {
         let n = self.exec(
-            "UPDATE idempotency_keys SET status = ?4, body = ?5 WHERE key_id = ?1 AND idem_key = ?2 AND request_hash = ?3",
+            "UPDATE OR FAIL idempotency_keys SET status = ?4, body = ?5 WHERE key_id = ?1 AND idem_key = ?2 AND request_hash = ?3",
             params![r.key_id, r.key, r.request_hash, r.status, r.body],
         )?;
         Ok(n == 1)

@@ -24,7 +24,7 @@ fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
 impl PaymentStore for SqliteTx<'_> {
     fn insert_payment(&mut self, p: &PaymentRecord) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO payments (id, order_id, provider, currency, created_at, body, reference)
+            "INSERT OR FAIL INTO payments (id, order_id, provider, currency, created_at, body, reference)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![p.id, p.order_id, p.provider, p.currency, p.created_at, p.body, p.reference],
         )?;
@@ -98,7 +98,7 @@ impl PaymentStore for SqliteTx<'_> {
 
     fn insert_balance_account(&mut self, a: &BalanceAccount) -> StoreResult<()> {
         self.exec(
-            "INSERT INTO balance_accounts (id, kind, code, currency, balance, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR FAIL INTO balance_accounts (id, kind, code, currency, balance, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![a.id, a.kind, a.code, a.currency, a.balance, a.created_at],
         )?;
         Ok(())
@@ -133,7 +133,7 @@ impl PaymentStore for SqliteTx<'_> {
             return Ok(Err(current.unwrap_or(0)));
         };
         self.exec(
-            "INSERT INTO balance_entries (account_id, amount, balance_after, at, reason, order_id, payment_id, actor)
+            "INSERT OR FAIL INTO balance_entries (account_id, amount, balance_after, at, reason, order_id, payment_id, actor)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![e.account_id, e.amount, balance, e.at, e.reason, e.order_id, e.payment_id, e.actor],
         )?;
