@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Alternates two server binaries under the same load generator (uniform scenario, 10 s, 64
-# workers, two rounds), so that a change is compared within one run on a noisy machine.
-# Usage: scripts/bench-ab.sh GENERATOR_BINARY SERVER_BINARY_A SERVER_BINARY_B
+# Alternates two server binaries under the same load generator (64 workers, two rounds), so
+# that a change is compared within one run on a noisy machine. Each round starts a fresh
+# server per binary and runs the scenarios in SCENARIOS (default: uniform) one after the other,
+# DURATION seconds each (default 10).
+# Usage: [SCENARIOS="uniform shopify"] scripts/bench-ab.sh GENERATOR_BINARY SERVER_BINARY_A SERVER_BINARY_B
 set -euo pipefail
 gen=$1; shift
 port=18991
+scenarios=${SCENARIOS:-uniform}
+duration=${DURATION:-10}
 for round in 1 2; do
   for bin in "$@"; do
     dir=$(mktemp -d)
@@ -13,9 +17,13 @@ for round in 1 2; do
     ORDO_LOG=warn $bin serve --listen 127.0.0.1:$port --database "$dir/ordo.db" --rate-limit 0 >/dev/null 2>&1 &
     server=$!
     sleep 1
-    r=$($gen bench --url http://127.0.0.1:$port --key "$key" --concurrency 64 --duration 10 --scenario uniform 2>/dev/null | tail -1)
+    line="round $round $bin"
+    for scenario in $scenarios; do
+      r=$($gen bench --url http://127.0.0.1:$port --key "$key" --concurrency 64 --duration "$duration" --scenario "$scenario" 2>/dev/null | tail -1)
+      line="$line $scenario $(echo "$r" | grep -o '"orders_per_s":[0-9.]*') $(echo "$r" | grep -o '"p99_ms":[0-9.]*') $(echo "$r" | grep -o '"errors":[0-9]*')"
+    done
     kill $server; wait $server 2>/dev/null || true
     rm -rf "$dir"
-    echo "round $round $bin $(echo "$r" | grep -o '"orders_per_s":[0-9.]*') $(echo "$r" | grep -o '"p99_ms":[0-9.]*')"
+    echo "$line"
   done
 done
