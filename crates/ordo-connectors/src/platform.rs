@@ -121,15 +121,48 @@ pub fn same_amount(a: &str, b: &str) -> bool {
     difference(a, b).is_some_and(|d| d.trim_start_matches('-').bytes().all(|c| c == b'0' || c == b'.'))
 }
 
-/// `a / n` as decimal text at `a`'s decimals, when it divides exactly.
-pub fn divide(a: &str, n: i64) -> Option<String> {
+/// A price for `n` units split into unit prices at the price's decimals, exactly: one part
+/// when it divides, else the units that carry one more of the smallest unit (the remainder)
+/// and the rest (`"10.00"` for 3 is 1 at 3.34 and 2 at 3.33). None when `a` is not a decimal
+/// or `n` is not positive.
+pub fn split_price(a: &str, n: i64) -> Option<Vec<(i64, String)>> {
     let (v, scale) = decimal(a)?;
-    let n = i128::from(n);
-    (n > 0 && v % n == 0).then(|| decimal_text(v / n, scale))
+    if n <= 0 {
+        return None;
+    }
+    let q = i128::from(n);
+    let (base, remainder) = (v.div_euclid(q), v.rem_euclid(q));
+    let mut parts = Vec::with_capacity(2);
+    if remainder > 0 {
+        parts.push((remainder as i64, decimal_text(base + 1, scale)));
+    }
+    if remainder < q {
+        parts.push((n - remainder as i64, decimal_text(base, scale)));
+    }
+    Some(parts)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_price_splits_into_unit_prices_that_add_up_exactly() {
+        let split = |a: &str, n| super::split_price(a, n).unwrap();
+        assert_eq!(split("10.00", 3), [(1, "3.34".to_owned()), (2, "3.33".to_owned())]);
+        assert_eq!(split("10.00", 4), [(4, "2.50".to_owned())]);
+        assert_eq!(split("0.01", 2), [(1, "0.01".to_owned()), (1, "0.00".to_owned())]);
+        assert_eq!(split("25", 1), [(1, "25".to_owned())]);
+        assert_eq!(super::split_price("x", 2), None);
+        assert_eq!(super::split_price("1.00", 0), None);
+        for (price, n) in [("99.99", 7), ("1234.5678", 9), ("0.05", 3)] {
+            let parts = split(price, n);
+            assert_eq!(parts.iter().map(|(q, _)| q).sum::<i64>(), n);
+            let total: Vec<String> =
+                parts.iter().flat_map(|(q, u)| std::iter::repeat_n(u.clone(), *q as usize)).collect();
+            let refs: Vec<&str> = total.iter().map(String::as_str).collect();
+            assert!(super::same_amount(&super::sum(&refs).unwrap(), price), "{price} / {n}");
+        }
+    }
+
     #[test]
     fn decimal_texts_add_exactly() {
         assert_eq!(super::sum(&["0.45", "0.9", "10"]).as_deref(), Some("11.35"));

@@ -12,7 +12,7 @@ use ordo_app::kernel::input::AddressInput;
 use ordo_app::ports::channel::{ChannelLine, ChannelOrder};
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{amount_opt, difference, divide, same_amount, sum, text};
+use crate::platform::{amount_opt, difference, same_amount, split_price, sum, text};
 
 /// The customer of orders whose buyer Amazon does not name.
 pub const WITHHELD_BUYER: &str = "withheld-buyer@amazon.invalid";
@@ -187,20 +187,24 @@ impl Order {
     }
 
     pub fn into_channel_order(self, items: Vec<Item>) -> ChannelOrder {
+        // `ItemPrice` is for the item's whole quantity: a price that does not divide into unit
+        // prices becomes two lines of the same SKU whose units add up to it exactly (10.00 for
+        // 3 units: 1 at 3.34 and 2 at 3.33); the item's discount goes with the first.
         let lines: Vec<ChannelLine> = items
             .iter()
-            .map(|i| {
+            .flat_map(|i| {
                 let price = amount(&i.item_price).unwrap_or_default();
-                let unit = if i.quantity_ordered > 1 { divide(price, i.quantity_ordered) } else { None };
-                ChannelLine {
+                let parts = split_price(price, i.quantity_ordered)
+                    .unwrap_or_else(|| vec![(i.quantity_ordered, price.to_owned())]);
+                parts.into_iter().enumerate().map(|(k, (quantity, unit_price))| ChannelLine {
                     sku: text(&i.seller_sku),
                     product_id: text(&i.asin),
                     variant_id: None,
                     name: text(&i.title),
-                    quantity: i.quantity_ordered,
-                    unit_price: unit.unwrap_or_else(|| price.to_owned()),
-                    discount: amount(&i.promotion_discount).map(str::to_owned),
-                }
+                    quantity,
+                    unit_price,
+                    discount: if k == 0 { amount(&i.promotion_discount).map(str::to_owned) } else { None },
+                })
             })
             .collect();
         let prices = total_of(items.iter().map(|i| amount(&i.item_price)));
@@ -245,5 +249,37 @@ impl Order {
             cancelled: (status == "Canceled").then(|| "cancelled at Amazon".to_owned()),
             external_id: self.amazon_order_id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Item, Order};
+
+    /// An item of 3 units for 10.00 (which does not divide into cents) becomes 1 unit at 3.34
+    /// and 2 at 3.33, with the item's discount on the first part: the lines add up to the price.
+    #[test]
+    fn an_item_price_that_does_not_divide_becomes_two_lines_that_add_up() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "AmazonOrderId": "902-1845936-5435065",
+            "OrderStatus": "Unshipped",
+            "OrderTotal": {"CurrencyCode": "USD", "Amount": "9.50"}
+        }))
+        .unwrap();
+        let item: Item = serde_json::from_value(serde_json::json!({
+            "SellerSKU": "CARD-BOOK",
+            "QuantityOrdered": 3,
+            "ItemPrice": {"CurrencyCode": "USD", "Amount": "10.00"},
+            "PromotionDiscount": {"CurrencyCode": "USD", "Amount": "0.50"}
+        }))
+        .unwrap();
+        let mapped = order.into_channel_order(vec![item]);
+        let lines: Vec<(Option<&str>, i64, &str, Option<&str>)> = mapped
+            .lines
+            .iter()
+            .map(|l| (l.sku.as_deref(), l.quantity, l.unit_price.as_str(), l.discount.as_deref()))
+            .collect();
+        assert_eq!(lines, [(Some("CARD-BOOK"), 1, "3.34", Some("0.50")), (Some("CARD-BOOK"), 2, "3.33", None)]);
+        assert_eq!(mapped.discount.as_deref(), Some("0.50"));
     }
 }

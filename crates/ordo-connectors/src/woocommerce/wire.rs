@@ -100,14 +100,12 @@ fn address(a: &Address) -> Option<AddressInput> {
     (input.line1.is_some() || input.city.is_some() || input.country.is_some()).then_some(input)
 }
 
-/// A line's unit price: its subtotal over its quantity, exactly, as decimal text; none when
-/// the subtotal does not divide (the totals check then names the line).
-fn unit_price(l: &LineItem) -> String {
-    let Some(subtotal) = l.subtotal.as_deref() else { return String::new() };
-    if l.quantity <= 1 {
-        return subtotal.to_owned();
-    }
-    crate::platform::divide(subtotal, l.quantity).unwrap_or_else(|| subtotal.to_owned())
+/// A line's units and unit prices: its subtotal over its quantity, exactly, as decimal text;
+/// a subtotal that does not divide makes two parts whose units add up to it (10.00 for 3
+/// units: 1 at 3.34 and 2 at 3.33).
+fn unit_prices(l: &LineItem) -> Vec<(i64, String)> {
+    let Some(subtotal) = l.subtotal.as_deref() else { return vec![(l.quantity, String::new())] };
+    crate::platform::split_price(subtotal, l.quantity).unwrap_or_else(|| vec![(l.quantity, subtotal.to_owned())])
 }
 
 /// Statuses WooCommerce gives an order that is paid for.
@@ -132,17 +130,21 @@ impl Order {
             lines: self
                 .line_items
                 .iter()
-                .map(|l| ChannelLine {
-                    sku: text(&l.sku),
-                    product_id: l.product_id.clone(),
-                    variant_id: l.variation_id.clone(),
-                    name: text(&l.name),
-                    quantity: l.quantity,
-                    unit_price: unit_price(l),
-                    discount: match (l.subtotal.as_deref(), l.total.as_deref()) {
+                .flat_map(|l| {
+                    let discount = match (l.subtotal.as_deref(), l.total.as_deref()) {
                         (Some(s), Some(t)) => crate::platform::difference(s, t),
                         _ => None,
-                    },
+                    };
+                    unit_prices(l).into_iter().enumerate().map(move |(k, (quantity, unit_price))| ChannelLine {
+                        sku: text(&l.sku),
+                        product_id: l.product_id.clone(),
+                        variant_id: l.variation_id.clone(),
+                        name: text(&l.name),
+                        quantity,
+                        unit_price,
+                        // The line's discount goes with its first part.
+                        discount: if k == 0 { discount.clone() } else { None },
+                    })
                 })
                 .collect(),
             shipping: self.shipping_total.clone(),
