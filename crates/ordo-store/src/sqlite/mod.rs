@@ -182,8 +182,9 @@ fn reader_loop(conn: Connection, queue: &Mutex<mpsc::Receiver<ReadJob>>) {
 
 fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, max_batch: usize, counters: &Counters) {
     let mut batch: Vec<Box<dyn WriteJob>> = Vec::with_capacity(max_batch);
-    // Whether the last batch had a job that failed: the next one then gives each job its own
-    // savepoint from the start, rather than find out by running twice.
+    // Whether the last batch of several jobs had one that failed: the next then gives each job
+    // its own savepoint from the start, rather than find out by running twice, until a batch
+    // has none.
     let mut careful = false;
     while let Ok(first) = receiver.recv() {
         batch.push(first);
@@ -194,19 +195,19 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
             }
         }
         counters.queued.fetch_sub(batch.len() as u64, Ordering::Relaxed);
-        let mut outcome = run_batch(&conn, &mut batch, careful, counters);
-        if matches!(outcome, Err(Failed::Job)) {
+        let mut ran = run_batch(&conn, &mut batch, careful, counters);
+        if matches!(ran, Ok(Ran::Again)) {
             // A job failed in a batch run without savepoints: nothing of it was kept, so the
             // batch runs again with one savepoint per job (jobs may run more than once).
-            outcome = run_batch(&conn, &mut batch, true, counters);
-            careful = true;
-        } else {
-            careful = false;
+            ran = run_batch(&conn, &mut batch, true, counters);
         }
-        let outcome = outcome.map_err(|f| match f {
-            Failed::Store(e) => e,
-            Failed::Job => StoreError::Internal("a job failed in a batch with savepoints".into()),
-        });
+        // A job alone in its batch runs without a savepoint either way, so says nothing.
+        if let Ok(Ran::Done { failed }) = ran
+            && batch.len() > 1
+        {
+            careful = failed;
+        }
+        let outcome = ran.map(|_| ());
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let crashed = batch.iter().any(|job| job.crashed());
@@ -222,16 +223,18 @@ fn writer_loop(conn: Connection, receiver: mpsc::Receiver<Box<dyn WriteJob>>, ma
     tracing::debug!("SQLite writer stopped");
 }
 
-/// Why a batch was not committed.
-enum Failed {
+/// How a batch ran.
+enum Ran {
+    /// Committed (a job alone in its batch that failed is rolled back instead); whether a job
+    /// failed.
+    Done { failed: bool },
     /// A job failed in a batch run without savepoints; the transaction was rolled back.
-    Job,
-    Store(StoreError),
+    Again,
 }
 
 /// Runs the batch in one transaction and commits it. With `savepoints`, each job has its
 /// own, so a job that fails rolls back alone; without, a failed job rolls the whole
-/// transaction back (`Failed::Job`), which for a batch of one job is all there is to do.
+/// transaction back (`Ran::Again`), which for a batch of one job is all there is to do.
 /// Savepoints are not free: while one is open, SQLite copies every page before its first
 /// change into a journal, so the common case (every job succeeds) runs without them.
 fn run_batch(
@@ -239,12 +242,14 @@ fn run_batch(
     batch: &mut [Box<dyn WriteJob>],
     savepoints: bool,
     counters: &Counters,
-) -> Result<(), Failed> {
+) -> StoreResult<Ran> {
     let started = std::time::Instant::now();
     if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
-        return Err(Failed::Store(StoreError::Unavailable(e.to_string())));
+        return Err(StoreError::Unavailable(e.to_string()));
     }
-    let alone = batch.len() == 1;
+    let (alone, mut failed) = (batch.len() == 1, false);
+    // A job alone in its batch needs no savepoint: its failure rolls back only itself.
+    let savepoints = savepoints && !alone;
     for job in batch.iter_mut() {
         let step = (|| -> rusqlite::Result<bool> {
             if savepoints {
@@ -265,29 +270,30 @@ fn run_batch(
             Err(e) => {
                 tracing::error!(error = %e, "savepoint handling failed; rolling the batch back");
                 let _ = conn.execute_batch("ROLLBACK");
-                return Err(Failed::Store(StoreError::Internal(e.to_string())));
+                return Err(StoreError::Internal(e.to_string()));
             }
         };
         if job.crashed() {
             let _ = conn.execute_batch("ROLLBACK");
-            return Err(Failed::Store(StoreError::Unavailable("the writer stopped".into())));
+            return Err(StoreError::Unavailable("the writer stopped".into()));
         }
         if !kept && !savepoints {
             let _ = conn.execute_batch("ROLLBACK");
             // A job alone in its batch has failed and nothing else is lost: the batch is done.
-            return if alone { Ok(()) } else { Err(Failed::Job) };
+            return Ok(if alone { Ran::Done { failed: true } } else { Ran::Again });
         }
+        failed |= !kept;
     }
     let worked = std::time::Instant::now();
     counters.work_ns.fetch_add((worked - started).as_nanos() as u64, Ordering::Relaxed);
     let committed = run(conn, "COMMIT");
     counters.commit_ns.fetch_add(worked.elapsed().as_nanos() as u64, Ordering::Relaxed);
     match committed {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(Ran::Done { failed }),
         Err(e) => {
             tracing::error!(error = %e, "commit failed");
             let _ = conn.execute_batch("ROLLBACK");
-            Err(Failed::Store(StoreError::Unavailable(e.to_string())))
+            Err(StoreError::Unavailable(e.to_string()))
         }
     }
 }

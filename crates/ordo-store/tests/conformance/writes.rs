@@ -102,19 +102,7 @@ async fn a_crash_loses_its_whole_open_batch_and_stops_the_writer() {
     let insert = |sku: &'static str| move |tx: &mut dyn ordo_store::Tx| tx.insert_product(&product(sku));
     // The first job holds the writer until the next two are queued behind it, so that they
     // share the next batch.
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
-    let first = {
-        let s = s.clone();
-        tokio::spawn(async move {
-            write(&s, move |tx| {
-                let _ = wait.lock().unwrap().recv();
-                tx.insert_product(&product("A"))
-            })
-            .await
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (go, first) = hold_writer(&s, "A").await;
     *switch.lock().unwrap() = Some(Fault::Crash { after: 1 });
     let (b, c) = (s.clone(), s.clone());
     let second = tokio::spawn(async move { write(&b, insert("B")).await });
@@ -140,26 +128,32 @@ async fn a_crash_loses_its_whole_open_batch_and_stops_the_writer() {
     write(&reopened, insert("E")).await.unwrap();
 }
 
-/// SQLite runs a batch without savepoints; when a job in it fails (an error after it wrote, or
-/// a panic), the batch is rolled back and run again with one savepoint per job: the failed
-/// jobs leave nothing, every other job of the batch commits once, with what its last run saw.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_with_failed_jobs_runs_again_and_keeps_exactly_the_others() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let s = store(&ordo_store::testing::TestEngine::Sqlite);
+/// Writes a product of `sku` in a job that holds the writer until the sender is used, so that
+/// the jobs queued meanwhile share the next batch; returns the sender and the held job.
+async fn hold_writer(
+    s: &Store,
+    sku: &'static str,
+) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<Result<(), StoreError>>) {
     let (go, wait) = std::sync::mpsc::channel::<()>();
     let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
-    let first = {
-        let s = s.clone();
-        tokio::spawn(async move {
-            write(&s, move |tx| {
-                let _ = wait.lock().unwrap().recv();
-                tx.insert_product(&product("HOLD"))
-            })
-            .await
+    let s = s.clone();
+    let held = tokio::spawn(async move {
+        write(&s, move |tx| {
+            let _ = wait.lock().unwrap().recv();
+            tx.insert_product(&product(sku))
         })
-    };
+        .await
+    });
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    (go, held)
+}
+
+/// Queues twelve jobs writing `P-{round}-{i}` behind a held writer (jobs 1, 5 and 9 fail after
+/// writing, job 6 panics after writing), releases it, and returns each job's outcome (the
+/// number of products its run saw) and how many times the jobs ran.
+async fn failing_batch(s: &Store, round: usize, hold: &'static str) -> (Vec<Result<usize, StoreError>>, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (go, held) = hold_writer(s, hold).await;
     let runs = std::sync::Arc::new(AtomicUsize::new(0));
     let mut jobs = Vec::new();
     for i in 0..12 {
@@ -167,7 +161,7 @@ async fn a_batch_with_failed_jobs_runs_again_and_keeps_exactly_the_others() {
         jobs.push(tokio::spawn(async move {
             s.write(move |tx| {
                 runs.fetch_add(1, Ordering::Relaxed);
-                let sku = format!("P-{i:02}");
+                let sku = format!("P-{round}-{i:02}");
                 tx.insert_product(&product(&sku))?;
                 tx.append_event(&NewEvent {
                     id: &sku,
@@ -190,27 +184,49 @@ async fn a_batch_with_failed_jobs_runs_again_and_keeps_exactly_the_others() {
         }));
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
-    let before = s.stats();
     go.send(()).unwrap();
-    first.await.unwrap().unwrap();
+    held.await.unwrap().unwrap();
     let mut outcomes = Vec::new();
     for j in jobs {
         outcomes.push(j.await.unwrap());
     }
+    (outcomes, runs.load(Ordering::Relaxed))
+}
+
+/// SQLite runs a batch without savepoints; when a job in it fails (an error after it wrote, or
+/// a panic), the batch is rolled back and run again with one savepoint per job: the failed
+/// jobs leave nothing, every other job of the batch commits once, with what its last run saw.
+/// The batch after one with failures has savepoints from the start, so it runs once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_failed_jobs_runs_again_and_keeps_exactly_the_others() {
+    let s = store(&ordo_store::testing::TestEngine::Sqlite);
     let kept: Vec<usize> = (0..12).filter(|i| *i != 6 && i % 4 != 1).collect();
-    for (i, outcome) in outcomes.iter().enumerate() {
-        match outcome {
-            Ok(seen) => {
-                assert!(kept.contains(&i), "job {i} should have failed");
-                // HOLD, then the kept jobs queued before this one, then this one.
-                assert_eq!(*seen, 1 + kept.iter().filter(|k| **k <= i).count(), "job {i} answered from its last run");
+    let mut expected_skus = Vec::new();
+    for (round, hold) in [(1, "HOLD-1"), (2, "HOLD-2")] {
+        let before = s.stats();
+        let (outcomes, runs) = failing_batch(&s, round, hold).await;
+        let written_before = expected_skus.len() + 1;
+        for (i, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(seen) => {
+                    assert!(kept.contains(&i), "round {round}: job {i} should have failed");
+                    // What was there, the holding job, then the kept jobs queued up to this one.
+                    let expected = written_before + kept.iter().filter(|k| **k <= i).count();
+                    assert_eq!(*seen, expected, "round {round}: job {i} answered from its last run");
+                }
+                Err(_) => assert!(!kept.contains(&i), "round {round}: job {i} should have been kept"),
             }
-            Err(_) => assert!(!kept.contains(&i), "job {i} should have been kept"),
         }
+        let after = s.stats();
+        assert_eq!(after.write_jobs - before.write_jobs, 13, "round {round}: every job was answered once");
+        if round == 1 {
+            assert!(runs > 12, "the first batch with failures ran again ({runs} runs)");
+        } else {
+            assert_eq!(runs, 12, "the batch after one with failures had savepoints from the start");
+        }
+        expected_skus.push(hold.to_owned());
+        expected_skus.extend(kept.iter().map(|i| format!("P-{round}-{i:02}")));
     }
-    let after = s.stats();
-    assert_eq!(after.write_jobs - before.write_jobs, 13, "every job was answered once");
-    assert!(runs.load(Ordering::Relaxed) > 12, "the batch with failures ran again");
     let (skus, events) = s
         .read(|tx| {
             let skus: Vec<String> =
@@ -220,10 +236,10 @@ async fn a_batch_with_failed_jobs_runs_again_and_keeps_exactly_the_others() {
         })
         .await
         .unwrap();
-    let mut expected: Vec<String> = kept.iter().map(|i| format!("P-{i:02}")).collect();
-    assert_eq!(events, expected, "each kept job's event once, in order; none of the failed jobs'");
-    expected.insert(0, "HOLD".into());
-    assert_eq!(skus, expected);
+    let expected_events: Vec<String> = expected_skus.iter().filter(|s| s.starts_with("P-")).cloned().collect();
+    assert_eq!(events, expected_events, "each kept job's event once, in order; none of the failed jobs'");
+    expected_skus.sort();
+    assert_eq!(skus, expected_skus);
     // A batch that follows, all of whose jobs succeed, commits as usual.
     write(&s, |tx| tx.insert_product(&product("AFTER"))).await.unwrap();
 }
