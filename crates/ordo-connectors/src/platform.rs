@@ -2,7 +2,7 @@
 //! 2^53, so a float would corrupt them), amounts kept as the platform's decimal text, and
 //! a body that is not the JSON a topic promises turned into a reason for the import log.
 
-use ordo_app::ports::channel::DeliveryContent;
+use ordo_app::ports::channel::{ChannelLine, DeliveryContent};
 use serde::{Deserialize, Deserializer};
 
 /// An id a platform writes as a JSON number or string, kept as the exact digits.
@@ -140,6 +140,24 @@ pub fn split_price(a: &str, n: i64) -> Option<Vec<(i64, String)>> {
         parts.push((n - remainder as i64, decimal_text(base, scale)));
     }
     Some(parts)
+}
+
+/// A line whose platform gives the price of all its units (`price`), as lines with unit
+/// prices ([`split_price`]: one, or two of the same SKU when the price does not divide); the
+/// line's discount goes with the first. A price that is not a decimal stays as it is, for the
+/// mapping to refuse with its reason.
+pub fn lines_priced_in_all(line: ChannelLine, price: &str) -> Vec<ChannelLine> {
+    let parts = split_price(price, line.quantity).unwrap_or_else(|| vec![(line.quantity, price.to_owned())]);
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(k, (quantity, unit_price))| ChannelLine {
+            quantity,
+            unit_price,
+            discount: if k == 0 { line.discount.clone() } else { None },
+            ..line.clone()
+        })
+        .collect()
 }
 
 #[cfg(test)]

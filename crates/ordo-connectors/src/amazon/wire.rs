@@ -12,7 +12,7 @@ use ordo_app::kernel::input::AddressInput;
 use ordo_app::ports::channel::{ChannelLine, ChannelOrder};
 use serde::{Deserialize, Serialize};
 
-use crate::platform::{amount_opt, difference, same_amount, split_price, sum, text};
+use crate::platform::{amount_opt, difference, lines_priced_in_all, same_amount, sum, text};
 
 /// The customer of orders whose buyer Amazon does not name.
 pub const WITHHELD_BUYER: &str = "withheld-buyer@amazon.invalid";
@@ -187,24 +187,20 @@ impl Order {
     }
 
     pub fn into_channel_order(self, items: Vec<Item>) -> ChannelOrder {
-        // `ItemPrice` is for the item's whole quantity: a price that does not divide into unit
-        // prices becomes two lines of the same SKU whose units add up to it exactly (10.00 for
-        // 3 units: 1 at 3.34 and 2 at 3.33); the item's discount goes with the first.
+        // `ItemPrice` is for the item's whole quantity.
         let lines: Vec<ChannelLine> = items
             .iter()
             .flat_map(|i| {
-                let price = amount(&i.item_price).unwrap_or_default();
-                let parts = split_price(price, i.quantity_ordered)
-                    .unwrap_or_else(|| vec![(i.quantity_ordered, price.to_owned())]);
-                parts.into_iter().enumerate().map(|(k, (quantity, unit_price))| ChannelLine {
+                let line = ChannelLine {
                     sku: text(&i.seller_sku),
                     product_id: text(&i.asin),
                     variant_id: None,
                     name: text(&i.title),
-                    quantity,
-                    unit_price,
-                    discount: if k == 0 { amount(&i.promotion_discount).map(str::to_owned) } else { None },
-                })
+                    quantity: i.quantity_ordered,
+                    unit_price: String::new(),
+                    discount: amount(&i.promotion_discount).map(str::to_owned),
+                };
+                lines_priced_in_all(line, amount(&i.item_price).unwrap_or_default())
             })
             .collect();
         let prices = total_of(items.iter().map(|i| amount(&i.item_price)));

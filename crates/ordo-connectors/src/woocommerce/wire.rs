@@ -100,14 +100,6 @@ fn address(a: &Address) -> Option<AddressInput> {
     (input.line1.is_some() || input.city.is_some() || input.country.is_some()).then_some(input)
 }
 
-/// A line's units and unit prices: its subtotal over its quantity, exactly, as decimal text;
-/// a subtotal that does not divide makes two parts whose units add up to it (10.00 for 3
-/// units: 1 at 3.34 and 2 at 3.33).
-fn unit_prices(l: &LineItem) -> Vec<(i64, String)> {
-    let Some(subtotal) = l.subtotal.as_deref() else { return vec![(l.quantity, String::new())] };
-    crate::platform::split_price(subtotal, l.quantity).unwrap_or_else(|| vec![(l.quantity, subtotal.to_owned())])
-}
-
 /// Statuses WooCommerce gives an order that is paid for.
 const PAID: &[&str] = &["processing", "completed", "refunded"];
 
@@ -131,20 +123,20 @@ impl Order {
                 .line_items
                 .iter()
                 .flat_map(|l| {
-                    let discount = match (l.subtotal.as_deref(), l.total.as_deref()) {
-                        (Some(s), Some(t)) => crate::platform::difference(s, t),
-                        _ => None,
-                    };
-                    unit_prices(l).into_iter().enumerate().map(move |(k, (quantity, unit_price))| ChannelLine {
+                    let line = ChannelLine {
                         sku: text(&l.sku),
                         product_id: l.product_id.clone(),
                         variant_id: l.variation_id.clone(),
                         name: text(&l.name),
-                        quantity,
-                        unit_price,
-                        // The line's discount goes with its first part.
-                        discount: if k == 0 { discount.clone() } else { None },
-                    })
+                        quantity: l.quantity,
+                        unit_price: String::new(),
+                        discount: match (l.subtotal.as_deref(), l.total.as_deref()) {
+                            (Some(s), Some(t)) => crate::platform::difference(s, t),
+                            _ => None,
+                        },
+                    };
+                    // The subtotal is for all the line's units, before discounts.
+                    crate::platform::lines_priced_in_all(line, l.subtotal.as_deref().unwrap_or_default())
                 })
                 .collect(),
             shipping: self.shipping_total.clone(),
