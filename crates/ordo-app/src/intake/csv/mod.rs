@@ -421,39 +421,19 @@ impl App {
                 }
             });
             while let Some(chunk) = checked.recv().await {
-                let (mut units_ok, mut ready) = (Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()));
-                for (unit, c) in chunk {
-                    match c {
-                        Ok(c) => {
-                            units_ok.push(unit);
-                            ready.push(c);
-                        }
-                        Err(e) => {
-                            progress.rows_done.fetch_add(unit.rows(), Ordering::Relaxed);
-                            report.fail_unit(&unit, unit_errors(&unit, &e));
-                        }
-                    }
-                }
-                self.apply_batches(actor, &units_ok, &Arc::new(ready), &mut report, &progress).await?;
+                let (units, ready) = report.keep_checked(chunk, &progress);
+                self.apply_batches(actor, &units, &Arc::new(ready), &mut report, &progress).await?;
             }
             checker.await.map_err(|e| AppError::Internal(format!("the import checker stopped: {e}")))?;
             report.errors.sort_by_key(|e| e.line);
             return Ok(report);
         }
-        let (mut units_ok, mut checked) = (Vec::with_capacity(units.len()), Vec::with_capacity(units.len()));
-        for unit in units {
-            match check_unit(actor, &unit, now) {
-                Ok(c) => {
-                    units_ok.push(unit);
-                    checked.push(c);
-                }
-                Err(e) => {
-                    progress.rows_done.fetch_add(unit.rows(), Ordering::Relaxed);
-                    report.fail_unit(&unit, unit_errors(&unit, &e));
-                }
-            }
-        }
-        let (units, checked) = (units_ok, Arc::new(checked));
+        let checked = units.into_iter().map(|u| {
+            let c = check_unit(actor, &u, now);
+            (u, c)
+        });
+        let (units, checked) = report.keep_checked(checked, &progress);
+        let checked = Arc::new(checked);
         let all_rows: u64 = units.iter().map(Unit::rows).sum();
         if options.dry_run || (options.all_or_nothing && report.failed_rows > 0) {
             for (i, outcome) in self.try_units(actor, checked).await?.into_iter().enumerate() {
@@ -592,6 +572,29 @@ enum RangeError {
 }
 
 impl ImportReport {
+    /// The units that passed their checks, each with what was checked; the others are
+    /// reported as failed (and done, for the progress).
+    fn keep_checked(
+        &mut self,
+        checked: impl IntoIterator<Item = (Unit, AppResult<Checked>)>,
+        progress: &Progress,
+    ) -> (Vec<Unit>, Vec<Checked>) {
+        let (mut units, mut ready) = (Vec::new(), Vec::new());
+        for (unit, c) in checked {
+            match c {
+                Ok(c) => {
+                    units.push(unit);
+                    ready.push(c);
+                }
+                Err(e) => {
+                    progress.rows_done.fetch_add(unit.rows(), Ordering::Relaxed);
+                    self.fail_unit(&unit, unit_errors(&unit, &e));
+                }
+            }
+        }
+        (units, ready)
+    }
+
     fn count(&mut self, a: Applied) {
         match a {
             Applied::Created => self.created += 1,
