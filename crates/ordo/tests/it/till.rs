@@ -73,7 +73,16 @@ async fn a_till_sale_leaves_its_stores_shelf_at_once_is_paid_and_is_recorded_onc
     assert_eq!(money(&p["summary"]["balance_due"]), usd("0.00"));
     let ledger = s.ledger("MUG").await;
     assert!(ledger.iter().any(|e| e["reason"] == "picked_up" && e["location"] == "STORE-1"), "{ledger:?}");
-    let events = s.get("/v1/events?limit=200").await.body.to_string();
+    // The PostgreSQL feed shows an event once every transaction before it has ended, which
+    // may take a moment after the answer: it is read again until it has caught up.
+    let mut events = String::new();
+    for _ in 0..100 {
+        events = s.get("/v1/events?limit=200").await.body.to_string();
+        if events.contains("order.picked_up") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(events.contains("order.picked_up"), "handed over: {events}");
     let report = s.get("/v1/reports/sales?from=2020-01-01&currency=USD&channel=till-1").await.body;
     assert_eq!(report["totals"]["orders"], 1, "{report}");
