@@ -79,7 +79,9 @@ pub struct Sim {
     pub reopens: u64,
     pub crashes: u64,
     /// `ORDO_SIM_TRACE`: print every outcome, to compare two runs of a seed line by line.
-    trace: bool,
+    pub trace: bool,
+    /// The last steps' outcomes and what they touched, printed when a check breaks.
+    log: std::collections::VecDeque<String>,
     step: u64,
     _dir: std::path::PathBuf,
 }
@@ -122,6 +124,7 @@ impl Sim {
             reopens: 0,
             crashes: 0,
             trace: std::env::var_os("ORDO_SIM_TRACE").is_some(),
+            log: Default::default(),
             step: 0,
             _dir: dir,
         };
@@ -156,12 +159,85 @@ impl Sim {
         self.clock.0.fetch_add(100, Ordering::Relaxed);
     }
 
-    pub fn count(&mut self, op: &'static str, acknowledged: bool) {
+    /// Keeps a line for the log a broken run prints (and prints it at once with `trace`).
+    pub fn note(&mut self, line: String) {
+        let line = format!("{} {line}", self.step);
         if self.trace {
-            println!("trace {} {op} {acknowledged} orders={} next={}", self.step, self.model.orders.len(), self.rng.0);
+            println!("trace {line}");
         }
+        if self.log.len() == 200 {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
+    }
+
+    pub fn count(&mut self, op: &'static str, acknowledged: bool) {
+        let line = format!("{op} {acknowledged} orders={} next={}", self.model.orders.len(), self.rng.0);
+        self.note(line);
         let e = self.outcomes.entry(op).or_default();
         if acknowledged { e.0 += 1 } else { e.1 += 1 }
+    }
+
+    /// What a broken run prints besides its error: the last steps, then every level read
+    /// again (a second read that agrees with the model points at a stale first read), and the
+    /// recent ledger of each level that disagrees.
+    async fn post_mortem(&self) -> String {
+        let mut out: Vec<String> = vec![format!("the last {} steps:", self.log.len())];
+        out.extend(self.log.iter().map(|l| format!("  {l}")));
+        let skus = self.model.skus.clone();
+        let read = self
+            .app
+            .store
+            .read(move |tx| {
+                let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
+                let levels = tx.levels_for_skus(&refs)?;
+                let mut ledgers = Vec::new();
+                for l in &levels {
+                    let filter = ordo_store::MovementFilter {
+                        sku: Some(l.sku.clone()),
+                        location_id: Some(l.location_id.to_string()),
+                        ..Default::default()
+                    };
+                    ledgers.push(tx.list_movements(&ordo_store::Page { after: None, limit: 12 }, &filter)?);
+                }
+                Ok::<_, ordo_app::AppError>((levels, ledgers))
+            })
+            .await;
+        match read {
+            Err(e) => out.push(format!("the books could not be read again: {e:?}")),
+            Ok((levels, ledgers)) => {
+                out.push("read again:".into());
+                for (l, ledger) in levels.iter().zip(ledgers) {
+                    let key = (l.sku.clone(), l.location.clone());
+                    let expected = self.model.on_hand.get(&key).copied().unwrap_or(0);
+                    let reserved = self.model.reserved.get(&key).copied().unwrap_or(0);
+                    let agrees = l.on_hand == expected && l.reserved == reserved;
+                    out.push(format!(
+                        "  {key:?}: ({}, {}) stored, ({expected}, {reserved}) expected{}",
+                        l.on_hand,
+                        l.reserved,
+                        if agrees { "" } else { " <- differs; its latest movements:" }
+                    ));
+                    if !agrees {
+                        for m in ledger {
+                            out.push(format!(
+                                "    #{} at {} {:+}/{:+} -> ({}, {}) {} order {:?} {:?}",
+                                m.seq,
+                                m.at,
+                                m.on_hand_delta,
+                                m.reserved_delta,
+                                m.on_hand_after,
+                                m.reserved_after,
+                                m.reason.as_str(),
+                                m.order_id.as_ref().map(|o| o.to_string()),
+                                m.note
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        out.join("\n")
     }
 
     /// Runs `ops` steps, checking after each; the first broken check names the step.
@@ -210,8 +286,9 @@ async fn run_seed(seed: u64, steps: u64) -> Summary {
             crashes: sim.crashes,
         },
         Err(e) => panic!(
-            "simulation seed {seed} broke at {e}\nreplay: ORDO_SIM_SEED={seed} ORDO_SIM_OPS={steps} \
-             cargo test --release -p ordo-app --test simulation replay -- --nocapture"
+            "simulation seed {seed} broke at {e}\n{}\nreplay: ORDO_SIM_SEED={seed} ORDO_SIM_OPS={steps} \
+             cargo test --release -p ordo-app --test simulation replay -- --nocapture",
+            sim.post_mortem().await
         ),
     }
 }

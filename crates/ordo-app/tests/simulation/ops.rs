@@ -177,7 +177,7 @@ fn order_skus(sim: &Sim, i: usize) -> Vec<String> {
 
 async fn check(sim: &mut Sim, order: Option<usize>, skus: &[String], may_refund: bool) -> Result<(), Broken> {
     sim.model.check(&sim.app, &sim.gateway, order, skus, may_refund).await?;
-    if let Some(i) = order.filter(|_| sim.trace) {
+    if let Some(i) = order {
         let fs: Vec<_> = sim.model.orders[i]
             .fulfillments
             .iter()
@@ -185,7 +185,7 @@ async fn check(sim: &mut Sim, order: Option<usize>, skus: &[String], may_refund:
                 (f.location.clone(), f.status, f.lines.iter().map(|l| (l.sku.clone(), l.quantity)).collect::<Vec<_>>())
             })
             .collect();
-        println!("trace order {i}: {fs:?}");
+        sim.note(format!("order {i}: {fs:?}"));
     }
     Ok(())
 }
@@ -223,6 +223,7 @@ async fn restock(sim: &mut Sim, shrink: bool) -> Result<(), Broken> {
     let (s, loc) = (sku(sim.rng.below(SKUS)), LOCATIONS[sim.rng.below(LOCATIONS.len())]);
     let delta = if shrink { -sim.rng.range(1, 4) } else { sim.rng.range(1, 8) };
     let got = answer("adjusting stock", adjust(&sim.app, loc, &s, delta).await)?;
+    sim.note(format!("adjust {s} at {loc} by {delta}"));
     sim.count(if shrink { "shrink" } else { "restock" }, got.is_some());
     if got.is_some() {
         sim.model.units(&(s.clone(), loc.into()), delta);
@@ -299,15 +300,12 @@ async fn fulfil(sim: &mut Sim) -> Result<(), Broken> {
         ..Default::default()
     };
     let r = sim.app.fulfillment_action(&actor(), f.id.as_str(), action, input, None).await;
-    if sim.trace {
+    {
         let lines: Vec<_> = f.lines.iter().map(|l| (l.sku.as_str(), l.quantity)).collect();
         let err = r.as_ref().err().map(|e| format!("{e:?}"));
-        println!(
-            "trace fulfil order {i} of {} at {} {:?} {lines:?} -> {err:?}",
-            candidates.len(),
-            f.location,
-            f.status
-        );
+        let line =
+            format!("fulfil order {i} of {} at {} {:?} {lines:?} -> {err:?}", candidates.len(), f.location, f.status);
+        sim.note(line);
     }
     let got = answer("a fulfilment step", r)?;
     sim.count(action.as_str(), got.is_some());
@@ -452,6 +450,7 @@ async fn return_and_receive(sim: &mut Sim) -> Result<(), Broken> {
         ..Default::default()
     };
     let got = answer("receiving a return", sim.app.receive_return(&actor(), &ret.id, receive, None).await)?;
+    sim.note(format!("received {} of order {i} ({}) at {}: {}", line.sku, line.line_id, f.location, got.is_some()));
     sim.count("return", got.is_some());
     if got.is_some() {
         sim.model.units(&(line.sku.clone(), f.location.clone()), 1);
@@ -558,6 +557,14 @@ async fn crash_group(sim: &mut Sim) -> Result<(), Broken> {
         }
     }
     sim.count("crash", fired);
+    let what: Vec<String> = ops
+        .iter()
+        .map(|op| match op {
+            GroupOp::Place(lines) => format!("place {lines:?}"),
+            GroupOp::Restock((s, loc), n) => format!("adjust {s} at {loc} by {n}"),
+        })
+        .collect();
+    sim.note(format!("crash group (crash at job {after}, fired {fired}): {what:?}; lost {lost:?}"));
     // What the crash lost is not there (its SKUs' stock and reservations say so); what was
     // acknowledged is.
     let acknowledged: Vec<usize> = (before..sim.model.orders.len()).collect();
