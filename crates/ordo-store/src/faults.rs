@@ -145,3 +145,4 @@ crate::tx::payments::payment_store!(pass_through);
 crate::tx::outbox::outbox_store!(pass_through);
 crate::tx::maintenance::maintenance_store!(pass_through);
 crate::tx::channels::channel_store!(pass_through);
+crate::tx::webhooks::webhook_store!(pass_through);

@@ -282,3 +282,65 @@ pub struct ImportJobRecord {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// An outbound webhook subscription as stored; `events` is a JSON array of event types (or
+/// `["*"]`), `secret` the signing secret as sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub id: String,
+    pub url: String,
+    pub events: String,
+    pub description: Option<String>,
+    pub secret: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Since when every attempt has failed; none while the receiver answers.
+    pub failing_since: Option<i64>,
+    pub disabled_reason: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One event for one subscription: its body as frozen when it was queued, and where its
+/// delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// The order deliveries were queued in (a new one's is given by the store).
+    pub seq: i64,
+    pub id: String,
+    pub subscription_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    /// The object the event is about; deliveries about one object go out in order.
+    pub subject: String,
+    pub body: String,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+    pub attempts: i64,
+    /// When a pending delivery is next tried.
+    pub next_at: i64,
+    /// When its retry window began (when it was queued, or replayed).
+    pub window_from: i64,
+    /// Until when a node that took it may send it without another taking it too.
+    pub claimed_until: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub delivery_id: String,
+    /// 1 for the first attempt.
+    pub n: i64,
+    pub at: i64,
+    /// The receiver's status code; none when it could not be reached or timed out.
+    pub status: Option<i64>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    /// The first KiB of the receiver's answer.
+    pub answer: Option<String>,
+}

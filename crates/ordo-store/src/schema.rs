@@ -342,6 +342,49 @@ pub const IMPORT_JOBS: TableSpec = table!("import_jobs", key 1, numbered false, 
     ("updated_at", Int),
 ]);
 
+pub const WEBHOOK_SUBSCRIPTIONS: TableSpec = table!("webhook_subscriptions", key 1, numbered false, [
+    ("id", Text),
+    ("url", Text),
+    ("events", Text),
+    ("description", Text),
+    ("secret", Text),
+    ("status", Text),
+    ("failing_since", Int),
+    ("disabled_reason", Text),
+    ("version", Int),
+    ("created_at", Int),
+    ("updated_at", Int),
+]);
+
+pub const WEBHOOK_DELIVERIES: TableSpec = table!("webhook_deliveries", key 1, numbered true, [
+    ("seq", Int),
+    ("id", Text),
+    ("subscription_id", Text),
+    ("event_id", Text),
+    ("event_type", Text),
+    ("subject", Text),
+    ("body", Text),
+    ("status", Text),
+    ("attempts", Int),
+    ("next_at", Int),
+    ("window_from", Int),
+    ("claimed_until", Int),
+    ("last_status", Int),
+    ("last_error", Text),
+    ("created_at", Int),
+    ("updated_at", Int),
+]);
+
+pub const WEBHOOK_ATTEMPTS: TableSpec = table!("webhook_attempts", key 2, numbered false, [
+    ("delivery_id", Text),
+    ("n", Int),
+    ("at", Int),
+    ("status", Int),
+    ("latency_ms", Int),
+    ("error", Text),
+    ("answer", Text),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -373,4 +416,7 @@ pub const TABLES: &[TableSpec] = &[
     CHANNEL_SKU_MAPPINGS,
     CHANNEL_LISTINGS,
     IMPORT_JOBS,
+    WEBHOOK_SUBSCRIPTIONS,
+    WEBHOOK_DELIVERIES,
+    WEBHOOK_ATTEMPTS,
 ];

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../migrations/postgres/0016_feed_order.sql")),
     (17, include_str!("../../migrations/postgres/0017_channel_intake.sql")),
     (18, include_str!("../../migrations/postgres/0018_channel_listings.sql")),
+    (19, include_str!("../../migrations/postgres/0019_webhooks.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../migrations/sqlite/0016_feed_order.sql")),
     (17, include_str!("../../migrations/sqlite/0017_channel_intake.sql")),
     (18, include_str!("../../migrations/sqlite/0018_channel_listings.sql")),
+    (19, include_str!("../../migrations/sqlite/0019_webhooks.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -17,6 +17,7 @@ pub mod maintenance;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod webhooks;
 
 pub use catalog::CatalogStore;
 pub use channels::{ChannelStore, ImportFilter};
@@ -28,6 +29,7 @@ pub use maintenance::MaintenanceStore;
 pub use orders::{OrderFilter, OrderStore};
 pub use outbox::{EventFilter, OutboxStore};
 pub use payments::PaymentStore;
+pub use webhooks::{Requeue, WebhookStore};
 
 /// The operations use cases may perform inside one transaction: every area's.
 ///
@@ -44,6 +46,7 @@ pub trait Tx:
     + OutboxStore
     + MaintenanceStore
     + ChannelStore
+    + WebhookStore
 {
 }
 
@@ -58,6 +61,7 @@ impl<T> Tx for T where
         + OutboxStore
         + MaintenanceStore
         + ChannelStore
+        + WebhookStore
         + ?Sized
 {
 }

@@ -15,4 +15,5 @@ mod orders;
 mod outbox;
 mod payments;
 mod schema;
+mod webhooks;
 mod writes;

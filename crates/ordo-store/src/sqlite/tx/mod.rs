@@ -18,6 +18,7 @@ mod maintenance;
 mod orders;
 mod outbox;
 mod payments;
+mod webhooks;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row};

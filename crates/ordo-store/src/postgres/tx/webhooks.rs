@@ -1,0 +1,261 @@
+//! PostgreSQL: outbound webhook subscriptions, their delivery queue and its attempts.
+//! Statements run in the caller's transaction; nothing here commits. A claim locks the rows it
+//! takes and skips those another node's claim holds, so two nodes never take one delivery.
+
+use postgres::Row;
+
+use super::{PgTx, decode};
+use crate::schema;
+use crate::{AttemptRecord, DeliveryRecord, Page, Requeue, StoreResult, WebhookRecord, WebhookStore};
+
+const WEBHOOK_COLS: &str = schema::WEBHOOK_SUBSCRIPTIONS.column_list;
+const DELIVERY_COLS: &str = schema::WEBHOOK_DELIVERIES.column_list;
+const ATTEMPT_COLS: &str = schema::WEBHOOK_ATTEMPTS.column_list;
+
+fn webhook(r: &Row) -> StoreResult<WebhookRecord> {
+    Ok(WebhookRecord {
+        id: decode(r.try_get(0))?,
+        url: decode(r.try_get(1))?,
+        events: decode(r.try_get(2))?,
+        description: decode(r.try_get(3))?,
+        secret: decode(r.try_get(4))?,
+        status: decode(r.try_get(5))?,
+        failing_since: decode(r.try_get(6))?,
+        disabled_reason: decode(r.try_get(7))?,
+        version: decode(r.try_get(8))?,
+        created_at: decode(r.try_get(9))?,
+        updated_at: decode(r.try_get(10))?,
+    })
+}
+
+fn delivery(r: &Row) -> StoreResult<DeliveryRecord> {
+    Ok(DeliveryRecord {
+        seq: decode(r.try_get(0))?,
+        id: decode(r.try_get(1))?,
+        subscription_id: decode(r.try_get(2))?,
+        event_id: decode(r.try_get(3))?,
+        event_type: decode(r.try_get(4))?,
+        subject: decode(r.try_get(5))?,
+        body: decode(r.try_get(6))?,
+        status: decode(r.try_get(7))?,
+        attempts: decode(r.try_get(8))?,
+        next_at: decode(r.try_get(9))?,
+        window_from: decode(r.try_get(10))?,
+        claimed_until: decode(r.try_get(11))?,
+        last_status: decode(r.try_get(12))?,
+        last_error: decode(r.try_get(13))?,
+        created_at: decode(r.try_get(14))?,
+        updated_at: decode(r.try_get(15))?,
+    })
+}
+
+fn attempt(r: &Row) -> StoreResult<AttemptRecord> {
+    Ok(AttemptRecord {
+        delivery_id: decode(r.try_get(0))?,
+        n: decode(r.try_get(1))?,
+        at: decode(r.try_get(2))?,
+        status: decode(r.try_get(3))?,
+        latency_ms: decode(r.try_get(4))?,
+        error: decode(r.try_get(5))?,
+        answer: decode(r.try_get(6))?,
+    })
+}
+
+fn prefixed(cols: &str, alias: &str) -> String {
+    cols.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+impl WebhookStore for PgTx<'_, '_> {
+    fn put_webhook(&mut self, w: &WebhookRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO webhook_subscriptions ({WEBHOOK_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events,
+                 description = excluded.description, secret = excluded.secret, status = excluded.status,
+                 failing_since = excluded.failing_since, disabled_reason = excluded.disabled_reason,
+                 version = excluded.version, updated_at = excluded.updated_at"
+            ),
+            &[
+                &w.id,
+                &w.url,
+                &w.events,
+                &w.description,
+                &w.secret,
+                &w.status,
+                &w.failing_since,
+                &w.disabled_reason,
+                &w.version,
+                &w.created_at,
+                &w.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn webhook(&mut self, id: &str) -> StoreResult<Option<WebhookRecord>> {
+        self.query_opt(&format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(webhook)
+            .transpose()
+    }
+
+    fn list_webhooks(&mut self, page: &Page<String>) -> StoreResult<Vec<WebhookRecord>> {
+        let after = page.after.clone().unwrap_or_default();
+        self.query(
+            &format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE id > $1 ORDER BY id LIMIT {}", page.limit),
+            &[&after],
+        )?
+        .iter()
+        .map(webhook)
+        .collect()
+    }
+
+    fn active_webhooks(&mut self) -> StoreResult<Vec<WebhookRecord>> {
+        self.query(&format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE status = 'active' ORDER BY id"), &[])?
+            .iter()
+            .map(webhook)
+            .collect()
+    }
+
+    fn delete_webhook(&mut self, id: &str) -> StoreResult<bool> {
+        self.exec(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE subscription_id = $1)",
+            &[&id],
+        )?;
+        self.exec("DELETE FROM webhook_deliveries WHERE subscription_id = $1", &[&id])?;
+        Ok(self.exec("DELETE FROM webhook_subscriptions WHERE id = $1", &[&id])? > 0)
+    }
+
+    fn add_webhook_deliveries(&mut self, deliveries: &[DeliveryRecord]) -> StoreResult<usize> {
+        let mut added = 0;
+        for d in deliveries {
+            added += self.exec(
+                "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, subject, body, status,
+                 attempts, next_at, window_from, claimed_until, last_status, last_error, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 ON CONFLICT (subscription_id, event_id) DO NOTHING",
+                &[
+                    &d.id,
+                    &d.subscription_id,
+                    &d.event_id,
+                    &d.event_type,
+                    &d.subject,
+                    &d.body,
+                    &d.status,
+                    &d.attempts,
+                    &d.next_at,
+                    &d.window_from,
+                    &d.claimed_until,
+                    &d.last_status,
+                    &d.last_error,
+                    &d.created_at,
+                    &d.updated_at,
+                ],
+            )? as usize;
+        }
+        Ok(added)
+    }
+
+    fn claim_webhook_deliveries(&mut self, now: i64, until: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
+        let taken: Vec<DeliveryRecord> = self
+            .query(
+                &format!(
+                    "SELECT {} FROM webhook_deliveries d
+                     JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
+                     WHERE d.status = 'pending' AND d.next_at <= $1 AND d.claimed_until <= $1
+                       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                                       WHERE e.status = 'pending' AND e.subscription_id = d.subscription_id
+                                         AND e.subject = d.subject AND e.seq < d.seq)
+                     ORDER BY d.next_at, d.seq LIMIT {limit}
+                     FOR UPDATE OF d SKIP LOCKED",
+                    prefixed(DELIVERY_COLS, "d")
+                ),
+                &[&now],
+            )?
+            .iter()
+            .map(delivery)
+            .collect::<StoreResult<_>>()?;
+        if !taken.is_empty() {
+            let seqs: Vec<i64> = taken.iter().map(|d| d.seq).collect();
+            self.exec("UPDATE webhook_deliveries SET claimed_until = $1 WHERE seq = ANY($2)", &[&until, &seqs])?;
+        }
+        Ok(taken.into_iter().map(|d| DeliveryRecord { claimed_until: until, ..d }).collect())
+    }
+
+    fn update_webhook_delivery(&mut self, d: &DeliveryRecord) -> StoreResult<bool> {
+        Ok(self.exec(
+            "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_at = $4, window_from = $5,
+             claimed_until = $6, last_status = $7, last_error = $8, updated_at = $9 WHERE id = $1",
+            &[
+                &d.id,
+                &d.status,
+                &d.attempts,
+                &d.next_at,
+                &d.window_from,
+                &d.claimed_until,
+                &d.last_status,
+                &d.last_error,
+                &d.updated_at,
+            ],
+        )? > 0)
+    }
+
+    fn add_webhook_attempt(&mut self, a: &AttemptRecord) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO webhook_attempts ({ATTEMPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[&a.delivery_id, &a.n, &a.at, &a.status, &a.latency_ms, &a.error, &a.answer],
+        )?;
+        Ok(())
+    }
+
+    fn webhook_delivery(&mut self, subscription_id: &str, id: &str) -> StoreResult<Option<DeliveryRecord>> {
+        self.query_opt(
+            &format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2"),
+            &[&id, &subscription_id],
+        )?
+        .as_ref()
+        .map(delivery)
+        .transpose()
+    }
+
+    fn list_webhook_deliveries(
+        &mut self,
+        subscription_id: &str,
+        page: &Page<i64>,
+        status: Option<&str>,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        let before = page.after.unwrap_or(i64::MAX);
+        self.query(
+            &format!(
+                "SELECT {DELIVERY_COLS} FROM webhook_deliveries
+                 WHERE subscription_id = $1 AND seq < $2 AND ($3::text IS NULL OR status = $3)
+                 ORDER BY seq DESC LIMIT {}",
+                page.limit
+            ),
+            &[&subscription_id, &before, &status],
+        )?
+        .iter()
+        .map(delivery)
+        .collect()
+    }
+
+    fn webhook_attempts(&mut self, delivery_id: &str) -> StoreResult<Vec<AttemptRecord>> {
+        self.query(&format!("SELECT {ATTEMPT_COLS} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY n"), &[
+            &delivery_id,
+        ])?
+        .iter()
+        .map(attempt)
+        .collect()
+    }
+
+    fn requeue_webhook_deliveries(&mut self, subscription_id: &str, which: &Requeue, now: i64) -> StoreResult<usize> {
+        Ok(self.exec(
+            "UPDATE webhook_deliveries SET status = 'pending', next_at = $2, window_from = $2, claimed_until = 0,
+             updated_at = $2
+             WHERE subscription_id = $1 AND status <> 'pending' AND ($3::text IS NULL OR id = $3)
+               AND ($4::text IS NULL OR status = $4) AND ($5::bigint IS NULL OR created_at >= $5)
+               AND ($6::bigint IS NULL OR created_at <= $6)",
+            &[&subscription_id, &now, &which.id, &which.status, &which.from, &which.to],
+        )? as usize)
+    }
+}

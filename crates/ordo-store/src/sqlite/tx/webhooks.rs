@@ -1,0 +1,254 @@
+//! SQLite: outbound webhook subscriptions, their delivery queue and its attempts. Statements
+//! run in the caller's transaction; nothing here commits. The writer is alone, so a claim
+//! needs no row locks.
+
+use rusqlite::{Row, params};
+
+use super::{SqliteTx, placeholders};
+use crate::schema;
+use crate::{AttemptRecord, DeliveryRecord, Page, Requeue, StoreResult, WebhookRecord, WebhookStore};
+
+const WEBHOOK_COLS: &str = schema::WEBHOOK_SUBSCRIPTIONS.column_list;
+const DELIVERY_COLS: &str = schema::WEBHOOK_DELIVERIES.column_list;
+const ATTEMPT_COLS: &str = schema::WEBHOOK_ATTEMPTS.column_list;
+
+fn webhook_row(r: &Row<'_>) -> rusqlite::Result<WebhookRecord> {
+    Ok(WebhookRecord {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        events: r.get(2)?,
+        description: r.get(3)?,
+        secret: r.get(4)?,
+        status: r.get(5)?,
+        failing_since: r.get(6)?,
+        disabled_reason: r.get(7)?,
+        version: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+    })
+}
+
+fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
+    Ok(DeliveryRecord {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        subscription_id: r.get(2)?,
+        event_id: r.get(3)?,
+        event_type: r.get(4)?,
+        subject: r.get(5)?,
+        body: r.get(6)?,
+        status: r.get(7)?,
+        attempts: r.get(8)?,
+        next_at: r.get(9)?,
+        window_from: r.get(10)?,
+        claimed_until: r.get(11)?,
+        last_status: r.get(12)?,
+        last_error: r.get(13)?,
+        created_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+fn attempt_row(r: &Row<'_>) -> rusqlite::Result<AttemptRecord> {
+    Ok(AttemptRecord {
+        delivery_id: r.get(0)?,
+        n: r.get(1)?,
+        at: r.get(2)?,
+        status: r.get(3)?,
+        latency_ms: r.get(4)?,
+        error: r.get(5)?,
+        answer: r.get(6)?,
+    })
+}
+
+/// The columns of `d.`, for statements that join.
+fn prefixed(cols: &str, alias: &str) -> String {
+    cols.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+impl WebhookStore for SqliteTx<'_> {
+    fn put_webhook(&mut self, w: &WebhookRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO webhook_subscriptions ({WEBHOOK_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events,
+                 description = excluded.description, secret = excluded.secret, status = excluded.status,
+                 failing_since = excluded.failing_since, disabled_reason = excluded.disabled_reason,
+                 version = excluded.version, updated_at = excluded.updated_at"
+            ),
+            params![
+                w.id,
+                w.url,
+                w.events,
+                w.description,
+                w.secret,
+                w.status,
+                w.failing_since,
+                w.disabled_reason,
+                w.version,
+                w.created_at,
+                w.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn webhook(&mut self, id: &str) -> StoreResult<Option<WebhookRecord>> {
+        self.query_one(&format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE id = ?1"), [id], webhook_row)
+    }
+
+    fn list_webhooks(&mut self, page: &Page<String>) -> StoreResult<Vec<WebhookRecord>> {
+        let after = page.after.clone().unwrap_or_default();
+        self.query_all(
+            &format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE id > ?1 ORDER BY id LIMIT {}", page.limit),
+            [after],
+            webhook_row,
+        )
+    }
+
+    fn active_webhooks(&mut self) -> StoreResult<Vec<WebhookRecord>> {
+        self.query_all(
+            &format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE status = 'active' ORDER BY id"),
+            [],
+            webhook_row,
+        )
+    }
+
+    fn delete_webhook(&mut self, id: &str) -> StoreResult<bool> {
+        self.exec(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE subscription_id = ?1)",
+            [id],
+        )?;
+        self.exec("DELETE FROM webhook_deliveries WHERE subscription_id = ?1", [id])?;
+        Ok(self.exec("DELETE FROM webhook_subscriptions WHERE id = ?1", [id])? > 0)
+    }
+
+    fn add_webhook_deliveries(&mut self, deliveries: &[DeliveryRecord]) -> StoreResult<usize> {
+        let mut added = 0;
+        for d in deliveries {
+            added += self.exec(
+                &format!(
+                    "INSERT INTO webhook_deliveries ({DELIVERY_COLS})
+                     VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     ON CONFLICT (subscription_id, event_id) DO NOTHING"
+                ),
+                params![
+                    d.id,
+                    d.subscription_id,
+                    d.event_id,
+                    d.event_type,
+                    d.subject,
+                    d.body,
+                    d.status,
+                    d.attempts,
+                    d.next_at,
+                    d.window_from,
+                    d.claimed_until,
+                    d.last_status,
+                    d.last_error,
+                    d.created_at,
+                    d.updated_at
+                ],
+            )?;
+        }
+        Ok(added)
+    }
+
+    fn claim_webhook_deliveries(&mut self, now: i64, until: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
+        let taken = self.query_all(
+            &format!(
+                "SELECT {} FROM webhook_deliveries d
+                 JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
+                 WHERE d.status = 'pending' AND d.next_at <= ?1 AND d.claimed_until <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                                   WHERE e.status = 'pending' AND e.subscription_id = d.subscription_id
+                                     AND e.subject = d.subject AND e.seq < d.seq)
+                 ORDER BY d.next_at, d.seq LIMIT {limit}",
+                prefixed(DELIVERY_COLS, "d")
+            ),
+            [now],
+            delivery_row,
+        )?;
+        if !taken.is_empty() {
+            // `until` is ?1; the list's plain placeholders number on from it.
+            let values: Vec<i64> = std::iter::once(until).chain(taken.iter().map(|d| d.seq)).collect();
+            let sql = format!(
+                "UPDATE webhook_deliveries SET claimed_until = ?1 WHERE seq IN {}",
+                placeholders(taken.len())
+            );
+            self.exec(&sql, rusqlite::params_from_iter(values))?;
+        }
+        Ok(taken.into_iter().map(|d| DeliveryRecord { claimed_until: until, ..d }).collect())
+    }
+
+    fn update_webhook_delivery(&mut self, d: &DeliveryRecord) -> StoreResult<bool> {
+        Ok(self.exec(
+            "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_at = ?4, window_from = ?5,
+             claimed_until = ?6, last_status = ?7, last_error = ?8, updated_at = ?9 WHERE id = ?1",
+            params![
+                d.id,
+                d.status,
+                d.attempts,
+                d.next_at,
+                d.window_from,
+                d.claimed_until,
+                d.last_status,
+                d.last_error,
+                d.updated_at
+            ],
+        )? > 0)
+    }
+
+    fn add_webhook_attempt(&mut self, a: &AttemptRecord) -> StoreResult<()> {
+        self.exec(
+            &format!("INSERT INTO webhook_attempts ({ATTEMPT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            params![a.delivery_id, a.n, a.at, a.status, a.latency_ms, a.error, a.answer],
+        )?;
+        Ok(())
+    }
+
+    fn webhook_delivery(&mut self, subscription_id: &str, id: &str) -> StoreResult<Option<DeliveryRecord>> {
+        self.query_one(
+            &format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE id = ?1 AND subscription_id = ?2"),
+            [id, subscription_id],
+            delivery_row,
+        )
+    }
+
+    fn list_webhook_deliveries(
+        &mut self,
+        subscription_id: &str,
+        page: &Page<i64>,
+        status: Option<&str>,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        let before = page.after.unwrap_or(i64::MAX);
+        self.query_all(
+            &format!(
+                "SELECT {DELIVERY_COLS} FROM webhook_deliveries
+                 WHERE subscription_id = ?1 AND seq < ?2 AND (?3 IS NULL OR status = ?3)
+                 ORDER BY seq DESC LIMIT {}",
+                page.limit
+            ),
+            params![subscription_id, before, status],
+            delivery_row,
+        )
+    }
+
+    fn webhook_attempts(&mut self, delivery_id: &str) -> StoreResult<Vec<AttemptRecord>> {
+        self.query_all(
+            &format!("SELECT {ATTEMPT_COLS} FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY n"),
+            [delivery_id],
+            attempt_row,
+        )
+    }
+
+    fn requeue_webhook_deliveries(&mut self, subscription_id: &str, which: &Requeue, now: i64) -> StoreResult<usize> {
+        self.exec(
+            "UPDATE webhook_deliveries SET status = 'pending', next_at = ?2, window_from = ?2, claimed_until = 0,
+             updated_at = ?2
+             WHERE subscription_id = ?1 AND status <> 'pending' AND (?3 IS NULL OR id = ?3)
+               AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at <= ?6)",
+            params![subscription_id, now, which.id, which.status, which.from, which.to],
+        )
+    }
+}
