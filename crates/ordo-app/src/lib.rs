@@ -10,6 +10,7 @@ pub mod channels;
 pub mod intake;
 pub mod kernel;
 pub mod money;
+pub mod notify;
 pub mod ports;
 pub mod reports;
 pub mod sales;
@@ -60,12 +61,18 @@ pub struct App {
     pub workers: kernel::worker::Workers,
     /// What each role may give in one goodwill refund or credit grant.
     pub limits: kernel::access::Limits,
-    /// Where outbound connections may go (carriers, gateways, channels, webhooks).
+    /// Where outbound connections may go (carriers, gateways, channels).
     pub targets: ports::target::TargetPolicy,
+    /// Where outbound webhooks may go (the same, or private targets for webhooks alone).
+    pub webhook_targets: ports::target::TargetPolicy,
     /// Card payments of one order, one at a time on this node.
     pub(crate) card_locks: kernel::guard::OrderLocks,
     /// Channel settings as webhooks read them, a second at most.
     pub(crate) channel_cache: channels::settings::SettingsCache,
+    /// What sends outbound webhooks, when one is wired (the connectors' HTTP sender).
+    pub webhook_sender: Option<Arc<dyn ports::webhook::WebhookSender>>,
+    /// How outbound webhooks are retried.
+    pub webhook_policy: notify::delivery::DeliveryPolicy,
 }
 
 impl App {
@@ -79,8 +86,11 @@ impl App {
             workers: Default::default(),
             limits: Default::default(),
             targets: Default::default(),
+            webhook_targets: Default::default(),
             card_locks: Default::default(),
             channel_cache: Default::default(),
+            webhook_sender: None,
+            webhook_policy: Default::default(),
         }
     }
 
@@ -98,6 +108,12 @@ impl App {
     /// Adds (or replaces) the adapter for one kind of sales channel.
     pub fn with_channel(mut self, adapter: Arc<dyn ports::channel::SalesChannel>) -> App {
         self.channels.add(adapter);
+        self
+    }
+
+    /// Sends outbound webhooks through `sender`.
+    pub fn with_webhook_sender(mut self, sender: Arc<dyn ports::webhook::WebhookSender>) -> App {
+        self.webhook_sender = Some(sender);
         self
     }
 

@@ -2,7 +2,7 @@
 //! crate declares (`ordo_app::ports`), with that system's wire format in a `wire.rs` of its
 //! own beside the adapter: Stripe (card payments), EasyPost (carriers), the rate-card
 //! carrier Ordo prices itself, and the sales platforms (Shopify, WooCommerce, BigCommerce,
-//! Amazon; `platform.rs` holds what they share). Signing and signature checks live once, in `signing.rs`.
+//! Amazon; `platform.rs` holds what they share), and outbound webhooks (`webhooks.rs`). Signing and signature checks live once, in `signing.rs`.
 //!
 //! Invariant: the app crate does not depend on this one; the binary wires the adapters in
 //! from configuration ([`wire`]).
@@ -16,6 +16,7 @@ pub mod ratecard;
 pub mod shopify;
 pub mod signing;
 pub mod stripe;
+pub mod webhooks;
 pub mod woocommerce;
 
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub struct Connectors {
 /// Wires every carrier adapter Ordo ships, and the configured payment gateway, into the app,
 /// each reaching out through the app's target policy.
 pub fn wire(app: App, connectors: &Connectors) -> App {
-    let targets = app.targets;
+    let (targets, app_webhook_targets) = (app.targets, app.webhook_targets);
     let http = outbound::client(targets);
     let app = app
         .with_carrier(Arc::new(ratecard::RateCardGateway))
@@ -40,7 +41,8 @@ pub fn wire(app: App, connectors: &Connectors) -> App {
         .with_channel(Arc::new(shopify::ShopifyChannel { http: http.clone(), targets }))
         .with_channel(Arc::new(woocommerce::WooCommerceChannel { http: http.clone(), targets }))
         .with_channel(Arc::new(bigcommerce::BigCommerceChannel { http: http.clone(), targets }))
-        .with_channel(Arc::new(amazon::AmazonChannel::new(http.clone(), targets)));
+        .with_channel(Arc::new(amazon::AmazonChannel::new(http.clone(), targets)))
+        .with_webhook_sender(Arc::new(webhooks::HttpWebhookSender::new(app_webhook_targets)));
     match &connectors.stripe {
         Some(config) => app.with_gateway(Arc::new(stripe::StripeGateway { config: config.clone(), http })),
         None => app,

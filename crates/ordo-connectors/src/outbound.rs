@@ -19,9 +19,14 @@ pub fn client(policy: TargetPolicy) -> reqwest::Client {
         .timeout(Duration::from_secs(20))
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(PolicyResolver { policy }))
+        .dns_resolver(policy_resolver(policy))
         .build()
         .unwrap_or_default()
+}
+
+/// The resolver every outbound client uses: the system's, keeping only allowed addresses.
+pub fn policy_resolver(policy: TargetPolicy) -> Arc<impl Resolve + 'static> {
+    Arc::new(PolicyResolver { policy })
 }
 
 /// Refuses a URL the policy does not allow, before anything is sent to it (a carrier saved

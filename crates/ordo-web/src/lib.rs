@@ -64,6 +64,16 @@ pub fn router(state: AppState) -> Router {
         .route("/carriers/{code}", get(api::carriers::get_carrier).delete(api::carriers::delete_carrier))
         .route("/carriers/{code}/disable", post(api::carriers::disable_carrier))
         .route("/carriers/{code}/enable", post(api::carriers::enable_carrier))
+        .route("/webhooks", post(api::webhooks::create_webhook).get(api::webhooks::list_webhooks))
+        .route(
+            "/webhooks/{id}",
+            get(api::webhooks::get_webhook).patch(api::webhooks::update_webhook).delete(api::webhooks::delete_webhook),
+        )
+        .route("/webhooks/{id}/secret", post(api::webhooks::roll_webhook_secret))
+        .route("/webhooks/{id}/deliveries", get(api::webhooks::list_deliveries))
+        .route("/webhooks/{id}/deliveries/{delivery}", get(api::webhooks::get_delivery))
+        .route("/webhooks/{id}/deliveries/{delivery}/replay", post(api::webhooks::replay_delivery))
+        .route("/webhooks/{id}/replay", post(api::webhooks::replay_deliveries))
         .route("/orders/{id}/payments", post(api::payments::add_payment).get(api::payments::order_payments))
         .route("/payments/{id}/capture", post(api::payments::capture_payment))
         .route("/payments/{id}/void", post(api::payments::void_payment))

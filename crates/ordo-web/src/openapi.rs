@@ -35,6 +35,10 @@ use crate::api;
             api::carriers::disable_carrier, api::carriers::enable_carrier, api::carriers::delete_carrier,
             api::carriers::fulfillment_rates,
             api::carriers::buy_label, api::carriers::carrier_tracking,
+        api::webhooks::create_webhook, api::webhooks::list_webhooks, api::webhooks::get_webhook,
+            api::webhooks::update_webhook, api::webhooks::delete_webhook, api::webhooks::roll_webhook_secret,
+            api::webhooks::list_deliveries, api::webhooks::get_delivery, api::webhooks::replay_delivery,
+            api::webhooks::replay_deliveries,
         api::documents::fulfillment_label, api::documents::packing_slip, api::documents::pick_list,
         api::fulfillments::order_fulfillments, api::fulfillments::list_fulfillments,
             api::fulfillments::get_fulfillment, api::fulfillments::start_picking, api::fulfillments::pack_fulfillment,
@@ -94,6 +98,7 @@ use crate::api;
         (name = "shipping", description = "Carriers, rate cards, rate shopping, labels and tracking"),
         (name = "routing", description = "Rule sets that choose where orders are fulfilled, and simulations"),
         (name = "events", description = "The outbox, in commit order"),
+        (name = "webhooks", description = "Outbound webhooks: subscriptions, signed deliveries at least once and in order per object, the delivery log, dead letters and replays (admin only)"),
         (name = "keys", description = "API keys (admin only)"),
     )
 )]

@@ -20,6 +20,7 @@
 //! | wrong-key requests per second per client address | `--bad-key-rate` | `ORDO_BAD_KEY_RATE` | | `20` |
 //! | nodes sharing the database (each enforces its share of the rate limits) | `--nodes` | `ORDO_NODES` | | `1` |
 //! | outbound URLs may reach private addresses and plain `http` | `--allow-private-targets` | `ORDO_ALLOW_PRIVATE_TARGETS` | `allow_private_targets` | `false` |
+//! | the same for outbound webhooks only | `--webhooks-allow-private` | `ORDO_WEBHOOKS_ALLOW_PRIVATE` | `webhooks_allow_private` | `false` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
 //! | keys sealing third-party credentials | | `ORDO_SECRETS_KEY` | | the key file |
 //! | the key file when no key is set | | `ORDO_SECRETS_KEY_FILE` | | `secrets.key` beside a SQLite database, else `data/secrets.key` |
@@ -50,6 +51,7 @@ pub struct FileConfig {
     pub request_timeout: Option<u64>,
     pub idempotency_days: Option<u64>,
     pub allow_private_targets: Option<bool>,
+    pub webhooks_allow_private: Option<bool>,
     pub channel_pull_seconds: Option<u64>,
     /// By role: the most one goodwill refund and one credit grant may give (`docs/roles.md`).
     pub limits: Option<std::collections::BTreeMap<String, RoleLimitsFile>>,
@@ -95,6 +97,8 @@ pub struct Settings {
     pub idempotency_keep: Duration,
     pub limits: Limits,
     pub targets: TargetPolicy,
+    /// Where outbound webhooks may go: the same, or private targets for webhooks alone.
+    pub webhook_targets: TargetPolicy,
     /// How often the channels that can be pulled are; zero pulls only on demand.
     pub channel_pull: Duration,
 }
@@ -146,6 +150,10 @@ impl Settings {
             idempotency_keep: Duration::from_secs(days * 86_400),
             limits: file.limits()?,
             targets: TargetPolicy { allow_private: file.allow_private_targets.unwrap_or(false) },
+            webhook_targets: TargetPolicy {
+                allow_private: file.allow_private_targets.unwrap_or(false)
+                    || file.webhooks_allow_private.unwrap_or(false),
+            },
             channel_pull: Duration::from_secs(file.channel_pull_seconds.unwrap_or(300)),
         })
     }

@@ -161,6 +161,9 @@ struct ServeArgs {
     /// http too (for stand-ins and systems inside the merchant's own network).
     #[arg(long, env = "ORDO_ALLOW_PRIVATE_TARGETS")]
     allow_private_targets: bool,
+    /// Let outbound webhooks alone reach private and loopback addresses, over plain http too.
+    #[arg(long, env = "ORDO_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: bool,
     /// Seconds between scheduled pulls of the channels whose platforms are pulled
     /// (WooCommerce, BigCommerce, Amazon); 0 pulls only on demand [default: 300].
     #[arg(long, env = "ORDO_CHANNEL_PULL_SECONDS")]
@@ -299,6 +302,7 @@ fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let mut app = App::new(open_store(settings, &settings.database_url)?, Arc::new(SystemClock));
     app.limits = settings.limits.clone();
     app.targets = settings.targets;
+    app.webhook_targets = settings.webhook_targets;
     let stripe = stripe_from_env();
     if let Some(s) = &stripe {
         app.targets.check_url(&s.api_base).map_err(|why| {
@@ -362,8 +366,11 @@ fn main() -> anyhow::Result<()> {
                 let settings = Settings::resolve(&file, &db, None, None, None, None, None)?;
                 let app = open_app(&settings)?;
                 let n = app.reseal_carrier_credentials().await.map_err(|e| anyhow::anyhow!(describe(e)))?;
+                let w = app.reseal_webhook_secrets().await.map_err(|e| anyhow::anyhow!(describe(e)))?;
                 let key = ordo_app::kernel::secrets::keyring().sealing_key().unwrap_or("none");
-                println!("sealed the credentials of {n} carriers with secrets key {key}");
+                println!(
+                    "sealed the credentials of {n} carriers and the signing secrets of {w} webhook subscriptions with secrets key {key}"
+                );
                 Ok(())
             }
             Command::Audit(AuditCommand::Verify(db)) => {
@@ -530,6 +537,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         args.idempotency_days,
     )?;
     settings.targets.allow_private |= args.allow_private_targets;
+    settings.webhook_targets.allow_private |=
+        settings.targets.allow_private || args.allow_private_targets || args.webhooks_allow_private;
     if let Some(seconds) = args.channel_pull_seconds {
         settings.channel_pull = std::time::Duration::from_secs(seconds);
     }
@@ -591,6 +600,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let _stock = app.spawn_stock_sync(std::time::Duration::from_secs(1));
     // Pulls the orders webhooks missed from the channels whose platforms can be read.
     let _puller = (!settings.channel_pull.is_zero()).then(|| app.spawn_puller(settings.channel_pull));
+    // Queues each change for the webhook subscriptions that want it, and sends what is due.
+    let _webhooks = app.spawn_webhook_workers(std::time::Duration::from_millis(250));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

@@ -340,6 +340,14 @@ word_types! {
     ChannelKind = ordo_domain::channel::ChannelKind::ALL.iter().map(|v| v.as_str());
     /// What became of a payload a channel sent.
     ImportStatus = ordo_domain::channel::ImportStatus::ALL.iter().map(|v| v.as_str());
+    /// Where a webhook delivery stands.
+    DeliveryStatus = crate::notify::webhooks::DELIVERY_STATUSES;
+    /// Which deliveries a replay sends again.
+    ReplayStatus = ["dead", "delivered"];
+    /// Whether a webhook subscription is sent to.
+    WebhookStatus = ["active", "disabled"];
+    /// An event type a webhook subscription may ask for, or `*` for every one.
+    EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
 }
 
 /// Money above zero (a payment, a gift card, a credit).

@@ -62,6 +62,12 @@ pub trait Worker: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// Whether one node at a time runs it (under a lease). One that is not leased runs on
+    /// every node at once and shares its work by claims of its own (webhook sending).
+    fn leased(&self) -> bool {
+        true
+    }
+
     /// Whether it waits its interval after every pass, busy or not, so that a burst of
     /// changes is taken in a few passes.
     fn paced(&self) -> bool {
@@ -202,10 +208,12 @@ impl App {
         if !worker.enabled(self) {
             return Ok(false);
         }
-        let held = self.renew_lease(lease, options.lease).await?;
-        stats.leader.store(u64::from(held), Ordering::Relaxed);
-        if !held {
-            return Ok(false);
+        if worker.leased() {
+            let held = self.renew_lease(lease, options.lease).await?;
+            stats.leader.store(u64::from(held), Ordering::Relaxed);
+            if !held {
+                return Ok(false);
+            }
         }
         worker.before_events(self).await?;
         if !worker.follows_events() {

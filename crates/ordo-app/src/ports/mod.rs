@@ -1,5 +1,5 @@
 //! The traits through which Ordo reaches outside systems: card gateways (`payment.rs`) and
-//! carriers (`carrier.rs`), and next sales channels, mail, SMS and webhook delivery. Each is
+//! carriers (`carrier.rs`), sales channels (`channel.rs`) and outbound webhooks (`webhook.rs`), and next mail and SMS. Each is
 //! declared here, once; the implementations live in the connectors crate, one module per
 //! outside system, and the binary wires them into [`crate::App`] from configuration.
 //! Invariant: nothing here speaks a wire format or opens a socket.
@@ -8,6 +8,7 @@ pub mod carrier;
 pub mod channel;
 pub mod payment;
 pub mod target;
+pub mod webhook;
 
 /// What a port's call returns.
 pub type GatewayFuture<'a, T> = crate::kernel::BoxFuture<'a, T>;

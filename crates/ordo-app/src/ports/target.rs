@@ -27,6 +27,16 @@ impl TargetPolicy {
 
     /// Reads and checks an outbound URL; the error says what is wrong, for a 422.
     pub fn check_url(&self, raw: &str) -> Result<url::Url, String> {
+        self.check(raw, false)
+    }
+
+    /// The same for a webhook receiver's URL, which may carry a query (receivers often take
+    /// a token there).
+    pub fn check_webhook_url(&self, raw: &str) -> Result<url::Url, String> {
+        self.check(raw, true)
+    }
+
+    fn check(&self, raw: &str, query: bool) -> Result<url::Url, String> {
         let url = url::Url::parse(raw).map_err(|e| format!("is not a URL ({e})"))?;
         match url.scheme() {
             "https" => {}
@@ -37,8 +47,11 @@ impl TargetPolicy {
         if !url.username().is_empty() || url.password().is_some() {
             return Err("must not carry a user name or password; give credentials in their own fields".into());
         }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err("must not carry a query or a fragment".into());
+        if url.fragment().is_some() {
+            return Err("must not carry a fragment".into());
+        }
+        if url.query().is_some() && !query {
+            return Err("must not carry a query".into());
         }
         let host = match url.host() {
             Some(h) => h,
@@ -163,6 +176,10 @@ mod tests {
         let open = TargetPolicy::permissive();
         assert!(open.check_url("http://127.0.0.1:18399").is_ok());
         assert!(open.check_url("http://127.0.0.1:18399@evil.example").is_err(), "credentials are never allowed");
+        // A webhook receiver may take a token in the query; never a fragment.
+        assert!(strict.check_webhook_url("https://hooks.example.com/in?token=abc").is_ok());
+        assert!(strict.check_webhook_url("https://hooks.example.com/in#x").is_err());
+        assert!(strict.check_webhook_url("https://10.0.0.1/in?token=abc").is_err());
     }
 
     #[test]

@@ -73,7 +73,8 @@ async fn subscriptions_are_saved_whole_listed_in_order_and_deleted_with_their_de
         assert_eq!(active, vec![changed], "{engine:?}: only active ones");
         assert_eq!(none, None, "{engine:?}");
 
-        let queued = [delivery("whd_1", "whk_a", "evt_1", "ord_1", 10), delivery("whd_2", "whk_b", "evt_1", "ord_1", 10)];
+        let queued =
+            [delivery("whd_1", "whk_a", "evt_1", "ord_1", 10), delivery("whd_2", "whk_b", "evt_1", "ord_1", 10)];
         write(&s, move |tx| tx.add_webhook_deliveries(&queued)).await.unwrap();
         let attempt = AttemptRecord {
             delivery_id: "whd_1".into(),
@@ -178,8 +179,9 @@ async fn claims_take_what_is_due_in_order_per_subject_and_never_twice() {
         .await;
         assert_eq!(listed.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["whd_4", "whd_3"], "{engine:?}");
         let cursor = older[1].seq;
-        let rest = read(&s, move |tx| tx.list_webhook_deliveries("whk_a", &Page { after: Some(cursor), limit: 10 }, None))
-            .await;
+        let rest =
+            read(&s, move |tx| tx.list_webhook_deliveries("whk_a", &Page { after: Some(cursor), limit: 10 }, None))
+                .await;
         assert_eq!(rest.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["whd_2", "whd_1"], "{engine:?}");
         assert_eq!(delivered, vec![done.clone()], "{engine:?}");
         assert_eq!(one, Some(done), "{engine:?}");

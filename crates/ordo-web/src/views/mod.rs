@@ -27,6 +27,7 @@ mod refunds;
 mod reports;
 mod returns;
 mod routing;
+mod webhooks;
 
 pub use audit::*;
 pub use balances::*;
@@ -49,6 +50,7 @@ pub use refunds::*;
 pub use reports::*;
 pub use returns::*;
 pub use routing::*;
+pub use webhooks::*;
 
 use ordo_domain::money::{Currency, format_wide};
 use ordo_domain::order::Address;

@@ -42,3 +42,4 @@ mod strict_json;
 mod stripe;
 mod till;
 mod timeline;
+mod webhooks;

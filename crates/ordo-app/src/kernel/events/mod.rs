@@ -198,6 +198,14 @@ catalogue! {
     RefundFailed(RefundFinished) = "refund.failed", subject "the order's id", version 1;
     /// A gift card or store credit balance changed.
     BalanceChanged(BalanceChanged) = "balance.changed", subject "the balance account's id", version 1;
+    /// An outbound webhook subscription was created.
+    WebhookCreated(WebhookRef) = "webhook.created", subject "the subscription's id", version 1;
+    /// A subscription's URL, events, description, status or secret changed.
+    WebhookUpdated(WebhookRef) = "webhook.updated", subject "the subscription's id", version 1;
+    /// A subscription was deleted with its delivery log.
+    WebhookDeleted(WebhookRef) = "webhook.deleted", subject "the subscription's id", version 1;
+    /// Ordo disabled a subscription whose receiver failed every attempt for too long.
+    WebhookDisabled(WebhookDisabled) = "webhook.disabled", subject "the subscription's id", version 1;
     /// Exchange rates were stored.
     ExchangeRatesUpdated(RatesUpdated) = "exchange_rates.updated", subject "the base currency", version 1;
     /// A return was requested.

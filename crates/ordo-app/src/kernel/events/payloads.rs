@@ -421,3 +421,20 @@ pub struct ClaimCreated {
     pub resolution: String,
     pub actor: String,
 }
+
+/// A webhook subscription (its URL, which may carry a receiver's token, is never in an event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookRef {
+    pub id: String,
+    /// `active`, `disabled` or `deleted`.
+    pub status: String,
+}
+
+/// A subscription Ordo disabled because its receiver kept failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookDisabled {
+    pub id: String,
+    /// Since when every attempt failed (RFC 3339).
+    pub failing_since: String,
+    pub reason: String,
+}

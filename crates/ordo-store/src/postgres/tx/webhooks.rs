@@ -111,10 +111,13 @@ impl WebhookStore for PgTx<'_, '_> {
     }
 
     fn active_webhooks(&mut self) -> StoreResult<Vec<WebhookRecord>> {
-        self.query(&format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE status = 'active' ORDER BY id"), &[])?
-            .iter()
-            .map(webhook)
-            .collect()
+        self.query(
+            &format!("SELECT {WEBHOOK_COLS} FROM webhook_subscriptions WHERE status = 'active' ORDER BY id"),
+            &[],
+        )?
+        .iter()
+        .map(webhook)
+        .collect()
     }
 
     fn delete_webhook(&mut self, id: &str) -> StoreResult<bool> {
@@ -240,9 +243,10 @@ impl WebhookStore for PgTx<'_, '_> {
     }
 
     fn webhook_attempts(&mut self, delivery_id: &str) -> StoreResult<Vec<AttemptRecord>> {
-        self.query(&format!("SELECT {ATTEMPT_COLS} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY n"), &[
-            &delivery_id,
-        ])?
+        self.query(
+            &format!("SELECT {ATTEMPT_COLS} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY n"),
+            &[&delivery_id],
+        )?
         .iter()
         .map(attempt)
         .collect()

@@ -172,10 +172,8 @@ impl WebhookStore for SqliteTx<'_> {
         if !taken.is_empty() {
             // `until` is ?1; the list's plain placeholders number on from it.
             let values: Vec<i64> = std::iter::once(until).chain(taken.iter().map(|d| d.seq)).collect();
-            let sql = format!(
-                "UPDATE webhook_deliveries SET claimed_until = ?1 WHERE seq IN {}",
-                placeholders(taken.len())
-            );
+            let sql =
+                format!("UPDATE webhook_deliveries SET claimed_until = ?1 WHERE seq IN {}", placeholders(taken.len()));
             self.exec(&sql, rusqlite::params_from_iter(values))?;
         }
         Ok(taken.into_iter().map(|d| DeliveryRecord { claimed_until: until, ..d }).collect())

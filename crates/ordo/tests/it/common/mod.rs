@@ -117,6 +117,7 @@ impl TestServer {
         // The tests' stand-ins for outside systems listen on loopback.
         let mut app = App::new(store, Arc::new(SystemClock));
         app.targets = ordo_app::ports::target::TargetPolicy::permissive();
+        app.webhook_targets = ordo_app::ports::target::TargetPolicy::permissive();
         let app = setup(ordo_connectors::wire(app, &Default::default()));
         let admin = app
             .create_key(&Actor::system(), NewKey { role: Some("admin".into()), channel: None, name: None }, None)
