@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::kernel::events::payloads::WebhookRef;
 use crate::kernel::events::{CATALOGUE, Event, emit};
 use crate::kernel::guard::{check_version, require};
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::secrets::keyring;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 use ordo_domain::validate::Errors;
@@ -50,7 +51,7 @@ pub struct WebhookInput {
     #[schema(
         min_length = 1,
         max_length = 2048,
-        pattern = r"^https?://[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#@/?]+([/?][^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#]*)?$"
+        pattern = r"^https?://[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#@/?]+([/?][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#]*)?$"
     )]
     pub url: Option<String>,
     /// The event types to deliver (see `docs/events.md`), or `["*"]` for every one.
@@ -68,7 +69,7 @@ pub struct WebhookPatch {
     #[schema(
         min_length = 1,
         max_length = 2048,
-        pattern = r"^https?://[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#@/?]+([/?][^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#]*)?$"
+        pattern = r"^https?://[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#@/?]+([/?][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#]*)?$"
     )]
     pub url: Option<String>,
     #[schema(value_type = Option<Vec<crate::kernel::schema::EventName>>, min_items = 1, max_items = 100)]
@@ -205,8 +206,14 @@ impl App {
         }
     }
 
-    /// Creates a subscription; the answer carries its signing secret, shown only here.
-    pub async fn create_webhook(&self, actor: &Actor, input: WebhookInput) -> AppResult<WithSecret> {
+    /// Creates a subscription; the answer carries its signing secret, shown only here (a keyed
+    /// request's stored answer leaves it out).
+    pub async fn create_webhook(
+        &self,
+        actor: &Actor,
+        input: WebhookInput,
+        idem: Option<IdemCtx<WithSecret>>,
+    ) -> AppResult<Outcome<WithSecret>> {
         require(actor, Action::Configure)?;
         let mut e = Errors::new();
         let url = self.check_url(&mut e, "url", input.url.as_deref());
@@ -228,14 +235,14 @@ impl App {
         };
         let secret = new_secret();
         let record = to_record(&webhook, seal(&secret)?);
-        let id = webhook.id.clone();
-        self.store
-            .write(move |tx| {
-                tx.put_webhook(&record)?;
-                emit(tx, now, &id, Event::WebhookCreated(WebhookRef { id: id.clone(), status: "active".into() }))
-            })
-            .await?;
-        Ok(WithSecret { webhook, secret })
+        let created = WithSecret { webhook, secret };
+        self.write_idem(idem, move |tx, _| {
+            tx.put_webhook(&record)?;
+            let id = record.id.clone();
+            emit(tx, now, &id, Event::WebhookCreated(WebhookRef { id: id.clone(), status: "active".into() }))?;
+            Ok(created.clone())
+        })
+        .await
     }
 
     /// Subscriptions by id.
@@ -301,31 +308,32 @@ impl App {
                 w.version += 1;
                 w.updated_at = now;
                 tx.put_webhook(&to_record(&w, record.secret.clone()))?;
-                let payload = WebhookRef { id: w.id.clone(), status: w.status.clone() };
-                emit(tx, now, &w.id, Event::WebhookUpdated(payload))?;
+                updated(tx, now, &w)?;
                 Ok(w)
             })
             .await
     }
 
     /// Makes a new signing secret (the old one stops signing at once) and shows it once.
-    pub async fn roll_webhook_secret(&self, actor: &Actor, id: &str) -> AppResult<WithSecret> {
+    pub async fn roll_webhook_secret(
+        &self,
+        actor: &Actor,
+        id: &str,
+        idem: Option<IdemCtx<WithSecret>>,
+    ) -> AppResult<Outcome<WithSecret>> {
         require(actor, Action::Configure)?;
-        let (id, now, secret) = (id.to_owned(), self.now(), new_secret());
+        let (id, secret) = (id.to_owned(), new_secret());
         let sealed = seal(&secret)?;
-        let webhook = self
-            .store
-            .write(move |tx| {
-                let record = tx.webhook(&id)?.ok_or(AppError::NotFound("webhook"))?;
-                let mut w = Webhook::from_record(&record)?;
-                w.version += 1;
-                w.updated_at = now;
-                tx.put_webhook(&to_record(&w, sealed.clone()))?;
-                emit(tx, now, &w.id, Event::WebhookUpdated(WebhookRef { id: w.id.clone(), status: w.status.clone() }))?;
-                Ok::<_, AppError>(w)
-            })
-            .await?;
-        Ok(WithSecret { webhook, secret })
+        self.write_idem(idem, move |tx, now| {
+            let record = tx.webhook(&id)?.ok_or(AppError::NotFound("webhook"))?;
+            let mut w = Webhook::from_record(&record)?;
+            w.version += 1;
+            w.updated_at = now;
+            tx.put_webhook(&to_record(&w, sealed.clone()))?;
+            updated(tx, now, &w)?;
+            Ok(WithSecret { webhook: w, secret: secret.clone() })
+        })
+        .await
     }
 
     /// Deletes a subscription with its delivery log; nothing more is sent to it.
@@ -407,24 +415,35 @@ impl App {
 
     /// Sends one delivery again (delivered or dead), due at once with a new retry window; a
     /// pending one is left as it is.
-    pub async fn replay_webhook_delivery(&self, actor: &Actor, id: &str, delivery: &str) -> AppResult<Delivery> {
+    pub async fn replay_webhook_delivery(
+        &self,
+        actor: &Actor,
+        id: &str,
+        delivery: &str,
+        idem: Option<IdemCtx<Delivery>>,
+    ) -> AppResult<Outcome<Delivery>> {
         require(actor, Action::Configure)?;
-        let (id, delivery, now) = (id.to_owned(), delivery.to_owned(), self.now());
-        self.store
-            .write(move |tx| {
-                tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
-                let which = Requeue { id: Some(delivery.clone()), ..Default::default() };
-                tx.requeue_webhook_deliveries(&id, &which, now)?;
-                let record = tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
-                let attempts = tx.webhook_attempts(&record.id)?;
-                Ok(Delivery { record, attempts })
-            })
-            .await
+        let (id, delivery) = (id.to_owned(), delivery.to_owned());
+        self.write_idem(idem, move |tx, now| {
+            tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
+            let which = Requeue { id: Some(delivery.clone()), ..Default::default() };
+            tx.requeue_webhook_deliveries(&id, &which, now)?;
+            let record = tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
+            let attempts = tx.webhook_attempts(&record.id)?;
+            Ok(Delivery { record, attempts })
+        })
+        .await
     }
 
     /// Sends again every delivery of the subscription that the input names (a status, a
     /// time range, or both); how many were put back in the queue.
-    pub async fn replay_webhook_deliveries(&self, actor: &Actor, id: &str, input: ReplayInput) -> AppResult<usize> {
+    pub async fn replay_webhook_deliveries(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: ReplayInput,
+        idem: Option<IdemCtx<usize>>,
+    ) -> AppResult<Outcome<usize>> {
         require(actor, Action::Configure)?;
         let mut e = Errors::new();
         let status = match input.status.as_deref() {
@@ -446,15 +465,19 @@ impl App {
             e.add("to", "must not be before from");
         }
         e.finish(())?;
-        let (id, now) = (id.to_owned(), self.now());
-        self.store
-            .write(move |tx| {
-                tx.webhook(&id)?.ok_or(AppError::NotFound("webhook"))?;
-                let which = Requeue { id: None, status: status.clone(), from, to };
-                Ok(tx.requeue_webhook_deliveries(&id, &which, now)?)
-            })
-            .await
+        let id = id.to_owned();
+        self.write_idem(idem, move |tx, now| {
+            tx.webhook(&id)?.ok_or(AppError::NotFound("webhook"))?;
+            let which = Requeue { id: None, status: status.clone(), from, to };
+            Ok(tx.requeue_webhook_deliveries(&id, &which, now)?)
+        })
+        .await
     }
+}
+
+/// `webhook.updated`, for every change of a subscription.
+fn updated(tx: &mut dyn ordo_store::Tx, now: i64, w: &Webhook) -> AppResult<()> {
+    emit(tx, now, &w.id, Event::WebhookUpdated(WebhookRef { id: w.id.clone(), status: w.status.clone() }))
 }
 
 fn time_field(e: &mut Errors, field: &str, text: &str) -> Option<i64> {

@@ -8,33 +8,55 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ordo_app::notify::webhooks::{ReplayInput, Webhook, WebhookInput, WebhookPatch};
+use ordo_app::kernel::idempotency::Outcome;
+use ordo_app::notify::webhooks::{Delivery, ReplayInput, Webhook, WebhookInput, WebhookPatch, WithSecret};
 use ordo_app::page_limit;
 use ordo_store::{DeliveryRecord, Page};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::channels::PageQueryText;
-use super::{ApiResult, Limit, decode_cursor, decode_int_cursor, list, versioned};
+use super::{ApiResult, Idem, Limit, decode_cursor, decode_int_cursor, list, render, respond, versioned};
 use crate::extract::{Caller, IfMatch, JsonBody, Path, Query};
+use crate::middleware::replayed;
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
 use crate::views::{DeliveryDetailView, DeliveryView, ListView, ReplayView, WebhookSecretView, WebhookView};
 
 /// Subscribe a URL to events. The answer carries the subscription's signing secret, shown
-/// only here (roll it with `POST /v1/webhooks/{id}/secret`). Every delivery is a `POST` of the
+/// only here: a retry with the same `Idempotency-Key` answers the subscription without it
+/// (roll a new one with `POST /v1/webhooks/{id}/secret`). Every delivery is a `POST` of the
 /// event as `GET /v1/events` shows it, signed `Ordo-Signature: t=<unix seconds>,v1=<hex
 /// HMAC-SHA256(secret, "<t>.<raw body>")>`, with `Ordo-Event-Id` to deduplicate by; at least
 /// once, in order per object, retried with backoff for 72 hours, then dead-lettered.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = WebhookInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = WebhookSecretView), (status = 422, body = Problem)))]
 pub async fn create_webhook(
     State(s): State<AppState>,
     Caller(actor): Caller,
+    idem: Idem,
     JsonBody(input): JsonBody<WebhookInput>,
 ) -> ApiResult<Response> {
-    let created = s.app.create_webhook(&actor, input).await?;
-    Ok((StatusCode::CREATED, Json(WebhookSecretView::from(&created))).into_response())
+    let outcome = s.app.create_webhook(&actor, input, idem.ctx(without_secret::<201>)).await?;
+    Ok(respond_secret::<201>(outcome))
+}
+
+/// What a keyed request's record keeps: the answer without its secret.
+fn without_secret<const S: u16>(w: &WithSecret) -> (u16, Vec<u8>) {
+    let mut view = WebhookSecretView::from(w);
+    view.secret = None;
+    (S, serde_json::to_vec(&view).unwrap_or_default())
+}
+
+/// The answer as made, with the secret; a replay is answered by the idempotency layer.
+fn respond_secret<const S: u16>(outcome: Outcome<WithSecret>) -> Response {
+    match outcome {
+        Outcome::Fresh(w) => {
+            (StatusCode::from_u16(S).unwrap_or(StatusCode::OK), Json(WebhookSecretView::from(&w))).into_response()
+        }
+        Outcome::Replayed { status, body } => replayed(status, body),
+    }
 }
 
 /// Subscriptions, by id.
@@ -92,14 +114,16 @@ pub async fn delete_webhook(
 }
 
 /// Make a new signing secret, shown in this answer only; the old one signs nothing more.
-#[utoipa::path(post, path = "/v1/webhooks/{id}/secret", tag = "webhooks", params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$")),
+#[utoipa::path(post, path = "/v1/webhooks/{id}/secret", tag = "webhooks",
+    params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = WebhookSecretView), (status = 404, body = Problem)))]
 pub async fn roll_webhook_secret(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<WebhookSecretView>> {
-    Ok(Json(WebhookSecretView::from(&s.app.roll_webhook_secret(&actor, &id).await?)))
+    idem: Idem,
+) -> ApiResult<Response> {
+    Ok(respond_secret::<200>(s.app.roll_webhook_secret(&actor, &id, idem.ctx(without_secret::<200>)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -148,26 +172,32 @@ pub async fn get_delivery(
 /// Send a delivery again (delivered or dead): due at once, with a new retry window. A
 /// pending one is answered as it is.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery}/replay", tag = "webhooks",
-    params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$"), ("delivery" = String, Path, pattern = r"^whd_[0-9A-HJKMNP-TV-Z]{26}$")),
+    params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$"), ("delivery" = String, Path, pattern = r"^whd_[0-9A-HJKMNP-TV-Z]{26}$"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = DeliveryDetailView), (status = 404, body = Problem)))]
 pub async fn replay_delivery(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path((id, delivery)): Path<(String, String)>,
-) -> ApiResult<Json<DeliveryDetailView>> {
-    Ok(Json(DeliveryDetailView::from(&s.app.replay_webhook_delivery(&actor, &id, &delivery).await?)))
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<Delivery, DeliveryDetailView, 200>;
+    Ok(respond(s.app.replay_webhook_delivery(&actor, &id, &delivery, idem.ctx(r)).await?, r))
 }
 
 /// Send again every delivery of the subscription in a status (`dead`: the dead-letter list)
 /// and/or queued in a time range.
 #[utoipa::path(post, path = "/v1/webhooks/{id}/replay", tag = "webhooks", request_body = ReplayInput,
-    params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$")),
+    params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 200, body = ReplayView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn replay_deliveries(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    idem: Idem,
     JsonBody(input): JsonBody<ReplayInput>,
-) -> ApiResult<Json<ReplayView>> {
-    Ok(Json(ReplayView { replayed: s.app.replay_webhook_deliveries(&actor, &id, input).await? }))
+) -> ApiResult<Response> {
+    let r = render::<usize, ReplayView, 200>;
+    Ok(respond(s.app.replay_webhook_deliveries(&actor, &id, input, idem.ctx(r)).await?, r))
 }

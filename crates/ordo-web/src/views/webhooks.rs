@@ -17,7 +17,7 @@ pub struct WebhookView {
     /// The event types delivered, or `["*"]` for every one.
     pub events: Vec<String>,
     pub description: Option<String>,
-    /// `active` or `disabled`.
+    #[schema(value_type = ordo_app::kernel::schema::WebhookStatus)]
     pub status: String,
     /// Since when every attempt has failed; `null` while the receiver answers.
     pub failing_since: Option<String>,
@@ -45,20 +45,21 @@ impl From<&Webhook> for WebhookView {
     }
 }
 
-/// A subscription with its signing secret: shown in this answer only. Receivers check
-/// `Ordo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` and
-/// refuse a `t` more than 5 minutes away.
+/// A subscription with its signing secret: shown in this answer only (a retry with the same
+/// `Idempotency-Key` answers the subscription with `secret` null; roll a new one if it was
+/// lost). Receivers check `Ordo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+/// "<t>.<raw body>")>` and refuse a `t` more than 5 minutes away.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookSecretView {
     #[serde(flatten)]
     pub webhook: WebhookView,
     #[schema(example = "whsec_3f1c0a...")]
-    pub secret: String,
+    pub secret: Option<String>,
 }
 
 impl From<&WithSecret> for WebhookSecretView {
     fn from(w: &WithSecret) -> Self {
-        WebhookSecretView { webhook: WebhookView::from(&w.webhook), secret: w.secret.clone() }
+        WebhookSecretView { webhook: WebhookView::from(&w.webhook), secret: Some(w.secret.clone()) }
     }
 }
 
@@ -74,6 +75,7 @@ pub struct DeliveryView {
     /// The object the event is about; its deliveries go out in order.
     pub subject: String,
     /// `pending`, `delivered` or `dead` (the dead-letter list: replay it to send it again).
+    #[schema(value_type = ordo_app::kernel::schema::DeliveryStatus)]
     pub status: String,
     pub attempts: i64,
     /// When a pending delivery is next tried.
@@ -156,4 +158,10 @@ impl From<&Delivery> for DeliveryDetailView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReplayView {
     pub replayed: usize,
+}
+
+impl From<&usize> for ReplayView {
+    fn from(n: &usize) -> Self {
+        ReplayView { replayed: *n }
+    }
 }

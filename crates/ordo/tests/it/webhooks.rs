@@ -293,6 +293,22 @@ async fn private_and_internal_targets_are_refused_unless_allowed(engine: Engine)
     assert_eq!(ok.status, 201, "{:?}", ok.body);
     let listed = s.all("/v1/webhooks").await;
     assert_eq!(listed.len(), 1, "the refused ones left nothing: {listed:?}");
+    // A keyed create replayed answers the same subscription without its secret (which is
+    // stored nowhere in the clear), and creates no second one.
+    let body = json!({"url": "https://hooks.example.com/keyed", "events": ["order.created"]});
+    let key = [("Idempotency-Key", "create-hook-1")];
+    let first = s.call_with(&s.admin, Method::POST, "/v1/webhooks", Some(body.clone()), &key).await;
+    let again = s.call_with(&s.admin, Method::POST, "/v1/webhooks", Some(body), &key).await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201), "{:?} {:?}", first.body, again.body);
+    assert_eq!(again.headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(first.body["id"], again.body["id"]);
+    assert!(again.body["secret"].is_null(), "{:?}", again.body);
+    assert!(first.body["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(s.all("/v1/webhooks").await.len(), 2);
+    let rolled = s.post(&format!("/v1/webhooks/{}/secret", first.body["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(rolled.status, 200, "{:?}", rolled.body);
+    assert_ne!(rolled.body["secret"], first.body["secret"], "a rolled secret is new");
+    assert_eq!(rolled.body["version"], 2);
     // A key that may not configure Ordo manages no subscriptions.
     let operator = s.key("operator", None).await;
     let r = s.call(&operator, Method::GET, "/v1/webhooks", None).await;
@@ -303,7 +319,7 @@ async fn private_and_internal_targets_are_refused_unless_allowed(engine: Engine)
     let r =
         s.post("/v1/webhooks", json!({"url": "https://hooks.example.com/b", "events": ["*", "order.created"]})).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
-    assert_eq!(r.body["events"], json!(["*"]));
+    assert_eq!(r.body["events"], json!(["*"]), "\"*\" already means every type");
 }
 
 async fn a_subscription_failing_too_long_is_disabled_and_enabling_sends_what_waited(engine: Engine) {
