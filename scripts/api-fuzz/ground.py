@@ -30,8 +30,9 @@ COLLECTIONS = {
     "customers": "cus",
     "keys": "key",
     "imports": "imj",
+    "webhooks": "whk",
 }
-KINDS = set(COLLECTIONS.values()) | {"imp"}
+KINDS = set(COLLECTIONS.values()) | {"imp", "whd"}
 # The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).
 DEMO_CHANNEL = ("shopify-demo", "demo-shopify-secret")
 # The demo's till at the Chicago store (`ordo serve --demo` creates it).
@@ -118,6 +119,8 @@ class World:
         self.mappings = []
         # SKUs the run listed on its WooCommerce channel.
         self.listings = []
+        # (subscription, delivery) pairs seen in webhook delivery logs.
+        self.deliveries = []
 
     # --- reading the server -------------------------------------------------------------
 
@@ -245,6 +248,21 @@ class World:
             self.get(f"/v1/orders/{order}/payments")
             self.get(f"/v1/orders/{order}/refunds")
         self.connect_woo()
+        # A webhook subscription to the stand-in, so that deliveries exist to read and replay.
+        if self.hook_url():
+            self.get("/v1/webhooks", {"url": self.hook_url(), "events": ["*"]})
+
+    def hook_url(self):
+        """Where the run's webhook subscriptions deliver: the stand-in, which takes them."""
+        platform = os.environ.get("FUZZ_PLATFORM_URL")
+        return f"{platform}/hooks" if platform else None
+
+    def _deliveries(self):
+        """Known deliveries; when none is, reads the logs of known subscriptions."""
+        if not self.deliveries:
+            for hook in self.ids["whk"][-10:]:
+                self.get(f"/v1/webhooks/{hook}/deliveries?limit=50")
+        return self.deliveries
 
     def connect_woo(self):
         """(Re)connects the run's WooCommerce channel to its stand-in: the fuzzer's own
@@ -304,6 +322,8 @@ class World:
             if (path.startswith("/v1/channels/") and isinstance(value.get("sku"), str) and "pushes" in value
                     and value.get("channel") == WOO_CHANNEL[0]):
                 self._add(self.listings, value["sku"])
+            if (path.startswith("/v1/webhooks/") and isinstance(ident, str) and ident.startswith("whd_")):
+                self._add(self.deliveries, (path.split("/")[3], ident))
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
             if (path.startswith("/v1/carriers") and isinstance(value.get("code"), str)
@@ -353,6 +373,12 @@ class World:
             params["code"] = self._pick(self.carriers) or params["code"]
             if case.method.upper() == "DELETE" and params["code"] in self.carriers:
                 self.carriers.remove(params["code"])
+        if collection == "webhooks" and "id" in params:
+            if case.method.upper() == "DELETE" and params["id"] in self.ids["whk"]:
+                self.ids["whk"].remove(params["id"])
+                self.deliveries = [d for d in self.deliveries if d[0] != params["id"]]
+            if "delivery" in params and real and self._deliveries():
+                params["id"], params["delivery"] = self._pick(self.deliveries)
         if path.startswith("/v1/channels/{channel}/") and path != "/v1/channels/{channel}/webhooks" and real:
             # The demo channel's import log and mappings: a parked import to retry or dismiss,
             # an entry to read, a mapping the run made to remove.
@@ -417,6 +443,14 @@ class World:
                          "payments": [{"method": self.rng.choice(["cash", "card"]), "amount": dict(one)}]})
             if "sold_at" in body:
                 body["sold_at"] = "2026-12-01T10:00:00Z"
+        if collection == "webhooks" and isinstance(case.body, dict):
+            # A receiver that exists, and a time range that reads as one.
+            if isinstance(case.body.get("url"), str) and self.hook_url():
+                case.body["url"] = self.hook_url()
+            if path.endswith("/replay"):
+                for field, when in (("from", "2026-01-01T00:00:00Z"), ("to", "2030-01-01T00:00:00Z")):
+                    if isinstance(case.body.get(field), str):
+                        case.body[field] = when
         if path == "/v1/channels/{channel}/listings/{sku}" and isinstance(case.body, dict):
             # A WooCommerce listing names its product.
             body = case.body

@@ -1,7 +1,8 @@
 """A local stand-in for the parts of WooCommerce's REST API v3 that Ordo calls, for the API
 fuzz run: `GET /wp-json/wc/v3/orders` (no order changed: an empty page, one page in all) and
 `PUT /wp-json/wc/v3/products/{id}` and `.../variations/{id}` (a product's stock set), both
-authorized with the consumer key and secret as HTTP Basic.
+authorized with the consumer key and secret as HTTP Basic; and `POST /hooks`, where the run's
+outbound webhook subscriptions deliver.
 
 Usage: python3 platform_standin.py PORT CONSUMER_KEY CONSUMER_SECRET
 """
@@ -50,6 +51,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(404, {"code": "rest_no_route", "message": "No route was found."})
         ident = int(found.group(3) or found.group(1))
         self._answer(200, {"id": ident, "manage_stock": True, "stock_quantity": body.get("stock_quantity")})
+
+    def do_POST(self):
+        # Ordo's outbound webhooks for the run's subscriptions: taken.
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        if self.path == "/hooks":
+            return self._answer(200, {"ok": True})
+        self._answer(404, {"code": "rest_no_route", "message": "No route was found."})
 
 
 if __name__ == "__main__":

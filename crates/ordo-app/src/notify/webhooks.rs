@@ -55,7 +55,7 @@ pub struct WebhookInput {
     )]
     pub url: Option<String>,
     /// The event types to deliver (see `docs/events.md`), or `["*"]` for every one.
-    #[schema(value_type = Option<Vec<crate::kernel::schema::EventName>>, min_items = 1, max_items = 100)]
+    #[schema(required = true, value_type = Option<Vec<crate::kernel::schema::EventName>>, min_items = 1, max_items = 100)]
     pub events: Option<Vec<String>>,
     #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
@@ -82,7 +82,8 @@ pub struct WebhookPatch {
     pub version: Option<i64>,
 }
 
-/// Which of a subscription's deliveries to send again; at least one criterion.
+/// Which of a subscription's deliveries to send again: those in a status, those queued in a
+/// time range, or both; with neither, the dead ones (the dead-letter list).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayInput {
@@ -456,9 +457,11 @@ impl App {
         };
         let from = input.from.as_deref().and_then(|t| time_field(&mut e, "from", t));
         let to = input.to.as_deref().and_then(|t| time_field(&mut e, "to", t));
-        if input.status.is_none() && input.from.is_none() && input.to.is_none() {
-            e.add("status", "give a status, a time range, or both");
-        }
+        // With no criterion, the dead-letter list.
+        let status = match (status, &input.status, &input.from, &input.to) {
+            (None, None, None, None) => Some("dead".to_owned()),
+            (status, ..) => status,
+        };
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {

@@ -184,9 +184,12 @@ async fn a_receiver_down_past_the_window_finds_it_dead_and_a_replay_delivers_it(
 
     // The receiver is back; replaying the dead letters delivers them.
     seen.lock().unwrap().down = false;
-    let bad = s.post(&format!("/v1/webhooks/{id}/replay"), json!({})).await;
-    assert_eq!(bad.status, 422, "a replay names what it replays: {:?}", bad.body);
-    let r = s.post(&format!("/v1/webhooks/{id}/replay"), json!({"status": "dead"})).await;
+    let bad = s.post(&format!("/v1/webhooks/{id}/replay"), json!({"status": "pending"})).await;
+    assert_eq!(bad.status, 422, "pending deliveries are sent anyway: {:?}", bad.body);
+    let backwards = json!({"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"});
+    assert_eq!(s.post(&format!("/v1/webhooks/{id}/replay"), backwards).await.status, 422);
+    // With no criterion, the dead-letter list.
+    let r = s.post(&format!("/v1/webhooks/{id}/replay"), json!({})).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["replayed"], 1);
     until(&seen, "the replayed delivery", |r| {
