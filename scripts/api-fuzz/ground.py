@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import random
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -119,8 +120,6 @@ class World:
         self.mappings = []
         # SKUs the run listed on its WooCommerce channel.
         self.listings = []
-        # (subscription, delivery) pairs seen in webhook delivery logs.
-        self.deliveries = []
 
     # --- reading the server -------------------------------------------------------------
 
@@ -216,6 +215,18 @@ class World:
     def _parked(self):
         return [i for i in self.ids["imp"] if self.objects.get(i, {}).get("status") == "parked"]
 
+    def _owing(self):
+        """A recent order that still owes money, for a payment to be taken against."""
+        for order in self.rng.sample(self.ids["ord"][-60:], min(12, len(self.ids["ord"][-60:]))):
+            found = self.get(f"/v1/orders/{order}/payments")
+            due = (found or {}).get("summary", {}).get("balance_due", {}) if isinstance(found, dict) else {}
+            try:
+                if float(due.get("amount", "0")) >= 1:
+                    return order
+            except (TypeError, ValueError):
+                continue
+        return None
+
     def _active_holds(self):
         found = self.get("/v1/holds?status=active&limit=100")
         rows = found.get("data") if isinstance(found, dict) else None
@@ -257,12 +268,20 @@ class World:
         platform = os.environ.get("FUZZ_PLATFORM_URL")
         return f"{platform}/hooks" if platform else None
 
-    def _deliveries(self):
-        """Known deliveries; when none is, reads the logs of known subscriptions."""
-        if not self.deliveries:
-            for hook in self.ids["whk"][-10:]:
-                self.get(f"/v1/webhooks/{hook}/deliveries?limit=50")
-        return self.deliveries
+    def _delivery(self):
+        """A (subscription, delivery) that exists now: read from the logs of the latest
+        subscriptions; when none has one, a new subscription, whose own `webhook.created`
+        event is its first delivery."""
+        for _ in range(3):
+            for hook in reversed(self.ids["whk"][-5:]):
+                found = self.get(f"/v1/webhooks/{hook}/deliveries?limit=20")
+                rows = found.get("data") if isinstance(found, dict) else None
+                if rows:
+                    return hook, self.rng.choice(rows)["id"]
+            if self.hook_url():
+                self.get("/v1/webhooks", {"url": self.hook_url(), "events": ["*"]})
+            time.sleep(0.5)
+        return None
 
     def connect_woo(self):
         """(Re)connects the run's WooCommerce channel to its stand-in: the fuzzer's own
@@ -322,8 +341,6 @@ class World:
             if (path.startswith("/v1/channels/") and isinstance(value.get("sku"), str) and "pushes" in value
                     and value.get("channel") == WOO_CHANNEL[0]):
                 self._add(self.listings, value["sku"])
-            if (path.startswith("/v1/webhooks/") and isinstance(ident, str) and ident.startswith("whd_")):
-                self._add(self.deliveries, (path.split("/")[3], ident))
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
             if (path.startswith("/v1/carriers") and isinstance(value.get("code"), str)
@@ -363,6 +380,8 @@ class World:
                     self.prepare(collection, parts[-1])
                 pool = self._ready(collection, parts[-1]) or pool
             params["id"] = self._pick(pool) or params["id"]
+            if path == "/v1/orders/{id}/payments" and case.method.upper() == "POST":
+                params["id"] = self._owing() or params["id"]
         if real and "sku" in params:
             params["sku"] = self._pick(self.skus) or params["sku"]
         if real and "code" in params and collection == "locations":
@@ -376,9 +395,9 @@ class World:
         if collection == "webhooks" and "id" in params:
             if case.method.upper() == "DELETE" and params["id"] in self.ids["whk"]:
                 self.ids["whk"].remove(params["id"])
-                self.deliveries = [d for d in self.deliveries if d[0] != params["id"]]
-            if "delivery" in params and real and self._deliveries():
-                params["id"], params["delivery"] = self._pick(self.deliveries)
+            found = self._delivery() if "delivery" in params and real else None
+            if found:
+                params["id"], params["delivery"] = found
         if path.startswith("/v1/channels/{channel}/") and path != "/v1/channels/{channel}/webhooks" and real:
             # The demo channel's import log and mappings: a parked import to retry or dismiss,
             # an entry to read, a mapping the run made to remove.

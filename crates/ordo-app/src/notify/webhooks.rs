@@ -49,9 +49,10 @@ pub struct WebhookInput {
     /// Where deliveries are posted: an `https` URL (plain `http` and private addresses only
     /// where the operator allows private targets), without credentials or a fragment.
     #[schema(
+        required = true,
         min_length = 1,
         max_length = 2048,
-        pattern = r"^https?://[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#@/?]+([/?][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#]*)?$"
+        pattern = r"^https?://[^\u0000\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#@/?]+([/?][^\u0000\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#]*)?$"
     )]
     pub url: Option<String>,
     /// The event types to deliver (see `docs/events.md`), or `["*"]` for every one.
@@ -69,7 +70,7 @@ pub struct WebhookPatch {
     #[schema(
         min_length = 1,
         max_length = 2048,
-        pattern = r"^https?://[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#@/?]+([/?][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202a-\u202f\u205f\u2066-\u2069\u3000#]*)?$"
+        pattern = r"^https?://[^\u0000\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#@/?]+([/?][^\u0000\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000#]*)?$"
     )]
     pub url: Option<String>,
     #[schema(value_type = Option<Vec<crate::kernel::schema::EventName>>, min_items = 1, max_items = 100)]
