@@ -311,6 +311,8 @@ pub struct DeliveryRecord {
     pub id: String,
     pub subscription_id: String,
     pub event_id: String,
+    /// The event's sequence: deliveries about one object go out in its order.
+    pub event_seq: i64,
     pub event_type: String,
     /// The object the event is about; deliveries about one object go out in order.
     pub subject: String,

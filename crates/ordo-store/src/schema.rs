@@ -361,6 +361,7 @@ pub const WEBHOOK_DELIVERIES: TableSpec = table!("webhook_deliveries", key 1, nu
     ("id", Text),
     ("subscription_id", Text),
     ("event_id", Text),
+    ("event_seq", Int),
     ("event_type", Text),
     ("subject", Text),
     ("body", Text),

@@ -48,6 +48,12 @@ pub struct DeliveryPolicy {
     pub hold: Duration,
     /// The most deliveries one pass takes.
     pub batch: usize,
+    /// How long a new delivery waits before its first attempt. On PostgreSQL the feed shows
+    /// events in the order of their transactions, and two transactions about one object may
+    /// show there in the other order than they committed; a delivery waits this long for an
+    /// earlier one about its object to be queued, and then goes after it (deliveries about
+    /// one object go out in the order of their events' sequence).
+    pub settle: Duration,
 }
 
 impl Default for DeliveryPolicy {
@@ -59,6 +65,7 @@ impl Default for DeliveryPolicy {
             disable_after: Duration::from_secs(5 * 24 * 3600),
             hold: Duration::from_secs(60),
             batch: 200,
+            settle: Duration::from_millis(500),
         }
     }
 }
@@ -166,11 +173,12 @@ impl App {
             return Ok(());
         }
         let now = self.now();
+        let due = now + self.webhook_policy.settle.as_millis() as i64;
         let mut deliveries = Vec::new();
         for record in &subscriptions {
             let w = Webhook::from_record(record)?;
             for e in events.iter().filter(|e| e.at >= w.created_at && Webhook::wants(&w.events, &e.event_type)) {
-                deliveries.push(queued(&w.id, e, event_body(e), now));
+                deliveries.push(queued(&w.id, e, event_body(e), now, due));
             }
         }
         if deliveries.is_empty() {

@@ -495,18 +495,26 @@ fn time_field(e: &mut Errors, field: &str, text: &str) -> Option<i64> {
 }
 
 /// A delivery's record as the delivery worker makes it for a new event.
-pub(crate) fn queued(subscription: &str, event: &ordo_store::EventRecord, body: String, now: i64) -> DeliveryRecord {
+/// `due` is when its first attempt may be made.
+pub(crate) fn queued(
+    subscription: &str,
+    event: &ordo_store::EventRecord,
+    body: String,
+    now: i64,
+    due: i64,
+) -> DeliveryRecord {
     DeliveryRecord {
         seq: 0,
         id: new_id("whd", now),
         subscription_id: subscription.to_owned(),
         event_id: event.id.clone(),
+        event_seq: event.seq,
         event_type: event.event_type.clone(),
         subject: event.subject.clone(),
         body,
         status: "pending".into(),
         attempts: 0,
-        next_at: now,
+        next_at: due,
         window_from: now,
         claimed_until: 0,
         last_status: None,

@@ -13,13 +13,15 @@ CREATE TABLE webhook_subscriptions (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
--- One event to one subscription: its frozen body, where it stands (pending, delivered or
+-- One event to one subscription (with the event's sequence: one object's events go out in
+-- its order): its frozen body, where it stands (pending, delivered or
 -- dead), when it is next tried, and which node holds it until when.
 CREATE TABLE webhook_deliveries (
     seq BIGSERIAL PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     subscription_id TEXT NOT NULL,
     event_id TEXT NOT NULL,
+    event_seq BIGINT NOT NULL,
     event_type TEXT NOT NULL,
     subject TEXT NOT NULL,
     body TEXT NOT NULL,
@@ -35,7 +37,7 @@ CREATE TABLE webhook_deliveries (
     UNIQUE (subscription_id, event_id)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_subject ON webhook_deliveries (subscription_id, subject, seq) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_subject ON webhook_deliveries (subscription_id, subject, event_seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_list ON webhook_deliveries (subscription_id, seq);
 -- Every attempt of a delivery: when, the receiver's status code (none when it could not be
 -- reached), how long it took, and the first KiB of its answer or the error.

@@ -29,6 +29,7 @@ fn delivery(id: &str, subscription: &str, event: &str, subject: &str, next_at: i
         id: id.into(),
         subscription_id: subscription.into(),
         event_id: event.into(),
+        event_seq: event.trim_start_matches("evt_").parse().unwrap_or(0),
         event_type: "order.created".into(),
         subject: subject.into(),
         body: format!("{{\"id\":\"{event}\"}}"),
@@ -207,6 +208,14 @@ async fn claims_take_what_is_due_in_order_per_subject_and_never_twice() {
         .await
         .unwrap();
         assert_eq!((one, dead_count, range), (1, 1, 0), "{engine:?}: each names what it puts back");
+        // Queued out of order (a feed in transaction order can show an object's later event
+        // first): the earlier event still goes first.
+        let late =
+            [delivery("whd_8", "whk_a", "evt_90", "ord_9", 10), delivery("whd_7", "whk_a", "evt_80", "ord_9", 10)];
+        write(&s, move |tx| tx.add_webhook_deliveries(&late)).await.unwrap();
+        let taken = write(&s, |tx| tx.claim_webhook_deliveries(5000, 6000, 10)).await.unwrap();
+        let about: Vec<&str> = taken.iter().filter(|d| d.subject == "ord_9").map(|d| d.id.as_str()).collect();
+        assert_eq!(about, ["whd_7"], "{engine:?}: by the events' sequence");
         let back = read(&s, |tx| tx.webhook_delivery("whk_a", "whd_2")).await.unwrap();
         assert_eq!((back.status.as_str(), back.next_at, back.window_from), ("pending", 900, 900), "{engine:?}");
     }

@@ -240,3 +240,63 @@ async fn rate_limits_and_revocation_hold_across_nodes() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Two nodes send webhooks together: a thousand events reach a receiver that always answers
+/// 200 each exactly once, in order per object, though both nodes take deliveries at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_deliver_a_thousand_webhooks_each_once_in_order() {
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    use serde_json::{Value, json};
+
+    type Taken = Arc<Mutex<Vec<(String, String, i64)>>>;
+    async fn take(State(t): State<Taken>, headers: HeaderMap, body: String) -> &'static str {
+        let e: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let id = headers.get("ordo-event-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let subject = e["subject"].as_str().unwrap_or("").to_owned();
+        t.lock().unwrap().push((id, subject, e["sequence"].as_i64().unwrap_or(0)));
+        "ok"
+    }
+    let Some(n) = two_nodes_with("two-nodes-webhooks", &["--webhooks-allow-private"]).await else { return };
+    let taken: Taken = Arc::default();
+    let router = axum::Router::new().route("/in", axum::routing::post(take)).with_state(taken.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/in", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    n.a.location("HOOKS", 1).await;
+    for i in 0..20 {
+        n.a.product(&format!("H-{i}"), "1.00").await;
+    }
+    let r = n.a.post("/v1/webhooks", json!({"url": url, "events": ["inventory.adjusted"]})).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    // A thousand adjustments, half through each node, 20 SKUs (the events' subjects).
+    let mut tasks = Vec::new();
+    for chunk in 0..10 {
+        let node = if chunk % 2 == 0 { n.a.clone() } else { n.b.clone() };
+        tasks.push(tokio::spawn(async move {
+            for i in 0..100 {
+                node.stock("HOOKS", &format!("H-{}", (chunk * 100 + i) % 20), 1).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while taken.lock().unwrap().len() < 1000 {
+        assert!(Instant::now() < deadline, "{} of 1000 delivered", taken.lock().unwrap().len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing more arrives: each event was delivered once.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let taken = taken.lock().unwrap().clone();
+    assert_eq!(taken.len(), 1000, "each event delivered exactly once");
+    let ids: std::collections::HashSet<&str> = taken.iter().map(|(id, ..)| id.as_str()).collect();
+    assert_eq!(ids.len(), 1000, "no event twice");
+    let mut last: std::collections::HashMap<&str, i64> = Default::default();
+    for (_, subject, sequence) in &taken {
+        let before = last.insert(subject.as_str(), *sequence).unwrap_or(0);
+        assert!(*sequence > before, "{subject}: event {sequence} arrived after {before}");
+    }
+}

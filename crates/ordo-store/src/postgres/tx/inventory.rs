@@ -149,8 +149,15 @@ impl InventoryStore for PgTx<'_, '_> {
             &[&c.sku, &loc],
         )?;
         if let Some(r) = current {
-            // The row exists, so the guard refused the change.
-            return Ok(Err(Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? }));
+            let level = Level { on_hand: decode(r.try_get(0))?, reserved: decode(r.try_get(1))? };
+            if level.apply(c.on_hand_delta, c.reserved_delta).is_ok() {
+                // The level allows the change, so the update did not see the row: another
+                // transaction created (or changed) it after the update looked. Run again.
+                self.retry_hint = true;
+                return Err(StoreError::Unavailable("contention: the stock row changed concurrently".into()));
+            }
+            // The row exists and the guard refused the change.
+            return Ok(Err(level));
         }
         let Ok(next) = Level::default().apply(c.on_hand_delta, c.reserved_delta) else {
             return Ok(Err(Level::default()));

@@ -34,18 +34,19 @@ fn delivery(r: &Row) -> StoreResult<DeliveryRecord> {
         id: decode(r.try_get(1))?,
         subscription_id: decode(r.try_get(2))?,
         event_id: decode(r.try_get(3))?,
-        event_type: decode(r.try_get(4))?,
-        subject: decode(r.try_get(5))?,
-        body: decode(r.try_get(6))?,
-        status: decode(r.try_get(7))?,
-        attempts: decode(r.try_get(8))?,
-        next_at: decode(r.try_get(9))?,
-        window_from: decode(r.try_get(10))?,
-        claimed_until: decode(r.try_get(11))?,
-        last_status: decode(r.try_get(12))?,
-        last_error: decode(r.try_get(13))?,
-        created_at: decode(r.try_get(14))?,
-        updated_at: decode(r.try_get(15))?,
+        event_seq: decode(r.try_get(4))?,
+        event_type: decode(r.try_get(5))?,
+        subject: decode(r.try_get(6))?,
+        body: decode(r.try_get(7))?,
+        status: decode(r.try_get(8))?,
+        attempts: decode(r.try_get(9))?,
+        next_at: decode(r.try_get(10))?,
+        window_from: decode(r.try_get(11))?,
+        claimed_until: decode(r.try_get(12))?,
+        last_status: decode(r.try_get(13))?,
+        last_error: decode(r.try_get(14))?,
+        created_at: decode(r.try_get(15))?,
+        updated_at: decode(r.try_get(16))?,
     })
 }
 
@@ -133,14 +134,15 @@ impl WebhookStore for PgTx<'_, '_> {
         let mut added = 0;
         for d in deliveries {
             added += self.exec(
-                "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, subject, body, status,
-                 attempts, next_at, window_from, claimed_until, last_status, last_error, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_seq, event_type, subject, body,
+                 status, attempts, next_at, window_from, claimed_until, last_status, last_error, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                  ON CONFLICT (subscription_id, event_id) DO NOTHING",
                 &[
                     &d.id,
                     &d.subscription_id,
                     &d.event_id,
+                    &d.event_seq,
                     &d.event_type,
                     &d.subject,
                     &d.body,
@@ -168,7 +170,7 @@ impl WebhookStore for PgTx<'_, '_> {
                      WHERE d.status = 'pending' AND d.next_at <= $1 AND d.claimed_until <= $1
                        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                                        WHERE e.status = 'pending' AND e.subscription_id = d.subscription_id
-                                         AND e.subject = d.subject AND e.seq < d.seq)
+                                         AND e.subject = d.subject AND e.event_seq < d.event_seq)
                      ORDER BY d.next_at, d.seq LIMIT {limit}
                      FOR UPDATE OF d SKIP LOCKED",
                     prefixed(DELIVERY_COLS, "d")

@@ -34,18 +34,19 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
         id: r.get(1)?,
         subscription_id: r.get(2)?,
         event_id: r.get(3)?,
-        event_type: r.get(4)?,
-        subject: r.get(5)?,
-        body: r.get(6)?,
-        status: r.get(7)?,
-        attempts: r.get(8)?,
-        next_at: r.get(9)?,
-        window_from: r.get(10)?,
-        claimed_until: r.get(11)?,
-        last_status: r.get(12)?,
-        last_error: r.get(13)?,
-        created_at: r.get(14)?,
-        updated_at: r.get(15)?,
+        event_seq: r.get(4)?,
+        event_type: r.get(5)?,
+        subject: r.get(6)?,
+        body: r.get(7)?,
+        status: r.get(8)?,
+        attempts: r.get(9)?,
+        next_at: r.get(10)?,
+        window_from: r.get(11)?,
+        claimed_until: r.get(12)?,
+        last_status: r.get(13)?,
+        last_error: r.get(14)?,
+        created_at: r.get(15)?,
+        updated_at: r.get(16)?,
     })
 }
 
@@ -129,13 +130,14 @@ impl WebhookStore for SqliteTx<'_> {
             added += self.exec(
                 &format!(
                     "INSERT INTO webhook_deliveries ({DELIVERY_COLS})
-                     VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                      ON CONFLICT (subscription_id, event_id) DO NOTHING"
                 ),
                 params![
                     d.id,
                     d.subscription_id,
                     d.event_id,
+                    d.event_seq,
                     d.event_type,
                     d.subject,
                     d.body,
@@ -162,7 +164,7 @@ impl WebhookStore for SqliteTx<'_> {
                  WHERE d.status = 'pending' AND d.next_at <= ?1 AND d.claimed_until <= ?1
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                                    WHERE e.status = 'pending' AND e.subscription_id = d.subscription_id
-                                     AND e.subject = d.subject AND e.seq < d.seq)
+                                     AND e.subject = d.subject AND e.event_seq < d.event_seq)
                  ORDER BY d.next_at, d.seq LIMIT {limit}",
                 prefixed(DELIVERY_COLS, "d")
             ),
