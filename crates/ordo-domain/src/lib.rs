@@ -21,5 +21,6 @@ pub mod routing;
 pub mod shipping;
 pub mod status;
 pub mod validate;
+pub mod webhook;
 
 pub use money::{Currency, Money, MoneyError};

@@ -341,11 +341,11 @@ word_types! {
     /// What became of a payload a channel sent.
     ImportStatus = ordo_domain::channel::ImportStatus::ALL.iter().map(|v| v.as_str());
     /// Where a webhook delivery stands.
-    DeliveryStatus = crate::notify::webhooks::DELIVERY_STATUSES;
+    DeliveryStatus = ordo_domain::webhook::DELIVERY_STATUSES;
     /// Which deliveries a replay sends again.
-    ReplayStatus = ["dead", "delivered"];
+    ReplayStatus = ordo_domain::webhook::REPLAYABLE;
     /// Whether a webhook subscription is sent to.
-    WebhookStatus = ["active", "disabled"];
+    WebhookStatus = ordo_domain::webhook::SUBSCRIPTION_STATUSES;
     /// An event type a webhook subscription may ask for, or `*` for every one.
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
 }

@@ -106,8 +106,8 @@ pub struct Delivery {
     pub attempts: Vec<ordo_store::AttemptRecord>,
 }
 
-/// The status values a list may filter on.
-pub const DELIVERY_STATUSES: [&str; 3] = ["pending", "delivered", "dead"];
+pub use ordo_domain::webhook::DELIVERY_STATUSES;
+use ordo_domain::webhook::{REPLAYABLE, SUBSCRIPTION_STATUSES};
 
 /// How a new secret looks: `whsec_` and 32 random bytes in hex.
 fn new_secret() -> String {
@@ -276,7 +276,7 @@ impl App {
         let description = patch.description.as_deref().map(|d| e.optional_text("description", Some(d), 500));
         let status = match patch.status.as_deref() {
             None => None,
-            Some(s @ ("active" | "disabled")) => Some(s.to_owned()),
+            Some(s) if SUBSCRIPTION_STATUSES.contains(&s) => Some(s.to_owned()),
             Some(_) => {
                 e.add("status", "must be active or disabled");
                 None
@@ -450,7 +450,7 @@ impl App {
         let mut e = Errors::new();
         let status = match input.status.as_deref() {
             None => None,
-            Some(s @ ("dead" | "delivered")) => Some(s.to_owned()),
+            Some(s) if REPLAYABLE.contains(&s) => Some(s.to_owned()),
             Some(_) => {
                 e.add("status", "must be dead or delivered");
                 None

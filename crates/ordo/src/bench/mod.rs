@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+mod hooks;
 mod shopify;
 mod verdict;
 use verdict::{report, verify};
@@ -66,6 +67,11 @@ pub struct BenchArgs {
     /// Send a unique `Idempotency-Key` header with every order.
     #[arg(long)]
     pub idempotency: bool,
+    /// Subscribe this many webhook receivers (in this process) to `order.created` before the
+    /// load, and report their deliveries after it (the server must allow private webhook
+    /// targets).
+    #[arg(long, default_value_t = 0)]
+    pub webhook_subscriptions: usize,
 }
 
 /// Requests in flight while setting up; enough to be quick without competing with anything.
@@ -99,6 +105,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         setup_started.elapsed().as_secs_f64()
     );
 
+    let receiver = match args.webhook_subscriptions {
+        0 => None,
+        n => {
+            let r = hooks::Receiver::start().await?;
+            r.subscribe(&api, n, &prefix).await?;
+            println!("webhooks: {n} subscriptions to order.created, delivered to this process");
+            Some(r)
+        }
+    };
     let orders_urls = match &work.shopify {
         Some((channel, _)) => urls.iter().map(|u| format!("{u}/v1/channels/{channel}/webhooks")).collect(),
         None => urls.iter().map(|u| format!("{u}/v1/orders")).collect(),
@@ -111,6 +126,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         None => closed_loop(&ctx, duration, args.concurrency, seed).await?,
     };
     let elapsed = started.elapsed().as_secs_f64();
+    let load_end = Instant::now();
+    if let Some(r) = &receiver {
+        let d = r.settle(args.webhook_subscriptions, stats.accepted, load_end, Duration::from_secs(120)).await;
+        println!(
+            "webhooks: {} deliveries to {} subscriptions, {:.0}/s from first to last (busiest second {}), \
+             the last {:.1} s after the load; {} events twice, {} of the accepted orders' events missing",
+            d.received, d.subscriptions, d.rate, d.peak, d.drained_after, d.duplicates, d.missing
+        );
+        if d.duplicates > 0 || d.missing != 0 {
+            bail!("webhooks: {} duplicates and {} missing deliveries", d.duplicates, d.missing);
+        }
+    }
 
     let verdict = verify(&api, &ctx.work, &stats).await;
     report(&args, &ctx.work, &stats, elapsed, &verdict);

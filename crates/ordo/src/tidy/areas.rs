@@ -8,8 +8,19 @@
 use super::{check, code, rust_files};
 
 /// The areas of `crates/ordo-app/src`, lowest first.
-const LAYERS: &[&str] =
-    &["kernel", "ports", "stock", "channels", "money", "shipping", "sales", "intake", "aftersales", "reports"];
+const LAYERS: &[&str] = &[
+    "kernel",
+    "ports",
+    "stock",
+    "channels",
+    "money",
+    "shipping",
+    "sales",
+    "intake",
+    "aftersales",
+    "reports",
+    "notify",
+];
 
 fn area_of(path: &str) -> Option<&'static str> {
     let rest = path.strip_prefix("crates/ordo-app/src/")?;
