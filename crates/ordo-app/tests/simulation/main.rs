@@ -8,7 +8,8 @@
 //!
 //! A failing run prints its seed and the command that replays it. `ORDO_SIM_SEED` and
 //! `ORDO_SIM_OPS` replay one seed; `ORDO_SIM_SECONDS` sets the length of the random run;
-//! `ORDO_SIM_TRACE` prints every outcome and fulfilment step, to compare two runs line by line.
+//! `ORDO_SIM_TRACE` prints every outcome and fulfilment step, to compare two runs line by line;
+//! `ORDO_SIM_SHOW` prints, at the end of a run that passed, what a broken one prints.
 //!
 //! Determinism: the seed decides every choice and the clock; operations run one at a time,
 //! except in a crash group, whose operations touch distinct SKUs so that their order does not
@@ -278,13 +279,18 @@ async fn run_seed(seed: u64, steps: u64) -> Summary {
     QUIET.call_once(ops::quiet_injected_panics);
     let mut sim = Sim::new(seed).await;
     match sim.run(steps).await {
-        Ok(ops) => Summary {
+        Ok(ops) => {
+            if std::env::var_os("ORDO_SIM_SHOW").is_some() {
+                println!("seed {seed} at the end:\n{}", sim.post_mortem().await);
+            }
+            Summary {
             ops,
             fingerprint: sim.fingerprint(),
             outcomes: std::mem::take(&mut sim.outcomes),
             reopens: sim.reopens,
             crashes: sim.crashes,
-        },
+            }
+        }
         Err(e) => panic!(
             "simulation seed {seed} broke at {e}\n{}\nreplay: ORDO_SIM_SEED={seed} ORDO_SIM_OPS={steps} \
              cargo test --release -p ordo-app --test simulation replay -- --nocapture",
