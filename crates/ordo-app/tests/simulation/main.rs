@@ -284,11 +284,11 @@ async fn run_seed(seed: u64, steps: u64) -> Summary {
                 println!("seed {seed} at the end:\n{}", sim.post_mortem().await);
             }
             Summary {
-            ops,
-            fingerprint: sim.fingerprint(),
-            outcomes: std::mem::take(&mut sim.outcomes),
-            reopens: sim.reopens,
-            crashes: sim.crashes,
+                ops,
+                fingerprint: sim.fingerprint(),
+                outcomes: std::mem::take(&mut sim.outcomes),
+                reopens: sim.reopens,
+                crashes: sim.crashes,
             }
         }
         Err(e) => panic!(
