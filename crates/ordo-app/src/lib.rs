@@ -73,6 +73,14 @@ pub struct App {
     pub webhook_sender: Option<Arc<dyn ports::webhook::WebhookSender>>,
     /// How outbound webhooks are retried.
     pub webhook_policy: notify::delivery::DeliveryPolicy,
+    /// What hands customer email to a mail server, when one is wired (the connectors' SMTP).
+    pub mailer: Option<Arc<dyn ports::mail::MailSender>>,
+    /// Who customer email is from, and the store's branding.
+    pub mail: Arc<notify::email::MailSettings>,
+    /// The customer email templates (a merchant's folder first, then Ordo's own).
+    pub templates: Arc<notify::templates::Templates>,
+    /// How customer email is retried.
+    pub mail_policy: notify::email::MailPolicy,
 }
 
 impl App {
@@ -91,6 +99,10 @@ impl App {
             channel_cache: Default::default(),
             webhook_sender: None,
             webhook_policy: Default::default(),
+            mailer: None,
+            mail: Default::default(),
+            templates: Default::default(),
+            mail_policy: Default::default(),
         }
     }
 
@@ -114,6 +126,13 @@ impl App {
     /// Sends outbound webhooks through `sender`.
     pub fn with_webhook_sender(mut self, sender: Arc<dyn ports::webhook::WebhookSender>) -> App {
         self.webhook_sender = Some(sender);
+        self
+    }
+
+    /// Sends customer email through `mailer`, from `settings`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn ports::mail::MailSender>, settings: notify::email::MailSettings) -> App {
+        self.mailer = Some(mailer);
+        self.mail = Arc::new(settings);
         self
     }
 

@@ -12,6 +12,7 @@ pub mod bigcommerce;
 pub mod easypost;
 pub mod outbound;
 pub mod platform;
+pub mod mail;
 pub mod ratecard;
 pub mod shopify;
 pub mod signing;

@@ -146,3 +146,4 @@ crate::tx::outbox::outbox_store!(pass_through);
 crate::tx::maintenance::maintenance_store!(pass_through);
 crate::tx::channels::channel_store!(pass_through);
 crate::tx::webhooks::webhook_store!(pass_through);
+crate::tx::notifications::notification_store!(pass_through);

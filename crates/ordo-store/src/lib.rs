@@ -25,7 +25,7 @@ pub use records::*;
 pub use tx::{
     CatalogStore, ChannelStore, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore, ImportFilter,
     InventoryStore, KeyStore, MaintenanceStore, MovementFilter, OrderFilter, OrderStore, OutboxStore, Page,
-    PaymentStore, Requeue, Tx, WebhookStore,
+    NotificationStore, PaymentStore, Requeue, Tx, WebhookStore,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -346,3 +346,41 @@ pub struct AttemptRecord {
     /// The first KiB of the receiver's answer.
     pub answer: Option<String>,
 }
+
+/// One message to a customer about one step of an order, by one transport: queued once per
+/// step (its `dedupe` key), then sent, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecord {
+    /// The order messages were queued in (a new one's is given by the store).
+    pub seq: i64,
+    pub id: String,
+    /// One message per step and transport: the event and kind (or a resend's own key).
+    pub dedupe: String,
+    pub order_id: String,
+    pub customer_id: Option<String>,
+    /// What the message says: `order_confirmation`, `shipped`, `refund_issued`, ...
+    pub kind: String,
+    /// `email` or `sms`.
+    pub transport: String,
+    /// The address or phone number it goes to.
+    pub recipient: String,
+    pub language: String,
+    /// The event that called for it (none for a resend by hand).
+    pub event_id: Option<String>,
+    /// The fulfilment, return or refund the message is about, when it is about one.
+    pub about: Option<String>,
+    /// `pending`, `sent`, `failed` (given up) or `skipped` (the customer turned it off).
+    pub status: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    /// Until when a node that took it may send it without another taking it too.
+    pub claimed_until: i64,
+    /// The subject (email) as sent.
+    pub subject: Option<String>,
+    /// The id the mail server or SMS provider gave the message.
+    pub provider_id: Option<String>,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub updated_at: i64,
+}

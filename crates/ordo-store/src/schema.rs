@@ -386,6 +386,36 @@ pub const WEBHOOK_ATTEMPTS: TableSpec = table!("webhook_attempts", key 2, number
     ("answer", Text),
 ]);
 
+pub const NOTIFICATIONS: TableSpec = table!("notifications", key 1, numbered true, [
+    ("seq", Int),
+    ("id", Text),
+    ("dedupe", Text),
+    ("order_id", Text),
+    ("customer_id", Text),
+    ("kind", Text),
+    ("transport", Text),
+    ("recipient", Text),
+    ("language", Text),
+    ("event_id", Text),
+    ("about", Text),
+    ("status", Text),
+    ("attempts", Int),
+    ("next_at", Int),
+    ("claimed_until", Int),
+    ("subject", Text),
+    ("provider_id", Text),
+    ("error", Text),
+    ("created_at", Int),
+    ("sent_at", Int),
+    ("updated_at", Int),
+]);
+
+pub const CUSTOMER_PREFERENCES: TableSpec = table!("customer_preferences", key 1, numbered false, [
+    ("customer_id", Text),
+    ("body", Text),
+    ("updated_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -420,4 +450,6 @@ pub const TABLES: &[TableSpec] = &[
     WEBHOOK_SUBSCRIPTIONS,
     WEBHOOK_DELIVERIES,
     WEBHOOK_ATTEMPTS,
+    NOTIFICATIONS,
+    CUSTOMER_PREFERENCES,
 ];

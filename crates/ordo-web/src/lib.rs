@@ -40,6 +40,13 @@ pub fn router(state: AppState) -> Router {
         .route("/customers", post(api::customers::create_customer).get(api::customers::list_customers))
         .route("/customers/{id}", get(api::customers::get_customer).patch(api::customers::update_customer))
         .route("/customers/{id}/orders", get(api::customers::customer_orders))
+        .route(
+            "/customers/{id}/preferences",
+            get(api::notifications::customer_preferences).patch(api::notifications::update_customer_preferences),
+        )
+        .route("/orders/{id}/notifications", get(api::notifications::order_notifications))
+        .route("/orders/{id}/notifications/{notification}/resend", post(api::notifications::resend_notification))
+        .route("/notifications/templates/{kind}/preview", get(api::notifications::preview_message))
         .route("/orders", post(api::orders::place_order).get(api::orders::list_orders))
         .route("/orders/{id}", get(api::orders::get_order))
         .route("/orders/{id}/cancel", post(api::orders::cancel_order))

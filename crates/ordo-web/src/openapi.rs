@@ -26,6 +26,9 @@ use crate::api;
             api::inventory::sku_buckets, api::inventory::move_bucket,
         api::customers::create_customer, api::customers::list_customers, api::customers::get_customer,
             api::customers::update_customer, api::customers::customer_orders,
+        api::notifications::order_notifications, api::notifications::resend_notification,
+            api::notifications::preview_message, api::notifications::customer_preferences,
+            api::notifications::update_customer_preferences,
         api::orders::place_order, api::orders::list_orders, api::orders::get_order, api::orders::cancel_order,
             api::orders::order_events, api::orders::order_timeline,
         api::edits::edit_order, api::edits::order_edits, api::edits::cancel_line,
@@ -98,6 +101,7 @@ use crate::api;
         (name = "shipping", description = "Carriers, rate cards, rate shopping, labels and tracking"),
         (name = "routing", description = "Rule sets that choose where orders are fulfilled, and simulations"),
         (name = "events", description = "The outbox, in commit order"),
+        (name = "notifications", description = "Email to customers at every step of their order: the message log per order, sending again, previews of the templates"),
         (name = "webhooks", description = "Outbound webhooks: subscriptions, signed deliveries at least once and in order per object, the delivery log, dead letters and replays (admin only)"),
         (name = "keys", description = "API keys (admin only)"),
     )

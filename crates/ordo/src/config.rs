@@ -21,6 +21,10 @@
 //! | nodes sharing the database (each enforces its share of the rate limits) | `--nodes` | `ORDO_NODES` | | `1` |
 //! | outbound URLs may reach private addresses and plain `http` | `--allow-private-targets` | `ORDO_ALLOW_PRIVATE_TARGETS` | `allow_private_targets` | `false` |
 //! | the same for outbound webhooks only | `--webhooks-allow-private` | `ORDO_WEBHOOKS_ALLOW_PRIVATE` | `webhooks_allow_private` | `false` |
+//! | the mail server customer email goes through (none: no email) | `--smtp-url` | `ORDO_SMTP_URL` | | none |
+//! | who customer email is from; where answers go | `--mail-from`, `--mail-reply-to` | `ORDO_MAIL_FROM`, `ORDO_MAIL_REPLY_TO` | | `Ordo <orders@localhost>` |
+//! | a folder of email templates replacing Ordo's own | `--mail-templates` | `ORDO_MAIL_TEMPLATES` | | Ordo's own |
+//! | the store's name, logo, colour and footer in every message | `--store-name`, `--store-logo-url`, `--store-color`, `--store-footer` | `ORDO_STORE_NAME`, ... | | `Ordo` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |
 //! | keys sealing third-party credentials | | `ORDO_SECRETS_KEY` | | the key file |
 //! | the key file when no key is set | | `ORDO_SECRETS_KEY_FILE` | | `secrets.key` beside a SQLite database, else `data/secrets.key` |

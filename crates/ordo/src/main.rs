@@ -38,7 +38,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit; with --from, copy a whole database into this one.
     Migrate(MigrateArgs),
     /// Manage API keys.
@@ -135,6 +135,59 @@ struct MigrateArgs {
     from: Option<String>,
 }
 
+/// Customer email: where it goes, who it is from, and how it looks.
+#[derive(Args)]
+struct MailArgs {
+    /// The mail server customer email goes through: `smtp://host:port` (plain),
+    /// `smtp+starttls://user:password@host:587` or `smtps://user:password@host:465`; no
+    /// email is sent without it. Give one with a password in the environment, not as a flag.
+    #[arg(long, env = "ORDO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Who customer email is from: `Name <address>` [default: Ordo <orders@localhost>].
+    #[arg(long, env = "ORDO_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Where customers' answers go.
+    #[arg(long, env = "ORDO_MAIL_REPLY_TO")]
+    mail_reply_to: Option<String>,
+    /// A folder of email templates replacing Ordo's own by name (`en/shipped.txt`, ...).
+    #[arg(long, env = "ORDO_MAIL_TEMPLATES")]
+    mail_templates: Option<std::path::PathBuf>,
+    /// The store's name in every message [default: Ordo].
+    #[arg(long, env = "ORDO_STORE_NAME")]
+    store_name: Option<String>,
+    /// The store's logo (an https URL) at the top of every message.
+    #[arg(long, env = "ORDO_STORE_LOGO_URL")]
+    store_logo_url: Option<String>,
+    /// The accent colour of every message, `#rrggbb`.
+    #[arg(long, env = "ORDO_STORE_COLOR")]
+    store_color: Option<String>,
+    /// The footer of every message (the merchant's address, as the law often asks).
+    #[arg(long, env = "ORDO_STORE_FOOTER")]
+    store_footer: Option<String>,
+}
+
+/// Wires customer email into the app: the templates (checked now, so that a broken one
+/// stops the start rather than a customer's message), and the mail server when one is set.
+fn wire_mail(mut app: App, args: &MailArgs) -> anyhow::Result<App> {
+    let templates = ordo_app::notify::templates::Templates::new(args.mail_templates.clone());
+    templates.check(&serde_json::json!({})).map_err(|e| anyhow::anyhow!("a mail template does not render: {e}"))?;
+    app.templates = Arc::new(templates);
+    let Some(url) = &args.smtp_url else { return Ok(app) };
+    let smtp = ordo_connectors::mail::SmtpSettings::from_url(url).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+    let mailer = ordo_connectors::mail::SmtpMailer::new(&smtp).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+    let defaults = ordo_app::notify::email::MailSettings::default();
+    let settings = ordo_app::notify::email::MailSettings {
+        from: args.mail_from.clone().unwrap_or(defaults.from),
+        reply_to: args.mail_reply_to.clone(),
+        store_name: args.store_name.clone().unwrap_or(defaults.store_name),
+        logo_url: args.store_logo_url.clone(),
+        color: args.store_color.clone(),
+        footer: args.store_footer.clone(),
+    };
+    tracing::info!(host = %smtp.host, port = smtp.port, "customer email goes through this mail server");
+    Ok(app.with_mailer(Arc::new(mailer), settings))
+}
+
 #[derive(Args)]
 struct ServeArgs {
     /// Load demo data when the database is empty, and print an admin key.
@@ -164,6 +217,8 @@ struct ServeArgs {
     /// Let outbound webhooks alone reach private and loopback addresses, over plain http too.
     #[arg(long, env = "ORDO_WEBHOOKS_ALLOW_PRIVATE")]
     webhooks_allow_private: bool,
+    #[command(flatten)]
+    mail: MailArgs,
     /// Seconds between scheduled pulls of the channels whose platforms are pulled
     /// (WooCommerce, BigCommerce, Amazon); 0 pulls only on demand [default: 300].
     #[arg(long, env = "ORDO_CHANNEL_PULL_SECONDS")]
@@ -333,7 +388,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => serve(args, &file).await,
+            Command::Serve(args) => serve(*args, &file).await,
             Command::Migrate(args) => {
                 let settings = Settings::resolve(&file, &args.db, None, None, None, None, None)?;
                 let target = open_store(&settings, &settings.database_url)?;
@@ -562,7 +617,7 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         anyhow::ensure!(nodes >= 1, "--nodes counts the nodes: at least 1");
         settings.web.split_limits(nodes);
     }
-    let app = open_app(&settings)?;
+    let app = wire_mail(open_app(&settings)?, &args.mail)?;
     let addr: SocketAddr =
         settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
@@ -602,6 +657,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let _puller = (!settings.channel_pull.is_zero()).then(|| app.spawn_puller(settings.channel_pull));
     // Queues each change for the webhook subscriptions that want it, and sends what is due.
     let _webhooks = app.spawn_webhook_workers(std::time::Duration::from_millis(250));
+    // Queues a message to the customer for each step of their order, and sends what is due.
+    let _mail = app.spawn_notification_workers(std::time::Duration::from_millis(250));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

@@ -348,6 +348,12 @@ word_types! {
     WebhookStatus = ordo_domain::webhook::SUBSCRIPTION_STATUSES;
     /// An event type a webhook subscription may ask for, or `*` for every one.
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
+    /// A kind of message Ordo sends a customer.
+    MessageKindName = crate::notify::messages::MessageKind::ALL.iter().map(|k| k.as_str());
+    /// A language customer messages are written in.
+    LanguageName = crate::notify::messages::LANGUAGES;
+    /// Where a message to a customer stands.
+    NotificationStatus = crate::notify::email::NOTIFICATION_STATUSES;
 }
 
 /// Money above zero (a payment, a gift card, a credit).

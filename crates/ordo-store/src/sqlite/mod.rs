@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../../migrations/sqlite/0017_channel_intake.sql")),
     (18, include_str!("../../migrations/sqlite/0018_channel_listings.sql")),
     (19, include_str!("../../migrations/sqlite/0019_webhooks.sql")),
+    (20, include_str!("../../migrations/sqlite/0020_notifications.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -14,6 +14,7 @@ pub mod fulfillments;
 pub mod inventory;
 pub mod keys;
 pub mod maintenance;
+pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
@@ -26,6 +27,7 @@ pub use fulfillments::{FulfillmentFilter, FulfillmentStore};
 pub use inventory::{InventoryStore, MovementFilter};
 pub use keys::KeyStore;
 pub use maintenance::MaintenanceStore;
+pub use notifications::NotificationStore;
 pub use orders::{OrderFilter, OrderStore};
 pub use outbox::{EventFilter, OutboxStore};
 pub use payments::PaymentStore;
@@ -47,6 +49,7 @@ pub trait Tx:
     + MaintenanceStore
     + ChannelStore
     + WebhookStore
+    + NotificationStore
 {
 }
 
@@ -62,6 +65,7 @@ impl<T> Tx for T where
         + MaintenanceStore
         + ChannelStore
         + WebhookStore
+        + NotificationStore
         + ?Sized
 {
 }

@@ -11,6 +11,7 @@ mod fulfillments;
 mod inventory;
 mod keys;
 mod maintenance;
+mod notifications;
 mod orders;
 mod outbox;
 mod payments;

@@ -41,6 +41,7 @@ pub mod reports;
 pub mod audit;
 pub mod events;
 pub mod keys;
+pub mod notifications;
 pub mod webhooks;
 
 use axum::Json;

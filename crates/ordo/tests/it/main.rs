@@ -19,6 +19,7 @@ mod documents;
 mod durability;
 mod easypost;
 mod edits;
+mod email;
 mod exchange_rates;
 mod fulfillment;
 mod holds;

@@ -12,6 +12,7 @@ mod maintenance;
 mod orders;
 mod outbox;
 mod payments;
+mod notifications;
 mod webhooks;
 
 use std::collections::HashMap;

@@ -18,6 +18,7 @@ mod maintenance;
 mod orders;
 mod outbox;
 mod payments;
+mod notifications;
 mod webhooks;
 
 use rusqlite::types::Value;

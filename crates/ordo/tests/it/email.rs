@@ -1,0 +1,272 @@
+//! Customer email over a real socket, to a small SMTP listener the test starts: an order
+//! placed, shipped, delivered, returned and refunded sends exactly its six messages, each with
+//! a plain-text and an HTML part, in the customer's language, the shipping notice with the
+//! carrier's tracking link; a customer who turned shipping notices off is not sent that one
+//! (the log says it was skipped); a message is sent once however often its step is told, and
+//! a resend is a new message.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ordo_app::notify::email::{MailPolicy, MailSettings};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::common::{Engine, TestServer, order_body};
+
+/// One message as the listener took it: envelope recipient and the raw message.
+#[derive(Debug, Clone)]
+struct Taken {
+    to: String,
+    data: String,
+}
+
+type Inbox = Arc<Mutex<Vec<Taken>>>;
+
+/// An SMTP listener on 127.0.0.1 that takes every message (RFC 5321's commands, enough of
+/// them for a client that sends plain SMTP): its URL and what it took.
+async fn smtp_listener() -> (String, Inbox) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let inbox: Inbox = Arc::default();
+    let shared = inbox.clone();
+    tokio::spawn(async move {
+        let mut n = 0u64;
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            let inbox = shared.clone();
+            n += 1;
+            let session = n;
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read);
+                let _ = write.write_all(b"220 test.local ESMTP ready\r\n").await;
+                let (mut to, mut count) = (String::new(), 0u64);
+                loop {
+                    let mut line = String::new();
+                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let answer = if upper.starts_with("EHLO") {
+                        "250-test.local\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".to_owned()
+                    } else if upper.starts_with("RCPT TO:") {
+                        to = line[8..].trim().trim_matches(|c| c == '<' || c == '>').to_owned();
+                        "250 OK\r\n".to_owned()
+                    } else if upper.starts_with("DATA") {
+                        let _ = write.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        loop {
+                            let mut l = String::new();
+                            if lines.read_line(&mut l).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if l == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&l);
+                        }
+                        count += 1;
+                        inbox.lock().unwrap().push(Taken { to: to.clone(), data });
+                        format!("250 2.0.0 OK queued as S{session}M{count}\r\n")
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        "250 OK\r\n".to_owned()
+                    };
+                    if write.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), inbox)
+}
+
+/// A server whose customer email goes to the listener, retried fast.
+async fn started(engine: Engine, smtp: &str) -> TestServer {
+    let settings = ordo_connectors::mail::SmtpSettings::from_url(smtp).unwrap();
+    let mailer = Arc::new(ordo_connectors::mail::SmtpMailer::new(&settings).unwrap());
+    TestServer::start_app(engine, Default::default(), move |app| {
+        let mail = MailSettings {
+            from: "Acme Shop <orders@acme.example>".into(),
+            reply_to: Some("help@acme.example".into()),
+            store_name: "Acme Shop".into(),
+            color: Some("#0a7f5a".into()),
+            footer: Some("Acme Ltd, 1 Dock Street".into()),
+            ..Default::default()
+        };
+        let mut app = app.with_mailer(mailer, mail);
+        app.mail_policy = MailPolicy { first_retry: Duration::from_millis(100), ..Default::default() };
+        std::mem::forget(app.spawn_notification_workers(Duration::from_millis(50)));
+        app
+    })
+    .await
+}
+
+/// Waits (at most 20 s) until the inbox holds `n` messages to `to`.
+async fn inbox_of(inbox: &Inbox, to: &str, n: usize) -> Vec<Taken> {
+    let started = Instant::now();
+    loop {
+        let got: Vec<Taken> = inbox.lock().unwrap().iter().filter(|t| t.to == to).cloned().collect();
+        if got.len() >= n || started.elapsed() > Duration::from_secs(20) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// What the inbox holds for `to` now.
+fn now_in(inbox: &Inbox, to: &str) -> Vec<Taken> {
+    inbox.lock().unwrap().iter().filter(|t| t.to == to).cloned().collect()
+}
+
+/// The `Subject:` header, decoded when it is RFC 2047 UTF-8 (`=?utf-8?b?...?=`).
+fn subject(data: &str) -> String {
+    let line = data.lines().find(|l| l.starts_with("Subject: ")).unwrap_or("").trim_start_matches("Subject: ");
+    if let Some(rest) = line.strip_prefix("=?utf-8?b?").or_else(|| line.strip_prefix("=?UTF-8?B?")) {
+        use base64::Engine as _;
+        let encoded: String = rest.split("?=").next().unwrap_or("").to_owned();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap_or_default();
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    line.to_owned()
+}
+
+/// Places, pays for and ships an order for `email` (returns its id, line and fulfilment).
+async fn shipped(s: &TestServer, email: &str, name: &str) -> (String, String, String) {
+    let mut body = order_body(&[("MAIL-1", 2)]);
+    body["customer"] = json!({"email": email, "name": name});
+    let r = s.post("/v1/orders", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    let paid = s
+        .post(&format!("/v1/orders/{id}/payments"), json!({"provider": "manual", "amount": {"amount": "20.00", "currency": "USD"}}))
+        .await;
+    assert_eq!(paid.status, 201, "{:?}", paid.body);
+    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let r = s.post(&format!("/v1/fulfillments/{f}/ship"), json!({"carrier": "UPS", "tracking_number": "1Z999AA10123456784"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    (id, line, f)
+}
+
+async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine: Engine) {
+    let (url, inbox) = smtp_listener().await;
+    let s = started(engine, &url).await;
+    s.location("MAIL-WH", 1).await;
+    s.product("MAIL-1", "10.00").await;
+    s.stock("MAIL-WH", "MAIL-1", 20).await;
+
+    let (id, line, f) = shipped(&s, "ada@example.com", "Ada Lovelace").await;
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/deliver"), json!({})).await.status, 200);
+    let r = s
+        .post(&format!("/v1/orders/{id}/returns"), json!({"lines": [{"line_id": line, "quantity": 1, "reason": "no_longer_needed"}]}))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let ret = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.post(&format!("/v1/returns/{ret}/approve"), json!({})).await.status, 200);
+    let units = json!([{"line_id": line, "quantity": 1, "condition": "new", "disposition": "restock"}]);
+    let r = s.post(&format!("/v1/returns/{ret}/receive"), json!({"location": "MAIL-WH", "units": units})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(r.body["refund_id"].is_string(), "the return was refunded: {:?}", r.body);
+
+    let got = inbox_of(&inbox, "ada@example.com", 6).await;
+    let subjects: Vec<String> = got.iter().map(|t| subject(&t.data)).collect();
+    assert_eq!(got.len(), 6, "{subjects:#?}");
+    let log = s.get(&format!("/v1/orders/{id}/notifications")).await;
+    assert_eq!(log.status, 200, "{:?}", log.body);
+    let kinds: Vec<&str> = log.body["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["order_confirmation", "shipped", "delivered", "return_approved", "return_received", "refund_issued"],
+        "{:?}",
+        log.body
+    );
+    for n in log.body["items"].as_array().unwrap() {
+        assert_eq!((n["status"].as_str(), n["transport"].as_str()), (Some("sent"), Some("email")), "{n}");
+        assert!(n["provider_id"].as_str().unwrap().contains("queued as"), "{n}");
+    }
+    for t in &got {
+        for part in ["Content-Type: multipart/alternative", "Content-Type: text/plain", "Content-Type: text/html", "From: \"Acme Shop\" <orders@acme.example>", "Reply-To: help@acme.example", "Content-Language: en"] {
+            assert!(t.data.contains(part), "{part} missing from\n{}", t.data);
+        }
+        assert!(t.data.contains("Ada"), "greets the customer by name:\n{}", t.data);
+    }
+    let shipped_mail = got.iter().find(|t| subject(&t.data).contains("on its way")).expect("a shipping notice");
+    assert!(shipped_mail.data.contains("1Z999AA10123456784"), "{}", shipped_mail.data);
+    assert!(shipped_mail.data.contains("https://www.ups.com/track?tracknum=1Z999AA10123456784"), "{}", shipped_mail.data);
+    assert!(subjects.iter().any(|s| s.contains("Your refund for order")), "{subjects:?}");
+
+    // Nothing more comes, however long one waits: every step is told once.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(now_in(&inbox, "ada@example.com").len(), 6);
+
+    // A resend is a new message, sent once.
+    let first = log.body["items"][0]["id"].as_str().unwrap();
+    let again = s.post(&format!("/v1/orders/{id}/notifications/{first}/resend"), json!({})).await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    assert_eq!(again.body["kind"], "order_confirmation");
+    assert_eq!(inbox_of(&inbox, "ada@example.com", 7).await.len(), 7);
+    let missing = s.post(&format!("/v1/orders/{id}/notifications/ntf_nope/resend"), json!({})).await;
+    assert_eq!(missing.status, 404, "{:?}", missing.body);
+
+    // A preview renders the message for the real order, in a language asked for.
+    let preview = s.get(&format!("/v1/notifications/templates/shipped/preview?order={id}&language=de")).await;
+    assert_eq!(preview.status, 200, "{:?}", preview.body);
+    assert!(preview.body["subject"].as_str().unwrap().contains("unterwegs"), "{:?}", preview.body);
+    assert!(preview.body["html"].as_str().unwrap().contains("<a href=\"https://www.ups.com/track?tracknum=1Z999AA10123456784\">"));
+    assert_eq!(s.get(&format!("/v1/notifications/templates/nonsense/preview?order={id}")).await.status, 404);
+}
+
+async fn a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_language(engine: Engine) {
+    let (url, inbox) = smtp_listener().await;
+    let s = started(engine, &url).await;
+    s.location("MAIL-WH", 1).await;
+    s.product("MAIL-1", "10.00").await;
+    s.stock("MAIL-WH", "MAIL-1", 20).await;
+    let c = s.post("/v1/customers", json!({"email": "grete@example.de", "name": "Grete Berg"})).await;
+    assert_eq!(c.status, 201, "{:?}", c.body);
+    let customer = c.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/customers/{customer}/preferences");
+    let defaults = s.get(&path).await;
+    assert_eq!(defaults.body, json!({"language": "en", "email_off": [], "sms": [], "marketing": {"granted": false}}));
+    // What cannot be turned off, and what is not a language, are refused, changing nothing.
+    let bad = s.call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"email_off": ["refund_issued"], "language": "xx"}))).await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    assert_eq!(s.get(&path).await.body, defaults.body);
+    let set = s
+        .call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"email_off": ["shipped"], "language": "de", "marketing": true, "marketing_source": "checkout"})))
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    assert_eq!((set.body["language"].as_str(), set.body["email_off"].clone()), (Some("de"), json!(["shipped"])));
+    assert_eq!(set.body["marketing"]["source"], "checkout");
+    assert!(set.body["marketing"]["at"].is_string());
+
+    let (id, _, f) = shipped(&s, "grete@example.de", "Grete Berg").await;
+    assert_eq!(s.post(&format!("/v1/fulfillments/{f}/deliver"), json!({})).await.status, 200);
+    let got = inbox_of(&inbox, "grete@example.de", 2).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let got_later = now_in(&inbox, "grete@example.de");
+    assert_eq!(got_later.len(), 2, "confirmation and delivery, no shipping notice: {:?}", got.iter().map(|t| subject(&t.data)).collect::<Vec<_>>());
+    let subjects: Vec<String> = got_later.iter().map(|t| subject(&t.data)).collect();
+    assert!(subjects.iter().any(|s| s.contains("Vielen Dank")), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.contains("zugestellt")), "{subjects:?}");
+    assert!(got_later.iter().all(|t| t.data.contains("Content-Language: de")));
+    let log = s.get(&format!("/v1/orders/{id}/notifications")).await.body;
+    let states: Vec<(String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n: &Value| (n["kind"].as_str().unwrap().to_owned(), n["status"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(states.contains(&("shipped".into(), "skipped".into())), "{states:?}");
+    assert_eq!(s.get("/v1/customers/cus_nope/preferences").await.status, 404);
+}
+
+on_both_engines!(
+    an_order_through_to_its_refund_sends_its_six_emails_and_no_more,
+    a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_language,
+);
