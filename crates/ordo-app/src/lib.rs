@@ -130,7 +130,11 @@ impl App {
     }
 
     /// Sends customer email through `mailer`, from `settings`.
-    pub fn with_mailer(mut self, mailer: Arc<dyn ports::mail::MailSender>, settings: notify::email::MailSettings) -> App {
+    pub fn with_mailer(
+        mut self,
+        mailer: Arc<dyn ports::mail::MailSender>,
+        settings: notify::email::MailSettings,
+    ) -> App {
         self.mailer = Some(mailer);
         self.mail = Arc::new(settings);
         self

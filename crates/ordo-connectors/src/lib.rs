@@ -10,9 +10,9 @@
 pub mod amazon;
 pub mod bigcommerce;
 pub mod easypost;
+pub mod mail;
 pub mod outbound;
 pub mod platform;
-pub mod mail;
 pub mod ratecard;
 pub mod shopify;
 pub mod signing;

@@ -194,7 +194,16 @@ mod tests {
             }],
         };
         let wire = String::from_utf8(build_message(&mail).unwrap().formatted()).unwrap();
-        for part in ["Message-ID: <ntf_1@ordo>", "Content-Language: de", "Reply-To: help@acme.example", "text/plain", "text/html", "multipart/alternative", "multipart/mixed", "label.pdf"] {
+        for part in [
+            "Message-ID: <ntf_1@ordo>",
+            "Content-Language: de",
+            "Reply-To: help@acme.example",
+            "text/plain",
+            "text/html",
+            "multipart/alternative",
+            "multipart/mixed",
+            "label.pdf",
+        ] {
             assert!(wire.contains(part), "{part} missing from\n{wire}");
         }
         let bad = Mail { to: "not an address".into(), ..mail };

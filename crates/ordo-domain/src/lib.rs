@@ -13,6 +13,7 @@ pub mod hold;
 pub mod id;
 pub mod inventory;
 pub mod money;
+pub mod notification;
 pub mod order;
 pub mod pan;
 pub mod payment;

@@ -24,8 +24,8 @@ use tokio::sync::oneshot;
 pub use records::*;
 pub use tx::{
     CatalogStore, ChannelStore, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore, ImportFilter,
-    InventoryStore, KeyStore, MaintenanceStore, MovementFilter, OrderFilter, OrderStore, OutboxStore, Page,
-    NotificationStore, PaymentStore, Requeue, Tx, WebhookStore,
+    InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore, OrderFilter, OrderStore,
+    OutboxStore, Page, PaymentStore, Requeue, Tx, WebhookStore,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

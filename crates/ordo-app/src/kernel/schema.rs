@@ -349,11 +349,11 @@ word_types! {
     /// An event type a webhook subscription may ask for, or `*` for every one.
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
     /// A kind of message Ordo sends a customer.
-    MessageKindName = crate::notify::messages::MessageKind::ALL.iter().map(|k| k.as_str());
+    MessageKindName = ordo_domain::notification::MessageKind::ALL.iter().map(|k| k.as_str());
     /// A language customer messages are written in.
-    LanguageName = crate::notify::messages::LANGUAGES;
+    LanguageName = ordo_domain::notification::LANGUAGES;
     /// Where a message to a customer stands.
-    NotificationStatus = crate::notify::email::NOTIFICATION_STATUSES;
+    NotificationStatus = ordo_domain::notification::NOTIFICATION_STATUSES;
 }
 
 /// Money above zero (a payment, a gift card, a credit).

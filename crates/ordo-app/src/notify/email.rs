@@ -1,7 +1,7 @@
 //! Email to customers, on the worker runtime, in two steps as webhooks are:
 //!
 //! - **Queueing** (`notifications.queue`) follows the event feed: each customer-facing step
-//!   (see [`MessageKind::called_by`]) becomes one message to the order's email address, in the
+//!   (see [`called_by`]) becomes one message to the order's email address, in the
 //!   customer's language, or a `skipped` entry when the customer turned that kind off. A
 //!   message is queued once per step (its `dedupe` key), so a pass that runs twice, or an
 //!   event learned twice (delivered by hand and by the carrier), queues nothing twice. Only
@@ -28,16 +28,16 @@ use serde_json::json;
 use crate::aftersales::returns::Return;
 use crate::kernel::BoxFuture;
 use crate::kernel::guard::{require, visible_order};
+use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::locked;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::refunds::Refund;
-use crate::notify::messages::{MessageKind, Preferences};
+use crate::notify::messages::{MessageKind, Preferences, called_by};
 use crate::notify::templates::Rendered;
 use crate::ports::mail::Mail;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
-/// Where a message stands.
-pub const NOTIFICATION_STATUSES: [&str; 4] = ["pending", "sent", "failed", "skipped"];
+pub use ordo_domain::notification::NOTIFICATION_STATUSES;
 
 /// Where the worker keeps the time mail was first set up (messages are for steps after it).
 const SINCE: &str = "notifications.since";
@@ -145,11 +145,7 @@ impl Worker for Queue {
     }
 
     fn wants(&self, event: &EventRecord) -> bool {
-        MessageKind::called_by(&event.event_type, &event.id, &event.subject, &serde_json::Value::Null).is_some()
-            || event.event_type.starts_with("fulfillment.")
-            || event.event_type.starts_with("shipment.")
-            || event.event_type.starts_with("return.")
-            || event.event_type == "refund.completed"
+        called_by(&event.event_type, &event.id, &event.subject, &serde_json::Value::Null).is_some()
     }
 
     fn coalesces(&self) -> bool {
@@ -225,8 +221,12 @@ pub fn carrier_tracking_link(carrier: &str, number: &str) -> Option<String> {
         "ups" => format!("https://www.ups.com/track?tracknum={n}"),
         "fedex" => format!("https://www.fedex.com/fedextrack/?trknbr={n}"),
         "usps" => format!("https://tools.usps.com/go/TrackConfirmAction?tLabels={n}"),
-        "dhl" | "dhl_express" => format!("https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={n}"),
-        "dhl_paket" | "dhl_de" => format!("https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={n}"),
+        "dhl" | "dhl_express" => {
+            format!("https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={n}")
+        }
+        "dhl_paket" | "dhl_de" => {
+            format!("https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={n}")
+        }
         "royal_mail" | "royalmail" => format!("https://www.royalmail.com/track-your-item#/tracking-results/{n}"),
         _ => return None,
     };
@@ -246,7 +246,7 @@ impl App {
         let mut called = Vec::new();
         for e in events {
             let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
-            if let Some(c) = MessageKind::called_by(&e.event_type, &e.id, &e.subject, &data) {
+            if let Some(c) = called_by(&e.event_type, &e.id, &e.subject, &data) {
                 called.push((c, e.id.clone(), e.at));
             }
         }
@@ -297,7 +297,12 @@ impl App {
 
     /// The facts a message shows: the store, the customer, the order as it is now, and the
     /// fulfilment, return or refund it is about.
-    pub(crate) async fn message_context(&self, kind: MessageKind, order_id: &str, about: Option<&str>) -> AppResult<serde_json::Value> {
+    pub(crate) async fn message_context(
+        &self,
+        kind: MessageKind,
+        order_id: &str,
+        about: Option<&str>,
+    ) -> AppResult<serde_json::Value> {
         let (id, about) = (order_id.to_owned(), about.map(str::to_owned));
         let (order, customer, fulfillment, ret, refund) = self
             .store
@@ -356,7 +361,8 @@ impl App {
                 "label": r.label.as_ref().map(|l| json!({"carrier": l.carrier, "tracking_number": l.tracking_number})),
             })
         });
-        let refund = refund.map(|r| json!({"id": r.id, "amount": amount(r.amount, &r.currency), "currency": r.currency}));
+        let refund =
+            refund.map(|r| json!({"id": r.id, "amount": amount(r.amount, &r.currency), "currency": r.currency}));
         let s = &self.mail;
         Ok(json!({
             "kind": kind.as_str(),
@@ -469,44 +475,59 @@ impl App {
 
     /// Sends one of an order's messages again, as a new message (by the same transport, to
     /// the order's address as it is now).
-    pub async fn resend_notification(&self, actor: &Actor, order_id: &str, id: &str) -> AppResult<Notification> {
+    pub async fn resend_notification(
+        &self,
+        actor: &Actor,
+        order_id: &str,
+        id: &str,
+        idem: Option<IdemCtx<Notification>>,
+    ) -> AppResult<Outcome<Notification>> {
         require(actor, Action::WriteOrders)?;
         if self.mailer.is_none() {
-            return Err(AppError::NotImplemented("sending email needs a mail server to be configured (--smtp-url)".into()));
+            return Err(AppError::NotImplemented(
+                "sending email needs a mail server to be configured (--smtp-url)".into(),
+            ));
         }
-        let (order_id, id, who, now) = (order_id.to_owned(), id.to_owned(), actor.clone(), self.now());
-        self.store
-            .write(move |tx| {
-                let order = visible_order(tx, &who, &order_id)?;
-                let old = tx.notification(&id)?.filter(|n| n.order_id == order_id).ok_or(AppError::NotFound("notification"))?;
-                let fresh = new_id(now);
-                let n = NotificationRecord {
-                    seq: 0,
-                    id: fresh.clone(),
-                    dedupe: format!("resend/{fresh}"),
-                    recipient: order.email.clone(),
-                    event_id: None,
-                    status: "pending".into(),
-                    attempts: 0,
-                    next_at: now,
-                    claimed_until: 0,
-                    subject: None,
-                    provider_id: None,
-                    error: None,
-                    created_at: now,
-                    sent_at: None,
-                    updated_at: now,
-                    ..old
-                };
-                tx.add_notifications(std::slice::from_ref(&n))?;
-                let stored = tx.notification(&fresh)?.ok_or_else(|| AppError::Internal("the resend was not kept".into()))?;
-                Ok(Notification::from(stored))
-            })
-            .await
+        let (order_id, id, who) = (order_id.to_owned(), id.to_owned(), actor.clone());
+        self.write_idem(idem, move |tx, now| {
+            let order = visible_order(tx, &who, &order_id)?;
+            let old =
+                tx.notification(&id)?.filter(|n| n.order_id == order_id).ok_or(AppError::NotFound("notification"))?;
+            let fresh = new_id(now);
+            let n = NotificationRecord {
+                seq: 0,
+                id: fresh.clone(),
+                dedupe: format!("resend/{fresh}"),
+                recipient: order.email.clone(),
+                event_id: None,
+                status: "pending".into(),
+                attempts: 0,
+                next_at: now,
+                claimed_until: 0,
+                subject: None,
+                provider_id: None,
+                error: None,
+                created_at: now,
+                sent_at: None,
+                updated_at: now,
+                ..old
+            };
+            tx.add_notifications(std::slice::from_ref(&n))?;
+            let stored =
+                tx.notification(&fresh)?.ok_or_else(|| AppError::Internal("the resend was not kept".into()))?;
+            Ok(Notification::from(stored))
+        })
+        .await
     }
 
     /// One message rendered for a real order, as it would go now.
-    pub async fn preview_message(&self, actor: &Actor, kind: &str, order_id: &str, language: Option<&str>) -> AppResult<Rendered> {
+    pub async fn preview_message(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        order_id: &str,
+        language: Option<&str>,
+    ) -> AppResult<Rendered> {
         require(actor, Action::ReadOrders)?;
         let kind = MessageKind::parse(kind).ok_or(AppError::NotFound("kind of message"))?;
         let (id, who) = (order_id.to_owned(), actor.clone());

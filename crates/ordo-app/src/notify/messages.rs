@@ -10,22 +10,7 @@ use crate::kernel::guard::require;
 use crate::{Action, Actor, App, AppError, AppResult};
 use ordo_domain::validate::Errors;
 
-/// The messages Ordo sends; `optional` ones a customer may turn off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessageKind {
-    OrderConfirmation,
-    OrderChanged,
-    PaymentRequired,
-    Shipped,
-    OutForDelivery,
-    Delivered,
-    ReadyForPickup,
-    PickedUp,
-    Cancelled,
-    ReturnApproved,
-    ReturnReceived,
-    RefundIssued,
-}
+pub use ordo_domain::notification::{LANGUAGES, MessageKind};
 
 /// What one message is about besides its order: the step whose data it shows, and which
 /// object makes it the same message (a second event about the same fulfilment's delivery
@@ -40,92 +25,37 @@ pub struct Called {
     pub once_per: String,
 }
 
-impl MessageKind {
-    pub const ALL: [MessageKind; 12] = [
-        MessageKind::OrderConfirmation,
-        MessageKind::OrderChanged,
-        MessageKind::PaymentRequired,
-        MessageKind::Shipped,
-        MessageKind::OutForDelivery,
-        MessageKind::Delivered,
-        MessageKind::ReadyForPickup,
-        MessageKind::PickedUp,
-        MessageKind::Cancelled,
-        MessageKind::ReturnApproved,
-        MessageKind::ReturnReceived,
-        MessageKind::RefundIssued,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::OrderConfirmation => "order_confirmation",
-            MessageKind::OrderChanged => "order_changed",
-            MessageKind::PaymentRequired => "payment_required",
-            MessageKind::Shipped => "shipped",
-            MessageKind::OutForDelivery => "out_for_delivery",
-            MessageKind::Delivered => "delivered",
-            MessageKind::ReadyForPickup => "ready_for_pickup",
-            MessageKind::PickedUp => "picked_up",
-            MessageKind::Cancelled => "cancelled",
-            MessageKind::ReturnApproved => "return_approved",
-            MessageKind::ReturnReceived => "return_received",
-            MessageKind::RefundIssued => "refund_issued",
-        }
+/// The message an event calls for, if any. `data` is the event's payload; its subject is
+/// the order's id for every event that calls for one.
+pub fn called_by(event_type: &str, event_id: &str, subject: &str, data: &serde_json::Value) -> Option<Called> {
+    let field = |name: &str| data.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    let (kind, about) = match event_type {
+        "order.created" => (MessageKind::OrderConfirmation, None),
+        "order.edited" => (MessageKind::OrderChanged, None),
+        "order.payment_required" => (MessageKind::PaymentRequired, None),
+        "order.cancelled" => (MessageKind::Cancelled, None),
+        "fulfillment.shipped" => (MessageKind::Shipped, field("id")),
+        "shipment.out_for_delivery" => (MessageKind::OutForDelivery, field("fulfillment_id")),
+        // Delivered by hand or by the carrier's tracking: one message either way.
+        "fulfillment.delivered" => (MessageKind::Delivered, field("id")),
+        "shipment.delivered" => (MessageKind::Delivered, field("fulfillment_id")),
+        "fulfillment.ready_for_pickup" => (MessageKind::ReadyForPickup, field("id")),
+        "fulfillment.picked_up" => (MessageKind::PickedUp, field("id")),
+        "return.approved" => (MessageKind::ReturnApproved, field("return_id")),
+        "return.received" => (MessageKind::ReturnReceived, field("return_id")),
+        "refund.completed" => (MessageKind::RefundIssued, field("refund_id")),
+        _ => return None,
+    };
+    if !subject.starts_with("ord_") {
+        return None;
     }
-
-    pub fn parse(s: &str) -> Option<MessageKind> {
-        MessageKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// Progress notices a customer may turn off; what asks them to act, or tells them of
-    /// their money or of a cancellation, always goes.
-    pub fn optional(self) -> bool {
-        matches!(
-            self,
-            MessageKind::Shipped
-                | MessageKind::OutForDelivery
-                | MessageKind::Delivered
-                | MessageKind::PickedUp
-                | MessageKind::ReturnReceived
-        )
-    }
-
-    /// The message an event calls for, if any. `data` is the event's payload; its subject is
-    /// the order's id for every event that calls for one.
-    pub fn called_by(event_type: &str, event_id: &str, subject: &str, data: &serde_json::Value) -> Option<Called> {
-        let field = |name: &str| data.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-        let (kind, about) = match event_type {
-            "order.created" => (MessageKind::OrderConfirmation, None),
-            "order.edited" => (MessageKind::OrderChanged, None),
-            "order.payment_required" => (MessageKind::PaymentRequired, None),
-            "order.cancelled" => (MessageKind::Cancelled, None),
-            "fulfillment.shipped" => (MessageKind::Shipped, field("id")),
-            "shipment.out_for_delivery" => (MessageKind::OutForDelivery, field("fulfillment_id")),
-            // Delivered by hand or by the carrier's tracking: one message either way.
-            "fulfillment.delivered" => (MessageKind::Delivered, field("id")),
-            "shipment.delivered" => (MessageKind::Delivered, field("fulfillment_id")),
-            "fulfillment.ready_for_pickup" => (MessageKind::ReadyForPickup, field("id")),
-            "fulfillment.picked_up" => (MessageKind::PickedUp, field("id")),
-            "return.approved" => (MessageKind::ReturnApproved, field("return_id")),
-            "return.received" => (MessageKind::ReturnReceived, field("return_id")),
-            "refund.completed" => (MessageKind::RefundIssued, field("refund_id")),
-            _ => return None,
-        };
-        if !subject.starts_with("ord_") {
-            return None;
-        }
-        // Edits and payment requests may come many times; every other step once per object.
-        let once_per = match kind {
-            MessageKind::OrderChanged | MessageKind::PaymentRequired => event_id.to_owned(),
-            _ => about.clone().unwrap_or_else(|| subject.to_owned()),
-        };
-        Some(Called { kind, order_id: subject.to_owned(), about, once_per })
-    }
+    // Edits and payment requests may come many times; every other step once per object.
+    let once_per = match kind {
+        MessageKind::OrderChanged | MessageKind::PaymentRequired => event_id.to_owned(),
+        _ => about.clone().unwrap_or_else(|| subject.to_owned()),
+    };
+    Some(Called { kind, order_id: subject.to_owned(), about, once_per })
 }
-
-/// The languages Ordo's own templates are written in; a merchant's template folder may add
-/// others.
-pub const LANGUAGES: [&str; 2] = ["en", "de"];
 
 /// Consent to marketing, kept apart from the messages about a customer's orders.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -195,12 +125,12 @@ pub struct PreferencesInput {
     #[schema(value_type = Option<Vec<crate::kernel::schema::MessageKindName>>, max_items = 12)]
     pub sms: Option<Vec<String>>,
     /// E.164: `+` and 8 to 15 digits; `""` removes it.
-    #[schema(max_length = 16)]
+    #[schema(max_length = 16, pattern = r"^(\+[0-9]{8,15})?$")]
     pub phone: Option<String>,
     /// Marketing consent given (`true`) or withdrawn (`false`), recorded with the time.
     pub marketing: Option<bool>,
     /// Where the consent was given or withdrawn; `api` when not said.
-    #[schema(max_length = 64)]
+    #[schema(max_length = 64, pattern = r"^[^\u0000]*$")]
     pub marketing_source: Option<String>,
 }
 
@@ -252,7 +182,7 @@ impl App {
         }
         let email_off = kinds(&mut e, "email_off", &input.email_off, true);
         let sms = kinds(&mut e, "sms", &input.sms, false);
-        let phone = input.phone.as_deref().map(str::trim).map(str::to_owned);
+        let phone = input.phone.clone();
         if let Some(p) = phone.as_deref().filter(|p| !p.is_empty()) {
             let digits = p.strip_prefix('+').unwrap_or("");
             if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -306,16 +236,16 @@ mod tests {
     #[test]
     fn each_step_calls_for_its_message_once_per_object() {
         let data = serde_json::json!({"id": "ful_1", "fulfillment_id": "ful_1", "return_id": "ret_1"});
-        let shipped = MessageKind::called_by("fulfillment.shipped", "evt_1", "ord_1", &data).unwrap();
+        let shipped = called_by("fulfillment.shipped", "evt_1", "ord_1", &data).unwrap();
         assert_eq!((shipped.kind, shipped.about.as_deref()), (MessageKind::Shipped, Some("ful_1")));
-        let by_hand = MessageKind::called_by("fulfillment.delivered", "evt_2", "ord_1", &data).unwrap();
-        let by_carrier = MessageKind::called_by("shipment.delivered", "evt_3", "ord_1", &data).unwrap();
+        let by_hand = called_by("fulfillment.delivered", "evt_2", "ord_1", &data).unwrap();
+        let by_carrier = called_by("shipment.delivered", "evt_3", "ord_1", &data).unwrap();
         assert_eq!(by_hand.once_per, by_carrier.once_per, "delivered once, however it was learned");
-        let edit1 = MessageKind::called_by("order.edited", "evt_4", "ord_1", &data).unwrap();
-        let edit2 = MessageKind::called_by("order.edited", "evt_5", "ord_1", &data).unwrap();
+        let edit1 = called_by("order.edited", "evt_4", "ord_1", &data).unwrap();
+        let edit2 = called_by("order.edited", "evt_5", "ord_1", &data).unwrap();
         assert_ne!(edit1.once_per, edit2.once_per, "every edit is told");
-        assert_eq!(MessageKind::called_by("inventory.adjusted", "evt_6", "SKU-1", &data), None);
-        assert_eq!(MessageKind::called_by("order.created", "evt_7", "not-an-order", &data), None);
+        assert_eq!(called_by("inventory.adjusted", "evt_6", "SKU-1", &data), None);
+        assert_eq!(called_by("order.created", "evt_7", "not-an-order", &data), None);
         for k in MessageKind::ALL {
             assert_eq!(MessageKind::parse(k.as_str()), Some(k));
         }

@@ -24,9 +24,20 @@ macro_rules! builtin {
 }
 
 builtin!(
-    "layout.txt", "layout.html", "order_confirmation.txt", "order_changed.txt", "payment_required.txt",
-    "shipped.txt", "out_for_delivery.txt", "delivered.txt", "ready_for_pickup.txt", "picked_up.txt",
-    "cancelled.txt", "return_approved.txt", "return_received.txt", "refund_issued.txt"
+    "layout.txt",
+    "layout.html",
+    "order_confirmation.txt",
+    "order_changed.txt",
+    "payment_required.txt",
+    "shipped.txt",
+    "out_for_delivery.txt",
+    "delivered.txt",
+    "ready_for_pickup.txt",
+    "picked_up.txt",
+    "cancelled.txt",
+    "return_approved.txt",
+    "return_received.txt",
+    "refund_issued.txt"
 );
 
 /// One message, rendered.
@@ -139,11 +150,8 @@ impl Templates {
 
     /// Renders one message; `language` falls back to English when it has no templates.
     pub fn render(&self, kind: MessageKind, language: &str, ctx: &serde_json::Value) -> Result<Rendered, String> {
-        let lang = if self.env.get_template(&format!("{language}/{}.txt", kind.as_str())).is_ok() {
-            language
-        } else {
-            "en"
-        };
+        let lang =
+            if self.env.get_template(&format!("{language}/{}.txt", kind.as_str())).is_ok() { language } else { "en" };
         let name = format!("{lang}/{}.txt", kind.as_str());
         let tmpl = self.env.get_template(&name).map_err(|e| e.to_string())?;
         let ctx = Value::from_serialize(ctx);

@@ -4,8 +4,9 @@
 use ordo_store::copy::copy_database;
 use ordo_store::schema::{self, Cell, TABLES};
 use ordo_store::{
-    ApiKeyRecord, BalanceAccount, BalanceEntry, BucketChange, CountRequest, EventFilter, IdempotencyRecord, NewEvent,
-    OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord, Store, StoreError, Tx,
+    ApiKeyRecord, AttemptRecord, BalanceAccount, BalanceEntry, BucketChange, CountRequest, DeliveryRecord, EventFilter,
+    IdempotencyRecord, NewEvent, NotificationRecord, OrderRecord, Page, PaymentEntry, PaymentRecord, RuleSetRecord,
+    Store, StoreError, Tx, WebhookRecord,
 };
 
 use crate::common::{
@@ -175,6 +176,71 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         body: vec![0, 255, b'{'],
         created_at: 11,
     })?;
+    tx.put_webhook(&WebhookRecord {
+        id: "whk_1".into(),
+        url: "https://erp.example.com/hooks".into(),
+        events: r#"["*"]"#.into(),
+        description: None,
+        secret: "enc1:k1:00".into(),
+        status: "active".into(),
+        failing_since: None,
+        disabled_reason: None,
+        version: 1,
+        created_at: 12,
+        updated_at: 12,
+    })?;
+    tx.add_webhook_deliveries(&[DeliveryRecord {
+        seq: 0,
+        id: "whd_1".into(),
+        subscription_id: "whk_1".into(),
+        event_id: "evt_1".into(),
+        event_seq: 1,
+        event_type: "order.created".into(),
+        subject: "ord_1".into(),
+        body: "{}".into(),
+        status: "delivered".into(),
+        attempts: 1,
+        next_at: 12,
+        window_from: 12,
+        claimed_until: 0,
+        last_status: Some(200),
+        last_error: None,
+        created_at: 12,
+        updated_at: 13,
+    }])?;
+    tx.add_webhook_attempt(&AttemptRecord {
+        delivery_id: "whd_1".into(),
+        n: 1,
+        at: 13,
+        status: Some(200),
+        latency_ms: 4,
+        error: None,
+        answer: Some("ok".into()),
+    })?;
+    tx.add_notifications(&[NotificationRecord {
+        seq: 0,
+        id: "ntf_1".into(),
+        dedupe: "ord_1/order_confirmation/ord_1/email".into(),
+        order_id: "ord_1".into(),
+        customer_id: Some("cus_1".into()),
+        kind: "order_confirmation".into(),
+        transport: "email".into(),
+        recipient: "ann@example.com".into(),
+        language: "en".into(),
+        event_id: Some("evt_1".into()),
+        about: None,
+        status: "sent".into(),
+        attempts: 1,
+        next_at: 12,
+        claimed_until: 0,
+        subject: Some("Thank you for your order 1200".into()),
+        provider_id: Some("<ntf_1@ordo> queued".into()),
+        error: None,
+        created_at: 12,
+        sent_at: Some(13),
+        updated_at: 13,
+    }])?;
+    tx.put_customer_preferences("cus_1", r#"{"language":"de"}"#, 13)?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

@@ -6,12 +6,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::Response;
+use ordo_app::notify::email::Notification;
 use ordo_app::notify::messages::{Preferences, PreferencesInput};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::ApiResult;
+use super::{ApiResult, Idem, render, respond};
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -33,15 +34,17 @@ pub async fn order_notifications(
 /// Send one of an order's messages again, to the order's address as it is now: a new
 /// message in the log, queued at once (501 when no mail server is configured).
 #[utoipa::path(post, path = "/v1/orders/{id}/notifications/{notification}/resend", tag = "notifications",
-    params(("id" = String, Path), ("notification" = String, Path)),
+    params(("id" = String, Path), ("notification" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 202, body = NotificationView), (status = 404, body = Problem), (status = 501, body = Problem)))]
 pub async fn resend_notification(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path((id, notification)): Path<(String, String)>,
-) -> ApiResult<(StatusCode, Json<NotificationView>)> {
-    let n = s.app.resend_notification(&actor, &id, &notification).await?;
-    Ok((StatusCode::ACCEPTED, Json(NotificationView::from(&n))))
+    idem: Idem,
+) -> ApiResult<Response> {
+    let r = render::<Notification, NotificationView, 202>;
+    Ok(respond(s.app.resend_notification(&actor, &id, &notification, idem.ctx(r)).await?, r))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,7 +3,8 @@
 //! a plain-text and an HTML part, in the customer's language, the shipping notice with the
 //! carrier's tracking link; a customer who turned shipping notices off is not sent that one
 //! (the log says it was skipped); a message is sent once however often its step is told, and
-//! a resend is a new message.
+//! a resend is a new message; a node that dies between handing a message to the mail server
+//! and recording it costs one duplicate (with the same `Message-ID`), never a lost message.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -144,11 +145,16 @@ async fn shipped(s: &TestServer, email: &str, name: &str) -> (String, String, St
     let id = r.body["id"].as_str().unwrap().to_owned();
     let line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
     let paid = s
-        .post(&format!("/v1/orders/{id}/payments"), json!({"provider": "manual", "amount": {"amount": "20.00", "currency": "USD"}}))
+        .post(
+            &format!("/v1/orders/{id}/payments"),
+            json!({"provider": "manual", "amount": {"amount": "20.00", "currency": "USD"}}),
+        )
         .await;
     assert_eq!(paid.status, 201, "{:?}", paid.body);
     let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
-    let r = s.post(&format!("/v1/fulfillments/{f}/ship"), json!({"carrier": "UPS", "tracking_number": "1Z999AA10123456784"})).await;
+    let r = s
+        .post(&format!("/v1/fulfillments/{f}/ship"), json!({"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     (id, line, f)
 }
@@ -163,7 +169,10 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
     let (id, line, f) = shipped(&s, "ada@example.com", "Ada Lovelace").await;
     assert_eq!(s.post(&format!("/v1/fulfillments/{f}/deliver"), json!({})).await.status, 200);
     let r = s
-        .post(&format!("/v1/orders/{id}/returns"), json!({"lines": [{"line_id": line, "quantity": 1, "reason": "no_longer_needed"}]}))
+        .post(
+            &format!("/v1/orders/{id}/returns"),
+            json!({"lines": [{"line_id": line, "quantity": 1, "reason": "no_longer_needed"}]}),
+        )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let ret = r.body["id"].as_str().unwrap().to_owned();
@@ -190,14 +199,25 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
         assert!(n["provider_id"].as_str().unwrap().contains("queued as"), "{n}");
     }
     for t in &got {
-        for part in ["Content-Type: multipart/alternative", "Content-Type: text/plain", "Content-Type: text/html", "From: \"Acme Shop\" <orders@acme.example>", "Reply-To: help@acme.example", "Content-Language: en"] {
+        for part in [
+            "Content-Type: multipart/alternative",
+            "Content-Type: text/plain",
+            "Content-Type: text/html",
+            "From: \"Acme Shop\" <orders@acme.example>",
+            "Reply-To: help@acme.example",
+            "Content-Language: en",
+        ] {
             assert!(t.data.contains(part), "{part} missing from\n{}", t.data);
         }
         assert!(t.data.contains("Ada"), "greets the customer by name:\n{}", t.data);
     }
     let shipped_mail = got.iter().find(|t| subject(&t.data).contains("on its way")).expect("a shipping notice");
     assert!(shipped_mail.data.contains("1Z999AA10123456784"), "{}", shipped_mail.data);
-    assert!(shipped_mail.data.contains("https://www.ups.com/track?tracknum=1Z999AA10123456784"), "{}", shipped_mail.data);
+    assert!(
+        shipped_mail.data.contains("https://www.ups.com/track?tracknum=1Z999AA10123456784"),
+        "{}",
+        shipped_mail.data
+    );
     assert!(subjects.iter().any(|s| s.contains("Your refund for order")), "{subjects:?}");
 
     // Nothing more comes, however long one waits: every step is told once.
@@ -217,7 +237,12 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
     let preview = s.get(&format!("/v1/notifications/templates/shipped/preview?order={id}&language=de")).await;
     assert_eq!(preview.status, 200, "{:?}", preview.body);
     assert!(preview.body["subject"].as_str().unwrap().contains("unterwegs"), "{:?}", preview.body);
-    assert!(preview.body["html"].as_str().unwrap().contains("<a href=\"https://www.ups.com/track?tracknum=1Z999AA10123456784\">"));
+    assert!(
+        preview.body["html"]
+            .as_str()
+            .unwrap()
+            .contains("<a href=\"https://www.ups.com/track?tracknum=1Z999AA10123456784\">")
+    );
     assert_eq!(s.get(&format!("/v1/notifications/templates/nonsense/preview?order={id}")).await.status, 404);
 }
 
@@ -234,11 +259,20 @@ async fn a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_langu
     let defaults = s.get(&path).await;
     assert_eq!(defaults.body, json!({"language": "en", "email_off": [], "sms": [], "marketing": {"granted": false}}));
     // What cannot be turned off, and what is not a language, are refused, changing nothing.
-    let bad = s.call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"email_off": ["refund_issued"], "language": "xx"}))).await;
+    let bad = s
+        .call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"email_off": ["refund_issued"], "language": "xx"})))
+        .await;
     assert_eq!(bad.status, 422, "{:?}", bad.body);
     assert_eq!(s.get(&path).await.body, defaults.body);
     let set = s
-        .call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"email_off": ["shipped"], "language": "de", "marketing": true, "marketing_source": "checkout"})))
+        .call(
+            &s.admin,
+            reqwest::Method::PATCH,
+            &path,
+            Some(
+                json!({"email_off": ["shipped"], "language": "de", "marketing": true, "marketing_source": "checkout"}),
+            ),
+        )
         .await;
     assert_eq!(set.status, 200, "{:?}", set.body);
     assert_eq!((set.body["language"].as_str(), set.body["email_off"].clone()), (Some("de"), json!(["shipped"])));
@@ -250,7 +284,12 @@ async fn a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_langu
     let got = inbox_of(&inbox, "grete@example.de", 2).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let got_later = now_in(&inbox, "grete@example.de");
-    assert_eq!(got_later.len(), 2, "confirmation and delivery, no shipping notice: {:?}", got.iter().map(|t| subject(&t.data)).collect::<Vec<_>>());
+    assert_eq!(
+        got_later.len(),
+        2,
+        "confirmation and delivery, no shipping notice: {:?}",
+        got.iter().map(|t| subject(&t.data)).collect::<Vec<_>>()
+    );
     let subjects: Vec<String> = got_later.iter().map(|t| subject(&t.data)).collect();
     assert!(subjects.iter().any(|s| s.contains("Vielen Dank")), "{subjects:?}");
     assert!(subjects.iter().any(|s| s.contains("zugestellt")), "{subjects:?}");
@@ -266,7 +305,77 @@ async fn a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_langu
     assert_eq!(s.get("/v1/customers/cus_nope/preferences").await.status, 404);
 }
 
+/// Hands a message to the mail server, then, once, dies before Ordo can record it (as a
+/// node killed at that moment would).
+struct DiesAfterSending {
+    inner: ordo_connectors::mail::SmtpMailer,
+    die: std::sync::atomic::AtomicBool,
+}
+
+impl ordo_app::ports::mail::MailSender for DiesAfterSending {
+    fn send<'a>(&'a self, mail: &'a ordo_app::ports::mail::Mail) -> ordo_app::ports::mail::MailFuture<'a> {
+        Box::pin(async move {
+            let answer = self.inner.send(mail).await;
+            if self.die.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                panic!("the node died after the mail server took the message");
+            }
+            answer
+        })
+    }
+}
+
+async fn a_crash_between_sending_and_recording_sends_once_more_and_loses_nothing(engine: Engine) {
+    let (url, inbox) = smtp_listener().await;
+    let settings = ordo_connectors::mail::SmtpSettings::from_url(&url).unwrap();
+    let mailer = Arc::new(DiesAfterSending {
+        inner: ordo_connectors::mail::SmtpMailer::new(&settings).unwrap(),
+        die: std::sync::atomic::AtomicBool::new(true),
+    });
+    let node: Arc<Mutex<Option<ordo_app::App>>> = Arc::default();
+    let kept = node.clone();
+    let s = TestServer::start_app(engine, Default::default(), move |app| {
+        let mut app = app.with_mailer(mailer, MailSettings::default());
+        app.mail_policy = MailPolicy { hold: Duration::from_millis(400), ..Default::default() };
+        std::mem::forget(app.spawn_notification_workers(Duration::from_millis(50)));
+        *kept.lock().unwrap() = Some(app.clone());
+        app
+    })
+    .await;
+    s.location("MAIL-WH", 1).await;
+    s.product("MAIL-1", "10.00").await;
+    s.stock("MAIL-WH", "MAIL-1", 20).await;
+    let mut body = order_body(&[("MAIL-1", 1)]);
+    body["customer"] = json!({"email": "lin@example.com", "name": "Lin"});
+    let r = s.post("/v1/orders", body).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // The server took the confirmation; the node died before recording it.
+    assert_eq!(inbox_of(&inbox, "lin@example.com", 1).await.len(), 1);
+    let log = s.get(&format!("/v1/orders/{id}/notifications")).await.body;
+    assert_eq!(log["items"][0]["status"], "pending", "not recorded as sent: {log}");
+    // Another node takes over: once the dead node's hold has run out, it sends the message again.
+    let app = node.lock().unwrap().clone().unwrap();
+    std::mem::forget(app.spawn_notification_workers(Duration::from_millis(50)));
+    let got = inbox_of(&inbox, "lin@example.com", 2).await;
+    assert_eq!(got.len(), 2, "sent again, not lost");
+    let id_of = |t: &Taken| t.data.lines().find(|l| l.starts_with("Message-ID:")).map(str::to_owned);
+    assert_eq!(id_of(&got[0]), id_of(&got[1]), "the one duplicate is recognisably the same message");
+    let started = Instant::now();
+    loop {
+        let log = s.get(&format!("/v1/orders/{id}/notifications")).await.body;
+        if log["items"][0]["status"] == "sent" {
+            assert_eq!(log["items"][0]["attempts"], 1, "{log}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never recorded: {log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(now_in(&inbox, "lin@example.com").len(), 2, "at most one duplicate");
+}
+
 on_both_engines!(
     an_order_through_to_its_refund_sends_its_six_emails_and_no_more,
     a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_language,
+    a_crash_between_sending_and_recording_sends_once_more_and_loses_nothing,
 );

@@ -54,7 +54,10 @@ async fn carrier_credentials_are_sealed_at_rest_and_rotate_to_a_new_key() {
 
     // Rotation: the new key first, every credential sealed with it, then the old key dropped.
     let (ok, out) = ordo(&["secrets", "rotate", "--database", &db], Some(&format!("{B},{A}")));
-    assert!(ok && out.contains("3 carriers and the signing secrets of 0 webhook subscriptions with secrets key b"), "{out}");
+    assert!(
+        ok && out.contains("3 carriers and the signing secrets of 0 webhook subscriptions with secrets key b"),
+        "{out}"
+    );
     let stored = stored_carriers(&db);
     assert!(stored.matches("enc1:b:").count() == sealed && !stored.contains("enc1:a:"), "{stored}");
     let (mut child, base) = start_server_with(&db, &[], &[("ORDO_SECRETS_KEY", B)]);

@@ -9,10 +9,10 @@ mod fulfillments;
 mod inventory;
 mod keys;
 mod maintenance;
+mod notifications;
 mod orders;
 mod outbox;
 mod payments;
-mod notifications;
 mod webhooks;
 
 use std::collections::HashMap;
