@@ -2,7 +2,8 @@
 # Fuzzes the API from its document with schemathesis: every check, every phase (examples,
 # coverage, fuzzing, stateful), at least 50 examples per operation, against a fresh demo
 # server whose card payments go to a local Stripe stand-in (scripts/api-fuzz/stripe_standin.py)
-# and whose WooCommerce channel is a local stand-in too (scripts/api-fuzz/platform_standin.py).
+# and whose WooCommerce channel is a local stand-in too (scripts/api-fuzz/platform_standin.py),
+# with customer email going to a local SMTP listener (scripts/api-fuzz/smtp_sink.py).
 # Valid cases are brought into line with the demo's real objects (scripts/api-fuzz/ground.py),
 # so that every operation gets its work done at least once. Any failure, or any operation
 # never answered a success, fails the run; the summary (operations, cases, failures, and
@@ -34,6 +35,11 @@ platform_port=$(free_port)
 "$dir/venv/bin/python" scripts/api-fuzz/platform_standin.py "$platform_port" ck_fuzz cs_fuzz &
 helpers+=($!)
 export FUZZ_PLATFORM_URL=http://127.0.0.1:$platform_port
+# A mail server that takes the customer email the run's orders call for.
+smtp_port=$(free_port)
+"$dir/venv/bin/python" scripts/api-fuzz/smtp_sink.py "$smtp_port" &
+helpers+=($!)
+export ORDO_SMTP_URL=smtp://127.0.0.1:$smtp_port
 # The fuzzer sends thousands of requests without a key or with a wrong one on purpose, from
 # the address its valid requests come from; the per-address limit on them is tested apart.
 export ORDO_BAD_KEY_RATE=0

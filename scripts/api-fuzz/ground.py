@@ -283,6 +283,18 @@ class World:
             time.sleep(0.5)
         return None
 
+    def _notification(self):
+        """An (order, message) that exists now: read from the message logs of the latest
+        orders (each order the run places is confirmed by email)."""
+        for _ in range(3):
+            for order in reversed(self.ids["ord"][-10:]):
+                found = self.get(f"/v1/orders/{order}/notifications")
+                items = found.get("items") if isinstance(found, dict) else None
+                if items:
+                    return order, self.rng.choice(items)["id"]
+            time.sleep(0.5)
+        return None
+
     def connect_woo(self):
         """(Re)connects the run's WooCommerce channel to its stand-in: the fuzzer's own
         channel updates may have made it something else."""
@@ -398,6 +410,12 @@ class World:
             found = self._delivery() if "delivery" in params and real else None
             if found:
                 params["id"], params["delivery"] = found
+        if "notification" in params and real:
+            found = self._notification()
+            if found:
+                params["id"], params["notification"] = found
+        if path == "/v1/notifications/templates/{kind}/preview" and real and isinstance(case.query, dict):
+            case.query["order"] = self._pick(self.ids["ord"]) or case.query.get("order")
         if path.startswith("/v1/channels/{channel}/") and path != "/v1/channels/{channel}/webhooks" and real:
             # The demo channel's import log and mappings: a parked import to retry or dismiss,
             # an entry to read, a mapping the run made to remove.

@@ -81,6 +81,8 @@ pub struct App {
     pub templates: Arc<notify::templates::Templates>,
     /// How customer email is retried.
     pub mail_policy: notify::email::MailPolicy,
+    /// What sends text messages to customers who asked for them, when one is wired (Twilio).
+    pub sms: Option<Arc<dyn ports::sms::SmsSender>>,
 }
 
 impl App {
@@ -103,6 +105,7 @@ impl App {
             mail: Default::default(),
             templates: Default::default(),
             mail_policy: Default::default(),
+            sms: None,
         }
     }
 
@@ -137,6 +140,12 @@ impl App {
     ) -> App {
         self.mailer = Some(mailer);
         self.mail = Arc::new(settings);
+        self
+    }
+
+    /// Sends text messages through `sender` to customers who asked for them.
+    pub fn with_sms(mut self, sender: Arc<dyn ports::sms::SmsSender>) -> App {
+        self.sms = Some(sender);
         self
     }
 

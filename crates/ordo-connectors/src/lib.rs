@@ -2,7 +2,8 @@
 //! crate declares (`ordo_app::ports`), with that system's wire format in a `wire.rs` of its
 //! own beside the adapter: Stripe (card payments), EasyPost (carriers), the rate-card
 //! carrier Ordo prices itself, and the sales platforms (Shopify, WooCommerce, BigCommerce,
-//! Amazon; `platform.rs` holds what they share), and outbound webhooks (`webhooks.rs`). Signing and signature checks live once, in `signing.rs`.
+//! Amazon; `platform.rs` holds what they share), outbound webhooks (`webhooks.rs`), customer
+//! email over SMTP (`mail.rs`) and text messages through Twilio (`twilio/`). Signing and signature checks live once, in `signing.rs`.
 //!
 //! Invariant: the app crate does not depend on this one; the binary wires the adapters in
 //! from configuration ([`wire`]).
@@ -17,6 +18,7 @@ pub mod ratecard;
 pub mod shopify;
 pub mod signing;
 pub mod stripe;
+pub mod twilio;
 pub mod webhooks;
 pub mod woocommerce;
 

@@ -105,6 +105,26 @@ pub async fn send(system: &str, build: impl Fn() -> reqwest::RequestBuilder) -> 
     }
 }
 
+/// A body in `application/x-www-form-urlencoded` (RFC 3986's unreserved characters kept,
+/// every other byte percent-encoded), as Stripe's and Twilio's APIs take it.
+pub fn form(pairs: &[(&str, String)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// Sends one request and reads the answer whatever its status (bounded in size); an error
+/// only when no answer came.
+pub async fn exchange(system: &str, request: reqwest::RequestBuilder) -> AppResult<Answer> {
+    read(system, request).await
+}
+
 async fn read(system: &str, request: reqwest::RequestBuilder) -> AppResult<Answer> {
     let unreachable =
         |e: reqwest::Error| AppError::Upstream(format!("{system} could not be reached: {}", e.without_url()));

@@ -416,6 +416,13 @@ pub const CUSTOMER_PREFERENCES: TableSpec = table!("customer_preferences", key 1
     ("updated_at", Int),
 ]);
 
+pub const PUBLIC_LINKS: TableSpec = table!("public_links", key 1, numbered false, [
+    ("token", Text),
+    ("purpose", Text),
+    ("subject", Text),
+    ("created_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -452,4 +459,5 @@ pub const TABLES: &[TableSpec] = &[
     WEBHOOK_ATTEMPTS,
     NOTIFICATIONS,
     CUSTOMER_PREFERENCES,
+    PUBLIC_LINKS,
 ];

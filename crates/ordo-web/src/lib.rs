@@ -11,6 +11,7 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod public;
 pub mod server;
 pub mod state;
 pub mod strict_json;
@@ -150,9 +151,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/payments/stripe/webhook", post(api::payments::stripe_webhook))
         .route("/v1/channels/{channel}/webhooks", post(api::channels::channel_webhook));
 
+    // What customers open from their email: a random token is the key.
+    let pages = Router::new()
+        .route("/track/{token}", get(public::tracking_page))
+        .route("/track/{token}/returns", post(public::return_from_tracking))
+        .route("/u/{token}", get(public::unsubscribe_page).post(public::unsubscribe));
+
     Router::new()
         .nest("/v1", v1)
         .merge(webhooks)
+        .merge(pages)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         // Counts of the business are not for anyone: a key whose role may read them.

@@ -164,6 +164,23 @@ struct MailArgs {
     /// The footer of every message (the merchant's address, as the law often asks).
     #[arg(long, env = "ORDO_STORE_FOOTER")]
     store_footer: Option<String>,
+    /// Where customers reach the tracking and unsubscribe pages this server serves, e.g.
+    /// `https://track.acme.example` [default: the address it listens on].
+    #[arg(long, env = "ORDO_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+/// Twilio is configured from the environment only, so that its token never shows in a
+/// process listing: `ORDO_TWILIO_ACCOUNT_SID`, `ORDO_TWILIO_AUTH_TOKEN` and `ORDO_TWILIO_FROM`
+/// (the sending number) turn text messages on; `ORDO_TWILIO_API_BASE` points elsewhere.
+fn twilio_from_env() -> Option<ordo_connectors::twilio::TwilioConfig> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(ordo_connectors::twilio::TwilioConfig {
+        account_sid: var("ORDO_TWILIO_ACCOUNT_SID")?,
+        auth_token: var("ORDO_TWILIO_AUTH_TOKEN")?,
+        from: var("ORDO_TWILIO_FROM")?,
+        api_base: var("ORDO_TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into()),
+    })
 }
 
 /// Wires customer email into the app: the templates (checked now, so that a broken one
@@ -172,6 +189,15 @@ fn wire_mail(mut app: App, args: &MailArgs) -> anyhow::Result<App> {
     let templates = ordo_app::notify::templates::Templates::new(args.mail_templates.clone());
     templates.check(&serde_json::json!({})).map_err(|e| anyhow::anyhow!("a mail template does not render: {e}"))?;
     app.templates = Arc::new(templates);
+    if let Some(twilio) = twilio_from_env() {
+        app.targets.check_url(&twilio.api_base).map_err(|why| {
+            anyhow::anyhow!("ORDO_TWILIO_API_BASE {why} (set allow_private_targets to reach a private address)")
+        })?;
+        let http = ordo_connectors::outbound::client(app.targets);
+        let sender = ordo_connectors::twilio::TwilioSender { http, targets: app.targets, config: twilio };
+        tracing::info!("text messages go through Twilio");
+        app = app.with_sms(Arc::new(sender));
+    }
     let Some(url) = &args.smtp_url else { return Ok(app) };
     let smtp = ordo_connectors::mail::SmtpSettings::from_url(url).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
     let mailer = ordo_connectors::mail::SmtpMailer::new(&smtp).map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
@@ -183,6 +209,7 @@ fn wire_mail(mut app: App, args: &MailArgs) -> anyhow::Result<App> {
         logo_url: args.store_logo_url.clone(),
         color: args.store_color.clone(),
         footer: args.store_footer.clone(),
+        public_url: args.public_url.clone(),
     };
     tracing::info!(host = %smtp.host, port = smtp.port, "customer email goes through this mail server");
     Ok(app.with_mailer(Arc::new(mailer), settings))
@@ -622,6 +649,12 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         settings.listen.parse().with_context(|| format!("--listen {:?} is not an address", settings.listen))?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
+    let mut app = app;
+    if app.mail.public_url.is_none() {
+        let mut mail = (*app.mail).clone();
+        mail.public_url = Some(format!("http://{local}"));
+        app.mail = Arc::new(mail);
+    }
 
     if args.demo {
         let summary = demo::load_if_empty(&app).await?;

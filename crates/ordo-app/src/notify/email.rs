@@ -33,8 +33,9 @@ use crate::kernel::records::locked;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::refunds::Refund;
 use crate::notify::messages::{MessageKind, Preferences, called_by};
+use crate::notify::pages;
 use crate::notify::templates::Rendered;
-use crate::ports::mail::Mail;
+use crate::ports::mail::{Mail, MailError};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 pub use ordo_domain::notification::NOTIFICATION_STATUSES;
@@ -53,6 +54,9 @@ pub struct MailSettings {
     /// The accent colour, `#rrggbb`.
     pub color: Option<String>,
     pub footer: Option<String>,
+    /// Where customers reach Ordo's public pages (the tracking and unsubscribe links), e.g.
+    /// `https://track.acme.example`; without it messages carry no such links.
+    pub public_url: Option<String>,
 }
 
 impl Default for MailSettings {
@@ -64,6 +68,7 @@ impl Default for MailSettings {
             logo_url: None,
             color: None,
             footer: None,
+            public_url: None,
         }
     }
 }
@@ -141,7 +146,7 @@ impl Worker for Queue {
     }
 
     fn enabled(&self, app: &App) -> bool {
-        app.mailer.is_some()
+        app.mailer.is_some() || app.sms.is_some()
     }
 
     fn wants(&self, event: &EventRecord) -> bool {
@@ -183,7 +188,7 @@ impl Worker for Send {
     }
 
     fn enabled(&self, app: &App) -> bool {
-        app.mailer.is_some()
+        app.mailer.is_some() || app.sms.is_some()
     }
 
     fn follows_events(&self) -> bool {
@@ -203,6 +208,27 @@ impl Worker for Send {
             while app.send_due_notifications().await? == app.mail_policy.batch {}
             Ok(())
         })
+    }
+}
+
+/// Where a message stands after an attempt: sent, to be tried again, or failed for good.
+fn settle(n: &mut NotificationRecord, answer: Result<String, MailError>, at: i64, policy: MailPolicy) {
+    match answer {
+        Ok(id) => {
+            n.status = "sent".into();
+            n.provider_id = Some(id);
+            n.sent_at = Some(at);
+            n.error = None;
+        }
+        Err(e) if e.transient && n.attempts < policy.attempts => {
+            let wait = policy.first_retry.as_millis() as i64 * (1i64 << (n.attempts - 1).clamp(0, 20));
+            n.next_at = at + wait;
+            n.error = Some(e.message);
+        }
+        Err(e) => {
+            n.status = "failed".into();
+            n.error = Some(e.message);
+        }
     }
 }
 
@@ -254,6 +280,7 @@ impl App {
             return Ok(());
         }
         let now = self.now();
+        let (mail_on, sms_on) = (self.mailer.is_some(), self.sms.is_some());
         self.store
             .write(move |tx| {
                 let since = tx.worker_cursor(SINCE)?;
@@ -263,8 +290,41 @@ impl App {
                         continue;
                     }
                     let Some(order) = tx.order_by_id(&c.order_id)? else { continue };
+                    // The links the message carries: made once, kept for the order and customer.
+                    tx.add_public_link(pages::TRACKING, &c.order_id, &pages::new_token(), now)?;
+                    tx.add_public_link(pages::UNSUBSCRIBE, order.customer_id.as_str(), &pages::new_token(), now)?;
                     let prefs = Preferences::parse(tx.customer_preferences(order.customer_id.as_str())?.as_deref());
                     let status = if prefs.wants_email(c.kind) { "pending" } else { "skipped" };
+                    // A text too, for the steps the customer asked to be texted about.
+                    let texted = sms_on && prefs.sms.iter().any(|k| k == c.kind.as_str());
+                    if let Some(phone) = prefs.phone.as_ref().filter(|_| texted) {
+                        messages.push(NotificationRecord {
+                            seq: 0,
+                            id: new_id(now),
+                            dedupe: format!("{}/{}/{}/sms", c.order_id, c.kind.as_str(), c.once_per),
+                            order_id: c.order_id.clone(),
+                            customer_id: Some(order.customer_id.to_string()),
+                            kind: c.kind.as_str().into(),
+                            transport: "sms".into(),
+                            recipient: phone.clone(),
+                            language: prefs.language.clone(),
+                            event_id: Some(event_id.clone()),
+                            about: c.about.clone(),
+                            status: "pending".into(),
+                            attempts: 0,
+                            next_at: now,
+                            claimed_until: 0,
+                            subject: None,
+                            provider_id: None,
+                            error: None,
+                            created_at: now,
+                            sent_at: None,
+                            updated_at: now,
+                        });
+                    }
+                    if !mail_on {
+                        continue;
+                    }
                     messages.push(NotificationRecord {
                         seq: 0,
                         id: new_id(now),
@@ -304,11 +364,15 @@ impl App {
         about: Option<&str>,
     ) -> AppResult<serde_json::Value> {
         let (id, about) = (order_id.to_owned(), about.map(str::to_owned));
-        let (order, customer, fulfillment, ret, refund) = self
+        let (order, customer, fulfillment, ret, refund, links) = self
             .store
             .read(move |tx| {
                 let order = tx.order_by_id(&id)?.ok_or(AppError::NotFound("order"))?;
                 let customer = tx.customer_by_id(order.customer_id.as_str())?;
+                let links = (
+                    tx.public_link(pages::TRACKING, &id)?,
+                    tx.public_link(pages::UNSUBSCRIBE, order.customer_id.as_str())?,
+                );
                 let (mut fulfillment, mut ret, mut refund) = (None, None, None);
                 if let Some(a) = &about {
                     if a.starts_with("ful_") {
@@ -319,7 +383,7 @@ impl App {
                         refund = locked::<Refund>(tx, a).ok().filter(|r| r.order_id == id);
                     }
                 }
-                Ok::<_, AppError>((order, customer, fulfillment, ret, refund))
+                Ok::<_, AppError>((order, customer, fulfillment, ret, refund, links))
             })
             .await?;
         let cur = order.currency.clone();
@@ -364,7 +428,13 @@ impl App {
         let refund =
             refund.map(|r| json!({"id": r.id, "amount": amount(r.amount, &r.currency), "currency": r.currency}));
         let s = &self.mail;
+        let base = s.public_url.as_deref().map(|u| u.trim_end_matches('/'));
+        let url = |path: &str, token: &Option<String>| base.zip(token.as_ref()).map(|(b, t)| format!("{b}/{path}/{t}"));
+        let tracking_url = url("track", &links.0);
+        let unsubscribe_url = if kind.optional() { url("u", &links.1) } else { None };
         Ok(json!({
+            "tracking_url": tracking_url,
+            "unsubscribe_url": unsubscribe_url,
             "kind": kind.as_str(),
             "optional": kind.optional(),
             "store": {"name": s.store_name, "logo_url": s.logo_url, "color": s.color, "footer": s.footer},
@@ -388,9 +458,37 @@ impl App {
         self.templates.render(kind, language, &ctx).map_err(|e| AppError::Internal(format!("a mail template: {e}")))
     }
 
+    /// The order's tracking page, when there is a public address for it.
+    async fn tracking_url(&self, order_id: &str) -> Option<String> {
+        let base = self.mail.public_url.clone()?;
+        let id = order_id.to_owned();
+        let token =
+            self.store.read(move |tx| Ok::<_, AppError>(tx.public_link(pages::TRACKING, &id)?)).await.ok()??;
+        Some(format!("{}/track/{token}", base.trim_end_matches('/')))
+    }
+
+    /// Renders one message to send, with its unsubscribe link (for the headers) if it has one.
+    async fn render_with_links(
+        &self,
+        kind: MessageKind,
+        order_id: &str,
+        about: Option<&str>,
+        language: &str,
+    ) -> AppResult<(Rendered, Option<String>)> {
+        let ctx = self.message_context(kind, order_id, about).await?;
+        let unsubscribe = ctx["unsubscribe_url"].as_str().map(str::to_owned);
+        let r = self
+            .templates
+            .render(kind, language, &ctx)
+            .map_err(|e| AppError::Internal(format!("a mail template: {e}")))?;
+        Ok((r, unsubscribe))
+    }
+
     /// Takes what is due, sends it, records what came of each; how many were taken.
     async fn send_due_notifications(&self) -> AppResult<usize> {
-        let Some(mailer) = self.mailer.clone() else { return Ok(0) };
+        if self.mailer.is_none() && self.sms.is_none() {
+            return Ok(0);
+        }
         let policy = self.mail_policy;
         let now = self.now();
         let until = now + policy.hold.as_millis() as i64;
@@ -401,7 +499,7 @@ impl App {
         for mut n in taken {
             let kind = MessageKind::parse(&n.kind);
             let rendered = match kind {
-                Some(k) => self.render_message(k, &n.order_id, n.about.as_deref(), &n.language).await,
+                Some(k) => self.render_with_links(k, &n.order_id, n.about.as_deref(), &n.language).await,
                 None => Err(AppError::Internal(format!("no such kind of message: {}", n.kind))),
             };
             let at = self.now();
@@ -414,7 +512,27 @@ impl App {
                     n.status = "failed".into();
                     n.error = Some(format!("{e}"));
                 }
-                Ok(r) => {
+                Ok((r, _)) if n.transport == "sms" => {
+                    // A text is the subject and the order's tracking page, in the store's name.
+                    let mut text = format!("{}: {}", self.mail.store_name, r.subject);
+                    if let Some(l) = self.tracking_url(&n.order_id).await {
+                        text.push(' ');
+                        text.push_str(&l);
+                    }
+                    n.subject = Some(r.subject);
+                    let answer = match &self.sms {
+                        Some(sms) => sms.send(&n.recipient, &text).await,
+                        None => Err(MailError { transient: false, message: "SMS is not configured".into() }),
+                    };
+                    settle(&mut n, answer, at, policy);
+                }
+                Ok((r, unsubscribe)) => {
+                    let mut headers = vec![("Content-Language".to_owned(), n.language.clone())];
+                    if let Some(u) = unsubscribe {
+                        // RFC 8058: mail clients offer one click, which POSTs to the link.
+                        headers.push(("List-Unsubscribe".into(), format!("<{u}>")));
+                        headers.push(("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()));
+                    }
                     let mail = Mail {
                         from: self.mail.from.clone(),
                         reply_to: self.mail.reply_to.clone(),
@@ -423,27 +541,15 @@ impl App {
                         text: r.text,
                         html: r.html,
                         message_id: format!("{}@ordo", n.id),
-                        headers: vec![("Content-Language".into(), n.language.clone())],
+                        headers,
                         attachments: Vec::new(),
                     };
                     n.subject = Some(r.subject);
-                    match mailer.send(&mail).await {
-                        Ok(id) => {
-                            n.status = "sent".into();
-                            n.provider_id = Some(id);
-                            n.sent_at = Some(at);
-                            n.error = None;
-                        }
-                        Err(e) if e.transient && n.attempts < policy.attempts => {
-                            let wait = policy.first_retry.as_millis() as i64 * (1i64 << (n.attempts - 1).clamp(0, 20));
-                            n.next_at = at + wait;
-                            n.error = Some(e.message);
-                        }
-                        Err(e) => {
-                            n.status = "failed".into();
-                            n.error = Some(e.message);
-                        }
-                    }
+                    let answer = match &self.mailer {
+                        Some(mailer) => mailer.send(&mail).await,
+                        None => Err(MailError { transient: false, message: "email is not configured".into() }),
+                    };
+                    settle(&mut n, answer, at, policy);
                 }
             }
             done.push(n);
@@ -483,9 +589,9 @@ impl App {
         idem: Option<IdemCtx<Notification>>,
     ) -> AppResult<Outcome<Notification>> {
         require(actor, Action::WriteOrders)?;
-        if self.mailer.is_none() {
+        if self.mailer.is_none() && self.sms.is_none() {
             return Err(AppError::NotImplemented(
-                "sending email needs a mail server to be configured (--smtp-url)".into(),
+                "sending messages needs a mail server (--smtp-url) or Twilio to be configured".into(),
             ));
         }
         let (order_id, id, who) = (order_id.to_owned(), id.to_owned(), actor.clone());

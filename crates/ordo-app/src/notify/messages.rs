@@ -77,7 +77,7 @@ pub struct Preferences {
     /// The language messages are written in (`en`, `de`).
     pub language: String,
     /// Optional messages the customer turned off for email.
-    #[schema(value_type = Vec<crate::kernel::schema::MessageKindName>)]
+    #[schema(value_type = Vec<crate::kernel::schema::OptionalMessageKindName>)]
     pub email_off: Vec<String>,
     /// Messages the customer wants by SMS too (needs `phone`).
     #[schema(value_type = Vec<crate::kernel::schema::MessageKindName>)]
@@ -120,7 +120,7 @@ pub struct PreferencesInput {
     pub language: Option<String>,
     /// Optional messages to turn off for email (`shipped`, `out_for_delivery`, `delivered`,
     /// `picked_up`, `return_received`); the others always go.
-    #[schema(value_type = Option<Vec<crate::kernel::schema::MessageKindName>>, max_items = 12)]
+    #[schema(value_type = Option<Vec<crate::kernel::schema::OptionalMessageKindName>>, max_items = 12)]
     pub email_off: Option<Vec<String>>,
     #[schema(value_type = Option<Vec<crate::kernel::schema::MessageKindName>>, max_items = 12)]
     pub sms: Option<Vec<String>>,

@@ -1,10 +1,12 @@
 //! Telling others of what changed: outbound webhooks to a merchant's other systems
 //! (subscriptions in `webhooks.rs`, queueing and sending in `delivery.rs`), and email to
 //! customers (what is told and their preferences in `messages.rs`, the templates in
-//! `templates.rs`, queueing and sending in `email.rs`); SMS and the tracking page come next.
+//! `templates.rs`, queueing and sending in `email.rs`, the tracking and unsubscribe pages
+//! customers open without a key in `pages.rs`); SMS comes next.
 
 pub mod delivery;
 pub mod email;
 pub mod messages;
+pub mod pages;
 pub mod templates;
 pub mod webhooks;

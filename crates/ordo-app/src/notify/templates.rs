@@ -23,6 +23,13 @@ macro_rules! builtin {
     };
 }
 
+/// The pages customers open without a key (one language for now).
+const PAGES: &[(&str, &str)] = &[
+    ("pages/layout.html", include_str!("../../templates/pages/layout.html")),
+    ("pages/track.html", include_str!("../../templates/pages/track.html")),
+    ("pages/unsubscribe.html", include_str!("../../templates/pages/unsubscribe.html")),
+];
+
 builtin!(
     "layout.txt",
     "layout.html",
@@ -132,7 +139,12 @@ impl Templates {
                     }
                 }
             }
-            Ok(BUILTIN.iter().flat_map(|l| l.iter()).find(|(n, _)| *n == name).map(|(_, t)| (*t).to_owned()))
+            Ok(BUILTIN
+                .iter()
+                .flat_map(|l| l.iter())
+                .chain(PAGES)
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (*t).to_owned()))
         });
         Templates { env }
     }
@@ -145,7 +157,16 @@ impl Templates {
                 self.render(kind, lang, sample).map_err(|e| format!("{lang}/{}: {e}", kind.as_str()))?;
             }
         }
+        for name in ["track", "unsubscribe"] {
+            self.page(name, &serde_json::json!({"page": {}})).map_err(|e| format!("pages/{name}: {e}"))?;
+        }
         Ok(())
+    }
+
+    /// Renders a public page (`pages/<name>.html`).
+    pub fn page(&self, name: &str, ctx: &serde_json::Value) -> Result<String, String> {
+        let tmpl = self.env.get_template(&format!("pages/{name}.html")).map_err(|e| e.to_string())?;
+        tmpl.render(Value::from_serialize(ctx)).map_err(|e| e.to_string())
     }
 
     /// Renders one message; `language` falls back to English when it has no templates.

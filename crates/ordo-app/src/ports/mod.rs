@@ -1,6 +1,6 @@
 //! The traits through which Ordo reaches outside systems: card gateways (`payment.rs`) and
 //! carriers (`carrier.rs`), sales channels (`channel.rs`), outbound webhooks (`webhook.rs`) and
-//! mail servers (`mail.rs`), and next SMS. Each is declared here, once; the implementations live in the connectors crate, one module per
+//! mail servers (`mail.rs`) and SMS providers (`sms.rs`). Each is declared here, once; the implementations live in the connectors crate, one module per
 //! outside system, and the binary wires them into [`crate::App`] from configuration.
 //! Invariant: nothing here speaks a wire format or opens a socket.
 
@@ -8,6 +8,7 @@ pub mod carrier;
 pub mod channel;
 pub mod mail;
 pub mod payment;
+pub mod sms;
 pub mod target;
 pub mod webhook;
 

@@ -26,17 +26,7 @@ impl From<Intent> for GatewayPayment {
 }
 
 /// `application/x-www-form-urlencoded`, as Stripe's API takes it.
-pub fn form(pairs: &[(&str, String)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
+pub use crate::outbound::form;
 
 pub fn intent(v: Value) -> AppResult<Intent> {
     serde_json::from_value(v)

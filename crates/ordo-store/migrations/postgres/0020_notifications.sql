@@ -32,3 +32,12 @@ CREATE TABLE customer_preferences (
     body TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+-- Links customers open without a key: an order's tracking page, a customer's unsubscribe
+-- page. The token is random (128 bits), one per purpose and subject.
+CREATE TABLE public_links (
+    token TEXT COLLATE "C" PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (purpose, subject)
+);

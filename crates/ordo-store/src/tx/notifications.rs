@@ -1,5 +1,6 @@
 //! Messages to customers as stored: each queued once per step and transport, claimed by the
-//! node that sends it, and what came of it; and each customer's preferences. Only the trait;
+//! node that sends it, and what came of it; each customer's preferences; and the links
+//! customers open without a key (tracking and unsubscribe pages). Only the trait;
 //! the engines implement it.
 
 use crate::{NotificationRecord, StoreResult};
@@ -25,5 +26,12 @@ super::store_area! {
         fn customer_preferences(&mut self, customer_id: &str) -> StoreResult<Option<String>>;
         /// Saves a customer's preferences whole.
         fn put_customer_preferences(&mut self, customer_id: &str, body: &str, at: i64) -> StoreResult<()>;
+        /// The token of the link for this purpose and subject, made with `token` if there is
+        /// none yet (the first one made stays).
+        fn add_public_link(&mut self, purpose: &str, subject: &str, token: &str, at: i64) -> StoreResult<String>;
+        /// The token of the link for this purpose and subject, if one was made.
+        fn public_link(&mut self, purpose: &str, subject: &str) -> StoreResult<Option<String>>;
+        /// What a link's token opens: its purpose and subject.
+        fn resolve_public_link(&mut self, token: &str) -> StoreResult<Option<(String, String)>>;
     }
 }

@@ -241,6 +241,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         updated_at: 13,
     }])?;
     tx.put_customer_preferences("cus_1", r#"{"language":"de"}"#, 13)?;
+    tx.add_public_link("tracking", "ord_1", "0123456789abcdef0123456789abcdef", 13)?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

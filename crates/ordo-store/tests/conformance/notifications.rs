@@ -1,7 +1,7 @@
 //! Customer notifications: a message queued once per `dedupe` key; a claim takes only pending
 //! messages that are due and not held, soonest first, and never what another claim holds; a
 //! message's outcome saved and read back, alone and in its order's log; preferences saved
-//! whole and replaced.
+//! whole and replaced; a public link made once per purpose and subject, and opened by its token.
 
 use ordo_store::NotificationRecord;
 
@@ -109,5 +109,38 @@ async fn preferences_are_saved_whole_and_replaced() {
             read(&s, |tx| Ok((tx.customer_preferences("cus_1")?, tx.customer_preferences("cus_2")?))).await;
         assert_eq!(got.as_deref(), Some(r#"{"language":"en","off":["shipped"]}"#), "{engine:?}: replaced whole");
         assert_eq!(none, None, "{engine:?}: a customer who never set any has none");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_link_is_made_once_per_purpose_and_subject_and_opens_by_its_token() {
+    for engine in engines() {
+        let s = store(&engine);
+        let (first, again, other) = write(&s, |tx| {
+            Ok::<_, ordo_store::StoreError>((
+                tx.add_public_link("tracking", "ord_1", "t1", 5)?,
+                tx.add_public_link("tracking", "ord_1", "t2", 6)?,
+                tx.add_public_link("unsubscribe", "ord_1", "t3", 6)?,
+            ))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (first.as_str(), again.as_str(), other.as_str()),
+            ("t1", "t1", "t3"),
+            "{engine:?}: the first one stays"
+        );
+        let (opened, none, found, missing) = read(&s, |tx| {
+            Ok((
+                tx.resolve_public_link("t1")?,
+                tx.resolve_public_link("t2")?,
+                tx.public_link("tracking", "ord_1")?,
+                tx.public_link("tracking", "ord_2")?,
+            ))
+        })
+        .await;
+        assert_eq!(opened, Some(("tracking".into(), "ord_1".into())), "{engine:?}");
+        assert_eq!((found.as_deref(), missing), (Some("t1"), None), "{engine:?}");
+        assert_eq!(none, None, "{engine:?}: the token that lost is no link");
     }
 }

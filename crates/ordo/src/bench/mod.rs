@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 mod hooks;
+mod mail;
 mod shopify;
 mod verdict;
 use verdict::{report, verify};
@@ -72,6 +73,10 @@ pub struct BenchArgs {
     /// targets).
     #[arg(long, default_value_t = 0)]
     pub webhook_subscriptions: usize,
+    /// Take the server's customer email on this address (start the server with `--smtp-url
+    /// smtp://ADDR`), and report after the load how many messages came and how fast.
+    #[arg(long)]
+    pub smtp_sink: Option<String>,
 }
 
 /// Requests in flight while setting up; enough to be quick without competing with anything.
@@ -114,6 +119,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Some(r)
         }
     };
+    let sink = match &args.smtp_sink {
+        Some(addr) => {
+            println!("mail: taking the server's email on {addr}");
+            Some(mail::Sink::start(addr).await?)
+        }
+        None => None,
+    };
     let orders_urls = match &work.shopify {
         Some((channel, _)) => urls.iter().map(|u| format!("{u}/v1/channels/{channel}/webhooks")).collect(),
         None => urls.iter().map(|u| format!("{u}/v1/orders")).collect(),
@@ -127,6 +139,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let load_end = Instant::now();
+    if let Some(sink) = &sink {
+        let m = sink.settle(load_end, Duration::from_secs(120)).await;
+        println!(
+            "mail: {} messages for {} accepted orders, {:.0}/s from first to last (busiest second {}), the last {:.1} s after the load",
+            m.messages, stats.accepted, m.rate, m.peak, m.drained_after
+        );
+    }
     if let Some(r) = &receiver {
         let d = r.settle(args.webhook_subscriptions, stats.accepted, load_end, Duration::from_secs(120)).await;
         println!(

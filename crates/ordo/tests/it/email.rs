@@ -68,7 +68,7 @@ async fn smtp_listener() -> (String, Inbox) {
                             data.push_str(&l);
                         }
                         count += 1;
-                        inbox.lock().unwrap().push(Taken { to: to.clone(), data });
+                        inbox.lock().unwrap().push(Taken { to: to.clone(), data: unquoted(&data) });
                         format!("250 2.0.0 OK queued as S{session}M{count}\r\n")
                     } else if upper.starts_with("QUIT") {
                         let _ = write.write_all(b"221 bye\r\n").await;
@@ -86,6 +86,19 @@ async fn smtp_listener() -> (String, Inbox) {
     (format!("smtp://{addr}"), inbox)
 }
 
+/// Where the messages' links point; the tests open them on the test server instead.
+const PUBLIC: &str = "https://shop.example";
+
+/// A link from a message, made to open on the test server.
+fn path_of(link: &str) -> String {
+    link.replacen(PUBLIC, "", 1).trim().to_owned()
+}
+
+/// The first link in a message's text part that starts with `prefix`.
+fn link_in(data: &str, prefix: &str) -> Option<String> {
+    data.split_whitespace().find(|w| w.starts_with(prefix)).map(|w| w.trim_end_matches(['.', ',', '>']).to_owned())
+}
+
 /// A server whose customer email goes to the listener, retried fast.
 async fn started(engine: Engine, smtp: &str) -> TestServer {
     let settings = ordo_connectors::mail::SmtpSettings::from_url(smtp).unwrap();
@@ -97,6 +110,7 @@ async fn started(engine: Engine, smtp: &str) -> TestServer {
             store_name: "Acme Shop".into(),
             color: Some("#0a7f5a".into()),
             footer: Some("Acme Ltd, 1 Dock Street".into()),
+            public_url: Some(PUBLIC.into()),
             ..Default::default()
         };
         let mut app = app.with_mailer(mailer, mail);
@@ -117,6 +131,27 @@ async fn inbox_of(inbox: &Inbox, to: &str, n: usize) -> Vec<Taken> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A message with its quoted-printable parts decoded (soft line breaks joined, `=XX` bytes
+/// read), so that what it says can be looked for.
+fn unquoted(data: &str) -> String {
+    let joined = data.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the inbox holds for `to` now.
@@ -244,6 +279,84 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
             .contains("<a href=\"https://www.ups.com/track?tracknum=1Z999AA10123456784\">")
     );
     assert_eq!(s.get(&format!("/v1/notifications/templates/nonsense/preview?order={id}")).await.status, 404);
+
+    // Every message carries the order's tracking page: the status, each shipment with its
+    // carrier's link and latest news, and no more of the customer than a first name and city.
+    let tracking = link_in(&got[0].data, &format!("{PUBLIC}/track/")).expect("a tracking link");
+    assert!(got.iter().all(|t| t.data.contains(&tracking)), "the same page in every message");
+    let page = s.client.get(format!("{}{}", s.base, path_of(&tracking))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // As a browser reads it: the template escapes `/` and `&` in text and attributes.
+    let html = page.text().await.unwrap().replace("&#x2f;", "/").replace("&amp;", "&");
+    for shown in [
+        "Order ",
+        "delivered",
+        "Hello Ada",
+        "Boston",
+        "1Z999AA10123456784",
+        "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+    ] {
+        assert!(html.contains(shown), "{shown} not on the page:\n{html}");
+    }
+    for hidden in ["1 Main St", "ada@example.com", "Lovelace", "02108"] {
+        assert!(!html.contains(hidden), "{hidden} shown on the public page");
+    }
+    let json_page: Value = s
+        .client
+        .get(format!("{}{}", s.base, path_of(&tracking)))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (json_page["status"].as_str(), json_page["city"].as_str()),
+        (Some("delivered"), Some("Boston")),
+        "{json_page}"
+    );
+    assert_eq!(json_page["shipments"][0]["carrier"], "UPS");
+    assert_eq!(json_page["returnable"][0]["quantity"], 1, "one of the two units is still returnable: {json_page}");
+    let wrong = s.client.get(format!("{}/track/{}", s.base, "0".repeat(32))).send().await.unwrap();
+    assert_eq!(wrong.status(), 404);
+    assert!(!wrong.text().await.unwrap().contains("Ada"));
+    // A return started from the page is requested, once, for what is left.
+    let form = [("line_id", line.as_str()), ("quantity", "1"), ("reason", "wrong_item")];
+    let posted = s.client.post(format!("{}{}/returns", s.base, path_of(&tracking))).form(&form).send().await.unwrap();
+    assert_eq!(posted.status(), 201);
+    assert!(posted.text().await.unwrap().contains("Your return request is in"));
+    let again = s.client.post(format!("{}{}/returns", s.base, path_of(&tracking))).form(&form).send().await.unwrap();
+    assert_eq!(again.status(), 409, "nothing left to return");
+    let returns = s.get(&format!("/v1/orders/{id}/returns")).await.body;
+    assert_eq!(returns["data"].as_array().map(Vec::len), Some(2), "{returns}");
+
+    // The optional messages carry a one-click unsubscribe (RFC 8058); a GET only asks.
+    let shipped_mail = got.iter().find(|t| subject(&t.data).contains("on its way")).unwrap();
+    assert!(shipped_mail.data.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{}", shipped_mail.data);
+    let header = shipped_mail.data.lines().find(|l| l.starts_with("List-Unsubscribe: ")).unwrap();
+    let unsubscribe = header.trim_start_matches("List-Unsubscribe: ").trim_matches(|c| c == '<' || c == '>').to_owned();
+    let confirmation = got.iter().find(|t| subject(&t.data).contains("Thank you")).unwrap();
+    assert!(!confirmation.data.contains("List-Unsubscribe"), "an order confirmation cannot be turned off");
+    let url = format!("{}{}", s.base, path_of(&unsubscribe));
+    let asked = s.client.get(&url).send().await.unwrap();
+    assert_eq!(asked.status(), 200);
+    assert!(asked.text().await.unwrap().contains("<form method=\"post\">"));
+    let customer =
+        s.get("/v1/customers?email=ada@example.com").await.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let prefs = format!("/v1/customers/{customer}/preferences");
+    assert_eq!(s.get(&prefs).await.body["email_off"], json!([]), "a GET changes nothing");
+    let one_click = s.client.post(&url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+    assert_eq!(one_click.status(), 200);
+    assert!(one_click.text().await.unwrap().contains("You are unsubscribed"));
+    let off = s.get(&prefs).await.body;
+    assert_eq!(
+        off["email_off"],
+        json!(["delivered", "out_for_delivery", "picked_up", "return_received", "shipped"]),
+        "{off}"
+    );
 }
 
 async fn a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_language(engine: Engine) {
@@ -374,7 +487,111 @@ async fn a_crash_between_sending_and_recording_sends_once_more_and_loses_nothing
     assert_eq!(now_in(&inbox, "lin@example.com").len(), 2, "at most one duplicate");
 }
 
+/// What the Twilio stand-in took: the form fields of each message, after checking the
+/// account's basic auth.
+type Texts = Arc<Mutex<Vec<std::collections::HashMap<String, String>>>>;
+
+async fn twilio_stand_in() -> (String, Texts) {
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    async fn create(
+        State(texts): State<Texts>,
+        Path(account): Path<String>,
+        headers: HeaderMap,
+        axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+    ) -> (StatusCode, axum::Json<Value>) {
+        use base64::Engine as _;
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("ACtest00000000000000000000000000:token-1")
+        );
+        let authorized = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+        if account != "ACtest00000000000000000000000000" || !authorized {
+            return (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"code": 20003, "message": "Authenticate", "status": 401})),
+            );
+        }
+        let mut texts = texts.lock().unwrap();
+        texts.push(form.clone());
+        let sid = format!("SM{:032}", texts.len());
+        (
+            StatusCode::CREATED,
+            axum::Json(
+                json!({"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body"), "error_code": null, "error_message": null}),
+            ),
+        )
+    }
+    let texts: Texts = Arc::default();
+    let router = axum::Router::new()
+        .route("/2010-04-01/Accounts/{account}/Messages.json", axum::routing::post(create))
+        .with_state(texts.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{addr}"), texts)
+}
+
+async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engine: Engine) {
+    let (url, inbox) = smtp_listener().await;
+    let (twilio, texts) = twilio_stand_in().await;
+    let settings = ordo_connectors::mail::SmtpSettings::from_url(&url).unwrap();
+    let mailer = Arc::new(ordo_connectors::mail::SmtpMailer::new(&settings).unwrap());
+    let s = TestServer::start_app(engine, Default::default(), move |app| {
+        let sms = ordo_connectors::twilio::TwilioSender {
+            http: ordo_connectors::outbound::client(app.targets),
+            targets: app.targets,
+            config: ordo_connectors::twilio::TwilioConfig {
+                account_sid: "ACtest00000000000000000000000000".into(),
+                auth_token: "token-1".into(),
+                from: "+14155552345".into(),
+                api_base: twilio,
+            },
+        };
+        let mail =
+            MailSettings { store_name: "Acme Shop".into(), public_url: Some(PUBLIC.into()), ..Default::default() };
+        let app = app.with_mailer(mailer, mail).with_sms(Arc::new(sms));
+        std::mem::forget(app.spawn_notification_workers(Duration::from_millis(50)));
+        app
+    })
+    .await;
+    s.location("MAIL-WH", 1).await;
+    s.product("MAIL-1", "10.00").await;
+    s.stock("MAIL-WH", "MAIL-1", 20).await;
+    let c = s.post("/v1/customers", json!({"email": "tex@example.com", "name": "Tex Ritter"})).await;
+    let path = format!("/v1/customers/{}/preferences", c.body["id"].as_str().unwrap());
+    let no_phone = s.call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"sms": ["shipped"]}))).await;
+    assert_eq!(no_phone.status, 409, "a text needs a number: {:?}", no_phone.body);
+    let bad =
+        s.call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"sms": ["shipped"], "phone": "0151 123"}))).await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    let set = s
+        .call(&s.admin, reqwest::Method::PATCH, &path, Some(json!({"sms": ["shipped"], "phone": "+4915112345678"})))
+        .await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+
+    let (id, _, _) = shipped(&s, "tex@example.com", "Tex Ritter").await;
+    assert_eq!(inbox_of(&inbox, "tex@example.com", 2).await.len(), 2, "both emails still go");
+    let started = Instant::now();
+    while texts.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let taken = texts.lock().unwrap().clone();
+    assert_eq!(taken.len(), 1, "only the step asked for is texted: {taken:?}");
+    let text = &taken[0];
+    assert_eq!((text["To"].as_str(), text["From"].as_str()), ("+4915112345678", "+14155552345"));
+    assert!(text["Body"].starts_with("Acme Shop: Your order ") && text["Body"].contains("is on its way"), "{text:?}");
+    assert!(text["Body"].contains(&format!("{PUBLIC}/track/")), "{text:?}");
+    let log = s.get(&format!("/v1/orders/{id}/notifications")).await.body;
+    let sms: Vec<&Value> = log["items"].as_array().unwrap().iter().filter(|n| n["transport"] == "sms").collect();
+    assert_eq!(sms.len(), 1, "{log}");
+    assert_eq!((sms[0]["status"].as_str(), sms[0]["recipient"].as_str()), (Some("sent"), Some("+4915112345678")));
+    assert!(sms[0]["provider_id"].as_str().unwrap().starts_with("SM"), "{}", sms[0]);
+}
+
 on_both_engines!(
+    a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too,
     an_order_through_to_its_refund_sends_its_six_emails_and_no_more,
     a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_language,
     a_crash_between_sending_and_recording_sends_once_more_and_loses_nothing,

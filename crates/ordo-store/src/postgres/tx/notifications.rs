@@ -140,4 +140,30 @@ impl NotificationStore for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn add_public_link(&mut self, purpose: &str, subject: &str, token: &str, at: i64) -> StoreResult<String> {
+        self.exec(
+            "INSERT INTO public_links (token, purpose, subject, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (purpose, subject) DO NOTHING",
+            &[&token, &purpose, &subject, &at],
+        )?;
+        let kept = self
+            .query_opt("SELECT token FROM public_links WHERE purpose = $1 AND subject = $2", &[&purpose, &subject])?;
+        match kept {
+            Some(r) => decode(r.try_get(0)),
+            None => Ok(token.to_owned()),
+        }
+    }
+
+    fn public_link(&mut self, purpose: &str, subject: &str) -> StoreResult<Option<String>> {
+        self.query_opt("SELECT token FROM public_links WHERE purpose = $1 AND subject = $2", &[&purpose, &subject])?
+            .map(|r| decode(r.try_get(0)))
+            .transpose()
+    }
+
+    fn resolve_public_link(&mut self, token: &str) -> StoreResult<Option<(String, String)>> {
+        self.query_opt("SELECT purpose, subject FROM public_links WHERE token = $1", &[&token])?
+            .map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?)))
+            .transpose()
+    }
 }

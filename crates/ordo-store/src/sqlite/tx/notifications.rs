@@ -135,4 +135,30 @@ impl NotificationStore for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn add_public_link(&mut self, purpose: &str, subject: &str, token: &str, at: i64) -> StoreResult<String> {
+        self.exec(
+            "INSERT INTO public_links (token, purpose, subject, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (purpose, subject) DO NOTHING",
+            params![token, purpose, subject, at],
+        )?;
+        let kept = self.query_one(
+            "SELECT token FROM public_links WHERE purpose = ?1 AND subject = ?2",
+            [purpose, subject],
+            |r| r.get(0),
+        )?;
+        Ok(kept.unwrap_or_else(|| token.to_owned()))
+    }
+
+    fn public_link(&mut self, purpose: &str, subject: &str) -> StoreResult<Option<String>> {
+        self.query_one("SELECT token FROM public_links WHERE purpose = ?1 AND subject = ?2", [purpose, subject], |r| {
+            r.get(0)
+        })
+    }
+
+    fn resolve_public_link(&mut self, token: &str) -> StoreResult<Option<(String, String)>> {
+        self.query_one("SELECT purpose, subject FROM public_links WHERE token = ?1", [token], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+    }
 }
