@@ -40,6 +40,9 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 pub use ordo_domain::notification::NOTIFICATION_STATUSES;
 
+/// How many messages one node hands over at once.
+const SENDS_AT_ONCE: usize = 32;
+
 /// Where the worker keeps the time mail was first set up (messages are for steps after it).
 const SINCE: &str = "notifications.since";
 
@@ -495,64 +498,24 @@ impl App {
         let batch = policy.batch;
         let taken = self.store.write(move |tx| Ok::<_, AppError>(tx.claim_notifications(now, until, batch)?)).await?;
         let count = taken.len();
+        // Several at once: a mail server's answer to each message takes a round trip or more
+        // (and a local one a delayed acknowledgement), so one at a time would cap the rate.
+        let mut sends = tokio::task::JoinSet::new();
+        let gate = Arc::new(tokio::sync::Semaphore::new(SENDS_AT_ONCE));
+        for n in taken {
+            let (app, gate) = (self.clone(), gate.clone());
+            sends.spawn(async move {
+                let _turn = gate.acquire_owned().await;
+                app.attempt(n, policy).await
+            });
+        }
         let mut done = Vec::with_capacity(count);
-        for mut n in taken {
-            let kind = MessageKind::parse(&n.kind);
-            let rendered = match kind {
-                Some(k) => self.render_with_links(k, &n.order_id, n.about.as_deref(), &n.language).await,
-                None => Err(AppError::Internal(format!("no such kind of message: {}", n.kind))),
-            };
-            let at = self.now();
-            n.attempts += 1;
-            n.claimed_until = 0;
-            n.updated_at = at;
-            match rendered {
-                Err(e) => {
-                    // The order or a template is broken: trying again will not help.
-                    n.status = "failed".into();
-                    n.error = Some(format!("{e}"));
-                }
-                Ok((r, _)) if n.transport == "sms" => {
-                    // A text is the subject and the order's tracking page, in the store's name.
-                    let mut text = format!("{}: {}", self.mail.store_name, r.subject);
-                    if let Some(l) = self.tracking_url(&n.order_id).await {
-                        text.push(' ');
-                        text.push_str(&l);
-                    }
-                    n.subject = Some(r.subject);
-                    let answer = match &self.sms {
-                        Some(sms) => sms.send(&n.recipient, &text).await,
-                        None => Err(MailError { transient: false, message: "SMS is not configured".into() }),
-                    };
-                    settle(&mut n, answer, at, policy);
-                }
-                Ok((r, unsubscribe)) => {
-                    let mut headers = vec![("Content-Language".to_owned(), n.language.clone())];
-                    if let Some(u) = unsubscribe {
-                        // RFC 8058: mail clients offer one click, which POSTs to the link.
-                        headers.push(("List-Unsubscribe".into(), format!("<{u}>")));
-                        headers.push(("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()));
-                    }
-                    let mail = Mail {
-                        from: self.mail.from.clone(),
-                        reply_to: self.mail.reply_to.clone(),
-                        to: n.recipient.clone(),
-                        subject: r.subject.clone(),
-                        text: r.text,
-                        html: r.html,
-                        message_id: format!("{}@ordo", n.id),
-                        headers,
-                        attachments: Vec::new(),
-                    };
-                    n.subject = Some(r.subject);
-                    let answer = match &self.mailer {
-                        Some(mailer) => mailer.send(&mail).await,
-                        None => Err(MailError { transient: false, message: "email is not configured".into() }),
-                    };
-                    settle(&mut n, answer, at, policy);
-                }
+        while let Some(sent) = sends.join_next().await {
+            match sent {
+                Ok(n) => done.push(n),
+                // A send that panicked is tried again when its hold runs out.
+                Err(e) => tracing::error!(error = %e, "a message send stopped"),
             }
-            done.push(n);
         }
         if !done.is_empty() {
             self.store
@@ -565,6 +528,67 @@ impl App {
                 .await?;
         }
         Ok(count)
+    }
+
+    /// One attempt at one message: rendered from the order as it is now, handed to the mail
+    /// server or SMS provider, and where it stands after.
+    async fn attempt(&self, mut n: NotificationRecord, policy: MailPolicy) -> NotificationRecord {
+        let kind = MessageKind::parse(&n.kind);
+        let rendered = match kind {
+            Some(k) => self.render_with_links(k, &n.order_id, n.about.as_deref(), &n.language).await,
+            None => Err(AppError::Internal(format!("no such kind of message: {}", n.kind))),
+        };
+        let at = self.now();
+        n.attempts += 1;
+        n.claimed_until = 0;
+        n.updated_at = at;
+        match rendered {
+            Err(e) => {
+                // The order or a template is broken: trying again will not help.
+                n.status = "failed".into();
+                n.error = Some(format!("{e}"));
+            }
+            Ok((r, _)) if n.transport == "sms" => {
+                // A text is the subject and the order's tracking page, in the store's name.
+                let mut text = format!("{}: {}", self.mail.store_name, r.subject);
+                if let Some(l) = self.tracking_url(&n.order_id).await {
+                    text.push(' ');
+                    text.push_str(&l);
+                }
+                n.subject = Some(r.subject);
+                let answer = match &self.sms {
+                    Some(sms) => sms.send(&n.recipient, &text).await,
+                    None => Err(MailError { transient: false, message: "SMS is not configured".into() }),
+                };
+                settle(&mut n, answer, at, policy);
+            }
+            Ok((r, unsubscribe)) => {
+                let mut headers = vec![("Content-Language".to_owned(), n.language.clone())];
+                if let Some(u) = unsubscribe {
+                    // RFC 8058: mail clients offer one click, which POSTs to the link.
+                    headers.push(("List-Unsubscribe".into(), format!("<{u}>")));
+                    headers.push(("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()));
+                }
+                let mail = Mail {
+                    from: self.mail.from.clone(),
+                    reply_to: self.mail.reply_to.clone(),
+                    to: n.recipient.clone(),
+                    subject: r.subject.clone(),
+                    text: r.text,
+                    html: r.html,
+                    message_id: format!("{}@ordo", n.id),
+                    headers,
+                    attachments: Vec::new(),
+                };
+                n.subject = Some(r.subject);
+                let answer = match &self.mailer {
+                    Some(mailer) => mailer.send(&mail).await,
+                    None => Err(MailError { transient: false, message: "email is not configured".into() }),
+                };
+                settle(&mut n, answer, at, policy);
+            }
+        }
+        n
     }
 
     /// An order's messages, first queued first.

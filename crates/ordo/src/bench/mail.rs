@@ -68,6 +68,8 @@ impl Sink {
         let shared = times.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                // As a mail server answers: each reply at once.
+                let _ = socket.set_nodelay(true);
                 tokio::spawn(session(socket, shared.clone()));
             }
         });
