@@ -100,7 +100,7 @@ impl SmtpMailer {
             }
         };
         // As many connections as Ordo sends messages at once.
-        let pool = lettre::transport::smtp::PoolConfig::new().max_size(32);
+        let pool = lettre::transport::smtp::PoolConfig::new().max_size(64);
         let mut builder = builder.port(settings.port).timeout(Some(Duration::from_secs(30))).pool_config(pool);
         if let (Some(user), Some(password)) = (&settings.username, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));

@@ -41,7 +41,7 @@ use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 pub use ordo_domain::notification::NOTIFICATION_STATUSES;
 
 /// How many messages one node hands over at once.
-const SENDS_AT_ONCE: usize = 32;
+const SENDS_AT_ONCE: usize = 64;
 
 /// Where the worker keeps the time mail was first set up (messages are for steps after it).
 const SINCE: &str = "notifications.since";
