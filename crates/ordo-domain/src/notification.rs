@@ -17,10 +17,12 @@ pub enum MessageKind {
     ReturnApproved,
     ReturnReceived,
     RefundIssued,
+    /// To the merchant's admins, not a customer: a webhook subscription was disabled.
+    WebhookDisabled,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 12] = [
+    pub const ALL: [MessageKind; 13] = [
         MessageKind::OrderConfirmation,
         MessageKind::OrderChanged,
         MessageKind::PaymentRequired,
@@ -33,6 +35,7 @@ impl MessageKind {
         MessageKind::ReturnApproved,
         MessageKind::ReturnReceived,
         MessageKind::RefundIssued,
+        MessageKind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,11 +52,17 @@ impl MessageKind {
             MessageKind::ReturnApproved => "return_approved",
             MessageKind::ReturnReceived => "return_received",
             MessageKind::RefundIssued => "refund_issued",
+            MessageKind::WebhookDisabled => "webhook_disabled",
         }
     }
 
     pub fn parse(s: &str) -> Option<MessageKind> {
         MessageKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether it goes to the order's customer (every kind but the admins' own).
+    pub fn to_customer(self) -> bool {
+        self != MessageKind::WebhookDisabled
     }
 
     /// Progress notices a customer may turn off; what asks them to act, or tells them of

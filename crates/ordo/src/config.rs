@@ -24,6 +24,7 @@
 //! | the mail server customer email goes through (none: no email) | `--smtp-url` | `ORDO_SMTP_URL` | | none |
 //! | who customer email is from; where answers go | `--mail-from`, `--mail-reply-to` | `ORDO_MAIL_FROM`, `ORDO_MAIL_REPLY_TO` | | `Ordo <orders@localhost>` |
 //! | a folder of email templates replacing Ordo's own | `--mail-templates` | `ORDO_MAIL_TEMPLATES` | | Ordo's own |
+//! | the merchant's admins, told when a webhook subscription is disabled | `--admin-email` | `ORDO_ADMIN_EMAIL` | | none |
 //! | where customers reach the tracking and unsubscribe pages | `--public-url` | `ORDO_PUBLIC_URL` | | the listen address |
 //! | the store's name, logo, colour and footer in every message | `--store-name`, `--store-logo-url`, `--store-color`, `--store-footer` | `ORDO_STORE_NAME`, ... | | `Ordo` |
 //! | per-role limits on goodwill refunds and credit grants | | | `[limits.ROLE]` | operators 500 units |

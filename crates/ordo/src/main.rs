@@ -168,6 +168,10 @@ struct MailArgs {
     /// `https://track.acme.example` [default: the address it listens on].
     #[arg(long, env = "ORDO_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The merchant's admins, comma-separated: they are emailed when a webhook subscription is
+    /// disabled.
+    #[arg(long, env = "ORDO_ADMIN_EMAIL", value_delimiter = ',')]
+    admin_email: Vec<String>,
 }
 
 /// Twilio is configured from the environment only, so that its token never shows in a
@@ -210,6 +214,7 @@ fn wire_mail(mut app: App, args: &MailArgs) -> anyhow::Result<App> {
         color: args.store_color.clone(),
         footer: args.store_footer.clone(),
         public_url: args.public_url.clone(),
+        admins: args.admin_email.iter().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect(),
     };
     tracing::info!(host = %smtp.host, port = smtp.port, "customer email goes through this mail server");
     Ok(app.with_mailer(Arc::new(mailer), settings))

@@ -350,6 +350,8 @@ word_types! {
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
     /// A kind of message Ordo sends a customer.
     MessageKindName = ordo_domain::notification::MessageKind::ALL.iter().map(|k| k.as_str());
+    /// A kind of message to customers.
+    CustomerMessageKindName = ordo_domain::notification::MessageKind::ALL.iter().filter(|k| k.to_customer()).map(|k| k.as_str());
     /// A kind of message a customer may turn off.
     OptionalMessageKindName = ordo_domain::notification::MessageKind::ALL.iter().filter(|k| k.optional()).map(|k| k.as_str());
     /// A language customer messages are written in.

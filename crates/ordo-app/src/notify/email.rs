@@ -27,6 +27,8 @@ use serde_json::json;
 
 use crate::aftersales::returns::Return;
 use crate::kernel::BoxFuture;
+use crate::kernel::events::payloads::NotificationStep;
+use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::locked;
@@ -35,7 +37,7 @@ use crate::money::refunds::Refund;
 use crate::notify::messages::{MessageKind, Preferences, called_by};
 use crate::notify::pages;
 use crate::notify::templates::Rendered;
-use crate::ports::mail::{Mail, MailError};
+use crate::ports::mail::{Attachment, Mail, MailError};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 pub use ordo_domain::notification::NOTIFICATION_STATUSES;
@@ -60,6 +62,8 @@ pub struct MailSettings {
     /// Where customers reach Ordo's public pages (the tracking and unsubscribe links), e.g.
     /// `https://track.acme.example`; without it messages carry no such links.
     pub public_url: Option<String>,
+    /// The merchant's admins: they are told when a webhook subscription is disabled.
+    pub admins: Vec<String>,
 }
 
 impl Default for MailSettings {
@@ -72,6 +76,7 @@ impl Default for MailSettings {
             color: None,
             footer: None,
             public_url: None,
+            admins: Vec::new(),
         }
     }
 }
@@ -284,12 +289,42 @@ impl App {
         }
         let now = self.now();
         let (mail_on, sms_on) = (self.mailer.is_some(), self.sms.is_some());
+        let admins = self.mail.admins.clone();
         self.store
             .write(move |tx| {
                 let since = tx.worker_cursor(SINCE)?;
                 let mut messages = Vec::new();
                 for (c, event_id, at) in &called {
                     if *at < since {
+                        continue;
+                    }
+                    if !c.kind.to_customer() {
+                        // The admins' own messages: one to each, in English.
+                        for admin in admins.iter().filter(|_| mail_on) {
+                            messages.push(NotificationRecord {
+                                seq: 0,
+                                id: new_id(now),
+                                dedupe: format!("{}/{}/{}/email/{admin}", c.order_id, c.kind.as_str(), c.once_per),
+                                order_id: c.order_id.clone(),
+                                customer_id: None,
+                                kind: c.kind.as_str().into(),
+                                transport: "email".into(),
+                                recipient: admin.clone(),
+                                language: "en".into(),
+                                event_id: Some(event_id.clone()),
+                                about: None,
+                                status: "pending".into(),
+                                attempts: 0,
+                                next_at: now,
+                                claimed_until: 0,
+                                subject: None,
+                                provider_id: None,
+                                error: None,
+                                created_at: now,
+                                sent_at: None,
+                                updated_at: now,
+                            });
+                        }
                         continue;
                     }
                     let Some(order) = tx.order_by_id(&c.order_id)? else { continue };
@@ -366,6 +401,9 @@ impl App {
         order_id: &str,
         about: Option<&str>,
     ) -> AppResult<serde_json::Value> {
+        if kind == MessageKind::WebhookDisabled {
+            return self.admin_context(order_id).await;
+        }
         let (id, about) = (order_id.to_owned(), about.map(str::to_owned));
         let (order, customer, fulfillment, ret, refund, links) = self
             .store
@@ -449,6 +487,29 @@ impl App {
         }))
     }
 
+    /// What the admins' message about a disabled subscription shows.
+    async fn admin_context(&self, webhook_id: &str) -> AppResult<serde_json::Value> {
+        let id = webhook_id.to_owned();
+        let w = self
+            .store
+            .read(move |tx| Ok::<_, AppError>(tx.webhook(&id)?))
+            .await?
+            .ok_or(AppError::NotFound("webhook"))?;
+        let s = &self.mail;
+        Ok(json!({
+            "kind": MessageKind::WebhookDisabled.as_str(),
+            "optional": false,
+            "store": {"name": s.store_name, "logo_url": s.logo_url, "color": s.color, "footer": s.footer},
+            "customer": {"first_name": null},
+            "webhook": {
+                "id": w.id,
+                "description": w.description,
+                "failing_since": w.failing_since.map(crate::kernel::time_fmt::format_ms),
+                "reason": w.disabled_reason,
+            },
+        }))
+    }
+
     /// Renders one message for an order (a preview, or a message about to go).
     pub(crate) async fn render_message(
         &self,
@@ -522,12 +583,40 @@ impl App {
                 .write(move |tx| {
                     for n in &done {
                         tx.update_notification(n)?;
+                        let step = || NotificationStep {
+                            id: n.id.clone(),
+                            order_id: n.order_id.clone(),
+                            kind: n.kind.clone(),
+                            transport: n.transport.clone(),
+                            attempts: n.attempts,
+                            error: n.error.clone(),
+                        };
+                        match n.status.as_str() {
+                            "sent" => emit(tx, n.updated_at, &n.order_id, Event::NotificationSent(step()))?,
+                            "failed" => emit(tx, n.updated_at, &n.order_id, Event::NotificationFailed(step()))?,
+                            _ => {}
+                        }
                     }
                     Ok::<_, AppError>(())
                 })
                 .await?;
         }
         Ok(count)
+    }
+
+    /// What a message carries besides its text: an approved return's prepaid label, as a
+    /// PDF, when one was bought.
+    async fn attachments(&self, kind: Option<MessageKind>, about: Option<&str>) -> Vec<Attachment> {
+        let (Some(MessageKind::ReturnApproved), Some(ret)) = (kind, about) else { return Vec::new() };
+        let Ok(label) = self.return_label(&Actor::system(), ret).await else { return Vec::new() };
+        match crate::shipping::documents::label_pdf(&label) {
+            Some(pdf) => vec![Attachment {
+                filename: format!("return-label-{}.pdf", label.tracking_number),
+                content_type: "application/pdf".into(),
+                bytes: pdf,
+            }],
+            None => Vec::new(),
+        }
     }
 
     /// One attempt at one message: rendered from the order as it is now, handed to the mail
@@ -578,7 +667,7 @@ impl App {
                     html: r.html,
                     message_id: format!("{}@ordo", n.id),
                     headers,
-                    attachments: Vec::new(),
+                    attachments: self.attachments(kind, n.about.as_deref()).await,
                 };
                 n.subject = Some(r.subject);
                 let answer = match &self.mailer {
@@ -659,7 +748,7 @@ impl App {
         language: Option<&str>,
     ) -> AppResult<Rendered> {
         require(actor, Action::ReadOrders)?;
-        let kind = MessageKind::parse(kind).ok_or(AppError::NotFound("kind of message"))?;
+        let kind = MessageKind::parse(kind).filter(|k| k.to_customer()).ok_or(AppError::NotFound("kind of message"))?;
         let (id, who) = (order_id.to_owned(), actor.clone());
         let (order, prefs, about) = self
             .store

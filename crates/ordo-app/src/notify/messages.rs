@@ -18,6 +18,7 @@ pub use ordo_domain::notification::{LANGUAGES, MessageKind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Called {
     pub kind: MessageKind,
+    /// The order (for the admins' messages, what the message is about: a subscription).
     pub order_id: String,
     /// The fulfilment, return or refund it is about, when it is about one.
     pub about: Option<String>,
@@ -44,6 +45,14 @@ pub fn called_by(event_type: &str, event_id: &str, subject: &str, data: &serde_j
         "return.approved" => (MessageKind::ReturnApproved, field("return_id")),
         "return.received" => (MessageKind::ReturnReceived, field("return_id")),
         "refund.completed" => (MessageKind::RefundIssued, field("refund_id")),
+        "webhook.disabled" if subject.starts_with("whk_") => {
+            return Some(Called {
+                kind: MessageKind::WebhookDisabled,
+                order_id: subject.to_owned(),
+                about: None,
+                once_per: event_id.to_owned(),
+            });
+        }
         _ => return None,
     };
     if !subject.starts_with("ord_") {
@@ -80,7 +89,7 @@ pub struct Preferences {
     #[schema(value_type = Vec<crate::kernel::schema::OptionalMessageKindName>)]
     pub email_off: Vec<String>,
     /// Messages the customer wants by SMS too (needs `phone`).
-    #[schema(value_type = Vec<crate::kernel::schema::MessageKindName>)]
+    #[schema(value_type = Vec<crate::kernel::schema::CustomerMessageKindName>)]
     pub sms: Vec<String>,
     /// The number SMS go to, in E.164 form (`+4915112345678`).
     #[schema(nullable = false)]
@@ -122,7 +131,7 @@ pub struct PreferencesInput {
     /// `picked_up`, `return_received`); the others always go.
     #[schema(value_type = Option<Vec<crate::kernel::schema::OptionalMessageKindName>>, max_items = 12)]
     pub email_off: Option<Vec<String>>,
-    #[schema(value_type = Option<Vec<crate::kernel::schema::MessageKindName>>, max_items = 12)]
+    #[schema(value_type = Option<Vec<crate::kernel::schema::CustomerMessageKindName>>, max_items = 12)]
     pub sms: Option<Vec<String>>,
     /// E.164: `+` and 8 to 15 digits; `""` removes it.
     #[schema(max_length = 16, pattern = r"^(\+[0-9]{8,15})?$")]
@@ -144,6 +153,7 @@ fn kinds(e: &mut Errors, field: &str, list: &Option<Vec<String>>, only_optional:
     for (i, k) in list.iter().enumerate() {
         match MessageKind::parse(k) {
             None => e.add(format!("{field}/{i}"), "is not a kind of message"),
+            Some(kind) if !kind.to_customer() => e.add(format!("{field}/{i}"), "is not a message to customers"),
             Some(kind) if only_optional && !kind.optional() => {
                 e.add(format!("{field}/{i}"), "cannot be turned off: it is about the customer's order or money")
             }

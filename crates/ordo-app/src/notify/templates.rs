@@ -44,7 +44,8 @@ builtin!(
     "cancelled.txt",
     "return_approved.txt",
     "return_received.txt",
-    "refund_issued.txt"
+    "refund_issued.txt",
+    "webhook_disabled.txt"
 );
 
 /// One message, rendered.

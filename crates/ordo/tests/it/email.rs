@@ -19,7 +19,10 @@ use crate::common::{Engine, TestServer, order_body};
 #[derive(Debug, Clone)]
 struct Taken {
     to: String,
+    /// With its quoted-printable parts decoded.
     data: String,
+    /// As it came.
+    raw: String,
 }
 
 type Inbox = Arc<Mutex<Vec<Taken>>>;
@@ -68,7 +71,7 @@ async fn smtp_listener() -> (String, Inbox) {
                             data.push_str(&l);
                         }
                         count += 1;
-                        inbox.lock().unwrap().push(Taken { to: to.clone(), data: unquoted(&data) });
+                        inbox.lock().unwrap().push(Taken { to: to.clone(), data: unquoted(&data), raw: data });
                         format!("250 2.0.0 OK queued as S{session}M{count}\r\n")
                     } else if upper.starts_with("QUIT") {
                         let _ = write.write_all(b"221 bye\r\n").await;
@@ -212,6 +215,15 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let ret = r.body["id"].as_str().unwrap().to_owned();
+    // A prepaid label, bought before the approval, goes with the approval's message.
+    let money = |a: &str| json!({"amount": a, "currency": "USD"});
+    let acme = json!({"code": "ACME", "name": "Acme Parcel", "services": [
+        {"code": "ground", "name": "Ground", "cutoff_hour": 24, "max_weight_grams": 30000, "zones": [
+            {"name": "national", "countries": ["US"], "transit_days": 4, "base": money("7.00"), "per_kg": money("1.00")}]}]});
+    assert_eq!(s.post("/v1/carriers", acme).await.status, 201);
+    let label = s.post(&format!("/v1/returns/{ret}/label"), json!({})).await;
+    assert_eq!(label.status, 201, "{:?}", label.body);
+    let label_tracking = label.body["label"]["tracking_number"].as_str().unwrap().to_owned();
     assert_eq!(s.post(&format!("/v1/returns/{ret}/approve"), json!({})).await.status, 200);
     let units = json!([{"line_id": line, "quantity": 1, "condition": "new", "disposition": "restock"}]);
     let r = s.post(&format!("/v1/returns/{ret}/receive"), json!({"location": "MAIL-WH", "units": units})).await;
@@ -234,6 +246,17 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
         assert_eq!((n["status"].as_str(), n["transport"].as_str()), (Some("sent"), Some("email")), "{n}");
         assert!(n["provider_id"].as_str().unwrap().contains("queued as"), "{n}");
     }
+    // Each message shows in the order's timeline, without the customer's address.
+    let timeline = s.get(&format!("/v1/orders/{id}/timeline")).await.body;
+    let told: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "notification.sent")
+        .map(|e| e["data"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(told.len(), 6, "{timeline}");
+    assert!(told.contains(&"refund_issued") && !timeline.to_string().contains("\"recipient\""), "{timeline}");
     for t in &got {
         for part in [
             "Content-Type: multipart/alternative",
@@ -255,6 +278,16 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
         shipped_mail.data
     );
     assert!(subjects.iter().any(|s| s.contains("Your refund for order")), "{subjects:?}");
+    let approval = got.iter().find(|t| subject(&t.data).contains("is approved")).expect("the approval");
+    assert!(approval.data.contains("Content-Type: multipart/mixed"), "{}", approval.data);
+    assert!(approval.data.contains(&format!("return-label-{label_tracking}.pdf")), "{}", approval.data);
+    assert!(approval.data.contains("Content-Type: application/pdf"), "{}", approval.data);
+    let pdf_part = approval.raw.split("Content-Type: application/pdf").nth(1).unwrap();
+    let encoded: String =
+        pdf_part.split("\r\n\r\n").nth(1).unwrap().split("\r\n--").next().unwrap().split_whitespace().collect();
+    use base64::Engine as _;
+    let pdf = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the attachment is a PDF");
 
     // Nothing more comes, however long one waits: every step is told once.
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -591,7 +624,47 @@ async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engi
     assert!(sms[0]["provider_id"].as_str().unwrap().starts_with("SM"), "{}", sms[0]);
 }
 
+async fn the_admins_are_emailed_when_a_webhook_subscription_is_disabled(engine: Engine) {
+    let (url, inbox) = smtp_listener().await;
+    let settings = ordo_connectors::mail::SmtpSettings::from_url(&url).unwrap();
+    let mailer = Arc::new(ordo_connectors::mail::SmtpMailer::new(&settings).unwrap());
+    let s = TestServer::start_app(engine, Default::default(), move |app| {
+        let mail =
+            MailSettings { admins: vec!["ops@acme.example".into(), "cto@acme.example".into()], ..Default::default() };
+        let mut app = app.with_mailer(mailer, mail);
+        app.webhook_policy = ordo_app::notify::delivery::DeliveryPolicy {
+            first_retry: Duration::from_millis(100),
+            max_retry: Duration::from_millis(200),
+            window: Duration::from_secs(60),
+            disable_after: Duration::from_millis(600),
+            ..Default::default()
+        };
+        std::mem::forget(app.spawn_webhook_workers(Duration::from_millis(50)));
+        std::mem::forget(app.spawn_notification_workers(Duration::from_millis(50)));
+        app
+    })
+    .await;
+    // A receiver nobody listens on: every attempt fails.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}/hooks", closed.local_addr().unwrap());
+    drop(closed);
+    let made = s.post("/v1/webhooks", json!({"url": dead, "events": ["*"], "description": "ERP"})).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let id = made.body["id"].as_str().unwrap().to_owned();
+    s.location("MAIL-WH", 1).await;
+    let got = inbox_of(&inbox, "ops@acme.example", 1).await;
+    assert_eq!(got.len(), 1, "the first admin is told");
+    assert_eq!(inbox_of(&inbox, "cto@acme.example", 1).await.len(), 1, "and the second");
+    let mail = &got[0].data;
+    assert!(subject(mail).contains(&format!("Webhook subscription {id} was disabled")), "{mail}");
+    assert!(mail.contains("ERP") && mail.contains(&format!("PATCH /v1/webhooks/{id}")), "{mail}");
+    assert_eq!(s.get(&format!("/v1/webhooks/{id}")).await.body["status"], "disabled");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(now_in(&inbox, "ops@acme.example").len(), 1, "told once");
+}
+
 on_both_engines!(
+    the_admins_are_emailed_when_a_webhook_subscription_is_disabled,
     a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too,
     an_order_through_to_its_refund_sends_its_six_emails_and_no_more,
     a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_language,

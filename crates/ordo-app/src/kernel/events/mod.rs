@@ -206,6 +206,10 @@ catalogue! {
     WebhookDeleted(WebhookRef) = "webhook.deleted", subject "the subscription's id", version 1;
     /// Ordo disabled a subscription whose receiver failed every attempt for too long.
     WebhookDisabled(WebhookDisabled) = "webhook.disabled", subject "the subscription's id", version 1;
+    /// A message to the customer about their order was handed to the mail server or SMS provider.
+    NotificationSent(NotificationStep) = "notification.sent", subject "the order's id", version 1;
+    /// A message to the customer could not be sent and was given up.
+    NotificationFailed(NotificationStep) = "notification.failed", subject "the order's id", version 1;
     /// Exchange rates were stored.
     ExchangeRatesUpdated(RatesUpdated) = "exchange_rates.updated", subject "the base currency", version 1;
     /// A return was requested.

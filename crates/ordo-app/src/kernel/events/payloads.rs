@@ -438,3 +438,18 @@ pub struct WebhookDisabled {
     pub failing_since: String,
     pub reason: String,
 }
+
+/// A message to a customer (its address is not in the event; the message log has it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NotificationStep {
+    /// The message (`GET /v1/orders/{id}/notifications`).
+    pub id: String,
+    pub order_id: String,
+    /// What it says: `order_confirmation`, `shipped`, `refund_issued`, ...
+    pub kind: String,
+    /// `email` or `sms`.
+    pub transport: String,
+    pub attempts: i64,
+    /// Why it was given up.
+    pub error: Option<String>,
+}
