@@ -1,8 +1,8 @@
 //! One runtime for every background worker that follows the event feed (the settler today;
 //! webhook delivery, notifications, channel stock sync and forecasts next). A worker says what
 //! to do with one event; the runtime keeps its stored cursor, holds a lease so that one node
-//! works at a time, retries with backoff when a pass fails, stops on request, and counts
-//! what it did for `/metrics`.
+//! works at a time, retries with backoff when a pass fails (or panics), stops on request, and
+//! counts what it did for `/metrics`.
 //!
 //! Invariant: the cursor moves past an event only after the worker handled it, in its own
 //! write; a pass that fails leaves the cursor before the failing event, so every event is
@@ -146,6 +146,7 @@ impl WorkerHandle {
 }
 
 /// The lease a node holds: the expiry it last wrote (0 before it first took it).
+#[derive(Clone)]
 struct Lease {
     key: String,
     until: i64,
@@ -164,7 +165,23 @@ impl App {
                 if *stopped.borrow() {
                     break;
                 }
-                let pause = match app.run_pass(worker.as_ref(), &options, &mut lease, &stats).await {
+                // Each pass runs as a task of its own: one that panics (a bug in a worker, or
+                // an outside system's answer nobody foresaw) fails that pass, not the worker.
+                let pass = {
+                    let (app, worker, stats, mut lease) = (app.clone(), worker.clone(), stats.clone(), lease.clone());
+                    tokio::spawn(async move {
+                        let ran = app.run_pass(worker.as_ref(), &options, &mut lease, &stats).await;
+                        (ran, lease)
+                    })
+                };
+                let ran = match pass.await {
+                    Ok((ran, held)) => {
+                        lease = held;
+                        ran
+                    }
+                    Err(e) => Err(AppError::Internal(format!("the pass stopped: {e}"))),
+                };
+                let pause = match ran {
                     Ok(busy) => {
                         backoff = options.backoff;
                         if busy { Duration::ZERO } else { options.interval }

@@ -1,5 +1,6 @@
 //! The worker runtime: every event handled in commit order and at least once, a failed event
-//! offered again after a pause, one node at a time by a lease, and a clean stop.
+//! offered again after a pause, a pass that panics met as a failed pass, one node at a time
+//! by a lease, and a clean stop.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -163,6 +164,43 @@ async fn events_it_does_not_want_are_passed_over(engine: &TestEngine) {
     assert_eq!(w.types(), ["location.created", "location.created"], "{engine:?}");
     let stored = app.store.read(|tx| Ok::<_, AppError>(tx.worker_cursor("picky")?)).await.unwrap();
     assert_eq!(stored, cursor(), "{engine:?}: the stored cursor lags the events passed over");
+}
+
+/// Panics the first time it is offered an event, then records what it sees.
+struct PanicsOnce {
+    panicked: Mutex<bool>,
+    seen: Mutex<usize>,
+}
+
+impl Worker for PanicsOnce {
+    fn name(&self) -> &'static str {
+        "panics-once"
+    }
+
+    fn handle<'a>(&'a self, _app: &'a App, _event: &'a EventRecord) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let first = !std::mem::replace(&mut *self.panicked.lock().unwrap(), true);
+            if first {
+                panic!("a worker's bug");
+            }
+            *self.seen.lock().unwrap() += 1;
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pass_that_panics_fails_that_pass_not_the_worker() {
+    for engine in engines() {
+        let (app, _) = faulty_app(&engine);
+        setup(&app, &["L1"], &["A"], 1).await;
+        let w = Arc::new(PanicsOnce { panicked: Mutex::new(false), seen: Mutex::new(0) });
+        let handle = app.spawn_worker(w.clone(), fast());
+        eventually("the events are handled after the panic", || *w.seen.lock().unwrap() == 3).await;
+        let stats = app.workers.snapshot().into_iter().find(|(n, _)| *n == "panics-once").unwrap().1;
+        assert_eq!(stats.failures.load(Ordering::Relaxed), 1, "{engine:?}: the panic counts as one failed pass");
+        handle.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
