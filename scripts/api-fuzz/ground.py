@@ -216,8 +216,10 @@ class World:
         return [i for i in self.ids["imp"] if self.objects.get(i, {}).get("status") == "parked"]
 
     def _owing(self):
-        """A recent order that still owes money, for a payment to be taken against."""
-        for order in self.rng.sample(self.ids["ord"][-60:], min(12, len(self.ids["ord"][-60:]))):
+        """A recent order that still owes money, for a payment to be taken against; when none
+        of them does (paid, cancelled), a new order placed for it."""
+        recent = self.ids["ord"][-60:]
+        for order in self.rng.sample(recent, len(recent)):
             found = self.get(f"/v1/orders/{order}/payments")
             due = (found or {}).get("summary", {}).get("balance_due", {}) if isinstance(found, dict) else {}
             try:
@@ -225,7 +227,12 @@ class World:
                     return order
             except (TypeError, ValueError):
                 continue
-        return None
+        if not self.skus:
+            return None
+        body = {"channel": "web", "currency": "USD", "customer": {"email": f"fuzz-{uuid.uuid4().hex[:12]}@example.com"},
+                "lines": [{"sku": self.rng.choice(self.skus), "quantity": 1}]}
+        made = self.get("/v1/orders", body)
+        return made.get("id") if isinstance(made, dict) else None
 
     def _active_holds(self):
         found = self.get("/v1/holds?status=active&limit=100")
