@@ -99,30 +99,33 @@ async fn a_hundred_sigkills_under_load_lose_nothing_acknowledged(engine: Engine)
         // A transaction the killed process had already asked to commit may still finish on
         // PostgreSQL after the restart: read until the round's orders and its stock agree or
         // a few seconds have passed (a reservation without its order never settles).
+        // A transaction whose commit the dying server had already sent may still land after
+        // the restart: the orders, the level and the ledger are read until one reading of all
+        // three agrees, the orders read again around them.
         let mut settled = None;
         for _ in 0..30 {
             let orders = round_orders(&s, &sku).await;
             let held: i64 = orders.iter().map(|o| o["lines"][0]["quantity"].as_i64().unwrap()).sum();
             let (levels, totals) = s.levels(&sku).await;
+            let ledger = s.ledger(&sku).await;
+            let sums = ledger.iter().fold((0, 0), |(h, r), m| {
+                (h + m["on_hand_delta"].as_i64().unwrap(), r + m["reserved_delta"].as_i64().unwrap())
+            });
             let again = round_orders(&s, &sku).await.len();
-            let stable = again == orders.len() && totals == (STOCK, held);
-            settled = Some((orders, held, levels, totals));
+            let stable = again == orders.len() && totals == (STOCK, held) && sums == totals;
+            settled = Some((orders, held, levels, totals, sums));
             if stable {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let (orders, held, levels, (on_hand, reserved)) = settled.unwrap();
+        let (orders, held, levels, (on_hand, reserved), sums) = settled.unwrap();
         let ids: HashSet<&str> = orders.iter().map(|o| o["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), orders.len(), "{context}: an order is there twice");
         for (id, _) in &acked {
             assert!(ids.contains(id.as_str()), "{context}: acknowledged order {id} was lost");
         }
         assert_eq!((on_hand, reserved), (STOCK, held), "{context}: {levels:?}");
-        let ledger = s.ledger(&sku).await;
-        let sums = ledger.iter().fold((0, 0), |(h, r), m| {
-            (h + m["on_hand_delta"].as_i64().unwrap(), r + m["reserved_delta"].as_i64().unwrap())
-        });
         assert_eq!(sums, (on_hand, reserved), "{context}: the ledger does not explain the level");
         acknowledged += acked.len();
         unacknowledged += orders.len() - acked.len();
