@@ -34,7 +34,7 @@ use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::locked;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::refunds::Refund;
-use crate::notify::messages::{MessageKind, Preferences, called_by};
+use crate::notify::messages::{Called, MessageKind, Preferences, called_by};
 use crate::notify::pages;
 use crate::notify::templates::Rendered;
 use crate::ports::mail::{Attachment, Mail, MailError};
@@ -144,6 +144,52 @@ impl From<NotificationRecord> for Notification {
 
 fn new_id(now: i64) -> String {
     format!("ntf_{}", ordo_domain::id::encode(now as u64, random_u128()))
+}
+
+/// The links a rendered message carries.
+struct Links {
+    unsubscribe: Option<String>,
+    tracking: Option<String>,
+}
+
+/// Who one queued message goes to, and how.
+struct Addressee<'a> {
+    transport: &'static str,
+    recipient: &'a str,
+    language: &'a str,
+    customer_id: Option<String>,
+    status: &'static str,
+}
+
+/// A message queued for a step, due now; its `dedupe` key is the step's and the addressee's.
+fn queued(c: &Called, event_id: &str, to: Addressee<'_>, now: i64) -> NotificationRecord {
+    let mut dedupe = format!("{}/{}/{}/{}", c.order_id, c.kind.as_str(), c.once_per, to.transport);
+    if !c.kind.to_customer() {
+        dedupe = format!("{dedupe}/{}", to.recipient);
+    }
+    NotificationRecord {
+        seq: 0,
+        id: new_id(now),
+        dedupe,
+        order_id: c.order_id.clone(),
+        customer_id: to.customer_id,
+        kind: c.kind.as_str().into(),
+        transport: to.transport.into(),
+        recipient: to.recipient.to_owned(),
+        language: to.language.to_owned(),
+        event_id: Some(event_id.to_owned()),
+        about: c.about.clone(),
+        status: to.status.into(),
+        attempts: 0,
+        next_at: now,
+        claimed_until: 0,
+        subject: None,
+        provider_id: None,
+        error: None,
+        created_at: now,
+        sent_at: None,
+        updated_at: now,
+    }
 }
 
 struct Queue;
@@ -301,29 +347,14 @@ impl App {
                     if !c.kind.to_customer() {
                         // The admins' own messages: one to each, in English.
                         for admin in admins.iter().filter(|_| mail_on) {
-                            messages.push(NotificationRecord {
-                                seq: 0,
-                                id: new_id(now),
-                                dedupe: format!("{}/{}/{}/email/{admin}", c.order_id, c.kind.as_str(), c.once_per),
-                                order_id: c.order_id.clone(),
+                            let to = Addressee {
+                                transport: "email",
+                                recipient: admin,
+                                language: "en",
                                 customer_id: None,
-                                kind: c.kind.as_str().into(),
-                                transport: "email".into(),
-                                recipient: admin.clone(),
-                                language: "en".into(),
-                                event_id: Some(event_id.clone()),
-                                about: None,
-                                status: "pending".into(),
-                                attempts: 0,
-                                next_at: now,
-                                claimed_until: 0,
-                                subject: None,
-                                provider_id: None,
-                                error: None,
-                                created_at: now,
-                                sent_at: None,
-                                updated_at: now,
-                            });
+                                status: "pending",
+                            };
+                            messages.push(queued(c, event_id, to, now));
                         }
                         continue;
                     }
@@ -336,56 +367,26 @@ impl App {
                     // A text too, for the steps the customer asked to be texted about.
                     let texted = sms_on && prefs.sms.iter().any(|k| k == c.kind.as_str());
                     if let Some(phone) = prefs.phone.as_ref().filter(|_| texted) {
-                        messages.push(NotificationRecord {
-                            seq: 0,
-                            id: new_id(now),
-                            dedupe: format!("{}/{}/{}/sms", c.order_id, c.kind.as_str(), c.once_per),
-                            order_id: c.order_id.clone(),
+                        let to = Addressee {
+                            transport: "sms",
+                            recipient: phone,
+                            language: &prefs.language,
                             customer_id: Some(order.customer_id.to_string()),
-                            kind: c.kind.as_str().into(),
-                            transport: "sms".into(),
-                            recipient: phone.clone(),
-                            language: prefs.language.clone(),
-                            event_id: Some(event_id.clone()),
-                            about: c.about.clone(),
-                            status: "pending".into(),
-                            attempts: 0,
-                            next_at: now,
-                            claimed_until: 0,
-                            subject: None,
-                            provider_id: None,
-                            error: None,
-                            created_at: now,
-                            sent_at: None,
-                            updated_at: now,
-                        });
+                            status: "pending",
+                        };
+                        messages.push(queued(c, event_id, to, now));
                     }
                     if !mail_on {
                         continue;
                     }
-                    messages.push(NotificationRecord {
-                        seq: 0,
-                        id: new_id(now),
-                        dedupe: format!("{}/{}/{}/email", c.order_id, c.kind.as_str(), c.once_per),
-                        order_id: c.order_id.clone(),
+                    let to = Addressee {
+                        transport: "email",
+                        recipient: &order.email,
+                        language: &prefs.language,
                         customer_id: Some(order.customer_id.to_string()),
-                        kind: c.kind.as_str().into(),
-                        transport: "email".into(),
-                        recipient: order.email.clone(),
-                        language: prefs.language.clone(),
-                        event_id: Some(event_id.clone()),
-                        about: c.about.clone(),
-                        status: status.into(),
-                        attempts: 0,
-                        next_at: now,
-                        claimed_until: 0,
-                        subject: None,
-                        provider_id: None,
-                        error: None,
-                        created_at: now,
-                        sent_at: None,
-                        updated_at: now,
-                    });
+                        status,
+                    };
+                    messages.push(queued(c, event_id, to, now));
                 }
                 Ok::<_, AppError>(tx.add_notifications(&messages)?)
             })
@@ -522,30 +523,23 @@ impl App {
         self.templates.render(kind, language, &ctx).map_err(|e| AppError::Internal(format!("a mail template: {e}")))
     }
 
-    /// The order's tracking page, when there is a public address for it.
-    async fn tracking_url(&self, order_id: &str) -> Option<String> {
-        let base = self.mail.public_url.clone()?;
-        let id = order_id.to_owned();
-        let token =
-            self.store.read(move |tx| Ok::<_, AppError>(tx.public_link(pages::TRACKING, &id)?)).await.ok()??;
-        Some(format!("{}/track/{token}", base.trim_end_matches('/')))
-    }
-
-    /// Renders one message to send, with its unsubscribe link (for the headers) if it has one.
+    /// Renders one message to send, with the links it carries: its unsubscribe link (for the
+    /// headers) and the order's tracking page (for a text).
     async fn render_with_links(
         &self,
         kind: MessageKind,
         order_id: &str,
         about: Option<&str>,
         language: &str,
-    ) -> AppResult<(Rendered, Option<String>)> {
+    ) -> AppResult<(Rendered, Links)> {
         let ctx = self.message_context(kind, order_id, about).await?;
-        let unsubscribe = ctx["unsubscribe_url"].as_str().map(str::to_owned);
+        let link = |name: &str| ctx[name].as_str().map(str::to_owned);
+        let links = Links { unsubscribe: link("unsubscribe_url"), tracking: link("tracking_url") };
         let r = self
             .templates
             .render(kind, language, &ctx)
             .map_err(|e| AppError::Internal(format!("a mail template: {e}")))?;
-        Ok((r, unsubscribe))
+        Ok((r, links))
     }
 
     /// Takes what is due, sends it, records what came of each; how many were taken.
@@ -637,10 +631,10 @@ impl App {
                 n.status = "failed".into();
                 n.error = Some(format!("{e}"));
             }
-            Ok((r, _)) if n.transport == "sms" => {
+            Ok((r, links)) if n.transport == "sms" => {
                 // A text is the subject and the order's tracking page, in the store's name.
                 let mut text = format!("{}: {}", self.mail.store_name, r.subject);
-                if let Some(l) = self.tracking_url(&n.order_id).await {
+                if let Some(l) = links.tracking {
                     text.push(' ');
                     text.push_str(&l);
                 }
@@ -651,7 +645,7 @@ impl App {
                 };
                 settle(&mut n, answer, at, policy);
             }
-            Ok((r, unsubscribe)) => {
+            Ok((r, Links { unsubscribe, .. })) => {
                 let mut headers = vec![("Content-Language".to_owned(), n.language.clone())];
                 if let Some(u) = unsubscribe {
                     // RFC 8058: mail clients offer one click, which POSTs to the link.
