@@ -57,30 +57,11 @@ impl SmtpSettings {
             other => return Err(format!("the SMTP URL's scheme must be smtp, smtp+starttls or smtps, not {other}")),
         };
         let host = url.host_str().filter(|h| !h.is_empty()).ok_or("the SMTP URL names no host")?.to_owned();
-        let decode = |s: &str| percent_decode(s);
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         let username = (!url.username().is_empty()).then(|| decode(url.username()));
         let password = url.password().map(decode);
         Ok(SmtpSettings { host, port: url.port().unwrap_or(default_port), security, username, password })
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..(i + 3).min(s.len())], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The SMTP adapter.
