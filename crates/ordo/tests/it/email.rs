@@ -604,7 +604,7 @@ async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engi
         .await;
     assert_eq!(set.status, 200, "{:?}", set.body);
 
-    let (id, _, _) = shipped(&s, "tex@example.com", "Tex Ritter").await;
+    let (id, _, fulfillment) = shipped(&s, "tex@example.com", "Tex Ritter").await;
     assert_eq!(inbox_of(&inbox, "tex@example.com", 2).await.len(), 2, "both emails still go");
     let started = Instant::now();
     while texts.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(20) {
@@ -622,6 +622,25 @@ async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engi
     assert_eq!(sms.len(), 1, "{log}");
     assert_eq!((sms[0]["status"].as_str(), sms[0]["recipient"].as_str()), (Some("sent"), Some("+4915112345678")));
     assert!(sms[0]["provider_id"].as_str().unwrap().starts_with("SM"), "{}", sms[0]);
+
+    // The tracking page the text links to follows the order, step by step.
+    let tracking = link_in(&text["Body"], &format!("{PUBLIC}/track/")).expect("a tracking link");
+    let status = || async {
+        let page: Value = s
+            .client
+            .get(format!("{}{}", s.base, path_of(&tracking)))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status().await, "shipped");
+    assert_eq!(s.post(&format!("/v1/fulfillments/{fulfillment}/deliver"), json!({})).await.status, 200);
+    assert_eq!(status().await, "delivered");
 }
 
 async fn the_admins_are_emailed_when_a_webhook_subscription_is_disabled(engine: Engine) {
