@@ -96,8 +96,17 @@ fn refused(message: String) -> MailError {
 
 /// The message as it goes on the wire.
 pub fn build_message(mail: &Mail) -> Result<Message, MailError> {
+    // `Name <address>` is split here, so that a name with a comma or a dot in it is quoted
+    // on the wire rather than refused by the parser.
     let mailbox = |field: &str, value: &str| {
-        value.parse::<Mailbox>().map_err(|e| refused(format!("the {field} address {value:?} is not valid: {e}")))
+        let bad = |e: String| refused(format!("the {field} address {value:?} is not valid: {e}"));
+        match value.strip_suffix('>').and_then(|v| v.split_once(" <")) {
+            Some((name, address)) => {
+                let address = address.parse::<lettre::Address>().map_err(|e| bad(e.to_string()))?;
+                Ok(Mailbox::new(Some(name.trim().to_owned()), address))
+            }
+            None => value.parse::<Mailbox>().map_err(|e| bad(e.to_string())),
+        }
     };
     let mut b = Message::builder()
         .from(mailbox("from", &mail.from)?)
@@ -189,6 +198,10 @@ mod tests {
         ] {
             assert!(wire.contains(part), "{part} missing from\n{wire}");
         }
+        let quoted = Mail { from: "Müller, Söhne & Co. <orders@acme.example>".into(), ..mail.clone() };
+        let wire = String::from_utf8(build_message(&quoted).unwrap().formatted()).unwrap();
+        let from = wire.lines().find(|l| l.starts_with("From: ")).unwrap();
+        assert!(from.ends_with("<orders@acme.example>") && from.len() > "From: <orders@acme.example>".len(), "{from}");
         let bad = Mail { to: "not an address".into(), ..mail };
         assert!(!build_message(&bad).unwrap_err().transient, "a bad address is not tried again");
     }

@@ -74,6 +74,13 @@ pub struct Customer {
     pub email: String,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// Support's labels (`vip`, `wholesale`, ...): trimmed, unique ignoring case, in the order
+    /// given.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Support's free-text notes about the customer.
+    #[serde(default)]
+    pub notes: Option<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,

@@ -15,6 +15,9 @@ pub enum MessageKind {
     PickedUp,
     Cancelled,
     ReturnApproved,
+    /// A prepaid return label bought after the return was approved (one bought before goes
+    /// with the approval).
+    ReturnLabel,
     ReturnReceived,
     RefundIssued,
     /// To the merchant's admins, not a customer: a webhook subscription was disabled.
@@ -22,7 +25,7 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 13] = [
+    pub const ALL: [MessageKind; 14] = [
         MessageKind::OrderConfirmation,
         MessageKind::OrderChanged,
         MessageKind::PaymentRequired,
@@ -33,6 +36,7 @@ impl MessageKind {
         MessageKind::PickedUp,
         MessageKind::Cancelled,
         MessageKind::ReturnApproved,
+        MessageKind::ReturnLabel,
         MessageKind::ReturnReceived,
         MessageKind::RefundIssued,
         MessageKind::WebhookDisabled,
@@ -50,6 +54,7 @@ impl MessageKind {
             MessageKind::PickedUp => "picked_up",
             MessageKind::Cancelled => "cancelled",
             MessageKind::ReturnApproved => "return_approved",
+            MessageKind::ReturnLabel => "return_label",
             MessageKind::ReturnReceived => "return_received",
             MessageKind::RefundIssued => "refund_issued",
             MessageKind::WebhookDisabled => "webhook_disabled",

@@ -23,9 +23,9 @@ use tokio::sync::oneshot;
 
 pub use records::*;
 pub use tx::{
-    CatalogStore, ChannelStore, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore, ImportFilter,
-    InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore, OrderFilter, OrderStore,
-    OutboxStore, Page, PaymentStore, Requeue, Tx, WebhookStore,
+    CatalogStore, ChannelStore, CustomerFilter, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore,
+    ImportFilter, InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore, OrderFilter,
+    OrderStore, OutboxStore, Page, PaymentStore, Requeue, Tx, WebhookStore,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -138,6 +138,8 @@ pub const CUSTOMERS: TableSpec = table!("customers", key 1, numbered false, [
     ("version", Int),
     ("created_at", Int),
     ("updated_at", Int),
+    ("tags", Text),
+    ("notes", Text),
 ]);
 
 pub const ORDERS: TableSpec = table!("orders", key 1, numbered false, [

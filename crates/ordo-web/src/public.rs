@@ -80,7 +80,7 @@ async fn tracking(
     s: &AppState,
     token: &str,
     headers: &HeaderMap,
-    notice: Option<String>,
+    notice: Option<serde_json::Value>,
     status: StatusCode,
 ) -> Response {
     let page = match s.app.tracking_page(token).await {
@@ -93,7 +93,7 @@ async fn tracking(
         r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return r;
     }
-    match s.app.render_page("track", &page, json!({ "token": token, "notice": notice })) {
+    match s.app.render_page("track", &page.look, &page, json!({ "token": token, "notice": notice })) {
         Ok(body) => html(status, body),
         Err(e) => failed(e),
     }
@@ -114,11 +114,9 @@ pub async fn return_from_tracking(
     form: Result<axum::Form<ReturnForm>, FormRejection>,
 ) -> Response {
     let (status, notice) = match form {
-        Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Choose an item, how many and why.".to_owned()),
+        Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, json!({"code": "form"})),
         Ok(axum::Form(f)) => match s.app.return_from_tracking(&token, &f.line_id, f.quantity, &f.reason).await {
-            Ok(()) => {
-                (StatusCode::CREATED, "Your return request is in: we will email you once it is approved.".to_owned())
-            }
+            Ok(()) => (StatusCode::CREATED, json!({"code": "requested"})),
             Err(AppError::NotFound("page")) => return not_found_page(),
             Err(e) => {
                 let said = describe(&e);
@@ -126,7 +124,7 @@ pub async fn return_from_tracking(
                 if answer.status().is_server_error() {
                     return answer;
                 }
-                (answer.status(), format!("Your return could not be requested: {said}."))
+                (answer.status(), json!({"code": "refused", "detail": said}))
             }
         },
     };
@@ -139,7 +137,7 @@ pub async fn unsubscribe_page(State(s): State<AppState>, Path(token): Path<Strin
         Ok(p) => p,
         Err(e) => return failed(e),
     };
-    match s.app.render_page("unsubscribe", &page, json!({ "done": false })) {
+    match s.app.render_page("unsubscribe", &page.look, &page, json!({ "done": false })) {
         Ok(body) => html(StatusCode::OK, body),
         Err(e) => failed(e),
     }
@@ -154,7 +152,7 @@ pub async fn unsubscribe(State(s): State<AppState>, Path(token): Path<String>) -
         Ok(p) => p,
         Err(e) => return failed(e),
     };
-    match s.app.render_page("unsubscribe", &page, json!({ "done": true })) {
+    match s.app.render_page("unsubscribe", &page.look, &page, json!({ "done": true })) {
         Ok(body) => html(StatusCode::OK, body),
         Err(e) => failed(e),
     }

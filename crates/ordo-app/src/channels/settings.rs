@@ -17,6 +17,7 @@ use ordo_domain::returns::RefundReturnsOn;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::channels::branding::{Branding, BrandingInput, check_branding};
 use crate::kernel::events::payloads::ChannelUpdated;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
@@ -72,6 +73,9 @@ pub struct ChannelSettings {
     /// first saved, unless set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_since: Option<i64>,
+    /// How the channel's customer messages and tracking page look, and whom messages are from.
+    #[serde(default, skip_serializing_if = "Branding::is_empty")]
+    pub branding: Branding,
 }
 
 fn default_kind() -> ChannelKind {
@@ -101,6 +105,7 @@ impl ChannelSettings {
             stock_buffer: 0,
             store_location: None,
             pull_since: None,
+            branding: Branding::default(),
         }
     }
 
@@ -145,6 +150,9 @@ pub struct ChannelSettingsInput {
     /// was first saved, so that connecting a store does not bring in its whole history.
     #[schema(example = "2026-11-01T00:00:00Z", format = DateTime)]
     pub pull_since: Option<String>,
+    /// The channel's look and sender in customer messages and on its tracking page; each part
+    /// left out comes from Ordo's own settings.
+    pub branding: Option<BrandingInput>,
 }
 
 /// A channel's credentials for its platform: each is optional, and which a kind needs is
@@ -351,6 +359,7 @@ impl App {
                 at
             }
         };
+        let branding = input.branding.as_ref().map(|b| check_branding(&mut e, b)).unwrap_or_default();
         if kind == ChannelKind::Pos && store_location.is_none() {
             e.add("store_location", "is required for a pos channel");
         }
@@ -391,6 +400,7 @@ impl App {
                     stock_buffer,
                     store_location: store_location.clone(),
                     pull_since,
+                    branding: branding.clone(),
                 };
                 let body = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.put_channel_settings(&channel, &body, now)?;

@@ -133,6 +133,28 @@ pub fn rates_map() -> Object {
         .build()
 }
 
+/// A text that is not blank: at least one character outside [`BLANK`] (and no NUL).
+pub fn blank_free() -> String {
+    format!("^[^\\u0000]*[^{BLANK}\\u0000][^\\u0000]*$")
+}
+
+/// A customer's tag: not blank, at most 64 characters.
+pub struct CustomerTag;
+
+impl utoipa::PartialSchema for CustomerTag {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(64))
+            .pattern(Some(blank_free()))
+            .examples(["vip"])
+            .build()
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CustomerTag {}
+
 /// Rules between the fields of a request type that its derive cannot say, by schema name:
 /// keywords the document adds to that schema (each list of conditions goes under `allOf`).
 pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
@@ -149,7 +171,7 @@ pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {
         "then": {"required": ["channel"], "properties": {"channel": {"type": "string", "pattern": format!("^[{BLANK}]*{code}+[{BLANK}]*$")}}},
         "else": {"properties": {"channel": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": format!("^[{BLANK}]*$")}]}}},
     }]);
-    let blank_free = format!("^[^\\u0000]*[^{BLANK}\\u0000][^\\u0000]*$");
+    let blank_free = blank_free();
     let amount_rules: Vec<&str> =
         ordo_domain::hold::HoldTrigger::ALL.iter().filter(|t| t.needs_amount()).map(|t| t.as_str()).collect();
     let hold_rule = serde_json::json!([

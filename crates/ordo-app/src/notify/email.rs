@@ -34,6 +34,7 @@ use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::records::locked;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::refunds::Refund;
+use crate::notify::brand::Brand;
 use crate::notify::messages::{Called, MessageKind, Preferences, called_by};
 use crate::notify::pages;
 use crate::notify::templates::Rendered;
@@ -150,6 +151,10 @@ fn new_id(now: i64) -> String {
 struct Links {
     unsubscribe: Option<String>,
     tracking: Option<String>,
+    /// The sender of the message's channel, and its store's name (a text starts with it).
+    from: String,
+    reply_to: Option<String>,
+    store: String,
 }
 
 /// Who one queued message goes to, and how.
@@ -313,6 +318,17 @@ pub fn carrier_tracking_link(carrier: &str, number: &str) -> Option<String> {
     Some(url)
 }
 
+/// Whether a label's return was approved when the label was bought (its own message then);
+/// a label bought before goes with the approval's message.
+fn label_after_approval(tx: &mut dyn ordo_store::Tx, return_id: Option<&str>) -> AppResult<bool> {
+    let Some(id) = return_id else { return Ok(false) };
+    let ret = match tx.order_record(id)? {
+        Some(r) => <Return as crate::kernel::records::OrderDocument>::from_record(&r)?,
+        None => return Ok(false),
+    };
+    Ok(ret.status == ordo_domain::returns::ReturnStatus::Approved)
+}
+
 impl App {
     /// Starts queueing and sending customer email (both need a mail server).
     pub fn spawn_notification_workers(&self, interval: Duration) -> (WorkerHandle, WorkerHandle) {
@@ -359,6 +375,9 @@ impl App {
                         continue;
                     }
                     let Some(order) = tx.order_by_id(&c.order_id)? else { continue };
+                    if c.kind == MessageKind::ReturnLabel && !label_after_approval(tx, c.about.as_deref())? {
+                        continue;
+                    }
                     // The links the message carries: made once, kept for the order and customer.
                     tx.add_public_link(pages::TRACKING, &c.order_id, &pages::new_token(), now)?;
                     tx.add_public_link(pages::UNSUBSCRIBE, order.customer_id.as_str(), &pages::new_token(), now)?;
@@ -406,11 +425,12 @@ impl App {
             return self.admin_context(order_id).await;
         }
         let (id, about) = (order_id.to_owned(), about.map(str::to_owned));
-        let (order, customer, fulfillment, ret, refund, links) = self
+        let (order, customer, fulfillment, ret, refund, links, branding) = self
             .store
             .read(move |tx| {
                 let order = tx.order_by_id(&id)?.ok_or(AppError::NotFound("order"))?;
                 let customer = tx.customer_by_id(order.customer_id.as_str())?;
+                let branding = crate::channels::settings::settings_of(tx, &order.channel)?.branding;
                 let links = (
                     tx.public_link(pages::TRACKING, &id)?,
                     tx.public_link(pages::UNSUBSCRIBE, order.customer_id.as_str())?,
@@ -425,7 +445,7 @@ impl App {
                         refund = locked::<Refund>(tx, a).ok().filter(|r| r.order_id == id);
                     }
                 }
-                Ok::<_, AppError>((order, customer, fulfillment, ret, refund, links))
+                Ok::<_, AppError>((order, customer, fulfillment, ret, refund, links, branding))
             })
             .await?;
         let cur = order.currency.clone();
@@ -474,12 +494,14 @@ impl App {
         let url = |path: &str, token: &Option<String>| base.zip(token.as_ref()).map(|(b, t)| format!("{b}/{path}/{t}"));
         let tracking_url = url("track", &links.0);
         let unsubscribe_url = if kind.optional() { url("u", &links.1) } else { None };
+        let brand = Brand::of(s, &branding);
         Ok(json!({
             "tracking_url": tracking_url,
             "unsubscribe_url": unsubscribe_url,
             "kind": kind.as_str(),
             "optional": kind.optional(),
-            "store": {"name": s.store_name, "logo_url": s.logo_url, "color": s.color, "footer": s.footer},
+            "store": brand.store_json(),
+            "sender": {"from": brand.from, "reply_to": brand.reply_to},
             "customer": {"name": name, "first_name": first_name},
             "order": order_json,
             "fulfillment": fulfillment,
@@ -496,11 +518,12 @@ impl App {
             .read(move |tx| Ok::<_, AppError>(tx.webhook(&id)?))
             .await?
             .ok_or(AppError::NotFound("webhook"))?;
-        let s = &self.mail;
+        let brand = Brand::default_of(&self.mail);
         Ok(json!({
             "kind": MessageKind::WebhookDisabled.as_str(),
             "optional": false,
-            "store": {"name": s.store_name, "logo_url": s.logo_url, "color": s.color, "footer": s.footer},
+            "store": brand.store_json(),
+            "sender": {"from": brand.from, "reply_to": brand.reply_to},
             "customer": {"first_name": null},
             "webhook": {
                 "id": w.id,
@@ -534,7 +557,13 @@ impl App {
     ) -> AppResult<(Rendered, Links)> {
         let ctx = self.message_context(kind, order_id, about).await?;
         let link = |name: &str| ctx[name].as_str().map(str::to_owned);
-        let links = Links { unsubscribe: link("unsubscribe_url"), tracking: link("tracking_url") };
+        let links = Links {
+            unsubscribe: link("unsubscribe_url"),
+            tracking: link("tracking_url"),
+            from: ctx["sender"]["from"].as_str().map_or_else(|| self.mail.from.clone(), str::to_owned),
+            reply_to: ctx["sender"]["reply_to"].as_str().map(str::to_owned),
+            store: ctx["store"]["name"].as_str().map_or_else(|| self.mail.store_name.clone(), str::to_owned),
+        };
         let r = self
             .templates
             .render(kind, language, &ctx)
@@ -601,7 +630,9 @@ impl App {
     /// What a message carries besides its text: an approved return's prepaid label, as a
     /// PDF, when one was bought.
     async fn attachments(&self, kind: Option<MessageKind>, about: Option<&str>) -> Vec<Attachment> {
-        let (Some(MessageKind::ReturnApproved), Some(ret)) = (kind, about) else { return Vec::new() };
+        let (Some(MessageKind::ReturnApproved | MessageKind::ReturnLabel), Some(ret)) = (kind, about) else {
+            return Vec::new();
+        };
         let Ok(label) = self.return_label(&Actor::system(), ret).await else { return Vec::new() };
         match crate::shipping::documents::label_pdf(&label) {
             Some(pdf) => vec![Attachment {
@@ -633,7 +664,7 @@ impl App {
             }
             Ok((r, links)) if n.transport == "sms" => {
                 // A text is the subject and the order's tracking page, in the store's name.
-                let mut text = format!("{}: {}", self.mail.store_name, r.subject);
+                let mut text = format!("{}: {}", links.store, r.subject);
                 if let Some(l) = links.tracking {
                     text.push(' ');
                     text.push_str(&l);
@@ -645,7 +676,7 @@ impl App {
                 };
                 settle(&mut n, answer, at, policy);
             }
-            Ok((r, Links { unsubscribe, .. })) => {
+            Ok((r, Links { unsubscribe, from, reply_to, .. })) => {
                 let mut headers = vec![("Content-Language".to_owned(), n.language.clone())];
                 if let Some(u) = unsubscribe {
                     // RFC 8058: mail clients offer one click, which POSTs to the link.
@@ -653,8 +684,8 @@ impl App {
                     headers.push(("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()));
                 }
                 let mail = Mail {
-                    from: self.mail.from.clone(),
-                    reply_to: self.mail.reply_to.clone(),
+                    from,
+                    reply_to,
                     to: n.recipient.clone(),
                     subject: r.subject.clone(),
                     text: r.text,

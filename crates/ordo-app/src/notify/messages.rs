@@ -43,6 +43,9 @@ pub fn called_by(event_type: &str, event_id: &str, subject: &str, data: &serde_j
         "fulfillment.ready_for_pickup" => (MessageKind::ReadyForPickup, field("id")),
         "fulfillment.picked_up" => (MessageKind::PickedUp, field("id")),
         "return.approved" => (MessageKind::ReturnApproved, field("return_id")),
+        // Sent only for an approved return (see the queue); one bought before the approval
+        // goes with the approval's message.
+        "return.label_purchased" => (MessageKind::ReturnLabel, field("return_id")),
         "return.received" => (MessageKind::ReturnReceived, field("return_id")),
         "refund.completed" => (MessageKind::RefundIssued, field("refund_id")),
         "webhook.disabled" if subject.starts_with("whk_") => {

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::aftersales::returns::{ReturnInput, ReturnLineInput};
 use crate::aftersales::units::OrderUnits;
 use crate::kernel::time_fmt::format_ms;
+use crate::notify::brand::{Brand, PageLook};
 use crate::notify::email::carrier_tracking_link;
 use crate::notify::messages::{MarketingConsent, MessageKind, Preferences};
 use crate::{Actor, App, AppError, AppResult, random_u128};
@@ -71,6 +72,11 @@ pub struct Returnable {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrackingPage {
     pub store: String,
+    /// The customer's language (`en`, `de`), the page's too.
+    pub language: String,
+    /// The store's look (the order's channel's branding).
+    #[serde(skip)]
+    pub look: PageLook,
     pub order_number: i64,
     /// The order's fulfilment status (`unfulfilled`, `in_progress`, `shipped`, `delivered`,
     /// ...), or `cancelled`.
@@ -90,6 +96,8 @@ pub struct TrackingPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnsubscribePage {
     pub store: String,
+    #[serde(skip)]
+    pub look: PageLook,
     pub first_name: Option<String>,
     /// The optional messages still sent by email.
     pub still_on: Vec<String>,
@@ -156,10 +164,12 @@ impl App {
     pub async fn tracking_page(&self, token: &str) -> AppResult<TrackingPage> {
         let order_id = self.opened(token, TRACKING).await?;
         let now = self.now();
-        let store_name = self.mail.store_name.clone();
+        let mail = self.mail.clone();
         self.store
             .read(move |tx| {
                 let order = tx.order_by_id(&order_id)?.ok_or(AppError::NotFound("page"))?;
+                let language =
+                    Preferences::parse(tx.customer_preferences(order.customer_id.as_str())?.as_deref()).language;
                 let fulfillments = tx.fulfillments_for_order(&order_id)?;
                 let customer = tx.customer_by_id(order.customer_id.as_str())?;
                 let mut shipments = Vec::new();
@@ -172,6 +182,7 @@ impl App {
                 }
                 let units = OrderUnits::of(tx, &order)?;
                 let settings = crate::channels::settings::settings_of(tx, &order.channel)?;
+                let brand = Brand::of(&mail, &settings.branding);
                 let closes = units.last_shipped_at.map(|at| at + settings.return_window_days * DAY_MS);
                 let returnable = match closes {
                     Some(c) if now <= c => order
@@ -196,7 +207,9 @@ impl App {
                 let first_name =
                     customer.and_then(|c| c.name).and_then(|n| n.split_whitespace().next().map(str::to_owned));
                 Ok(TrackingPage {
-                    store: store_name,
+                    store: brand.name.clone(),
+                    look: PageLook { brand, language: language.clone() },
+                    language,
                     order_number: order.number,
                     status,
                     placed_at: format_ms(order.created_at),
@@ -230,7 +243,7 @@ impl App {
     /// The unsubscribe page, by its link's token.
     pub async fn unsubscribe_page(&self, token: &str) -> AppResult<UnsubscribePage> {
         let customer_id = self.opened(token, UNSUBSCRIBE).await?;
-        let store_name = self.mail.store_name.clone();
+        let brand = Brand::default_of(&self.mail);
         self.store
             .read(move |tx| {
                 let customer = tx.customer_by_id(&customer_id)?.ok_or(AppError::NotFound("page"))?;
@@ -241,7 +254,13 @@ impl App {
                     .map(|k| k.as_str().to_owned())
                     .collect();
                 let first_name = customer.name.and_then(|n| n.split_whitespace().next().map(str::to_owned));
-                Ok(UnsubscribePage { store: store_name, first_name, still_on, marketing: p.marketing.granted })
+                Ok(UnsubscribePage {
+                    store: brand.name.clone(),
+                    look: PageLook { brand, language: p.language.clone() },
+                    first_name,
+                    still_on,
+                    marketing: p.marketing.granted,
+                })
             })
             .await
     }
@@ -271,16 +290,19 @@ impl App {
             .await
     }
 
-    /// A page as HTML, from the `pages/<name>.html` template, with `extra` facts beside it
-    /// (a notice, the link's token).
-    pub fn render_page(&self, name: &str, page: &impl Serialize, extra: serde_json::Value) -> AppResult<String> {
-        let mut ctx = json!({
-            "page": page,
-            "store": {"name": self.mail.store_name, "color": self.mail.color, "logo_url": self.mail.logo_url},
-        });
+    /// A page as HTML, from the `pages/<language>/<name>.html` template in its store's look,
+    /// with `extra` facts beside it (a notice, the link's token).
+    pub fn render_page(
+        &self,
+        name: &str,
+        look: &PageLook,
+        page: &impl Serialize,
+        extra: serde_json::Value,
+    ) -> AppResult<String> {
+        let mut ctx = json!({ "page": page, "store": look.brand.store_json() });
         if let (Some(ctx), serde_json::Value::Object(extra)) = (ctx.as_object_mut(), extra) {
             ctx.extend(extra);
         }
-        self.templates.page(name, &ctx).map_err(|e| AppError::Internal(format!("the {name} page: {e}")))
+        self.templates.page(name, &look.language, &ctx).map_err(|e| AppError::Internal(format!("the {name} page: {e}")))
     }
 }

@@ -1,6 +1,7 @@
-//! Customer email templates: Jinja (minijinja), read at run time. Ordo's own are built in
-//! (`crates/ordo-app/templates/mail/<language>/`); a merchant's folder (`--mail-templates`)
-//! holding files of the same names replaces them one by one, without a rebuild.
+//! Customer email and public page templates: Jinja (minijinja), read at run time. Ordo's own
+//! are built in (`crates/ordo-app/templates/mail/<language>/`, `templates/pages/`); a
+//! merchant's folder (`--mail-templates`) holding files of the same names (`en/shipped.txt`,
+//! `pages/de/track.html`) replaces them one by one, without a rebuild.
 //!
 //! Each message is `<language>/<kind>.txt`: a `subject` block and a `body` block, extending
 //! `<language>/layout.txt` (greeting and footer). Its HTML part is `<language>/<kind>.html`
@@ -23,11 +24,13 @@ macro_rules! builtin {
     };
 }
 
-/// The pages customers open without a key (one language for now).
+/// The pages customers open without a key: one layout, each page in every language.
 const PAGES: &[(&str, &str)] = &[
     ("pages/layout.html", include_str!("../../templates/pages/layout.html")),
-    ("pages/track.html", include_str!("../../templates/pages/track.html")),
-    ("pages/unsubscribe.html", include_str!("../../templates/pages/unsubscribe.html")),
+    ("pages/en/track.html", include_str!("../../templates/pages/en/track.html")),
+    ("pages/en/unsubscribe.html", include_str!("../../templates/pages/en/unsubscribe.html")),
+    ("pages/de/track.html", include_str!("../../templates/pages/de/track.html")),
+    ("pages/de/unsubscribe.html", include_str!("../../templates/pages/de/unsubscribe.html")),
 ];
 
 builtin!(
@@ -43,6 +46,7 @@ builtin!(
     "picked_up.txt",
     "cancelled.txt",
     "return_approved.txt",
+    "return_label.txt",
     "return_received.txt",
     "refund_issued.txt",
     "webhook_disabled.txt"
@@ -160,16 +164,23 @@ impl Templates {
                 self.render(kind, lang, sample).map_err(|e| format!("{lang}/{}: {e}", kind.as_str()))?;
             }
         }
-        for name in ["track", "unsubscribe"] {
-            self.page(name, &serde_json::json!({"page": {}})).map_err(|e| format!("pages/{name}: {e}"))?;
+        for lang in LANGUAGES {
+            for name in ["track", "unsubscribe"] {
+                self.page(name, lang, &serde_json::json!({"page": {}}))
+                    .map_err(|e| format!("pages/{lang}/{name}: {e}"))?;
+            }
         }
         Ok(())
     }
 
-    /// Renders a public page (`pages/<name>.html`).
-    pub fn page(&self, name: &str, ctx: &serde_json::Value) -> Result<String, String> {
-        let tmpl = self.env.get_template(&format!("pages/{name}.html")).map_err(|e| e.to_string())?;
-        tmpl.render(Value::from_serialize(ctx)).map_err(|e| e.to_string())
+    /// Renders a public page (`pages/<language>/<name>.html`, English when the language has
+    /// none); the layout reads the language as `lang`.
+    pub fn page(&self, name: &str, language: &str, ctx: &serde_json::Value) -> Result<String, String> {
+        let lang =
+            if self.env.get_template(&format!("pages/{language}/{name}.html")).is_ok() { language } else { "en" };
+        let tmpl = self.env.get_template(&format!("pages/{lang}/{name}.html")).map_err(|e| e.to_string())?;
+        let ctx = Value::from_serialize(ctx);
+        tmpl.render(minijinja::context! { lang => lang, ..ctx }).map_err(|e| e.to_string())
     }
 
     /// Renders one message; `language` falls back to English when it has no templates.

@@ -5,14 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use ordo_domain::Money;
-use ordo_domain::fx::{Rate, convert};
 use ordo_domain::money::Currency;
 use ordo_domain::order::{Order, OrderStatus};
 use ordo_store::{OrderFilter, Page};
 
 use crate::kernel::guard::require;
-use crate::money::fx::BASE;
+use crate::money::fx::{BASE, RateBook};
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The most orders one report reads; past it, the report asks for a shorter span. (Reports
@@ -172,20 +170,7 @@ impl App {
         // The rates of each day that has orders.
         let days_with_orders: std::collections::BTreeSet<String> =
             orders.iter().map(|(o, _)| crate::kernel::time_fmt::day(o.created_at)).collect();
-        let rates: BTreeMap<String, BTreeMap<String, Rate>> = self
-            .store
-            .read(move |tx| {
-                let mut out = BTreeMap::new();
-                for day in days_with_orders {
-                    let rows = tx.exchange_rates_on(&day)?;
-                    out.insert(day, rows.into_iter().filter_map(|(c, _, _, r)| Some((c, Rate::parse(&r)?))).collect());
-                }
-                Ok::<_, AppError>(out)
-            })
-            .await?;
-        let rate = |day: &str, c: &str| -> Option<Rate> {
-            if c == BASE { Some(Rate { mantissa: 1, scale: 0 }) } else { rates.get(day)?.get(c).copied() }
-        };
+        let rates = self.store.read(move |tx| RateBook::read(tx, days_with_orders)).await?;
         let mut report = SalesReport {
             currency: currency.code().to_owned(),
             from,
@@ -209,35 +194,20 @@ impl App {
             let own = figures_of(o, *refunded);
             let from_currency =
                 Currency::from_code(&o.currency).ok_or_else(|| AppError::Internal("currency".into()))?;
-            // An order in the report's own currency needs no rate.
-            let same = o.currency == currency.code();
-            let one = Rate { mantissa: 1, scale: 0 };
-            let rates =
-                if same { (Some(one), Some(one)) } else { (rate(&day, &o.currency), rate(&day, currency.code())) };
             // An order whose amounts cannot be converted (no rate that day, or a rate so
             // extreme that its amount leaves the range) is listed as unconverted.
-            let conv = match rates {
-                (Some(from_rate), Some(to_rate)) => {
-                    let c = |minor: i128| -> Option<i128> {
-                        let minor = i64::try_from(minor).ok()?;
-                        convert(Money::from_minor(minor, from_currency), from_rate, currency, to_rate)
-                            .ok()
-                            .map(|m| m.minor().into())
-                    };
-                    (|| {
-                        Some(Figures {
-                            orders: 1,
-                            subtotal: c(own.subtotal)?,
-                            discount: c(own.discount)?,
-                            shipping: c(own.shipping)?,
-                            tax: c(own.tax)?,
-                            total: c(own.total)?,
-                            refunded: c(own.refunded)?,
-                        })
-                    })()
-                }
-                _ => None,
-            };
+            let c = |minor: i128| rates.convert(&day, minor, from_currency, currency);
+            let conv = (|| {
+                Some(Figures {
+                    orders: 1,
+                    subtotal: c(own.subtotal)?,
+                    discount: c(own.discount)?,
+                    shipping: c(own.shipping)?,
+                    tax: c(own.tax)?,
+                    total: c(own.total)?,
+                    refunded: c(own.refunded)?,
+                })
+            })();
             let line = by_currency
                 .entry(o.currency.clone())
                 .or_insert_with(|| CurrencyLine { currency: o.currency.clone(), ..Default::default() });

@@ -3,7 +3,7 @@
 use ordo_domain::catalog::Customer;
 use ordo_domain::id::CustomerId;
 use ordo_domain::validate::Errors;
-use ordo_store::{Page, Tx};
+use ordo_store::{CustomerFilter, Page, Tx};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -28,6 +28,33 @@ pub struct NewCustomer {
     pub name: Option<String>,
     #[schema(max_length = 40, pattern = r"^[^\u0000]*$")]
     pub phone: Option<String>,
+    /// Labels for support, at most 50 of up to 64 characters each.
+    #[schema(value_type = Option<Vec<crate::kernel::schema::CustomerTag>>, max_items = 50)]
+    pub tags: Option<Vec<String>>,
+    /// Notes for support.
+    #[schema(max_length = 5000, pattern = r"^[^\u0000]*$")]
+    pub notes: Option<String>,
+}
+
+const MAX_TAGS: usize = 50;
+const MAX_NOTES: usize = 5000;
+
+/// Checks tags: each trimmed and not blank, at most [`MAX_TAGS`]; a tag repeated (ignoring
+/// case) is kept once, where it first came.
+fn check_tags(e: &mut Errors, tags: &[String]) -> Vec<String> {
+    if tags.len() > MAX_TAGS {
+        e.add("tags", format!("must hold at most {MAX_TAGS} tags"));
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, t) in tags.iter().enumerate() {
+        if let Some(t) = e.text(&format!("tags/{i}"), Some(t), 64)
+            && !out.iter().any(|o| o.to_lowercase() == t.to_lowercase())
+        {
+            out.push(t);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -44,7 +71,27 @@ pub struct CustomerPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 40, pattern = r"^[^\u0000]*$")]
     pub phone: Option<Option<String>>,
+    /// Replaces the tags; `[]` removes them all.
+    #[schema(value_type = Option<Vec<crate::kernel::schema::CustomerTag>>, max_items = 50)]
+    pub tags: Option<Vec<String>>,
+    /// Replaces the notes; `null` removes them.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\u0000]*$")]
+    pub notes: Option<Option<String>>,
     pub version: Option<i64>,
+}
+
+/// What a customer search asks for; every part given must match.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerSearch {
+    /// The email starts with this, ignoring case.
+    pub email: Option<String>,
+    /// The name holds this, ignoring case.
+    pub name: Option<String>,
+    /// The phone number holds these digits in a row (anything but digits ignored on both sides).
+    pub phone: Option<String>,
+    /// One of the tags is this, ignoring case.
+    pub tag: Option<String>,
 }
 
 /// Finds the customer with this (normalized) email or creates one; a given name or phone
@@ -80,6 +127,8 @@ pub(crate) fn upsert_by_email(
                 email: email.to_owned(),
                 name: name.map(str::to_owned),
                 phone: phone.map(str::to_owned),
+                tags: Vec::new(),
+                notes: None,
                 version: 1,
                 created_at: now,
                 updated_at: now,
@@ -108,12 +157,21 @@ impl App {
         let email = check_email(&mut e, "email", input.email.as_deref());
         let name = e.optional_text("name", input.name.as_deref(), 200);
         let phone = e.optional_text("phone", input.phone.as_deref(), 40);
+        let tags = check_tags(&mut e, input.tags.as_deref().unwrap_or_default());
+        let notes = e.optional_text("notes", input.notes.as_deref(), MAX_NOTES);
         let email = e.finish(email)?.unwrap();
         self.write_idem(idem, move |tx, now| {
             if tx.customer_by_email(&email)?.is_some() {
                 return Err(AppError::Conflict(format!("a customer with email {email:?} already exists")));
             }
-            upsert_by_email(tx, now, &email, name.as_deref(), phone.as_deref())
+            let mut c = upsert_by_email(tx, now, &email, name.as_deref(), phone.as_deref())?;
+            if !tags.is_empty() || notes.is_some() {
+                // Stored with the creation, in the same transaction: one customer, one event.
+                c.tags = tags.clone();
+                c.notes = notes.clone();
+                tx.update_customer(&c)?;
+            }
+            Ok(c)
         })
         .await
     }
@@ -124,16 +182,40 @@ impl App {
         self.store.read(move |tx| tx.customer_by_id(&id)?.ok_or(AppError::NotFound("customer"))).await
     }
 
-    /// Lists customers, newest first; `email` narrows to addresses starting with it.
+    /// Lists customers, newest first, narrowed by the search (every part given must match).
     pub async fn list_customers(
         &self,
         actor: &Actor,
         page: Page<String>,
-        email: Option<String>,
+        search: CustomerSearch,
     ) -> AppResult<Vec<Customer>> {
         require(actor, Action::ReadCustomers)?;
-        let email = email.map(|e| ordo_domain::catalog::normalize_email(&e));
-        self.store.read(move |tx| Ok(tx.list_customers(&page, email.as_deref())?)).await
+        let mut e = Errors::new();
+        let phone_digits = search.phone.as_deref().map(|p| {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            if digits.is_empty() {
+                e.add("phone", "must hold at least one digit");
+            }
+            digits
+        });
+        for (field, value, max) in [("name", &search.name, 200), ("phone", &search.phone, 40), ("tag", &search.tag, 64)]
+        {
+            match value.as_deref() {
+                Some(v) if v.chars().count() > max => e.add(field, format!("must be at most {max} characters")),
+                Some(v) if field != "phone" && v.chars().all(ordo_domain::validate::is_blank) => {
+                    e.add(field, "must not be empty")
+                }
+                _ => {}
+            }
+        }
+        e.finish(())?;
+        let filter = CustomerFilter {
+            email_prefix: search.email.map(|e| ordo_domain::catalog::normalize_email(&e)),
+            name: search.name.map(|n| n.trim().to_lowercase()),
+            phone_digits,
+            tag: search.tag.map(|t| t.trim().to_lowercase()),
+        };
+        self.store.read(move |tx| Ok(tx.list_customers(&page, &filter)?)).await
     }
 
     pub async fn update_customer(
@@ -148,6 +230,8 @@ impl App {
         let email = patch.email.as_deref().map(|m| check_email(&mut e, "email", Some(m)));
         let name = patch.name.clone().map(|n| e.optional_text("name", n.as_deref(), 200));
         let phone = patch.phone.clone().map(|p| e.optional_text("phone", p.as_deref(), 40));
+        let tags = patch.tags.as_deref().map(|t| check_tags(&mut e, t));
+        let notes = patch.notes.clone().map(|n| e.optional_text("notes", n.as_deref(), MAX_NOTES));
         e.finish(())?;
         let expected = if_match.or(patch.version);
         let id = id.to_owned();
@@ -170,6 +254,12 @@ impl App {
                 }
                 if let Some(p) = &phone {
                     c.phone = p.clone();
+                }
+                if let Some(t) = &tags {
+                    c.tags = t.clone();
+                }
+                if let Some(n) = &notes {
+                    c.notes = n.clone();
                 }
                 c.version += 1;
                 c.updated_at = now;

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{Engine, EngineStats, OpenOptions, ReadJob, StoreError, StoreResult, WriteJob};
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../../migrations/sqlite/0018_channel_listings.sql")),
     (19, include_str!("../../migrations/sqlite/0019_webhooks.sql")),
     (20, include_str!("../../migrations/sqlite/0020_notifications.sql")),
+    (21, include_str!("../../migrations/sqlite/0021_customer_notes.sql")),
 ];
 
 pub struct SqliteEngine {
@@ -76,6 +78,14 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
     )
     .map_err(internal)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // SQLite's own `lower` folds ASCII only; searches fold case as PostgreSQL's `lower` does.
+    conn.create_scalar_function(
+        "ordo_lower",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+    )
+    .map_err(internal)?;
     Ok(conn)
 }
 

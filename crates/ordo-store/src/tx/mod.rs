@@ -22,7 +22,7 @@ pub mod webhooks;
 
 pub use catalog::CatalogStore;
 pub use channels::{ChannelStore, ImportFilter};
-pub use customers::CustomerStore;
+pub use customers::{CustomerFilter, CustomerStore, tag_needle, tags_from_json, tags_json};
 pub use fulfillments::{FulfillmentFilter, FulfillmentStore};
 pub use inventory::{InventoryStore, MovementFilter};
 pub use keys::KeyStore;

@@ -94,6 +94,8 @@ pub fn customer(n: u128, email: &str) -> Customer {
         email: email.into(),
         name: Some(format!("Customer {n}")),
         phone: None,
+        tags: Vec::new(),
+        notes: None,
         version: 1,
         created_at: 10,
         updated_at: 10,

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use ordo_app::page_limit;
-use ordo_app::sales::customers::{CustomerPatch, NewCustomer};
+use ordo_app::sales::customers::{CustomerPatch, CustomerSearch, NewCustomer};
 use ordo_domain::catalog::Customer;
 use ordo_domain::order::Order;
 use ordo_store::Page;
@@ -19,7 +19,7 @@ use super::{ApiResult, Idem, Limit, PageQuery, decode_cursor, decode_int_cursor,
 use crate::extract::{Caller, IfMatch, JsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::views::{CustomerView, ListView, OrderView};
+use crate::views::{CustomerRecordView, CustomerView, ListView, OrderView};
 
 /// Create a customer.
 #[utoipa::path(post, path = "/v1/customers", tag = "customers", request_body = NewCustomer,
@@ -36,15 +36,18 @@ pub async fn create_customer(
 }
 
 /// Get a customer.
+///
+/// With a summary for support: orders, lifetime spend in the base currency, the last order,
+/// returned units and the returns rate.
 #[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers", params(("id" = String, Path)),
-    responses((status = 200, body = CustomerView), (status = 404, body = Problem)))]
+    responses((status = 200, body = CustomerRecordView), (status = 404, body = Problem)))]
 pub async fn get_customer(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let c = s.app.get_customer(&actor, &id).await?;
-    Ok(versioned(c.version, CustomerView::from(&c)))
+    let (c, summary) = s.app.customer_record(&actor, &id).await?;
+    Ok(versioned(c.version, CustomerRecordView::new(&c, &summary)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,9 +61,28 @@ pub struct CustomerQuery {
     pub cursor: Option<String>,
     /// Customers whose email starts with this (case-insensitive); a full address finds one.
     pub email: Option<String>,
+    /// Customers whose name holds this (case-insensitive).
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
+    pub name: Option<String>,
+    /// Customers whose phone number holds these digits in a row; spaces, dashes, dots,
+    /// parentheses and `+` are ignored on both sides.
+    #[param(min_length = 1, max_length = 40, pattern = r"[0-9]")]
+    pub phone: Option<String>,
+    /// Customers with this tag (case-insensitive).
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
+    pub tag: Option<String>,
 }
 
-/// List or search customers, newest first.
+/// List or search customers, newest first: by the start of their email, part of their name,
+/// the digits of their phone number or a tag; every filter given must match.
 #[utoipa::path(get, path = "/v1/customers", tag = "customers", params(CustomerQuery),
     responses((status = 200, body = ListView<CustomerView>)))]
 pub async fn list_customers(
@@ -70,7 +92,8 @@ pub async fn list_customers(
 ) -> ApiResult<Json<ListView<CustomerView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
-    let items = s.app.list_customers(&actor, page, q.email).await?;
+    let search = CustomerSearch { email: q.email, name: q.name, phone: q.phone, tag: q.tag };
+    let items = s.app.list_customers(&actor, page, search).await?;
     Ok(Json(list(items, limit, |c: &Customer| c.id.to_string())))
 }
 

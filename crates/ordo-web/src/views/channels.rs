@@ -46,6 +46,32 @@ pub struct ChannelView {
     pub store_location: Option<String>,
     /// Pulls read orders changed from this time on (RFC 3339).
     pub pull_since: Option<String>,
+    /// The channel's own look and sender; `null` parts come from Ordo's settings.
+    pub branding: BrandingView,
+}
+
+/// A channel's look and sender in customer messages and on its tracking page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrandingView {
+    pub store_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub color: Option<String>,
+    pub footer: Option<String>,
+    pub from: Option<String>,
+    pub reply_to: Option<String>,
+}
+
+impl From<&ordo_app::channels::branding::Branding> for BrandingView {
+    fn from(b: &ordo_app::channels::branding::Branding) -> Self {
+        BrandingView {
+            store_name: b.store_name.clone(),
+            logo_url: b.logo_url.clone(),
+            color: b.color.clone(),
+            footer: b.footer.clone(),
+            from: b.from.clone(),
+            reply_to: b.reply_to.clone(),
+        }
+    }
 }
 
 /// One payload a channel sent, and what became of it.
@@ -240,6 +266,7 @@ impl From<&ordo_app::channels::settings::ChannelSettings> for ChannelView {
             stock_buffer: c.stock_buffer,
             store_location: c.store_location.clone(),
             pull_since: c.pull_since.map(format_ms),
+            branding: BrandingView::from(&c.branding),
         }
     }
 }

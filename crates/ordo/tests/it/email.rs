@@ -17,19 +17,19 @@ use crate::common::{Engine, TestServer, order_body};
 
 /// One message as the listener took it: envelope recipient and the raw message.
 #[derive(Debug, Clone)]
-struct Taken {
-    to: String,
+pub(crate) struct Taken {
+    pub(crate) to: String,
     /// With its quoted-printable parts decoded.
-    data: String,
+    pub(crate) data: String,
     /// As it came.
-    raw: String,
+    pub(crate) raw: String,
 }
 
-type Inbox = Arc<Mutex<Vec<Taken>>>;
+pub(crate) type Inbox = Arc<Mutex<Vec<Taken>>>;
 
 /// An SMTP listener on 127.0.0.1 that takes every message (RFC 5321's commands, enough of
 /// them for a client that sends plain SMTP): its URL and what it took.
-async fn smtp_listener() -> (String, Inbox) {
+pub(crate) async fn smtp_listener() -> (String, Inbox) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let inbox: Inbox = Arc::default();
@@ -90,20 +90,20 @@ async fn smtp_listener() -> (String, Inbox) {
 }
 
 /// Where the messages' links point; the tests open them on the test server instead.
-const PUBLIC: &str = "https://shop.example";
+pub(crate) const PUBLIC: &str = "https://shop.example";
 
 /// A link from a message, made to open on the test server.
-fn path_of(link: &str) -> String {
+pub(crate) fn path_of(link: &str) -> String {
     link.replacen(PUBLIC, "", 1).trim().to_owned()
 }
 
 /// The first link in a message's text part that starts with `prefix`.
-fn link_in(data: &str, prefix: &str) -> Option<String> {
+pub(crate) fn link_in(data: &str, prefix: &str) -> Option<String> {
     data.split_whitespace().find(|w| w.starts_with(prefix)).map(|w| w.trim_end_matches(['.', ',', '>']).to_owned())
 }
 
 /// A server whose customer email goes to the listener, retried fast.
-async fn started(engine: Engine, smtp: &str) -> TestServer {
+pub(crate) async fn started(engine: Engine, smtp: &str) -> TestServer {
     let settings = ordo_connectors::mail::SmtpSettings::from_url(smtp).unwrap();
     let mailer = Arc::new(ordo_connectors::mail::SmtpMailer::new(&settings).unwrap());
     TestServer::start_app(engine, Default::default(), move |app| {
@@ -125,7 +125,7 @@ async fn started(engine: Engine, smtp: &str) -> TestServer {
 }
 
 /// Waits (at most 20 s) until the inbox holds `n` messages to `to`.
-async fn inbox_of(inbox: &Inbox, to: &str, n: usize) -> Vec<Taken> {
+pub(crate) async fn inbox_of(inbox: &Inbox, to: &str, n: usize) -> Vec<Taken> {
     let started = Instant::now();
     loop {
         let got: Vec<Taken> = inbox.lock().unwrap().iter().filter(|t| t.to == to).cloned().collect();
@@ -159,12 +159,12 @@ fn unquoted(data: &str) -> String {
 }
 
 /// What the inbox holds for `to` now.
-fn now_in(inbox: &Inbox, to: &str) -> Vec<Taken> {
+pub(crate) fn now_in(inbox: &Inbox, to: &str) -> Vec<Taken> {
     inbox.lock().unwrap().iter().filter(|t| t.to == to).cloned().collect()
 }
 
 /// The `Subject:` header, decoded when it is RFC 2047 UTF-8 (`=?utf-8?b?...?=`).
-fn subject(data: &str) -> String {
+pub(crate) fn subject(data: &str) -> String {
     let line = data.lines().find(|l| l.starts_with("Subject: ")).unwrap_or("").trim_start_matches("Subject: ");
     if let Some(rest) = line.strip_prefix("=?utf-8?b?").or_else(|| line.strip_prefix("=?UTF-8?B?")) {
         use base64::Engine as _;
@@ -175,8 +175,22 @@ fn subject(data: &str) -> String {
     line.to_owned()
 }
 
+/// The order's message log once nothing in it is pending (at most 20 s): a message is
+/// recorded as sent a moment after the mail server took it.
+pub(crate) async fn settled_log(s: &TestServer, order_id: &str) -> crate::common::Reply {
+    let started = Instant::now();
+    loop {
+        let log = s.get(&format!("/v1/orders/{order_id}/notifications")).await;
+        let pending = log.body["items"].as_array().is_none_or(|l| l.iter().any(|m| m["status"] == "pending"));
+        if !pending || started.elapsed() > Duration::from_secs(20) {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Places, pays for and ships an order for `email` (returns its id, line and fulfilment).
-async fn shipped(s: &TestServer, email: &str, name: &str) -> (String, String, String) {
+pub(crate) async fn shipped(s: &TestServer, email: &str, name: &str) -> (String, String, String) {
     let mut body = order_body(&[("MAIL-1", 2)]);
     body["customer"] = json!({"email": email, "name": name});
     let r = s.post("/v1/orders", body).await;
@@ -233,7 +247,7 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
     let got = inbox_of(&inbox, "ada@example.com", 6).await;
     let subjects: Vec<String> = got.iter().map(|t| subject(&t.data)).collect();
     assert_eq!(got.len(), 6, "{subjects:#?}");
-    let log = s.get(&format!("/v1/orders/{id}/notifications")).await;
+    let log = settled_log(&s, &id).await;
     assert_eq!(log.status, 200, "{:?}", log.body);
     let kinds: Vec<&str> = log.body["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
     assert_eq!(
@@ -441,7 +455,7 @@ async fn a_customer_who_turned_shipping_notices_off_gets_the_rest_in_their_langu
     assert!(subjects.iter().any(|s| s.contains("Vielen Dank")), "{subjects:?}");
     assert!(subjects.iter().any(|s| s.contains("zugestellt")), "{subjects:?}");
     assert!(got_later.iter().all(|t| t.data.contains("Content-Language: de")));
-    let log = s.get(&format!("/v1/orders/{id}/notifications")).await.body;
+    let log = settled_log(&s, &id).await.body;
     let states: Vec<(String, String)> = log["items"]
         .as_array()
         .unwrap()
@@ -617,7 +631,7 @@ async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engi
     assert_eq!((text["To"].as_str(), text["From"].as_str()), ("+4915112345678", "+14155552345"));
     assert!(text["Body"].starts_with("Acme Shop: Your order ") && text["Body"].contains("is on its way"), "{text:?}");
     assert!(text["Body"].contains(&format!("{PUBLIC}/track/")), "{text:?}");
-    let log = s.get(&format!("/v1/orders/{id}/notifications")).await.body;
+    let log = settled_log(&s, &id).await.body;
     let sms: Vec<&Value> = log["items"].as_array().unwrap().iter().filter(|n| n["transport"] == "sms").collect();
     assert_eq!(sms.len(), 1, "{log}");
     assert_eq!((sms[0]["status"].as_str(), sms[0]["recipient"].as_str()), (Some("sent"), Some("+4915112345678")));
