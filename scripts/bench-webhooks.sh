@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Order capture with and without webhook subscriptions, alternated on fresh SQLite servers
-# (two rounds, 64 workers, DURATION seconds each, default 10), and the deliveries the
+# (ROUNDS rounds, default two, 64 workers, DURATION seconds each, default 10), and the deliveries the
 # subscribed run's receiver got: how many, how fast, and that each accepted order's
 # `order.created` arrived exactly once per subscription.
-# Usage: [DURATION=10] [SUBSCRIPTIONS=1] scripts/bench-webhooks.sh ORDO_BINARY
+# Usage: [ROUNDS=2] [DURATION=10] [SUBSCRIPTIONS=1] scripts/bench-webhooks.sh ORDO_BINARY
 set -euo pipefail
 bin=$1
 port=18993
 duration=${DURATION:-10}
 subscriptions=${SUBSCRIPTIONS:-1}
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-2}"); do
   for subs in 0 "$subscriptions"; do
     dir=$(mktemp -d)
     $bin migrate --database "$dir/ordo.db" >/dev/null 2>&1

@@ -83,6 +83,10 @@ pub struct App {
     pub mail_policy: notify::email::MailPolicy,
     /// What sends text messages to customers who asked for them, when one is wired (Twilio).
     pub sms: Option<Arc<dyn ports::sms::SmsSender>>,
+    /// Where the workers that tell others run (webhook delivery, customer messages) when the
+    /// binary gives them a runtime of their own at the lowest CPU priority, so that telling
+    /// never takes the machine from capture; without one they run beside everything else.
+    pub background: Option<tokio::runtime::Handle>,
 }
 
 impl App {
@@ -106,6 +110,7 @@ impl App {
             templates: Default::default(),
             mail_policy: Default::default(),
             sms: None,
+            background: None,
         }
     }
 

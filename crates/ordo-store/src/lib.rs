@@ -6,6 +6,7 @@
 //! Invariant: nothing engine-specific (SQL text, driver errors, connection types) appears in
 //! this module's public API.
 
+mod batch;
 pub mod copy;
 pub mod faults;
 pub mod origin;

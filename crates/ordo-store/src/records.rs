@@ -302,8 +302,10 @@ pub struct WebhookRecord {
     pub updated_at: i64,
 }
 
-/// One event for one subscription: its body as frozen when it was queued, and where its
-/// delivery stands.
+/// One event for one subscription, and where its delivery stands. Its body is the event as
+/// the feed shows it: stored with the delivery when given (`body`), or, when `body` is empty,
+/// read from the event itself (`event`, filled by every read), which is kept unchanged
+/// anyway, so that a delivery row stays small in the writer's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {
     /// The order deliveries were queued in (a new one's is given by the store).
@@ -317,6 +319,8 @@ pub struct DeliveryRecord {
     /// The object the event is about; deliveries about one object go out in order.
     pub subject: String,
     pub body: String,
+    /// The event, when `body` is empty (reads only; never written).
+    pub event: Option<EventRecord>,
     /// `pending`, `delivered` or `dead`.
     pub status: String,
     pub attempts: i64,

@@ -32,7 +32,8 @@ impl Branding {
     }
 }
 
-// The patterns of `BrandingInput` say what these check (a test compares them on samples):
+// The patterns of `BrandingInput` say what these check (a test compares them on samples; a
+// pattern's `\u0000` stands for every character a body refuses, as everywhere in the document):
 // an address is one `@` and a domain of two or more dot-separated labels, none of `@ < > "`,
 // spaces or control characters; a sender is an address, or a name (something besides
 // spaces, none of `< > "` or control characters), a space and the address in angle brackets;
@@ -83,7 +84,7 @@ pub struct BrandingInput {
     #[schema(
         example = "https://acme.example/logo.png",
         max_length = 500,
-        pattern = r#"^https?://[^<>"\u0000-\u0020]+$"#
+        pattern = r#"^https?://[^<>"\u0000\t\n\r ]+$"#
     )]
     pub logo_url: Option<String>,
     /// The accent colour.
@@ -96,14 +97,14 @@ pub struct BrandingInput {
     #[schema(
         example = "Acme Outdoor <orders@acme.example>",
         max_length = 320,
-        pattern = r#"^([^@<>"\u0000-\u0020]+@[^@<>"\u0000-\u0020.]+(\.[^@<>"\u0000-\u0020.]+)+|[^<>"\u0000-\u001f]*[^<>"\u0000-\u0020][^<>"\u0000-\u001f]* <[^@<>"\u0000-\u0020]+@[^@<>"\u0000-\u0020.]+(\.[^@<>"\u0000-\u0020.]+)+>)$"#
+        pattern = r#"^([^@<>"\u0000\t\n\r ]+@[^@<>"\u0000\t\n\r .]+(\.[^@<>"\u0000\t\n\r .]+)+|[^<>"\u0000\t\n\r]*[^<>"\u0000\t\n\r ][^<>"\u0000\t\n\r]* <[^@<>"\u0000\t\n\r ]+@[^@<>"\u0000\t\n\r .]+(\.[^@<>"\u0000\t\n\r .]+)+>)$"#
     )]
     pub from: Option<String>,
     /// Where customers' answers go.
     #[schema(
         example = "help@acme.example",
         max_length = 254,
-        pattern = r#"^[^@<>"\u0000-\u0020]+@[^@<>"\u0000-\u0020.]+(\.[^@<>"\u0000-\u0020.]+)+$"#
+        pattern = r#"^[^@<>"\u0000\t\n\r ]+@[^@<>"\u0000\t\n\r .]+(\.[^@<>"\u0000\t\n\r .]+)+$"#
     )]
     pub reply_to: Option<String>,
 }

@@ -73,6 +73,13 @@ pub trait Worker: Send + Sync + 'static {
     fn paced(&self) -> bool {
         false
     }
+
+    /// Whether it runs on the background runtime (`App::background`) when there is one: work
+    /// that tells others of what happened, which may wait while the machine is busy taking
+    /// orders and catches up when it is not.
+    fn background(&self) -> bool {
+        false
+    }
 }
 
 /// How a worker runs.
@@ -158,7 +165,8 @@ impl App {
         let (stop, mut stopped) = watch::channel(false);
         let app = self.clone();
         let stats = self.workers.register(worker.name());
-        let task = tokio::spawn(async move {
+        let runtime = self.background.clone().filter(|_| worker.background());
+        let work = async move {
             let mut lease = Lease { key: format!("{}.lease", worker.name()), until: 0 };
             let mut backoff = options.backoff;
             loop {
@@ -208,7 +216,11 @@ impl App {
             }
             app.release_lease(&lease).await;
             stats.leader.store(0, Ordering::Relaxed);
-        });
+        };
+        let task = match runtime {
+            Some(background) => background.spawn(work),
+            None => tokio::spawn(work),
+        };
         WorkerHandle { stop, task }
     }
 

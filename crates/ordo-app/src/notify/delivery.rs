@@ -1,9 +1,10 @@
 //! Delivering outbound webhooks, on the worker runtime, in two steps:
 //!
 //! - **Queueing** (`webhooks.queue`) follows the event feed: each event becomes one delivery
-//!   per active subscription that wants it (created before the event), with the event's JSON
-//!   frozen as it is in `GET /v1/events`. A delivery is queued once per subscription and event,
-//!   so a pass that runs twice queues nothing twice.
+//!   per active subscription that wants it (created before the event); its body is the event's
+//!   JSON as `GET /v1/events` shows it, read from the event (kept unchanged) when it is sent or
+//!   shown, so that a delivery row stays small. A delivery is queued once per subscription and
+//!   event, so a pass that runs twice queues nothing twice.
 //! - **Sending** (`webhooks.send`) takes due deliveries, holding each for a while so that
 //!   another node leaves it alone (several nodes send at once; the worker holds no lease),
 //!   sends them at once, and records each attempt. Deliveries about one object go out in
@@ -97,12 +98,27 @@ pub fn event_body(e: &EventRecord) -> String {
     .to_string()
 }
 
+/// A delivery with its body: the one stored with it, or, for one stored without (every new
+/// one), its event as the feed shows it.
+pub(crate) fn with_body(mut d: DeliveryRecord) -> DeliveryRecord {
+    if let Some(e) = d.event.take()
+        && d.body.is_empty()
+    {
+        d.body = event_body(&e);
+    }
+    d
+}
+
 /// Queues each event for the subscriptions that want it.
 struct Queue;
 
 impl Worker for Queue {
     fn name(&self) -> &'static str {
         "webhooks.queue"
+    }
+
+    fn background(&self) -> bool {
+        true
     }
 
     fn coalesces(&self) -> bool {
@@ -124,6 +140,10 @@ struct Dispatch;
 impl Worker for Dispatch {
     fn name(&self) -> &'static str {
         "webhooks.send"
+    }
+
+    fn background(&self) -> bool {
+        true
     }
 
     fn enabled(&self, app: &App) -> bool {
@@ -178,7 +198,7 @@ impl App {
         for record in &subscriptions {
             let w = Webhook::from_record(record)?;
             for e in events.iter().filter(|e| e.at >= w.created_at && Webhook::wants(&w.events, &e.event_type)) {
-                deliveries.push(queued(&w.id, e, event_body(e), now, due));
+                deliveries.push(queued(&w.id, e, now, due));
             }
         }
         if deliveries.is_empty() {
@@ -198,7 +218,8 @@ impl App {
         let (taken, subscriptions) = self
             .store
             .write(move |tx| {
-                let taken = tx.claim_webhook_deliveries(now, until, batch)?;
+                let taken: Vec<DeliveryRecord> =
+                    tx.claim_webhook_deliveries(now, until, batch)?.into_iter().map(with_body).collect();
                 let mut subscriptions = HashMap::new();
                 for d in &taken {
                     if !subscriptions.contains_key(&d.subscription_id)
@@ -266,6 +287,7 @@ impl App {
 /// record (disabling one that failed for too long).
 fn record_attempts(tx: &mut dyn ordo_store::Tx, sent: &[Sent], policy: DeliveryPolicy, now: i64) -> AppResult<()> {
     let mut outcome: HashMap<&str, bool> = HashMap::new();
+    let (mut deliveries, mut attempts) = (Vec::with_capacity(sent.len()), Vec::with_capacity(sent.len()));
     for s in sent {
         let mut d = s.delivery.clone();
         d.attempts += 1;
@@ -284,8 +306,7 @@ fn record_attempts(tx: &mut dyn ordo_store::Tx, sent: &[Sent], policy: DeliveryP
                 d.next_at = next;
             }
         }
-        tx.update_webhook_delivery(&d)?;
-        tx.add_webhook_attempt(&AttemptRecord {
+        attempts.push(AttemptRecord {
             delivery_id: d.id.clone(),
             n: d.attempts,
             at: s.at,
@@ -293,11 +314,15 @@ fn record_attempts(tx: &mut dyn ordo_store::Tx, sent: &[Sent], policy: DeliveryP
             latency_ms: s.answered.latency_ms,
             error: s.answered.error.clone(),
             answer: s.answered.answer.clone(),
-        })?;
+        });
+        deliveries.push(d);
         // A subscription is failing only while none of its attempts succeeds.
         let ok = outcome.entry(s.delivery.subscription_id.as_str()).or_insert(false);
         *ok |= delivered;
     }
+    // A pass's deliveries and attempts in a few statements: the writer is shared with capture.
+    tx.update_webhook_deliveries(&deliveries)?;
+    tx.add_webhook_attempts(&attempts)?;
     for (id, ok) in outcome {
         let Some(mut w) = tx.webhook(id)? else { continue };
         match (ok, w.failing_since) {

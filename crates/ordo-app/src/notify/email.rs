@@ -38,7 +38,7 @@ use crate::notify::brand::Brand;
 use crate::notify::messages::{Called, MessageKind, Preferences, called_by};
 use crate::notify::pages;
 use crate::notify::templates::Rendered;
-use crate::ports::mail::{Attachment, Mail, MailError};
+use crate::ports::mail::{Mail, MailError};
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 pub use ordo_domain::notification::NOTIFICATION_STATUSES;
@@ -204,6 +204,10 @@ impl Worker for Queue {
         "notifications.queue"
     }
 
+    fn background(&self) -> bool {
+        true
+    }
+
     fn enabled(&self, app: &App) -> bool {
         app.mailer.is_some() || app.sms.is_some()
     }
@@ -244,6 +248,10 @@ struct Send;
 impl Worker for Send {
     fn name(&self) -> &'static str {
         "notifications.send"
+    }
+
+    fn background(&self) -> bool {
+        true
     }
 
     fn enabled(&self, app: &App) -> bool {
@@ -318,17 +326,6 @@ pub fn carrier_tracking_link(carrier: &str, number: &str) -> Option<String> {
     Some(url)
 }
 
-/// Whether a label's return was approved when the label was bought (its own message then);
-/// a label bought before goes with the approval's message.
-fn label_after_approval(tx: &mut dyn ordo_store::Tx, return_id: Option<&str>) -> AppResult<bool> {
-    let Some(id) = return_id else { return Ok(false) };
-    let ret = match tx.order_record(id)? {
-        Some(r) => <Return as crate::kernel::records::OrderDocument>::from_record(&r)?,
-        None => return Ok(false),
-    };
-    Ok(ret.status == ordo_domain::returns::ReturnStatus::Approved)
-}
-
 impl App {
     /// Starts queueing and sending customer email (both need a mail server).
     pub fn spawn_notification_workers(&self, interval: Duration) -> (WorkerHandle, WorkerHandle) {
@@ -375,7 +372,9 @@ impl App {
                         continue;
                     }
                     let Some(order) = tx.order_by_id(&c.order_id)? else { continue };
-                    if c.kind == MessageKind::ReturnLabel && !label_after_approval(tx, c.about.as_deref())? {
+                    if c.kind == MessageKind::ReturnLabel
+                        && !crate::notify::return_mail::label_after_approval(tx, c.about.as_deref())?
+                    {
                         continue;
                     }
                     // The links the message carries: made once, kept for the order and customer.
@@ -625,23 +624,6 @@ impl App {
                 .await?;
         }
         Ok(count)
-    }
-
-    /// What a message carries besides its text: an approved return's prepaid label, as a
-    /// PDF, when one was bought.
-    async fn attachments(&self, kind: Option<MessageKind>, about: Option<&str>) -> Vec<Attachment> {
-        let (Some(MessageKind::ReturnApproved | MessageKind::ReturnLabel), Some(ret)) = (kind, about) else {
-            return Vec::new();
-        };
-        let Ok(label) = self.return_label(&Actor::system(), ret).await else { return Vec::new() };
-        match crate::shipping::documents::label_pdf(&label) {
-            Some(pdf) => vec![Attachment {
-                filename: format!("return-label-{}.pdf", label.tracking_number),
-                content_type: "application/pdf".into(),
-                bytes: pdf,
-            }],
-            None => Vec::new(),
-        }
     }
 
     /// One attempt at one message: rendered from the order as it is now, handed to the mail

@@ -10,5 +10,6 @@ pub mod delivery;
 pub mod email;
 pub mod messages;
 pub mod pages;
+pub mod return_mail;
 pub mod templates;
 pub mod webhooks;

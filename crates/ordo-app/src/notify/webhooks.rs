@@ -15,6 +15,7 @@ use crate::kernel::events::{CATALOGUE, Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::kernel::secrets::keyring;
+use crate::notify::delivery::with_body;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 use ordo_domain::validate::Errors;
 
@@ -397,7 +398,7 @@ impl App {
         self.store
             .read(move |tx| {
                 tx.webhook(&id)?.ok_or(AppError::NotFound("webhook"))?;
-                Ok(tx.list_webhook_deliveries(&id, &page, status.as_deref())?)
+                Ok(tx.list_webhook_deliveries(&id, &page, status.as_deref())?.into_iter().map(with_body).collect())
             })
             .await
     }
@@ -410,7 +411,7 @@ impl App {
             .read(move |tx| {
                 let record = tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
                 let attempts = tx.webhook_attempts(&record.id)?;
-                Ok(Delivery { record, attempts })
+                Ok(Delivery { record: with_body(record), attempts })
             })
             .await
     }
@@ -432,7 +433,7 @@ impl App {
             tx.requeue_webhook_deliveries(&id, &which, now)?;
             let record = tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
             let attempts = tx.webhook_attempts(&record.id)?;
-            Ok(Delivery { record, attempts })
+            Ok(Delivery { record: with_body(record), attempts })
         })
         .await
     }
@@ -496,13 +497,9 @@ fn time_field(e: &mut Errors, field: &str, text: &str) -> Option<i64> {
 
 /// A delivery's record as the delivery worker makes it for a new event.
 /// `due` is when its first attempt may be made.
-pub(crate) fn queued(
-    subscription: &str,
-    event: &ordo_store::EventRecord,
-    body: String,
-    now: i64,
-    due: i64,
-) -> DeliveryRecord {
+/// A new delivery of an event to a subscription, stored without its body (the event's, read
+/// with the delivery: see [`with_body`]).
+pub(crate) fn queued(subscription: &str, event: &ordo_store::EventRecord, now: i64, due: i64) -> DeliveryRecord {
     DeliveryRecord {
         seq: 0,
         id: new_id("whd", now),
@@ -511,7 +508,8 @@ pub(crate) fn queued(
         event_seq: event.seq,
         event_type: event.event_type.clone(),
         subject: event.subject.clone(),
-        body,
+        body: String::new(),
+        event: None,
         status: "pending".into(),
         attempts: 0,
         next_at: due,

@@ -27,18 +27,20 @@ super::store_area! {
         /// Deletes the subscription with its deliveries and their attempts; false when none
         /// has the id.
         fn delete_webhook(&mut self, id: &str) -> StoreResult<bool>;
-        /// Queues deliveries (their `seq` is given by the store); one for a subscription and
-        /// event already queued is left out. How many were queued.
+        /// Queues deliveries (their `seq` is given by the store), in a few statements however
+        /// many; one for a subscription and event already queued is left out. How many were
+        /// queued.
         fn add_webhook_deliveries(&mut self, deliveries: &[DeliveryRecord]) -> StoreResult<usize>;
         /// Takes up to `limit` deliveries due at `now` for active subscriptions and holds them
         /// until `until`: pending ones not held by another node, each the oldest pending
         /// delivery of its subscription about its subject (a later one waits). On PostgreSQL
         /// two nodes taking at once never take the same one. Soonest due first.
         fn claim_webhook_deliveries(&mut self, now: i64, until: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>>;
-        /// Saves where a delivery stands (status, attempts, next try, window, hold, last
-        /// answer); false when none has its id.
-        fn update_webhook_delivery(&mut self, d: &DeliveryRecord) -> StoreResult<bool>;
-        fn add_webhook_attempt(&mut self, a: &AttemptRecord) -> StoreResult<()>;
+        /// Saves where each delivery stands (status, attempts, next try, window, hold, last
+        /// answer), in a few statements however many; how many had an id the store knows.
+        fn update_webhook_deliveries(&mut self, ds: &[DeliveryRecord]) -> StoreResult<usize>;
+        /// Records attempts, in a few statements however many.
+        fn add_webhook_attempts(&mut self, attempts: &[AttemptRecord]) -> StoreResult<()>;
         fn webhook_delivery(&mut self, subscription_id: &str, id: &str) -> StoreResult<Option<DeliveryRecord>>;
         /// Newest first (by `seq`, descending); `page.after` is the last `seq` already seen.
         fn list_webhook_deliveries(&mut self, subscription_id: &str, page: &Page<i64>, status: Option<&str>) -> StoreResult<Vec<DeliveryRecord>>;

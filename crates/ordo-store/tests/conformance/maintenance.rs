@@ -198,6 +198,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         event_type: "order.created".into(),
         subject: "ord_1".into(),
         body: "{}".into(),
+        event: None,
         status: "delivered".into(),
         attempts: 1,
         next_at: 12,
@@ -208,7 +209,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         created_at: 12,
         updated_at: 13,
     }])?;
-    tx.add_webhook_attempt(&AttemptRecord {
+    tx.add_webhook_attempts(&[AttemptRecord {
         delivery_id: "whd_1".into(),
         n: 1,
         at: 13,
@@ -216,7 +217,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         latency_ms: 4,
         error: None,
         answer: Some("ok".into()),
-    })?;
+    }])?;
     tx.add_notifications(&[NotificationRecord {
         seq: 0,
         id: "ntf_1".into(),

@@ -33,6 +33,7 @@ fn delivery(id: &str, subscription: &str, event: &str, subject: &str, next_at: i
         event_type: "order.created".into(),
         subject: subject.into(),
         body: format!("{{\"id\":\"{event}\"}}"),
+        event: None,
         status: "pending".into(),
         attempts: 0,
         next_at,
@@ -86,7 +87,7 @@ async fn subscriptions_are_saved_whole_listed_in_order_and_deleted_with_their_de
             error: None,
             answer: Some("oops".into()),
         };
-        write(&s, move |tx| tx.add_webhook_attempt(&attempt)).await.unwrap();
+        write(&s, move |tx| tx.add_webhook_attempts(std::slice::from_ref(&attempt))).await.unwrap();
         let (gone, again) =
             write(&s, |tx| Ok::<_, ordo_store::StoreError>((tx.delete_webhook("whk_a")?, tx.delete_webhook("whk_a")?)))
                 .await
@@ -138,7 +139,7 @@ async fn claims_take_what_is_due_in_order_per_subject_and_never_twice() {
         done.last_status = Some(200);
         done.updated_at = 160;
         let saved = done.clone();
-        assert!(write(&s, move |tx| tx.update_webhook_delivery(&saved)).await.unwrap());
+        assert_eq!(write(&s, move |tx| tx.update_webhook_deliveries(std::slice::from_ref(&saved))).await.unwrap(), 1);
         let next = write(&s, |tx| tx.claim_webhook_deliveries(160, 260, 10)).await.unwrap();
         assert_eq!(next.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["whd_2"], "{engine:?}");
         // A hold that ran out (a node that died) lets another take it.
@@ -167,7 +168,7 @@ async fn claims_take_what_is_due_in_order_per_subject_and_never_twice() {
                 answer: Some("oops".into()),
             },
         ];
-        write(&s, move |tx| attempts.iter().try_for_each(|a| tx.add_webhook_attempt(a))).await.unwrap();
+        write(&s, move |tx| tx.add_webhook_attempts(&attempts)).await.unwrap();
         let (listed, older, delivered, one, attempts) = read(&s, |tx| {
             Ok((
                 tx.list_webhook_deliveries("whk_a", &Page { after: None, limit: 2 }, None)?,
@@ -194,7 +195,7 @@ async fn claims_take_what_is_due_in_order_per_subject_and_never_twice() {
         dead.status = "dead".into();
         dead.claimed_until = 0;
         let saved = dead.clone();
-        assert!(write(&s, move |tx| tx.update_webhook_delivery(&saved)).await.unwrap());
+        assert_eq!(write(&s, move |tx| tx.update_webhook_deliveries(std::slice::from_ref(&saved))).await.unwrap(), 1);
         let by_id = Requeue { id: Some("whd_1".into()), ..Default::default() };
         let dead_ones = Requeue { status: Some("dead".into()), ..Default::default() };
         let in_range = Requeue { from: Some(0), to: Some(1000), ..Default::default() };
@@ -218,5 +219,125 @@ async fn claims_take_what_is_due_in_order_per_subject_and_never_twice() {
         assert_eq!(about, ["whd_7"], "{engine:?}: by the events' sequence");
         let back = read(&s, |tx| tx.webhook_delivery("whk_a", "whd_2")).await.unwrap();
         assert_eq!((back.status.as_str(), back.next_at, back.window_from), ("pending", 900, 900), "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_deliveries_and_attempts_are_queued_and_saved_in_a_few_statements_and_none_lost() {
+    for engine in engines() {
+        let s = store(&engine);
+        write(&s, |tx| tx.put_webhook(&subscription("whk_a", "active"))).await.unwrap();
+        // 150 deliveries: pieces of several sizes; one already queued is left out.
+        let queued: Vec<DeliveryRecord> = (1..=150)
+            .map(|n| delivery(&format!("whd_{n}"), "whk_a", &format!("evt_{n}"), &format!("ord_{}", n % 7), 10))
+            .collect();
+        let first = queued[..1].to_vec();
+        assert_eq!(write(&s, move |tx| tx.add_webhook_deliveries(&first)).await.unwrap(), 1, "{engine:?}");
+        let all = queued.clone();
+        assert_eq!(write(&s, move |tx| tx.add_webhook_deliveries(&all)).await.unwrap(), 149, "{engine:?}");
+        let listed = read(&s, |tx| tx.list_webhook_deliveries("whk_a", &Page { after: None, limit: 500 }, None)).await;
+        assert_eq!(listed.len(), 150, "{engine:?}");
+        let seqs: std::collections::BTreeSet<i64> = listed.iter().map(|d| d.seq).collect();
+        assert_eq!(seqs.len(), 150, "{engine:?}: each its own sequence");
+        assert_eq!(listed.iter().find(|d| d.id == "whd_77").map(|d| d.body.clone()), Some(queued[76].body.clone()));
+
+        // Each saved as given: a different status, answer and next try per row.
+        let changed: Vec<DeliveryRecord> = listed
+            .iter()
+            .map(|d| {
+                let n: i64 = d.id.trim_start_matches("whd_").parse().unwrap();
+                let mut d = d.clone();
+                d.attempts = 1;
+                d.updated_at = 20 + n;
+                if n % 3 == 0 {
+                    d.next_at = 1000 + n;
+                    d.last_status = Some(503);
+                    d.last_error = Some(format!("busy {n}"));
+                } else {
+                    d.status = "delivered".into();
+                    d.last_status = Some(200);
+                }
+                d
+            })
+            .collect();
+        let mut given = changed.clone();
+        given.push(DeliveryRecord { id: "whd_none".into(), ..changed[0].clone() });
+        assert_eq!(write(&s, move |tx| tx.update_webhook_deliveries(&given)).await.unwrap(), 150, "{engine:?}");
+        let attempts: Vec<AttemptRecord> = changed
+            .iter()
+            .map(|d| AttemptRecord {
+                delivery_id: d.id.clone(),
+                n: 1,
+                at: d.updated_at,
+                status: d.last_status,
+                latency_ms: 5,
+                error: d.last_error.clone(),
+                answer: Some("ok".into()),
+            })
+            .collect();
+        write(&s, move |tx| tx.add_webhook_attempts(&attempts)).await.unwrap();
+        let (saved, one) = read(&s, |tx| {
+            Ok((
+                tx.list_webhook_deliveries("whk_a", &Page { after: None, limit: 500 }, None)?,
+                tx.webhook_attempts("whd_99")?,
+            ))
+        })
+        .await;
+        let by_id = |list: &[DeliveryRecord]| {
+            let mut l = list.to_vec();
+            l.sort_by_key(|d| d.seq);
+            l
+        };
+        assert_eq!(by_id(&saved), by_id(&changed), "{engine:?}");
+        assert_eq!((one.len(), one[0].status, one[0].error.as_deref()), (1, Some(503), Some("busy 99")), "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_stored_without_its_body_is_read_with_its_event() {
+    for engine in engines() {
+        let s = store(&engine);
+        write(&s, |tx| {
+            tx.put_webhook(&subscription("whk_a", "active"))?;
+            tx.append_event(&ordo_store::NewEvent {
+                id: "evt_x",
+                event_type: "order.created",
+                subject: "ord_x",
+                at: 5,
+                data: "{\"number\":7}",
+                version: 1,
+            })
+        })
+        .await
+        .unwrap();
+        let about = ordo_store::EventFilter { subject: Some("ord_x".into()), ..Default::default() };
+        let event = read(&s, move |tx| tx.list_events(&Page { after: None, limit: 10 }, &about)).await;
+        let event = event.into_iter().find(|e| e.id == "evt_x").unwrap();
+        let seq = event.seq;
+        let bare = DeliveryRecord {
+            body: String::new(),
+            event_seq: seq,
+            ..delivery("whd_bare", "whk_a", "evt_x", "ord_x", 10)
+        };
+        let kept = delivery("whd_kept", "whk_a", "evt_kept", "ord_y", 10);
+        let rows = [bare.clone(), kept.clone()];
+        write(&s, move |tx| tx.add_webhook_deliveries(&rows)).await.unwrap();
+        let (one, listed, claimed) = write(&s, |tx| {
+            Ok::<_, ordo_store::StoreError>((
+                tx.webhook_delivery("whk_a", "whd_bare")?,
+                tx.list_webhook_deliveries("whk_a", &Page { after: None, limit: 10 }, None)?,
+                tx.claim_webhook_deliveries(20, 30, 10)?,
+            ))
+        })
+        .await
+        .unwrap();
+        let one = one.unwrap();
+        assert_eq!((one.body.as_str(), one.event.as_ref().map(|e| e.id.as_str())), ("", Some("evt_x")), "{engine:?}");
+        assert_eq!(one.event.as_ref().map(|e| (e.seq, e.data.as_str(), e.at)), Some((seq, "{\"number\":7}", 5)));
+        for list in [&listed, &claimed] {
+            let by_id = |id: &str| list.iter().find(|d| d.id == id).cloned().unwrap();
+            assert_eq!(by_id("whd_bare").event.map(|e| e.id), Some("evt_x".into()), "{engine:?}");
+            assert_eq!((by_id("whd_kept").event, by_id("whd_kept").body), (None, kept.body.clone()), "{engine:?}");
+        }
     }
 }

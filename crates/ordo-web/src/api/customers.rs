@@ -93,7 +93,7 @@ pub async fn list_customers(
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
     let search = CustomerSearch { email: q.email, name: q.name, phone: q.phone, tag: q.tag };
-    let items = s.app.list_customers(&actor, page, search).await?;
+    let items = s.app.list_customers(&actor, page, search).await.map_err(crate::problem::query_error)?;
     Ok(Json(list(items, limit, |c: &Customer| c.id.to_string())))
 }
 

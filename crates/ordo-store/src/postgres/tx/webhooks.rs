@@ -4,7 +4,8 @@
 
 use postgres::Row;
 
-use super::{PgTx, decode};
+use super::{Param, PgTx, decode};
+use crate::batch::{pg_values, pieces};
 use crate::schema;
 use crate::{AttemptRecord, DeliveryRecord, Page, Requeue, StoreResult, WebhookRecord, WebhookStore};
 
@@ -38,6 +39,20 @@ fn delivery(r: &Row) -> StoreResult<DeliveryRecord> {
         event_type: decode(r.try_get(5))?,
         subject: decode(r.try_get(6))?,
         body: decode(r.try_get(7))?,
+        event: match decode::<Option<i64>>(r.try_get(17))? {
+            Some(seq) => Some(crate::EventRecord {
+                seq,
+                id: decode(r.try_get(18))?,
+                event_type: decode(r.try_get(19))?,
+                subject: decode(r.try_get(20))?,
+                at: decode(r.try_get(21))?,
+                data: decode(r.try_get(22))?,
+                version: decode(r.try_get(23))?,
+                actor: decode(r.try_get(24))?,
+                address: decode(r.try_get(25))?,
+            }),
+            None => None,
+        },
         status: decode(r.try_get(8))?,
         attempts: decode(r.try_get(9))?,
         next_at: decode(r.try_get(10))?,
@@ -60,6 +75,16 @@ fn attempt(r: &Row) -> StoreResult<AttemptRecord> {
         error: decode(r.try_get(5))?,
         answer: decode(r.try_get(6))?,
     })
+}
+
+/// A delivery's columns (`d.`) and its event's (`ev.`), for every statement that reads
+/// deliveries: the event is joined only for a delivery stored without its body.
+fn delivery_select() -> String {
+    format!(
+        "SELECT {}, ev.seq, ev.id, ev.type, ev.subject, ev.at, ev.data, ev.version, ev.actor, ev.address
+         FROM webhook_deliveries d LEFT JOIN events ev ON d.body = '' AND ev.seq = d.event_seq",
+        prefixed(DELIVERY_COLS, "d")
+    )
 }
 
 fn prefixed(cols: &str, alias: &str) -> String {
@@ -131,15 +156,22 @@ impl WebhookStore for PgTx<'_, '_> {
     }
 
     fn add_webhook_deliveries(&mut self, deliveries: &[DeliveryRecord]) -> StoreResult<usize> {
+        const TYPES: [&str; 16] = [
+            "text", "text", "text", "int8", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8",
+            "text", "int8", "int8",
+        ];
         let mut added = 0;
-        for d in deliveries {
-            added += self.exec(
+        for piece in pieces(deliveries) {
+            let sql = format!(
                 "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_seq, event_type, subject, body,
                  status, attempts, next_at, window_from, claimed_until, last_status, last_error, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-                 ON CONFLICT (subscription_id, event_id) DO NOTHING",
-                &[
-                    &d.id,
+                 VALUES {} ON CONFLICT (subscription_id, event_id) DO NOTHING",
+                pg_values(piece.len(), &TYPES)
+            );
+            let mut params: Vec<Param<'_>> = Vec::with_capacity(piece.len() * 16);
+            for d in piece {
+                params.extend([
+                    &d.id as Param<'_>,
                     &d.subscription_id,
                     &d.event_id,
                     &d.event_seq,
@@ -155,8 +187,9 @@ impl WebhookStore for PgTx<'_, '_> {
                     &d.last_error,
                     &d.created_at,
                     &d.updated_at,
-                ],
-            )? as usize;
+                ]);
+            }
+            added += self.exec(&sql, &params)? as usize;
         }
         Ok(added)
     }
@@ -165,7 +198,7 @@ impl WebhookStore for PgTx<'_, '_> {
         let taken: Vec<DeliveryRecord> = self
             .query(
                 &format!(
-                    "SELECT {} FROM webhook_deliveries d
+                    "{}
                      JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
                      WHERE d.status = 'pending' AND d.next_at <= $1 AND d.claimed_until <= $1
                        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
@@ -173,7 +206,7 @@ impl WebhookStore for PgTx<'_, '_> {
                                          AND e.subject = d.subject AND e.event_seq < d.event_seq)
                      ORDER BY d.next_at, d.seq LIMIT {limit}
                      FOR UPDATE OF d SKIP LOCKED",
-                    prefixed(DELIVERY_COLS, "d")
+                    delivery_select()
                 ),
                 &[&now],
             )?
@@ -187,35 +220,63 @@ impl WebhookStore for PgTx<'_, '_> {
         Ok(taken.into_iter().map(|d| DeliveryRecord { claimed_until: until, ..d }).collect())
     }
 
-    fn update_webhook_delivery(&mut self, d: &DeliveryRecord) -> StoreResult<bool> {
-        Ok(self.exec(
-            "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_at = $4, window_from = $5,
-             claimed_until = $6, last_status = $7, last_error = $8, updated_at = $9 WHERE id = $1",
-            &[
-                &d.id,
-                &d.status,
-                &d.attempts,
-                &d.next_at,
-                &d.window_from,
-                &d.claimed_until,
-                &d.last_status,
-                &d.last_error,
-                &d.updated_at,
-            ],
-        )? > 0)
+    fn update_webhook_deliveries(&mut self, ds: &[DeliveryRecord]) -> StoreResult<usize> {
+        const TYPES: [&str; 9] = ["text", "text", "int8", "int8", "int8", "int8", "int8", "text", "int8"];
+        let mut updated = 0;
+        for piece in pieces(ds) {
+            let sql = format!(
+                "UPDATE webhook_deliveries AS d SET status = v.status, attempts = v.attempts, next_at = v.next_at,
+                 window_from = v.window_from, claimed_until = v.claimed_until, last_status = v.last_status,
+                 last_error = v.last_error, updated_at = v.updated_at
+                 FROM (VALUES {}) AS v (id, status, attempts, next_at, window_from, claimed_until, last_status,
+                   last_error, updated_at)
+                 WHERE d.id = v.id",
+                pg_values(piece.len(), &TYPES)
+            );
+            let mut params: Vec<Param<'_>> = Vec::with_capacity(piece.len() * 9);
+            for d in piece {
+                params.extend([
+                    &d.id as Param<'_>,
+                    &d.status,
+                    &d.attempts,
+                    &d.next_at,
+                    &d.window_from,
+                    &d.claimed_until,
+                    &d.last_status,
+                    &d.last_error,
+                    &d.updated_at,
+                ]);
+            }
+            updated += self.exec(&sql, &params)? as usize;
+        }
+        Ok(updated)
     }
 
-    fn add_webhook_attempt(&mut self, a: &AttemptRecord) -> StoreResult<()> {
-        self.exec(
-            &format!("INSERT INTO webhook_attempts ({ATTEMPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-            &[&a.delivery_id, &a.n, &a.at, &a.status, &a.latency_ms, &a.error, &a.answer],
-        )?;
+    fn add_webhook_attempts(&mut self, attempts: &[AttemptRecord]) -> StoreResult<()> {
+        const TYPES: [&str; 7] = ["text", "int8", "int8", "int8", "int8", "text", "text"];
+        for piece in pieces(attempts) {
+            let sql =
+                format!("INSERT INTO webhook_attempts ({ATTEMPT_COLS}) VALUES {}", pg_values(piece.len(), &TYPES));
+            let mut params: Vec<Param<'_>> = Vec::with_capacity(piece.len() * 7);
+            for a in piece {
+                params.extend([
+                    &a.delivery_id as Param<'_>,
+                    &a.n,
+                    &a.at,
+                    &a.status,
+                    &a.latency_ms,
+                    &a.error,
+                    &a.answer,
+                ]);
+            }
+            self.exec(&sql, &params)?;
+        }
         Ok(())
     }
 
     fn webhook_delivery(&mut self, subscription_id: &str, id: &str) -> StoreResult<Option<DeliveryRecord>> {
         self.query_opt(
-            &format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2"),
+            &format!("{} WHERE d.id = $1 AND d.subscription_id = $2", delivery_select()),
             &[&id, &subscription_id],
         )?
         .as_ref()
@@ -232,9 +293,9 @@ impl WebhookStore for PgTx<'_, '_> {
         let before = page.after.unwrap_or(i64::MAX);
         self.query(
             &format!(
-                "SELECT {DELIVERY_COLS} FROM webhook_deliveries
-                 WHERE subscription_id = $1 AND seq < $2 AND ($3::text IS NULL OR status = $3)
-                 ORDER BY seq DESC LIMIT {}",
+                "{} WHERE d.subscription_id = $1 AND d.seq < $2 AND ($3::text IS NULL OR d.status = $3)
+                 ORDER BY d.seq DESC LIMIT {}",
+                delivery_select(),
                 page.limit
             ),
             &[&subscription_id, &before, &status],

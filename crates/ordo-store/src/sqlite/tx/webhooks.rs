@@ -2,9 +2,11 @@
 //! run in the caller's transaction; nothing here commits. The writer is alone, so a claim
 //! needs no row locks.
 
+use rusqlite::types::Value;
 use rusqlite::{Row, params};
 
 use super::{SqliteTx, placeholders};
+use crate::batch::{pieces, sqlite_values};
 use crate::schema;
 use crate::{AttemptRecord, DeliveryRecord, Page, Requeue, StoreResult, WebhookRecord, WebhookStore};
 
@@ -38,6 +40,20 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<DeliveryRecord> {
         event_type: r.get(5)?,
         subject: r.get(6)?,
         body: r.get(7)?,
+        event: match r.get::<_, Option<i64>>(17)? {
+            Some(seq) => Some(crate::EventRecord {
+                seq,
+                id: r.get(18)?,
+                event_type: r.get(19)?,
+                subject: r.get(20)?,
+                at: r.get(21)?,
+                data: r.get(22)?,
+                version: r.get(23)?,
+                actor: r.get(24)?,
+                address: r.get(25)?,
+            }),
+            None => None,
+        },
         status: r.get(8)?,
         attempts: r.get(9)?,
         next_at: r.get(10)?,
@@ -60,6 +76,16 @@ fn attempt_row(r: &Row<'_>) -> rusqlite::Result<AttemptRecord> {
         error: r.get(5)?,
         answer: r.get(6)?,
     })
+}
+
+/// A delivery's columns (`d.`) and its event's (`ev.`), for every statement that reads
+/// deliveries: the event is joined only for a delivery stored without its body.
+fn delivery_select() -> String {
+    format!(
+        "SELECT {}, ev.seq, ev.id, ev.type, ev.subject, ev.at, ev.data, ev.version, ev.actor, ev.address
+         FROM webhook_deliveries d LEFT JOIN events ev ON d.body = '' AND ev.seq = d.event_seq",
+        prefixed(DELIVERY_COLS, "d")
+    )
 }
 
 /// The columns of `d.`, for statements that join.
@@ -126,32 +152,34 @@ impl WebhookStore for SqliteTx<'_> {
 
     fn add_webhook_deliveries(&mut self, deliveries: &[DeliveryRecord]) -> StoreResult<usize> {
         let mut added = 0;
-        for d in deliveries {
-            added += self.exec(
-                &format!(
-                    "INSERT INTO webhook_deliveries ({DELIVERY_COLS})
-                     VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-                     ON CONFLICT (subscription_id, event_id) DO NOTHING"
-                ),
-                params![
-                    d.id,
-                    d.subscription_id,
-                    d.event_id,
-                    d.event_seq,
-                    d.event_type,
-                    d.subject,
-                    d.body,
-                    d.status,
-                    d.attempts,
-                    d.next_at,
-                    d.window_from,
-                    d.claimed_until,
-                    d.last_status,
-                    d.last_error,
-                    d.created_at,
-                    d.updated_at
-                ],
-            )?;
+        for piece in pieces(deliveries) {
+            let sql = format!(
+                "INSERT INTO webhook_deliveries ({DELIVERY_COLS}) SELECT NULL, * FROM (VALUES {})
+                 WHERE true ON CONFLICT (subscription_id, event_id) DO NOTHING",
+                sqlite_values(piece.len(), 16)
+            );
+            let mut values: Vec<Value> = Vec::with_capacity(piece.len() * 16);
+            for d in piece {
+                values.extend([
+                    Value::from(d.id.clone()),
+                    d.subscription_id.clone().into(),
+                    d.event_id.clone().into(),
+                    d.event_seq.into(),
+                    d.event_type.clone().into(),
+                    d.subject.clone().into(),
+                    d.body.clone().into(),
+                    d.status.clone().into(),
+                    d.attempts.into(),
+                    d.next_at.into(),
+                    d.window_from.into(),
+                    d.claimed_until.into(),
+                    d.last_status.into(),
+                    d.last_error.clone().into(),
+                    d.created_at.into(),
+                    d.updated_at.into(),
+                ]);
+            }
+            added += self.exec(&sql, rusqlite::params_from_iter(values))?;
         }
         Ok(added)
     }
@@ -159,14 +187,14 @@ impl WebhookStore for SqliteTx<'_> {
     fn claim_webhook_deliveries(&mut self, now: i64, until: i64, limit: usize) -> StoreResult<Vec<DeliveryRecord>> {
         let taken = self.query_all(
             &format!(
-                "SELECT {} FROM webhook_deliveries d
+                "{}
                  JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
                  WHERE d.status = 'pending' AND d.next_at <= ?1 AND d.claimed_until <= ?1
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                                    WHERE e.status = 'pending' AND e.subscription_id = d.subscription_id
                                      AND e.subject = d.subject AND e.event_seq < d.event_seq)
                  ORDER BY d.next_at, d.seq LIMIT {limit}",
-                prefixed(DELIVERY_COLS, "d")
+                delivery_select()
             ),
             [now],
             delivery_row,
@@ -181,35 +209,58 @@ impl WebhookStore for SqliteTx<'_> {
         Ok(taken.into_iter().map(|d| DeliveryRecord { claimed_until: until, ..d }).collect())
     }
 
-    fn update_webhook_delivery(&mut self, d: &DeliveryRecord) -> StoreResult<bool> {
-        Ok(self.exec(
-            "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_at = ?4, window_from = ?5,
-             claimed_until = ?6, last_status = ?7, last_error = ?8, updated_at = ?9 WHERE id = ?1",
-            params![
-                d.id,
-                d.status,
-                d.attempts,
-                d.next_at,
-                d.window_from,
-                d.claimed_until,
-                d.last_status,
-                d.last_error,
-                d.updated_at
-            ],
-        )? > 0)
+    fn update_webhook_deliveries(&mut self, ds: &[DeliveryRecord]) -> StoreResult<usize> {
+        let mut updated = 0;
+        for piece in pieces(ds) {
+            let sql = format!(
+                "UPDATE webhook_deliveries SET status = v.column2, attempts = v.column3, next_at = v.column4,
+                 window_from = v.column5, claimed_until = v.column6, last_status = v.column7,
+                 last_error = v.column8, updated_at = v.column9
+                 FROM (VALUES {}) AS v WHERE webhook_deliveries.id = v.column1",
+                sqlite_values(piece.len(), 9)
+            );
+            let mut values: Vec<Value> = Vec::with_capacity(piece.len() * 9);
+            for d in piece {
+                values.extend([
+                    Value::from(d.id.clone()),
+                    d.status.clone().into(),
+                    d.attempts.into(),
+                    d.next_at.into(),
+                    d.window_from.into(),
+                    d.claimed_until.into(),
+                    d.last_status.into(),
+                    d.last_error.clone().into(),
+                    d.updated_at.into(),
+                ]);
+            }
+            updated += self.exec(&sql, rusqlite::params_from_iter(values))?;
+        }
+        Ok(updated)
     }
 
-    fn add_webhook_attempt(&mut self, a: &AttemptRecord) -> StoreResult<()> {
-        self.exec(
-            &format!("INSERT INTO webhook_attempts ({ATTEMPT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-            params![a.delivery_id, a.n, a.at, a.status, a.latency_ms, a.error, a.answer],
-        )?;
+    fn add_webhook_attempts(&mut self, attempts: &[AttemptRecord]) -> StoreResult<()> {
+        for piece in pieces(attempts) {
+            let sql = format!("INSERT INTO webhook_attempts ({ATTEMPT_COLS}) VALUES {}", sqlite_values(piece.len(), 7));
+            let mut values: Vec<Value> = Vec::with_capacity(piece.len() * 7);
+            for a in piece {
+                values.extend([
+                    Value::from(a.delivery_id.clone()),
+                    a.n.into(),
+                    a.at.into(),
+                    a.status.into(),
+                    a.latency_ms.into(),
+                    a.error.clone().into(),
+                    a.answer.clone().into(),
+                ]);
+            }
+            self.exec(&sql, rusqlite::params_from_iter(values))?;
+        }
         Ok(())
     }
 
     fn webhook_delivery(&mut self, subscription_id: &str, id: &str) -> StoreResult<Option<DeliveryRecord>> {
         self.query_one(
-            &format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE id = ?1 AND subscription_id = ?2"),
+            &format!("{} WHERE d.id = ?1 AND d.subscription_id = ?2", delivery_select()),
             [id, subscription_id],
             delivery_row,
         )
@@ -224,9 +275,9 @@ impl WebhookStore for SqliteTx<'_> {
         let before = page.after.unwrap_or(i64::MAX);
         self.query_all(
             &format!(
-                "SELECT {DELIVERY_COLS} FROM webhook_deliveries
-                 WHERE subscription_id = ?1 AND seq < ?2 AND (?3 IS NULL OR status = ?3)
-                 ORDER BY seq DESC LIMIT {}",
+                "{} WHERE d.subscription_id = ?1 AND d.seq < ?2 AND (?3 IS NULL OR d.status = ?3)
+                 ORDER BY d.seq DESC LIMIT {}",
+                delivery_select(),
                 page.limit
             ),
             params![subscription_id, before, status],
