@@ -3,6 +3,7 @@
 //! Configuration comes from flags, then `ORDO_*` environment variables, then an optional TOML
 //! file (`--config` or `ORDO_CONFIG`), then defaults; `config.rs` documents every setting.
 
+mod background;
 mod bench;
 mod config;
 mod demo;
@@ -694,7 +695,7 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     // Pulls the orders webhooks missed from the channels whose platforms can be read.
     let _puller = (!settings.channel_pull.is_zero()).then(|| app.spawn_puller(settings.channel_pull));
     // Telling others (webhooks, customer messages) runs at the lowest CPU priority.
-    let background = Background::start()?;
+    let background = background::Background::start()?;
     app.background = Some(background.handle());
     // Queues each change for the webhook subscriptions that want it, and sends what is due.
     let _webhooks = app.spawn_webhook_workers(std::time::Duration::from_millis(250));
@@ -706,46 +707,6 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     ordo_web::server::serve(listener, router, conns, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The runtime of the workers that tell others of what happened (webhook delivery, customer
-/// messages): one thread, and its blocking threads, at the lowest CPU priority (nice 19), so
-/// that while orders keep both cores busy they wait, and they catch up as soon as the
-/// machine has time; an idle or lightly loaded server sends at once.
-struct Background(Option<tokio::runtime::Runtime>);
-
-impl Background {
-    fn start() -> anyhow::Result<Background> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("ordo-background")
-            .on_thread_start(lowest_priority)
-            .enable_all()
-            .build()?;
-        Ok(Background(Some(runtime)))
-    }
-
-    fn handle(&self) -> tokio::runtime::Handle {
-        self.0.as_ref().expect("running").handle().clone()
-    }
-}
-
-impl Drop for Background {
-    /// A runtime dropped inside another waits for nothing: its work is told again after a
-    /// restart (at least once).
-    fn drop(&mut self) {
-        if let Some(r) = self.0.take() {
-            r.shutdown_background();
-        }
-    }
-}
-
-/// Puts the calling thread alone at the lowest scheduling priority (Linux keeps a nice value
-/// per thread); where that cannot be done, the thread runs as every other.
-fn lowest_priority() {
-    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
-        tracing::debug!(error = %e, "the background thread keeps its priority");
-    }
 }
 
 /// Prints the start-up banner; a closed standard output must not stop the server.
