@@ -151,10 +151,8 @@ fn new_id(now: i64) -> String {
 struct Links {
     unsubscribe: Option<String>,
     tracking: Option<String>,
-    /// The sender of the message's channel, and its store's name (a text starts with it).
-    from: String,
-    reply_to: Option<String>,
-    store: String,
+    /// The look and sender of the message's channel (a text starts with its store's name).
+    brand: Brand,
 }
 
 /// Who one queued message goes to, and how.
@@ -243,9 +241,9 @@ impl Worker for Queue {
     }
 }
 
-struct Send;
+struct Sending;
 
-impl Worker for Send {
+impl Worker for Sending {
     fn name(&self) -> &'static str {
         "notifications.send"
     }
@@ -330,7 +328,7 @@ impl App {
     /// Starts queueing and sending customer email (both need a mail server).
     pub fn spawn_notification_workers(&self, interval: Duration) -> (WorkerHandle, WorkerHandle) {
         let queue = self.spawn_worker(Arc::new(Queue), WorkerOptions::every(interval));
-        let send = self.spawn_worker(Arc::new(Send), WorkerOptions::every(interval));
+        let send = self.spawn_worker(Arc::new(Sending), WorkerOptions::every(interval));
         (queue, send)
     }
 
@@ -413,13 +411,13 @@ impl App {
     }
 
     /// The facts a message shows: the store, the customer, the order as it is now, and the
-    /// fulfilment, return or refund it is about.
+    /// fulfilment, return or refund it is about; and the look and sender of its channel.
     pub(crate) async fn message_context(
         &self,
         kind: MessageKind,
         order_id: &str,
         about: Option<&str>,
-    ) -> AppResult<serde_json::Value> {
+    ) -> AppResult<(serde_json::Value, Brand)> {
         if kind == MessageKind::WebhookDisabled {
             return self.admin_context(order_id).await;
         }
@@ -494,23 +492,23 @@ impl App {
         let tracking_url = url("track", &links.0);
         let unsubscribe_url = if kind.optional() { url("u", &links.1) } else { None };
         let brand = Brand::of(s, &branding);
-        Ok(json!({
+        let facts = json!({
             "tracking_url": tracking_url,
             "unsubscribe_url": unsubscribe_url,
             "kind": kind.as_str(),
             "optional": kind.optional(),
             "store": brand.store_json(),
-            "sender": {"from": brand.from, "reply_to": brand.reply_to},
             "customer": {"name": name, "first_name": first_name},
             "order": order_json,
             "fulfillment": fulfillment,
             "return": ret,
             "refund": refund,
-        }))
+        });
+        Ok((facts, brand))
     }
 
     /// What the admins' message about a disabled subscription shows.
-    async fn admin_context(&self, webhook_id: &str) -> AppResult<serde_json::Value> {
+    async fn admin_context(&self, webhook_id: &str) -> AppResult<(serde_json::Value, Brand)> {
         let id = webhook_id.to_owned();
         let w = self
             .store
@@ -518,11 +516,10 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("webhook"))?;
         let brand = Brand::default_of(&self.mail);
-        Ok(json!({
+        let facts = json!({
             "kind": MessageKind::WebhookDisabled.as_str(),
             "optional": false,
             "store": brand.store_json(),
-            "sender": {"from": brand.from, "reply_to": brand.reply_to},
             "customer": {"first_name": null},
             "webhook": {
                 "id": w.id,
@@ -530,7 +527,8 @@ impl App {
                 "failing_since": w.failing_since.map(crate::kernel::time_fmt::format_ms),
                 "reason": w.disabled_reason,
             },
-        }))
+        });
+        Ok((facts, brand))
     }
 
     /// Renders one message for an order (a preview, or a message about to go).
@@ -541,7 +539,7 @@ impl App {
         about: Option<&str>,
         language: &str,
     ) -> AppResult<Rendered> {
-        let ctx = self.message_context(kind, order_id, about).await?;
+        let (ctx, _) = self.message_context(kind, order_id, about).await?;
         self.templates.render(kind, language, &ctx).map_err(|e| AppError::Internal(format!("a mail template: {e}")))
     }
 
@@ -554,15 +552,9 @@ impl App {
         about: Option<&str>,
         language: &str,
     ) -> AppResult<(Rendered, Links)> {
-        let ctx = self.message_context(kind, order_id, about).await?;
+        let (ctx, brand) = self.message_context(kind, order_id, about).await?;
         let link = |name: &str| ctx[name].as_str().map(str::to_owned);
-        let links = Links {
-            unsubscribe: link("unsubscribe_url"),
-            tracking: link("tracking_url"),
-            from: ctx["sender"]["from"].as_str().map_or_else(|| self.mail.from.clone(), str::to_owned),
-            reply_to: ctx["sender"]["reply_to"].as_str().map(str::to_owned),
-            store: ctx["store"]["name"].as_str().map_or_else(|| self.mail.store_name.clone(), str::to_owned),
-        };
+        let links = Links { unsubscribe: link("unsubscribe_url"), tracking: link("tracking_url"), brand };
         let r = self
             .templates
             .render(kind, language, &ctx)
@@ -646,7 +638,7 @@ impl App {
             }
             Ok((r, links)) if n.transport == "sms" => {
                 // A text is the subject and the order's tracking page, in the store's name.
-                let mut text = format!("{}: {}", links.store, r.subject);
+                let mut text = format!("{}: {}", links.brand.name, r.subject);
                 if let Some(l) = links.tracking {
                     text.push(' ');
                     text.push_str(&l);
@@ -658,7 +650,7 @@ impl App {
                 };
                 settle(&mut n, answer, at, policy);
             }
-            Ok((r, Links { unsubscribe, from, reply_to, .. })) => {
+            Ok((r, Links { unsubscribe, brand, .. })) => {
                 let mut headers = vec![("Content-Language".to_owned(), n.language.clone())];
                 if let Some(u) = unsubscribe {
                     // RFC 8058: mail clients offer one click, which POSTs to the link.
@@ -666,8 +658,8 @@ impl App {
                     headers.push(("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()));
                 }
                 let mail = Mail {
-                    from,
-                    reply_to,
+                    from: brand.from,
+                    reply_to: brand.reply_to,
                     to: n.recipient.clone(),
                     subject: r.subject.clone(),
                     text: r.text,

@@ -4,10 +4,12 @@
 //! message of its own with the label; the public pages in the customer's language.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::common::{Engine, TestServer, order_body};
-use crate::email::{PUBLIC, inbox_of, link_in, now_in, path_of, settled_log, shipped, smtp_listener, started, subject};
+use crate::email::{
+    PUBLIC, inbox_of, link_in, now_in, path_of, settled_log, shipped, smtp_listener, started, subject, tracking_json,
+};
 
 /// A public page as a browser reads it (the templates escape `/` and `&`).
 async fn page(s: &TestServer, link: &str) -> (u16, String) {
@@ -84,16 +86,7 @@ async fn a_channel_writes_to_its_customers_in_its_own_name_and_look(engine: Engi
     let (status, html) = page(&s, &tracking).await;
     assert_eq!(status, 200);
     assert!(html.contains("Outdoor Co") && html.contains("#ff6600") && !html.contains("Acme"), "{html}");
-    let json_page: Value = s
-        .client
-        .get(format!("{}{}", s.base, path_of(&tracking)))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json_page = tracking_json(&s, &tracking).await;
     assert_eq!((json_page["store"].as_str(), json_page["language"].as_str()), (Some("Outdoor Co"), Some("en")));
     let log = settled_log(&s, &id).await.body;
     assert_eq!(log["items"].as_array().map(Vec::len), Some(2), "{log}");

@@ -97,6 +97,12 @@ pub(crate) fn path_of(link: &str) -> String {
     link.replacen(PUBLIC, "", 1).trim().to_owned()
 }
 
+/// A public page's link opened as JSON (`Accept: application/json`).
+pub(crate) async fn tracking_json(s: &TestServer, link: &str) -> Value {
+    let r = s.client.get(format!("{}{}", s.base, path_of(link))).header("accept", "application/json");
+    r.send().await.unwrap().json().await.unwrap()
+}
+
 /// The first link in a message's text part that starts with `prefix`.
 pub(crate) fn link_in(data: &str, prefix: &str) -> Option<String> {
     data.split_whitespace().find(|w| w.starts_with(prefix)).map(|w| w.trim_end_matches(['.', ',', '>']).to_owned())
@@ -351,16 +357,7 @@ async fn an_order_through_to_its_refund_sends_its_six_emails_and_no_more(engine:
     for hidden in ["1 Main St", "ada@example.com", "Lovelace", "02108"] {
         assert!(!html.contains(hidden), "{hidden} shown on the public page");
     }
-    let json_page: Value = s
-        .client
-        .get(format!("{}{}", s.base, path_of(&tracking)))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json_page = tracking_json(&s, &tracking).await;
     assert_eq!(
         (json_page["status"].as_str(), json_page["city"].as_str()),
         (Some("delivered"), Some("Boston")),
@@ -639,19 +636,7 @@ async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engi
 
     // The tracking page the text links to follows the order, step by step.
     let tracking = link_in(&text["Body"], &format!("{PUBLIC}/track/")).expect("a tracking link");
-    let status = || async {
-        let page: Value = s
-            .client
-            .get(format!("{}{}", s.base, path_of(&tracking)))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        page["status"].as_str().unwrap().to_owned()
-    };
+    let status = || async { tracking_json(&s, &tracking).await["status"].as_str().unwrap().to_owned() };
     assert_eq!(status().await, "shipped");
     assert_eq!(s.post(&format!("/v1/fulfillments/{fulfillment}/deliver"), json!({})).await.status, 200);
     assert_eq!(status().await, "delivered");
