@@ -1,6 +1,6 @@
 //! The worker runtime: every event handled in commit order and at least once, a failed event
 //! offered again after a pause, a pass that panics met as a failed pass, one node at a time
-//! by a lease, and a clean stop.
+//! by a lease, a clean stop, and a telling worker on the background runtime when there is one.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -264,4 +264,57 @@ async fn old_idempotency_records_are_purged() {
     for engine in engines() {
         idempotency_records_are_purged_once_they_are_old(&engine).await;
     }
+}
+
+/// Records the name of the thread each pass's event was handled on.
+struct ThreadNames {
+    name: &'static str,
+    background: bool,
+    threads: Mutex<Vec<String>>,
+}
+
+impl Worker for ThreadNames {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn background(&self) -> bool {
+        self.background
+    }
+
+    fn handle<'a>(&'a self, _app: &'a App, _event: &'a EventRecord) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let thread = std::thread::current().name().unwrap_or("").to_owned();
+            self.threads.lock().unwrap().push(thread);
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_worker_runs_on_the_background_runtime_and_no_other_does() {
+    let engine = engines().remove(0);
+    let (mut app, _) = faulty_app(&engine);
+    setup(&app, &["L1"], &["A"], 1).await;
+    let background = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("test-background")
+        .enable_all()
+        .build()
+        .unwrap();
+    app.background = Some(background.handle().clone());
+    let telling = Arc::new(ThreadNames { name: "telling", background: true, threads: Mutex::default() });
+    let other = Arc::new(ThreadNames { name: "other", background: false, threads: Mutex::default() });
+    let (one, two) = (app.spawn_worker(telling.clone(), fast()), app.spawn_worker(other.clone(), fast()));
+    eventually("both handle the events", || {
+        !telling.threads.lock().unwrap().is_empty() && !other.threads.lock().unwrap().is_empty()
+    })
+    .await;
+    one.stop().await;
+    two.stop().await;
+    let telling = telling.threads.lock().unwrap().clone();
+    let other = other.threads.lock().unwrap().clone();
+    assert!(telling.iter().all(|t| t == "test-background"), "{telling:?}");
+    assert!(other.iter().all(|t| t != "test-background"), "{other:?}");
+    background.shutdown_background();
 }
