@@ -127,6 +127,7 @@ impl App {
                     carrier: label.carrier.clone(),
                     tracking_number: label.tracking_number.clone(),
                     actor: who.key_id.clone(),
+                    return_status: Some(ret.status.to_string()),
                 }),
             )?;
             Ok(ret)

@@ -370,11 +370,6 @@ impl App {
                         continue;
                     }
                     let Some(order) = tx.order_by_id(&c.order_id)? else { continue };
-                    if c.kind == MessageKind::ReturnLabel
-                        && !crate::notify::return_mail::label_after_approval(tx, c.about.as_deref())?
-                    {
-                        continue;
-                    }
                     // The links the message carries: made once, kept for the order and customer.
                     tx.add_public_link(pages::TRACKING, &c.order_id, &pages::new_token(), now)?;
                     tx.add_public_link(pages::UNSUBSCRIBE, order.customer_id.as_str(), &pages::new_token(), now)?;

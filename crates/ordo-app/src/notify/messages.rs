@@ -43,9 +43,14 @@ pub fn called_by(event_type: &str, event_id: &str, subject: &str, data: &serde_j
         "fulfillment.ready_for_pickup" => (MessageKind::ReadyForPickup, field("id")),
         "fulfillment.picked_up" => (MessageKind::PickedUp, field("id")),
         "return.approved" => (MessageKind::ReturnApproved, field("return_id")),
-        // Sent only for an approved return (see the queue); one bought before the approval
-        // goes with the approval's message.
-        "return.label_purchased" => (MessageKind::ReturnLabel, field("return_id")),
+        // Only a label bought for an approved return, as the event says; one bought before
+        // the approval goes with the approval's message. (Without the data, as when a worker
+        // asks whether it wants the event at all, the type alone answers.)
+        "return.label_purchased"
+            if data.is_null() || data.get("return_status").and_then(|v| v.as_str()) == Some("approved") =>
+        {
+            (MessageKind::ReturnLabel, field("return_id"))
+        }
         "return.received" => (MessageKind::ReturnReceived, field("return_id")),
         "refund.completed" => (MessageKind::RefundIssued, field("refund_id")),
         "webhook.disabled" if subject.starts_with("whk_") => {
@@ -262,6 +267,22 @@ mod tests {
         for k in MessageKind::ALL {
             assert_eq!(MessageKind::parse(k.as_str()), Some(k));
         }
+    }
+
+    #[test]
+    fn a_label_has_a_message_of_its_own_only_when_bought_for_an_approved_return() {
+        let bought = |status: &str| serde_json::json!({"return_id": "ret_1", "return_status": status});
+        let after = called_by("return.label_purchased", "evt_2", "ord_1", &bought("approved")).unwrap();
+        assert_eq!(
+            (after.kind, after.about.as_deref(), after.once_per.as_str()),
+            (MessageKind::ReturnLabel, Some("ret_1"), "ret_1")
+        );
+        assert!(called_by("return.label_purchased", "evt_2", "ord_1", &bought("requested")).is_none());
+        assert!(
+            called_by("return.label_purchased", "evt_2", "ord_1", &serde_json::json!({"return_id": "ret_1"})).is_none()
+        );
+        // A worker asking whether it wants the event at all passes no data: the type answers.
+        assert!(called_by("return.label_purchased", "evt_2", "ord_1", &serde_json::Value::Null).is_some());
     }
 
     #[test]

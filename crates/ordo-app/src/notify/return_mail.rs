@@ -1,22 +1,9 @@
-//! What messages about a return carry: its prepaid label as a PDF attachment, and whether a
-//! label bought later is told in a message of its own (after the approval) or with the
-//! approval's (bought before it).
+//! What messages about a return carry: its prepaid label as a PDF attachment (with the
+//! approval's message, or a message of its own for a label bought after the approval).
 
-use crate::aftersales::returns::Return;
 use crate::notify::messages::MessageKind;
 use crate::ports::mail::Attachment;
-use crate::{Actor, App, AppResult};
-
-/// Whether a label's return was approved when the label was bought (its own message then);
-/// a label bought before goes with the approval's message.
-pub(crate) fn label_after_approval(tx: &mut dyn ordo_store::Tx, return_id: Option<&str>) -> AppResult<bool> {
-    let Some(id) = return_id else { return Ok(false) };
-    let ret = match tx.order_record(id)? {
-        Some(r) => <Return as crate::kernel::records::OrderDocument>::from_record(&r)?,
-        None => return Ok(false),
-    };
-    Ok(ret.status == ordo_domain::returns::ReturnStatus::Approved)
-}
+use crate::{Actor, App};
 
 impl App {
     /// What a message carries besides its text: an approved return's prepaid label, as a

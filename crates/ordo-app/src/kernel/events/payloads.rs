@@ -408,6 +408,9 @@ pub struct ReturnLabelPurchased {
     pub carrier: String,
     pub tracking_number: String,
     pub actor: String,
+    /// The return's status when the label was bought (`requested` or `approved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_status: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
