@@ -354,6 +354,15 @@ fn finish(tx: &mut dyn Tx, now: i64, actor: &Actor, refund: &mut Refund) -> AppR
     emit(tx, now, &refund.order_id, event)
 }
 
+/// What was given back of an order so far: its refunded entries, summed (minor units).
+pub(crate) fn refunded_of(tx: &mut dyn Tx, order_id: &str) -> AppResult<i64> {
+    let entries = tx.payment_entries_for_order(order_id)?;
+    Ok(entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Refunded.as_str())
+        .fold(0i64, |sum, e| sum.saturating_add(e.amount)))
+}
+
 impl App {
     /// Creates a refund and carries it as far as the gateways allow.
     pub async fn refund_order(

@@ -30,7 +30,7 @@ use crate::kernel::events::{Event, emit};
 use crate::kernel::secrets::keyring;
 use crate::kernel::time_fmt::format_ms;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
-use crate::notify::webhooks::{Webhook, queued, to_record};
+use crate::notify::webhooks::{Webhook, queued};
 use crate::ports::webhook::{Answered, Outgoing};
 use crate::{App, AppError, AppResult, random_u128};
 
@@ -340,8 +340,7 @@ fn record_attempts(tx: &mut dyn ordo_store::Tx, sent: &[Sent], policy: DeliveryP
             }
             _ => continue,
         }
-        let webhook = Webhook::from_record(&w)?;
-        tx.put_webhook(&to_record(&webhook, w.secret.clone()))?;
+        tx.put_webhook(&w)?;
     }
     Ok(())
 }

@@ -31,7 +31,7 @@ use crate::kernel::events::payloads::NotificationStep;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{require, visible_order};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::kernel::records::locked;
+use crate::kernel::records::{documents_of, locked};
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
 use crate::money::refunds::Refund;
 use crate::notify::brand::Brand;
@@ -706,12 +706,22 @@ impl App {
             let order = visible_order(tx, &who, &order_id)?;
             let old =
                 tx.notification(&id)?.filter(|n| n.order_id == order_id).ok_or(AppError::NotFound("notification"))?;
+            // A text goes to the customer's phone as it is now, an email to the order's address.
+            let recipient = if old.transport == "sms" {
+                let prefs = Preferences::parse(tx.customer_preferences(order.customer_id.as_str())?.as_deref());
+                prefs.phone.ok_or_else(|| AppError::Refused {
+                    code: "no_phone",
+                    message: "the customer has no phone number to text any more".into(),
+                })?
+            } else {
+                order.email.clone()
+            };
             let fresh = new_id(now);
             let n = NotificationRecord {
                 seq: 0,
                 id: fresh.clone(),
                 dedupe: format!("resend/{fresh}"),
-                recipient: order.email.clone(),
+                recipient,
                 event_id: None,
                 status: "pending".into(),
                 attempts: 0,
@@ -749,20 +759,25 @@ impl App {
             .read(move |tx| {
                 let order = visible_order(tx, &who, &id)?;
                 let prefs = Preferences::parse(tx.customer_preferences(order.customer_id.as_str())?.as_deref());
-                // The latest fulfilment (or return, or refund) a message of this kind would show.
-                let fulfillment = tx.fulfillments_for_order(&id)?.into_iter().last().map(|f| f.id.to_string());
-                Ok::<_, AppError>((order, prefs, fulfillment))
+                // The latest fulfilment, return or refund a message of this kind would show.
+                let about = match kind {
+                    MessageKind::Shipped
+                    | MessageKind::OutForDelivery
+                    | MessageKind::Delivered
+                    | MessageKind::ReadyForPickup
+                    | MessageKind::PickedUp => {
+                        tx.fulfillments_for_order(&id)?.into_iter().last().map(|f| f.id.to_string())
+                    }
+                    MessageKind::ReturnApproved | MessageKind::ReturnLabel | MessageKind::ReturnReceived => {
+                        documents_of::<Return>(tx, &id)?.into_iter().last().map(|r| r.id)
+                    }
+                    MessageKind::RefundIssued => documents_of::<Refund>(tx, &id)?.into_iter().last().map(|r| r.id),
+                    _ => None,
+                };
+                Ok::<_, AppError>((order, prefs, about))
             })
             .await?;
         let language = language.unwrap_or(&prefs.language).to_owned();
-        let about = match kind {
-            MessageKind::Shipped
-            | MessageKind::OutForDelivery
-            | MessageKind::Delivered
-            | MessageKind::ReadyForPickup
-            | MessageKind::PickedUp => about,
-            _ => None,
-        };
         self.render_message(kind, order.id.as_str(), about.as_deref(), &language).await
     }
 }

@@ -428,7 +428,6 @@ impl App {
         require(actor, Action::Configure)?;
         let (id, delivery) = (id.to_owned(), delivery.to_owned());
         self.write_idem(idem, move |tx, now| {
-            tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;
             let which = Requeue { id: Some(delivery.clone()), ..Default::default() };
             tx.requeue_webhook_deliveries(&id, &which, now)?;
             let record = tx.webhook_delivery(&id, &delivery)?.ok_or(AppError::NotFound("delivery"))?;

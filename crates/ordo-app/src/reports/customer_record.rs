@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use ordo_domain::catalog::Customer;
 use ordo_domain::money::Currency;
 use ordo_domain::order::{Order, OrderStatus};
-use ordo_domain::payment::EntryKind;
 use ordo_store::{OrderFilter, Page, Tx};
 
 use crate::aftersales::returns::Return;
@@ -16,6 +15,7 @@ use crate::kernel::guard::require;
 use crate::kernel::records::documents_of;
 use crate::kernel::time_fmt::day;
 use crate::money::fx::{BASE, RateBook};
+use crate::money::refunds::refunded_of;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The most orders a summary reads (newest first); a customer with more is summed over these
@@ -80,11 +80,7 @@ struct OrderFacts {
 
 fn facts_of(tx: &mut dyn Tx, order: Order) -> AppResult<OrderFacts> {
     let id = order.id.as_str().to_owned();
-    let refunded = tx
-        .payment_entries_for_order(&id)?
-        .iter()
-        .filter(|e| e.kind == EntryKind::Refunded.as_str())
-        .fold(0i64, |sum, e| sum.saturating_add(e.amount));
+    let refunded = refunded_of(tx, &id)?;
     let received = shipped_units(&tx.fulfillments_for_order(&id)?);
     let returns: Vec<Return> =
         documents_of::<Return>(tx, &id)?.into_iter().filter(|r| r.status.takes_units()).collect();

@@ -11,6 +11,7 @@ use ordo_store::{OrderFilter, Page};
 
 use crate::kernel::guard::require;
 use crate::money::fx::{BASE, RateBook};
+use crate::money::refunds::refunded_of;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The most orders one report reads; past it, the report asks for a shorter span. (Reports
@@ -151,13 +152,7 @@ impl App {
                         });
                     }
                     for o in &batch {
-                        let refunded: i64 = tx
-                            .payment_entries_for_order(o.id.as_str())?
-                            .iter()
-                            .filter(|e| e.kind == ordo_domain::payment::EntryKind::Refunded.as_str())
-                            .map(|e| e.amount)
-                            .sum();
-                        out.push((o.clone(), refunded));
+                        out.push((o.clone(), refunded_of(tx, o.id.as_str())?));
                     }
                     match batch.last() {
                         Some(last) if batch.len() == page.limit => page.after = Some(last.number),

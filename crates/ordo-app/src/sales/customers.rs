@@ -95,7 +95,7 @@ pub struct CustomerSearch {
 }
 
 /// Finds the customer with this (normalized) email or creates one; a given name or phone
-/// updates the stored one. Returns the customer and whether anything was written.
+/// updates the stored one.
 pub(crate) fn upsert_by_email(
     tx: &mut dyn Tx,
     now: i64,
@@ -121,28 +121,34 @@ pub(crate) fn upsert_by_email(
             }
             Ok(c)
         }
-        None => {
-            let c = Customer {
-                id: CustomerId::generate(now as u64, random_u128()),
-                email: email.to_owned(),
-                name: name.map(str::to_owned),
-                phone: phone.map(str::to_owned),
-                tags: Vec::new(),
-                notes: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            tx.insert_customer(&c)?;
-            emit(
-                tx,
-                now,
-                c.id.as_str(),
-                Event::CustomerCreated(CustomerRef { email: c.email.clone(), version: None }),
-            )?;
-            Ok(c)
-        }
+        None => insert_new(tx, now, email, name, phone, Vec::new(), None),
     }
+}
+
+/// A new customer, stored, with its `customer.created` event.
+fn insert_new(
+    tx: &mut dyn Tx,
+    now: i64,
+    email: &str,
+    name: Option<&str>,
+    phone: Option<&str>,
+    tags: Vec<String>,
+    notes: Option<String>,
+) -> AppResult<Customer> {
+    let c = Customer {
+        id: CustomerId::generate(now as u64, random_u128()),
+        email: email.to_owned(),
+        name: name.map(str::to_owned),
+        phone: phone.map(str::to_owned),
+        tags,
+        notes,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    tx.insert_customer(&c)?;
+    emit(tx, now, c.id.as_str(), Event::CustomerCreated(CustomerRef { email: c.email.clone(), version: None }))?;
+    Ok(c)
 }
 
 impl App {
@@ -164,14 +170,7 @@ impl App {
             if tx.customer_by_email(&email)?.is_some() {
                 return Err(AppError::Conflict(format!("a customer with email {email:?} already exists")));
             }
-            let mut c = upsert_by_email(tx, now, &email, name.as_deref(), phone.as_deref())?;
-            if !tags.is_empty() || notes.is_some() {
-                // Stored with the creation, in the same transaction: one customer, one event.
-                c.tags = tags.clone();
-                c.notes = notes.clone();
-                tx.update_customer(&c)?;
-            }
-            Ok(c)
+            insert_new(tx, now, &email, name.as_deref(), phone.as_deref(), tags.clone(), notes.clone())
         })
         .await
     }

@@ -1,5 +1,5 @@
 //! Twilio's Messages API on the wire, as documented (API version 2010-04-01): a message is
-//! created by a form-encoded `POST` of `To`, `From` and `Body` to
+//! created by a form-encoded `POST` of `To`, `From` (or `MessagingServiceSid`) and `Body` to
 //! `/2010-04-01/Accounts/{AccountSid}/Messages.json` with HTTP basic auth (the account SID and
 //! auth token); the answer is the Message resource as JSON (201), or an error object with
 //! Twilio's numeric `code`, a `message`, the HTTP `status` and a `more_info` link.
@@ -12,6 +12,7 @@ pub struct Message {
     /// `SM...`: the message's id.
     pub sid: String,
     /// `queued`, `accepted`, `sending`, `sent`, `failed`, ...
+    #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub error_code: Option<i64>,
@@ -30,9 +31,11 @@ pub struct ApiError {
     pub more_info: Option<String>,
 }
 
-/// The form that creates one message.
+/// The form that creates one message: from a number (`From`), or from a messaging service
+/// (`MessagingServiceSid`, whose ids start with `MG`).
 pub fn create(to: &str, from: &str, body: &str) -> String {
-    crate::outbound::form(&[("To", to.to_owned()), ("From", from.to_owned()), ("Body", body.to_owned())])
+    let sender = if from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
+    crate::outbound::form(&[("To", to.to_owned()), (sender, from.to_owned()), ("Body", body.to_owned())])
 }
 
 #[cfg(test)]
@@ -51,5 +54,6 @@ mod tests {
             create("+4915112345678", "+14155552345", "Ihre Bestellung & mehr"),
             "To=%2B4915112345678&From=%2B14155552345&Body=Ihre%20Bestellung%20%26%20mehr"
         );
+        assert_eq!(create("+4915112345678", "MG123", "Hi"), "To=%2B4915112345678&MessagingServiceSid=MG123&Body=Hi");
     }
 }

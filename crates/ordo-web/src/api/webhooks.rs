@@ -86,7 +86,8 @@ pub async fn get_webhook(
 }
 
 /// Change a subscription's URL, events, description or status. Disabling stops its
-/// deliveries (they wait); enabling again sends what waited and clears the failure record.
+/// deliveries: those already queued wait and go out when it is enabled again (which also
+/// clears the failure record); events that happen while it is disabled are not sent to it.
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch,
     params(("id" = String, Path, pattern = r"^whk_[0-9A-HJKMNP-TV-Z]{26}$"), ("If-Match" = Option<String>, Header, description = "The version the change is based on")),
     responses((status = 200, body = WebhookView), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]

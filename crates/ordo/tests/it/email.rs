@@ -633,6 +633,19 @@ async fn a_customer_who_asked_for_texts_gets_the_shipping_notice_by_sms_too(engi
     assert_eq!(sms.len(), 1, "{log}");
     assert_eq!((sms[0]["status"].as_str(), sms[0]["recipient"].as_str()), (Some("sent"), Some("+4915112345678")));
     assert!(sms[0]["provider_id"].as_str().unwrap().starts_with("SM"), "{}", sms[0]);
+    // A text sent again goes to the phone again, not to the order's email address.
+    let first = sms[0]["id"].as_str().unwrap();
+    let again = s.post(&format!("/v1/orders/{id}/notifications/{first}/resend"), json!({})).await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    assert_eq!(
+        (again.body["transport"].as_str(), again.body["recipient"].as_str()),
+        (Some("sms"), Some("+4915112345678"))
+    );
+    let started = Instant::now();
+    while texts.lock().unwrap().len() < 2 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(texts.lock().unwrap().get(1).map(|t| t["To"].clone()).as_deref(), Some("+4915112345678"));
 
     // The tracking page the text links to follows the order, step by step.
     let tracking = link_in(&text["Body"], &format!("{PUBLIC}/track/")).expect("a tracking link");
