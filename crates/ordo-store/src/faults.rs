@@ -94,6 +94,10 @@ impl Engine for FaultyEngine {
     fn stats(&self) -> EngineStats {
         self.inner.stats()
     }
+
+    fn feed_in_commit_order(&self) -> bool {
+        self.inner.feed_in_commit_order()
+    }
 }
 
 struct FaultyTx<'a> {

@@ -69,6 +69,12 @@ pub trait Engine: Send + Sync {
     fn name(&self) -> &'static str;
     /// Counters for `/metrics`.
     fn stats(&self) -> EngineStats;
+    /// Whether one writer commits everything in the order of the event feed, so that an event
+    /// read from the feed has no earlier event still to show (SQLite); on PostgreSQL concurrent
+    /// transactions may show in the feed in another order than they committed.
+    fn feed_in_commit_order(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -161,6 +167,11 @@ impl Store {
 
     pub fn stats(&self) -> EngineStats {
         self.engine.stats()
+    }
+
+    /// See [`Engine::feed_in_commit_order`].
+    pub fn feed_in_commit_order(&self) -> bool {
+        self.engine.feed_in_commit_order()
     }
 }
 

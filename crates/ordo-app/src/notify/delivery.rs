@@ -5,6 +5,15 @@
 //!   JSON as `GET /v1/events` shows it, read from the event (kept unchanged) when it is sent or
 //!   shown, so that a delivery row stays small. A delivery is queued once per subscription and
 //!   event, so a pass that runs twice queues nothing twice.
+//! - **Sending at once.** Where the feed shows events in the order they committed (SQLite's one
+//!   writer), the queueing pass sends a new delivery itself when its subscription is not
+//!   failing and has nothing pending about the same object, and stores it with its first
+//!   attempt already made: a delivery that succeeds the first time costs the writer one insert
+//!   and no claim. Deliveries about one object in one pass go out one after the other; after
+//!   one that fails, the rest wait in the queue behind it. The pass waits a short while
+//!   ([`DeliveryPolicy::direct_wait`]) for its sends; one not answered by then is stored held
+//!   by this node (as a claim is) and its attempt recorded when the answer comes. On
+//!   PostgreSQL every delivery goes through the queue (see `settle` below).
 //! - **Sending** (`webhooks.send`) takes due deliveries, holding each for a while so that
 //!   another node leaves it alone (several nodes send at once; the worker holds no lease),
 //!   sends them at once, and records each attempt. Deliveries about one object go out in
@@ -18,8 +27,8 @@
 //! sends that delivery again when its hold runs out; receivers deduplicate by
 //! `Ordo-Event-Id`.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ordo_store::{AttemptRecord, DeliveryRecord, EventRecord};
@@ -55,6 +64,9 @@ pub struct DeliveryPolicy {
     /// earlier one about its object to be queued, and then goes after it (deliveries about
     /// one object go out in the order of their events' sequence).
     pub settle: Duration,
+    /// How long a queueing pass waits for the deliveries it sends at once (see the module's
+    /// doc) before it stores those still unanswered as held.
+    pub direct_wait: Duration,
 }
 
 impl Default for DeliveryPolicy {
@@ -67,6 +79,7 @@ impl Default for DeliveryPolicy {
             hold: Duration::from_secs(60),
             batch: 200,
             settle: Duration::from_millis(500),
+            direct_wait: Duration::from_secs(1),
         }
     }
 }
@@ -178,6 +191,24 @@ struct Sent {
     at: i64,
 }
 
+/// Deliveries a queueing pass sends at once: one subscription's (its URL and sealed secret)
+/// about one subject, in event order.
+struct Group {
+    target: Arc<(String, String)>,
+    deliveries: Vec<DeliveryRecord>,
+}
+
+/// How far a group's sending has come, shared by its task and the pass: the attempts
+/// answered, the delivery being sent, whether the pass has stopped waiting (`cut`; the task
+/// sends nothing more), and the answer that came after that.
+#[derive(Default)]
+struct Progress {
+    done: Vec<Sent>,
+    sending: Option<usize>,
+    cut: bool,
+    late: Option<Sent>,
+}
+
 impl App {
     /// Starts queueing and sending outbound webhooks (sending needs a sender).
     pub fn spawn_webhook_workers(&self, interval: Duration) -> (WorkerHandle, WorkerHandle) {
@@ -186,7 +217,8 @@ impl App {
         (queue, send)
     }
 
-    /// One delivery per event and active subscription that wants it, in one write.
+    /// One delivery per event and active subscription that wants it, in one write: sent at
+    /// once where it may be (see the module's doc), queued otherwise.
     async fn queue_deliveries(&self, events: &[&EventRecord]) -> AppResult<()> {
         let subscriptions = self.store.read(|tx| Ok::<_, AppError>(tx.active_webhooks()?)).await?;
         if subscriptions.is_empty() {
@@ -194,17 +226,189 @@ impl App {
         }
         let now = self.now();
         let due = now + self.webhook_policy.settle.as_millis() as i64;
-        let mut deliveries = Vec::new();
+        let at_once = self.webhook_sender.is_some() && self.store.feed_in_commit_order();
+        let (mut deliveries, mut candidates) = (Vec::new(), Vec::new());
         for record in &subscriptions {
             let w = Webhook::from_record(record)?;
-            for e in events.iter().filter(|e| e.at >= w.created_at && Webhook::wants(&w.events, &e.event_type)) {
-                deliveries.push(queued(&w.id, e, now, due));
+            let mine: Vec<DeliveryRecord> = events
+                .iter()
+                .filter(|e| e.at >= w.created_at && Webhook::wants(&w.events, &e.event_type))
+                .map(|e| queued(&w.id, e, now, due))
+                .collect();
+            if at_once && record.failing_since.is_none() {
+                candidates.push((record.clone(), mine));
+            } else {
+                deliveries.extend(mine);
             }
         }
-        if deliveries.is_empty() {
+        let groups = self.direct_groups(candidates, &mut deliveries).await?;
+        if groups.is_empty() {
+            if !deliveries.is_empty() {
+                self.store.write(move |tx| Ok::<_, AppError>(tx.add_webhook_deliveries(&deliveries)?)).await?;
+            }
             return Ok(());
         }
-        self.store.write(move |tx| Ok::<_, AppError>(tx.add_webhook_deliveries(&deliveries)?)).await?;
+        self.send_at_once(groups, events, deliveries).await
+    }
+
+    /// The candidates to send at once, by subscription and subject in event order; those
+    /// already queued are left out, and those whose subject has a delivery pending are queued
+    /// (into `deliveries`) behind it.
+    async fn direct_groups(
+        &self,
+        candidates: Vec<(ordo_store::WebhookRecord, Vec<DeliveryRecord>)>,
+        deliveries: &mut Vec<DeliveryRecord>,
+    ) -> AppResult<Vec<Group>> {
+        let asked: Vec<(String, Vec<String>, Vec<String>)> = candidates
+            .iter()
+            .filter(|(_, ds)| !ds.is_empty())
+            .map(|(w, ds)| {
+                let subjects = ds.iter().map(|d| d.subject.clone()).collect();
+                (w.id.clone(), subjects, ds.iter().map(|d| d.event_id.clone()).collect())
+            })
+            .collect();
+        if asked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut backlog: HashMap<String, (HashSet<String>, HashSet<String>)> = self
+            .store
+            .read(move |tx| {
+                let mut found = HashMap::new();
+                for (id, subjects, event_ids) in &asked {
+                    let subjects: Vec<&str> = subjects.iter().map(String::as_str).collect();
+                    let event_ids: Vec<&str> = event_ids.iter().map(String::as_str).collect();
+                    let pending = tx.pending_webhook_subjects(id, &subjects)?.into_iter().collect();
+                    let known = tx.queued_webhook_events(id, &event_ids)?.into_iter().collect();
+                    found.insert(id.clone(), (pending, known));
+                }
+                Ok::<_, AppError>(found)
+            })
+            .await?;
+        let mut groups: Vec<Group> = Vec::new();
+        for (record, ds) in candidates {
+            let Some((pending, known)) = backlog.remove(&record.id) else { continue };
+            let target = Arc::new((record.url.clone(), record.secret.clone()));
+            let mut by_subject: HashMap<String, usize> = HashMap::new();
+            for d in ds.into_iter().filter(|d| !known.contains(&d.event_id)) {
+                if pending.contains(&d.subject) {
+                    deliveries.push(d);
+                    continue;
+                }
+                let at = *by_subject.entry(d.subject.clone()).or_insert_with(|| {
+                    groups.push(Group { target: target.clone(), deliveries: Vec::new() });
+                    groups.len() - 1
+                });
+                groups[at].deliveries.push(d);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Sends each group's deliveries one after the other (groups at once), waits for them a
+    /// while, and stores every delivery of the pass in one write: those answered with their
+    /// attempt, the one a group is still sending held by this node, the rest queued. What
+    /// is still being sent is recorded when its answer comes.
+    async fn send_at_once(
+        &self,
+        groups: Vec<Group>,
+        events: &[&EventRecord],
+        mut deliveries: Vec<DeliveryRecord>,
+    ) -> AppResult<()> {
+        let Some(sender) = self.webhook_sender.clone() else { return Ok(()) };
+        let policy = self.webhook_policy;
+        let bodies: HashMap<i64, Arc<str>> = events.iter().map(|e| (e.seq, Arc::from(event_body(e)))).collect();
+        let (finished, mut finishing) = tokio::sync::mpsc::channel::<()>(groups.len().max(1));
+        let mut running = Vec::with_capacity(groups.len());
+        for group in &groups {
+            let progress = Arc::new(Mutex::new(Progress::default()));
+            let (target, ds) = (group.target.clone(), group.deliveries.clone());
+            let (sender, clock, finished, mine) =
+                (sender.clone(), self.clock.clone(), finished.clone(), progress.clone());
+            let bodies: Vec<Arc<str>> =
+                ds.iter().map(|d| bodies.get(&d.event_seq).cloned().unwrap_or_else(|| Arc::from(""))).collect();
+            let task = tokio::spawn(async move {
+                for (i, (d, body)) in ds.into_iter().zip(bodies).enumerate() {
+                    {
+                        let mut p = mine.lock().unwrap_or_else(|e| e.into_inner());
+                        if p.cut {
+                            break;
+                        }
+                        p.sending = Some(i);
+                    }
+                    let at = clock.now_ms();
+                    let answered = attempt(sender.as_ref(), &target, &d, body.as_bytes(), at).await;
+                    let delivered = answered.delivered();
+                    let mut p = mine.lock().unwrap_or_else(|e| e.into_inner());
+                    p.sending = None;
+                    let sent = Sent { delivery: d, answered, at };
+                    if p.cut {
+                        p.late = Some(sent);
+                        break;
+                    }
+                    p.done.push(sent);
+                    if !delivered {
+                        break;
+                    }
+                }
+                let _ = finished.send(()).await;
+            });
+            running.push((progress, task));
+        }
+        drop(finished);
+        let deadline = tokio::time::Instant::now() + policy.direct_wait;
+        let mut left = groups.len();
+        while left > 0 {
+            match tokio::time::timeout_at(deadline, finishing.recv()).await {
+                Ok(Some(())) => left -= 1,
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let now = self.now();
+        let until = now + policy.hold.as_millis() as i64;
+        let (mut attempts, mut outcome, mut held) = (Vec::new(), HashMap::<String, bool>::new(), false);
+        for (group, (progress, _)) in groups.iter().zip(&running) {
+            let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
+            p.cut = true;
+            for s in &p.done {
+                let (d, a) = settled(s, policy, now);
+                *outcome.entry(d.subscription_id.clone()).or_insert(false) |= d.status == "delivered";
+                deliveries.push(d);
+                attempts.push(a);
+            }
+            let mut rest = p.done.len();
+            if let Some(i) = p.sending {
+                deliveries.push(DeliveryRecord { claimed_until: until, next_at: now, ..group.deliveries[i].clone() });
+                held = true;
+                rest = i + 1;
+            }
+            deliveries.extend(group.deliveries[rest..].iter().cloned());
+        }
+        self.store
+            .write(move |tx| {
+                tx.add_webhook_deliveries(&deliveries)?;
+                tx.add_webhook_attempts(&attempts)?;
+                let outcome = outcome.iter().map(|(id, ok)| (id.as_str(), *ok)).collect();
+                mark_subscriptions(tx, outcome, policy, now)
+            })
+            .await?;
+        if held {
+            // The answers still to come, recorded when they come (or, if this node stops
+            // first, sent again when the hold runs out).
+            let app = self.clone();
+            tokio::spawn(async move {
+                let mut late = Vec::new();
+                for (progress, task) in running {
+                    let _ = task.await;
+                    if let Some(s) = progress.lock().unwrap_or_else(|e| e.into_inner()).late.take() {
+                        late.push(s);
+                    }
+                }
+                let now = app.now();
+                if let Err(e) = app.store.write(move |tx| record_attempts(tx, &late, policy, now)).await {
+                    tracing::warn!(error = %e, "late webhook answers were not recorded; they are sent again");
+                }
+            });
+        }
         Ok(())
     }
 
@@ -241,31 +445,7 @@ impl App {
             let (url, sealed, sender, clock) = (w.url.clone(), w.secret.clone(), sender.clone(), self.clock.clone());
             sends.spawn(async move {
                 let at = clock.now_ms();
-                let answered = match keyring().open(&sealed) {
-                    Ok(secret) => {
-                        let out = Outgoing {
-                            url: &url,
-                            secret: &secret,
-                            event_id: &d.event_id,
-                            event_type: &d.event_type,
-                            delivery_id: &d.id,
-                            body: d.body.as_bytes(),
-                            now_ms: at,
-                        };
-                        sender.send(out).await.unwrap_or_else(|e| Answered {
-                            status: None,
-                            latency_ms: 0,
-                            answer: None,
-                            error: Some(e.to_string()),
-                        })
-                    }
-                    Err(e) => Answered {
-                        status: None,
-                        latency_ms: 0,
-                        answer: None,
-                        error: Some(format!("the signing secret cannot be opened: {e}")),
-                    },
-                };
+                let answered = attempt(sender.as_ref(), &(url, sealed), &d, d.body.as_bytes(), at).await;
                 Sent { delivery: d, answered, at }
             });
         }
@@ -283,46 +463,90 @@ impl App {
     }
 }
 
+/// One attempt to send a delivery to a subscription's URL, signed with its (sealed) secret.
+async fn attempt(
+    sender: &dyn crate::ports::webhook::WebhookSender,
+    target: &(String, String),
+    d: &DeliveryRecord,
+    body: &[u8],
+    at: i64,
+) -> Answered {
+    let failed = |error: String| Answered { status: None, latency_ms: 0, answer: None, error: Some(error) };
+    match keyring().open(&target.1) {
+        Ok(secret) => {
+            let out = Outgoing {
+                url: &target.0,
+                secret: &secret,
+                event_id: &d.event_id,
+                event_type: &d.event_type,
+                delivery_id: &d.id,
+                body,
+                now_ms: at,
+            };
+            sender.send(out).await.unwrap_or_else(|e| failed(e.to_string()))
+        }
+        Err(e) => failed(format!("the signing secret cannot be opened: {e}")),
+    }
+}
+
+/// Where a delivery stands after an attempt (delivered, to be tried again, or dead), and the
+/// attempt as recorded.
+fn settled(s: &Sent, policy: DeliveryPolicy, now: i64) -> (DeliveryRecord, AttemptRecord) {
+    let mut d = s.delivery.clone();
+    d.attempts += 1;
+    d.claimed_until = 0;
+    d.updated_at = now;
+    d.last_status = s.answered.status.map(i64::from);
+    d.last_error = s.answered.error.clone();
+    if s.answered.delivered() {
+        d.status = "delivered".into();
+    } else {
+        let next = s.at + policy.retry_after(d.attempts);
+        if next > d.window_from + policy.window.as_millis() as i64 {
+            d.status = "dead".into();
+        } else {
+            d.next_at = next;
+        }
+    }
+    let attempt = AttemptRecord {
+        delivery_id: d.id.clone(),
+        n: d.attempts,
+        at: s.at,
+        status: d.last_status,
+        latency_ms: s.answered.latency_ms,
+        error: s.answered.error.clone(),
+        answer: s.answered.answer.clone(),
+    };
+    (d, attempt)
+}
+
 /// Records each attempt and where its delivery now stands, and each subscription's failure
 /// record (disabling one that failed for too long).
 fn record_attempts(tx: &mut dyn ordo_store::Tx, sent: &[Sent], policy: DeliveryPolicy, now: i64) -> AppResult<()> {
     let mut outcome: HashMap<&str, bool> = HashMap::new();
     let (mut deliveries, mut attempts) = (Vec::with_capacity(sent.len()), Vec::with_capacity(sent.len()));
     for s in sent {
-        let mut d = s.delivery.clone();
-        d.attempts += 1;
-        d.claimed_until = 0;
-        d.updated_at = now;
-        d.last_status = s.answered.status.map(i64::from);
-        d.last_error = s.answered.error.clone();
-        let delivered = s.answered.delivered();
-        if delivered {
-            d.status = "delivered".into();
-        } else {
-            let next = s.at + policy.retry_after(d.attempts);
-            if next > d.window_from + policy.window.as_millis() as i64 {
-                d.status = "dead".into();
-            } else {
-                d.next_at = next;
-            }
-        }
-        attempts.push(AttemptRecord {
-            delivery_id: d.id.clone(),
-            n: d.attempts,
-            at: s.at,
-            status: d.last_status,
-            latency_ms: s.answered.latency_ms,
-            error: s.answered.error.clone(),
-            answer: s.answered.answer.clone(),
-        });
-        deliveries.push(d);
+        let (d, a) = settled(s, policy, now);
         // A subscription is failing only while none of its attempts succeeds.
-        let ok = outcome.entry(s.delivery.subscription_id.as_str()).or_insert(false);
-        *ok |= delivered;
+        *outcome.entry(s.delivery.subscription_id.as_str()).or_insert(false) |= d.status == "delivered";
+        deliveries.push(d);
+        attempts.push(a);
     }
     // A pass's deliveries and attempts in a few statements: the writer is shared with capture.
     tx.update_webhook_deliveries(&deliveries)?;
     tx.add_webhook_attempts(&attempts)?;
+    mark_subscriptions(tx, outcome, policy, now)
+}
+
+/// Each subscription's failure record after a pass's attempts (`true`: one of them
+/// succeeded): cleared, started, or, when it has failed for too long, the subscription
+/// disabled.
+fn mark_subscriptions(
+    tx: &mut dyn ordo_store::Tx,
+    outcome: HashMap<&str, bool>,
+    policy: DeliveryPolicy,
+    now: i64,
+) -> AppResult<()> {
     for (id, ok) in outcome {
         let Some(mut w) = tx.webhook(id)? else { continue };
         match (ok, w.failing_since) {

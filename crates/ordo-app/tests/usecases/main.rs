@@ -6,4 +6,5 @@ mod cards;
 mod receiving;
 mod stock;
 mod support;
+mod webhooks;
 mod worker;

@@ -18,8 +18,12 @@ pub fn engines() -> Vec<TestEngine> {
 }
 
 pub fn faulty_app(engine: &TestEngine) -> (App, Arc<Mutex<Option<Fault>>>) {
-    let url = engine.fresh_url(&temp_dir("app"));
-    let inner = ordo_store::open_engine(&url, &Default::default()).unwrap();
+    faulty_app_at(&engine.fresh_url(&temp_dir("app")))
+}
+
+/// An app over the database at `url` (a restart when one was open there before).
+pub fn faulty_app_at(url: &str) -> (App, Arc<Mutex<Option<Fault>>>) {
+    let inner = ordo_store::open_engine(url, &Default::default()).unwrap();
     let (faulty, switch) = FaultyEngine::new(inner);
     (App::new(Store::new(Arc::new(faulty)), Arc::new(SystemClock)), switch)
 }
@@ -115,4 +119,15 @@ pub fn order(lines: &[(&str, i64)]) -> NewOrder {
         shipping_service: None,
         pickup_location: None,
     }
+}
+
+/// Waits (bounded) until `done` holds.
+pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting until {what}");
 }

@@ -74,17 +74,6 @@ fn fast() -> WorkerOptions {
     }
 }
 
-/// Waits (bounded) until `done` holds.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
-
 async fn events_in_order_once_and_again_after_a_failure(engine: &TestEngine) {
     let (app, _) = faulty_app(engine);
     // Two locations and two products: eight events (created, adjusted ...).

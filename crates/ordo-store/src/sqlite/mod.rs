@@ -338,6 +338,10 @@ impl Engine for SqliteEngine {
         "sqlite"
     }
 
+    fn feed_in_commit_order(&self) -> bool {
+        true
+    }
+
     fn stats(&self) -> EngineStats {
         EngineStats {
             write_batches: self.counters.batches.load(Ordering::Relaxed),

@@ -44,6 +44,10 @@ super::store_area! {
         fn webhook_delivery(&mut self, subscription_id: &str, id: &str) -> StoreResult<Option<DeliveryRecord>>;
         /// Newest first (by `seq`, descending); `page.after` is the last `seq` already seen.
         fn list_webhook_deliveries(&mut self, subscription_id: &str, page: &Page<i64>, status: Option<&str>) -> StoreResult<Vec<DeliveryRecord>>;
+        /// Which of `subjects` the subscription has a pending delivery about (each once).
+        fn pending_webhook_subjects(&mut self, subscription_id: &str, subjects: &[&str]) -> StoreResult<Vec<String>>;
+        /// Which of `event_ids` are queued (in any status) for the subscription.
+        fn queued_webhook_events(&mut self, subscription_id: &str, event_ids: &[&str]) -> StoreResult<Vec<String>>;
         /// A delivery's attempts, first first.
         fn webhook_attempts(&mut self, delivery_id: &str) -> StoreResult<Vec<AttemptRecord>>;
         /// Puts the subscription's deliveries that `which` names and that are not pending back

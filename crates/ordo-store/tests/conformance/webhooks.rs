@@ -1,7 +1,8 @@
 //! Outbound webhooks: subscriptions saved whole, listed and deleted with their deliveries;
 //! a delivery queued once per subscription and event; a claim takes only what is due, for
 //! active subscriptions, the oldest pending one per subject, and never what another claim
-//! holds; attempts kept in order; replays put back exactly what they name.
+//! holds; attempts kept in order; replays put back exactly what they name; the subjects a
+//! subscription has pending and the events it has queued, told for a pass that sends at once.
 
 use ordo_store::{AttemptRecord, DeliveryRecord, Page, Requeue, WebhookRecord};
 
@@ -339,5 +340,44 @@ async fn a_delivery_stored_without_its_body_is_read_with_its_event() {
             assert_eq!(by_id("whd_bare").event.map(|e| e.id), Some("evt_x".into()), "{engine:?}");
             assert_eq!((by_id("whd_kept").event, by_id("whd_kept").body), (None, kept.body.clone()), "{engine:?}");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subjects_pending_and_the_events_queued_are_told_per_subscription() {
+    for engine in engines() {
+        let s = store(&engine);
+        let mut delivered = delivery("whd_3", "whk_a", "evt_3", "ord_2", 10);
+        delivered.status = "delivered".into();
+        let rows = vec![
+            delivery("whd_1", "whk_a", "evt_1", "ord_1", 10),
+            delivery("whd_2", "whk_a", "evt_2", "ord_1", 10),
+            delivered,
+            delivery("whd_4", "whk_b", "evt_4", "ord_3", 10),
+        ];
+        write(&s, move |tx| {
+            tx.put_webhook(&subscription("whk_a", "active"))?;
+            tx.put_webhook(&subscription("whk_b", "active"))?;
+            tx.add_webhook_deliveries(&rows)
+        })
+        .await
+        .unwrap();
+        let (pending, none, other, queued, nothing) = read(&s, |tx| {
+            Ok((
+                tx.pending_webhook_subjects("whk_a", &["ord_1", "ord_2", "ord_3", "ord_9"])?,
+                tx.pending_webhook_subjects("whk_a", &[])?,
+                tx.pending_webhook_subjects("whk_b", &["ord_1", "ord_3"])?,
+                tx.queued_webhook_events("whk_a", &["evt_1", "evt_3", "evt_4", "evt_9"])?,
+                tx.queued_webhook_events("whk_b", &[])?,
+            ))
+        })
+        .await;
+        // One subject with two pending deliveries is told once; a delivered one is not pending.
+        assert_eq!(pending, ["ord_1"], "{engine:?}");
+        assert!(none.is_empty() && nothing.is_empty(), "{engine:?}");
+        assert_eq!(other, ["ord_3"], "{engine:?}: another subscription's");
+        let mut queued = queued;
+        queued.sort();
+        assert_eq!(queued, ["evt_1", "evt_3"], "{engine:?}: queued in any status, this subscription's only");
     }
 }

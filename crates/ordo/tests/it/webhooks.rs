@@ -32,13 +32,32 @@ struct Receiver {
     down: bool,
     /// Answer 502 once to the first request of this event type.
     refuse_first_of_type: Option<String>,
+    /// Answer the first request only after this long.
+    slow_first: Option<Duration>,
+    /// When each request came, and when each answer went.
+    came: Vec<Instant>,
+    answered: Vec<Instant>,
 }
 
 type Shared = Arc<Mutex<Receiver>>;
 
-async fn take(State(r): State<Shared>, headers: HeaderMap, body: String) -> Response {
+async fn take(State(shared): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let slow = {
+        let mut r = shared.lock().unwrap();
+        r.came.push(Instant::now());
+        r.slow_first.take()
+    };
+    if let Some(wait) = slow {
+        tokio::time::sleep(wait).await;
+    }
+    let answer = answer(&shared, headers, body);
+    shared.lock().unwrap().answered.push(Instant::now());
+    answer
+}
+
+fn answer(shared: &Shared, headers: HeaderMap, body: String) -> Response {
     let kind = headers.get("ordo-event-type").and_then(|v| v.to_str().ok()).map(String::from);
-    let mut r = r.lock().unwrap();
+    let mut r = shared.lock().unwrap();
     r.taken.push((headers, body.clone()));
     if r.down {
         return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
@@ -71,6 +90,7 @@ async fn started(engine: Engine, window: Duration) -> TestServer {
             max_retry: Duration::from_millis(400),
             window,
             disable_after: Duration::from_secs(3600),
+            direct_wait: Duration::from_millis(200),
             ..Default::default()
         };
         std::mem::forget(app.spawn_webhook_workers(Duration::from_millis(50)));
@@ -272,6 +292,48 @@ async fn deliveries_about_one_order_arrive_in_order(engine: Engine) {
     assert_eq!(taken.len(), expected + 1, "one refused attempt, every other event once");
 }
 
+/// A receiver slow to answer holds up no one else, gets what follows about the same order
+/// only after it answered, and its slow answer is recorded as the one attempt.
+async fn a_slow_receiver_holds_up_no_other_and_gets_the_next_event_after_it_answered(engine: Engine) {
+    let s = started(engine, Duration::from_secs(60)).await;
+    s.location("HOOK-SLOW", 1).await;
+    s.product("HOOK-5", "9.00").await;
+    s.stock("HOOK-SLOW", "HOOK-5", 5).await;
+    let slow_for = Duration::from_millis(2500);
+    let (slow_url, slow) = receiver(Receiver { slow_first: Some(slow_for), ..Default::default() }).await;
+    let (fast_url, fast) = receiver(Receiver::default()).await;
+    let (slow_id, _) = subscribe(&s, &slow_url, json!(["order.created", "order.cancelled"])).await;
+    subscribe(&s, &fast_url, json!(["order.created", "order.cancelled"])).await;
+    let r = s.post("/v1/orders", order_body(&[("HOOK-5", 1)])).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let order = r.body["id"].as_str().unwrap().to_owned();
+    until(&slow, "the slow receiver is asked", |r| !r.came.is_empty()).await;
+    let r = s.post(&format!("/v1/orders/{order}/cancel"), json!({"reason": "test"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    until(&fast, "the other receiver has both", |r| r.taken.len() >= 2).await;
+    until(&slow, "the slow receiver has both", |r| r.taken.len() >= 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    {
+        let (slow, fast) = (slow.lock().unwrap(), fast.lock().unwrap());
+        assert!(fast.came[0] < slow.answered[0], "the other receiver waited for the slow one");
+        let types =
+            |r: &Receiver| r.taken.iter().map(|(h, _)| header(h, "ordo-event-type").to_owned()).collect::<Vec<_>>();
+        assert_eq!(types(&slow), ["order.created", "order.cancelled"]);
+        assert_eq!(types(&fast), ["order.created", "order.cancelled"]);
+        assert!(slow.came[1] >= slow.answered[0], "the next event came before the slow answer");
+    }
+    let log = delivery_log(&s, &slow_id, "").await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    for d in &log {
+        assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("delivered"), Some(1)), "{d:?}");
+    }
+    let first = log.iter().find(|d| d["event_type"] == "order.created").unwrap();
+    let shown = s.get(&format!("/v1/webhooks/{slow_id}/deliveries/{}", first["id"].as_str().unwrap())).await;
+    let attempts = shown.body["attempt_log"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "{:?}", shown.body);
+    assert!(attempts[0]["latency_ms"].as_i64().unwrap() >= slow_for.as_millis() as i64 - 50, "{:?}", attempts[0]);
+}
+
 async fn private_and_internal_targets_are_refused_unless_allowed(engine: Engine) {
     let s = TestServer::start_app(engine, Default::default(), |mut app| {
         app.webhook_targets = TargetPolicy::default();
@@ -388,6 +450,7 @@ on_both_engines!(
     a_receiver_failing_three_times_gets_it_on_the_fourth_signed_with_one_event_id,
     a_receiver_down_past_the_window_finds_it_dead_and_a_replay_delivers_it,
     deliveries_about_one_order_arrive_in_order,
+    a_slow_receiver_holds_up_no_other_and_gets_the_next_event_after_it_answered,
     private_and_internal_targets_are_refused_unless_allowed,
     a_subscription_failing_too_long_is_disabled_and_enabling_sends_what_waited,
 );

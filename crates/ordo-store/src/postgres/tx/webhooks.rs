@@ -305,6 +305,35 @@ impl WebhookStore for PgTx<'_, '_> {
         .collect()
     }
 
+    fn pending_webhook_subjects(&mut self, subscription_id: &str, subjects: &[&str]) -> StoreResult<Vec<String>> {
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let subjects: Vec<&str> = subjects.to_vec();
+        self.query(
+            "SELECT DISTINCT subject FROM webhook_deliveries
+             WHERE status = 'pending' AND subscription_id = $1 AND subject = ANY($2)",
+            &[&subscription_id, &subjects],
+        )?
+        .iter()
+        .map(|r| decode(r.try_get(0)))
+        .collect()
+    }
+
+    fn queued_webhook_events(&mut self, subscription_id: &str, event_ids: &[&str]) -> StoreResult<Vec<String>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let event_ids: Vec<&str> = event_ids.to_vec();
+        self.query(
+            "SELECT event_id FROM webhook_deliveries WHERE subscription_id = $1 AND event_id = ANY($2)",
+            &[&subscription_id, &event_ids],
+        )?
+        .iter()
+        .map(|r| decode(r.try_get(0)))
+        .collect()
+    }
+
     fn webhook_attempts(&mut self, delivery_id: &str) -> StoreResult<Vec<AttemptRecord>> {
         self.query(
             &format!("SELECT {ATTEMPT_COLS} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY n"),

@@ -285,6 +285,31 @@ impl WebhookStore for SqliteTx<'_> {
         )
     }
 
+    fn pending_webhook_subjects(&mut self, subscription_id: &str, subjects: &[&str]) -> StoreResult<Vec<String>> {
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT DISTINCT subject FROM webhook_deliveries
+             WHERE status = 'pending' AND subscription_id = ? AND subject IN {}",
+            placeholders(subjects.len())
+        );
+        let values = std::iter::once(subscription_id).chain(subjects.iter().copied());
+        self.query_all(&sql, rusqlite::params_from_iter(values), |r| r.get(0))
+    }
+
+    fn queued_webhook_events(&mut self, subscription_id: &str, event_ids: &[&str]) -> StoreResult<Vec<String>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT event_id FROM webhook_deliveries WHERE subscription_id = ? AND event_id IN {}",
+            placeholders(event_ids.len())
+        );
+        let values = std::iter::once(subscription_id).chain(event_ids.iter().copied());
+        self.query_all(&sql, rusqlite::params_from_iter(values), |r| r.get(0))
+    }
+
     fn webhook_attempts(&mut self, delivery_id: &str) -> StoreResult<Vec<AttemptRecord>> {
         self.query_all(
             &format!("SELECT {ATTEMPT_COLS} FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY n"),
