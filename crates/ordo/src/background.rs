@@ -35,7 +35,7 @@ impl Drop for Background {
 
 /// Puts the calling thread alone at the lowest scheduling priority (Linux keeps a nice value
 /// per thread); where that cannot be done, the thread runs as every other.
-fn lowest_priority() {
+pub(crate) fn lowest_priority() {
     if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
         tracing::debug!(error = %e, "the background thread keeps its priority");
     }

@@ -56,12 +56,24 @@ pub struct Delivered {
 }
 
 impl Receiver {
+    /// Starts the receiver on a thread of its own at the lowest CPU priority: it stands in for
+    /// a receiver on another machine, so that its work takes no share of the cores from the
+    /// load or the server while they are busy.
     pub async fn start() -> anyhow::Result<Receiver> {
         let taken: Arc<Mutex<Taken>> = Arc::default();
         let router = axum::Router::new().route("/hooks/{sub}", axum::routing::post(take)).with_state(taken.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the webhook receiver")?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding the webhook receiver")?;
+        listener.set_nonblocking(true)?;
         let base = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        std::thread::Builder::new().name("bench-receiver".into()).spawn(move || {
+            crate::background::lowest_priority();
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                    let _ = axum::serve(listener, router).await;
+                }
+            });
+        })?;
         Ok(Receiver { taken, base })
     }
 
