@@ -251,9 +251,9 @@ impl App {
         self.send_at_once(groups, events, deliveries).await
     }
 
-    /// The candidates to send at once, by subscription and subject in event order; those
-    /// already queued are left out, and those whose subject has a delivery pending are queued
-    /// (into `deliveries`) behind it.
+    /// The candidates to send at once, by subscription and subject in event order (at most
+    /// a sending pass's batch of groups); those already queued are left out, and those whose
+    /// subject has a delivery pending, or beyond the batch, are queued (into `deliveries`).
     async fn direct_groups(
         &self,
         candidates: Vec<(ordo_store::WebhookRecord, Vec<DeliveryRecord>)>,
@@ -299,6 +299,12 @@ impl App {
                     groups.len() - 1
                 });
                 groups[at].deliveries.push(d);
+            }
+        }
+        // No more sends at once than a sending pass makes; the rest go through the queue.
+        if groups.len() > self.webhook_policy.batch {
+            for g in groups.split_off(self.webhook_policy.batch) {
+                deliveries.extend(g.deliveries);
             }
         }
         Ok(groups)

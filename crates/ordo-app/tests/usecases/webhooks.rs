@@ -1,8 +1,9 @@
 //! Webhooks sent at once by the queueing pass (SQLite, whose feed is in commit order): a
 //! delivery sent just before the process died, its record lost with the crash, is sent again
-//! after the restart with the same event id and recorded once; and the sending port's
-//! stand-in answers the way a receiver does.
+//! after the restart with the same event id and recorded once; a pass sends at most a batch
+//! at once and the rest go out through the queue, each once.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,12 +24,20 @@ use crate::support::*;
 struct StandIn {
     calls: Mutex<Vec<String>>,
     crash_first: Mutex<Option<Arc<Mutex<Option<Fault>>>>>,
+    /// How long each answer takes, and the most requests it had open at once.
+    pause: Duration,
+    open: AtomicUsize,
+    most_open: AtomicUsize,
 }
 
 impl WebhookSender for StandIn {
     fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Answered> {
         Box::pin(async move {
             self.calls.lock().unwrap().push(out.event_id.to_owned());
+            let open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_open.fetch_max(open, Ordering::SeqCst);
+            tokio::time::sleep(self.pause).await;
+            self.open.fetch_sub(1, Ordering::SeqCst);
             if let Some(switch) = self.crash_first.lock().unwrap().take() {
                 *switch.lock().unwrap() = Some(Fault::Crash { after: 0 });
             }
@@ -100,4 +109,40 @@ async fn a_delivery_sent_just_before_a_crash_is_sent_again_after_the_restart_and
     assert_eq!((attempts[0].status, attempts[0].answer.as_deref()), (Some(200), Some("thanks")));
     queue.stop().await;
     send.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pass_sends_at_most_a_batch_at_once_and_the_rest_go_out_through_the_queue_once() {
+    for engine in engines() {
+        let sender = Arc::new(StandIn { pause: Duration::from_millis(30), ..Default::default() });
+        let (app, _) = faulty_app(&engine);
+        let mut app = app.with_webhook_sender(sender.clone());
+        app.webhook_policy.batch = 2;
+        app.webhook_policy.settle = Duration::from_millis(10);
+        let input = WebhookInput {
+            url: Some("https://93.184.216.34/hooks".into()),
+            events: Some(vec!["product.created".into()]),
+            description: None,
+        };
+        let Outcome::Fresh(created) = app.create_webhook(&Actor::system(), input, None).await.unwrap() else {
+            panic!("a new subscription")
+        };
+        for i in 0..7 {
+            product(&app, &format!("HOOK-B{i}"), &[], 0).await;
+        }
+        let (queue, send) = app.spawn_webhook_workers(Duration::from_millis(20));
+        eventually("every product's event is sent", || calls(&sender).len() >= 7).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut seen = calls(&sender);
+        seen.sort();
+        seen.dedup();
+        assert_eq!((seen.len(), calls(&sender).len()), (7, 7), "{engine:?}: each event once");
+        let most = sender.most_open.load(Ordering::SeqCst);
+        assert!(most <= 2, "{engine:?}: {most} sends at once, more than the batch of 2");
+        let log = stored(&app, &created.webhook.id).await;
+        assert_eq!(log.len(), 7, "{engine:?}");
+        assert!(log.iter().all(|d| d.status == "delivered" && d.attempts == 1), "{engine:?}: {log:?}");
+        queue.stop().await;
+        send.stop().await;
+    }
 }
