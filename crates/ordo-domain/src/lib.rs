@@ -17,6 +17,8 @@ pub mod notification;
 pub mod order;
 pub mod pan;
 pub mod payment;
+pub mod planning;
+pub mod purchasing;
 pub mod returns;
 pub mod routing;
 pub mod shipping;
