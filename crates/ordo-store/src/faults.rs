@@ -151,3 +151,4 @@ crate::tx::maintenance::maintenance_store!(pass_through);
 crate::tx::channels::channel_store!(pass_through);
 crate::tx::webhooks::webhook_store!(pass_through);
 crate::tx::notifications::notification_store!(pass_through);
+crate::tx::purchasing::purchasing_store!(pass_through);

@@ -26,7 +26,7 @@ pub use records::*;
 pub use tx::{
     CatalogStore, ChannelStore, CustomerFilter, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore,
     ImportFilter, InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore, OrderFilter,
-    OrderStore, OutboxStore, Page, PaymentStore, Requeue, Tx, WebhookStore,
+    OrderStore, OutboxStore, Page, PaymentStore, PurchaseOrderFilter, PurchasingStore, Requeue, Tx, WebhookStore,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -388,3 +388,55 @@ pub struct NotificationRecord {
     pub sent_at: Option<i64>,
     pub updated_at: i64,
 }
+
+/// A supplier as stored: its code (unique), `active` or `archived`, and its terms as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierRecord {
+    pub id: String,
+    pub code: String,
+    pub status: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub body: String,
+}
+
+/// A purchase order as stored: its number (unique), supplier, destination location, status
+/// and expected date (`YYYY-MM-DD`) for lists, and the whole order (lines, receipts) as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseOrderRecord {
+    pub id: String,
+    pub number: i64,
+    pub supplier_id: String,
+    pub location_id: String,
+    pub status: String,
+    pub expected_on: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub body: String,
+}
+
+/// Units still to come to a location: one line of what brings them (`origin`: a purchase
+/// order's id), expected on a date (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingRecord {
+    pub origin: String,
+    pub line: i64,
+    pub sku: String,
+    pub location_id: String,
+    pub expected_on: String,
+    pub quantity: i64,
+}
+
+/// The moving average cost of a SKU at a location: `units` valued at `value` minor units of
+/// `currency` in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostRecord {
+    pub sku: String,
+    pub location_id: String,
+    pub currency: String,
+    pub units: i64,
+    pub value: i64,
+    pub updated_at: i64,
+}

@@ -425,6 +425,47 @@ pub const PUBLIC_LINKS: TableSpec = table!("public_links", key 1, numbered false
     ("created_at", Int),
 ]);
 
+pub const SUPPLIERS: TableSpec = table!("suppliers", key 1, numbered false, [
+    ("id", Text),
+    ("code", Text),
+    ("status", Text),
+    ("version", Int),
+    ("created_at", Int),
+    ("updated_at", Int),
+    ("body", Text),
+]);
+
+pub const PURCHASE_ORDERS: TableSpec = table!("purchase_orders", key 1, numbered false, [
+    ("id", Text),
+    ("number", Int),
+    ("supplier_id", Text),
+    ("location_id", Text),
+    ("status", Text),
+    ("expected_on", Text),
+    ("version", Int),
+    ("created_at", Int),
+    ("updated_at", Int),
+    ("body", Text),
+]);
+
+pub const INCOMING_STOCK: TableSpec = table!("incoming_stock", key 2, numbered false, [
+    ("origin", Text),
+    ("line", Int),
+    ("sku", Text),
+    ("location_id", Text),
+    ("expected_on", Text),
+    ("quantity", Int),
+]);
+
+pub const INVENTORY_COSTS: TableSpec = table!("inventory_costs", key 2, numbered false, [
+    ("sku", Text),
+    ("location_id", Text),
+    ("currency", Text),
+    ("units", Int),
+    ("value", Int),
+    ("updated_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -462,4 +503,8 @@ pub const TABLES: &[TableSpec] = &[
     NOTIFICATIONS,
     CUSTOMER_PREFERENCES,
     PUBLIC_LINKS,
+    SUPPLIERS,
+    PURCHASE_ORDERS,
+    INCOMING_STOCK,
+    INVENTORY_COSTS,
 ];

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../../migrations/postgres/0019_webhooks.sql")),
     (20, include_str!("../../migrations/postgres/0020_notifications.sql")),
     (21, include_str!("../../migrations/postgres/0021_customer_notes.sql")),
+    (22, include_str!("../../migrations/postgres/0022_purchasing.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

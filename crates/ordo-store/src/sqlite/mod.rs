@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../../migrations/sqlite/0019_webhooks.sql")),
     (20, include_str!("../../migrations/sqlite/0020_notifications.sql")),
     (21, include_str!("../../migrations/sqlite/0021_customer_notes.sql")),
+    (22, include_str!("../../migrations/sqlite/0022_purchasing.sql")),
 ];
 
 pub struct SqliteEngine {

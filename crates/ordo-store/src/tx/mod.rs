@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod purchasing;
 pub mod webhooks;
 
 pub use catalog::CatalogStore;
@@ -31,6 +32,7 @@ pub use notifications::NotificationStore;
 pub use orders::{OrderFilter, OrderStore};
 pub use outbox::{EventFilter, OutboxStore};
 pub use payments::PaymentStore;
+pub use purchasing::{PurchaseOrderFilter, PurchasingStore};
 pub use webhooks::{Requeue, WebhookStore};
 
 /// The operations use cases may perform inside one transaction: every area's.
@@ -50,6 +52,7 @@ pub trait Tx:
     + ChannelStore
     + WebhookStore
     + NotificationStore
+    + PurchasingStore
 {
 }
 
@@ -66,6 +69,7 @@ impl<T> Tx for T where
         + ChannelStore
         + WebhookStore
         + NotificationStore
+        + PurchasingStore
         + ?Sized
 {
 }

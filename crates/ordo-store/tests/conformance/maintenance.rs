@@ -243,6 +243,46 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
     }])?;
     tx.put_customer_preferences("cus_1", r#"{"language":"de"}"#, 13)?;
     tx.add_public_link("tracking", "ord_1", "0123456789abcdef0123456789abcdef", 13)?;
+    tx.put_supplier(&ordo_store::SupplierRecord {
+        id: "sup_1".into(),
+        code: "ACME".into(),
+        status: "active".into(),
+        version: 1,
+        created_at: 14,
+        updated_at: 14,
+        body: r#"{"name":"Acme"}"#.into(),
+    })?;
+    tx.put_purchase_order(&ordo_store::PurchaseOrderRecord {
+        id: "po_1".into(),
+        number: 1,
+        supplier_id: "sup_1".into(),
+        location_id: loc.id.as_str().into(),
+        status: "sent".into(),
+        expected_on: Some("2026-12-24".into()),
+        version: 2,
+        created_at: 14,
+        updated_at: 15,
+        body: r#"{"lines":[]}"#.into(),
+    })?;
+    tx.replace_incoming(
+        "po_1",
+        &[ordo_store::IncomingRecord {
+            origin: "po_1".into(),
+            line: 1,
+            sku: "A-1".into(),
+            location_id: loc.id.as_str().into(),
+            expected_on: "2026-12-24".into(),
+            quantity: 12,
+        }],
+    )?;
+    tx.put_cost(&ordo_store::CostRecord {
+        sku: "A-1".into(),
+        location_id: loc.id.as_str().into(),
+        currency: "EUR".into(),
+        units: 12,
+        value: 3000,
+        updated_at: 15,
+    })?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

@@ -13,6 +13,7 @@ mod notifications;
 mod orders;
 mod outbox;
 mod payments;
+mod purchasing;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -55,6 +56,7 @@ fn rule(constraint: Option<&str>) -> &'static str {
         "idempotency_keys_pkey" => "idempotency_keys.key_id",
         "balance_accounts_kind_code_key" => "balance_accounts.kind",
         "channel_imports_delivery" => "channel_imports.channel",
+        "suppliers_code_key" => "suppliers.code",
         _ => "a unique rule",
     }
 }

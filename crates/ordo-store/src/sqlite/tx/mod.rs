@@ -19,6 +19,7 @@ mod notifications;
 mod orders;
 mod outbox;
 mod payments;
+mod purchasing;
 mod webhooks;
 
 use rusqlite::types::Value;
@@ -49,6 +50,7 @@ fn map_err(e: rusqlite::Error) -> StoreError {
                 "idempotency_keys.key_id",
                 "balance_accounts.kind",
                 "channel_imports.channel",
+                "suppliers.code",
             ] {
                 if msg.contains(rule) {
                     return StoreError::Conflict(rule);
