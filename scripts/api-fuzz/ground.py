@@ -17,6 +17,7 @@ import os
 import random
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -443,10 +444,17 @@ class World:
             if path.endswith("/sync") or "/listings" in path:
                 params["channel"] = WOO_CHANNEL[0]
                 self.connect_woo()
-            if "/listings/" in path and case.method.upper() in ("GET", "DELETE") and self.listings:
+            if "/listings/" in path and case.method.upper() == "DELETE" and (self.listings or self.skus):
+                # A removal needs a listing to remove: the fuzzer's own channel changes may have
+                # dropped the ones the run knows of, so the one picked is listed (again) first.
+                sku = self._pick(self.listings) or self._pick(self.skus)
+                listing = {"product_id": str(self.rng.randint(1, 10**6))}
+                self.put(f"/v1/channels/{WOO_CHANNEL[0]}/listings/{urllib.parse.quote(sku, safe='')}", listing)
+                params["sku"] = sku
+                if sku in self.listings:
+                    self.listings.remove(sku)
+            elif "/listings/" in path and case.method.upper() == "GET" and self.listings:
                 params["sku"] = self._pick(self.listings)
-                if case.method.upper() == "DELETE":
-                    self.listings.remove(params["sku"])
             if path.endswith("/sales"):
                 params["channel"] = DEMO_TILL
         # What the request acts on: its currency, its lines and its version.

@@ -32,7 +32,11 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller stopped waiting (a server shut down mid-delivery); nothing to answer.
+            pass
 
     def do_GET(self):
         if not self._authorized():
