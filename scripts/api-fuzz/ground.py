@@ -33,6 +33,7 @@ COLLECTIONS = {
     "keys": "key",
     "imports": "imj",
     "webhooks": "whk",
+    "suppliers": "sup",
 }
 KINDS = set(COLLECTIONS.values()) | {"imp", "whd"}
 # The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).
@@ -263,6 +264,9 @@ class World:
             service = {"code": "std", "name": "Standard", "cutoff_hour": 24, "max_weight_grams": 30000,
                        "zones": [zone]}
             self.get("/v1/carriers", {"code": f"FUZZ{i}", "name": f"Fuzz carrier {i}", "services": [service]})
+        for i in range(4):
+            self.get("/v1/suppliers", {"code": f"FUZZ-SUP{i}", "name": f"Fuzz supplier {i}", "lead_time_days": 5,
+                                       "currency": "USD"})
         for order in list(self.ids["ord"]):
             self.get(f"/v1/orders/{order}/payments")
             self.get(f"/v1/orders/{order}/refunds")

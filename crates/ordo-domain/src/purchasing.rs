@@ -1,4 +1,4 @@
-//! Buying stock: a purchase order's status machine, receiving its lines in parts (with over-
+//! Buying stock: a supplier's status, a purchase order's status machine, receiving its lines in parts (with over-
 //! and under-receipts), and the moving average cost that receipts keep per SKU and location.
 //!
 //! ```text
@@ -10,6 +10,15 @@
 //! purchase order closed while lines are still open records what never came (`short`).
 
 use crate::status::Lifecycle;
+
+crate::named_enum! {
+    /// Whether a supplier takes new purchase orders.
+    pub enum SupplierStatus {
+        Active = "active",
+        /// Kept for the purchase orders that name it; no new ones.
+        Archived = "archived",
+    }
+}
 
 crate::named_enum! {
     pub enum PurchaseOrderStatus {

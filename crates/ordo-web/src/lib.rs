@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/locations/{code}/pick-list", get(api::documents::pick_list))
         .route("/fulfillments/{id}/rates", get(api::carriers::fulfillment_rates))
         .route("/fulfillments/{id}/label", get(api::documents::fulfillment_label).post(api::carriers::buy_label))
+        .route("/suppliers", post(api::suppliers::create_supplier).get(api::suppliers::list_suppliers))
+        .route("/suppliers/{id}", get(api::suppliers::get_supplier).patch(api::suppliers::update_supplier))
         .route("/carriers", post(api::carriers::create_carrier).get(api::carriers::list_carriers))
         .route("/carriers/{code}", get(api::carriers::get_carrier).delete(api::carriers::delete_carrier))
         .route("/carriers/{code}/disable", post(api::carriers::disable_carrier))

@@ -102,10 +102,12 @@ pub enum Action {
     ReadMetrics,
     /// Read the audit log.
     ReadAudit,
+    /// Manage suppliers and buy stock from them.
+    Purchase,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ReadCatalog,
         Action::WriteCatalog,
         Action::Configure,
@@ -126,6 +128,7 @@ impl Action {
         Action::Fulfil,
         Action::ReadMetrics,
         Action::ReadAudit,
+        Action::Purchase,
     ];
 
     /// The action's name in `docs/roles.md`.
@@ -151,6 +154,7 @@ impl Action {
             Action::Fulfil => "fulfil",
             Action::ReadMetrics => "read_metrics",
             Action::ReadAudit => "read_audit",
+            Action::Purchase => "purchase",
         }
     }
 }

@@ -368,6 +368,8 @@ word_types! {
     ReplayStatus = ordo_domain::webhook::REPLAYABLE;
     /// Whether a webhook subscription is sent to.
     WebhookStatus = ordo_domain::webhook::SUBSCRIPTION_STATUSES;
+    /// Whether a supplier takes new purchase orders.
+    SupplierStatusName = ordo_domain::purchasing::SupplierStatus::ALL.iter().map(|v| v.as_str());
     /// An event type a webhook subscription may ask for, or `*` for every one.
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
     /// A kind of message Ordo sends a customer.

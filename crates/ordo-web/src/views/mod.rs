@@ -28,6 +28,7 @@ mod refunds;
 mod reports;
 mod returns;
 mod routing;
+mod suppliers;
 mod webhooks;
 
 pub use audit::*;
@@ -52,6 +53,7 @@ pub use refunds::*;
 pub use reports::*;
 pub use returns::*;
 pub use routing::*;
+pub use suppliers::*;
 pub use webhooks::*;
 
 use ordo_domain::money::{Currency, format_wide};

@@ -43,6 +43,7 @@ mod slow_clients;
 mod stock_push;
 mod strict_json;
 mod stripe;
+mod suppliers;
 mod till;
 mod timeline;
 mod webhooks;

@@ -260,14 +260,21 @@ async fn deliveries_about_one_order_arrive_in_order(engine: Engine) {
         let r = s.post(&format!("/v1/orders/{o}/cancel"), json!({"reason": "test"})).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
-    let expected: usize = {
+    // On PostgreSQL the feed shows a transaction's events once every earlier one has ended,
+    // which may be a moment after its answer: wait for all fifteen.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let expected: usize = loop {
         let events = s.all("/v1/events").await;
-        events
+        let n = events
             .iter()
             .filter(|e| {
                 ["order.created", "order.allocated", "order.cancelled"].contains(&e["type"].as_str().unwrap_or(""))
             })
-            .count()
+            .count();
+        if n >= 15 || Instant::now() > deadline {
+            break n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(expected >= 15, "{expected}");
     until(&seen, "every event delivered", |r| {

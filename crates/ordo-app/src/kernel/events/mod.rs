@@ -124,6 +124,10 @@ catalogue! {
     CarrierUpdated(CarrierUpdated) = "carrier.updated", subject "the carrier's code", version 1;
     /// A carrier was deleted; its code may be used again.
     CarrierDeleted(CarrierCreated) = "carrier.deleted", subject "the carrier's code", version 1;
+    /// A supplier was added.
+    SupplierCreated(SupplierRef) = "supplier.created", subject "the supplier's id", version 1;
+    /// A supplier's name, contact, terms or status changed.
+    SupplierUpdated(SupplierRef) = "supplier.updated", subject "the supplier's id", version 1;
     /// A routing rule set was created.
     RuleSetCreated(RuleSetChanged) = "routing.rule_set.created", subject "the rule set's name", version 1;
     /// A routing rule set was replaced.

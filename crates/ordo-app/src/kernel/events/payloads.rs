@@ -114,6 +114,13 @@ pub struct CarrierCreated {
     pub code: String,
 }
 
+/// Which supplier an event is about; read the supplier for the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SupplierRef {
+    pub id: String,
+    pub code: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CarrierUpdated {
     pub code: String,
