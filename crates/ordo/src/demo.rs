@@ -295,6 +295,28 @@ async fn carriers(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's suppliers: a quick local wholesaler and a slower importer with larger lots.
+async fn suppliers(app: &App) -> anyhow::Result<()> {
+    use ordo_app::stock::suppliers::SupplierInput;
+    let supplier = |code: &str, name: &str, email: &str, lead_time_days, min_order_quantity, pack_size| SupplierInput {
+        code: Some(code.into()),
+        name: Some(name.into()),
+        email: Some(email.into()),
+        lead_time_days: Some(lead_time_days),
+        min_order_quantity: Some(min_order_quantity),
+        pack_size: Some(pack_size),
+        currency: Some("USD".into()),
+        ..Default::default()
+    };
+    for s in [
+        supplier("NORTHWIND", "Northwind Wholesale", "orders@northwind.example", 5, 12, 6),
+        supplier("PACIFIC", "Pacific Imports", "purchasing@pacific-imports.example", 28, 100, 25),
+    ] {
+        app.create_supplier(&Actor::system(), s, None).await.map_err(|e| fail("supplier", e))?;
+    }
+    Ok(())
+}
+
 /// The demo's Shopify store: a channel of kind `shopify` whose webhooks are signed with
 /// `demo-shopify-secret`, and its example variant mapped to a demo SKU.
 pub const DEMO_SHOPIFY: (&str, &str) = ("shopify-demo", "demo-shopify-secret");
@@ -384,6 +406,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     }
 
     carriers(app).await?;
+    suppliers(app).await?;
     shopify(app, PRODUCTS[0].0).await?;
     till(app).await?;
     // Reference rates for today, so the sales report can show any currency.

@@ -101,10 +101,17 @@ async fn audit_verify_names_the_first_entry_changed_in_the_database() {
     assert!(out.contains("the chain holds") && out.contains(&format!("{} entries verified", entries.len())), "{out}");
     println!("audit verify: {} entries verified", entries.len());
 
-    // One event's payload edited in place: verify names exactly that entry.
-    let target = entries[entries.len() / 2]["sequence"].as_i64().unwrap();
+    // One event's payload edited in place (a digit changed: the first entry from the middle on
+    // whose payload has a 1): verify names exactly that entry.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let original: String = conn.query_row("SELECT data FROM events WHERE seq = ?1", [target], |r| r.get(0)).unwrap();
+    let data =
+        |seq: i64| -> String { conn.query_row("SELECT data FROM events WHERE seq = ?1", [seq], |r| r.get(0)).unwrap() };
+    let target = entries[entries.len() / 2..]
+        .iter()
+        .map(|e| e["sequence"].as_i64().unwrap())
+        .find(|seq| data(*seq).contains('1'))
+        .expect("a payload with a 1 in it");
+    let original = data(target);
     conn.execute("UPDATE events SET data = ?1 WHERE seq = ?2", (original.replacen('1', "2", 1), target)).unwrap();
     let (ok, out) = verify(&db);
     assert!(!ok, "{out}");
