@@ -4,7 +4,7 @@
 //! purchase orders that name it keep their meaning.
 
 use ordo_domain::Currency;
-use ordo_domain::validate::{Errors, is_plausible_email};
+use ordo_domain::validate::{Errors, is_blank};
 use ordo_store::{Page, SupplierRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,6 +13,7 @@ use crate::kernel::events::payloads::SupplierRef;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::{check_version, require};
 use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::kernel::input::check_email;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// The longest lead time a supplier may have, in days.
@@ -133,14 +134,9 @@ pub struct SupplierPatch {
     pub version: Option<i64>,
 }
 
-fn email(e: &mut Errors, field: &str, value: Option<&str>) -> Option<String> {
-    let v = e.optional_text(field, value, 254)?;
-    if is_plausible_email(&v) {
-        Some(v)
-    } else {
-        e.add(field, "must be an email address");
-        None
-    }
+/// An optional email address (blank: none), checked and kept as customers' are.
+fn email(e: &mut Errors, value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.chars().all(is_blank)).and_then(|v| check_email(e, "email", Some(v)))
 }
 
 fn lead_time(e: &mut Errors, value: Option<i64>) -> Option<i64> {
@@ -180,7 +176,7 @@ impl App {
         let mut e = Errors::new();
         let code = e.code("code", input.code.as_deref(), 32);
         let name = e.text("name", input.name.as_deref(), 200);
-        let mail = email(&mut e, "email", input.email.as_deref());
+        let mail = email(&mut e, input.email.as_deref());
         let phone = e.optional_text("phone", input.phone.as_deref(), 40);
         if input.lead_time_days.is_none() {
             e.add("lead_time_days", "is required");
@@ -264,7 +260,7 @@ impl App {
         require(actor, Action::Purchase)?;
         let mut e = Errors::new();
         let name = patch.name.as_deref().and_then(|n| e.text("name", Some(n), 200));
-        let mail = patch.email.as_deref().map(|m| email(&mut e, "email", Some(m)));
+        let mail = patch.email.as_deref().map(|m| email(&mut e, Some(m)));
         let phone = patch.phone.as_deref().map(|p| e.optional_text("phone", Some(p), 40));
         let lead_time_days = lead_time(&mut e, patch.lead_time_days);
         let min_order_quantity = patch.min_order_quantity.and_then(|q| e.quantity("min_order_quantity", Some(q), 1));
@@ -272,11 +268,6 @@ impl App {
         let currency = currency(&mut e, patch.currency.as_deref());
         let note = patch.note.as_deref().map(|n| e.optional_text("note", Some(n), 500));
         let status: Option<SupplierStatus> = e.optional_choice("status", patch.status.as_deref());
-        if let (Some(a), Some(b)) = (if_match, patch.version)
-            && a != b
-        {
-            e.conflicting("version", "differs from If-Match");
-        }
         e.finish(())?;
         let (expected, id, now) = (if_match.or(patch.version), id.to_owned(), self.now());
         self.store
