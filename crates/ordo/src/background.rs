@@ -2,9 +2,9 @@
 //! threads, at the lowest CPU priority.
 
 /// The runtime of the workers that tell others of what happened (webhook delivery, customer
-/// messages): one thread, and its blocking threads, at the lowest CPU priority (see [`lowest_priority`]), so
-/// that while orders keep both cores busy they wait, and they catch up as soon as the
-/// machine has time; an idle or lightly loaded server sends at once.
+/// messages): one thread, and its blocking threads, at the lowest CPU priority (see
+/// [`lowest_priority`]), so that while orders keep both cores busy they wait, and they catch up
+/// as soon as the machine has time; an idle or lightly loaded server sends at once.
 pub struct Background(Option<tokio::runtime::Runtime>);
 
 impl Background {
@@ -35,9 +35,8 @@ impl Drop for Background {
 
 /// Puts the calling thread at the lowest scheduling priority there is: on Linux the idle
 /// policy (`SCHED_IDLE`, which any ordinary thread that wakes up preempts at once; a thread
-/// that is merely niced keeps its core for the rest of its time slice, and the writer waiting
-/// behind it for half a millisecond after each commit cost capture about 5 %), elsewhere the
-/// highest nice value. Where neither can be done, the thread runs as every other.
+/// that is merely niced keeps its core for the rest of its time slice, and the store's writer
+/// waited behind it after its commits: see BENCHMARKS.md), elsewhere the highest nice value. Where neither can be done, the thread runs as every other.
 pub(crate) fn lowest_priority() {
     #[cfg(unix)]
     {
