@@ -152,4 +152,6 @@ pub struct Movement {
     pub actor: Option<String>,
     pub order_id: Option<crate::id::OrderId>,
     pub note: Option<String>,
+    /// What else the entry answers: a purchase order's line (`po_...:2`), a transfer's line.
+    pub reference: Option<String>,
 }

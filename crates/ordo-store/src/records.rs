@@ -48,6 +48,8 @@ pub struct LevelChange {
     pub actor: Option<String>,
     pub order_id: Option<String>,
     pub note: Option<String>,
+    /// What else the change answers: a purchase order's line (`po_...:2`), a transfer's line.
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -128,6 +128,7 @@ pub const INVENTORY_MOVEMENTS: TableSpec = table!("inventory_movements", key 1, 
     ("actor", Text),
     ("order_id", Text),
     ("note", Text),
+    ("reference", Text),
 ]);
 
 pub const CUSTOMERS: TableSpec = table!("customers", key 1, numbered false, [

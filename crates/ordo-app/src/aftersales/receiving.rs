@@ -107,6 +107,7 @@ impl App {
                                 actor: Some(who.key_id.clone()),
                                 order_id: Some(ret.order_id.clone()),
                                 note,
+                                reference: None,
                             };
                             if let Err(level) = tx.change_level(&change)? {
                                 return Err(AppError::Internal(format!(

@@ -337,6 +337,7 @@ impl App {
                                     actor: Some(who.key_id.clone()),
                                     order_id: Some(order.id.to_string()),
                                     note: Some("order edited".into()),
+                                    reference: None,
                                 });
                                 if let Some(a) = line.allocations.iter_mut().find(|a| a.location_id == f.location_id) {
                                     a.quantity -= take;

@@ -559,6 +559,7 @@ pub(crate) fn move_reservations(tx: &mut dyn Tx, now: i64, actor_id: &str, order
             actor: Some(actor_id.to_owned()),
             order_id: Some(order.id.to_string()),
             note: None,
+            reference: None,
         };
         if let Err(level) = tx.change_level(&change)? {
             // The plan was made from rows this transaction read (and, where the engine locks,

@@ -79,6 +79,7 @@ pub(crate) fn move_stock(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillm
             actor: Some(actor_id.to_owned()),
             order_id: Some(f.order_id.to_string()),
             note: None,
+            reference: None,
         };
         if let Err(level) = tx.change_level(&change)? {
             return Err(AppError::Internal(format!(
@@ -456,6 +457,7 @@ fn reserve(tx: &mut dyn Tx, now: i64, actor_id: &str, f: &Fulfillment) -> AppRes
             actor: Some(actor_id.to_owned()),
             order_id: Some(f.order_id.to_string()),
             note: None,
+            reference: None,
         };
         if let Err(level) = tx.change_level(&change)? {
             return Err(AppError::Internal(format!("re-routed reservation of {} does not fit level {level:?}", l.sku)));

@@ -133,6 +133,7 @@ pub(crate) fn change_in_tx(
         actor: Some(actor_id.to_owned()),
         order_id: None,
         note: c.note.clone(),
+        reference: None,
     };
     let movement = match tx.change_level(&change)? {
         Ok(m) => m,
@@ -486,6 +487,7 @@ impl App {
                         actor: Some(who.key_id.clone()),
                         order_id: None,
                         note: Some(note.clone().unwrap_or_else(|| format!("from the {from} bucket"))),
+                        reference: None,
                     };
                     if let Err(level) = tx.change_level(&level)? {
                         return Err(AppError::Internal(format!("restocking {sku} does not fit level {level:?}")));

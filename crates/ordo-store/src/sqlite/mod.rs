@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../../migrations/sqlite/0020_notifications.sql")),
     (21, include_str!("../../migrations/sqlite/0021_customer_notes.sql")),
     (22, include_str!("../../migrations/sqlite/0022_purchasing.sql")),
+    (23, include_str!("../../migrations/sqlite/0023_movement_reference.sql")),
 ];
 
 pub struct SqliteEngine {

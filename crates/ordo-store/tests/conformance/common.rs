@@ -65,6 +65,7 @@ pub fn change(loc: &Location, sku: &str, on_hand: i64, reserved: i64) -> LevelCh
         actor: Some("key_test".into()),
         order_id: None,
         note: None,
+        reference: None,
     }
 }
 

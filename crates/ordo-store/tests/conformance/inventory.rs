@@ -21,8 +21,8 @@ async fn level_changes_are_guarded_and_ledgered() {
             (-1, -1, Ok(Level { on_hand: 4, reserved: 3 })),
             (0, -4, Err(Level { on_hand: 4, reserved: 3 })),
         ];
-        for (on_hand, reserved, expected) in steps {
-            let c = change(&l, "X", on_hand, reserved);
+        for (i, (on_hand, reserved, expected)) in steps.into_iter().enumerate() {
+            let c = ordo_store::LevelChange { reference: Some(format!("po_1:{i}")), ..change(&l, "X", on_hand, reserved) };
             let got = write(&s, move |tx| tx.change_level(&c)).await.unwrap();
             let got = got.map(|m| Level { on_hand: m.on_hand_after, reserved: m.reserved_after });
             assert_eq!(got, expected, "{engine:?}: {on_hand:+} {reserved:+}");
@@ -34,6 +34,9 @@ async fn level_changes_are_guarded_and_ledgered() {
             s.read(|tx| tx.list_movements(&Page { after: None, limit: 50 }, &MovementFilter::default())).await.unwrap();
         assert_eq!(ledger.len(), 3, "{engine:?}: only applied changes are in the ledger");
         assert!(ledger.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+        // The reference is kept both when the change creates the row and when it updates it.
+        let refs: Vec<_> = ledger.iter().map(|m| m.reference.as_deref()).collect();
+        assert_eq!(refs, [Some("po_1:4"), Some("po_1:1"), Some("po_1:0")], "{engine:?}");
         let levels = s.read(|tx| tx.levels_for_skus(&["X", "NEW"])).await.unwrap();
         assert_eq!(levels.len(), 1);
         assert_eq!((levels[0].on_hand, levels[0].reserved, levels[0].location.as_str()), (4, 3, "WH"));

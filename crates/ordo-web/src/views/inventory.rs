@@ -80,6 +80,10 @@ pub struct MovementView {
     pub actor: Option<String>,
     pub order_id: Option<String>,
     pub note: Option<String>,
+    /// What else the entry answers: the purchase order line a receipt was for
+    /// (`po_...:LINE`).
+    #[schema(example = "po_01J0000000000000000000000:1")]
+    pub reference: Option<String>,
 }
 
 impl From<&Movement> for MovementView {
@@ -98,6 +102,7 @@ impl From<&Movement> for MovementView {
             actor: m.actor.clone(),
             order_id: m.order_id.as_ref().map(|o| o.to_string()),
             note: m.note.clone(),
+            reference: m.reference.clone(),
         }
     }
 }

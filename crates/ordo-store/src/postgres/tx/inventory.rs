@@ -31,6 +31,7 @@ fn movement(r: &Row) -> StoreResult<Movement> {
         actor: decode(r.try_get(10))?,
         order_id: order_id.map(OrderId::from_trusted),
         note: decode(r.try_get(12))?,
+        reference: decode(r.try_get(13))?,
     })
 }
 
@@ -114,6 +115,7 @@ impl InventoryStore for PgTx<'_, '_> {
             actor: c.actor.clone(),
             order_id: c.order_id.clone().map(OrderId::from_trusted),
             note: c.note.clone(),
+            reference: c.reference.clone(),
         };
         // The common case in one round trip: a guarded update of the existing row (it changes
         // only if the result stays valid) and its ledger entry, or nothing at all.
@@ -124,8 +126,8 @@ impl InventoryStore for PgTx<'_, '_> {
                   AND on_hand + $3 >= 0 AND reserved + $4 >= 0 AND reserved + $4 <= on_hand + $3
                 RETURNING on_hand, reserved)
              INSERT INTO inventory_movements (at, location_id, location, sku, on_hand_delta, reserved_delta,
-                 on_hand_after, reserved_after, reason, actor, order_id, note)
-             SELECT $5, $2, $6, $1, $3, $4, changed.on_hand, changed.reserved, $7, $8, $9, $10 FROM changed
+                 on_hand_after, reserved_after, reason, actor, order_id, note, reference)
+             SELECT $5, $2, $6, $1, $3, $4, changed.on_hand, changed.reserved, $7, $8, $9, $10, $11 FROM changed
              RETURNING seq, on_hand_after, reserved_after",
             &[
                 &c.sku,
@@ -138,6 +140,7 @@ impl InventoryStore for PgTx<'_, '_> {
                 &c.actor,
                 &order_id,
                 &c.note,
+                &c.reference,
             ],
         )?;
         if let Some(r) = done {
@@ -174,7 +177,7 @@ impl InventoryStore for PgTx<'_, '_> {
         }
         let row = self.query_opt(
             &format!(
-                "INSERT INTO inventory_movements ({MOVEMENT_COLS}) VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq"
+                "INSERT INTO inventory_movements ({MOVEMENT_COLS}) VALUES (DEFAULT, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq"
             ),
             &[
                 &c.at,
@@ -189,6 +192,7 @@ impl InventoryStore for PgTx<'_, '_> {
                 &c.actor,
                 &order_id,
                 &c.note,
+                &c.reference,
             ],
         )?;
         match row {

@@ -32,6 +32,7 @@ fn movement_row(r: &Row<'_>) -> rusqlite::Result<Movement> {
         actor: r.get(10)?,
         order_id: order_id.map(OrderId::from_trusted),
         note: r.get(12)?,
+        reference: r.get(13)?,
     })
 }
 
@@ -120,10 +121,10 @@ impl InventoryStore for SqliteTx<'_> {
             }
         };
         self.exec(
-            &format!("INSERT OR FAIL INTO inventory_movements ({MOVEMENT_COLS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            &format!("INSERT OR FAIL INTO inventory_movements ({MOVEMENT_COLS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
             params![
                 c.at, c.location_id.as_str(), c.location, c.sku, c.on_hand_delta, c.reserved_delta, next.on_hand, next.reserved,
-                c.reason.as_str(), c.actor, c.order_id, c.note
+                c.reason.as_str(), c.actor, c.order_id, c.note, c.reference
             ],
         )?;
         Ok(Ok(Movement {
@@ -140,6 +141,7 @@ impl InventoryStore for SqliteTx<'_> {
             actor: c.actor.clone(),
             order_id: c.order_id.clone().map(OrderId::from_trusted),
             note: c.note.clone(),
+            reference: c.reference.clone(),
         }))
     }
 
