@@ -70,6 +70,18 @@ pub fn router(state: AppState) -> Router {
         .route("/fulfillments/{id}/label", get(api::documents::fulfillment_label).post(api::carriers::buy_label))
         .route("/suppliers", post(api::suppliers::create_supplier).get(api::suppliers::list_suppliers))
         .route("/suppliers/{id}", get(api::suppliers::get_supplier).patch(api::suppliers::update_supplier))
+        .route(
+            "/purchase-orders",
+            post(api::purchase_orders::create_purchase_order).get(api::purchase_orders::list_purchase_orders),
+        )
+        .route(
+            "/purchase-orders/{id}",
+            get(api::purchase_orders::get_purchase_order).patch(api::purchase_orders::update_purchase_order),
+        )
+        .route("/purchase-orders/{id}/send", post(api::purchase_orders::send_purchase_order))
+        .route("/purchase-orders/{id}/cancel", post(api::purchase_orders::cancel_purchase_order))
+        .route("/purchase-orders/{id}/close", post(api::purchase_orders::close_purchase_order))
+        .route("/purchase-orders/{id}/receipts", post(api::purchase_orders::receive_purchase_order))
         .route("/carriers", post(api::carriers::create_carrier).get(api::carriers::list_carriers))
         .route("/carriers/{code}", get(api::carriers::get_carrier).delete(api::carriers::delete_carrier))
         .route("/carriers/{code}/disable", post(api::carriers::disable_carrier))

@@ -1,6 +1,6 @@
 //! What every area stands on and no area owns: roles and what each may do, the application
 //! error, the checks every area makes before it acts (`guard`), order documents (`records`),
-//! idempotent writes, the event catalogue and outbox, the worker runtime, shared input
+//! idempotent writes, the event catalogue and outbox, the worker runtime, dated exchange rates, shared input
 //! pieces, API keys and time formatting. Invariant: nothing here imports a business area or
 //! a port.
 
@@ -12,6 +12,7 @@ pub mod guard;
 pub mod idempotency;
 pub mod input;
 pub mod keys;
+pub mod rates;
 pub mod records;
 pub mod schema;
 pub mod secrets;

@@ -370,6 +370,8 @@ word_types! {
     WebhookStatus = ordo_domain::webhook::SUBSCRIPTION_STATUSES;
     /// Whether a supplier takes new purchase orders.
     SupplierStatusName = ordo_domain::purchasing::SupplierStatus::ALL.iter().map(|v| v.as_str());
+    /// Where a purchase order stands.
+    PurchaseOrderStatusName = ordo_domain::purchasing::PurchaseOrderStatus::ALL.iter().map(|v| v.as_str());
     /// An event type a webhook subscription may ask for, or `*` for every one.
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
     /// A kind of message Ordo sends a customer.

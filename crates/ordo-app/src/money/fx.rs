@@ -35,39 +35,7 @@ pub struct RatesInput {
 /// One day's rates as stored: (currency, date, rate).
 pub type DayRates = Vec<(String, String, Rate)>;
 
-/// The rates of some days (the latest on or before each), read once, so amounts can be
-/// converted at the rates of their own day.
-#[derive(Debug, Default)]
-pub(crate) struct RateBook(BTreeMap<String, BTreeMap<String, Rate>>);
-
-impl RateBook {
-    /// Reads the rates of every given day (`YYYY-MM-DD`).
-    pub(crate) fn read(tx: &mut dyn ordo_store::Tx, days: impl IntoIterator<Item = String>) -> AppResult<RateBook> {
-        let mut book = BTreeMap::new();
-        for day in days {
-            let rows = tx.exchange_rates_on(&day)?;
-            book.insert(day, rows.into_iter().filter_map(|(c, _, _, r)| Some((c, Rate::parse(&r)?))).collect());
-        }
-        Ok(RateBook(book))
-    }
-
-    /// A currency's rate on a day read; the base's is 1.
-    pub(crate) fn rate(&self, day: &str, currency: &str) -> Option<Rate> {
-        if currency == BASE { Some(Rate { mantissa: 1, scale: 0 }) } else { self.0.get(day)?.get(currency).copied() }
-    }
-
-    /// `minor` units of `from` in `to`'s minor units at the day's rates, rounded once; `None`
-    /// without a rate for either, or when the result leaves the range of an amount. The same
-    /// currency needs no rate.
-    pub(crate) fn convert(&self, day: &str, minor: i128, from: Currency, to: Currency) -> Option<i128> {
-        if from == to {
-            return Some(minor);
-        }
-        let minor = i64::try_from(minor).ok()?;
-        let (from_rate, to_rate) = (self.rate(day, from.code())?, self.rate(day, to.code())?);
-        ordo_domain::fx::convert(Money::from_minor(minor, from), from_rate, to, to_rate).ok().map(|m| m.minor().into())
-    }
-}
+pub(crate) use crate::kernel::rates::RateBook;
 
 fn valid_date(s: &str) -> bool {
     crate::kernel::time_fmt::parse_rfc3339(&format!("{s}T00:00:00Z")).is_some() && s.len() == 10

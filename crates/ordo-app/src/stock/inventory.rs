@@ -7,7 +7,7 @@ use ordo_store::{LevelChange, LevelRecord, MovementFilter, Page, Tx};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::kernel::events::payloads::{BucketMoved, InventoryAdjusted};
+use crate::kernel::events::payloads::BucketMoved;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
@@ -74,12 +74,25 @@ pub struct Adjusted {
     pub level: Level,
 }
 
-/// Levels of one SKU at each location that holds a record of it, with totals.
+/// Levels of one SKU at each location that holds a record of it, with totals, and the value
+/// at cost of what each location holds (`costs[i]` for `levels[i]`; none before any receipt
+/// with a cost).
 #[derive(Debug, Clone)]
 pub struct SkuStock {
     pub sku: String,
     pub levels: Vec<LevelRecord>,
     pub totals: Level,
+    pub costs: Vec<Option<StockValue>>,
+}
+
+/// Units on hand valued at the moving average cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockValue {
+    pub currency: String,
+    /// The average cost of one unit, rounded to the currency's minor unit.
+    pub unit_cost_minor: i64,
+    /// The value of the units on hand, in minor units.
+    pub value_minor: i128,
 }
 
 pub(crate) struct CheckedChange {
@@ -150,20 +163,7 @@ pub(crate) fn change_in_tx(
         tx.clear_count_request(&c.sku, loc.id.as_str())?;
     }
     let level = Level { on_hand: movement.on_hand_after, reserved: movement.reserved_after };
-    emit(
-        tx,
-        now,
-        &c.sku,
-        Event::InventoryAdjusted(InventoryAdjusted {
-            sku: c.sku.clone(),
-            location: loc.code.clone(),
-            delta,
-            reason: c.reason.as_str().to_owned(),
-            on_hand: level.on_hand,
-            reserved: level.reserved,
-            available: level.available(),
-        }),
-    )?;
+    emit(tx, now, &c.sku, Event::inventory_adjusted(&movement))?;
     Ok(Adjusted { movement, level })
 }
 
@@ -262,7 +262,16 @@ impl App {
                     on_hand: t.on_hand + l.on_hand,
                     reserved: t.reserved + l.reserved,
                 });
-                Ok(SkuStock { sku, levels, totals })
+                let mut costs = Vec::with_capacity(levels.len());
+                for l in &levels {
+                    costs.push(tx.cost(&sku, l.location_id.as_str())?.and_then(|c| {
+                        let v = ordo_domain::purchasing::Valuation { units: c.units, value_minor: c.value.into() }
+                            .sync(l.on_hand);
+                        let unit = v.average(0)?.parse().ok()?;
+                        Some(StockValue { currency: c.currency, unit_cost_minor: unit, value_minor: v.value_minor })
+                    }));
+                }
+                Ok(SkuStock { sku, levels, totals, costs })
             })
             .await
     }

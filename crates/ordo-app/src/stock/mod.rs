@@ -1,6 +1,9 @@
 //! Stock: the catalogue (products, locations), inventory levels with their ledger, counts and
-//! non-sellable buckets, and the suppliers stock is bought from. Depends only on the kernel.
+//! non-sellable buckets, the suppliers stock is bought from and the purchase orders that bring
+//! it. Depends only on the kernel.
 
 pub mod catalog;
 pub mod inventory;
+pub mod purchase_orders;
+pub mod purchase_receipts;
 pub mod suppliers;

@@ -57,7 +57,7 @@ impl Supplier {
         })
     }
 
-    fn from_record(r: &SupplierRecord) -> AppResult<Supplier> {
+    pub(crate) fn from_record(r: &SupplierRecord) -> AppResult<Supplier> {
         serde_json::from_str(&r.body).map_err(|e| AppError::Internal(format!("a stored supplier is unreadable: {e}")))
     }
 }

@@ -22,7 +22,8 @@ async fn level_changes_are_guarded_and_ledgered() {
             (0, -4, Err(Level { on_hand: 4, reserved: 3 })),
         ];
         for (i, (on_hand, reserved, expected)) in steps.into_iter().enumerate() {
-            let c = ordo_store::LevelChange { reference: Some(format!("po_1:{i}")), ..change(&l, "X", on_hand, reserved) };
+            let c =
+                ordo_store::LevelChange { reference: Some(format!("po_1:{i}")), ..change(&l, "X", on_hand, reserved) };
             let got = write(&s, move |tx| tx.change_level(&c)).await.unwrap();
             let got = got.map(|m| Level { on_hand: m.on_hand_after, reserved: m.reserved_after });
             assert_eq!(got, expected, "{engine:?}: {on_hand:+} {reserved:+}");

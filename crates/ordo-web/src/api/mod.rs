@@ -15,6 +15,7 @@
 // stock
 pub mod catalog;
 pub mod inventory;
+pub mod purchase_orders;
 pub mod suppliers;
 // sales
 pub mod customers;

@@ -10,6 +10,8 @@ use ordo_store::LevelRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::MoneyView;
+
 /// Units at one location, or totals.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LevelView {
@@ -21,6 +23,19 @@ pub struct LevelView {
     pub on_hand: i64,
     pub reserved: i64,
     pub available: i64,
+    /// The units on hand at the moving average cost of the location's receipts (in one
+    /// location's view; absent before any receipt with a cost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<StockValueView>,
+}
+
+/// Units on hand valued at cost.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockValueView {
+    /// The moving average cost of one unit (rounded to the currency's minor unit).
+    pub unit_cost: MoneyView,
+    /// What the units on hand are worth at that cost.
+    pub value: MoneyView,
 }
 
 impl From<&LevelRecord> for LevelView {
@@ -31,6 +46,7 @@ impl From<&LevelRecord> for LevelView {
             on_hand: l.on_hand,
             reserved: l.reserved,
             available: l.level().available(),
+            cost: None,
         }
     }
 }
@@ -47,13 +63,26 @@ impl From<&SkuStock> for SkuStockView {
     fn from(s: &SkuStock) -> Self {
         SkuStockView {
             sku: s.sku.clone(),
-            locations: s.levels.iter().map(|l| LevelView { sku: None, ..LevelView::from(l) }).collect(),
+            locations: s
+                .levels
+                .iter()
+                .zip(&s.costs)
+                .map(|(l, c)| LevelView {
+                    sku: None,
+                    cost: c.as_ref().map(|c| StockValueView {
+                        unit_cost: MoneyView::new(c.unit_cost_minor, &c.currency),
+                        value: MoneyView::wide(c.value_minor, &c.currency),
+                    }),
+                    ..LevelView::from(l)
+                })
+                .collect(),
             totals: LevelView {
                 location: None,
                 sku: None,
                 on_hand: s.totals.on_hand,
                 reserved: s.totals.reserved,
                 available: s.totals.available(),
+                cost: None,
             },
         }
     }
@@ -124,6 +153,7 @@ impl From<&Adjusted> for AdjustmentView {
                 on_hand: a.level.on_hand,
                 reserved: a.level.reserved,
                 available: a.level.available(),
+                cost: None,
             },
         }
     }

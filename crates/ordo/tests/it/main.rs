@@ -31,6 +31,7 @@ mod money_walk;
 mod multinode;
 mod payments;
 mod pg_outage;
+mod purchase_orders;
 mod refunds;
 mod reports;
 mod returns;

@@ -128,6 +128,18 @@ catalogue! {
     SupplierCreated(SupplierRef) = "supplier.created", subject "the supplier's id", version 1;
     /// A supplier's name, contact, terms or status changed.
     SupplierUpdated(SupplierRef) = "supplier.updated", subject "the supplier's id", version 1;
+    /// A purchase order was drafted.
+    PurchaseOrderCreated(PurchaseOrderRef) = "purchase_order.created", subject "the purchase order's id", version 1;
+    /// A purchase order's lines, expected date or note changed.
+    PurchaseOrderUpdated(PurchaseOrderRef) = "purchase_order.updated", subject "the purchase order's id", version 1;
+    /// A purchase order was sent to its supplier; its lines now count as incoming stock.
+    PurchaseOrderSent(PurchaseOrderRef) = "purchase_order.sent", subject "the purchase order's id", version 1;
+    /// Goods arrived against a purchase order (one receipt).
+    PurchaseOrderReceived(PurchaseOrderReceived) = "purchase_order.received", subject "the purchase order's id", version 1;
+    /// A partly received purchase order was closed; what never came is short.
+    PurchaseOrderClosed(PurchaseOrderClosed) = "purchase_order.closed", subject "the purchase order's id", version 1;
+    /// A purchase order was cancelled before anything arrived.
+    PurchaseOrderCancelled(PurchaseOrderRef) = "purchase_order.cancelled", subject "the purchase order's id", version 1;
     /// A routing rule set was created.
     RuleSetCreated(RuleSetChanged) = "routing.rule_set.created", subject "the rule set's name", version 1;
     /// A routing rule set was replaced.
@@ -238,6 +250,19 @@ catalogue! {
 
 /// The events that more than one use case records, each built here once.
 impl Event {
+    /// On-hand units changed by hand or by a receipt, as the ledger entry records it.
+    pub fn inventory_adjusted(m: &ordo_domain::inventory::Movement) -> Event {
+        Event::InventoryAdjusted(InventoryAdjusted {
+            sku: m.sku.clone(),
+            location: m.location.clone(),
+            delta: m.on_hand_delta,
+            reason: m.reason.as_str().to_owned(),
+            on_hand: m.on_hand_after,
+            reserved: m.reserved_after,
+            available: m.on_hand_after - m.reserved_after,
+        })
+    }
+
     pub fn order_cancelled(order: &Order, actor: &str) -> Event {
         Event::OrderCancelled(OrderCancelled {
             id: order.id.to_string(),

@@ -121,6 +121,62 @@ pub struct SupplierRef {
     pub code: String,
 }
 
+/// Which purchase order an event is about, and its status after the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PurchaseOrderRef {
+    pub id: String,
+    pub number: i64,
+    pub supplier_id: String,
+    /// The destination location's code.
+    pub location: String,
+    /// `draft`, `sent`, `partially_received`, `received` or `cancelled`.
+    pub status: String,
+}
+
+/// Units of one purchase order line that arrived in a receipt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReceivedUnits {
+    pub line: u32,
+    pub sku: String,
+    pub quantity: i64,
+    /// Of them, units beyond what the line still expected.
+    pub over: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PurchaseOrderReceived {
+    pub id: String,
+    pub number: i64,
+    pub supplier_id: String,
+    /// The destination location's code.
+    pub location: String,
+    /// The status after the receipt: `partially_received` or `received`.
+    pub status: String,
+    /// The receipt's number within the order.
+    pub receipt: u32,
+    pub lines: Vec<ReceivedUnits>,
+}
+
+/// Units of a purchase order line that will not come.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ShortUnits {
+    pub line: u32,
+    pub sku: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PurchaseOrderClosed {
+    pub id: String,
+    pub number: i64,
+    pub supplier_id: String,
+    /// The destination location's code.
+    pub location: String,
+    /// `received`.
+    pub status: String,
+    pub short: Vec<ShortUnits>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CarrierUpdated {
     pub code: String,
