@@ -34,6 +34,7 @@ COLLECTIONS = {
     "imports": "imj",
     "webhooks": "whk",
     "suppliers": "sup",
+    "purchase-orders": "po",
 }
 KINDS = set(COLLECTIONS.values()) | {"imp", "whd"}
 # The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).
@@ -67,6 +68,10 @@ READY = {
     ("payments", "refund"): lambda p: _positive_money(p.get("refundable")),
     ("holds", "release"): lambda h: h.get("status") == "active",
     ("holds", "cancel-order"): lambda h: h.get("status") == "active",
+    ("purchase-orders", "send"): lambda p: p.get("status") == "draft",
+    ("purchase-orders", "cancel"): lambda p: p.get("status") in ("draft", "sent"),
+    ("purchase-orders", "receipts"): lambda p: p.get("status") in ("sent", "partially_received"),
+    ("purchase-orders", "close"): lambda p: p.get("status") == "partially_received",
 }
 
 # The same, for reading: a GET of the path answers only an object in such a state.
@@ -194,6 +199,14 @@ class World:
                 if isinstance(found, dict) and found.get("status") not in ("cancelled", "fulfilled", None):
                     if self.get(f"/v1/orders/{order}/holds", {"type": "manual"}) is not None:
                         return
+        if collection == "purchase-orders":
+            # A draft to send or cancel; sent, to receive; partly received, to close.
+            made = self._draft_purchase_order()
+            if made and action in ("receipts", "close"):
+                sent = self.get(f"/v1/purchase-orders/{made['id']}/send", {})
+                if sent and action == "close":
+                    self.get(f"/v1/purchase-orders/{made['id']}/receipts", {"lines": [{"line": 1, "quantity": 1}]})
+            return
         if collection == "fulfillments" and action == "pick-up":
             for ful in self._ready("fulfillments", "ready-for-pickup"):
                 if self.get(f"/v1/fulfillments/{ful}/ready-for-pickup", {}) is not None:
@@ -235,6 +248,31 @@ class World:
                 "lines": [{"sku": self.rng.choice(self.skus), "quantity": 1}]}
         made = self.get("/v1/orders", body)
         return made.get("id") if isinstance(made, dict) else None
+
+    def _active_supplier(self):
+        """A supplier that takes purchase orders: the fuzzer's own changes may archive any, so
+        a new one when none known is active."""
+        active = [i for i in self.ids["sup"] if self.objects.get(i, {}).get("status") == "active"]
+        if active:
+            return self.rng.choice(active)
+        made = self.get("/v1/suppliers", {"code": f"FUZZ-{uuid.uuid4().hex[:10]}", "name": "Fuzz supplier",
+                                          "lead_time_days": 5, "currency": "USD"})
+        return made.get("id") if isinstance(made, dict) else None
+
+    def _purchase_lines(self, count):
+        """Lines of distinct SKUs, in US dollars."""
+        skus = self.rng.sample(self.skus, min(max(count, 1), len(self.skus)))
+        return [{"sku": sku, "quantity": self.rng.randint(1, 20), "unit_cost": {"amount": "2.50", "currency": "USD"}}
+                for sku in skus]
+
+    def _draft_purchase_order(self):
+        supplier = self._active_supplier()
+        if not supplier or not self.skus or not self.locations:
+            return None
+        body = {"supplier_id": supplier, "location": self.rng.choice(self.locations), "currency": "USD",
+                "lines": self._purchase_lines(2)}
+        made = self.get("/v1/purchase-orders", body)
+        return made if isinstance(made, dict) else None
 
     def _active_holds(self):
         found = self.get("/v1/holds?status=active&limit=100")
@@ -485,6 +523,10 @@ class World:
                 }
         elif collection == "payments" and "id" in params:
             context = {"currency": self.payment_currency.get(params["id"])}
+        elif collection == "purchase-orders":
+            found = self.get(f"/v1/purchase-orders/{params['id']}") if "id" in params else None
+            context = {"currency": (found or {}).get("currency") or "USD",
+                       "po_lines": [line["line"] for line in (found or {}).get("lines", [])]}
         case.path_parameters = params
         if isinstance(case.body, (dict, list)):
             self._ground_body(case.body, context, amount_forms, path)
@@ -515,11 +557,38 @@ class World:
                 case.body.pop(field, None)
             case.body.update({"provider": "manual", "method": "bank_transfer",
                               "amount": {"amount": "1", "currency": context["currency"]}})
+        if collection == "purchase-orders" and isinstance(case.body, dict):
+            self._ground_purchase(case, context)
         if path == "/v1/channels/{channel}/listings/{sku}" and isinstance(case.body, dict):
             # A WooCommerce listing names its product.
             body = case.body
             if not isinstance(body.get("product_id"), str):
                 body["product_id"] = str(self.rng.randint(1, 10**6))
+
+    def _ground_purchase(self, case, context):
+        """A purchase order as a buyer drafts one (an active supplier, distinct SKUs, costs in
+        its currency) and a receipt as a dock records one (lines of the order, once each)."""
+        body, path = case.body, case.operation.path
+        if path == "/v1/purchase-orders" and case.method.upper() == "POST":
+            supplier = self._active_supplier()
+            if supplier and "supplier_id" in body:
+                body["supplier_id"] = supplier
+            body["currency"] = "USD"
+            if isinstance(body.get("lines"), list) and self.skus:
+                body["lines"] = self._purchase_lines(len(body["lines"]))
+        elif path == "/v1/purchase-orders/{id}" and isinstance(body.get("lines"), list) and self.skus:
+            if self.objects.get(case.path_parameters.get("id"), {}).get("status") != "draft":
+                draft = self._draft_purchase_order()
+                if draft:
+                    case.path_parameters["id"] = draft["id"]
+            lines = self._purchase_lines(len(body["lines"]))
+            for line in lines:
+                line["unit_cost"]["currency"] = context.get("currency") or "USD"
+            body["lines"] = lines
+        elif path.endswith("/receipts") and isinstance(body.get("lines"), list) and context.get("po_lines"):
+            count = min(max(len(body["lines"]), 1), len(context["po_lines"]))
+            body["lines"] = [{"line": line, "quantity": self.rng.randint(1, 3)}
+                             for line in self.rng.sample(context["po_lines"], count)]
 
     def _ground_body(self, body, context, amount_forms, path):
         currency = context.get("currency")

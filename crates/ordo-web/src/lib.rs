@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/counts", post(api::inventory::count_inventory))
         .route("/inventory/movements", get(api::inventory::list_movements))
         .route("/inventory/{sku}", get(api::inventory::sku_stock))
+        .route("/inventory/{sku}/availability", get(api::inventory::sku_availability))
         .route("/customers", post(api::customers::create_customer).get(api::customers::list_customers))
         .route("/customers/{id}", get(api::customers::get_customer).patch(api::customers::update_customer))
         .route("/customers/{id}/orders", get(api::customers::customer_orders))

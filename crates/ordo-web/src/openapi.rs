@@ -22,7 +22,7 @@ use crate::api;
             api::catalog::update_product, api::catalog::create_location, api::catalog::list_locations,
             api::catalog::get_location, api::catalog::update_location,
         api::inventory::adjust_inventory, api::inventory::count_inventory, api::inventory::list_levels,
-            api::inventory::list_movements, api::inventory::sku_stock, api::inventory::count_requests,
+            api::inventory::list_movements, api::inventory::sku_stock, api::inventory::sku_availability, api::inventory::count_requests,
             api::inventory::sku_buckets, api::inventory::move_bucket,
         api::customers::create_customer, api::customers::list_customers, api::customers::get_customer,
             api::customers::update_customer, api::customers::customer_orders,

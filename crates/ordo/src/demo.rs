@@ -296,8 +296,10 @@ async fn carriers(app: &App) -> anyhow::Result<()> {
 }
 
 /// The demo's suppliers: a quick local wholesaler and a slower importer with larger lots.
-async fn suppliers(app: &App) -> anyhow::Result<()> {
+/// Returns their ids.
+async fn suppliers(app: &App) -> anyhow::Result<Vec<String>> {
     use ordo_app::stock::suppliers::SupplierInput;
+    let mut ids = Vec::new();
     let supplier = |code: &str, name: &str, email: &str, lead_time_days, min_order_quantity, pack_size| SupplierInput {
         code: Some(code.into()),
         name: Some(name.into()),
@@ -312,7 +314,69 @@ async fn suppliers(app: &App) -> anyhow::Result<()> {
         supplier("NORTHWIND", "Northwind Wholesale", "orders@northwind.example", 5, 12, 6),
         supplier("PACIFIC", "Pacific Imports", "purchasing@pacific-imports.example", 28, 100, 25),
     ] {
-        app.create_supplier(&Actor::system(), s, None).await.map_err(|e| fail("supplier", e))?;
+        let made = app.create_supplier(&Actor::system(), s, None).await.and_then(|o| o.into_fresh());
+        ids.push(made.map_err(|e| fail("supplier", e))?.id);
+    }
+    Ok(ids)
+}
+
+/// The demo's purchase orders to the Newark warehouse, at about 45% of the selling price: one
+/// received in full (so stock there has a cost), one partly received, one sent and on its way
+/// from the importer, and a draft.
+async fn purchase_orders(app: &App, suppliers: &[String]) -> anyhow::Result<()> {
+    use ordo_app::stock::purchase_orders::{PurchaseLineInput, PurchaseOrderInput};
+    use ordo_app::stock::purchase_receipts::{ReceiptInput, ReceiptLineInput};
+    let system = Actor::system();
+    let cost = |price: &str| {
+        let cents: i64 = price.replace('.', "").parse().unwrap_or(0) * 45 / 100;
+        money(&format!("{}.{:02}", cents / 100, cents % 100))
+    };
+    let order = |supplier: &str, products: &[usize], quantity: i64| PurchaseOrderInput {
+        supplier_id: Some(supplier.to_owned()),
+        location: Some(LOCATIONS[0].0.to_owned()),
+        currency: None,
+        expected_on: None,
+        note: None,
+        lines: Some(
+            products
+                .iter()
+                .map(|&i| PurchaseLineInput {
+                    sku: Some(PRODUCTS[i].0.into()),
+                    quantity: Some(quantity),
+                    unit_cost: cost(PRODUCTS[i].2),
+                })
+                .collect(),
+        ),
+    };
+    let receive = |lines: &[(i64, i64)]| ReceiptInput {
+        lines: Some(
+            lines
+                .iter()
+                .map(|&(line, quantity)| ReceiptLineInput { line: Some(line), quantity: Some(quantity) })
+                .collect(),
+        ),
+        note: Some("dock 2".into()),
+    };
+    let (northwind, pacific) = (&suppliers[0], &suppliers[1]);
+    // (supplier, products, quantity of each, what a receipt brings: (line, quantity)).
+    type Plan<'a> = (&'a String, &'a [usize], i64, Option<Vec<(i64, i64)>>);
+    let plan: [Plan<'_>; 4] = [
+        (northwind, &[0, 2, 4], 24, Some(vec![(1, 24), (2, 24), (3, 24)])),
+        (northwind, &[1, 3], 36, Some(vec![(1, 18)])),
+        (pacific, &[5, 0], 100, None),
+        (pacific, &[2], 50, None),
+    ];
+    for (n, (supplier, products, quantity, receipt)) in plan.into_iter().enumerate() {
+        let po = app.create_purchase_order(&system, order(supplier, products, quantity), None).await;
+        let po = po.and_then(|o| o.into_fresh()).map_err(|e| fail("purchase order", e))?;
+        if n == 3 {
+            continue;
+        }
+        app.send_purchase_order(&system, &po.id, None, None).await.map_err(|e| fail("purchase order", e))?;
+        if let Some(lines) = receipt {
+            let got = app.receive_purchase_order(&system, &po.id, receive(&lines), None).await;
+            got.map_err(|e| fail("receipt", e))?;
+        }
     }
     Ok(())
 }
@@ -406,7 +470,8 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     }
 
     carriers(app).await?;
-    suppliers(app).await?;
+    let supplier_ids = suppliers(app).await?;
+    purchase_orders(app, &supplier_ids).await?;
     shopify(app, PRODUCTS[0].0).await?;
     till(app).await?;
     // Reference rates for today, so the sales report can show any currency.

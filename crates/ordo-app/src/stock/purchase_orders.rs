@@ -216,15 +216,21 @@ pub struct PurchaseOrderQuery {
     pub location: Option<String>,
 }
 
-/// A day as `YYYY-MM-DD`, checked; its Unix day number.
+/// A day as `YYYY-MM-DD`, checked; its Unix day number (negative before 1970).
 pub(crate) fn check_day(e: &mut Errors, field: &str, value: &str) -> Option<i64> {
-    let ms = (value.len() == 10).then(|| time_fmt::parse_rfc3339(&format!("{value}T00:00:00Z"))).flatten();
-    match ms {
-        Some(ms) if (0..=253_402_214_400_000).contains(&ms) => Some(ms / DAY_MS),
-        _ => {
+    match (value.len() == 10).then(|| time_fmt::parse_rfc3339(&format!("{value}T00:00:00Z"))).flatten() {
+        Some(ms) => Some(ms.div_euclid(DAY_MS)),
+        None => {
             e.add(field, "must be a date, YYYY-MM-DD");
             None
         }
+    }
+}
+
+/// Refuses a filter longer than any value it could match.
+pub(crate) fn too_long(e: &mut Errors, field: &str, value: Option<&str>, max: usize) {
+    if value.is_some_and(|v| v.chars().count() > max) {
+        e.add(field, format!("must be at most {max} characters"));
     }
 }
 
@@ -398,7 +404,7 @@ impl App {
             let lines = check_lines(&mut e, Some(&lines_in), Some(currency));
             e.finish(())?;
             require_products(tx, &lines)?;
-            let expected_day = expected.unwrap_or(now / DAY_MS + supplier.lead_time_days);
+            let expected_day = expected.unwrap_or(now.div_euclid(DAY_MS) + supplier.lead_time_days);
             let number = tx.next_purchase_order_number()?;
             let po = PurchaseOrder {
                 id: new_id(now),
@@ -436,6 +442,8 @@ impl App {
         require(actor, Action::ReadInventory)?;
         let mut e = Errors::new();
         let status: Option<PurchaseOrderStatus> = e.optional_choice("status", q.status.as_deref());
+        too_long(&mut e, "supplier_id", q.supplier_id.as_deref(), 40);
+        too_long(&mut e, "location", q.location.as_deref(), 32);
         e.finish(())?;
         self.store
             .read(move |tx| {

@@ -15,9 +15,11 @@ use utoipa::IntoParams;
 
 use super::{ApiResult, Idem, Limit, decode_cursor, decode_int_cursor, list, render, respond, time_param};
 use crate::extract::{Caller, JsonBody, Path, Query};
-use crate::problem::Problem;
+use crate::problem::{Problem, query_error};
 use crate::state::AppState;
-use crate::views::{AdjustmentView, BucketsView, CountRequestView, LevelView, ListView, MovementView, SkuStockView};
+use crate::views::{
+    AdjustmentView, AvailabilityView, BucketsView, CountRequestView, LevelView, ListView, MovementView, SkuStockView,
+};
 
 /// Add or remove on-hand units at a location, with a reason.
 #[utoipa::path(post, path = "/v1/inventory/adjustments", tag = "inventory", request_body = AdjustmentInput,
@@ -59,6 +61,32 @@ pub async fn sku_stock(
 ) -> ApiResult<Json<SkuStockView>> {
     let stock = s.app.sku_stock(&actor, &sku).await?;
     Ok(Json(SkuStockView::from(&stock)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AvailabilityQuery {
+    /// The last day to answer, `YYYY-MM-DD`: today to 366 days on (default 30 days on).
+    #[param(format = Date)]
+    pub until: Option<String>,
+    /// Only this location (its code).
+    #[param(max_length = 32)]
+    pub location: Option<String>,
+}
+
+/// Available to promise by date: for each location that holds or expects the SKU, on hand
+/// less reserved and safety stock, plus open purchase order lines by their expected dates,
+/// on each day from today to `until`.
+#[utoipa::path(get, path = "/v1/inventory/{sku}/availability", tag = "inventory", params(("sku" = String, Path), AvailabilityQuery),
+    responses((status = 200, body = AvailabilityView), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn sku_availability(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+    Query(q): Query<AvailabilityQuery>,
+) -> ApiResult<Json<AvailabilityView>> {
+    let found = s.app.availability(&actor, &sku, q.until, q.location).await.map_err(query_error)?;
+    Ok(Json(AvailabilityView::from(&found)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

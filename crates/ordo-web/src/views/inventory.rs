@@ -234,3 +234,84 @@ pub struct CountRequestView {
     pub requested_at: String,
     pub reason: Option<String>,
 }
+
+/// One SKU's availability on each day, per location and in total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AvailabilityView {
+    pub sku: String,
+    /// Today (UTC), the first day answered.
+    #[schema(format = Date)]
+    pub from: String,
+    #[schema(format = Date)]
+    pub until: String,
+    pub locations: Vec<LocationAvailabilityView>,
+    /// The sum over the locations listed.
+    pub totals: Vec<DayQuantityView>,
+}
+
+/// What one location may promise of a SKU.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationAvailabilityView {
+    pub location: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    /// Held back from what may be promised.
+    pub safety_stock: i64,
+    /// Open purchase order lines still to come here.
+    pub incoming: Vec<IncomingView>,
+    /// On hand, less reserved and safety stock, plus what is expected by each day.
+    pub days: Vec<DayQuantityView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncomingView {
+    /// What brings it: a purchase order line, `po_...:LINE`.
+    #[schema(example = "po_01JD8X3Q6Z3M9V8K2N4P6R8T0W:1")]
+    pub source: String,
+    #[schema(format = Date)]
+    pub expected_on: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayQuantityView {
+    #[schema(format = Date)]
+    pub date: String,
+    /// May be negative: more is promised than there will be.
+    pub available: i64,
+}
+
+fn day_views(days: &[(String, i64)]) -> Vec<DayQuantityView> {
+    days.iter().map(|(date, available)| DayQuantityView { date: date.clone(), available: *available }).collect()
+}
+
+impl From<&ordo_app::stock::availability::Availability> for AvailabilityView {
+    fn from(a: &ordo_app::stock::availability::Availability) -> Self {
+        AvailabilityView {
+            sku: a.sku.clone(),
+            from: a.from.clone(),
+            until: a.until.clone(),
+            locations: a
+                .locations
+                .iter()
+                .map(|l| LocationAvailabilityView {
+                    location: l.location.clone(),
+                    on_hand: l.on_hand,
+                    reserved: l.reserved,
+                    safety_stock: l.safety_stock,
+                    incoming: l
+                        .incoming
+                        .iter()
+                        .map(|i| IncomingView {
+                            source: format!("{}:{}", i.origin, i.line),
+                            expected_on: i.expected_on.clone(),
+                            quantity: i.quantity,
+                        })
+                        .collect(),
+                    days: day_views(&l.days),
+                })
+                .collect(),
+            totals: day_views(&a.totals),
+        }
+    }
+}

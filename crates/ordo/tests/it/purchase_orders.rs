@@ -320,4 +320,66 @@ async fn receipts_are_applied_once_and_serialised(engine: Engine) {
     s.assert_stock_consistent(&["A-1"]).await;
 }
 
-on_both_engines!(purchase_orders_are_drafted_sent_received_and_closed, receipts_are_applied_once_and_serialised);
+async fn availability_by_date_counts_what_purchase_orders_bring(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let supplier = setup(&s).await;
+    s.location("ST", 2).await;
+    s.stock("WH", "A-1", 10).await;
+    let draft = |location: &str, quantity: i64| {
+        json!({"supplier_id": supplier, "location": location,
+               "lines": [{"sku": "A-1", "quantity": quantity, "unit_cost": cost("1.00")}]})
+    };
+    // A draft brings nothing yet.
+    let r = s.post("/v1/purchase-orders", draft("WH", 20)).await;
+    let (to_wh, expected) =
+        (r.body["id"].as_str().unwrap().to_owned(), r.body["expected_on"].as_str().unwrap().to_owned());
+    let a = s.get(&format!("/v1/inventory/A-1/availability?until={expected}")).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert_eq!(days(a.body["until"].as_str().unwrap()) - days(a.body["from"].as_str().unwrap()), 7);
+    let wh = &a.body["locations"][0];
+    assert_eq!((&wh["location"], &wh["on_hand"], &wh["incoming"]), (&json!("WH"), &json!(10), &json!([])));
+    assert!(wh["days"].as_array().unwrap().iter().all(|d| d["available"] == 10), "{wh}");
+
+    // Sent, its units count from the expected day on; elsewhere, a location that only expects.
+    s.post(&format!("/v1/purchase-orders/{to_wh}/send"), json!({})).await;
+    let r = s.post("/v1/purchase-orders", draft("ST", 4)).await;
+    let to_st = r.body["id"].as_str().unwrap().to_owned();
+    s.post(&format!("/v1/purchase-orders/{to_st}/send"), json!({})).await;
+    s.post("/v1/orders", crate::common::order_body(&[("A-1", 3)])).await;
+    let a = s.get(&format!("/v1/inventory/A-1/availability?until={expected}")).await.body;
+    let wh = &a["locations"][0];
+    assert_eq!(wh["incoming"], json!([{"source": format!("{to_wh}:1"), "expected_on": expected, "quantity": 20}]));
+    let avail: Vec<i64> = wh["days"].as_array().unwrap().iter().map(|d| d["available"].as_i64().unwrap()).collect();
+    assert_eq!(avail, [7, 7, 7, 7, 7, 7, 7, 27], "10 on hand, 3 reserved, 20 on the eighth day");
+    let st = &a["locations"][1];
+    assert_eq!((&st["location"], &st["on_hand"]), (&json!("ST"), &json!(0)));
+    let totals: Vec<i64> = a["totals"].as_array().unwrap().iter().map(|d| d["available"].as_i64().unwrap()).collect();
+    assert_eq!(totals, [7, 7, 7, 7, 7, 7, 7, 31]);
+
+    // A receipt moves units from incoming to on hand; the rest still comes on its day.
+    s.post(&format!("/v1/purchase-orders/{to_wh}/receipts"), json!({"lines": [{"line": 1, "quantity": 5}]})).await;
+    let a = s.get(&format!("/v1/inventory/A-1/availability?location=WH&until={expected}")).await.body;
+    assert_eq!(a["locations"].as_array().unwrap().len(), 1);
+    let avail: Vec<i64> =
+        a["locations"][0]["days"].as_array().unwrap().iter().map(|d| d["available"].as_i64().unwrap()).collect();
+    assert_eq!(avail, [12, 12, 12, 12, 12, 12, 12, 27]);
+    // Closed, nothing more is expected.
+    s.post(&format!("/v1/purchase-orders/{to_wh}/close"), json!({})).await;
+    let a = s.get("/v1/inventory/A-1/availability?location=WH").await.body;
+    assert_eq!(a["locations"][0]["incoming"], json!([]));
+    assert_eq!(a["totals"].as_array().unwrap().len(), 31, "30 days on by default");
+
+    for (query, status) in
+        [("until=1999-01-01", 400), ("until=2999-01-01", 400), ("until=soon", 400), ("location=NOWHERE", 404)]
+    {
+        let r = s.get(&format!("/v1/inventory/A-1/availability?{query}")).await;
+        assert_eq!(r.status.as_u16(), status, "{query} {:?}", r.body);
+    }
+    assert_eq!(s.get("/v1/inventory/NOPE/availability").await.status, 404);
+}
+
+on_both_engines!(
+    purchase_orders_are_drafted_sent_received_and_closed,
+    receipts_are_applied_once_and_serialised,
+    availability_by_date_counts_what_purchase_orders_bring
+);
