@@ -431,6 +431,19 @@ pub struct IncomingRecord {
     pub quantity: i64,
 }
 
+/// What planning holds back of a SKU at a location (`safety_stock`) and the level of
+/// available stock at or below which it is low (`reorder_point`); `source` is `manual` or
+/// `computed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    pub sku: String,
+    pub location_id: String,
+    pub safety_stock: i64,
+    pub reorder_point: i64,
+    pub source: String,
+    pub updated_at: i64,
+}
+
 /// The moving average cost of a SKU at a location: `units` valued at `value` minor units of
 /// `currency` in all.
 #[derive(Debug, Clone, PartialEq, Eq)]

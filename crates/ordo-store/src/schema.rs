@@ -467,6 +467,15 @@ pub const INVENTORY_COSTS: TableSpec = table!("inventory_costs", key 2, numbered
     ("updated_at", Int),
 ]);
 
+pub const STOCK_POLICIES: TableSpec = table!("stock_policies", key 2, numbered false, [
+    ("sku", Text),
+    ("location_id", Text),
+    ("safety_stock", Int),
+    ("reorder_point", Int),
+    ("source", Text),
+    ("updated_at", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -508,4 +517,5 @@ pub const TABLES: &[TableSpec] = &[
     PURCHASE_ORDERS,
     INCOMING_STOCK,
     INVENTORY_COSTS,
+    STOCK_POLICIES,
 ];

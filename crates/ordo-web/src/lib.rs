@@ -39,6 +39,11 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/movements", get(api::inventory::list_movements))
         .route("/inventory/{sku}", get(api::inventory::sku_stock))
         .route("/inventory/{sku}/availability", get(api::inventory::sku_availability))
+        .route("/inventory/{sku}/policies", get(api::inventory::stock_policies))
+        .route(
+            "/inventory/{sku}/policies/{location}",
+            axum::routing::put(api::inventory::put_stock_policy).delete(api::inventory::delete_stock_policy),
+        )
         .route("/customers", post(api::customers::create_customer).get(api::customers::list_customers))
         .route("/customers/{id}", get(api::customers::get_customer).patch(api::customers::update_customer))
         .route("/customers/{id}/orders", get(api::customers::customer_orders))

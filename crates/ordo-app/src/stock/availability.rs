@@ -1,7 +1,6 @@
 //! Available to promise by date: per location, what is on hand and not reserved now, plus
 //! what open purchase orders bring by their expected dates, on each day from today to a
-//! chosen day. Safety stock is held back from what may be promised once it is set
-//! (`safety_stock` is zero until then).
+//! chosen day, less the safety stock the location's stock policy holds back.
 
 use ordo_domain::planning::{Incoming, available_by_day};
 use ordo_domain::validate::Errors;
@@ -88,6 +87,7 @@ impl App {
                     tx.levels_for_skus(&[sku.as_str()])?.into_iter().filter(|l| keep(l.location_id.as_str())).collect();
                 let incoming: Vec<_> =
                     tx.incoming_for_skus(&[sku.as_str()])?.into_iter().filter(|i| keep(&i.location_id)).collect();
+                let policies = tx.policies_for_skus(&[sku.as_str()])?;
                 // (location id, code, on hand, reserved), in the order levels come, then any
                 // location that only expects stock.
                 let mut sites: Vec<(String, String, i64, i64)> = levels
@@ -117,7 +117,8 @@ impl App {
                             Some(Incoming { day: day as i32, quantity: i.quantity })
                         })
                         .collect();
-                    let by_day = available_by_day(on_hand, reserved, 0, &expected, first, end);
+                    let safety_stock = policies.iter().find(|p| p.location_id == id).map_or(0, |p| p.safety_stock);
+                    let by_day = available_by_day(on_hand, reserved, safety_stock, &expected, first, end);
                     for (t, (_, q)) in totals.iter_mut().zip(&by_day) {
                         *t = t.saturating_add(*q);
                     }
@@ -125,7 +126,7 @@ impl App {
                         location: code,
                         on_hand,
                         reserved,
-                        safety_stock: 0,
+                        safety_stock,
                         incoming: mine,
                         days: by_day.into_iter().map(|(d, q)| (date(d), q)).collect(),
                     });

@@ -5,6 +5,7 @@
 pub mod availability;
 pub mod catalog;
 pub mod inventory;
+pub mod policies;
 pub mod purchase_orders;
 pub mod purchase_receipts;
 pub mod suppliers;

@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("../../migrations/postgres/0021_customer_notes.sql")),
     (22, include_str!("../../migrations/postgres/0022_purchasing.sql")),
     (23, include_str!("../../migrations/postgres/0023_movement_reference.sql")),
+    (24, include_str!("../../migrations/postgres/0024_stock_policies.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("../../migrations/sqlite/0021_customer_notes.sql")),
     (22, include_str!("../../migrations/sqlite/0022_purchasing.sql")),
     (23, include_str!("../../migrations/sqlite/0023_movement_reference.sql")),
+    (24, include_str!("../../migrations/sqlite/0024_stock_policies.sql")),
 ];
 
 pub struct SqliteEngine {

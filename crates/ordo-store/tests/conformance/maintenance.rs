@@ -283,6 +283,14 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         value: 3000,
         updated_at: 15,
     })?;
+    tx.put_policy(&ordo_store::PolicyRecord {
+        sku: "A-1".into(),
+        location_id: loc.id.as_str().into(),
+        safety_stock: 2,
+        reorder_point: 6,
+        source: "manual".into(),
+        updated_at: 15,
+    })?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

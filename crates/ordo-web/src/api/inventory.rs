@@ -19,6 +19,7 @@ use crate::problem::{Problem, query_error};
 use crate::state::AppState;
 use crate::views::{
     AdjustmentView, AvailabilityView, BucketsView, CountRequestView, LevelView, ListView, MovementView, SkuStockView,
+    StockPoliciesView, StockPolicyView,
 };
 
 /// Add or remove on-hand units at a location, with a reason.
@@ -87,6 +88,47 @@ pub async fn sku_availability(
 ) -> ApiResult<Json<AvailabilityView>> {
     let found = s.app.availability(&actor, &sku, q.until, q.location).await.map_err(query_error)?;
     Ok(Json(AvailabilityView::from(&found)))
+}
+
+/// A SKU's safety stock and reorder point at every location that has them.
+#[utoipa::path(get, path = "/v1/inventory/{sku}/policies", tag = "inventory", params(("sku" = String, Path)),
+    responses((status = 200, body = StockPoliciesView), (status = 404, body = Problem)))]
+pub async fn stock_policies(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<StockPoliciesView>> {
+    let found = s.app.stock_policies(&actor, &sku).await?;
+    Ok(Json(StockPoliciesView { data: found.iter().map(StockPolicyView::from).collect() }))
+}
+
+/// Set a SKU's safety stock (held back from what may be promised) and reorder point (at or
+/// below which available stock is low) at a location, replacing what was set.
+#[utoipa::path(put, path = "/v1/inventory/{sku}/policies/{location}", tag = "inventory",
+    request_body = ordo_app::stock::policies::StockPolicyInput,
+    params(("sku" = String, Path), ("location" = String, Path, description = "The location's code")),
+    responses((status = 200, body = StockPolicyView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_stock_policy(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((sku, location)): Path<(String, String)>,
+    JsonBody(input): JsonBody<ordo_app::stock::policies::StockPolicyInput>,
+) -> ApiResult<Json<StockPolicyView>> {
+    let set = s.app.put_stock_policy(&actor, &sku, &location, input).await?;
+    Ok(Json(StockPolicyView::from(&set)))
+}
+
+/// Remove a SKU's stock policy at a location: nothing is held back there any more.
+#[utoipa::path(delete, path = "/v1/inventory/{sku}/policies/{location}", tag = "inventory",
+    params(("sku" = String, Path), ("location" = String, Path, description = "The location's code")),
+    responses((status = 204, description = "Removed"), (status = 404, body = Problem)))]
+pub async fn delete_stock_policy(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((sku, location)): Path<(String, String)>,
+) -> ApiResult<axum::http::StatusCode> {
+    s.app.delete_stock_policy(&actor, &sku, &location).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -315,3 +315,36 @@ impl From<&ordo_app::stock::availability::Availability> for AvailabilityView {
         }
     }
 }
+
+/// A SKU's safety stock and reorder point at one location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockPolicyView {
+    pub sku: String,
+    pub location: String,
+    /// Units held back from what may be promised.
+    pub safety_stock: i64,
+    /// Available units at or below which stock is low.
+    pub reorder_point: i64,
+    /// `manual` (set through the API) or `computed` (from a forecast).
+    pub source: String,
+    pub updated_at: String,
+}
+
+impl From<&ordo_app::stock::policies::StockPolicy> for StockPolicyView {
+    fn from(p: &ordo_app::stock::policies::StockPolicy) -> Self {
+        StockPolicyView {
+            sku: p.sku.clone(),
+            location: p.location.clone(),
+            safety_stock: p.safety_stock,
+            reorder_point: p.reorder_point,
+            source: p.source.clone(),
+            updated_at: format_ms(p.updated_at),
+        }
+    }
+}
+
+/// A SKU's stock policies, one per location that has one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockPoliciesView {
+    pub data: Vec<StockPolicyView>,
+}

@@ -378,7 +378,62 @@ async fn availability_by_date_counts_what_purchase_orders_bring(engine: Engine) 
     assert_eq!(s.get("/v1/inventory/NOPE/availability").await.status, 404);
 }
 
+async fn safety_stock_is_held_back_from_what_may_be_promised(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    setup(&s).await;
+    s.stock("WH", "A-1", 10).await;
+    let path = "/v1/inventory/A-1/policies/WH";
+    let r = s.call(&s.admin, Method::PUT, path, Some(json!({"safety_stock": 3, "reorder_point": 8}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!((&r.body["location"], &r.body["source"]), (&json!("WH"), &json!("manual")));
+    let listed = s.get("/v1/inventory/A-1/policies").await.body;
+    assert_eq!((&listed["data"][0]["safety_stock"], &listed["data"][0]["reorder_point"]), (&json!(3), &json!(8)));
+    let a = s.get("/v1/inventory/A-1/availability?location=WH").await.body;
+    assert_eq!((&a["locations"][0]["safety_stock"], &a["totals"][0]["available"]), (&json!(3), &json!(7)));
+
+    // The same policy again changes nothing and records nothing.
+    s.call(&s.admin, Method::PUT, path, Some(json!({"safety_stock": 3, "reorder_point": 8}))).await;
+    let events = s.get("/v1/events?type=inventory.policy_set").await.body;
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
+    assert_eq!(events["data"][0]["data"]["reorder_point"], 8);
+
+    // Bad policies are refused and change nothing.
+    for (body, status, fields) in [
+        (json!({"safety_stock": 9, "reorder_point": 8}), 422, vec!["reorder_point"]),
+        (json!({"safety_stock": -1, "reorder_point": 1000001}), 422, vec!["safety_stock", "reorder_point"]),
+        (json!({"safety_stock": 1}), 422, vec!["reorder_point"]),
+    ] {
+        let r = s.call(&s.admin, Method::PUT, path, Some(body.clone())).await;
+        assert_eq!(r.status.as_u16(), status, "{body} {:?}", r.body);
+        let got: Vec<&str> =
+            r.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(got, fields, "{body}");
+    }
+    let ok = json!({"safety_stock": 1, "reorder_point": 2});
+    assert_eq!(s.call(&s.admin, Method::PUT, "/v1/inventory/A-1/policies/NOWHERE", Some(ok.clone())).await.status, 404);
+    assert_eq!(s.call(&s.admin, Method::PUT, "/v1/inventory/NOPE/policies/WH", Some(ok.clone())).await.status, 404);
+    let viewer = s.key("viewer", None).await;
+    assert_eq!(s.call(&viewer, Method::PUT, path, Some(ok)).await.status, 403);
+    assert_eq!(s.get("/v1/inventory/A-1/policies").await.body["data"][0]["safety_stock"], 3);
+
+    // Removed, nothing is held back.
+    assert_eq!(s.call(&s.admin, Method::DELETE, path, None).await.status, 204);
+    assert_eq!(s.call(&s.admin, Method::DELETE, path, None).await.status, 404);
+    let a = s.get("/v1/inventory/A-1/availability?location=WH").await.body;
+    assert_eq!((&a["locations"][0]["safety_stock"], &a["totals"][0]["available"]), (&json!(0), &json!(10)));
+    assert_eq!(s.get("/v1/inventory/A-1/policies").await.body["data"], json!([]));
+    let types: Vec<String> = s.get("/v1/events?subject=A-1").await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .filter(|t| t.starts_with("inventory.policy"))
+        .collect();
+    assert_eq!(types, ["inventory.policy_set", "inventory.policy_removed"]);
+}
+
 on_both_engines!(
+    safety_stock_is_held_back_from_what_may_be_promised,
     purchase_orders_are_drafted_sent_received_and_closed,
     receipts_are_applied_once_and_serialised,
     availability_by_date_counts_what_purchase_orders_bring

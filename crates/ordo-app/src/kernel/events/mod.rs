@@ -100,6 +100,10 @@ catalogue! {
     LocationUpdated(LocationRef) = "location.updated", subject "the location's id", version 1;
     /// Stock was adjusted or counted.
     InventoryAdjusted(InventoryAdjusted) = "inventory.adjusted", subject "the SKU", version 1;
+    /// A SKU's safety stock and reorder point at a location were set.
+    StockPolicySet(StockPolicyChanged) = "inventory.policy_set", subject "the SKU", version 1;
+    /// A SKU's safety stock and reorder point at a location were removed.
+    StockPolicyRemoved(StockPolicyChanged) = "inventory.policy_removed", subject "the SKU", version 1;
     /// Units moved between available stock and non-sellable buckets, or out.
     InventoryBucketMoved(BucketMoved) = "inventory.bucket_moved", subject "the SKU", version 1;
     /// A location found less stock than it should have and asks for a count.

@@ -114,6 +114,18 @@ pub struct CarrierCreated {
     pub code: String,
 }
 
+/// A SKU's stock policy at a location as it now is (all absent once removed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StockPolicyChanged {
+    pub sku: String,
+    /// The location's code.
+    pub location: String,
+    pub safety_stock: Option<i64>,
+    pub reorder_point: Option<i64>,
+    /// `manual` or `computed`.
+    pub source: Option<String>,
+}
+
 /// Which supplier an event is about; read the supplier for the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SupplierRef {
