@@ -454,6 +454,12 @@ class World:
             params["code"] = self._pick(self.carriers) or params["code"]
             if case.method.upper() == "DELETE" and params["code"] in self.carriers:
                 self.carriers.remove(params["code"])
+        if path.startswith("/v1/inventory/{sku}/policies/"):
+            # A reorder point is never below the safety stock (the document says so in words).
+            body = case.body if isinstance(case.body, dict) else {}
+            low, high = body.get("safety_stock"), body.get("reorder_point")
+            if isinstance(low, int) and isinstance(high, int) and high < low:
+                body["safety_stock"], body["reorder_point"] = high, low
         if path.startswith("/v1/inventory/{sku}/policies/") and real and self.locations:
             # A policy at a location that exists; one to remove is set first.
             params["location"] = self._pick(self.locations)
@@ -461,10 +467,6 @@ class World:
                 sku = urllib.parse.quote(params["sku"], safe="")
                 location = urllib.parse.quote(params["location"], safe="")
                 self.put(f"/v1/inventory/{sku}/policies/{location}", {"safety_stock": 1, "reorder_point": 4})
-            body = case.body if isinstance(case.body, dict) else {}
-            low, high = body.get("safety_stock"), body.get("reorder_point")
-            if isinstance(low, int) and isinstance(high, int) and high < low:
-                body["safety_stock"], body["reorder_point"] = high, low
         if collection == "webhooks" and "id" in params:
             if case.method.upper() == "DELETE" and params["id"] in self.ids["whk"]:
                 self.ids["whk"].remove(params["id"])

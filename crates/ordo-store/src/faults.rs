@@ -152,3 +152,4 @@ crate::tx::channels::channel_store!(pass_through);
 crate::tx::webhooks::webhook_store!(pass_through);
 crate::tx::notifications::notification_store!(pass_through);
 crate::tx::purchasing::purchasing_store!(pass_through);
+crate::tx::planning::planning_store!(pass_through);

@@ -24,9 +24,10 @@ use tokio::sync::oneshot;
 
 pub use records::*;
 pub use tx::{
-    CatalogStore, ChannelStore, CustomerFilter, CustomerStore, EventFilter, FulfillmentFilter, FulfillmentStore,
-    ImportFilter, InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore, OrderFilter,
-    OrderStore, OutboxStore, Page, PaymentStore, PurchaseOrderFilter, PurchasingStore, Requeue, Tx, WebhookStore,
+    AlertFilter, CatalogStore, ChannelStore, CustomerFilter, CustomerStore, EventFilter, FulfillmentFilter,
+    FulfillmentStore, ImportFilter, InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore,
+    OrderFilter, OrderStore, OutboxStore, Page, PaymentStore, PlanningStore, PurchaseOrderFilter, PurchasingStore,
+    Requeue, Tx, WebhookStore,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -444,6 +444,22 @@ pub struct PolicyRecord {
     pub updated_at: i64,
 }
 
+/// Stock of a SKU that ran low (`kind` `low_stock`: available at or below the reorder point)
+/// or out (`stock_out`) at a location, from `started_at` until `ended_at` (open while none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub id: String,
+    pub kind: String,
+    pub sku: String,
+    pub location_id: String,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    /// Units available when it started.
+    pub available: i64,
+    /// The reorder point crossed (low stock).
+    pub reorder_point: Option<i64>,
+}
+
 /// The moving average cost of a SKU at a location: `units` valued at `value` minor units of
 /// `currency` in all.
 #[derive(Debug, Clone, PartialEq, Eq)]

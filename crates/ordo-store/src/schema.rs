@@ -476,6 +476,17 @@ pub const STOCK_POLICIES: TableSpec = table!("stock_policies", key 2, numbered f
     ("updated_at", Int),
 ]);
 
+pub const STOCK_ALERTS: TableSpec = table!("stock_alerts", key 1, numbered false, [
+    ("id", Text),
+    ("kind", Text),
+    ("sku", Text),
+    ("location_id", Text),
+    ("started_at", Int),
+    ("ended_at", Int),
+    ("available", Int),
+    ("reorder_point", Int),
+]);
+
 /// Every table, parents first.
 pub const TABLES: &[TableSpec] = &[
     API_KEYS,
@@ -518,4 +529,5 @@ pub const TABLES: &[TableSpec] = &[
     INCOMING_STOCK,
     INVENTORY_COSTS,
     STOCK_POLICIES,
+    STOCK_ALERTS,
 ];

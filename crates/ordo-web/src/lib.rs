@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/adjustments", post(api::inventory::adjust_inventory))
         .route("/inventory/counts", post(api::inventory::count_inventory))
         .route("/inventory/movements", get(api::inventory::list_movements))
+        .route("/inventory/alerts", get(api::inventory::list_stock_alerts))
         .route("/inventory/{sku}", get(api::inventory::sku_stock))
         .route("/inventory/{sku}/availability", get(api::inventory::sku_availability))
         .route("/inventory/{sku}/policies", get(api::inventory::stock_policies))

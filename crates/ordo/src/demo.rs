@@ -472,6 +472,15 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     carriers(app).await?;
     let supplier_ids = suppliers(app).await?;
     purchase_orders(app, &supplier_ids).await?;
+    // Stock policies at the warehouse: the tents are watched closely enough to be low.
+    for (i, (sku, ..)) in PRODUCTS.iter().enumerate().take(6) {
+        let (safety_stock, reorder_point) = if i < 2 { (20, 400) } else { (10, 40) };
+        let policy = ordo_app::stock::policies::StockPolicyInput {
+            safety_stock: Some(safety_stock),
+            reorder_point: Some(reorder_point),
+        };
+        app.put_stock_policy(&system, sku, LOCATIONS[0].0, policy).await.map_err(|e| fail("stock policy", e))?;
+    }
     shopify(app, PRODUCTS[0].0).await?;
     till(app).await?;
     // Reference rates for today, so the sales report can show any currency.

@@ -690,6 +690,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let _purge = app.spawn_idempotency_purge(settings.idempotency_keep, std::time::Duration::from_secs(600));
     // Chains every change into the audit log's hash chain, about every second.
     let _auditor = app.spawn_auditor(std::time::Duration::from_secs(1));
+    // Opens and ends low-stock and stock-out alerts as stock changes, about every second.
+    let _alerts = app.spawn_stock_alerts(std::time::Duration::from_secs(1));
     // Pushes each listed SKU's stock to its channel's platform, at most once a second.
     let _stock = app.spawn_stock_sync(std::time::Duration::from_secs(1));
     // Pulls the orders webhooks missed from the channels whose platforms can be read.

@@ -43,8 +43,8 @@ pub struct LocationAvailability {
 }
 
 impl App {
-    /// Availability of `sku` from today to `until` (`YYYY-MM-DD`, default 30 days on), at one
-    /// location (its code) or all.
+    /// Availability of `sku` from today to `until` (`YYYY-MM-DD`, default 30 days on, at most
+    /// [`MAX_DAYS`]), at one location (its code) or all.
     pub async fn availability(
         &self,
         actor: &Actor,
@@ -56,19 +56,11 @@ impl App {
         let today = self.now().div_euclid(DAY_MS);
         let mut e = Errors::new();
         too_long(&mut e, "location", location.as_deref(), 32);
+        // Like a page's limit, the range is capped rather than refused: an end before today
+        // counts as today, one beyond the farthest day as that day.
         let last = match until.as_deref() {
             None => Some(today + DEFAULT_DAYS),
-            Some(d) => match check_day(&mut e, "until", d) {
-                Some(day) if day < today => {
-                    e.add("until", "must not be before today");
-                    None
-                }
-                Some(day) if day > today + MAX_DAYS => {
-                    e.add("until", format!("must be at most {MAX_DAYS} days from today"));
-                    None
-                }
-                other => other,
-            },
+            Some(d) => check_day(&mut e, "until", d).map(|day| day.clamp(today, today + MAX_DAYS)),
         };
         e.finish(())?;
         let last = last.expect("checked");

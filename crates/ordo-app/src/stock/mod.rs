@@ -2,6 +2,7 @@
 //! non-sellable buckets, the suppliers stock is bought from and the purchase orders that bring
 //! it. Depends only on the kernel.
 
+pub mod alerts;
 pub mod availability;
 pub mod catalog;
 pub mod inventory;

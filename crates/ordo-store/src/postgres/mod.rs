@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("../../migrations/postgres/0022_purchasing.sql")),
     (23, include_str!("../../migrations/postgres/0023_movement_reference.sql")),
     (24, include_str!("../../migrations/postgres/0024_stock_policies.sql")),
+    (25, include_str!("../../migrations/postgres/0025_stock_alerts.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

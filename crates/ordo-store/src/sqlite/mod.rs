@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("../../migrations/sqlite/0022_purchasing.sql")),
     (23, include_str!("../../migrations/sqlite/0023_movement_reference.sql")),
     (24, include_str!("../../migrations/sqlite/0024_stock_policies.sql")),
+    (25, include_str!("../../migrations/sqlite/0025_stock_alerts.sql")),
 ];
 
 pub struct SqliteEngine {

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod planning;
 pub mod purchasing;
 pub mod webhooks;
 
@@ -32,6 +33,7 @@ pub use notifications::NotificationStore;
 pub use orders::{OrderFilter, OrderStore};
 pub use outbox::{EventFilter, OutboxStore};
 pub use payments::PaymentStore;
+pub use planning::{AlertFilter, PlanningStore};
 pub use purchasing::{PurchaseOrderFilter, PurchasingStore};
 pub use webhooks::{Requeue, WebhookStore};
 
@@ -53,6 +55,7 @@ pub trait Tx:
     + WebhookStore
     + NotificationStore
     + PurchasingStore
+    + PlanningStore
 {
 }
 
@@ -70,6 +73,7 @@ impl<T> Tx for T where
         + WebhookStore
         + NotificationStore
         + PurchasingStore
+        + PlanningStore
         + ?Sized
 {
 }

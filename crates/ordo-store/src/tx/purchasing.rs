@@ -1,12 +1,11 @@
-//! Buying stock as stored: suppliers, purchase orders, the units still to come from them, the
-//! moving average cost receipts keep, and the stock policies (safety stock, reorder point)
-//! planning keeps. Only the trait; the engines implement it.
+//! Buying stock as stored: suppliers, purchase orders, the units still to come from them, and
+//! the moving average cost receipts keep. Only the trait; the engines implement it.
 
-use crate::{CostRecord, IncomingRecord, Page, PolicyRecord, PurchaseOrderRecord, StoreResult, SupplierRecord};
+use crate::{CostRecord, IncomingRecord, Page, PurchaseOrderRecord, StoreResult, SupplierRecord};
 
 super::store_area! {
     list purchasing_store;
-    /// Suppliers, purchase orders, incoming stock, costs and stock policies.
+    /// Suppliers, purchase orders, incoming stock and costs.
     pub trait PurchasingStore {
         /// Saves a supplier whole (inserted or replaced by id); `Conflict("suppliers.code")`
         /// when another supplier has its code.
@@ -38,13 +37,6 @@ super::store_area! {
         fn cost(&mut self, sku: &str, location_id: &str) -> StoreResult<Option<CostRecord>>;
         /// Saves a SKU's cost at a location (inserted or replaced).
         fn put_cost(&mut self, c: &CostRecord) -> StoreResult<()>;
-
-        /// Saves a SKU's policy at a location (inserted or replaced).
-        fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()>;
-        /// Removes a SKU's policy at a location; whether there was one.
-        fn delete_policy(&mut self, sku: &str, location_id: &str) -> StoreResult<bool>;
-        /// The policies of these SKUs at every location that has one, by SKU and location.
-        fn policies_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<PolicyRecord>>;
     }
 }
 

@@ -15,6 +15,7 @@ mod notifications;
 mod orders;
 mod outbox;
 mod payments;
+mod planning;
 mod purchasing;
 mod schema;
 mod webhooks;

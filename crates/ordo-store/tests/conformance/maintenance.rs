@@ -291,6 +291,16 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         source: "manual".into(),
         updated_at: 15,
     })?;
+    tx.put_alert(&ordo_store::AlertRecord {
+        id: "alr_1".into(),
+        kind: "low_stock".into(),
+        sku: "A-1".into(),
+        location_id: loc.id.as_str().into(),
+        started_at: 15,
+        ended_at: None,
+        available: 2,
+        reorder_point: Some(6),
+    })?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

@@ -1,11 +1,10 @@
 //! Buying stock: suppliers saved whole, found by id and code, listed by code and status, their
 //! codes unique; purchase orders numbered from 1 without gaps, saved whole, listed newest first
 //! with filters; what an origin brings replaced whole and read by SKU; costs kept per SKU and
-//! location; stock policies replaced per SKU and location and removed.
+//! location.
 
 use ordo_store::{
-    CostRecord, IncomingRecord, Page, PolicyRecord, PurchaseOrderFilter, PurchaseOrderRecord, StoreError,
-    SupplierRecord,
+    CostRecord, IncomingRecord, Page, PurchaseOrderFilter, PurchaseOrderRecord, StoreError, SupplierRecord,
 };
 
 use crate::common::{engines, read, store, write};
@@ -209,39 +208,5 @@ async fn costs_are_kept_per_sku_and_location() {
         write(&s, move |tx| tx.put_cost(&saved)).await.unwrap();
         let got = read(&s, |tx| Ok((tx.cost("A", "loc_1")?, tx.cost("A", "loc_2")?, tx.cost("B", "loc_1")?))).await;
         assert_eq!(got, (Some(big), Some(a2), None), "{engine:?}");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stock_policies_are_kept_replaced_and_removed() {
-    for engine in engines() {
-        let s = store(&engine);
-        let policy = |sku: &str, location: &str, safety_stock, reorder_point| PolicyRecord {
-            sku: sku.into(),
-            location_id: location.into(),
-            safety_stock,
-            reorder_point,
-            source: "manual".into(),
-            updated_at: 40,
-        };
-        let rows = [policy("A", "loc_2", 1, 4), policy("A", "loc_1", 5, 12), policy("B", "loc_1", 0, 3)];
-        write(&s, move |tx| rows.iter().try_for_each(|p| tx.put_policy(p))).await.unwrap();
-        let replaced = PolicyRecord { source: "computed".into(), ..policy("A", "loc_1", 7, 20) };
-        let saved = replaced.clone();
-        write(&s, move |tx| tx.put_policy(&saved)).await.unwrap();
-        let (a, none) = read(&s, |tx| Ok((tx.policies_for_skus(&["A", "Z"])?, tx.policies_for_skus(&[])?))).await;
-        assert_eq!(a, [replaced, policy("A", "loc_2", 1, 4)], "{engine:?}: by SKU and location");
-        assert!(none.is_empty());
-        // A reorder point below the safety stock is never stored.
-        let bad = policy("C", "loc_1", 5, 4);
-        assert!(write(&s, move |tx| tx.put_policy(&bad)).await.is_err(), "{engine:?}");
-        let (gone, again) =
-            write(&s, |tx| Ok((tx.delete_policy("A", "loc_2")?, tx.delete_policy("A", "loc_2")?))).await.unwrap();
-        assert_eq!((gone, again), (true, false), "{engine:?}");
-        let left = read(&s, |tx| tx.policies_for_skus(&["A", "B", "C"])).await;
-        assert_eq!(
-            left.iter().map(|p| (p.sku.as_str(), p.location_id.as_str())).collect::<Vec<_>>(),
-            [("A", "loc_1"), ("B", "loc_1")]
-        );
     }
 }

@@ -19,7 +19,7 @@ use crate::problem::{Problem, query_error};
 use crate::state::AppState;
 use crate::views::{
     AdjustmentView, AvailabilityView, BucketsView, CountRequestView, LevelView, ListView, MovementView, SkuStockView,
-    StockPoliciesView, StockPolicyView,
+    StockAlertView, StockPoliciesView, StockPolicyView,
 };
 
 /// Add or remove on-hand units at a location, with a reason.
@@ -67,7 +67,8 @@ pub async fn sku_stock(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
-    /// The last day to answer, `YYYY-MM-DD`: today to 366 days on (default 30 days on).
+    /// The last day to answer, `YYYY-MM-DD` (default 30 days on); a day before today counts as
+    /// today, one more than 366 days on as the 366th.
     #[param(format = Date)]
     pub until: Option<String>,
     /// Only this location (its code).
@@ -129,6 +130,46 @@ pub async fn delete_stock_policy(
 ) -> ApiResult<axum::http::StatusCode> {
     s.app.delete_stock_policy(&actor, &sku, &location).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertListQuery {
+    /// `open` (the default), `ended` or `all`.
+    #[param(pattern = "^(open|ended|all)$")]
+    pub status: Option<String>,
+    /// `low_stock` or `stock_out`.
+    #[param(pattern = "^(low_stock|stock_out)$")]
+    pub kind: Option<String>,
+    #[param(max_length = 64)]
+    pub sku: Option<String>,
+    /// Only this location (its code).
+    #[param(max_length = 32)]
+    pub location: Option<String>,
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// Stock that ran low (available at or below a stock policy's reorder point) or out, newest
+/// first: open alerts unless `status` asks for ended ones or all. Alerts open and end as stock
+/// changes, within about a second.
+#[utoipa::path(get, path = "/v1/inventory/alerts", tag = "inventory", params(AlertListQuery),
+    responses((status = 200, body = ListView<StockAlertView>), (status = 400, body = Problem)))]
+pub async fn list_stock_alerts(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<AlertListQuery>,
+) -> ApiResult<Json<ListView<StockAlertView>>> {
+    let limit = page_limit(q.limit.map(|l| l.0));
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let filter =
+        ordo_app::stock::alerts::AlertQuery { status: q.status, kind: q.kind, sku: q.sku, location: q.location };
+    let items = s.app.list_stock_alerts(&actor, page, filter).await.map_err(query_error)?;
+    Ok(Json(list(items, limit, |a: &ordo_app::stock::alerts::StockAlert| a.record.id.clone())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

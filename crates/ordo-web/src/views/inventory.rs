@@ -348,3 +348,39 @@ impl From<&ordo_app::stock::policies::StockPolicy> for StockPolicyView {
 pub struct StockPoliciesView {
     pub data: Vec<StockPolicyView>,
 }
+
+/// Stock that ran low or out at a location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockAlertView {
+    #[schema(example = "alr_01JD8X3Q6Z3M9V8K2N4P6R8T0W")]
+    pub id: String,
+    /// `low_stock` (available at or below the reorder point) or `stock_out` (none available).
+    pub kind: String,
+    pub sku: String,
+    pub location: String,
+    /// `open` or `ended`.
+    pub status: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// Units available (on hand less reserved) when it started.
+    pub available: i64,
+    /// The reorder point crossed (low stock).
+    pub reorder_point: Option<i64>,
+}
+
+impl From<&ordo_app::stock::alerts::StockAlert> for StockAlertView {
+    fn from(a: &ordo_app::stock::alerts::StockAlert) -> Self {
+        let r = &a.record;
+        StockAlertView {
+            id: r.id.clone(),
+            kind: r.kind.clone(),
+            sku: r.sku.clone(),
+            location: a.location.clone(),
+            status: if r.ended_at.is_some() { "ended" } else { "open" }.into(),
+            started_at: format_ms(r.started_at),
+            ended_at: r.ended_at.map(format_ms),
+            available: r.available,
+            reorder_point: r.reorder_point,
+        }
+    }
+}

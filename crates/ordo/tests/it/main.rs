@@ -41,6 +41,7 @@ mod routing;
 mod secrets;
 mod shipping;
 mod slow_clients;
+mod stock_alerts;
 mod stock_push;
 mod strict_json;
 mod stripe;

@@ -369,9 +369,12 @@ async fn availability_by_date_counts_what_purchase_orders_bring(engine: Engine) 
     assert_eq!(a["locations"][0]["incoming"], json!([]));
     assert_eq!(a["totals"].as_array().unwrap().len(), 31, "30 days on by default");
 
-    for (query, status) in
-        [("until=1999-01-01", 400), ("until=2999-01-01", 400), ("until=soon", 400), ("location=NOWHERE", 404)]
-    {
+    // The range is capped, like a page: from today, at most 366 days on.
+    let past = s.get("/v1/inventory/A-1/availability?until=1999-01-01").await.body;
+    assert_eq!((past["until"].as_str(), past["totals"].as_array().unwrap().len()), (past["from"].as_str(), 1));
+    let far = s.get("/v1/inventory/A-1/availability?until=2999-01-01").await.body;
+    assert_eq!(far["totals"].as_array().unwrap().len(), 367);
+    for (query, status) in [("until=soon", 400), ("until=2027-02-30", 400), ("location=NOWHERE", 404)] {
         let r = s.get(&format!("/v1/inventory/A-1/availability?{query}")).await;
         assert_eq!(r.status.as_u16(), status, "{query} {:?}", r.body);
     }

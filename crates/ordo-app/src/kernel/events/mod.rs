@@ -104,6 +104,14 @@ catalogue! {
     StockPolicySet(StockPolicyChanged) = "inventory.policy_set", subject "the SKU", version 1;
     /// A SKU's safety stock and reorder point at a location were removed.
     StockPolicyRemoved(StockPolicyChanged) = "inventory.policy_removed", subject "the SKU", version 1;
+    /// A SKU's available stock at a location fell to or below its reorder point (once, until it recovers).
+    LowStock(StockAlertChanged) = "inventory.low_stock", subject "the SKU", version 1;
+    /// A SKU's available stock at a location is above its reorder point again (or the policy was removed).
+    LowStockResolved(StockAlertChanged) = "inventory.low_stock_resolved", subject "the SKU", version 1;
+    /// A location that held a SKU has none available.
+    StockOut(StockAlertChanged) = "inventory.stock_out", subject "the SKU", version 1;
+    /// A location out of a SKU has some available again.
+    BackInStock(StockAlertChanged) = "inventory.back_in_stock", subject "the SKU", version 1;
     /// Units moved between available stock and non-sellable buckets, or out.
     InventoryBucketMoved(BucketMoved) = "inventory.bucket_moved", subject "the SKU", version 1;
     /// A location found less stock than it should have and asks for a count.

@@ -114,6 +114,20 @@ pub struct CarrierCreated {
     pub code: String,
 }
 
+/// A stock alert that opened or ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StockAlertChanged {
+    /// The alert's id (`GET /v1/inventory/alerts`).
+    pub id: String,
+    pub sku: String,
+    /// The location's code.
+    pub location: String,
+    /// Units available (on hand less reserved) when it opened or ended.
+    pub available: i64,
+    /// The reorder point (low stock).
+    pub reorder_point: Option<i64>,
+}
+
 /// A SKU's stock policy at a location as it now is (all absent once removed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StockPolicyChanged {

@@ -13,6 +13,7 @@ mod notifications;
 mod orders;
 mod outbox;
 mod payments;
+mod planning;
 mod purchasing;
 mod webhooks;
 
@@ -57,6 +58,7 @@ fn rule(constraint: Option<&str>) -> &'static str {
         "balance_accounts_kind_code_key" => "balance_accounts.kind",
         "channel_imports_delivery" => "channel_imports.channel",
         "suppliers_code_key" => "suppliers.code",
+        "stock_alerts_open" => "stock_alerts.kind",
         _ => "a unique rule",
     }
 }

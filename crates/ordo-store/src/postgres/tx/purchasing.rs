@@ -8,15 +8,14 @@ use postgres::Row;
 use super::{PgTx, decode};
 use crate::schema;
 use crate::{
-    CostRecord, IncomingRecord, Page, PolicyRecord, PurchaseOrderFilter, PurchaseOrderRecord, PurchasingStore,
-    StoreResult, SupplierRecord,
+    CostRecord, IncomingRecord, Page, PurchaseOrderFilter, PurchaseOrderRecord, PurchasingStore, StoreResult,
+    SupplierRecord,
 };
 
 const SUPPLIER_COLS: &str = schema::SUPPLIERS.column_list;
 const PO_COLS: &str = schema::PURCHASE_ORDERS.column_list;
 const INCOMING_COLS: &str = schema::INCOMING_STOCK.column_list;
 const COST_COLS: &str = schema::INVENTORY_COSTS.column_list;
-const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
 
 /// The transaction lock purchase order numbers are given out under (any fixed number that no
 /// other lock of Ordo's uses).
@@ -67,17 +66,6 @@ fn cost(r: &Row) -> StoreResult<CostRecord> {
         currency: decode(r.try_get(2))?,
         units: decode(r.try_get(3))?,
         value: decode(r.try_get(4))?,
-        updated_at: decode(r.try_get(5))?,
-    })
-}
-
-fn policy(r: &Row) -> StoreResult<PolicyRecord> {
-    Ok(PolicyRecord {
-        sku: decode(r.try_get(0))?,
-        location_id: decode(r.try_get(1))?,
-        safety_stock: decode(r.try_get(2))?,
-        reorder_point: decode(r.try_get(3))?,
-        source: decode(r.try_get(4))?,
         updated_at: decode(r.try_get(5))?,
     })
 }
@@ -233,35 +221,5 @@ impl PurchasingStore for PgTx<'_, '_> {
             &[&c.sku, &c.location_id, &c.currency, &c.units, &c.value, &c.updated_at],
         )?;
         Ok(())
-    }
-
-    fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()> {
-        self.exec(
-            &format!(
-                "INSERT INTO stock_policies ({POLICY_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (sku, location_id) DO UPDATE SET safety_stock = excluded.safety_stock,
-                 reorder_point = excluded.reorder_point, source = excluded.source, updated_at = excluded.updated_at"
-            ),
-            &[&p.sku, &p.location_id, &p.safety_stock, &p.reorder_point, &p.source, &p.updated_at],
-        )?;
-        Ok(())
-    }
-
-    fn delete_policy(&mut self, sku: &str, location_id: &str) -> StoreResult<bool> {
-        Ok(self.exec("DELETE FROM stock_policies WHERE sku = $1 AND location_id = $2", &[&sku, &location_id])? > 0)
-    }
-
-    fn policies_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<PolicyRecord>> {
-        if skus.is_empty() {
-            return Ok(Vec::new());
-        }
-        let skus: Vec<&str> = skus.to_vec();
-        self.query(
-            &format!("SELECT {POLICY_COLS} FROM stock_policies WHERE sku = ANY($1) ORDER BY sku, location_id"),
-            &[&skus],
-        )?
-        .iter()
-        .map(policy)
-        .collect()
     }
 }

@@ -19,6 +19,7 @@ mod notifications;
 mod orders;
 mod outbox;
 mod payments;
+mod planning;
 mod purchasing;
 mod webhooks;
 
@@ -51,6 +52,7 @@ fn map_err(e: rusqlite::Error) -> StoreError {
                 "balance_accounts.kind",
                 "channel_imports.channel",
                 "suppliers.code",
+                "stock_alerts.kind",
             ] {
                 if msg.contains(rule) {
                     return StoreError::Conflict(rule);

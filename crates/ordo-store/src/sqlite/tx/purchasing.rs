@@ -7,15 +7,14 @@ use rusqlite::{Row, params};
 use super::{SqliteTx, placeholders};
 use crate::schema;
 use crate::{
-    CostRecord, IncomingRecord, Page, PolicyRecord, PurchaseOrderFilter, PurchaseOrderRecord, PurchasingStore,
-    StoreResult, SupplierRecord,
+    CostRecord, IncomingRecord, Page, PurchaseOrderFilter, PurchaseOrderRecord, PurchasingStore, StoreResult,
+    SupplierRecord,
 };
 
 const SUPPLIER_COLS: &str = schema::SUPPLIERS.column_list;
 const PO_COLS: &str = schema::PURCHASE_ORDERS.column_list;
 const INCOMING_COLS: &str = schema::INCOMING_STOCK.column_list;
 const COST_COLS: &str = schema::INVENTORY_COSTS.column_list;
-const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
 
 fn supplier_row(r: &Row<'_>) -> rusqlite::Result<SupplierRecord> {
     Ok(SupplierRecord {
@@ -62,17 +61,6 @@ fn cost_row(r: &Row<'_>) -> rusqlite::Result<CostRecord> {
         currency: r.get(2)?,
         units: r.get(3)?,
         value: r.get(4)?,
-        updated_at: r.get(5)?,
-    })
-}
-
-fn policy_row(r: &Row<'_>) -> rusqlite::Result<PolicyRecord> {
-    Ok(PolicyRecord {
-        sku: r.get(0)?,
-        location_id: r.get(1)?,
-        safety_stock: r.get(2)?,
-        reorder_point: r.get(3)?,
-        source: r.get(4)?,
         updated_at: r.get(5)?,
     })
 }
@@ -205,35 +193,5 @@ impl PurchasingStore for SqliteTx<'_> {
             params![c.sku, c.location_id, c.currency, c.units, c.value, c.updated_at],
         )?;
         Ok(())
-    }
-
-    fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()> {
-        self.exec(
-            &format!(
-                "INSERT INTO stock_policies ({POLICY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (sku, location_id) DO UPDATE SET safety_stock = excluded.safety_stock,
-                 reorder_point = excluded.reorder_point, source = excluded.source, updated_at = excluded.updated_at"
-            ),
-            params![p.sku, p.location_id, p.safety_stock, p.reorder_point, p.source, p.updated_at],
-        )?;
-        Ok(())
-    }
-
-    fn delete_policy(&mut self, sku: &str, location_id: &str) -> StoreResult<bool> {
-        Ok(self.exec("DELETE FROM stock_policies WHERE sku = ?1 AND location_id = ?2", [sku, location_id])? > 0)
-    }
-
-    fn policies_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<PolicyRecord>> {
-        if skus.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.query_all(
-            &format!(
-                "SELECT {POLICY_COLS} FROM stock_policies WHERE sku IN {} ORDER BY sku, location_id",
-                placeholders(skus.len())
-            ),
-            rusqlite::params_from_iter(skus.iter()),
-            policy_row,
-        )
     }
 }

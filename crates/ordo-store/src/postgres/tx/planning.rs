@@ -1,0 +1,113 @@
+//! PostgreSQL: stock policies and stock alerts. Statements run in the caller's transaction;
+//! nothing here commits.
+
+use postgres::Row;
+
+use super::{PgTx, decode};
+use crate::schema;
+use crate::{AlertFilter, AlertRecord, Page, PlanningStore, PolicyRecord, StoreResult};
+
+const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
+const ALERT_COLS: &str = schema::STOCK_ALERTS.column_list;
+
+fn policy(r: &Row) -> StoreResult<PolicyRecord> {
+    Ok(PolicyRecord {
+        sku: decode(r.try_get(0))?,
+        location_id: decode(r.try_get(1))?,
+        safety_stock: decode(r.try_get(2))?,
+        reorder_point: decode(r.try_get(3))?,
+        source: decode(r.try_get(4))?,
+        updated_at: decode(r.try_get(5))?,
+    })
+}
+
+fn alert(r: &Row) -> StoreResult<AlertRecord> {
+    Ok(AlertRecord {
+        id: decode(r.try_get(0))?,
+        kind: decode(r.try_get(1))?,
+        sku: decode(r.try_get(2))?,
+        location_id: decode(r.try_get(3))?,
+        started_at: decode(r.try_get(4))?,
+        ended_at: decode(r.try_get(5))?,
+        available: decode(r.try_get(6))?,
+        reorder_point: decode(r.try_get(7))?,
+    })
+}
+
+impl PlanningStore for PgTx<'_, '_> {
+    fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO stock_policies ({POLICY_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (sku, location_id) DO UPDATE SET safety_stock = excluded.safety_stock,
+                 reorder_point = excluded.reorder_point, source = excluded.source, updated_at = excluded.updated_at"
+            ),
+            &[&p.sku, &p.location_id, &p.safety_stock, &p.reorder_point, &p.source, &p.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_policy(&mut self, sku: &str, location_id: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM stock_policies WHERE sku = $1 AND location_id = $2", &[&sku, &location_id])? > 0)
+    }
+
+    fn policies_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<PolicyRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let skus: Vec<&str> = skus.to_vec();
+        self.query(
+            &format!("SELECT {POLICY_COLS} FROM stock_policies WHERE sku = ANY($1) ORDER BY sku, location_id"),
+            &[&skus],
+        )?
+        .iter()
+        .map(policy)
+        .collect()
+    }
+
+    fn put_alert(&mut self, a: &AlertRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO stock_alerts ({ALERT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, available = excluded.available,
+                 reorder_point = excluded.reorder_point"
+            ),
+            &[&a.id, &a.kind, &a.sku, &a.location_id, &a.started_at, &a.ended_at, &a.available, &a.reorder_point],
+        )?;
+        Ok(())
+    }
+
+    fn open_alerts_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<AlertRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        let skus: Vec<&str> = skus.to_vec();
+        self.query(
+            &format!(
+                "SELECT {ALERT_COLS} FROM stock_alerts WHERE ended_at IS NULL AND sku = ANY($1)
+                 ORDER BY sku, location_id, kind"
+            ),
+            &[&skus],
+        )?
+        .iter()
+        .map(alert)
+        .collect()
+    }
+
+    fn list_alerts(&mut self, page: &Page<String>, f: &AlertFilter) -> StoreResult<Vec<AlertRecord>> {
+        let before = page.after.clone().unwrap_or_else(|| "\u{10ffff}".into());
+        let limit = page.limit as i64;
+        self.query(
+            &format!(
+                "SELECT {ALERT_COLS} FROM stock_alerts WHERE id < $1
+                 AND ($2::BOOLEAN IS NULL OR (ended_at IS NULL) = $2) AND ($3::TEXT IS NULL OR kind = $3)
+                 AND ($4::TEXT IS NULL OR sku = $4) AND ($5::TEXT IS NULL OR location_id = $5)
+                 ORDER BY id DESC LIMIT $6"
+            ),
+            &[&before, &f.open, &f.kind, &f.sku, &f.location_id, &limit],
+        )?
+        .iter()
+        .map(alert)
+        .collect()
+    }
+}

@@ -1,0 +1,119 @@
+//! SQLite: stock policies and stock alerts. Statements run in the caller's transaction;
+//! nothing here commits.
+
+use rusqlite::types::Value;
+use rusqlite::{Row, params};
+
+use super::{SqliteTx, Where, placeholders};
+use crate::schema;
+use crate::{AlertFilter, AlertRecord, Page, PlanningStore, PolicyRecord, StoreResult};
+
+const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
+const ALERT_COLS: &str = schema::STOCK_ALERTS.column_list;
+
+fn policy_row(r: &Row<'_>) -> rusqlite::Result<PolicyRecord> {
+    Ok(PolicyRecord {
+        sku: r.get(0)?,
+        location_id: r.get(1)?,
+        safety_stock: r.get(2)?,
+        reorder_point: r.get(3)?,
+        source: r.get(4)?,
+        updated_at: r.get(5)?,
+    })
+}
+
+fn alert_row(r: &Row<'_>) -> rusqlite::Result<AlertRecord> {
+    Ok(AlertRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        sku: r.get(2)?,
+        location_id: r.get(3)?,
+        started_at: r.get(4)?,
+        ended_at: r.get(5)?,
+        available: r.get(6)?,
+        reorder_point: r.get(7)?,
+    })
+}
+
+impl PlanningStore for SqliteTx<'_> {
+    fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO stock_policies ({POLICY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (sku, location_id) DO UPDATE SET safety_stock = excluded.safety_stock,
+                 reorder_point = excluded.reorder_point, source = excluded.source, updated_at = excluded.updated_at"
+            ),
+            params![p.sku, p.location_id, p.safety_stock, p.reorder_point, p.source, p.updated_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_policy(&mut self, sku: &str, location_id: &str) -> StoreResult<bool> {
+        Ok(self.exec("DELETE FROM stock_policies WHERE sku = ?1 AND location_id = ?2", [sku, location_id])? > 0)
+    }
+
+    fn policies_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<PolicyRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query_all(
+            &format!(
+                "SELECT {POLICY_COLS} FROM stock_policies WHERE sku IN {} ORDER BY sku, location_id",
+                placeholders(skus.len())
+            ),
+            rusqlite::params_from_iter(skus.iter()),
+            policy_row,
+        )
+    }
+
+    fn put_alert(&mut self, a: &AlertRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO stock_alerts ({ALERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, available = excluded.available,
+                 reorder_point = excluded.reorder_point"
+            ),
+            params![a.id, a.kind, a.sku, a.location_id, a.started_at, a.ended_at, a.available, a.reorder_point],
+        )?;
+        Ok(())
+    }
+
+    fn open_alerts_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<AlertRecord>> {
+        if skus.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query_all(
+            &format!(
+                "SELECT {ALERT_COLS} FROM stock_alerts WHERE ended_at IS NULL AND sku IN {}
+                 ORDER BY sku, location_id, kind",
+                placeholders(skus.len())
+            ),
+            rusqlite::params_from_iter(skus.iter()),
+            alert_row,
+        )
+    }
+
+    fn list_alerts(&mut self, page: &Page<String>, f: &AlertFilter) -> StoreResult<Vec<AlertRecord>> {
+        let mut w = Where::default();
+        if let Some(after) = &page.after {
+            w.add("id < ?", after.clone());
+        }
+        match f.open {
+            Some(true) => w.clauses.push("ended_at IS NULL"),
+            Some(false) => w.clauses.push("ended_at IS NOT NULL"),
+            None => {}
+        }
+        if let Some(k) = &f.kind {
+            w.add("kind = ?", k.clone());
+        }
+        if let Some(s) = &f.sku {
+            w.add("sku = ?", s.clone());
+        }
+        if let Some(l) = &f.location_id {
+            w.add("location_id = ?", l.clone());
+        }
+        let sql = format!("SELECT {ALERT_COLS} FROM stock_alerts {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
+        let params: Vec<Value> = w.params.clone();
+        self.query_all(&sql, rusqlite::params_from_iter(params), alert_row)
+    }
+}

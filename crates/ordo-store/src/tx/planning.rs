@@ -1,0 +1,35 @@
+//! Planning stock as stored: the stock policy of each SKU at each location (safety stock,
+//! reorder point) and the alerts of stock that ran low or out. Only the trait; the engines
+//! implement it.
+
+use crate::{AlertRecord, Page, PolicyRecord, StoreResult};
+
+super::store_area! {
+    list planning_store;
+    /// Stock policies and stock alerts.
+    pub trait PlanningStore {
+        /// Saves a SKU's policy at a location (inserted or replaced).
+        fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()>;
+        /// Removes a SKU's policy at a location; whether there was one.
+        fn delete_policy(&mut self, sku: &str, location_id: &str) -> StoreResult<bool>;
+        /// The policies of these SKUs at every location that has one, by SKU and location.
+        fn policies_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<PolicyRecord>>;
+
+        /// Saves an alert whole (inserted or replaced by id); `Conflict("stock_alerts.kind")`
+        /// when another of its kind is open for the SKU and location.
+        fn put_alert(&mut self, a: &AlertRecord) -> StoreResult<()>;
+        /// The open alerts of these SKUs, by SKU, location and kind.
+        fn open_alerts_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<AlertRecord>>;
+        /// Alerts newest first (by id, before the page's cursor), filtered.
+        fn list_alerts(&mut self, page: &Page<String>, filter: &AlertFilter) -> StoreResult<Vec<AlertRecord>>;
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// Only open ones (`Some(true)`) or only ended ones (`Some(false)`).
+    pub open: Option<bool>,
+    pub kind: Option<String>,
+    pub sku: Option<String>,
+    pub location_id: Option<String>,
+}

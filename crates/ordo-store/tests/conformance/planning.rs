@@ -1,0 +1,102 @@
+//! Planning stock: policies replaced per SKU and location and removed, the reorder point never
+//! below the safety stock; alerts opened once per kind, SKU and location, ended, and listed
+//! newest first with filters.
+
+use ordo_store::{AlertFilter, AlertRecord, Page, PolicyRecord, StoreError};
+
+use crate::common::{engines, read, store, write};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_policies_are_kept_replaced_and_removed() {
+    for engine in engines() {
+        let s = store(&engine);
+        let policy = |sku: &str, location: &str, safety_stock, reorder_point| PolicyRecord {
+            sku: sku.into(),
+            location_id: location.into(),
+            safety_stock,
+            reorder_point,
+            source: "manual".into(),
+            updated_at: 40,
+        };
+        let rows = [policy("A", "loc_2", 1, 4), policy("A", "loc_1", 5, 12), policy("B", "loc_1", 0, 3)];
+        write(&s, move |tx| rows.iter().try_for_each(|p| tx.put_policy(p))).await.unwrap();
+        let replaced = PolicyRecord { source: "computed".into(), ..policy("A", "loc_1", 7, 20) };
+        let saved = replaced.clone();
+        write(&s, move |tx| tx.put_policy(&saved)).await.unwrap();
+        let (a, none) = read(&s, |tx| Ok((tx.policies_for_skus(&["A", "Z"])?, tx.policies_for_skus(&[])?))).await;
+        assert_eq!(a, [replaced, policy("A", "loc_2", 1, 4)], "{engine:?}: by SKU and location");
+        assert!(none.is_empty());
+        // A reorder point below the safety stock is never stored.
+        let bad = policy("C", "loc_1", 5, 4);
+        assert!(write(&s, move |tx| tx.put_policy(&bad)).await.is_err(), "{engine:?}");
+        let (gone, again) =
+            write(&s, |tx| Ok((tx.delete_policy("A", "loc_2")?, tx.delete_policy("A", "loc_2")?))).await.unwrap();
+        assert_eq!((gone, again), (true, false), "{engine:?}");
+        let left = read(&s, |tx| tx.policies_for_skus(&["A", "B", "C"])).await;
+        assert_eq!(
+            left.iter().map(|p| (p.sku.as_str(), p.location_id.as_str())).collect::<Vec<_>>(),
+            [("A", "loc_1"), ("B", "loc_1")]
+        );
+    }
+}
+
+fn alert(id: &str, kind: &str, sku: &str, location: &str, ended_at: Option<i64>) -> AlertRecord {
+    AlertRecord {
+        id: id.into(),
+        kind: kind.into(),
+        sku: sku.into(),
+        location_id: location.into(),
+        started_at: 50,
+        ended_at,
+        available: 2,
+        reorder_point: (kind == "low_stock").then_some(5),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_open_once_end_and_list_newest_first() {
+    for engine in engines() {
+        let s = store(&engine);
+        let rows = [
+            alert("alr_1", "low_stock", "A", "loc_1", Some(60)),
+            alert("alr_2", "low_stock", "A", "loc_1", None),
+            alert("alr_3", "stock_out", "A", "loc_1", None),
+            alert("alr_4", "low_stock", "B", "loc_2", None),
+        ];
+        write(&s, move |tx| rows.iter().try_for_each(|a| tx.put_alert(a))).await.unwrap();
+        // A second open alert of a kind for the same SKU and location is refused.
+        let twice = alert("alr_5", "low_stock", "A", "loc_1", None);
+        let refused = write(&s, move |tx| tx.put_alert(&twice)).await;
+        assert_eq!(refused, Err(StoreError::Conflict("stock_alerts.kind")), "{engine:?}");
+        let open = read(&s, |tx| tx.open_alerts_for_skus(&["A", "Z"])).await;
+        assert_eq!(open.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["alr_2", "alr_3"], "{engine:?}");
+        assert!(read(&s, |tx| tx.open_alerts_for_skus(&[])).await.is_empty());
+        // Ended, it is replaced whole and no longer open.
+        let ended = alert("alr_2", "low_stock", "A", "loc_1", Some(70));
+        let saved = ended.clone();
+        write(&s, move |tx| tx.put_alert(&saved)).await.unwrap();
+        let page = |after: Option<&str>, limit| Page { after: after.map(str::to_owned), limit };
+        let f = |open, kind: Option<&str>, sku: Option<&str>, location: Option<&str>| AlertFilter {
+            open,
+            kind: kind.map(str::to_owned),
+            sku: sku.map(str::to_owned),
+            location_id: location.map(str::to_owned),
+        };
+        let ids = |rows: Vec<AlertRecord>| rows.into_iter().map(|a| a.id).collect::<Vec<_>>();
+        let cases = [
+            (page(None, 10), f(None, None, None, None), vec!["alr_4", "alr_3", "alr_2", "alr_1"]),
+            (page(Some("alr_3"), 10), f(None, None, None, None), vec!["alr_2", "alr_1"]),
+            (page(None, 1), f(None, None, None, None), vec!["alr_4"]),
+            (page(None, 10), f(Some(true), None, None, None), vec!["alr_4", "alr_3"]),
+            (page(None, 10), f(Some(false), None, None, None), vec!["alr_2", "alr_1"]),
+            (page(None, 10), f(None, Some("low_stock"), Some("A"), None), vec!["alr_2", "alr_1"]),
+            (page(None, 10), f(None, None, None, Some("loc_2")), vec!["alr_4"]),
+        ];
+        for (p, filter, expected) in cases {
+            let got = read(&s, move |tx| tx.list_alerts(&p, &filter)).await;
+            assert_eq!(ids(got), expected, "{engine:?}");
+        }
+        let got = read(&s, |tx| tx.list_alerts(&Page { after: None, limit: 10 }, &AlertFilter::default())).await;
+        assert_eq!(got.iter().find(|a| a.id == "alr_2"), Some(&ended));
+    }
+}
