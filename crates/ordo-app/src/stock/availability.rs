@@ -97,6 +97,8 @@ impl App {
                 }
                 let date = |day: i32| time_fmt::day(i64::from(day) * DAY_MS);
                 let (first, end) = (today as i32, last as i32);
+                // Each day's date written once, for every location.
+                let dates: Vec<String> = (first..=end).map(date).collect();
                 let mut totals = vec![0i64; (end - first + 1) as usize];
                 let mut locations = Vec::with_capacity(sites.len());
                 for (id, code, on_hand, reserved) in sites {
@@ -120,11 +122,12 @@ impl App {
                         reserved,
                         safety_stock,
                         incoming: mine,
-                        days: by_day.into_iter().map(|(d, q)| (date(d), q)).collect(),
+                        days: dates.iter().cloned().zip(by_day.into_iter().map(|(_, q)| q)).collect(),
                     });
                 }
-                let totals = totals.into_iter().enumerate().map(|(i, q)| (date(first + i as i32), q)).collect();
-                Ok(Availability { sku, from: date(first), until: date(end), locations, totals })
+                let (from, until) = (date(first), date(end));
+                let totals = dates.into_iter().zip(totals).collect();
+                Ok(Availability { sku, from, until, locations, totals })
             })
             .await
     }
