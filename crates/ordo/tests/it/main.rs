@@ -43,6 +43,7 @@ mod shipping;
 mod slow_clients;
 mod stock_alerts;
 mod stock_push;
+mod stock_walk;
 mod strict_json;
 mod stripe;
 mod suppliers;
