@@ -458,7 +458,9 @@ class World:
             # A reorder point is never below the safety stock (the document says so in words).
             body = case.body if isinstance(case.body, dict) else {}
             low, high = body.get("safety_stock"), body.get("reorder_point")
-            if isinstance(low, int) and isinstance(high, int) and high < low:
+            numbers = (int, float)
+            if isinstance(low, numbers) and isinstance(high, numbers) and not isinstance(low, bool) \
+                    and not isinstance(high, bool) and high < low:
                 body["safety_stock"], body["reorder_point"] = high, low
         if path.startswith("/v1/inventory/{sku}/policies/") and real and self.locations:
             # A policy at a location that exists; one to remove is set first.
