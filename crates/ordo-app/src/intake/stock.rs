@@ -278,22 +278,20 @@ fn touched(tx: &mut dyn Tx, events: &[&EventRecord]) -> AppResult<Vec<ListingRec
     if !listed {
         return Ok(Vec::new());
     }
-    let (mut skus, mut orders, mut channels) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut listed_skus, mut channels, mut moving) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
     for e in events {
-        let t = e.event_type.as_str();
-        if t.starts_with("inventory.") || t == "channel.listing_updated" {
-            skus.insert(e.subject.clone());
-        } else if t == "channel.updated" {
-            channels.insert(e.subject.clone());
-        } else {
-            orders.insert(e.subject.clone());
+        match e.event_type.as_str() {
+            "channel.listing_updated" => {
+                listed_skus.insert(e.subject.clone());
+            }
+            "channel.updated" => {
+                channels.insert(e.subject.clone());
+            }
+            _ => moving.push(*e),
         }
     }
-    for id in &orders {
-        if let Some(o) = tx.order_by_id(id)? {
-            skus.extend(o.lines.iter().map(|l| l.sku.clone()));
-        }
-    }
+    let mut skus = crate::stock::alerts::skus_moved(tx, moving)?;
+    skus.extend(listed_skus);
     let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
     let mut listings = tx.listings_for_skus(&refs)?;
     for c in &channels {

@@ -22,7 +22,6 @@ use crate::kernel::events::payloads::StockAlertChanged;
 use crate::kernel::events::{Event, emit};
 use crate::kernel::guard::require;
 use crate::kernel::worker::{Worker, WorkerHandle, WorkerOptions};
-use crate::stock::purchase_orders::too_long;
 use crate::{Action, Actor, App, AppError, AppResult, random_u128};
 
 /// An alert as the API shows it: the location named by its code.
@@ -122,8 +121,12 @@ fn location_code(tx: &mut dyn Tx, known: &mut Vec<(String, String)>, id: &str) -
 }
 
 /// The SKUs a batch of events may have moved the stock of: an inventory event's subject, and
-/// the lines of the order any other event is about.
-fn touched(tx: &mut dyn Tx, events: &[EventRecord]) -> AppResult<Vec<String>> {
+/// the lines of the order any other event is about (order, fulfilment and return events name
+/// their order). The channel stock sync reads them the same way.
+pub(crate) fn skus_moved<'e>(
+    tx: &mut dyn Tx,
+    events: impl IntoIterator<Item = &'e EventRecord>,
+) -> AppResult<BTreeSet<String>> {
     let (mut skus, mut orders) = (BTreeSet::new(), BTreeSet::new());
     for e in events {
         if e.event_type.starts_with("inventory.") {
@@ -137,7 +140,7 @@ fn touched(tx: &mut dyn Tx, events: &[EventRecord]) -> AppResult<Vec<String>> {
             skus.extend(o.lines.iter().map(|l| l.sku.clone()));
         }
     }
-    Ok(skus.into_iter().collect())
+    Ok(skus)
 }
 
 /// The alert worker.
@@ -176,7 +179,7 @@ impl Worker for StockAlerts {
             let clock = app.clock.clone();
             app.store
                 .write(move |tx| {
-                    let skus = touched(tx, &events)?;
+                    let skus: Vec<String> = skus_moved(tx, &events)?.into_iter().collect();
                     // In slices, so that one transaction stays short.
                     for chunk in skus.chunks(200) {
                         let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
@@ -218,8 +221,8 @@ impl App {
         if q.kind.as_deref().is_some_and(|k| !KINDS.contains(&k)) {
             e.add("kind", "must be low_stock or stock_out");
         }
-        too_long(&mut e, "sku", q.sku.as_deref(), 64);
-        too_long(&mut e, "location", q.location.as_deref(), 32);
+        let _ = e.optional_text("sku", q.sku.as_deref(), 64);
+        let _ = e.optional_text("location", q.location.as_deref(), 32);
         e.finish(())?;
         self.store
             .read(move |tx| {

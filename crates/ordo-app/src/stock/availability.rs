@@ -8,7 +8,7 @@ use ordo_store::IncomingRecord;
 
 use crate::kernel::guard::require;
 use crate::kernel::time_fmt;
-use crate::stock::purchase_orders::{check_day, too_long};
+use crate::stock::purchase_orders::check_day;
 use crate::{Action, Actor, App, AppError, AppResult};
 
 /// The farthest day availability is answered for, in days from today.
@@ -55,7 +55,7 @@ impl App {
         require(actor, Action::ReadInventory)?;
         let today = self.now().div_euclid(DAY_MS);
         let mut e = Errors::new();
-        too_long(&mut e, "location", location.as_deref(), 32);
+        let _ = e.optional_text("location", location.as_deref(), 32);
         // Like a page's limit, the range is capped rather than refused: an end before today
         // counts as today, one beyond the farthest day as that day.
         let last = match until.as_deref() {

@@ -227,13 +227,6 @@ pub(crate) fn check_day(e: &mut Errors, field: &str, value: &str) -> Option<i64>
     }
 }
 
-/// Refuses a filter longer than any value it could match.
-pub(crate) fn too_long(e: &mut Errors, field: &str, value: Option<&str>, max: usize) {
-    if value.is_some_and(|v| v.chars().count() > max) {
-        e.add(field, format!("must be at most {max} characters"));
-    }
-}
-
 /// Checked lines of a draft: the SKU's text, quantity and unit cost in `currency`.
 fn check_lines(
     e: &mut Errors,
@@ -305,9 +298,11 @@ pub(crate) fn purchase_error(e: PurchaseError) -> AppError {
 
 /// The products of `skus` that do not exist, as field errors.
 fn require_products(tx: &mut dyn Tx, lines: &[(String, i64, i64)]) -> AppResult<()> {
+    let skus: Vec<&str> = lines.iter().map(|(sku, _, _)| sku.as_str()).collect();
+    let known = tx.products_by_skus(&skus)?;
     let mut e = Errors::new();
-    for (i, (sku, _, _)) in lines.iter().enumerate() {
-        if tx.product_by_sku(sku)?.is_none() {
+    for (i, sku) in skus.iter().enumerate() {
+        if !known.iter().any(|p| p.sku == *sku) {
             e.missing(format!("lines/{i}/sku"), format!("no product has SKU {sku:?}"));
         }
     }
@@ -361,16 +356,8 @@ impl App {
         let mut e = Errors::new();
         let supplier_id = e.text("supplier_id", input.supplier_id.as_deref(), 40);
         let location = e.text("location", input.location.as_deref(), 32);
-        let currency = match input.currency.as_deref() {
-            None => None,
-            Some(c) => match Currency::from_code(c) {
-                Some(c) => Some(c),
-                None => {
-                    e.add("currency", format!("{c:?} is not an ISO 4217 currency code"));
-                    None
-                }
-            },
-        };
+        let currency = crate::stock::suppliers::check_currency(&mut e, input.currency.as_deref())
+            .and_then(|c| Currency::from_code(&c));
         let expected = input.expected_on.as_deref().and_then(|d| check_day(&mut e, "expected_on", d));
         let note = e.optional_text("note", input.note.as_deref(), 500);
         // Costs are checked for their form here and for the currency once the supplier's is known.
@@ -442,8 +429,9 @@ impl App {
         require(actor, Action::ReadInventory)?;
         let mut e = Errors::new();
         let status: Option<PurchaseOrderStatus> = e.optional_choice("status", q.status.as_deref());
-        too_long(&mut e, "supplier_id", q.supplier_id.as_deref(), 40);
-        too_long(&mut e, "location", q.location.as_deref(), 32);
+        // A filter longer than any value it could match is refused.
+        let _ = e.optional_text("supplier_id", q.supplier_id.as_deref(), 40);
+        let _ = e.optional_text("location", q.location.as_deref(), 32);
         e.finish(())?;
         self.store
             .read(move |tx| {

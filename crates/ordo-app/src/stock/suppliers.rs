@@ -149,7 +149,8 @@ fn lead_time(e: &mut Errors, value: Option<i64>) -> Option<i64> {
     }
 }
 
-fn currency(e: &mut Errors, value: Option<&str>) -> Option<String> {
+/// An optional ISO 4217 code, checked and kept in its canonical form.
+pub(crate) fn check_currency(e: &mut Errors, value: Option<&str>) -> Option<String> {
     let code = value?;
     match Currency::from_code(code) {
         Some(c) => Some(c.code().to_owned()),
@@ -187,7 +188,7 @@ impl App {
         if input.currency.is_none() {
             e.add("currency", "is required");
         }
-        let currency = currency(&mut e, input.currency.as_deref());
+        let currency = check_currency(&mut e, input.currency.as_deref());
         let note = e.optional_text("note", input.note.as_deref(), 500);
         e.finish(())?;
         let draft = Supplier {
@@ -265,7 +266,7 @@ impl App {
         let lead_time_days = lead_time(&mut e, patch.lead_time_days);
         let min_order_quantity = patch.min_order_quantity.and_then(|q| e.quantity("min_order_quantity", Some(q), 1));
         let pack_size = patch.pack_size.and_then(|q| e.quantity("pack_size", Some(q), 1));
-        let currency = currency(&mut e, patch.currency.as_deref());
+        let currency = check_currency(&mut e, patch.currency.as_deref());
         let note = patch.note.as_deref().map(|n| e.optional_text("note", Some(n), 500));
         let status: Option<SupplierStatus> = e.optional_choice("status", patch.status.as_deref());
         e.finish(())?;
