@@ -2,20 +2,8 @@
 //! whatever is accepted or refused, the server never fails, money never goes below zero or
 //! beyond what was captured, the summary always matches the ledger, and stock stays explained.
 
-use crate::common::{Engine, TestServer, order_body};
+use crate::common::{Engine, Rng, TestServer, order_body};
 use serde_json::{Value, json};
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
-    }
-}
 
 fn cents(v: &Value) -> i64 {
     let s = v["amount"].as_str().unwrap();

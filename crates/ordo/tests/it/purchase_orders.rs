@@ -242,9 +242,8 @@ async fn purchase_orders_are_drafted_sent_received_and_closed(engine: Engine) {
     assert_eq!(s.get("/v1/purchase-orders/po_01JD8X3Q6Z3M9V8K2N4P6R8T0W").await.status, 404);
 
     // Every step is an event about the order.
-    let events = s.get(&format!("/v1/events?subject={id}")).await;
-    let types: Vec<&str> =
-        events.body["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let events = s.events_when(&format!("subject={id}"), 6).await;
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
         [
@@ -396,9 +395,9 @@ async fn safety_stock_is_held_back_from_what_may_be_promised(engine: Engine) {
 
     // The same policy again changes nothing and records nothing.
     s.call(&s.admin, Method::PUT, path, Some(json!({"safety_stock": 3, "reorder_point": 8}))).await;
-    let events = s.get("/v1/events?type=inventory.policy_set").await.body;
-    assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
-    assert_eq!(events["data"][0]["data"]["reorder_point"], 8);
+    let events = s.events_when("type=inventory.policy_set", 1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["data"]["reorder_point"], 8);
 
     // Bad policies are refused and change nothing.
     for (body, status, fields) in [
@@ -425,17 +424,56 @@ async fn safety_stock_is_held_back_from_what_may_be_promised(engine: Engine) {
     let a = s.get("/v1/inventory/A-1/availability?location=WH").await.body;
     assert_eq!((&a["locations"][0]["safety_stock"], &a["totals"][0]["available"]), (&json!(0), &json!(10)));
     assert_eq!(s.get("/v1/inventory/A-1/policies").await.body["data"], json!([]));
-    let types: Vec<String> = s.get("/v1/events?subject=A-1").await.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let types: Vec<String> = s
+        .events_when("subject=A-1&type=inventory.policy_set", 1)
+        .await
+        .into_iter()
+        .chain(s.events_when("subject=A-1&type=inventory.policy_removed", 1).await)
         .map(|e| e["type"].as_str().unwrap().to_owned())
-        .filter(|t| t.starts_with("inventory.policy"))
         .collect();
     assert_eq!(types, ["inventory.policy_set", "inventory.policy_removed"]);
 }
 
+async fn receipts_in_another_currency_are_valued_at_the_days_rate(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let euro = setup(&s).await;
+    let r = s
+        .post("/v1/suppliers", json!({"code": "BOLTS", "name": "Bolts", "lead_time_days": 2, "currency": "USD"}))
+        .await;
+    let dollar = r.body["id"].as_str().unwrap().to_owned();
+    // Sends a purchase order of 10 × A-1 at `unit_cost` and receives it whole: the receipt line.
+    let bought = |supplier: String, unit_cost: Value| {
+        let s = &s;
+        async move {
+            let body = json!({"supplier_id": supplier, "location": "WH", "lines": [{"sku": "A-1", "quantity": 10, "unit_cost": unit_cost}]});
+            let po = s.post("/v1/purchase-orders", body).await.body;
+            let path = format!("/v1/purchase-orders/{}", po["id"].as_str().unwrap());
+            assert_eq!(s.post(&format!("{path}/send"), json!({})).await.status, 200);
+            let r = s.post(&format!("{path}/receipts"), json!({"lines": [{"line": 1, "quantity": 10}]})).await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            (r.body["receipts"][0]["lines"][0].clone(), po["created_at"].as_str().unwrap()[..10].to_owned())
+        }
+    };
+    // The first receipt sets the currency the cost is kept in.
+    let (line, today) = bought(euro, cost("2.00")).await;
+    assert_eq!(line["valued"], true);
+    assert_eq!(cost_at(&s, "A-1").await, (json!("2.00"), json!("20.00")));
+    let r = s.get("/v1/inventory/A-1").await.body;
+    assert_eq!(r["locations"][0]["cost"]["value"]["currency"], "EUR");
+    // In dollars with no rate for the day: the units come in at the average, marked as such.
+    let (line, _) = bought(dollar.clone(), json!({"amount": "1.00", "currency": "USD"})).await;
+    assert_eq!(line["valued"], false);
+    assert_eq!(cost_at(&s, "A-1").await, (json!("2.00"), json!("40.00")));
+    // With the day's rate (1 EUR = 1.25 USD), 5.00 USD is 4.00 EUR a unit.
+    let rates = json!({"date": today, "base": "EUR", "rates": {"USD": "1.25"}});
+    assert_eq!(s.post("/v1/exchange-rates", rates).await.status, 201);
+    let (line, _) = bought(dollar, json!({"amount": "5.00", "currency": "USD"})).await;
+    assert_eq!(line["valued"], true);
+    assert_eq!(cost_at(&s, "A-1").await, (json!("2.67"), json!("80.00")));
+}
+
 on_both_engines!(
+    receipts_in_another_currency_are_valued_at_the_days_rate,
     safety_stock_is_held_back_from_what_may_be_promised,
     purchase_orders_are_drafted_sent_received_and_closed,
     receipts_are_applied_once_and_serialised,

@@ -288,6 +288,20 @@ impl TestServer {
         self.all(&format!("/v1/inventory/movements?sku={sku}")).await
     }
 
+    /// The events `/v1/events?{query}` lists once there are at least `at_least` (or after ten
+    /// seconds): on PostgreSQL the feed shows a transaction's events once every earlier one has
+    /// ended, which may be a moment after its answer.
+    pub async fn events_when(&self, query: &str, at_least: usize) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self.all(&format!("/v1/events?{query}")).await;
+            if found.len() >= at_least || std::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Every order (all statuses), newest first.
     pub async fn all_orders(&self) -> Vec<Value> {
         self.all("/v1/orders").await
@@ -351,6 +365,25 @@ impl TestServer {
             assert_eq!(totals.0, locs.iter().map(|l| l.1).sum::<i64>());
             assert_eq!(totals.1, locs.iter().map(|l| l.2).sum::<i64>());
         }
+    }
+}
+
+/// A small seeded generator (SplitMix64) for the random walks: the same seed, the same walk.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n
+    }
+
+    /// One of `items`, none of none.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| &items[self.below(items.len() as u64) as usize])
     }
 }
 
