@@ -35,6 +35,7 @@ COLLECTIONS = {
     "webhooks": "whk",
     "suppliers": "sup",
     "purchase-orders": "po",
+    "transfers": "tr",
 }
 KINDS = set(COLLECTIONS.values()) | {"imp", "whd"}
 # The demo's Shopify channel and its webhook secret (`ordo serve --demo` creates it).
@@ -72,6 +73,10 @@ READY = {
     ("purchase-orders", "cancel"): lambda p: p.get("status") in ("draft", "sent"),
     ("purchase-orders", "receipts"): lambda p: p.get("status") in ("sent", "partially_received"),
     ("purchase-orders", "close"): lambda p: p.get("status") == "partially_received",
+    ("transfers", "ship"): lambda t: t.get("status") == "draft",
+    ("transfers", "cancel"): lambda t: t.get("status") == "draft",
+    ("transfers", "receipts"): lambda t: t.get("status") in ("shipped", "partially_received"),
+    ("transfers", "close"): lambda t: t.get("status") in ("shipped", "partially_received"),
 }
 
 # The same, for reading: a GET of the path answers only an object in such a state.
@@ -207,6 +212,12 @@ class World:
                 if sent and action == "close":
                     self.get(f"/v1/purchase-orders/{made['id']}/receipts", {"lines": [{"line": 1, "quantity": 1}]})
             return
+        if collection == "transfers":
+            # A draft to ship or cancel; shipped, to receive or close.
+            made = self._draft_transfer()
+            if made and action in ("receipts", "close"):
+                self.get(f"/v1/transfers/{made['id']}/ship", {})
+            return
         if collection == "fulfillments" and action == "pick-up":
             for ful in self._ready("fulfillments", "ready-for-pickup"):
                 if self.get(f"/v1/fulfillments/{ful}/ready-for-pickup", {}) is not None:
@@ -272,6 +283,23 @@ class World:
         body = {"supplier_id": supplier, "location": self.rng.choice(self.locations), "currency": "USD",
                 "lines": self._purchase_lines(2)}
         made = self.get("/v1/purchase-orders", body)
+        return made if isinstance(made, dict) else None
+
+    def _transfer_lines(self, count):
+        """Lines of distinct SKUs, a unit or two each."""
+        skus = self.rng.sample(self.skus, min(max(count, 1), len(self.skus)))
+        return [{"sku": sku, "quantity": self.rng.randint(1, 2)} for sku in skus]
+
+    def _draft_transfer(self):
+        """A draft between two locations whose source has the units (stock is added first)."""
+        if len(self.locations) < 2 or not self.skus:
+            return None
+        source, destination = self.rng.sample(self.locations, 2)
+        lines = self._transfer_lines(2)
+        for line in lines:
+            self.get("/v1/inventory/adjustments", {"location": source, "sku": line["sku"], "delta": 5,
+                                                   "reason": "found"})
+        made = self.get("/v1/transfers", {"from_location": source, "to_location": destination, "lines": lines})
         return made if isinstance(made, dict) else None
 
     def _active_holds(self):
@@ -542,6 +570,9 @@ class World:
             found = self.get(f"/v1/purchase-orders/{params['id']}") if "id" in params else None
             context = {"currency": (found or {}).get("currency") or "USD",
                        "po_lines": [line["line"] for line in (found or {}).get("lines", [])]}
+        elif collection == "transfers":
+            found = self.get(f"/v1/transfers/{params['id']}") if "id" in params else None
+            context = {"tr_lines": [line["line"] for line in (found or {}).get("lines", [])]}
         case.path_parameters = params
         if isinstance(case.body, (dict, list)):
             self._ground_body(case.body, context, amount_forms, path)
@@ -574,6 +605,8 @@ class World:
                               "amount": {"amount": "1", "currency": context["currency"]}})
         if collection == "purchase-orders" and isinstance(case.body, dict):
             self._ground_purchase(case, context)
+        if collection == "transfers" and isinstance(case.body, dict):
+            self._ground_transfer(case, context)
         if path == "/v1/channels/{channel}/listings/{sku}" and isinstance(case.body, dict):
             # A WooCommerce listing names its product.
             body = case.body
@@ -604,6 +637,24 @@ class World:
             count = min(max(len(body["lines"]), 1), len(context["po_lines"]))
             body["lines"] = [{"line": line, "quantity": self.rng.randint(1, 3)}
                              for line in self.rng.sample(context["po_lines"], count)]
+
+    def _ground_transfer(self, case, context):
+        """A transfer as a warehouse drafts one (two locations that exist, distinct SKUs) and a
+        receipt as its destination records one (lines of the transfer, once each)."""
+        body, path = case.body, case.operation.path
+        if path == "/v1/transfers" and case.method.upper() == "POST" and len(self.locations) >= 2:
+            body["from_location"], body["to_location"] = self.rng.sample(self.locations, 2)
+            if isinstance(body.get("lines"), list) and self.skus:
+                body["lines"] = self._transfer_lines(len(body["lines"]))
+        elif path == "/v1/transfers/{id}" and isinstance(body.get("lines"), list) and self.skus:
+            if self.objects.get(case.path_parameters.get("id"), {}).get("status") != "draft":
+                draft = self._draft_transfer()
+                if draft:
+                    case.path_parameters["id"] = draft["id"]
+            body["lines"] = self._transfer_lines(len(body["lines"]))
+        elif path.endswith("/receipts") and isinstance(body.get("lines"), list) and context.get("tr_lines"):
+            count = min(max(len(body["lines"]), 1), len(context["tr_lines"]))
+            body["lines"] = [{"line": line, "quantity": 1} for line in self.rng.sample(context["tr_lines"], count)]
 
     def _ground_body(self, body, context, amount_forms, path):
         currency = context.get("currency")

@@ -67,10 +67,14 @@ pub enum Reason {
     Shipped,
     /// Reserved units collected by the customer at the location.
     PickedUp,
+    /// Units leaving for another location with a transfer (into the source's `in_transit`).
+    TransferOut,
+    /// Units arriving from another location with a transfer.
+    TransferIn,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 13] = [
         Reason::Received,
         Reason::Counted,
         Reason::Damaged,
@@ -82,6 +86,8 @@ impl Reason {
         Reason::Released,
         Reason::Shipped,
         Reason::PickedUp,
+        Reason::TransferOut,
+        Reason::TransferIn,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -97,6 +103,8 @@ impl Reason {
             Reason::Released => "released",
             Reason::Shipped => "shipped",
             Reason::PickedUp => "picked_up",
+            Reason::TransferOut => "transfer_out",
+            Reason::TransferIn => "transfer_in",
         }
     }
 
@@ -106,7 +114,15 @@ impl Reason {
 
     /// Reasons an operator may give for an adjustment of `on_hand`.
     pub fn is_manual(&self) -> bool {
-        !matches!(self, Reason::Reserved | Reason::Released | Reason::Shipped | Reason::PickedUp)
+        !matches!(
+            self,
+            Reason::Reserved
+                | Reason::Released
+                | Reason::Shipped
+                | Reason::PickedUp
+                | Reason::TransferOut
+                | Reason::TransferIn
+        )
     }
 }
 

@@ -23,6 +23,7 @@ pub mod returns;
 pub mod routing;
 pub mod shipping;
 pub mod status;
+pub mod transfer;
 pub mod validate;
 pub mod webhook;
 

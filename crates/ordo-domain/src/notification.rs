@@ -22,10 +22,12 @@ pub enum MessageKind {
     RefundIssued,
     /// To the merchant's admins, not a customer: a webhook subscription was disabled.
     WebhookDisabled,
+    /// To a location's buyers, not a customer: a SKU there fell to its reorder point.
+    LowStock,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 14] = [
+    pub const ALL: [MessageKind; 15] = [
         MessageKind::OrderConfirmation,
         MessageKind::OrderChanged,
         MessageKind::PaymentRequired,
@@ -40,6 +42,7 @@ impl MessageKind {
         MessageKind::ReturnReceived,
         MessageKind::RefundIssued,
         MessageKind::WebhookDisabled,
+        MessageKind::LowStock,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl MessageKind {
             MessageKind::ReturnReceived => "return_received",
             MessageKind::RefundIssued => "refund_issued",
             MessageKind::WebhookDisabled => "webhook_disabled",
+            MessageKind::LowStock => "low_stock",
         }
     }
 
@@ -65,9 +69,9 @@ impl MessageKind {
         MessageKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Whether it goes to the order's customer (every kind but the admins' own).
+    /// Whether it goes to the order's customer (every kind but the staff's own).
     pub fn to_customer(self) -> bool {
-        self != MessageKind::WebhookDisabled
+        !matches!(self, MessageKind::WebhookDisabled | MessageKind::LowStock)
     }
 
     /// Progress notices a customer may turn off; what asks them to act, or tells them of

@@ -114,17 +114,15 @@ pub enum PurchaseError {
     Empty,
     #[error("quantity out of range")]
     Overflow,
+    /// A transfer's line receives more than is on its way.
+    #[error("line {line} has only {in_transit} units in transit")]
+    MoreThanInTransit { line: u32, in_transit: i64 },
 }
 
-/// Applies a receipt to the lines of an order in `status`: every line named must exist, once,
-/// with a positive quantity; units beyond a line's open quantity are accepted and counted as
-/// over-received. Returns the new status (`received` once no line is open) and what arrived
-/// per line. On an error nothing is changed.
-pub fn receive(
-    status: PurchaseOrderStatus,
-    lines: &mut [PurchaseLine],
-    receipt: &[ReceiptLine],
-) -> Result<(PurchaseOrderStatus, Vec<Received>), PurchaseError> {
+/// Checks a receipt's form against the lines it names: at least one, each line once, each
+/// quantity positive, and each line known (`received` gives the units it has received so
+/// far, `None` for no such line) with room for the units.
+pub fn check_receipt(receipt: &[ReceiptLine], received: impl Fn(u32) -> Option<i64>) -> Result<(), PurchaseError> {
     if receipt.is_empty() {
         return Err(PurchaseError::Empty);
     }
@@ -136,9 +134,22 @@ pub fn receive(
         if r.quantity < 1 {
             return Err(PurchaseError::NotPositive(r.line));
         }
-        let l = lines.iter().find(|l| l.line == r.line).ok_or(PurchaseError::NoSuchLine(r.line))?;
-        l.received.checked_add(r.quantity).ok_or(PurchaseError::Overflow)?;
+        let so_far = received(r.line).ok_or(PurchaseError::NoSuchLine(r.line))?;
+        so_far.checked_add(r.quantity).ok_or(PurchaseError::Overflow)?;
     }
+    Ok(())
+}
+
+/// Applies a receipt to the lines of an order in `status`: every line named must exist, once,
+/// with a positive quantity; units beyond a line's open quantity are accepted and counted as
+/// over-received. Returns the new status (`received` once no line is open) and what arrived
+/// per line. On an error nothing is changed.
+pub fn receive(
+    status: PurchaseOrderStatus,
+    lines: &mut [PurchaseLine],
+    receipt: &[ReceiptLine],
+) -> Result<(PurchaseOrderStatus, Vec<Received>), PurchaseError> {
+    check_receipt(receipt, |n| lines.iter().find(|l| l.line == n).map(|l| l.received))?;
     // The step is checked before anything changes: a received or cancelled order takes no more.
     let after_status = |lines: &[PurchaseLine]| {
         if lines.iter().all(|l| l.open() == 0) {
@@ -224,6 +235,15 @@ impl Valuation {
         let units = self.units.checked_add(quantity)?;
         let value_minor = self.value_minor.checked_add((quantity as i128).checked_mul(unit_cost_minor as i128)?)?;
         Some(Valuation { units, value_minor })
+    }
+
+    /// The average unit cost in whole minor units (rounded half away from zero); none while no
+    /// unit is valued or when it is out of range.
+    pub fn unit_cost_minor(&self) -> Option<i64> {
+        if self.units <= 0 {
+            return None;
+        }
+        i64::try_from(div_round(self.value_minor, self.units as i128)).ok()
     }
 
     /// The average unit cost in minor units, as a decimal string with `places` decimals
@@ -361,6 +381,11 @@ mod tests {
         // Thirds: 3 at 1.00 and 0 at anything, then one leaves: 2 units worth 2.00 exactly.
         let v = Valuation::EMPTY.receive(2, 100).unwrap().receive(1, 101).unwrap();
         assert_eq!(v.average(4).as_deref(), Some("100.3333"));
+        assert_eq!(
+            (v.unit_cost_minor(), Valuation { units: 2, value_minor: 201 }.unit_cost_minor()),
+            (Some(100), Some(101))
+        );
+        assert_eq!(Valuation::EMPTY.unit_cost_minor(), None);
         assert_eq!(v.sync(2), Valuation { units: 2, value_minor: 201 });
         // Everything gone: the next receipt sets the average alone.
         assert_eq!(v.sync(0).receive(4, 90).unwrap().average(1).as_deref(), Some("90.0"));

@@ -27,7 +27,7 @@ pub use tx::{
     AlertFilter, CatalogStore, ChannelStore, CustomerFilter, CustomerStore, EventFilter, FulfillmentFilter,
     FulfillmentStore, ImportFilter, InventoryStore, KeyStore, MaintenanceStore, MovementFilter, NotificationStore,
     OrderFilter, OrderStore, OutboxStore, Page, PaymentStore, PlanningStore, PurchaseOrderFilter, PurchasingStore,
-    Requeue, Tx, WebhookStore,
+    Requeue, TransferFilter, Tx, WebhookStore,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

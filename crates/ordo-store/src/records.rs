@@ -419,8 +419,24 @@ pub struct PurchaseOrderRecord {
     pub body: String,
 }
 
+/// A transfer between two locations as stored: its number (unique), source and destination,
+/// status and expected date for lists, and the whole transfer (lines, receipts) as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub id: String,
+    pub number: i64,
+    pub from_location_id: String,
+    pub to_location_id: String,
+    pub status: String,
+    pub expected_on: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub body: String,
+}
+
 /// Units still to come to a location: one line of what brings them (`origin`: a purchase
-/// order's id), expected on a date (`YYYY-MM-DD`).
+/// order's or a transfer's id), expected on a date (`YYYY-MM-DD`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingRecord {
     pub origin: String,
@@ -458,6 +474,14 @@ pub struct AlertRecord {
     pub available: i64,
     /// The reorder point crossed (low stock).
     pub reorder_point: Option<i64>,
+}
+
+/// Someone who buys stock for a location (told when a SKU there runs low).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyerRecord {
+    pub location_id: String,
+    pub email: String,
+    pub name: Option<String>,
 }
 
 /// The moving average cost of a SKU at a location: `units` valued at `value` minor units of

@@ -449,6 +449,19 @@ pub const PURCHASE_ORDERS: TableSpec = table!("purchase_orders", key 1, numbered
     ("body", Text),
 ]);
 
+pub const TRANSFERS: TableSpec = table!("transfers", key 1, numbered false, [
+    ("id", Text),
+    ("number", Int),
+    ("from_location_id", Text),
+    ("to_location_id", Text),
+    ("status", Text),
+    ("expected_on", Text),
+    ("version", Int),
+    ("created_at", Int),
+    ("updated_at", Int),
+    ("body", Text),
+]);
+
 pub const INCOMING_STOCK: TableSpec = table!("incoming_stock", key 2, numbered false, [
     ("origin", Text),
     ("line", Int),
@@ -474,6 +487,12 @@ pub const STOCK_POLICIES: TableSpec = table!("stock_policies", key 2, numbered f
     ("reorder_point", Int),
     ("source", Text),
     ("updated_at", Int),
+]);
+
+pub const LOCATION_BUYERS: TableSpec = table!("location_buyers", key 2, numbered false, [
+    ("location_id", Text),
+    ("email", Text),
+    ("name", Text),
 ]);
 
 pub const STOCK_ALERTS: TableSpec = table!("stock_alerts", key 1, numbered false, [
@@ -526,8 +545,10 @@ pub const TABLES: &[TableSpec] = &[
     PUBLIC_LINKS,
     SUPPLIERS,
     PURCHASE_ORDERS,
+    TRANSFERS,
     INCOMING_STOCK,
     INVENTORY_COSTS,
     STOCK_POLICIES,
     STOCK_ALERTS,
+    LOCATION_BUYERS,
 ];

@@ -381,6 +381,42 @@ async fn purchase_orders(app: &App, suppliers: &[String]) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The demo's transfers out of the Newark warehouse: one to the Chicago store partly received
+/// (the rest still in transit), one to Reno on its way, and a draft.
+async fn transfers(app: &App) -> anyhow::Result<()> {
+    use ordo_app::stock::purchase_receipts::{ReceiptInput, ReceiptLineInput};
+    use ordo_app::stock::transfers::{TransferInput, TransferLineInput};
+    let system = Actor::system();
+    let draft = |to: &str, products: &[usize], quantity: i64| TransferInput {
+        from_location: Some(LOCATIONS[0].0.to_owned()),
+        to_location: Some(to.to_owned()),
+        expected_on: Some(ordo_app::kernel::time_fmt::day(app.now() + 2 * 86_400_000)),
+        note: Some("store replenishment".into()),
+        lines: Some(
+            products
+                .iter()
+                .map(|&i| TransferLineInput { sku: Some(PRODUCTS[i].0.into()), quantity: Some(quantity) })
+                .collect(),
+        ),
+    };
+    for (n, (to, products)) in
+        [(LOCATIONS[2].0, &[0usize, 2][..]), (LOCATIONS[1].0, &[4]), (LOCATIONS[2].0, &[1])].into_iter().enumerate()
+    {
+        let t = app.create_transfer(&system, draft(to, products, 6), None).await;
+        let t = t.and_then(|t| t.into_fresh()).map_err(|e| fail("transfer", e))?;
+        if n == 2 {
+            continue;
+        }
+        app.ship_transfer(&system, &t.id, None, None).await.map_err(|e| fail("transfer", e))?;
+        if n == 0 {
+            let lines = Some(vec![ReceiptLineInput { line: Some(1), quantity: Some(4) }]);
+            let receipt = ReceiptInput { lines, note: Some("back door".into()) };
+            app.receive_transfer(&system, &t.id, receipt, None).await.map_err(|e| fail("transfer receipt", e))?;
+        }
+    }
+    Ok(())
+}
+
 /// The demo's Shopify store: a channel of kind `shopify` whose webhooks are signed with
 /// `demo-shopify-secret`, and its example variant mapped to a demo SKU.
 pub const DEMO_SHOPIFY: (&str, &str) = ("shopify-demo", "demo-shopify-secret");
@@ -472,6 +508,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
     carriers(app).await?;
     let supplier_ids = suppliers(app).await?;
     purchase_orders(app, &supplier_ids).await?;
+    transfers(app).await?;
     // Stock policies at the warehouse: the tents are watched closely enough to be low.
     for (i, (sku, ..)) in PRODUCTS.iter().enumerate().take(6) {
         let (safety_stock, reorder_point) = if i < 2 { (20, 400) } else { (10, 40) };
@@ -481,6 +518,13 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
         };
         app.put_stock_policy(&system, sku, LOCATIONS[0].0, policy).await.map_err(|e| fail("stock policy", e))?;
     }
+    // The warehouse's buyer, told by email when its stock runs low (with mail configured).
+    let buyer = ordo_app::stock::buyers::BuyerInput {
+        email: Some("buyer@ordo-demo.example".into()),
+        name: Some("Dana Buyer".into()),
+    };
+    let buyers = ordo_app::stock::buyers::BuyersInput { buyers: Some(vec![buyer]) };
+    app.put_location_buyers(&system, LOCATIONS[0].0, buyers).await.map_err(|e| fail("buyers", e))?;
     shopify(app, PRODUCTS[0].0).await?;
     till(app).await?;
     // Reference rates for today, so the sales report can show any currency.

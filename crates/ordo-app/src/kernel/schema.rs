@@ -372,6 +372,10 @@ word_types! {
     SupplierStatusName = ordo_domain::purchasing::SupplierStatus::ALL.iter().map(|v| v.as_str());
     /// Where a purchase order stands.
     PurchaseOrderStatusName = ordo_domain::purchasing::PurchaseOrderStatus::ALL.iter().map(|v| v.as_str());
+    /// Where a transfer between locations stands.
+    TransferStatusName = ordo_domain::transfer::TransferStatus::ALL.iter().map(|v| v.as_str());
+    /// Why units of a transfer never arrived.
+    LossReasonName = ordo_domain::transfer::LossReason::ALL.iter().map(|v| v.as_str());
     /// An event type a webhook subscription may ask for, or `*` for every one.
     EventName = std::iter::once("*").chain(crate::kernel::events::CATALOGUE.iter().map(|e| e.name));
     /// A kind of message Ordo sends a customer.

@@ -356,11 +356,20 @@ impl App {
                         continue;
                     }
                     if !c.kind.to_customer() {
-                        // The admins' own messages: one to each, in English.
-                        for admin in admins.iter().filter(|_| mail_on) {
+                        // The staff's own messages, in English: a low-stock notice to each of the
+                        // location's buyers, anything else to each admin.
+                        let staff = match (c.kind, c.about.as_deref()) {
+                            (MessageKind::LowStock, Some(code)) => match tx.location_by_code(code)? {
+                                Some(l) => tx.buyers(l.id.as_str())?.into_iter().map(|b| b.email).collect(),
+                                None => Vec::new(),
+                            },
+                            (MessageKind::LowStock, None) => Vec::new(),
+                            _ => admins.clone(),
+                        };
+                        for person in staff.iter().filter(|_| mail_on) {
                             let to = Addressee {
                                 transport: "email",
-                                recipient: admin,
+                                recipient: person,
                                 language: "en",
                                 customer_id: None,
                                 status: "pending",
@@ -413,8 +422,10 @@ impl App {
         order_id: &str,
         about: Option<&str>,
     ) -> AppResult<(serde_json::Value, Brand)> {
-        if kind == MessageKind::WebhookDisabled {
-            return self.admin_context(order_id).await;
+        match kind {
+            MessageKind::WebhookDisabled => return self.admin_context(order_id).await,
+            MessageKind::LowStock => return self.low_stock_context(order_id).await,
+            _ => {}
         }
         let (id, about) = (order_id.to_owned(), about.map(str::to_owned));
         let (order, customer, fulfillment, ret, refund, links, branding) = self

@@ -18,7 +18,8 @@ pub use ordo_domain::notification::{LANGUAGES, MessageKind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Called {
     pub kind: MessageKind,
-    /// The order (for the admins' messages, what the message is about: a subscription).
+    /// The order (for the staff's messages, what the message is about: a subscription, a
+    /// stock alert).
     pub order_id: String,
     /// The fulfilment, return or refund it is about, when it is about one.
     pub about: Option<String>,
@@ -58,6 +59,16 @@ pub fn called_by(event_type: &str, event_id: &str, subject: &str, data: &serde_j
                 kind: MessageKind::WebhookDisabled,
                 order_id: subject.to_owned(),
                 about: None,
+                once_per: event_id.to_owned(),
+            });
+        }
+        // To the location's buyers, once per alert (`order_id` names the alert; without the
+        // data, the type alone answers).
+        "inventory.low_stock" => {
+            return Some(Called {
+                kind: MessageKind::LowStock,
+                order_id: field("id").unwrap_or_default(),
+                about: field("location"),
                 once_per: event_id.to_owned(),
             });
         }

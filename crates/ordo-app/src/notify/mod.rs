@@ -11,5 +11,6 @@ pub mod email;
 pub mod messages;
 pub mod pages;
 pub mod return_mail;
+pub mod stock_mail;
 pub mod templates;
 pub mod webhooks;

@@ -49,7 +49,8 @@ builtin!(
     "return_label.txt",
     "return_received.txt",
     "refund_issued.txt",
-    "webhook_disabled.txt"
+    "webhook_disabled.txt",
+    "low_stock.txt"
 );
 
 /// One message, rendered.

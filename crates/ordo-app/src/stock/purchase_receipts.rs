@@ -5,7 +5,7 @@
 
 use ordo_domain::Currency;
 use ordo_domain::inventory::Reason;
-use ordo_domain::purchasing::{self, PurchaseOrderStatus, ReceiptLine, Received, Valuation};
+use ordo_domain::purchasing::{self, PurchaseOrderStatus, ReceiptLine, Valuation};
 use ordo_domain::validate::Errors;
 use ordo_store::{CostRecord, LevelChange, Tx};
 use serde::Deserialize;
@@ -32,7 +32,8 @@ pub struct ReceiptLineInput {
     /// The purchase order line's number.
     #[schema(required = true, minimum = 1, maximum = 500)]
     pub line: Option<i64>,
-    /// Units that arrived; more than the line still expects is an over-receipt, recorded.
+    /// Units that arrived; more than the line still expects is an over-receipt, recorded. A
+    /// line named twice in one receipt receives both quantities.
     #[schema(required = true, minimum = 1, maximum = 1000000, example = 24)]
     pub quantity: Option<i64>,
 }
@@ -47,20 +48,66 @@ pub struct ReceiptInput {
     pub note: Option<String>,
 }
 
-/// The moving average cost after a line's units arrive at its unit cost (in `currency`) where
-/// `on_hand_before` units were: the cost is kept in the currency of the first receipt,
-/// and a receipt in another is converted at the day's exchange rate. Returns whether the
-/// units could be valued at their cost.
-fn value_receipt(
+/// A receipt's lines and note, checked for their form (which lines exist is the order's or
+/// the transfer's to say); a line named more than once receives the sum of its quantities.
+pub(crate) fn check_receipt_input(input: &ReceiptInput) -> AppResult<(Vec<ReceiptLine>, Option<String>)> {
+    let mut e = Errors::new();
+    let mut receipt = Vec::new();
+    match input.lines.as_deref() {
+        None => e.add("lines", "is required"),
+        Some(ls) if ls.is_empty() || ls.len() > MAX_RECEIPT_LINES => {
+            e.add("lines", format!("must have 1 to {MAX_RECEIPT_LINES} lines"))
+        }
+        Some(ls) => {
+            for (i, l) in ls.iter().enumerate() {
+                let line = match l.line {
+                    None => {
+                        e.add(format!("lines/{i}/line"), "is required");
+                        None
+                    }
+                    Some(n) if !(1..=MAX_LINES as i64).contains(&n) => {
+                        e.add(format!("lines/{i}/line"), format!("must be between 1 and {MAX_LINES}"));
+                        None
+                    }
+                    Some(n) => Some(n as u32),
+                };
+                let quantity = e.quantity(&format!("lines/{i}/quantity"), l.quantity, 1);
+                // A line named twice (two boxes of it) receives both quantities.
+                if let (Some(line), Some(quantity)) = (line, quantity) {
+                    match receipt.iter_mut().find(|r: &&mut ReceiptLine| r.line == line) {
+                        Some(r) => r.quantity += quantity,
+                        None => receipt.push(ReceiptLine { line, quantity }),
+                    }
+                }
+            }
+        }
+    }
+    let note = e.optional_text("note", input.note.as_deref(), 500);
+    Ok(e.finish((receipt, note))?)
+}
+
+/// Keeps the moving average cost of `sku` at a location where `on_hand_before` units were as
+/// `quantity` units arrive at `cost` (a unit cost in minor units of a currency; none when they
+/// come without one). The cost is kept in the currency of the first receipt, and a receipt in
+/// another is converted at the day's exchange rate. Returns whether the units could be valued
+/// at their cost; those that could not come in at the average.
+pub(crate) fn value_arrival(
     tx: &mut dyn Tx,
     now: i64,
     location_id: &str,
     on_hand_before: i64,
-    arrived: &Received,
-    currency: Currency,
+    (sku, quantity): (&str, i64),
+    cost: Option<(i64, Currency)>,
 ) -> AppResult<bool> {
-    let (sku, quantity, unit_cost_minor) = (arrived.sku.as_str(), arrived.quantity, arrived.unit_cost_minor);
     let current = tx.cost(sku, location_id)?;
+    let Some((unit_cost_minor, currency)) = cost else {
+        if let Some(c) = current {
+            let before = Valuation { units: c.units, value_minor: c.value.into() };
+            let after = before.sync(on_hand_before.saturating_add(quantity));
+            put_valuation(tx, now, (sku, location_id), &c.currency, after)?;
+        }
+        return Ok(false);
+    };
     let kept = current.as_ref().and_then(|c| Currency::from_code(&c.currency)).unwrap_or(currency);
     let before = current
         .as_ref()
@@ -77,17 +124,28 @@ fn value_receipt(
         // Without a cost the units come in at the average, as found units do.
         None => (before.sync(on_hand_before.saturating_add(quantity)), false),
     };
+    put_valuation(tx, now, (sku, location_id), kept.code(), after)?;
+    Ok(valued)
+}
+
+fn put_valuation(
+    tx: &mut dyn Tx,
+    now: i64,
+    (sku, location_id): (&str, &str),
+    currency: &str,
+    v: Valuation,
+) -> AppResult<()> {
     let value =
-        i64::try_from(after.value_minor).map_err(|_| AppError::field("lines", "the stock's value is out of range"))?;
+        i64::try_from(v.value_minor).map_err(|_| AppError::field("lines", "the stock's value is out of range"))?;
     tx.put_cost(&CostRecord {
         sku: sku.to_owned(),
         location_id: location_id.to_owned(),
-        currency: kept.code().to_owned(),
-        units: after.units,
+        currency: currency.to_owned(),
+        units: v.units,
         value,
         updated_at: now,
     })?;
-    Ok(valued)
+    Ok(())
 }
 
 impl App {
@@ -103,40 +161,7 @@ impl App {
         idem: Option<IdemCtx<PurchaseOrder>>,
     ) -> AppResult<Outcome<PurchaseOrder>> {
         require(actor, Action::WriteInventory)?;
-        let mut e = Errors::new();
-        let mut receipt = Vec::new();
-        match input.lines.as_deref() {
-            None => e.add("lines", "is required"),
-            Some(ls) if ls.is_empty() || ls.len() > MAX_RECEIPT_LINES => {
-                e.add("lines", format!("must have 1 to {MAX_RECEIPT_LINES} lines"))
-            }
-            Some(ls) => {
-                for (i, l) in ls.iter().enumerate() {
-                    let line = match l.line {
-                        None => {
-                            e.add(format!("lines/{i}/line"), "is required");
-                            None
-                        }
-                        Some(n) if !(1..=MAX_LINES as i64).contains(&n) => {
-                            e.add(format!("lines/{i}/line"), format!("must be between 1 and {MAX_LINES}"));
-                            None
-                        }
-                        Some(n) => Some(n as u32),
-                    };
-                    let quantity = e.quantity(&format!("lines/{i}/quantity"), l.quantity, 1);
-                    if let Some(n) = line
-                        && receipt.iter().any(|r: &ReceiptLine| r.line == n)
-                    {
-                        e.add(format!("lines/{i}/line"), "appears more than once");
-                    }
-                    if let (Some(line), Some(quantity)) = (line, quantity) {
-                        receipt.push(ReceiptLine { line, quantity });
-                    }
-                }
-            }
-        }
-        let note = e.optional_text("note", input.note.as_deref(), 500);
-        e.finish(())?;
+        let (receipt, note) = check_receipt_input(&input)?;
         let (id, actor_id) = (id.to_owned(), actor.key_id.clone());
         self.write_idem(idem, move |tx, now| {
             let mut po = load(tx, &id)?;
@@ -163,7 +188,9 @@ impl App {
                     reference: Some(format!("{}:{}", po.id, a.line)),
                 };
                 let m = tx.change_level(&change)?.map_err(|_| AppError::Internal("adding stock was refused".into()))?;
-                let valued = value_receipt(tx, now, &po.location_id, m.on_hand_after - a.quantity, a, currency)?;
+                let before = m.on_hand_after - a.quantity;
+                let cost = Some((a.unit_cost_minor, currency));
+                let valued = value_arrival(tx, now, &po.location_id, before, (&a.sku, a.quantity), cost)?;
                 emit(tx, now, &a.sku, Event::inventory_adjusted(&m))?;
                 entries.push(ReceiptEntry {
                     line: a.line,

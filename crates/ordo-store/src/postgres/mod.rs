@@ -46,6 +46,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, include_str!("../../migrations/postgres/0023_movement_reference.sql")),
     (24, include_str!("../../migrations/postgres/0024_stock_policies.sql")),
     (25, include_str!("../../migrations/postgres/0025_stock_alerts.sql")),
+    (26, include_str!("../../migrations/postgres/0026_transfers.sql")),
+    (27, include_str!("../../migrations/postgres/0027_location_buyers.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

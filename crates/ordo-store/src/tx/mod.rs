@@ -34,7 +34,7 @@ pub use orders::{OrderFilter, OrderStore};
 pub use outbox::{EventFilter, OutboxStore};
 pub use payments::PaymentStore;
 pub use planning::{AlertFilter, PlanningStore};
-pub use purchasing::{PurchaseOrderFilter, PurchasingStore};
+pub use purchasing::{PurchaseOrderFilter, PurchasingStore, TransferFilter};
 pub use webhooks::{Requeue, WebhookStore};
 
 /// The operations use cases may perform inside one transaction: every area's.

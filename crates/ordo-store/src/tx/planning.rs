@@ -1,12 +1,12 @@
 //! Planning stock as stored: the stock policy of each SKU at each location (safety stock,
-//! reorder point) and the alerts of stock that ran low or out. Only the trait; the engines
+//! reorder point), the alerts of stock that ran low or out, and each location's buyers. Only the trait; the engines
 //! implement it.
 
-use crate::{AlertRecord, Page, PolicyRecord, StoreResult};
+use crate::{AlertRecord, BuyerRecord, Page, PolicyRecord, StoreResult};
 
 super::store_area! {
     list planning_store;
-    /// Stock policies and stock alerts.
+    /// Stock policies, stock alerts and buyers.
     pub trait PlanningStore {
         /// Saves a SKU's policy at a location (inserted or replaced).
         fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()>;
@@ -22,6 +22,12 @@ super::store_area! {
         fn open_alerts_for_skus(&mut self, skus: &[&str]) -> StoreResult<Vec<AlertRecord>>;
         /// Alerts newest first (by id, before the page's cursor), filtered.
         fn list_alerts(&mut self, page: &Page<String>, filter: &AlertFilter) -> StoreResult<Vec<AlertRecord>>;
+        fn alert(&mut self, id: &str) -> StoreResult<Option<AlertRecord>>;
+
+        /// Replaces a location's buyers with `buyers` (none: it has none).
+        fn put_buyers(&mut self, location_id: &str, buyers: &[BuyerRecord]) -> StoreResult<()>;
+        /// A location's buyers, by email address.
+        fn buyers(&mut self, location_id: &str) -> StoreResult<Vec<BuyerRecord>>;
     }
 }
 

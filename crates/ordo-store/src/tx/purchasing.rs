@@ -1,11 +1,11 @@
-//! Buying stock as stored: suppliers, purchase orders, the units still to come from them, and
-//! the moving average cost receipts keep. Only the trait; the engines implement it.
+//! Buying and moving stock as stored: suppliers, purchase orders, transfers between
+//! locations, the units still to come from them, and the moving average cost receipts keep. Only the trait; the engines implement it.
 
-use crate::{CostRecord, IncomingRecord, Page, PurchaseOrderRecord, StoreResult, SupplierRecord};
+use crate::{CostRecord, IncomingRecord, Page, PurchaseOrderRecord, StoreResult, SupplierRecord, TransferRecord};
 
 super::store_area! {
     list purchasing_store;
-    /// Suppliers, purchase orders, incoming stock and costs.
+    /// Suppliers, purchase orders, transfers, incoming stock and costs.
     pub trait PurchasingStore {
         /// Saves a supplier whole (inserted or replaced by id); `Conflict("suppliers.code")`
         /// when another supplier has its code.
@@ -29,6 +29,15 @@ super::store_area! {
             filter: &PurchaseOrderFilter,
         ) -> StoreResult<Vec<PurchaseOrderRecord>>;
 
+        /// The next transfer number (1 for the first), given out as purchase order numbers are.
+        fn next_transfer_number(&mut self) -> StoreResult<i64>;
+        /// Saves a transfer whole (inserted or replaced by id).
+        fn put_transfer(&mut self, t: &TransferRecord) -> StoreResult<()>;
+        /// A transfer, locked for the rest of the transaction where the engine locks rows.
+        fn transfer(&mut self, id: &str) -> StoreResult<Option<TransferRecord>>;
+        /// Transfers newest first (by id, before the page's cursor), filtered.
+        fn list_transfers(&mut self, page: &Page<String>, filter: &TransferFilter) -> StoreResult<Vec<TransferRecord>>;
+
         /// Replaces what `origin` brings with `rows` (none: nothing more comes from it).
         fn replace_incoming(&mut self, origin: &str, rows: &[IncomingRecord]) -> StoreResult<()>;
         /// What is still to come for these SKUs, at every location, by SKU, location and date.
@@ -45,4 +54,11 @@ pub struct PurchaseOrderFilter {
     pub status: Option<String>,
     pub supplier_id: Option<String>,
     pub location_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TransferFilter {
+    pub status: Option<String>,
+    pub from_location_id: Option<String>,
+    pub to_location_id: Option<String>,
 }

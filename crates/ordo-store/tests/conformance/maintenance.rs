@@ -264,6 +264,18 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         updated_at: 15,
         body: r#"{"lines":[]}"#.into(),
     })?;
+    tx.put_transfer(&ordo_store::TransferRecord {
+        id: "tr_1".into(),
+        number: 1,
+        from_location_id: loc.id.as_str().into(),
+        to_location_id: loc.id.as_str().into(),
+        status: "draft".into(),
+        expected_on: Some("2026-12-26".into()),
+        version: 1,
+        created_at: 15,
+        updated_at: 15,
+        body: r#"{"lines":[]}"#.into(),
+    })?;
     tx.replace_incoming(
         "po_1",
         &[ordo_store::IncomingRecord {
@@ -301,6 +313,12 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         available: 2,
         reorder_point: Some(6),
     })?;
+    let buyer = ordo_store::BuyerRecord {
+        location_id: loc.id.as_str().into(),
+        email: "buyer@example.com".into(),
+        name: Some("Bea".into()),
+    };
+    tx.put_buyers(loc.id.as_str(), &[buyer])?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

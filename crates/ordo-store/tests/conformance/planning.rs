@@ -1,8 +1,8 @@
 //! Planning stock: policies replaced per SKU and location and removed, the reorder point never
 //! below the safety stock; alerts opened once per kind, SKU and location, ended, and listed
-//! newest first with filters.
+//! newest first with filters, and read by id; a location's buyers replaced whole.
 
-use ordo_store::{AlertFilter, AlertRecord, Page, PolicyRecord, StoreError};
+use ordo_store::{AlertFilter, AlertRecord, BuyerRecord, Page, PolicyRecord, StoreError};
 
 use crate::common::{engines, read, store, write};
 
@@ -98,5 +98,37 @@ async fn alerts_open_once_end_and_list_newest_first() {
         }
         let got = read(&s, |tx| tx.list_alerts(&Page { after: None, limit: 10 }, &AlertFilter::default())).await;
         assert_eq!(got.iter().find(|a| a.id == "alr_2"), Some(&ended));
+        let (one, none) = read(&s, |tx| Ok((tx.alert("alr_2")?, tx.alert("alr_9")?))).await;
+        assert_eq!((one, none), (Some(ended), None), "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locations_buyers_are_replaced_whole() {
+    for engine in engines() {
+        let s = store(&engine);
+        fn buyer(location: &str, email: &str, name: Option<&str>) -> BuyerRecord {
+            BuyerRecord { location_id: location.into(), email: email.into(), name: name.map(str::to_owned) }
+        }
+        let first = [buyer("loc_1", "zed@example.com", None), buyer("loc_1", "ann@example.com", Some("Ann"))];
+        write(&s, move |tx| {
+            tx.put_buyers("loc_1", &first)?;
+            tx.put_buyers("loc_2", &[buyer("loc_2", "bo@example.com", None)])
+        })
+        .await
+        .unwrap();
+        let got = read(&s, |tx| tx.buyers("loc_1")).await;
+        let emails: Vec<&str> = got.iter().map(|b| b.email.as_str()).collect();
+        assert_eq!(emails, ["ann@example.com", "zed@example.com"], "{engine:?}");
+        assert_eq!(got[0].name.as_deref(), Some("Ann"));
+        // Replaced, the old list is gone; another location's stays.
+        write(&s, |tx| tx.put_buyers("loc_1", &[buyer("loc_1", "cy@example.com", None)])).await.unwrap();
+        write(&s, |tx| tx.put_buyers("loc_2", &[])).await.unwrap();
+        let (one, two) = read(&s, |tx| Ok((tx.buyers("loc_1")?, tx.buyers("loc_2")?))).await;
+        assert_eq!((one.len(), one[0].email.as_str(), two.len()), (1, "cy@example.com", 0), "{engine:?}");
+        // The same address twice is refused, and nothing changes.
+        let twice = [buyer("loc_1", "a@example.com", None), buyer("loc_1", "a@example.com", None)];
+        assert!(write(&s, move |tx| tx.put_buyers("loc_1", &twice)).await.is_err(), "{engine:?}");
+        assert_eq!(read(&s, |tx| tx.buyers("loc_1")).await.len(), 1);
     }
 }

@@ -1,10 +1,11 @@
 //! Buying stock: suppliers saved whole, found by id and code, listed by code and status, their
 //! codes unique; purchase orders numbered from 1 without gaps, saved whole, listed newest first
-//! with filters; what an origin brings replaced whole and read by SKU; costs kept per SKU and
+//! with filters; transfers the same, filtered by source and destination; what an origin brings replaced whole and read by SKU; costs kept per SKU and
 //! location.
 
 use ordo_store::{
     CostRecord, IncomingRecord, Page, PurchaseOrderFilter, PurchaseOrderRecord, StoreError, SupplierRecord,
+    TransferFilter, TransferRecord,
 };
 
 use crate::common::{engines, read, store, write};
@@ -146,6 +147,75 @@ async fn purchase_orders_are_numbered_from_one_saved_whole_and_listed_newest_fir
             ..Default::default()
         };
         assert_eq!(list(acme_1, None, 10).await, [("po_1".into(), 1)], "{engine:?}");
+    }
+}
+
+fn transfer(id: &str, number: i64, from: &str, to: &str, status: &str) -> TransferRecord {
+    TransferRecord {
+        id: id.into(),
+        number,
+        from_location_id: from.into(),
+        to_location_id: to.into(),
+        status: status.into(),
+        expected_on: Some("2026-12-24".into()),
+        version: 1,
+        created_at: 20,
+        updated_at: 20,
+        body: format!(r#"{{"id":"{id}","lines":[]}}"#),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfers_are_numbered_from_one_saved_whole_and_listed_newest_first() {
+    for engine in engines() {
+        let s = store(&engine);
+        // Purchase order numbers and transfer numbers are counted apart.
+        write(&s, |tx| tx.put_purchase_order(&po("po_1", 1, "sup_a", "loc_1", "draft"))).await.unwrap();
+        for (id, from, to, status) in [
+            ("tr_1", "loc_1", "loc_2", "draft"),
+            ("tr_2", "loc_2", "loc_1", "shipped"),
+            ("tr_3", "loc_1", "loc_3", "shipped"),
+        ] {
+            write(&s, move |tx| {
+                let n = tx.next_transfer_number()?;
+                tx.put_transfer(&transfer(id, n, from, to, status))
+            })
+            .await
+            .unwrap();
+        }
+        let mut received = transfer("tr_2", 2, "loc_2", "loc_1", "received");
+        received.version = 4;
+        received.expected_on = None;
+        received.body = r#"{"id":"tr_2","lines":[{"line":1}]}"#.into();
+        let saved = received.clone();
+        write(&s, move |tx| tx.put_transfer(&saved)).await.unwrap();
+        let (got, missing, next) =
+            read(&s, |tx| Ok((tx.transfer("tr_2")?, tx.transfer("tr_9")?, tx.next_transfer_number()?))).await;
+        assert_eq!(got, Some(received), "{engine:?}");
+        assert_eq!((missing, next), (None, 4), "{engine:?}");
+
+        let list = |filter: TransferFilter, after: Option<&str>, limit: usize| {
+            let s = s.clone();
+            let page = Page { after: after.map(str::to_owned), limit };
+            async move {
+                read(&s, move |tx| tx.list_transfers(&page, &filter))
+                    .await
+                    .into_iter()
+                    .map(|t| t.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(list(TransferFilter::default(), None, 10).await, ["tr_3", "tr_2", "tr_1"], "{engine:?}");
+        assert_eq!(list(TransferFilter::default(), Some("tr_3"), 1).await, ["tr_2"], "{engine:?}");
+        let shipped = TransferFilter { status: Some("shipped".into()), ..Default::default() };
+        assert_eq!(list(shipped, None, 10).await, ["tr_3"], "{engine:?}");
+        let from_1 = TransferFilter { from_location_id: Some("loc_1".into()), ..Default::default() };
+        assert_eq!(list(from_1, None, 10).await, ["tr_3", "tr_1"], "{engine:?}");
+        let to_1 = TransferFilter { to_location_id: Some("loc_1".into()), ..Default::default() };
+        assert_eq!(list(to_1, None, 10).await, ["tr_2"], "{engine:?}");
+        // A number is given once.
+        let twice = write(&s, |tx| tx.put_transfer(&transfer("tr_4", 1, "loc_1", "loc_2", "draft"))).await;
+        assert!(twice.is_err(), "{engine:?}");
     }
 }
 

@@ -17,7 +17,7 @@ use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, versio
 use crate::extract::{Caller, IfMatch, JsonBody, Path, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
-use crate::views::{ListView, LocationView, ProductView};
+use crate::views::{BuyersView, ListView, LocationView, ProductView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -135,4 +135,29 @@ pub async fn update_location(
 ) -> ApiResult<Response> {
     let l = s.app.update_location(&actor, &code, patch, version).await?;
     Ok(versioned(l.version, LocationView::from(&l)))
+}
+
+/// A location's buyers: each is emailed when a SKU there falls to its reorder point (when mail
+/// is configured).
+#[utoipa::path(get, path = "/v1/locations/{code}/buyers", tag = "inventory", params(("code" = String, Path)),
+    responses((status = 200, body = BuyersView), (status = 404, body = Problem)))]
+pub async fn location_buyers(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<BuyersView>> {
+    Ok(Json(BuyersView::from(&s.app.location_buyers(&actor, &code).await?)))
+}
+
+/// Replace a location's buyers (an empty list: none). The same list again records nothing.
+#[utoipa::path(put, path = "/v1/locations/{code}/buyers", tag = "inventory",
+    request_body = ordo_app::stock::buyers::BuyersInput, params(("code" = String, Path)),
+    responses((status = 200, body = BuyersView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_location_buyers(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(code): Path<String>,
+    JsonBody(input): JsonBody<ordo_app::stock::buyers::BuyersInput>,
+) -> ApiResult<Json<BuyersView>> {
+    Ok(Json(BuyersView::from(&s.app.put_location_buyers(&actor, &code, input).await?)))
 }

@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod inventory;
 pub mod purchase_orders;
 pub mod suppliers;
+pub mod transfers;
 // sales
 pub mod customers;
 pub mod edits;

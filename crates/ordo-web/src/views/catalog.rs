@@ -83,3 +83,27 @@ impl From<&Location> for LocationView {
         }
     }
 }
+
+/// Someone who buys stock for a location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuyerView {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+/// A location's buyers: each is emailed when a SKU there falls to its reorder point.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuyersView {
+    /// The location's code.
+    pub location: String,
+    pub buyers: Vec<BuyerView>,
+}
+
+impl From<&ordo_app::stock::buyers::Buyers> for BuyersView {
+    fn from(b: &ordo_app::stock::buyers::Buyers) -> Self {
+        BuyersView {
+            location: b.location.clone(),
+            buyers: b.buyers.iter().map(|x| BuyerView { email: x.email.clone(), name: x.name.clone() }).collect(),
+        }
+    }
+}

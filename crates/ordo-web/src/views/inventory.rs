@@ -102,8 +102,9 @@ pub struct MovementView {
     pub reserved_after: i64,
     pub available_after: i64,
     /// `received`, `counted`, `damaged`, `correction`, `lost`, `found`, `returned`, `reserved`,
-    /// `released`, `shipped` (reserved units leaving with a shipment) or `picked_up` (reserved
-    /// units collected by the customer at the location).
+    /// `released`, `shipped` (reserved units leaving with a shipment), `picked_up` (reserved
+    /// units collected by the customer at the location), `transfer_out` (units leaving with a
+    /// transfer) or `transfer_in` (units of a transfer arriving).
     pub reason: String,
     /// The API key that caused the movement.
     pub actor: Option<String>,
@@ -162,7 +163,8 @@ impl From<&Adjusted> for AdjustmentView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BucketLevelView {
     pub location: String,
-    /// `quarantine`, `refurbish`, `return_to_vendor` or `disposed`.
+    /// `quarantine`, `refurbish`, `return_to_vendor`, `disposed`, or `in_transit` (units of
+    /// shipped transfers, at their source).
     pub bucket: String,
     pub quantity: i64,
 }
@@ -178,7 +180,7 @@ pub struct BucketMovementView {
     pub reason: String,
     pub actor: Option<String>,
     pub order_id: Option<String>,
-    /// What moved it (a return).
+    /// What moved it (a return, a transfer's line `tr_...:LINE`).
     pub reference: Option<String>,
     pub note: Option<String>,
 }

@@ -30,6 +30,7 @@ mod reports;
 mod returns;
 mod routing;
 mod suppliers;
+mod transfers;
 mod webhooks;
 
 pub use audit::*;
@@ -56,6 +57,7 @@ pub use reports::*;
 pub use returns::*;
 pub use routing::*;
 pub use suppliers::*;
+pub use transfers::*;
 pub use webhooks::*;
 
 use ordo_domain::money::{Currency, format_wide};

@@ -49,4 +49,5 @@ mod stripe;
 mod suppliers;
 mod till;
 mod timeline;
+mod transfers;
 mod webhooks;

@@ -98,6 +98,8 @@ catalogue! {
     LocationCreated(LocationRef) = "location.created", subject "the location's id", version 1;
     /// A location was changed.
     LocationUpdated(LocationRef) = "location.updated", subject "the location's id", version 1;
+    /// A location's buyers (told when its stock runs low) were replaced.
+    LocationBuyersUpdated(BuyersChanged) = "location.buyers_updated", subject "the location's id", version 1;
     /// Stock was adjusted or counted.
     InventoryAdjusted(InventoryAdjusted) = "inventory.adjusted", subject "the SKU", version 1;
     /// A SKU's safety stock and reorder point at a location were set.
@@ -152,6 +154,18 @@ catalogue! {
     PurchaseOrderClosed(PurchaseOrderClosed) = "purchase_order.closed", subject "the purchase order's id", version 1;
     /// A purchase order was cancelled before anything arrived.
     PurchaseOrderCancelled(PurchaseOrderRef) = "purchase_order.cancelled", subject "the purchase order's id", version 1;
+    /// A transfer between two locations was drafted.
+    TransferCreated(TransferRef) = "transfer.created", subject "the transfer's id", version 1;
+    /// A transfer's lines, expected date or note changed.
+    TransferUpdated(TransferRef) = "transfer.updated", subject "the transfer's id", version 1;
+    /// A transfer shipped: its units left the source and are in transit.
+    TransferShipped(TransferRef) = "transfer.shipped", subject "the transfer's id", version 1;
+    /// Units of a transfer arrived at the destination (one receipt).
+    TransferReceived(TransferReceived) = "transfer.received", subject "the transfer's id", version 1;
+    /// A transfer was closed; what was still in transit is written off as lost or damaged.
+    TransferClosed(TransferClosed) = "transfer.closed", subject "the transfer's id", version 1;
+    /// A draft transfer was cancelled.
+    TransferCancelled(TransferRef) = "transfer.cancelled", subject "the transfer's id", version 1;
     /// A routing rule set was created.
     RuleSetCreated(RuleSetChanged) = "routing.rule_set.created", subject "the rule set's name", version 1;
     /// A routing rule set was replaced.

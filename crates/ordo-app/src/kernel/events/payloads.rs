@@ -128,6 +128,15 @@ pub struct StockAlertChanged {
     pub reorder_point: Option<i64>,
 }
 
+/// A location's buyers as they now are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BuyersChanged {
+    /// The location's code.
+    pub location: String,
+    /// Their email addresses.
+    pub buyers: Vec<String>,
+}
+
 /// A SKU's stock policy at a location as it now is (all absent once removed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StockPolicyChanged {
@@ -201,6 +210,55 @@ pub struct PurchaseOrderClosed {
     /// `received`.
     pub status: String,
     pub short: Vec<ShortUnits>,
+}
+
+/// Which transfer an event is about, and its status after the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TransferRef {
+    pub id: String,
+    pub number: i64,
+    /// The source location's code.
+    pub from_location: String,
+    /// The destination location's code.
+    pub to_location: String,
+    /// `draft`, `shipped`, `partially_received`, `received` or `cancelled`.
+    pub status: String,
+}
+
+/// Units of one line of a transfer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LineUnits {
+    pub line: u32,
+    pub sku: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TransferReceived {
+    pub id: String,
+    pub number: i64,
+    pub from_location: String,
+    pub to_location: String,
+    /// The status after the receipt: `partially_received` or `received`.
+    pub status: String,
+    /// The receipt's number within the transfer.
+    pub receipt: u32,
+    /// Units that arrived, per line.
+    pub lines: Vec<LineUnits>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TransferClosed {
+    pub id: String,
+    pub number: i64,
+    pub from_location: String,
+    pub to_location: String,
+    /// `received`.
+    pub status: String,
+    /// `lost` or `damaged`.
+    pub reason: String,
+    /// Units written off, per line.
+    pub lost: Vec<LineUnits>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

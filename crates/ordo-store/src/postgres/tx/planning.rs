@@ -1,14 +1,15 @@
-//! PostgreSQL: stock policies and stock alerts. Statements run in the caller's transaction;
+//! PostgreSQL: stock policies, stock alerts and buyers. Statements run in the caller's transaction;
 //! nothing here commits.
 
 use postgres::Row;
 
 use super::{PgTx, decode};
 use crate::schema;
-use crate::{AlertFilter, AlertRecord, Page, PlanningStore, PolicyRecord, StoreResult};
+use crate::{AlertFilter, AlertRecord, BuyerRecord, Page, PlanningStore, PolicyRecord, StoreResult};
 
 const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
 const ALERT_COLS: &str = schema::STOCK_ALERTS.column_list;
+const BUYER_COLS: &str = schema::LOCATION_BUYERS.column_list;
 
 fn policy(r: &Row) -> StoreResult<PolicyRecord> {
     Ok(PolicyRecord {
@@ -108,6 +109,40 @@ impl PlanningStore for PgTx<'_, '_> {
         )?
         .iter()
         .map(alert)
+        .collect()
+    }
+
+    fn alert(&mut self, id: &str) -> StoreResult<Option<AlertRecord>> {
+        self.query_opt(&format!("SELECT {ALERT_COLS} FROM stock_alerts WHERE id = $1"), &[&id])?
+            .as_ref()
+            .map(alert)
+            .transpose()
+    }
+
+    fn put_buyers(&mut self, location_id: &str, buyers: &[BuyerRecord]) -> StoreResult<()> {
+        self.exec("DELETE FROM location_buyers WHERE location_id = $1", &[&location_id])?;
+        for b in buyers {
+            self.exec(
+                &format!("INSERT INTO location_buyers ({BUYER_COLS}) VALUES ($1, $2, $3)"),
+                &[&b.location_id, &b.email, &b.name],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn buyers(&mut self, location_id: &str) -> StoreResult<Vec<BuyerRecord>> {
+        self.query(
+            &format!("SELECT {BUYER_COLS} FROM location_buyers WHERE location_id = $1 ORDER BY email"),
+            &[&location_id],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(BuyerRecord {
+                location_id: decode(r.try_get(0))?,
+                email: decode(r.try_get(1))?,
+                name: decode(r.try_get(2))?,
+            })
+        })
         .collect()
     }
 }

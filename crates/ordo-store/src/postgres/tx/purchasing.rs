@@ -1,7 +1,7 @@
-//! PostgreSQL: suppliers, purchase orders, incoming stock and costs. Statements run in the
-//! caller's transaction; nothing here commits. A write transaction locks the purchase order it
-//! reads, and takes the next purchase order number under a transaction lock of its own, so two
-//! nodes never give out one number.
+//! PostgreSQL: suppliers, purchase orders, transfers, incoming stock and costs. Statements run
+//! in the caller's transaction; nothing here commits. A write transaction locks the purchase
+//! order (or transfer) it reads, and takes the next number under a transaction lock of its
+//! own, so two nodes never give out one number.
 
 use postgres::Row;
 
@@ -9,17 +9,30 @@ use super::{PgTx, decode};
 use crate::schema;
 use crate::{
     CostRecord, IncomingRecord, Page, PurchaseOrderFilter, PurchaseOrderRecord, PurchasingStore, StoreResult,
-    SupplierRecord,
+    SupplierRecord, TransferFilter, TransferRecord,
 };
 
 const SUPPLIER_COLS: &str = schema::SUPPLIERS.column_list;
 const PO_COLS: &str = schema::PURCHASE_ORDERS.column_list;
+const TRANSFER_COLS: &str = schema::TRANSFERS.column_list;
 const INCOMING_COLS: &str = schema::INCOMING_STOCK.column_list;
 const COST_COLS: &str = schema::INVENTORY_COSTS.column_list;
 
 /// The transaction lock purchase order numbers are given out under (any fixed number that no
 /// other lock of Ordo's uses).
 const NUMBER_LOCK: i64 = 7_405_209_130_452;
+/// The transaction lock transfer numbers are given out under.
+const TRANSFER_NUMBER_LOCK: i64 = 7_405_209_130_453;
+
+/// The next number of `table` (1 for the first), under the transaction lock `lock`.
+fn next_number(tx: &mut PgTx<'_, '_>, lock: i64, table: &str) -> StoreResult<i64> {
+    tx.exec("SELECT pg_advisory_xact_lock($1)", &[&lock])?;
+    let row = tx.query_opt(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {table}"), &[])?;
+    Ok(match row {
+        Some(r) => decode::<i64>(r.try_get(0))?,
+        None => 1,
+    })
+}
 
 fn supplier(r: &Row) -> StoreResult<SupplierRecord> {
     Ok(SupplierRecord {
@@ -39,6 +52,21 @@ fn purchase_order(r: &Row) -> StoreResult<PurchaseOrderRecord> {
         number: decode(r.try_get(1))?,
         supplier_id: decode(r.try_get(2))?,
         location_id: decode(r.try_get(3))?,
+        status: decode(r.try_get(4))?,
+        expected_on: decode(r.try_get(5))?,
+        version: decode(r.try_get(6))?,
+        created_at: decode(r.try_get(7))?,
+        updated_at: decode(r.try_get(8))?,
+        body: decode(r.try_get(9))?,
+    })
+}
+
+fn transfer(r: &Row) -> StoreResult<TransferRecord> {
+    Ok(TransferRecord {
+        id: decode(r.try_get(0))?,
+        number: decode(r.try_get(1))?,
+        from_location_id: decode(r.try_get(2))?,
+        to_location_id: decode(r.try_get(3))?,
         status: decode(r.try_get(4))?,
         expected_on: decode(r.try_get(5))?,
         version: decode(r.try_get(6))?,
@@ -113,12 +141,7 @@ impl PurchasingStore for PgTx<'_, '_> {
     }
 
     fn next_purchase_order_number(&mut self) -> StoreResult<i64> {
-        self.exec("SELECT pg_advisory_xact_lock($1)", &[&NUMBER_LOCK])?;
-        let row = self.query_opt("SELECT COALESCE(MAX(number), 0) + 1 FROM purchase_orders", &[])?;
-        Ok(match row {
-            Some(r) => decode::<i64>(r.try_get(0))?,
-            None => 1,
-        })
+        next_number(self, NUMBER_LOCK, "purchase_orders")
     }
 
     fn put_purchase_order(&mut self, po: &PurchaseOrderRecord) -> StoreResult<()> {
@@ -170,6 +193,59 @@ impl PurchasingStore for PgTx<'_, '_> {
         )?
         .iter()
         .map(purchase_order)
+        .collect()
+    }
+
+    fn next_transfer_number(&mut self) -> StoreResult<i64> {
+        next_number(self, TRANSFER_NUMBER_LOCK, "transfers")
+    }
+
+    fn put_transfer(&mut self, t: &TransferRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO transfers ({TRANSFER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (id) DO UPDATE SET from_location_id = excluded.from_location_id,
+                 to_location_id = excluded.to_location_id, status = excluded.status,
+                 expected_on = excluded.expected_on, version = excluded.version,
+                 updated_at = excluded.updated_at, body = excluded.body"
+            ),
+            &[
+                &t.id,
+                &t.number,
+                &t.from_location_id,
+                &t.to_location_id,
+                &t.status,
+                &t.expected_on,
+                &t.version,
+                &t.created_at,
+                &t.updated_at,
+                &t.body,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn transfer(&mut self, id: &str) -> StoreResult<Option<TransferRecord>> {
+        let lock = if self.write { " FOR UPDATE" } else { "" };
+        self.query_opt(&format!("SELECT {TRANSFER_COLS} FROM transfers WHERE id = $1{lock}"), &[&id])?
+            .as_ref()
+            .map(transfer)
+            .transpose()
+    }
+
+    fn list_transfers(&mut self, page: &Page<String>, filter: &TransferFilter) -> StoreResult<Vec<TransferRecord>> {
+        let before = page.after.clone().unwrap_or_else(|| "\u{10ffff}".into());
+        let limit = page.limit as i64;
+        self.query(
+            &format!(
+                "SELECT {TRANSFER_COLS} FROM transfers WHERE id < $1 AND ($2::TEXT IS NULL OR status = $2)
+                 AND ($3::TEXT IS NULL OR from_location_id = $3) AND ($4::TEXT IS NULL OR to_location_id = $4)
+                 ORDER BY id DESC LIMIT $5"
+            ),
+            &[&before, &filter.status, &filter.from_location_id, &filter.to_location_id, &limit],
+        )?
+        .iter()
+        .map(transfer)
         .collect()
     }
 

@@ -1,4 +1,4 @@
-//! SQLite: stock policies and stock alerts. Statements run in the caller's transaction;
+//! SQLite: stock policies, stock alerts and buyers. Statements run in the caller's transaction;
 //! nothing here commits.
 
 use rusqlite::types::Value;
@@ -6,10 +6,11 @@ use rusqlite::{Row, params};
 
 use super::{SqliteTx, Where, placeholders};
 use crate::schema;
-use crate::{AlertFilter, AlertRecord, Page, PlanningStore, PolicyRecord, StoreResult};
+use crate::{AlertFilter, AlertRecord, BuyerRecord, Page, PlanningStore, PolicyRecord, StoreResult};
 
 const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
 const ALERT_COLS: &str = schema::STOCK_ALERTS.column_list;
+const BUYER_COLS: &str = schema::LOCATION_BUYERS.column_list;
 
 fn policy_row(r: &Row<'_>) -> rusqlite::Result<PolicyRecord> {
     Ok(PolicyRecord {
@@ -115,5 +116,28 @@ impl PlanningStore for SqliteTx<'_> {
         let sql = format!("SELECT {ALERT_COLS} FROM stock_alerts {} ORDER BY id DESC LIMIT {}", w.sql(), page.limit);
         let params: Vec<Value> = w.params.clone();
         self.query_all(&sql, rusqlite::params_from_iter(params), alert_row)
+    }
+
+    fn alert(&mut self, id: &str) -> StoreResult<Option<AlertRecord>> {
+        self.query_one(&format!("SELECT {ALERT_COLS} FROM stock_alerts WHERE id = ?1"), [id], alert_row)
+    }
+
+    fn put_buyers(&mut self, location_id: &str, buyers: &[BuyerRecord]) -> StoreResult<()> {
+        self.exec("DELETE FROM location_buyers WHERE location_id = ?1", [location_id])?;
+        for b in buyers {
+            self.exec(
+                &format!("INSERT INTO location_buyers ({BUYER_COLS}) VALUES (?1, ?2, ?3)"),
+                params![b.location_id, b.email, b.name],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn buyers(&mut self, location_id: &str) -> StoreResult<Vec<BuyerRecord>> {
+        self.query_all(
+            &format!("SELECT {BUYER_COLS} FROM location_buyers WHERE location_id = ?1 ORDER BY email"),
+            [location_id],
+            |r| Ok(BuyerRecord { location_id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }),
+        )
     }
 }

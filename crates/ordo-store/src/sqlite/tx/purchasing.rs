@@ -1,6 +1,6 @@
-//! SQLite: suppliers, purchase orders, incoming stock and costs. Statements run in the
-//! caller's transaction; nothing here commits. The writer is alone, so the next purchase order
-//! number is the highest so far plus one.
+//! SQLite: suppliers, purchase orders, transfers, incoming stock and costs. Statements run in
+//! the caller's transaction; nothing here commits. The writer is alone, so the next purchase
+//! order (or transfer) number is the highest so far plus one.
 
 use rusqlite::{Row, params};
 
@@ -8,11 +8,12 @@ use super::{SqliteTx, placeholders};
 use crate::schema;
 use crate::{
     CostRecord, IncomingRecord, Page, PurchaseOrderFilter, PurchaseOrderRecord, PurchasingStore, StoreResult,
-    SupplierRecord,
+    SupplierRecord, TransferFilter, TransferRecord,
 };
 
 const SUPPLIER_COLS: &str = schema::SUPPLIERS.column_list;
 const PO_COLS: &str = schema::PURCHASE_ORDERS.column_list;
+const TRANSFER_COLS: &str = schema::TRANSFERS.column_list;
 const INCOMING_COLS: &str = schema::INCOMING_STOCK.column_list;
 const COST_COLS: &str = schema::INVENTORY_COSTS.column_list;
 
@@ -34,6 +35,21 @@ fn po_row(r: &Row<'_>) -> rusqlite::Result<PurchaseOrderRecord> {
         number: r.get(1)?,
         supplier_id: r.get(2)?,
         location_id: r.get(3)?,
+        status: r.get(4)?,
+        expected_on: r.get(5)?,
+        version: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+        body: r.get(9)?,
+    })
+}
+
+fn transfer_row(r: &Row<'_>) -> rusqlite::Result<TransferRecord> {
+    Ok(TransferRecord {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        from_location_id: r.get(2)?,
+        to_location_id: r.get(3)?,
         status: r.get(4)?,
         expected_on: r.get(5)?,
         version: r.get(6)?,
@@ -146,6 +162,53 @@ impl PurchasingStore for SqliteTx<'_> {
             ),
             params![before, filter.status, filter.supplier_id, filter.location_id],
             po_row,
+        )
+    }
+
+    fn next_transfer_number(&mut self) -> StoreResult<i64> {
+        Ok(self.query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM transfers", [], |r| r.get(0))?.unwrap_or(1))
+    }
+
+    fn put_transfer(&mut self, t: &TransferRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO transfers ({TRANSFER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (id) DO UPDATE SET from_location_id = excluded.from_location_id,
+                 to_location_id = excluded.to_location_id, status = excluded.status,
+                 expected_on = excluded.expected_on, version = excluded.version,
+                 updated_at = excluded.updated_at, body = excluded.body"
+            ),
+            params![
+                t.id,
+                t.number,
+                t.from_location_id,
+                t.to_location_id,
+                t.status,
+                t.expected_on,
+                t.version,
+                t.created_at,
+                t.updated_at,
+                t.body
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn transfer(&mut self, id: &str) -> StoreResult<Option<TransferRecord>> {
+        self.query_one(&format!("SELECT {TRANSFER_COLS} FROM transfers WHERE id = ?1"), [id], transfer_row)
+    }
+
+    fn list_transfers(&mut self, page: &Page<String>, filter: &TransferFilter) -> StoreResult<Vec<TransferRecord>> {
+        let before = page.after.clone().unwrap_or_else(|| "\u{10ffff}".into());
+        self.query_all(
+            &format!(
+                "SELECT {TRANSFER_COLS} FROM transfers WHERE id < ?1 AND (?2 IS NULL OR status = ?2)
+                 AND (?3 IS NULL OR from_location_id = ?3) AND (?4 IS NULL OR to_location_id = ?4)
+                 ORDER BY id DESC LIMIT {}",
+                page.limit
+            ),
+            params![before, filter.status, filter.from_location_id, filter.to_location_id],
+            transfer_row,
         )
     }
 
