@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/alerts", get(api::inventory::list_stock_alerts))
         .route("/inventory/{sku}", get(api::inventory::sku_stock))
         .route("/inventory/{sku}/availability", get(api::inventory::sku_availability))
+        .route("/forecasts/{sku}", get(api::forecasts::sku_forecast))
         .route("/inventory/{sku}/policies", get(api::inventory::stock_policies))
         .route(
             "/inventory/{sku}/policies/{location}",

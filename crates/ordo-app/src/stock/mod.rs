@@ -6,6 +6,8 @@ pub mod alerts;
 pub mod availability;
 pub mod buyers;
 pub mod catalog;
+pub mod forecast_model;
+pub mod forecasts;
 pub mod inventory;
 pub mod policies;
 pub mod purchase_orders;

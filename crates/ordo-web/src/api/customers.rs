@@ -65,18 +65,18 @@ pub struct CustomerQuery {
     #[param(
         min_length = 1,
         max_length = 200,
-        pattern = r"[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
     )]
     pub name: Option<String>,
     /// Customers whose phone number holds these digits in a row; spaces, dashes, dots,
     /// parentheses and `+` are ignored on both sides.
-    #[param(min_length = 1, max_length = 40, pattern = r"[0-9]")]
+    #[param(min_length = 1, max_length = 40, pattern = r"^[^\u0000]*[0-9][^\u0000]*$")]
     pub phone: Option<String>,
     /// Customers with this tag (case-insensitive).
     #[param(
         min_length = 1,
         max_length = 64,
-        pattern = r"[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
     )]
     pub tag: Option<String>,
 }

@@ -77,8 +77,8 @@ pub struct AvailabilityQuery {
 }
 
 /// Available to promise by date: for each location that holds or expects the SKU, on hand
-/// less reserved and safety stock, plus open purchase order lines by their expected dates,
-/// on each day from today to `until`.
+/// less reserved and safety stock, plus open purchase order lines and transfers on their way
+/// by their expected dates, on each day from today to `until`.
 #[utoipa::path(get, path = "/v1/inventory/{sku}/availability", tag = "inventory", params(("sku" = String, Path), AvailabilityQuery),
     responses((status = 200, body = AvailabilityView), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn sku_availability(

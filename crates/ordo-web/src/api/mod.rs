@@ -26,6 +26,7 @@ pub mod orders;
 // shipping
 pub mod carriers;
 pub mod documents;
+pub mod forecasts;
 pub mod fulfillments;
 pub mod routing;
 // money

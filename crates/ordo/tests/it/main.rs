@@ -23,6 +23,7 @@ mod easypost;
 mod edits;
 mod email;
 mod exchange_rates;
+mod forecasts;
 mod fulfillment;
 mod holds;
 mod idempotency;

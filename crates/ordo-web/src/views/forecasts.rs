@@ -1,0 +1,126 @@
+//! How demand forecasts look on the wire: units as numbers with two decimals.
+//!
+//! A view copies and formats; it decides nothing (no business rule here).
+
+use ordo_app::stock::forecast_model::LEVEL;
+use ordo_app::stock::forecasts::{SeriesForecast, SkuForecast};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+fn two(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// A SKU's demand forecast, per location and in total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastView {
+    pub sku: String,
+    /// What counts as demand: `shipped` (units that left stock for customers, shipped or
+    /// collected, by the day they left).
+    pub demand: String,
+    /// The first and last day of history read.
+    #[schema(format = Date)]
+    pub history_from: String,
+    #[schema(format = Date)]
+    pub history_until: String,
+    /// The first day forecast (today) and the last.
+    #[schema(format = Date)]
+    pub from: String,
+    #[schema(format = Date)]
+    pub until: String,
+    /// The probability each day's interval is meant to hold its demand.
+    #[schema(example = 0.8)]
+    pub level: f64,
+    /// Each location with demand in the history (or the one asked for).
+    pub locations: Vec<SeriesForecastView>,
+    /// All of them together.
+    pub total: SeriesForecastView,
+}
+
+/// The forecast of one location's demand (or of the total).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesForecastView {
+    /// The location's code; null for the total.
+    pub location: Option<String>,
+    /// `mstl_ets` (a weekly season, exponential smoothing of the rest; two weeks of history
+    /// or more), `ets` (smoothing without a season), `mean` (too little history, or a model
+    /// that did not fit) or `none` (no demand at all).
+    pub model: String,
+    /// Units in the history, and the days that had any.
+    pub history_units: i64,
+    pub demand_days: usize,
+    /// Units forecast over the horizon (the sum of the days).
+    pub units: f64,
+    pub days: Vec<DayForecastView>,
+    /// How the same model did on the last 28 days of history when they were held out; null
+    /// when the history is too short to hold them out.
+    pub backtest: Option<BacktestView>,
+}
+
+/// One day's forecast.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayForecastView {
+    #[schema(format = Date)]
+    pub date: String,
+    pub units: f64,
+    /// The 80% interval.
+    pub lower: f64,
+    pub upper: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BacktestView {
+    pub days: usize,
+    pub model: String,
+    /// The mean absolute scaled error against "the same as a week ago" in the history; below
+    /// 1 beats it. Null when the history never changed from week to week or day to day.
+    pub mase: Option<f64>,
+    /// The share of held-out days whose demand fell inside the interval (aimed at 0.8).
+    pub coverage: f64,
+}
+
+impl From<&SeriesForecast> for SeriesForecastView {
+    fn from(s: &SeriesForecast) -> Self {
+        let p = &s.prediction;
+        SeriesForecastView {
+            location: s.location.clone(),
+            model: p.model.as_str().into(),
+            history_units: s.history_units,
+            demand_days: s.demand_days,
+            units: two(p.point.iter().sum()),
+            days: s
+                .days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| DayForecastView {
+                    date: d.clone(),
+                    units: two(p.point[i]),
+                    lower: two(p.lower[i]),
+                    upper: two(p.upper[i]),
+                })
+                .collect(),
+            backtest: s.backtest.map(|b| BacktestView {
+                days: b.days,
+                model: b.model.as_str().into(),
+                mase: b.mase.map(|m| (m * 1000.0).round() / 1000.0),
+                coverage: (b.coverage * 1000.0).round() / 1000.0,
+            }),
+        }
+    }
+}
+
+impl From<&SkuForecast> for ForecastView {
+    fn from(f: &SkuForecast) -> Self {
+        ForecastView {
+            sku: f.sku.clone(),
+            demand: "shipped".into(),
+            history_from: f.history_from.clone(),
+            history_until: f.history_until.clone(),
+            from: f.from.clone(),
+            until: f.until.clone(),
+            level: LEVEL,
+            locations: f.locations.iter().map(SeriesForecastView::from).collect(),
+            total: SeriesForecastView::from(&f.total),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Demand forecasts over HTTP, on a clock the test moves a day at a time: ten weeks of orders
+//! shipped with a weekly pattern give a forecast that keeps the pattern and its level, with
+//! a backtest that beats "the same as last week"; a location with no demand forecasts none;
+//! the horizon and history are brought into range; unknown SKUs and locations are 404.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde_json::{Value, json};
+
+use crate::common::{Engine, TestServer, order_body};
+
+const DAY_MS: i64 = 86_400_000;
+/// 2026-06-01 (a Monday), midday.
+const START: i64 = 1_780_315_200_000;
+
+struct Steps(Arc<AtomicI64>);
+
+impl ordo_app::Clock for Steps {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+fn units(v: &Value) -> Vec<f64> {
+    v["days"].as_array().unwrap().iter().map(|d| d["units"].as_f64().unwrap()).collect()
+}
+
+async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine) {
+    let now = Arc::new(AtomicI64::new(START));
+    let clock = now.clone();
+    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
+        app.clock = Arc::new(Steps(clock));
+        app
+    })
+    .await;
+    s.location("WH", 1).await;
+    s.location("ST", 2).await;
+    s.product("A-1", "10.00").await;
+    s.stock("WH", "A-1", 5000).await;
+    // Ten weeks: quiet early in the week, busy on the sixth day.
+    let pattern = [2i64, 3, 3, 4, 5, 9, 6];
+    let mut shipped = 0;
+    for day in 0..70 {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        let quantity = pattern[day as usize % 7];
+        let r = s.post("/v1/orders", order_body(&[("A-1", quantity)])).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let id = r.body["id"].as_str().unwrap();
+        let f =
+            s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+        shipped += quantity;
+    }
+    // An order placed today is not history yet.
+    now.store(START + 70 * DAY_MS, Ordering::SeqCst);
+    s.post("/v1/orders", order_body(&[("A-1", 50)])).await;
+
+    let r = s.get("/v1/forecasts/A-1?horizon=14&history=70").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let f = &r.body;
+    assert_eq!((&f["sku"], &f["demand"], &f["level"]), (&json!("A-1"), &json!("shipped"), &json!(0.8)));
+    assert_eq!((&f["history_from"], &f["history_until"]), (&json!("2026-06-01"), &json!("2026-08-09")));
+    assert_eq!((&f["from"], &f["until"]), (&json!("2026-08-10"), &json!("2026-08-23")));
+    let locations: Vec<&str> =
+        f["locations"].as_array().unwrap().iter().map(|l| l["location"].as_str().unwrap()).collect();
+    assert_eq!(locations, ["WH"]);
+    let total = &f["total"];
+    assert_eq!(
+        (&total["model"], &total["history_units"], &total["demand_days"]),
+        (&json!("mstl_ets"), &json!(shipped), &json!(70))
+    );
+    let days = units(total);
+    assert_eq!(days.len(), 14);
+    // The busy day stays busy, the quiet day quiet; two weeks hold about two weeks' units.
+    assert!(days[5] > 2.0 * days[0], "{days:?}");
+    let weeks: f64 = days.iter().sum();
+    let expected = 2.0 * pattern.iter().sum::<i64>() as f64;
+    assert!((weeks - expected).abs() < 0.15 * expected, "{weeks} against {expected}");
+    assert!((total["units"].as_f64().unwrap() - weeks).abs() < 0.1);
+    for d in total["days"].as_array().unwrap() {
+        let (lo, mid, hi) = (d["lower"].as_f64().unwrap(), d["units"].as_f64().unwrap(), d["upper"].as_f64().unwrap());
+        assert!(0.0 <= lo && lo <= mid && mid <= hi, "{d}");
+    }
+    let b = &total["backtest"];
+    assert_eq!((&b["days"], &b["model"]), (&json!(28), &json!("mstl_ets")));
+    assert!(b["mase"].as_f64().unwrap() < 1.0, "{b}");
+    assert!(b["coverage"].as_f64().unwrap() >= 0.5, "{b}");
+
+    // A location without demand forecasts none; the one asked for is the total.
+    let st = s.get("/v1/forecasts/A-1?location=ST").await.body;
+    assert_eq!(
+        (&st["total"]["model"], &st["total"]["units"], &st["locations"][0]["location"]),
+        (&json!("none"), &json!(0.0), &json!("ST"))
+    );
+    let wh = s.get("/v1/forecasts/A-1?location=WH&horizon=14&history=70").await.body;
+    assert_eq!((units(&wh["total"]), &wh["total"]["location"]), (days.clone(), &Value::Null));
+    // Out-of-range numbers are brought into range; unknown things are not found.
+    let wide = s.get("/v1/forecasts/A-1?horizon=500&history=3").await.body;
+    assert_eq!((wide["total"]["days"].as_array().unwrap().len(), &wide["history_from"]), (90, &json!("2026-07-27")));
+    assert_eq!(wide["total"]["backtest"], Value::Null, "two weeks are too few to hold four out");
+    for (path, status) in [
+        ("/v1/forecasts/NOPE", 404),
+        ("/v1/forecasts/A-1?location=NOWHERE", 404),
+        ("/v1/forecasts/A-1?horizon=soon", 400),
+    ] {
+        assert_eq!(s.get(path).await.status.as_u16(), status, "{path}");
+    }
+}
+
+on_both_engines!(a_weekly_pattern_of_shipments_is_forecast_with_its_shape);
