@@ -507,6 +507,14 @@ class World:
             found = self._notification()
             if found:
                 params["id"], params["notification"] = found
+        if path == "/v1/replenishment" and real and isinstance(case.query, dict) and self.locations:
+            # Suggestions for a location that exists.
+            case.query["location"] = self._pick(self.locations)
+        if path == "/v1/replenishment/accept" and isinstance(case.body, dict) and self.skus:
+            # Suggestions accepted for SKUs that exist (at a location that does, below).
+            skus = case.body.get("skus")
+            if isinstance(skus, list) and skus:
+                case.body["skus"] = self.rng.sample(self.skus, min(len(skus), len(self.skus)))
         if path == "/v1/notifications/templates/{kind}/preview" and real and isinstance(case.query, dict):
             case.query["order"] = self._pick(self.ids["ord"]) or case.query.get("order")
         if path.startswith("/v1/channels/{channel}/") and path != "/v1/channels/{channel}/webhooks" and real:

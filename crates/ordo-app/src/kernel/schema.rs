@@ -155,6 +155,24 @@ impl utoipa::PartialSchema for CustomerTag {
 
 impl utoipa::ToSchema for CustomerTag {}
 
+/// A SKU named in a list: not blank, at most 64 characters.
+pub struct SkuText;
+
+impl utoipa::PartialSchema for SkuText {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(64))
+            .pattern(Some(blank_free()))
+            .examples(["TENT-2P"])
+            .build()
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SkuText {}
+
 /// Rules between the fields of a request type that its derive cannot say, by schema name:
 /// keywords the document adds to that schema (each list of conditions goes under `allOf`).
 pub fn field_rules() -> Vec<(&'static str, serde_json::Value)> {

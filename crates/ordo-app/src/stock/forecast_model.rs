@@ -62,6 +62,9 @@ pub struct Backtest {
     pub mase: Option<f64>,
     /// The share of held-out days whose demand fell inside the interval.
     pub coverage: f64,
+    /// The standard deviation of the daily error (actual less forecast) on the held-out days:
+    /// what safety stock is sized against.
+    pub error_sd: f64,
 }
 
 /// Forecasts `horizon` days after `history` (units per day, oldest first; values that are not
@@ -142,7 +145,17 @@ pub fn backtest(history: &[f64], days: usize) -> Option<Backtest> {
     };
     let scale = naive(SEASON).filter(|s| *s > 0.0).or_else(|| naive(1).filter(|s| *s > 0.0));
     let inside = test.iter().enumerate().filter(|(i, a)| p.lower[*i] <= **a && **a <= p.upper[*i]).count();
-    Some(Backtest { days, model: p.model, mase: scale.map(|s| error / s), coverage: inside as f64 / days as f64 })
+    let errors: Vec<f64> = test.iter().zip(&p.point).map(|(a, f)| a - f).collect();
+    let mean_error = errors.iter().sum::<f64>() / days as f64;
+    let spread = errors.iter().map(|e| (e - mean_error).powi(2)).sum::<f64>() / (days.max(2) - 1) as f64;
+    Some(Backtest {
+        days,
+        model: p.model,
+        mase: scale.map(|s| error / s),
+        coverage: inside as f64 / days as f64,
+        // A forecast that is off on average is off by that too: the root mean square error.
+        error_sd: (spread + mean_error * mean_error).sqrt(),
+    })
 }
 
 #[cfg(test)]
@@ -192,6 +205,9 @@ mod tests {
         assert!(mase.iter().all(|m| *m < 1.2), "MASE {mase:?}");
         let covered = mean(&coverage);
         assert!((0.7..=0.92).contains(&covered), "coverage {covered} {coverage:?}");
+        // The noise is 3 units a day: the error's spread is about that.
+        let b = backtest(&weekly(3, 182), 28).unwrap();
+        assert!((2.0..5.0).contains(&b.error_sd), "{b:?}");
     }
 
     #[test]

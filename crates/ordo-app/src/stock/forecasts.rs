@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use ordo_domain::inventory::Reason;
 use ordo_domain::validate::Errors;
-use ordo_store::{MovementFilter, Page};
+use ordo_store::{MovementFilter, Page, Tx};
 
 use crate::kernel::guard::require;
 use crate::kernel::time_fmt;
@@ -83,6 +83,42 @@ impl SeriesForecast {
     }
 }
 
+/// The units of `sku` shipped or collected on each of the `days` days from day `start` (a day
+/// number), per location code (only at `location_id` when one is given), oldest day first.
+pub(crate) fn shipped_by_day(
+    tx: &mut dyn Tx,
+    sku: &str,
+    location_id: Option<&str>,
+    start: i64,
+    days: i64,
+) -> AppResult<BTreeMap<String, Vec<f64>>> {
+    let mut by_location: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let filter = MovementFilter {
+        sku: Some(sku.to_owned()),
+        location_id: location_id.map(str::to_owned),
+        after_time: Some(start * DAY_MS),
+        before_time: Some((start + days) * DAY_MS),
+        ..Default::default()
+    };
+    let mut page = Page { after: None, limit: 1000 };
+    loop {
+        let batch = tx.list_movements(&page, &filter)?;
+        for m in &batch {
+            if matches!(m.reason, Reason::Shipped | Reason::PickedUp) && m.on_hand_delta < 0 {
+                let day = (m.at.div_euclid(DAY_MS) - start) as usize;
+                let series = by_location.entry(m.location.clone()).or_insert_with(|| vec![0.0; days as usize]);
+                if let Some(slot) = series.get_mut(day) {
+                    *slot -= m.on_hand_delta as f64;
+                }
+            }
+        }
+        match batch.last() {
+            Some(last) if batch.len() == page.limit => page.after = Some(last.seq),
+            _ => return Ok(by_location),
+        }
+    }
+}
+
 impl App {
     /// Forecasts `sku`'s demand from today for `horizon` days (default 28, at most 90) from the
     /// `history` days before today (default 182, 14 to 730).
@@ -107,35 +143,9 @@ impl App {
                             .ok_or_else(|| AppError::missing("location", format!("no location has code {code:?}")))?,
                     ),
                 };
-                // Units shipped or collected per location code and day of the history.
-                let mut by_location: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+                let mut by_location = shipped_by_day(tx, &sku, only.as_ref().map(|l| l.id.as_str()), start, history)?;
                 if let Some(l) = &only {
-                    by_location.insert(l.code.clone(), vec![0.0; history as usize]);
-                }
-                let filter = MovementFilter {
-                    sku: Some(sku.clone()),
-                    location_id: only.as_ref().map(|l| l.id.to_string()),
-                    after_time: Some(start * DAY_MS),
-                    before_time: Some(today * DAY_MS),
-                    ..Default::default()
-                };
-                let mut page = Page { after: None, limit: 1000 };
-                loop {
-                    let batch = tx.list_movements(&page, &filter)?;
-                    for m in &batch {
-                        if matches!(m.reason, Reason::Shipped | Reason::PickedUp) && m.on_hand_delta < 0 {
-                            let day = (m.at.div_euclid(DAY_MS) - start) as usize;
-                            let series =
-                                by_location.entry(m.location.clone()).or_insert_with(|| vec![0.0; history as usize]);
-                            if let Some(slot) = series.get_mut(day) {
-                                *slot -= m.on_hand_delta as f64;
-                            }
-                        }
-                    }
-                    match batch.last() {
-                        Some(last) if batch.len() == page.limit => page.after = Some(last.seq),
-                        _ => break,
-                    }
+                    by_location.entry(l.code.clone()).or_insert_with(|| vec![0.0; history as usize]);
                 }
                 Ok::<_, AppError>((by_location, only.map(|l| l.code)))
             })

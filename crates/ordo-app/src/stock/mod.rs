@@ -12,5 +12,6 @@ pub mod inventory;
 pub mod policies;
 pub mod purchase_orders;
 pub mod purchase_receipts;
+pub mod replenishment;
 pub mod suppliers;
 pub mod transfers;

@@ -337,6 +337,45 @@ pub(crate) fn save(tx: &mut dyn Tx, now: i64, po: &mut PurchaseOrder) -> AppResu
     Ok(())
 }
 
+/// Saves a new draft for `supplier` to `loc` with checked `lines` (SKU, quantity, unit cost in
+/// `currency`), expected on `expected` (a day number; default today plus the lead time).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draft(
+    tx: &mut dyn Tx,
+    now: i64,
+    supplier: &Supplier,
+    loc: &ordo_domain::catalog::Location,
+    currency: Currency,
+    expected: Option<i64>,
+    note: Option<String>,
+    lines: &[(String, i64, i64)],
+) -> AppResult<PurchaseOrder> {
+    let expected_day = expected.unwrap_or(now.div_euclid(DAY_MS) + supplier.lead_time_days);
+    let number = tx.next_purchase_order_number()?;
+    let po = PurchaseOrder {
+        id: new_id(now),
+        number,
+        supplier_id: supplier.id.clone(),
+        supplier_code: supplier.code.clone(),
+        location_id: loc.id.to_string(),
+        location: loc.code.clone(),
+        currency: currency.code().to_owned(),
+        expected_on: time_fmt::day(expected_day * DAY_MS),
+        note,
+        status: PurchaseOrderStatus::Draft,
+        lines: to_lines(lines),
+        receipts: Vec::new(),
+        sent_at: None,
+        closed_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    tx.put_purchase_order(&po.to_record()?)?;
+    emit(tx, now, &po.id, Event::PurchaseOrderCreated(po.reference()))?;
+    Ok(po)
+}
+
 /// A step of a purchase order that takes no input of its own.
 #[derive(Debug, Clone, Copy)]
 enum Step {
@@ -391,30 +430,7 @@ impl App {
             let lines = check_lines(&mut e, Some(&lines_in), Some(currency));
             e.finish(())?;
             require_products(tx, &lines)?;
-            let expected_day = expected.unwrap_or(now.div_euclid(DAY_MS) + supplier.lead_time_days);
-            let number = tx.next_purchase_order_number()?;
-            let po = PurchaseOrder {
-                id: new_id(now),
-                number,
-                supplier_id: supplier.id.clone(),
-                supplier_code: supplier.code.clone(),
-                location_id: loc.id.to_string(),
-                location: loc.code.clone(),
-                currency: currency.code().to_owned(),
-                expected_on: time_fmt::day(expected_day * DAY_MS),
-                note: note.clone(),
-                status: PurchaseOrderStatus::Draft,
-                lines: to_lines(&lines),
-                receipts: Vec::new(),
-                sent_at: None,
-                closed_at: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            tx.put_purchase_order(&po.to_record()?)?;
-            emit(tx, now, &po.id, Event::PurchaseOrderCreated(po.reference()))?;
-            Ok(po)
+            draft(tx, now, &supplier, &loc, currency, expected, note.clone(), &lines)
         })
         .await
     }

@@ -1,19 +1,25 @@
-//! Demand forecast endpoints (`ordo_app::stock::forecasts`).
+//! Demand forecast and replenishment endpoints (`ordo_app::stock::forecasts`,
+//! `ordo_app::stock::replenishment`).
 //!
 //! Each handler parses, calls one use case and renders through `views::forecasts`; no
 //! business rule here.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use ordo_app::page_limit;
 use ordo_app::stock::forecasts::ForecastQuery;
+use ordo_app::stock::replenishment::{AcceptInput, Accepted, Policy, Suggestion};
+use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::ApiResult;
-use crate::extract::{Caller, Path, Query};
+use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond};
+use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
-use crate::views::ForecastView;
+use crate::views::{AcceptedView, ForecastView, ListView, SuggestionView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,4 +50,60 @@ pub async fn sku_forecast(
     let query = ForecastQuery { location: q.location, horizon: q.horizon, history: q.history };
     let found = s.app.forecast(&actor, &sku, query).await.map_err(query_error)?;
     Ok(Json(ForecastView::from(&found)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReplenishmentParams {
+    /// The location to replenish (its code).
+    #[param(required = true, max_length = 32)]
+    pub location: Option<String>,
+    /// The chance of not running out before an order arrives, 0.5 to 0.999 (default 0.95);
+    /// out of range counts as the nearest end.
+    pub service_level: Option<f64>,
+    /// Days of demand an order covers beyond its lead time, 0 to 365 (default 14).
+    #[param(minimum = 0, maximum = 365)]
+    pub cover_days: Option<i64>,
+    /// SKUs per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// What to order for each SKU stocked at a location, by SKU: its forecast over the lead time
+/// of the supplier it was last bought from there, a safety stock for the service level (or
+/// the location's manual policy), the reorder point, and the units to order now.
+#[utoipa::path(get, path = "/v1/replenishment", tag = "purchasing", params(ReplenishmentParams),
+    responses((status = 200, body = ListView<SuggestionView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn replenishment(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<ReplenishmentParams>,
+) -> ApiResult<Json<ListView<SuggestionView>>> {
+    let Some(location) = q.location else {
+        return Err(Problem::field(StatusCode::BAD_REQUEST, "invalid_query", "location", "is required").into());
+    };
+    let limit = page_limit(q.limit.map(|l| l.0));
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let policy = Policy::of(q.service_level, q.cover_days);
+    let items = s.app.replenishment(&actor, &location, page, policy).await.map_err(query_error)?;
+    Ok(Json(list(items, limit, |x: &Suggestion| x.sku.clone())))
+}
+
+/// Accept suggestions: for the SKUs given, drafts one purchase order per supplier at the
+/// quantities suggested and the unit costs last paid, in one transaction; SKUs with nothing to
+/// order or no known supplier are listed as skipped.
+#[utoipa::path(post, path = "/v1/replenishment/accept", tag = "purchasing", request_body = AcceptInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 201, body = AcceptedView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn accept_replenishment(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<AcceptInput>,
+) -> ApiResult<Response> {
+    let r = render::<Accepted, AcceptedView, 201>;
+    Ok(respond(s.app.accept_replenishment(&actor, input, idem.ctx(r)).await?, r))
 }

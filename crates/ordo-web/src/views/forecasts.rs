@@ -7,6 +7,8 @@ use ordo_app::stock::forecasts::{SeriesForecast, SkuForecast};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::MoneyView;
+
 fn two(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -121,6 +123,93 @@ impl From<&SkuForecast> for ForecastView {
             level: LEVEL,
             locations: f.locations.iter().map(SeriesForecastView::from).collect(),
             total: SeriesForecastView::from(&f.total),
+        }
+    }
+}
+
+/// What to order of one SKU at one location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionView {
+    pub sku: String,
+    /// The location's code.
+    pub location: String,
+    /// Who it was last bought from here, at what unit cost; null when never (the lead time is
+    /// then assumed to be 7 days, and accepting skips it).
+    pub supplier_id: Option<String>,
+    pub supplier_code: Option<String>,
+    pub unit_cost: Option<MoneyView>,
+    pub lead_time_days: u32,
+    pub on_hand: i64,
+    pub reserved: i64,
+    /// Still to come on open purchase orders and transfers.
+    pub incoming: i64,
+    /// On hand less reserved plus incoming.
+    pub position: i64,
+    /// The forecast's mean units a day over the lead time and cover, and its model.
+    pub daily_demand: f64,
+    pub model: String,
+    /// The daily forecast error (from the backtest) the safety stock is sized against.
+    pub error_sd: f64,
+    /// The safety stock computed for the service level over the lead time.
+    pub computed_safety_stock: i64,
+    /// The one used: the location's manual policy's when it has one, else the computed.
+    pub safety_stock: i64,
+    pub manual_policy: bool,
+    /// Demand over the lead time plus the safety stock: at or below it, order.
+    pub reorder_point: i64,
+    /// Units to order now, in the supplier's packs and at least its minimum (0: none).
+    pub quantity: i64,
+}
+
+impl From<&ordo_app::stock::replenishment::Suggestion> for SuggestionView {
+    fn from(s: &ordo_app::stock::replenishment::Suggestion) -> Self {
+        let src = s.source.as_ref();
+        SuggestionView {
+            sku: s.sku.clone(),
+            location: s.location.clone(),
+            supplier_id: src.map(|x| x.supplier_id.clone()),
+            supplier_code: src.map(|x| x.supplier_code.clone()),
+            unit_cost: src.map(|x| MoneyView::new(x.unit_cost_minor, &x.currency)),
+            lead_time_days: s.lead_time_days,
+            on_hand: s.on_hand,
+            reserved: s.reserved,
+            incoming: s.incoming,
+            position: s.position,
+            daily_demand: two(s.daily_demand),
+            model: s.model.as_str().into(),
+            error_sd: two(s.error_sd),
+            computed_safety_stock: s.computed_safety_stock,
+            safety_stock: s.safety_stock,
+            manual_policy: s.manual_policy,
+            reorder_point: s.reorder_point,
+            quantity: s.quantity,
+        }
+    }
+}
+
+/// A SKU an acceptance did not draft, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedView {
+    pub sku: String,
+    pub reason: String,
+}
+
+/// The drafts an acceptance made (one per supplier) and the SKUs it skipped.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedView {
+    pub purchase_orders: Vec<super::PurchaseOrderView>,
+    pub skipped: Vec<SkippedView>,
+}
+
+impl From<&ordo_app::stock::replenishment::Accepted> for AcceptedView {
+    fn from(a: &ordo_app::stock::replenishment::Accepted) -> Self {
+        AcceptedView {
+            purchase_orders: a.purchase_orders.iter().map(super::PurchaseOrderView::from).collect(),
+            skipped: a
+                .skipped
+                .iter()
+                .map(|(sku, reason)| SkippedView { sku: sku.clone(), reason: reason.clone() })
+                .collect(),
         }
     }
 }

@@ -108,4 +108,119 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
     }
 }
 
-on_both_engines!(a_weekly_pattern_of_shipments_is_forecast_with_its_shape);
+async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them(engine: Engine) {
+    let now = Arc::new(AtomicI64::new(START));
+    let clock = now.clone();
+    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
+        app.clock = Arc::new(Steps(clock));
+        app
+    })
+    .await;
+    s.location("WH", 1).await;
+    for sku in ["A-1", "B-1", "C-1"] {
+        s.product(sku, "10.00").await;
+    }
+    let r = s
+        .post(
+            "/v1/suppliers",
+            json!({"code": "ACME", "name": "Acme", "lead_time_days": 7, "min_order_quantity": 12, "pack_size": 6, "currency": "EUR"}),
+        )
+        .await;
+    let supplier = r.body["id"].as_str().unwrap().to_owned();
+    let cost = |a: &str| json!({"amount": a, "currency": "EUR"});
+    let r = s
+        .post(
+            "/v1/purchase-orders",
+            json!({"supplier_id": supplier, "location": "WH", "lines": [
+                {"sku": "A-1", "quantity": 300, "unit_cost": cost("2.50")}, {"sku": "B-1", "quantity": 40, "unit_cost": cost("4.00")}]}),
+        )
+        .await;
+    let po = format!("/v1/purchase-orders/{}", r.body["id"].as_str().unwrap());
+    s.post(&format!("{po}/send"), json!({})).await;
+    s.post(&format!("{po}/receipts"), json!({"lines": [{"line": 1, "quantity": 300}, {"line": 2, "quantity": 40}]}))
+        .await;
+    s.stock("WH", "C-1", 3).await;
+    // Eight weeks of five A-1 a day, and one C-1 a week.
+    for day in 0..56 {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        let mut lines = vec![("A-1", 5)];
+        if day % 7 == 3 && day < 21 {
+            lines.push(("C-1", 1));
+        }
+        let r = s.post("/v1/orders", order_body(&lines)).await;
+        let id = r.body["id"].as_str().unwrap();
+        let f =
+            s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+    }
+    now.store(START + 56 * DAY_MS, Ordering::SeqCst);
+
+    // 20 A-1 left against 35 due over the lead time: order up to three weeks' demand, in packs.
+    let r = s.get("/v1/replenishment?location=WH").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let items = r.body["data"].as_array().unwrap().clone();
+    let skus: Vec<&str> = items.iter().map(|i| i["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, ["A-1", "B-1", "C-1"]);
+    let a = &items[0];
+    assert_eq!(
+        (&a["supplier_code"], &a["lead_time_days"], &a["unit_cost"]),
+        (&json!("ACME"), &json!(7), &cost("2.50"))
+    );
+    assert_eq!((&a["on_hand"], &a["position"]), (&json!(20), &json!(20)));
+    assert!((a["daily_demand"].as_f64().unwrap() - 5.0).abs() < 0.3, "{a}");
+    let (rop, quantity) = (a["reorder_point"].as_i64().unwrap(), a["quantity"].as_i64().unwrap());
+    assert!((35..=40).contains(&rop), "{a}");
+    assert!(quantity % 6 == 0 && (84..=96).contains(&quantity), "{a}");
+    let b = &items[1];
+    assert_eq!((&b["quantity"], &b["model"]), (&json!(0), &json!("none")), "{b}");
+    let c = &items[2];
+    assert_eq!(
+        (&c["supplier_id"], &c["lead_time_days"]),
+        (&Value::Null, &json!(7)),
+        "never bought here: 7 days assumed"
+    );
+    // A manual policy's safety stock is the one used; the computed one is still shown.
+    let policy = json!({"safety_stock": 30, "reorder_point": 40});
+    s.call(&s.admin, reqwest::Method::PUT, "/v1/inventory/A-1/policies/WH", Some(policy)).await;
+    let a = s.get("/v1/replenishment?location=WH&service_level=0.99&limit=1").await.body;
+    assert_eq!((&a["data"][0]["safety_stock"], &a["data"][0]["manual_policy"]), (&json!(30), &json!(true)));
+    assert!(a["data"][0]["quantity"].as_i64().unwrap() >= quantity + 24, "{a}");
+    let next = a["next_cursor"].as_str().unwrap();
+    assert_eq!(s.get(&format!("/v1/replenishment?location=WH&cursor={next}")).await.body["data"][0]["sku"], "B-1");
+
+    // Accepted: one draft for the supplier; what has nothing to order or no supplier is skipped.
+    let accept = json!({"location": "WH", "skus": ["A-1", "B-1", "C-1", "A-1"]});
+    let viewer = s.key("viewer", None).await;
+    assert_eq!(
+        s.call(&viewer, reqwest::Method::POST, "/v1/replenishment/accept", Some(accept.clone())).await.status,
+        403
+    );
+    let r = s.post("/v1/replenishment/accept", accept).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let drafts = r.body["purchase_orders"].as_array().unwrap();
+    assert_eq!(drafts.len(), 1);
+    let d = &drafts[0];
+    assert_eq!((&d["status"], &d["supplier_code"], &d["location"]), (&json!("draft"), &json!("ACME"), &json!("WH")));
+    assert_eq!((&d["lines"][0]["sku"], &d["lines"][0]["unit_cost"]), (&json!("A-1"), &cost("2.50")));
+    assert_eq!(d["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(d["expected_on"], "2026-08-03", "today plus the lead time");
+    let skipped: Vec<&str> = r.body["skipped"].as_array().unwrap().iter().map(|x| x["sku"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["B-1", "C-1"]);
+    assert_eq!(s.all("/v1/purchase-orders?status=draft").await.len(), 1);
+    // Bad requests draft nothing.
+    for (body, status) in [
+        (json!({"location": "WH", "skus": ["NOPE"]}), 404),
+        (json!({"location": "NOWHERE", "skus": ["A-1"]}), 404),
+        (json!({"location": "WH", "skus": []}), 422),
+    ] {
+        assert_eq!(s.post("/v1/replenishment/accept", body.clone()).await.status.as_u16(), status, "{body}");
+    }
+    assert_eq!(s.all("/v1/purchase-orders?status=draft").await.len(), 1);
+    assert_eq!(s.get("/v1/replenishment").await.status, 400);
+    assert_eq!(s.get("/v1/replenishment?location=NOWHERE").await.status, 404);
+}
+
+on_both_engines!(
+    a_weekly_pattern_of_shipments_is_forecast_with_its_shape,
+    replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them
+);

@@ -1,0 +1,365 @@
+//! Replenishment: what to order for a location, SKU by SKU, and drafting those orders.
+//!
+//! For each SKU stocked at the location: its demand forecast (`forecasts`), the supplier it was
+//! last bought from there with the unit cost it was bought at (the newest purchase orders
+//! say; the supplier's lead time, minimum order and pack size are the terms), a safety stock
+//! computed for the service level from the forecast's backtest error over the lead time (or
+//! the location's manual policy, when one is set), and the replenishment rule
+//! (`ordo_domain::planning::suggest`): reorder when on hand less reserved plus what is
+//! incoming is at or below the demand over the lead time plus the safety stock, then order
+//! up to that plus `cover_days` more of demand, in whole packs. Accepting a set of suggestions
+//! drafts one purchase order per supplier in one transaction.
+
+use std::collections::BTreeMap;
+
+use ordo_domain::Currency;
+use ordo_domain::planning::{self, Position, Terms};
+use ordo_domain::validate::Errors;
+use ordo_store::{Page, PurchaseOrderFilter, Tx};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::kernel::guard::require;
+use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::stock::forecast_model::{self, Model};
+use crate::stock::forecasts::{DEFAULT_HISTORY, shipped_by_day};
+use crate::stock::purchase_orders::{PurchaseOrder, draft, stored_currency};
+use crate::stock::suppliers::{Supplier, SupplierStatus};
+use crate::{Action, Actor, App, AppError, AppResult};
+
+/// The service level (the chance of not running out before an order arrives) when none is
+/// asked for, and the range asked for ones are brought into.
+pub const DEFAULT_SERVICE_LEVEL: f64 = 0.95;
+pub const SERVICE_LEVELS: (f64, f64) = (0.5, 0.999);
+/// Days of demand an order covers beyond its lead time, by default and at most.
+pub const DEFAULT_COVER_DAYS: i64 = 14;
+pub const MAX_COVER_DAYS: i64 = 365;
+/// The lead time assumed for a SKU never bought at the location.
+pub const UNKNOWN_LEAD_TIME: u32 = 7;
+/// Purchase orders read (newest first) to learn who supplies each SKU.
+const ORDERS_READ: usize = 500;
+/// The most SKUs one acceptance drafts.
+pub const MAX_ACCEPTED: usize = 200;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// How suggestions are worked out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    pub service_level: f64,
+    pub cover_days: u32,
+}
+
+impl Policy {
+    /// Brings asked-for numbers into range, like a page's limit.
+    pub fn of(service_level: Option<f64>, cover_days: Option<i64>) -> Policy {
+        let level = service_level.filter(|l| l.is_finite()).unwrap_or(DEFAULT_SERVICE_LEVEL);
+        Policy {
+            service_level: level.clamp(SERVICE_LEVELS.0, SERVICE_LEVELS.1),
+            cover_days: cover_days.unwrap_or(DEFAULT_COVER_DAYS).clamp(0, MAX_COVER_DAYS) as u32,
+        }
+    }
+}
+
+/// Who a SKU was last bought from at a location, and at what unit cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub supplier_id: String,
+    pub supplier_code: String,
+    pub terms: Terms,
+    pub unit_cost_minor: i64,
+    pub currency: String,
+}
+
+/// What to order of one SKU at one location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub sku: String,
+    pub location: String,
+    /// None when the SKU was never bought at the location (its lead time is assumed).
+    pub source: Option<Source>,
+    pub lead_time_days: u32,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub incoming: i64,
+    /// The forecast's mean units a day over the lead time and cover.
+    pub daily_demand: f64,
+    pub model: Model,
+    /// The daily forecast error the safety stock is sized against.
+    pub error_sd: f64,
+    /// The safety stock computed for the service level, and the one used (a manual policy's
+    /// when the location has one).
+    pub computed_safety_stock: i64,
+    pub safety_stock: i64,
+    pub manual_policy: bool,
+    pub reorder_point: i64,
+    /// On hand less reserved plus incoming.
+    pub position: i64,
+    /// Units to order now (zero: none).
+    pub quantity: i64,
+}
+
+/// What an acceptance drafted, and the SKUs it could not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    pub purchase_orders: Vec<PurchaseOrder>,
+    /// (SKU, why): nothing to order, or no supplier known.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Suggestions to accept: SKUs at a location, under a policy.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    /// The location's code.
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\t\n\u000b\u000c\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000][^\u0000]*$"
+    )]
+    pub location: Option<String>,
+    /// 1 to 200 SKUs; each one with something to order and a known supplier goes on that
+    /// supplier's draft.
+    #[schema(required = true, min_items = 1, max_items = 200, value_type = Option<Vec<crate::kernel::schema::SkuText>>)]
+    pub skus: Option<Vec<String>>,
+    /// 0.5 to 0.999 (default 0.95); out of range counts as the nearest end.
+    #[schema(example = 0.95)]
+    pub service_level: Option<f64>,
+    /// Days of demand beyond the lead time (default 14, at most 365).
+    #[schema(minimum = 0, maximum = 365)]
+    pub cover_days: Option<i64>,
+}
+
+/// Who supplies each SKU at a location: the newest purchase order line for it there.
+fn sources(tx: &mut dyn Tx, location_id: &str) -> AppResult<BTreeMap<String, Source>> {
+    let filter = PurchaseOrderFilter { location_id: Some(location_id.to_owned()), ..Default::default() };
+    let orders = tx.list_purchase_orders(&Page { after: None, limit: ORDERS_READ }, &filter)?;
+    let mut suppliers: BTreeMap<String, Option<Supplier>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for r in orders.iter().filter(|r| r.status != "cancelled") {
+        let po: PurchaseOrder = serde_json::from_str(&r.body)
+            .map_err(|e| AppError::Internal(format!("a stored purchase order is unreadable: {e}")))?;
+        if !suppliers.contains_key(&po.supplier_id) {
+            let s = tx.supplier(&po.supplier_id)?.map(|r| Supplier::from_record(&r)).transpose()?;
+            suppliers.insert(po.supplier_id.clone(), s);
+        }
+        let Some(Some(s)) = suppliers.get(&po.supplier_id) else { continue };
+        if s.status != SupplierStatus::Active {
+            continue;
+        }
+        for l in &po.lines {
+            out.entry(l.sku.clone()).or_insert_with(|| Source {
+                supplier_id: s.id.clone(),
+                supplier_code: s.code.clone(),
+                terms: Terms {
+                    lead_time_days: s.lead_time_days.clamp(0, i64::from(u32::MAX)) as u32,
+                    min_order_quantity: s.min_order_quantity,
+                    pack_size: s.pack_size,
+                },
+                unit_cost_minor: l.unit_cost_minor,
+                currency: po.currency.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What was read of one SKU at the location.
+struct Facts {
+    sku: String,
+    on_hand: i64,
+    reserved: i64,
+    incoming: i64,
+    manual_safety_stock: Option<i64>,
+    history: Vec<f64>,
+    source: Option<Source>,
+}
+
+/// The facts of `skus` at the location: levels, incoming, policies, sources, shipments.
+fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: i64) -> AppResult<Vec<Facts>> {
+    let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
+    let levels = tx.levels_for_skus(&refs)?;
+    let incoming = tx.incoming_for_skus(&refs)?;
+    let policies = tx.policies_for_skus(&refs)?;
+    let mut sources = sources(tx, location_id)?;
+    let start = today - DEFAULT_HISTORY;
+    let mut out = Vec::with_capacity(skus.len());
+    for sku in skus {
+        let level = levels.iter().find(|l| l.sku == *sku && l.location_id.as_str() == location_id);
+        let history = shipped_by_day(tx, sku, Some(location_id), start, DEFAULT_HISTORY)?
+            .into_values()
+            .next()
+            .unwrap_or_else(|| vec![0.0; DEFAULT_HISTORY as usize]);
+        out.push(Facts {
+            sku: sku.clone(),
+            on_hand: level.map_or(0, |l| l.on_hand),
+            reserved: level.map_or(0, |l| l.reserved),
+            incoming: incoming
+                .iter()
+                .filter(|i| i.sku == *sku && i.location_id == location_id)
+                .map(|i| i.quantity)
+                .sum(),
+            manual_safety_stock: policies
+                .iter()
+                .find(|p| p.sku == *sku && p.location_id == location_id && p.source == "manual")
+                .map(|p| p.safety_stock),
+            history,
+            source: sources.remove(sku),
+        });
+    }
+    Ok(out)
+}
+
+/// The suggestion for one SKU's facts (pure; CPU work).
+fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
+    let terms = f
+        .source
+        .as_ref()
+        .map_or(Terms { lead_time_days: UNKNOWN_LEAD_TIME, min_order_quantity: 1, pack_size: 1 }, |s| s.terms);
+    let span = (terms.lead_time_days + policy.cover_days).max(1) as usize;
+    let prediction = forecast_model::predict(&f.history, span);
+    // The backtest's error when there is one; otherwise the spread of daily demand itself.
+    let error_sd = forecast_model::backtest(&f.history, 28).map(|b| b.error_sd).unwrap_or_else(|| {
+        let n = f.history.len().max(1) as f64;
+        let mean = f.history.iter().sum::<f64>() / n;
+        (f.history.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+    });
+    let computed = planning::safety_stock(policy.service_level, error_sd, terms.lead_time_days).unwrap_or(0);
+    let safety_stock = f.manual_safety_stock.unwrap_or(computed);
+    let position = Position { on_hand: f.on_hand, reserved: f.reserved, incoming: f.incoming };
+    let s = planning::suggest(terms, position, &prediction.point, safety_stock, policy.cover_days);
+    Suggestion {
+        sku: f.sku,
+        location: location.to_owned(),
+        source: f.source,
+        lead_time_days: terms.lead_time_days,
+        on_hand: f.on_hand,
+        reserved: f.reserved,
+        incoming: f.incoming,
+        daily_demand: prediction.point.iter().sum::<f64>() / span as f64,
+        model: prediction.model,
+        error_sd,
+        computed_safety_stock: computed,
+        safety_stock,
+        manual_policy: f.manual_safety_stock.is_some(),
+        reorder_point: s.reorder_point,
+        position: s.position,
+        quantity: s.quantity,
+    }
+}
+
+impl App {
+    /// What to order for the SKUs stocked at `location` (its code), a page at a time by SKU
+    /// (after `after`).
+    pub async fn replenishment(
+        &self,
+        actor: &Actor,
+        location: &str,
+        page: Page<String>,
+        policy: Policy,
+    ) -> AppResult<Vec<Suggestion>> {
+        require(actor, Action::ReadInventory)?;
+        let (code, today) = (location.to_owned(), self.now().div_euclid(DAY_MS));
+        let (loc, facts) = self
+            .store
+            .read(move |tx| {
+                let loc = tx.location_by_code(&code)?.ok_or(AppError::NotFound("location"))?;
+                let after = page.after.clone().map(|sku| (sku, loc.id.to_string()));
+                let levels = tx.list_levels(&Page { after, limit: page.limit }, None, Some(loc.id.as_str()))?;
+                let skus: Vec<String> = levels.into_iter().map(|l| l.sku).collect();
+                let facts = facts(tx, loc.id.as_str(), &skus, today)?;
+                Ok::<_, AppError>((loc.code, facts))
+            })
+            .await?;
+        tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&loc, f, policy)).collect())
+            .await
+            .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))
+    }
+
+    /// Drafts, in one transaction, a purchase order per supplier for the SKUs given that have
+    /// something to order and a known supplier, at the quantities suggested and the unit
+    /// costs last paid; the others are listed as skipped.
+    pub async fn accept_replenishment(
+        &self,
+        actor: &Actor,
+        input: AcceptInput,
+        idem: Option<IdemCtx<Accepted>>,
+    ) -> AppResult<Outcome<Accepted>> {
+        require(actor, Action::Purchase)?;
+        let mut e = Errors::new();
+        let location = e.text("location", input.location.as_deref(), 32);
+        let mut skus: Vec<String> = Vec::new();
+        match input.skus.as_deref() {
+            None => e.add("skus", "is required"),
+            Some(list) if list.is_empty() || list.len() > MAX_ACCEPTED => {
+                e.add("skus", format!("must have 1 to {MAX_ACCEPTED} SKUs"))
+            }
+            Some(list) => {
+                for (i, sku) in list.iter().enumerate() {
+                    if let Some(sku) = e.text(&format!("skus/{i}"), Some(sku), 64)
+                        && !skus.contains(&sku)
+                    {
+                        skus.push(sku);
+                    }
+                }
+            }
+        }
+        e.finish(())?;
+        let (code, policy, today) = (
+            location.expect("checked"),
+            Policy::of(input.service_level, input.cover_days),
+            self.now().div_euclid(DAY_MS),
+        );
+        let read_skus = skus.clone();
+        let (loc_code, facts) = self
+            .store
+            .read(move |tx| {
+                let loc = tx
+                    .location_by_code(&code)?
+                    .ok_or_else(|| AppError::missing("location", "no location has this code"))?;
+                let known = tx.products_by_skus(&read_skus.iter().map(String::as_str).collect::<Vec<_>>())?;
+                let mut e = Errors::new();
+                for (i, sku) in read_skus.iter().enumerate() {
+                    if !known.iter().any(|p| p.sku == *sku) {
+                        e.missing(format!("skus/{i}"), format!("no product has SKU {sku:?}"));
+                    }
+                }
+                e.finish(())?;
+                Ok::<_, AppError>((loc.code.clone(), facts(tx, loc.id.as_str(), &read_skus, today)?))
+            })
+            .await?;
+        let suggestions: Vec<Suggestion> =
+            tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&loc_code, f, policy)).collect())
+                .await
+                .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
+        let location = suggestions.first().map(|s| s.location.clone()).unwrap_or_default();
+        self.write_idem(idem, move |tx, now| {
+            let loc = tx.location_by_code(&location)?.ok_or(AppError::NotFound("location"))?;
+            // Per (supplier, currency): lines of SKU, quantity and unit cost.
+            type Lines = Vec<(String, i64, i64)>;
+            let mut by_supplier: BTreeMap<(String, String), Lines> = BTreeMap::new();
+            let mut skipped = Vec::new();
+            for s in &suggestions {
+                match (&s.source, s.quantity) {
+                    (_, 0) => skipped.push((s.sku.clone(), "nothing to order".to_owned())),
+                    (None, _) => skipped.push((s.sku.clone(), "no supplier is known for it here".to_owned())),
+                    (Some(src), q) => by_supplier
+                        .entry((src.supplier_id.clone(), src.currency.clone()))
+                        .or_default()
+                        .push((s.sku.clone(), q, src.unit_cost_minor)),
+                }
+            }
+            let mut purchase_orders = Vec::new();
+            for ((supplier_id, currency), lines) in &by_supplier {
+                let record = tx.supplier(supplier_id)?.ok_or(AppError::NotFound("supplier"))?;
+                let supplier = Supplier::from_record(&record)?;
+                let currency: Currency = stored_currency(currency)?;
+                let note = Some("drafted from replenishment suggestions".to_owned());
+                purchase_orders.push(draft(tx, now, &supplier, &loc, currency, None, note, lines)?);
+            }
+            Ok(Accepted { purchase_orders, skipped: skipped.clone() })
+        })
+        .await
+    }
+}
