@@ -510,7 +510,8 @@ class World:
         if path == "/v1/replenishment" and real and isinstance(case.query, dict) and self.locations:
             # Suggestions for a location that exists.
             case.query["location"] = self._pick(self.locations)
-        if path == "/v1/replenishment/accept" and isinstance(case.body, dict) and self.skus:
+        if path in ("/v1/replenishment/accept", "/v1/replenishment/policies") and isinstance(case.body, dict) \
+                and self.skus:
             # Suggestions accepted for SKUs that exist (at a location that does, below).
             skus = case.body.get("skus")
             if isinstance(skus, list) and skus:

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/forecasts/{sku}", get(api::forecasts::sku_forecast))
         .route("/replenishment", get(api::forecasts::replenishment))
         .route("/replenishment/accept", post(api::forecasts::accept_replenishment))
+        .route("/replenishment/policies", post(api::forecasts::compute_policies))
         .route("/inventory/{sku}/policies", get(api::inventory::stock_policies))
         .route(
             "/inventory/{sku}/policies/{location}",

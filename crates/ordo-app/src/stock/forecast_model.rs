@@ -19,6 +19,9 @@ pub const SEASON: usize = 7;
 pub const LEVEL: f64 = 0.8;
 /// The normal quantile of an 80% two-sided interval.
 const Z_80: f64 = 1.281_551_565_545;
+/// The most recent days a model is fitted to (52 weeks): older history changes a weekly
+/// season and a smoothed level little, and fitting time grows with the days.
+pub const FIT_DAYS: usize = 364;
 
 /// Which model produced a forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +54,9 @@ pub struct Prediction {
     pub point: Vec<f64>,
     pub lower: Vec<f64>,
     pub upper: Vec<f64>,
+    /// The standard deviation of the next day's forecast error, from the model's own interval
+    /// (before any clamping at zero): what safety stock is sized against without a backtest.
+    pub step_sd: f64,
 }
 
 /// How a forecast made without the last `days` did on them.
@@ -68,15 +74,18 @@ pub struct Backtest {
 }
 
 /// Forecasts `horizon` days after `history` (units per day, oldest first; values that are not
-/// finite or are negative count as zero).
+/// finite or are negative count as zero; only the last [`FIT_DAYS`] are fitted).
 pub fn predict(history: &[f64], horizon: usize) -> Prediction {
-    let y: Vec<f64> = history.iter().map(|v| if v.is_finite() && *v > 0.0 { *v } else { 0.0 }).collect();
+    let recent = &history[history.len().saturating_sub(FIT_DAYS)..];
+    let y: Vec<f64> = recent.iter().map(|v| if v.is_finite() && *v > 0.0 { *v } else { 0.0 }).collect();
     if y.iter().all(|v| *v == 0.0) {
+        let zeros = vec![0.0; horizon];
         return Prediction {
             model: Model::None,
-            point: vec![0.0; horizon],
-            lower: vec![0.0; horizon],
-            upper: vec![0.0; horizon],
+            point: zeros.clone(),
+            lower: zeros.clone(),
+            upper: zeros,
+            step_sd: 0.0,
         };
     }
     let fitted = if y.len() >= 2 * SEASON {
@@ -87,6 +96,9 @@ pub fn predict(history: &[f64], horizon: usize) -> Prediction {
         None
     };
     let mut p = fitted.unwrap_or_else(|| mean_of(&y, horizon));
+    if let (Some(lo), Some(hi)) = (p.lower.first(), p.upper.first()) {
+        p.step_sd = ((hi - lo) / (2.0 * Z_80)).max(0.0);
+    }
     for i in 0..horizon {
         let point = p.point[i].max(0.0);
         p.lower[i] = p.lower[i].clamp(0.0, point);
@@ -113,7 +125,13 @@ fn fit(model: Model, y: &[f64], horizon: usize) -> Option<Prediction> {
     let i = f.intervals?;
     let all_finite = f.point.iter().chain(&i.lower).chain(&i.upper).all(|v| v.is_finite());
     let right_length = f.point.len() == horizon && i.lower.len() == horizon && i.upper.len() == horizon;
-    (all_finite && right_length).then_some(Prediction { model, point: f.point, lower: i.lower, upper: i.upper })
+    (all_finite && right_length).then_some(Prediction {
+        model,
+        point: f.point,
+        lower: i.lower,
+        upper: i.upper,
+        step_sd: 0.0,
+    })
 }
 
 /// The mean of the days seen, each day's interval its spread under a normal approximation.
@@ -127,6 +145,7 @@ fn mean_of(y: &[f64], horizon: usize) -> Prediction {
         point: vec![mean; horizon],
         lower: vec![mean - half; horizon],
         upper: vec![mean + half; horizon],
+        step_sd: 0.0,
     }
 }
 
@@ -205,9 +224,11 @@ mod tests {
         assert!(mase.iter().all(|m| *m < 1.2), "MASE {mase:?}");
         let covered = mean(&coverage);
         assert!((0.7..=0.92).contains(&covered), "coverage {covered} {coverage:?}");
-        // The noise is 3 units a day: the error's spread is about that.
+        // The noise is 3 units a day: the error's spread is about that, held out or in-sample.
         let b = backtest(&weekly(3, 182), 28).unwrap();
         assert!((2.0..5.0).contains(&b.error_sd), "{b:?}");
+        let step = predict(&weekly(3, 182), 7).step_sd;
+        assert!((2.0..5.0).contains(&step), "{step}");
     }
 
     #[test]
@@ -243,6 +264,10 @@ mod tests {
         let odd = predict(&[f64::NAN, -4.0, f64::INFINITY, 2.0], 2);
         assert_eq!((odd.model, odd.point), (Model::Mean, vec![0.5; 2]));
         assert_eq!(predict(&history_of(20), 0).point, Vec::<f64>::new());
+        // Two years are read; the last 52 weeks are fitted.
+        let long: Vec<f64> = (0..730).map(|d| if d < 366 { 100.0 } else { 10.0 + (d % 7) as f64 }).collect();
+        let p = predict(&long, 7);
+        assert!(p.point.iter().all(|v| (5.0..20.0).contains(v)), "{p:?}");
         assert_eq!(backtest(&history_of(20), 10), None, "too little left to learn from");
     }
 

@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod policies;
 pub mod purchase_orders;
 pub mod purchase_receipts;
+pub mod rebalancing;
 pub mod replenishment;
 pub mod suppliers;
 pub mod transfers;

@@ -1,6 +1,7 @@
 //! Stock policies: per SKU and location, the safety stock held back from what may be promised
 //! and the reorder point at or below which available stock is low. Set by hand here
-//! (`source` `manual`); availability by date subtracts the safety stock.
+//! (`source` `manual`) or computed from the forecast (`replenishment.rs`, `computed`);
+//! availability by date subtracts the safety stock.
 
 use ordo_domain::validate::Errors;
 use ordo_store::PolicyRecord;
@@ -37,6 +38,50 @@ pub struct StockPolicyInput {
     pub reorder_point: Option<i64>,
 }
 
+/// Sets a SKU's safety stock and reorder point at `loc` with its `source` (`manual` or
+/// `computed`), recording the change; the same policy again changes nothing.
+pub(crate) fn set_policy(
+    tx: &mut dyn ordo_store::Tx,
+    now: i64,
+    sku: &str,
+    loc: &ordo_domain::catalog::Location,
+    (safety_stock, reorder_point): (i64, i64),
+    source: &str,
+) -> AppResult<StockPolicy> {
+    let policy = StockPolicy {
+        sku: sku.to_owned(),
+        location: loc.code.clone(),
+        safety_stock,
+        reorder_point,
+        source: source.into(),
+        updated_at: now,
+    };
+    let before = tx.policies_for_skus(&[sku])?.into_iter().find(|p| p.location_id == loc.id.as_str());
+    if before
+        .as_ref()
+        .is_some_and(|b| (b.safety_stock, b.reorder_point, b.source.as_str()) == (safety_stock, reorder_point, source))
+    {
+        return Ok(StockPolicy { updated_at: before.map_or(now, |b| b.updated_at), ..policy });
+    }
+    tx.put_policy(&PolicyRecord {
+        sku: sku.to_owned(),
+        location_id: loc.id.to_string(),
+        safety_stock,
+        reorder_point,
+        source: source.into(),
+        updated_at: now,
+    })?;
+    let changed = StockPolicyChanged {
+        sku: sku.to_owned(),
+        location: loc.code.clone(),
+        safety_stock: Some(safety_stock),
+        reorder_point: Some(reorder_point),
+        source: Some(source.into()),
+    };
+    emit(tx, now, sku, Event::StockPolicySet(changed))?;
+    Ok(policy)
+}
+
 impl App {
     /// Sets a SKU's safety stock and reorder point at a location (replacing what was set).
     pub async fn put_stock_policy(
@@ -64,42 +109,7 @@ impl App {
                     return Err(AppError::NotFound("product"));
                 }
                 let loc = tx.location_by_code(&location)?.ok_or(AppError::NotFound("location"))?;
-                let policy = StockPolicy {
-                    sku: sku.clone(),
-                    location: loc.code.clone(),
-                    safety_stock,
-                    reorder_point,
-                    source: "manual".into(),
-                    updated_at: now,
-                };
-                let before =
-                    tx.policies_for_skus(&[sku.as_str()])?.into_iter().find(|p| p.location_id == loc.id.as_str());
-                if before.as_ref().is_some_and(|b| {
-                    (b.safety_stock, b.reorder_point, b.source.as_str()) == (safety_stock, reorder_point, "manual")
-                }) {
-                    return Ok(StockPolicy { updated_at: before.map_or(now, |b| b.updated_at), ..policy });
-                }
-                tx.put_policy(&PolicyRecord {
-                    sku: sku.clone(),
-                    location_id: loc.id.to_string(),
-                    safety_stock,
-                    reorder_point,
-                    source: policy.source.clone(),
-                    updated_at: now,
-                })?;
-                emit(
-                    tx,
-                    now,
-                    &sku,
-                    Event::StockPolicySet(StockPolicyChanged {
-                        sku: sku.clone(),
-                        location: loc.code.clone(),
-                        safety_stock: Some(safety_stock),
-                        reorder_point: Some(reorder_point),
-                        source: Some(policy.source.clone()),
-                    }),
-                )?;
-                Ok(policy)
+                set_policy(tx, now, &sku, &loc, (safety_stock, reorder_point), "manual")
             })
             .await
     }

@@ -3,12 +3,14 @@
 //! For each SKU stocked at the location: its demand forecast (`forecasts`), the supplier it was
 //! last bought from there with the unit cost it was bought at (the newest purchase orders
 //! say; the supplier's lead time, minimum order and pack size are the terms), a safety stock
-//! computed for the service level from the forecast's backtest error over the lead time (or
+//! computed for the service level from the forecast's error over the lead time (or
 //! the location's manual policy, when one is set), and the replenishment rule
 //! (`ordo_domain::planning::suggest`): reorder when on hand less reserved plus what is
 //! incoming is at or below the demand over the lead time plus the safety stock, then order
-//! up to that plus `cover_days` more of demand, in whole packs. Accepting a set of suggestions
-//! drafts one purchase order per supplier in one transaction.
+//! up to that plus `cover_days` more of demand, in whole packs. Other locations' spare units
+//! are offered towards the need (`rebalancing.rs`). Accepting a set of suggestions drafts one
+//! purchase order per supplier (and, rebalancing, one transfer per location that spares
+//! units, buying only the rest) in one transaction.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +25,7 @@ use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
 use crate::stock::forecast_model::{self, Model};
 use crate::stock::forecasts::{DEFAULT_HISTORY, shipped_by_day};
+use crate::stock::policies::{StockPolicy, set_policy};
 use crate::stock::purchase_orders::{PurchaseOrder, draft, stored_currency};
 use crate::stock::suppliers::{Supplier, SupplierStatus};
 use crate::{Action, Actor, App, AppError, AppResult};
@@ -85,7 +88,8 @@ pub struct Suggestion {
     /// The forecast's mean units a day over the lead time and cover.
     pub daily_demand: f64,
     pub model: Model,
-    /// The daily forecast error the safety stock is sized against.
+    /// The daily forecast error the safety stock is sized against (the model's own, for the
+    /// next day).
     pub error_sd: f64,
     /// The safety stock computed for the service level, and the one used (a manual policy's
     /// when the location has one).
@@ -97,17 +101,36 @@ pub struct Suggestion {
     pub position: i64,
     /// Units to order now (zero: none).
     pub quantity: i64,
+    /// The level an order brings the position up to: demand over the lead time and the cover
+    /// plus the safety stock.
+    pub target: i64,
+    /// The terms orders are made on (the source's, or the assumed ones).
+    pub terms: Terms,
+    /// Units other locations can spare towards the need, by location code (`rebalancing.rs`).
+    pub transfers: Vec<(String, i64)>,
+    /// Units to order once those transfers are made.
+    pub quantity_after_transfers: i64,
+}
+
+/// The policies a computation stored, and the SKUs it left as they were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputedPolicies {
+    pub policies: Vec<StockPolicy>,
+    /// (SKU, why): a manual policy is set.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// What an acceptance drafted, and the SKUs it could not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accepted {
     pub purchase_orders: Vec<PurchaseOrder>,
+    /// Drafts from the locations that can spare units (when rebalancing), one per location.
+    pub transfers: Vec<crate::stock::transfers::Transfer>,
     /// (SKU, why): nothing to order, or no supplier known.
     pub skipped: Vec<(String, String)>,
 }
 
-/// Suggestions to accept: SKUs at a location, under a policy.
+/// Suggestions to accept (or policies to compute): SKUs at a location, under a policy.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInput {
@@ -129,6 +152,9 @@ pub struct AcceptInput {
     /// Days of demand beyond the lead time (default 14, at most 365).
     #[schema(minimum = 0, maximum = 365)]
     pub cover_days: Option<i64>,
+    /// Accepting: first draft transfers of what other locations can spare, and buy only the
+    /// rest (default false: buy all).
+    pub rebalance: Option<bool>,
 }
 
 /// Who supplies each SKU at a location: the newest purchase order line for it there.
@@ -166,7 +192,7 @@ fn sources(tx: &mut dyn Tx, location_id: &str) -> AppResult<BTreeMap<String, Sou
 }
 
 /// What was read of one SKU at the location.
-struct Facts {
+pub(crate) struct Facts {
     sku: String,
     on_hand: i64,
     reserved: i64,
@@ -177,7 +203,7 @@ struct Facts {
 }
 
 /// The facts of `skus` at the location: levels, incoming, policies, sources, shipments.
-fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: i64) -> AppResult<Vec<Facts>> {
+pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: i64) -> AppResult<Vec<Facts>> {
     let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
     let levels = tx.levels_for_skus(&refs)?;
     let incoming = tx.incoming_for_skus(&refs)?;
@@ -212,19 +238,16 @@ fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: i64) -> App
 }
 
 /// The suggestion for one SKU's facts (pure; CPU work).
-fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
+pub(crate) fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
     let terms = f
         .source
         .as_ref()
         .map_or(Terms { lead_time_days: UNKNOWN_LEAD_TIME, min_order_quantity: 1, pack_size: 1 }, |s| s.terms);
     let span = (terms.lead_time_days + policy.cover_days).max(1) as usize;
     let prediction = forecast_model::predict(&f.history, span);
-    // The backtest's error when there is one; otherwise the spread of daily demand itself.
-    let error_sd = forecast_model::backtest(&f.history, 28).map(|b| b.error_sd).unwrap_or_else(|| {
-        let n = f.history.len().max(1) as f64;
-        let mean = f.history.iter().sum::<f64>() / n;
-        (f.history.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
-    });
+    // The model's own error for the next day (one fit per SKU, so that a location's thousands
+    // of SKUs are suggested in seconds).
+    let error_sd = prediction.step_sd;
     let computed = planning::safety_stock(policy.service_level, error_sd, terms.lead_time_days).unwrap_or(0);
     let safety_stock = f.manual_safety_stock.unwrap_or(computed);
     let position = Position { on_hand: f.on_hand, reserved: f.reserved, incoming: f.incoming };
@@ -246,6 +269,95 @@ fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
         reorder_point: s.reorder_point,
         position: s.position,
         quantity: s.quantity,
+        target: planning::demand_over(&prediction.point, terms.lead_time_days + policy.cover_days) + safety_stock,
+        terms,
+        transfers: Vec::new(),
+        quantity_after_transfers: s.quantity,
+    }
+}
+
+/// The location and SKUs of a request, checked: the location's code and 1 to 200 SKUs (each
+/// once, in the order given).
+fn check_request(input: &AcceptInput) -> AppResult<(String, Vec<String>)> {
+    let mut e = Errors::new();
+    let location = e.text("location", input.location.as_deref(), 32);
+    let mut skus: Vec<String> = Vec::new();
+    match input.skus.as_deref() {
+        None => e.add("skus", "is required"),
+        Some(list) if list.is_empty() || list.len() > MAX_ACCEPTED => {
+            e.add("skus", format!("must have 1 to {MAX_ACCEPTED} SKUs"))
+        }
+        Some(list) => {
+            for (i, sku) in list.iter().enumerate() {
+                if let Some(sku) = e.text(&format!("skus/{i}"), Some(sku), 64)
+                    && !skus.contains(&sku)
+                {
+                    skus.push(sku);
+                }
+            }
+        }
+    }
+    e.finish(())?;
+    Ok((location.expect("checked"), skus))
+}
+
+impl App {
+    /// The suggestions for the SKUs of a request at its location (each SKU must exist).
+    async fn suggestions_for(&self, input: &AcceptInput) -> AppResult<Vec<Suggestion>> {
+        let (code, skus) = check_request(input)?;
+        let (policy, today) = (Policy::of(input.service_level, input.cover_days), self.now().div_euclid(DAY_MS));
+        let (loc_code, facts) = self
+            .store
+            .read(move |tx| {
+                let loc = tx
+                    .location_by_code(&code)?
+                    .ok_or_else(|| AppError::missing("location", "no location has this code"))?;
+                let known = tx.products_by_skus(&skus.iter().map(String::as_str).collect::<Vec<_>>())?;
+                let mut e = Errors::new();
+                for (i, sku) in skus.iter().enumerate() {
+                    if !known.iter().any(|p| p.sku == *sku) {
+                        e.missing(format!("skus/{i}"), format!("no product has SKU {sku:?}"));
+                    }
+                }
+                e.finish(())?;
+                Ok::<_, AppError>((loc.code.clone(), facts(tx, loc.id.as_str(), &skus, today)?))
+            })
+            .await?;
+        let code = loc_code.clone();
+        let mut suggestions: Vec<Suggestion> =
+            tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&code, f, policy)).collect())
+                .await
+                .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
+        self.rebalance(&loc_code, &mut suggestions, policy, today).await?;
+        Ok(suggestions)
+    }
+
+    /// Stores the safety stock and reorder point computed for the SKUs of a request at its
+    /// location as their policies there (`source` `computed`), so that low-stock alerts and
+    /// availability use them; a manual policy is kept, and its SKU listed as skipped.
+    pub async fn compute_stock_policies(
+        &self,
+        actor: &Actor,
+        input: AcceptInput,
+        idem: Option<IdemCtx<ComputedPolicies>>,
+    ) -> AppResult<Outcome<ComputedPolicies>> {
+        require(actor, Action::Purchase)?;
+        let suggestions = self.suggestions_for(&input).await?;
+        let location = suggestions.first().map(|s| s.location.clone()).unwrap_or_default();
+        self.write_idem(idem, move |tx, now| {
+            let loc = tx.location_by_code(&location)?.ok_or(AppError::NotFound("location"))?;
+            let mut out = ComputedPolicies { policies: Vec::new(), skipped: Vec::new() };
+            for s in &suggestions {
+                if s.manual_policy {
+                    out.skipped.push((s.sku.clone(), "a manual policy is set".to_owned()));
+                    continue;
+                }
+                let levels = (s.computed_safety_stock, s.reorder_point.max(s.computed_safety_stock));
+                out.policies.push(set_policy(tx, now, &s.sku, &loc, levels, "computed")?);
+            }
+            Ok(out)
+        })
+        .await
     }
 }
 
@@ -272,9 +384,13 @@ impl App {
                 Ok::<_, AppError>((loc.code, facts))
             })
             .await?;
-        tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&loc, f, policy)).collect())
-            .await
-            .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))
+        let code = loc.clone();
+        let mut suggestions: Vec<Suggestion> =
+            tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&code, f, policy)).collect())
+                .await
+                .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
+        self.rebalance(&loc, &mut suggestions, policy, today).await?;
+        Ok(suggestions)
     }
 
     /// Drafts, in one transaction, a purchase order per supplier for the SKUs given that have
@@ -287,61 +403,29 @@ impl App {
         idem: Option<IdemCtx<Accepted>>,
     ) -> AppResult<Outcome<Accepted>> {
         require(actor, Action::Purchase)?;
-        let mut e = Errors::new();
-        let location = e.text("location", input.location.as_deref(), 32);
-        let mut skus: Vec<String> = Vec::new();
-        match input.skus.as_deref() {
-            None => e.add("skus", "is required"),
-            Some(list) if list.is_empty() || list.len() > MAX_ACCEPTED => {
-                e.add("skus", format!("must have 1 to {MAX_ACCEPTED} SKUs"))
-            }
-            Some(list) => {
-                for (i, sku) in list.iter().enumerate() {
-                    if let Some(sku) = e.text(&format!("skus/{i}"), Some(sku), 64)
-                        && !skus.contains(&sku)
-                    {
-                        skus.push(sku);
-                    }
-                }
-            }
-        }
-        e.finish(())?;
-        let (code, policy, today) = (
-            location.expect("checked"),
-            Policy::of(input.service_level, input.cover_days),
-            self.now().div_euclid(DAY_MS),
-        );
-        let read_skus = skus.clone();
-        let (loc_code, facts) = self
-            .store
-            .read(move |tx| {
-                let loc = tx
-                    .location_by_code(&code)?
-                    .ok_or_else(|| AppError::missing("location", "no location has this code"))?;
-                let known = tx.products_by_skus(&read_skus.iter().map(String::as_str).collect::<Vec<_>>())?;
-                let mut e = Errors::new();
-                for (i, sku) in read_skus.iter().enumerate() {
-                    if !known.iter().any(|p| p.sku == *sku) {
-                        e.missing(format!("skus/{i}"), format!("no product has SKU {sku:?}"));
-                    }
-                }
-                e.finish(())?;
-                Ok::<_, AppError>((loc.code.clone(), facts(tx, loc.id.as_str(), &read_skus, today)?))
-            })
-            .await?;
-        let suggestions: Vec<Suggestion> =
-            tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&loc_code, f, policy)).collect())
-                .await
-                .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
+        let suggestions = self.suggestions_for(&input).await?;
         let location = suggestions.first().map(|s| s.location.clone()).unwrap_or_default();
+        let rebalance = input.rebalance.unwrap_or(false);
         self.write_idem(idem, move |tx, now| {
             let loc = tx.location_by_code(&location)?.ok_or(AppError::NotFound("location"))?;
             // Per (supplier, currency): lines of SKU, quantity and unit cost.
             type Lines = Vec<(String, i64, i64)>;
             let mut by_supplier: BTreeMap<(String, String), Lines> = BTreeMap::new();
+            // Per source location: lines of SKU and quantity.
+            let mut by_source: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
             let mut skipped = Vec::new();
             for s in &suggestions {
-                match (&s.source, s.quantity) {
+                let mut quantity = s.quantity;
+                if rebalance && quantity > 0 {
+                    for (from, units) in &s.transfers {
+                        by_source.entry(from.clone()).or_default().push((s.sku.clone(), *units));
+                    }
+                    quantity = s.quantity_after_transfers;
+                    if quantity == 0 {
+                        continue;
+                    }
+                }
+                match (&s.source, quantity) {
                     (_, 0) => skipped.push((s.sku.clone(), "nothing to order".to_owned())),
                     (None, _) => skipped.push((s.sku.clone(), "no supplier is known for it here".to_owned())),
                     (Some(src), q) => by_supplier
@@ -358,7 +442,20 @@ impl App {
                 let note = Some("drafted from replenishment suggestions".to_owned());
                 purchase_orders.push(draft(tx, now, &supplier, &loc, currency, None, note, lines)?);
             }
-            Ok(Accepted { purchase_orders, skipped: skipped.clone() })
+            let mut transfers = Vec::new();
+            for (from, lines) in &by_source {
+                let source = tx.location_by_code(from)?.ok_or(AppError::NotFound("location"))?;
+                let note = Some("drafted from replenishment suggestions".to_owned());
+                transfers.push(crate::stock::transfers::draft(
+                    tx,
+                    now,
+                    (&source, &loc),
+                    None,
+                    note,
+                    crate::stock::transfers::numbered(lines),
+                )?);
+            }
+            Ok(Accepted { purchase_orders, transfers, skipped: skipped.clone() })
         })
         .await
     }

@@ -228,19 +228,7 @@ fn to_lines(tx: &mut dyn Tx, lines: &[(String, i64)]) -> AppResult<Vec<TransferL
         }
     }
     e.finish(())?;
-    Ok(lines
-        .iter()
-        .enumerate()
-        .map(|(i, (sku, quantity))| TransferLine {
-            line: i as u32 + 1,
-            sku: sku.clone(),
-            quantity: *quantity,
-            received: 0,
-            lost: 0,
-            unit_cost_minor: None,
-            currency: None,
-        })
-        .collect())
+    Ok(numbered(lines))
 }
 
 fn new_id(now: i64) -> String {
@@ -352,6 +340,57 @@ fn ship(tx: &mut dyn Tx, now: i64, actor: &str, t: &mut Transfer) -> AppResult<(
     Ok(())
 }
 
+/// Saves a new draft from one location to another with `lines`, expected on `expected` (a day
+/// number; default today).
+pub(crate) fn draft(
+    tx: &mut dyn Tx,
+    now: i64,
+    (source, destination): (&ordo_domain::catalog::Location, &ordo_domain::catalog::Location),
+    expected: Option<i64>,
+    note: Option<String>,
+    lines: Vec<TransferLine>,
+) -> AppResult<Transfer> {
+    let t = Transfer {
+        id: new_id(now),
+        number: tx.next_transfer_number()?,
+        from_location_id: source.id.to_string(),
+        from_location: source.code.clone(),
+        to_location_id: destination.id.to_string(),
+        to_location: destination.code.clone(),
+        expected_on: time_fmt::day(expected.unwrap_or(now.div_euclid(DAY_MS)) * DAY_MS),
+        note,
+        status: TransferStatus::Draft,
+        lines,
+        receipts: Vec::new(),
+        loss_reason: None,
+        shipped_at: None,
+        closed_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    tx.put_transfer(&t.to_record()?)?;
+    emit(tx, now, &t.id, Event::TransferCreated(t.reference()))?;
+    Ok(t)
+}
+
+/// Lines of SKU and quantity, numbered from 1 (for drafts whose SKUs are known to exist).
+pub(crate) fn numbered(lines: &[(String, i64)]) -> Vec<TransferLine> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, (sku, quantity))| TransferLine {
+            line: i as u32 + 1,
+            sku: sku.clone(),
+            quantity: *quantity,
+            received: 0,
+            lost: 0,
+            unit_cost_minor: None,
+            currency: None,
+        })
+        .collect()
+}
+
 /// A step of a transfer that takes no input of its own.
 #[derive(Debug, Clone, Copy)]
 enum Step {
@@ -391,28 +430,7 @@ impl App {
             e.finish(())?;
             let (source, destination) = (source.expect("checked"), destination.expect("checked"));
             let lines = to_lines(tx, &lines)?;
-            let t = Transfer {
-                id: new_id(now),
-                number: tx.next_transfer_number()?,
-                from_location_id: source.id.to_string(),
-                from_location: source.code.clone(),
-                to_location_id: destination.id.to_string(),
-                to_location: destination.code.clone(),
-                expected_on: time_fmt::day(expected.unwrap_or(now.div_euclid(DAY_MS)) * DAY_MS),
-                note: note.clone(),
-                status: TransferStatus::Draft,
-                lines,
-                receipts: Vec::new(),
-                loss_reason: None,
-                shipped_at: None,
-                closed_at: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            tx.put_transfer(&t.to_record()?)?;
-            emit(tx, now, &t.id, Event::TransferCreated(t.reference()))?;
-            Ok(t)
+            draft(tx, now, (&source, &destination), expected, note.clone(), lines)
         })
         .await
     }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::page_limit;
 use ordo_app::stock::forecasts::ForecastQuery;
-use ordo_app::stock::replenishment::{AcceptInput, Accepted, Policy, Suggestion};
+use ordo_app::stock::replenishment::{AcceptInput, Accepted, ComputedPolicies, Policy, Suggestion};
 use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -19,7 +19,7 @@ use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond};
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
-use crate::views::{AcceptedView, ForecastView, ListView, SuggestionView};
+use crate::views::{AcceptedView, ComputedPoliciesView, ForecastView, ListView, SuggestionView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -106,4 +106,21 @@ pub async fn accept_replenishment(
 ) -> ApiResult<Response> {
     let r = render::<Accepted, AcceptedView, 201>;
     Ok(respond(s.app.accept_replenishment(&actor, input, idem.ctx(r)).await?, r))
+}
+
+/// Compute and store policies: for the SKUs given at a location, the safety stock for the
+/// service level and the reorder point (demand over the lead time plus that safety stock)
+/// become their stock policies there, `source` `computed`, which low-stock alerts and
+/// availability then use. A SKU with a manual policy keeps it and is listed as skipped.
+#[utoipa::path(post, path = "/v1/replenishment/policies", tag = "purchasing", request_body = AcceptInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 200, body = ComputedPoliciesView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn compute_policies(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    JsonBody(input): JsonBody<AcceptInput>,
+) -> ApiResult<Response> {
+    let r = render::<ComputedPolicies, ComputedPoliciesView, 200>;
+    Ok(respond(s.app.compute_stock_policies(&actor, input, idem.ctx(r)).await?, r))
 }

@@ -148,7 +148,8 @@ pub struct SuggestionView {
     /// The forecast's mean units a day over the lead time and cover, and its model.
     pub daily_demand: f64,
     pub model: String,
-    /// The daily forecast error (from the backtest) the safety stock is sized against.
+    /// The standard deviation of the next day's forecast error (the model's own), which the
+    /// safety stock is sized against over the lead time.
     pub error_sd: f64,
     /// The safety stock computed for the service level over the lead time.
     pub computed_safety_stock: i64,
@@ -158,6 +159,22 @@ pub struct SuggestionView {
     /// Demand over the lead time plus the safety stock: at or below it, order.
     pub reorder_point: i64,
     /// Units to order now, in the supplier's packs and at least its minimum (0: none).
+    pub quantity: i64,
+    /// The level an order brings the position up to (demand over the lead time and the cover,
+    /// plus the safety stock).
+    pub target: i64,
+    /// Units other locations can spare towards it (available beyond their own safety stock and
+    /// order-up-to level), largest first.
+    pub transfers: Vec<SpareView>,
+    /// Units to order once those transfers are made.
+    pub quantity_after_transfers: i64,
+}
+
+/// Units a location can spare.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpareView {
+    /// The location's code.
+    pub from_location: String,
     pub quantity: i64,
 }
 
@@ -183,6 +200,13 @@ impl From<&ordo_app::stock::replenishment::Suggestion> for SuggestionView {
             manual_policy: s.manual_policy,
             reorder_point: s.reorder_point,
             quantity: s.quantity,
+            target: s.target,
+            transfers: s
+                .transfers
+                .iter()
+                .map(|(from, quantity)| SpareView { from_location: from.clone(), quantity: *quantity })
+                .collect(),
+            quantity_after_transfers: s.quantity_after_transfers,
         }
     }
 }
@@ -194,10 +218,12 @@ pub struct SkippedView {
     pub reason: String,
 }
 
-/// The drafts an acceptance made (one per supplier) and the SKUs it skipped.
+/// The drafts an acceptance made (one per supplier, and one transfer per location that spares
+/// units when rebalancing) and the SKUs it skipped.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptedView {
     pub purchase_orders: Vec<super::PurchaseOrderView>,
+    pub transfers: Vec<super::TransferView>,
     pub skipped: Vec<SkippedView>,
 }
 
@@ -205,7 +231,28 @@ impl From<&ordo_app::stock::replenishment::Accepted> for AcceptedView {
     fn from(a: &ordo_app::stock::replenishment::Accepted) -> Self {
         AcceptedView {
             purchase_orders: a.purchase_orders.iter().map(super::PurchaseOrderView::from).collect(),
+            transfers: a.transfers.iter().map(super::TransferView::from).collect(),
             skipped: a
+                .skipped
+                .iter()
+                .map(|(sku, reason)| SkippedView { sku: sku.clone(), reason: reason.clone() })
+                .collect(),
+        }
+    }
+}
+
+/// The policies a computation stored (`source` `computed`) and the SKUs it left alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComputedPoliciesView {
+    pub policies: Vec<super::StockPolicyView>,
+    pub skipped: Vec<SkippedView>,
+}
+
+impl From<&ordo_app::stock::replenishment::ComputedPolicies> for ComputedPoliciesView {
+    fn from(c: &ordo_app::stock::replenishment::ComputedPolicies) -> Self {
+        ComputedPoliciesView {
+            policies: c.policies.iter().map(super::StockPolicyView::from).collect(),
+            skipped: c
                 .skipped
                 .iter()
                 .map(|(sku, reason)| SkippedView { sku: sku.clone(), reason: reason.clone() })

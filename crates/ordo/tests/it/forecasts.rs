@@ -216,11 +216,101 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
         assert_eq!(s.post("/v1/replenishment/accept", body.clone()).await.status.as_u16(), status, "{body}");
     }
     assert_eq!(s.all("/v1/purchase-orders?status=draft").await.len(), 1);
+    // Computed policies: a manual one is kept; without it, the computed one is stored.
+    let compute = json!({"location": "WH", "skus": ["A-1", "B-1"]});
+    let r = s.post("/v1/replenishment/policies", compute.clone()).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!((&r.body["skipped"][0]["sku"], &r.body["policies"][0]["sku"]), (&json!("A-1"), &json!("B-1")));
+    assert_eq!(s.call(&s.admin, reqwest::Method::DELETE, "/v1/inventory/A-1/policies/WH", None).await.status, 204);
+    let suggested = s.get("/v1/replenishment?location=WH&limit=1").await.body["data"][0].clone();
+    let r = s.post("/v1/replenishment/policies", compute).await;
+    let stored = &r.body["policies"][0];
+    assert_eq!((&stored["sku"], &stored["source"]), (&json!("A-1"), &json!("computed")), "{:?}", r.body);
+    assert_eq!(
+        (&stored["safety_stock"], &stored["reorder_point"]),
+        (&suggested["computed_safety_stock"], &suggested["reorder_point"])
+    );
+    let listed = s.get("/v1/inventory/A-1/policies").await.body;
+    assert_eq!(listed["data"][0]["source"], "computed");
+    let set = s.events_when("type=inventory.policy_set", 3).await;
+    assert!(set.iter().any(|e| e["data"]["sku"] == "A-1" && e["data"]["source"] == "computed"), "{set:?}");
     assert_eq!(s.get("/v1/replenishment").await.status, 400);
     assert_eq!(s.get("/v1/replenishment?location=NOWHERE").await.status, 404);
 }
 
+async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Engine) {
+    let now = Arc::new(AtomicI64::new(START));
+    let clock = now.clone();
+    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
+        app.clock = Arc::new(Steps(clock));
+        app
+    })
+    .await;
+    // The store sells; the warehouse holds plenty and sells nothing.
+    s.location("ST", 1).await;
+    s.location("WH", 2).await;
+    s.product("A-1", "10.00").await;
+    let r = s
+        .post(
+            "/v1/suppliers",
+            json!({"code": "ACME", "name": "Acme", "lead_time_days": 7, "pack_size": 6, "currency": "EUR"}),
+        )
+        .await;
+    let supplier = r.body["id"].as_str().unwrap().to_owned();
+    for (location, quantity) in [("ST", 300), ("WH", 400)] {
+        let line = json!({"sku": "A-1", "quantity": quantity, "unit_cost": {"amount": "2.50", "currency": "EUR"}});
+        let r = s
+            .post("/v1/purchase-orders", json!({"supplier_id": supplier, "location": location, "lines": [line]}))
+            .await;
+        let po = format!("/v1/purchase-orders/{}", r.body["id"].as_str().unwrap());
+        s.post(&format!("{po}/send"), json!({})).await;
+        s.post(&format!("{po}/receipts"), json!({"lines": [{"line": 1, "quantity": quantity}]})).await;
+    }
+    for day in 0..56 {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        let r = s.post("/v1/orders", order_body(&[("A-1", 5)])).await;
+        let id = r.body["id"].as_str().unwrap();
+        let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0].clone();
+        assert_eq!(f["location"], "ST");
+        assert_eq!(
+            s.post(&format!("/v1/fulfillments/{}/ship", f["id"].as_str().unwrap()), json!({})).await.status,
+            200
+        );
+    }
+    now.store(START + 56 * DAY_MS, Ordering::SeqCst);
+
+    // ST has 20 against a target of about three weeks' demand: the warehouse covers all of it.
+    let st = s.get("/v1/replenishment?location=ST").await.body["data"][0].clone();
+    let (position, target) = (st["position"].as_i64().unwrap(), st["target"].as_i64().unwrap());
+    assert_eq!(position, 20, "{st}");
+    assert!(st["quantity"].as_i64().unwrap() > 0 && target > position, "{st}");
+    assert_eq!(st["transfers"], json!([{"from_location": "WH", "quantity": target - position}]), "{st}");
+    assert_eq!(st["quantity_after_transfers"], 0);
+    // The warehouse needs nothing and is offered nothing.
+    let wh = s.get("/v1/replenishment?location=WH").await.body["data"][0].clone();
+    assert_eq!((&wh["quantity"], &wh["transfers"]), (&json!(0), &json!([])), "{wh}");
+
+    // Accepted with rebalancing: one draft transfer from WH and nothing bought.
+    let r = s.post("/v1/replenishment/accept", json!({"location": "ST", "skus": ["A-1"], "rebalance": true})).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        (r.body["purchase_orders"].as_array().unwrap().len(), r.body["transfers"].as_array().unwrap().len()),
+        (0, 1)
+    );
+    let t = &r.body["transfers"][0];
+    assert_eq!((&t["from_location"], &t["to_location"], &t["status"]), (&json!("WH"), &json!("ST"), &json!("draft")));
+    assert_eq!(t["lines"][0]["quantity"], target - position);
+    // Without it, everything is bought.
+    let r = s.post("/v1/replenishment/accept", json!({"location": "ST", "skus": ["A-1"]})).await;
+    assert_eq!(
+        (r.body["purchase_orders"].as_array().unwrap().len(), r.body["transfers"].as_array().unwrap().len()),
+        (1, 0)
+    );
+    assert_eq!(r.body["purchase_orders"][0]["lines"][0]["quantity"], st["quantity"]);
+}
+
 on_both_engines!(
     a_weekly_pattern_of_shipments_is_forecast_with_its_shape,
-    replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them
+    replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them,
+    a_location_short_of_stock_is_offered_what_another_can_spare
 );
