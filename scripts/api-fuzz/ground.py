@@ -507,10 +507,10 @@ class World:
             found = self._notification()
             if found:
                 params["id"], params["notification"] = found
-        if path == "/v1/replenishment" and real and isinstance(case.query, dict) and self.locations:
+        if path == "/v1/replenishment/suggestions" and real and isinstance(case.query, dict) and self.locations:
             # Suggestions for a location that exists.
             case.query["location"] = self._pick(self.locations)
-        if path in ("/v1/replenishment/accept", "/v1/replenishment/policies") and isinstance(case.body, dict) \
+        if path in ("/v1/replenishment/suggestions/accept", "/v1/replenishment/policies") and isinstance(case.body, dict) \
                 and self.skus:
             # Suggestions accepted for SKUs that exist (at a location that does, below).
             skus = case.body.get("skus")

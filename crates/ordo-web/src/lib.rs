@@ -41,8 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/{sku}", get(api::inventory::sku_stock))
         .route("/inventory/{sku}/availability", get(api::inventory::sku_availability))
         .route("/forecasts/{sku}", get(api::forecasts::sku_forecast))
-        .route("/replenishment", get(api::forecasts::replenishment))
-        .route("/replenishment/accept", post(api::forecasts::accept_replenishment))
+        .route("/replenishment/suggestions", get(api::forecasts::replenishment))
+        .route("/replenishment/suggestions/accept", post(api::forecasts::accept_replenishment))
         .route("/replenishment/policies", post(api::forecasts::compute_policies))
         .route("/inventory/{sku}/policies", get(api::inventory::stock_policies))
         .route(

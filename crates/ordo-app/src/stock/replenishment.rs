@@ -363,15 +363,20 @@ impl App {
 
 impl App {
     /// What to order for the SKUs stocked at `location` (its code), a page at a time by SKU
-    /// (after `after`).
+    /// (after `after`); with `supplier_id`, only those last bought from that supplier there
+    /// (a page may then hold fewer).
     pub async fn replenishment(
         &self,
         actor: &Actor,
         location: &str,
         page: Page<String>,
         policy: Policy,
+        supplier_id: Option<&str>,
     ) -> AppResult<Vec<Suggestion>> {
         require(actor, Action::ReadInventory)?;
+        let mut e = Errors::new();
+        let supplier_id = e.optional_text("supplier_id", supplier_id, 40);
+        e.finish(())?;
         let (code, today) = (location.to_owned(), self.now().div_euclid(DAY_MS));
         let (loc, facts) = self
             .store
@@ -380,7 +385,10 @@ impl App {
                 let after = page.after.clone().map(|sku| (sku, loc.id.to_string()));
                 let levels = tx.list_levels(&Page { after, limit: page.limit }, None, Some(loc.id.as_str()))?;
                 let skus: Vec<String> = levels.into_iter().map(|l| l.sku).collect();
-                let facts = facts(tx, loc.id.as_str(), &skus, today)?;
+                let mut facts = facts(tx, loc.id.as_str(), &skus, today)?;
+                if let Some(id) = &supplier_id {
+                    facts.retain(|f| f.source.as_ref().is_some_and(|s| s.supplier_id == *id));
+                }
                 Ok::<_, AppError>((loc.code, facts))
             })
             .await?;

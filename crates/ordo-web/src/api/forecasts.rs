@@ -29,7 +29,7 @@ pub struct ForecastParams {
     pub location: Option<String>,
     /// Days to forecast from today, 1 to 90 (default 28); more counts as 90.
     #[param(minimum = 1, maximum = 90)]
-    pub horizon: Option<i64>,
+    pub days: Option<i64>,
     /// Days of history before today to learn from, 14 to 730 (default 182); fewer count as
     /// 14, more as 730.
     #[param(minimum = 14, maximum = 730)]
@@ -37,8 +37,9 @@ pub struct ForecastParams {
 }
 
 /// A SKU's demand forecast: the units that left stock for customers each day of the history,
-/// per location and in total, forecast for each day of the horizon with an 80% interval, and
-/// how the same model did on the last 28 days when they were held out (MASE, coverage).
+/// per location and in total, forecast for each of the coming `days` with 80% and 95%
+/// intervals, and how the same model did on the last 28 days when they were held out (MASE,
+/// bias, coverage).
 #[utoipa::path(get, path = "/v1/forecasts/{sku}", tag = "inventory", params(("sku" = String, Path), ForecastParams),
     responses((status = 200, body = ForecastView), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn sku_forecast(
@@ -47,7 +48,7 @@ pub async fn sku_forecast(
     Path(sku): Path<String>,
     Query(q): Query<ForecastParams>,
 ) -> ApiResult<Json<ForecastView>> {
-    let query = ForecastQuery { location: q.location, horizon: q.horizon, history: q.history };
+    let query = ForecastQuery { location: q.location, horizon: q.days, history: q.history };
     let found = s.app.forecast(&actor, &sku, query).await.map_err(query_error)?;
     Ok(Json(ForecastView::from(&found)))
 }
@@ -58,6 +59,9 @@ pub struct ReplenishmentParams {
     /// The location to replenish (its code).
     #[param(required = true, max_length = 32)]
     pub location: Option<String>,
+    /// Only the SKUs last bought from this supplier there (its id).
+    #[param(max_length = 40)]
+    pub supplier_id: Option<String>,
     /// The chance of not running out before an order arrives, 0.5 to 0.999 (default 0.95);
     /// out of range counts as the nearest end.
     pub service_level: Option<f64>,
@@ -75,7 +79,7 @@ pub struct ReplenishmentParams {
 /// What to order for each SKU stocked at a location, by SKU: its forecast over the lead time
 /// of the supplier it was last bought from there, a safety stock for the service level (or
 /// the location's manual policy), the reorder point, and the units to order now.
-#[utoipa::path(get, path = "/v1/replenishment", tag = "purchasing", params(ReplenishmentParams),
+#[utoipa::path(get, path = "/v1/replenishment/suggestions", tag = "purchasing", params(ReplenishmentParams),
     responses((status = 200, body = ListView<SuggestionView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn replenishment(
     State(s): State<AppState>,
@@ -88,14 +92,15 @@ pub async fn replenishment(
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
     let policy = Policy::of(q.service_level, q.cover_days);
-    let items = s.app.replenishment(&actor, &location, page, policy).await.map_err(query_error)?;
+    let items =
+        s.app.replenishment(&actor, &location, page, policy, q.supplier_id.as_deref()).await.map_err(query_error)?;
     Ok(Json(list(items, limit, |x: &Suggestion| x.sku.clone())))
 }
 
 /// Accept suggestions: for the SKUs given, drafts one purchase order per supplier at the
 /// quantities suggested and the unit costs last paid, in one transaction; SKUs with nothing to
 /// order or no known supplier are listed as skipped.
-#[utoipa::path(post, path = "/v1/replenishment/accept", tag = "purchasing", request_body = AcceptInput,
+#[utoipa::path(post, path = "/v1/replenishment/suggestions/accept", tag = "purchasing", request_body = AcceptInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
     responses((status = 201, body = AcceptedView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn accept_replenishment(

@@ -2,7 +2,7 @@
 //!
 //! A view copies and formats; it decides nothing (no business rule here).
 
-use ordo_app::stock::forecast_model::LEVEL;
+use ordo_app::stock::forecast_model::{LEVEL, WIDE_LEVEL};
 use ordo_app::stock::forecasts::{SeriesForecast, SkuForecast};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,9 +30,11 @@ pub struct ForecastView {
     pub from: String,
     #[schema(format = Date)]
     pub until: String,
-    /// The probability each day's interval is meant to hold its demand.
+    /// The probabilities each day's two intervals are meant to hold its demand with.
     #[schema(example = 0.8)]
     pub level: f64,
+    #[schema(example = 0.95)]
+    pub wide_level: f64,
     /// Each location with demand in the history (or the one asked for).
     pub locations: Vec<SeriesForecastView>,
     /// All of them together.
@@ -45,8 +47,10 @@ pub struct SeriesForecastView {
     /// The location's code; null for the total.
     pub location: Option<String>,
     /// `mstl_ets` (a weekly season, exponential smoothing of the rest; two weeks of history
-    /// or more), `ets` (smoothing without a season), `mean` (too little history, or a model
-    /// that did not fit) or `none` (no demand at all).
+    /// or more), `ets` (smoothing without a season, when that fails), `croston` (intermittent
+    /// demand: half the days or more without any; Syntetos–Boylan corrected, intervals from
+    /// the quantiles of the days seen), `seasonal_naive` (one to two weeks of history, or the
+    /// models failed: last week repeated), `mean` (less than a week) or `none` (no demand).
     pub model: String,
     /// Units in the history, and the days that had any.
     pub history_units: i64,
@@ -68,6 +72,9 @@ pub struct DayForecastView {
     /// The 80% interval.
     pub lower: f64,
     pub upper: f64,
+    /// The 95% interval.
+    pub lower_95: f64,
+    pub upper_95: f64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +84,9 @@ pub struct BacktestView {
     /// The mean absolute scaled error against "the same as a week ago" in the history; below
     /// 1 beats it. Null when the history never changed from week to week or day to day.
     pub mase: Option<f64>,
-    /// The share of held-out days whose demand fell inside the interval (aimed at 0.8).
+    /// The mean daily forecast less actual demand: above zero, the forecast ran high.
+    pub bias: f64,
+    /// The share of held-out days whose demand fell inside the 80% interval (aimed at 0.8).
     pub coverage: f64,
 }
 
@@ -99,12 +108,15 @@ impl From<&SeriesForecast> for SeriesForecastView {
                     units: two(p.point[i]),
                     lower: two(p.lower[i]),
                     upper: two(p.upper[i]),
+                    lower_95: two(p.lower_95[i]),
+                    upper_95: two(p.upper_95[i]),
                 })
                 .collect(),
             backtest: s.backtest.map(|b| BacktestView {
                 days: b.days,
                 model: b.model.as_str().into(),
                 mase: b.mase.map(|m| (m * 1000.0).round() / 1000.0),
+                bias: two(b.bias),
                 coverage: (b.coverage * 1000.0).round() / 1000.0,
             }),
         }
@@ -121,6 +133,7 @@ impl From<&SkuForecast> for ForecastView {
             from: f.from.clone(),
             until: f.until.clone(),
             level: LEVEL,
+            wide_level: WIDE_LEVEL,
             locations: f.locations.iter().map(SeriesForecastView::from).collect(),
             total: SeriesForecastView::from(&f.total),
         }

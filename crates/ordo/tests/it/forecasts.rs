@@ -56,7 +56,7 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
     now.store(START + 70 * DAY_MS, Ordering::SeqCst);
     s.post("/v1/orders", order_body(&[("A-1", 50)])).await;
 
-    let r = s.get("/v1/forecasts/A-1?horizon=14&history=70").await;
+    let r = s.get("/v1/forecasts/A-1?days=14&history=70").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let f = &r.body;
     assert_eq!((&f["sku"], &f["demand"], &f["level"]), (&json!("A-1"), &json!("shipped"), &json!(0.8)));
@@ -78,14 +78,17 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
     let expected = 2.0 * pattern.iter().sum::<i64>() as f64;
     assert!((weeks - expected).abs() < 0.15 * expected, "{weeks} against {expected}");
     assert!((total["units"].as_f64().unwrap() - weeks).abs() < 0.1);
+    assert_eq!(f["wide_level"], 0.95);
     for d in total["days"].as_array().unwrap() {
-        let (lo, mid, hi) = (d["lower"].as_f64().unwrap(), d["units"].as_f64().unwrap(), d["upper"].as_f64().unwrap());
-        assert!(0.0 <= lo && lo <= mid && mid <= hi, "{d}");
+        let at = |k: &str| d[k].as_f64().unwrap();
+        let (lo, mid, hi) = (at("lower"), at("units"), at("upper"));
+        assert!(0.0 <= at("lower_95") && at("lower_95") <= lo && lo <= mid && mid <= hi && hi <= at("upper_95"), "{d}");
     }
     let b = &total["backtest"];
     assert_eq!((&b["days"], &b["model"]), (&json!(28), &json!("mstl_ets")));
     assert!(b["mase"].as_f64().unwrap() < 1.0, "{b}");
     assert!(b["coverage"].as_f64().unwrap() >= 0.5, "{b}");
+    assert!(b["bias"].as_f64().unwrap().abs() < 1.0, "{b}");
 
     // A location without demand forecasts none; the one asked for is the total.
     let st = s.get("/v1/forecasts/A-1?location=ST").await.body;
@@ -93,17 +96,15 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
         (&st["total"]["model"], &st["total"]["units"], &st["locations"][0]["location"]),
         (&json!("none"), &json!(0.0), &json!("ST"))
     );
-    let wh = s.get("/v1/forecasts/A-1?location=WH&horizon=14&history=70").await.body;
+    let wh = s.get("/v1/forecasts/A-1?location=WH&days=14&history=70").await.body;
     assert_eq!((units(&wh["total"]), &wh["total"]["location"]), (days.clone(), &Value::Null));
     // Out-of-range numbers are brought into range; unknown things are not found.
-    let wide = s.get("/v1/forecasts/A-1?horizon=500&history=3").await.body;
+    let wide = s.get("/v1/forecasts/A-1?days=500&history=3").await.body;
     assert_eq!((wide["total"]["days"].as_array().unwrap().len(), &wide["history_from"]), (90, &json!("2026-07-27")));
     assert_eq!(wide["total"]["backtest"], Value::Null, "two weeks are too few to hold four out");
-    for (path, status) in [
-        ("/v1/forecasts/NOPE", 404),
-        ("/v1/forecasts/A-1?location=NOWHERE", 404),
-        ("/v1/forecasts/A-1?horizon=soon", 400),
-    ] {
+    for (path, status) in
+        [("/v1/forecasts/NOPE", 404), ("/v1/forecasts/A-1?location=NOWHERE", 404), ("/v1/forecasts/A-1?days=soon", 400)]
+    {
         assert_eq!(s.get(path).await.status.as_u16(), status, "{path}");
     }
 }
@@ -156,7 +157,7 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
     now.store(START + 56 * DAY_MS, Ordering::SeqCst);
 
     // 20 A-1 left against 35 due over the lead time: order up to three weeks' demand, in packs.
-    let r = s.get("/v1/replenishment?location=WH").await;
+    let r = s.get("/v1/replenishment/suggestions?location=WH").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let items = r.body["data"].as_array().unwrap().clone();
     let skus: Vec<&str> = items.iter().map(|i| i["sku"].as_str().unwrap()).collect();
@@ -173,6 +174,9 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
     assert!(quantity % 6 == 0 && (84..=96).contains(&quantity), "{a}");
     let b = &items[1];
     assert_eq!((&b["quantity"], &b["model"]), (&json!(0), &json!("none")), "{b}");
+    let bought: Vec<Value> = s.all(&format!("/v1/replenishment/suggestions?location=WH&supplier_id={supplier}")).await;
+    let skus: Vec<&str> = bought.iter().map(|i| i["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, ["A-1", "B-1"], "only what was bought from the supplier");
     let c = &items[2];
     assert_eq!(
         (&c["supplier_id"], &c["lead_time_days"]),
@@ -182,20 +186,25 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
     // A manual policy's safety stock is the one used; the computed one is still shown.
     let policy = json!({"safety_stock": 30, "reorder_point": 40});
     s.call(&s.admin, reqwest::Method::PUT, "/v1/inventory/A-1/policies/WH", Some(policy)).await;
-    let a = s.get("/v1/replenishment?location=WH&service_level=0.99&limit=1").await.body;
+    let a = s.get("/v1/replenishment/suggestions?location=WH&service_level=0.99&limit=1").await.body;
     assert_eq!((&a["data"][0]["safety_stock"], &a["data"][0]["manual_policy"]), (&json!(30), &json!(true)));
     assert!(a["data"][0]["quantity"].as_i64().unwrap() >= quantity + 24, "{a}");
     let next = a["next_cursor"].as_str().unwrap();
-    assert_eq!(s.get(&format!("/v1/replenishment?location=WH&cursor={next}")).await.body["data"][0]["sku"], "B-1");
+    assert_eq!(
+        s.get(&format!("/v1/replenishment/suggestions?location=WH&cursor={next}")).await.body["data"][0]["sku"],
+        "B-1"
+    );
 
     // Accepted: one draft for the supplier; what has nothing to order or no supplier is skipped.
     let accept = json!({"location": "WH", "skus": ["A-1", "B-1", "C-1", "A-1"]});
     let viewer = s.key("viewer", None).await;
     assert_eq!(
-        s.call(&viewer, reqwest::Method::POST, "/v1/replenishment/accept", Some(accept.clone())).await.status,
+        s.call(&viewer, reqwest::Method::POST, "/v1/replenishment/suggestions/accept", Some(accept.clone()))
+            .await
+            .status,
         403
     );
-    let r = s.post("/v1/replenishment/accept", accept).await;
+    let r = s.post("/v1/replenishment/suggestions/accept", accept).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let drafts = r.body["purchase_orders"].as_array().unwrap();
     assert_eq!(drafts.len(), 1);
@@ -213,7 +222,11 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
         (json!({"location": "NOWHERE", "skus": ["A-1"]}), 404),
         (json!({"location": "WH", "skus": []}), 422),
     ] {
-        assert_eq!(s.post("/v1/replenishment/accept", body.clone()).await.status.as_u16(), status, "{body}");
+        assert_eq!(
+            s.post("/v1/replenishment/suggestions/accept", body.clone()).await.status.as_u16(),
+            status,
+            "{body}"
+        );
     }
     assert_eq!(s.all("/v1/purchase-orders?status=draft").await.len(), 1);
     // Computed policies: a manual one is kept; without it, the computed one is stored.
@@ -222,7 +235,7 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!((&r.body["skipped"][0]["sku"], &r.body["policies"][0]["sku"]), (&json!("A-1"), &json!("B-1")));
     assert_eq!(s.call(&s.admin, reqwest::Method::DELETE, "/v1/inventory/A-1/policies/WH", None).await.status, 204);
-    let suggested = s.get("/v1/replenishment?location=WH&limit=1").await.body["data"][0].clone();
+    let suggested = s.get("/v1/replenishment/suggestions?location=WH&limit=1").await.body["data"][0].clone();
     let r = s.post("/v1/replenishment/policies", compute).await;
     let stored = &r.body["policies"][0];
     assert_eq!((&stored["sku"], &stored["source"]), (&json!("A-1"), &json!("computed")), "{:?}", r.body);
@@ -234,8 +247,8 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
     assert_eq!(listed["data"][0]["source"], "computed");
     let set = s.events_when("type=inventory.policy_set", 3).await;
     assert!(set.iter().any(|e| e["data"]["sku"] == "A-1" && e["data"]["source"] == "computed"), "{set:?}");
-    assert_eq!(s.get("/v1/replenishment").await.status, 400);
-    assert_eq!(s.get("/v1/replenishment?location=NOWHERE").await.status, 404);
+    assert_eq!(s.get("/v1/replenishment/suggestions").await.status, 400);
+    assert_eq!(s.get("/v1/replenishment/suggestions?location=NOWHERE").await.status, 404);
 }
 
 async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Engine) {
@@ -280,18 +293,20 @@ async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Eng
     now.store(START + 56 * DAY_MS, Ordering::SeqCst);
 
     // ST has 20 against a target of about three weeks' demand: the warehouse covers all of it.
-    let st = s.get("/v1/replenishment?location=ST").await.body["data"][0].clone();
+    let st = s.get("/v1/replenishment/suggestions?location=ST").await.body["data"][0].clone();
     let (position, target) = (st["position"].as_i64().unwrap(), st["target"].as_i64().unwrap());
     assert_eq!(position, 20, "{st}");
     assert!(st["quantity"].as_i64().unwrap() > 0 && target > position, "{st}");
     assert_eq!(st["transfers"], json!([{"from_location": "WH", "quantity": target - position}]), "{st}");
     assert_eq!(st["quantity_after_transfers"], 0);
     // The warehouse needs nothing and is offered nothing.
-    let wh = s.get("/v1/replenishment?location=WH").await.body["data"][0].clone();
+    let wh = s.get("/v1/replenishment/suggestions?location=WH").await.body["data"][0].clone();
     assert_eq!((&wh["quantity"], &wh["transfers"]), (&json!(0), &json!([])), "{wh}");
 
     // Accepted with rebalancing: one draft transfer from WH and nothing bought.
-    let r = s.post("/v1/replenishment/accept", json!({"location": "ST", "skus": ["A-1"], "rebalance": true})).await;
+    let r = s
+        .post("/v1/replenishment/suggestions/accept", json!({"location": "ST", "skus": ["A-1"], "rebalance": true}))
+        .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(
         (r.body["purchase_orders"].as_array().unwrap().len(), r.body["transfers"].as_array().unwrap().len()),
@@ -301,7 +316,7 @@ async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Eng
     assert_eq!((&t["from_location"], &t["to_location"], &t["status"]), (&json!("WH"), &json!("ST"), &json!("draft")));
     assert_eq!(t["lines"][0]["quantity"], target - position);
     // Without it, everything is bought.
-    let r = s.post("/v1/replenishment/accept", json!({"location": "ST", "skus": ["A-1"]})).await;
+    let r = s.post("/v1/replenishment/suggestions/accept", json!({"location": "ST", "skus": ["A-1"]})).await;
     assert_eq!(
         (r.body["purchase_orders"].as_array().unwrap().len(), r.body["transfers"].as_array().unwrap().len()),
         (1, 0)
