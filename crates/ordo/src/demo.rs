@@ -417,6 +417,109 @@ async fn transfers(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A clock the demo sets to each past day of its history.
+struct PastDay(std::sync::atomic::AtomicI64);
+
+impl ordo_app::Clock for PastDay {
+    fn now_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A year of demand shipped from the Newark warehouse before today, so that forecasts and
+/// replenishment have history to learn from: an order a day of the first four products, in a
+/// weekly pattern with a slow rise and some noise, placed and shipped on its day. The units
+/// arrive the day before the first, so today's stock is what the rest of the demo sets.
+async fn history(app: &App, rng: &mut SplitMix) -> anyhow::Result<()> {
+    use ordo_app::shipping::fulfillments::FulfillmentInput;
+    use ordo_domain::fulfillment::FulfillmentAction;
+    const DAY: i64 = 86_400_000;
+    const DAYS: i64 = 365;
+    let system = Actor::system();
+    let noon = app.now().div_euclid(DAY) * DAY + DAY / 2;
+    let clock = std::sync::Arc::new(PastDay(std::sync::atomic::AtomicI64::new(noon - (DAYS + 1) * DAY)));
+    let past = App::new(app.store.clone(), clock.clone());
+    let week = [0.7, 0.8, 0.9, 1.0, 1.1, 1.6, 1.4];
+    let base = [6.0, 4.0, 3.0, 2.0];
+    let days: Vec<Vec<i64>> = (0..DAYS)
+        .map(|d| {
+            let rise = 1.0 + 0.5 * d as f64 / DAYS as f64;
+            let noise = |rng: &mut SplitMix| 0.8 + 0.4 * rng.below(1000) as f64 / 1000.0;
+            base.iter().map(|b| (b * week[(d % 7) as usize] * rise * noise(rng)).round() as i64).collect()
+        })
+        .collect();
+    for (i, (sku, ..)) in PRODUCTS.iter().enumerate().take(base.len()) {
+        let input = AdjustmentInput {
+            location: Some(LOCATIONS[0].0.to_owned()),
+            sku: Some(sku.to_string()),
+            delta: Some(days.iter().map(|q| q[i]).sum::<i64>().max(1)),
+            reason: Some("received".into()),
+            note: Some("the year's stock".into()),
+        };
+        past.adjust_inventory(&system, input, None).await.map_err(|e| fail("history stock", e))?;
+    }
+    for (d, quantities) in days.iter().enumerate() {
+        clock.0.store(noon - (DAYS - d as i64) * DAY, std::sync::atomic::Ordering::SeqCst);
+        let lines: Vec<OrderLineInput> = PRODUCTS
+            .iter()
+            .zip(quantities)
+            .filter(|(_, q)| **q > 0)
+            .map(|((sku, _, price, _), q)| OrderLineInput {
+                sku: Some(sku.to_string()),
+                quantity: Some(*q),
+                unit_price: money(price),
+            })
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let input = NewOrder {
+            channel: Some("web".into()),
+            external_id: Some(format!("HIST-{d}")),
+            customer_id: None,
+            customer: Some(OrderCustomerInput {
+                email: Some(format!("regular{}@example.com", d % 40)),
+                name: Some(format!("Regular {}", d % 40)),
+                phone: None,
+            }),
+            currency: Some("USD".into()),
+            lines: Some(lines),
+            shipping_address: Some(AddressInput {
+                name: Some(format!("Regular {}", d % 40)),
+                line1: Some("1 Broad St".into()),
+                city: Some("Newark".into()),
+                region: Some("NJ".into()),
+                postal_code: Some("07102".into()),
+                country: Some("US".into()),
+                latitude: Some(40.7357),
+                longitude: Some(-74.1724),
+                ..Default::default()
+            }),
+            billing_address: None,
+            shipping: money("0.00"),
+            tax: None,
+            discount: None,
+            note: None,
+            promised_by: None,
+            shipping_service: None,
+            pickup_location: None,
+        };
+        let order = past.place_order(&system, input, None).await.and_then(|o| o.into_fresh());
+        let order = order.map_err(|e| fail("history order", e))?;
+        for f in past.order_fulfillments(&system, order.id.as_str()).await.map_err(|e| fail("fulfilments", e))? {
+            let ship = past.fulfillment_action(
+                &system,
+                f.id.as_str(),
+                FulfillmentAction::Ship,
+                FulfillmentInput::default(),
+                None,
+            );
+            ship.await.map_err(|e| fail("history shipment", e))?;
+        }
+    }
+    Ok(())
+}
+
 /// The demo's Shopify store: a channel of kind `shopify` whose webhooks are signed with
 /// `demo-shopify-secret`, and its example variant mapped to a demo SKU.
 pub const DEMO_SHOPIFY: (&str, &str) = ("shopify-demo", "demo-shopify-secret");
@@ -492,6 +595,10 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
             active: None,
         };
         app.create_product(&system, input, None).await.map_err(|e| fail("product", e))?;
+    }
+    // The year before today first, so that the ledger reads in time order.
+    history(app, &mut SplitMix(365)).await?;
+    for (sku, ..) in PRODUCTS {
         for (code, ..) in LOCATIONS {
             let delta = 40 + rng.below(160) as i64;
             let input = AdjustmentInput {
@@ -679,7 +786,7 @@ pub async fn load(app: &App) -> anyhow::Result<String> {
         }
     }
     Ok(format!(
-        "demo data: {} locations, {} products, {placed} orders ({cancelled} cancelled)",
+        "demo data: {} locations, {} products, {placed} recent orders ({cancelled} cancelled) and a year of shipped ones",
         LOCATIONS.len(),
         PRODUCTS.len()
     ))

@@ -22,7 +22,7 @@ async fn a_sqlite_database_moves_into_postgres_with_its_history() {
     let copy = ordo(&["migrate", "--from", &sqlite, "--database", &pg]);
     let out = String::from_utf8_lossy(&copy.stdout);
     assert!(copy.status.success(), "{out}{}", String::from_utf8_lossy(&copy.stderr));
-    assert!(out.contains("copied orders: 300 rows") && out.contains("verified: row counts match"), "{out}");
+    assert!(out.contains("copied orders: 665 rows") && out.contains("verified: row counts match"), "{out}");
 
     // A second copy into the now non-empty database is refused and changes nothing.
     let again = ordo(&["migrate", "--from", &sqlite, "--database", &pg]);
