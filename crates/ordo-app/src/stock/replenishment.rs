@@ -364,7 +364,8 @@ impl App {
 impl App {
     /// What to order for the SKUs stocked at `location` (its code), a page at a time by SKU
     /// (after `after`); with `supplier_id`, only those last bought from that supplier there
-    /// (a page may then hold fewer).
+    /// (a page may then hold fewer). Also the SKU the next page starts after, while there may
+    /// be more.
     pub async fn replenishment(
         &self,
         actor: &Actor,
@@ -372,24 +373,25 @@ impl App {
         page: Page<String>,
         policy: Policy,
         supplier_id: Option<&str>,
-    ) -> AppResult<Vec<Suggestion>> {
+    ) -> AppResult<(Vec<Suggestion>, Option<String>)> {
         require(actor, Action::ReadInventory)?;
         let mut e = Errors::new();
         let supplier_id = e.optional_text("supplier_id", supplier_id, 40);
         e.finish(())?;
         let (code, today) = (location.to_owned(), self.now().div_euclid(DAY_MS));
-        let (loc, facts) = self
+        let (loc, facts, next) = self
             .store
             .read(move |tx| {
                 let loc = tx.location_by_code(&code)?.ok_or(AppError::NotFound("location"))?;
                 let after = page.after.clone().map(|sku| (sku, loc.id.to_string()));
                 let levels = tx.list_levels(&Page { after, limit: page.limit }, None, Some(loc.id.as_str()))?;
                 let skus: Vec<String> = levels.into_iter().map(|l| l.sku).collect();
+                let next = (skus.len() == page.limit).then(|| skus.last().cloned()).flatten();
                 let mut facts = facts(tx, loc.id.as_str(), &skus, today)?;
                 if let Some(id) = &supplier_id {
                     facts.retain(|f| f.source.as_ref().is_some_and(|s| s.supplier_id == *id));
                 }
-                Ok::<_, AppError>((loc.code, facts))
+                Ok::<_, AppError>((loc.code, facts, next))
             })
             .await?;
         let code = loc.clone();
@@ -398,7 +400,7 @@ impl App {
                 .await
                 .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
         self.rebalance(&loc, &mut suggestions, policy, today).await?;
-        Ok(suggestions)
+        Ok((suggestions, next))
     }
 
     /// Drafts, in one transaction, a purchase order per supplier for the SKUs given that have

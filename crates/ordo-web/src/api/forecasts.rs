@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::page_limit;
 use ordo_app::stock::forecasts::ForecastQuery;
-use ordo_app::stock::replenishment::{AcceptInput, Accepted, ComputedPolicies, Policy, Suggestion};
+use ordo_app::stock::replenishment::{AcceptInput, Accepted, ComputedPolicies, Policy};
 use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond};
+use super::{ApiResult, Idem, Limit, decode_cursor, encode_cursor, render, respond};
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
@@ -92,9 +92,11 @@ pub async fn replenishment(
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };
     let policy = Policy::of(q.service_level, q.cover_days);
-    let items =
-        s.app.replenishment(&actor, &location, page, policy, q.supplier_id.as_deref()).await.map_err(query_error)?;
-    Ok(Json(list(items, limit, |x: &Suggestion| x.sku.clone())))
+    let found = s.app.replenishment(&actor, &location, page, policy, q.supplier_id.as_deref()).await;
+    let (items, next) = found.map_err(query_error)?;
+    // The cursor follows the SKUs read, not those a supplier filter kept.
+    let data = items.iter().map(SuggestionView::from).collect();
+    Ok(Json(ListView { data, next_cursor: next.map(|sku| encode_cursor(&sku)) }))
 }
 
 /// Accept suggestions: for the SKUs given, drafts one purchase order per supplier at the

@@ -177,6 +177,14 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
     let bought: Vec<Value> = s.all(&format!("/v1/replenishment/suggestions?location=WH&supplier_id={supplier}")).await;
     let skus: Vec<&str> = bought.iter().map(|i| i["sku"].as_str().unwrap()).collect();
     assert_eq!(skus, ["A-1", "B-1"], "only what was bought from the supplier");
+    // A page the filter thinned out still leads on to the next.
+    let page = s.get(&format!("/v1/replenishment/suggestions?location=WH&supplier_id={supplier}&limit=3")).await.body;
+    assert_eq!(page["data"].as_array().unwrap().len(), 2);
+    let rest = format!("/v1/replenishment/suggestions?location=WH&cursor={}", page["next_cursor"].as_str().unwrap());
+    assert_eq!(
+        (s.get(&rest).await.body["data"].as_array().unwrap().len(), &s.get(&rest).await.body["next_cursor"]),
+        (0, &Value::Null)
+    );
     let c = &items[2];
     assert_eq!(
         (&c["supplier_id"], &c["lead_time_days"]),
