@@ -132,6 +132,8 @@ class World:
         self.mappings = []
         # SKUs the run listed on its WooCommerce channel.
         self.listings = []
+        # Tracking numbers of parcels the demo carrier shipped (its tracking reports name one).
+        self.parcels = []
 
     # --- reading the server -------------------------------------------------------------
 
@@ -431,6 +433,8 @@ class World:
             if (path.startswith("/v1/channels/") and isinstance(value.get("sku"), str) and "pushes" in value
                     and value.get("channel") == WOO_CHANNEL[0]):
                 self._add(self.listings, value["sku"])
+            if value.get("carrier") == "PARCELCO" and isinstance(value.get("tracking_number"), str):
+                self._add(self.parcels, value["tracking_number"])
             if path.startswith("/v1/gift-cards") and isinstance(value.get("code"), str):
                 self._add(self.gift_cards, value["code"])
             if (path.startswith("/v1/carriers") and isinstance(value.get("code"), str)

@@ -140,6 +140,12 @@ def before_call(context, case, kwargs):
     for headers in (kwargs.get("headers"), case.headers):
         if headers is not None and "Idempotency-Key" in headers:
             headers["Idempotency-Key"] = uuid.uuid4().hex
+    params = case.path_parameters or {}
+    if case.operation.path in ("/v1/carriers/{code}", "/v1/carriers/{code}/disable") \
+            and case.method.upper() in ("DELETE", "POST") and params.get("code") == DEMO_CARRIER[0]:
+        # The demo carrier signs every tracking report the run sends: no case removes it or
+        # turns it off (an example in the document names it).
+        case.path_parameters = {**params, "code": f"GONE-{uuid.uuid4().hex[:8].upper()}"}
     if _positive(case) and case.operation.path not in SIGNED:
         WORLD.ground(case, AMOUNT_FORMS)
     body = case.body
@@ -154,6 +160,9 @@ def before_call(context, case, kwargs):
         # A valid report is one the carrier signed: the demo carrier's, over the bytes sent.
         code, secret = DEMO_CARRIER
         case.path_parameters = {**(case.path_parameters or {}), "code": code}
+        if WORLD.parcels and WORLD.rng.random() < 0.8 and isinstance(body.get("tracking_number"), str):
+            # Most reports are about a parcel the carrier has; the rest name unknown ones.
+            body["tracking_number"] = WORLD.rng.choice(WORLD.parcels)
         if case.headers is None:
             case.headers = {}
         case.headers["Ordo-Signature"] = _sign_ordo(secret, json.dumps(body).encode())

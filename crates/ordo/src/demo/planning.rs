@@ -141,8 +141,9 @@ impl ordo_app::Clock for PastDay {
 
 /// A year of demand shipped from the Newark warehouse before today, so that forecasts and
 /// replenishment have history to learn from: an order a day of the first four products, in a
-/// weekly pattern with a slow rise and some noise, placed and shipped on its day. The units
-/// arrive the day before the first, so today's stock is what the rest of the demo sets.
+/// weekly pattern with a slow rise and some noise, placed, shipped and delivered on its day.
+/// The units arrive the day before the first, so today's stock is what the rest of the demo
+/// sets.
 pub(super) async fn history(app: &App, rng: &mut SplitMix) -> anyhow::Result<()> {
     use ordo_app::shipping::fulfillments::FulfillmentInput;
     use ordo_domain::fulfillment::FulfillmentAction;
@@ -219,15 +220,12 @@ pub(super) async fn history(app: &App, rng: &mut SplitMix) -> anyhow::Result<()>
         };
         let order = past.place_order(&system, input, None).await.and_then(|o| o.into_fresh());
         let order = order.map_err(|e| fail("history order", e))?;
+        // Shipped that day and long since delivered.
         for f in past.order_fulfillments(&system, order.id.as_str()).await.map_err(|e| fail("fulfilments", e))? {
-            let ship = past.fulfillment_action(
-                &system,
-                f.id.as_str(),
-                FulfillmentAction::Ship,
-                FulfillmentInput::default(),
-                None,
-            );
-            ship.await.map_err(|e| fail("history shipment", e))?;
+            for step in [FulfillmentAction::Ship, FulfillmentAction::Deliver] {
+                let done = past.fulfillment_action(&system, f.id.as_str(), step, FulfillmentInput::default(), None);
+                done.await.map_err(|e| fail("history shipment", e))?;
+            }
         }
     }
     Ok(())
