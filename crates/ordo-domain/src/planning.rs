@@ -118,6 +118,8 @@ impl Position {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suggestion {
     pub reorder_point: i64,
+    /// The level an order brings the position up to.
+    pub target: i64,
     pub position: i64,
     pub quantity: i64,
     pub lead_time_days: u32,
@@ -138,15 +140,21 @@ pub fn demand_over(daily: &[f64], days: u32) -> i64 {
 /// more plus safety stock, at least the supplier's minimum, rounded up to whole packs.
 pub fn suggest(terms: Terms, position: Position, daily: &[f64], safety_stock: i64, cover_days: u32) -> Suggestion {
     let reorder_point = demand_over(daily, terms.lead_time_days) + safety_stock;
+    let target = demand_over(daily, terms.lead_time_days.saturating_add(cover_days)) + safety_stock;
     let net = position.net();
-    let mut quantity = 0;
-    if net <= reorder_point {
-        let target = demand_over(daily, terms.lead_time_days.saturating_add(cover_days)) + safety_stock;
-        let pack = terms.pack_size.max(1);
-        let wanted = (target - net).max(terms.min_order_quantity).max(1);
-        quantity = ((wanted - 1) / pack + 1).saturating_mul(pack);
+    let quantity = order_quantity(terms, reorder_point, target, net);
+    Suggestion { reorder_point, target, position: net, quantity, lead_time_days: terms.lead_time_days }
+}
+
+/// The units to order at position `net`: none above the reorder point, else up to the target,
+/// at least the supplier's minimum, in whole packs.
+pub fn order_quantity(terms: Terms, reorder_point: i64, target: i64, net: i64) -> i64 {
+    if net > reorder_point {
+        return 0;
     }
-    Suggestion { reorder_point, position: net, quantity, lead_time_days: terms.lead_time_days }
+    let pack = terms.pack_size.max(1);
+    let wanted = (target - net).max(terms.min_order_quantity).max(1);
+    ((wanted - 1) / pack + 1).saturating_mul(pack)
 }
 
 #[cfg(test)]

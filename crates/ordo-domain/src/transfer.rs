@@ -93,7 +93,8 @@ pub fn receive(
 ) -> Result<(TransferStatus, Vec<Arrived>), PurchaseError> {
     check_receipt(receipt, |n| lines.iter().find(|l| l.line == n).map(|l| l.received))?;
     if !status.in_transit() {
-        return Err(status.become_(TransferStatus::Received).expect_err("only units in transit arrive").into());
+        let step = crate::status::Transition { noun: TransferStatus::NOUN, from: status.as_str(), to: "received" };
+        return Err(step.into());
     }
     for r in receipt {
         let l = lines.iter().find(|l| l.line == r.line).expect("checked above");

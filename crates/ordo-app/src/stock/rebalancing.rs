@@ -3,20 +3,10 @@
 //! forecast over its lead time and cover, plus safety stock); a SKU that needs ordering takes
 //! the largest spares first, up to what it needs, and is bought only for the rest.
 
+use ordo_domain::planning;
+
 use crate::stock::replenishment::{Policy, Suggestion, facts, suggest};
 use crate::{App, AppError, AppResult};
-
-/// What `s` still has to buy once `moved` units come from elsewhere: nothing while the
-/// position is above the reorder point, else up to the target in whole packs.
-fn buy_after(s: &Suggestion, moved: i64) -> i64 {
-    let net = s.position + moved;
-    if net > s.reorder_point {
-        return 0;
-    }
-    let pack = s.terms.pack_size.max(1);
-    let wanted = (s.target - net).max(s.terms.min_order_quantity).max(1);
-    ((wanted - 1) / pack + 1).saturating_mul(pack)
-}
 
 /// What each of `suggestions` could take from each spare (SKU, location, units), largest
 /// spare first, up to the need; and what is then left to buy.
@@ -35,7 +25,7 @@ pub(crate) fn allocate(suggestions: &mut [Suggestion], spares: &[(String, String
             need -= units;
         }
         let moved: i64 = s.transfers.iter().map(|t| t.1).sum();
-        s.quantity_after_transfers = buy_after(s, moved);
+        s.quantity_after_transfers = planning::order_quantity(s.terms, s.reorder_point, s.target, s.position + moved);
     }
 }
 

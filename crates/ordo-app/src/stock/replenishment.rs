@@ -269,7 +269,7 @@ pub(crate) fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
         reorder_point: s.reorder_point,
         position: s.position,
         quantity: s.quantity,
-        target: planning::demand_over(&prediction.point, terms.lead_time_days + policy.cover_days) + safety_stock,
+        target: s.target,
         terms,
         transfers: Vec::new(),
         quantity_after_transfers: s.quantity,
@@ -323,12 +323,24 @@ impl App {
                 Ok::<_, AppError>((loc.code.clone(), facts(tx, loc.id.as_str(), &skus, today)?))
             })
             .await?;
-        let code = loc_code.clone();
+        self.suggest_all(&loc_code, facts, policy, today).await
+    }
+
+    /// The suggestions for what was read at `location` (fitted off the async workers), with
+    /// what other locations can spare towards them.
+    async fn suggest_all(
+        &self,
+        location: &str,
+        facts: Vec<Facts>,
+        policy: Policy,
+        today: i64,
+    ) -> AppResult<Vec<Suggestion>> {
+        let code = location.to_owned();
         let mut suggestions: Vec<Suggestion> =
             tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&code, f, policy)).collect())
                 .await
                 .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
-        self.rebalance(&loc_code, &mut suggestions, policy, today).await?;
+        self.rebalance(location, &mut suggestions, policy, today).await?;
         Ok(suggestions)
     }
 
@@ -394,13 +406,7 @@ impl App {
                 Ok::<_, AppError>((loc.code, facts, next))
             })
             .await?;
-        let code = loc.clone();
-        let mut suggestions: Vec<Suggestion> =
-            tokio::task::spawn_blocking(move || facts.into_iter().map(|f| suggest(&code, f, policy)).collect())
-                .await
-                .map_err(|e| AppError::Internal(format!("replenishment failed: {e}")))?;
-        self.rebalance(&loc, &mut suggestions, policy, today).await?;
-        Ok((suggestions, next))
+        Ok((self.suggest_all(&loc, facts, policy, today).await?, next))
     }
 
     /// Drafts, in one transaction, a purchase order per supplier for the SKUs given that have
