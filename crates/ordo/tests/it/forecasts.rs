@@ -22,11 +22,8 @@ impl ordo_app::Clock for Steps {
     }
 }
 
-fn units(v: &Value) -> Vec<f64> {
-    v["days"].as_array().unwrap().iter().map(|d| d["units"].as_f64().unwrap()).collect()
-}
-
-async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine) {
+/// A server on a clock the test sets, at [`START`].
+async fn started(engine: Engine) -> (TestServer, Arc<AtomicI64>) {
     let now = Arc::new(AtomicI64::new(START));
     let clock = now.clone();
     let s = TestServer::start_app(engine, Default::default(), move |mut app| {
@@ -34,6 +31,25 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
         app
     })
     .await;
+    (s, now)
+}
+
+/// Places an order of `lines` and ships its (first) fulfilment now; the fulfilment.
+async fn shipped_order(s: &TestServer, lines: &[(&str, i64)]) -> Value {
+    let r = s.post("/v1/orders", order_body(lines)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap();
+    let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0].clone();
+    assert_eq!(s.post(&format!("/v1/fulfillments/{}/ship", f["id"].as_str().unwrap()), json!({})).await.status, 200);
+    f
+}
+
+fn units(v: &Value) -> Vec<f64> {
+    v["days"].as_array().unwrap().iter().map(|d| d["units"].as_f64().unwrap()).collect()
+}
+
+async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine) {
+    let (s, now) = started(engine).await;
     s.location("WH", 1).await;
     s.location("ST", 2).await;
     s.product("A-1", "10.00").await;
@@ -44,12 +60,7 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
     for day in 0..70 {
         now.store(START + day * DAY_MS, Ordering::SeqCst);
         let quantity = pattern[day as usize % 7];
-        let r = s.post("/v1/orders", order_body(&[("A-1", quantity)])).await;
-        assert_eq!(r.status, 201, "{:?}", r.body);
-        let id = r.body["id"].as_str().unwrap();
-        let f =
-            s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
-        assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+        shipped_order(&s, &[("A-1", quantity)]).await;
         shipped += quantity;
     }
     // An order placed today is not history yet.
@@ -110,13 +121,7 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
 }
 
 async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them(engine: Engine) {
-    let now = Arc::new(AtomicI64::new(START));
-    let clock = now.clone();
-    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
-        app.clock = Arc::new(Steps(clock));
-        app
-    })
-    .await;
+    let (s, now) = started(engine).await;
     s.location("WH", 1).await;
     for sku in ["A-1", "B-1", "C-1"] {
         s.product(sku, "10.00").await;
@@ -148,11 +153,7 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
         if day % 7 == 3 && day < 21 {
             lines.push(("C-1", 1));
         }
-        let r = s.post("/v1/orders", order_body(&lines)).await;
-        let id = r.body["id"].as_str().unwrap();
-        let f =
-            s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0]["id"].as_str().unwrap().to_owned();
-        assert_eq!(s.post(&format!("/v1/fulfillments/{f}/ship"), json!({})).await.status, 200);
+        shipped_order(&s, &lines).await;
     }
     now.store(START + 56 * DAY_MS, Ordering::SeqCst);
 
@@ -260,13 +261,7 @@ async fn replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_the
 }
 
 async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Engine) {
-    let now = Arc::new(AtomicI64::new(START));
-    let clock = now.clone();
-    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
-        app.clock = Arc::new(Steps(clock));
-        app
-    })
-    .await;
+    let (s, now) = started(engine).await;
     // The store sells; the warehouse holds plenty and sells nothing.
     s.location("ST", 1).await;
     s.location("WH", 2).await;
@@ -289,14 +284,8 @@ async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Eng
     }
     for day in 0..56 {
         now.store(START + day * DAY_MS, Ordering::SeqCst);
-        let r = s.post("/v1/orders", order_body(&[("A-1", 5)])).await;
-        let id = r.body["id"].as_str().unwrap();
-        let f = s.get(&format!("/v1/orders/{id}/fulfillments")).await.body["data"][0].clone();
+        let f = shipped_order(&s, &[("A-1", 5)]).await;
         assert_eq!(f["location"], "ST");
-        assert_eq!(
-            s.post(&format!("/v1/fulfillments/{}/ship", f["id"].as_str().unwrap()), json!({})).await.status,
-            200
-        );
     }
     now.store(START + 56 * DAY_MS, Ordering::SeqCst);
 
