@@ -99,7 +99,7 @@ use crate::api;
     tags(
         (name = "products", description = "The catalogue, one product per SKU"),
         (name = "locations", description = "Warehouses and stores"),
-        (name = "inventory", description = "Stock levels and the movement ledger"),
+        (name = "inventory", description = "Stock levels and the movement ledger, buckets, transfers between locations, availability by date, stock policies and alerts, demand forecasts"),
         (name = "customers"),
         (name = "orders", description = "Order capture, allocation and cancellation"),
         (name = "fulfillment", description = "Each location's part of an order: pick, pack, ship, deliver"),
@@ -109,7 +109,7 @@ use crate::api;
         (name = "imports", description = "CSV import files of orders, products, inventory and customers, as background jobs"),
         (name = "reports", description = "Sales figures in one currency"),
         (name = "returns", description = "Returns (RMA): request, approve, receive with dispositions, refund"),
-        (name = "purchasing", description = "Suppliers and their terms, purchase orders and receiving them (replenishment is coming)"),
+        (name = "purchasing", description = "Suppliers and their terms, purchase orders and receiving them, replenishment suggestions and computed policies"),
         (name = "shipping", description = "Carriers, rate cards, rate shopping, labels and tracking"),
         (name = "routing", description = "Rule sets that choose where orders are fulfilled, and simulations"),
         (name = "events", description = "The outbox, in commit order"),

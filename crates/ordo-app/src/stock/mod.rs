@@ -1,6 +1,7 @@
 //! Stock: the catalogue (products, locations), inventory levels with their ledger, counts and
 //! non-sellable buckets, the suppliers stock is bought from, the purchase orders that bring
-//! it and the transfers that move it between locations. Depends only on the kernel.
+//! it and the transfers that move it between locations, availability by date, stock policies,
+//! alerts and buyers, demand forecasts and replenishment. Depends only on the kernel.
 
 pub mod alerts;
 pub mod availability;
