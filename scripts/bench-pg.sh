@@ -10,7 +10,7 @@ shift $(( $# > 2 ? 2 : $# )) || true
 cargo build --release -q
 eval "$(scripts/pg-start.sh 55499 2>/dev/null)"
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null; sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1; rm -rf "$ORDO_TEST_PG_DATA"' EXIT
 url="${ORDO_TEST_POSTGRES_URL}?sslmode=disable"
 key=$(./target/release/ordo keys create --role admin --database "$url" | tail -1)
 for port in 18991 18992; do

@@ -40,6 +40,8 @@ if [ "$(id -u)" != 0 ]; then
   stop="$bindir/pg_ctl -D $data/db -m fast -w stop"
   start="$bindir/pg_ctl -D $data/db -l $data/log -w -o '$opts' start"
 fi
+# The data folder, for the caller to remove once the server is stopped for good.
+echo "export ORDO_TEST_PG_DATA='$data'"
 echo "export ORDO_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$port/ordo_test'"
 echo "export ORDO_TEST_PG_STOP=\"$stop\""
 echo "export ORDO_TEST_PG_START=\"$start\""

@@ -20,6 +20,8 @@ pg_env=$(scripts/pg-start.sh "${ORDO_TEST_PG_PORT:-55432}") || { echo "the test 
 eval "$pg_env"
 cleanup() {
   if [ -n "${ORDO_TEST_PG_STOP:-}" ]; then sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1 || true; fi
+  # The throw-away server's files go with it (several hundred megabytes after a run).
+  case "${ORDO_TEST_PG_DATA:-}" in /tmp/ordo-pg.*) rm -rf "$ORDO_TEST_PG_DATA" ;; esac
 }
 trap cleanup EXIT
 log=$(mktemp)
