@@ -18,13 +18,17 @@ export ORDO_TEST_REQUIRE_TOOLS=1
 # the PostgreSQL variants of the tests skip themselves.
 pg_env=$(scripts/pg-start.sh "${ORDO_TEST_PG_PORT:-55432}") || { echo "the test PostgreSQL did not start" >&2; exit 1; }
 eval "$pg_env"
+# Every test's files (databases, documents, logs) go under one folder that goes with the run.
+suite_tmp=$(mktemp -d /tmp/ordo-suite.XXXXXX)
+export TMPDIR="$suite_tmp"
 cleanup() {
   if [ -n "${ORDO_TEST_PG_STOP:-}" ]; then sh -c "$ORDO_TEST_PG_STOP" >/dev/null 2>&1 || true; fi
   # The throw-away server's files go with it (several hundred megabytes after a run).
   case "${ORDO_TEST_PG_DATA:-}" in /tmp/ordo-pg.*) rm -rf "$ORDO_TEST_PG_DATA" ;; esac
+  rm -rf "$suite_tmp"
 }
 trap cleanup EXIT
-log=$(mktemp)
+log=$(mktemp /tmp/ordo-suite-log.XXXXXX)
 status=0
 if [ "$#" -eq 0 ]; then
   # The crash tests (100 SIGKILLs per engine) and the deterministic simulation (optimised:
