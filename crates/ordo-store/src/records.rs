@@ -484,6 +484,18 @@ pub struct BuyerRecord {
     pub name: Option<String>,
 }
 
+/// The forecast last made for a SKU: the whole document as JSON, and the total's model and
+/// backtest error for listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastRecord {
+    pub sku: String,
+    pub computed_at: i64,
+    pub model: String,
+    pub mase: Option<f64>,
+    pub bias: Option<f64>,
+    pub body: String,
+}
+
 /// The moving average cost of a SKU at a location: `units` valued at `value` minor units of
 /// `currency` in all.
 #[derive(Debug, Clone, PartialEq, Eq)]

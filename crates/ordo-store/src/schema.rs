@@ -495,6 +495,15 @@ pub const LOCATION_BUYERS: TableSpec = table!("location_buyers", key 2, numbered
     ("name", Text),
 ]);
 
+pub const FORECASTS: TableSpec = table!("forecasts", key 1, numbered false, [
+    ("sku", Text),
+    ("computed_at", Int),
+    ("model", Text),
+    ("mase", Real),
+    ("bias", Real),
+    ("body", Text),
+]);
+
 pub const STOCK_ALERTS: TableSpec = table!("stock_alerts", key 1, numbered false, [
     ("id", Text),
     ("kind", Text),
@@ -551,4 +560,5 @@ pub const TABLES: &[TableSpec] = &[
     STOCK_POLICIES,
     STOCK_ALERTS,
     LOCATION_BUYERS,
+    FORECASTS,
 ];

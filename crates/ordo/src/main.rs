@@ -703,6 +703,8 @@ async fn serve(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let _webhooks = app.spawn_webhook_workers(std::time::Duration::from_millis(250));
     // Queues a message to the customer for each step of their order, and sends what is due.
     let _mail = app.spawn_notification_workers(std::time::Duration::from_millis(250));
+    // Works out and keeps every SKU's demand forecast once a day, in passes of up to 20 s.
+    let _forecasts = app.spawn_forecasts(std::time::Duration::from_secs(2), std::time::Duration::from_secs(20));
     let state = ordo_web::AppState::new(app, settings.web.clone());
     let router = ordo_web::router(state);
     tracing::info!(%local, database = %settings.redacted_database_url(), "serving");

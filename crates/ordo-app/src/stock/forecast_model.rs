@@ -24,6 +24,7 @@
 use augurs::ets::AutoETS;
 use augurs::mstl::MSTLModel;
 use augurs::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// The season of daily demand: a week.
 pub const SEASON: usize = 7;
@@ -41,7 +42,8 @@ pub const FIT_DAYS: usize = 364;
 const CROSTON_ALPHA: f64 = 0.1;
 
 /// Which model produced a forecast.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Model {
     /// No demand at all in the history: nothing is forecast.
     None,
@@ -71,7 +73,7 @@ impl Model {
 }
 
 /// Units forecast for each day of the horizon, with the 80% and 95% intervals.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     pub model: Model,
     pub point: Vec<f64>,
@@ -101,7 +103,7 @@ impl Prediction {
 }
 
 /// How a forecast made without the last `days` did on them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Backtest {
     pub days: usize,
     pub model: Model,

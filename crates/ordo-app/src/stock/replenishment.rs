@@ -23,8 +23,9 @@ use utoipa::ToSchema;
 
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::stock::demand::demand_by_day;
 use crate::stock::forecast_model::{self, Model};
-use crate::stock::forecasts::{DEFAULT_HISTORY, shipped_by_day};
+use crate::stock::forecasts::DEFAULT_HISTORY;
 use crate::stock::policies::{StockPolicy, set_policy};
 use crate::stock::purchase_orders::{PurchaseOrder, draft, stored_currency};
 use crate::stock::suppliers::{Supplier, SupplierStatus};
@@ -202,7 +203,7 @@ pub(crate) struct Facts {
     source: Option<Source>,
 }
 
-/// The facts of `skus` at the location: levels, incoming, policies, sources, shipments.
+/// The facts of `skus` at the location: levels, incoming, policies, sources, demand.
 pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: i64) -> AppResult<Vec<Facts>> {
     let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
     let levels = tx.levels_for_skus(&refs)?;
@@ -213,10 +214,10 @@ pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: 
     let mut out = Vec::with_capacity(skus.len());
     for sku in skus {
         let level = levels.iter().find(|l| l.sku == *sku && l.location_id.as_str() == location_id);
-        let history = shipped_by_day(tx, sku, Some(location_id), start, DEFAULT_HISTORY)?
+        let history = demand_by_day(tx, sku, Some(location_id), start, DEFAULT_HISTORY)?
             .into_values()
             .next()
-            .unwrap_or_else(|| vec![0.0; DEFAULT_HISTORY as usize]);
+            .map_or_else(|| vec![0.0; DEFAULT_HISTORY as usize], |d| d.ordered);
         out.push(Facts {
             sku: sku.clone(),
             on_hand: level.map_or(0, |l| l.on_hand),

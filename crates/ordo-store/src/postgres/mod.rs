@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, include_str!("../../migrations/postgres/0025_stock_alerts.sql")),
     (26, include_str!("../../migrations/postgres/0026_transfers.sql")),
     (27, include_str!("../../migrations/postgres/0027_location_buyers.sql")),
+    (28, include_str!("../../migrations/postgres/0028_forecasts.sql")),
 ];
 
 /// Most attempts at one write job before its contention error is returned.

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, include_str!("../../migrations/sqlite/0025_stock_alerts.sql")),
     (26, include_str!("../../migrations/sqlite/0026_transfers.sql")),
     (27, include_str!("../../migrations/sqlite/0027_location_buyers.sql")),
+    (28, include_str!("../../migrations/sqlite/0028_forecasts.sql")),
 ];
 
 pub struct SqliteEngine {

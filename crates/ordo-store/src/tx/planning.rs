@@ -1,12 +1,12 @@
 //! Planning stock as stored: the stock policy of each SKU at each location (safety stock,
-//! reorder point), the alerts of stock that ran low or out, and each location's buyers. Only the trait; the engines
-//! implement it.
+//! reorder point), the alerts of stock that ran low or out, each location's buyers and the
+//! forecast last made for each SKU. Only the trait; the engines implement it.
 
-use crate::{AlertRecord, BuyerRecord, Page, PolicyRecord, StoreResult};
+use crate::{AlertRecord, BuyerRecord, ForecastRecord, Page, PolicyRecord, StoreResult};
 
 super::store_area! {
     list planning_store;
-    /// Stock policies, stock alerts and buyers.
+    /// Stock policies, stock alerts, buyers and forecasts.
     pub trait PlanningStore {
         /// Saves a SKU's policy at a location (inserted or replaced).
         fn put_policy(&mut self, p: &PolicyRecord) -> StoreResult<()>;
@@ -28,6 +28,12 @@ super::store_area! {
         fn put_buyers(&mut self, location_id: &str, buyers: &[BuyerRecord]) -> StoreResult<()>;
         /// A location's buyers, by email address.
         fn buyers(&mut self, location_id: &str) -> StoreResult<Vec<BuyerRecord>>;
+
+        /// Saves a SKU's forecast, replacing the one before.
+        fn put_forecast(&mut self, f: &ForecastRecord) -> StoreResult<()>;
+        fn forecast(&mut self, sku: &str) -> StoreResult<Option<ForecastRecord>>;
+        /// Forecasts by SKU after the page's cursor, without their bodies (empty).
+        fn list_forecasts(&mut self, page: &Page<String>) -> StoreResult<Vec<ForecastRecord>>;
     }
 }
 

@@ -319,6 +319,15 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         name: Some("Bea".into()),
     };
     tx.put_buyers(loc.id.as_str(), &[buyer])?;
+    let forecast = ordo_store::ForecastRecord {
+        sku: "SKU-1".into(),
+        computed_at: 1_000,
+        model: "croston".into(),
+        mase: Some(0.75),
+        bias: None,
+        body: "{}".into(),
+    };
+    tx.put_forecast(&forecast)?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

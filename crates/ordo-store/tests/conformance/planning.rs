@@ -1,8 +1,9 @@
 //! Planning stock: policies replaced per SKU and location and removed, the reorder point never
 //! below the safety stock; alerts opened once per kind, SKU and location, ended, and listed
-//! newest first with filters, and read by id; a location's buyers replaced whole.
+//! newest first with filters, and read by id; a location's buyers replaced whole; forecasts
+//! replaced per SKU and listed by SKU without their bodies.
 
-use ordo_store::{AlertFilter, AlertRecord, BuyerRecord, Page, PolicyRecord, StoreError};
+use ordo_store::{AlertFilter, AlertRecord, BuyerRecord, ForecastRecord, Page, PolicyRecord, StoreError};
 
 use crate::common::{engines, read, store, write};
 
@@ -130,5 +131,39 @@ async fn a_locations_buyers_are_replaced_whole() {
         let twice = [buyer("loc_1", "a@example.com", None), buyer("loc_1", "a@example.com", None)];
         assert!(write(&s, move |tx| tx.put_buyers("loc_1", &twice)).await.is_err(), "{engine:?}");
         assert_eq!(read(&s, |tx| tx.buyers("loc_1")).await.len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forecasts_are_replaced_per_sku_and_listed_by_sku() {
+    for engine in engines() {
+        let s = store(&engine);
+        let f = |sku: &str, at: i64, mase: Option<f64>| ForecastRecord {
+            sku: sku.into(),
+            computed_at: at,
+            model: "mstl_ets".into(),
+            mase,
+            bias: Some(-0.25),
+            body: format!("{{\"sku\":\"{sku}\",\"at\":{at}}}"),
+        };
+        let (b, a, c) = (f("B", 10, Some(0.8)), f("A", 11, None), f("C", 12, Some(1.5)));
+        write(&s, move |tx| {
+            tx.put_forecast(&b)?;
+            tx.put_forecast(&a)?;
+            tx.put_forecast(&c)
+        })
+        .await
+        .unwrap();
+        let newer = f("B", 20, Some(0.7));
+        let kept = newer.clone();
+        write(&s, move |tx| tx.put_forecast(&newer)).await.unwrap();
+        let (got, none) = read(&s, |tx| Ok((tx.forecast("B")?, tx.forecast("Z")?))).await;
+        assert_eq!((got, none), (Some(kept), None), "{engine:?}");
+        let first = read(&s, |tx| tx.list_forecasts(&Page { after: None, limit: 2 })).await;
+        let skus: Vec<&str> = first.iter().map(|f| f.sku.as_str()).collect();
+        assert_eq!(skus, ["A", "B"], "{engine:?}");
+        assert_eq!((first[1].computed_at, first[1].mase, first[1].body.as_str()), (20, Some(0.7), ""), "{engine:?}");
+        let rest = read(&s, |tx| tx.list_forecasts(&Page { after: Some("B".into()), limit: 2 })).await;
+        assert_eq!(rest.iter().map(|f| f.sku.as_str()).collect::<Vec<_>>(), ["C"], "{engine:?}");
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use ordo_app::page_limit;
-use ordo_app::stock::forecasts::ForecastQuery;
+use ordo_app::stock::forecasts::{ForecastQuery, SkuForecast};
 use ordo_app::stock::replenishment::{AcceptInput, Accepted, ComputedPolicies, Policy};
 use ordo_store::Page;
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use super::{ApiResult, Idem, Limit, decode_cursor, encode_cursor, render, respon
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
-use crate::views::{AcceptedView, ComputedPoliciesView, ForecastView, ListView, SuggestionView};
+use crate::views::{AcceptedView, ComputedPoliciesView, ForecastSummaryView, ForecastView, ListView, SuggestionView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -30,16 +30,18 @@ pub struct ForecastParams {
     /// Days to forecast from today, 1 to 90 (default 28); more counts as 90.
     #[param(minimum = 1, maximum = 90)]
     pub days: Option<i64>,
-    /// Days of history before today to learn from, 14 to 730 (default 182); fewer count as
-    /// 14, more as 730.
+    /// Days of history before today to learn from, 14 to 730; fewer count as 14, more as 730.
+    /// Without it, today's kept forecast answers (learnt from 364 days), or one is worked out
+    /// from 364 days.
     #[param(minimum = 14, maximum = 730)]
     pub history: Option<i64>,
 }
 
-/// A SKU's demand forecast: the units that left stock for customers each day of the history,
-/// per location and in total, forecast for each of the coming `days` with 80% and 95%
-/// intervals, and how the same model did on the last 28 days when they were held out (MASE,
-/// bias, coverage).
+/// A SKU's demand forecast: the units customers ordered each day of the history (by order
+/// day, cancellations taken off, returns counted apart), per location and in total, forecast
+/// for each of the coming `days` with 80% and 95% intervals, and how the same model did on the
+/// last 28 days when they were held out (MASE, bias, coverage). Each SKU's forecast is worked
+/// out and kept once a day; without `history`, the one kept today answers.
 #[utoipa::path(get, path = "/v1/forecasts/{sku}", tag = "inventory", params(("sku" = String, Path), ForecastParams),
     responses((status = 200, body = ForecastView), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn sku_forecast(
@@ -51,6 +53,49 @@ pub async fn sku_forecast(
     let query = ForecastQuery { location: q.location, horizon: q.days, history: q.history };
     let found = s.app.forecast(&actor, &sku, query).await.map_err(query_error)?;
     Ok(Json(ForecastView::from(&found)))
+}
+
+/// Work a SKU's forecast out now and keep it (as the daily run does), answering its first 28
+/// days: after a big change of demand, rather than waiting for tomorrow's run.
+#[utoipa::path(post, path = "/v1/forecasts/{sku}/refresh", tag = "inventory",
+    params(("sku" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry: 1 to 255 visible ASCII characters, kept per API key")),
+    responses((status = 200, body = ForecastView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn refresh_forecast(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    idem: Idem,
+    Path(sku): Path<String>,
+) -> ApiResult<Response> {
+    let r = render::<SkuForecast, ForecastView, 200>;
+    Ok(respond(s.app.refresh_forecast(&actor, &sku, idem.ctx(r)).await?, r))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForecastListParams {
+    /// Forecasts per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// The kept forecasts by SKU, each with its model and backtest error (how much to trust it)
+/// and when it was made.
+#[utoipa::path(get, path = "/v1/forecasts", tag = "inventory", params(ForecastListParams),
+    responses((status = 200, body = ListView<ForecastSummaryView>), (status = 400, body = Problem)))]
+pub async fn list_forecasts(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<ForecastListParams>,
+) -> ApiResult<Json<ListView<ForecastSummaryView>>> {
+    let limit = page_limit(q.limit.map(|l| l.0));
+    let page = Page { after: decode_cursor(&q.cursor)?, limit };
+    let items = s.app.forecasts(&actor, page).await?;
+    let next = (items.len() == limit).then(|| items.last().map(|f| encode_cursor(&f.sku))).flatten();
+    Ok(Json(ListView { data: items.iter().map(ForecastSummaryView::from).collect(), next_cursor: next }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

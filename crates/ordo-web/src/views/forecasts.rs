@@ -2,24 +2,30 @@
 //!
 //! A view copies and formats; it decides nothing (no business rule here).
 
+use ordo_app::kernel::time_fmt::format_ms;
 use ordo_app::stock::forecast_model::{LEVEL, WIDE_LEVEL};
-use ordo_app::stock::forecasts::{SeriesForecast, SkuForecast};
+use ordo_app::stock::forecasts::{ForecastSummary, SeriesForecast, SkuForecast};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::MoneyView;
 
+/// Rounded to two decimals (never `-0.0`).
 fn two(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
+    (v * 100.0).round() / 100.0 + 0.0
 }
 
 /// A SKU's demand forecast, per location and in total.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ForecastView {
     pub sku: String,
-    /// What counts as demand: `shipped` (units that left stock for customers, shipped or
-    /// collected, by the day they left).
+    /// What counts as demand: `ordered` (units customers ordered, by the day each order was
+    /// placed, less what was cancelled or taken off the order since; returns apart).
     pub demand: String,
+    /// When the forecast was worked out: today's kept forecast (made by the daily run or a
+    /// refresh), or now.
+    #[schema(format = DateTime)]
+    pub computed_at: String,
     /// The first and last day of history read.
     #[schema(format = Date)]
     pub history_from: String,
@@ -55,6 +61,8 @@ pub struct SeriesForecastView {
     /// Units in the history, and the days that had any.
     pub history_units: i64,
     pub demand_days: usize,
+    /// Units returned in the history (counted apart: not taken off the demand).
+    pub returned_units: i64,
     /// Units forecast over the horizon (the sum of the days).
     pub units: f64,
     pub days: Vec<DayForecastView>,
@@ -98,6 +106,7 @@ impl From<&SeriesForecast> for SeriesForecastView {
             model: p.model.as_str().into(),
             history_units: s.history_units,
             demand_days: s.demand_days,
+            returned_units: s.returned_units,
             units: two(p.point.iter().sum()),
             days: s
                 .days
@@ -127,7 +136,8 @@ impl From<&SkuForecast> for ForecastView {
     fn from(f: &SkuForecast) -> Self {
         ForecastView {
             sku: f.sku.clone(),
-            demand: "shipped".into(),
+            demand: "ordered".into(),
+            computed_at: format_ms(f.computed_at),
             history_from: f.history_from.clone(),
             history_until: f.history_until.clone(),
             from: f.from.clone(),
@@ -270,6 +280,32 @@ impl From<&ordo_app::stock::replenishment::ComputedPolicies> for ComputedPolicie
                 .iter()
                 .map(|(sku, reason)| SkippedView { sku: sku.clone(), reason: reason.clone() })
                 .collect(),
+        }
+    }
+}
+
+/// A kept forecast in the list: how much to trust it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastSummaryView {
+    pub sku: String,
+    #[schema(format = DateTime)]
+    pub computed_at: String,
+    /// The model of the total's forecast (see `SeriesForecastView.model`).
+    pub model: String,
+    /// The total's backtest over the last 28 days: MASE (below 1 beats "the same as a week
+    /// ago") and bias (above zero, the forecast ran high); null without a backtest.
+    pub mase: Option<f64>,
+    pub bias: Option<f64>,
+}
+
+impl From<&ForecastSummary> for ForecastSummaryView {
+    fn from(f: &ForecastSummary) -> Self {
+        ForecastSummaryView {
+            sku: f.sku.clone(),
+            computed_at: format_ms(f.computed_at),
+            model: f.model.clone(),
+            mase: f.mase.map(|m| (m * 1000.0).round() / 1000.0),
+            bias: f.bias.map(two),
         }
     }
 }

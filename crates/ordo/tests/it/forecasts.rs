@@ -1,7 +1,9 @@
 //! Demand forecasts over HTTP, on a clock the test moves a day at a time: ten weeks of orders
 //! shipped with a weekly pattern give a forecast that keeps the pattern and its level, with
 //! a backtest that beats "the same as last week"; a location with no demand forecasts none;
-//! the horizon and history are brought into range; unknown SKUs and locations are 404.
+//! the horizon and history are brought into range; unknown SKUs and locations are 404. The
+//! daily run keeps each SKU's forecast, which answers for the rest of the day; cancelled
+//! orders count for nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -70,7 +72,7 @@ async fn a_weekly_pattern_of_shipments_is_forecast_with_its_shape(engine: Engine
     let r = s.get("/v1/forecasts/A-1?days=14&history=70").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let f = &r.body;
-    assert_eq!((&f["sku"], &f["demand"], &f["level"]), (&json!("A-1"), &json!("shipped"), &json!(0.8)));
+    assert_eq!((&f["sku"], &f["demand"], &f["level"]), (&json!("A-1"), &json!("ordered"), &json!(0.8)));
     assert_eq!((&f["history_from"], &f["history_until"]), (&json!("2026-06-01"), &json!("2026-08-09")));
     assert_eq!((&f["from"], &f["until"]), (&json!("2026-08-10"), &json!("2026-08-23")));
     let locations: Vec<&str> =
@@ -321,7 +323,83 @@ async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Eng
     assert_eq!(r.body["purchase_orders"][0]["lines"][0]["quantity"], st["quantity"]);
 }
 
+async fn forecasts_are_kept_once_a_day_and_cancelled_orders_count_for_nothing(engine: Engine) {
+    let now = Arc::new(AtomicI64::new(START));
+    let clock = now.clone();
+    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
+        app.clock = Arc::new(Steps(clock));
+        // The daily run, passing often.
+        drop(app.spawn_forecasts(std::time::Duration::from_millis(20), std::time::Duration::from_secs(5)));
+        app
+    })
+    .await;
+    s.location("WH", 1).await;
+    s.product("A-1", "10.00").await;
+    s.product("B-2", "10.00").await;
+    s.stock("WH", "A-1", 5000).await;
+    // Eight weeks of two to four a day, and each week an order of 40 cancelled the day after.
+    for day in 0..56 {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        assert_eq!(s.post("/v1/orders", order_body(&[("A-1", 2 + day % 3)])).await.status, 201);
+        if day % 7 == 1 {
+            let big = s.post("/v1/orders", order_body(&[("A-1", 40)])).await;
+            now.store(START + (day + 1) * DAY_MS - 60_000, Ordering::SeqCst);
+            let id = big.body["id"].as_str().unwrap();
+            assert_eq!(s.post(&format!("/v1/orders/{id}/cancel"), json!({})).await.status, 200);
+        }
+    }
+    let today = START + 56 * DAY_MS;
+    now.store(today, Ordering::SeqCst);
+    // Today's run keeps both SKUs' forecasts.
+    let mut kept = Value::Null;
+    for _ in 0..600 {
+        kept = s.get("/v1/forecasts").await.body;
+        let fresh = kept["data"].as_array().unwrap().iter().filter(|f| f["computed_at"] == "2026-07-27T12:00:00.000Z");
+        if fresh.count() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let list = kept["data"].as_array().unwrap();
+    let skus: Vec<&str> = list.iter().map(|f| f["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, ["A-1", "B-2"], "{kept}");
+    assert_eq!((&list[1]["model"], &list[1]["mase"]), (&json!("none"), &Value::Null));
+    assert!(list[0]["mase"].is_number() && list[0]["bias"].is_number(), "{kept}");
+
+    // Later the same day the kept one answers, for any horizon up to 90 days and any location.
+    now.store(today + 3_600_000, Ordering::SeqCst);
+    let f = s.get("/v1/forecasts/A-1").await.body;
+    assert_eq!(
+        (&f["computed_at"], &f["history_from"], &f["until"]),
+        (&json!("2026-07-27T12:00:00.000Z"), &json!("2025-07-28"), &json!("2026-08-23"))
+    );
+    // The cancelled orders count for nothing.
+    assert_eq!((&f["total"]["history_units"], &f["total"]["demand_days"]), (&json!(167), &json!(56)), "{f}");
+    assert_eq!(f["total"]["backtest"]["days"], 28);
+    let long = s.get("/v1/forecasts/A-1?days=90&location=WH").await.body;
+    assert_eq!((&long["computed_at"], long["total"]["days"].as_array().unwrap().len()), (&f["computed_at"], 90));
+    assert_eq!(long["total"]["days"].as_array().unwrap()[..28], f["total"]["days"].as_array().unwrap()[..]);
+    // Another history is worked out now, and kept nowhere.
+    let other = s.get("/v1/forecasts/A-1?history=28").await.body;
+    assert_eq!(
+        (&other["computed_at"], &other["total"]["history_units"]),
+        (&json!("2026-07-27T13:00:00.000Z"), &json!(84))
+    );
+    // A refresh works it out now and keeps it.
+    let r = s.post("/v1/forecasts/A-1/refresh", json!({})).await;
+    assert_eq!(r.body["total"]["days"].as_array().unwrap().len(), 28);
+    assert_eq!((r.status.as_u16(), &r.body["computed_at"]), (200, &json!("2026-07-27T13:00:00.000Z")), "{:?}", r.body);
+    assert_eq!(s.get("/v1/forecasts/A-1").await.body["computed_at"], "2026-07-27T13:00:00.000Z");
+    assert_eq!(s.post("/v1/forecasts/NOPE/refresh", json!({})).await.status, 404);
+    // A page at a time.
+    let first = s.get("/v1/forecasts?limit=1").await.body;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest = s.get(&format!("/v1/forecasts?limit=1&cursor={cursor}")).await.body;
+    assert_eq!((&first["data"][0]["sku"], &rest["data"][0]["sku"]), (&json!("A-1"), &json!("B-2")));
+}
+
 on_both_engines!(
+    forecasts_are_kept_once_a_day_and_cancelled_orders_count_for_nothing,
     a_weekly_pattern_of_shipments_is_forecast_with_its_shape,
     replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them,
     a_location_short_of_stock_is_offered_what_another_can_spare

@@ -1,15 +1,27 @@
-//! PostgreSQL: stock policies, stock alerts and buyers. Statements run in the caller's transaction;
+//! PostgreSQL: stock policies, stock alerts, buyers and forecasts. Statements run in the caller's transaction;
 //! nothing here commits.
 
 use postgres::Row;
 
 use super::{PgTx, decode};
 use crate::schema;
-use crate::{AlertFilter, AlertRecord, BuyerRecord, Page, PlanningStore, PolicyRecord, StoreResult};
+use crate::{AlertFilter, AlertRecord, BuyerRecord, ForecastRecord, Page, PlanningStore, PolicyRecord, StoreResult};
 
 const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
 const ALERT_COLS: &str = schema::STOCK_ALERTS.column_list;
 const BUYER_COLS: &str = schema::LOCATION_BUYERS.column_list;
+const FORECAST_COLS: &str = schema::FORECASTS.column_list;
+
+fn forecast(r: &Row) -> StoreResult<ForecastRecord> {
+    Ok(ForecastRecord {
+        sku: decode(r.try_get(0))?,
+        computed_at: decode(r.try_get(1))?,
+        model: decode(r.try_get(2))?,
+        mase: decode(r.try_get(3))?,
+        bias: decode(r.try_get(4))?,
+        body: decode(r.try_get(5))?,
+    })
+}
 
 fn policy(r: &Row) -> StoreResult<PolicyRecord> {
     Ok(PolicyRecord {
@@ -143,6 +155,39 @@ impl PlanningStore for PgTx<'_, '_> {
                 name: decode(r.try_get(2))?,
             })
         })
+        .collect()
+    }
+
+    fn put_forecast(&mut self, f: &ForecastRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO forecasts ({FORECAST_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (sku) DO UPDATE SET computed_at = excluded.computed_at, model = excluded.model,
+                 mase = excluded.mase, bias = excluded.bias, body = excluded.body"
+            ),
+            &[&f.sku, &f.computed_at, &f.model, &f.mase, &f.bias, &f.body],
+        )?;
+        Ok(())
+    }
+
+    fn forecast(&mut self, sku: &str) -> StoreResult<Option<ForecastRecord>> {
+        self.query_opt(&format!("SELECT {FORECAST_COLS} FROM forecasts WHERE sku = $1"), &[&sku])?
+            .as_ref()
+            .map(forecast)
+            .transpose()
+    }
+
+    fn list_forecasts(&mut self, page: &Page<String>) -> StoreResult<Vec<ForecastRecord>> {
+        self.query(
+            &format!(
+                "SELECT sku, computed_at, model, mase, bias, '' FROM forecasts WHERE $1::text IS NULL OR sku > $1
+                 ORDER BY sku LIMIT {}",
+                page.limit
+            ),
+            &[&page.after],
+        )?
+        .iter()
+        .map(forecast)
         .collect()
     }
 }

@@ -1,4 +1,4 @@
-//! SQLite: stock policies, stock alerts and buyers. Statements run in the caller's transaction;
+//! SQLite: stock policies, stock alerts, buyers and forecasts. Statements run in the caller's transaction;
 //! nothing here commits.
 
 use rusqlite::types::Value;
@@ -6,11 +6,23 @@ use rusqlite::{Row, params};
 
 use super::{SqliteTx, Where, placeholders};
 use crate::schema;
-use crate::{AlertFilter, AlertRecord, BuyerRecord, Page, PlanningStore, PolicyRecord, StoreResult};
+use crate::{AlertFilter, AlertRecord, BuyerRecord, ForecastRecord, Page, PlanningStore, PolicyRecord, StoreResult};
 
 const POLICY_COLS: &str = schema::STOCK_POLICIES.column_list;
 const ALERT_COLS: &str = schema::STOCK_ALERTS.column_list;
 const BUYER_COLS: &str = schema::LOCATION_BUYERS.column_list;
+const FORECAST_COLS: &str = schema::FORECASTS.column_list;
+
+fn forecast_row(r: &Row<'_>) -> rusqlite::Result<ForecastRecord> {
+    Ok(ForecastRecord {
+        sku: r.get(0)?,
+        computed_at: r.get(1)?,
+        model: r.get(2)?,
+        mase: r.get(3)?,
+        bias: r.get(4)?,
+        body: r.get(5)?,
+    })
+}
 
 fn policy_row(r: &Row<'_>) -> rusqlite::Result<PolicyRecord> {
     Ok(PolicyRecord {
@@ -138,6 +150,34 @@ impl PlanningStore for SqliteTx<'_> {
             &format!("SELECT {BUYER_COLS} FROM location_buyers WHERE location_id = ?1 ORDER BY email"),
             [location_id],
             |r| Ok(BuyerRecord { location_id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }),
+        )
+    }
+
+    fn put_forecast(&mut self, f: &ForecastRecord) -> StoreResult<()> {
+        self.exec(
+            &format!(
+                "INSERT INTO forecasts ({FORECAST_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (sku) DO UPDATE SET computed_at = excluded.computed_at, model = excluded.model,
+                 mase = excluded.mase, bias = excluded.bias, body = excluded.body"
+            ),
+            params![f.sku, f.computed_at, f.model, f.mase, f.bias, f.body],
+        )?;
+        Ok(())
+    }
+
+    fn forecast(&mut self, sku: &str) -> StoreResult<Option<ForecastRecord>> {
+        self.query_one(&format!("SELECT {FORECAST_COLS} FROM forecasts WHERE sku = ?1"), [sku], forecast_row)
+    }
+
+    fn list_forecasts(&mut self, page: &Page<String>) -> StoreResult<Vec<ForecastRecord>> {
+        self.query_all(
+            &format!(
+                "SELECT sku, computed_at, model, mase, bias, '' FROM forecasts WHERE ?1 IS NULL OR sku > ?1
+                 ORDER BY sku LIMIT {}",
+                page.limit
+            ),
+            [page.after.as_deref()],
+            forecast_row,
         )
     }
 }
