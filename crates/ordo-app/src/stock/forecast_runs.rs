@@ -4,8 +4,8 @@
 //!
 //! It runs on the background runtime (the lowest CPU priority) when there is one, so orders
 //! come first; one node at a time (under the worker lease). A pass works for a few seconds at
-//! most, two SKUs at a time (both cores when the machine is idle), and writes what it made
-//! after each page of SKUs; a SKU whose kept forecast was made today is passed over, so a
+//! most, two SKUs at a time (both cores when the machine is idle), and keeps what it made
+//! sixteen SKUs at a time; a SKU whose kept forecast was made today is passed over, so a
 //! restarted or taken-over run continues where the last one stopped.
 
 use std::sync::{Arc, Mutex};
@@ -19,9 +19,11 @@ use crate::stock::demand::DAY_MS;
 use crate::stock::forecasts::{DEFAULT_HISTORY, MAX_HORIZON, SkuForecast};
 use crate::{App, AppError, AppResult};
 
-/// SKUs read per page, and fitted at once.
+/// SKUs read per page, fitted at once, and kept per write (short writes, so that orders
+/// waiting for the writer do not wait long).
 const PAGE: usize = 64;
 const AT_ONCE: usize = 2;
+const PER_WRITE: usize = 16;
 
 /// How far today's run has got.
 #[derive(Debug, Default)]
@@ -94,6 +96,9 @@ impl Forecaster {
                     Ok(Err(e)) => return Err(e),
                     Err(e) => return Err(AppError::Internal(format!("a forecast stopped: {e}"))),
                 }
+            }
+            if made.len() >= PER_WRITE {
+                app.keep_forecasts(std::mem::take(&mut made)).await?;
             }
         }
         if !made.is_empty() {

@@ -120,9 +120,23 @@ impl SkuForecast {
         Some(self)
     }
 
-    /// The row a forecast is kept in; none when it cannot be written as JSON.
+    /// The row a forecast is kept in; none when it cannot be written as JSON. Units are kept
+    /// to two decimals (as the API shows them), and a total that is its one location's series
+    /// is kept once.
     pub(crate) fn record(&self) -> Option<ForecastRecord> {
-        let body = serde_json::to_string(self).ok()?;
+        let mut kept = self.clone();
+        for s in kept.locations.iter_mut().chain(std::iter::once(&mut kept.total)) {
+            let p = &mut s.prediction;
+            for v in [&mut p.point, &mut p.lower, &mut p.upper, &mut p.lower_95, &mut p.upper_95] {
+                v.iter_mut().for_each(|x| *x = (*x * 100.0).round() / 100.0);
+            }
+        }
+        let single = matches!(kept.locations.as_slice(), [one] if SeriesForecast { location: None, ..one.clone() } == kept.total);
+        let mut body = serde_json::to_value(&kept).ok()?;
+        if single {
+            body.as_object_mut()?.remove("total");
+        }
+        let body = body.to_string();
         let backtest = self.total.backtest;
         Some(ForecastRecord {
             sku: self.sku.clone(),
@@ -132,6 +146,19 @@ impl SkuForecast {
             bias: backtest.map(|b| b.bias),
             body,
         })
+    }
+}
+
+impl SkuForecast {
+    /// A kept forecast read back (see [`SkuForecast::record`]).
+    fn parse(body: &str) -> Option<SkuForecast> {
+        let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
+        if v.get("total").is_none() {
+            let mut total = v.get("locations")?.get(0)?.clone();
+            total["location"] = serde_json::Value::Null;
+            v["total"] = total;
+        }
+        serde_json::from_value(v).ok()
     }
 }
 
@@ -180,8 +207,9 @@ fn work_out(sku: String, (series, only): Demand, now: i64, start: i64, horizon: 
         }
     }
     let locations = series.iter().map(|(code, s)| SeriesForecast::of(Some(code.clone()), s, &days)).collect::<Vec<_>>();
-    let total = match (&only, locations.first()) {
-        (Some(_), Some(one)) => SeriesForecast { location: None, ..one.clone() },
+    // One location's demand is the total: it is fitted once.
+    let total = match (&only, locations.as_slice()) {
+        (Some(_), [one, ..]) | (None, [one]) => SeriesForecast { location: None, ..one.clone() },
         _ => SeriesForecast::of(None, &total, &days),
     };
     SkuForecast {
@@ -217,7 +245,7 @@ impl App {
                 })
                 .await?
                 .filter(|r| r.computed_at.div_euclid(DAY_MS) == today)
-                .and_then(|r| serde_json::from_str::<SkuForecast>(&r.body).ok())
+                .and_then(|r| SkuForecast::parse(&r.body))
                 .and_then(|f| f.cut(horizon as usize, asked.as_deref()));
             if let Some(f) = kept {
                 return Ok(f);
@@ -297,5 +325,36 @@ impl App {
                 Ok::<_, AppError>(())
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_forecast_reads_back_to_two_decimals_with_a_single_locations_total_kept_once() {
+        let demand =
+            DailyDemand { ordered: (0..60).map(|d| f64::from(d % 7 + 1) / 3.0).collect(), returned: vec![0.0; 60] };
+        let one: Demand = ([("WH".to_owned(), demand.clone())].into_iter().collect(), None);
+        let made = work_out("A".into(), one, 100 * DAY_MS, 40, 30);
+        let row = made.record().unwrap();
+        assert!(!row.body.contains("\"total\""), "the total is the one location's");
+        let back = SkuForecast::parse(&row.body).unwrap();
+        assert_eq!((back.total.location.as_deref(), back.total.days.len()), (None, 30));
+        assert_eq!(back.total.prediction, back.locations[0].prediction);
+        for (kept, made) in back.total.prediction.point.iter().zip(&made.total.prediction.point) {
+            assert!((kept - made).abs() <= 0.005 && (kept * 100.0 - (kept * 100.0).round()).abs() < 1e-9);
+        }
+        assert_eq!(
+            (row.model.as_str(), row.mase, row.bias),
+            ("mstl_ets", made.total.backtest.and_then(|b| b.mase), made.total.backtest.map(|b| b.bias))
+        );
+        // Two locations keep their total.
+        let two: Demand = ([("WH".to_owned(), demand.clone()), ("ST".to_owned(), demand)].into_iter().collect(), None);
+        let made = work_out("A".into(), two, 100 * DAY_MS, 40, 30);
+        let back = SkuForecast::parse(&made.record().unwrap().body).unwrap();
+        assert_eq!((back.locations.len(), back.total.location.clone()), (2, None));
+        assert!(back.total.history_units > back.locations[0].history_units);
     }
 }
