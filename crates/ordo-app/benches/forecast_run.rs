@@ -1,9 +1,11 @@
 //! The daily forecast run (`stock::forecast_runs`) over 10,000 SKUs with two years of order
 //! history each, on a SQLite store, the way `ordo serve` runs it: on a background runtime of
-//! one thread at the lowest CPU priority (`SCHED_IDLE`), fitting two SKUs at a time. Timed
+//! one thread at the lowest CPU priority (`SCHED_IDLE`), three SKUs at a time (one reading, two fitting). Timed
 //! alone, then again (the next day) while orders are placed as fast as 64 callers can place
-//! them, against the same callers placing orders with no run: the A/B of capture beside it.
-//! Capture here is the use case in the same process (no HTTP).
+//! them all along: the orders a second before the run (for `CAPTURE_SECONDS`), during it and
+//! after it (as long again) are the A/B of capture beside it, before and after so that the
+//! store's growth counts on both sides. Capture here is the use case in the same process (no
+//! HTTP).
 //! Run with `cargo bench -p ordo-app --bench forecast_run` (`FORECAST_SKUS` overrides the
 //! count, `CAPTURE_SECONDS` the length of the capture-alone phase, default 20).
 
@@ -134,9 +136,8 @@ async fn seed(app: &App, skus: usize) {
     println!("seeded {skus} SKUs, {rows} days of orders in the ledger, in {:.1} s", started.elapsed().as_secs_f64());
 }
 
-/// Places orders from [`CALLERS`] tasks until `stop`; the orders placed.
-async fn capture(app: &App, stop: Arc<AtomicBool>, skus: usize) -> u64 {
-    let placed = Arc::new(AtomicU64::new(0));
+/// Places orders from [`CALLERS`] tasks until `stop`, counting them in `placed`.
+async fn capture(app: &App, stop: Arc<AtomicBool>, placed: Arc<AtomicU64>, skus: usize) {
     let tasks: Vec<_> = (0..CALLERS)
         .map(|c| {
             let (app, stop, placed) = (app.clone(), stop.clone(), placed.clone());
@@ -180,7 +181,13 @@ async fn capture(app: &App, stop: Arc<AtomicBool>, skus: usize) -> u64 {
     for t in tasks {
         t.await.unwrap();
     }
-    placed.load(Ordering::Relaxed)
+}
+
+/// The orders placed over `seconds` from now, a second.
+async fn rate_over(placed: &AtomicU64, seconds: u64) -> f64 {
+    let (started, before) = (Instant::now(), placed.load(Ordering::Relaxed));
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    (placed.load(Ordering::Relaxed) - before) as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Whether the last SKU's kept forecast was made on the clock's day (the run goes by SKU).
@@ -236,34 +243,25 @@ fn main() {
         let took = daily_run(&app, skus).await;
         println!("daily run alone: {skus} SKUs in {:.1} s", took.as_secs_f64());
 
-        let stop = Arc::new(AtomicBool::new(false));
-        let placing = tokio::spawn({
-            let (app, stop) = (app.clone(), stop.clone());
-            async move { capture(&app, stop, skus).await }
-        });
-        let started = Instant::now();
-        tokio::time::sleep(Duration::from_secs(alone)).await;
-        stop.store(true, Ordering::Relaxed);
-        let placed = placing.await.unwrap();
-        let rate_alone = placed as f64 / started.elapsed().as_secs_f64();
-        println!("capture alone: {placed} orders in {:.1} s, {rate_alone:.0} orders/s", started.elapsed().as_secs_f64());
-
-        // The next day: the run again, with orders placed all through it.
+        // The next day: orders placed all along, the run in the middle.
         days.fetch_add(1, Ordering::Relaxed);
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, placed) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
         let placing = tokio::spawn({
-            let (app, stop) = (app.clone(), stop.clone());
-            async move { capture(&app, stop, skus).await }
+            let (app, stop, placed) = (app.clone(), stop.clone(), placed.clone());
+            async move { capture(&app, stop, placed, skus).await }
         });
-        let started = Instant::now();
+        let before = rate_over(&placed, alone).await;
+        let (started, at_start) = (Instant::now(), placed.load(Ordering::Relaxed));
         let took = daily_run(&app, skus).await;
+        let during = (placed.load(Ordering::Relaxed) - at_start) as f64 / started.elapsed().as_secs_f64();
+        let after = rate_over(&placed, alone).await;
         stop.store(true, Ordering::Relaxed);
-        let placed = placing.await.unwrap();
-        let rate = placed as f64 / started.elapsed().as_secs_f64();
+        placing.await.unwrap();
+        let without = (before + after) / 2.0;
         println!(
-            "daily run beside capture: {skus} SKUs in {:.1} s; capture meanwhile {placed} orders, {rate:.0} orders/s ({:+.1} % against alone)",
+            "daily run beside capture: {skus} SKUs in {:.1} s; capture {before:.0} orders/s before, {during:.0} during, {after:.0} after ({:+.1} % during against before and after)",
             took.as_secs_f64(),
-            (rate / rate_alone - 1.0) * 100.0
+            (during / without - 1.0) * 100.0
         );
     });
     background.shutdown_background();

@@ -4,7 +4,8 @@
 //!
 //! It runs on the background runtime (the lowest CPU priority) when there is one, so orders
 //! come first; one node at a time (under the worker lease). A pass works for a few seconds at
-//! most, two SKUs at a time (both cores when the machine is idle), and keeps what it made
+//! most, three SKUs at a time (one reading while two fit, on both cores when the machine is
+//! idle), and keeps what it made
 //! sixteen SKUs at a time; a SKU whose kept forecast was made today is passed over, so a
 //! restarted or taken-over run continues where the last one stopped.
 
@@ -22,7 +23,7 @@ use crate::{App, AppError, AppResult};
 /// SKUs read per page, fitted at once, and kept per write (short writes, so that orders
 /// waiting for the writer do not wait long).
 const PAGE: usize = 64;
-const AT_ONCE: usize = 2;
+const AT_ONCE: usize = 3;
 const PER_WRITE: usize = 16;
 
 /// How far today's run has got.
@@ -80,22 +81,22 @@ impl Forecaster {
         let fresh = |sku: &String| kept.iter().any(|k| &k.sku == sku && k.computed_at.div_euclid(DAY_MS) == today);
         let due: Vec<&String> = skus.iter().filter(|s| !fresh(s)).collect();
         let mut made: Vec<SkuForecast> = Vec::with_capacity(due.len());
-        for group in due.chunks(AT_ONCE) {
-            let tasks: Vec<_> = group
-                .iter()
-                .map(|sku| {
-                    let (app, sku) = (app.clone(), (*sku).clone());
-                    tokio::spawn(async move { app.work_out_forecast(&sku, None, MAX_HORIZON, DEFAULT_HISTORY).await })
-                })
-                .collect();
-            for t in tasks {
-                match t.await {
-                    Ok(Ok(f)) => made.push(f),
-                    // A SKU removed meanwhile has nothing to forecast.
-                    Ok(Err(AppError::NotFound(_))) => {}
-                    Ok(Err(e)) => return Err(e),
-                    Err(e) => return Err(AppError::Internal(format!("a forecast stopped: {e}"))),
-                }
+        // Up to AT_ONCE SKUs in work at any time: one reading its ledger while others fit.
+        let mut working = tokio::task::JoinSet::new();
+        let mut waiting = due.into_iter();
+        loop {
+            while working.len() < AT_ONCE {
+                let Some(sku) = waiting.next() else { break };
+                let (app, sku) = (app.clone(), sku.clone());
+                working.spawn(async move { app.work_out_forecast(&sku, None, MAX_HORIZON, DEFAULT_HISTORY).await });
+            }
+            let Some(finished) = working.join_next().await else { break };
+            match finished {
+                Ok(Ok(f)) => made.push(f),
+                // A SKU removed meanwhile has nothing to forecast.
+                Ok(Err(AppError::NotFound(_))) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(e) => return Err(AppError::Internal(format!("a forecast stopped: {e}"))),
             }
             if made.len() >= PER_WRITE {
                 app.keep_forecasts(std::mem::take(&mut made)).await?;
