@@ -157,6 +157,51 @@ pub fn order_quantity(terms: Terms, reorder_point: i64, target: i64, net: i64) -
     ((wanted - 1) / pack + 1).saturating_mul(pack)
 }
 
+/// A SKU's class by its share of sales value (ABC): the few that make most of it (A), the
+/// next (B) and the many that make little (C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    A,
+    B,
+    C,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::A => "a",
+            Class::B => "b",
+            Class::C => "c",
+        }
+    }
+}
+
+/// Classes `values` (key, sales value) by cumulative share of the whole, largest first: a key
+/// is A while the value before it is under `a_share` of the total, B while under
+/// `a_share + b_share`, C after (and every key without value). Ties are taken by key, so the
+/// result does not depend on the order given.
+pub fn classify<K: Ord + Clone>(values: &[(K, i64)], a_share: f64, b_share: f64) -> Vec<(K, Class)> {
+    let mut sorted: Vec<&(K, i64)> = values.iter().collect();
+    sorted.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+    let total: i128 = sorted.iter().map(|(_, v)| i128::from((*v).max(0))).sum();
+    let mut before: i128 = 0;
+    sorted
+        .into_iter()
+        .map(|(key, value)| {
+            let share = if total == 0 { 1.0 } else { before as f64 / total as f64 };
+            let class = match () {
+                _ if *value <= 0 => Class::C,
+                // A hair under each bound, so that 0.8 + 0.15 is 0.95 however it rounds.
+                _ if share < a_share - 1e-9 => Class::A,
+                _ if share < a_share + b_share - 1e-9 => Class::B,
+                _ => Class::C,
+            };
+            before += i128::from((*value).max(0));
+            (key.clone(), class)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +282,25 @@ mod tests {
                 assert!(s.quantity >= t.min_order_quantity && s.quantity % t.pack_size == 0, "row {i}");
                 assert!(p.net() + s.quantity > s.reorder_point, "row {i}: the order lifts the position");
             }
+        }
+    }
+
+    #[test]
+    fn classes_follow_the_cumulative_share_of_value() {
+        use Class::*;
+        // (values, expected): the total is 100 in each, shares 80% (A) and 15% (B).
+        type Case = (Vec<(&'static str, i64)>, Vec<(&'static str, Class)>);
+        let cases: Vec<Case> = vec![
+            (vec![("x", 70), ("y", 20), ("z", 6), ("w", 4)], vec![("x", A), ("y", A), ("z", B), ("w", C)]),
+            (vec![("w", 4), ("z", 6), ("y", 20), ("x", 70)], vec![("x", A), ("y", A), ("z", B), ("w", C)]),
+            (vec![("a", 50), ("b", 50)], vec![("a", A), ("b", A)]),
+            (vec![("a", 85), ("b", 10), ("c", 5), ("d", 0)], vec![("a", A), ("b", B), ("c", C), ("d", C)]),
+            (vec![("a", 0), ("b", 0)], vec![("a", C), ("b", C)]),
+            (vec![], vec![]),
+        ];
+        for (values, expected) in cases {
+            let got = classify(&values, 0.8, 0.15);
+            assert_eq!(got, expected, "{values:?}");
         }
     }
 }

@@ -493,6 +493,8 @@ pub struct ForecastRecord {
     pub model: String,
     pub mase: Option<f64>,
     pub bias: Option<f64>,
+    /// Units ordered in its history (every location's).
+    pub units: i64,
     pub body: String,
 }
 

@@ -501,7 +501,14 @@ pub const FORECASTS: TableSpec = table!("forecasts", key 1, numbered false, [
     ("model", Text),
     ("mase", Real),
     ("bias", Real),
+    ("units", Int),
     ("body", Text),
+]);
+
+pub const PLANNING_SETTINGS: TableSpec = table!("planning_settings", key 1, numbered false, [
+    ("id", Int),
+    ("body", Text),
+    ("updated_at", Int),
 ]);
 
 pub const STOCK_ALERTS: TableSpec = table!("stock_alerts", key 1, numbered false, [
@@ -561,4 +568,5 @@ pub const TABLES: &[TableSpec] = &[
     STOCK_ALERTS,
     LOCATION_BUYERS,
     FORECASTS,
+    PLANNING_SETTINGS,
 ];

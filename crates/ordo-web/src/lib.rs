@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/{sku}", get(api::inventory::sku_stock))
         .route("/inventory/{sku}/availability", get(api::inventory::sku_availability))
         .route("/forecasts", get(api::forecasts::list_forecasts))
+        .route("/planning/settings", get(api::planning::planning_settings).put(api::planning::put_planning_settings))
+        .route("/inventory/classes", get(api::planning::sku_classes))
         .route("/forecasts/{sku}", get(api::forecasts::sku_forecast))
         .route("/forecasts/{sku}/refresh", post(api::forecasts::refresh_forecast))
         .route("/replenishment/suggestions", get(api::forecasts::replenishment))

@@ -23,7 +23,7 @@ use crate::api;
             api::catalog::get_location, api::catalog::update_location, api::catalog::location_buyers,
             api::catalog::put_location_buyers,
         api::inventory::adjust_inventory, api::inventory::count_inventory, api::inventory::list_levels,
-            api::inventory::list_movements, api::inventory::sku_stock, api::inventory::sku_availability, api::forecasts::list_forecasts, api::forecasts::sku_forecast, api::forecasts::refresh_forecast, api::forecasts::replenishment, api::forecasts::accept_replenishment, api::forecasts::compute_policies, api::inventory::list_stock_alerts, api::inventory::stock_policies,
+            api::inventory::list_movements, api::inventory::sku_stock, api::inventory::sku_availability, api::forecasts::list_forecasts, api::forecasts::sku_forecast, api::forecasts::refresh_forecast, api::planning::planning_settings, api::planning::put_planning_settings, api::planning::sku_classes, api::forecasts::replenishment, api::forecasts::accept_replenishment, api::forecasts::compute_policies, api::inventory::list_stock_alerts, api::inventory::stock_policies,
             api::inventory::put_stock_policy, api::inventory::delete_stock_policy, api::inventory::count_requests,
             api::inventory::sku_buckets, api::inventory::move_bucket,
         api::customers::create_customer, api::customers::list_customers, api::customers::get_customer,

@@ -144,6 +144,7 @@ impl SkuForecast {
             model: self.total.prediction.model.as_str().into(),
             mase: backtest.and_then(|b| b.mase),
             bias: backtest.map(|b| b.bias),
+            units: self.total.history_units,
             body,
         })
     }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod availability;
 pub mod buyers;
 pub mod catalog;
+pub mod classes;
 pub mod demand;
 pub mod forecast_model;
 pub mod forecast_runs;

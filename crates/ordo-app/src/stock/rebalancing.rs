@@ -89,6 +89,8 @@ mod tests {
             on_hand: position,
             reserved: 0,
             incoming: 0,
+            class: None,
+            service_level: 0.95,
             daily_demand: 5.0,
             model: Model::Mean,
             error_sd: 1.0,

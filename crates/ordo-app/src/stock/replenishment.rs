@@ -12,10 +12,10 @@
 //! purchase order per supplier (and, rebalancing, one transfer per location that spares
 //! units, buying only the rest) in one transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ordo_domain::Currency;
-use ordo_domain::planning::{self, Position, Terms};
+use ordo_domain::planning::{self, Class, Position, Terms};
 use ordo_domain::validate::Errors;
 use ordo_store::{Page, PurchaseOrderFilter, Tx};
 use serde::Deserialize;
@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
+use crate::stock::classes;
 use crate::stock::demand::demand_by_day;
 use crate::stock::forecast_model::{self, Model};
 use crate::stock::forecasts::DEFAULT_HISTORY;
@@ -50,16 +51,17 @@ const DAY_MS: i64 = 86_400_000;
 /// How suggestions are worked out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
-    pub service_level: f64,
+    /// The service level asked for; none: each SKU's class's (the default for a SKU without
+    /// a class).
+    pub service_level: Option<f64>,
     pub cover_days: u32,
 }
 
 impl Policy {
     /// Brings asked-for numbers into range, like a page's limit.
     pub fn of(service_level: Option<f64>, cover_days: Option<i64>) -> Policy {
-        let level = service_level.filter(|l| l.is_finite()).unwrap_or(DEFAULT_SERVICE_LEVEL);
         Policy {
-            service_level: level.clamp(SERVICE_LEVELS.0, SERVICE_LEVELS.1),
+            service_level: service_level.filter(|l| l.is_finite()).map(|l| l.clamp(SERVICE_LEVELS.0, SERVICE_LEVELS.1)),
             cover_days: cover_days.unwrap_or(DEFAULT_COVER_DAYS).clamp(0, MAX_COVER_DAYS) as u32,
         }
     }
@@ -86,6 +88,10 @@ pub struct Suggestion {
     pub on_hand: i64,
     pub reserved: i64,
     pub incoming: i64,
+    /// The SKU's ABC class (none without a kept forecast), and the service level the safety
+    /// stock was sized for: the one asked for, or the class's.
+    pub class: Option<Class>,
+    pub service_level: f64,
     /// The forecast's mean units a day over the lead time and cover.
     pub daily_demand: f64,
     pub model: Model,
@@ -147,7 +153,8 @@ pub struct AcceptInput {
     /// supplier's draft.
     #[schema(required = true, min_items = 1, max_items = 200, value_type = Option<Vec<crate::kernel::schema::SkuText>>)]
     pub skus: Option<Vec<String>>,
-    /// 0.5 to 0.999 (default 0.95); out of range counts as the nearest end.
+    /// 0.5 to 0.999; out of range counts as the nearest end. Without it, each SKU's class's
+    /// (0.95 for a SKU without a class).
     #[schema(example = 0.95)]
     pub service_level: Option<f64>,
     /// Days of demand beyond the lead time (default 14, at most 365).
@@ -201,6 +208,8 @@ pub(crate) struct Facts {
     manual_safety_stock: Option<i64>,
     history: Vec<f64>,
     source: Option<Source>,
+    /// Its class, and that class's service level.
+    class: Option<(Class, f64)>,
 }
 
 /// The facts of `skus` at the location: levels, incoming, policies, sources, demand.
@@ -210,6 +219,9 @@ pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: 
     let incoming = tx.incoming_for_skus(&refs)?;
     let policies = tx.policies_for_skus(&refs)?;
     let mut sources = sources(tx, location_id)?;
+    let settings = classes::settings(tx)?;
+    let mut classed: HashMap<String, Class> =
+        classes::classes(tx, &settings)?.into_iter().map(|c| (c.sku, c.class)).collect();
     let start = today - DEFAULT_HISTORY;
     let mut out = Vec::with_capacity(skus.len());
     for sku in skus {
@@ -233,6 +245,7 @@ pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: 
                 .map(|p| p.safety_stock),
             history,
             source: sources.remove(sku),
+            class: classed.remove(sku).map(|c| (c, settings.service_level(c))),
         });
     }
     Ok(out)
@@ -249,7 +262,8 @@ pub(crate) fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
     // The model's own error for the next day (one fit per SKU, so that a location's thousands
     // of SKUs are suggested in seconds).
     let error_sd = prediction.step_sd;
-    let computed = planning::safety_stock(policy.service_level, error_sd, terms.lead_time_days).unwrap_or(0);
+    let level = policy.service_level.or(f.class.map(|(_, l)| l)).unwrap_or(DEFAULT_SERVICE_LEVEL);
+    let computed = planning::safety_stock(level, error_sd, terms.lead_time_days).unwrap_or(0);
     let safety_stock = f.manual_safety_stock.unwrap_or(computed);
     let position = Position { on_hand: f.on_hand, reserved: f.reserved, incoming: f.incoming };
     let s = planning::suggest(terms, position, &prediction.point, safety_stock, policy.cover_days);
@@ -261,6 +275,8 @@ pub(crate) fn suggest(location: &str, f: Facts, policy: Policy) -> Suggestion {
         on_hand: f.on_hand,
         reserved: f.reserved,
         incoming: f.incoming,
+        class: f.class.map(|(c, _)| c),
+        service_level: level,
         daily_demand: prediction.point.iter().sum::<f64>() / span as f64,
         model: prediction.model,
         error_sd,

@@ -34,6 +34,10 @@ super::store_area! {
         fn forecast(&mut self, sku: &str) -> StoreResult<Option<ForecastRecord>>;
         /// Forecasts by SKU after the page's cursor, without their bodies (empty).
         fn list_forecasts(&mut self, page: &Page<String>) -> StoreResult<Vec<ForecastRecord>>;
+
+        /// The planning settings as JSON (none until first saved), and saving them.
+        fn planning_settings(&mut self) -> StoreResult<Option<String>>;
+        fn put_planning_settings(&mut self, body: &str, at: i64) -> StoreResult<()>;
     }
 }
 

@@ -325,9 +325,11 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
         model: "croston".into(),
         mase: Some(0.75),
         bias: None,
+        units: 12,
         body: "{}".into(),
     };
     tx.put_forecast(&forecast)?;
+    tx.put_planning_settings("{}", 1_000)?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

@@ -144,6 +144,7 @@ async fn forecasts_are_replaced_per_sku_and_listed_by_sku() {
             model: "mstl_ets".into(),
             mase,
             bias: Some(-0.25),
+            units: at * 2,
             body: format!("{{\"sku\":\"{sku}\",\"at\":{at}}}"),
         };
         let (b, a, c) = (f("B", 10, Some(0.8)), f("A", 11, None), f("C", 12, Some(1.5)));
@@ -162,8 +163,23 @@ async fn forecasts_are_replaced_per_sku_and_listed_by_sku() {
         let first = read(&s, |tx| tx.list_forecasts(&Page { after: None, limit: 2 })).await;
         let skus: Vec<&str> = first.iter().map(|f| f.sku.as_str()).collect();
         assert_eq!(skus, ["A", "B"], "{engine:?}");
-        assert_eq!((first[1].computed_at, first[1].mase, first[1].body.as_str()), (20, Some(0.7), ""), "{engine:?}");
+        assert_eq!(
+            (first[1].computed_at, first[1].mase, first[1].units, first[1].body.as_str()),
+            (20, Some(0.7), 40, ""),
+            "{engine:?}"
+        );
         let rest = read(&s, |tx| tx.list_forecasts(&Page { after: Some("B".into()), limit: 2 })).await;
         assert_eq!(rest.iter().map(|f| f.sku.as_str()).collect::<Vec<_>>(), ["C"], "{engine:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planning_settings_are_one_document_replaced_whole() {
+    for engine in engines() {
+        let s = store(&engine);
+        assert_eq!(read(&s, |tx| tx.planning_settings()).await, None, "{engine:?}");
+        write(&s, |tx| tx.put_planning_settings("{\"a\":1}", 10)).await.unwrap();
+        write(&s, |tx| tx.put_planning_settings("{\"a\":2}", 20)).await.unwrap();
+        assert_eq!(read(&s, |tx| tx.planning_settings()).await.as_deref(), Some("{\"a\":2}"), "{engine:?}");
     }
 }

@@ -107,8 +107,9 @@ pub struct ReplenishmentParams {
     /// Only the SKUs last bought from this supplier there (its id).
     #[param(max_length = 40)]
     pub supplier_id: Option<String>,
-    /// The chance of not running out before an order arrives, 0.5 to 0.999 (default 0.95);
-    /// out of range counts as the nearest end.
+    /// The chance of not running out before an order arrives, 0.5 to 0.999; out of range
+    /// counts as the nearest end. Without it, each SKU's class's (`/v1/planning/settings`),
+    /// 0.95 for a SKU without a class.
     pub service_level: Option<f64>,
     /// Days of demand an order covers beyond its lead time, 0 to 365 (default 14).
     #[param(minimum = 0, maximum = 365)]

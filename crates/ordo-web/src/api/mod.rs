@@ -28,6 +28,7 @@ pub mod carriers;
 pub mod documents;
 pub mod forecasts;
 pub mod fulfillments;
+pub mod planning;
 pub mod routing;
 // money
 pub mod balances;

@@ -166,6 +166,10 @@ pub struct SuggestionView {
     pub reserved: i64,
     /// Still to come on open purchase orders and transfers.
     pub incoming: i64,
+    /// The SKU's ABC class (`a`, `b`, `c`; null without a kept forecast), and the service
+    /// level the safety stock is sized for: the one asked for, or the class's (0.95 without).
+    pub class: Option<String>,
+    pub service_level: f64,
     /// On hand less reserved plus incoming.
     pub position: i64,
     /// The forecast's mean units a day over the lead time and cover, and its model.
@@ -214,6 +218,8 @@ impl From<&ordo_app::stock::replenishment::Suggestion> for SuggestionView {
             on_hand: s.on_hand,
             reserved: s.reserved,
             incoming: s.incoming,
+            class: s.class.map(|c| c.as_str().into()),
+            service_level: s.service_level,
             position: s.position,
             daily_demand: two(s.daily_demand),
             model: s.model.as_str().into(),
@@ -306,6 +312,32 @@ impl From<&ForecastSummary> for ForecastSummaryView {
             model: f.model.clone(),
             mase: f.mase.map(|m| (m * 1000.0).round() / 1000.0),
             bias: f.bias.map(two),
+        }
+    }
+}
+
+/// A SKU's ABC class and what it came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkuClassView {
+    pub sku: String,
+    /// `a`, `b` or `c`.
+    pub class: String,
+    /// Units ordered in the history of its kept forecast, and their value at its price.
+    pub units: i64,
+    pub value: MoneyView,
+    /// When the kept forecast was made.
+    #[schema(format = DateTime)]
+    pub computed_at: String,
+}
+
+impl From<&ordo_app::stock::classes::SkuClass> for SkuClassView {
+    fn from(c: &ordo_app::stock::classes::SkuClass) -> Self {
+        SkuClassView {
+            sku: c.sku.clone(),
+            class: c.class.as_str().into(),
+            units: c.units,
+            value: MoneyView::new(c.value_minor, &c.currency),
+            computed_at: format_ms(c.computed_at),
         }
     }
 }

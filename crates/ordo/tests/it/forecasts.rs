@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::{Engine, TestServer, order_body};
@@ -398,7 +399,111 @@ async fn forecasts_are_kept_once_a_day_and_cancelled_orders_count_for_nothing(en
     assert_eq!((&first["data"][0]["sku"], &rest["data"][0]["sku"]), (&json!("A-1"), &json!("B-2")));
 }
 
+async fn skus_are_classed_by_sales_value_and_each_class_sets_its_service_level(engine: Engine) {
+    let (s, now) = started(engine).await;
+    s.location("WH", 1).await;
+    for sku in ["A-1", "B-2", "C-3", "D-4"] {
+        s.product(sku, "10.00").await;
+        s.stock("WH", sku, 1000).await;
+    }
+    // Two weeks: five, ten or fifteen of A-1 a day, one of B-2, one of C-3 every other day,
+    // no D-4.
+    for day in 0..14 {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        let mut lines = vec![("A-1", 5 + 5 * (day % 3)), ("B-2", 1)];
+        if day % 2 == 0 {
+            lines.push(("C-3", 1));
+        }
+        assert_eq!(s.post("/v1/orders", order_body(&lines)).await.status, 201);
+    }
+    now.store(START + 14 * DAY_MS, Ordering::SeqCst);
+    // Nothing is classed before it has a kept forecast.
+    assert_eq!(s.get("/v1/inventory/classes").await.body["data"], json!([]));
+    for sku in ["A-1", "B-2", "C-3", "D-4"] {
+        assert_eq!(s.post(&format!("/v1/forecasts/{sku}/refresh"), json!({})).await.status, 200);
+    }
+    // 1,350.00 of 1,560.00 is 87 %: A-1 alone is A; B-2 takes it to 96 %: B; the rest C.
+    let classes = s.get("/v1/inventory/classes").await.body;
+    let got: Vec<(&str, &str, i64)> = classes["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["sku"].as_str().unwrap(), c["class"].as_str().unwrap(), c["units"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(got, [("A-1", "a", 135), ("B-2", "b", 14), ("C-3", "c", 7), ("D-4", "c", 0)], "{classes}");
+    assert_eq!(classes["data"][0]["value"], json!({"amount": "1350.00", "currency": "USD"}));
+
+    // The defaults, then the class's service level sizes each suggestion's safety stock.
+    let defaults = s.get("/v1/planning/settings").await.body;
+    assert_eq!(
+        (&defaults["a_share"], &defaults["service_level_a"], &defaults["count_every_days_c"]),
+        (&json!(0.8), &json!(0.98), &json!(365))
+    );
+    let r = s
+        .call(
+            &s.admin,
+            Method::PUT,
+            "/v1/planning/settings",
+            Some(json!({"service_level_a": 0.99, "service_level_c": 0.8})),
+        )
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), &r.body["service_level_a"], &r.body["service_level_b"]),
+        (200, &json!(0.99), &json!(0.95)),
+        "{:?}",
+        r.body
+    );
+    let levels = |body: &Value| -> Vec<(String, Value, f64)> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| (x["sku"].as_str().unwrap().to_owned(), x["class"].clone(), x["service_level"].as_f64().unwrap()))
+            .collect()
+    };
+    let by_class = levels(&s.get("/v1/replenishment/suggestions?location=WH").await.body);
+    assert_eq!(
+        by_class,
+        [
+            ("A-1".to_owned(), json!("a"), 0.99),
+            ("B-2".to_owned(), json!("b"), 0.95),
+            ("C-3".to_owned(), json!("c"), 0.8),
+            ("D-4".to_owned(), json!("c"), 0.8)
+        ]
+    );
+    let asked = levels(&s.get("/v1/replenishment/suggestions?location=WH&service_level=0.9").await.body);
+    assert!(asked.iter().all(|(_, _, l)| *l == 0.9), "{asked:?}");
+    // A higher service level holds more safety stock.
+    let a_99 = s.get("/v1/replenishment/suggestions?location=WH").await.body["data"][0]["computed_safety_stock"]
+        .as_i64()
+        .unwrap();
+    let a_90 = s.get("/v1/replenishment/suggestions?location=WH&service_level=0.9").await.body["data"][0]["computed_safety_stock"].as_i64().unwrap();
+    assert!(a_99 > a_90, "{a_99} against {a_90}");
+
+    // Bad settings are refused whole and change nothing; the same again records nothing.
+    for (bad, status) in [
+        (json!({"a_share": 0.9, "b_share": 0.2}), 422),
+        (json!({"service_level_b": 1.5}), 422),
+        (json!({"count_every_days_a": 0}), 422),
+        (json!({"extra": 1}), 400),
+    ] {
+        let r = s.call(&s.admin, Method::PUT, "/v1/planning/settings", Some(bad.clone())).await;
+        assert_eq!(r.status.as_u16(), status, "{bad}: {:?}", r.body);
+    }
+    assert_eq!(s.get("/v1/planning/settings").await.body["service_level_a"], 0.99);
+    s.call(
+        &s.admin,
+        Method::PUT,
+        "/v1/planning/settings",
+        Some(json!({"service_level_a": 0.99, "service_level_c": 0.8})),
+    )
+    .await;
+    let events = s.get("/v1/events?type=planning.settings_updated").await.body;
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
+}
+
 on_both_engines!(
+    skus_are_classed_by_sales_value_and_each_class_sets_its_service_level,
     forecasts_are_kept_once_a_day_and_cancelled_orders_count_for_nothing,
     a_weekly_pattern_of_shipments_is_forecast_with_its_shape,
     replenishment_suggests_whole_packs_before_stock_runs_out_and_drafts_them,

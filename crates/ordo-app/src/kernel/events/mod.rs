@@ -100,6 +100,8 @@ catalogue! {
     LocationUpdated(LocationRef) = "location.updated", subject "the location's id", version 1;
     /// A location's buyers (told when its stock runs low) were replaced.
     LocationBuyersUpdated(BuyersChanged) = "location.buyers_updated", subject "the location's id", version 1;
+    /// The settings of stock planning (ABC classes, service levels, count intervals) were changed.
+    PlanningSettingsUpdated(PlanningSettings) = "planning.settings_updated", subject "planning", version 1;
     /// Stock was adjusted or counted.
     InventoryAdjusted(InventoryAdjusted) = "inventory.adjusted", subject "the SKU", version 1;
     /// A SKU's safety stock and reorder point at a location were set.

@@ -128,6 +128,33 @@ pub struct StockAlertChanged {
     pub reorder_point: Option<i64>,
 }
 
+/// The settings of stock planning: how SKUs are classed by sales value (ABC), and the service
+/// level and count interval of each class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PlanningSettings {
+    /// The share of sales value the A SKUs make together (the largest sellers first), and the
+    /// share the B SKUs make after them; the rest are C.
+    #[schema(example = 0.8)]
+    pub a_share: f64,
+    #[schema(example = 0.15)]
+    pub b_share: f64,
+    /// The chance of not running out before an order arrives, per class: replenishment's
+    /// safety stock when no service level is asked for.
+    #[schema(example = 0.98)]
+    pub service_level_a: f64,
+    #[schema(example = 0.95)]
+    pub service_level_b: f64,
+    #[schema(example = 0.9)]
+    pub service_level_c: f64,
+    /// Days between cycle counts of a SKU at a location, per class.
+    #[schema(example = 30)]
+    pub count_every_days_a: i64,
+    #[schema(example = 91)]
+    pub count_every_days_b: i64,
+    #[schema(example = 365)]
+    pub count_every_days_c: i64,
+}
+
 /// A location's buyers as they now are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BuyersChanged {

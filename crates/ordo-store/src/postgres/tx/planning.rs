@@ -19,7 +19,8 @@ fn forecast(r: &Row) -> StoreResult<ForecastRecord> {
         model: decode(r.try_get(2))?,
         mase: decode(r.try_get(3))?,
         bias: decode(r.try_get(4))?,
-        body: decode(r.try_get(5))?,
+        units: decode(r.try_get(5))?,
+        body: decode(r.try_get(6))?,
     })
 }
 
@@ -161,11 +162,11 @@ impl PlanningStore for PgTx<'_, '_> {
     fn put_forecast(&mut self, f: &ForecastRecord) -> StoreResult<()> {
         self.exec(
             &format!(
-                "INSERT INTO forecasts ({FORECAST_COLS}) VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO forecasts ({FORECAST_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (sku) DO UPDATE SET computed_at = excluded.computed_at, model = excluded.model,
-                 mase = excluded.mase, bias = excluded.bias, body = excluded.body"
+                 mase = excluded.mase, bias = excluded.bias, units = excluded.units, body = excluded.body"
             ),
-            &[&f.sku, &f.computed_at, &f.model, &f.mase, &f.bias, &f.body],
+            &[&f.sku, &f.computed_at, &f.model, &f.mase, &f.bias, &f.units, &f.body],
         )?;
         Ok(())
     }
@@ -180,7 +181,7 @@ impl PlanningStore for PgTx<'_, '_> {
     fn list_forecasts(&mut self, page: &Page<String>) -> StoreResult<Vec<ForecastRecord>> {
         self.query(
             &format!(
-                "SELECT sku, computed_at, model, mase, bias, '' FROM forecasts WHERE $1::text IS NULL OR sku > $1
+                "SELECT sku, computed_at, model, mase, bias, units, '' FROM forecasts WHERE $1::text IS NULL OR sku > $1
                  ORDER BY sku LIMIT {}",
                 page.limit
             ),
@@ -189,5 +190,20 @@ impl PlanningStore for PgTx<'_, '_> {
         .iter()
         .map(forecast)
         .collect()
+    }
+
+    fn planning_settings(&mut self) -> StoreResult<Option<String>> {
+        self.query_opt("SELECT body FROM planning_settings WHERE id = 1", &[])?
+            .map(|r| decode(r.try_get(0)))
+            .transpose()
+    }
+
+    fn put_planning_settings(&mut self, body: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO planning_settings (id, body, updated_at) VALUES (1, $1, $2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            &[&body, &at],
+        )?;
+        Ok(())
     }
 }

@@ -20,7 +20,8 @@ fn forecast_row(r: &Row<'_>) -> rusqlite::Result<ForecastRecord> {
         model: r.get(2)?,
         mase: r.get(3)?,
         bias: r.get(4)?,
-        body: r.get(5)?,
+        units: r.get(5)?,
+        body: r.get(6)?,
     })
 }
 
@@ -156,11 +157,11 @@ impl PlanningStore for SqliteTx<'_> {
     fn put_forecast(&mut self, f: &ForecastRecord) -> StoreResult<()> {
         self.exec(
             &format!(
-                "INSERT INTO forecasts ({FORECAST_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO forecasts ({FORECAST_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (sku) DO UPDATE SET computed_at = excluded.computed_at, model = excluded.model,
-                 mase = excluded.mase, bias = excluded.bias, body = excluded.body"
+                 mase = excluded.mase, bias = excluded.bias, units = excluded.units, body = excluded.body"
             ),
-            params![f.sku, f.computed_at, f.model, f.mase, f.bias, f.body],
+            params![f.sku, f.computed_at, f.model, f.mase, f.bias, f.units, f.body],
         )?;
         Ok(())
     }
@@ -172,12 +173,25 @@ impl PlanningStore for SqliteTx<'_> {
     fn list_forecasts(&mut self, page: &Page<String>) -> StoreResult<Vec<ForecastRecord>> {
         self.query_all(
             &format!(
-                "SELECT sku, computed_at, model, mase, bias, '' FROM forecasts WHERE ?1 IS NULL OR sku > ?1
+                "SELECT sku, computed_at, model, mase, bias, units, '' FROM forecasts WHERE ?1 IS NULL OR sku > ?1
                  ORDER BY sku LIMIT {}",
                 page.limit
             ),
             [page.after.as_deref()],
             forecast_row,
         )
+    }
+
+    fn planning_settings(&mut self) -> StoreResult<Option<String>> {
+        self.query_one("SELECT body FROM planning_settings WHERE id = 1", [], |r| r.get(0))
+    }
+
+    fn put_planning_settings(&mut self, body: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO planning_settings (id, body, updated_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            params![body, at],
+        )?;
+        Ok(())
     }
 }
