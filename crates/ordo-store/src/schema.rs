@@ -511,6 +511,12 @@ pub const PLANNING_SETTINGS: TableSpec = table!("planning_settings", key 1, numb
     ("updated_at", Int),
 ]);
 
+pub const LAST_COUNTS: TableSpec = table!("last_counts", key 2, numbered false, [
+    ("sku", Text),
+    ("location_id", Text),
+    ("counted_at", Int),
+]);
+
 pub const STOCK_ALERTS: TableSpec = table!("stock_alerts", key 1, numbered false, [
     ("id", Text),
     ("kind", Text),
@@ -569,4 +575,5 @@ pub const TABLES: &[TableSpec] = &[
     LOCATION_BUYERS,
     FORECASTS,
     PLANNING_SETTINGS,
+    LAST_COUNTS,
 ];

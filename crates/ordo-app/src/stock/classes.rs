@@ -32,6 +32,7 @@ impl Default for PlanningSettings {
             count_every_days_a: 30,
             count_every_days_b: 91,
             count_every_days_c: 365,
+            cycle_counts: true,
         }
     }
 }
@@ -78,6 +79,8 @@ pub struct PlanningSettingsInput {
     pub count_every_days_b: Option<i64>,
     #[schema(minimum = 1, maximum = 3650)]
     pub count_every_days_c: Option<i64>,
+    /// Whether cycle counts are asked for each day (default true).
+    pub cycle_counts: Option<bool>,
 }
 
 /// A SKU's class, with what it came from.
@@ -144,6 +147,7 @@ fn check(input: &PlanningSettingsInput) -> AppResult<PlanningSettings> {
         count_every_days_a,
         count_every_days_b,
         count_every_days_c,
+        cycle_counts: input.cycle_counts.unwrap_or(d.cycle_counts),
     })
     .map_err(AppError::from)
 }

@@ -7,7 +7,8 @@
 //! most, three SKUs at a time (one reading while two fit, on both cores when the machine is
 //! idle), and keeps what it made
 //! sixteen SKUs at a time; a SKU whose kept forecast was made today is passed over, so a
-//! restarted or taken-over run continues where the last one stopped.
+//! restarted or taken-over run continues where the last one stopped. When the run ends, the
+//! day's cycle counts are asked for (`cycle_counts`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,8 +33,9 @@ struct Progress {
     /// The day (number since the epoch) the run is for, and the last SKU it has done.
     day: i64,
     after: Option<String>,
-    /// The last day whose run finished.
+    /// The last day whose run finished, and whose cycle counts were asked for.
     finished: i64,
+    scheduled: i64,
 }
 
 /// The forecast worker.
@@ -51,9 +53,15 @@ impl Forecaster {
             return None;
         }
         if p.day != today {
-            *p = Progress { day: today, after: None, finished: p.finished };
+            *p = Progress { day: today, after: None, finished: p.finished, scheduled: p.scheduled };
         }
         Some(p.after.clone())
+    }
+
+    /// Whether today's run has finished and its cycle counts are still to ask for.
+    fn to_schedule(&self, today: i64) -> bool {
+        let p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.finished >= today && p.scheduled < today
     }
 
     fn advance(&self, today: i64, last: Option<String>, done: bool) {
@@ -135,6 +143,14 @@ impl Worker for Forecaster {
             while let Some(after) = self.next(today) {
                 if self.work_page(app, today, after).await? || started.elapsed() >= self.budget {
                     break;
+                }
+            }
+            if self.to_schedule(today) {
+                // The SKUs are classed afresh: today's cycle counts (once a day, also when a
+                // pass fails after asking; while they are turned off, asked again each pass).
+                if let Some(asked) = app.schedule_cycle_counts().await? {
+                    tracing::info!(asked, "cycle counts asked for");
+                    self.progress.lock().unwrap_or_else(|e| e.into_inner()).scheduled = today;
                 }
             }
             Ok(())

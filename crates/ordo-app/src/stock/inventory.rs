@@ -159,8 +159,9 @@ pub(crate) fn change_in_tx(
         }
     };
     if absolute {
-        // A count answers any request to count this stock.
+        // A count answers any request to count this stock, and is when it was last counted.
         tx.clear_count_request(&c.sku, loc.id.as_str())?;
+        tx.put_last_count(&c.sku, loc.id.as_str(), now)?;
     }
     let level = Level { on_hand: movement.on_hand_after, reserved: movement.reserved_after };
     emit(tx, now, &c.sku, Event::inventory_adjusted(&movement))?;

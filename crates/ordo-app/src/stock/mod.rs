@@ -8,6 +8,7 @@ pub mod availability;
 pub mod buyers;
 pub mod catalog;
 pub mod classes;
+pub mod cycle_counts;
 pub mod demand;
 pub mod forecast_model;
 pub mod forecast_runs;

@@ -16,3 +16,11 @@ CREATE TABLE planning_settings (
     body TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- When each SKU was last counted at each location: what cycle counts are scheduled by.
+CREATE TABLE last_counts (
+    sku TEXT COLLATE "C" NOT NULL,
+    location_id TEXT COLLATE "C" NOT NULL,
+    counted_at BIGINT NOT NULL,
+    PRIMARY KEY (sku, location_id)
+);

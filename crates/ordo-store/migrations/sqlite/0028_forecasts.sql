@@ -16,3 +16,11 @@ CREATE TABLE planning_settings (
     body TEXT NOT NULL,
     updated_at INTEGER NOT NULL
 );
+
+-- When each SKU was last counted at each location: what cycle counts are scheduled by.
+CREATE TABLE last_counts (
+    sku TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    counted_at INTEGER NOT NULL,
+    PRIMARY KEY (sku, location_id)
+);

@@ -38,6 +38,11 @@ super::store_area! {
         /// The planning settings as JSON (none until first saved), and saving them.
         fn planning_settings(&mut self) -> StoreResult<Option<String>>;
         fn put_planning_settings(&mut self, body: &str, at: i64) -> StoreResult<()>;
+
+        /// Records that a SKU was counted at a location (replacing the time before).
+        fn put_last_count(&mut self, sku: &str, location_id: &str, at: i64) -> StoreResult<()>;
+        /// (SKU, location id, counted at) of every SKU ever counted, by SKU and location.
+        fn last_counts(&mut self) -> StoreResult<Vec<(String, String, i64)>>;
     }
 }
 

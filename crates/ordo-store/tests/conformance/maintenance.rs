@@ -330,6 +330,7 @@ fn populate(tx: &mut dyn Tx) -> Result<(), StoreError> {
     };
     tx.put_forecast(&forecast)?;
     tx.put_planning_settings("{}", 1_000)?;
+    tx.put_last_count("SKU-1", loc.id.as_str(), 1_000)?;
     tx.append_audit(&[(1, "h1".into())])
 }
 

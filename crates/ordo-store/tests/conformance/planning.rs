@@ -183,3 +183,22 @@ async fn planning_settings_are_one_document_replaced_whole() {
         assert_eq!(read(&s, |tx| tx.planning_settings()).await.as_deref(), Some("{\"a\":2}"), "{engine:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_count_of_each_sku_and_location_is_kept() {
+    for engine in engines() {
+        let s = store(&engine);
+        write(&s, |tx| {
+            tx.put_last_count("B", "loc_1", 10)?;
+            tx.put_last_count("A", "loc_2", 11)?;
+            tx.put_last_count("A", "loc_1", 12)?;
+            tx.put_last_count("B", "loc_1", 30)
+        })
+        .await
+        .unwrap();
+        let got = read(&s, |tx| tx.last_counts()).await;
+        let expected = [("A", "loc_1", 12), ("A", "loc_2", 11), ("B", "loc_1", 30)];
+        let got: Vec<(&str, &str, i64)> = got.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), *c)).collect();
+        assert_eq!(got, expected, "{engine:?}");
+    }
+}

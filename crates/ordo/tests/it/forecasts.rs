@@ -502,7 +502,82 @@ async fn skus_are_classed_by_sales_value_and_each_class_sets_its_service_level(e
     assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
 }
 
+async fn cycle_counts_are_asked_for_each_day_by_class(engine: Engine) {
+    let now = Arc::new(AtomicI64::new(START));
+    let clock = now.clone();
+    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
+        app.clock = Arc::new(Steps(clock));
+        drop(app.spawn_forecasts(std::time::Duration::from_millis(20), std::time::Duration::from_secs(5)));
+        app
+    })
+    .await;
+    s.location("WH", 1).await;
+    for sku in ["A-1", "B-2", "C-3", "D-4", "E-5"] {
+        s.product(sku, "10.00").await;
+        s.stock("WH", sku, 1000).await;
+    }
+    // A-1 sells most (A); B-2 next (B); C-3, D-4 and E-5 little or nothing (C).
+    // Cycle counts off while the history is made, on from day 14.
+    let mut settings =
+        json!({"count_every_days_a": 1, "count_every_days_b": 7, "count_every_days_c": 2, "cycle_counts": false});
+    assert_eq!(s.call(&s.admin, Method::PUT, "/v1/planning/settings", Some(settings.clone())).await.status, 200);
+    for day in 0..14 {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        let lines = [("A-1", 20), ("B-2", 2), ("C-3", 1)];
+        assert_eq!(s.post("/v1/orders", order_body(&lines)).await.status, 201);
+    }
+    let requests = |body: Value| -> Vec<(String, String)> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["sku"].as_str().unwrap().to_owned(), r["reason"].as_str().unwrap_or("").to_owned()))
+            .collect()
+    };
+    // The next day's run: never counted, each class asks for its share (A: all of one, B:
+    // one in seven, rounded up, C: three every two days, two today, oldest first by SKU).
+    let mut asked = Vec::new();
+    for day in [14, 15] {
+        now.store(START + day * DAY_MS, Ordering::SeqCst);
+        if day == 14 {
+            settings["cycle_counts"] = json!(true);
+            assert_eq!(
+                s.call(&s.admin, Method::PUT, "/v1/planning/settings", Some(settings.clone())).await.status,
+                200
+            );
+        }
+        // The day's requests are written together, once its run has classed every SKU; they
+        // are blind (the list shows no quantity).
+        let mut body = Value::Null;
+        for _ in 0..600 {
+            body = s.get("/v1/inventory/count-requests?location=WH").await.body;
+            if !body["data"].as_array().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(body["data"][0].get("on_hand").is_none() && body["data"][0].get("expected").is_none(), "{body}");
+        let got = requests(body);
+        asked.push(got.clone());
+        for (sku, _) in &got {
+            let count = json!({"location": "WH", "sku": sku, "on_hand": 1000});
+            assert_eq!(s.post("/v1/inventory/counts", count).await.status.as_u16(), 201);
+        }
+        assert_eq!(s.get("/v1/inventory/count-requests?location=WH").await.body["data"], json!([]));
+    }
+    let skus = |day: &Vec<(String, String)>| day.iter().map(|(s, r)| format!("{s}:{r}")).collect::<Vec<_>>();
+    assert_eq!(
+        skus(&asked[0]),
+        ["A-1:cycle_count", "B-2:cycle_count", "C-3:cycle_count", "D-4:cycle_count"],
+        "{asked:?}"
+    );
+    // The day after: A-1 again (every day), B-2 not (counted within seven days), the C SKU
+    // not yet counted (E-5), and no other C (two a day's quota, but C-3 and D-4 are not due).
+    assert_eq!(skus(&asked[1]), ["A-1:cycle_count", "E-5:cycle_count"], "{asked:?}");
+}
+
 on_both_engines!(
+    cycle_counts_are_asked_for_each_day_by_class,
     skus_are_classed_by_sales_value_and_each_class_sets_its_service_level,
     forecasts_are_kept_once_a_day_and_cancelled_orders_count_for_nothing,
     a_weekly_pattern_of_shipments_is_forecast_with_its_shape,

@@ -153,6 +153,13 @@ pub struct PlanningSettings {
     pub count_every_days_b: i64,
     #[schema(example = 365)]
     pub count_every_days_c: i64,
+    /// Whether cycle counts are asked for each day.
+    #[serde(default = "yes")]
+    pub cycle_counts: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A location's buyers as they now are.

@@ -206,4 +206,20 @@ impl PlanningStore for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn put_last_count(&mut self, sku: &str, location_id: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO last_counts (sku, location_id, counted_at) VALUES ($1, $2, $3)
+             ON CONFLICT (sku, location_id) DO UPDATE SET counted_at = excluded.counted_at",
+            &[&sku, &location_id, &at],
+        )?;
+        Ok(())
+    }
+
+    fn last_counts(&mut self) -> StoreResult<Vec<(String, String, i64)>> {
+        self.query("SELECT sku, location_id, counted_at FROM last_counts ORDER BY sku, location_id", &[])?
+            .iter()
+            .map(|r| Ok((decode(r.try_get(0))?, decode(r.try_get(1))?, decode(r.try_get(2))?)))
+            .collect()
+    }
 }

@@ -194,4 +194,19 @@ impl PlanningStore for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn put_last_count(&mut self, sku: &str, location_id: &str, at: i64) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO last_counts (sku, location_id, counted_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sku, location_id) DO UPDATE SET counted_at = excluded.counted_at",
+            params![sku, location_id, at],
+        )?;
+        Ok(())
+    }
+
+    fn last_counts(&mut self) -> StoreResult<Vec<(String, String, i64)>> {
+        self.query_all("SELECT sku, location_id, counted_at FROM last_counts ORDER BY sku, location_id", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+    }
 }
