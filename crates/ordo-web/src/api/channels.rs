@@ -18,7 +18,7 @@ use ordo_store::{ImportFilter, Page, SkuMappingRecord};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, Limit, decode_cursor, list, render, respond, webhook_headers};
+use super::{ApiResult, Idem, Limit, PageQueryText, decode_cursor, list, render, respond, webhook_headers};
 use crate::extract::{Caller, JsonBody, Path, Query, RawBody};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
@@ -315,16 +315,4 @@ pub async fn delete_listing(
 ) -> ApiResult<StatusCode> {
     s.app.delete_listing(&actor, &channel, &sku).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A page of a list ordered by text.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQueryText {
-    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
-    pub limit: Option<Limit>,
-    /// The `next_cursor` of the page before.
-    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
-    pub cursor: Option<String>,
 }

@@ -15,7 +15,7 @@ use ordo_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiResult, Idem, Limit, decode_cursor, encode_cursor, render, respond};
+use super::{ApiResult, Idem, Limit, PageQueryText, decode_cursor, encode_cursor, render, respond};
 use crate::extract::{Caller, JsonBody, Path, Query};
 use crate::problem::{Problem, query_error};
 use crate::state::AppState;
@@ -71,25 +71,14 @@ pub async fn refresh_forecast(
     Ok(respond(s.app.refresh_forecast(&actor, &sku, idem.ctx(r)).await?, r))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ForecastListParams {
-    /// Forecasts per page, 1 to 10000 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
-    pub limit: Option<Limit>,
-    /// The `next_cursor` of the page before.
-    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
-    pub cursor: Option<String>,
-}
-
 /// The kept forecasts by SKU, each with its model and backtest error (how much to trust it)
 /// and when it was made.
-#[utoipa::path(get, path = "/v1/forecasts", tag = "inventory", params(ForecastListParams),
+#[utoipa::path(get, path = "/v1/forecasts", tag = "inventory", params(PageQueryText),
     responses((status = 200, body = ListView<ForecastSummaryView>), (status = 400, body = Problem)))]
 pub async fn list_forecasts(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Query(q): Query<ForecastListParams>,
+    Query(q): Query<PageQueryText>,
 ) -> ApiResult<Json<ListView<ForecastSummaryView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };

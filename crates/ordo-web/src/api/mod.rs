@@ -199,6 +199,18 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// A page of a list ordered by text.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQueryText {
+    /// Items per page, 1 to 10000 (default 50); more than 200 counts as 200.
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
+    pub cursor: Option<String>,
+}
+
 /// A webhook's headers as the connectors read their signatures from them.
 fn webhook_headers(headers: &axum::http::HeaderMap) -> ordo_app::ports::WebhookHeaders {
     ordo_app::ports::WebhookHeaders(

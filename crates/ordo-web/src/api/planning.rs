@@ -8,10 +8,8 @@ use ordo_app::kernel::events::payloads::PlanningSettings;
 use ordo_app::page_limit;
 use ordo_app::stock::classes::PlanningSettingsInput;
 use ordo_store::Page;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use super::{ApiResult, Limit, decode_cursor, encode_cursor};
+use super::{ApiResult, PageQueryText, decode_cursor, encode_cursor};
 use crate::extract::{Caller, JsonBody, Query};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -37,26 +35,15 @@ pub async fn put_planning_settings(
     Ok(Json(s.app.put_planning_settings(&actor, input).await?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ClassParams {
-    /// SKUs per page, 1 to 10000 (default 50); more than 200 counts as 200.
-    #[param(value_type = Option<usize>, minimum = 1, maximum = 10000)]
-    pub limit: Option<Limit>,
-    /// The `next_cursor` of the page before.
-    #[param(pattern = r"^([0-9a-fA-F]{2})*$", max_length = 512)]
-    pub cursor: Option<String>,
-}
-
 /// Each SKU's ABC class by SKU: from its sales value over the history of its kept forecast
 /// (units ordered times its price), the largest sellers that make `a_share` of the whole are
 /// `a`, the next `b_share` `b`, the rest `c`. SKUs without a kept forecast are not listed.
-#[utoipa::path(get, path = "/v1/inventory/classes", tag = "inventory", params(ClassParams),
+#[utoipa::path(get, path = "/v1/inventory/classes", tag = "inventory", params(PageQueryText),
     responses((status = 200, body = ListView<SkuClassView>), (status = 400, body = Problem)))]
 pub async fn sku_classes(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Query(q): Query<ClassParams>,
+    Query(q): Query<PageQueryText>,
 ) -> ApiResult<Json<ListView<SkuClassView>>> {
     let limit = page_limit(q.limit.map(|l| l.0));
     let page = Page { after: decode_cursor(&q.cursor)?, limit };

@@ -15,7 +15,7 @@ use ordo_store::{DeliveryRecord, Page};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::channels::PageQueryText;
+use super::PageQueryText;
 use super::{ApiResult, Idem, Limit, decode_cursor, decode_int_cursor, list, render, respond, versioned};
 use crate::extract::{Caller, IfMatch, JsonBody, Path, Query};
 use crate::middleware::replayed;

@@ -27,10 +27,22 @@ impl ordo_app::Clock for Steps {
 
 /// A server on a clock the test sets, at [`START`].
 async fn started(engine: Engine) -> (TestServer, Arc<AtomicI64>) {
+    on_clock(engine, false).await
+}
+
+/// The same, with the daily forecast run passing often.
+async fn with_daily_run(engine: Engine) -> (TestServer, Arc<AtomicI64>) {
+    on_clock(engine, true).await
+}
+
+async fn on_clock(engine: Engine, daily_run: bool) -> (TestServer, Arc<AtomicI64>) {
     let now = Arc::new(AtomicI64::new(START));
     let clock = now.clone();
     let s = TestServer::start_app(engine, Default::default(), move |mut app| {
         app.clock = Arc::new(Steps(clock));
+        if daily_run {
+            drop(app.spawn_forecasts(std::time::Duration::from_millis(20), std::time::Duration::from_secs(5)));
+        }
         app
     })
     .await;
@@ -325,15 +337,7 @@ async fn a_location_short_of_stock_is_offered_what_another_can_spare(engine: Eng
 }
 
 async fn forecasts_are_kept_once_a_day_and_cancelled_orders_count_for_nothing(engine: Engine) {
-    let now = Arc::new(AtomicI64::new(START));
-    let clock = now.clone();
-    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
-        app.clock = Arc::new(Steps(clock));
-        // The daily run, passing often.
-        drop(app.spawn_forecasts(std::time::Duration::from_millis(20), std::time::Duration::from_secs(5)));
-        app
-    })
-    .await;
+    let (s, now) = with_daily_run(engine).await;
     s.location("WH", 1).await;
     s.product("A-1", "10.00").await;
     s.product("B-2", "10.00").await;
@@ -503,14 +507,7 @@ async fn skus_are_classed_by_sales_value_and_each_class_sets_its_service_level(e
 }
 
 async fn cycle_counts_are_asked_for_each_day_by_class(engine: Engine) {
-    let now = Arc::new(AtomicI64::new(START));
-    let clock = now.clone();
-    let s = TestServer::start_app(engine, Default::default(), move |mut app| {
-        app.clock = Arc::new(Steps(clock));
-        drop(app.spawn_forecasts(std::time::Duration::from_millis(20), std::time::Duration::from_secs(5)));
-        app
-    })
-    .await;
+    let (s, now) = with_daily_run(engine).await;
     s.location("WH", 1).await;
     for sku in ["A-1", "B-2", "C-3", "D-4", "E-5"] {
         s.product(sku, "10.00").await;
