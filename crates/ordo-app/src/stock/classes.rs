@@ -62,7 +62,7 @@ pub struct PlanningSettingsInput {
     /// More than 0, at most 1 (default 0.8).
     #[schema(minimum = 0.01, maximum = 1.0)]
     pub a_share: Option<f64>,
-    /// 0 to 1 (default 0.15); with `a_share`, at most 1.
+    /// 0 to 1 (default 0.15); more than A leaves counts as what it leaves.
     #[schema(minimum = 0.0, maximum = 1.0)]
     pub b_share: Option<f64>,
     /// 0.5 to 0.999 each (defaults 0.98, 0.95, 0.90).
@@ -135,9 +135,8 @@ fn check(input: &PlanningSettingsInput) -> AppResult<PlanningSettings> {
         days("count_every_days_b", input.count_every_days_b, d.count_every_days_b),
         days("count_every_days_c", input.count_every_days_c, d.count_every_days_c),
     );
-    if a_share + b_share > 1.0 + 1e-9 {
-        e.add("b_share", "with a_share, must be at most 1");
-    }
+    // B takes what A leaves, at most.
+    let b_share = b_share.min(1.0 - a_share);
     e.finish(PlanningSettings {
         a_share,
         b_share,
@@ -249,9 +248,11 @@ mod tests {
             check(&PlanningSettingsInput { a_share: Some(0.7), service_level_c: Some(0.85), ..Default::default() });
         let ok = ok.unwrap();
         assert_eq!((ok.a_share, ok.b_share, ok.service_level_c, ok.count_every_days_a), (0.7, 0.15, 0.85, 30));
+        let capped = check(&PlanningSettingsInput { a_share: Some(0.75), b_share: Some(0.5), ..Default::default() });
+        assert_eq!(capped.unwrap().b_share, 0.25, "B takes what A leaves");
         let bad = [
             PlanningSettingsInput { a_share: Some(0.0), ..Default::default() },
-            PlanningSettingsInput { a_share: Some(0.9), b_share: Some(0.2), ..Default::default() },
+            PlanningSettingsInput { b_share: Some(-0.1), ..Default::default() },
             PlanningSettingsInput { service_level_a: Some(1.0), ..Default::default() },
             PlanningSettingsInput { service_level_b: Some(f64::NAN), ..Default::default() },
             PlanningSettingsInput { count_every_days_b: Some(0), ..Default::default() },

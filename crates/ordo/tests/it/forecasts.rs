@@ -486,7 +486,7 @@ async fn skus_are_classed_by_sales_value_and_each_class_sets_its_service_level(e
 
     // Bad settings are refused whole and change nothing; the same again records nothing.
     for (bad, status) in [
-        (json!({"a_share": 0.9, "b_share": 0.2}), 422),
+        (json!({"a_share": 0.0, "b_share": 0.2}), 422),
         (json!({"service_level_b": 1.5}), 422),
         (json!({"count_every_days_a": 0}), 422),
         (json!({"extra": 1}), 400),

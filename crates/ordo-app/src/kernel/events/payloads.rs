@@ -133,7 +133,7 @@ pub struct StockAlertChanged {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PlanningSettings {
     /// The share of sales value the A SKUs make together (the largest sellers first), and the
-    /// share the B SKUs make after them; the rest are C.
+    /// share the B SKUs make after them (at most what A leaves); the rest are C.
     #[schema(example = 0.8)]
     pub a_share: f64,
     #[schema(example = 0.15)]
