@@ -133,9 +133,14 @@ impl SkuForecast {
         }
         let single = matches!(kept.locations.as_slice(), [one] if SeriesForecast { location: None, ..one.clone() } == kept.total);
         let mut body = serde_json::to_value(&kept).ok()?;
+        let fields = body.as_object_mut()?;
         if single {
-            body.as_object_mut()?.remove("total");
+            fields.remove("total");
         }
+        // The time is the row's own column; the numbers are cut short, so that no run of
+        // digits in the document looks like a card number to `ordo scan-pan`.
+        fields.remove("computed_at");
+        shorten(&mut body);
         let body = body.to_string();
         let backtest = self.total.backtest;
         Some(ForecastRecord {
@@ -152,14 +157,31 @@ impl SkuForecast {
 
 impl SkuForecast {
     /// A kept forecast read back (see [`SkuForecast::record`]).
-    fn parse(body: &str) -> Option<SkuForecast> {
+    fn parse(body: &str, computed_at: i64) -> Option<SkuForecast> {
         let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
+        v["computed_at"] = computed_at.into();
         if v.get("total").is_none() {
             let mut total = v.get("locations")?.get(0)?.clone();
             total["location"] = serde_json::Value::Null;
             v["total"] = total;
         }
         serde_json::from_value(v).ok()
+    }
+}
+
+/// Rounds every fractional number in `v` to four decimals.
+fn shorten(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64().map(|x| (x * 10_000.0).round() / 10_000.0)
+                && let Some(short) = serde_json::Number::from_f64(x)
+            {
+                *n = short;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(shorten),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(shorten),
+        _ => {}
     }
 }
 
@@ -246,7 +268,7 @@ impl App {
                 })
                 .await?
                 .filter(|r| r.computed_at.div_euclid(DAY_MS) == today)
-                .and_then(|r| SkuForecast::parse(&r.body))
+                .and_then(|r| SkuForecast::parse(&r.body, r.computed_at))
                 .and_then(|f| f.cut(horizon as usize, asked.as_deref()));
             if let Some(f) = kept {
                 return Ok(f);
@@ -338,10 +360,13 @@ mod tests {
         let demand =
             DailyDemand { ordered: (0..60).map(|d| f64::from(d % 7 + 1) / 3.0).collect(), returned: vec![0.0; 60] };
         let one: Demand = ([("WH".to_owned(), demand.clone())].into_iter().collect(), None);
-        let made = work_out("A".into(), one, 100 * DAY_MS, 40, 30);
+        let now = 20_000 * DAY_MS + 12_345;
+        let made = work_out("A".into(), one, now, 20_000 - 60, 30);
         let row = made.record().unwrap();
         assert!(!row.body.contains("\"total\""), "the total is the one location's");
-        let back = SkuForecast::parse(&row.body).unwrap();
+        assert_eq!(ordo_domain::pan::find(&row.body), [], "no run of digits is card-like: {}", row.body);
+        let back = SkuForecast::parse(&row.body, row.computed_at).unwrap();
+        assert_eq!((back.computed_at, back.total.history_units), (now, made.total.history_units));
         assert_eq!((back.total.location.as_deref(), back.total.days.len()), (None, 30));
         assert_eq!(back.total.prediction, back.locations[0].prediction);
         for (kept, made) in back.total.prediction.point.iter().zip(&made.total.prediction.point) {
@@ -354,7 +379,8 @@ mod tests {
         // Two locations keep their total.
         let two: Demand = ([("WH".to_owned(), demand.clone()), ("ST".to_owned(), demand)].into_iter().collect(), None);
         let made = work_out("A".into(), two, 100 * DAY_MS, 40, 30);
-        let back = SkuForecast::parse(&made.record().unwrap().body).unwrap();
+        let row = made.record().unwrap();
+        let back = SkuForecast::parse(&row.body, row.computed_at).unwrap();
         assert_eq!((back.locations.len(), back.total.location.clone()), (2, None));
         assert!(back.total.history_units > back.locations[0].history_units);
     }
