@@ -195,6 +195,15 @@ pub(crate) fn classes(tx: &mut dyn Tx, s: &PlanningSettings) -> AppResult<Vec<Sk
     Ok(priced)
 }
 
+/// Each classed SKU's class and that class's service level.
+pub(crate) type ClassLevels = HashMap<String, (Class, f64)>;
+
+/// [`ClassLevels`] as they stand: read once per request, however many locations it looks at.
+pub(crate) fn class_levels(tx: &mut dyn Tx) -> AppResult<ClassLevels> {
+    let s = settings(tx)?;
+    Ok(classes(tx, &s)?.into_iter().map(|c| (c.sku, (c.class, s.service_level(c.class)))).collect())
+}
+
 impl App {
     pub async fn planning_settings(&self, actor: &Actor) -> AppResult<PlanningSettings> {
         require(actor, Action::ReadInventory)?;

@@ -5,6 +5,7 @@
 
 use ordo_domain::planning;
 
+use crate::stock::classes::class_levels;
 use crate::stock::replenishment::{Policy, Suggestion, facts, suggest};
 use crate::{App, AppError, AppResult};
 
@@ -47,9 +48,9 @@ impl App {
         let elsewhere = self
             .store
             .read(move |tx| {
-                let mut out = Vec::new();
+                let (mut out, classed) = (Vec::new(), class_levels(tx)?);
                 for l in tx.all_locations()?.into_iter().filter(|l| l.active && l.code != code) {
-                    out.push((l.code.clone(), facts(tx, l.id.as_str(), &needy, today)?));
+                    out.push((l.code.clone(), facts(tx, l.id.as_str(), &needy, today, &classed)?));
                 }
                 Ok::<_, AppError>(out)
             })

@@ -12,7 +12,7 @@
 //! purchase order per supplier (and, rebalancing, one transfer per location that spares
 //! units, buying only the rest) in one transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use ordo_domain::Currency;
 use ordo_domain::planning::{self, Class, Position, Terms};
@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 
 use crate::kernel::guard::require;
 use crate::kernel::idempotency::{IdemCtx, Outcome};
-use crate::stock::classes;
+use crate::stock::classes::{ClassLevels, class_levels};
 use crate::stock::demand::demand_by_day;
 use crate::stock::forecast_model::{self, Model};
 use crate::stock::forecasts::DEFAULT_HISTORY;
@@ -213,15 +213,18 @@ pub(crate) struct Facts {
 }
 
 /// The facts of `skus` at the location: levels, incoming, policies, sources, demand.
-pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: i64) -> AppResult<Vec<Facts>> {
+pub(crate) fn facts(
+    tx: &mut dyn Tx,
+    location_id: &str,
+    skus: &[String],
+    today: i64,
+    classed: &ClassLevels,
+) -> AppResult<Vec<Facts>> {
     let refs: Vec<&str> = skus.iter().map(String::as_str).collect();
     let levels = tx.levels_for_skus(&refs)?;
     let incoming = tx.incoming_for_skus(&refs)?;
     let policies = tx.policies_for_skus(&refs)?;
     let mut sources = sources(tx, location_id)?;
-    let settings = classes::settings(tx)?;
-    let mut classed: HashMap<String, Class> =
-        classes::classes(tx, &settings)?.into_iter().map(|c| (c.sku, c.class)).collect();
     let start = today - DEFAULT_HISTORY;
     let mut out = Vec::with_capacity(skus.len());
     for sku in skus {
@@ -245,7 +248,7 @@ pub(crate) fn facts(tx: &mut dyn Tx, location_id: &str, skus: &[String], today: 
                 .map(|p| p.safety_stock),
             history,
             source: sources.remove(sku),
-            class: classed.remove(sku).map(|c| (c, settings.service_level(c))),
+            class: classed.get(sku).copied(),
         });
     }
     Ok(out)
@@ -337,7 +340,8 @@ impl App {
                     }
                 }
                 e.finish(())?;
-                Ok::<_, AppError>((loc.code.clone(), facts(tx, loc.id.as_str(), &skus, today)?))
+                let classed = class_levels(tx)?;
+                Ok::<_, AppError>((loc.code.clone(), facts(tx, loc.id.as_str(), &skus, today, &classed)?))
             })
             .await?;
         self.suggest_all(&loc_code, facts, policy, today).await
@@ -416,7 +420,8 @@ impl App {
                 let levels = tx.list_levels(&Page { after, limit: page.limit }, None, Some(loc.id.as_str()))?;
                 let skus: Vec<String> = levels.into_iter().map(|l| l.sku).collect();
                 let next = (skus.len() == page.limit).then(|| skus.last().cloned()).flatten();
-                let mut facts = facts(tx, loc.id.as_str(), &skus, today)?;
+                let classed = class_levels(tx)?;
+                let mut facts = facts(tx, loc.id.as_str(), &skus, today, &classed)?;
                 if let Some(id) = &supplier_id {
                     facts.retain(|f| f.source.as_ref().is_some_and(|s| s.supplier_id == *id));
                 }
